@@ -1,0 +1,59 @@
+// Import boundaries (HOUSE-STYLE §1): cli, api, protocols -> core/index.ts; core -> store/store.ts (types);
+// only main.ts imports store backends and protocols/*/index.ts; protocols never import each other.
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } } },
+    {
+      name: 'core-knows-no-outside',
+      severity: 'error',
+      comment: 'core/ imports nothing from protocols/, api/, cli/ or store backends',
+      from: { path: '^src/core/' },
+      to: { path: '^src/(protocols|api|cli|web)/|^src/store/(embedded|postgres)/|^src/main\\.ts$' },
+    },
+    {
+      name: 'outside-core-through-index',
+      severity: 'error',
+      comment: 'protocols/, api/ and cli/ reach core only through core/index.ts',
+      from: { path: '^src/(protocols|api|cli)/' },
+      to: { path: '^src/core/', pathNot: '^src/core/index\\.ts$' },
+    },
+    {
+      name: 'protocols-independent',
+      severity: 'error',
+      from: { path: '^src/protocols/([^/]+)/' },
+      to: { path: '^src/protocols/', pathNot: ['^src/protocols/$1/', '^src/protocols/protocol-server\\.ts$'] },
+    },
+    {
+      name: 'backends-only-from-main',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/main\\.ts$', '^src/store/', '^src/cli/commands/serve\\.ts$'] },
+      to: { path: '^src/store/(embedded|postgres)/' },
+    },
+    {
+      name: 'protocol-index-only-from-main',
+      severity: 'error',
+      comment: '`taskgate mcp` is a composition root of its own (an MCP client process): it may load protocols/mcp/index.ts',
+      from: { path: '^src/', pathNot: ['^src/main\\.ts$', '^src/protocols/', '^src/cli/commands/mcp\\.ts$'] },
+      to: { path: '^src/protocols/[^/]+/' },
+    },
+    {
+      name: 'mcp-command-through-index',
+      severity: 'error',
+      from: { path: '^src/cli/commands/mcp\\.ts$' },
+      to: { path: '^src/protocols/', pathNot: '^src/protocols/mcp/index\\.ts$' },
+    },
+    {
+      name: 'store-below-core',
+      severity: 'error',
+      from: { path: '^src/store/' },
+      to: { path: '^src/(protocols|api|cli)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    parser: 'swc',
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+}

@@ -1,0 +1,162 @@
+// Console sign-in with the company IdP: OpenID Connect authorization code + PKCE, done by the server
+// (backend-for-frontend). The browser only ever holds the session cookie; the code exchange, the tokens
+// and their refresh stay here. The access token then goes through core.authenticate like any bearer,
+// so the console gets exactly the rights the CLI would.
+import { randomBytes } from 'node:crypto'
+import * as oidc from 'openid-client'
+import type { Config } from '../../config/schema.ts'
+import { TaskgateError } from '../../core/index.ts'
+import { sameSecret } from './console-sessions.ts'
+
+type OidcConfig = NonNullable<Config['identity']['oidc']>
+
+interface PendingLogin {
+  codeVerifier: string
+  nonce: string
+  redirectUri: string
+  returnTo: string
+  /** Also set as a cookie on this browser: a callback is only accepted from the browser that started. */
+  binding: string
+  expiresAt: number
+}
+
+export interface StartedLogin {
+  authorizationUrl: string
+  binding: string
+}
+
+export interface CompletedLogin {
+  accessToken: string
+  tokenExpiresAt?: number
+  refreshToken?: string
+  returnTo: string
+}
+
+const LOGIN_TTL_MS = 10 * 60 * 1000
+const MAX_PENDING = 10_000
+
+export class OidcLogin {
+  readonly #settings: OidcConfig
+  readonly #pending = new Map<string, PendingLogin>()
+  #configuration: Promise<oidc.Configuration> | undefined
+
+  constructor(settings: OidcConfig) {
+    this.#settings = settings
+  }
+
+  async start(redirectUri: string, returnTo: string): Promise<StartedLogin> {
+    const configuration = await this.#discover()
+    this.#sweep()
+    if (this.#pending.size >= MAX_PENDING) {
+      throw new TaskgateError('TG_LOGIN_FAILED', {
+        message: 'Too many sign-ins in progress; try again shortly.',
+      })
+    }
+    const codeVerifier = oidc.randomPKCECodeVerifier()
+    const state = oidc.randomState()
+    const nonce = oidc.randomNonce()
+    const binding = randomBytes(24).toString('base64url')
+    this.#pending.set(state, {
+      codeVerifier,
+      nonce,
+      redirectUri,
+      returnTo,
+      binding,
+      expiresAt: Date.now() + LOGIN_TTL_MS,
+    })
+    const url = oidc.buildAuthorizationUrl(configuration, {
+      redirect_uri: redirectUri,
+      // offline_access yields a refresh token, so a session outlives one short access token.
+      scope: 'openid profile email groups offline_access',
+      prompt: 'consent',
+      code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+      // RFC 8707: an access token for the gateway's audience, the one core.authenticate verifies.
+      resource: this.#settings.audience,
+    })
+    return { authorizationUrl: url.href, binding }
+  }
+
+  async complete(callbackUrl: URL, binding: string | undefined): Promise<CompletedLogin> {
+    const state = callbackUrl.searchParams.get('state') ?? ''
+    const pending = this.#pending.get(state)
+    this.#pending.delete(state)
+    if (!pending || pending.expiresAt <= Date.now() || !sameSecret(binding, pending.binding)) {
+      throw new TaskgateError('TG_LOGIN_FAILED', {
+        message: 'This sign-in is unknown or expired, or was started in another browser; sign in again.',
+      })
+    }
+    const configuration = await this.#discover()
+    // The IdP redirected to our registered redirect URI; check the response against it, not against
+    // whatever Host header this request came with.
+    const current = new URL(pending.redirectUri)
+    current.search = callbackUrl.search
+    try {
+      const tokens = await oidc.authorizationCodeGrant(configuration, current, {
+        pkceCodeVerifier: pending.codeVerifier,
+        expectedState: state,
+        expectedNonce: pending.nonce,
+        idTokenExpected: true,
+      })
+      return { ...this.#fromTokens(tokens), returnTo: pending.returnTo }
+    } catch (cause) {
+      throw new TaskgateError('TG_LOGIN_FAILED', {
+        message: `The sign-in did not complete (${describeOidcError(cause)}); sign in again.`,
+        cause,
+      })
+    }
+  }
+
+  async refresh(refreshToken: string): Promise<Omit<CompletedLogin, 'returnTo'>> {
+    const configuration = await this.#discover()
+    try {
+      const tokens = await oidc.refreshTokenGrant(configuration, refreshToken, {
+        resource: this.#settings.audience,
+      })
+      return { ...this.#fromTokens(tokens), refreshToken: tokens.refresh_token ?? refreshToken }
+    } catch (cause) {
+      throw new TaskgateError('TG_LOGIN_EXPIRED', {
+        message: 'Your console session has expired; sign in again.',
+        cause,
+      })
+    }
+  }
+
+  #fromTokens(tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers) {
+    const expiresIn = tokens.expiresIn()
+    return {
+      accessToken: tokens.access_token,
+      ...(expiresIn !== undefined ? { tokenExpiresAt: Date.now() + expiresIn * 1000 } : {}),
+      ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}),
+    }
+  }
+
+  #discover(): Promise<oidc.Configuration> {
+    const s = this.#settings
+    this.#configuration ??= oidc
+      .discovery(new URL(s.issuer), s.consoleClientId ?? s.clientId, undefined, oidc.None(), {
+        execute: s.allowInsecureHttp ? [oidc.allowInsecureRequests] : [],
+      })
+      .catch((cause: unknown) => {
+        this.#configuration = undefined
+        throw new TaskgateError('TG_IDP_UNAVAILABLE', {
+          message: 'The identity provider cannot be reached; try again shortly.',
+          cause,
+        })
+      })
+    return this.#configuration
+  }
+
+  #sweep(): void {
+    const now = Date.now()
+    for (const [state, login] of this.#pending) if (login.expiresAt <= now) this.#pending.delete(state)
+  }
+}
+
+function describeOidcError(error: unknown): string {
+  if (error instanceof oidc.AuthorizationResponseError) return `the IdP answered ${error.error}`
+  if (error instanceof oidc.ResponseBodyError) return `the IdP refused the code: ${error.error}`
+  return 'the IdP response did not check out'
+}

@@ -1,0 +1,214 @@
+// The control-plane HTTP API: fastify with one route file per resource under routes/, authentication
+// through core.authenticate (bearer, or a console session cookie), problem+json errors, optional HTTPS,
+// and the web console's files at `/`.
+import { readFileSync } from 'node:fs'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify'
+import type { Logger } from 'pino'
+import type { Core, Principal } from '../core/index.ts'
+import { isTaskgateError, TaskgateError } from '../core/index.ts'
+import { createRequestAuthenticator } from './console/authenticate-request.ts'
+import { registerConsoleAuthRoutes } from './console/console-auth-routes.ts'
+import { ConsoleSessions } from './console/console-sessions.ts'
+import { OidcLogin } from './console/oidc-login.ts'
+import { registerConsoleFiles } from './console/serve-console.ts'
+import { PROBLEM_CONTENT_TYPE, problemFor } from './problem-json.ts'
+import type { AnyRouteSpec, RouteSettings } from './route-spec.ts'
+import { apiRoutes } from './routes/index.ts'
+import { zodValidatorCompiler } from './validate-input.ts'
+
+export interface ApiServerOptions {
+  core: Core
+  logger: Logger
+  listen: { host: string; port: number }
+  /** PEM files; when present the API speaks HTTPS only. */
+  tls?: { cert: string; key: string }
+  /** The MCP endpoint (protocols/mcp, passed in by main.ts), served at /mcp to authenticated principals. */
+  mcp?: {
+    handle(req: IncomingMessage, res: ServerResponse, principal: Principal, body: unknown): Promise<void>
+  }
+  /** The built web console (web/dist), served at `/`; without it `/` is a 404. */
+  consoleDir?: string
+  /** Shorter heartbeats and stream lifetimes for tests. */
+  settings?: Partial<RouteSettings>
+}
+
+const DEFAULT_SETTINGS: RouteSettings = { eventsHeartbeatMs: 15_000, eventsMaxStreamMs: 5 * 60_000 }
+
+export interface ApiServer {
+  listen(): Promise<{ url: string }>
+  close(): Promise<void>
+  /** The fastify instance, for tests that use `inject` without a socket. */
+  readonly app: FastifyInstance
+}
+
+export function createApiServer(options: ApiServerOptions): ApiServer {
+  const app = buildApiApp(options)
+  return {
+    app,
+    async listen() {
+      await app.listen({ host: options.listen.host, port: options.listen.port })
+      const { port } = app.server.address() as AddressInfo
+      return { url: `${options.tls ? 'https' : 'http'}://${hostForUrl(options.listen.host)}:${port}` }
+    },
+    close: () => app.close(),
+  }
+}
+
+function buildApiApp(options: ApiServerOptions): FastifyInstance {
+  const { core } = options
+  const app = Fastify({
+    loggerInstance: options.logger.child({ component: 'api' }),
+    ...(options.tls ? { https: readTls(options.tls) } : {}),
+    // Request lines stay at debug: an operator's info log should not grow with every CLI poll.
+    logController: new LogController({ disableRequestLogging: true }),
+  }) as unknown as FastifyInstance
+  app.setValidatorCompiler(zodValidatorCompiler)
+
+  const settings: RouteSettings = { ...DEFAULT_SETTINGS, ...options.settings }
+  const oidcSettings = core.config.identity.oidc
+  const oidcLogin = oidcSettings ? new OidcLogin(oidcSettings) : undefined
+  const sessions = new ConsoleSessions()
+  const publicUrl = core.config.api.publicUrl
+  const principalFor = createRequestAuthenticator({
+    core,
+    sessions,
+    oidcLogin,
+    publicOrigin: publicUrl ? new URL(publicUrl).origin : undefined,
+  })
+  const principals = new WeakMap<FastifyRequest, Principal>()
+  const authenticate = async (request: FastifyRequest): Promise<void> => {
+    principals.set(request, await principalFor(request))
+  }
+
+  app.addHook('onRequest', async (request) => {
+    request.log.debug({ method: request.method, url: request.url }, 'request')
+  })
+  // Responses carry credentials and keys: no cache may keep them (the console's hashed assets say otherwise).
+  app.addHook('onSend', async (_request, reply) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
+  })
+  app.setErrorHandler((error, request, reply) => {
+    const failure = asTaskgateError(error)
+    if (failure.kind === 'internal') {
+      request.log.error({ err: error, ref: failure.ref, detail: failure.detail }, 'internal error')
+    } else {
+      request.log.debug({ code: failure.code, detail: failure.detail }, 'request failed')
+    }
+    const problem = problemFor(failure)
+    if (problem.status === 401) reply.header('www-authenticate', 'Bearer')
+    return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem)
+  })
+  const notFound = (reply: FastifyReply, method: string, path: string) =>
+    reply
+      .code(404)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(
+        problemFor(
+          new TaskgateError('TG_NOT_FOUND', {
+            message: `No route ${method} ${path}; GET /v1/openapi.json lists the API.`,
+          }),
+        ),
+      )
+  app.setNotFoundHandler((request, reply) =>
+    notFound(reply, request.method, request.url.split('?')[0] ?? '/'),
+  )
+
+  for (const spec of apiRoutes)
+    registerRoute(app, core, spec, spec.public ? undefined : authenticate, principals, settings)
+  // MCP streamable HTTP (POST messages, GET the SSE stream, DELETE the session): the transport writes the
+  // raw response itself, after the same authentication as every route.
+  const mcp = options.mcp
+  if (mcp)
+    app.route({
+      method: ['GET', 'POST', 'DELETE'],
+      url: '/mcp',
+      onRequest: authenticate,
+      handler: async (request, reply) => {
+        reply.hijack()
+        await mcp.handle(request.raw, reply.raw, principals.get(request) as Principal, request.body)
+      },
+    })
+  registerConsoleAuthRoutes(app, {
+    core,
+    sessions,
+    oidcLogin,
+    publicUrl,
+    secureCookies: Boolean(options.tls) || publicUrl?.startsWith('https:') === true,
+  })
+  if (options.consoleDir) {
+    registerConsoleFiles(
+      app,
+      options.consoleDir,
+      (path) => path === '/v1' || path.startsWith('/v1/') || path.startsWith('/auth/'),
+      (reply, path) => notFound(reply, 'GET', path),
+    )
+  }
+  return app
+}
+
+function registerRoute(
+  app: FastifyInstance,
+  core: Core,
+  spec: AnyRouteSpec,
+  authenticate: ((request: FastifyRequest) => Promise<void>) | undefined,
+  principals: WeakMap<FastifyRequest, Principal>,
+  settings: RouteSettings,
+): void {
+  const schema: Record<string, unknown> = {}
+  if (spec.params) schema.params = spec.params
+  if (spec.query) schema.querystring = spec.query
+  if (spec.body) schema.body = spec.body
+  app.route({
+    method: spec.method,
+    url: spec.url,
+    schema,
+    // Authentication runs before body parsing and validation: an anonymous caller learns nothing
+    // about the shape a route expects.
+    ...(authenticate ? { onRequest: authenticate } : {}),
+    handler: async (request, reply) =>
+      spec.handler({
+        core,
+        principal: principals.get(request) as Principal,
+        params: request.params,
+        query: request.query,
+        body: request.body,
+        reply,
+        request,
+        settings,
+      }),
+  })
+}
+
+/** fastify's own 4xx errors (bad JSON, wrong content type, body too large) are the client's mistake;
+ * anything else that is not a TaskgateError is a bug and stays behind a reference. */
+function asTaskgateError(error: unknown): TaskgateError {
+  if (isTaskgateError(error)) return error
+  const status = (error as { statusCode?: number }).statusCode
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const message = (error as Error).message
+    return new TaskgateError('TG_REQUEST_INVALID', {
+      message: `The request is malformed: ${message}.`,
+      cause: error,
+    })
+  }
+  return new TaskgateError('TG_INTERNAL', { detail: String(error), cause: error })
+}
+
+function readTls(files: { cert: string; key: string }): { cert: Buffer; key: Buffer } {
+  try {
+    return { cert: readFileSync(files.cert), key: readFileSync(files.key) }
+  } catch (cause) {
+    throw new TaskgateError('TG_CONFIG_INVALID', {
+      message: `api.tls: cannot read the certificate or key (${files.cert}, ${files.key}); check the paths.`,
+      cause,
+    })
+  }
+}
+
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1'
+  if (host === '::') return '[::1]'
+  return host.includes(':') ? `[${host}]` : host
+}

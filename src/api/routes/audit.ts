@@ -1,0 +1,54 @@
+import { z } from 'zod'
+import type { Core } from '../../core/index.ts'
+import { auditEntryDto, toAuditEntryDto } from '../dto.ts'
+import { defineRoute } from '../route-spec.ts'
+import { limit } from './query.ts'
+
+export const auditRoutes = [
+  defineRoute({
+    method: 'GET',
+    url: '/v1/audit',
+    operationId: 'listAudit',
+    summary: 'Entries of the hash-chained audit log',
+    tag: 'audit',
+    query: z.object({
+      afterSeq: z.coerce.number().int().min(0).optional().describe('only entries after this sequence number'),
+      type: z.string().optional().describe('event type, e.g. grant.approved'),
+      actor: z.string().optional(),
+      subject: z.string().optional(),
+      order: z.enum(['asc', 'desc']).optional().describe('by sequence number; asc by default'),
+      limit,
+    }),
+    responses: { 200: { description: 'entries', schema: z.object({ entries: z.array(auditEntryDto) }) } },
+    handler: async ({ core, principal, query }) => {
+      const filter: Parameters<Core['listAudit']>[1] = {}
+      if (query.afterSeq !== undefined) filter.afterSeq = query.afterSeq
+      if (query.type) filter.type = query.type
+      if (query.actor) filter.actor = query.actor
+      if (query.subject) filter.subject = query.subject
+      if (query.order === 'desc') filter.descending = true
+      if (query.limit) filter.limit = query.limit
+      return { entries: (await core.listAudit(principal, filter)).map(toAuditEntryDto) }
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/audit/verify',
+    operationId: 'verifyAudit',
+    summary: 'Verify the hash chain of the whole audit log',
+    description: 'A broken chain is a result (`ok: false`, where and why), not an HTTP error.',
+    tag: 'audit',
+    responses: {
+      200: {
+        description: 'the verification result',
+        schema: z.object({
+          ok: z.boolean(),
+          entries: z.number().int(),
+          brokenAt: z.number().int().optional().describe('sequence number of the first bad entry'),
+          problem: z.string().optional(),
+        }),
+      },
+    },
+    handler: async ({ core, principal }) => core.verifyAudit(principal),
+  }),
+]

@@ -1,0 +1,51 @@
+// The JSON shapes the CLI reads from the API (see GET /v1/openapi.json); kept minimal on purpose.
+export interface GrantJson {
+  id: string
+  principalId: string
+  principalName: string
+  resourceId: string
+  scope: string[]
+  task: string
+  status: 'pending' | 'active' | 'ended' | 'denied'
+  sessionBound: boolean
+  ttlSeconds: number
+  requestedAt: string
+  activatedAt?: string
+  expiresAt?: string
+  endedAt?: string
+  endReason?: string
+  decidedBy?: string
+  decisionReason?: string
+  approvalId?: string
+}
+
+export interface CredentialJson {
+  grantId: string
+  resourceId: string
+  username: string
+  password: string
+  expiresAt: string
+  connection: { host: string; port: number; user: string; password: string; database?: string }
+}
+
+export interface GrantRequestJson {
+  grant: GrantJson
+  credential?: CredentialJson
+  denial?: { reason: string; allowed: string[] }
+}
+
+export interface ApprovalJson {
+  id: string
+  subject: 'grant' | 'action'
+  grantId: string
+  requesterName: string
+  resourceId: string
+  task: string
+  summary: string
+  reason: string
+  status: string
+  createdAt: string
+  expiresAt: string
+  decidedByName?: string
+  decisionReason?: string
+}

@@ -1,0 +1,20 @@
+// `taskgate config check FILE`: validates a configuration locally, with the same loader the gateway uses.
+import { loadConfig } from '../../config/load.ts'
+import { type Command, requireArgs } from '../command.ts'
+import { printJson } from '../output.ts'
+
+export const configCheckCommand: Command = {
+  name: 'config check',
+  params: 'FILE',
+  summary: 'validate a configuration file (no gateway needed)',
+  details:
+    'Errors name the file, the key path, what was expected and what was found. Secrets are resolved too.',
+  local: true,
+  async run(context) {
+    const [file] = requireArgs(context, 'FILE')
+    const config = await loadConfig(file!)
+    const summary = { file, ok: true, resources: config.resources.length, policies: config.policies.length }
+    if (context.json) return printJson(context.io, summary)
+    context.io.stdout(`${file}: ok (${summary.resources} resources, ${summary.policies} policies)\n`)
+  },
+}

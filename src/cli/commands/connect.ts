@@ -1,0 +1,41 @@
+// `taskgate connect ID -- psql ...`: runs the client with the grant's credential in its environment, so
+// the password never appears on a command line or in shell history.
+import { spawn } from 'node:child_process'
+import { constants } from 'node:os'
+import type { CredentialJson } from '../api-types.ts'
+import { CliError, usageError } from '../cli-error.ts'
+import { type Command, requireArgs } from '../command.ts'
+import { pgEnvironment } from './grant.ts'
+
+export const connectCommand: Command = {
+  name: 'connect',
+  params: 'ID -- CLIENT [ARGS...]',
+  summary:
+    "run a client (psql, pgbench, ...) with an active grant's credential; its exit code passes through",
+  details:
+    'Re-issues the credential of grant ID and runs CLIENT with PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE set.',
+  async run(context) {
+    const [id] = requireArgs(context, 'ID')
+    const [client, ...clientArgs] = context.rest
+    if (!client) throw usageError('name the client after --, e.g. taskgate connect ID -- psql')
+    const credential = await context.api.post<CredentialJson>(
+      `/v1/grants/${encodeURIComponent(id!)}/credential`,
+    )
+    return runClient(client, clientArgs, { ...context.io.env, ...pgEnvironment(credential) })
+  },
+}
+
+function runClient(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: 'inherit', env })
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      reject(new CliError('TG_CLI_CLIENT_FAILED', `cannot run ${command}: ${error.code ?? error.message}`)),
+    )
+    // A client killed by a signal exits like a shell reports it: 128 + signal number.
+    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)))
+  })
+}

@@ -1,0 +1,192 @@
+// `taskgate grant list|show|env|end|revoke|approve|deny`: everything about existing grants.
+import type { ApiClient } from '../api-client.ts'
+import type { ApprovalJson, CredentialJson, GrantJson } from '../api-types.ts'
+import { CliError } from '../cli-error.ts'
+import { type Command, type CommandContext, requireArgs, requireOption, stringOption } from '../command.ts'
+import { printFields, printJson, printTable, relativeTime, shortTime, truncate } from '../output.ts'
+
+export const grantListCommand: Command = {
+  name: 'grant list',
+  summary: "your grants (everyone's with --all)",
+  options: {
+    all: { type: 'boolean', description: 'grants of every principal (admins and approvers)' },
+    status: { type: 'string', value: 'S', description: 'only these states: pending,active,ended,denied' },
+    resource: { type: 'string', value: 'ID', description: 'only grants on this resource' },
+  },
+  async run(context) {
+    requireArgs(context)
+    const { grants } = await context.api.get<{ grants: GrantJson[] }>('/v1/grants', {
+      all: context.options.all ? true : undefined,
+      status: stringOption(context, 'status'),
+      resource: stringOption(context, 'resource'),
+    })
+    if (context.json) return printJson(context.io, grants)
+    printTable(
+      context.io,
+      ['id', 'status', 'principal', 'resource', 'scope', 'expires', 'task'],
+      grants.map((g) => [
+        g.id,
+        g.status,
+        g.principalName,
+        g.resourceId,
+        truncate(g.scope.join(','), 40),
+        g.status === 'active' ? relativeTime(g.expiresAt) : '-',
+        truncate(g.task, 40),
+      ]),
+    )
+  },
+}
+
+export const grantShowCommand: Command = {
+  name: 'grant show',
+  params: 'ID',
+  summary: 'one grant, its state and decision',
+  async run(context) {
+    const [id] = requireArgs(context, 'ID')
+    const g = await context.api.get<GrantJson>(`/v1/grants/${encodeURIComponent(id!)}`)
+    if (context.json) return printJson(context.io, g)
+    printFields(context.io, [
+      ['grant', g.id],
+      ['status', g.status],
+      ['principal', `${g.principalName} (${g.principalId})`],
+      ['resource', g.resourceId],
+      ['scope', g.scope.join(',')],
+      ['task', g.task],
+      ['requested', shortTime(g.requestedAt)],
+      ['active since', g.activatedAt ? shortTime(g.activatedAt) : undefined],
+      ['expires', g.expiresAt ? `${shortTime(g.expiresAt)} (${relativeTime(g.expiresAt)})` : undefined],
+      ['ended', g.endedAt ? `${shortTime(g.endedAt)} (${g.endReason ?? '-'})` : undefined],
+      ['decided by', g.decidedBy],
+      ['reason', g.decisionReason],
+      ['approval', g.approvalId],
+      ['session-bound', g.sessionBound ? 'yes' : undefined],
+    ])
+  },
+}
+
+/** Single-quoted for sh: safe whatever the value holds. */
+const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`
+
+/** The PG* variables libpq clients read (postgresql.org/docs/current/libpq-envars.html). */
+export function pgEnvironment(credential: CredentialJson): Record<string, string> {
+  const c = credential.connection
+  return {
+    PGHOST: c.host,
+    PGPORT: String(c.port),
+    PGUSER: c.user,
+    PGPASSWORD: c.password,
+    ...(c.database ? { PGDATABASE: c.database } : {}),
+  }
+}
+
+export const grantEnvCommand: Command = {
+  name: 'grant env',
+  params: 'ID',
+  summary: 'print `export PG...` lines for an active grant (re-issues its credential)',
+  details: 'Use as: eval "$(taskgate grant env ID)". Re-issuing invalidates the previous password.',
+  async run(context) {
+    const [id] = requireArgs(context, 'ID')
+    const credential = await context.api.post<CredentialJson>(
+      `/v1/grants/${encodeURIComponent(id!)}/credential`,
+    )
+    const env = pgEnvironment(credential)
+    if (context.json) return printJson(context.io, env)
+    for (const [name, value] of Object.entries(env))
+      context.io.stdout(`export ${name}=${shellQuote(value)}\n`)
+  },
+}
+
+export const grantEndCommand: Command = {
+  name: 'grant end',
+  params: 'ID',
+  summary: 'end your grant: the task is done (open sessions close)',
+  async run(context) {
+    const [id] = requireArgs(context, 'ID')
+    printGrantChange(
+      context,
+      await context.api.post<GrantJson>(`/v1/grants/${encodeURIComponent(id!)}/end`),
+      'ended',
+    )
+  },
+}
+
+export const grantRevokeCommand: Command = {
+  name: 'grant revoke',
+  params: 'ID',
+  summary: "revoke someone's grant (admins and approvers)",
+  options: {
+    reason: { type: 'string', value: 'R', required: true, description: 'why (recorded in the audit log)' },
+  },
+  async run(context) {
+    const [id] = requireArgs(context, 'ID')
+    const reason = requireOption(context, 'reason')
+    const grant = await context.api.post<GrantJson>(`/v1/grants/${encodeURIComponent(id!)}/revoke`, {
+      reason,
+    })
+    printGrantChange(context, grant, 'revoked')
+  },
+}
+
+function printGrantChange(context: CommandContext, grant: GrantJson, verb: string): void {
+  if (context.json) printJson(context.io, grant)
+  else
+    context.io.stdout(
+      `grant ${grant.id} ${verb} (status ${grant.status}${grant.endReason ? `, ${grant.endReason}` : ''})\n`,
+    )
+}
+
+/** The pending approval a grant waits on. */
+async function pendingApprovalOf(api: ApiClient, grantId: string): Promise<ApprovalJson> {
+  const { approvals } = await api.get<{ approvals: ApprovalJson[] }>('/v1/approvals', {
+    grantId,
+    status: 'pending',
+  })
+  const approval = approvals.find((a) => a.subject === 'grant') ?? approvals[0]
+  if (!approval)
+    throw new CliError(
+      'TG_NOT_FOUND',
+      `Grant ${grantId} has no pending approval; check it with \`taskgate grant show ${grantId}\`.`,
+    )
+  return approval
+}
+
+const grantVerdictCommand = (verdict: 'approve' | 'deny'): Command => ({
+  name: `grant ${verdict}`,
+  params: 'ID',
+  summary: `${verdict} the pending request of grant ID (never your own)`,
+  options: {
+    reason: {
+      type: 'string',
+      value: 'R',
+      description: verdict === 'deny' ? 'why, for the requester (required)' : 'why (optional)',
+    },
+  },
+  async run(context) {
+    const [grantId] = requireArgs(context, 'ID')
+    const reason = verdict === 'deny' ? requireOption(context, 'reason') : stringOption(context, 'reason')
+    const approval = await pendingApprovalOf(context.api, grantId!)
+    return decideApproval(context, approval.id, verdict, reason)
+  },
+})
+
+export const grantApproveCommand = grantVerdictCommand('approve')
+export const grantDenyCommand = grantVerdictCommand('deny')
+
+/** Shared by `grant approve|deny` and `approve|deny`. */
+export async function decideApproval(
+  context: CommandContext,
+  approvalId: string,
+  verdict: 'approve' | 'deny',
+  reason: string | undefined,
+): Promise<number> {
+  const approval = await context.api.post<ApprovalJson>(
+    `/v1/approvals/${encodeURIComponent(approvalId)}/${verdict}`,
+    reason ? { reason } : {},
+  )
+  if (context.json) printJson(context.io, approval)
+  else
+    context.io.stdout(
+      `approval ${approval.id} ${approval.status} (grant ${approval.grantId}, ${approval.requesterName})\n`,
+    )
+  return 0
+}

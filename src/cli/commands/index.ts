@@ -1,0 +1,68 @@
+// Every command, in the order `taskgate --help` lists them.
+import type { Command } from '../command.ts'
+import { agentsCreateCommand, agentsListCommand } from './agents.ts'
+import { approvalsListCommand, approveCommand, denyCommand } from './approvals.ts'
+import { auditTailCommand, auditVerifyCommand } from './audit.ts'
+import { configCheckCommand } from './config.ts'
+import { connectCommand } from './connect.ts'
+import {
+  grantApproveCommand,
+  grantDenyCommand,
+  grantEndCommand,
+  grantEnvCommand,
+  grantListCommand,
+  grantRevokeCommand,
+  grantShowCommand,
+} from './grant.ts'
+import { grantRequestCommand } from './grant-request.ts'
+import { maskingTestCommand } from './masking.ts'
+import { mcpCommand } from './mcp.ts'
+import { resourcesCommand } from './resources.ts'
+import { serveCommand } from './serve.ts'
+import { sessionsListCommand, sessionsShowCommand } from './sessions.ts'
+import { whoamiCommand } from './whoami.ts'
+
+/** `taskgate login` parses its own arguments (device flow); loaded only when run. */
+const loginCommand: Command = {
+  name: 'login',
+  summary: 'log in with your identity provider (device flow)',
+  details: 'Run `taskgate login --help` for its options.',
+  local: true,
+  ownArgs: true,
+  async run(context) {
+    const { loginCommand: login } = await import('./login.ts')
+    return login(context.args, {
+      stdout: { write: context.io.stdout },
+      stderr: { write: context.io.stderr },
+      env: context.io.env,
+    })
+  },
+}
+
+export const COMMANDS: readonly Command[] = [
+  loginCommand,
+  whoamiCommand,
+  resourcesCommand,
+  grantRequestCommand,
+  grantListCommand,
+  grantShowCommand,
+  grantEnvCommand,
+  connectCommand,
+  mcpCommand,
+  grantEndCommand,
+  grantRevokeCommand,
+  grantApproveCommand,
+  grantDenyCommand,
+  approvalsListCommand,
+  approveCommand,
+  denyCommand,
+  agentsCreateCommand,
+  agentsListCommand,
+  sessionsListCommand,
+  sessionsShowCommand,
+  maskingTestCommand,
+  auditVerifyCommand,
+  auditTailCommand,
+  configCheckCommand,
+  serveCommand,
+]

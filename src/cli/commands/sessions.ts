@@ -1,0 +1,93 @@
+// `taskgate sessions list|show`: recorded client connections and the decision on each action.
+import { type Command, requireArgs, stringOption } from '../command.ts'
+import { printFields, printJson, printTable, shortTime, truncate } from '../output.ts'
+
+interface SessionJson {
+  id: string
+  grantId: string
+  principalName: string
+  resourceId: string
+  protocol: string
+  client: string
+  startedAt: string
+  endedAt?: string
+  endReason?: string
+}
+
+interface ActionJson {
+  seq: number
+  at: string
+  kind: string
+  text: string
+  outcome: string
+  rule?: string
+  reason?: string
+  rowCount?: number
+}
+
+export const sessionsListCommand: Command = {
+  name: 'sessions list',
+  summary: 'recorded sessions, newest first',
+  options: {
+    grant: { type: 'string', value: 'ID', description: 'only sessions under this grant' },
+    resource: { type: 'string', value: 'ID', description: 'only sessions on this resource' },
+    denied: { type: 'boolean', description: 'only sessions with a denied action' },
+    limit: { type: 'string', value: 'N', description: 'at most N (default 50)' },
+  },
+  async run(context) {
+    requireArgs(context)
+    const { sessions } = await context.api.get<{ sessions: SessionJson[] }>('/v1/sessions', {
+      grant: stringOption(context, 'grant'),
+      resource: stringOption(context, 'resource'),
+      deniedOnly: context.options.denied ? true : undefined,
+      limit: stringOption(context, 'limit') ?? 50,
+    })
+    if (context.json) return printJson(context.io, sessions)
+    printTable(
+      context.io,
+      ['id', 'principal', 'resource', 'protocol', 'started', 'ended'],
+      sessions.map((s) => [
+        s.id,
+        s.principalName,
+        s.resourceId,
+        s.protocol,
+        shortTime(s.startedAt),
+        s.endedAt ? `${shortTime(s.endedAt)} (${s.endReason ?? '-'})` : 'live',
+      ]),
+    )
+  },
+}
+
+export const sessionsShowCommand: Command = {
+  name: 'sessions show',
+  params: 'ID',
+  summary: 'one session and its actions with their decisions',
+  async run(context) {
+    const [id] = requireArgs(context, 'ID')
+    const detail = await context.api.get<{ session: SessionJson; actions: ActionJson[] }>(
+      `/v1/sessions/${encodeURIComponent(id!)}`,
+    )
+    if (context.json) return printJson(context.io, detail)
+    const s = detail.session
+    printFields(context.io, [
+      ['session', s.id],
+      ['grant', s.grantId],
+      ['principal', s.principalName],
+      ['resource', `${s.resourceId} (${s.protocol}, ${s.client})`],
+      ['started', shortTime(s.startedAt)],
+      ['ended', s.endedAt ? `${shortTime(s.endedAt)} (${s.endReason ?? '-'})` : 'live'],
+    ])
+    context.io.stdout('\n')
+    printTable(
+      context.io,
+      ['seq', 'at', 'outcome', 'rows', 'action'],
+      detail.actions.map((a) => [
+        String(a.seq),
+        shortTime(a.at),
+        a.outcome === 'allow' ? 'allow' : `${a.outcome} (${a.rule ?? '-'})`,
+        a.rowCount === undefined ? '-' : String(a.rowCount),
+        truncate(a.text, 80),
+      ]),
+    )
+  },
+}

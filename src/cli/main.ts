@@ -1,0 +1,149 @@
+// The `taskgate` command: finds the command named by the first words of argv, parses its options,
+// runs it against the API, and maps failures to `error [CODE]: message` and the exit code
+// (0 ok, 1 error, 2 usage, 3 denied).
+import { readFile } from 'node:fs/promises'
+import { isTaskgateError } from '../core/index.ts'
+import { ApiClient } from './api-client.ts'
+import { CliError, EXIT, usageError } from './cli-error.ts'
+import { type Command, GLOBAL_OPTIONS, type OptionSpec, parseCommandArgs } from './command.ts'
+import { COMMANDS } from './commands/index.ts'
+import { type CliIo, processIo } from './io.ts'
+
+const DEFAULT_API = 'http://127.0.0.1:8470'
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    return await dispatch(argv, io)
+  } catch (error) {
+    return reportError(io, error)
+  }
+}
+
+async function dispatch(argv: string[], io: CliIo): Promise<number> {
+  const first = argv[0]
+  if (first === undefined || first === '--help' || first === '-h') {
+    io.stdout(overview())
+    return first === undefined ? EXIT.usage : EXIT.ok
+  }
+  if (first === 'help') {
+    const words = argv.slice(1).filter((a) => !a.startsWith('-'))
+    io.stdout(words.length === 0 ? overview() : commandHelp(findCommand(words).command))
+    return EXIT.ok
+  }
+  const { command, consumed } = findCommand(argv)
+  const rest = argv.slice(consumed)
+  if (command.ownArgs) return (await command.run({ ...emptyContext(io), args: rest })) ?? EXIT.ok
+  const parsed = parseCommandArgs(command, rest)
+  if (parsed.options.help) {
+    io.stdout(commandHelp(command))
+    return EXIT.ok
+  }
+  const apiUrl = (parsed.options.api as string | undefined) ?? io.env.TASKGATE_API ?? DEFAULT_API
+  const tokenFile = parsed.options['token-file'] as string | undefined
+  const api = new ApiClient({ baseUrl: apiUrl, token: () => resolveToken(io, tokenFile) })
+  const code = await command.run({ ...parsed, json: parsed.options.json === true, io, api })
+  return code ?? EXIT.ok
+}
+
+/** The longest run of leading words that names a command: `grant request` before `grant`. */
+function findCommand(words: string[]): { command: Command; consumed: number } {
+  const two = `${words[0]} ${words[1]}`
+  const command = COMMANDS.find((c) => c.name === two) ?? COMMANDS.find((c) => c.name === words[0])
+  if (command) return { command, consumed: command.name.split(' ').length }
+  const group = COMMANDS.filter((c) => c.name.startsWith(`${words[0]} `))
+  if (group.length > 0) {
+    const subcommands = group.map((c) => c.name.split(' ')[1]).join(', ')
+    throw usageError(
+      words[1] === undefined
+        ? `"${words[0]}" needs a subcommand: ${subcommands}`
+        : `unknown subcommand "${words[0]} ${words[1]}"; try one of: ${subcommands}`,
+    )
+  }
+  throw usageError(`unknown command "${words[0]}"; \`taskgate --help\` lists the commands`)
+}
+
+/** --token-file, else TASKGATE_TOKEN, else the token `taskgate login` stored. */
+async function resolveToken(io: CliIo, tokenFile: string | undefined): Promise<string> {
+  if (tokenFile) {
+    try {
+      return (await readFile(tokenFile, 'utf8')).trim()
+    } catch (error) {
+      throw new CliError(
+        'TG_AUTH_MISSING',
+        `cannot read --token-file ${tokenFile}: ${(error as NodeJS.ErrnoException).code}`,
+      )
+    }
+  }
+  const fromEnv = io.env.TASKGATE_TOKEN?.trim()
+  if (fromEnv) return fromEnv
+  const { loadStoredToken } = await import('./commands/login.ts')
+  return loadStoredToken({ env: io.env as NodeJS.ProcessEnv })
+}
+
+function reportError(io: CliIo, error: unknown): number {
+  if (error instanceof CliError) {
+    io.stderr(`error [${error.code}]: ${error.message}\n`)
+    return error.exitCode
+  }
+  if (isTaskgateError(error)) {
+    // Local failures (config check, a missing login): the person at this terminal is the operator.
+    io.stderr(`error [${error.code}]: ${error.clientMessage}\n`)
+    return error.kind === 'denied' ? EXIT.denied : EXIT.error
+  }
+  io.stderr(`error [TG_INTERNAL]: ${error instanceof Error ? error.message : String(error)}\n`)
+  return EXIT.error
+}
+
+function emptyContext(io: CliIo) {
+  return {
+    args: [],
+    options: {},
+    rest: [],
+    json: false,
+    io,
+    api: new ApiClient({ baseUrl: DEFAULT_API, token: async () => '' }),
+  }
+}
+
+function usageLine(command: Command): string {
+  const options = Object.entries(command.options ?? {})
+    .map(([name, spec]) => {
+      const text = `--${name}${spec.value ? ` ${spec.value}` : ''}`
+      return spec.required ? text : `[${text}]`
+    })
+    .join(' ')
+  return ['taskgate', command.name, command.params, options].filter(Boolean).join(' ')
+}
+
+function optionLines(options: Record<string, OptionSpec>): string {
+  const rows = Object.entries(options).map(([name, spec]) => [
+    `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.value ? ` ${spec.value}` : ''}`,
+    spec.description,
+  ])
+  const width = Math.max(...rows.map(([left]) => left!.length))
+  return rows.map(([left, right]) => `  ${left!.padEnd(width)}  ${right}\n`).join('')
+}
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length))
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}\n`).join('')
+  return (
+    'taskgate: task-scoped, just-in-time access to databases for agents and people\n\n' +
+    'usage: taskgate <command> [options]\n\ncommands:\n' +
+    lines +
+    '\nglobal options:\n' +
+    optionLines(GLOBAL_OPTIONS) +
+    '\nexit codes: 0 ok, 1 error, 2 usage, 3 denied. `taskgate help <command>` for details.\n'
+  )
+}
+
+function commandHelp(command: Command): string {
+  return (
+    `usage: ${usageLine(command)}\n\n${command.summary}\n` +
+    (command.details ? `\n${command.details}\n` : '') +
+    (command.options ? `\noptions:\n${optionLines(command.options)}` : '') +
+    (command.local ? '' : `\nglobal options:\n${optionLines(GLOBAL_OPTIONS)}`)
+  )
+}
+
+if (import.meta.main) process.exitCode = await runCli(process.argv.slice(2), processIo)

@@ -1,0 +1,150 @@
+// Loads and validates the YAML configuration: precise errors (file, key path, expected vs got), unknown keys
+// rejected, cross-references checked, and secrets resolved from the environment or files at start.
+import { readFile } from 'node:fs/promises'
+import { parseDocument } from 'yaml'
+import type { z } from 'zod'
+import { DEFAULT_GUARDRAILS, TaskgateError } from '../core/index.ts'
+import { type Config, configSchema, type SecretRef } from './schema.ts'
+
+export async function loadConfig(path: string): Promise<Config> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    throw new TaskgateError('TG_CONFIG_INVALID', {
+      message: `Cannot read the configuration file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}.`,
+      cause: error,
+    })
+  }
+  return parseConfigText(text, path)
+}
+
+export function parseConfigText(text: string, file: string): Config {
+  const doc = parseDocument(text, { prettyErrors: true })
+  if (doc.errors.length > 0) {
+    const lines = doc.errors.map((e) => `${file}: ${e.message.split('\n')[0]}`)
+    throw configError(file, lines)
+  }
+  const result = configSchema.safeParse(doc.toJS() ?? {}, { reportInput: true })
+  if (!result.success)
+    throw configError(
+      file,
+      result.error.issues.map((issue) => `${file}: ${describeIssue(issue)}`),
+    )
+  const problems = crossReferenceProblems(result.data).map((p) => `${file}: ${p}`)
+  if (problems.length > 0) throw configError(file, problems)
+  return result.data
+}
+
+function configError(file: string, lines: string[]): TaskgateError {
+  return new TaskgateError('TG_CONFIG_INVALID', {
+    message: `The configuration ${file} is invalid:\n  ${lines.join('\n  ')}`,
+    detail: lines.join('\n'),
+  })
+}
+
+export function formatPath(path: PropertyKey[]): string {
+  let out = ''
+  for (const key of path) out += typeof key === 'number' ? `[${key}]` : out ? `.${String(key)}` : String(key)
+  return out || '(top level)'
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = formatPath(issue.path)
+  const got = 'input' in issue && issue.input !== undefined ? `, got ${JSON.stringify(issue.input)}` : ''
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+    case 'invalid_type':
+      return `${where}: expected ${issue.expected}${issue.input === undefined ? ', got nothing (required)' : got}`
+    case 'too_small':
+    case 'too_big':
+      return `${where}: ${issue.message}${got}`
+    default:
+      return `${where}: ${issue.message}${got}`
+  }
+}
+
+function crossReferenceProblems(config: Config): string[] {
+  const problems: string[] = []
+  const ids = new Set<string>()
+  const ports = new Map<number, string>()
+  config.resources.forEach((r, i) => {
+    if (ids.has(r.id)) problems.push(`resources[${i}].id: duplicate resource id "${r.id}"`)
+    ids.add(r.id)
+    if (r.listen.port !== 0) {
+      const other = ports.get(r.listen.port)
+      if (other)
+        problems.push(`resources[${i}].listen.port: ${r.listen.port} is already used by resource "${other}"`)
+      ports.set(r.listen.port, r.id)
+    }
+  })
+  if (config.api.listen.port !== 0 && ports.has(config.api.listen.port)) {
+    problems.push(
+      `api.listen.port: ${config.api.listen.port} is already used by resource "${ports.get(config.api.listen.port)}"`,
+    )
+  }
+  config.policies.forEach((p, i) => {
+    p.resources.forEach((id, j) => {
+      if (id !== '*' && !ids.has(id))
+        problems.push(
+          `policies[${i}].resources[${j}]: no resource "${id}" (known: ${[...ids].join(', ') || 'none'})`,
+        )
+    })
+  })
+  config.guardrails.forEach((g, i) => {
+    g.resources.forEach((id, j) => {
+      if (id !== '*' && !ids.has(id)) problems.push(`guardrails[${i}].resources[${j}]: no resource "${id}"`)
+    })
+    if (g.match.pattern !== undefined) {
+      try {
+        new RegExp(g.match.pattern, 'i')
+      } catch (error) {
+        problems.push(
+          `guardrails[${i}].match.pattern: not a valid regular expression (${(error as Error).message})`,
+        )
+      }
+    }
+    const m = g.match
+    const builtIn = DEFAULT_GUARDRAILS.some((d) => d.id === g.id)
+    if (
+      !builtIn &&
+      g.action !== 'off' &&
+      !m.traits?.length &&
+      !m.kinds?.length &&
+      !m.needs?.length &&
+      m.pattern === undefined
+    ) {
+      problems.push(
+        `guardrails[${i}].match: give at least one of traits, kinds, needs or pattern (only a built-in rule's id may omit it)`,
+      )
+    }
+  })
+  const names = new Set<string>()
+  config.agents.forEach((a, i) => {
+    if (names.has(a.name)) problems.push(`agents[${i}].name: duplicate agent "${a.name}"`)
+    names.add(a.name)
+  })
+  return problems
+}
+
+/** Reads a secret from the environment or a file; never logs its value. */
+export async function resolveSecret(ref: SecretRef, where: string): Promise<string> {
+  if ('env' in ref) {
+    const value = process.env[ref.env]
+    if (value === undefined || value === '') {
+      throw new TaskgateError('TG_CONFIG_SECRET_MISSING', {
+        message: `${where}: environment variable ${ref.env} is not set.`,
+      })
+    }
+    return value
+  }
+  try {
+    return (await readFile(ref.file, 'utf8')).replace(/\r?\n$/, '')
+  } catch (error) {
+    throw new TaskgateError('TG_CONFIG_SECRET_MISSING', {
+      message: `${where}: cannot read secret file ${ref.file} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+      cause: error,
+    })
+  }
+}

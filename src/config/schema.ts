@@ -1,0 +1,300 @@
+// The one configuration schema: TypeScript types are inferred from it, start-up validation uses it, and
+// docs/config.md plus the editor JSON Schema (docs/taskgate.schema.json) are generated from it.
+import { z } from 'zod'
+
+const secretRef = z
+  .union([
+    z.strictObject({ env: z.string().min(1).describe('name of an environment variable holding the secret') }),
+    z.strictObject({
+      file: z.string().min(1).describe('path of a file holding the secret (trailing newline ignored)'),
+    }),
+  ])
+  .describe('a secret, never written in clear: `{ env: NAME }` or `{ file: PATH }`')
+
+const hostPort = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1').describe('address to listen on'),
+  port: z.number().int().min(0).max(65535).describe('TCP port (0 picks a free one)'),
+})
+
+const duration = z
+  .string()
+  .regex(/^\d+(s|m|h|d)$/, 'expected a duration such as 90s, 15m, 2h or 1d')
+  .describe('a duration: 90s, 15m, 2h, 1d')
+
+const scopeEntry = z
+  .string()
+  .regex(/^([a-z][a-z0-9_-]*|\*):.+$/, 'expected verb:object, e.g. select:billing.invoices')
+
+const tlsFiles = z.strictObject({
+  cert: z.string().describe('PEM certificate file'),
+  key: z.string().describe('PEM private key file'),
+})
+
+const postgresResource = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected lowercase letters, digits and dashes'),
+  kind: z.literal('postgres'),
+  description: z.string().default(''),
+  listen: hostPort.describe('where clients (psql, drivers) connect to reach this resource'),
+  target: z
+    .strictObject({
+      host: z.string().min(1),
+      port: z.number().int().min(1).max(65535).default(5432),
+      database: z.string().min(1),
+      user: z.string().min(1).describe('upstream account used for sessions when no admin is configured'),
+      password: secretRef.optional(),
+      tls: z.enum(['disable', 'prefer', 'require', 'verify-full']).default('prefer'),
+      caFile: z.string().optional(),
+    })
+    .describe('the real database'),
+  admin: z
+    .strictObject({
+      user: z.string().min(1),
+      password: secretRef.optional(),
+    })
+    .optional()
+    .describe(
+      'an account allowed to CREATE ROLE: each grant then gets an ephemeral role with exactly its privileges',
+    ),
+  tls: tlsFiles.optional().describe('certificate for clients; a self-signed one is generated when absent'),
+  clients: z
+    .strictObject({
+      authMethod: z
+        .enum(['scram-sha-256', 'password'])
+        .default('scram-sha-256')
+        .describe('how clients prove the grant credential; `password` (cleartext) is accepted only over TLS'),
+      requireTls: z.boolean().default(false).describe('refuse clients that do not use TLS (sslmode=require)'),
+      maxMessageBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(1024 * 1024 * 1024)
+        .default(64 * 1024 * 1024)
+        .describe('largest client message accepted (the protocol allows 1 GiB)'),
+    })
+    .default({ authMethod: 'scram-sha-256', requireTls: false, maxMessageBytes: 64 * 1024 * 1024 })
+    .describe('how clients connect to this resource'),
+})
+
+const resource = z.discriminatedUnion('kind', [postgresResource])
+
+const policy = z.strictObject({
+  group: z.string().min(1).describe('the group this rule applies to'),
+  resources: z.array(z.string()).min(1).describe('resource ids, or ["*"]'),
+  ceiling: z.array(scopeEntry).min(1).describe('the widest scope a member may ever receive'),
+  autoApprove: z
+    .array(scopeEntry)
+    .default([])
+    .describe('requests entirely within these entries are granted at once'),
+  approvers: z
+    .array(z.string())
+    .default([])
+    .describe('groups whose members may approve requests above autoApprove (within the ceiling)'),
+  maxTtl: duration.default('1h'),
+})
+
+const guardrail = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected lowercase letters, digits and dashes'),
+  description: z.string().min(1).describe('shown to the client in the denial and to approvers'),
+  action: z
+    .enum(['deny', 'approve', 'off'])
+    .describe('deny, hold for a human approver, or switch a built-in rule off'),
+  match: z
+    .strictObject({
+      traits: z
+        .array(z.string())
+        .optional()
+        .describe('classifier traits, e.g. destructive-ddl, unbounded-write'),
+      kinds: z.array(z.string()).optional().describe('statement kinds, e.g. DropStmt, TruncateStmt'),
+      needs: z
+        .array(scopeEntry)
+        .optional()
+        .describe('scope entries the statement needs, e.g. delete:billing.*'),
+      pattern: z.string().optional().describe('last resort: a regular expression on the raw statement text'),
+    })
+    .default({}),
+  resources: z.array(z.string()).default(['*']).describe('resource ids it applies to'),
+  groups: z.array(z.string()).optional().describe('groups it applies to (everyone when absent)'),
+  approvers: z
+    .array(z.string())
+    .optional()
+    .describe('groups that approve held statements (default: the resource approvers)'),
+})
+
+const oidc = z.strictObject({
+  issuer: z.string().url(),
+  audience: z.string().min(1).describe('expected `aud` of access tokens'),
+  groupsClaim: z.string().default('groups'),
+  clientId: z.string().min(1).describe('public client used by `taskgate login` (device flow)'),
+  consoleClientId: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'public client the web console signs in with (authorization code + PKCE, redirect URI <publicUrl>/auth/callback); defaults to clientId',
+    ),
+  allowInsecureHttp: z.boolean().default(false).describe('allow an http issuer (tests and loopback only)'),
+  clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
+})
+
+const maskingRule = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected lowercase letters, digits and dashes'),
+    style: z.enum(['redact', 'partial', 'hash', 'null']).default('redact'),
+    resources: z.array(z.string()).min(1).default(['*']).describe('resource ids, or ["*"]'),
+    groups: z
+      .array(z.string())
+      .optional()
+      .describe('apply only to members of these groups (everyone when absent)'),
+    exemptGroups: z.array(z.string()).default([]).describe('members of these groups see values unmasked'),
+    columns: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('column patterns: glob `email`, `*_phone`, `billing.customers.ssn`, or `/regex/flags`'),
+    detectors: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('detector ids: card, email, phone, iban, ssn, ip, …'),
+  })
+  .refine((rule) => rule.columns?.length || rule.detectors?.length, 'a rule needs columns, detectors or both')
+
+const customDetector = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected lowercase letters, digits and dashes'),
+  pattern: z.string().min(1).describe('JavaScript regular expression; every match is masked'),
+  flags: z
+    .string()
+    .regex(/^[imsu]*$/, 'expected flags among i, m, s, u')
+    .optional(),
+  hints: z.array(z.string()).optional().describe('column-name words this detector is about'),
+})
+
+const approvalEvents = z
+  .array(z.enum(['approval.requested', 'approval.approved', 'approval.denied', 'approval.expired']))
+  .min(1)
+  .optional()
+  .describe('only these events; all when absent')
+
+const notificationTargetFields = {
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected lowercase letters, digits and dashes'),
+  url: z
+    .union([z.url({ protocol: /^https?$/ }), secretRef])
+    .describe(
+      "the receiver's http(s) URL, or a secret holding it (a Slack webhook URL is itself a credential)",
+    ),
+  events: approvalEvents,
+  maxAttempts: z
+    .number()
+    .int()
+    .min(1)
+    .max(20)
+    .default(6)
+    .describe('attempts per notification, first included'),
+}
+
+const notifications = z.strictObject({
+  targets: z
+    .array(
+      z.discriminatedUnion('kind', [
+        z.strictObject({
+          ...notificationTargetFields,
+          kind: z.literal('webhook').describe('POST the JSON payload, signed (X-Taskgate-Signature)'),
+          secret: secretRef.describe('HMAC-SHA256 key receivers verify the signature with'),
+        }),
+        z.strictObject({
+          ...notificationTargetFields,
+          kind: z.literal('slack').describe('a Slack-compatible incoming webhook'),
+          secret: secretRef.optional().describe('when set, messages are signed too (for relays)'),
+        }),
+      ]),
+    )
+    .default([])
+    .refine(
+      (targets) => new Set(targets.map((t) => t.id)).size === targets.length,
+      'target ids must be unique',
+    ),
+})
+
+export const configSchema = z.strictObject({
+  store: z
+    .strictObject({
+      dir: z
+        .string()
+        .default('./data')
+        .describe('directory of the embedded store (ignored with databaseUrl)'),
+      databaseUrl: secretRef.optional().describe('PostgreSQL store; TASKGATE_DATABASE_URL overrides'),
+    })
+    .default({ dir: './data' }),
+  api: z
+    .strictObject({
+      listen: hostPort.default({ host: '127.0.0.1', port: 8470 }),
+      publicUrl: z
+        .string()
+        .url()
+        .optional()
+        .describe('URL people use to reach the console (links in notifications)'),
+      tls: tlsFiles.optional(),
+    })
+    .default({ listen: { host: '127.0.0.1', port: 8470 } }),
+  identity: z
+    .strictObject({
+      oidc: oidc.optional(),
+      adminGroups: z.array(z.string()).default(['taskgate-admins']),
+    })
+    .default({ adminGroups: ['taskgate-admins'] }),
+  agents: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+        groups: z.array(z.string()).min(1),
+      }),
+    )
+    .default([])
+    .describe(
+      'service accounts created at first start; each key is written once to <store.dir>/keys/<name>.key',
+    ),
+  resources: z.array(resource).default([]),
+  policies: z.array(policy).default([]),
+  grants: z
+    .strictObject({
+      defaultTtl: duration.default('15m'),
+      approvalTimeout: duration.default('15m'),
+    })
+    .default({ defaultTtl: '15m', approvalTimeout: '15m' }),
+  guardrails: z
+    .array(guardrail)
+    .default([])
+    .describe(
+      'rules that deny or hold statements whatever a grant says; an id of a built-in rule overrides it',
+    ),
+  approvals: z
+    .strictObject({
+      actionTimeout: duration.default('5m').describe('how long a held statement waits for an approver'),
+    })
+    .default({ actionTimeout: '5m' }),
+  masking: z
+    .strictObject({
+      hashKey: secretRef
+        .optional()
+        .describe('key of the `hash` style: the same value gives the same token under one key'),
+      rules: z.array(maskingRule).default([]),
+      detectors: z
+        .array(customDetector)
+        .default([])
+        .describe('regular-expression detectors, usable by id in rules'),
+    })
+    .default({ rules: [], detectors: [] })
+    .describe('masking of result values before they leave the gateway'),
+  notifications: notifications.optional().describe('who hears about approvals, and where'),
+  workers: z
+    .union([z.literal('auto'), z.number().int().min(1).max(64)])
+    .default(1)
+    .describe(
+      'gateway processes serving the resource listeners (one port, shared with SO_REUSEPORT on Linux); `auto` is one per CPU core. The control-plane API runs in the first only. See README "Performance" before raising it',
+    ),
+})
+
+export type Config = z.infer<typeof configSchema>
+export type ResourceConfig = Config['resources'][number]
+export type PostgresResourceConfig = Extract<ResourceConfig, { kind: 'postgres' }>
+export type PolicyConfig = Config['policies'][number]
+export type SecretRef = z.infer<typeof secretRef>
+export type NotificationTargetConfig = NonNullable<Config['notifications']>['targets'][number]

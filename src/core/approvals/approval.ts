@@ -1,0 +1,27 @@
+/** A human decision on a grant request or a held action. Approver is never the requester. */
+export interface Approval {
+  id: string
+  subject: 'grant' | 'action'
+  grantId: string
+  requesterId: string
+  requesterName: string
+  resourceId: string
+  task: string
+  /** What is asked: the scope for a grant, the statement text for an action. */
+  summary: string
+  /** For held actions: sha256 of the statement text and parameters, so the approval applies to it once. */
+  digest?: string
+  /** The rule that asked for approval, and why. */
+  rule: string
+  reason: string
+  approverGroups: string[]
+  status: 'pending' | 'approved' | 'denied' | 'expired'
+  createdAt: Date
+  expiresAt: Date
+  decidedAt?: Date
+  decidedBy?: string
+  decidedByName?: string
+  decisionReason?: string
+  /** For an action approval: set once when the held statement runs, so an approval is used only once. */
+  consumedAt?: Date
+}

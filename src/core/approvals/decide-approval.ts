@@ -1,0 +1,87 @@
+import type { CoreContext } from '../core-context.ts'
+import { TaskgateError } from '../errors.ts'
+import { activateGrant } from '../grants/activate-grant.ts'
+import type { Principal } from '../identity/principal.ts'
+import type { Approval } from './approval.ts'
+
+/** An approver's verdict. Nobody approves their own request; the first decision wins. */
+export async function decideApproval(
+  ctx: CoreContext,
+  actor: Principal,
+  id: string,
+  verdict: 'approve' | 'deny',
+  reason?: string,
+): Promise<Approval> {
+  const approval = await ctx.store.approvals.get(id)
+  if (!approval) throw new TaskgateError('TG_NOT_FOUND', { message: `No approval ${id}.` })
+  if (approval.requesterId === actor.id) {
+    throw new TaskgateError('TG_SELF_APPROVAL')
+  }
+  if (!ctx.isAdmin(actor) && !approval.approverGroups.some((g) => actor.groups.includes(g))) {
+    throw new TaskgateError('TG_FORBIDDEN', {
+      message: `Only members of ${approval.approverGroups.join(', ')} may decide approval ${id}.`,
+    })
+  }
+  if (approval.status !== 'pending') {
+    throw new TaskgateError('TG_CONFLICT', { message: `Approval ${id} is already ${approval.status}.` })
+  }
+  const now = ctx.clock.now()
+  if (approval.expiresAt.getTime() <= now.getTime()) {
+    throw new TaskgateError('TG_CONFLICT', {
+      message: `Approval ${id} has expired; the requester must ask again.`,
+    })
+  }
+  const status = verdict === 'approve' ? 'approved' : 'denied'
+  const by = { id: actor.id, name: actor.name, ...(reason ? { reason } : {}) }
+  if (!(await ctx.store.approvals.decide(id, status, now, by))) {
+    throw new TaskgateError('TG_CONFLICT', { message: `Approval ${id} was decided by someone else first.` })
+  }
+  await ctx.audit({
+    type: `approval.${status}`,
+    actor: actor.id,
+    subject: id,
+    data: { grant: approval.grantId, reason },
+  })
+  if (approval.subject === 'grant') await applyToGrant(ctx, approval, actor, verdict, reason)
+  await ctx.store.publish('approval_changed', id)
+  const decided: Approval = {
+    ...approval,
+    status,
+    decidedAt: now,
+    decidedBy: actor.id,
+    decidedByName: actor.name,
+    ...(reason ? { decisionReason: reason } : {}),
+  }
+  ctx.notify(`approval.${status}`, decided)
+  return decided
+}
+
+async function applyToGrant(
+  ctx: CoreContext,
+  approval: Approval,
+  actor: Principal,
+  verdict: 'approve' | 'deny',
+  reason?: string,
+) {
+  const grant = await ctx.store.grants.get(approval.grantId)
+  if (grant?.status !== 'pending') return
+  const why = reason ?? (verdict === 'approve' ? 'approved' : 'denied')
+  if (verdict === 'approve') {
+    await activateGrant(ctx, grant, actor.id, `approved by ${actor.name}: ${why}`)
+    await ctx.audit({
+      type: 'grant.approved',
+      actor: actor.id,
+      subject: grant.id,
+      data: { approval: approval.id, reason },
+    })
+    return
+  }
+  await ctx.store.grants.deny(grant.id, ctx.clock.now(), actor.id, `denied by ${actor.name}: ${why}`)
+  await ctx.audit({
+    type: 'grant.denied',
+    actor: actor.id,
+    subject: grant.id,
+    data: { approval: approval.id, reason },
+  })
+  await ctx.store.publish('grant_changed', grant.id)
+}

@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto'
+import type { HeldAction, SessionHandle } from '../core.ts'
+import type { CoreContext } from '../core-context.ts'
+import { parseDurationSeconds } from '../grants/duration.ts'
+import { newId } from '../ids.ts'
+import type { Action } from '../policy/action.ts'
+import { ALLOW, type Decision } from '../policy/decision.ts'
+import type { Approval } from './approval.ts'
+
+const POLL_MS = 1000
+
+/** sha256 over the statement text and its parameters: an approval applies to exactly this statement. */
+export function actionDigest(text: string, parameters: readonly (string | null)[] = []): string {
+  const h = createHash('sha256').update(text)
+  for (const p of parameters) h.update(p === null ? '\u0000null' : `\u0000${p.length}:${p}`)
+  return h.digest('hex')
+}
+
+/**
+ * Holds an action for a human: stores an Approval bound to the action's digest, notifies approvers, and
+ * returns a waiter. The waiter resolves allow (approved, and consumed once), or deny on denial, timeout,
+ * cancellation or the grant ending. Approvals given in another gateway process arrive through the store's
+ * notifications, with polling as a fallback.
+ */
+export async function holdAction(
+  ctx: CoreContext,
+  session: SessionHandle,
+  decision: Extract<Decision, { outcome: 'approve-first' }>,
+  action: Action,
+  digest: string,
+  approverGroups: string[],
+): Promise<HeldAction> {
+  const now = ctx.clock.now()
+  const grant = session.grant
+  const approval: Approval = {
+    id: newId('a'),
+    subject: 'action',
+    grantId: grant.id,
+    requesterId: grant.principalId,
+    requesterName: grant.principalName,
+    resourceId: session.resource.id,
+    task: grant.task,
+    summary: action.text.slice(0, 10_000),
+    digest,
+    rule: decision.rule,
+    reason: decision.reason,
+    approverGroups,
+    status: 'pending',
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + parseDurationSeconds(ctx.config.approvals.actionTimeout) * 1000),
+  }
+  await ctx.store.approvals.insert(approval)
+  await ctx.audit({
+    type: 'action.held',
+    actor: grant.principalId,
+    subject: approval.id,
+    data: { session: session.id, rule: decision.rule, text: approval.summary.slice(0, 2000) },
+  })
+  await ctx.audit({
+    type: 'approval.requested',
+    actor: grant.principalId,
+    subject: approval.id,
+    data: { grant: grant.id, approverGroups },
+  })
+  await ctx.store.publish('approval_changed', approval.id)
+  ctx.notify('approval.requested', approval)
+  return {
+    approvalId: approval.id,
+    expiresAt: approval.expiresAt,
+    wait: (signal) => waitForVerdict(ctx, approval, signal),
+  }
+}
+
+function waitForVerdict(ctx: CoreContext, held: Approval, signal?: AbortSignal): Promise<Decision> {
+  return new Promise<Decision>((resolve) => {
+    let done = false
+    let checking = false
+    const finish = (decision: Decision) => {
+      if (done) return
+      done = true
+      unsubscribe()
+      clearInterval(poll)
+      clearTimeout(timeout)
+      signal?.removeEventListener('abort', onAbort)
+      resolve(decision)
+    }
+    const check = async () => {
+      if (done || checking) return
+      checking = true
+      try {
+        const current = await ctx.store.approvals.get(held.id)
+        if (!current || current.status === 'pending') return
+        if (current.status === 'approved') {
+          // Consume once: a second waiter (or a replay) finds it used.
+          const first =
+            current.digest === held.digest && (await ctx.store.approvals.consume(held.id, ctx.clock.now()))
+          finish(
+            first
+              ? ALLOW
+              : deny(
+                  'TG_APPROVAL_DENIED',
+                  'This approval was already used; an approval applies to one statement once.',
+                ),
+          )
+        } else if (current.status === 'denied') {
+          finish(
+            deny(
+              'TG_APPROVAL_DENIED',
+              `Denied by ${current.decidedByName ?? 'an approver'}${current.decisionReason ? `: ${current.decisionReason}` : ''}.`,
+            ),
+          )
+        } else {
+          finish(
+            deny(
+              'TG_APPROVAL_TIMEOUT',
+              `No approver decided within ${ctx.config.approvals.actionTimeout}; the statement was not run.`,
+            ),
+          )
+        }
+      } catch (error) {
+        ctx.logger.error({ err: error, approval: held.id }, 'could not read a held approval')
+      } finally {
+        checking = false
+      }
+    }
+    const expire = async () => {
+      if (await ctx.store.approvals.decide(held.id, 'expired', ctx.clock.now())) {
+        await ctx.audit({
+          type: 'approval.expired',
+          actor: 'system',
+          subject: held.id,
+          data: { grant: held.grantId },
+        })
+        await ctx.store.publish('approval_changed', held.id)
+        ctx.notify('approval.expired', { ...held, status: 'expired' })
+      }
+      await check()
+    }
+    const onAbort = () => {
+      void expire()
+    }
+    const unsubscribe = ctx.store.subscribe('approval_changed', (id) => {
+      if (id === held.id) void check()
+    })
+    const poll = setInterval(() => void check(), POLL_MS)
+    const timeout = setTimeout(
+      () => void expire(),
+      Math.max(0, held.expiresAt.getTime() - ctx.clock.now().getTime()),
+    )
+    signal?.addEventListener('abort', onAbort, { once: true })
+    void check()
+  })
+}
+
+function deny(code: 'TG_APPROVAL_DENIED' | 'TG_APPROVAL_TIMEOUT', reason: string): Decision {
+  return { outcome: 'deny', code, rule: 'approval', reason }
+}

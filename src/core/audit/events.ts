@@ -1,0 +1,43 @@
+/** The closed set of audit event types; auditors rely on these names. */
+export const AUDIT_EVENT_TYPES = [
+  'config.loaded',
+  'gateway.started',
+  'login.succeeded',
+  'login.failed',
+  'service_account.created',
+  'service_account.disabled',
+  'grant.requested',
+  'grant.issued',
+  'grant.approved',
+  'grant.denied',
+  'grant.ended',
+  'grant.revoked',
+  'grant.expired',
+  'approval.requested',
+  'approval.approved',
+  'approval.denied',
+  'approval.expired',
+  'session.started',
+  'session.ended',
+  'action.denied',
+  'action.held',
+  'admin.action',
+] as const
+
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number]
+
+/** An event as the caller describes it; the audit log adds seq, at and the hashes. */
+export interface AuditEventInput {
+  type: AuditEventType
+  actor: string
+  subject?: string
+  data?: Record<string, unknown>
+}
+
+/** An entry of the hash-chained log: hash = sha256(prevHash + canonical JSON of the other fields). */
+export interface AuditEntry extends AuditEventInput {
+  seq: number
+  at: Date
+  prevHash: string
+  hash: string
+}

@@ -1,0 +1,33 @@
+import type { Logger } from 'pino'
+import type { Config, ResourceConfig } from '../config/schema.ts'
+import type { Store } from '../store/store.ts'
+import type { Approval } from './approvals/approval.ts'
+import type { AuditEntry, AuditEventInput } from './audit/events.ts'
+import type { Clock } from './clock.ts'
+import type { GrantProvisioner } from './core.ts'
+import type { Principal } from './identity/principal.ts'
+import type { Recorder } from './recording/recorder.ts'
+import type { LiveSessions } from './sessions/live-sessions.ts'
+
+/** What the operations of core share; built once by createCore. */
+export interface CoreContext {
+  config: Config
+  store: Store
+  clock: Clock
+  logger: Logger
+  resources: Map<string, ResourceConfig>
+  provisioners: Map<string, GrantProvisioner>
+  /** Where each resource's protocol server actually listens (the configured port may be 0). */
+  addresses: Map<string, { host: string; port: number }>
+  live: LiveSessions
+  recorder: Recorder
+  audit(event: AuditEventInput): Promise<AuditEntry>
+  /** Tells approvers (webhooks, Slack, the console's event stream); never blocks or throws. */
+  notify(
+    type: 'approval.requested' | 'approval.approved' | 'approval.denied' | 'approval.expired',
+    approval: Approval,
+  ): void
+  isAdmin(principal: Principal): boolean
+  /** Groups that may approve anything on the resource (union over policies). */
+  approverGroupsFor(resourceId: string): string[]
+}

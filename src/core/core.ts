@@ -1,0 +1,179 @@
+// The surface that protocols/, api/ and cli/ use (re-exported by core/index.ts). The implementation is
+// create-core.ts; main.ts wires it to a store and the configuration.
+
+import type { Config, ResourceConfig } from '../config/schema.ts'
+import type { ApprovalFilter, AuditFilter, GrantFilter, SessionFilter } from '../store/store.ts'
+import type { Approval } from './approvals/approval.ts'
+import type { AuditEntry, AuditEventInput } from './audit/events.ts'
+import type { Clock } from './clock.ts'
+import type { Credential } from './grants/credential.ts'
+import type { Grant } from './grants/grant.ts'
+import type { Scope } from './grants/scope.ts'
+import type { Principal } from './identity/principal.ts'
+import type { ServiceAccount } from './identity/service-account.ts'
+import type { MaskingContext } from './masking/masking-context.ts'
+import type { MaskingProbe, MaskingTestInput, MaskingTestResult } from './masking/masking-test.ts'
+import type { Action } from './policy/action.ts'
+import type { Decision } from './policy/decision.ts'
+import type { ImplicitScope } from './policy/rules.ts'
+import type { ActionRecord, SessionRecord } from './recording/events.ts'
+
+export interface GrantRequestInput {
+  resourceId: string
+  /** `verb:object` entries, as a list or the CLI's comma-separated text. */
+  scope: Scope | string
+  task: string
+  /** `15m`, `2h`, ...; defaults to the configured default TTL, capped by the policy's maxTtl. */
+  ttl?: string
+  sessionBound?: boolean
+}
+
+/** What a requester gets back. `credential` is present only when the grant became active in this call. */
+export interface GrantRequestResult {
+  grant: Grant
+  credential?: IssuedCredential
+  /** For denials: what this principal may ask for on that resource. */
+  allowed?: Scope
+}
+
+/** The clear secret, shown once to the grant's owner. */
+export interface IssuedCredential {
+  grantId: string
+  resourceId: string
+  username: string
+  password: string
+  expiresAt: Date
+  connection: { host: string; port: number; user: string; password: string; database?: string }
+}
+
+/** What the data path knows after a client proved a grant credential. */
+export interface GrantContext {
+  grant: Grant
+  resource: ResourceConfig
+}
+
+/** A live client connection under a grant, as protocols register it. */
+export interface SessionHandle {
+  readonly id: string
+  readonly grant: Grant
+  readonly resource: ResourceConfig
+  readonly protocol: string
+  /** Called by core when the grant ends: the protocol closes the connection with a native FATAL/close. */
+  close(reason: string): void
+}
+
+/** Hooks a protocol registers per resource so grants are also enforced by the target (ephemeral roles). */
+export interface GrantProvisioner {
+  /** Runs before a grant becomes active; throwing keeps the grant from activating. */
+  provision(grant: Grant): Promise<void>
+  /** Runs after a grant ends; must be idempotent. */
+  deprovision(grant: Grant): Promise<void>
+}
+
+/** A statement waiting for a human; `wait` resolves allow (once) or deny (denied, timed out, cancelled). */
+export interface HeldAction {
+  approvalId: string
+  expiresAt: Date
+  /** Aborting (client gone) expires the approval. */
+  wait(signal?: AbortSignal): Promise<Decision>
+}
+
+export interface Core {
+  readonly config: Config
+  readonly clock: Clock
+
+  // identity
+  /** A bearer token (OIDC access/ID token, service-account key, or local admin key) -> Principal. */
+  authenticate(bearer: string): Promise<Principal>
+  createServiceAccount(
+    actor: Principal,
+    input: { name: string; groups: string[]; kind?: 'agent' | 'service' },
+  ): Promise<{ account: ServiceAccount; key: string }>
+  listServiceAccounts(actor: Principal): Promise<ServiceAccount[]>
+  /** New key for an account (administrators, or the account itself); the old key stops working at once. */
+  rotateServiceAccountKey(actor: Principal, name: string): Promise<{ account: ServiceAccount; key: string }>
+
+  // resources
+  /** Resources this principal could request, each with its ceiling. */
+  listResources(actor: Principal): Array<{ resource: ResourceConfig; ceiling: Scope; autoApprove: Scope }>
+
+  // grants
+  requestGrant(actor: Principal, input: GrantRequestInput): Promise<GrantRequestResult>
+  getGrant(actor: Principal, id: string): Promise<Grant>
+  listGrants(actor: Principal, filter: GrantFilter): Promise<Grant[]>
+  /** Issues (or re-issues, invalidating the previous) the credential of an active grant, for its owner. */
+  issueCredential(actor: Principal, grantId: string): Promise<IssuedCredential>
+  endGrant(actor: Principal, grantId: string): Promise<Grant>
+  revokeGrant(actor: Principal, grantId: string, reason: string): Promise<Grant>
+
+  // approvals
+  listApprovals(actor: Principal, filter: ApprovalFilter): Promise<Approval[]>
+  getApproval(actor: Principal, id: string): Promise<Approval>
+  decideApproval(
+    actor: Principal,
+    id: string,
+    verdict: 'approve' | 'deny',
+    reason?: string,
+  ): Promise<Approval>
+
+  // data path
+  /** Looks up the credential for a login (SCRAM needs the verifier before the secret is proven). */
+  findCredential(resourceId: string, username: string): Promise<Credential | undefined>
+  /** Checks the grant behind a proven credential is live; throws TG_GRANT_NOT_ACTIVE otherwise. */
+  resolveLogin(credential: Credential): Promise<GrantContext>
+  /** Cleartext login: verifies the secret in constant time, then as resolveLogin. */
+  authenticateCredential(resourceId: string, username: string, secret: string): Promise<GrantContext>
+  openSession(input: {
+    context: GrantContext
+    protocol: string
+    client: string
+    close: (reason: string) => void
+  }): Promise<SessionHandle>
+  decide(session: SessionHandle, action: Action): Promise<Decision>
+  /**
+   * For an approve-first decision: stores an Approval bound to `digest` (see actionDigest) and notifies
+   * approvers. The protocol tells its client it is waiting (with the approval id), then awaits `wait()`.
+   */
+  holdAction(
+    session: SessionHandle,
+    decision: Extract<Decision, { outcome: 'approve-first' }>,
+    action: Action,
+    digest: string,
+  ): Promise<HeldAction>
+  /** Records an action (batched; never awaited on the hot path). */
+  recordAction(
+    session: SessionHandle,
+    record: Omit<ActionRecord, 'sessionId' | 'seq' | 'at'> & { at?: Date },
+  ): void
+  closeSession(session: SessionHandle, reason: string): Promise<void>
+  registerProvisioner(resourceId: string, provisioner: GrantProvisioner): void
+  /** What sessions on a resource kind may do without asking (catalog reads, transaction control): the
+   * protocol knows what its clients send on their own; core applies it in every decision. */
+  registerImplicitScope(resourceKind: string, scope: ImplicitScope): void
+  /** Tells core where a resource's protocol server really listens (for the connection details it hands out). */
+  setResourceAddress(resourceId: string, address: { host: string; port: number }): void
+
+  // masking
+  /** The masking rules in force for members of `groups` on a resource; undefined when none applies. */
+  maskingFor(resourceId: string, groups: readonly string[]): MaskingContext | undefined
+  /** A protocol registers how to run a masking test on its resource (see testMasking). */
+  registerMaskingProbe(resourceId: string, probe: MaskingProbe): void
+  /** Administrators: runs a query read-only on the target and shows what the rules for `groups` mask. */
+  testMasking(actor: Principal, input: MaskingTestInput): Promise<MaskingTestResult>
+
+  // recording and audit
+  listSessions(actor: Principal, filter: SessionFilter): Promise<SessionRecord[]>
+  getSession(actor: Principal, id: string): Promise<{ session: SessionRecord; actions: ActionRecord[] }>
+  audit(event: AuditEventInput): Promise<AuditEntry>
+  listAudit(actor: Principal, filter: AuditFilter): Promise<AuditEntry[]>
+  verifyAudit(
+    actor: Principal,
+  ): Promise<{ ok: boolean; entries: number; brokenAt?: number; problem?: string }>
+
+  // change feed
+  /** Ids of grants or approvals that changed, in this process or another sharing the store; returns unsubscribe. */
+  subscribe(channel: 'grant_changed' | 'approval_changed', listener: (id: string) => void): () => void
+
+  /** Stops timers and flushes the recorder. */
+  close(): Promise<void>
+}

@@ -1,0 +1,410 @@
+import { timingSafeEqual } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { Config, ResourceConfig } from '../config/schema.ts'
+import type { Store } from '../store/store.ts'
+import type { Approval } from './approvals/approval.ts'
+import { decideApproval } from './approvals/decide-approval.ts'
+import { holdAction } from './approvals/hold-action.ts'
+import type { AuditEventInput } from './audit/events.ts'
+import { GENESIS_HASH, hashEntry } from './audit/hash-chain.ts'
+import { verifyChain } from './audit/verify-chain.ts'
+import { authorizeGrantView, authorizeOversight, requireAdmin } from './authorize.ts'
+import { type Clock, systemClock } from './clock.ts'
+import type { Core, GrantContext, SessionHandle } from './core.ts'
+import type { CoreContext } from './core-context.ts'
+import { TaskgateError } from './errors.ts'
+import { storeNewCredential } from './grants/activate-grant.ts'
+import { endGrant } from './grants/end-grant.ts'
+import { startExpirySweeper } from './grants/expiry-sweeper.ts'
+import type { Grant } from './grants/grant.ts'
+import { isLive } from './grants/grant.ts'
+import { policyFor } from './grants/grant-policy.ts'
+import { sha256Hex } from './grants/issue-credential.ts'
+import { requestGrant } from './grants/request-grant.ts'
+import { createBearerAuthenticator } from './identity/authenticate.ts'
+import { isAdmin, type Principal } from './identity/principal.ts'
+import { newServiceAccountKey } from './identity/service-account-key.ts'
+import { newId } from './ids.ts'
+import { maskingContextFor } from './masking/masking-context.ts'
+import { type MaskingProbe, testMasking } from './masking/masking-test.ts'
+import { compileMaskingRules } from './masking/rules.ts'
+import { decide } from './policy/decide.ts'
+import type { ImplicitScope, Rules } from './policy/rules.ts'
+import { rulesForResource } from './policy/rules-for-resource.ts'
+import { Recorder } from './recording/recorder.ts'
+import { LiveSessions } from './sessions/live-sessions.ts'
+
+export interface CoreOptions {
+  config: Config
+  store: Store
+  logger: Logger
+  clock?: Clock
+  /** Verifies OIDC tokens; absent when no issuer is configured. */
+  verifyOidc?: (token: string) => Promise<Principal>
+  sweepIntervalMs?: number
+  /** Called on every approval change (notifiers); must not block. */
+  approvalListeners?: ApprovalListener[]
+  /** `masking.hashKey`, already read from its secret; without it `hash` tokens are stable per process. */
+  maskingHashKey?: string
+}
+
+export type ApprovalListener = (
+  type: 'approval.requested' | 'approval.approved' | 'approval.denied' | 'approval.expired',
+  approval: Approval,
+) => void
+
+/** Builds the core: the only place that knows how the operations are wired together. */
+export function createCore(options: CoreOptions): Core {
+  const { config, store, logger } = options
+  const clock = options.clock ?? systemClock
+  const resources = new Map<string, ResourceConfig>(config.resources.map((r) => [r.id, r]))
+  const recorder = new Recorder({
+    write: (batch) => store.sessions.appendActions(batch),
+    onError: (error, lost) => logger.error({ err: error, lost }, 'could not write session recording batch'),
+  })
+  const approvalListeners = new Set<ApprovalListener>(options.approvalListeners ?? [])
+  const ctx: CoreContext = {
+    config,
+    store,
+    clock,
+    logger,
+    resources,
+    provisioners: new Map(),
+    addresses: new Map(),
+    live: new LiveSessions(),
+    recorder,
+    audit: (event: AuditEventInput) => store.audit.append(event, clock.now(), hashEntry),
+    notify: (type, approval) => {
+      for (const listener of approvalListeners) {
+        try {
+          listener(type, approval)
+        } catch (error) {
+          logger.error({ err: error }, 'approval listener failed')
+        }
+      }
+    },
+    isAdmin: (p) => isAdmin(p, config.identity.adminGroups),
+    approverGroupsFor: (resourceId) => [
+      ...new Set(
+        config.policies
+          .filter((p) => p.resources.includes('*') || p.resources.includes(resourceId))
+          .flatMap((p) => p.approvers),
+      ),
+    ],
+  }
+  const bearer = createBearerAuthenticator(store, options.verifyOidc)
+  const sweeper = startExpirySweeper(ctx, options.sweepIntervalMs)
+  const rulesByResource = new Map<string, Rules>()
+  const actionSeq = new Map<string, number>()
+  // Compiled once at start: a bad pattern or unknown detector stops the gateway with the key's path.
+  const maskingRules = compileMaskingRules({ ...config.masking, hashKey: options.maskingHashKey })
+  const maskingProbes = new Map<string, MaskingProbe>()
+  const maskingFor = (resourceId: string, groups: readonly string[]) =>
+    maskingContextFor(maskingRules, resourceId, groups)
+
+  const implicitScopes = new Map<string, ImplicitScope>()
+  const rulesFor = (resource: ResourceConfig): Rules => {
+    let rules = rulesByResource.get(resource.id)
+    if (!rules) {
+      rules = rulesForResource(config, resource, implicitScopes.get(resource.kind))
+      rulesByResource.set(resource.id, rules)
+    }
+    return rules
+  }
+
+  const loadGrant = async (id: string): Promise<Grant> => {
+    const grant = await store.grants.get(id)
+    if (!grant) throw new TaskgateError('TG_NOT_FOUND', { message: `No grant ${id}.` })
+    return grant
+  }
+
+  const resolveLogin = async (credential: { grantId: string; resourceId: string }): Promise<GrantContext> => {
+    const grant = await store.grants.get(credential.grantId)
+    const resource = resources.get(credential.resourceId)
+    if (!grant || !resource || grant.resourceId !== resource.id)
+      throw new TaskgateError('TG_CREDENTIAL_INVALID')
+    if (!isLive(grant, clock.now())) {
+      throw new TaskgateError('TG_GRANT_NOT_ACTIVE', {
+        message: `The grant ${grant.id} is ${grant.status === 'active' ? 'expired' : grant.status}${grant.endReason ? ` (${grant.endReason})` : ''}; request a new one with \`taskgate grant request\`.`,
+      })
+    }
+    return { grant, resource }
+  }
+
+  const core: Core = {
+    config,
+    clock,
+    authenticate: (token) => bearer.authenticate(token),
+
+    async createServiceAccount(actor, input) {
+      requireAdmin(ctx, actor)
+      if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(input.name)) {
+        throw new TaskgateError('TG_REQUEST_INVALID', {
+          message: 'Account names use lowercase letters, digits and dashes.',
+        })
+      }
+      if (input.groups.length === 0)
+        throw new TaskgateError('TG_REQUEST_INVALID', { message: 'Give the account at least one group.' })
+      if (await store.serviceAccounts.get(input.name)) throw new TaskgateError('TG_ALREADY_EXISTS')
+      const { key, keyHash } = newServiceAccountKey(input.name)
+      const account = {
+        name: input.name,
+        groups: input.groups,
+        kind: input.kind ?? 'agent',
+        keyHash,
+        createdAt: clock.now(),
+        createdBy: actor.id,
+      }
+      await store.serviceAccounts.insert(account)
+      await ctx.audit({
+        type: 'service_account.created',
+        actor: actor.id,
+        subject: `sa:${input.name}`,
+        data: { groups: input.groups },
+      })
+      return { account, key }
+    },
+    async listServiceAccounts(actor) {
+      requireAdmin(ctx, actor)
+      return store.serviceAccounts.list()
+    },
+
+    async rotateServiceAccountKey(actor, name) {
+      if (actor.id !== `sa:${name}`) requireAdmin(ctx, actor)
+      const account = await store.serviceAccounts.get(name)
+      if (!account) throw new TaskgateError('TG_NOT_FOUND', { message: `No service account ${name}.` })
+      const { key, keyHash } = newServiceAccountKey(name)
+      await store.serviceAccounts.setKeyHash(name, keyHash)
+      await ctx.audit({
+        type: 'admin.action',
+        actor: actor.id,
+        subject: `sa:${name}`,
+        data: { action: 'key.rotated' },
+      })
+      return { account: { ...account, keyHash }, key }
+    },
+
+    listResources(actor) {
+      return config.resources.flatMap((resource) => {
+        const view = policyFor(actor, resource, config.policies)
+        if (!view && !ctx.isAdmin(actor)) return []
+        return [{ resource, ceiling: view?.ceiling ?? [], autoApprove: view?.autoApprove ?? [] }]
+      })
+    },
+
+    requestGrant: (actor, input) => requestGrant(ctx, actor, input),
+    async getGrant(actor, id) {
+      const grant = await loadGrant(id)
+      authorizeGrantView(ctx, actor, grant)
+      return grant
+    },
+    async listGrants(actor, filter) {
+      if (ctx.isAdmin(actor)) return store.grants.list(filter)
+      const own = await store.grants.list({ ...filter, principalId: actor.id })
+      const approvable = config.resources
+        .filter((r) => ctx.approverGroupsFor(r.id).some((g) => actor.groups.includes(g)))
+        .filter((r) => !filter.resourceId || filter.resourceId === r.id)
+      const others = (
+        await Promise.all(approvable.map((r) => store.grants.list({ ...filter, resourceId: r.id })))
+      ).flat()
+      const byId = new Map([...own, ...others].map((g) => [g.id, g]))
+      return [...byId.values()]
+        .sort((a, b) => b.requestedAt.getTime() - a.requestedAt.getTime())
+        .slice(0, filter.limit ?? 100)
+    },
+    async issueCredential(actor, grantId) {
+      const grant = await loadGrant(grantId)
+      if (grant.principalId !== actor.id) {
+        throw new TaskgateError('TG_FORBIDDEN', {
+          message: 'Only the principal a grant was issued to can obtain its credential.',
+        })
+      }
+      if (!isLive(grant, clock.now())) throw new TaskgateError('TG_GRANT_NOT_ACTIVE')
+      return storeNewCredential(ctx, grant)
+    },
+    async endGrant(actor, grantId) {
+      const grant = await loadGrant(grantId)
+      if (grant.principalId !== actor.id && !ctx.isAdmin(actor)) {
+        throw new TaskgateError('TG_FORBIDDEN', {
+          message: 'Only the requester (or an administrator) marks a task done; approvers revoke.',
+        })
+      }
+      if (grant.status !== 'active' && grant.status !== 'pending') {
+        throw new TaskgateError('TG_CONFLICT', { message: `Grant ${grantId} is already ${grant.status}.` })
+      }
+      await endGrant(ctx, grant, grant.status === 'pending' ? 'cancelled' : 'completed', actor.id)
+      return loadGrant(grantId)
+    },
+    async revokeGrant(actor, grantId, reason) {
+      const grant = await loadGrant(grantId)
+      const approver = ctx.approverGroupsFor(grant.resourceId).some((g) => actor.groups.includes(g))
+      if (!ctx.isAdmin(actor) && !approver) {
+        throw new TaskgateError('TG_FORBIDDEN', {
+          message: 'Only administrators and the resource approvers revoke grants.',
+        })
+      }
+      if (!reason?.trim())
+        throw new TaskgateError('TG_REQUEST_INVALID', { message: 'Say why: --reason "..."' })
+      if (grant.status !== 'active' && grant.status !== 'pending') {
+        throw new TaskgateError('TG_CONFLICT', { message: `Grant ${grantId} is already ${grant.status}.` })
+      }
+      await endGrant(ctx, grant, 'revoked', actor.id, reason)
+      return loadGrant(grantId)
+    },
+
+    async listApprovals(actor, filter) {
+      const all = await store.approvals.list(filter)
+      return ctx.isAdmin(actor)
+        ? all
+        : all.filter(
+            (a) => a.requesterId === actor.id || a.approverGroups.some((g) => actor.groups.includes(g)),
+          )
+    },
+    async getApproval(actor, id) {
+      const approval = await store.approvals.get(id)
+      const visible =
+        approval &&
+        (ctx.isAdmin(actor) ||
+          approval.requesterId === actor.id ||
+          approval.approverGroups.some((g) => actor.groups.includes(g)))
+      if (!visible) throw new TaskgateError('TG_NOT_FOUND', { message: `No approval ${id}.` })
+      return approval
+    },
+    decideApproval: (actor, id, verdict, reason) => decideApproval(ctx, actor, id, verdict, reason),
+
+    findCredential: (resourceId, username) => store.credentials.findByUsername(resourceId, username),
+    resolveLogin,
+    async authenticateCredential(resourceId, username, secret) {
+      const credential = await store.credentials.findByUsername(resourceId, username)
+      const given = Buffer.from(sha256Hex(secret), 'hex')
+      const stored = Buffer.from(credential?.secretHash ?? GENESIS_HASH, 'hex')
+      if (!credential || !timingSafeEqual(given, stored)) throw new TaskgateError('TG_CREDENTIAL_INVALID')
+      return resolveLogin(credential)
+    },
+    async openSession({ context, protocol, client, close }) {
+      const now = clock.now()
+      const id = newId('s')
+      const handle: SessionHandle = { id, grant: context.grant, resource: context.resource, protocol, close }
+      ctx.live.add(handle)
+      await store.sessions.insert({
+        id,
+        grantId: context.grant.id,
+        principalId: context.grant.principalId,
+        principalName: context.grant.principalName,
+        resourceId: context.resource.id,
+        protocol,
+        client,
+        startedAt: now,
+      })
+      await ctx.audit({
+        type: 'session.started',
+        actor: context.grant.principalId,
+        subject: id,
+        data: { grant: context.grant.id, protocol, client },
+      })
+      return handle
+    },
+    async decide(session, action) {
+      const decision = decide(action, session.grant, rulesFor(session.resource), clock.now())
+      if (decision.outcome === 'deny') {
+        void ctx
+          .audit({
+            type: 'action.denied',
+            actor: session.grant.principalId,
+            subject: session.id,
+            data: { rule: decision.rule, kind: action.kind, text: action.text.slice(0, 2000) },
+          })
+          .catch((error: unknown) => logger.error({ err: error }, 'could not audit a denial'))
+      }
+      return decision
+    },
+    async holdAction(session, decision, action, digest) {
+      const guardrail = rulesFor(session.resource).guardrails.find(
+        (g) => `guardrail:${g.id}` === decision.rule,
+      )
+      const approvers = guardrail?.approverGroups ?? ctx.approverGroupsFor(session.resource.id)
+      return holdAction(
+        ctx,
+        session,
+        decision,
+        action,
+        digest,
+        approvers.length > 0 ? approvers : config.identity.adminGroups,
+      )
+    },
+    recordAction(session, record) {
+      const seq = (actionSeq.get(session.id) ?? 0) + 1
+      actionSeq.set(session.id, seq)
+      recorder.push({ ...record, sessionId: session.id, seq, at: record.at ?? clock.now() })
+    },
+    async closeSession(session, reason) {
+      ctx.live.remove(session)
+      actionSeq.delete(session.id)
+      await recorder.flush()
+      await store.sessions.end(session.id, clock.now(), reason)
+      await ctx.audit({
+        type: 'session.ended',
+        actor: session.grant.principalId,
+        subject: session.id,
+        data: { reason },
+      })
+      if (session.grant.sessionBound && ctx.live.countFor(session.grant.id) === 0) {
+        const grant = await store.grants.get(session.grant.id)
+        if (grant?.status === 'active') await endGrant(ctx, grant, 'session-closed', 'system')
+      }
+    },
+    registerImplicitScope(resourceKind, scope) {
+      implicitScopes.set(resourceKind, scope)
+      rulesByResource.clear()
+    },
+    registerProvisioner(resourceId, provisioner) {
+      ctx.provisioners.set(resourceId, provisioner)
+    },
+    setResourceAddress(resourceId, address) {
+      ctx.addresses.set(resourceId, address)
+    },
+
+    maskingFor,
+    registerMaskingProbe(resourceId, probe) {
+      maskingProbes.set(resourceId, probe)
+    },
+    testMasking: (actor, input) => testMasking(ctx, maskingProbes, maskingFor, actor, input),
+
+    async listSessions(actor, filter) {
+      return authorizeOversight(ctx, actor)
+        ? store.sessions.list(filter)
+        : store.sessions.list({ ...filter, principalId: actor.id })
+    },
+    async getSession(actor, id) {
+      const session = await store.sessions.get(id)
+      if (!session || (!authorizeOversight(ctx, actor) && session.principalId !== actor.id)) {
+        throw new TaskgateError('TG_NOT_FOUND', { message: `No session ${id}.` })
+      }
+      await recorder.flush()
+      return { session, actions: await store.sessions.listActions(id) }
+    },
+    audit: (event) => ctx.audit(event),
+    async listAudit(actor, filter) {
+      if (!authorizeOversight(ctx, actor))
+        throw new TaskgateError('TG_FORBIDDEN', {
+          message: 'Only administrators and approvers read the audit log.',
+        })
+      return store.audit.list(filter)
+    },
+    async verifyAudit(actor) {
+      if (!authorizeOversight(ctx, actor))
+        throw new TaskgateError('TG_FORBIDDEN', {
+          message: 'Only administrators and approvers verify the audit log.',
+        })
+      return verifyChain(await store.audit.list({}))
+    },
+
+    subscribe: (channel, listener) => store.subscribe(channel, listener),
+
+    async close() {
+      await sweeper.stop()
+      await recorder.flush()
+    },
+  }
+  return core
+}

@@ -1,0 +1,58 @@
+import type { AuditEventType } from '../audit/events.ts'
+import type { CoreContext } from '../core-context.ts'
+import type { Grant, GrantEndReason } from './grant.ts'
+
+const EVENT_FOR: Record<GrantEndReason, AuditEventType> = {
+  expired: 'grant.expired',
+  revoked: 'grant.revoked',
+  completed: 'grant.ended',
+  'session-closed': 'grant.ended',
+  cancelled: 'grant.ended',
+}
+
+/**
+ * Ends a grant: the store transition first (only one process wins it), then the credential is deleted,
+ * live sessions are closed and the target's ephemeral access is removed. Returns false if already ended.
+ */
+export async function endGrant(
+  ctx: CoreContext,
+  grant: Grant,
+  reason: GrantEndReason,
+  actor: string,
+  note?: string,
+): Promise<boolean> {
+  const now = ctx.clock.now()
+  const won = await ctx.store.grants.end(grant.id, reason, now)
+  // Sessions close and credentials go even when another process won the race: this process may hold some.
+  await ctx.store.credentials.deleteForGrant(grant.id)
+  const closed = ctx.live.closeGrant(grant.id, describeEnd(reason, note))
+  if (!won) return false
+  await ctx.audit({
+    type: EVENT_FOR[reason],
+    actor,
+    subject: grant.id,
+    data: { reason, note, sessionsClosed: closed },
+  })
+  await ctx.store.publish('grant_changed', grant.id)
+  const provisioner = ctx.provisioners.get(grant.resourceId)
+  if (provisioner && grant.status === 'active') {
+    await provisioner.deprovision(grant).catch((error: unknown) => {
+      ctx.logger.error(
+        { err: error, grantId: grant.id },
+        'could not remove the ephemeral upstream access of an ended grant',
+      )
+    })
+  }
+  return true
+}
+
+function describeEnd(reason: GrantEndReason, note?: string): string {
+  const base = {
+    expired: 'the grant expired',
+    revoked: 'the grant was revoked',
+    completed: 'the task was marked done',
+    'session-closed': 'the session-bound grant ended with its session',
+    cancelled: 'the grant was cancelled',
+  }[reason]
+  return note ? `${base}: ${note}` : base
+}

@@ -1,0 +1,59 @@
+import type { CoreContext } from '../core-context.ts'
+import { endGrant } from './end-grant.ts'
+
+/**
+ * Every tick: ends grants past their window, closes local sessions of grants another process ended, and
+ * expires approvals nobody decided. A tick is cheap (indexed queries) and keeps "closed within 1 s" true
+ * across processes without relying on notifications alone.
+ */
+export function startExpirySweeper(ctx: CoreContext, intervalMs = 250): { stop(): Promise<void> } {
+  let running: Promise<void> | undefined
+  const tick = async () => {
+    const now = ctx.clock.now()
+    for (const grant of await ctx.store.grants.listExpired(now)) {
+      await endGrant(ctx, grant, 'expired', 'system')
+    }
+    const liveIds = ctx.live.grantIds()
+    if (liveIds.length > 0) {
+      for (const id of await ctx.store.grants.findNotLive(liveIds, now)) {
+        const grant = await ctx.store.grants.get(id)
+        ctx.live.closeGrant(
+          id,
+          grant?.endReason ? `the grant ended (${grant.endReason})` : 'the grant is no longer active',
+        )
+      }
+    }
+    for (const approval of await ctx.store.approvals.list({ status: ['pending'] })) {
+      if (approval.expiresAt.getTime() > now.getTime()) continue
+      if (!(await ctx.store.approvals.decide(approval.id, 'expired', now))) continue
+      await ctx.audit({
+        type: 'approval.expired',
+        actor: 'system',
+        subject: approval.id,
+        data: { grant: approval.grantId },
+      })
+      await ctx.store.publish('approval_changed', approval.id)
+      ctx.notify('approval.expired', { ...approval, status: 'expired' })
+      if (approval.subject === 'grant') {
+        const grant = await ctx.store.grants.get(approval.grantId)
+        if (grant?.status === 'pending')
+          await endGrant(ctx, grant, 'cancelled', 'system', 'no approver decided in time')
+      }
+    }
+  }
+  const timer = setInterval(() => {
+    if (running) return
+    running = tick()
+      .catch((error: unknown) => ctx.logger.error({ err: error }, 'grant expiry sweep failed'))
+      .finally(() => {
+        running = undefined
+      })
+  }, intervalMs)
+  timer.unref()
+  return {
+    async stop() {
+      clearInterval(timer)
+      await running
+    },
+  }
+}

@@ -1,0 +1,122 @@
+import type { Approval } from '../approvals/approval.ts'
+import type { GrantRequestInput, GrantRequestResult } from '../core.ts'
+import type { CoreContext } from '../core-context.ts'
+import { TaskgateError } from '../errors.ts'
+import type { Principal } from '../identity/principal.ts'
+import { newId } from '../ids.ts'
+import { activateGrant } from './activate-grant.ts'
+import { parseDurationSeconds } from './duration.ts'
+import type { Grant } from './grant.ts'
+import { decideGrantRequest, policyFor } from './grant-policy.ts'
+import { formatScope, parseScope, parseScopeEntry } from './scope.ts'
+
+const MAX_TASK_LENGTH = 500
+
+export async function requestGrant(
+  ctx: CoreContext,
+  actor: Principal,
+  input: GrantRequestInput,
+): Promise<GrantRequestResult> {
+  const resource = ctx.resources.get(input.resourceId)
+  if (!resource) {
+    throw new TaskgateError('TG_RESOURCE_UNKNOWN', {
+      message: `No resource "${input.resourceId}"; \`taskgate resources\` lists them.`,
+    })
+  }
+  const task = input.task?.trim() ?? ''
+  if (!task)
+    throw new TaskgateError('TG_REQUEST_INVALID', {
+      message: 'Say what the task is: --task "investigate invoice 8841".',
+    })
+  if (task.length > MAX_TASK_LENGTH) {
+    throw new TaskgateError('TG_REQUEST_INVALID', {
+      message: `The task description is longer than ${MAX_TASK_LENGTH} characters.`,
+    })
+  }
+  const scope =
+    typeof input.scope === 'string'
+      ? parseScope(input.scope)
+      : input.scope.map((e) => parseScopeEntry(`${e.verb}:${e.object}`))
+  if (scope.length === 0) throw new TaskgateError('TG_SCOPE_INVALID', { detail: 'empty scope' })
+  const ttlSeconds = parseDurationSeconds(input.ttl ?? ctx.config.grants.defaultTtl)
+  const now = ctx.clock.now()
+  const verdict = decideGrantRequest(
+    policyFor(actor, resource, ctx.config.policies),
+    resource,
+    scope,
+    ttlSeconds,
+  )
+
+  const grant: Grant = {
+    id: newId('g'),
+    principalId: actor.id,
+    principalName: actor.name,
+    groups: actor.groups,
+    resourceId: resource.id,
+    scope,
+    task,
+    status: 'pending',
+    sessionBound: input.sessionBound ?? false,
+    ttlSeconds,
+    requestedAt: now,
+  }
+  await ctx.store.grants.insert(grant)
+  await ctx.audit({
+    type: 'grant.requested',
+    actor: actor.id,
+    subject: grant.id,
+    data: {
+      resource: resource.id,
+      scope: formatScope(scope),
+      task,
+      ttlSeconds,
+      sessionBound: grant.sessionBound,
+    },
+  })
+
+  if (verdict.outcome === 'deny') {
+    await ctx.store.grants.deny(grant.id, now, 'policy', verdict.reason)
+    await ctx.audit({
+      type: 'grant.denied',
+      actor: 'policy',
+      subject: grant.id,
+      data: { reason: verdict.reason },
+    })
+    return {
+      grant: { ...grant, status: 'denied', decidedBy: 'policy', decisionReason: verdict.reason },
+      allowed: verdict.allowed,
+    }
+  }
+
+  if (verdict.outcome === 'grant') {
+    const { grant: active, credential } = await activateGrant(ctx, grant, 'policy', verdict.reason)
+    return { grant: active, credential }
+  }
+
+  const approval: Approval = {
+    id: newId('a'),
+    subject: 'grant',
+    grantId: grant.id,
+    requesterId: actor.id,
+    requesterName: actor.name,
+    resourceId: resource.id,
+    task,
+    summary: formatScope(scope),
+    rule: 'grant-policy',
+    reason: verdict.reason,
+    approverGroups: verdict.approverGroups,
+    status: 'pending',
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + parseDurationSeconds(ctx.config.grants.approvalTimeout) * 1000),
+  }
+  await ctx.store.approvals.insert(approval)
+  await ctx.audit({
+    type: 'approval.requested',
+    actor: actor.id,
+    subject: approval.id,
+    data: { grant: grant.id, approverGroups: verdict.approverGroups, reason: verdict.reason },
+  })
+  await ctx.store.publish('approval_changed', approval.id)
+  ctx.notify('approval.requested', approval)
+  return { grant: { ...grant, approvalId: approval.id, decisionReason: verdict.reason } }
+}

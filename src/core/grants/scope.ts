@@ -1,0 +1,82 @@
+import { TaskgateError } from '../errors.ts'
+
+/** One permission on one resource: a verb (per resource kind) applied to an object pattern. */
+export interface ScopeEntry {
+  verb: string
+  /** Object pattern; `*` matches any run of characters, e.g. `billing.*`. */
+  object: string
+}
+
+/** What a grant allows on one resource. Protocol-independent: verbs and objects are opaque strings here. */
+export type Scope = ScopeEntry[]
+
+const ENTRY = /^([a-z][a-z0-9_-]*|\*):(.+)$/
+
+/** Parses `select:billing.invoices,select:billing.*` (commas or whitespace between entries). */
+export function parseScope(text: string): Scope {
+  const parts = text
+    .split(/[,\s]+/)
+    .map((p) => p.trim())
+    .filter(Boolean)
+  if (parts.length === 0) throw new TaskgateError('TG_SCOPE_INVALID', { detail: 'empty scope' })
+  return parts.map(parseScopeEntry)
+}
+
+export function parseScopeEntry(text: string): ScopeEntry {
+  const m = ENTRY.exec(text.trim())
+  if (!m) {
+    throw new TaskgateError('TG_SCOPE_INVALID', {
+      message: `Scope entry "${text}" is malformed; write it as verb:object, e.g. select:billing.invoices.`,
+    })
+  }
+  return { verb: m[1]!.toLowerCase(), object: m[2]!.toLowerCase() }
+}
+
+export function formatScopeEntry(entry: ScopeEntry): string {
+  return `${entry.verb}:${entry.object}`
+}
+
+export function formatScope(scope: Scope): string {
+  return scope.map(formatScopeEntry).join(',')
+}
+
+const patternCache = new Map<string, RegExp>()
+
+function patternToRegExp(pattern: string): RegExp {
+  let re = patternCache.get(pattern)
+  if (!re) {
+    const body = pattern
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')
+    re = new RegExp(`^${body}$`)
+    if (patternCache.size > 10_000) patternCache.clear()
+    patternCache.set(pattern, re)
+  }
+  return re
+}
+
+/** Whether an object name (or pattern) is matched by a pattern. A pattern covers another pattern only if
+ * every name the inner one matches is matched too; we approximate safely by treating `*` in the inner
+ * pattern as a literal that only an outer `*` can cover. */
+export function objectMatches(pattern: string, object: string): boolean {
+  if (pattern === object || pattern === '*') return true
+  return patternToRegExp(pattern).test(object)
+}
+
+/** Whether one entry is covered by one allowed entry. */
+export function entryCovers(allowed: ScopeEntry, wanted: ScopeEntry): boolean {
+  return (
+    (allowed.verb === '*' || allowed.verb === wanted.verb) && objectMatches(allowed.object, wanted.object)
+  )
+}
+
+/** Whether a scope allows `wanted`. */
+export function scopeCovers(scope: Scope, wanted: ScopeEntry): boolean {
+  return scope.some((allowed) => entryCovers(allowed, wanted))
+}
+
+/** The entries of `requested` that `ceiling` does not cover (empty when all are within). */
+export function entriesOutside(requested: Scope, ceiling: Scope): Scope {
+  return requested.filter((entry) => !scopeCovers(ceiling, entry))
+}

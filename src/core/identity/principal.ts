@@ -1,0 +1,15 @@
+/** Who acts: a person (OIDC login), an agent/service account, or the local admin of an embedded install. */
+export interface Principal {
+  /** Stable id: `oidc:<issuer-sub>`, `sa:<name>` or `local:admin`. */
+  id: string
+  kind: 'person' | 'agent' | 'service' | 'admin'
+  /** Human-readable name shown in approvals and audit (email, preferred_username or account name). */
+  name: string
+  groups: string[]
+  /** How the principal authenticated for this request. */
+  via: 'oidc' | 'service-account' | 'local'
+}
+
+export function isAdmin(principal: Principal, adminGroups: readonly string[]): boolean {
+  return principal.kind === 'admin' || principal.groups.some((g) => adminGroups.includes(g))
+}

@@ -1,0 +1,66 @@
+// core's public surface: the only import path for protocols/, api/ and cli/.
+export type { Approval } from './approvals/approval.ts'
+export { actionDigest } from './approvals/hold-action.ts'
+export type {
+  ApprovalNotification,
+  ApprovalNotificationType,
+  NotificationPayload,
+} from './approvals/notify/notification.ts'
+export { APPROVAL_NOTIFICATION_TYPES } from './approvals/notify/notification.ts'
+export type { NotificationTarget, Notifier, NotifierOptions } from './approvals/notify/notifier.ts'
+export { createNotifier } from './approvals/notify/notifier.ts'
+export { resolveNotificationTargets } from './approvals/notify/resolve-targets.ts'
+export { signWebhookBody, verifyWebhookSignature } from './approvals/notify/webhook-signature.ts'
+export type { AuditEntry, AuditEventInput, AuditEventType } from './audit/events.ts'
+export { AUDIT_EVENT_TYPES } from './audit/events.ts'
+export { GENESIS_HASH, hashEntry } from './audit/hash-chain.ts'
+export { verifyChain } from './audit/verify-chain.ts'
+export type { Clock } from './clock.ts'
+export { ManualClock, systemClock } from './clock.ts'
+export type {
+  Core,
+  GrantContext,
+  GrantProvisioner,
+  GrantRequestInput,
+  GrantRequestResult,
+  HeldAction,
+  IssuedCredential,
+  SessionHandle,
+} from './core.ts'
+export type { ApprovalListener, CoreOptions } from './create-core.ts'
+export { createCore } from './create-core.ts'
+export type { ErrorCode, ErrorKind } from './errors.ts'
+export { ERRORS, isTaskgateError, TaskgateError, toTaskgateError } from './errors.ts'
+export type { Credential, ScramVerifier } from './grants/credential.ts'
+export { parseDurationSeconds } from './grants/duration.ts'
+export type { Grant, GrantEndReason, GrantStatus } from './grants/grant.ts'
+export type { Scope, ScopeEntry } from './grants/scope.ts'
+export { formatScope, formatScopeEntry, parseScope, scopeCovers } from './grants/scope.ts'
+export type { OidcVerifier, OidcVerifierOptions } from './identity/oidc.ts'
+export { createOidcVerifier } from './identity/oidc.ts'
+export type { Principal } from './identity/principal.ts'
+export type { ServiceAccount } from './identity/service-account.ts'
+export { BYTE_STYLE_GROWTH } from './masking/byte-styles.ts'
+export { BUILTIN_DETECTOR_IDS } from './masking/detectors/builtin-detectors.ts'
+export type { CustomDetectorConfig } from './masking/detectors/custom.ts'
+export type { Detector, DetectorContext, Span } from './masking/detectors/detector.ts'
+export type { ColumnTypeHint, MaskingPlan, ResultColumn } from './masking/masker.ts'
+export { maskValue, maskValueBytes, needsMasking, planMasking, takeMaskCounts } from './masking/masker.ts'
+export type { MaskingContext } from './masking/masking-context.ts'
+export { maskingContextFor } from './masking/masking-context.ts'
+export type {
+  MaskingProbe,
+  MaskingTestColumn,
+  MaskingTestInput,
+  MaskingTestResult,
+} from './masking/masking-test.ts'
+export type { MaskingConfig, MaskingRule, MaskingRuleSet } from './masking/rules.ts'
+export { compileMaskingRules } from './masking/rules.ts'
+export type { MaskStyle } from './masking/styles.ts'
+export { MASK_STYLES } from './masking/styles.ts'
+export type { Action } from './policy/action.ts'
+export type { Decision, Denial, DenyCode } from './policy/decision.ts'
+export { ALLOW } from './policy/decision.ts'
+export { DEFAULT_GUARDRAILS } from './policy/default-guardrails.ts'
+export type { ImplicitScope } from './policy/rules.ts'
+export type { ActionRecord, SessionRecord } from './recording/events.ts'

@@ -1,0 +1,64 @@
+/** A column as a result describes it. `table` is `schema.table` or `table` when the protocol knows it. */
+export interface ColumnRef {
+  name: string
+  table?: string
+}
+
+/**
+ * A compiled column pattern. Globs (`*`, `?`, case-insensitive, as PostgreSQL folds identifiers) name a
+ * column, `table.column` or `schema.table.column`; `/regex/flags` is tested on the bare name and on the
+ * qualified name. A qualified pattern also matches a column whose table is unknown: masking fails closed.
+ */
+export interface ColumnPattern {
+  readonly source: string
+  matchesColumn(column: ColumnRef): boolean
+  /** Whether the pattern can name a key inside a JSON document: unqualified globs and regexes. */
+  readonly namesKeys: boolean
+  matchesKey(key: string): boolean
+}
+
+export function compileColumnPattern(source: string): ColumnPattern {
+  const regex = /^\/(.+)\/([a-z]*)$/s.exec(source)
+  if (regex)
+    return regexPattern(source, new RegExp(regex[1]!, regex[2]!.replaceAll('g', '').replaceAll('y', '')))
+  return globPattern(source)
+}
+
+function regexPattern(source: string, re: RegExp): ColumnPattern {
+  return {
+    source,
+    namesKeys: true,
+    matchesColumn: (column) =>
+      re.test(column.name) || (column.table !== undefined && re.test(`${column.table}.${column.name}`)),
+    matchesKey: (key) => re.test(key),
+  }
+}
+
+function globPattern(source: string): ColumnPattern {
+  const segments = source.split('.').map(globToRegExp)
+  const column = segments[segments.length - 1]!
+  const table = segments.length >= 2 ? segments[segments.length - 2] : undefined
+  const schema = segments.length === 3 ? segments[0] : undefined
+  return {
+    source,
+    namesKeys: table === undefined,
+    matchesColumn(ref) {
+      if (!column.test(ref.name)) return false
+      if (table === undefined || ref.table === undefined) return true
+      const dot = ref.table.lastIndexOf('.')
+      if (!table.test(dot === -1 ? ref.table : ref.table.slice(dot + 1))) return false
+      return schema === undefined || dot === -1 || schema.test(ref.table.slice(0, dot))
+    },
+    matchesKey: (key) => table === undefined && column.test(key),
+  }
+}
+
+function globToRegExp(glob: string): RegExp {
+  let out = '^'
+  for (const ch of glob) {
+    if (ch === '*') out += '.*'
+    else if (ch === '?') out += '.'
+    else out += ch.replace(/[\\^$+.()|{}[\]]/g, '\\$&')
+  }
+  return new RegExp(`${out}$`, 'i')
+}

@@ -1,0 +1,49 @@
+import type { Detector, DetectorContext, Span } from './detectors/detector.ts'
+import { REDACTED, type StyleFunction } from './styles.ts'
+
+/** One detector in force for one column (or JSON key), with what to do with its finds. */
+export interface DetectorEntry {
+  readonly detector: Detector
+  readonly context: DetectorContext
+  readonly style: StyleFunction
+  /** Counter slot of `column/detector` in the plan. */
+  readonly slot: number
+}
+
+interface Found extends Span {
+  entry: DetectorEntry
+}
+
+/**
+ * Replaces what the detectors find, leaving the rest of the text as it was. Returns the same string
+ * when nothing is found. Entries come most specific first: of two overlapping finds the earlier entry's
+ * wins. A whole-value find styled `null` gives NULL; inside running text a NULL cannot stand for a part,
+ * so that span becomes `****`.
+ */
+export function maskText(value: string, entries: readonly DetectorEntry[], counts: number[]): string | null {
+  let found: Found[] | undefined
+  for (const entry of entries) {
+    const spans = entry.detector.find(value, entry.context)
+    for (const span of spans) {
+      if (found?.some((f) => f.start < span.end && span.start < f.end)) continue
+      found ??= []
+      found.push({ start: span.start, end: span.end, entry })
+    }
+  }
+  if (found === undefined) return value
+  if (found.length > 1) found.sort((a, b) => a.start - b.start)
+  // A value counts once per detector, however many spans it had.
+  for (let i = 0; i < found.length; i++) {
+    const entry = found[i]!.entry
+    if (!found.some((g, j) => j < i && g.entry === entry)) counts[entry.slot]!++
+  }
+  let out = ''
+  let at = 0
+  for (const f of found) {
+    const masked = f.entry.style(value.slice(f.start, f.end), f.entry.detector.id)
+    if (masked === null && found.length === 1 && value.trim().length === f.end - f.start) return null
+    out += value.slice(at, f.start) + (masked ?? REDACTED)
+    at = f.end
+  }
+  return out + value.slice(at)
+}

@@ -1,0 +1,237 @@
+import { BYTE_STYLES } from './byte-styles.ts'
+import { contextFor } from './column-hints.ts'
+import type { ColumnRef } from './column-pattern.ts'
+import type { Detector } from './detectors/detector.ts'
+import { createJsonMasker, type PendingDetector } from './mask-json.ts'
+import { type DetectorEntry, maskText } from './mask-text.ts'
+import {
+  applicableRules,
+  type CompiledRule,
+  type MaskingRuleSet,
+  remember,
+  ruleMatchesColumn,
+} from './rules.ts'
+import { REDACTED } from './styles.ts'
+
+/** How a protocol describes a result column's type, coarsely: it decides which scans can apply. */
+export type ColumnTypeHint = 'text' | 'json' | 'number' | 'binary' | 'other'
+
+export interface ResultColumn extends ColumnRef {
+  typeHint?: ColumnTypeHint
+}
+
+/** Masks one value of a column; `counts` are the plan's counters. */
+type ColumnMasker = (value: string, counts: number[]) => string | null
+
+/** Masks one whole value's UTF-8 bytes into `dst`: its length, or -1 to take the string path. */
+type ByteColumnMasker = (
+  src: Uint8Array,
+  start: number,
+  end: number,
+  dst: Uint8Array,
+  at: number,
+  counts: number[],
+) => number
+
+interface CompiledPlan {
+  readonly masks: ReadonlyArray<ColumnMasker | undefined>
+  readonly byteMasks: ReadonlyArray<ByteColumnMasker | undefined>
+  readonly counterNames: readonly string[]
+  readonly passthrough: boolean
+}
+
+/**
+ * What to do with each column of one result set: most columns are forwarded untouched. Made once per
+ * result set by planMasking; the compiled part is shared through a cache, the counters are this plan's.
+ */
+export interface MaskingPlan {
+  /** No column needs masking: forward every row as it came. */
+  readonly passthrough: boolean
+  readonly masks: ReadonlyArray<ColumnMasker | undefined>
+  /** Where a column rule masks every value of a column with a style that has a byte form. */
+  readonly byteMasks: ReadonlyArray<ByteColumnMasker | undefined>
+  readonly counterNames: readonly string[]
+  readonly counts: number[]
+}
+
+const EMPTY: CompiledPlan = { masks: [], byteMasks: [], counterNames: [], passthrough: true }
+
+/**
+ * Plans masking for a result's columns under the rules in force for this principal on this resource.
+ * Cached by the rules in force and the column signature, so a repeated query costs one map lookup.
+ */
+export function planMasking(
+  columns: readonly ResultColumn[],
+  ruleSet: MaskingRuleSet,
+  principalGroups: readonly string[],
+  resourceId: string,
+): MaskingPlan {
+  const rules = applicableRules(ruleSet, resourceId, principalGroups)
+  let compiled = EMPTY
+  if (rules.length > 0) {
+    const key = `${rules.map((r) => r.id).join('\u0001')}\u0000${signature(columns)}`
+    const cached = ruleSet.caches.plans.get(key) as CompiledPlan | undefined
+    compiled = cached ?? compilePlan(columns, rules, ruleSet)
+    if (cached === undefined) remember(ruleSet.caches.plans, key, compiled)
+  }
+  return {
+    passthrough: compiled.passthrough,
+    masks: compiled.masks,
+    byteMasks: compiled.byteMasks,
+    counterNames: compiled.counterNames,
+    counts: compiled.counterNames.map(() => 0),
+  }
+}
+
+/** Whether the column at `index` must be decoded and passed through maskValue at all. */
+export function needsMasking(plan: MaskingPlan, index: number): boolean {
+  return plan.masks[index] !== undefined
+}
+
+/** The value to send for column `index`: the same string when the column is not masked, or null. */
+export function maskValue(plan: MaskingPlan, index: number, value: string): string | null {
+  const mask = plan.masks[index]
+  if (mask === undefined) return value
+  try {
+    return mask(value, plan.counts)
+  } catch {
+    // A bug in a detector must not let the value through: fail closed.
+    return REDACTED
+  }
+}
+
+/**
+ * maskValue on the UTF-8 bytes `src[start, end)` of a value, written at `dst[at]` (room for
+ * `end - start + BYTE_STYLE_GROWTH` bytes): the mask's length, or -1 when the column has no byte form or
+ * the value is not ASCII (then call maskValue).
+ */
+export function maskValueBytes(
+  plan: MaskingPlan,
+  index: number,
+  src: Uint8Array,
+  start: number,
+  end: number,
+  dst: Uint8Array,
+  at: number,
+): number {
+  const mask = plan.byteMasks[index]
+  if (mask === undefined) return -1
+  try {
+    return mask(src, start, end, dst, at, plan.counts)
+  } catch {
+    return -1
+  }
+}
+
+/** `column/detector` (or `column/rule:<id>`) → values masked since the last call; resets the counters. */
+export function takeMaskCounts(plan: MaskingPlan): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (let i = 0; i < plan.counts.length; i++) {
+    if (plan.counts[i]! > 0) out[plan.counterNames[i]!] = plan.counts[i]!
+    plan.counts[i] = 0
+  }
+  return out
+}
+
+function signature(columns: readonly ResultColumn[]): string {
+  let s = ''
+  for (const c of columns) s += `${c.table ?? ''}\u0001${c.name}\u0001${c.typeHint ?? ''}\u0002`
+  return s
+}
+
+function compilePlan(
+  columns: readonly ResultColumn[],
+  rules: readonly CompiledRule[],
+  ruleSet: MaskingRuleSet,
+): CompiledPlan {
+  const counterNames: string[] = []
+  const masks = columns.map((column) => planColumn(column, rules, ruleSet, counterNames))
+  const byteMasks = columns.map((column) => planColumnBytes(column, rules, counterNames))
+  return { masks, byteMasks, counterNames, passthrough: masks.every((m) => m === undefined) }
+}
+
+// The byte form of planColumn's first case (a column rule masks the whole value), where its style has one.
+function planColumnBytes(
+  column: ResultColumn,
+  rules: readonly CompiledRule[],
+  counterNames: readonly string[],
+): ByteColumnMasker | undefined {
+  const whole = rules.find((r) => r.detectors === undefined && ruleMatchesColumn(r, column))
+  const style = whole === undefined ? undefined : BYTE_STYLES[whole.style]
+  if (whole === undefined || style === undefined) return undefined
+  const slot = counterNames.indexOf(`${column.name}/rule:${whole.id}`)
+  return (src, start, end, dst, at, counts) => {
+    const length = style(src, start, end, dst, at)
+    if (length !== -1) counts[slot]!++
+    return length
+  }
+}
+
+function planColumn(
+  column: ResultColumn,
+  rules: readonly CompiledRule[],
+  ruleSet: MaskingRuleSet,
+  counterNames: string[],
+): ColumnMasker | undefined {
+  const slotFor = (what: string): number => {
+    const name = `${column.name}/${what}`
+    const existing = counterNames.indexOf(name)
+    return existing !== -1 ? existing : counterNames.push(name) - 1
+  }
+  const rank = (d: Detector): number => ruleSet.detectors.indexOf(d)
+  const styleOf = (rule: CompiledRule) => ruleSet.styles[rule.style]
+
+  // A rule naming the column without detectors masks the whole value, whatever its type.
+  const whole = rules.find((r) => r.detectors === undefined && ruleMatchesColumn(r, column))
+  if (whole !== undefined) {
+    const style = styleOf(whole)
+    const slot = slotFor(`rule:${whole.id}`)
+    return (value, counts) => {
+      counts[slot]!++
+      return style(value, undefined)
+    }
+  }
+  const type = column.typeHint ?? 'other'
+  if (type === 'binary') return undefined
+
+  const pending: PendingDetector[] = []
+  for (const rule of rules) {
+    if (rule.detectors === undefined || (rule.columns !== undefined && !ruleMatchesColumn(rule, column)))
+      continue
+    for (const detector of rule.detectors) {
+      if (!pending.some((p) => p.detector === detector))
+        pending.push({ detector, style: styleOf(rule), slot: -1 })
+    }
+  }
+  pending.sort((a, b) => rank(a.detector) - rank(b.detector))
+
+  if (type === 'json') {
+    const keyRules = rules.filter((r) => r.columns?.some((p) => p.namesKeys))
+    if (pending.length === 0 && keyRules.length === 0) return undefined
+    for (const p of pending) p.slot = slotFor(p.detector.id)
+    return createJsonMasker({ columnName: column.name, detectors: pending, keyRules, styleOf, slotFor, rank })
+  }
+
+  const entries: DetectorEntry[] = pending.map((p) => ({
+    ...p,
+    slot: slotFor(p.detector.id),
+    context: contextFor(column.name, p.detector),
+  }))
+  if (type === 'number') return numberMasker(entries.filter((e) => e.context.hinted))
+  if (entries.length === 0) return undefined
+  return (value, counts) => maskText(value, entries, counts)
+}
+
+// Numbers are tested whole and only where the column name says what they are (`card_number bigint`):
+// amounts, ids and counts are never scanned.
+function numberMasker(entries: DetectorEntry[]): ColumnMasker | undefined {
+  if (entries.length === 0) return undefined
+  return (value, counts) => {
+    for (const entry of entries) {
+      if (!entry.detector.test(value, entry.context)) continue
+      counts[entry.slot]!++
+      return entry.style(value, entry.detector.id)
+    }
+    return value
+  }
+}

@@ -1,0 +1,17 @@
+import type { ScopeEntry } from '../grants/scope.ts'
+
+/** One thing a client tries: a statement, command, request or tool call, as the protocol classified it. */
+export interface Action {
+  /** The resource kind's protocol family, e.g. `postgres`. */
+  protocol: string
+  /** Statement kind in the protocol's words, e.g. `SelectStmt`, `DropStmt`, `CopyStmt`. */
+  kind: string
+  /** Every permission the action needs, e.g. select:billing.invoices, delete:billing.invoices. */
+  needs: ScopeEntry[]
+  /** Facts guardrails can match on (e.g. `unbounded-write`, `program-execution`, `role-change`). */
+  traits: string[]
+  /** Raw text as the client sent it (for regex guardrails and recording); never contains secrets we added. */
+  text: string
+  /** Set when the protocol could not classify the action: policy fails closed on it. */
+  unclassified?: string
+}

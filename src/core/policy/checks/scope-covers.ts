@@ -1,0 +1,30 @@
+import type { Grant } from '../../grants/grant.ts'
+import { formatScope, type ScopeEntry, scopeCovers } from '../../grants/scope.ts'
+import type { Action } from '../action.ts'
+import type { Decision } from '../decision.ts'
+import type { Rules } from '../rules.ts'
+
+function allowedByGrantOrImplicit(entry: ScopeEntry, grant: Grant, rules: Rules): boolean {
+  if (scopeCovers(grant.scope, entry)) return true
+  return scopeCovers(rules.implicit.allow, entry) && !scopeCovers(rules.implicit.except, entry)
+}
+
+/** Denies when the action needs anything the grant (plus the resource kind's implicit scope) does not give. */
+export function scopeCoversAction(action: Action, grant: Grant, rules: Rules): Decision | undefined {
+  const missing = action.needs.filter((entry) => !allowedByGrantOrImplicit(entry, grant, rules))
+  if (missing.length === 0) return undefined
+  const wanted = formatScope(missing)
+  return {
+    outcome: 'deny',
+    code: 'TG_SCOPE_MISSING',
+    rule: 'scope',
+    reason: `taskgate: grant ${grant.id} does not allow ${wanted}`,
+    missingScope: missing,
+    // A new grant replaces this one for the next session, so the hint asks for what the task already had too.
+    requestHint: `taskgate grant request ${grant.resourceId} --scope "${formatScope([...grant.scope, ...missing])}" --task ${shellQuote(grant.task)}`,
+  }
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`
+}

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import type { Grant } from '../grants/grant.ts'
+import { parseScope } from '../grants/scope.ts'
+import type { Action } from './action.ts'
+import { decide } from './decide.ts'
+import { DEFAULT_GUARDRAILS } from './default-guardrails.ts'
+import type { Rules } from './rules.ts'
+
+const now = new Date('2026-01-01T00:00:00Z')
+const grant: Grant = {
+  id: 'gtest1',
+  principalId: 'sa:bot',
+  principalName: 'bot',
+  groups: ['agents'],
+  resourceId: 'billing-db',
+  scope: parseScope('select:billing.invoices,select:billing.customers'),
+  task: "investigate invoice 8841's total",
+  status: 'active',
+  sessionBound: false,
+  ttlSeconds: 900,
+  requestedAt: now,
+  activatedAt: now,
+  expiresAt: new Date(now.getTime() + 900_000),
+}
+const rules: Rules = {
+  resourceId: 'billing-db',
+  // The shape a protocol registers (protocols/postgres/implicit-scope.ts has the real one).
+  implicit: {
+    allow: parseScope('select:pg_catalog.*,execute:pg_catalog.*,transaction:*'),
+    except: parseScope('execute:pg_catalog.pg_terminate_backend'),
+  },
+  guardrails: DEFAULT_GUARDRAILS,
+}
+const action = (needs: string, traits: string[] = [], kind = 'SelectStmt'): Action => ({
+  protocol: 'postgres',
+  kind,
+  needs: parseScope(needs),
+  traits,
+  text: 'x',
+})
+
+test('a read inside the scope is allowed', () => {
+  assert.deepEqual(decide(action('select:billing.invoices'), grant, rules, now), { outcome: 'allow' })
+})
+
+test('catalog reads and transaction control are implied', () => {
+  assert.equal(
+    decide(action('select:pg_catalog.pg_class,transaction:*,execute:pg_catalog.now'), grant, rules, now)
+      .outcome,
+    'allow',
+  )
+})
+
+test('dangerous catalog functions are not implied', () => {
+  const d = decide(action('execute:pg_catalog.pg_terminate_backend'), grant, rules, now)
+  assert.equal(d.outcome, 'deny')
+})
+
+test('a write is denied with the missing scope and the exact request command', () => {
+  const d = decide(
+    action('select:billing.invoices,delete:billing.invoices', [], 'DeleteStmt'),
+    grant,
+    rules,
+    now,
+  )
+  assert.equal(d.outcome, 'deny')
+  if (d.outcome !== 'deny') return
+  assert.equal(d.code, 'TG_SCOPE_MISSING')
+  assert.deepEqual(d.missingScope, [{ verb: 'delete', object: 'billing.invoices' }])
+  assert.equal(
+    d.requestHint,
+    `taskgate grant request billing-db --scope "select:billing.invoices,select:billing.customers,delete:billing.invoices" --task 'investigate invoice 8841'\\''s total'`,
+  )
+})
+
+test('unclassified actions fail closed', () => {
+  const d = decide(
+    { ...action(''.concat('select:billing.invoices')), unclassified: 'parse error' },
+    grant,
+    rules,
+    now,
+  )
+  assert.equal(d.outcome === 'deny' && d.code, 'TG_UNCLASSIFIED')
+})
+
+test('an expired or ended grant denies everything', () => {
+  const later = new Date(now.getTime() + 901_000)
+  assert.equal(decide(action('select:billing.invoices'), grant, rules, later).outcome, 'deny')
+  const ended: Grant = { ...grant, status: 'ended', endReason: 'revoked' }
+  const d = decide(action('select:billing.invoices'), ended, rules, now)
+  assert.equal(d.outcome === 'deny' && d.code, 'TG_GRANT_NOT_ACTIVE')
+})
+
+test('a guardrail denies whatever the grant says', () => {
+  const wide: Grant = { ...grant, scope: parseScope('*:*') }
+  const d = decide(action('copy:public.t', ['program-execution'], 'CopyStmt'), wide, rules, now)
+  assert.equal(d.outcome === 'deny' && d.rule, 'guardrail:no-program-execution')
+})
+
+test('a guardrail on a statement kind also matches the kind nested in a CTE or prepared statement', () => {
+  const holdDeletes: Rules = {
+    ...rules,
+    guardrails: [
+      { id: 'hold-deletes', description: 'deletes need a person', action: 'approve', kinds: ['DeleteStmt'] },
+    ],
+  }
+  const wide: Grant = { ...grant, scope: parseScope('*:*') }
+  const nested = action(
+    'delete:billing.invoices,select:billing.invoices',
+    ['stmt:SelectStmt', 'stmt:DeleteStmt'],
+    'SelectStmt',
+  )
+  assert.equal(decide(nested, wide, holdDeletes, now).outcome, 'approve-first')
+})

@@ -1,0 +1,33 @@
+import type { Scope } from '../grants/scope.ts'
+
+/** A guardrail as policy sees it: matches on an Action's kind, traits, objects or text. */
+export interface Guardrail {
+  id: string
+  description: string
+  action: 'deny' | 'approve'
+  /** Any of these traits (e.g. `destructive-ddl`) matches. */
+  traits?: string[]
+  /** Statement kinds (e.g. `DropStmt`) that match. */
+  kinds?: string[]
+  /** Scope entries: the guardrail matches when an action needs one of them. */
+  needs?: Scope
+  /** Last resort: a regular expression on the raw text. */
+  pattern?: RegExp
+  /** Groups the guardrail applies to (all when absent). */
+  groups?: string[]
+  approverGroups?: string[]
+}
+
+/** What every session on a resource kind may do without a grant saying so (registered by the protocol);
+ * entries in `except` need an explicit grant even where `allow` covers them. */
+export interface ImplicitScope {
+  allow: Scope
+  except: Scope
+}
+
+/** Everything decide() needs besides the action and the grant, loaded once per session. */
+export interface Rules {
+  resourceId: string
+  implicit: ImplicitScope
+  guardrails: Guardrail[]
+}

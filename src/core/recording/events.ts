@@ -1,0 +1,33 @@
+/** One client connection under a grant. */
+export interface SessionRecord {
+  id: string
+  grantId: string
+  principalId: string
+  principalName: string
+  resourceId: string
+  protocol: string
+  client: string
+  startedAt: Date
+  endedAt?: Date
+  endReason?: string
+}
+
+/** One action in a session with its decision and outcome. Text is stored as the client sent it, values
+ * in results as masked. */
+export interface ActionRecord {
+  sessionId: string
+  seq: number
+  at: Date
+  kind: string
+  text: string
+  outcome: 'allow' | 'deny' | 'approve-first'
+  rule?: string
+  reason?: string
+  rowCount?: number
+  durationMs?: number
+  error?: string
+  /** Optional result summary (masked): column names and a few rows, for replay. */
+  result?: { columns: string[]; rows: unknown[][]; truncated: boolean }
+  /** Masking counters: `column/detector` -> number of values masked. */
+  masked?: Record<string, number>
+}

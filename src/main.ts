@@ -1,0 +1,312 @@
+// Composition root: loads config, picks the store backend, builds core, starts the protocol servers and the
+// control-plane API. The only module that imports store backends and protocols/*/index.ts.
+import { chmod, mkdir, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import pino, { type Logger } from 'pino'
+import { createApiServer } from './api/index.ts'
+import { loadConfig, resolveSecret } from './config/load.ts'
+import type { Config } from './config/schema.ts'
+import {
+  type Clock,
+  type Core,
+  createCore,
+  createNotifier,
+  createOidcVerifier,
+  isTaskgateError,
+  resolveNotificationTargets,
+  systemClock,
+} from './core/index.ts'
+import { createMcpHttpHandler } from './protocols/mcp/index.ts'
+import { createPostgresServer } from './protocols/postgres/index.ts'
+import type { ProcessPeers, ProtocolServer } from './protocols/protocol-server.ts'
+import { openEmbeddedStore } from './store/embedded/index.ts'
+import { openPostgresStore } from './store/postgres/index.ts'
+import type { Store } from './store/store.ts'
+import {
+  announceWorkerReady,
+  PrimaryPeers,
+  shareStoreEvents,
+  workerCount,
+  workerPeers,
+  workerRole,
+} from './workers.ts'
+
+export interface GatewayOptions {
+  config: Config
+  configPath?: string
+  logger?: Logger
+  clock?: Clock
+  /** Print first-start keys to this stream (npm start prints them; tests usually read the files). */
+  announce?: (line: string) => void
+  sweepIntervalMs?: number
+  /** One process of a multi-process gateway (workers.ts); index 0, the primary, bootstraps keys and serves
+   * the API. Workers listen on `ports` (what the primary bound), all with SO_REUSEPORT. */
+  process?: { index: number; peers: ProcessPeers; ports?: Record<string, number> }
+}
+
+export interface Gateway {
+  core: Core
+  store: Store
+  api: { url: string }
+  /** Where each resource listens, by resource id. */
+  resources: Map<string, { host: string; port: number }>
+  /** Keys created at this start, by account name (admin, config agents); empty on later starts. */
+  createdKeys: Map<string, string>
+  keysDir: string
+  close(): Promise<void>
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config } = options
+  const logger = options.logger ?? gatewayLogger(undefined)
+  const announce = options.announce ?? (() => {})
+  const role = options.process
+  const primary = role === undefined || role.index === 0
+  let store = await openStore(config)
+  if (role && store.backend === 'embedded') store = shareStoreEvents(store, role.peers)
+  const closers: Array<() => Promise<void>> = [() => store.close()]
+  const closeAll = async () => {
+    for (const close of closers.reverse())
+      await close().catch((error: unknown) => logger.error({ err: error }, 'error while stopping'))
+  }
+  try {
+    const oidc = config.identity.oidc
+    const verifier = oidc ? createOidcVerifier(oidc, options.clock ?? systemClock) : undefined
+    const notifier = createNotifier({
+      targets: await resolveNotificationTargets(config.notifications, resolveSecret),
+      clock: options.clock ?? systemClock,
+      logger: logger.child({ component: 'notify' }),
+      ...(config.api.publicUrl ? { publicUrl: config.api.publicUrl } : {}),
+    })
+    closers.push(() => notifier.close())
+    const maskingHashKey = config.masking.hashKey
+      ? await resolveSecret(config.masking.hashKey, 'masking.hashKey')
+      : undefined
+    const core = createCore({
+      config,
+      store,
+      logger,
+      ...(maskingHashKey ? { maskingHashKey } : {}),
+      approvalListeners: [(type, approval) => notifier.notify({ type, approval })],
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(verifier ? { verifyOidc: (token: string) => verifier.verify(token) } : {}),
+      ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
+    })
+    closers.push(() => core.close())
+    if (primary)
+      await core.audit({
+        type: 'config.loaded',
+        actor: 'system',
+        data: { file: options.configPath ?? '(in memory)', resources: config.resources.map((r) => r.id) },
+      })
+
+    const keysDir = resolve(config.store.dir, 'keys')
+    const createdKeys = primary
+      ? await bootstrapAccounts(store, core, config, keysDir, announce)
+      : new Map<string, string>()
+
+    const resources = new Map<string, { host: string; port: number }>()
+    for (const configured of config.resources) {
+      const port = role?.ports?.[configured.id]
+      const resource =
+        port === undefined ? configured : { ...configured, listen: { ...configured.listen, port } }
+      // SO_REUSEPORT would let a second gateway started by mistake share the port silently: the primary
+      // makes sure nobody listens there first.
+      if (role && primary) await assertPortFree(resource.listen)
+      const server: ProtocolServer = await createPostgresServer({
+        core,
+        resource,
+        logger: logger.child({ resource: resource.id }),
+        resolveSecret,
+        authMethod: resource.clients.authMethod,
+        requireTls: resource.clients.requireTls,
+        maxMessageBytes: resource.clients.maxMessageBytes,
+        ...(role ? { reusePort: true, peers: role.peers } : {}),
+      })
+      const address = await server.listen()
+      closers.push(() => server.close())
+      resources.set(resource.id, address)
+      core.setResourceAddress(resource.id, address)
+      logger.info({ resource: resource.id, ...address }, 'resource listening')
+    }
+    if (!primary) {
+      logger.info({ store: store.backend }, 'taskgate worker started')
+      return { core, store, api: { url: '' }, resources, createdKeys, keysDir, close: closeAll }
+    }
+
+    const mcp = createMcpHttpHandler({ core, logger })
+    const api = createApiServer({
+      core,
+      logger,
+      listen: config.api.listen,
+      ...(config.api.tls ? { tls: config.api.tls } : {}),
+      mcp,
+      consoleDir: fileURLToPath(new URL('../web/dist', import.meta.url)),
+    })
+    const { url } = await api.listen()
+    closers.push(() => api.close())
+    // Runs before api.close(): open MCP event streams would otherwise hold the API open.
+    closers.push(() => mcp.close())
+    await core.audit({ type: 'gateway.started', actor: 'system', data: { api: url, store: store.backend } })
+    logger.info({ api: url, store: store.backend }, 'taskgate started')
+    return { core, store, api: { url }, resources, createdKeys, keysDir, close: closeAll }
+  } catch (error) {
+    await closeAll()
+    throw error
+  }
+}
+
+function assertPortFree(listen: { host: string; port: number }): Promise<void> {
+  if (listen.port === 0) return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(listen.port, listen.host, () => probe.close(() => resolve()))
+  })
+}
+
+async function openStore(config: Config): Promise<Store> {
+  const url =
+    process.env.TASKGATE_DATABASE_URL ??
+    (config.store.databaseUrl
+      ? await resolveSecret(config.store.databaseUrl, 'store.databaseUrl')
+      : undefined)
+  return url ? openPostgresStore({ url }) : openEmbeddedStore({ dir: config.store.dir })
+}
+
+/**
+ * First start: creates the local admin and the agents named in the config, writing each key once to
+ * <store.dir>/keys/<name>.key (0600). Only hashes are stored; a lost key is rotated with `taskgate agents`.
+ */
+async function bootstrapAccounts(
+  store: Store,
+  core: Core,
+  config: Config,
+  keysDir: string,
+  announce: (line: string) => void,
+) {
+  const created = new Map<string, string>()
+  const system = {
+    id: 'system',
+    kind: 'admin' as const,
+    name: 'system',
+    groups: config.identity.adminGroups,
+    via: 'local' as const,
+  }
+  const wanted = [
+    {
+      name: 'admin',
+      groups: [config.identity.adminGroups[0] ?? 'taskgate-admins'],
+      kind: 'service' as const,
+    },
+    ...config.agents.map((a) => ({ name: a.name, groups: a.groups, kind: 'agent' as const })),
+  ]
+  for (const account of wanted) {
+    if (await store.serviceAccounts.get(account.name)) continue
+    const { key } = await core.createServiceAccount(system, account)
+    await mkdir(keysDir, { recursive: true, mode: 0o700 })
+    const file = join(keysDir, `${account.name}.key`)
+    await writeFile(file, `${key}\n`, { mode: 0o600 })
+    await chmod(file, 0o600)
+    created.set(account.name, key)
+    announce(
+      `created ${account.name === 'admin' ? 'local admin' : `agent "${account.name}"`} (groups ${account.groups.join(', ')}); key written to ${file}${account.name === 'admin' ? ` — sign in to the web console with it: ${key}` : ''}`,
+    )
+  }
+  return created
+}
+
+async function runFromCommandLine(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+  })
+  if (values.help) {
+    process.stdout.write(
+      'usage: node src/main.ts --config taskgate.yaml   (same as `taskgate serve --config FILE`)\n',
+    )
+    return
+  }
+  const configPath = values.config ?? process.env.TASKGATE_CONFIG ?? 'taskgate.yaml'
+  const worker = workerRole()
+  try {
+    const config = await loadConfig(configPath)
+    if (worker) return await runWorker(config, configPath, worker)
+    const count = workerCount(config.workers)
+    const peers = count > 1 ? new PrimaryPeers() : undefined
+    const logger = gatewayLogger(count > 1 ? 0 : undefined)
+    const gateway = await startGateway({
+      config,
+      configPath,
+      logger,
+      announce: (line) => process.stdout.write(`taskgate: ${line}\n`),
+      ...(peers ? { process: { index: 0, peers } } : {}),
+    })
+    let stopping = false
+    const stop = async () => {
+      if (stopping) return
+      stopping = true
+      await peers?.stop()
+      await gateway.close()
+      process.exit(0)
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    if (peers) {
+      // Workers bind the ports the primary got (a configured port 0 picks one here).
+      const ports = Object.fromEntries([...gateway.resources].map(([id, a]) => [id, a.port]))
+      await peers.start({ count, script: fileURLToPath(import.meta.url), args: argv, ports, logger })
+      logger.info({ workers: count }, 'gateway workers started')
+    }
+    process.stdout.write(`taskgate: control plane at ${gateway.api.url}\n`)
+    for (const [id, a] of gateway.resources)
+      process.stdout.write(`taskgate: resource ${id} at ${a.host}:${a.port}\n`)
+  } catch (error) {
+    process.stderr.write(
+      isTaskgateError(error)
+        ? `taskgate: error [${error.code}]: ${error.message}\n`
+        : `taskgate: ${String(error)}\n`,
+    )
+    process.exit(1)
+  }
+}
+
+/** A worker process: the resource listeners only; it stops with the primary (SIGTERM or the IPC channel
+ * closing, which also covers a primary killed outright). */
+async function runWorker(
+  config: Config,
+  configPath: string,
+  role: { index: number; ports: Record<string, number> },
+): Promise<void> {
+  const gateway = await startGateway({
+    config,
+    configPath,
+    logger: gatewayLogger(role.index),
+    process: { ...role, peers: workerPeers() },
+  })
+  let stopping = false
+  const stop = async () => {
+    if (stopping) return
+    stopping = true
+    await gateway.close()
+    process.exit(0)
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  process.once('disconnect', stop)
+  announceWorkerReady()
+}
+
+/** Logs name the process when there are several (`worker`: 0 is the primary). */
+function gatewayLogger(worker: number | undefined): Logger {
+  const logger = pino({
+    level: process.env.TASKGATE_LOG_LEVEL ?? 'info',
+    redact: ['password', '*.password', 'key', '*.key', 'token'],
+  })
+  return worker === undefined ? logger : logger.child({ worker })
+}
+
+if (import.meta.main) await runFromCommandLine(process.argv.slice(2))

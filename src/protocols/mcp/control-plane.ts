@@ -1,0 +1,74 @@
+// What the MCP tools need from the gateway's control plane, as plain JSON-shaped values. Two adapters:
+// core-control-plane.ts (the MCP endpoint inside the gateway, calling core for an authenticated
+// principal) and the `taskgate mcp` stdio command (calling the REST API with the CLI's token). The data
+// path is the same for both: the resource's own protocol listener, with the grant's credential.
+
+export interface ResourceView {
+  id: string
+  kind: string
+  description: string
+  /** The widest scope this principal may be granted, as `verb:object` entries. */
+  ceiling: string[]
+  /** Requests within these entries are granted at once; anything else waits for an approver. */
+  autoApprove: string[]
+}
+
+export interface GrantView {
+  id: string
+  resourceId: string
+  scope: string[]
+  task: string
+  status: 'pending' | 'active' | 'ended' | 'denied'
+  /** ISO 8601; present once active. */
+  expiresAt?: string
+  endReason?: string
+  decisionReason?: string
+  approvalId?: string
+}
+
+export interface ApprovalView {
+  id: string
+  subject: 'grant' | 'action'
+  grantId: string
+  status: 'pending' | 'approved' | 'denied' | 'expired'
+  rule: string
+  reason: string
+  summary: string
+  decidedByName?: string
+  decisionReason?: string
+}
+
+/** A grant's credential: the MCP server keeps it and never returns the password to the model. */
+export interface DataPathCredential {
+  grantId: string
+  expiresAt: string
+  connection: { host: string; port: number; user: string; password: string; database?: string }
+}
+
+export interface GrantRequest {
+  resourceId: string
+  scope: string[]
+  task: string
+  ttl?: string
+}
+
+export interface GrantRequestOutcome {
+  grant: GrantView
+  credential?: DataPathCredential
+  /** For a denied request: what the principal may ask for on that resource. */
+  allowed?: string[]
+}
+
+/**
+ * Every method throws on failure with an error carrying a stable `code` (`TG_*`) and a client-safe
+ * message: a TaskgateError in process, the API's problem code through REST.
+ */
+export interface ControlPlane {
+  listResources(): Promise<ResourceView[]>
+  requestGrant(request: GrantRequest): Promise<GrantRequestOutcome>
+  getGrant(grantId: string): Promise<GrantView>
+  getApproval(approvalId: string): Promise<ApprovalView>
+  /** Issues (re-issuing invalidates the previous) the credential of an active grant of the caller. */
+  issueCredential(grantId: string): Promise<DataPathCredential>
+  endGrant(grantId: string): Promise<GrantView>
+}

@@ -1,0 +1,91 @@
+// The tools' input schemas (zod; the SDK publishes them as JSON Schema in tools/list and validates every
+// call against them). Descriptions are written for the model that reads them.
+import { z } from 'zod'
+
+const id = (what: string) => z.string().trim().min(1).max(200).describe(what)
+
+export const listResourcesInput = z.strictObject({})
+
+export const requestAccessInput = z.strictObject({
+  resource: id('Resource id, exactly as list_resources shows it.'),
+  scope: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^([a-zA-Z][a-zA-Z0-9_-]*|\*):\S+$/,
+          'Write each scope entry as verb:object, e.g. "select:billing.invoices".',
+        ),
+    )
+    .min(1)
+    .max(50)
+    .describe(
+      'What the task needs, narrowest first: one "verb:object" entry per table and verb, e.g. ' +
+        '["select:billing.invoices", "update:billing.invoices"]. `*` matches a run of characters ' +
+        '("select:billing.*"). Requests within the resource\'s autoApprove list are granted at once.',
+    ),
+  task: z
+    .string()
+    .trim()
+    .min(1)
+    .max(1000)
+    .describe('Why: the task this access is for, in one sentence an approver can judge.'),
+  ttl: z
+    .string()
+    .regex(/^\d+(s|m|h|d)$/, 'Write the ttl as a duration such as 90s, 15m, 2h or 1d.')
+    .optional()
+    .describe('How long the grant lasts, e.g. "15m"; defaults to the configured TTL, capped by policy.'),
+})
+
+export const awaitApprovalInput = z.strictObject({
+  approvalId: id('The approvalId that request_access or query returned.').optional(),
+  grantId: id('The grantId of a pending grant (alternative to approvalId).').optional(),
+  waitSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(120)
+    .default(30)
+    .describe('How long to wait for the decision before returning the current status (0-120, default 30).'),
+})
+
+export const queryInput = z.strictObject({
+  grantId: id('The active grant to use (from request_access). Give this or resource.').optional(),
+  resource: id("A resource id: uses this session's most recent active grant on it.").optional(),
+  sql: z
+    .string()
+    .min(1)
+    .max(1_000_000)
+    .describe('One SQL statement. Use $1, $2, ... placeholders with params for values.'),
+  params: z
+    .array(z.union([z.string(), z.number(), z.boolean(), z.null()]))
+    .max(1000)
+    .optional()
+    .describe('Values for $1, $2, ... in order.'),
+  maxRows: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(100)
+    .describe('Most rows to return (1-1000, default 100); `truncated` says when there were more.'),
+  approvalWaitSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(120)
+    .default(20)
+    .describe(
+      'If the statement is held for a human approval, how long to wait before returning ' +
+        '{status: "pending-approval"} (0-120, default 20).',
+    ),
+})
+
+export const endTaskInput = z.strictObject({
+  grantId: id('The grant of the finished task.'),
+})
+
+export type RequestAccessInput = z.output<typeof requestAccessInput>
+export type AwaitApprovalInput = z.output<typeof awaitApprovalInput>
+export type QueryInput = z.output<typeof queryInput>
+export type EndTaskInput = z.output<typeof endTaskInput>

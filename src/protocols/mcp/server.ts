@@ -1,0 +1,148 @@
+// The taskgate MCP server: five tools over one McpSession. Transports (http.ts inside the gateway, the
+// `taskgate mcp` stdio command) create one per MCP session.
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import type { Logger } from 'pino'
+import type { ControlPlane } from './control-plane.ts'
+import type { ToolCallContext } from './poll-until.ts'
+import {
+  awaitApprovalInput,
+  endTaskInput,
+  listResourcesInput,
+  queryInput,
+  requestAccessInput,
+} from './schemas.ts'
+import { McpSession } from './session.ts'
+
+export const SERVER_INFO = { name: 'taskgate', version: '0.1.0' }
+
+const INSTRUCTIONS =
+  'taskgate gives task-scoped, just-in-time access to databases. Declare what your task needs with ' +
+  'request_access (list_resources shows what you may ask for), run SQL with query under the grant, and ' +
+  'call end_task when done. A denial names the rule, the reason and, when more scope would help, ' +
+  'missingScope and requestHint: request exactly that, or change the statement. Statements or grants ' +
+  'that need a human return an approvalId: call await_approval.'
+
+export interface TaskgateMcpServer {
+  server: McpServer
+  session: McpSession
+  close(): Promise<void>
+}
+
+export function createMcpServer(options: { plane: ControlPlane; logger: Logger }): TaskgateMcpServer {
+  const session = new McpSession(options.plane, options.logger)
+  const server = new McpServer(SERVER_INFO, { instructions: INSTRUCTIONS })
+
+  server.registerTool(
+    'list_resources',
+    {
+      title: 'List resources',
+      description:
+        'Lists the resources (databases) you may request access to, each with its ceiling (the widest ' +
+        'scope you may be granted) and autoApprove (scope granted at once, without an approver).',
+      inputSchema: listResourcesInput,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    () => session.listResources(),
+  )
+  server.registerTool(
+    'request_access',
+    {
+      title: 'Declare a task and request access',
+      description:
+        'Declares a task and requests a grant for exactly the scope it needs. Returns status "active" ' +
+        '(use query with the grantId), "pending" (an approver must decide: call await_approval), or an ' +
+        'error TG_GRANT_DENIED whose `allowed` lists what you may request instead. The credential stays ' +
+        'inside taskgate.',
+      inputSchema: requestAccessInput,
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: false,
+        idempotentHint: false,
+        openWorldHint: false,
+      },
+    },
+    (input) => session.requestAccess(input),
+  )
+  server.registerTool(
+    'await_approval',
+    {
+      title: 'Wait for an approver',
+      description:
+        'Waits (up to waitSeconds) for a human decision on a pending grant (grantId or its approvalId) ' +
+        'or a held statement (the approvalId query returned), and returns the new status. A grant that ' +
+        'becomes active is ready for query; a held statement returns its rows once approved.',
+      inputSchema: awaitApprovalInput,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    (input, extra) => session.awaitApproval(input, callContext(extra)),
+  )
+  server.registerTool(
+    'query',
+    {
+      title: 'Run SQL under a grant',
+      description:
+        'Runs one SQL statement through taskgate under an active grant and returns ' +
+        '{columns, rows, rowCount, truncated}. Statements outside the grant or against a guardrail fail ' +
+        'with structured data {code, rule, reason, missingScope, requestHint}: request the missing scope ' +
+        'with request_access, or rewrite the statement. A statement held for a human returns ' +
+        '{status: "pending-approval", approvalId}. Results may be masked by policy.',
+      inputSchema: queryInput,
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: false,
+        openWorldHint: false,
+      },
+    },
+    (input, extra) => session.query(input, callContext(extra)),
+  )
+  server.registerTool(
+    'end_task',
+    {
+      title: 'End the task',
+      description:
+        'Ends a grant because the task is done: its credential stops working and its connections close. ' +
+        'Call it as soon as you no longer need the access.',
+      inputSchema: endTaskInput,
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: false,
+        idempotentHint: true,
+        openWorldHint: false,
+      },
+    },
+    (input) => session.endTask(input.grantId),
+  )
+
+  return {
+    server,
+    session,
+    async close() {
+      await session.close()
+      await server.close().catch(() => {})
+    },
+  }
+}
+
+interface RequestExtra {
+  signal: AbortSignal
+  _meta?: { progressToken?: string | number }
+  sendNotification(notification: {
+    method: 'notifications/progress'
+    params: { progressToken: string | number; progress: number; total?: number; message?: string }
+  }): Promise<void>
+}
+
+function callContext(extra: RequestExtra): ToolCallContext {
+  const token = extra._meta?.progressToken
+  return {
+    signal: extra.signal,
+    progress: async (progress, total, message) => {
+      if (token === undefined) return
+      await extra.sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken: token, progress, total, message },
+      })
+    },
+  }
+}

@@ -1,0 +1,284 @@
+// One MCP session (one agent loop) for one principal: the grants it declared, their credentials (held
+// here, never shown to the model), one data-path connection per grant, and statements waiting for an
+// approver. Each public method is one tool and returns its MCP result; nothing here throws.
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import type { Logger } from 'pino'
+import { DataPathConnection, type QueryRows } from './back.ts'
+import type { ApprovalView, ControlPlane, DataPathCredential, GrantView } from './control-plane.ts'
+import { dataPathFailure } from './data-path-errors.ts'
+import { failureResult, invalidInput, toolError, toolResult } from './errors.ts'
+import { POLL_MS, pollUntil, type ToolCallContext } from './poll-until.ts'
+import type { AwaitApprovalInput, QueryInput, RequestAccessInput } from './schemas.ts'
+import { dataPathResult, grantSummary, notActive, pendingStatement } from './tool-results.ts'
+
+interface HeldStatement {
+  approvalId: string
+  result: Promise<QueryRows>
+}
+
+interface GrantState {
+  grant: GrantView
+  credential?: DataPathCredential
+  connection?: DataPathConnection
+  held?: HeldStatement
+}
+
+export class McpSession {
+  readonly #plane: ControlPlane
+  readonly #log: Logger
+  readonly #grants = new Map<string, GrantState>()
+  #closed = false
+  /** Aborts every wait in progress when the MCP session closes. */
+  readonly #closing = new AbortController()
+
+  constructor(plane: ControlPlane, log: Logger) {
+    this.#plane = plane
+    this.#log = log
+  }
+
+  async listResources(): Promise<CallToolResult> {
+    return this.#guard(async () => toolResult({ resources: await this.#plane.listResources() }))
+  }
+
+  async requestAccess(input: RequestAccessInput): Promise<CallToolResult> {
+    return this.#guard(async () => {
+      const outcome = await this.#plane.requestGrant({
+        resourceId: input.resource,
+        scope: input.scope,
+        task: input.task,
+        ...(input.ttl ? { ttl: input.ttl } : {}),
+      })
+      const { grant } = outcome
+      if (grant.status === 'denied') {
+        return toolError({
+          code: 'TG_GRANT_DENIED',
+          rule: 'policy',
+          reason: grant.decisionReason ?? 'denied by policy',
+          allowed: outcome.allowed ?? [],
+          requestHint: 'Call request_access again with a scope inside `allowed`.',
+        })
+      }
+      this.#grants.set(grant.id, {
+        grant,
+        ...(outcome.credential ? { credential: outcome.credential } : {}),
+      })
+      return toolResult(grantSummary(grant))
+    })
+  }
+
+  async awaitApproval(input: AwaitApprovalInput, toolCall: ToolCallContext): Promise<CallToolResult> {
+    const call = this.#bound(toolCall)
+    if (!input.approvalId === !input.grantId)
+      return invalidInput('Give exactly one of approvalId or grantId.')
+    return this.#guard(async () => {
+      const deadline = Date.now() + input.waitSeconds * 1000
+      if (input.grantId) return this.#awaitGrant(input.grantId, deadline, call)
+      const approvalId = input.approvalId as string
+      const held = this.#heldStatement(approvalId)
+      if (held) return this.#awaitHeld(held.state, held.statement, deadline, call)
+      const approval = await this.#plane.getApproval(approvalId)
+      if (approval.subject === 'grant') return this.#awaitGrant(approval.grantId, deadline, call)
+      return this.#awaitActionApproval(approvalId, deadline, call)
+    })
+  }
+
+  async query(input: QueryInput, toolCall: ToolCallContext): Promise<CallToolResult> {
+    const call = this.#bound(toolCall)
+    if (!input.grantId === !input.resource) return invalidInput('Give exactly one of grantId or resource.')
+    return this.#guard(async () => {
+      const state = input.grantId ? await this.#grantState(input.grantId) : this.#latestFor(input.resource!)
+      if (!state)
+        return toolError({
+          code: 'TG_GRANT_NOT_ACTIVE',
+          message: `This session holds no active grant on resource "${input.resource}"; call request_access first (list_resources shows what you may ask for).`,
+        })
+      if (state.held)
+        return toolError({
+          code: 'TG_CONFLICT',
+          message: `A statement on grant ${state.grant.id} waits for approval ${state.held.approvalId}; call await_approval with that approvalId first.`,
+        })
+      if (!state.credential) return toolError(notActive(state.grant))
+      let connection: DataPathConnection
+      try {
+        connection = await this.#connect(state)
+      } catch (error) {
+        return this.#dataPathError(error)
+      }
+      return this.#run(state, connection, input, call)
+    })
+  }
+
+  async endTask(grantId: string): Promise<CallToolResult> {
+    return this.#guard(async () => {
+      const state = this.#grants.get(grantId)
+      this.#grants.delete(grantId)
+      await state?.connection?.close()
+      const grant = await this.#plane.endGrant(grantId)
+      return toolResult({
+        grantId: grant.id,
+        status: grant.status,
+        endReason: grant.endReason ?? 'completed',
+      })
+    })
+  }
+
+  /** Closes every data-path connection (the MCP session ended); grants stay until they end or expire. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#closing.abort()
+    const states = [...this.#grants.values()]
+    this.#grants.clear()
+    await Promise.all(states.map((s) => s.connection?.close()))
+  }
+
+  async #run(
+    state: GrantState,
+    connection: DataPathConnection,
+    input: QueryInput,
+    call: ToolCallContext,
+  ): Promise<CallToolResult> {
+    let onHeld!: (approvalId: string) => void
+    const heldSignal = new Promise<string>((resolve) => {
+      onHeld = resolve
+    })
+    const result = connection.query(input.sql, input.params, input.maxRows, onHeld)
+    result.catch(() => {}) // observed below or through await_approval
+    const first = await Promise.race([
+      result.then(
+        () => undefined,
+        () => undefined,
+      ),
+      heldSignal,
+    ])
+    if (first === undefined) return this.#settled(state, result)
+    // The gateway holds the statement for a human: wait a little, then hand the wait to await_approval.
+    const statement: HeldStatement = { approvalId: first, result }
+    state.held = statement
+    return this.#awaitHeld(state, statement, Date.now() + input.approvalWaitSeconds * 1000, call)
+  }
+
+  async #awaitHeld(
+    state: GrantState,
+    statement: HeldStatement,
+    deadline: number,
+    call: ToolCallContext,
+  ): Promise<CallToolResult> {
+    const settled = statement.result.then(
+      () => true,
+      () => true,
+    )
+    const done = await pollUntil(deadline, call, 'waiting for an approver', () =>
+      Promise.race([settled, sleep(POLL_MS).then(() => false)]),
+    )
+    if (!done) return toolResult(pendingStatement(statement.approvalId))
+    state.held = undefined
+    return this.#settled(state, statement.result)
+  }
+
+  async #settled(state: GrantState, result: Promise<QueryRows>): Promise<CallToolResult> {
+    try {
+      return toolResult({ ...(await result) })
+    } catch (error) {
+      return this.#dataPathError(error, state)
+    }
+  }
+
+  #dataPathError(error: unknown, state?: GrantState): CallToolResult {
+    if (state?.connection?.closed) state.connection = undefined
+    return dataPathResult(dataPathFailure(error), state?.grant.resourceId)
+  }
+
+  async #awaitGrant(grantId: string, deadline: number, call: ToolCallContext): Promise<CallToolResult> {
+    let grant!: GrantView
+    // pollUntil checks at least once, so `grant` is always read.
+    await pollUntil(deadline, call, 'waiting for an approver to decide the grant', async () => {
+      grant = await this.#plane.getGrant(grantId)
+      return grant.status !== 'pending'
+    })
+    if (grant.status === 'denied')
+      return toolError({
+        code: 'TG_GRANT_DENIED',
+        rule: 'approval',
+        reason: grant.decisionReason ?? 'an approver denied the request',
+        requestHint: 'Call request_access with a narrower scope or a clearer task, or ask the approver.',
+      })
+    if (grant.status === 'active') {
+      const state = this.#grants.get(grantId) ?? { grant }
+      state.grant = grant
+      state.credential ??= await this.#plane.issueCredential(grantId)
+      this.#grants.set(grantId, state)
+    }
+    return toolResult(grantSummary(grant))
+  }
+
+  async #awaitActionApproval(approvalId: string, deadline: number, call: ToolCallContext) {
+    let approval!: ApprovalView
+    await pollUntil(deadline, call, 'waiting for an approver to decide the statement', async () => {
+      approval = await this.#plane.getApproval(approvalId)
+      return approval.status !== 'pending'
+    })
+    if (approval.status === 'denied' || approval.status === 'expired')
+      return toolError({
+        code: approval.status === 'denied' ? 'TG_APPROVAL_DENIED' : 'TG_APPROVAL_TIMEOUT',
+        rule: 'approval',
+        reason:
+          approval.status === 'denied'
+            ? `Denied by ${approval.decidedByName ?? 'an approver'}${approval.decisionReason ? `: ${approval.decisionReason}` : ''}.`
+            : 'No approver decided in time; the statement was not run.',
+      })
+    return toolResult({
+      approvalId,
+      status: approval.status,
+      ...(approval.status === 'approved'
+        ? { next: 'Run exactly the same statement again with query; the approval applies to it once.' }
+        : { next: 'Still waiting for an approver; call await_approval again.' }),
+    })
+  }
+
+  async #grantState(grantId: string): Promise<GrantState | undefined> {
+    const known = this.#grants.get(grantId)
+    if (known?.credential) return known
+    // A grant declared elsewhere (CLI, another session): the owner may use it here.
+    const grant = await this.#plane.getGrant(grantId)
+    if (grant.status !== 'active') return known ?? { grant }
+    const state: GrantState = { grant, credential: await this.#plane.issueCredential(grantId) }
+    this.#grants.set(grantId, state)
+    return state
+  }
+
+  #latestFor(resourceId: string): GrantState | undefined {
+    return [...this.#grants.values()].findLast((s) => s.grant.resourceId === resourceId && s.credential)
+  }
+
+  #heldStatement(approvalId: string): { state: GrantState; statement: HeldStatement } | undefined {
+    for (const state of this.#grants.values())
+      if (state.held?.approvalId === approvalId) return { state, statement: state.held }
+    return undefined
+  }
+
+  async #connect(state: GrantState): Promise<DataPathConnection> {
+    if (state.connection && !state.connection.closed) return state.connection
+    if (!state.credential) throw notActive(state.grant)
+    state.connection = await DataPathConnection.open(
+      state.credential,
+      this.#log.child({ grantId: state.grant.id }),
+    )
+    return state.connection
+  }
+
+  #bound(call: ToolCallContext): ToolCallContext {
+    return { ...call, signal: AbortSignal.any([call.signal, this.#closing.signal]) }
+  }
+
+  async #guard(run: () => Promise<CallToolResult>): Promise<CallToolResult> {
+    try {
+      return await run()
+    } catch (error) {
+      return failureResult(error, (ref, cause) =>
+        this.#log.error({ err: cause, ref }, 'MCP tool call failed'),
+      )
+    }
+  }
+}

@@ -1,0 +1,417 @@
+// Statement kinds the classifier understands, each with what it needs and which traits it carries. This is
+// a whitelist: any other statement kind, wherever it appears, makes the Action unclassified (fail closed).
+import { mayMatchEveryRow } from './classify-bounds.ts'
+import { objectsFor, objectsForNames, schemaObject } from './classify-names.ts'
+import {
+  type Acc,
+  asList,
+  asNode,
+  asString,
+  constantString,
+  fail,
+  funcCall,
+  type Node,
+  names,
+  need,
+  newAcc,
+  relation,
+  settingTraits,
+  unwrap,
+  walk,
+  walkFields,
+  withVerb,
+} from './classify-walk.ts'
+
+type Handler = (body: Node, acc: Acc) => void
+
+const RELATION = new Set(['relation'])
+
+/** Objects of the `relation` RangeVar of a statement (the DML/DDL target): never a CTE. */
+function target(body: Node, acc: Acc, verb: string): Node {
+  const rv = asNode(body.relation) ?? {}
+  relation(rv, verb, acc)
+  return rv
+}
+
+const dml =
+  (verb: string): Handler =>
+  (body, acc) => {
+    const rv = asNode(body.relation) ?? {}
+    target(body, acc, verb)
+    // PostgreSQL itself requires SELECT on the target for the columns WHERE and RETURNING read.
+    if (body.whereClause !== undefined || body.returningClause !== undefined) relation(rv, 'select', acc)
+    if (verb !== 'insert' && mayMatchEveryRow(body.whereClause)) acc.traits.add('unbounded-write')
+    acc.traits.add('writes')
+    withVerb(acc, 'select', () => walkFields(body, acc, RELATION))
+  }
+
+const insert: Handler = (body, acc) => {
+  dml('insert')(body, acc)
+  if (asNode(body.onConflictClause)?.action === 'ONCONFLICT_UPDATE') {
+    target(body, acc, 'update')
+    target(body, acc, 'select')
+  }
+}
+
+const MERGE_VERBS: Record<string, string> = {
+  CMD_UPDATE: 'update',
+  CMD_DELETE: 'delete',
+  CMD_INSERT: 'insert',
+}
+
+const merge: Handler = (body, acc) => {
+  let changesMatched = false
+  for (const clause of asList(body.mergeWhenClauses)) {
+    const when = unwrap(clause)?.[1] ?? {}
+    const verb = MERGE_VERBS[asString(when.commandType) ?? '']
+    if (verb) target(body, acc, verb)
+    if (verb && verb !== 'insert' && mayMatchEveryRow(when.condition)) changesMatched = true
+  }
+  target(body, acc, 'select')
+  if (changesMatched && mayMatchEveryRow(body.joinCondition)) acc.traits.add('unbounded-write')
+  acc.traits.add('writes')
+  withVerb(acc, 'select', () => walkFields(body, acc, RELATION))
+}
+
+const select: Handler = (body, acc) => withVerb(acc, 'select', () => walkFields(body, acc))
+
+const copy: Handler = (body, acc) => {
+  const from = body.is_from === true
+  if (body.relation !== undefined) target(body, acc, from ? 'insert' : 'select')
+  acc.traits.add(from ? 'copy-in' : 'copy-out')
+  if (from) acc.traits.add('writes')
+  if (body.is_program === true) acc.traits.add('program-execution')
+  else if (body.filename !== undefined) acc.traits.add('server-file')
+  // The parse tree omits empty strings, so `FROM STDIN` and `FROM ''` look alike: cache COPY by exact text.
+  acc.literalSensitive = true
+  withVerb(acc, 'select', () => walkFields(body, acc, RELATION))
+}
+
+const variableSet: Handler = (body, acc) => {
+  const name = asString(body.name)?.toLowerCase()
+  if (body.kind === 'VAR_RESET_ALL' || name === undefined) {
+    need(acc, 'set', ['all'])
+    return
+  }
+  if (name === 'transaction') {
+    need(acc, 'transaction', ['*'])
+    return
+  }
+  need(acc, 'set', [name])
+  settingTraits(name, acc)
+  if (body.kind === 'VAR_SET_VALUE') checkLexerSetting(name, asList(body.args), acc)
+}
+
+// The gateway parses SQL as PostgreSQL does with standard_conforming_strings=on and UTF-8 text. A session
+// that changes either would make the server read a string literal differently from us (backslash escapes,
+// multi-byte encodings whose second byte is `\`), so those SETs are refused. The value is a literal: mark it.
+function checkLexerSetting(name: string, args: unknown[], acc: Acc): void {
+  if (name !== 'standard_conforming_strings' && name !== 'client_encoding') return
+  acc.literalSensitive = true
+  const value = (constantString(args[0]) ?? '').toLowerCase()
+  const ok =
+    name === 'client_encoding'
+      ? ['utf8', 'unicode'].includes(value.replace(/[^a-z0-9]/g, ''))
+      : ['on', 'true', 'yes', '1', 't', 'y'].includes(value)
+  if (!ok || args.length !== 1)
+    fail(acc, `SET ${name} to that value would make the gateway misread later SQL`)
+}
+
+const explain: Handler = (body, acc) => {
+  const analyze = asList(body.options).some((o) => unwrap(o)?.[1].defname === 'analyze')
+  if (analyze) acc.traits.add('explain-analyze')
+  walk(body.query, acc)
+}
+
+const prepare: Handler = (body, acc) => {
+  const inner = newAcc(acc.dispatch)
+  walk(body.query, inner)
+  acc.prepares.push({
+    name: asString(body.name) ?? '',
+    kind: unwrap(body.query)?.[0] ?? 'Unknown',
+    acc: inner,
+  })
+  for (const [id, entry] of inner.needs) if (!acc.needs.has(id)) acc.needs.set(id, entry)
+  for (const trait of inner.traits) acc.traits.add(trait)
+  if (inner.unclassified) fail(acc, inner.unclassified)
+  acc.literalSensitive ||= inner.literalSensitive
+  acc.executes.push(...inner.executes)
+}
+
+const execute: Handler = (body, acc) => {
+  acc.executes.push(asString(body.name) ?? '')
+  walk(body.params, acc)
+}
+
+const vacuum: Handler = (body, acc) => {
+  const verb = body.is_vacuumcmd === true ? 'vacuum' : 'analyze'
+  const rels = asList(body.rels)
+  if (rels.length === 0) need(acc, verb, ['*'])
+  for (const rel of rels) relation(asNode(unwrap(rel)?.[1].relation) ?? {}, verb, acc)
+}
+
+// LOCK ... IN ACCESS SHARE MODE takes the lock a SELECT takes; every stronger mode can block writers, and
+// PostgreSQL asks UPDATE, DELETE or TRUNCATE privilege for it, so we ask `update`.
+const lock: Handler = (body, acc) => {
+  acc.traits.add('table-lock')
+  withVerb(acc, body.mode === 1 ? 'select' : 'update', () => walk(body.relations, acc))
+}
+
+const ddl =
+  (verb: string, more?: Handler): Handler =>
+  (body, acc) => {
+    acc.traits.add('ddl')
+    if (verb === 'drop') acc.traits.add('destructive-ddl')
+    more?.(body, acc)
+  }
+
+const TABLE_LIKE = new Set([
+  'OBJECT_TABLE',
+  'OBJECT_VIEW',
+  'OBJECT_MATVIEW',
+  'OBJECT_INDEX',
+  'OBJECT_SEQUENCE',
+  'OBJECT_FOREIGN_TABLE',
+])
+const FUNCTION_LIKE = new Set(['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE', 'OBJECT_AGGREGATE'])
+
+const MEMBER_TYPES = new Set(['OBJECT_TRIGGER', 'OBJECT_POLICY', 'OBJECT_RULE', 'OBJECT_COLUMN'])
+
+/** The Scope objects one object reference in DROP/COMMENT/GRANT/RENAME names, by object type. */
+function objectsOf(type: string, item: unknown): string[] {
+  const u = unwrap(item)
+  if (!u) return ['*']
+  const [kind, body] = u
+  if (kind === 'RangeVar') return objectsFor(asString(body.schemaname), asString(body.relname) ?? '')
+  if (kind === 'ObjectWithArgs') return objectsForNames(names(body.objname))
+  if (kind === 'TypeName') return objectsForNames(names(body.names))
+  if (kind === 'String' && type === 'OBJECT_SCHEMA') return [schemaObject(asString(body.sval) ?? '')]
+  if (kind === 'List' && (TABLE_LIKE.has(type) || type === 'OBJECT_TYPE' || type === 'OBJECT_DOMAIN')) {
+    return objectsForNames(names(body.items))
+  }
+  // [schema?, table, member]: the table is what a trigger, policy, rule or column belongs to.
+  if (kind === 'List' && MEMBER_TYPES.has(type)) return objectsForNames(names(body.items).slice(0, -1))
+  return ['*']
+}
+
+/** Changing a trigger, policy, rule or column alters its table; a policy change is a privilege change. */
+function objectChange(verb: string, type: string, item: unknown, acc: Acc): void {
+  if (type === 'OBJECT_POLICY') acc.traits.add('privilege-change')
+  need(acc, MEMBER_TYPES.has(type) ? 'alter' : verb, objectsOf(type, item))
+}
+
+const drop = ddl('drop', (body, acc) => {
+  for (const item of asList(body.objects)) objectChange('drop', asString(body.removeType) ?? '', item, acc)
+})
+
+const PRIVILEGE_SUBTYPES = new Set(['AT_ChangeOwner', 'AT_DisableRowSecurity', 'AT_NoForceRowSecurity'])
+
+const alterTable = ddl('alter', (body, acc) => {
+  target(body, acc, 'alter')
+  for (const cmd of asList(body.cmds)) {
+    const subtype = unwrap(cmd)?.[1].subtype
+    if (subtype === 'AT_DropColumn') acc.traits.add('destructive-ddl')
+    if (typeof subtype === 'string' && PRIVILEGE_SUBTYPES.has(subtype)) acc.traits.add('privilege-change')
+  }
+  withVerb(acc, 'alter', () => walk(body.cmds, acc))
+})
+
+const rename = ddl('alter', (body, acc) => {
+  if (body.relation !== undefined) target(body, acc, 'alter')
+  else if (body.renameType === 'OBJECT_SCHEMA')
+    need(acc, 'alter', [schemaObject(asString(body.subname) ?? '')])
+  else objectChange('alter', asString(body.renameType) ?? '', body.object, acc)
+})
+
+const createFunction = ddl('create', (body, acc) => {
+  need(acc, 'create', objectsForNames(names(body.funcname)))
+  const security = asList(body.options).some((o) => {
+    const def = unwrap(o)?.[1]
+    return def?.defname === 'security' && asNode(asNode(def.arg)?.Boolean)?.boolval === true
+  })
+  if (security) acc.traits.add('privilege-change')
+  // A body given as a string (`AS $$ ... $$`, any language) is SQL or code the gateway cannot read, run
+  // later by a call that looks harmless; a `BEGIN ATOMIC` body is parsed, and walked below.
+  if (asList(body.options).some((o) => unwrap(o)?.[1].defname === 'as')) acc.traits.add('dynamic-sql')
+  withVerb(acc, 'select', () => walkFields(body, acc, new Set(['funcname'])))
+})
+
+const createTrigger = ddl('create', (body, acc) => {
+  target(body, acc, 'alter')
+  need(acc, 'execute', objectsForNames(names(body.funcname)))
+  withVerb(acc, 'select', () => walkFields(body, acc, new Set(['funcname', 'relation'])))
+})
+
+const grant: Handler = (body, acc) => {
+  acc.traits.add('privilege-change')
+  const type = asString(body.objtype) ?? ''
+  const objects = asList(body.objects)
+  if (body.targtype === 'ACL_TARGET_ALL_IN_SCHEMA') {
+    for (const s of names(objects)) need(acc, 'grant', [schemaObject(s)])
+  } else if (
+    body.targtype === 'ACL_TARGET_OBJECT' &&
+    (TABLE_LIKE.has(type) || FUNCTION_LIKE.has(type) || type === 'OBJECT_SCHEMA')
+  ) {
+    for (const item of objects) need(acc, 'grant', objectsOf(type, item))
+  } else {
+    need(acc, 'grant', ['*'])
+  }
+}
+
+/** A RoleSpec's name; CURRENT_USER and friends become `*` (we do not know who that is upstream). */
+function roleName(spec: unknown): string {
+  const wrapped = unwrap(spec)
+  const role = wrapped?.[0] === 'RoleSpec' ? wrapped[1] : asNode(spec)
+  return role?.roletype === 'ROLESPEC_CSTRING' ? (asString(role.rolename) ?? '*') : '*'
+}
+
+const roleStmt =
+  (pick: (body: Node) => string[], destructive = false): Handler =>
+  (body, acc) => {
+    need(acc, 'role', pick(body))
+    acc.traits.add('role-change')
+    if (destructive) acc.traits.add('destructive-ddl')
+    const hasPassword = asList(body.options).some((o) => unwrap(o)?.[1].defname === 'password')
+    if (hasPassword) acc.traits.add('contains-secret')
+  }
+
+const channel =
+  (verb: string): Handler =>
+  (body, acc) =>
+    need(acc, verb, [asString(body.conditionname) ?? '*'])
+
+const session =
+  (verb: string, object: (body: Node) => string): Handler =>
+  (body, acc) =>
+    need(acc, verb, [object(body)])
+
+const nothing: Handler = () => {}
+
+const HANDLERS: Record<string, Handler> = {
+  SelectStmt: select,
+  InsertStmt: insert,
+  UpdateStmt: dml('update'),
+  DeleteStmt: dml('delete'),
+  MergeStmt: merge,
+  CopyStmt: copy,
+  TruncateStmt: (body, acc) => {
+    acc.traits.add('destructive-ddl').add('writes').add('unbounded-write')
+    withVerb(acc, 'truncate', () => walk(body.relations, acc))
+  },
+  ExplainStmt: explain,
+  DeclareCursorStmt: (body, acc) => walk(body.query, acc),
+  FetchStmt: nothing,
+  ClosePortalStmt: nothing,
+  PrepareStmt: prepare,
+  ExecuteStmt: execute,
+  DeallocateStmt: (body, acc) => {
+    acc.deallocates.push(body.isall === true ? '*' : (asString(body.name) ?? ''))
+  },
+  TransactionStmt: session('transaction', () => '*'),
+  VariableSetStmt: variableSet,
+  VariableShowStmt: session('show', (b) => asString(b.name)?.toLowerCase() ?? '*'),
+  AlterSystemStmt: (body, acc) => {
+    acc.traits.add('system-change')
+    need(acc, 'set', [asString(asNode(body.setstmt)?.name)?.toLowerCase() ?? 'all'])
+  },
+  DiscardStmt: (body, acc) => {
+    const what = (asString(body.target) ?? 'DISCARD_ALL').replace('DISCARD_', '').toLowerCase()
+    need(acc, 'discard', [what])
+    if (what === 'all') acc.deallocates.push('*')
+  },
+  ListenStmt: channel('listen'),
+  NotifyStmt: channel('notify'),
+  UnlistenStmt: channel('unlisten'),
+  VacuumStmt: vacuum,
+  LockStmt: lock,
+  CallStmt: (body, acc) => funcCall(asNode(body.funccall) ?? {}, acc),
+  DoStmt: (_body, acc) => {
+    // Its body is code the gateway cannot read (it may EXECUTE any string): the dynamic-sql guardrail's.
+    acc.traits.add('do-block').add('dynamic-sql')
+    need(acc, 'execute', ['do'])
+  },
+  CreateStmt: ddl('create', (body, acc) => {
+    target(body, acc, 'create')
+    withVerb(acc, 'select', () => walkFields(body, acc, RELATION))
+  }),
+  CreateTableAsStmt: ddl('create', (body, acc) => {
+    relation(asNode(asNode(body.into)?.rel) ?? {}, 'create', acc)
+    acc.traits.add('writes')
+    walk(body.query, acc)
+  }),
+  ViewStmt: ddl('create', (body, acc) => {
+    relation(asNode(body.view) ?? {}, 'create', acc)
+    walk(body.query, acc)
+  }),
+  IndexStmt: ddl('create', (body, acc) => {
+    target(body, acc, 'alter')
+    withVerb(acc, 'select', () => walkFields(body, acc, RELATION))
+  }),
+  AlterTableStmt: alterTable,
+  DropStmt: drop,
+  RenameStmt: rename,
+  CommentStmt: ddl('alter', (body, acc) =>
+    objectChange('alter', asString(body.objtype) ?? '', body.object, acc),
+  ),
+  CreateSchemaStmt: ddl('create', (body, acc) => {
+    const schema =
+      asString(body.schemaname) ?? (roleName(body.authrole) === '*' ? undefined : roleName(body.authrole))
+    need(acc, 'create', [schema === undefined ? '*' : schemaObject(schema)])
+    walk(body.schemaElts, acc)
+  }),
+  CreateSeqStmt: ddl('create', (body, acc) => relation(asNode(body.sequence) ?? {}, 'create', acc)),
+  AlterSeqStmt: ddl('alter', (body, acc) => relation(asNode(body.sequence) ?? {}, 'alter', acc)),
+  CreateFunctionStmt: createFunction,
+  CreateTrigStmt: createTrigger,
+  CreateEnumStmt: ddl('create', (body, acc) => need(acc, 'create', objectsForNames(names(body.typeName)))),
+  CompositeTypeStmt: ddl('create', (body, acc) => relation(asNode(body.typevar) ?? {}, 'create', acc)),
+  CreateDomainStmt: ddl('create', (body, acc) => {
+    need(acc, 'create', objectsForNames(names(body.domainname)))
+    withVerb(acc, 'select', () => walk(body.constraints, acc))
+  }),
+  CreateExtensionStmt: ddl('create', (_body, acc) => {
+    acc.traits.add('system-change')
+    need(acc, 'create', ['*'])
+  }),
+  GrantStmt: grant,
+  GrantRoleStmt: (body, acc) => {
+    acc.traits.add('privilege-change').add('role-change')
+    const granted = asList(body.granted_roles).map((r) => asString(unwrap(r)?.[1].priv_name) ?? '*')
+    need(acc, 'role', granted.length > 0 ? granted : ['*'])
+  },
+  AlterDefaultPrivilegesStmt: (_body, acc) => {
+    acc.traits.add('privilege-change')
+    need(acc, 'grant', ['*'])
+  },
+  CreateRoleStmt: roleStmt((b) => [asString(b.role) ?? '*']),
+  AlterRoleStmt: roleStmt((b) => [roleName(b.role)]),
+  AlterRoleSetStmt: roleStmt((b) => [roleName(b.role)]),
+  DropRoleStmt: roleStmt((b) => asList(b.roles).map(roleName), true),
+}
+
+/** Statement kinds whose only effect is reading (further traits such as `writes` can still rule it out). */
+export const READ_ONLY_KINDS = new Set([
+  'SelectStmt',
+  'VariableShowStmt',
+  'ExplainStmt',
+  'CopyStmt',
+  'DeclareCursorStmt',
+  'FetchStmt',
+  'ClosePortalStmt',
+  'TransactionStmt',
+  'PrepareStmt',
+  'ExecuteStmt',
+  'DeallocateStmt',
+  'ListenStmt',
+  'UnlistenStmt',
+])
+
+/** Classifies one statement node into `acc`; unknown kinds leave `acc` unclassified. */
+export function dispatchStatement(kind: string, body: Node, acc: Acc): void {
+  // Every statement kind met anywhere (inside CTEs, PREPARE, EXPLAIN, ...) is a trait, so a guardrail on a
+  // kind cannot be stepped around by nesting the statement.
+  acc.traits.add(`stmt:${kind}`)
+  const handler = Object.hasOwn(HANDLERS, kind) ? HANDLERS[kind] : undefined
+  if (handler) handler(body, acc)
+  else fail(acc, `statement kind ${kind} is not understood by the gateway`)
+}

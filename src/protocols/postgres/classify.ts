@@ -1,0 +1,231 @@
+// SQL text -> Action, with PostgreSQL's own parser (libpg-query, WASM) and a decision cache in front of it.
+//
+// A simple-query string may hold several statements: they become ONE Action whose needs and traits are the
+// union, so policy allows the string only if it allows every part. Parsing costs ≈86 µs (STACK.md), so
+// createClassifier() caches by the literal-free token stream of classify-key.ts; results that depended on a
+// literal's value (set_config's setting name, SET client_encoding) are cached by exact text instead, and
+// texts that fail to parse are never cached, so a hit gives what a full parse of the same text would.
+import { loadModule, parseSync } from 'libpg-query'
+import type { Action, ScopeEntry } from '../../core/index.ts'
+import { cacheKeyOf, exceedsLexerBudget } from './classify-key.ts'
+import { dispatchStatement, READ_ONLY_KINDS } from './classify-statements.ts'
+import { type Acc, asList, asNode, fail, newAcc, unwrap } from './classify-walk.ts'
+
+/** Loads the parser's WASM module (≈120 ms); call once before classifying. */
+export async function loadSqlParser(): Promise<void> {
+  await loadModule()
+}
+
+/** The session's prepared statements (SQL PREPARE and protocol Parse share one namespace in PostgreSQL). */
+export type PreparedLookup = (name: string) => Action | undefined
+
+/** An Action plus what the text does to the session's prepared statements, for the session to apply. */
+export interface ClassifiedSql {
+  action: Action
+  /** PREPARE name AS ...: the Action EXECUTE name will need. */
+  prepared: { name: string; action: Action }[]
+  /** DEALLOCATE name; `*` for DEALLOCATE ALL and DISCARD ALL. */
+  deallocated: string[]
+}
+
+/** The cacheable result of one parse: everything except the text and what EXECUTE resolves per session. */
+interface Template {
+  readonly kind: string
+  readonly needs: readonly ScopeEntry[]
+  readonly traits: readonly string[]
+  readonly unclassified: string | undefined
+  readonly literalSensitive: boolean
+  readonly cacheable: boolean
+  readonly executes: readonly string[]
+  readonly prepares: readonly { name: string; template: Template }[]
+  readonly deallocates: readonly string[]
+}
+
+// Traits that rule out `read-only` whatever the statement kind.
+const NOT_READ_ONLY = [
+  'writes',
+  'ddl',
+  'destructive-ddl',
+  'row-lock',
+  'table-lock',
+  'privilege-change',
+  'role-change',
+  'system-change',
+  'search-path-change',
+  'program-execution',
+  'server-file',
+  'copy-in',
+  'do-block',
+  'dynamic-sql',
+  'unbounded-write',
+]
+
+function templateOf(acc: Acc, kinds: string[], cacheable = true): Template {
+  const traits = new Set(acc.traits)
+  if (kinds.length > 1) traits.add('multi-statement')
+  const readOnly =
+    acc.unclassified === undefined &&
+    kinds.every((k) => READ_ONLY_KINDS.has(k) || k === 'EmptyQuery') &&
+    !NOT_READ_ONLY.some((t) => traits.has(t))
+  if (readOnly) traits.add('read-only')
+  return {
+    kind: kinds.join(';'),
+    needs: [...acc.needs.values()].map((e) => Object.freeze(e)),
+    traits: [...traits],
+    unclassified: acc.unclassified,
+    literalSensitive: acc.literalSensitive,
+    cacheable,
+    executes: acc.executes,
+    prepares: acc.prepares.map((p) => ({ name: p.name, template: templateOf(p.acc, [p.kind]) })),
+    deallocates: acc.deallocates,
+  }
+}
+
+function unparsed(reason: string): Template {
+  const acc = newAcc(dispatchStatement)
+  fail(acc, reason)
+  return templateOf(acc, ['Unparsed'], false)
+}
+
+function parseTemplate(sql: string): Template {
+  if (sql.trim() === '') return templateOf(newAcc(dispatchStatement), ['EmptyQuery'])
+  // The wire protocol's strings end at NUL; the WASM parser would silently stop there too.
+  if (sql.includes('\0')) return unparsed('the statement contains a NUL character')
+  if (exceedsLexerBudget(sql))
+    return unparsed('the statement nests comments too deeply to parse in reasonable time')
+  let stmts: unknown[]
+  try {
+    stmts = asList(asNode(parseSync(sql))?.stmts)
+  } catch (error) {
+    return unparsed(`the statement does not parse: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  const acc = newAcc(dispatchStatement)
+  const kinds: string[] = []
+  try {
+    for (const raw of stmts) {
+      const stmt = unwrap(asNode(raw)?.stmt)
+      if (!stmt) {
+        fail(acc, 'a statement node of unknown shape')
+        continue
+      }
+      kinds.push(stmt[0])
+      dispatchStatement(stmt[0], stmt[1], acc)
+    }
+  } catch (error) {
+    // A tree deep enough to exhaust the stack (or a shape we did not foresee) fails closed, uncached.
+    return unparsed(
+      `the classifier could not walk the statement: ${error instanceof Error ? error.name : 'error'}`,
+    )
+  }
+  return templateOf(acc, kinds.length > 0 ? kinds : ['EmptyQuery'])
+}
+
+function materialize(t: Template, sql: string, lookup: PreparedLookup | undefined): ClassifiedSql {
+  const prepared = t.prepares.map((p) => ({
+    name: p.name,
+    action: materialize(p.template, sql, lookup).action,
+  }))
+  const needs: ScopeEntry[] = [...t.needs]
+  let traits: string[] = [...t.traits]
+  let unclassified = t.unclassified
+  if (t.executes.length > 0) {
+    const seen = new Set(needs.map((e) => `${e.verb}:${e.object}`))
+    const traitSet = new Set(traits)
+    let readOnly = traitSet.has('read-only')
+    for (const name of t.executes) {
+      // A name PREPAREd in this same string and one already in the session: which one runs depends on
+      // statement order and errors, so both must be allowed.
+      const candidates = [lookup?.(name), ...prepared.filter((p) => p.name === name).map((p) => p.action)]
+      const found = candidates.filter((a) => a !== undefined)
+      if (found.length === 0) unclassified ??= `prepared statement "${name}" is not known to this session`
+      for (const inner of found) {
+        for (const e of inner.needs) {
+          const id = `${e.verb}:${e.object}`
+          if (!seen.has(id)) needs.push(e)
+          seen.add(id)
+        }
+        for (const trait of inner.traits) traitSet.add(trait)
+        readOnly &&= inner.traits.includes('read-only')
+        unclassified ??= inner.unclassified
+      }
+    }
+    if (!readOnly || unclassified !== undefined) traitSet.delete('read-only')
+    traits = [...traitSet]
+  }
+  const action: Action = { protocol: 'postgres', kind: t.kind, needs, traits, text: sql }
+  if (unclassified !== undefined) action.unclassified = unclassified
+  return { action, prepared, deallocated: [...t.deallocates] }
+}
+
+/** Classifies a whole query string with a full parse (no cache). Never throws. */
+export function classifySql(sql: string, lookup?: PreparedLookup): Action {
+  return classifySqlWithEffects(sql, lookup).action
+}
+
+export function classifySqlWithEffects(sql: string, lookup?: PreparedLookup): ClassifiedSql {
+  return materialize(parseTemplate(sql), sql, lookup)
+}
+
+export interface Classifier {
+  classify(sql: string, lookup?: PreparedLookup): Action
+  classifyWithEffects(sql: string, lookup?: PreparedLookup): ClassifiedSql
+  /** Entries in the cache (for metrics and tests). */
+  readonly size: number
+}
+
+export interface ClassifierOptions {
+  /** Cache entries kept (least recently used evicted); default 10 000. */
+  maxEntries?: number
+  /** Longer texts are parsed every time rather than cached (bulk INSERTs); default 16 384 characters. */
+  maxCachedLength?: number
+}
+
+// Marks a cache entry whose key's statements depend on literal values; exact-text keys start with EXACT,
+// which cacheKeyOf never produces (it refuses control characters and emits \u0001 only).
+const SENSITIVE = Symbol('literal-sensitive')
+const EXACT = '\u0002'
+
+/** A classifier with an LRU decision cache; one per process is enough (it holds no session state). */
+export function createClassifier(options: ClassifierOptions = {}): Classifier {
+  const maxEntries = options.maxEntries ?? 10_000
+  const maxCachedLength = options.maxCachedLength ?? 16_384
+  const cache = new Map<string, Template | typeof SENSITIVE>()
+  const get = (key: string) => {
+    const entry = cache.get(key)
+    if (entry !== undefined) {
+      cache.delete(key)
+      cache.set(key, entry)
+    }
+    return entry
+  }
+  const set = (key: string, entry: Template | typeof SENSITIVE) => {
+    cache.delete(key)
+    cache.set(key, entry)
+    if (cache.size > maxEntries) cache.delete(cache.keys().next().value!)
+  }
+  const template = (sql: string): Template => {
+    // Texts the fresh path refuses before parsing are never keyed, so a hit cannot disagree with it.
+    const key = sql.length <= maxCachedLength && !exceedsLexerBudget(sql) ? cacheKeyOf(sql) : undefined
+    if (key === undefined) return parseTemplate(sql)
+    let entry = get(key)
+    const byExactText = entry === SENSITIVE
+    if (byExactText) entry = get(EXACT + sql)
+    if (entry !== undefined && entry !== SENSITIVE) return entry
+    const fresh = parseTemplate(sql)
+    if (!fresh.cacheable) return fresh
+    if (byExactText || fresh.literalSensitive) {
+      if (!byExactText) set(key, SENSITIVE)
+      set(EXACT + sql, fresh)
+    } else {
+      set(key, fresh)
+    }
+    return fresh
+  }
+  return {
+    classify: (sql, lookup) => materialize(template(sql), sql, lookup).action,
+    classifyWithEffects: (sql, lookup) => materialize(template(sql), sql, lookup),
+    get size() {
+      return cache.size
+    },
+  }
+}

@@ -1,0 +1,224 @@
+// The PostgreSQL protocol server for one resource: accepts clients (front.ts), opens a session with core,
+// logs in upstream (back.ts) as the grant's ephemeral role or the configured user, then relays (session.ts).
+import { readFile } from 'node:fs/promises'
+import net from 'node:net'
+import tls from 'node:tls'
+import type { Logger } from 'pino'
+import { generate } from 'selfsigned'
+import type { PostgresResourceConfig, SecretRef } from '../../config/schema.ts'
+import { type Core, type SessionHandle, toTaskgateError } from '../../core/index.ts'
+import type { ProcessPeers, ProtocolServer } from '../protocol-server.ts'
+import { connectUpstream, type UpstreamLogin } from './back.ts'
+import { CancelKeys } from './cancel-keys.ts'
+import { type Classifier, createClassifier, loadSqlParser } from './classify.ts'
+import { gatewayShutdown, grantEnded, upstreamFailed } from './errors.ts'
+import { acceptClient, type FrontOptions } from './front.ts'
+import { POSTGRES_IMPLICIT_SCOPE } from './implicit-scope.ts'
+import { createMaskingProbe } from './masking-probe.ts'
+import { RoleProvisioner } from './provisioner.ts'
+import { RelaySession } from './session.ts'
+import { TableCatalog } from './table-catalog.ts'
+import { serializeBackendKeyData, serializeReadyForQuery } from './wire/server-messages.ts'
+
+export interface PostgresServerOptions {
+  core: Core
+  resource: PostgresResourceConfig
+  logger: Logger
+  /** Reads a secret reference from the configuration (main.ts passes config/load.ts's). */
+  resolveSecret?: (ref: SecretRef, where: string) => Promise<string>
+  /** Largest client message accepted; the protocol's own limit is 1 GiB. Default 64 MiB. */
+  maxMessageBytes?: number
+  authMethod?: FrontOptions['authMethod']
+  requireTls?: boolean
+  authTimeoutMs?: number
+  /** Listen with SO_REUSEPORT, sharing the port with the other gateway processes. */
+  reusePort?: boolean
+  /** The other gateway processes: a CancelRequest may reach a process other than its session's. */
+  peers?: ProcessPeers
+}
+
+export function createPostgresServer(options: PostgresServerOptions): ProtocolServer {
+  const { core, resource, logger } = options
+  const cancelTopic = `postgres.cancel:${resource.id}`
+  const { peers } = options
+  const cancelKeys = new CancelKeys(
+    peers &&
+      ((processId, secretKey) =>
+        peers.broadcast(cancelTopic, { processId, secretKey: secretKey.toString('hex') })),
+  )
+  peers?.on(cancelTopic, (payload) => {
+    const { processId, secretKey } = payload as { processId: number; secretKey: string }
+    void cancelKeys.cancel(processId, Buffer.from(secretKey, 'hex'), true)
+  })
+  const handshakes = new Set<net.Socket>()
+  const relays = new Set<RelaySession>()
+  // A larger socket buffer than the 16 KiB default: a large result then streams without a pause/drain
+  // round trip per upstream chunk (backpressure still applies past it).
+  const server = net.createServer({ highWaterMark: 256 * 1024 }, (socket) => void handle(socket))
+  let front: FrontOptions | undefined
+  let provisioner: RoleProvisioner | undefined
+  let targetLogin: UpstreamLogin = { user: resource.target.user }
+  let classifier: Classifier | undefined
+  // Masking's metadata lookups and tests log in as the gateway's own target account.
+  const catalog = new TableCatalog(resource.target, () => targetLogin)
+
+  async function handle(raw: net.Socket): Promise<void> {
+    raw.setNoDelay(true)
+    raw.on('error', (error) => logger.debug({ err: error.message }, 'client socket error'))
+    handshakes.add(raw)
+    try {
+      await serve(raw)
+    } catch (error) {
+      // Last line of defence: one connection's failure never reaches the process.
+      logger.error({ err: String(error) }, 'connection failed')
+      raw.destroy()
+    } finally {
+      handshakes.delete(raw)
+    }
+  }
+
+  async function serve(raw: net.Socket): Promise<void> {
+    const accepted = await acceptClient(raw, front!)
+    if (!accepted) return
+    const { socket, context } = accepted
+    socket.on('error', (error) => logger.debug({ err: error.message }, 'client socket error'))
+    let relay: RelaySession | undefined
+    let endedBeforeRelay: string | undefined
+    const handle: SessionHandle = await core.openSession({
+      context,
+      protocol: 'postgres',
+      client: `${raw.remoteAddress}:${raw.remotePort}`,
+      close: (reason) => {
+        if (relay) relay.terminate(reason)
+        else endedBeforeRelay = reason
+      },
+    })
+    const log = logger.child({
+      sessionId: handle.id,
+      grantId: context.grant.id,
+      principal: context.grant.principalName,
+    })
+    let upstream: Awaited<ReturnType<typeof connectUpstream>>
+    try {
+      const login = provisioner ? await provisioner.loginFor(context.grant) : targetLogin
+      upstream = await connectUpstream(resource.target, login, accepted.params)
+    } catch (error) {
+      const failure = toTaskgateError(error)
+      log.warn({ code: failure.code, detail: failure.detail }, 'upstream login failed')
+      socket.end(upstreamFailed('connect'))
+      await core.closeSession(handle, 'upstream unavailable').catch(() => {})
+      return
+    }
+    if (endedBeforeRelay !== undefined) {
+      socket.end(grantEnded(endedBeforeRelay))
+      upstream.socket.destroy()
+      await core.closeSession(handle, `grant ended: ${endedBeforeRelay}`).catch(() => {})
+      return
+    }
+    const key = cancelKeys.register({
+      host: resource.target.host,
+      port: resource.target.port,
+      processId: upstream.processId,
+      secretKey: upstream.secretKey,
+    })
+    socket.write(
+      Buffer.concat([
+        ...upstream.startupFrames,
+        serializeBackendKeyData(key.processId, key.secretKey),
+        serializeReadyForQuery('I'),
+      ]),
+    )
+    const session = new RelaySession({
+      core,
+      handle,
+      client: socket,
+      upstream: upstream.socket,
+      logger: log,
+      maxMessageBytes: options.maxMessageBytes ?? 64 * 1024 * 1024,
+      classifier: classifier!,
+      catalog,
+    })
+    relay = session
+    relays.add(session)
+    handshakes.delete(raw)
+    log.info({ tls: accepted.tls }, 'session started')
+    session.start(accepted.leftover, upstream.leftover)
+    const reason = await session.done
+    key.release()
+    relays.delete(session)
+    log.info({ reason }, 'session ended')
+  }
+
+  return {
+    name: `postgres:${resource.id}`,
+    async listen() {
+      await loadSqlParser()
+      classifier = createClassifier()
+      const secret = async (ref: SecretRef | undefined, where: string) =>
+        ref && options.resolveSecret ? options.resolveSecret(ref, where) : undefined
+      targetLogin = {
+        user: resource.target.user,
+        password: await secret(resource.target.password, `resources.${resource.id}.target.password`),
+      }
+      core.registerImplicitScope('postgres', POSTGRES_IMPLICIT_SCOPE)
+      core.registerMaskingProbe(
+        resource.id,
+        createMaskingProbe(resource.target, () => targetLogin, catalog),
+      )
+      if (resource.admin) {
+        provisioner = new RoleProvisioner({
+          resource,
+          adminPassword: await secret(resource.admin.password, `resources.${resource.id}.admin.password`),
+          logger,
+        })
+        core.registerProvisioner(resource.id, provisioner)
+      }
+      front = {
+        core,
+        resourceId: resource.id,
+        secureContext: await secureContextFor(resource),
+        cancelKeys,
+        logger,
+        authMethod: options.authMethod ?? 'scram-sha-256',
+        requireTls: options.requireTls ?? false,
+        authTimeoutMs: options.authTimeoutMs ?? 60_000,
+      }
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject)
+        const { port, host } = resource.listen
+        server.listen({ port, host, reusePort: options.reusePort ?? false }, () => {
+          server.off('error', reject)
+          resolve()
+        })
+      })
+      const address = server.address() as net.AddressInfo
+      return { host: resource.listen.host, port: address.port }
+    },
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      for (const raw of handshakes) raw.destroy()
+      const done = [...relays].map((r) => {
+        r.stop(gatewayShutdown())
+        return r.done
+      })
+      await Promise.all(done)
+      await closed
+      await catalog.close()
+    },
+  }
+}
+
+async function secureContextFor(resource: PostgresResourceConfig): Promise<tls.SecureContext> {
+  if (resource.tls) {
+    const [cert, key] = await Promise.all([readFile(resource.tls.cert), readFile(resource.tls.key)])
+    return tls.createSecureContext({ cert, key })
+  }
+  // No certificate configured: a self-signed one per start. Clients can use sslmode=require (encryption
+  // without verification); verify-full needs a configured certificate.
+  const pems = await generate([{ name: 'commonName', value: resource.listen.host }], {
+    keySize: 2048,
+    algorithm: 'sha256',
+    notAfterDate: new Date(Date.now() + 365 * 24 * 3600 * 1000),
+  })
+  return tls.createSecureContext({ cert: pems.cert, key: pems.private })
+}

@@ -1,0 +1,52 @@
+// What the relay waits for from upstream, in order. The client side pushes an entry for each message
+// that gets a response the relay must act on; the upstream side consumes them as responses arrive.
+// Upstream answers strictly in order (protocol-flow.html#PROTOCOL-FLOW-PIPELINING), so a FIFO suffices.
+import type { ErrorFields } from './wire/server-messages.ts'
+
+/** A statement as recorded: its text and the kind the classifier gave it. */
+export interface StatementInfo {
+  text: string
+  kind: string
+}
+
+export type PendingResponse =
+  /** An Execute: completes at CommandComplete, EmptyQueryResponse, PortalSuspended or ErrorResponse. */
+  | { type: 'execute'; statement: StatementInfo | undefined; startedAt: number }
+  /** A simple Query: completes at ReadyForQuery; may contain several statements. */
+  | { type: 'query'; statement: StatementInfo; startedAt: number; rows: number | undefined; error?: string }
+  /** A denied statement: the next ErrorResponse (caused by the gateway's injected statement) is replaced. */
+  | { type: 'denial'; fields: ErrorFields }
+  /** A Sync: completes at ReadyForQuery. */
+  | { type: 'sync' }
+
+/** Array-backed FIFO that does not shift on every pop. */
+export class PendingResponses {
+  #items: PendingResponse[] = []
+  #head = 0
+
+  push(item: PendingResponse): void {
+    this.#items.push(item)
+  }
+
+  peek(): PendingResponse | undefined {
+    return this.#items[this.#head]
+  }
+
+  shift(): PendingResponse | undefined {
+    const item = this.#items[this.#head]
+    if (item === undefined) return undefined
+    this.#head++
+    if (this.#head === this.#items.length) {
+      this.#items = []
+      this.#head = 0
+    } else if (this.#head > 1024) {
+      this.#items = this.#items.slice(this.#head)
+      this.#head = 0
+    }
+    return item
+  }
+
+  get length(): number {
+    return this.#items.length - this.#head
+  }
+}

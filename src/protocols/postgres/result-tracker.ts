@@ -1,0 +1,144 @@
+// Which columns, in which formats, the rows the upstream sends belong to. A simple Query's results are
+// described by the RowDescription before them. In the extended protocol, DataRows answer an Execute of a
+// portal that may never have been described on this round trip (a prepared statement described once, then
+// only bound and executed): its columns are the statement's (Describe S, formats zero) with the result
+// format codes of the portal's Bind (protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY). The tracker follows the
+// client messages the relay forwards, and the responses, in order, as PendingResponses does.
+import { parseExecute, parseTarget } from './wire/client-messages.ts'
+import { formatOf, parseBindResultFormats, type RowField } from './wire/row-messages.ts'
+
+type Expected =
+  | { kind: 'query' }
+  | { kind: 'describe'; target: 'S' | 'P'; name: string }
+  | { kind: 'execute'; portal: string }
+  | { kind: 'sync' }
+
+interface Portal {
+  statement: string
+  formats: number[]
+  /** From a Describe of the portal: with its real format codes. */
+  fields?: RowField[] | null
+}
+
+export class ResultTracker {
+  /** Described statements' columns; null when the statement returns no rows (NoData). */
+  readonly #statements = new Map<string, RowField[] | null>()
+  readonly #portals = new Map<string, Portal>()
+  #queue: Expected[] = []
+  #head = 0
+
+  /** A client message as it was forwarded upstream. */
+  client(type: number, frame: Buffer): void {
+    switch (type) {
+      case 0x51: // Query
+        this.#push({ kind: 'query' })
+        return
+      case 0x50: {
+        // Parse: a statement of that name is replaced (the unnamed one at every Parse).
+        this.#statements.delete(frame.toString('utf8', 5, Math.max(5, frame.indexOf(0, 5))))
+        return
+      }
+      case 0x42: {
+        const bind = parseBindResultFormats(frame)
+        this.#portals.set(bind.portal, { statement: bind.statement, formats: bind.formats })
+        return
+      }
+      case 0x44: {
+        const { target, name } = parseTarget(frame)
+        this.#push({ kind: 'describe', target, name })
+        return
+      }
+      case 0x45:
+        this.#push({ kind: 'execute', portal: frame[5] === 0 ? '' : parseExecute(frame) })
+        return
+      case 0x53:
+        this.#push({ kind: 'sync' })
+        return
+      case 0x43: {
+        const { target, name } = parseTarget(frame)
+        if (target === 'S') this.#statements.delete(name)
+        else this.#portals.delete(name)
+        return
+      }
+      default:
+    }
+  }
+
+  /** What the response at hand answers. */
+  get answering(): Expected['kind'] | undefined {
+    return this.#queue[this.#head]?.kind
+  }
+
+  /** A RowDescription: the columns of a simple-query result (returned), or of a described statement/portal. */
+  rowDescription(fields: RowField[]): RowField[] | undefined {
+    const head = this.#queue[this.#head]
+    if (head?.kind !== 'describe') return fields
+    this.#shift()
+    if (head.target === 'S') this.#statements.set(head.name, fields)
+    else {
+      const portal = this.#portals.get(head.name)
+      if (portal) portal.fields = fields
+    }
+    return undefined
+  }
+
+  /** NoData answers a Describe. */
+  noData(): void {
+    const head = this.#queue[this.#head]
+    if (head?.kind !== 'describe') return
+    this.#shift()
+    if (head.target === 'S') this.#statements.set(head.name, null)
+    else {
+      const portal = this.#portals.get(head.name)
+      if (portal) portal.fields = null
+    }
+  }
+
+  /** The columns of the Execute being answered, with the formats its portal's Bind asked for. */
+  executeColumns(): RowField[] | undefined {
+    const head = this.#queue[this.#head]
+    if (head?.kind !== 'execute') return undefined
+    const portal = this.#portals.get(head.portal)
+    if (portal === undefined) return undefined
+    if (portal.fields) return portal.fields
+    const fields = this.#statements.get(portal.statement)
+    return fields?.map((f, i) => ({ ...f, format: formatOf(portal.formats, i) }))
+  }
+
+  /** CommandComplete, EmptyQueryResponse or PortalSuspended: an Execute is answered. */
+  executeDone(): void {
+    if (this.#queue[this.#head]?.kind === 'execute') this.#shift()
+  }
+
+  /** After an error the server skips every message up to the next Sync (a simple Query just ends). */
+  error(): void {
+    for (let head = this.#queue[this.#head]; head !== undefined; head = this.#queue[this.#head]) {
+      if (head.kind === 'sync' || head.kind === 'query') return
+      this.#shift()
+    }
+  }
+
+  /** ReadyForQuery: the Sync or Query it answers, and anything skipped before it, are done. */
+  ready(): void {
+    for (let head = this.#shift(); head !== undefined; head = this.#shift())
+      if (head.kind === 'sync' || head.kind === 'query') return
+  }
+
+  #push(item: Expected): void {
+    this.#queue.push(item)
+  }
+
+  #shift(): Expected | undefined {
+    const item = this.#queue[this.#head]
+    if (item === undefined) return undefined
+    this.#head++
+    if (this.#head === this.#queue.length) {
+      this.#queue = []
+      this.#head = 0
+    } else if (this.#head > 1024) {
+      this.#queue = this.#queue.slice(this.#head)
+      this.#head = 0
+    }
+    return item
+  }
+}

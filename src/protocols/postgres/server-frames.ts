@@ -1,0 +1,357 @@
+// Upstream -> client: everything passes as it came except the ErrorResponse a denial provoked, which is
+// replaced by the gateway's 42501, and values masking rules match (mask-rows.ts), which are rewritten before
+// they leave. Read: the frames that end a statement (CommandComplete, ErrorResponse, EmptyQueryResponse,
+// PortalSuspended, ReadyForQuery), the ones that describe or carry results (RowDescription, NoData,
+// DataRow, CopyOutResponse, CopyData, CopyDone) and NoticeResponse. A DataRow is decoded only for the
+// recording's first rows and for the columns a rule matches; every other row leaves as its own bytes.
+import type { MaskingContext } from '../../core/index.ts'
+import { copyToOf } from './copy-statement.ts'
+import { maskingRefused } from './errors.ts'
+import { ErrorMasker, serializeFields } from './mask-errors.ts'
+import { type DescribedColumn, type ResultSample, RowMasker, SAMPLE_ROWS } from './mask-rows.ts'
+import type { PendingResponses, StatementInfo } from './pending-responses.ts'
+import type { ResultTracker } from './result-tracker.ts'
+import type { TableCatalog } from './table-catalog.ts'
+import type { CopyTextOptions } from './wire/copy-rows.ts'
+import { DROP, type FrameSink, KEEP, PAUSE, type Verdict } from './wire/frame-scanner.ts'
+import { parseCopyOutResponse, parseRowDescription, type RowField } from './wire/row-messages.ts'
+import { parseCommandCompleteRows, parseErrorFields, serializeErrorResponse } from './wire/server-messages.ts'
+
+export const SERVER_TYPES_READ = 'CEIsZTnDHcN'
+const DATA_ROW = 0x44
+const COPY_DATA = 0x64
+
+export interface Completed {
+  statement: StatementInfo | undefined
+  durationMs: number
+  rowCount?: number
+  error?: string
+  /** The first rows of the first result, as the client got them (masked). */
+  result?: ResultSample
+  /** `column/detector` -> values masked. */
+  masked?: Record<string, number>
+}
+
+export interface ServerFramesDeps {
+  pending: PendingResponses
+  tracker: ResultTracker
+  record(completed: Completed): void
+  now(): number
+  /** The rules in force for this session; undefined when none applies. */
+  masking?: MaskingContext | undefined
+  /** Table names and COPY columns (table-catalog.ts); without it, tables stay unknown (fail closed). */
+  catalog?: TableCatalog | undefined
+  /** Offers the frame a PAUSE stopped at again, once what it waited for is known. */
+  resume(): void
+  /** Starts or stops reading frames of a type: rows nothing will read pass as bytes, uninspected. */
+  interest?(type: number, on: boolean): void
+}
+
+/** What a COPY TO being answered needs, learnt before its CopyOutResponse goes on. */
+type CopyLookup =
+  | {
+      columns: DescribedColumn[]
+      options: CopyTextOptions
+      header: boolean
+      binary: boolean
+      foreignEncoding: boolean
+    }
+  | { refused: string }
+
+export class ServerFrames implements FrameSink {
+  readonly #deps: ServerFramesDeps
+  readonly #errors: ErrorMasker | undefined
+  /** The result set being answered. */
+  #rows: RowMasker | undefined
+  #copy: { options: CopyTextOptions; header: boolean } | undefined
+  /** What the statement being answered will be recorded with. */
+  #sample: ResultSample | undefined
+  #masked: Record<string, number> = {}
+  #refusal: string | undefined
+  /** COPY TO statements answered so far in this statement text (a Query may hold several). */
+  #copyIndex = 0
+  #copyLookup: { key: string; result: CopyLookup } | undefined
+  /** After a refusal, the rest of the response up to ReadyForQuery is dropped. */
+  #discarding = false
+  /** The upstream said FATAL: it will close, and the client already has the reason. */
+  sentFatal = false
+
+  constructor(deps: ServerFramesDeps) {
+    this.#deps = deps
+    this.#errors = deps.masking && new ErrorMasker(deps.masking)
+  }
+
+  pass(): void {
+    throw new Error('ServerFrames does not write; see session.ts')
+  }
+
+  frame(type: number, frame: Buffer): Verdict {
+    const discarding = this.#discarding
+    const verdict = this.#frame(type, frame)
+    return discarding && verdict !== PAUSE && type !== 0x5a ? DROP : verdict
+  }
+
+  #frame(type: number, frame: Buffer): Verdict {
+    const pending = this.#deps.pending
+    const head = pending.peek()
+    switch (type) {
+      case 0x54:
+        return this.#rowDescription(frame)
+      case 0x44:
+        return this.#dataRow(frame)
+      case 0x6e: // NoData
+        this.#deps.tracker.noData()
+        return KEEP
+      case 0x48:
+        return this.#copyOut(frame)
+      case 0x64: // CopyData
+        return this.#copyData(frame)
+      case 0x63: // CopyDone
+        this.#copy = undefined
+        if (!this.#discarding) this.#deps.interest?.(COPY_DATA, false)
+        return KEEP
+      case 0x4e:
+        return this.#maskFields(0x4e, parseErrorFields(frame)) ?? KEEP
+      case 0x43: {
+        // CommandComplete
+        this.#endResult()
+        this.#deps.tracker.executeDone()
+        if (head?.type === 'execute') {
+          pending.shift()
+          this.#complete(head.statement, head.startedAt, parseCommandCompleteRows(frame))
+        } else if (head?.type === 'query') {
+          const rows = parseCommandCompleteRows(frame)
+          if (rows !== undefined) head.rows = (head.rows ?? 0) + rows
+        }
+        return KEEP
+      }
+      case 0x49: // EmptyQueryResponse
+      case 0x73: // PortalSuspended
+        this.#endResult()
+        this.#deps.tracker.executeDone()
+        if (head?.type === 'execute') {
+          pending.shift()
+          this.#complete(head.statement, head.startedAt, undefined)
+        }
+        return KEEP
+      case 0x45:
+        this.#endResult()
+        this.#copy = undefined
+        this.#deps.tracker.error()
+        return this.#error(frame)
+      case 0x5a:
+        this.#ready()
+        this.#deps.tracker.ready()
+        if (this.#discarding) this.#deps.interest?.(COPY_DATA, false)
+        this.#discarding = false
+        return KEEP
+      default:
+        return KEEP
+    }
+  }
+
+  #rowDescription(frame: Buffer): Verdict {
+    const fields = parseRowDescription(frame)
+    // Tables are resolved before the tracker moves on: after a PAUSE this frame is offered again.
+    if (this.#deps.tracker.answering !== 'describe' && this.#lookingUpTables(fields)) return PAUSE
+    const columns = this.#deps.tracker.rowDescription(fields)
+    if (columns !== undefined) this.#rows = this.#maskerFor(this.#describe(columns))
+    return KEEP
+  }
+
+  #dataRow(frame: Buffer): Verdict {
+    let rows = this.#rows
+    if (rows === undefined) {
+      const fields = this.#deps.tracker.executeColumns()
+      if (fields === undefined) return this.#undescribedRow(frame)
+      if (this.#lookingUpTables(fields)) return PAUSE
+      rows = this.#rows = this.#maskerFor(this.#describe(fields))
+    }
+    if (!rows.masks && !rows.sampling) {
+      // The rest of this result passes as it came, without a call per row; read again at its end.
+      if (!this.#discarding) this.#deps.interest?.(DATA_ROW, false)
+      return KEEP
+    }
+    const out = rows.dataRow(frame)
+    return out === frame ? KEEP : out
+  }
+
+  /** Rows without a description the relay saw (it always sees one): nothing of them can be trusted to a
+   * plan, so under masking every value goes as NULL. */
+  #undescribedRow(frame: Buffer): Verdict {
+    if (this.#deps.masking === undefined) return KEEP
+    const columns = frame.readInt16BE(5)
+    const out = Buffer.alloc(7 + 4 * columns, 0xff)
+    out[0] = 0x44
+    out.writeInt32BE(out.length - 1, 1)
+    out.writeInt16BE(columns, 5)
+    this.#masked['?/undescribed-row'] = (this.#masked['?/undescribed-row'] ?? 0) + 1
+    return out
+  }
+
+  #copyOut(frame: Buffer): Verdict {
+    const masking = this.#deps.masking
+    if (masking === undefined) return KEEP
+    const statement = this.#statementText()
+    const key = `${this.#copyIndex}\u0000${statement}`
+    const lookup = this.#copyLookup?.key === key ? this.#copyLookup.result : undefined
+    if (lookup === undefined) {
+      this.#await(
+        this.#lookUpCopy(statement, this.#copyIndex).then((result) => {
+          this.#copyLookup = { key, result }
+        }),
+      )
+      return PAUSE
+    }
+    this.#copyLookup = undefined
+    this.#copyIndex++
+    if ('refused' in lookup) return this.#refuse(lookup.refused)
+    const { format, columns } = parseCopyOutResponse(frame)
+    if (columns !== lookup.columns.length) return this.#refuse('its columns could not be told apart')
+    const rows = this.#maskerFor(lookup.columns)
+    this.#rows = rows
+    if (!rows.masks) return KEEP
+    const matched = lookup.columns.filter((_, i) => rows.plan?.masks[i] !== undefined).map((c) => c.name)
+    if (format === 1 || lookup.binary)
+      return this.#refuse(`masking rules match column ${matched.join(', ')} of a binary COPY`)
+    if (lookup.foreignEncoding) return this.#refuse('COPY with an ENCODING other than UTF8')
+    this.#copy = { options: lookup.options, header: lookup.header }
+    this.#deps.interest?.(COPY_DATA, true)
+    return KEEP
+  }
+
+  async #lookUpCopy(statement: string, index: number): Promise<CopyLookup> {
+    const copy = copyToOf(statement, index)
+    const catalog = this.#deps.catalog
+    if (copy === undefined || catalog === undefined) return { refused: 'its columns could not be learnt' }
+    try {
+      const columns = copy.relation
+        ? await catalog.tableColumns(copy.relation, copy.columns)
+        : await catalog.describe(copy.query!)
+      return { ...copy, columns }
+    } catch {
+      return { refused: 'its columns could not be learnt' }
+    }
+  }
+
+  #copyData(frame: Buffer): Verdict {
+    const copy = this.#copy
+    if (copy === undefined || this.#rows === undefined) return KEEP
+    if (copy.header) {
+      copy.header = false
+      return KEEP
+    }
+    const out = this.#rows.copyRow(frame, copy.options)
+    return out === frame ? KEEP : out
+  }
+
+  /** Replaces the frame at hand with a 42501 and drops the rest of the response up to ReadyForQuery. */
+  #refuse(reason: string): Verdict {
+    this.#discarding = true
+    this.#deps.interest?.(COPY_DATA, true)
+    this.#deps.interest?.(DATA_ROW, true)
+    this.#refusal = `masking: ${reason}`
+    this.#rows = undefined
+    return maskingRefused(reason)
+  }
+
+  #statementText(): string {
+    const head = this.#deps.pending.peek()
+    return head?.type === 'execute' || head?.type === 'query' ? (head.statement?.text ?? '') : ''
+  }
+
+  #lookingUpTables(fields: readonly RowField[]): boolean {
+    const catalog = this.#deps.catalog
+    if (!this.#deps.masking?.namesTables || catalog === undefined) return false
+    const oids = fields.map((f) => f.tableOid)
+    if (catalog.hasAll(oids)) return false
+    this.#await(catalog.resolve(oids))
+    return true
+  }
+
+  #await(work: Promise<void>): void {
+    work.catch(() => {}).finally(() => this.#deps.resume())
+  }
+
+  #describe(fields: readonly RowField[]): DescribedColumn[] {
+    const catalog = this.#deps.masking?.namesTables ? this.#deps.catalog : undefined
+    return fields.map((f) => {
+      const table = f.tableOid === 0 ? undefined : catalog?.cachedName(f.tableOid)
+      return { name: f.name, typeOid: f.typeOid, format: f.format, ...(table === undefined ? {} : { table }) }
+    })
+  }
+
+  #maskerFor(columns: DescribedColumn[]): RowMasker {
+    return new RowMasker(columns, this.#deps.masking, this.#sample === undefined ? SAMPLE_ROWS : 0)
+  }
+
+  /** A result set ended: its counts and (for the first) its rows go to the statement's record. */
+  #endResult(): void {
+    this.#deps.interest?.(DATA_ROW, true)
+    const rows = this.#rows
+    if (rows === undefined) return
+    rows.takeCounts(this.#masked)
+    this.#sample ??= rows.sample
+    this.#rows = undefined
+  }
+
+  #maskFields(type: number, fields: Map<string, string>): Buffer | undefined {
+    if (this.#errors === undefined || !this.#errors.mask(fields)) return undefined
+    this.#errors.takeCounts(this.#masked)
+    return serializeFields(type, fields)
+  }
+
+  #error(frame: Buffer): Verdict {
+    const pending = this.#deps.pending
+    const head = pending.peek()
+    const fields = parseErrorFields(frame)
+    const severity = fields.get('V') ?? fields.get('S')
+    if (severity === 'FATAL' || severity === 'PANIC') this.sentFatal = true
+    if (head?.type === 'denial') {
+      pending.shift()
+      return serializeErrorResponse(head.fields)
+    }
+    const masked = this.#maskFields(0x45, fields)
+    // SQLSTATE and message only: enough for an auditor, and no internal position or context fields.
+    const error = `${fields.get('C')}: ${fields.get('M')}`
+    if (head?.type === 'execute') {
+      pending.shift()
+      this.#complete(head.statement, head.startedAt, undefined, error)
+    } else if (head?.type === 'query') head.error ??= error
+    return masked ?? KEEP
+  }
+
+  /** ReadyForQuery ends a Sync or simple Query: whatever of its segment is still pending was skipped. */
+  #ready(): void {
+    const pending = this.#deps.pending
+    for (let item = pending.shift(); item !== undefined; item = pending.shift()) {
+      if (item.type === 'sync') return
+      if (item.type === 'query') {
+        this.#complete(item.statement, item.startedAt, item.rows, item.error)
+        return
+      }
+      if (item.type === 'execute') {
+        this.#complete(item.statement, item.startedAt, undefined, 'not executed: an earlier message failed')
+      }
+      // A denial whose injected statement was skipped after an earlier error: PostgreSQL would not have
+      // reached the denied statement either, so the client sees the earlier error only.
+    }
+  }
+
+  #complete(
+    statement: StatementInfo | undefined,
+    startedAt: number,
+    rowCount?: number,
+    error?: string,
+  ): void {
+    const durationMs = this.#deps.now() - startedAt
+    const completed: Completed = { statement, durationMs, rowCount, error: this.#refusal ?? error }
+    if (this.#sample !== undefined && this.#sample.columns.length > 0) completed.result = this.#sample
+    if (Object.keys(this.#masked).length > 0) completed.masked = this.#masked
+    this.#sample = undefined
+    this.#masked = {}
+    this.#refusal = undefined
+    this.#copyIndex = 0
+    this.#deps.record(completed)
+  }
+}

@@ -1,0 +1,444 @@
+// One client connection under a grant, relaying to its upstream connection: frames flow through two
+// FrameScanners (client-frames.ts decides, server-frames.ts records), with backpressure both ways and
+// the close paths: client gone, upstream gone, grant ended (FATAL 57P01 within 1 s), bad client bytes.
+import { performance } from 'node:perf_hooks'
+import type { Duplex } from 'node:stream'
+import type { Logger } from 'pino'
+import {
+  type Action,
+  ALLOW,
+  actionDigest,
+  type Core,
+  type Decision,
+  type SessionHandle,
+  toTaskgateError,
+} from '../../core/index.ts'
+import type { ClassifiedSql, Classifier } from './classify.ts'
+import {
+  CLIENT_TYPES_READ,
+  ClientFrames,
+  type DecidedStatement,
+  FUNCTION_CALL,
+  type HeldStatement,
+} from './client-frames.ts'
+import { grantEnded, protocolViolation, taskgateErrorFields, upstreamFailed } from './errors.ts'
+import { PendingResponses, type StatementInfo } from './pending-responses.ts'
+import { recordableText } from './redact-literals.ts'
+import { ResultTracker } from './result-tracker.ts'
+import { type Completed, SERVER_TYPES_READ, ServerFrames } from './server-frames.ts'
+import type { TableCatalog } from './table-catalog.ts'
+import { type BindParameter, TERMINATE } from './wire/client-messages.ts'
+import { DROP, FrameScanner, PAUSE, type Verdict } from './wire/frame-scanner.ts'
+import { ProtocolViolation } from './wire/protocol-violation.ts'
+import { serializeErrorResponse } from './wire/server-messages.ts'
+
+export interface RelayOptions {
+  core: Core
+  handle: SessionHandle
+  client: Duplex
+  upstream: Duplex
+  logger: Logger
+  maxMessageBytes: number
+  classifier: Classifier
+  /** The resource's table names and COPY columns, for masking. */
+  catalog?: TableCatalog
+}
+
+const ALLOW_CACHE_ENTRIES = 2048
+const CLOSE_GRACE_MS = 1_000
+
+export class RelaySession {
+  readonly #o: RelayOptions
+  readonly #pending = new PendingResponses()
+  readonly #clientFrames: ClientFrames
+  readonly #serverFrames: ServerFrames
+  readonly #fromClient: FrameScanner
+  readonly #fromUpstream: FrameScanner
+  /** Allowed statement texts of this session: the grant is fixed for the session's life and ends it when
+   * it ends, so an allow stays valid until then. Denials are always asked again. */
+  readonly #allowed = new Map<string, ClassifiedSql>()
+  /** The session's prepared statements (SQL PREPARE and protocol Parse share PostgreSQL's namespace), so
+   * the classifier can tell what `EXECUTE name` runs. Only allowed statements ever get here. */
+  readonly #prepared = new Map<string, Action>()
+  #closed = false
+  /** Aborts approval waits when the session closes. */
+  readonly #abort = new AbortController()
+  readonly #done: Promise<string>
+  #resolveDone!: (reason: string) => void
+
+  constructor(options: RelayOptions) {
+    this.#o = options
+    this.#done = new Promise((resolve) => {
+      this.#resolveDone = resolve
+    })
+    const now = () => performance.now()
+    this.#clientFrames = new ClientFrames({
+      pending: this.#pending,
+      now,
+      cached: (text, statement) => {
+        const allowed = this.#allowed.get(text)
+        if (allowed === undefined) return undefined
+        this.#applyEffects(allowed, statement)
+        const secret = allowed.action.traits.includes('contains-secret')
+        return {
+          kind: allowed.action.kind,
+          decision: ALLOW,
+          ...(secret ? { recordText: allowed.action.text } : {}),
+        }
+      },
+      decide: (text, statement) => void this.#decide(text, statement),
+      hold: (held, parameters) => void this.#holdExecution(held, parameters),
+      forget: (statement) => this.#prepared.delete(statement),
+      recordDenial: (statement, decision) => this.#recordDenial(statement, decision),
+    })
+    const tracker = new ResultTracker()
+    this.#serverFrames = new ServerFrames({
+      pending: this.#pending,
+      tracker,
+      now,
+      record: (c) => this.#record(c),
+      masking: options.core.maskingFor(options.handle.resource.id, options.handle.grant.groups),
+      catalog: options.catalog,
+      resume: () => this.#resumeUpstreamScan(),
+      interest: (type, on) => this.#fromUpstream.setInteresting(type, on),
+    })
+    const { client, upstream } = options
+    this.#fromClient = new FrameScanner(
+      CLIENT_TYPES_READ,
+      {
+        // The tracker follows what is forwarded, so results can be matched to what they answer.
+        frame: (t, f) => forwarded(this.#clientFrames.frame(t, f), t, f, tracker),
+        pass: (b) => upstream.write(b),
+      },
+      options.maxMessageBytes,
+    )
+    this.#fromUpstream = new FrameScanner(SERVER_TYPES_READ, {
+      frame: (t, f) => this.#serverFrames.frame(t, f),
+      pass: (b) => client.write(b),
+    })
+  }
+
+  /** Resolves with the reason once both sockets are closed. */
+  get done(): Promise<string> {
+    return this.#done
+  }
+
+  /** Starts relaying; `clientLeftover`/`upstreamLeftover` are bytes read during the handshakes. */
+  start(clientLeftover: Buffer, upstreamLeftover: Buffer): void {
+    const { client, upstream } = this.#o
+    client.on('data', (chunk: Buffer) => this.#onClientData(chunk))
+    upstream.on('data', (chunk: Buffer) => this.#onUpstreamData(chunk))
+    client.on('drain', () => this.#resumeUpstream())
+    upstream.on('drain', () => this.#resumeClient())
+    client.on('error', (error) => this.#o.logger.debug({ err: error.message }, 'client socket error'))
+    upstream.on('error', (error) => this.#o.logger.debug({ err: error.message }, 'upstream socket error'))
+    client.on('close', () => this.#close('client disconnected'))
+    upstream.on('close', () => this.#onUpstreamClosed())
+    if (upstreamLeftover.length > 0) this.#onUpstreamData(upstreamLeftover)
+    if (clientLeftover.length > 0) this.#onClientData(clientLeftover)
+    client.resume()
+    upstream.resume()
+  }
+
+  /** Core calls this when the grant ends: the client gets FATAL 57P01 with the reason, both sockets close. */
+  terminate(reason: string): void {
+    if (this.#closed) return
+    this.#o.logger.info({ reason }, 'closing session: grant ended')
+    this.#shutdown(grantEnded(reason), `grant ended: ${reason}`)
+  }
+
+  /** Ends the session with the given FATAL ErrorResponse (gateway shutdown). */
+  stop(fatal: Buffer): void {
+    this.#shutdown(fatal, 'gateway shutting down')
+  }
+
+  #onClientData(chunk: Buffer): void {
+    if (this.#closed) return
+    // A decision usually resolves within the same tick: pausing the socket for it costs more than it
+    // saves. A client that keeps sending while a decision is pending is paused on its second chunk.
+    const waitingAlready = this.#fromClient.paused
+    try {
+      this.#fromClient.push(chunk)
+    } catch (error) {
+      this.#onClientViolation(error)
+      return
+    }
+    if (this.#clientFrames.terminated) {
+      this.#close('client terminated')
+      return
+    }
+    if (waitingAlready || this.#o.upstream.writableNeedDrain) this.#o.client.pause()
+  }
+
+  #onUpstreamData(chunk: Buffer): void {
+    if (this.#closed) return
+    // One chunk may come out as many pieces (forwarded runs between rewritten rows): cork so they leave
+    // in one writev instead of one syscall per piece.
+    const { client } = this.#o
+    client.cork()
+    try {
+      this.#fromUpstream.push(chunk)
+    } catch (error) {
+      client.uncork()
+      this.#o.logger.warn({ err: String(error) }, 'malformed upstream message')
+      this.#shutdown(upstreamFailed('lost'), 'malformed upstream message')
+      return
+    }
+    client.uncork()
+    if (this.#o.client.writableNeedDrain || this.#fromUpstream.paused) this.#o.upstream.pause()
+  }
+
+  /** Masking paused the upstream stream to learn table names or COPY columns; it knows them now. */
+  #resumeUpstreamScan(): void {
+    if (this.#closed) return
+    try {
+      this.#fromUpstream.resume()
+    } catch (error) {
+      this.#o.logger.warn({ err: String(error) }, 'malformed upstream message')
+      this.#shutdown(upstreamFailed('lost'), 'malformed upstream message')
+      return
+    }
+    if (!this.#fromUpstream.paused && !this.#o.client.writableNeedDrain) this.#o.upstream.resume()
+  }
+
+  #resumeClient(): void {
+    if (!this.#closed && !this.#fromClient.paused && !this.#o.upstream.writableNeedDrain)
+      this.#o.client.resume()
+  }
+
+  #resumeUpstream(): void {
+    if (!this.#closed) this.#o.upstream.resume()
+  }
+
+  async #decide(text: string, statement: string | undefined): Promise<void> {
+    let decided: DecidedStatement
+    try {
+      const parsed =
+        text === FUNCTION_CALL
+          ? functionCallAction()
+          : this.#o.classifier.classifyWithEffects(text, (name) => this.#prepared.get(name))
+      // A secret in the text (PASSWORD '...') never reaches core's audit, recordings or approvers.
+      const recordText = recordableText(text, parsed.action.traits)
+      const classified =
+        recordText === text ? parsed : { ...parsed, action: { ...parsed.action, text: recordText } }
+      let decision = await this.#o.core.decide(this.#o.handle, classified.action)
+      if (decision.outcome === 'allow' && !this.#closed) {
+        // Only a policy allow is cached: an approval covers one execution.
+        if (this.#allowed.size >= ALLOW_CACHE_ENTRIES) this.#allowed.clear()
+        this.#allowed.set(text, classified)
+      } else if (decision.outcome === 'approve-first' && statement === undefined) {
+        decision = await this.#waitForApproval(decision, classified.action, actionDigest(text))
+      }
+      if (decision.outcome === 'allow') this.#applyEffects(classified, statement)
+      decided = { kind: classified.action.kind, decision, ...(recordText === text ? {} : { recordText }) }
+      // A Parse runs nothing: its approval is asked at each Bind, where the parameter values are known.
+      if (decision.outcome === 'approve-first') decided.held = classified.action
+    } catch (error) {
+      // Fail closed: a classifier bug or an unreachable store denies the statement.
+      this.#o.logger.error({ err: String(error) }, 'deciding a statement failed')
+      decided = {
+        kind: 'Unknown',
+        decision: {
+          outcome: 'deny',
+          code: 'TG_STORE_UNAVAILABLE',
+          rule: 'error',
+          reason: 'the gateway could not decide',
+        },
+      }
+    }
+    this.#answer(decided)
+  }
+
+  /** One execution of a held prepared statement: the approval binds its text and its Bind parameters. */
+  async #holdExecution(held: HeldStatement, parameters: readonly BindParameter[]): Promise<void> {
+    let decision: Decision
+    try {
+      const digest = actionDigest(held.text, parameters.map(digestForm))
+      const shown = { ...held.action, text: withParameters(held.text, parameters) }
+      decision = await this.#waitForApproval(held.decision, shown, digest)
+    } catch (error) {
+      this.#o.logger.error({ err: String(error) }, 'holding a statement failed')
+      decision = {
+        outcome: 'deny',
+        code: 'TG_STORE_UNAVAILABLE',
+        rule: 'error',
+        reason: 'the gateway could not hold the statement for approval',
+      }
+    }
+    this.#answer({ kind: held.kind, decision })
+  }
+
+  /** Hands a decision to the paused client scanner and resumes it. */
+  #answer(decided: DecidedStatement): void {
+    if (this.#closed) return
+    this.#clientFrames.answer(decided)
+    try {
+      this.#fromClient.resume()
+    } catch (error) {
+      this.#onClientViolation(error)
+      return
+    }
+    if (this.#clientFrames.terminated) this.#close('client terminated')
+    else this.#resumeClient()
+  }
+
+  /** Holds the statement for a human. The client hears it is waiting through a NoticeResponse (PostgreSQL
+   * sends notices between any two messages), written only at a message boundary of the upstream stream.
+   * `digest` binds the approval to the statement text and, in the extended protocol, its parameters. */
+  async #waitForApproval(
+    decision: Extract<Decision, { outcome: 'approve-first' }>,
+    action: Action,
+    digest: string,
+  ): Promise<Decision> {
+    if (this.#closed) return decision
+    const held = await this.#o.core.holdAction(this.#o.handle, decision, action, digest)
+    if (this.#fromUpstream.atBoundary && !this.#closed) {
+      this.#o.client.write(
+        serializeErrorResponse(
+          {
+            severity: 'NOTICE',
+            code: '00000',
+            message: `taskgate: waiting for approval ${held.approvalId} (rule ${decision.rule}): ${decision.reason}`,
+            hint: `an approver runs: taskgate approve ${held.approvalId}`,
+          },
+          0x4e,
+        ),
+      )
+    }
+    const verdict = await held.wait(this.#abort.signal)
+    return verdict.outcome === 'approve-first' ? { ...decision, approvalId: held.approvalId } : verdict
+  }
+
+  /** A Parse names its statement; a Query may PREPARE or DEALLOCATE. */
+  #applyEffects(allowed: ClassifiedSql, statement: string | undefined): void {
+    if (statement !== undefined) {
+      if (statement !== '') this.#prepared.set(statement, allowed.action)
+      return
+    }
+    for (const name of allowed.deallocated) {
+      if (name === '*') this.#prepared.clear()
+      else this.#prepared.delete(name)
+    }
+    for (const p of allowed.prepared) this.#prepared.set(p.name, p.action)
+  }
+
+  #recordDenial(statement: StatementInfo, decision: Exclude<Decision, { outcome: 'allow' }>): void {
+    this.#o.core.recordAction(this.#o.handle, {
+      kind: statement.kind,
+      text: statement.text,
+      outcome: decision.outcome,
+      rule: decision.rule,
+      reason: decision.reason,
+    })
+  }
+
+  #record(c: Completed): void {
+    this.#o.core.recordAction(this.#o.handle, {
+      kind: c.statement?.kind ?? 'Unknown',
+      text: c.statement?.text ?? '',
+      outcome: 'allow',
+      rowCount: c.rowCount,
+      durationMs: Math.round(c.durationMs * 1000) / 1000,
+      error: c.error,
+      ...(c.result ? { result: c.result } : {}),
+      ...(c.masked ? { masked: c.masked } : {}),
+    })
+  }
+
+  #onClientViolation(error: unknown): void {
+    if (error instanceof ProtocolViolation) {
+      this.#o.logger.info({ err: error.message }, 'client protocol violation')
+      this.#shutdown(protocolViolation(error.message), 'protocol violation')
+      return
+    }
+    // A bug must cost this connection only, never the gateway.
+    const failure = toTaskgateError(error)
+    this.#o.logger.error({ err: String(error), ref: failure.ref }, 'relay failed')
+    this.#shutdown(serializeErrorResponse(taskgateErrorFields(failure, 'FATAL')), 'internal error')
+  }
+
+  #onUpstreamClosed(): void {
+    if (this.#closed) return
+    // The upstream's own FATAL (e.g. pg_terminate_backend) already told the client why.
+    this.#shutdown(this.#serverFrames.sentFatal ? undefined : upstreamFailed('lost'), 'upstream closed')
+  }
+
+  /** Sends `fatal` to the client when the stream is at a message boundary, then ends both sides. */
+  #shutdown(fatal: Buffer | undefined, reason: string): void {
+    if (this.#closed) return
+    const { client } = this.#o
+    if (fatal && this.#fromUpstream.atBoundary && !client.destroyed) client.write(fatal)
+    this.#close(reason)
+  }
+
+  #close(reason: string): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#abort.abort()
+    const { client, upstream } = this.#o
+    if (!upstream.destroyed) upstream.end(TERMINATE)
+    client.end()
+    const timer = setTimeout(() => {
+      client.destroy()
+      upstream.destroy()
+    }, CLOSE_GRACE_MS)
+    timer.unref()
+    let open = 2
+    const closed = () => {
+      if (--open === 0) {
+        clearTimeout(timer)
+        this.#resolveDone(reason)
+      }
+    }
+    if (client.closed) closed()
+    else client.once('close', closed)
+    if (upstream.closed) closed()
+    else upstream.once('close', closed)
+    this.#o.core.closeSession(this.#o.handle, reason).catch((error: unknown) => {
+      this.#o.logger.warn({ err: String(error) }, 'recording the session close failed')
+    })
+  }
+}
+
+/** A parameter as the digest sees it: format and bytes, so a text '1' and a binary 1 differ. */
+function digestForm(p: BindParameter): string | null {
+  if (p.value === null) return null
+  return p.format === 0 ? `t:${p.value.toString('utf8')}` : `b:${p.value.toString('base64')}`
+}
+
+const SHOWN_PARAMETER_CHARS = 200
+
+/** The statement as an approver sees it: the text, then each parameter value (shortened). */
+function withParameters(text: string, parameters: readonly BindParameter[]): string {
+  if (parameters.length === 0) return text
+  const shown = parameters.map((p, i) => {
+    if (p.value === null) return `$${i + 1} = NULL`
+    const raw = p.format === 0 ? p.value.toString('utf8') : `\\x${p.value.toString('hex')}`
+    const cut = raw.length > SHOWN_PARAMETER_CHARS ? `${raw.slice(0, SHOWN_PARAMETER_CHARS)}…` : raw
+    return `$${i + 1} = '${cut.replaceAll("'", "''")}'`
+  })
+  return `${text}\n-- parameters: ${shown.join(', ')}`
+}
+
+/** Feeds the client frames that go upstream (a replacement's frames instead of the one it replaced). */
+function forwarded(verdict: Verdict, type: number, frame: Buffer, tracker: ResultTracker): Verdict {
+  if (verdict === PAUSE || verdict === DROP) return verdict
+  if (typeof verdict === 'number') tracker.client(type, frame)
+  else
+    for (let at = 0; at + 5 <= verdict.length; at += 1 + verdict.readInt32BE(at + 1))
+      tracker.client(verdict[at]!, verdict.subarray(at, at + 1 + verdict.readInt32BE(at + 1)))
+  return verdict
+}
+
+/** A FunctionCall message calls a function by OID, bypassing SQL: core sees it unclassified and denies it. */
+function functionCallAction(): ClassifiedSql {
+  const action: Action = {
+    protocol: 'postgres',
+    kind: 'FunctionCall',
+    needs: [],
+    traits: [],
+    text: '(FunctionCall message)',
+    unclassified: 'the FunctionCall protocol message is not supported; call the function from SQL instead',
+  }
+  return { action, prepared: [], deallocated: [] }
+}

@@ -1,0 +1,231 @@
+// What masking needs to know about a resource's tables that the result messages do not say: the name of a
+// table OID (RowDescription carries only the OID), and the columns of a COPY TO (CopyOutResponse carries
+// only their count). Asked on a separate, short-lived connection to the target under the gateway's own
+// login, never on a client's upstream connection (injecting queries there would interleave with the
+// client's own pipeline and transaction). Answers are cached; queries run only when a rule in force names
+// tables or a COPY runs under masking.
+import { EventEmitter } from 'node:events'
+import { readFileSync } from 'node:fs'
+import pg from 'pg'
+import type { PostgresResourceConfig } from '../../config/schema.ts'
+import type { DescribedColumn } from './mask-rows.ts'
+
+const CACHE_ENTRIES = 4096
+/** Renames are rare but possible: a cached name is trusted this long. */
+const CACHE_TTL_MS = 60_000
+const IDLE_CLOSE_MS = 30_000
+const TIMEOUT_MS = 5_000
+
+export interface CatalogLogin {
+  user: string
+  password?: string
+}
+
+export class TableCatalog {
+  readonly #target: PostgresResourceConfig['target']
+  readonly #login: () => CatalogLogin
+  readonly #names = new Map<number, { name: string | undefined; at: number }>()
+  readonly #inflight = new Map<number, Promise<void>>()
+  #client: Promise<pg.Client> | undefined
+  #idle: NodeJS.Timeout | undefined
+  #busy = 0
+
+  constructor(target: PostgresResourceConfig['target'], login: () => CatalogLogin) {
+    this.#target = target
+    this.#login = login
+  }
+
+  /** The cached `schema.table` of an OID; undefined when unknown, not cached, or the lookup failed. */
+  cachedName(oid: number): string | undefined {
+    return this.#fresh(oid)?.name
+  }
+
+  /** Whether every OID has a fresh cache entry (a failed lookup counts: it is not retried at once). */
+  hasAll(oids: Iterable<number>): boolean {
+    for (const oid of oids) if (oid !== 0 && this.#fresh(oid) === undefined) return false
+    return true
+  }
+
+  /** Looks the OIDs up and caches them; a failure caches them as unknown (masking then fails closed). */
+  async resolve(oids: readonly number[]): Promise<void> {
+    const waits: Promise<void>[] = []
+    const wanted: number[] = []
+    for (const oid of new Set(oids)) {
+      if (oid === 0 || this.#fresh(oid) !== undefined) continue
+      const inflight = this.#inflight.get(oid)
+      if (inflight) waits.push(inflight)
+      else wanted.push(oid)
+    }
+    if (wanted.length > 0) {
+      const lookup = this.#lookup(wanted)
+      for (const oid of wanted) this.#inflight.set(oid, lookup)
+      waits.push(lookup)
+    }
+    await Promise.all(waits)
+  }
+
+  async #lookup(oids: number[]): Promise<void> {
+    const at = Date.now()
+    const rows = await this.#run(async (client) => {
+      const result = await client.query<{ oid: string; name: string }>(
+        `select c.oid::int8 as oid, n.nspname || '.' || c.relname as name
+           from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+          where c.oid = any($1::oid[])`,
+        [oids],
+      )
+      return result.rows
+    }).catch(() => [])
+    for (const oid of oids) {
+      this.#inflight.delete(oid)
+      this.#remember(oid, rows.find((r) => Number(r.oid) === oid)?.name, at)
+    }
+  }
+
+  /** The columns `COPY table [(columns)] TO` writes: the table's, without dropped and generated ones. */
+  async tableColumns(relation: string, only: readonly string[] | undefined): Promise<DescribedColumn[]> {
+    const rows = await this.#run(async (client) => {
+      const result = await client.query<{ name: string; type: number; tbl: string }>(
+        `select a.attname as name, a.atttypid::int8 as type, n.nspname || '.' || c.relname as tbl
+           from pg_catalog.pg_attribute a
+           join pg_catalog.pg_class c on c.oid = a.attrelid
+           join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+          where a.attrelid = $1::regclass and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
+          order by a.attnum`,
+        [relation],
+      )
+      return result.rows
+    })
+    const all = rows.map((r) => ({ name: r.name, table: r.tbl, typeOid: Number(r.type), format: 0 }))
+    if (only === undefined) return all
+    return only.map((name) => {
+      const column = all.find((c) => c.name === name)
+      if (column === undefined) throw new Error(`column ${name} not found`)
+      return column
+    })
+  }
+
+  /** The result columns of a query, from Parse + Describe: the query is analysed, never executed. */
+  async describe(sql: string): Promise<DescribedColumn[]> {
+    const fields = await this.#run((client) => client.query(new DescribeStatement(sql)).promise)
+    await this.resolve(fields.map((f) => f.tableID))
+    return fields.map((f) => {
+      const table = f.tableID === 0 ? undefined : this.cachedName(f.tableID)
+      return { name: f.name, typeOid: f.dataTypeID, format: 0, ...(table === undefined ? {} : { table }) }
+    })
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.#idle)
+    const client = this.#client
+    this.#client = undefined
+    if (client) await client.then((c) => c.end()).catch(() => {})
+  }
+
+  #fresh(oid: number): { name: string | undefined; at: number } | undefined {
+    const entry = this.#names.get(oid)
+    return entry !== undefined && Date.now() - entry.at < CACHE_TTL_MS ? entry : undefined
+  }
+
+  #remember(oid: number, name: string | undefined, at: number): void {
+    if (this.#names.size >= CACHE_ENTRIES) this.#names.delete(this.#names.keys().next().value!)
+    this.#names.delete(oid)
+    this.#names.set(oid, { name, at })
+  }
+
+  async #run<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+    clearTimeout(this.#idle)
+    this.#busy++
+    try {
+      return await work(await this.#connect())
+    } catch (error) {
+      // A broken connection is replaced on the next call.
+      void this.close()
+      throw error
+    } finally {
+      if (--this.#busy === 0) {
+        this.#idle = setTimeout(() => void this.close(), IDLE_CLOSE_MS)
+        this.#idle.unref()
+      }
+    }
+  }
+
+  #connect(): Promise<pg.Client> {
+    this.#client ??= (async () => {
+      const t = this.#target
+      const login = this.#login()
+      const client = new pg.Client({
+        host: t.host,
+        port: t.port,
+        database: t.database,
+        user: login.user,
+        ...(login.password === undefined ? {} : { password: login.password }),
+        ssl: sslFor(t),
+        application_name: 'taskgate-catalog',
+        connectionTimeoutMillis: TIMEOUT_MS,
+        statement_timeout: TIMEOUT_MS,
+      })
+      client.on('error', () => {
+        this.#client = undefined
+      })
+      await client.connect()
+      return client
+    })()
+    return this.#client
+  }
+}
+
+function sslFor(t: PostgresResourceConfig['target']): pg.ClientConfig['ssl'] {
+  if (t.tls === 'require') return { rejectUnauthorized: false }
+  if (t.tls === 'verify-full')
+    return { rejectUnauthorized: true, ...(t.caFile ? { ca: readFileSync(t.caFile, 'utf8') } : {}) }
+  return false
+}
+
+interface DescribedField {
+  name: string
+  tableID: number
+  dataTypeID: number
+}
+
+/** A pg "submittable": Parse + Describe of the unnamed statement + Sync, answered by its RowDescription
+ * (or NoData: no columns). Nothing is bound or executed. */
+class DescribeStatement extends EventEmitter implements pg.Submittable {
+  readonly promise: Promise<DescribedField[]>
+  readonly #text: string
+  #fields: DescribedField[] = []
+  #error: Error | undefined
+  #settle!: (error: Error | undefined) => void
+
+  constructor(text: string) {
+    super()
+    this.#text = text
+    this.promise = new Promise((resolve, reject) => {
+      this.#settle = (error) => (error ? reject(error) : resolve(this.#fields))
+    })
+  }
+
+  submit(connection: pg.Connection): void {
+    connection.parse({ name: '', text: this.#text, types: [] }, true)
+    connection.describe({ type: 'S', name: '' }, true)
+    connection.sync()
+  }
+
+  handleRowDescription(message: { fields: DescribedField[] }): void {
+    this.#fields = message.fields
+  }
+
+  handleError(error: Error): void {
+    // pg clears its active query on an error and will not call handleReadyForQuery.
+    this.#error = error
+    this.#settle(error)
+  }
+
+  handleReadyForQuery(): void {
+    this.#settle(this.#error)
+  }
+
+  handleDataRow(): void {}
+  handleCommandComplete(): void {}
+  handleEmptyQuery(): void {}
+  handlePortalSuspended(): void {}
+}

@@ -1,0 +1,149 @@
+// Incremental splitter for typed PostgreSQL frames (type byte + int32 length including itself,
+// postgresql.org/docs/current/protocol-overview.html#PROTOCOL-MESSAGE-CONCEPTS).
+// It forwards bytes it is not asked to look at as the buffers they came in: only frame types marked
+// "interesting" are handed to the sink, whole (a subarray when the frame sits in one chunk, a copy only
+// when it spans chunks). Runs of kept bytes are coalesced so a chunk of 100 DataRows is one write.
+import { ProtocolViolation } from './protocol-violation.ts'
+
+/** The sink's answer for one interesting frame. */
+export const KEEP = 0
+export const DROP = 1
+/** Stop before this frame; it is offered again after `resume()`. */
+export const PAUSE = 2
+export type Verdict = typeof KEEP | typeof DROP | typeof PAUSE | Buffer
+
+export interface FrameSink {
+  /** A complete interesting frame (header included). */
+  frame(type: number, frame: Buffer): Verdict
+  /** Bytes to forward unchanged, in order. */
+  pass(bytes: Buffer): void
+}
+
+/** 1 GiB: the protocol's own ceiling (PQ_LARGE_MESSAGE_LIMIT in the server). */
+export const PROTOCOL_MAX_FRAME_BYTES = 0x40000000
+
+export class FrameScanner {
+  readonly #interesting: Uint8Array
+  readonly #maxFrameBytes: number
+  readonly #sink: FrameSink
+  /** Unprocessed bytes: the rest of the current chunk after a PAUSE, or the start of a partial frame. */
+  #pending: Buffer | undefined
+  /** While a partial frame waits for its tail: later chunks, collected without copying until complete. */
+  #parts: Buffer[] = []
+  #partsBytes = 0
+  #need = 0
+  /** Bytes still to pass of an uninteresting frame that spans chunks. */
+  #skip = 0
+  #paused = false
+
+  constructor(interestingTypes: string, sink: FrameSink, maxFrameBytes = PROTOCOL_MAX_FRAME_BYTES) {
+    this.#interesting = new Uint8Array(256)
+    for (let i = 0; i < interestingTypes.length; i++) this.#interesting[interestingTypes.charCodeAt(i)] = 1
+    this.#sink = sink
+    this.#maxFrameBytes = maxFrameBytes
+  }
+
+  /** Starts or stops handing frames of `type` to the sink; from the next frame on, even within a chunk. */
+  setInteresting(type: number, interesting: boolean): void {
+    this.#interesting[type] = interesting ? 1 : 0
+  }
+
+  get paused(): boolean {
+    return this.#paused
+  }
+
+  /** False while part of a streamed frame has been passed and its tail has not: nothing else may be
+   * written to the receiving side then. */
+  get atBoundary(): boolean {
+    return this.#skip === 0
+  }
+
+  /** Feeds a chunk. Throws ProtocolViolation on a malformed length. */
+  push(chunk: Buffer): void {
+    if (this.#paused) {
+      this.#pending = this.#pending === undefined ? chunk : Buffer.concat([this.#pending, chunk])
+      return
+    }
+    if (this.#pending !== undefined) {
+      this.#parts.push(chunk)
+      this.#partsBytes += chunk.length
+      if (this.#partsBytes < this.#need) return
+      chunk = Buffer.concat([this.#pending, ...this.#parts])
+      this.#pending = undefined
+      this.#parts = []
+      this.#partsBytes = 0
+    }
+    this.#scan(chunk)
+  }
+
+  /** Continues after a PAUSE. */
+  resume(): void {
+    this.#paused = false
+    const rest = this.#pending
+    this.#pending = undefined
+    if (rest !== undefined) this.#scan(rest)
+  }
+
+  #scan(chunk: Buffer): void {
+    let pos = 0
+    const end = chunk.length
+    if (this.#skip > 0) {
+      const n = Math.min(this.#skip, end)
+      this.#skip -= n
+      this.#sink.pass(n === end ? chunk : chunk.subarray(0, n))
+      pos = n
+    }
+    let runStart = pos
+    while (pos < end) {
+      if (end - pos < 5) {
+        this.#need = 5 - (end - pos)
+        break
+      }
+      const type = chunk[pos]!
+      const length = chunk.readUInt32BE(pos + 1)
+      if (length < 4 || length > this.#maxFrameBytes) {
+        throw new ProtocolViolation(`invalid message length ${length} for message type ${typeLabel(type)}`)
+      }
+      const frameEnd = pos + 1 + length
+      if (this.#interesting[type] === 0) {
+        if (frameEnd > end) {
+          // Stream the start of a large uninteresting frame now; pass its tail from later chunks.
+          this.#skip = frameEnd - end
+          this.#flush(chunk, runStart, end)
+          return
+        }
+        pos = frameEnd
+        continue
+      }
+      if (frameEnd > end) {
+        this.#need = frameEnd - end
+        break
+      }
+      const verdict = this.#sink.frame(type, chunk.subarray(pos, frameEnd))
+      if (verdict === KEEP) {
+        pos = frameEnd
+        continue
+      }
+      this.#flush(chunk, runStart, pos)
+      if (verdict === PAUSE) {
+        this.#paused = true
+        this.#pending = chunk.subarray(pos)
+        return
+      }
+      if (verdict !== DROP) this.#sink.pass(verdict)
+      pos = frameEnd
+      runStart = pos
+    }
+    this.#flush(chunk, runStart, pos)
+    if (pos < end) this.#pending = chunk.subarray(pos)
+  }
+
+  #flush(chunk: Buffer, start: number, stop: number): void {
+    if (stop > start)
+      this.#sink.pass(start === 0 && stop === chunk.length ? chunk : chunk.subarray(start, stop))
+  }
+}
+
+function typeLabel(type: number): string {
+  return type >= 0x20 && type < 0x7f ? `'${String.fromCharCode(type)}'` : `0x${type.toString(16)}`
+}

@@ -1,0 +1,17 @@
+/** What main.ts starts and stops for each configured resource, whatever its protocol. */
+export interface ProtocolServer {
+  /** `<protocol>:<resource id>`, for logs. */
+  readonly name: string
+  /** Starts accepting clients; resolves with the address actually bound (port 0 picks one). */
+  listen(): Promise<{ host: string; port: number }>
+  /** Stops accepting, closes live sessions and releases resources. */
+  close(): Promise<void>
+}
+
+/** The other gateway processes of a multi-process gateway (main.ts `workers`): best-effort messages, for
+ * state the store does not share (e.g. which process holds a PostgreSQL session's cancel key). */
+export interface ProcessPeers {
+  /** Sends to every other gateway process. */
+  broadcast(topic: string, payload: unknown): void
+  on(topic: string, handler: (payload: unknown) => void): void
+}

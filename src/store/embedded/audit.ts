@@ -1,0 +1,75 @@
+import type { AuditEntry } from '../../core/audit/events.ts'
+import { buildAuditEntry, GENESIS_HASH } from '../audit-entry.ts'
+import type { AuditFilter, AuditStore } from '../store.ts'
+import { type EmbeddedDatabase, guarded } from './database.ts'
+import { date, json, orNull, type Row, text, toJson } from './values.ts'
+
+export function createAuditStore(db: EmbeddedDatabase): AuditStore {
+  const head = db.statement('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1')
+  const insert = db.statement(`INSERT INTO audit_events (seq, at, type, actor, subject, data, prev_hash, hash)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+
+  return {
+    // Within this process the synchronous body cannot interleave; BEGIN IMMEDIATE serializes it against
+    // another process appending to the same file.
+    append: (event, at, hashEntry) =>
+      guarded(() =>
+        db.transaction(() => {
+          const last = head.get()
+          const entry = buildAuditEntry(
+            event,
+            last ? Number(last.seq) + 1 : 1,
+            at,
+            last ? text(last.hash) : GENESIS_HASH,
+          )
+          const hash = hashEntry(entry)
+          insert.run(
+            entry.seq,
+            entry.at.getTime(),
+            entry.type,
+            entry.actor,
+            orNull(entry.subject),
+            toJson(entry.data),
+            entry.prevHash,
+            hash,
+          )
+          return { ...entry, hash }
+        }),
+      ),
+    list: (filter) => guarded(() => listAudit(db, filter)),
+  }
+}
+
+function listAudit(db: EmbeddedDatabase, filter: AuditFilter): AuditEntry[] {
+  const where: string[] = []
+  const params: Record<string, string | number> = {}
+  if (filter.afterSeq !== undefined) {
+    where.push('seq > :after_seq')
+    params.after_seq = filter.afterSeq
+  }
+  for (const column of ['type', 'actor', 'subject'] as const) {
+    const value = filter[column]
+    if (value !== undefined) {
+      where.push(`${column} = :${column}`)
+      params[column] = value
+    }
+  }
+  if (filter.limit !== undefined) params.limit = filter.limit
+  const sql = `SELECT * FROM audit_events${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY seq ${filter.descending ? 'DESC' : 'ASC'}${filter.limit !== undefined ? ' LIMIT :limit' : ''}`
+  return db.statement(sql).all(params).map(toAuditEntry)
+}
+
+function toAuditEntry(row: Row): AuditEntry {
+  const entry: AuditEntry = {
+    seq: Number(row.seq),
+    at: date(row.at),
+    type: text(row.type) as AuditEntry['type'],
+    actor: text(row.actor),
+    prevHash: text(row.prev_hash),
+    hash: text(row.hash),
+  }
+  if (row.subject !== null) entry.subject = text(row.subject)
+  if (row.data !== null) entry.data = json<Record<string, unknown>>(row.data)
+  return entry
+}

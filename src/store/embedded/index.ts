@@ -1,0 +1,42 @@
+// The default store: one SQLite file (node:sqlite, built into Node 24), zero setup. Events stay in
+// this process: the workers of one gateway (`workers`) share them over IPC (src/workers.ts); separate
+// gateways use the PostgreSQL store.
+import { ChannelListeners } from '../channel-listeners.ts'
+import type { Store } from '../store.ts'
+import { createApprovalStore } from './approvals.ts'
+import { createAuditStore } from './audit.ts'
+import { createCredentialStore } from './credentials.ts'
+import { openEmbeddedDatabase } from './database.ts'
+import { createGrantStore } from './grants.ts'
+import { createServiceAccountStore } from './service-accounts.ts'
+import { createSessionStore } from './sessions.ts'
+
+export interface EmbeddedStoreOptions {
+  /** Directory holding `taskgate.db`; created if missing. */
+  dir: string
+}
+
+export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<Store> {
+  const db = openEmbeddedDatabase(options.dir)
+  const listeners = new ChannelListeners()
+  let closed = false
+  return {
+    backend: 'embedded',
+    grants: createGrantStore(db),
+    credentials: createCredentialStore(db),
+    serviceAccounts: createServiceAccountStore(db),
+    approvals: createApprovalStore(db),
+    audit: createAuditStore(db),
+    sessions: createSessionStore(db),
+    subscribe: (channel, listener) => listeners.add(channel, listener),
+    // Delivered on a later tick, as LISTEN/NOTIFY would: a publisher never runs listeners inline.
+    publish: async (channel, payload) => {
+      if (!closed) setImmediate(() => listeners.deliver(channel, payload))
+    },
+    close: async () => {
+      closed = true
+      listeners.clear()
+      db.close()
+    },
+  }
+}

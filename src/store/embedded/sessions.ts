@@ -1,0 +1,163 @@
+import type { SQLInputValue, StatementSync } from 'node:sqlite'
+import type { ActionRecord, SessionRecord } from '../../core/recording/events.ts'
+import type { SessionFilter, SessionStore } from '../store.ts'
+import { type EmbeddedDatabase, guarded } from './database.ts'
+import { date, orNull, type Row, setOptional, text, toJson } from './values.ts'
+
+export function createSessionStore(db: EmbeddedDatabase): SessionStore {
+  const insert =
+    db.statement(`INSERT INTO sessions (id, grant_id, principal_id, principal_name, resource_id, protocol,
+    client, started_at, ended_at, end_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+  // The first end wins: a disconnect racing a revoke keeps whichever was recorded first.
+  const end = db.statement(
+    'UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL',
+  )
+  const get = db.statement('SELECT * FROM sessions WHERE id = ?')
+  // OR IGNORE: a recorder retrying a batch after a failure must not fail on the rows that did land.
+  // Rows go ACTIONS_PER_INSERT at a time: one statement step per chunk rather than per row (the recorder
+  // writes hundreds per batch under load).
+  const inserts: StatementSync[] = []
+  const insertActions = (rows: number) =>
+    (inserts[rows] ??= db.statement(`INSERT OR IGNORE INTO session_actions (session_id, seq, at, kind, text,
+    outcome, rule, reason, row_count, duration_ms, error, result, masked) VALUES ${ACTION_ROW.repeat(rows).slice(1)}`))
+  const args: SQLInputValue[] = new Array(ACTIONS_PER_INSERT * ACTION_COLUMNS)
+
+  return {
+    insert: (s) =>
+      guarded(() => {
+        insert.run(
+          s.id,
+          s.grantId,
+          s.principalId,
+          s.principalName,
+          s.resourceId,
+          s.protocol,
+          s.client,
+          s.startedAt.getTime(),
+          s.endedAt === undefined ? null : s.endedAt.getTime(),
+          orNull(s.endReason),
+        )
+      }),
+    end: (id, at, reason) =>
+      guarded(() => {
+        end.run(at.getTime(), reason, id)
+      }),
+    get: (id) =>
+      guarded(() => {
+        const row = get.get(id)
+        return row ? toSession(row) : undefined
+      }),
+    list: (filter) => guarded(() => listSessions(db, filter)),
+    appendActions: (actions) =>
+      guarded(() => {
+        if (actions.length === 0) return
+        db.transaction(() => {
+          for (let from = 0; from < actions.length; from += ACTIONS_PER_INSERT) {
+            const rows = Math.min(ACTIONS_PER_INSERT, actions.length - from)
+            args.length = rows * ACTION_COLUMNS
+            for (let i = 0; i < rows; i++) actionArgs(actions[from + i]!, args, i * ACTION_COLUMNS)
+            insertActions(rows).run(...args)
+          }
+        })
+      }),
+    listActions: (sessionId, options = {}) =>
+      guarded(() => {
+        const sql = `SELECT * FROM session_actions WHERE session_id = :session_id AND seq > :after_seq ORDER BY seq
+          ${options.limit !== undefined ? 'LIMIT :limit' : ''}`
+        const params: Record<string, string | number> = {
+          session_id: sessionId,
+          after_seq: options.afterSeq ?? -1,
+        }
+        if (options.limit !== undefined) params.limit = options.limit
+        return db.statement(sql).all(params).map(toAction)
+      }),
+  }
+}
+
+const ACTION_COLUMNS = 13
+const ACTION_ROW = `,(${'?,'.repeat(ACTION_COLUMNS - 1)}?)`
+// 64 × 13 = 832 parameters, well under SQLite's limit of 32 766 (sqlite.org/limits.html#max_variable_number).
+const ACTIONS_PER_INSERT = 64
+
+function actionArgs(a: ActionRecord, args: SQLInputValue[], at: number): void {
+  args[at] = a.sessionId
+  args[at + 1] = a.seq
+  args[at + 2] = a.at.getTime()
+  args[at + 3] = a.kind
+  args[at + 4] = a.text
+  args[at + 5] = a.outcome
+  args[at + 6] = orNull(a.rule)
+  args[at + 7] = orNull(a.reason)
+  args[at + 8] = orNull(a.rowCount)
+  args[at + 9] = orNull(a.durationMs)
+  args[at + 10] = orNull(a.error)
+  args[at + 11] = toJson(a.result)
+  args[at + 12] = toJson(a.masked)
+}
+
+function listSessions(db: EmbeddedDatabase, filter: SessionFilter): SessionRecord[] {
+  const where: string[] = []
+  const params: Record<string, string | number> = {}
+  for (const [field, column] of [
+    ['principalId', 'principal_id'],
+    ['resourceId', 'resource_id'],
+    ['grantId', 'grant_id'],
+  ] as const) {
+    const value = filter[field]
+    if (value !== undefined) {
+      where.push(`${column} = :${column}`)
+      params[column] = value
+    }
+  }
+  if (filter.since !== undefined) {
+    where.push('started_at >= :since')
+    params.since = filter.since.getTime()
+  }
+  if (filter.until !== undefined) {
+    where.push('started_at < :until')
+    params.until = filter.until.getTime()
+  }
+  if (filter.deniedOnly) {
+    where.push(
+      `EXISTS (SELECT 1 FROM session_actions a WHERE a.session_id = sessions.id AND a.outcome = 'deny')`,
+    )
+  }
+  if (filter.limit !== undefined) params.limit = filter.limit
+  const sql = `SELECT * FROM sessions${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY started_at DESC, id DESC${filter.limit !== undefined ? ' LIMIT :limit' : ''}`
+  return db.statement(sql).all(params).map(toSession)
+}
+
+function toSession(row: Row): SessionRecord {
+  const session: SessionRecord = {
+    id: text(row.id),
+    grantId: text(row.grant_id),
+    principalId: text(row.principal_id),
+    principalName: text(row.principal_name),
+    resourceId: text(row.resource_id),
+    protocol: text(row.protocol),
+    client: text(row.client),
+    startedAt: date(row.started_at),
+  }
+  return setOptional(session, row, { endedAt: ['ended_at', 'date'], endReason: ['end_reason', 'text'] })
+}
+
+function toAction(row: Row): ActionRecord {
+  const action: ActionRecord = {
+    sessionId: text(row.session_id),
+    seq: Number(row.seq),
+    at: date(row.at),
+    kind: text(row.kind),
+    text: text(row.text),
+    outcome: text(row.outcome) as ActionRecord['outcome'],
+  }
+  return setOptional(action, row, {
+    rule: ['rule', 'text'],
+    reason: ['reason', 'text'],
+    rowCount: ['row_count', 'number'],
+    durationMs: ['duration_ms', 'number'],
+    error: ['error', 'text'],
+    result: ['result', 'json'],
+    masked: ['masked', 'json'],
+  })
+}

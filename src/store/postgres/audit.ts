@@ -1,0 +1,93 @@
+import type { AuditEntry } from '../../core/audit/events.ts'
+import { buildAuditEntry, GENESIS_HASH } from '../audit-entry.ts'
+import type { AuditFilter, AuditStore } from '../store.ts'
+import { LOCK_AUDIT, LOCK_NAMESPACE, type PgDatabase } from './database.ts'
+import { int, orNull, withOptional, withoutNul } from './values.ts'
+
+interface AuditRow {
+  seq: string
+  at: Date
+  type: AuditEntry['type']
+  actor: string
+  subject: string | null
+  data: Record<string, unknown> | null
+  prev_hash: string
+  hash: string
+}
+
+export function createAuditStore(db: PgDatabase): AuditStore {
+  return {
+    // The advisory lock serializes appenders across every gateway sharing the database: each reads the
+    // head only once the previous appender committed, so the chain has no fork and seq no gap.
+    append: (event, at, hashEntry) =>
+      db.transaction(async (query) => {
+        await query({
+          name: 'tg.audit.lock',
+          text: 'SELECT pg_advisory_xact_lock($1, $2)',
+          values: [LOCK_NAMESPACE, LOCK_AUDIT],
+        })
+        const { rows } = await query<{ seq: string; hash: string }>({
+          name: 'tg.audit.head',
+          text: 'SELECT seq, hash FROM taskgate.audit_events ORDER BY seq DESC LIMIT 1',
+        })
+        const head = rows[0]
+        const data =
+          event.data && (JSON.parse(JSON.stringify(event.data, withoutNul)) as Record<string, unknown>)
+        const entry = buildAuditEntry(
+          { ...event, data },
+          head ? int(head.seq) + 1 : 1,
+          at,
+          head?.hash ?? GENESIS_HASH,
+        )
+        const hash = hashEntry(entry)
+        await query({
+          name: 'tg.audit.insert',
+          text: `INSERT INTO taskgate.audit_events (seq, at, type, actor, subject, data, prev_hash, hash)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          values: [
+            entry.seq,
+            entry.at,
+            entry.type,
+            entry.actor,
+            orNull(entry.subject),
+            entry.data === undefined ? null : JSON.stringify(entry.data),
+            entry.prevHash,
+            hash,
+          ],
+        })
+        return { ...entry, hash }
+      }),
+    list: (filter) => listAudit(db, filter),
+  }
+}
+
+async function listAudit(db: PgDatabase, filter: AuditFilter): Promise<AuditEntry[]> {
+  const where: string[] = []
+  const values: unknown[] = []
+  const param = (value: unknown) => `$${values.push(value)}`
+  if (filter.afterSeq !== undefined) where.push(`seq > ${param(filter.afterSeq)}`)
+  if (filter.type !== undefined) where.push(`type = ${param(filter.type)}`)
+  if (filter.actor !== undefined) where.push(`actor = ${param(filter.actor)}`)
+  if (filter.subject !== undefined) where.push(`subject = ${param(filter.subject)}`)
+  const limit = filter.limit !== undefined ? ` LIMIT ${param(filter.limit)}` : ''
+  const { rows } = await db.query<AuditRow>({
+    text: `SELECT * FROM taskgate.audit_events${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY seq ${filter.descending ? 'DESC' : 'ASC'}${limit}`,
+    values,
+  })
+  return rows.map(toAuditEntry)
+}
+
+function toAuditEntry(row: AuditRow): AuditEntry {
+  return withOptional<AuditEntry>(
+    {
+      seq: int(row.seq),
+      at: row.at,
+      type: row.type,
+      actor: row.actor,
+      prevHash: row.prev_hash,
+      hash: row.hash,
+    },
+    { subject: row.subject, data: row.data },
+  )
+}

@@ -1,0 +1,123 @@
+// The pg Pool behind the PostgreSQL store: queries, transactions and the mapping of failures to
+// TaskgateErrors (by SQLSTATE class, never by message text).
+import pg from 'pg'
+import { TaskgateError, toTaskgateError } from '../../core/errors.ts'
+
+export type Query = <R = Record<string, unknown>>(config: pg.QueryConfig) => Promise<QueryRows<R>>
+
+export interface QueryRows<R> {
+  rows: R[]
+  rowCount: number
+}
+
+/** Advisory lock keys (two-int form): the first is taskgate's namespace ('tg'), the second the purpose. */
+export const LOCK_NAMESPACE = 0x7467
+export const LOCK_MIGRATIONS = 1
+export const LOCK_AUDIT = 2
+
+export class PgDatabase {
+  readonly #pool: pg.Pool
+  #ended = false
+
+  constructor(url: string) {
+    this.#pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      idleTimeoutMillis: 30_000,
+      // Fail a request in bounded time when the server is gone rather than queueing it forever.
+      connectionTimeoutMillis: 5_000,
+      keepAlive: true,
+      application_name: 'taskgate',
+    })
+    // An idle client whose server went away emits here; the pool drops it and the next request
+    // connects afresh (or fails with TG_STORE_UNAVAILABLE). Without a handler it would crash the process.
+    this.#pool.on('error', () => {})
+    // A checked-out client whose socket dies rejects its query (mapped below) and also emits 'error';
+    // pg-pool listens only while the client is idle, so without this the emit would crash the process.
+    this.#pool.on('connect', (client) => client.on('error', () => {}))
+  }
+
+  query: Query = async (config) => {
+    const client = await this.#connect()
+    try {
+      const result = await client.query(config)
+      client.release()
+      return { rows: result.rows, rowCount: result.rowCount ?? 0 }
+    } catch (error) {
+      client.release(!isServerError(error))
+      throw toStoreError(error)
+    }
+  }
+
+  /** Runs `fn` in BEGIN ... COMMIT on one connection; rolls back if it throws. */
+  async transaction<T>(fn: (query: Query) => Promise<T>): Promise<T> {
+    const client = await this.#connect()
+    // A connection that failed mid-transaction is destroyed, not returned to the pool.
+    let broken = false
+    const query: Query = async (config) => {
+      try {
+        const result = await client.query(config)
+        return { rows: result.rows, rowCount: result.rowCount ?? 0 }
+      } catch (error) {
+        if (!isServerError(error)) broken = true
+        throw toStoreError(error)
+      }
+    }
+    try {
+      await query({ text: 'BEGIN' })
+      const value = await fn(query)
+      await query({ text: 'COMMIT' })
+      client.release()
+      return value
+    } catch (error) {
+      if (!broken) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true
+        })
+      }
+      client.release(broken)
+      // Errors from queries are already mapped; anything else was thrown by `fn` itself (a bug).
+      throw toTaskgateError(error)
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#ended) return
+    this.#ended = true
+    await this.#pool.end()
+  }
+
+  async #connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.#pool.connect()
+    } catch (error) {
+      throw new TaskgateError('TG_STORE_UNAVAILABLE', { detail: `connect: ${String(error)}`, cause: error })
+    }
+  }
+}
+
+const isServerError = (error: unknown): error is pg.DatabaseError => error instanceof pg.DatabaseError
+
+// SQLSTATE classes meaning "the store is not usable now" (postgresql.org/docs/current/errcodes-appendix.html):
+// 08 connection exception, 28 invalid authorization, 3D invalid catalog name, 53 insufficient resources,
+// 57 operator intervention (shutdown, cancel), 58 system error.
+const UNAVAILABLE_CLASSES = new Set(['08', '28', '3D', '53', '57', '58'])
+
+export function toStoreError(error: unknown): TaskgateError {
+  if (error instanceof TaskgateError) return error
+  const options = { detail: String(error), cause: error }
+  if (isServerError(error)) {
+    const code = error.code ?? ''
+    if (code === '23505') return new TaskgateError('TG_ALREADY_EXISTS', options)
+    const sqlClass = code.slice(0, 2)
+    if (UNAVAILABLE_CLASSES.has(sqlClass)) return new TaskgateError('TG_STORE_UNAVAILABLE', options)
+    if (sqlClass === '22' || sqlClass === '23') return new TaskgateError('TG_REQUEST_INVALID', options)
+    return new TaskgateError('TG_INTERNAL', options)
+  }
+  // A bug of ours (a value pg cannot serialize, a listener that threw) is internal; anything else that
+  // is not a server answer is the connection failing under us (reset, terminated, timed out).
+  if (error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError) {
+    return new TaskgateError('TG_INTERNAL', options)
+  }
+  return new TaskgateError('TG_STORE_UNAVAILABLE', options)
+}

@@ -1,0 +1,63 @@
+// The PostgreSQL store: for several gateways sharing one state. Tables live in the schema `taskgate`,
+// migrated at start; events cross processes with LISTEN/NOTIFY.
+import { ChannelListeners } from '../channel-listeners.ts'
+import type { Store } from '../store.ts'
+import { createApprovalStore } from './approvals.ts'
+import { createAuditStore } from './audit.ts'
+import { createCredentialStore } from './credentials.ts'
+import { PgDatabase } from './database.ts'
+import { createGrantStore } from './grants.ts'
+import { migrate } from './migrate.ts'
+import { CHANNEL_PREFIX, NotificationListener } from './notifications.ts'
+import { createServiceAccountStore } from './service-accounts.ts'
+import { createSessionStore } from './sessions.ts'
+
+export interface PostgresStoreOptions {
+  /** postgres://user:password@host:port/database */
+  url: string
+}
+
+/** Opens the pool, migrates and starts listening; rejects with TG_STORE_UNAVAILABLE when the server
+ * cannot be reached. */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const db = new PgDatabase(options.url)
+  const listeners = new ChannelListeners()
+  const notifications = new NotificationListener(options.url, (channel, payload) =>
+    listeners.deliver(channel, payload),
+  )
+  try {
+    await migrate(db)
+    await notifications.start()
+  } catch (error) {
+    await notifications.close()
+    await db.close()
+    throw error
+  }
+  let closed = false
+  return {
+    backend: 'postgres',
+    grants: createGrantStore(db),
+    credentials: createCredentialStore(db),
+    serviceAccounts: createServiceAccountStore(db),
+    approvals: createApprovalStore(db),
+    audit: createAuditStore(db),
+    sessions: createSessionStore(db),
+    subscribe: (channel, listener) => listeners.add(channel, listener),
+    // Delivered to every listening instance, this one included (its LISTEN connection hears it too).
+    // A payload is limited to 8000 bytes by PostgreSQL: send ids, not records.
+    async publish(channel, payload) {
+      await db.query({
+        name: 'tg.publish',
+        text: 'SELECT pg_notify($1, $2)',
+        values: [`${CHANNEL_PREFIX}${channel}`, payload],
+      })
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      listeners.clear()
+      await notifications.close()
+      await db.close()
+    },
+  }
+}

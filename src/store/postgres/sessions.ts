@@ -1,0 +1,179 @@
+import type { ActionRecord, SessionRecord } from '../../core/recording/events.ts'
+import type { SessionFilter, SessionStore } from '../store.ts'
+import type { PgDatabase } from './database.ts'
+import { int, orNull, withOptional, withoutNul } from './values.ts'
+
+interface SessionRow {
+  id: string
+  grant_id: string
+  principal_id: string
+  principal_name: string
+  resource_id: string
+  protocol: string
+  client: string
+  started_at: Date
+  ended_at: Date | null
+  end_reason: string | null
+}
+
+interface ActionRow {
+  session_id: string
+  seq: number
+  at: Date
+  kind: string
+  text: string
+  outcome: ActionRecord['outcome']
+  rule: string | null
+  reason: string | null
+  row_count: string | null
+  duration_ms: number | null
+  error: string | null
+  result: ActionRecord['result'] | null
+  masked: Record<string, number> | null
+}
+
+// One statement for the whole batch: the actions travel as one JSON array, so a batch of any size is a
+// single round trip with a constant text (prepared once) and lands atomically. ON CONFLICT DO NOTHING:
+// a recorder retrying a batch after a failure must not fail on the rows that did land.
+const APPEND_ACTIONS = `INSERT INTO taskgate.session_actions (session_id, seq, at, kind, text, outcome, rule, reason,
+  row_count, duration_ms, error, result, masked)
+  SELECT session_id, seq, at, kind, text, outcome, rule, reason, row_count, duration_ms, error, result, masked
+  FROM json_to_recordset($1::json) AS a (session_id text, seq integer, at timestamptz, kind text, text text,
+    outcome text, rule text, reason text, row_count bigint, duration_ms double precision, error text, result jsonb,
+    masked jsonb)
+  ON CONFLICT (session_id, seq) DO NOTHING`
+
+export function createSessionStore(db: PgDatabase): SessionStore {
+  return {
+    async insert(s) {
+      await db.query({
+        name: 'tg.sessions.insert',
+        text: `INSERT INTO taskgate.sessions (id, grant_id, principal_id, principal_name, resource_id, protocol, client,
+          started_at, ended_at, end_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        values: [
+          s.id,
+          s.grantId,
+          s.principalId,
+          s.principalName,
+          s.resourceId,
+          s.protocol,
+          s.client,
+          s.startedAt,
+          orNull(s.endedAt),
+          orNull(s.endReason),
+        ],
+      })
+    },
+    async end(id, at, reason) {
+      // The first end wins: a disconnect racing a revoke keeps whichever was recorded first.
+      await db.query({
+        name: 'tg.sessions.end',
+        text: 'UPDATE taskgate.sessions SET ended_at = $1, end_reason = $2 WHERE id = $3 AND ended_at IS NULL',
+        values: [at, reason, id],
+      })
+    },
+    async get(id) {
+      const { rows } = await db.query<SessionRow>({
+        name: 'tg.sessions.get',
+        text: 'SELECT * FROM taskgate.sessions WHERE id = $1',
+        values: [id],
+      })
+      return rows[0] && toSession(rows[0])
+    },
+    list: (filter) => listSessions(db, filter),
+    async appendActions(actions) {
+      if (actions.length === 0) return
+      const rows = actions.map((a) => ({
+        session_id: a.sessionId,
+        seq: a.seq,
+        at: a.at,
+        kind: a.kind,
+        text: a.text,
+        outcome: a.outcome,
+        rule: a.rule,
+        reason: a.reason,
+        row_count: a.rowCount,
+        duration_ms: a.durationMs,
+        error: a.error,
+        result: a.result,
+        masked: a.masked,
+      }))
+      await db.query({
+        name: 'tg.sessions.appendActions',
+        text: APPEND_ACTIONS,
+        values: [JSON.stringify(rows, withoutNul)],
+      })
+    },
+    async listActions(sessionId, options = {}) {
+      const values: unknown[] = [sessionId, options.afterSeq ?? -1]
+      const limit = options.limit !== undefined ? ` LIMIT $${values.push(options.limit)}` : ''
+      const { rows } = await db.query<ActionRow>({
+        name: `tg.sessions.listActions${limit ? '.limit' : ''}`,
+        text: `SELECT * FROM taskgate.session_actions WHERE session_id = $1 AND seq > $2 ORDER BY seq${limit}`,
+        values,
+      })
+      return rows.map(toAction)
+    },
+  }
+}
+
+async function listSessions(db: PgDatabase, filter: SessionFilter): Promise<SessionRecord[]> {
+  const where: string[] = []
+  const values: unknown[] = []
+  const param = (value: unknown) => `$${values.push(value)}`
+  if (filter.principalId !== undefined) where.push(`principal_id = ${param(filter.principalId)}`)
+  if (filter.resourceId !== undefined) where.push(`resource_id = ${param(filter.resourceId)}`)
+  if (filter.grantId !== undefined) where.push(`grant_id = ${param(filter.grantId)}`)
+  if (filter.since !== undefined) where.push(`started_at >= ${param(filter.since)}`)
+  if (filter.until !== undefined) where.push(`started_at < ${param(filter.until)}`)
+  if (filter.deniedOnly) {
+    where.push(
+      `EXISTS (SELECT 1 FROM taskgate.session_actions a WHERE a.session_id = s.id AND a.outcome = 'deny')`,
+    )
+  }
+  const limit = filter.limit !== undefined ? ` LIMIT ${param(filter.limit)}` : ''
+  const { rows } = await db.query<SessionRow>({
+    text: `SELECT * FROM taskgate.sessions s${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY started_at DESC, id COLLATE "C" DESC${limit}`,
+    values,
+  })
+  return rows.map(toSession)
+}
+
+function toSession(row: SessionRow): SessionRecord {
+  return withOptional<SessionRecord>(
+    {
+      id: row.id,
+      grantId: row.grant_id,
+      principalId: row.principal_id,
+      principalName: row.principal_name,
+      resourceId: row.resource_id,
+      protocol: row.protocol,
+      client: row.client,
+      startedAt: row.started_at,
+    },
+    { endedAt: row.ended_at, endReason: row.end_reason },
+  )
+}
+
+function toAction(row: ActionRow): ActionRecord {
+  return withOptional<ActionRecord>(
+    {
+      sessionId: row.session_id,
+      seq: row.seq,
+      at: row.at,
+      kind: row.kind,
+      text: row.text,
+      outcome: row.outcome,
+    },
+    {
+      rule: row.rule,
+      reason: row.reason,
+      rowCount: row.row_count === null ? null : int(row.row_count),
+      durationMs: row.duration_ms,
+      error: row.error,
+      result: row.result,
+      masked: row.masked,
+    },
+  )
+}

@@ -1,0 +1,125 @@
+// The Store interface: named for domain operations, one contract suite for every backend
+// (test/contract/store.contract.ts). Backends: embedded (node:sqlite) and postgres.
+import type { Approval } from '../core/approvals/approval.ts'
+import type { AuditEntry, AuditEventInput } from '../core/audit/events.ts'
+import type { Credential } from '../core/grants/credential.ts'
+import type { Grant, GrantEndReason } from '../core/grants/grant.ts'
+import type { ServiceAccount } from '../core/identity/service-account.ts'
+import type { ActionRecord, SessionRecord } from '../core/recording/events.ts'
+
+export interface GrantFilter {
+  principalId?: string
+  resourceId?: string
+  status?: Grant['status'][]
+  limit?: number
+}
+
+export interface GrantStore {
+  insert(grant: Grant): Promise<void>
+  get(id: string): Promise<Grant | undefined>
+  list(filter: GrantFilter): Promise<Grant[]>
+  /** Pending -> active; returns false (and changes nothing) unless the grant was pending. */
+  activate(id: string, at: Date, expiresAt: Date, decidedBy: string, reason: string): Promise<boolean>
+  /** Pending -> denied; false unless it was pending. */
+  deny(id: string, at: Date, decidedBy: string, reason: string): Promise<boolean>
+  /** Pending|active -> ended; false unless it was pending or active. */
+  end(id: string, reason: GrantEndReason, at: Date): Promise<boolean>
+  /** Active grants whose expiresAt <= now (for the expiry sweep). */
+  listExpired(now: Date): Promise<Grant[]>
+  /** Of the given ids, those no longer active (ended, denied, or past expiry at `now`). */
+  findNotLive(ids: string[], now: Date): Promise<string[]>
+}
+
+export interface CredentialStore {
+  insert(credential: Credential): Promise<void>
+  /** The credential for a login name on a resource, whatever its state (callers check the grant). */
+  findByUsername(resourceId: string, username: string): Promise<Credential | undefined>
+  deleteForGrant(grantId: string): Promise<void>
+}
+
+export interface ServiceAccountStore {
+  insert(account: ServiceAccount): Promise<void>
+  get(name: string): Promise<ServiceAccount | undefined>
+  list(): Promise<ServiceAccount[]>
+  disable(name: string, at: Date): Promise<boolean>
+  /** Replace the key hash (rotation). */
+  setKeyHash(name: string, keyHash: string): Promise<boolean>
+}
+
+export interface ApprovalFilter {
+  status?: Approval['status'][]
+  grantId?: string
+  limit?: number
+}
+
+export interface ApprovalStore {
+  insert(approval: Approval): Promise<void>
+  get(id: string): Promise<Approval | undefined>
+  list(filter: ApprovalFilter): Promise<Approval[]>
+  /** pending -> approved|denied|expired; false unless it was pending (first decision wins). */
+  decide(
+    id: string,
+    status: 'approved' | 'denied' | 'expired',
+    at: Date,
+    by?: { id: string; name: string; reason?: string },
+  ): Promise<boolean>
+  /** Marks an approved action approval used; false if it was already used or is not approved. */
+  consume(id: string, at: Date): Promise<boolean>
+}
+
+export interface AuditFilter {
+  afterSeq?: number
+  type?: string
+  actor?: string
+  subject?: string
+  limit?: number
+  /** Newest first when true. */
+  descending?: boolean
+}
+
+export interface AuditStore {
+  /** Appends atomically: reads the chain head, computes the hash with `hashEntry`, writes. Serialized
+   * across processes sharing the store. */
+  append(
+    event: AuditEventInput,
+    at: Date,
+    hashEntry: (entry: Omit<AuditEntry, 'hash'>) => string,
+  ): Promise<AuditEntry>
+  list(filter: AuditFilter): Promise<AuditEntry[]>
+}
+
+export interface SessionFilter {
+  principalId?: string
+  resourceId?: string
+  grantId?: string
+  since?: Date
+  until?: Date
+  deniedOnly?: boolean
+  limit?: number
+}
+
+export interface SessionStore {
+  insert(session: SessionRecord): Promise<void>
+  end(id: string, at: Date, reason: string): Promise<void>
+  get(id: string): Promise<SessionRecord | undefined>
+  list(filter: SessionFilter): Promise<SessionRecord[]>
+  /** Batched: the recorder calls this with many actions at once. */
+  appendActions(actions: ActionRecord[]): Promise<void>
+  listActions(sessionId: string, options?: { afterSeq?: number; limit?: number }): Promise<ActionRecord[]>
+}
+
+export interface Store {
+  readonly backend: 'embedded' | 'postgres'
+  grants: GrantStore
+  credentials: CredentialStore
+  serviceAccounts: ServiceAccountStore
+  approvals: ApprovalStore
+  audit: AuditStore
+  sessions: SessionStore
+  /** Cross-process notifications (PostgreSQL LISTEN/NOTIFY; in-process for the embedded store). */
+  subscribe(channel: StoreChannel, listener: (payload: string) => void): () => void
+  publish(channel: StoreChannel, payload: string): Promise<void>
+  close(): Promise<void>
+}
+
+export type StoreChannel = 'grant_changed' | 'approval_changed'

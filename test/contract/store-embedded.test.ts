@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { test } from 'node:test'
+import { promisify } from 'node:util'
+import { hashEntry } from '../../src/core/audit/hash-chain.ts'
+import { verifyChain } from '../../src/core/audit/verify-chain.ts'
+import { openEmbeddedStore } from '../../src/store/embedded/index.ts'
+import type { Store } from '../../src/store/store.ts'
+import { runStoreContract } from './store.contract.ts'
+
+async function tempStore() {
+  const root = await mkdtemp(join(tmpdir(), 'taskgate-store-'))
+  const dir = join(root, 'nested', 'data')
+  const stores: Store[] = []
+  const openOne = async () => {
+    const store = await openEmbeddedStore({ dir })
+    stores.push(store)
+    return store
+  }
+  const store = await openOne()
+  return {
+    dir,
+    store,
+    openAnother: openOne,
+    async [Symbol.asyncDispose]() {
+      for (const s of stores) await s.close()
+      await rm(root, { recursive: true, force: true })
+    },
+  }
+}
+
+runStoreContract({ name: 'embedded', open: tempStore, eventsAcrossInstances: false })
+
+test('embedded: creates the directory and taskgate.db in WAL mode, with every migration recorded once', async () => {
+  await using t = await tempStore()
+  assert.equal(t.store.backend, 'embedded')
+  const file = join(t.dir, 'taskgate.db')
+  assert.ok(existsSync(file))
+  const db = new DatabaseSync(file, { readOnly: true })
+  try {
+    assert.equal(db.prepare('PRAGMA journal_mode').get()!.journal_mode, 'wal')
+    const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()
+    assert.deepEqual(
+      versions.map((r) => r.version),
+      [1],
+    )
+  } finally {
+    db.close()
+  }
+})
+
+test('embedded: reopening keeps the data and applies no migration twice', async () => {
+  await using t = await tempStore()
+  await t.store.audit.append({ type: 'gateway.started', actor: 'gateway' }, new Date(), () => 'h'.repeat(64))
+  await t.store.close()
+  const again = await t.openAnother()
+  const [third] = await Promise.all([t.openAnother(), t.openAnother()])
+  assert.equal((await again.audit.list({})).length, 1)
+  assert.equal((await third.audit.list({})).length, 1)
+})
+
+test('embedded: a directory that cannot be created is TG_STORE_UNAVAILABLE', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'taskgate-store-'))
+  try {
+    const file = join(root, 'a-file')
+    await import('node:fs/promises').then((fs) => fs.writeFile(file, ''))
+    await assert.rejects(openEmbeddedStore({ dir: join(file, 'sub') }), { code: 'TG_STORE_UNAVAILABLE' })
+  } finally {
+    await rm(root, { recursive: true, force: true })
+  }
+})
+
+test('embedded: two processes appending to one file keep one gapless chain (BEGIN IMMEDIATE)', async () => {
+  await using t = await tempStore()
+  const appender = `
+    const { openEmbeddedStore } = await import(${JSON.stringify(new URL('../../src/store/embedded/index.ts', import.meta.url).href)})
+    const { hashEntry } = await import(${JSON.stringify(new URL('../../src/core/audit/hash-chain.ts', import.meta.url).href)})
+    const store = await openEmbeddedStore({ dir: process.argv[1] })
+    for (let i = 0; i < 100; i++) await store.audit.append({ type: 'admin.action', actor: 'p' + process.pid }, new Date(), hashEntry)
+    await store.close()`
+  const run = () => promisify(execFile)(process.execPath, ['--input-type=module', '-e', appender, t.dir])
+  await Promise.all([
+    run(),
+    run(),
+    t.store.audit.append({ type: 'gateway.started', actor: 'parent' }, new Date(), hashEntry),
+  ])
+  const entries = await t.store.audit.list({ afterSeq: 0 })
+  assert.equal(entries.length, 201)
+  const fromChildren = entries.filter((e) => e.actor !== 'parent')
+  assert.equal(new Set(fromChildren.map((e) => e.actor)).size, 2)
+  assert.deepEqual(
+    entries.map((e) => e.seq),
+    Array.from({ length: 201 }, (_, i) => i + 1),
+  )
+  assert.deepEqual(verifyChain(entries), { ok: true, entries: 201 })
+})

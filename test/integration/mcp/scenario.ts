@@ -1,0 +1,255 @@
+// The MCP flow every transport must pass, against a real gateway and a real PostgreSQL: declare a task,
+// get a grant, query, act on a structured denial, request the missing scope, wait for a human, continue,
+// have a statement held for a human and get its result once approved, end the task; results masked by a
+// config rule; and bad input to every tool.
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { CLEAR_CUSTOMER_VALUES, type McpGateway, startMcpGateway } from '../../support/mcp-gateway.ts'
+
+// biome-ignore lint/suspicious/noExplicitAny: tool results are untyped JSON that the assertions check
+type Json = Record<string, any>
+
+type ToolResult = {
+  isError?: boolean
+  structuredContent?: Record<string, unknown>
+  content: Array<{ type: string; text?: string }>
+}
+
+export function mcpScenario(transport: string, connect: (gw: McpGateway) => Promise<Client>): void {
+  let gw: McpGateway
+  let client: Client
+  const call = async (name: string, args: Record<string, unknown> = {}) =>
+    (await client.callTool({ name, arguments: args }, undefined, { timeout: 60_000 })) as ToolResult
+  const ok = async (name: string, args: Record<string, unknown> = {}) => {
+    const result = await call(name, args)
+    assert.notEqual(result.isError, true, `${name} failed: ${result.content[0]?.text}`)
+    assertNoSecret(result)
+    return result.structuredContent as Json
+  }
+  const fails = async (name: string, args: Record<string, unknown> = {}) => {
+    const result = await call(name, args)
+    assert.equal(result.isError, true, `${name} should fail: ${result.content[0]?.text}`)
+    assertNoSecret(result)
+    return { text: result.content[0]?.text ?? '', data: result.structuredContent as Json }
+  }
+
+  before(async () => {
+    gw = await startMcpGateway()
+    client = await connect(gw)
+  })
+  after(async () => {
+    await client?.close()
+    await gw?.[Symbol.asyncDispose]()
+  })
+
+  test(`${transport}: tools are listed with their input schemas`, async () => {
+    const { tools } = await client.listTools()
+    assert.deepEqual(tools.map((t) => t.name).sort(), [
+      'await_approval',
+      'end_task',
+      'list_resources',
+      'query',
+      'request_access',
+    ])
+    const query = tools.find((t) => t.name === 'query')!
+    assert.deepEqual(query.inputSchema.required, ['sql'])
+    assert.ok(query.description?.includes('missingScope'))
+  })
+
+  test(`${transport}: declare a task, query, act on denials, get approval, continue, end`, async () => {
+    const { resources } = await ok('list_resources')
+    const listed = resources.find((r: { id: string }) => r.id === gw.resourceId)
+    assert.deepEqual(listed.autoApprove, ['select:billing.*'])
+
+    const read = await ok('request_access', {
+      resource: gw.resourceId,
+      scope: ['select:billing.invoices'],
+      task: 'reconcile unpaid invoices',
+      ttl: '10m',
+    })
+    assert.equal(read.status, 'active')
+    const rows = await ok('query', {
+      grantId: read.grantId,
+      sql: 'SELECT id, customer, amount, paid, issued_at FROM billing.invoices WHERE paid = $1 ORDER BY id',
+      params: [false],
+    })
+    assert.deepEqual(
+      rows.columns.map((c: { name: string }) => c.name),
+      ['id', 'customer', 'amount', 'paid', 'issued_at'],
+    )
+    assert.deepEqual(rows.rows, [
+      [2, 'globex', '99.00', false, '2024-01-02 03:04:05+00'],
+      [3, 'initech', '5.25', false, '2024-01-02 03:04:05+00'],
+    ])
+    assert.equal(rows.rowCount, 2)
+    assert.equal(rows.truncated, false)
+    const few = await ok('query', {
+      resource: gw.resourceId,
+      sql: 'SELECT id FROM billing.invoices',
+      maxRows: 1,
+    })
+    assert.equal(few.rows.length, 1)
+    assert.equal(few.rowCount, 3)
+    assert.equal(few.truncated, true)
+
+    const denied = await fails('query', {
+      grantId: read.grantId,
+      sql: 'DELETE FROM billing.invoices WHERE id = 3',
+    })
+    assert.equal(denied.data.code, 'TG_SCOPE_MISSING')
+    assert.equal(denied.data.rule, 'scope')
+    assert.deepEqual(denied.data.missingScope, ['delete:billing.invoices'])
+    assert.match(denied.data.requestHint, /^taskgate grant request /)
+    assert.match(denied.data.next, /request_access/)
+    assert.deepEqual(JSON.parse(denied.text), denied.data)
+    const guardrail = await fails('query', { grantId: read.grantId, sql: 'DELETE FROM billing.invoices' })
+    assert.equal(guardrail.data.code, 'TG_GUARDRAIL')
+    assert.equal(guardrail.data.rule, 'guardrail:no-unbounded-write')
+
+    // Request what the denial named (plus the read its WHERE needs, and the payment to remove): above
+    // autoApprove, so a DBA approves.
+    const write = await ok('request_access', {
+      resource: gw.resourceId,
+      scope: [
+        ...denied.data.missingScope,
+        'select:billing.invoices',
+        'delete:billing.payments',
+        'select:billing.payments',
+      ],
+      task: 'remove the duplicate invoice 3 and payment 10',
+    })
+    assert.equal(write.status, 'pending')
+    assert.ok(write.approvalId)
+    const stillPending = await ok('await_approval', { grantId: write.grantId, waitSeconds: 0 })
+    assert.equal(stillPending.status, 'pending')
+    setTimeout(() => void gw.decide(write.approvalId, 'approve'), 300)
+    const approved = await ok('await_approval', { approvalId: write.approvalId, waitSeconds: 20 })
+    assert.equal(approved.status, 'active')
+    const deleted = await ok('query', {
+      grantId: write.grantId,
+      sql: 'DELETE FROM billing.invoices WHERE id = 3',
+    })
+    assert.equal(deleted.rowCount, 1)
+    assert.equal(deleted.command, 'DELETE')
+
+    // A guardrail holds the statement for a human even though the grant covers it: the agent gets the
+    // approval to wait for, nothing runs meanwhile, and once a DBA approves, await_approval returns its result.
+    const held = await ok('query', {
+      grantId: write.grantId,
+      sql: 'DELETE FROM billing.payments WHERE id = 10 RETURNING id, invoice_id',
+      approvalWaitSeconds: 0,
+    })
+    assert.equal(held.status, 'pending-approval', JSON.stringify(held))
+    assert.match(held.approvalId, /^\w+$/)
+    assert.match(held.next, /await_approval/)
+    const busy = await fails('query', { grantId: write.grantId, sql: 'SELECT 1' })
+    assert.match(busy.text, new RegExp(`waits for approval ${held.approvalId}`))
+    const waiting = await ok('await_approval', { approvalId: held.approvalId, waitSeconds: 0 })
+    assert.equal(waiting.status, 'pending-approval')
+    assert.equal((await gw.db.query('SELECT count(*)::int AS n FROM billing.payments')).rows[0].n, 1)
+    setTimeout(() => void gw.decide(held.approvalId, 'approve', 'payment 10 was a test'), 300)
+    const released = await ok('await_approval', { approvalId: held.approvalId, waitSeconds: 20 })
+    assert.equal(released.command, 'DELETE')
+    assert.equal(released.rowCount, 1)
+    assert.deepEqual(released.rows, [[10, 1]])
+    assert.equal((await gw.db.query('SELECT count(*)::int AS n FROM billing.payments')).rows[0].n, 0)
+
+    for (const grantId of [read.grantId, write.grantId]) {
+      const ended = await ok('end_task', { grantId })
+      assert.equal(ended.status, 'ended')
+    }
+    // The grant's credential no longer works: the listener refuses it and the agent is told to ask again.
+    const after = await fails('query', { grantId: write.grantId, sql: 'SELECT 1' })
+    assert.equal(after.data.code, 'TG_GRANT_NOT_ACTIVE')
+    assert.equal(await gw.gateway.core.findCredential(gw.resourceId, write.grantId), undefined)
+  })
+
+  test(`${transport}: masked columns reach the agent masked, never in clear`, async () => {
+    const read = await ok('request_access', {
+      resource: gw.resourceId,
+      scope: ['select:billing.customers'],
+      task: 'list customer contacts',
+    })
+    assert.equal(read.status, 'active')
+    const result = await call('query', {
+      grantId: read.grantId,
+      sql: 'SELECT id, name, email, card FROM billing.customers ORDER BY id',
+    })
+    assert.notEqual(result.isError, true, result.content[0]?.text)
+    const rows = (result.structuredContent as Json).rows
+    assert.deepEqual(rows, [
+      [1, 'acme', 'a****@*****.example', '**** **** **** 1111'],
+      [2, 'globex', 'b****@*****.example', '**** **** **** 0004'],
+    ])
+    const everything = JSON.stringify(result)
+    for (const clear of CLEAR_CUSTOMER_VALUES) assert.ok(!everything.includes(clear), `${clear} leaked`)
+    await ok('end_task', { grantId: read.grantId })
+  })
+
+  test(`${transport}: a grant request outside the ceiling is denied with what may be asked`, async () => {
+    const denied = await fails('request_access', {
+      resource: gw.resourceId,
+      scope: ['drop:billing.invoices'],
+      task: 'clean up',
+    })
+    assert.equal(denied.data.code, 'TG_GRANT_DENIED')
+    assert.ok(denied.data.allowed.includes('select:billing.*'))
+  })
+
+  test(`${transport}: an approver's denial reaches the agent`, async () => {
+    const write = await ok('request_access', {
+      resource: gw.resourceId,
+      scope: ['update:billing.invoices'],
+      task: 'mark invoice 2 paid',
+    })
+    await gw.decide(write.approvalId, 'deny', 'use the payments job instead')
+    const denied = await fails('await_approval', { grantId: write.grantId, waitSeconds: 5 })
+    assert.equal(denied.data.code, 'TG_GRANT_DENIED')
+    assert.match(denied.data.reason, /payments job/)
+  })
+
+  test(`${transport}: bad input to every tool is a clear tool error`, async () => {
+    const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+      ['list_resources', { extra: 1 }, /extra|unrecognized/i],
+      ['request_access', { resource: gw.resourceId, task: 'x' }, /scope/],
+      ['request_access', { resource: gw.resourceId, scope: ['select billing'], task: 'x' }, /verb:object/],
+      ['request_access', { resource: gw.resourceId, scope: ['select:billing.x'], task: 'x', ttl: 5 }, /ttl/],
+      ['request_access', { resource: 'no-such-db', scope: ['select:a.b'], task: 'x' }, /TG_RESOURCE_UNKNOWN/],
+      ['await_approval', {}, /exactly one/],
+      ['await_approval', { grantId: 'g1', approvalId: 'a1' }, /exactly one/],
+      ['await_approval', { grantId: 'g1', waitSeconds: 500 }, /waitSeconds/],
+      ['await_approval', { approvalId: 'anosuchapproval1' }, /TG_NOT_FOUND/],
+      ['query', { resource: gw.resourceId }, /sql/],
+      ['query', { resource: gw.resourceId, sql: 'SELECT 1', maxRows: 5000 }, /maxRows/],
+      ['query', { sql: 'SELECT 1' }, /exactly one/],
+      ['query', { grantId: 'gnosuchgrant', sql: 'SELECT 1' }, /TG_NOT_FOUND/],
+      ['query', { resource: 'no-such-db', sql: 'SELECT 1' }, /TG_GRANT_NOT_ACTIVE/],
+      ['end_task', {}, /grantId/],
+      ['end_task', { grantId: 'gnosuchgrant' }, /TG_NOT_FOUND/],
+      ['no_such_tool', {}, /not found/],
+    ]
+    for (const [name, args, expected] of cases) {
+      const { text } = await fails(name, args)
+      assert.match(text, expected, `${name} ${JSON.stringify(args)} -> ${text}`)
+    }
+    const grant = await ok('request_access', {
+      resource: gw.resourceId,
+      scope: ['select:billing.*'],
+      task: 'x',
+    })
+    const unparsable = await fails('query', { grantId: grant.grantId, sql: 'SELEC * FROM billing.invoices' })
+    assert.match(unparsable.data.code, /^TG_/)
+    assert.ok(unparsable.data.reason ?? unparsable.data.message)
+    // The connection survives a failed statement.
+    assert.equal((await ok('query', { grantId: grant.grantId, sql: 'SELECT 1 AS one' })).rows[0][0], 1)
+    await ok('end_task', { grantId: grant.grantId })
+  })
+}
+
+/** Credentials stay in the MCP server: no tool result may carry a grant password. */
+function assertNoSecret(result: ToolResult): void {
+  const text = JSON.stringify(result)
+  assert.doesNotMatch(text, /tgc_[A-Za-z0-9_-]{20,}/)
+  assert.doesNotMatch(text, /password/i)
+}

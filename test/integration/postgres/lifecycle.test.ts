@@ -1,0 +1,134 @@
+// Session lifecycle: a grant ending under a live session (FATAL 57P01 within 1 s, login refused after),
+// TTL expiry, cancel via psql SIGINT, the target killing its backend mid-session, and the ephemeral role
+// holding exactly the granted privileges and disappearing with the grant.
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { after, before, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import pg from 'pg'
+import { psql } from '../../support/clients/psql.ts'
+import { type PostgresGateway, startPostgresGateway } from '../../support/start-gateway.ts'
+
+const SETUP = `CREATE SCHEMA billing;
+  CREATE TABLE billing.invoices (id serial PRIMARY KEY, amount int NOT NULL);
+  CREATE TABLE billing.customers (id int PRIMARY KEY);
+  CREATE TABLE public.secrets (v text);
+  INSERT INTO billing.invoices (amount) VALUES (1), (2);`
+
+let gw: PostgresGateway
+
+before(async () => {
+  gw = await startPostgresGateway({ admin: true, setupSql: SETUP })
+})
+after(() => gw[Symbol.asyncDispose]())
+
+async function until(check: () => Promise<boolean>, ms = 3000): Promise<void> {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (await check()) return
+    await sleep(20)
+  }
+  assert.fail('condition not reached in time')
+}
+
+/** Connects a pg client and collects the error it gets when the server closes it. */
+async function connect(url: string, applicationName?: string) {
+  const client = new pg.Client({ connectionString: url, application_name: applicationName })
+  const errors: Array<Error & { code?: string }> = []
+  client.on('error', (e) => errors.push(e))
+  await client.connect()
+  // Not events.once: it rejects on the 'error' event, which is exactly what we wait for.
+  const ended = new Promise<void>((resolve) => client.once('end', resolve))
+  return { client, errors, ended }
+}
+
+test('ending the grant closes a live session with FATAL 57P01 within 1 s; logging in again is refused', async () => {
+  const { grant, credential } = await gw.grant('select:billing.*')
+  const { client, errors, ended } = await connect(gw.url(credential))
+  await client.query('SELECT 1')
+  const start = Date.now()
+  await gw.core.endGrant(gw.agent, grant.id)
+  await ended
+  assert.ok(Date.now() - start < 1000, `closed after ${Date.now() - start} ms`)
+  assert.equal(errors[0]?.code, '57P01')
+  assert.match(errors[0]?.message ?? '', /grant ended: the task was marked done/)
+  const again = await psql(gw.env(credential), 'SELECT 1')
+  assert.notEqual(again.code, 0)
+  assert.match(again.stderr, /password authentication failed/)
+})
+
+test('an expired grant closes its session and refuses logins', async () => {
+  const { credential } = await gw.grant('select:billing.*', { ttl: '2s' })
+  const { client, errors, ended } = await connect(gw.url(credential))
+  await client.query('SELECT 1')
+  await ended
+  assert.equal(errors[0]?.code, '57P01')
+  assert.match(errors[0]?.message ?? '', /expired/)
+  const again = await psql(gw.env(credential), 'SELECT 1')
+  assert.notEqual(again.code, 0)
+})
+
+test('psql SIGINT cancels pg_sleep through the gateway', async () => {
+  const { credential } = await gw.grant('select:billing.*')
+  const child = spawn('psql', ['-X', '-c', 'SELECT pg_sleep(10)'], { env: gw.env(credential) })
+  let stderr = ''
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString()
+  })
+  await sleep(700)
+  const start = Date.now()
+  child.kill('SIGINT')
+  await once(child, 'close')
+  assert.ok(Date.now() - start < 3000)
+  assert.match(stderr, /canceling statement due to user request/)
+})
+
+test('the target killing the backend mid-session: the client gets an error, the gateway serves others', async () => {
+  const { credential } = await gw.grant('select:billing.*')
+  const { client, errors, ended } = await connect(gw.url(credential), 'tg-victim')
+  await client.query('SELECT 1')
+  await gw.db.query(
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tg-victim'",
+  )
+  await ended
+  assert.equal(errors[0]?.code, '57P01')
+  const other = await psql(gw.env(credential), 'SELECT count(*) FROM billing.invoices')
+  assert.equal(other.stdout.trim(), '2', other.stderr)
+})
+
+test('the ephemeral role holds only the granted privileges and is dropped when the grant ends', async () => {
+  const { grant, credential } = await gw.grant('select:billing.*')
+  const role = `tg_${grant.id}`
+  const priv = async (table: string, p: string) =>
+    (await gw.db.query('SELECT has_table_privilege($1, $2, $3) AS ok', [role, table, p])).rows[0]
+      .ok as boolean
+  assert.equal(await priv('billing.invoices', 'SELECT'), true)
+  assert.equal(await priv('billing.customers', 'SELECT'), true)
+  assert.equal(await priv('billing.invoices', 'DELETE'), false)
+  assert.equal(await priv('billing.invoices', 'INSERT'), false)
+  assert.equal(await priv('public.secrets', 'SELECT'), false)
+  const who = await psql(gw.env(credential), 'SELECT current_user; SHOW default_transaction_read_only')
+  assert.equal(who.stdout.trim(), `${role}\non`, who.stderr)
+  await gw.core.endGrant(gw.agent, grant.id)
+  await until(
+    async () => (await gw.db.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount === 0,
+  )
+})
+
+test('a write grant gets table and sequence privileges for its tables only', async () => {
+  const { grant, credential } = await gw.grant('select:billing.invoices,insert:billing.invoices')
+  const role = `tg_${grant.id}`
+  const ins = await psql(
+    gw.env(credential),
+    'INSERT INTO billing.invoices (amount) VALUES (3) RETURNING amount',
+  )
+  assert.equal(ins.stdout.trim().split('\n')[0], '3', ins.stderr)
+  const r = await gw.db.query('SELECT has_table_privilege($1, $2, $3) AS ok', [
+    role,
+    'billing.customers',
+    'SELECT',
+  ])
+  assert.equal(r.rows[0].ok, false)
+  await gw.core.endGrant(gw.agent, grant.id)
+})

@@ -1,0 +1,268 @@
+// Masking in the PostgreSQL data path, end to end: a seeded table of realistic sensitive values (generated
+// here) read through psql (text), node-postgres with binary results, postgres.js (prepared: described once,
+// then only bound and executed), JSON, and COPY TO STDOUT in text, CSV and binary. Every sensitive value is
+// masked, near-misses are left alone, an exempt group sees clear values, recordings hold masked values only,
+// and a unique violation's DETAIL does not echo the e-mail.
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import pg from 'pg'
+import postgres from 'postgres'
+import type { IssuedCredential, Principal } from '../../../src/core/index.ts'
+import {
+  cardNumber,
+  emailAddress,
+  formatCard,
+  ibanNumber,
+  phoneNumber,
+  printIban,
+  ssnNumber,
+} from '../../masking/corpus-positives.ts'
+import { seededRandom } from '../../masking/corpus-random.ts'
+import { psql } from '../../support/clients/psql.ts'
+import { type PostgresGateway, startPostgresGateway } from '../../support/start-gateway.ts'
+
+interface Customer {
+  email: string
+  phone: string
+  card: string
+  iban: string
+  ssn: string
+  orderId: string
+  orderRef: string
+  build: string
+  nearMiss: string
+  internalCode: string
+}
+
+const r = seededRandom(20_251_122)
+const customers: Customer[] = Array.from({ length: 25 }, (_, i) => {
+  const pan = cardNumber(r)
+  const last = (Number(pan.at(-1)) + 1 + (i % 9)) % 10
+  return {
+    email: emailAddress(r),
+    phone: phoneNumber(r, true),
+    card: formatCard(r, pan),
+    iban: printIban(r, ibanNumber(r)),
+    ssn: ssnNumber(r),
+    orderId: `4${r.digits(15)}`,
+    orderRef: `ORD-2025-${r.digits(6)}`,
+    build: `BUILD-${r.digits(3)}-${r.digits(4)}`,
+    // A 16-digit run that fails Luhn: not a card.
+    nearMiss: pan.slice(0, -1) + String(last),
+    internalCode: `IC-${r.digits(8)}`,
+  }
+})
+const sensitive = (c: Customer) => [c.email, c.phone, c.card, c.iban, c.ssn, c.card.replace(/\D/g, '')]
+const nearMisses = (c: Customer) => [c.orderId, c.orderRef, c.build, c.nearMiss]
+
+const sqlText = (s: string) => `'${s.replaceAll("'", "''")}'`
+const seed = `CREATE TABLE customers (
+    id serial PRIMARY KEY, email text UNIQUE, phone text, card_number text, iban text, ssn text,
+    order_id bigint, order_ref text, build text, created date, profile jsonb, notes text,
+    near_miss text, internal_code text);
+  INSERT INTO customers (email, phone, card_number, iban, ssn, order_id, order_ref, build, created, profile,
+    notes, near_miss, internal_code) VALUES ${customers
+      .map(
+        (c, i) => `(${sqlText(c.email)}, ${sqlText(c.phone)}, ${sqlText(c.card)}, ${sqlText(c.iban)},
+      ${sqlText(c.ssn)}, ${c.orderId}, ${sqlText(c.orderRef)}, ${sqlText(c.build)}, '2025-01-${String((i % 28) + 1).padStart(2, '0')}',
+      ${sqlText(JSON.stringify({ contact: { email: c.email, phones: [c.phone] }, payment: { card: c.card, iban: c.iban }, order_id: Number(c.orderId.slice(0, 9)), build: c.build }))},
+      ${sqlText(`Customer ${c.email} called from ${c.phone} about card ${c.card}; ssn ${c.ssn}; refund to ${c.iban}. Ref ${c.nearMiss}, ${c.orderRef}, ${c.build}.`)},
+      ${sqlText(c.nearMiss)}, ${sqlText(c.internalCode)})`,
+      )
+      .join(',\n')};`
+
+let gw: PostgresGateway
+
+before(async () => {
+  gw = await startPostgresGateway({
+    setupSql: seed,
+    extraConfig: `masking:
+  rules:
+    - id: pii
+      style: partial
+      detectors: [card, email, phone, iban, ssn]
+      exemptGroups: [dba]
+    - id: internal-codes
+      style: redact
+      groups: [contractors]
+      columns: [public.customers.internal_code]
+`,
+  })
+})
+after(() => gw[Symbol.asyncDispose]())
+
+const SCOPE = 'select:public.customers,insert:public.customers'
+
+async function grantFor(groups: string[]): Promise<IssuedCredential> {
+  const principal: Principal = { ...gw.agent, id: `${gw.agent.id}-${groups.join('-')}`, groups }
+  const result = await gw.core.requestGrant(principal, {
+    resourceId: gw.resource.id,
+    scope: SCOPE,
+    task: 'masking test',
+    ttl: '10m',
+  })
+  assert.ok(result.credential, `grant for ${groups} was not issued`)
+  return result.credential
+}
+
+function assertMasked(output: string, what: string): void {
+  for (const c of customers) {
+    for (const value of sensitive(c)) assert.ok(!output.includes(value), `${what}: ${value} leaked`)
+  }
+}
+
+function assertNearMissesKept(output: string, what: string): void {
+  for (const c of customers)
+    for (const value of nearMisses(c)) assert.ok(output.includes(value), `${what}: ${value} was masked`)
+}
+
+test('psql (text results): every sensitive value masked, near-misses left alone', async () => {
+  const { credential } = await gw.grant(SCOPE)
+  const out = await psql(gw.env(credential), 'SELECT * FROM customers ORDER BY id')
+  assert.equal(out.code, 0, out.stderr)
+  assertMasked(out.stdout, 'psql')
+  assertNearMissesKept(out.stdout, 'psql')
+  const first = customers[0]!
+  assert.ok(out.stdout.includes(`**** **** **** ${first.card.replace(/\D/g, '').slice(-4)}`), out.stdout)
+  assert.ok(out.stdout.includes(`${first.email[0]}****@*****`), 'partial e-mail keeps its shape')
+  assert.ok(out.stdout.includes(first.internalCode), 'the internal-codes rule is for contractors only')
+})
+
+test('node-postgres with binary results: text, varchar and jsonb masked in binary, numbers kept', async () => {
+  const { credential } = await gw.grant(SCOPE)
+  const client = new pg.Client({ connectionString: gw.url(credential), ssl: false })
+  await client.connect()
+  try {
+    const result = await client.query({
+      text: 'SELECT id, email::varchar AS email, card_number, profile, notes, order_id, near_miss FROM customers WHERE id > $1 ORDER BY id',
+      values: [0],
+      binary: true,
+    } as pg.QueryConfig)
+    assert.equal(result.rows.length, customers.length)
+    assert.equal(result.fields[0]!.format, 'binary')
+    const text = result.rows
+      .map((row) => Object.values(row).map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v))))
+      .join('\n')
+    assertMasked(text, 'pg binary')
+    for (const c of customers) assert.ok(text.includes(c.nearMiss), `near-miss ${c.nearMiss} masked`)
+    // Unmasked binary values arrive byte for byte (pg's own int8 binary parser is lossy: compare to direct).
+    const direct = new pg.Client({ connectionString: gw.db.url })
+    await direct.connect()
+    const expected = await direct.query({
+      text: 'SELECT id, order_id, near_miss FROM customers WHERE id > $1 ORDER BY id',
+      values: [0],
+      binary: true,
+    } as pg.QueryConfig)
+    await direct.end()
+    assert.deepEqual(
+      result.rows.map((row) => [row.id, row.order_id, row.near_miss]),
+      expected.rows.map((row) => [row.id, row.order_id, row.near_miss]),
+    )
+  } finally {
+    await client.end()
+  }
+})
+
+test('postgres.js: a prepared statement described once, then only bound and executed, stays masked', async () => {
+  const { credential } = await gw.grant(SCOPE)
+  const sql = postgres(gw.url(credential), { ssl: false, max: 1, prepare: true })
+  try {
+    for (let round = 0; round < 3; round++) {
+      const rows =
+        await sql`SELECT email, phone, iban, ssn, profile, notes FROM customers WHERE id > ${round}`
+      assert.equal(rows.length, customers.length - round)
+      assertMasked(JSON.stringify(rows), `postgres.js round ${round}`)
+    }
+  } finally {
+    await sql.end()
+  }
+})
+
+test('JSON built by the query is masked inside the document', async () => {
+  const { credential } = await gw.grant(SCOPE)
+  const out = await psql(gw.env(credential), 'SELECT json_agg(c ORDER BY id) FROM customers c')
+  assert.equal(out.code, 0, out.stderr)
+  const doc = JSON.parse(out.stdout) as Array<{ email: string; order_id: number; profile: unknown }>
+  assert.equal(doc.length, customers.length)
+  assertMasked(out.stdout, 'json_agg')
+  assert.equal(String(doc[0]!.order_id), customers[0]!.orderId, 'a number under order_id is kept')
+})
+
+test('COPY TO STDOUT: text and CSV rows masked; binary COPY refused when a rule matches', async () => {
+  const { credential } = await gw.grant(SCOPE)
+  const env = gw.env(credential)
+  const text = await psql(env, '\\copy customers TO STDOUT')
+  assert.equal(text.code, 0, text.stderr)
+  assert.equal(text.stdout.trim().split('\n').length, customers.length)
+  assertMasked(text.stdout, 'copy text')
+  assertNearMissesKept(text.stdout, 'copy text')
+
+  const csv = await psql(
+    env,
+    '\\copy (SELECT email, notes, near_miss FROM customers ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)',
+  )
+  assert.equal(csv.code, 0, csv.stderr)
+  const lines = csv.stdout.trim().split('\n')
+  assert.equal(lines[0], 'email,notes,near_miss', 'the header line is kept')
+  assert.equal(lines.length, customers.length + 1)
+  assertMasked(csv.stdout, 'copy csv')
+
+  const binary = await psql(env, '\\copy customers TO STDOUT WITH (FORMAT binary)')
+  assert.notEqual(binary.code, 0)
+  assert.match(binary.stderr, /taskgate cannot mask this result: masking rules match column .*email/)
+  const after = await psql(env, 'SELECT count(*) FROM customers')
+  assert.equal(after.stdout.trim(), String(customers.length), 'the session is usable after a refusal')
+})
+
+test('a group rule naming schema.table.column masks that column, through SELECT and COPY', async () => {
+  const credential = await grantFor(['agents', 'contractors'])
+  const env = gw.env(credential)
+  const out = await psql(env, 'SELECT internal_code, near_miss FROM customers ORDER BY id')
+  assert.equal(out.code, 0, out.stderr)
+  for (const c of customers) assert.ok(!out.stdout.includes(c.internalCode), `${c.internalCode} leaked`)
+  assert.match(out.stdout, /^\*\*\*\*\|/m)
+  const copy = await psql(env, '\\copy (SELECT internal_code FROM customers) TO STDOUT')
+  assert.equal(copy.code, 0, copy.stderr)
+  assert.deepEqual([...new Set(copy.stdout.trim().split('\n'))], ['****'])
+})
+
+test('an exempt group sees clear values', async () => {
+  const credential = await grantFor(['agents', 'dba'])
+  const out = await psql(gw.env(credential), 'SELECT email, card_number, notes FROM customers ORDER BY id')
+  assert.equal(out.code, 0, out.stderr)
+  for (const c of customers) assert.ok(out.stdout.includes(c.email) && out.stdout.includes(c.card))
+})
+
+test('a unique violation echoing an e-mail in DETAIL is masked', async () => {
+  const { credential } = await gw.grant(SCOPE)
+  const email = customers[3]!.email
+  const out = await psql(gw.env(credential), `INSERT INTO customers (email) VALUES (${sqlText(email)})`)
+  assert.notEqual(out.code, 0)
+  assert.match(out.stderr, /duplicate key value violates unique constraint/)
+  assert.match(out.stderr, /DETAIL: {2}Key \(email\)=\(.\*\*\*\*@\*\*\*\*\*\.[a-z]+\) already exists/)
+  assert.ok(!out.stderr.includes(email))
+})
+
+test('the recording holds masked values only: a sample of rows and per-column counts', async () => {
+  const { grant, credential } = await gw.grant(SCOPE)
+  const out = await psql(
+    gw.env(credential),
+    'SELECT email, card_number, order_ref FROM customers ORDER BY id',
+  )
+  assert.equal(out.code, 0, out.stderr)
+  const session = (await gw.core.listSessions(gw.agent, { grantId: grant.id }))[0]!
+  const deadline = Date.now() + 5_000
+  let actions = (await gw.core.getSession(gw.agent, session.id)).actions
+  while (!actions.some((a) => a.result) && Date.now() < deadline) {
+    await new Promise((ok) => setTimeout(ok, 50))
+    actions = (await gw.core.getSession(gw.agent, session.id)).actions
+  }
+  const select = actions.find((a) => a.text.startsWith('SELECT email'))
+  assert.ok(select?.result, JSON.stringify(actions))
+  assert.deepEqual(select.result.columns, ['email', 'card_number', 'order_ref'])
+  assert.equal(select.result.rows.length, 20)
+  assert.equal(select.result.truncated, true)
+  assert.deepEqual(select.masked, { 'email/email': customers.length, 'card_number/card': customers.length })
+  assertMasked(JSON.stringify(actions), 'recording')
+  assert.equal(select.result.rows[0]![2], customers[0]!.orderRef)
+})

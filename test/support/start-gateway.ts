@@ -1,0 +1,144 @@
+// A gateway for PostgreSQL tests: core on the embedded store in a temp dir, one postgres resource in front
+// of a throwaway database, an agent principal whose policy auto-approves anything, and helpers to get a
+// grant with its credential and the libpq environment that uses it.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import pg from 'pg'
+import pino from 'pino'
+import { parseConfigText } from '../../src/config/load.ts'
+import type { PostgresResourceConfig } from '../../src/config/schema.ts'
+import {
+  type Core,
+  createCore,
+  type Grant,
+  type IssuedCredential,
+  type Principal,
+} from '../../src/core/index.ts'
+import { createPostgresServer, type PostgresServerOptions } from '../../src/protocols/postgres/index.ts'
+import { roleNameFor } from '../../src/protocols/postgres/provisioner.ts'
+import { openEmbeddedStore } from '../../src/store/embedded/index.ts'
+import { ADMIN_URL, createThrowawayDatabase, type ThrowawayDatabase } from './postgres.ts'
+
+export interface PostgresGateway extends AsyncDisposable {
+  core: Core
+  db: ThrowawayDatabase
+  resource: PostgresResourceConfig
+  host: string
+  port: number
+  agent: Principal
+  /** Requests (auto-approved) a grant for `scope` and returns it with its credential. */
+  grant(scope: string, options?: { ttl?: string }): Promise<{ grant: Grant; credential: IssuedCredential }>
+  /** libpq environment (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE) for a credential. */
+  env(credential: IssuedCredential, extra?: Record<string, string>): NodeJS.ProcessEnv
+  /** A connection string for node clients. */
+  url(credential: IssuedCredential, query?: string): string
+}
+
+export interface StartOptions {
+  /** Configure `admin` so each grant gets an ephemeral role. */
+  admin?: boolean
+  /** SQL run in the throwaway database before the gateway starts (as the superuser). */
+  setupSql?: string
+  server?: Partial<Omit<PostgresServerOptions, 'core' | 'resource' | 'logger'>>
+  sweepIntervalMs?: number
+  logLevel?: string
+  /** YAML appended to the configuration (top-level keys such as `guardrails:`). */
+  extraConfig?: string
+}
+
+export async function startPostgresGateway(options: StartOptions = {}): Promise<PostgresGateway> {
+  const db = await createThrowawayDatabase()
+  if (options.setupSql) await db.query(options.setupSql)
+  const dir = await mkdtemp(join(tmpdir(), 'tg-pg-'))
+  const id = `pg-${Math.random().toString(36).slice(2, 8)}`
+  const config = parseConfigText(
+    `
+resources:
+  - id: ${id}
+    kind: postgres
+    listen: { host: 127.0.0.1, port: 0 }
+    target: { host: ${db.host}, port: ${db.port}, database: ${db.name}, user: ${db.user}, tls: prefer }
+${options.admin ? `    admin: { user: ${db.user} }` : ''}
+policies:
+  - group: agents
+    resources: [${id}]
+    ceiling: ["*:*"]
+    autoApprove: ["*:*"]
+    maxTtl: 1h
+${options.extraConfig ?? ''}
+`,
+    'test.yaml',
+  )
+  const resource = config.resources[0] as PostgresResourceConfig
+  const logger = pino({ level: options.logLevel ?? process.env.TASKGATE_TEST_LOG ?? 'silent' })
+  const store = await openEmbeddedStore({ dir })
+  const core = createCore({ config, store, logger, sweepIntervalMs: options.sweepIntervalMs ?? 50 })
+  const server = createPostgresServer({ core, resource, logger, ...options.server })
+  const address = await server.listen()
+  core.setResourceAddress(resource.id, address)
+  const agent: Principal = {
+    id: `sa:agent-${id}`,
+    kind: 'agent',
+    name: `agent-${id}`,
+    groups: ['agents'],
+    via: 'service-account',
+  }
+  const grantIds: string[] = []
+  return {
+    core,
+    db,
+    resource,
+    host: address.host,
+    port: address.port,
+    agent,
+    async grant(scope, grantOptions = {}) {
+      const result = await core.requestGrant(agent, {
+        resourceId: resource.id,
+        scope,
+        task: 'integration test',
+        ttl: grantOptions.ttl ?? '10m',
+      })
+      if (!result.credential) throw new Error(`grant was not issued: ${result.grant.status}`)
+      grantIds.push(result.grant.id)
+      return { grant: result.grant, credential: result.credential }
+    },
+    env(credential, extra = {}) {
+      return {
+        PATH: process.env.PATH,
+        PGHOST: address.host,
+        PGPORT: String(address.port),
+        PGUSER: credential.username,
+        PGPASSWORD: credential.password,
+        PGDATABASE: db.name,
+        PGSSLMODE: 'disable',
+        PGCONNECT_TIMEOUT: '5',
+        ...extra,
+      }
+    },
+    url(credential, query = '') {
+      const u = new URL(`postgres://${address.host}:${address.port}/${db.name}`)
+      u.username = credential.username
+      u.password = credential.password
+      return `${u.toString()}${query ? `?${query}` : ''}`
+    },
+    async [Symbol.asyncDispose]() {
+      // End live grants first so their ephemeral roles (cluster-wide objects) are dropped.
+      for (const grantId of grantIds) await core.endGrant(agent, grantId).catch(() => {})
+      await server.close()
+      await core.close()
+      await store.close()
+      await sleep(10)
+      await rm(dir, { recursive: true, force: true })
+      await db[Symbol.asyncDispose]()
+      if (options.admin && grantIds.length > 0) {
+        const admin = new pg.Client({ connectionString: ADMIN_URL })
+        await admin.connect()
+        for (const grantId of grantIds)
+          await admin.query(`DROP ROLE IF EXISTS ${roleNameFor(grantId)}`).catch(() => {})
+        await admin.end()
+      }
+    },
+  }
+}

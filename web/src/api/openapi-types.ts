@@ -1,0 +1,611 @@
+// Generated from the OpenAPI document by scripts/generate-web-api-types.ts (npm run build); do not edit.
+
+export const OPERATIONS = {
+  getHealth: { method: 'GET', path: '/v1/health' },
+  getOidcSettings: { method: 'GET', path: '/v1/auth/oidc' },
+  whoami: { method: 'GET', path: '/v1/whoami' },
+  listResources: { method: 'GET', path: '/v1/resources' },
+  testMasking: { method: 'POST', path: '/v1/resources/{id}/masking-test' },
+  requestGrant: { method: 'POST', path: '/v1/grants' },
+  listGrants: { method: 'GET', path: '/v1/grants' },
+  getGrant: { method: 'GET', path: '/v1/grants/{id}' },
+  issueCredential: { method: 'POST', path: '/v1/grants/{id}/credential' },
+  endGrant: { method: 'POST', path: '/v1/grants/{id}/end' },
+  revokeGrant: { method: 'POST', path: '/v1/grants/{id}/revoke' },
+  listApprovals: { method: 'GET', path: '/v1/approvals' },
+  getApproval: { method: 'GET', path: '/v1/approvals/{id}' },
+  approveApproval: { method: 'POST', path: '/v1/approvals/{id}/approve' },
+  denyApproval: { method: 'POST', path: '/v1/approvals/{id}/deny' },
+  listServiceAccounts: { method: 'GET', path: '/v1/service-accounts' },
+  createServiceAccount: { method: 'POST', path: '/v1/service-accounts' },
+  rotateServiceAccountKey: { method: 'POST', path: '/v1/service-accounts/{name}/rotate' },
+  listSessions: { method: 'GET', path: '/v1/sessions' },
+  getSession: { method: 'GET', path: '/v1/sessions/{id}' },
+  listAudit: { method: 'GET', path: '/v1/audit' },
+  verifyAudit: { method: 'GET', path: '/v1/audit/verify' },
+  streamEvents: { method: 'GET', path: '/v1/events' },
+  getOpenApiDocument: { method: 'GET', path: '/v1/openapi.json' },
+} as const
+
+export interface Operations {
+  getHealth: {
+    params: never
+    query: never
+    body: never
+    response: {
+      status: "ok"
+      version: string
+    }
+  }
+  getOidcSettings: {
+    params: never
+    query: never
+    body: never
+    response: {
+      issuer: string
+      clientId: string
+      audience: string
+    }
+  }
+  whoami: {
+    params: never
+    query: never
+    body: never
+    response: {
+      id: string
+      kind: "person" | "agent" | "service" | "admin"
+      name: string
+      groups: Array<string>
+      via: "oidc" | "service-account" | "local"
+    }
+  }
+  listResources: {
+    params: never
+    query: never
+    body: never
+    response: {
+      resources: Array<{
+        id: string
+        kind: string
+        description: string
+        /** where clients connect */
+        listen: {
+          host: string
+          port: number
+        }
+        /** the widest scope the caller may be granted */
+        ceiling: Array<string>
+        /** requests within these entries are granted at once */
+        autoApprove: Array<string>
+      }>
+    }
+  }
+  testMasking: {
+    params: {
+      id: string
+    }
+    query: never
+    body: {
+      /** one query; it runs in a read-only transaction */
+      sql: string
+      /** mask as for a member of exactly these groups */
+      groups: Array<string>
+      /** rows returned (default 20) */
+      maxRows?: number
+    }
+    response: {
+      columns: Array<{
+        name: string
+        table?: string
+        type: string
+        /** `detector` or `rule:<id>` (or `unmaskable-binary`) -> values masked */
+        masked: {
+          [key: string]: number
+        }
+      }>
+      rows: Array<Array<string | null>>
+      rowCount: number
+      truncated: boolean
+    }
+  }
+  requestGrant: {
+    params: never
+    query: never
+    body: {
+      /** resource id, as `GET /v1/resources` lists it */
+      resource: string
+      /** `verb:object` entries: a list, or one string separated by commas */
+      scope: string | Array<string>
+      /** why: the task this access is for */
+      task: string
+      /** defaults to the configured default TTL, capped by the policy maxTtl */
+      ttl?: string
+      /** end the grant when its first session disconnects */
+      sessionBound?: boolean
+    }
+    response: {
+      grant: {
+        id: string
+        principalId: string
+        principalName: string
+        groups: Array<string>
+        resourceId: string
+        /** scope entries, each `verb:object` */
+        scope: Array<string>
+        task: string
+        status: "pending" | "active" | "ended" | "denied"
+        sessionBound: boolean
+        ttlSeconds: number
+        requestedAt: string
+        activatedAt?: string
+        expiresAt?: string
+        endedAt?: string
+        endReason?: "expired" | "completed" | "revoked" | "session-closed" | "cancelled"
+        decidedBy?: string
+        decisionReason?: string
+        approvalId?: string
+      }
+      /** present when the grant became active in this call */
+      credential?: {
+        grantId: string
+        resourceId: string
+        username: string
+        /** shown once; re-issuing invalidates the previous one */
+        password: string
+        expiresAt: string
+        connection: {
+          host: string
+          port: number
+          user: string
+          password: string
+          database?: string
+        }
+      }
+      /** present when policy denied the request */
+      denial?: {
+        reason: string
+        /** the scope this principal may request on the resource */
+        allowed: Array<string>
+      }
+    }
+  }
+  listGrants: {
+    params: never
+    query: {
+      status?: string
+      resource?: string
+      all?: string
+      limit?: number
+    }
+    body: never
+    response: {
+      grants: Array<{
+        id: string
+        principalId: string
+        principalName: string
+        groups: Array<string>
+        resourceId: string
+        /** scope entries, each `verb:object` */
+        scope: Array<string>
+        task: string
+        status: "pending" | "active" | "ended" | "denied"
+        sessionBound: boolean
+        ttlSeconds: number
+        requestedAt: string
+        activatedAt?: string
+        expiresAt?: string
+        endedAt?: string
+        endReason?: "expired" | "completed" | "revoked" | "session-closed" | "cancelled"
+        decidedBy?: string
+        decisionReason?: string
+        approvalId?: string
+      }>
+    }
+  }
+  getGrant: {
+    params: {
+      id: string
+    }
+    query: never
+    body: never
+    response: {
+      id: string
+      principalId: string
+      principalName: string
+      groups: Array<string>
+      resourceId: string
+      /** scope entries, each `verb:object` */
+      scope: Array<string>
+      task: string
+      status: "pending" | "active" | "ended" | "denied"
+      sessionBound: boolean
+      ttlSeconds: number
+      requestedAt: string
+      activatedAt?: string
+      expiresAt?: string
+      endedAt?: string
+      endReason?: "expired" | "completed" | "revoked" | "session-closed" | "cancelled"
+      decidedBy?: string
+      decisionReason?: string
+      approvalId?: string
+    }
+  }
+  issueCredential: {
+    params: {
+      id: string
+    }
+    query: never
+    body: never
+    response: {
+      grantId: string
+      resourceId: string
+      username: string
+      /** shown once; re-issuing invalidates the previous one */
+      password: string
+      expiresAt: string
+      connection: {
+        host: string
+        port: number
+        user: string
+        password: string
+        database?: string
+      }
+    }
+  }
+  endGrant: {
+    params: {
+      id: string
+    }
+    query: never
+    body: never
+    response: {
+      id: string
+      principalId: string
+      principalName: string
+      groups: Array<string>
+      resourceId: string
+      /** scope entries, each `verb:object` */
+      scope: Array<string>
+      task: string
+      status: "pending" | "active" | "ended" | "denied"
+      sessionBound: boolean
+      ttlSeconds: number
+      requestedAt: string
+      activatedAt?: string
+      expiresAt?: string
+      endedAt?: string
+      endReason?: "expired" | "completed" | "revoked" | "session-closed" | "cancelled"
+      decidedBy?: string
+      decisionReason?: string
+      approvalId?: string
+    }
+  }
+  revokeGrant: {
+    params: {
+      id: string
+    }
+    query: never
+    body: {
+      /** recorded in the audit log */
+      reason: string
+    }
+    response: {
+      id: string
+      principalId: string
+      principalName: string
+      groups: Array<string>
+      resourceId: string
+      /** scope entries, each `verb:object` */
+      scope: Array<string>
+      task: string
+      status: "pending" | "active" | "ended" | "denied"
+      sessionBound: boolean
+      ttlSeconds: number
+      requestedAt: string
+      activatedAt?: string
+      expiresAt?: string
+      endedAt?: string
+      endReason?: "expired" | "completed" | "revoked" | "session-closed" | "cancelled"
+      decidedBy?: string
+      decisionReason?: string
+      approvalId?: string
+    }
+  }
+  listApprovals: {
+    params: never
+    query: {
+      status?: string
+      grantId?: string
+      limit?: number
+    }
+    body: never
+    response: {
+      approvals: Array<{
+        id: string
+        subject: "grant" | "action"
+        grantId: string
+        requesterId: string
+        requesterName: string
+        resourceId: string
+        task: string
+        summary: string
+        rule: string
+        reason: string
+        approverGroups: Array<string>
+        status: "pending" | "approved" | "denied" | "expired"
+        createdAt: string
+        expiresAt: string
+        decidedAt?: string
+        decidedBy?: string
+        decidedByName?: string
+        decisionReason?: string
+        consumedAt?: string
+      }>
+    }
+  }
+  getApproval: {
+    params: {
+      id: string
+    }
+    query: never
+    body: never
+    response: {
+      id: string
+      subject: "grant" | "action"
+      grantId: string
+      requesterId: string
+      requesterName: string
+      resourceId: string
+      task: string
+      summary: string
+      rule: string
+      reason: string
+      approverGroups: Array<string>
+      status: "pending" | "approved" | "denied" | "expired"
+      createdAt: string
+      expiresAt: string
+      decidedAt?: string
+      decidedBy?: string
+      decidedByName?: string
+      decisionReason?: string
+      consumedAt?: string
+    }
+  }
+  approveApproval: {
+    params: {
+      id: string
+    }
+    query: never
+    body: {
+      reason?: string
+    }
+    response: {
+      id: string
+      subject: "grant" | "action"
+      grantId: string
+      requesterId: string
+      requesterName: string
+      resourceId: string
+      task: string
+      summary: string
+      rule: string
+      reason: string
+      approverGroups: Array<string>
+      status: "pending" | "approved" | "denied" | "expired"
+      createdAt: string
+      expiresAt: string
+      decidedAt?: string
+      decidedBy?: string
+      decidedByName?: string
+      decisionReason?: string
+      consumedAt?: string
+    }
+  }
+  denyApproval: {
+    params: {
+      id: string
+    }
+    query: never
+    body: {
+      /** shown to the requester */
+      reason: string
+    }
+    response: {
+      id: string
+      subject: "grant" | "action"
+      grantId: string
+      requesterId: string
+      requesterName: string
+      resourceId: string
+      task: string
+      summary: string
+      rule: string
+      reason: string
+      approverGroups: Array<string>
+      status: "pending" | "approved" | "denied" | "expired"
+      createdAt: string
+      expiresAt: string
+      decidedAt?: string
+      decidedBy?: string
+      decidedByName?: string
+      decisionReason?: string
+      consumedAt?: string
+    }
+  }
+  listServiceAccounts: {
+    params: never
+    query: never
+    body: never
+    response: {
+      serviceAccounts: Array<{
+        name: string
+        groups: Array<string>
+        kind: "agent" | "service"
+        createdAt: string
+        createdBy: string
+        disabledAt?: string
+      }>
+    }
+  }
+  createServiceAccount: {
+    params: never
+    query: never
+    body: {
+      name: string
+      /** groups policies refer to */
+      groups: Array<string>
+      /** defaults to agent */
+      kind?: "agent" | "service"
+    }
+    response: {
+      account: {
+        name: string
+        groups: Array<string>
+        kind: "agent" | "service"
+        createdAt: string
+        createdBy: string
+        disabledAt?: string
+      }
+      key: string
+    }
+  }
+  rotateServiceAccountKey: {
+    params: {
+      name: string
+    }
+    query: never
+    body: never
+    response: {
+      account: {
+        name: string
+        groups: Array<string>
+        kind: "agent" | "service"
+        createdAt: string
+        createdBy: string
+        disabledAt?: string
+      }
+      key: string
+    }
+  }
+  listSessions: {
+    params: never
+    query: {
+      principal?: string
+      resource?: string
+      grant?: string
+      since?: unknown
+      until?: unknown
+      deniedOnly?: string
+      limit?: number
+    }
+    body: never
+    response: {
+      sessions: Array<{
+        id: string
+        grantId: string
+        principalId: string
+        principalName: string
+        resourceId: string
+        protocol: string
+        client: string
+        startedAt: string
+        endedAt?: string
+        endReason?: string
+      }>
+    }
+  }
+  getSession: {
+    params: {
+      id: string
+    }
+    query: never
+    body: never
+    response: {
+      session: {
+        id: string
+        grantId: string
+        principalId: string
+        principalName: string
+        resourceId: string
+        protocol: string
+        client: string
+        startedAt: string
+        endedAt?: string
+        endReason?: string
+      }
+      actions: Array<{
+        sessionId: string
+        seq: number
+        at: string
+        kind: string
+        text: string
+        outcome: "allow" | "deny" | "approve-first"
+        rule?: string
+        reason?: string
+        rowCount?: number
+        durationMs?: number
+        error?: string
+        result?: {
+          columns: Array<string>
+          rows: Array<Array<unknown>>
+          truncated: boolean
+        }
+        masked?: {
+          [key: string]: number
+        }
+      }>
+    }
+  }
+  listAudit: {
+    params: never
+    query: {
+      afterSeq?: number
+      type?: string
+      actor?: string
+      subject?: string
+      order?: "asc" | "desc"
+      limit?: number
+    }
+    body: never
+    response: {
+      entries: Array<{
+        seq: number
+        at: string
+        type: string
+        actor: string
+        subject?: string
+        data?: {
+          [key: string]: unknown
+        }
+        prevHash: string
+        hash: string
+      }>
+    }
+  }
+  verifyAudit: {
+    params: never
+    query: never
+    body: never
+    response: {
+      ok: boolean
+      entries: number
+      /** sequence number of the first bad entry */
+      brokenAt?: number
+      problem?: string
+    }
+  }
+  streamEvents: {
+    params: never
+    query: never
+    body: never
+    response: unknown
+  }
+  getOpenApiDocument: {
+    params: never
+    query: never
+    body: never
+    response: {
+      [key: string]: unknown
+    }
+  }
+}

@@ -1,0 +1,252 @@
+// Grants by state, live; request one for a task; revoke someone's (approvers and admins).
+import { type FormEvent, useEffect, useState } from 'react'
+import { call, type Grant, type Response } from '../api/client.ts'
+import { useEvents } from '../api/use-events.ts'
+import { errorMessage, formatTime } from '../components/format.ts'
+import { StatusBadge } from '../components/outcome.tsx'
+import { Link } from '../router.tsx'
+
+const TABS = [
+  { id: 'active', label: 'Active', statuses: ['active'] },
+  { id: 'pending', label: 'Pending', statuses: ['pending'] },
+  { id: 'ended', label: 'Ended', statuses: ['ended', 'denied'] },
+] as const
+
+export function GrantsPage() {
+  const [grants, setGrants] = useState<Map<string, Grant>>(new Map())
+  const [tab, setTab] = useState<(typeof TABS)[number]['id']>('active')
+  const [error, setError] = useState<string>()
+
+  const reload = () =>
+    call('listGrants', { query: { all: 'true', limit: 500 } })
+      .then(({ grants: list }) => setGrants(new Map(list.map((g) => [g.id, g]))))
+      .catch((failure) => setError(errorMessage(failure)))
+  const upsert = (grant: Grant) => setGrants((current) => new Map(current).set(grant.id, grant))
+  useEvents({
+    onOpen: reload,
+    onGrant: upsert,
+    // A new pending request announces itself as an approval; fetch its grant.
+    onApproval: (approval) => {
+      if (approval.subject === 'grant')
+        call('getGrant', { params: { id: approval.grantId } })
+          .then(upsert)
+          .catch(() => {})
+    },
+  })
+
+  const current = TABS.find((t) => t.id === tab)!
+  const shown = [...grants.values()]
+    .filter((g) => (current.statuses as readonly string[]).includes(g.status))
+    .sort((a, b) => b.requestedAt.localeCompare(a.requestedAt))
+
+  return (
+    <section aria-labelledby="grants-title">
+      <h1 id="grants-title">Grants</h1>
+      {error ? <p className="error">{error}</p> : null}
+      <RequestGrantForm onRequested={upsert} />
+      <div role="tablist" aria-label="Grant states" className="tabs">
+        {TABS.map((t) => (
+          <button
+            key={t.id}
+            type="button"
+            role="tab"
+            id={`tab-${t.id}`}
+            aria-selected={tab === t.id}
+            aria-controls="grants-panel"
+            onClick={() => setTab(t.id)}
+          >
+            {t.label} (
+            {[...grants.values()].filter((g) => (t.statuses as readonly string[]).includes(g.status)).length})
+          </button>
+        ))}
+      </div>
+      <div id="grants-panel" role="tabpanel" aria-labelledby={`tab-${tab}`}>
+        {shown.length === 0 ? <p className="empty">No {current.label.toLowerCase()} grants.</p> : null}
+        <table className="table grants">
+          <thead>
+            <tr>
+              <th scope="col">Principal</th>
+              <th scope="col">Resource and scope</th>
+              <th scope="col">Task</th>
+              <th scope="col">Status</th>
+              <th scope="col">Window</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((grant) => (
+              <GrantRow key={grant.id} grant={grant} onChanged={upsert} />
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  )
+}
+
+function GrantRow({ grant, onChanged }: { grant: Grant; onChanged: (g: Grant) => void }) {
+  const [revoking, setRevoking] = useState(false)
+  const [reason, setReason] = useState('')
+  const [error, setError] = useState<string>()
+  const live = grant.status === 'active' || grant.status === 'pending'
+  const revoke = async (event: FormEvent) => {
+    event.preventDefault()
+    try {
+      onChanged(await call('revokeGrant', { params: { id: grant.id }, body: { reason } }))
+      setRevoking(false)
+    } catch (failure) {
+      setError(errorMessage(failure))
+    }
+  }
+  return (
+    <tr data-grant-id={grant.id}>
+      <td>{grant.principalName}</td>
+      <td>
+        <code>{grant.resourceId}</code>
+        <div className="muted">{grant.scope.join(', ')}</div>
+      </td>
+      <td>{grant.task}</td>
+      <td>
+        <StatusBadge status={grant.status} />
+        {grant.endReason ? <div className="muted">{grant.endReason}</div> : null}
+      </td>
+      <td className="muted">
+        {formatTime(grant.activatedAt ?? grant.requestedAt)}
+        <br />
+        {grant.endedAt
+          ? `ended ${formatTime(grant.endedAt)}`
+          : grant.expiresAt
+            ? `until ${formatTime(grant.expiresAt)}`
+            : ''}
+      </td>
+      <td className="actions">
+        <Link to={`/grants/${encodeURIComponent(grant.id)}`}>Details</Link>
+        {live && !revoking ? (
+          <button type="button" className="danger small" onClick={() => setRevoking(true)}>
+            Revoke
+          </button>
+        ) : null}
+        {revoking ? (
+          <form onSubmit={revoke} className="inline-form">
+            <label htmlFor={`revoke-${grant.id}`}>Reason</label>
+            <input
+              id={`revoke-${grant.id}`}
+              required
+              value={reason}
+              onChange={(event) => setReason(event.target.value)}
+            />
+            <button type="submit" className="danger small">
+              Confirm revoke
+            </button>
+            <button type="button" className="small" onClick={() => setRevoking(false)}>
+              Cancel
+            </button>
+            {error ? (
+              <span className="error" role="alert">
+                {error}
+              </span>
+            ) : null}
+          </form>
+        ) : null}
+      </td>
+    </tr>
+  )
+}
+
+function RequestGrantForm({ onRequested }: { onRequested: (g: Grant) => void }) {
+  const [resources, setResources] = useState<Response<'listResources'>['resources']>([])
+  const [resource, setResource] = useState('')
+  const [scope, setScope] = useState('')
+  const [task, setTask] = useState('')
+  const [ttl, setTtl] = useState('15m')
+  const [result, setResult] = useState<Response<'requestGrant'>>()
+  const [error, setError] = useState<string>()
+
+  useEffect(() => {
+    call('listResources')
+      .then(({ resources: list }) => {
+        setResources(list)
+        setResource((current) => current || list[0]?.id || '')
+      })
+      .catch(() => {})
+  }, [])
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault()
+    setError(undefined)
+    setResult(undefined)
+    try {
+      const outcome = await call('requestGrant', { body: { resource, scope, task, ttl } })
+      setResult(outcome)
+      onRequested(outcome.grant)
+    } catch (failure) {
+      setError(errorMessage(failure))
+    }
+  }
+  const ceiling = resources.find((r) => r.id === resource)?.ceiling ?? []
+
+  return (
+    <details className="card request-grant">
+      <summary>Request a grant</summary>
+      <form onSubmit={submit} className="form-grid">
+        <label htmlFor="grant-resource">Resource</label>
+        <select id="grant-resource" value={resource} onChange={(event) => setResource(event.target.value)}>
+          {resources.map((r) => (
+            <option key={r.id} value={r.id}>
+              {r.id} ({r.kind})
+            </option>
+          ))}
+        </select>
+        <label htmlFor="grant-scope">Scope</label>
+        <input
+          id="grant-scope"
+          required
+          placeholder="select:public.orders"
+          value={scope}
+          aria-describedby="grant-scope-help"
+          onChange={(event) => setScope(event.target.value)}
+        />
+        <p id="grant-scope-help" className="help">
+          verb:object entries, separated by commas. Your ceiling here: {ceiling.join(', ') || 'none'}.
+        </p>
+        <label htmlFor="grant-task">Task</label>
+        <input id="grant-task" required value={task} onChange={(event) => setTask(event.target.value)} />
+        <label htmlFor="grant-ttl">Duration</label>
+        <input
+          id="grant-ttl"
+          required
+          pattern="\d+[smhd]"
+          value={ttl}
+          onChange={(event) => setTtl(event.target.value)}
+        />
+        <button type="submit" className="primary">
+          Request
+        </button>
+      </form>
+      {error ? (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {result ? (
+        <div className="result" role="status">
+          <p>
+            Grant <code>{result.grant.id}</code> is <StatusBadge status={result.grant.status} />
+            {result.denial ? ` — ${result.denial.reason}` : ''}
+          </p>
+          {result.credential ? (
+            <p>
+              Credential (shown once): user <code>{result.credential.username}</code>, password{' '}
+              <code>{result.credential.password}</code>, at{' '}
+              <code>
+                {result.credential.connection.host}:{result.credential.connection.port}
+              </code>
+            </p>
+          ) : null}
+        </div>
+      ) : null}
+    </details>
+  )
+}

@@ -1,0 +1,227 @@
+// One session: its timeline of statements and decisions (virtualized: 10,000 rows scroll smoothly) and a
+// replay that steps through it in order, showing each statement's recorded, already-masked result.
+import { useEffect, useMemo, useState } from 'react'
+import { type Approval, call, type RecordedAction, type SessionDetail } from '../api/client.ts'
+import { errorMessage, formatClock, formatDuration, formatRows, formatTime } from '../components/format.ts'
+import { Outcome } from '../components/outcome.tsx'
+import { SqlText } from '../components/sql-text.tsx'
+import { VirtualList } from '../components/virtual-list.tsx'
+import { Link } from '../router.tsx'
+
+const ROW_HEIGHT = 36
+
+export function SessionPage({ id }: { id: string }) {
+  const [detail, setDetail] = useState<SessionDetail>()
+  const [approvals, setApprovals] = useState<Approval[]>([])
+  const [error, setError] = useState<string>()
+  const [step, setStep] = useState(0)
+
+  useEffect(() => {
+    call('getSession', { params: { id } })
+      .then((loaded) => {
+        setDetail(loaded)
+        return call('listApprovals', { query: { grantId: loaded.session.grantId, limit: 1000 } })
+      })
+      .then(({ approvals: list }) => setApprovals(list))
+      .catch((failure) => setError(errorMessage(failure)))
+  }, [id])
+
+  // Who decided a held statement: the action approval of this grant for the same text.
+  const decidedBy = useMemo(() => {
+    const byText = new Map<string, Approval>()
+    for (const a of approvals) if (a.subject === 'action') byText.set(a.summary, a)
+    return byText
+  }, [approvals])
+
+  if (error) return <p className="error">{error}</p>
+  if (!detail) return <p className="loading">Loading…</p>
+  const { session, actions } = detail
+  const denied = actions.filter((a) => a.outcome === 'deny').length
+  const current = actions[step]
+
+  return (
+    <section aria-labelledby="session-title">
+      <h1 id="session-title">
+        Session <code>{session.id}</code>
+      </h1>
+      <dl className="facts">
+        <dt>Principal</dt>
+        <dd>{session.principalName}</dd>
+        <dt>Resource</dt>
+        <dd>
+          <code>{session.resourceId}</code> via {session.protocol} from {session.client}
+        </dd>
+        <dt>Grant</dt>
+        <dd>
+          <Link to={`/grants/${encodeURIComponent(session.grantId)}`}>{session.grantId}</Link>
+        </dd>
+        <dt>Time</dt>
+        <dd>
+          {formatTime(session.startedAt)} → {session.endedAt ? formatTime(session.endedAt) : 'live'}
+          {session.endReason ? ` (${session.endReason})` : ''}
+        </dd>
+        <dt>Statements</dt>
+        <dd>
+          {actions.length.toLocaleString()} ({denied} denied)
+        </dd>
+      </dl>
+      <div className="session-layout">
+        <div>
+          <h2 id="timeline-title">Timeline</h2>
+          <div className="timeline-head" aria-hidden="true">
+            <span>#</span>
+            <span>time</span>
+            <span>statement</span>
+            <span>decision</span>
+            <span>rows</span>
+            <span>duration</span>
+          </div>
+          <VirtualList
+            items={actions}
+            rowHeight={ROW_HEIGHT}
+            height={Math.min(480, Math.max(ROW_HEIGHT * 3, actions.length * ROW_HEIGHT))}
+            label="Statements in order; arrow keys step the replay"
+            selected={actions.length ? step : undefined}
+            onSelect={setStep}
+            renderRow={(action) => <TimelineRow action={action} heldBy={decidedBy.get(action.text)} />}
+          />
+        </div>
+        <Replay
+          actions={actions}
+          step={step}
+          onStep={setStep}
+          current={current}
+          heldBy={current ? decidedBy.get(current.text) : undefined}
+        />
+      </div>
+    </section>
+  )
+}
+
+function TimelineRow({ action, heldBy }: { action: RecordedAction; heldBy: Approval | undefined }) {
+  return (
+    <div className="timeline-row" data-seq={action.seq}>
+      <span className="muted">{action.seq}</span>
+      <span className="muted">{formatClock(action.at)}</span>
+      <span className="statement-cell" title={action.text}>
+        <SqlText sql={action.text.replace(/\s+/g, ' ')} />
+      </span>
+      <span>
+        <Outcome outcome={action.outcome} rule={action.rule} />
+        {heldBy?.decidedByName ? <span className="muted"> by {heldBy.decidedByName}</span> : null}
+      </span>
+      <span>{action.error ? <span className="error-text">error</span> : formatRows(action.rowCount)}</span>
+      <span className="muted">{formatDuration(action.durationMs)}</span>
+    </div>
+  )
+}
+
+function Replay(props: {
+  actions: RecordedAction[]
+  step: number
+  onStep: (step: number) => void
+  current: RecordedAction | undefined
+  heldBy: Approval | undefined
+}) {
+  const { actions, step, onStep, current, heldBy } = props
+  const [playing, setPlaying] = useState(false)
+  useEffect(() => {
+    if (!playing) return
+    if (step >= actions.length - 1) {
+      setPlaying(false)
+      return
+    }
+    const timer = setTimeout(() => onStep(step + 1), 800)
+    return () => clearTimeout(timer)
+  }, [playing, step, actions.length, onStep])
+
+  if (!current) return <p className="empty">This session recorded no statements.</p>
+  return (
+    <section className="card replay" aria-labelledby="replay-title">
+      <h2 id="replay-title">Replay</h2>
+      <div className="replay-controls">
+        <button type="button" onClick={() => onStep(0)} disabled={step === 0}>
+          First
+        </button>
+        <button type="button" onClick={() => onStep(step - 1)} disabled={step === 0}>
+          Previous
+        </button>
+        <button type="button" onClick={() => setPlaying(!playing)} aria-pressed={playing}>
+          {playing ? 'Pause' : 'Play'}
+        </button>
+        <button type="button" onClick={() => onStep(step + 1)} disabled={step >= actions.length - 1}>
+          Next
+        </button>
+        <label className="replay-position">
+          <span className="visually-hidden">Step</span>
+          <input
+            type="range"
+            min={0}
+            max={actions.length - 1}
+            value={step}
+            onChange={(event) => onStep(Number(event.target.value))}
+          />
+        </label>
+        <span aria-live="polite" className="replay-step">
+          Step {step + 1} of {actions.length}
+        </span>
+      </div>
+      <div className="replay-statement" data-replay-seq={current.seq}>
+        <p>
+          <span className="muted">{formatTime(current.at)}</span> ·{' '}
+          <Outcome outcome={current.outcome} rule={current.rule} />
+          {heldBy?.decidedByName ? ` · ${heldBy.status} by ${heldBy.decidedByName}` : ''}
+        </p>
+        <pre className="statement">
+          <SqlText sql={current.text} />
+        </pre>
+        {current.reason ? <p className="muted">{current.reason}</p> : null}
+        {current.error ? <p className="error-text">Error: {current.error}</p> : null}
+        <p className="muted">
+          {[formatRows(current.rowCount), formatDuration(current.durationMs)].filter(Boolean).join(' · ')}
+          {current.masked && Object.keys(current.masked).length
+            ? ` · masked: ${Object.entries(current.masked)
+                .map(([column, count]) => `${column} (${count})`)
+                .join(', ')}`
+            : ''}
+        </p>
+      </div>
+      {current.result ? (
+        <ResultTable result={current.result} />
+      ) : (
+        <p className="muted">No result was recorded for this statement.</p>
+      )}
+    </section>
+  )
+}
+
+function ResultTable({ result }: { result: NonNullable<RecordedAction['result']> }) {
+  return (
+    <div className="result-scroll">
+      <table className="table result" aria-label="Recorded result">
+        <thead>
+          <tr>
+            {result.columns.map((column, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: columns may repeat a name
+              <th key={i} scope="col">
+                {column}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {result.rows.map((row, r) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: recorded rows have no identity
+            <tr key={r}>
+              {row.map((value, c) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: positional cells
+                <td key={c}>{value === null ? <span className="muted">NULL</span> : String(value)}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {result.truncated ? <p className="muted">The recording keeps the first rows only.</p> : null}
+    </div>
+  )
+}
