@@ -129,7 +129,9 @@ export interface Core {
     client: string
     close: (reason: string) => void
   }): Promise<SessionHandle>
-  decide(session: SessionHandle, action: Action): Promise<Decision>
+  /** Decides an action against the session's grant and rules. Synchronous (a pure pipeline over state
+   * the session already holds), so a protocol can answer a statement without leaving the current tick. */
+  decide(session: SessionHandle, action: Action): Decision
   /**
    * For an approve-first decision: stores an Approval bound to `digest` (see actionDigest) and notifies
    * approvers. The protocol tells its client it is waiting (with the approval id), then awaits `wait()`.

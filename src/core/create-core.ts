@@ -304,7 +304,7 @@ export function createCore(options: CoreOptions): Core {
       })
       return handle
     },
-    async decide(session, action) {
+    decide(session, action) {
       const decision = decide(action, session.grant, rulesFor(session.resource), clock.now())
       if (decision.outcome === 'deny') {
         void ctx

@@ -38,7 +38,7 @@ test('client frames: any byte stream in any chunking parses or is a ProtocolViol
       const frames = new ClientFrames({
         pending: new PendingResponses(),
         now: () => 0,
-        cached: (text) => ({
+        decideNow: (text) => ({
           kind: 'X',
           decision:
             text.length % 2

@@ -57,11 +57,12 @@ export interface HeldStatement {
 
 export interface ClientFramesDeps {
   pending: PendingResponses
-  /** Starts deciding `text` (of a Query, or of a Parse named `statement`); the scanner is resumed once
-   * `answer()` has the result. */
+  /** Classifies and decides `text` (of a Query, or of a Parse named `statement`) at once. Undefined when
+   * the answer must wait for a person: `decide()` is then called and the scanner pauses until `answer()`. */
+  decideNow(text: string, statement: string | undefined): DecidedStatement | undefined
+  /** Starts waiting for the answer `decideNow` could not give; the scanner is resumed once `answer()` has
+   * the result. */
   decide(text: string, statement: string | undefined): void
-  /** The answer for `text` without waiting, when it is known (cached allow), else undefined. */
-  cached(text: string, statement: string | undefined): DecidedStatement | undefined
   /** Starts holding one execution of `held` with these Bind parameters; the scanner is resumed once
    * `answer()` has the verdict. */
   hold(held: HeldStatement, parameters: readonly BindParameter[]): void
@@ -229,8 +230,8 @@ export class ClientFrames implements FrameSink {
       this.#answer = undefined
       return answer
     }
-    const cached = this.#deps.cached(text, statement)
-    if (cached) return cached
+    const now = this.#deps.decideNow(text, statement)
+    if (now) return now
     this.#deps.decide(text, statement)
     return PAUSE
   }

@@ -28,8 +28,8 @@ function relay() {
   const clientFrames = new ClientFrames({
     pending,
     now: () => 0,
-    cached: (text) => ({ kind: 'X', decision: /delete/i.test(text) ? deny : { outcome: 'allow' } }),
-    decide: () => assert.fail('every answer is cached here'),
+    decideNow: (text) => ({ kind: 'X', decision: /delete/i.test(text) ? deny : { outcome: 'allow' } }),
+    decide: () => assert.fail('every answer is given at once here'),
     hold: () => assert.fail('nothing is held here'),
     forget: () => {},
     recordDenial: (s) => denied.push(s.text),
@@ -176,7 +176,7 @@ test('a held statement: its Parse is forwarded, each Bind waits for an approval 
   const frames = new ClientFrames({
     pending,
     now: () => 0,
-    cached: () => undefined,
+    decideNow: () => undefined,
     decide: () => {},
     hold: (held, parameters) =>
       holds.push({ text: held.text, parameters: parameters.map((p) => p.value?.toString() ?? null) }),

@@ -60,6 +60,8 @@ export class RelaySession {
   /** The session's prepared statements (SQL PREPARE and protocol Parse share PostgreSQL's namespace), so
    * the classifier can tell what `EXECUTE name` runs. Only allowed statements ever get here. */
   readonly #prepared = new Map<string, Action>()
+  /** The Query #decideNow held back for an approval, until #awaitApproval takes it. */
+  #awaiting: { text: string; classified: ClassifiedSql; decision: ApproveFirst } | undefined
   #closed = false
   /** Aborts approval waits when the session closes. */
   readonly #abort = new AbortController()
@@ -75,18 +77,8 @@ export class RelaySession {
     this.#clientFrames = new ClientFrames({
       pending: this.#pending,
       now,
-      cached: (text, statement) => {
-        const allowed = this.#allowed.get(text)
-        if (allowed === undefined) return undefined
-        this.#applyEffects(allowed, statement)
-        const secret = allowed.action.traits.includes('contains-secret')
-        return {
-          kind: allowed.action.kind,
-          decision: ALLOW,
-          ...(secret ? { recordText: allowed.action.text } : {}),
-        }
-      },
-      decide: (text, statement) => void this.#decide(text, statement),
+      decideNow: (text, statement) => this.#decideNow(text, statement),
+      decide: (text, statement) => void this.#awaitApproval(text, statement),
       hold: (held, parameters) => void this.#holdExecution(held, parameters),
       forget: (statement) => this.#prepared.delete(statement),
       recordDenial: (statement, decision) => this.#recordDenial(statement, decision),
@@ -210,43 +202,84 @@ export class RelaySession {
     if (!this.#closed) this.#o.upstream.resume()
   }
 
-  async #decide(text: string, statement: string | undefined): Promise<void> {
+  /** Classifies and decides `text` in the current tick. Undefined only for a Query that needs a human
+   * approval: the scanner then pauses and #awaitApproval answers later. */
+  #decideNow(text: string, statement: string | undefined): DecidedStatement | undefined {
+    const known = this.#allowed.get(text)
+    if (known !== undefined) {
+      this.#applyEffects(known, statement)
+      return allowed(known, text)
+    }
+    let classified: ClassifiedSql
+    let decision: Decision
+    try {
+      classified = this.#classify(text)
+      decision = this.#o.core.decide(this.#o.handle, classified.action)
+    } catch (error) {
+      return this.#failClosed(error)
+    }
+    if (decision.outcome === 'approve-first' && statement === undefined) {
+      this.#awaiting = { text, classified, decision }
+      return undefined
+    }
+    if (decision.outcome === 'allow') {
+      // Only a policy allow is cached: an approval covers one execution.
+      if (this.#allowed.size >= ALLOW_CACHE_ENTRIES) this.#allowed.clear()
+      this.#allowed.set(text, classified)
+      this.#applyEffects(classified, statement)
+      return allowed(classified, text)
+    }
+    const decided: DecidedStatement = {
+      kind: classified.action.kind,
+      decision,
+      ...recordTextOf(classified, text),
+    }
+    // A Parse runs nothing: its approval is asked at each Bind, where the parameter values are known.
+    if (decision.outcome === 'approve-first') decided.held = classified.action
+    return decided
+  }
+
+  /** The classified statement, its text redacted when it carries a secret (PASSWORD '...'), so the secret
+   * never reaches core's audit, recordings or approvers. */
+  #classify(text: string): ClassifiedSql {
+    const parsed =
+      text === FUNCTION_CALL
+        ? functionCallAction()
+        : this.#o.classifier.classifyWithEffects(text, (name) => this.#prepared.get(name))
+    const recordText = recordableText(text, parsed.action.traits)
+    return recordText === text ? parsed : { ...parsed, action: { ...parsed.action, text: recordText } }
+  }
+
+  /** A Query #decideNow found needs an approval: holds it, then answers the paused scanner. */
+  async #awaitApproval(text: string, statement: string | undefined): Promise<void> {
+    const awaiting = this.#awaiting
+    this.#awaiting = undefined
     let decided: DecidedStatement
     try {
-      const parsed =
-        text === FUNCTION_CALL
-          ? functionCallAction()
-          : this.#o.classifier.classifyWithEffects(text, (name) => this.#prepared.get(name))
-      // A secret in the text (PASSWORD '...') never reaches core's audit, recordings or approvers.
-      const recordText = recordableText(text, parsed.action.traits)
-      const classified =
-        recordText === text ? parsed : { ...parsed, action: { ...parsed.action, text: recordText } }
-      let decision = await this.#o.core.decide(this.#o.handle, classified.action)
-      if (decision.outcome === 'allow' && !this.#closed) {
-        // Only a policy allow is cached: an approval covers one execution.
-        if (this.#allowed.size >= ALLOW_CACHE_ENTRIES) this.#allowed.clear()
-        this.#allowed.set(text, classified)
-      } else if (decision.outcome === 'approve-first' && statement === undefined) {
-        decision = await this.#waitForApproval(decision, classified.action, actionDigest(text))
-      }
+      if (awaiting === undefined || awaiting.text !== text || statement !== undefined)
+        throw new Error('no statement awaits an approval')
+      const { classified } = awaiting
+      const decision = await this.#waitForApproval(awaiting.decision, classified.action, actionDigest(text))
       if (decision.outcome === 'allow') this.#applyEffects(classified, statement)
-      decided = { kind: classified.action.kind, decision, ...(recordText === text ? {} : { recordText }) }
-      // A Parse runs nothing: its approval is asked at each Bind, where the parameter values are known.
-      if (decision.outcome === 'approve-first') decided.held = classified.action
+      decided = { kind: classified.action.kind, decision, ...recordTextOf(classified, text) }
     } catch (error) {
-      // Fail closed: a classifier bug or an unreachable store denies the statement.
-      this.#o.logger.error({ err: String(error) }, 'deciding a statement failed')
-      decided = {
-        kind: 'Unknown',
-        decision: {
-          outcome: 'deny',
-          code: 'TG_STORE_UNAVAILABLE',
-          rule: 'error',
-          reason: 'the gateway could not decide',
-        },
-      }
+      decided = this.#failClosed(error)
     }
     this.#answer(decided)
+  }
+
+  /** A classifier bug or an unreachable store denies the statement. */
+  #failClosed(error: unknown): DecidedStatement {
+    this.#o.logger.error({ err: String(error) }, 'deciding a statement failed')
+    return {
+      kind: 'Unknown',
+      decision: {
+        outcome: 'deny',
+        code: 'TG_STORE_UNAVAILABLE',
+        rule: 'error',
+        reason: 'the gateway could not decide',
+      },
+    }
   }
 
   /** One execution of a held prepared statement: the approval binds its text and its Bind parameters. */
@@ -398,6 +431,17 @@ export class RelaySession {
       this.#o.logger.warn({ err: String(error) }, 'recording the session close failed')
     })
   }
+}
+
+type ApproveFirst = Extract<Decision, { outcome: 'approve-first' }>
+
+function allowed(classified: ClassifiedSql, text: string): DecidedStatement {
+  return { kind: classified.action.kind, decision: ALLOW, ...recordTextOf(classified, text) }
+}
+
+/** `recordText` when the classified text is not what the client sent (a secret was redacted). */
+function recordTextOf(classified: ClassifiedSql, text: string): { recordText?: string } {
+  return classified.action.text === text ? {} : { recordText: classified.action.text }
 }
 
 /** A parameter as the digest sees it: format and bytes, so a text '1' and a binary 1 differ. */
