@@ -36,6 +36,9 @@ export async function endGrant(
   await ctx.store.publish('grant_changed', grant.id)
   const provisioner = ctx.provisioners.get(grant.resourceId)
   if (provisioner && grant.status === 'active') {
+    // Removing the target's access ends its backends: let sessions finish the message they are relaying
+    // and send their own FATAL first.
+    await ctx.live.whenClosed(grant.id, SESSIONS_CLOSE_WAIT_MS)
     await provisioner.deprovision(grant).catch((error: unknown) => {
       ctx.logger.error(
         { err: error, grantId: grant.id },
@@ -45,6 +48,9 @@ export async function endGrant(
   }
   return true
 }
+
+/** The longest a protocol takes to close a session (PostgreSQL: finishing a row, FATAL_WAIT_MS). */
+const SESSIONS_CLOSE_WAIT_MS = 1_000
 
 function describeEnd(reason: GrantEndReason, note?: string): string {
   const base = {

@@ -3,6 +3,9 @@ import type { SessionHandle } from '../core.ts'
 /** The connections open in this process, by grant, so a grant's end can close them at once. */
 export class LiveSessions {
   readonly #byGrant = new Map<string, Set<SessionHandle>>()
+  /** Sessions told to close that have not closed yet (a protocol may finish a message first), by grant. */
+  readonly #closing = new Map<string, Set<SessionHandle>>()
+  readonly #closedWaiters = new Map<string, Set<() => void>>()
 
   add(session: SessionHandle): void {
     const set = this.#byGrant.get(session.grant.id) ?? new Set()
@@ -11,10 +14,36 @@ export class LiveSessions {
   }
 
   remove(session: SessionHandle): void {
-    const set = this.#byGrant.get(session.grant.id)
-    if (!set) return
-    set.delete(session)
-    if (set.size === 0) this.#byGrant.delete(session.grant.id)
+    const grantId = session.grant.id
+    const set = this.#byGrant.get(grantId)
+    if (set) {
+      set.delete(session)
+      if (set.size === 0) this.#byGrant.delete(grantId)
+    }
+    const closing = this.#closing.get(grantId)
+    if (closing?.delete(session) && closing.size === 0) {
+      this.#closing.delete(grantId)
+      for (const wake of this.#closedWaiters.get(grantId) ?? []) wake()
+      this.#closedWaiters.delete(grantId)
+    }
+  }
+
+  /** Resolves once every session closeGrant told to close has closed, or after `ms`, whichever is first:
+   * the target's access is removed after that, so a session finishing its last message is not cut off. */
+  whenClosed(grantId: string, ms: number): Promise<void> {
+    if (!this.#closing.has(grantId)) return Promise.resolve()
+    return new Promise((resolve) => {
+      const waiters = this.#closedWaiters.get(grantId) ?? new Set()
+      this.#closedWaiters.set(grantId, waiters)
+      const done = () => {
+        clearTimeout(timer)
+        waiters.delete(done)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      timer.unref()
+      waiters.add(done)
+    })
   }
 
   grantIds(): string[] {
@@ -30,6 +59,9 @@ export class LiveSessions {
     const set = this.#byGrant.get(grantId)
     if (!set) return 0
     this.#byGrant.delete(grantId)
+    const closing = this.#closing.get(grantId) ?? new Set()
+    this.#closing.set(grantId, closing)
+    for (const session of set) closing.add(session)
     for (const session of set) {
       try {
         session.close(reason)

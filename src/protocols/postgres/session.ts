@@ -46,6 +46,8 @@ export interface RelayOptions {
 
 const ALLOW_CACHE_ENTRIES = 2048
 const CLOSE_GRACE_MS = 1_000
+/** Grant end must close a session within 1 s: the tail of a row being relayed gets this long at most. */
+const FATAL_WAIT_MS = 500
 
 export class RelaySession {
   readonly #o: RelayOptions
@@ -63,6 +65,8 @@ export class RelaySession {
   /** The Query #decideNow held back for an approval, until #awaitApproval takes it. */
   #awaiting: { text: string; classified: ClassifiedSql; decision: ApproveFirst } | undefined
   #closed = false
+  /** Finishing the row being relayed before a FATAL; the client's messages are no longer read. */
+  #stopping = false
   /** Aborts approval waits when the session closes. */
   readonly #abort = new AbortController()
   readonly #done: Promise<string>
@@ -134,7 +138,7 @@ export class RelaySession {
 
   /** Core calls this when the grant ends: the client gets FATAL 57P01 with the reason, both sockets close. */
   terminate(reason: string): void {
-    if (this.#closed) return
+    if (this.#closed || this.#stopping) return
     this.#o.logger.info({ reason }, 'closing session: grant ended')
     this.#shutdown(grantEnded(reason), `grant ended: ${reason}`)
   }
@@ -145,7 +149,7 @@ export class RelaySession {
   }
 
   #onClientData(chunk: Buffer): void {
-    if (this.#closed) return
+    if (this.#closed || this.#stopping) return
     // A decision usually resolves within the same tick: pausing the socket for it costs more than it
     // saves. A client that keeps sending while a decision is pending is paused on its second chunk.
     const waitingAlready = this.#fromClient.paused
@@ -392,16 +396,35 @@ export class RelaySession {
 
   #onUpstreamClosed(): void {
     if (this.#closed) return
+    // Mid-way through a row nothing more can come to finish it: close without a last message.
+    if (this.#stopping || !this.#fromUpstream.atBoundary) {
+      this.#close('upstream closed')
+      return
+    }
     // The upstream's own FATAL (e.g. pg_terminate_backend) already told the client why.
     this.#shutdown(this.#serverFrames.sentFatal ? undefined : upstreamFailed('lost'), 'upstream closed')
   }
 
-  /** Sends `fatal` to the client when the stream is at a message boundary, then ends both sides. */
+  /** Sends `fatal` to the client at the next message boundary of what it receives, then ends both sides.
+   * Mid-way through a large row the rest of that row is relayed first (for at most FATAL_WAIT_MS), so a
+   * session cut off during a result still hears why. */
   #shutdown(fatal: Buffer | undefined, reason: string): void {
-    if (this.#closed) return
+    if (this.#closed || this.#stopping) return
     const { client } = this.#o
-    if (fatal && this.#fromUpstream.atBoundary && !client.destroyed) client.write(fatal)
-    this.#close(reason)
+    if (!fatal || client.destroyed || this.#fromUpstream.atBoundary) {
+      if (fatal && !client.destroyed) client.write(fatal)
+      this.#close(reason)
+      return
+    }
+    this.#stopping = true
+    const timer = setTimeout(() => this.#close(reason), FATAL_WAIT_MS)
+    timer.unref()
+    this.#fromUpstream.stopAtBoundary(() => {
+      clearTimeout(timer)
+      if (!this.#closed && !client.destroyed) client.write(fatal)
+      this.#close(reason)
+    })
+    this.#o.upstream.resume()
   }
 
   #close(reason: string): void {

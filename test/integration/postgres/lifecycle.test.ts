@@ -4,9 +4,11 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import type { Socket } from 'node:net'
 import { after, before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
+import { SAMPLE_ROWS } from '../../../src/protocols/postgres/mask-rows.ts'
 import { psql } from '../../support/clients/psql.ts'
 import { type PostgresGateway, startPostgresGateway } from '../../support/start-gateway.ts'
 
@@ -56,6 +58,42 @@ test('ending the grant closes a live session with FATAL 57P01 within 1 s; loggin
   const again = await psql(gw.env(credential), 'SELECT 1')
   assert.notEqual(again.code, 0)
   assert.match(again.stderr, /password authentication failed/)
+})
+
+test('a grant ending mid-way through a large row: the row is finished, then FATAL 57P01 tells why', async () => {
+  const { grant, credential } = await gw.grant('select:billing.*')
+  const { client, errors, ended } = await connect(gw.url(credential))
+  const socket = (client as unknown as { connection: { stream: Socket } }).connection.stream
+  // The first SAMPLE_ROWS rows of a result are sampled for the recording and the next one is read whole
+  // too (it is where the relay stops looking); the row after that streams through as it arrives.
+  const sql = `SELECT CASE WHEN g <= ${SAMPLE_ROWS + 1} THEN '' ELSE repeat('x', 16000000) END
+    FROM generate_series(1, ${SAMPLE_ROWS + 2}) g`
+  const failed = client.query(sql).then(
+    () => assert.fail('the query should not complete'),
+    (error: Error & { code?: string }) => error,
+  )
+  // Stop reading once the row has begun: the relay is then certainly in the middle of that one message.
+  let received = 0
+  const begun = new Promise<void>((resolve) => {
+    const onData = (chunk: Buffer) => {
+      received += chunk.length
+      if (received < 1_000_000) return
+      socket.pause()
+      socket.off('data', onData)
+      resolve()
+    }
+    socket.on('data', onData)
+  })
+  await begun
+  // endGrant waits for the session to close before it removes the target's access; the client reads on.
+  const ending = gw.core.endGrant(gw.agent, grant.id)
+  await sleep(100)
+  socket.resume()
+  await ending
+  const error = await failed
+  await ended
+  assert.equal(error.code ?? errors[0]?.code, '57P01', `got ${error.message}`)
+  assert.match(error.message, /grant ended/)
 })
 
 test('an expired grant closes its session and refuses logins', async () => {

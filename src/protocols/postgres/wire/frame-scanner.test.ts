@@ -124,3 +124,38 @@ test('a large uninteresting frame streams through without being buffered', () =>
   )
   assert.ok(passed.length >= 6)
 })
+
+test('stopAtBoundary passes the rest of a frame being streamed, then drops everything after it', () => {
+  const passed: Buffer[] = []
+  const scanner = new FrameScanner('Z', { frame: () => KEEP, pass: (b) => passed.push(Buffer.from(b)) })
+  const row = frame('D', Buffer.alloc(100, 7))
+  scanner.push(row.subarray(0, 40))
+  assert.equal(scanner.atBoundary, false)
+  let stopped = 0
+  scanner.stopAtBoundary(() => stopped++)
+  assert.equal(stopped, 0)
+  scanner.push(Buffer.concat([row.subarray(40), frame('C', Buffer.from('SELECT 1\0'))]))
+  assert.equal(stopped, 1)
+  scanner.push(frame('Z', Buffer.from('I')))
+  assert.equal(stopped, 1)
+  assert.deepEqual(Buffer.concat(passed), row)
+})
+
+test('stopAtBoundary at a boundary calls back at once and drops a partial frame not yet passed', () => {
+  const passed: Buffer[] = []
+  const scanner = new FrameScanner('Z', { frame: () => KEEP, pass: (b) => passed.push(Buffer.from(b)) })
+  const ready = frame('Z', Buffer.from('I'))
+  scanner.push(ready.subarray(0, 3))
+  let stopped = 0
+  scanner.stopAtBoundary(() => stopped++)
+  assert.equal(stopped, 1)
+  scanner.push(ready.subarray(3))
+  assert.equal(passed.length, 0)
+})
+
+function frame(type: string, body: Buffer): Buffer {
+  const head = Buffer.alloc(5)
+  head[0] = type.charCodeAt(0)
+  head.writeInt32BE(body.length + 4, 1)
+  return Buffer.concat([head, body])
+}

@@ -35,6 +35,8 @@ export class FrameScanner {
   /** Bytes still to pass of an uninteresting frame that spans chunks. */
   #skip = 0
   #paused = false
+  /** Set by stopAtBoundary: called once the frame being streamed has been passed whole. */
+  #onBoundary: (() => void) | undefined
 
   constructor(interestingTypes: string, sink: FrameSink, maxFrameBytes = PROTOCOL_MAX_FRAME_BYTES) {
     this.#interesting = new Uint8Array(256)
@@ -58,8 +60,26 @@ export class FrameScanner {
     return this.#skip === 0
   }
 
+  /** Stops scanning at the next message boundary: what remains of a frame already partly passed is still
+   * passed, everything after it dropped, and `onBoundary` called once there (now, when already there). So
+   * a last message (a FATAL) can follow a stream cut off mid-result. */
+  stopAtBoundary(onBoundary: () => void): void {
+    this.#pending = undefined
+    this.#parts = []
+    this.#partsBytes = 0
+    this.#paused = false
+    if (this.#skip === 0) {
+      this.#onBoundary = () => {}
+      onBoundary()
+    } else this.#onBoundary = onBoundary
+  }
+
   /** Feeds a chunk. Throws ProtocolViolation on a malformed length. */
   push(chunk: Buffer): void {
+    if (this.#onBoundary !== undefined) {
+      this.#finishFrame(chunk)
+      return
+    }
     if (this.#paused) {
       this.#pending = this.#pending === undefined ? chunk : Buffer.concat([this.#pending, chunk])
       return
@@ -136,6 +156,17 @@ export class FrameScanner {
     }
     this.#flush(chunk, runStart, pos)
     if (pos < end) this.#pending = chunk.subarray(pos)
+  }
+
+  #finishFrame(chunk: Buffer): void {
+    if (this.#skip === 0) return
+    const n = Math.min(this.#skip, chunk.length)
+    this.#skip -= n
+    this.#sink.pass(n === chunk.length ? chunk : chunk.subarray(0, n))
+    if (this.#skip > 0) return
+    const onBoundary = this.#onBoundary!
+    this.#onBoundary = () => {}
+    onBoundary()
   }
 
   #flush(chunk: Buffer, start: number, stop: number): void {
