@@ -1,6 +1,6 @@
 // Shared pieces of the benchmarks: throwaway database, a taskgate child process, PgBouncer, pgbench runs.
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -83,6 +83,8 @@ export interface TaskgateProcess {
   adminKey: string
   agentKey: string
   rssKb(): Promise<number>
+  /** CPU time the gateway (and its workers) used so far, in milliseconds. */
+  cpuMs(): Promise<number>
   stop(): Promise<void>
 }
 
@@ -114,13 +116,23 @@ ${extraYaml}
   const node = join(ROOT, 'node_modules/.bin/node')
   // TASKGATE_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway under load.
   const nodeArgs = (process.env.TASKGATE_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  // The gateway's output goes to a file (TASKGATE_BENCH_LOG names it; kept then): a pipe nobody reads
+  // would stall the gateway once full.
+  const logPath = process.env.TASKGATE_BENCH_LOG ?? join(dir, 'gateway.log')
+  const log = await open(logPath, 'w')
   const child = spawn(node, [...nodeArgs, 'src/main.ts', '--config', join(dir, 'taskgate.yaml')], {
     cwd: ROOT,
     env: { ...process.env, TASKGATE_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', log.fd, 'inherit'],
   })
+  await log.close()
   await waitForPort(apiPort)
   await waitForPort(pgPort)
+  // With `workers`, the forked gateway processes count too.
+  const gatewayPids = async () => {
+    const children = await readFile(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').catch(() => '')
+    return [String(child.pid), ...children.split(' ').filter(Boolean)]
+  }
   const adminKey = (await readFile(join(dir, 'data/keys/admin.key'), 'utf8')).trim()
   const agentKey = (await readFile(join(dir, 'data/keys/bench-agent.key'), 'utf8')).trim()
   return {
@@ -130,13 +142,16 @@ ${extraYaml}
     adminKey,
     agentKey,
     async rssKb() {
-      // With `workers`, the forked gateway processes count too.
-      const children = await readFile(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').catch(() => '')
       let total = 0
-      for (const pid of [child.pid, ...children.split(' ').filter(Boolean)]) {
+      for (const pid of await gatewayPids()) {
         const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '')
         total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
       }
+      return total
+    },
+    async cpuMs() {
+      let total = 0
+      for (const pid of await gatewayPids()) total += await cpuMs(Number(pid)).catch(() => 0)
       return total
     },
     async stop() {
@@ -167,7 +182,37 @@ export async function requestGrant(
 
 export interface PgBouncer {
   port: number
+  /** The pgbouncer process itself (not the runuser wrapper), for its CPU time. */
+  pid: number
   stop(): Promise<void>
+}
+
+/** CPU time (user + system, all threads) a process has used so far, in milliseconds. */
+export async function cpuMs(pid: number): Promise<number> {
+  // /proc/PID/stat fields 14 and 15 (utime, stime) in clock ticks; after the ") " that ends the name.
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
+}
+const CLOCK_TICKS = 100
+
+/** The no-op Node.js relay of node-relay.ts in front of `targetPort`. */
+export async function startNodeRelay(
+  targetPort: number,
+): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
+  const port = await freePort()
+  const node = join(ROOT, 'node_modules/.bin/node')
+  const child = spawn(node, [join(ROOT, 'bench/node-relay.ts'), String(port), String(targetPort)], {
+    stdio: 'inherit',
+  })
+  await waitForPort(port)
+  return {
+    port,
+    pid: child.pid!,
+    async stop() {
+      child.kill('SIGTERM')
+      await new Promise((r) => child.once('exit', r))
+    },
+  }
 }
 
 /** PgBouncer (Debian package) in session pooling with trust auth, as the peer to beat. */
@@ -187,8 +232,10 @@ export async function startPgBouncer(database: string): Promise<PgBouncer> {
     { stdio: 'ignore' },
   )
   await waitForPort(port)
+  const { stdout } = await run('pgrep', ['-n', '-f', `^pgbouncer ${join(dir, 'pgbouncer.ini')}`])
   return {
     port,
+    pid: Number(stdout.trim()),
     async stop() {
       child.kill('SIGTERM')
       await new Promise((r) => child.once('exit', r))
