@@ -192,7 +192,8 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
   const cache = new Map<string, Template | typeof SENSITIVE>()
   const get = (key: string) => {
     const entry = cache.get(key)
-    if (entry !== undefined) {
+    // Recency matters only once eviction is near: below half full a hit is one lookup, not three.
+    if (entry !== undefined && cache.size > maxEntries >> 1) {
       cache.delete(key)
       cache.set(key, entry)
     }
