@@ -113,7 +113,12 @@ const guardrail = z.strictObject({
     })
     .default({}),
   resources: z.array(z.string()).default(['*']).describe('resource ids it applies to'),
-  groups: z.array(z.string()).optional().describe('groups it applies to (everyone when absent)'),
+  groups: z
+    .array(z.string())
+    .optional()
+    .describe(
+      'groups it applies to (everyone when absent); overriding a built-in for some groups leaves it in force for the others',
+    ),
   approvers: z
     .array(z.string())
     .optional()

@@ -3,7 +3,9 @@ import { parseScopeEntry } from '../grants/scope.ts'
 import { DEFAULT_GUARDRAILS } from './default-guardrails.ts'
 import type { Guardrail, ImplicitScope, Rules } from './rules.ts'
 
-/** The built-in guardrails, overridden (or switched off) by id, followed by the configured ones. */
+/** The built-in guardrails, overridden (or switched off) by id, followed by the configured ones. An override
+ * limited to some groups applies to those groups only: everyone else keeps the rule it overrides, so tuning
+ * a rule for one group never switches it off for the others. */
 export function rulesForResource(
   config: Config,
   resource: ResourceConfig,
@@ -13,35 +15,55 @@ export function rulesForResource(
     (g) => g.resources.includes('*') || g.resources.includes(resource.id),
   )
   const byId = new Map<string, Guardrail>(DEFAULT_GUARDRAILS.map((g) => [g.id, g]))
+  const forGroups: Guardrail[] = []
   for (const g of configured) {
+    const base = byId.get(g.id)
+    if (g.groups && base) {
+      byId.set(g.id, { ...base, exceptGroups: [...(base.exceptGroups ?? []), ...g.groups] })
+      if (g.action !== 'off') forGroups.push(guardrailOf(g, g.action, base))
+      continue
+    }
     if (g.action === 'off') {
       byId.delete(g.id)
       continue
     }
-    const builtIn = byId.get(g.id)
-    const hasMatch = Boolean(
-      g.match.traits?.length || g.match.kinds?.length || g.match.needs?.length || g.match.pattern,
-    )
     byId.set(g.id, {
-      id: g.id,
-      description: g.description,
-      action: g.action,
-      ...(hasMatch
-        ? {
-            ...(g.match.traits ? { traits: g.match.traits } : {}),
-            ...(g.match.kinds ? { kinds: g.match.kinds } : {}),
-            ...(g.match.needs ? { needs: g.match.needs.map(parseScopeEntry) } : {}),
-            ...(g.match.pattern !== undefined ? { pattern: new RegExp(g.match.pattern, 'i') } : {}),
-          }
-        : pickMatch(builtIn)),
-      ...(g.groups ? { groups: g.groups } : {}),
-      ...(g.approvers ? { approverGroups: g.approvers } : {}),
+      ...guardrailOf(g, g.action, base),
+      ...(base?.exceptGroups ? { exceptGroups: base.exceptGroups } : {}),
     })
   }
   return {
     resourceId: resource.id,
     implicit: implicit ?? { allow: [], except: [] },
-    guardrails: [...byId.values()],
+    guardrails: [...byId.values(), ...forGroups],
+  }
+}
+
+type ConfiguredGuardrail = Config['guardrails'][number]
+
+/** A configured rule; one without a match of its own keeps the match of the rule it overrides. */
+function guardrailOf(
+  g: ConfiguredGuardrail,
+  action: Guardrail['action'],
+  base: Guardrail | undefined,
+): Guardrail {
+  const hasMatch = Boolean(
+    g.match.traits?.length || g.match.kinds?.length || g.match.needs?.length || g.match.pattern,
+  )
+  return {
+    id: g.id,
+    description: g.description,
+    action,
+    ...(hasMatch
+      ? {
+          ...(g.match.traits ? { traits: g.match.traits } : {}),
+          ...(g.match.kinds ? { kinds: g.match.kinds } : {}),
+          ...(g.match.needs ? { needs: g.match.needs.map(parseScopeEntry) } : {}),
+          ...(g.match.pattern !== undefined ? { pattern: new RegExp(g.match.pattern, 'i') } : {}),
+        }
+      : pickMatch(base)),
+    ...(g.groups ? { groups: g.groups } : {}),
+    ...(g.approvers ? { approverGroups: g.approvers } : {}),
   }
 }
 

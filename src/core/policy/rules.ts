@@ -15,6 +15,8 @@ export interface Guardrail {
   pattern?: RegExp
   /** Groups the guardrail applies to (all when absent). */
   groups?: string[]
+  /** Groups it does not apply to: they have an override of their own. */
+  exceptGroups?: string[]
   approverGroups?: string[]
 }
 

@@ -6,6 +6,7 @@ import type { Guardrail, Rules } from '../rules.ts'
 
 export function guardrailMatches(g: Guardrail, action: Action, grant: Grant): boolean {
   if (g.groups && !g.groups.some((group) => grant.groups.includes(group))) return false
+  if (g.exceptGroups?.some((group) => grant.groups.includes(group))) return false
   if (g.traits?.some((t) => action.traits.includes(t))) return true
   // `stmt:<Kind>` traits name statements nested anywhere (CTEs, PREPARE/EXECUTE, EXPLAIN ANALYZE).
   if (g.kinds?.some((k) => action.traits.includes(`stmt:${k}`) || action.kind.split(';').includes(k)))
