@@ -3,8 +3,11 @@
 // Structural, never by literal value, so the answer is the same for every text sharing a cache key: a
 // condition that reads no column of the row (`1=1`, `'a'='a'`, `NOT false`, `1=2`, `random() < 2`) is
 // either true for all rows or for none, so it counts as unbounded; OR is unbounded when any branch is, AND
-// when every branch is, NOT flips to "may be always false"; `x = x` counts too. This is a guardrail
-// heuristic, not a proof: an uncorrelated subquery that names its own columns passes as bounded.
+// when every branch is, NOT flips to "may be always false"; `x = x` counts too, and so does `x IS NOT NULL`
+// (`IS DISTINCT FROM NULL`): on a NOT NULL column it selects every row, and nullability is not known here.
+// This is a guardrail heuristic, not a proof: an uncorrelated subquery that names its own columns, or a
+// comparison whose literal happens to cover every value (`id > -1`), passes as bounded; a guardrail with a
+// row-count threshold is the backstop for those.
 import { asList, asNode, type Node, unwrap } from './classify-walk.ts'
 
 /** True when `where` is absent or may be true for every row. */
@@ -31,7 +34,8 @@ function mayBeAlwaysTrue(expr: unknown): boolean {
     if (body.booltesttype === 'IS_FALSE' || body.booltesttype === 'IS_NOT_TRUE')
       return mayBeAlwaysFalse(body.arg)
   }
-  if (kind === 'A_Expr') return sameSides(body, ['=', '>=', '<='])
+  if (kind === 'NullTest') return body.nulltesttype === 'IS_NOT_NULL'
+  if (kind === 'A_Expr') return sameSides(body, ['=', '>=', '<=']) || comparesWithNull(body, 'AEXPR_DISTINCT')
   return false
 }
 
@@ -47,8 +51,17 @@ function mayBeAlwaysFalse(expr: unknown): boolean {
     if (body.boolop === 'NOT_EXPR') return mayBeAlwaysTrue(args[0])
   }
   if (kind === 'TypeCast') return mayBeAlwaysFalse(body.arg)
-  if (kind === 'A_Expr') return sameSides(body, ['<>', '!=', '<', '>'])
+  if (kind === 'NullTest') return body.nulltesttype === 'IS_NULL'
+  if (kind === 'A_Expr')
+    return sameSides(body, ['<>', '!=', '<', '>']) || comparesWithNull(body, 'AEXPR_NOT_DISTINCT')
   return false
+}
+
+/** `x IS [NOT] DISTINCT FROM NULL`: NULL is a keyword, not a literal, so this is structural. */
+function comparesWithNull(expr: Node, kind: string): boolean {
+  if (expr.kind !== kind) return false
+  const isNull = (side: unknown) => asNode(asNode(side)?.A_Const)?.isnull === true
+  return isNull(expr.lexpr) || isNull(expr.rexpr)
 }
 
 function sameSides(expr: Node, ops: readonly string[]): boolean {

@@ -181,6 +181,10 @@ describe('writes', () => {
       'where id + 1 = id + 2',
       'where not (id <> id)',
       'where exists (select 1)',
+      'where id is not null',
+      'where v is distinct from null or v is null',
+      'where not (id is null)',
+      'where null is distinct from id',
     ]) {
       expectAction(
         `delete from t ${where}`,
@@ -198,7 +202,8 @@ describe('writes', () => {
       'where id = 1 and true',
       'where id in (1, 2)',
       'where current of c',
-      'where x is not null',
+      'where x is not null and id = 1',
+      'where x is null',
     ]) {
       expectAction(`delete from t ${where}`, ['delete:public.t', 'select:public.t'], ['!unbounded-write'])
     }
