@@ -31,14 +31,32 @@ interface KeyPlan {
   numberEntries: DetectorEntry[]
 }
 
-// Deeper documents are cut there rather than walked on: the subtree becomes `****` (fail closed).
+// Deeper documents are cut there rather than walked on: the subtree becomes `"****"` (fail closed).
 const MAX_DEPTH = 64
 const KEY_CACHE_LIMIT = 4096
 
+/** Thrown where a document stops being JSON (the position is for debugging). */
+class Malformed {
+  readonly at: number
+  constructor(at: number) {
+    this.at = at
+  }
+}
+
+/** One replaced token: the text `[start, end)` of the document becomes `text`. */
+interface Edit {
+  start: number
+  end: number
+  text: string
+}
+
 /**
- * A masker for JSON values: parse, mask values under keys a column rule names and what detectors find in
- * strings (with the key name as their context), serialize only if something changed. A value that does
- * not parse is scanned as text.
+ * A masker for JSON values: walk the document's tokens, mask values under keys a column rule names and
+ * what detectors find in strings (with the key name as their context). Only the tokens it masks are
+ * replaced; every other byte (numbers as written, whitespace, escapes, key order, duplicate keys) stays as
+ * it came, so `12345678901234567890` and `1.50` are not rewritten by a round trip through JS numbers.
+ * Text that is not JSON (never the case for PostgreSQL's json and jsonb) keeps what the walk masked before
+ * the error, and everything else is scanned by the detectors as text.
  */
 export function createJsonMasker(spec: JsonMaskSpec): (value: string, counts: number[]) => string | null {
   for (const rule of spec.keyRules) {
@@ -57,62 +75,216 @@ export function createJsonMasker(spec: JsonMaskSpec): (value: string, counts: nu
   const rootPlan = planFor('')
 
   return (value, counts) => {
-    let doc: unknown
+    const edits: Edit[] = []
+    let malformed = false
     try {
-      doc = JSON.parse(value)
-    } catch {
-      return maskText(value, rootPlan.entries, counts)
+      new JsonWalker(value, planFor, counts, edits).document(rootPlan)
+    } catch (error) {
+      if (!(error instanceof Malformed)) throw error
+      malformed = true
     }
-    const state = { changed: false }
-    const masked = walk(doc, rootPlan, 0)
-    return state.changed ? JSON.stringify(masked) : value
-
-    function walk(node: unknown, plan: KeyPlan, depth: number): unknown {
-      if (depth > MAX_DEPTH) {
-        state.changed = true
-        return REDACTED
-      }
-      if (typeof node === 'string') {
-        if (plan.entries.length === 0) return node
-        const out = maskText(node, plan.entries, counts)
-        if (out !== node) state.changed = true
-        return out
-      }
-      if (typeof node === 'number') return maskNumber(node, plan)
-      if (node === null || typeof node !== 'object') return node
-      if (Array.isArray(node)) {
-        // Elements inherit their array's key: `"phones": ["+1 415 …"]`.
-        for (let i = 0; i < node.length; i++) node[i] = walk(node[i], plan, depth + 1)
-        return node
-      }
-      const object = node as Record<string, unknown>
-      for (const key of Object.keys(object)) {
-        const keyPlan = planFor(key)
-        const child = object[key]
-        if (keyPlan.whole !== undefined && child !== null) {
-          counts[keyPlan.whole.slot]!++
-          state.changed = true
-          object[key] = keyPlan.whole.style(
-            typeof child === 'string' ? child : JSON.stringify(child),
-            undefined,
-          )
-        } else object[key] = walk(child, keyPlan, depth + 1)
-      }
-      return object
+    if (!malformed && edits.length === 0) return value
+    // Not JSON: what the walk did not replace is scanned as text, so nothing goes out unscanned.
+    const gap = (text: string) => (malformed ? (maskText(text, rootPlan.entries, counts) ?? REDACTED) : text)
+    let out = ''
+    let at = 0
+    for (const edit of edits) {
+      out += gap(value.slice(at, edit.start)) + edit.text
+      at = edit.end
     }
+    return out + gap(value.slice(at))
+  }
+}
 
-    function maskNumber(node: number, plan: KeyPlan): unknown {
-      if (plan.numberEntries.length === 0) return node
-      const text = String(node)
-      for (const entry of plan.numberEntries) {
-        if (!entry.detector.test(text, entry.context)) continue
-        counts[entry.slot]!++
-        state.changed = true
-        return entry.style(text, entry.detector.id)
+const CHAR = {
+  QUOTE: 0x22,
+  COMMA: 0x2c,
+  COLON: 0x3a,
+  BACKSLASH: 0x5c,
+  OPEN_ARRAY: 0x5b,
+  CLOSE_ARRAY: 0x5d,
+  OPEN_OBJECT: 0x7b,
+  CLOSE_OBJECT: 0x7d,
+} as const
+const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y
+const LITERALS = ['true', 'false', 'null']
+// A string token as RFC 8259 has it: no raw control characters, only these escapes and \uXXXX.
+const ESCAPED = '"\\/bfnrt'
+const HEX4 = /^[0-9a-fA-F]{4}$/
+
+/** A strict recursive-descent reader of one JSON document that records the replacements masking makes. */
+class JsonWalker {
+  readonly #text: string
+  readonly #planFor: (key: string) => KeyPlan
+  readonly #counts: number[]
+  readonly #edits: Edit[]
+  #pos = 0
+
+  constructor(text: string, planFor: (key: string) => KeyPlan, counts: number[], edits: Edit[]) {
+    this.#text = text
+    this.#planFor = planFor
+    this.#counts = counts
+    this.#edits = edits
+  }
+
+  document(plan: KeyPlan): void {
+    this.#value(plan, 0)
+    this.#space()
+    if (this.#pos !== this.#text.length) throw new Malformed(this.#pos)
+  }
+
+  #value(plan: KeyPlan, depth: number): void {
+    this.#space()
+    const start = this.#pos
+    if (depth > MAX_DEPTH) {
+      this.#skip()
+      this.#edits.push({ start, end: this.#pos, text: `"${REDACTED}"` })
+      return
+    }
+    const c = this.#text.charCodeAt(start)
+    if (c === CHAR.QUOTE) {
+      const raw = this.#string()
+      if (plan.entries.length === 0) return
+      const decoded = decode(raw)
+      const masked = maskText(decoded, plan.entries, this.#counts)
+      if (masked !== decoded) this.#edit(start, masked)
+    } else if (c === CHAR.OPEN_ARRAY) {
+      // Elements inherit their array's key: `"phones": ["+1 415 …"]`.
+      this.#pos++
+      if (this.#peek() === CHAR.CLOSE_ARRAY) {
+        this.#pos++
+        return
       }
-      return node
+      for (;;) {
+        this.#value(plan, depth + 1)
+        if (this.#punctuation(CHAR.COMMA, CHAR.CLOSE_ARRAY) === CHAR.CLOSE_ARRAY) return
+      }
+    } else if (c === CHAR.OPEN_OBJECT) {
+      this.#pos++
+      if (this.#peek() === CHAR.CLOSE_OBJECT) {
+        this.#pos++
+        return
+      }
+      for (;;) {
+        this.#space()
+        if (this.#text.charCodeAt(this.#pos) !== CHAR.QUOTE) throw new Malformed(this.#pos)
+        const keyPlan = this.#planFor(decode(this.#string()))
+        this.#punctuation(CHAR.COLON, CHAR.COLON)
+        if (keyPlan.whole !== undefined) this.#whole(keyPlan.whole)
+        else this.#value(keyPlan, depth + 1)
+        if (this.#punctuation(CHAR.COMMA, CHAR.CLOSE_OBJECT) === CHAR.CLOSE_OBJECT) return
+      }
+    } else if (this.#scalar(start)) this.#number(start, plan)
+  }
+
+  /** Reads a number or a literal at `start`; returns whether it was a number. */
+  #scalar(start: number): boolean {
+    const c = this.#text.charCodeAt(start)
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      NUMBER.lastIndex = start
+      if (!NUMBER.test(this.#text)) throw new Malformed(start)
+      this.#pos = NUMBER.lastIndex
+      return true
+    }
+    for (const literal of LITERALS) {
+      if (this.#text.startsWith(literal, start)) {
+        this.#pos = start + literal.length
+        return false
+      }
+    }
+    throw new Malformed(start)
+  }
+
+  /** A value under a key a column rule names: masked whole, whatever it is (null stays null). */
+  #whole(whole: { style: StyleFunction; slot: number }): void {
+    this.#space()
+    const start = this.#pos
+    this.#skip()
+    const raw = this.#text.slice(start, this.#pos)
+    if (raw === 'null') return
+    this.#counts[whole.slot]!++
+    this.#edit(start, whole.style(raw.charCodeAt(0) === CHAR.QUOTE ? decode(raw) : raw, undefined))
+  }
+
+  /** Numbers are tested as written, only under keys that say what they are (`card_number`). */
+  #number(start: number, plan: KeyPlan): void {
+    if (plan.numberEntries.length === 0) return
+    const text = this.#text.slice(start, this.#pos)
+    for (const entry of plan.numberEntries) {
+      if (!entry.detector.test(text, entry.context)) continue
+      this.#counts[entry.slot]!++
+      this.#edit(start, entry.style(text, entry.detector.id))
+      return
     }
   }
+
+  #edit(start: number, masked: string | null): void {
+    this.#edits.push({ start, end: this.#pos, text: masked === null ? 'null' : JSON.stringify(masked) })
+  }
+
+  /** Moves past one whole value without masking inside it: iterative, so any depth is safe to skip. */
+  #skip(): void {
+    const text = this.#text
+    let depth = 0
+    do {
+      this.#space()
+      const at = this.#pos
+      const c = text.charCodeAt(at)
+      if (c === CHAR.QUOTE) this.#string()
+      else if (c === CHAR.OPEN_ARRAY || c === CHAR.OPEN_OBJECT) {
+        depth++
+        this.#pos++
+      } else if (c === CHAR.CLOSE_ARRAY || c === CHAR.CLOSE_OBJECT || c === CHAR.COMMA || c === CHAR.COLON) {
+        if (depth === 0) throw new Malformed(at)
+        if (c === CHAR.CLOSE_ARRAY || c === CHAR.CLOSE_OBJECT) depth--
+        this.#pos++
+      } else this.#scalar(at)
+    } while (depth > 0)
+  }
+
+  #string(): string {
+    const text = this.#text
+    const start = this.#pos
+    let pos = start + 1
+    for (let c = text.charCodeAt(pos); c !== CHAR.QUOTE; c = text.charCodeAt(pos)) {
+      // NaN (the end of the text) and raw control characters are not allowed in a string token.
+      if (!(c >= 0x20)) throw new Malformed(start)
+      if (c !== CHAR.BACKSLASH) pos++
+      else if (text.charCodeAt(pos + 1) === 0x75) {
+        if (!HEX4.test(text.slice(pos + 2, pos + 6))) throw new Malformed(start)
+        pos += 6
+      } else if (ESCAPED.includes(text[pos + 1] || '\u0000')) pos += 2
+      else throw new Malformed(start)
+    }
+    this.#pos = pos + 1
+    return text.slice(start, pos + 1)
+  }
+
+  /** Reads `a` or `b` after optional whitespace; returns which. */
+  #punctuation(a: number, b: number): number {
+    const c = this.#peek()
+    if (c !== a && c !== b) throw new Malformed(this.#pos)
+    this.#pos++
+    return c
+  }
+
+  #peek(): number {
+    this.#space()
+    return this.#text.charCodeAt(this.#pos)
+  }
+
+  #space(): void {
+    const text = this.#text
+    let pos = this.#pos
+    for (let c = text.charCodeAt(pos); c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; )
+      c = text.charCodeAt(++pos)
+    this.#pos = pos
+  }
+}
+
+/** The value of a string token (already validated): escapes decoded, lone surrogates kept. */
+function decode(raw: string): string {
+  return raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1)
 }
 
 function makeKeyPlan(spec: JsonMaskSpec, key: string): KeyPlan {
