@@ -5,6 +5,7 @@ import type { Config, ResourceConfig } from '../config/schema.ts'
 import type { ApprovalFilter, AuditFilter, GrantFilter, SessionFilter } from '../store/store.ts'
 import type { Approval } from './approvals/approval.ts'
 import type { AuditEntry, AuditEventInput } from './audit/events.ts'
+import type { LoginAttempt } from './audit/login-audit.ts'
 import type { Clock } from './clock.ts'
 import type { Credential } from './grants/credential.ts'
 import type { Grant } from './grants/grant.ts'
@@ -83,8 +84,12 @@ export interface Core {
   readonly clock: Clock
 
   // identity
-  /** A bearer token (OIDC access/ID token, service-account key, or local admin key) -> Principal. */
-  authenticate(bearer: string): Promise<Principal>
+  /**
+   * A bearer token (OIDC access/ID token, service-account key, or local admin key) -> Principal. With
+   * `login`, the attempt is audited: a console sign-in always; an API request when it fails and the first
+   * time a token succeeds (so each CLI login, key or token refresh is one `login.succeeded`, not one per call).
+   */
+  authenticate(bearer: string, login?: LoginAttempt): Promise<Principal>
   createServiceAccount(
     actor: Principal,
     input: { name: string; groups: string[]; kind?: 'agent' | 'service' },
@@ -119,10 +124,18 @@ export interface Core {
   // data path
   /** Looks up the credential for a login (SCRAM needs the verifier before the secret is proven). */
   findCredential(resourceId: string, username: string): Promise<Credential | undefined>
-  /** Checks the grant behind a proven credential is live; throws TG_GRANT_NOT_ACTIVE otherwise. */
-  resolveLogin(credential: Credential): Promise<GrantContext>
-  /** Cleartext login: verifies the secret in constant time, then as resolveLogin. */
-  authenticateCredential(resourceId: string, username: string, secret: string): Promise<GrantContext>
+  /** Checks the grant behind a proven credential is live (throws TG_GRANT_NOT_ACTIVE otherwise); audits
+   * the login either way. `client` is the client's address. */
+  resolveLogin(credential: Credential, client?: string): Promise<GrantContext>
+  /** Cleartext login: verifies the secret in constant time, then as resolveLogin; a wrong secret is audited. */
+  authenticateCredential(
+    resourceId: string,
+    username: string,
+    secret: string,
+    client?: string,
+  ): Promise<GrantContext>
+  /** A login the protocol itself refused (e.g. a SCRAM proof that failed): audited, rate-limited. */
+  loginFailed(resourceId: string, username: string, reason: string, client?: string): Promise<void>
   openSession(input: {
     context: GrantContext
     protocol: string

@@ -7,6 +7,12 @@ import { decideApproval } from './approvals/decide-approval.ts'
 import { holdAction } from './approvals/hold-action.ts'
 import type { AuditEventInput } from './audit/events.ts'
 import { GENESIS_HASH, hashEntry } from './audit/hash-chain.ts'
+import {
+  createLoginAudit,
+  DEFAULT_LOGIN_AUDIT_LIMITS,
+  type LoginAttempt,
+  type LoginFailure,
+} from './audit/login-audit.ts'
 import { verifyChain } from './audit/verify-chain.ts'
 import { authorizeGrantView, authorizeOversight, requireAdmin } from './authorize.ts'
 import { type Clock, systemClock } from './clock.ts'
@@ -23,7 +29,7 @@ import { sha256Hex } from './grants/issue-credential.ts'
 import { requestGrant } from './grants/request-grant.ts'
 import { createBearerAuthenticator } from './identity/authenticate.ts'
 import { isAdmin, type Principal } from './identity/principal.ts'
-import { newServiceAccountKey } from './identity/service-account-key.ts'
+import { newServiceAccountKey, parseServiceAccountKey } from './identity/service-account-key.ts'
 import { newId } from './ids.ts'
 import { maskingContextFor } from './masking/masking-context.ts'
 import { type MaskingProbe, testMasking } from './masking/masking-test.ts'
@@ -118,23 +124,90 @@ export function createCore(options: CoreOptions): Core {
     return grant
   }
 
-  const resolveLogin = async (credential: { grantId: string; resourceId: string }): Promise<GrantContext> => {
+  const loginAudit = createLoginAudit(ctx.audit, clock)
+  // A flood that stopped mid-minute still gets its summary written.
+  const loginAuditTimer = setInterval(() => {
+    loginAudit.flush().catch((error: unknown) => logger.error({ err: error }, 'could not audit logins'))
+  }, DEFAULT_LOGIN_AUDIT_LIMITS.windowMs)
+  loginAuditTimer.unref()
+  // Digests of bearer tokens whose first API use is audited; bounded, so at worst a token is logged twice.
+  const seenBearers = new Set<string>()
+  const auditLoginFailure = (failure: LoginFailure) =>
+    loginAudit
+      .failed(failure)
+      .catch((error: unknown) => logger.error({ err: error }, 'could not audit a login'))
+
+  const authenticate = async (token: string, login?: LoginAttempt): Promise<Principal> => {
+    if (!login) return bearer.authenticate(token)
+    let principal: Principal
+    try {
+      principal = await bearer.authenticate(token)
+    } catch (error) {
+      // A missing token is no attempt; an unreachable IdP or store is not the caller's failure.
+      if (
+        error instanceof TaskgateError &&
+        error.kind === 'unauthenticated' &&
+        error.code !== 'TG_AUTH_MISSING'
+      ) {
+        const key = parseServiceAccountKey(token.trim())
+        await auditLoginFailure({
+          ...login,
+          user: key ? `sa:${key.name}` : 'bearer-token',
+          reason: error.code,
+        })
+      }
+      throw error
+    }
+    if (login.channel !== 'console') {
+      const digest = sha256Hex(token)
+      if (seenBearers.has(digest)) return principal
+      if (seenBearers.size >= 10_000) seenBearers.clear()
+      seenBearers.add(digest)
+    }
+    // Awaited: a login the audit log cannot record does not happen (fail closed).
+    await loginAudit.succeeded({ ...login, actor: principal.id, data: { via: principal.via } })
+    return principal
+  }
+
+  const resolveLogin = async (
+    credential: { grantId: string; resourceId: string; username?: string },
+    client?: string,
+  ): Promise<GrantContext> => {
     const grant = await store.grants.get(credential.grantId)
     const resource = resources.get(credential.resourceId)
-    if (!grant || !resource || grant.resourceId !== resource.id)
+    const attempt = {
+      channel: resource?.kind ?? 'data-path',
+      client,
+      user: credential.username ?? credential.grantId,
+      resource: credential.resourceId,
+    }
+    if (!grant || !resource || grant.resourceId !== resource.id) {
+      await auditLoginFailure({ ...attempt, reason: 'TG_CREDENTIAL_INVALID' })
       throw new TaskgateError('TG_CREDENTIAL_INVALID')
+    }
     if (!isLive(grant, clock.now())) {
+      await auditLoginFailure({
+        ...attempt,
+        reason: `TG_GRANT_NOT_ACTIVE: grant ${grant.id} is ${grant.status}`,
+      })
       throw new TaskgateError('TG_GRANT_NOT_ACTIVE', {
         message: `The grant ${grant.id} is ${grant.status === 'active' ? 'expired' : grant.status}${grant.endReason ? ` (${grant.endReason})` : ''}; request a new one with \`taskgate grant request\`.`,
       })
     }
+    await loginAudit.succeeded({
+      channel: resource.kind,
+      client,
+      actor: grant.principalId,
+      subject: grant.id,
+      data: { resource: resource.id, grant: grant.id, user: attempt.user },
+    })
     return { grant, resource }
   }
 
   const core: Core = {
     config,
     clock,
-    authenticate: (token) => bearer.authenticate(token),
+    authenticate,
 
     async createServiceAccount(actor, input) {
       requireAdmin(ctx, actor)
@@ -274,13 +347,30 @@ export function createCore(options: CoreOptions): Core {
 
     findCredential: (resourceId, username) => store.credentials.findByUsername(resourceId, username),
     resolveLogin,
-    async authenticateCredential(resourceId, username, secret) {
+    async authenticateCredential(resourceId, username, secret, client) {
       const credential = await store.credentials.findByUsername(resourceId, username)
       const given = Buffer.from(sha256Hex(secret), 'hex')
       const stored = Buffer.from(credential?.secretHash ?? GENESIS_HASH, 'hex')
-      if (!credential || !timingSafeEqual(given, stored)) throw new TaskgateError('TG_CREDENTIAL_INVALID')
-      return resolveLogin(credential)
+      if (!credential || !timingSafeEqual(given, stored)) {
+        await auditLoginFailure({
+          channel: resources.get(resourceId)?.kind ?? 'data-path',
+          client,
+          user: username,
+          resource: resourceId,
+          reason: credential ? 'wrong secret' : 'unknown user',
+        })
+        throw new TaskgateError('TG_CREDENTIAL_INVALID')
+      }
+      return resolveLogin(credential, client)
     },
+    loginFailed: (resourceId, username, reason, client) =>
+      auditLoginFailure({
+        channel: resources.get(resourceId)?.kind ?? 'data-path',
+        client,
+        user: username,
+        resource: resourceId,
+        reason,
+      }),
     async openSession({ context, protocol, client, close }) {
       const now = clock.now()
       const id = newId('s')
@@ -402,6 +492,10 @@ export function createCore(options: CoreOptions): Core {
     subscribe: (channel, listener) => store.subscribe(channel, listener),
 
     async close() {
+      clearInterval(loginAuditTimer)
+      await loginAudit
+        .flush(true)
+        .catch((error: unknown) => logger.error({ err: error }, 'could not audit logins'))
       await sweeper.stop()
       await recorder.flush()
     },

@@ -13,6 +13,7 @@ export { resolveNotificationTargets } from './approvals/notify/resolve-targets.t
 export { signWebhookBody, verifyWebhookSignature } from './approvals/notify/webhook-signature.ts'
 export type { AuditEntry, AuditEventInput, AuditEventType } from './audit/events.ts'
 export { AUDIT_EVENT_TYPES } from './audit/events.ts'
+export type { LoginAttempt } from './audit/login-audit.ts'
 export { GENESIS_HASH, hashEntry } from './audit/hash-chain.ts'
 export { verifyChain } from './audit/verify-chain.ts'
 export type { Clock } from './clock.ts'

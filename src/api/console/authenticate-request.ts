@@ -26,7 +26,7 @@ export interface RequestAuthenticatorOptions {
 export function createRequestAuthenticator(o: RequestAuthenticatorOptions) {
   return async function principalFor(request: FastifyRequest): Promise<Principal> {
     const header = request.headers.authorization
-    if (header) return o.core.authenticate(bearerToken(header))
+    if (header) return o.core.authenticate(bearerToken(header), { channel: 'api', client: request.ip })
     const session = sessionOf(request, o.sessions)
     if (!session) throw new TaskgateError('TG_AUTH_MISSING')
     if (!SAFE_METHODS.has(request.method)) checkCsrf(request, session, o.publicOrigin)

@@ -49,9 +49,11 @@ export function registerConsoleAuthRoutes(app: FastifyInstance, o: ConsoleAuthOp
   app.post('/auth/key', { schema: { body: keyBody } }, async (request, reply) => {
     assertSameOrigin(request, publicOrigin)
     const { key } = request.body as z.infer<typeof keyBody>
-    const principal = await o.core.authenticate(key).catch((cause: unknown) => {
-      throw new TaskgateError('TG_AUTH_INVALID', { message: 'That key is not valid.', cause })
-    })
+    const principal = await o.core
+      .authenticate(key, { channel: 'console', client: request.ip })
+      .catch((cause: unknown) => {
+        throw new TaskgateError('TG_AUTH_INVALID', { message: 'That key is not valid.', cause })
+      })
     const session = o.sessions.create({ token: key })
     reply.header('set-cookie', sessionCookie(session.id, o.sessions.maxAgeSeconds))
     return { principal: toPrincipalDto(principal), csrfToken: session.csrfToken }
@@ -100,7 +102,7 @@ export function registerConsoleAuthRoutes(app: FastifyInstance, o: ConsoleAuthOp
       if (!o.oidcLogin) throw new TaskgateError('TG_NOT_FOUND')
       const url = new URL(request.url, requestOrigin(request))
       const done = await o.oidcLogin.complete(url, readCookie(request.headers.cookie, LOGIN_COOKIE))
-      await o.core.authenticate(done.accessToken)
+      await o.core.authenticate(done.accessToken, { channel: 'console', client: request.ip })
       const session = o.sessions.create({
         token: done.accessToken,
         ...(done.tokenExpiresAt !== undefined ? { tokenExpiresAt: done.tokenExpiresAt } : {}),

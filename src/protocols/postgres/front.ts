@@ -120,7 +120,7 @@ export async function acceptClient(
       packet.params.set('standard_conforming_strings', 'on')
       // Authentication messages (SASL, password) are small: a tighter limit than the startup packet's.
       const authReader = reader
-      const context = await authenticate(socket, authReader, user, secured, options)
+      const context = await authenticate(socket, authReader, user, secured, options, raw.remoteAddress)
       if (!context) return undefined
       return { socket, tls: secured, user, params: packet.params, context, leftover: authReader.detach() }
     }
@@ -165,6 +165,7 @@ async function authenticate(
   user: string,
   secured: boolean,
   options: FrontOptions,
+  client: string | undefined,
 ): Promise<GrantContext | undefined> {
   const { core, resourceId } = options
   try {
@@ -180,7 +181,7 @@ async function authenticate(
       socket.write(serializeAuthentication(AUTH_CLEARTEXT))
       const body = parsePasswordBody(await expectPasswordMessage(reader))
       const secret = body.toString('utf8', 0, Math.max(0, body.indexOf(0)))
-      const context = await core.authenticateCredential(resourceId, user, secret)
+      const context = await core.authenticateCredential(resourceId, user, secret, client)
       socket.write(serializeAuthentication(AUTH_OK))
       return context
     }
@@ -195,7 +196,7 @@ async function authenticate(
     const clientFinal = parsePasswordBody(await expectPasswordMessage(reader)).toString('utf8')
     const serverFinal = scram.final(clientFinal)
     if (!credential) throw new ScramError('unknown user')
-    const context = await core.resolveLogin(credential)
+    const context = await core.resolveLogin(credential, client)
     socket.write(
       Buffer.concat([
         serializeAuthentication(AUTH_SASL_FINAL, Buffer.from(serverFinal)),
@@ -207,6 +208,9 @@ async function authenticate(
     if (error instanceof ProtocolViolation) throw error
     if (error instanceof ScramError || (isTaskgateError(error) && error.code === 'TG_CREDENTIAL_INVALID')) {
       options.logger.info({ user, reason: error.message }, 'client authentication failed')
+      // Core audits the failures it detects itself; a failed SCRAM exchange only this side sees.
+      if (error instanceof ScramError)
+        await core.loginFailed(resourceId, user, `scram: ${error.message}`, client)
       refuse(socket, reader, authenticationFailed(user))
       return undefined
     }
