@@ -11,10 +11,21 @@ import { parseConfigText } from '../../src/config/load.ts'
 import { type Gateway, startGateway } from '../../src/main.ts'
 import { createThrowawayDatabase, type ThrowawayDatabase } from './postgres.ts'
 
+export interface McpGatewayOptions {
+  /** Names the agent `agent-<suffix>` in group `agents-<suffix>` (an IdP's token can then carry that group). */
+  suffix?: string
+  /** The resource's `clients` section, e.g. `{ requireTls: true, authMethod: password }`. */
+  clients?: { requireTls?: boolean; authMethod?: 'scram-sha-256' | 'password' }
+  /** A test IdP whose tokens the gateway accepts (identity.oidc). */
+  oidc?: { issuer: string; audience: string; clientId: string }
+}
+
 export interface McpGateway extends AsyncDisposable {
   gateway: Gateway
   db: ThrowawayDatabase
   resourceId: string
+  /** The group the agent's policy applies to. */
+  agentGroup: string
   apiUrl: string
   agentKey: string
   dbaKey: string
@@ -43,16 +54,17 @@ export const CLEAR_CUSTOMER_VALUES = [
   '5500 0000 0000 0004',
 ]
 
-export async function startMcpGateway(): Promise<McpGateway> {
+export async function startMcpGateway(options: McpGatewayOptions = {}): Promise<McpGateway> {
   const db = await createThrowawayDatabase('tg_mcp')
   await db.query(SETUP_SQL)
   const dir = await mkdtemp(join(tmpdir(), 'tg-mcp-'))
-  const suffix = randomBytes(3).toString('hex')
+  const suffix = options.suffix ?? randomBytes(3).toString('hex')
   const resourceId = `billing-${suffix}`
   const config = parseConfigText(
     `
 store: { dir: ${JSON.stringify(dir)} }
 api: { listen: { host: 127.0.0.1, port: 0 } }
+${options.oidc ? `identity:\n  oidc: ${JSON.stringify({ ...options.oidc, allowInsecureHttp: true })}` : ''}
 agents:
   - { name: agent-${suffix}, groups: [agents-${suffix}] }
   - { name: dba-${suffix}, groups: [dbas-${suffix}] }
@@ -62,6 +74,7 @@ resources:
     description: billing database (invoices, payments)
     listen: { host: 127.0.0.1, port: 0 }
     target: { host: ${db.host}, port: ${db.port}, database: ${db.name}, user: ${db.user}, tls: prefer }
+${options.clients ? `    clients: ${JSON.stringify(options.clients)}` : ''}
 policies:
   - group: agents-${suffix}
     resources: [${resourceId}]
@@ -94,6 +107,7 @@ masking:
     gateway,
     db,
     resourceId,
+    agentGroup: `agents-${suffix}`,
     apiUrl,
     agentKey,
     dbaKey,

@@ -21,6 +21,7 @@ export const AUDIT_EVENT_TYPES = [
   'session.ended',
   'action.denied',
   'action.held',
+  'mcp.tool_called',
   'admin.action',
 ] as const
 

@@ -2,6 +2,7 @@
 // core-control-plane.ts (the MCP endpoint inside the gateway, calling core for an authenticated
 // principal) and the `taskgate mcp` stdio command (calling the REST API with the CLI's token). The data
 // path is the same for both: the resource's own protocol listener, with the grant's credential.
+import type { ToolCallRecord } from './tool-call-audit.ts'
 
 export interface ResourceView {
   id: string
@@ -71,4 +72,10 @@ export interface ControlPlane {
   /** Issues (re-issuing invalidates the previous) the credential of an active grant of the caller. */
   issueCredential(grantId: string): Promise<DataPathCredential>
   endGrant(grantId: string): Promise<GrantView>
+  /**
+   * Writes one tool call to the audit log (`mcp.tool_called`). In process only: through REST the agent's
+   * own process would be vouching for itself, so stdio calls are audited by what they do (grant.*,
+   * approval.*, session.*, the session recording), not as tool calls.
+   */
+  recordToolCall?(call: ToolCallRecord): Promise<void>
 }

@@ -37,6 +37,15 @@ export function coreControlPlane(core: Core, principal: Principal): ControlPlane
     getApproval: async (approvalId) => approvalView(await core.getApproval(principal, approvalId)),
     issueCredential: async (grantId) => credentialView(await core.issueCredential(principal, grantId)),
     endGrant: async (grantId) => grantView(await core.endGrant(principal, grantId)),
+    async recordToolCall(call) {
+      const { tool, grantId, ...data } = call
+      await core.audit({
+        type: 'mcp.tool_called',
+        actor: principal.id,
+        ...(grantId ? { subject: grantId } : {}),
+        data: { tool, principal: principal.name, ...data },
+      })
+    },
   }
 }
 

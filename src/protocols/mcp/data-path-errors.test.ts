@@ -116,6 +116,18 @@ test("the target's own errors pass through by SQLSTATE; login and shutdown mean 
     ).code,
     'TG_GRANT_NOT_ACTIVE',
   )
+  // A login refused for how the client connected is not a dead credential: a new grant would not help.
+  const refused = dataPathFailure(
+    pgError({ code: '28000', message: 'taskgate requires TLS; connect with sslmode=require' }),
+  ) as { code: string; message: string }
+  assert.equal(refused.code, 'TG_UPSTREAM_UNAVAILABLE')
+  assert.match(refused.message, /requires TLS/)
+  assert.doesNotMatch(refused.message, /no longer works/)
+  const untrusted = dataPathFailure(
+    Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }),
+  ) as { code: string; message: string }
+  assert.equal(untrusted.code, 'TG_UPSTREAM_UNAVAILABLE')
+  assert.match(untrusted.message, /certificate/)
   assert.equal(
     (
       dataPathFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) as {

@@ -26,6 +26,13 @@ export function approvalIdIn(...texts: Array<string | undefined>): string | unde
 export function dataPathFailure(error: unknown): DataPathFailure {
   const e = error as Partial<DatabaseError> & { code?: string; message?: string }
   const sqlstate = typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined
+  if (!sqlstate && typeof e.code === 'string' && /CERT|SSL|TLS/.test(e.code)) {
+    return {
+      kind: 'failed',
+      code: 'TG_UPSTREAM_UNAVAILABLE',
+      message: `The certificate of the resource's taskgate listener is not trusted (${e.code}); its owner configures resources[].tls with a certificate this host trusts (NODE_EXTRA_CA_CERTS).`,
+    }
+  }
   if (!sqlstate) {
     // A socket-level failure (ECONNREFUSED, a reset): the listener is not reachable.
     return {
@@ -83,11 +90,20 @@ function loginOrSqlFailure(
   // 57P01 admin_shutdown: the gateway closed the session because the grant ended (errors.ts grantEnded).
   if (sqlstate === '57P01')
     return { code: 'TG_GRANT_NOT_ACTIVE', message: `${e.message}; request a new grant with request_access.` }
-  if (sqlstate === '28P01' || sqlstate === '28000')
+  // 28P01: the listener knows no such credential (it goes when the grant ends, expires or is revoked).
+  if (sqlstate === '28P01')
     return {
       code: 'TG_GRANT_NOT_ACTIVE',
       message:
         'The grant credential no longer works (the grant ended, expired or was revoked); request a new grant with request_access.',
+    }
+  // 28000 without a TG_* code: the listener refused how we connected (TLS, authentication method), not
+  // the credential; requesting a new grant would not help.
+  if (sqlstate === '28000')
+    return {
+      code: 'TG_UPSTREAM_UNAVAILABLE',
+      message: `The resource's taskgate listener refused the connection: ${e.message ?? 'login refused'}; ask its owner.`,
+      sqlstate,
     }
   if (sqlstate.startsWith('08') || sqlstate === '57P03')
     return { code: 'TG_UPSTREAM_UNAVAILABLE', message: e.message ?? 'the database is unavailable', sqlstate }

@@ -1,6 +1,8 @@
 // One MCP session (one agent loop) for one principal: the grants it declared, their credentials (held
 // here, never shown to the model), one data-path connection per grant, and statements waiting for an
-// approver. Each public method is one tool and returns its MCP result; nothing here throws.
+// approver. Each public method is one tool and returns its MCP result; nothing here throws. Each call is
+// written to the audit log once it has its result (tool-call-audit.ts).
+import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import type { Logger } from 'pino'
@@ -10,6 +12,7 @@ import { dataPathFailure } from './data-path-errors.ts'
 import { failureResult, invalidInput, toolError, toolResult } from './errors.ts'
 import { POLL_MS, pollUntil, type ToolCallContext } from './poll-until.ts'
 import type { AwaitApprovalInput, QueryInput, RequestAccessInput } from './schemas.ts'
+import { type ToolName, toolCallRecord } from './tool-call-audit.ts'
 import { dataPathResult, grantSummary, notActive, pendingStatement } from './tool-results.ts'
 
 interface HeldStatement {
@@ -28,6 +31,8 @@ export class McpSession {
   readonly #plane: ControlPlane
   readonly #log: Logger
   readonly #grants = new Map<string, GrantState>()
+  /** Names this MCP session in the audit log, so an auditor can group its tool calls. */
+  readonly id = randomUUID()
   #closed = false
   /** Aborts every wait in progress when the MCP session closes. */
   readonly #closing = new AbortController()
@@ -38,10 +43,29 @@ export class McpSession {
   }
 
   async listResources(): Promise<CallToolResult> {
-    return this.#guard(async () => toolResult({ resources: await this.#plane.listResources() }))
+    return this.#audited('list_resources', {}, () =>
+      this.#guard(async () => toolResult({ resources: await this.#plane.listResources() })),
+    )
   }
 
   async requestAccess(input: RequestAccessInput): Promise<CallToolResult> {
+    return this.#audited('request_access', input, () => this.#requestAccess(input))
+  }
+
+  async awaitApproval(input: AwaitApprovalInput, toolCall: ToolCallContext): Promise<CallToolResult> {
+    return this.#audited('await_approval', input, () => this.#awaitApproval(input, toolCall))
+  }
+
+  async query(input: QueryInput, toolCall: ToolCallContext): Promise<CallToolResult> {
+    const used: { grantId?: string } = {}
+    return this.#audited('query', input, () => this.#query(input, toolCall, used), used)
+  }
+
+  async endTask(grantId: string): Promise<CallToolResult> {
+    return this.#audited('end_task', { grantId }, () => this.#endTask(grantId))
+  }
+
+  async #requestAccess(input: RequestAccessInput): Promise<CallToolResult> {
     return this.#guard(async () => {
       const outcome = await this.#plane.requestGrant({
         resourceId: input.resource,
@@ -67,7 +91,7 @@ export class McpSession {
     })
   }
 
-  async awaitApproval(input: AwaitApprovalInput, toolCall: ToolCallContext): Promise<CallToolResult> {
+  async #awaitApproval(input: AwaitApprovalInput, toolCall: ToolCallContext): Promise<CallToolResult> {
     const call = this.#bound(toolCall)
     if (!input.approvalId === !input.grantId)
       return invalidInput('Give exactly one of approvalId or grantId.')
@@ -83,7 +107,11 @@ export class McpSession {
     })
   }
 
-  async query(input: QueryInput, toolCall: ToolCallContext): Promise<CallToolResult> {
+  async #query(
+    input: QueryInput,
+    toolCall: ToolCallContext,
+    used: { grantId?: string },
+  ): Promise<CallToolResult> {
     const call = this.#bound(toolCall)
     if (!input.grantId === !input.resource) return invalidInput('Give exactly one of grantId or resource.')
     return this.#guard(async () => {
@@ -93,6 +121,7 @@ export class McpSession {
           code: 'TG_GRANT_NOT_ACTIVE',
           message: `This session holds no active grant on resource "${input.resource}"; call request_access first (list_resources shows what you may ask for).`,
         })
+      used.grantId = state.grant.id
       if (state.held)
         return toolError({
           code: 'TG_CONFLICT',
@@ -109,7 +138,7 @@ export class McpSession {
     })
   }
 
-  async endTask(grantId: string): Promise<CallToolResult> {
+  async #endTask(grantId: string): Promise<CallToolResult> {
     return this.#guard(async () => {
       const state = this.#grants.get(grantId)
       this.#grants.delete(grantId)
@@ -270,6 +299,23 @@ export class McpSession {
 
   #bound(call: ToolCallContext): ToolCallContext {
     return { ...call, signal: AbortSignal.any([call.signal, this.#closing.signal]) }
+  }
+
+  /** Runs one tool and writes it to the audit log; a failed audit write is logged, the result still returned
+   * (the call already happened; core's own events for it are written regardless). */
+  async #audited(
+    tool: ToolName,
+    input: Record<string, unknown>,
+    run: () => Promise<CallToolResult>,
+    used: { grantId?: string } = {},
+  ): Promise<CallToolResult> {
+    const result = await run()
+    if (!this.#plane.recordToolCall) return result
+    const record = toolCallRecord(tool, this.id, input, result, used.grantId)
+    await this.#plane.recordToolCall(record).catch((error: unknown) => {
+      this.#log.error({ err: error, tool }, 'could not audit an MCP tool call')
+    })
+    return result
   }
 
   async #guard(run: () => Promise<CallToolResult>): Promise<CallToolResult> {
