@@ -202,6 +202,9 @@ export const actionDto = z.object({
     .object({ columns: z.array(z.string()), rows: z.array(z.array(z.unknown())), truncated: z.boolean() })
     .optional(),
   masked: z.record(z.string(), z.number().int()).optional(),
+  approvalId: z.string().optional().describe('the approval that let this held statement run'),
+  approvedBy: z.string().optional().describe('principal id of the approver'),
+  approvedByName: z.string().optional(),
 })
 
 export const toActionDto = (a: ActionRecord): z.infer<typeof actionDto> => ({ ...a, at: a.at.toISOString() })

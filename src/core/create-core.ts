@@ -59,6 +59,13 @@ export type ApprovalListener = (
   approval: Approval,
 ) => void
 
+interface ApprovedAction {
+  text: string
+  approvalId: string
+  approvedBy: string | undefined
+  approvedByName: string | undefined
+}
+
 /** Builds the core: the only place that knows how the operations are wired together. */
 export function createCore(options: CoreOptions): Core {
   const { config, store, logger } = options
@@ -102,6 +109,24 @@ export function createCore(options: CoreOptions): Core {
   const sweeper = startExpirySweeper(ctx, options.sweepIntervalMs)
   const rulesByResource = new Map<string, Rules>()
   const actionSeq = new Map<string, number>()
+  // Held actions approved and not yet recorded, per session. The protocol records a statement when it
+  // completes (recordAction), knowing nothing of the approval; core attaches it to that record.
+  const approvedActions = new Map<string, ApprovedAction[]>()
+  /** The approval that let this statement run, consumed by its record. A protocol may show the approver
+   * more than it records (PostgreSQL adds a prepared statement's parameters on lines after the text). */
+  const takeApproval = (sessionId: string, text: string) => {
+    const approved = approvedActions.get(sessionId)
+    if (!approved) return undefined
+    const i = approved.findIndex((a) => a.text === text || a.text.startsWith(`${text}\n`))
+    if (i < 0) return undefined
+    const [{ approvalId, approvedBy, approvedByName }] = approved.splice(i, 1) as [ApprovedAction]
+    if (approved.length === 0) approvedActions.delete(sessionId)
+    return {
+      approvalId,
+      ...(approvedBy !== undefined ? { approvedBy } : {}),
+      ...(approvedByName !== undefined ? { approvedByName } : {}),
+    }
+  }
   // Compiled once at start: a bad pattern or unknown detector stops the gateway with the key's path.
   const maskingRules = compileMaskingRules({ ...config.masking, hashKey: options.maskingHashKey })
   const maskingProbes = new Map<string, MaskingProbe>()
@@ -420,16 +445,28 @@ export function createCore(options: CoreOptions): Core {
         action,
         digest,
         approvers.length > 0 ? approvers : config.identity.adminGroups,
+        (approval) => {
+          const approved = approvedActions.get(session.id) ?? []
+          approved.push({
+            text: action.text,
+            approvalId: approval.id,
+            approvedBy: approval.decidedBy,
+            approvedByName: approval.decidedByName,
+          })
+          approvedActions.set(session.id, approved)
+        },
       )
     },
     recordAction(session, record) {
       const seq = (actionSeq.get(session.id) ?? 0) + 1
       actionSeq.set(session.id, seq)
-      recorder.push({ ...record, sessionId: session.id, seq, at: record.at ?? clock.now() })
+      const approval = record.outcome === 'allow' ? takeApproval(session.id, record.text) : undefined
+      recorder.push({ ...record, ...approval, sessionId: session.id, seq, at: record.at ?? clock.now() })
     },
     async closeSession(session, reason) {
       ctx.live.remove(session)
       actionSeq.delete(session.id)
+      approvedActions.delete(session.id)
       await recorder.flush()
       await store.sessions.end(session.id, clock.now(), reason)
       await ctx.audit({

@@ -72,6 +72,8 @@ export interface AuditFilter {
   type?: string
   actor?: string
   subject?: string
+  /** Entries whose type, actor, subject or data contain this text (case-insensitive for ASCII). */
+  text?: string
   limit?: number
   /** Newest first when true. */
   descending?: boolean

@@ -16,6 +16,11 @@ export const auditRoutes = [
       type: z.string().optional().describe('event type, e.g. grant.approved'),
       actor: z.string().optional(),
       subject: z.string().optional(),
+      text: z
+        .string()
+        .max(200)
+        .optional()
+        .describe('entries whose type, actor, subject or data contain this text (ASCII case ignored)'),
       order: z.enum(['asc', 'desc']).optional().describe('by sequence number; asc by default'),
       limit,
     }),
@@ -26,6 +31,7 @@ export const auditRoutes = [
       if (query.type) filter.type = query.type
       if (query.actor) filter.actor = query.actor
       if (query.subject) filter.subject = query.subject
+      if (query.text?.trim()) filter.text = query.text.trim()
       if (query.order === 'desc') filter.descending = true
       if (query.limit) filter.limit = query.limit
       return { entries: (await core.listAudit(principal, filter)).map(toAuditEntryDto) }

@@ -20,7 +20,8 @@ export function actionDigest(text: string, parameters: readonly (string | null)[
  * Holds an action for a human: stores an Approval bound to the action's digest, notifies approvers, and
  * returns a waiter. The waiter resolves allow (approved, and consumed once), or deny on denial, timeout,
  * cancellation or the grant ending. Approvals given in another gateway process arrive through the store's
- * notifications, with polling as a fallback.
+ * notifications, with polling as a fallback. `onApproved` sees the approval that allowed the action, before
+ * the waiter resolves (so before the protocol runs and records the action).
  */
 export async function holdAction(
   ctx: CoreContext,
@@ -29,6 +30,7 @@ export async function holdAction(
   action: Action,
   digest: string,
   approverGroups: string[],
+  onApproved?: (approval: Approval) => void,
 ): Promise<HeldAction> {
   const now = ctx.clock.now()
   const grant = session.grant
@@ -67,11 +69,16 @@ export async function holdAction(
   return {
     approvalId: approval.id,
     expiresAt: approval.expiresAt,
-    wait: (signal) => waitForVerdict(ctx, approval, signal),
+    wait: (signal) => waitForVerdict(ctx, approval, signal, onApproved),
   }
 }
 
-function waitForVerdict(ctx: CoreContext, held: Approval, signal?: AbortSignal): Promise<Decision> {
+function waitForVerdict(
+  ctx: CoreContext,
+  held: Approval,
+  signal?: AbortSignal,
+  onApproved?: (approval: Approval) => void,
+): Promise<Decision> {
   return new Promise<Decision>((resolve) => {
     let done = false
     let checking = false
@@ -94,6 +101,7 @@ function waitForVerdict(ctx: CoreContext, held: Approval, signal?: AbortSignal):
           // Consume once: a second waiter (or a replay) finds it used.
           const first =
             current.digest === held.digest && (await ctx.store.approvals.consume(held.id, ctx.clock.now()))
+          if (first && !done) onApproved?.(current)
           finish(
             first
               ? ALLOW

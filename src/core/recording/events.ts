@@ -30,4 +30,8 @@ export interface ActionRecord {
   result?: { columns: string[]; rows: unknown[][]; truncated: boolean }
   /** Masking counters: `column/detector` -> number of values masked. */
   masked?: Record<string, number>
+  /** For a statement that ran after a human approved it: that approval and who gave it. */
+  approvalId?: string
+  approvedBy?: string
+  approvedByName?: string
 }

@@ -54,11 +54,20 @@ function listAudit(db: EmbeddedDatabase, filter: AuditFilter): AuditEntry[] {
       params[column] = value
     }
   }
+  if (filter.text) {
+    // LIKE ignores ASCII case; the needle's own % and _ match literally.
+    where.push(
+      `(type || ' ' || actor || ' ' || coalesce(subject, '') || ' ' || coalesce(data, '')) LIKE :text ESCAPE '\\'`,
+    )
+    params.text = `%${escapeLike(filter.text)}%`
+  }
   if (filter.limit !== undefined) params.limit = filter.limit
   const sql = `SELECT * FROM audit_events${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
     ORDER BY seq ${filter.descending ? 'DESC' : 'ASC'}${filter.limit !== undefined ? ' LIMIT :limit' : ''}`
   return db.statement(sql).all(params).map(toAuditEntry)
 }
+
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 function toAuditEntry(row: Row): AuditEntry {
   const entry: AuditEntry = {

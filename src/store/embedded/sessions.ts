@@ -19,7 +19,8 @@ export function createSessionStore(db: EmbeddedDatabase): SessionStore {
   const inserts: StatementSync[] = []
   const insertActions = (rows: number) =>
     (inserts[rows] ??= db.statement(`INSERT OR IGNORE INTO session_actions (session_id, seq, at, kind, text,
-    outcome, rule, reason, row_count, duration_ms, error, result, masked) VALUES ${ACTION_ROW.repeat(rows).slice(1)}`))
+    outcome, rule, reason, row_count, duration_ms, error, result, masked, approval_id, approved_by, approved_by_name)
+    VALUES ${ACTION_ROW.repeat(rows).slice(1)}`))
   const args: SQLInputValue[] = new Array(ACTIONS_PER_INSERT * ACTION_COLUMNS)
 
   return {
@@ -74,9 +75,9 @@ export function createSessionStore(db: EmbeddedDatabase): SessionStore {
   }
 }
 
-const ACTION_COLUMNS = 13
+const ACTION_COLUMNS = 16
 const ACTION_ROW = `,(${'?,'.repeat(ACTION_COLUMNS - 1)}?)`
-// 64 × 13 = 832 parameters, well under SQLite's limit of 32 766 (sqlite.org/limits.html#max_variable_number).
+// 64 × 16 = 1024 parameters, well under SQLite's limit of 32 766 (sqlite.org/limits.html#max_variable_number).
 const ACTIONS_PER_INSERT = 64
 
 function actionArgs(a: ActionRecord, args: SQLInputValue[], at: number): void {
@@ -93,6 +94,9 @@ function actionArgs(a: ActionRecord, args: SQLInputValue[], at: number): void {
   args[at + 10] = orNull(a.error)
   args[at + 11] = toJson(a.result)
   args[at + 12] = toJson(a.masked)
+  args[at + 13] = orNull(a.approvalId)
+  args[at + 14] = orNull(a.approvedBy)
+  args[at + 15] = orNull(a.approvedByName)
 }
 
 function listSessions(db: EmbeddedDatabase, filter: SessionFilter): SessionRecord[] {
@@ -159,5 +163,8 @@ function toAction(row: Row): ActionRecord {
     error: ['error', 'text'],
     result: ['result', 'json'],
     masked: ['masked', 'json'],
+    approvalId: ['approval_id', 'text'],
+    approvedBy: ['approved_by', 'text'],
+    approvedByName: ['approved_by_name', 'text'],
   })
 }

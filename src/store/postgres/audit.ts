@@ -69,6 +69,12 @@ async function listAudit(db: PgDatabase, filter: AuditFilter): Promise<AuditEntr
   if (filter.type !== undefined) where.push(`type = ${param(filter.type)}`)
   if (filter.actor !== undefined) where.push(`actor = ${param(filter.actor)}`)
   if (filter.subject !== undefined) where.push(`subject = ${param(filter.subject)}`)
+  if (filter.text) {
+    // The needle's own % and _ match literally; ILIKE ignores case.
+    where.push(
+      `concat_ws(' ', type, actor, subject, data::text) ILIKE ${param(`%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`,
+    )
+  }
   const limit = filter.limit !== undefined ? ` LIMIT ${param(filter.limit)}` : ''
   const { rows } = await db.query<AuditRow>({
     text: `SELECT * FROM taskgate.audit_events${where.length ? ` WHERE ${where.join(' AND ')}` : ''}

@@ -30,17 +30,21 @@ interface ActionRow {
   error: string | null
   result: ActionRecord['result'] | null
   masked: Record<string, number> | null
+  approval_id: string | null
+  approved_by: string | null
+  approved_by_name: string | null
 }
 
 // One statement for the whole batch: the actions travel as one JSON array, so a batch of any size is a
 // single round trip with a constant text (prepared once) and lands atomically. ON CONFLICT DO NOTHING:
 // a recorder retrying a batch after a failure must not fail on the rows that did land.
 const APPEND_ACTIONS = `INSERT INTO taskgate.session_actions (session_id, seq, at, kind, text, outcome, rule, reason,
-  row_count, duration_ms, error, result, masked)
-  SELECT session_id, seq, at, kind, text, outcome, rule, reason, row_count, duration_ms, error, result, masked
+  row_count, duration_ms, error, result, masked, approval_id, approved_by, approved_by_name)
+  SELECT session_id, seq, at, kind, text, outcome, rule, reason, row_count, duration_ms, error, result, masked,
+    approval_id, approved_by, approved_by_name
   FROM json_to_recordset($1::json) AS a (session_id text, seq integer, at timestamptz, kind text, text text,
     outcome text, rule text, reason text, row_count bigint, duration_ms double precision, error text, result jsonb,
-    masked jsonb)
+    masked jsonb, approval_id text, approved_by text, approved_by_name text)
   ON CONFLICT (session_id, seq) DO NOTHING`
 
 export function createSessionStore(db: PgDatabase): SessionStore {
@@ -97,6 +101,9 @@ export function createSessionStore(db: PgDatabase): SessionStore {
         error: a.error,
         result: a.result,
         masked: a.masked,
+        approval_id: a.approvalId,
+        approved_by: a.approvedBy,
+        approved_by_name: a.approvedByName,
       }))
       await db.query({
         name: 'tg.sessions.appendActions',
@@ -174,6 +181,9 @@ function toAction(row: ActionRow): ActionRecord {
       error: row.error,
       result: row.result,
       masked: row.masked,
+      approvalId: row.approval_id,
+      approvedBy: row.approved_by,
+      approvedByName: row.approved_by_name,
     },
   )
 }

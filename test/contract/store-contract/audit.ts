@@ -154,4 +154,28 @@ export function auditCases({ open }: StoreContractOptions): void {
     assert.deepEqual(await seqs({ type: 'grant.requested', descending: true, limit: 1 }), [6])
     assert.deepEqual(await seqs({ type: 'login.failed' }), [])
   })
+
+  test('audit: list filters by contained text across type, actor, subject and data; % and _ are literal', async () => {
+    await using t = await open()
+    await appendMany(t.store.audit, [
+      event(1, { data: { text: 'DELETE FROM orders WHERE id = 7' } }),
+      event(2, { type: 'action.held', actor: 'sa:Deploy-Bot' }),
+      event(3, { subject: 'sess-42' }),
+      event(4, { data: { text: 'select 100% of rows' } }),
+      event(5, { data: { text: 'select 100 of rows' } }),
+      event(6, { data: { note: 'a_b' } }),
+      event(7, { data: { note: 'axb' } }),
+    ])
+    const seqs = async (filter: Parameters<AuditStore['list']>[0]) =>
+      (await t.store.audit.list(filter)).map((e) => e.seq)
+    assert.deepEqual(await seqs({ text: 'delete from orders' }), [1], 'data, ignoring case')
+    assert.deepEqual(await seqs({ text: 'HELD' }), [2], 'type')
+    assert.deepEqual(await seqs({ text: 'deploy-bot' }), [2], 'actor')
+    assert.deepEqual(await seqs({ text: 'sess-4' }), [3], 'subject')
+    assert.deepEqual(await seqs({ text: '100%' }), [4])
+    assert.deepEqual(await seqs({ text: 'a_b' }), [6])
+    assert.deepEqual(await seqs({ text: 'nowhere' }), [])
+    assert.deepEqual(await seqs({ text: 'grant-', descending: true, limit: 2 }), [7, 6])
+    assert.deepEqual(await seqs({ text: 'select', type: 'grant.requested' }), [4, 5])
+  })
 }

@@ -89,6 +89,9 @@ export function sessionCases({ open }: StoreContractOptions): void {
         truncated: true,
       },
       masked: { 'card/luhn': 2 },
+      approvalId: 'a-1',
+      approvedBy: 'oidc:dana',
+      approvedByName: 'Dana',
     })
     const denied = makeAction(session.id, 3, {
       kind: 'DropStmt',

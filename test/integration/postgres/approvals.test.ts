@@ -42,9 +42,40 @@ after(async () => {
   await setup?.[Symbol.asyncDispose]()
 })
 
-async function psqlForAgent(): Promise<PsqlSession> {
-  const { connection } = await requestGrant(gw.api, keys.agent, setup.resourceId, 'select:*,update:*')
-  return new PsqlSession(libpqEnv(connection))
+async function psqlForAgent(): Promise<PsqlSession & { grantId: string }> {
+  const { grantId, connection } = await requestGrant(
+    gw.api,
+    keys.agent,
+    setup.resourceId,
+    'select:*,update:*',
+  )
+  return Object.assign(new PsqlSession(libpqEnv(connection)), { grantId })
+}
+
+interface RecordedAction {
+  text: string
+  outcome: string
+  approvalId?: string
+  approvedBy?: string
+  approvedByName?: string
+}
+
+/** The actions recorded in the one session of a grant, as the API shows them to an approver. */
+async function recordedActions(grantId: string): Promise<RecordedAction[]> {
+  const list = await callApi<{ sessions: { id: string }[] }>(
+    gw.api,
+    keys.approver,
+    'GET',
+    `/v1/sessions?grant=${grantId}`,
+  )
+  assert.equal(list.body.sessions.length, 1, JSON.stringify(list.body))
+  const detail = await callApi<{ actions: RecordedAction[] }>(
+    gw.api,
+    keys.approver,
+    'GET',
+    `/v1/sessions/${list.body.sessions[0]!.id}`,
+  )
+  return detail.body.actions
 }
 
 const values = async () =>
@@ -88,6 +119,23 @@ describe('a held statement through psql', () => {
     await psql.waitFor('stdout', /^1\|11\n2\|11$/m)
     assert.equal(await psql.close(), 0, psql.stderr)
     assert.deepEqual(await values(), [11, 11])
+
+    // Each statement's record names the approval that let it run and who gave it.
+    const updates = (await recordedActions(psql.grantId)).filter((a) => a.text.startsWith('UPDATE'))
+    assert.deepEqual(
+      updates.map(({ outcome, approvalId, approvedBy, approvedByName }) => ({
+        outcome,
+        approvalId,
+        approvedBy,
+        approvedByName,
+      })),
+      [first, second].map((approvalId) => ({
+        outcome: 'allow',
+        approvalId,
+        approvedBy: `sa:${setup.approverName}`,
+        approvedByName: setup.approverName,
+      })),
+    )
   })
 
   test("denied: psql shows the approver's reason and the session goes on", async () => {
@@ -106,6 +154,11 @@ describe('a held statement through psql', () => {
     )
     assert.equal(await psql.close(), 0)
     assert.deepEqual(await values(), before)
+    const recorded = await recordedActions(psql.grantId)
+    assert.ok(
+      recorded.every((a) => a.approvalId === undefined),
+      'a denied statement carries no approval, nor does the next one',
+    )
   })
 
   test('`taskgate approvals list` shows the held statement and `taskgate approve ID` releases it', async () => {
@@ -134,7 +187,12 @@ describe('a held statement through psql', () => {
 })
 
 test('extended protocol: the approval binds the parameter values, and other values need their own', async () => {
-  const { connection } = await requestGrant(gw.api, keys.agent, setup.resourceId, 'select:*,update:*')
+  const { grantId, connection } = await requestGrant(
+    gw.api,
+    keys.agent,
+    setup.resourceId,
+    'select:*,update:*',
+  )
   const client = new pg.Client({ ...connection, database: connection.database ?? setup.db.name })
   const notices: string[] = []
   client.on('notice', (n) => notices.push(n.message ?? ''))
@@ -168,6 +226,16 @@ test('extended protocol: the approval binds the parameter values, and other valu
     assert.deepEqual(await values(), [6, 6])
     assert.notEqual(five.digest, six.digest, 'the digest covers the parameters')
     assert.ok(five.consumedAt && six.consumedAt, 'each approval was used once')
+    // The record keeps the statement text; the approver saw it with its parameters.
+    assert.deepEqual(
+      (await recordedActions(grantId))
+        .filter((a) => a.text.startsWith('UPDATE'))
+        .map((a) => [a.text, a.approvalId]),
+      [
+        ['UPDATE items SET v = $1 RETURNING id', five.id],
+        ['UPDATE items SET v = $1 RETURNING id', six.id],
+      ],
+    )
   } finally {
     await client.end()
   }

@@ -553,6 +553,11 @@ export interface Operations {
         masked?: {
           [key: string]: number
         }
+        /** the approval that let this held statement run */
+        approvalId?: string
+        /** principal id of the approver */
+        approvedBy?: string
+        approvedByName?: string
       }>
     }
   }
@@ -563,6 +568,7 @@ export interface Operations {
       type?: string
       actor?: string
       subject?: string
+      text?: string
       order?: "asc" | "desc"
       limit?: number
     }
