@@ -6,6 +6,7 @@ import type { ApprovalFilter, AuditFilter, GrantFilter, SessionFilter } from '..
 import type { Approval } from './approvals/approval.ts'
 import type { AuditEntry, AuditEventInput } from './audit/events.ts'
 import type { LoginAttempt } from './audit/login-audit.ts'
+import type { AuditLogVerification, ChainHead } from './audit/verify-audit-log.ts'
 import type { Clock } from './clock.ts'
 import type { Credential } from './grants/credential.ts'
 import type { Grant } from './grants/grant.ts'
@@ -181,9 +182,9 @@ export interface Core {
   getSession(actor: Principal, id: string): Promise<{ session: SessionRecord; actions: ActionRecord[] }>
   audit(event: AuditEventInput): Promise<AuditEntry>
   listAudit(actor: Principal, filter: AuditFilter): Promise<AuditEntry[]>
-  verifyAudit(
-    actor: Principal,
-  ): Promise<{ ok: boolean; entries: number; brokenAt?: number; problem?: string }>
+  /** Verifies the chain, that it reaches the head the store recorded, and that it holds `anchor` (a head
+   * noted earlier, kept outside the store) unchanged. */
+  verifyAudit(actor: Principal, anchor?: ChainHead): Promise<AuditLogVerification>
 
   // change feed
   /** Ids of grants or approvals that changed, in this process or another sharing the store; returns unsubscribe. */

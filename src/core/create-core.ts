@@ -13,7 +13,7 @@ import {
   type LoginAttempt,
   type LoginFailure,
 } from './audit/login-audit.ts'
-import { verifyChain } from './audit/verify-chain.ts'
+import { verifyAuditLog } from './audit/verify-audit-log.ts'
 import { authorizeGrantView, authorizeOversight, requireAdmin } from './authorize.ts'
 import { type Clock, systemClock } from './clock.ts'
 import type { Core, GrantContext, SessionHandle } from './core.ts'
@@ -518,12 +518,13 @@ export function createCore(options: CoreOptions): Core {
         })
       return store.audit.list(filter)
     },
-    async verifyAudit(actor) {
+    async verifyAudit(actor, anchor) {
       if (!authorizeOversight(ctx, actor))
         throw new TaskgateError('TG_FORBIDDEN', {
           message: 'Only administrators and approvers verify the audit log.',
         })
-      return verifyChain(await store.audit.list({}))
+      const head = await store.audit.head()
+      return verifyAuditLog(await store.audit.list({}), head, anchor)
     },
 
     subscribe: (channel, listener) => store.subscribe(channel, listener),

@@ -2,6 +2,7 @@
 // (test/contract/store.contract.ts). Backends: embedded (node:sqlite) and postgres.
 import type { Approval } from '../core/approvals/approval.ts'
 import type { AuditEntry, AuditEventInput } from '../core/audit/events.ts'
+import type { ChainHead } from '../core/audit/verify-audit-log.ts'
 import type { Credential } from '../core/grants/credential.ts'
 import type { Grant, GrantEndReason } from '../core/grants/grant.ts'
 import type { ServiceAccount } from '../core/identity/service-account.ts'
@@ -88,6 +89,9 @@ export interface AuditStore {
     hashEntry: (entry: Omit<AuditEntry, 'hash'>) => string,
   ): Promise<AuditEntry>
   list(filter: AuditFilter): Promise<AuditEntry[]>
+  /** The chain head as the last append left it (undefined before the first): written in the same
+   * transaction as each entry, so a removal of the newest entries shows as a mismatch. */
+  head(): Promise<ChainHead | undefined>
 }
 
 export interface SessionFilter {

@@ -43,6 +43,7 @@ test('postgres: tables live in the schema taskgate, every migration recorded onc
     [
       'approvals',
       'audit_events',
+      'audit_head',
       'credentials',
       'grants',
       'schema_migrations',
@@ -54,7 +55,7 @@ test('postgres: tables live in the schema taskgate, every migration recorded onc
   const versions = await t.db.query('SELECT version FROM taskgate.schema_migrations ORDER BY version')
   assert.deepEqual(
     versions.rows.map((r) => r.version),
-    [1, 2],
+    [1, 2, 3],
   )
 })
 
@@ -70,6 +71,7 @@ test('postgres: several gateways starting at once on an empty database all migra
       [
         { version: 1, n: 1 },
         { version: 2, n: 1 },
+        { version: 3, n: 1 },
       ],
     )
     await Promise.all(

@@ -4,6 +4,7 @@
 import { describe } from 'node:test'
 import { approvalCases } from './store-contract/approvals.ts'
 import { auditCases } from './store-contract/audit.ts'
+import { auditHeadCases } from './store-contract/audit-head.ts'
 import { eventCases } from './store-contract/events.ts'
 import type { StoreContractOptions } from './store-contract/fixtures.ts'
 import { credentialCases, grantCases, serviceAccountCases } from './store-contract/grants.ts'
@@ -18,6 +19,7 @@ export function runStoreContract(options: StoreContractOptions): void {
     serviceAccountCases(options)
     approvalCases(options)
     auditCases(options)
+    auditHeadCases(options)
     sessionCases(options)
     eventCases(options)
   })

@@ -42,8 +42,19 @@ export const auditRoutes = [
     url: '/v1/audit/verify',
     operationId: 'verifyAudit',
     summary: 'Verify the hash chain of the whole audit log',
-    description: 'A broken chain is a result (`ok: false`, where and why), not an HTTP error.',
+    description:
+      'A broken chain is a result (`ok: false`, where and why), not an HTTP error. Besides each link, the log must reach the chain head the store recorded with the last append (so removing the newest entries shows), and contain `anchor` unchanged when given: a `head` from an earlier verification, kept outside the store.',
     tag: 'audit',
+    query: z.object({
+      anchor: z
+        .string()
+        .regex(
+          /^[1-9]\d{0,15}:[0-9a-f]{64}$/,
+          'expected SEQ:HASH, the head printed by an earlier verification',
+        )
+        .optional()
+        .describe('SEQ:HASH of an entry noted earlier, which must still be in the log unchanged'),
+    }),
     responses: {
       200: {
         description: 'the verification result',
@@ -52,9 +63,18 @@ export const auditRoutes = [
           entries: z.number().int(),
           brokenAt: z.number().int().optional().describe('sequence number of the first bad entry'),
           problem: z.string().optional(),
+          head: z
+            .object({ seq: z.number().int(), hash: z.string() })
+            .optional()
+            .describe(
+              'the newest entry when the log verified: keep it elsewhere and pass it as `anchor` later',
+            ),
         }),
       },
     },
-    handler: async ({ core, principal }) => core.verifyAudit(principal),
+    handler: async ({ core, principal, query }) => {
+      const [seq, hash] = query.anchor?.split(':') ?? []
+      return core.verifyAudit(principal, seq && hash ? { seq: Number(seq), hash } : undefined)
+    },
   }),
 ]

@@ -15,6 +15,14 @@ interface EntryJson {
 export const auditVerifyCommand: Command = {
   name: 'audit verify',
   summary: 'verify the hash chain of the audit log (exit 1 when broken)',
+  options: {
+    anchor: {
+      type: 'string',
+      value: 'SEQ:HASH',
+      description:
+        'a head printed by an earlier verify, kept elsewhere: it must still be in the log unchanged',
+    },
+  },
   async run(context) {
     requireArgs(context)
     const result = await context.api.get<{
@@ -22,7 +30,8 @@ export const auditVerifyCommand: Command = {
       entries: number
       brokenAt?: number
       problem?: string
-    }>('/v1/audit/verify')
+      head?: { seq: number; hash: string }
+    }>('/v1/audit/verify', { anchor: stringOption(context, 'anchor') })
     if (context.json) printJson(context.io, result)
     if (!result.ok) {
       throw new CliError(
@@ -30,7 +39,14 @@ export const auditVerifyCommand: Command = {
         `audit chain broken at seq ${result.brokenAt ?? '?'}: ${result.problem ?? 'hash mismatch'}`,
       )
     }
-    if (!context.json) context.io.stdout(`audit chain ok: ${result.entries} entries verified\n`)
+    if (!context.json) {
+      context.io.stdout(`audit chain ok: ${result.entries} entries verified\n`)
+      // Only a head kept outside the store shows a rewrite of the whole log, recorded head included.
+      if (result.head)
+        context.io.stdout(
+          `head: ${result.head.seq}:${result.head.hash} (keep it elsewhere; check later with --anchor)\n`,
+        )
+    }
     return EXIT.ok
   },
 }

@@ -5,7 +5,10 @@ import { type EmbeddedDatabase, guarded } from './database.ts'
 import { date, json, orNull, type Row, text, toJson } from './values.ts'
 
 export function createAuditStore(db: EmbeddedDatabase): AuditStore {
-  const head = db.statement('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1')
+  // The anchored head, not the newest row: with the newest rows deleted, the next entry leaves a gap.
+  const head = db.statement('SELECT seq, hash FROM audit_head WHERE id = 1')
+  const setHead = db.statement(`INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`)
   const insert = db.statement(`INSERT INTO audit_events (seq, at, type, actor, subject, data, prev_hash, hash)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
 
@@ -33,10 +36,16 @@ export function createAuditStore(db: EmbeddedDatabase): AuditStore {
             entry.prevHash,
             hash,
           )
+          setHead.run(entry.seq, hash)
           return { ...entry, hash }
         }),
       ),
     list: (filter) => guarded(() => listAudit(db, filter)),
+    head: () =>
+      guarded(() => {
+        const row = head.get()
+        return row ? { seq: Number(row.seq), hash: text(row.hash) } : undefined
+      }),
   }
 }
 

@@ -28,7 +28,8 @@ export function createAuditStore(db: PgDatabase): AuditStore {
         })
         const { rows } = await query<{ seq: string; hash: string }>({
           name: 'tg.audit.head',
-          text: 'SELECT seq, hash FROM taskgate.audit_events ORDER BY seq DESC LIMIT 1',
+          // The anchored head, not the newest row: with the newest rows deleted, the next entry leaves a gap.
+          text: 'SELECT seq, hash FROM taskgate.audit_head WHERE id = 1',
         })
         const head = rows[0]
         const data =
@@ -55,9 +56,23 @@ export function createAuditStore(db: PgDatabase): AuditStore {
             hash,
           ],
         })
+        await query({
+          name: 'tg.audit.set_head',
+          text: `INSERT INTO taskgate.audit_head (id, seq, hash) VALUES (1, $1, $2)
+            ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
+          values: [entry.seq, hash],
+        })
         return { ...entry, hash }
       }),
     list: (filter) => listAudit(db, filter),
+    async head() {
+      const { rows } = await db.query<{ seq: string; hash: string }>({
+        name: 'tg.audit.read_head',
+        text: 'SELECT seq, hash FROM taskgate.audit_head WHERE id = 1',
+      })
+      const row = rows[0]
+      return row ? { seq: int(row.seq), hash: row.hash } : undefined
+    },
   }
 }
 

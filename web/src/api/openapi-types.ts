@@ -590,7 +590,9 @@ export interface Operations {
   }
   verifyAudit: {
     params: never
-    query: never
+    query: {
+      anchor?: string
+    }
     body: never
     response: {
       ok: boolean
@@ -598,6 +600,11 @@ export interface Operations {
       /** sequence number of the first bad entry */
       brokenAt?: number
       problem?: string
+      /** the newest entry when the log verified: keep it elsewhere and pass it as `anchor` later */
+      head?: {
+        seq: number
+        hash: string
+      }
     }
   }
   streamEvents: {
