@@ -177,3 +177,39 @@ test('deeply nested JSON is cut, not walked', () => {
   const deep = `${'['.repeat(100)}"a@b.co"${']'.repeat(100)}`
   assert.ok(maskValue(plan, 6, deep)!.includes('"****"'))
 })
+
+test('rules match a column by its origins too: an alias, or what a computed value may carry', () => {
+  const set = rules([
+    { id: 'codes', style: 'redact', columns: ['billing.customers.code'] },
+    { id: 'notes-cards', style: 'redact', columns: ['notes'], detectors: ['card'] },
+  ])
+  const plan = planMasking(
+    [
+      {
+        name: 'x',
+        table: 'billing.customers',
+        typeHint: 'text',
+        origins: [{ name: 'code', table: 'billing.customers' }],
+      },
+      { name: 'code', table: 'billing.other', typeHint: 'text', origins: [] },
+      { name: 'upper', typeHint: 'text', origins: [{ name: 'notes', table: 'billing.invoices' }] },
+    ],
+    set,
+    [],
+    'db',
+  )
+  assert.equal(maskValue(plan, 0, 'IC-1'), '****')
+  assert.equal(needsMasking(plan, 1), false, 'the same name in another table is not the column')
+  assert.equal(
+    maskValue(plan, 2, 'card 4111111111111111'),
+    'card ****',
+    "a computed value gets its origin's detectors",
+  )
+  assert.deepEqual(takeMaskCounts(plan), { 'x/rule:codes': 1, 'upper/card': 1 })
+})
+
+test('a column whose origin could not be learnt gets every rule naming columns (fail closed)', () => {
+  const set = rules([{ id: 'codes', style: 'redact', columns: ['billing.customers.code'] }])
+  const plan = planMasking([{ name: 'x', typeHint: 'text', originUnknown: true }], set, [], 'db')
+  assert.equal(maskValue(plan, 0, 'IC-1'), '****')
+})

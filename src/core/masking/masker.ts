@@ -18,6 +18,15 @@ export type ColumnTypeHint = 'text' | 'json' | 'number' | 'binary' | 'other'
 
 export interface ResultColumn extends ColumnRef {
   typeHint?: ColumnTypeHint
+  /**
+   * Table columns the value is, or may carry, besides the column's own name: the source column of an
+   * aliased reference (`internal_code AS x`), or, for a computed value, the columns of the tables its
+   * statement reads. Rules match any of them, so neither an alias nor an expression sheds a rule.
+   */
+  origins?: readonly ColumnRef[]
+  /** Where the value comes from could not be learnt (a failed catalog lookup): every rule naming columns
+   * applies to it (fail closed). */
+  originUnknown?: boolean
 }
 
 /** Masks one value of a column; `counts` are the plan's counters. */
@@ -135,7 +144,11 @@ export function takeMaskCounts(plan: MaskingPlan): Record<string, number> {
 
 function signature(columns: readonly ResultColumn[]): string {
   let s = ''
-  for (const c of columns) s += `${c.table ?? ''}\u0001${c.name}\u0001${c.typeHint ?? ''}\u0002`
+  for (const c of columns) {
+    s += `${c.table ?? ''}\u0001${c.name}\u0001${c.typeHint ?? ''}${c.originUnknown ? '\u0004' : ''}`
+    for (const o of c.origins ?? []) s += `\u0001${o.table ?? ''}\u0003${o.name}`
+    s += '\u0002'
+  }
   return s
 }
 
@@ -156,7 +169,7 @@ function planColumnBytes(
   rules: readonly CompiledRule[],
   counterNames: readonly string[],
 ): ByteColumnMasker | undefined {
-  const whole = rules.find((r) => r.detectors === undefined && ruleMatchesColumn(r, column))
+  const whole = rules.find((r) => r.detectors === undefined && matchesColumn(r, column))
   const style = whole === undefined ? undefined : BYTE_STYLES[whole.style]
   if (whole === undefined || style === undefined) return undefined
   const slot = counterNames.indexOf(`${column.name}/rule:${whole.id}`)
@@ -182,7 +195,7 @@ function planColumn(
   const styleOf = (rule: CompiledRule) => ruleSet.styles[rule.style]
 
   // A rule naming the column without detectors masks the whole value, whatever its type.
-  const whole = rules.find((r) => r.detectors === undefined && ruleMatchesColumn(r, column))
+  const whole = rules.find((r) => r.detectors === undefined && matchesColumn(r, column))
   if (whole !== undefined) {
     const style = styleOf(whole)
     const slot = slotFor(`rule:${whole.id}`)
@@ -196,8 +209,7 @@ function planColumn(
 
   const pending: PendingDetector[] = []
   for (const rule of rules) {
-    if (rule.detectors === undefined || (rule.columns !== undefined && !ruleMatchesColumn(rule, column)))
-      continue
+    if (rule.detectors === undefined || (rule.columns !== undefined && !matchesColumn(rule, column))) continue
     for (const detector of rule.detectors) {
       if (!pending.some((p) => p.detector === detector))
         pending.push({ detector, style: styleOf(rule), slot: -1 })
@@ -220,6 +232,11 @@ function planColumn(
   if (type === 'number') return numberMasker(entries.filter((e) => e.context.hinted))
   if (entries.length === 0) return undefined
   return (value, counts) => maskText(value, entries, counts)
+}
+
+function matchesColumn(rule: CompiledRule, column: ResultColumn): boolean {
+  if (column.originUnknown === true && rule.columns !== undefined) return true
+  return ruleMatchesColumn(rule, column) || column.origins?.some((o) => ruleMatchesColumn(rule, o)) === true
 }
 
 // Numbers are tested whole and only where the column name says what they are (`card_number bigint`):

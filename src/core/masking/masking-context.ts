@@ -8,12 +8,9 @@ import { applicableRules, type MaskingRuleSet } from './rules.ts'
 export interface MaskingContext {
   readonly resourceId: string
   readonly groups: readonly string[]
-  /** Some rule in force names a table (`customers.ssn`, or a regex tried on `table.column`): the protocol
-   * should tell result columns' tables, or such rules match by column name alone (fail closed). */
-  readonly namesTables: boolean
-  /** Some rule in force masks by column name only: a value echoed outside its column (an error DETAIL)
-   * cannot be recognised by content. */
-  readonly masksByName: boolean
+  /** Some rule in force names columns: the protocol should tell result columns' origins (the source column
+   * of an alias, what a computed value may carry), or an alias or an expression sheds the rule. */
+  readonly namesColumns: boolean
   plan(columns: readonly ResultColumn[]): MaskingPlan
 }
 
@@ -25,12 +22,10 @@ export function maskingContextFor(
 ): MaskingContext | undefined {
   const rules = applicableRules(ruleSet, resourceId, groups)
   if (rules.length === 0) return undefined
-  const patterns = rules.flatMap((r) => r.columns ?? [])
   return {
     resourceId,
     groups,
-    namesTables: patterns.some((p) => p.source.startsWith('/') || !p.namesKeys),
-    masksByName: rules.some((r) => r.columns !== undefined && r.detectors === undefined),
+    namesColumns: rules.some((r) => r.columns !== undefined),
     plan: (columns) => planMasking(columns, ruleSet, groups, resourceId),
   }
 }

@@ -1,43 +1,48 @@
-// ErrorResponse and NoticeResponse fields may echo values (a unique violation's DETAIL `Key (email)=(…)`, a
-// check violation's `Failing row contains (…)`, a cast error's message): they pass the content detectors in
-// force before they reach the client or the recording.
+// ErrorResponse and NoticeResponse fields may echo values: a unique violation's DETAIL `Key (email)=(…)`, a
+// check violation's `Failing row contains (…)`, a cast error's `invalid input syntax for type integer: "…"`,
+// a COPY's CONTEXT `…, column code: "…"`. Every text field passes the content detectors in force; and in
+// data exceptions (class 22) and integrity violations (class 23), where PostgreSQL quotes the offending
+// value, the quoted values are masked whatever they are, since a value a rule masks by column cannot be
+// recognised by its content. SQLSTATE, severity and the message's wording stay, so clients still know what
+// failed (protocol-error-fields.html, errcodes-appendix.html).
 import { type MaskingContext, type MaskingPlan, maskValue, takeMaskCounts } from '../../core/index.ts'
 
-// protocol-error-fields.html: message, detail, hint, context, internal query.
-const VALUE_FIELDS = ['M', 'D', 'H', 'W', 'q']
-
-/** Integrity violations (class 23) put row values in DETAIL, named by column only in its text. */
-const ROW_VALUE_CLASS = '23'
+// Fields that are codes, positions or source locations: nothing to scan.
+const NOT_TEXT = new Set(['S', 'V', 'C', 'P', 'p', 'F', 'L', 'R'])
+/** Data exceptions and integrity violations: the classes whose errors quote the value at fault. */
+const ECHO_CLASSES = ['22', '23']
+const MASKED = '****'
 const REDACTED_DETAIL = '(withheld by taskgate: it may contain values masking hides)'
+const ECHO_COUNTER = '(error)/echoed-value'
+
+// Integrity violations' DETAIL as PostgreSQL writes it (nbtinsert.c, ri_triggers.c, execMain.c,
+// execIndexing.c): the value groups between `=(` or `contains (` and the closing `)` are what is masked.
+const KEY_DETAIL =
+  /^(Key \(.*?\)=\()(.*)(\) (?:already exists|is not present in table "[^"]*"|is still referenced from table "[^"]*")\.)$/s
+const CONFLICT_DETAIL = /^(Key \(.*?\)=\()(.*)(\) conflicts with (?:existing|new) key \(.*?\)=\()(.*)(\)\.)$/s
+const ROW_DETAIL = /^(Failing row contains \()(.*)(\)\.)$/s
+const JSON_CONTEXT = /^(JSON data, line \d+: ).*$/
 
 export class ErrorMasker {
   readonly #plan: MaskingPlan
-  readonly #masksByName: boolean
+  #echoed = 0
 
   constructor(masking: MaskingContext) {
     // One unnamed text column: detector rules apply to it; rules naming columns do not.
     this.#plan = masking.plan([{ name: '', typeHint: 'text' }])
-    this.#masksByName = masking.masksByName
   }
 
   /** Masks the fields in place; returns whether any changed. */
   mask(fields: Map<string, string>): boolean {
-    let changed = false
-    for (const key of VALUE_FIELDS) {
-      const value = fields.get(key)
-      if (value === undefined) continue
-      const masked = maskValue(this.#plan, 0, value) ?? '****'
-      if (masked !== value) {
-        fields.set(key, masked)
-        changed = true
-      }
+    const before = new Map(fields)
+    for (const [key, value] of fields) {
+      if (NOT_TEXT.has(key)) continue
+      fields.set(key, maskValue(this.#plan, 0, value) ?? MASKED)
     }
-    // A value a rule masks by column name alone cannot be found by content: such a DETAIL is withheld.
-    if (this.#masksByName && fields.get('C')?.startsWith(ROW_VALUE_CLASS) && fields.has('D')) {
-      fields.set('D', REDACTED_DETAIL)
-      changed = true
-    }
-    return changed
+    const sqlstate = fields.get('C') ?? ''
+    if (ECHO_CLASSES.includes(sqlstate.slice(0, 2))) this.#maskEchoes(sqlstate, fields, before)
+    for (const [key, value] of fields) if (before.get(key) !== value) return true
+    return fields.size !== before.size
   }
 
   /** `error/detector` -> values masked since the last call. */
@@ -46,6 +51,74 @@ export class ErrorMasker {
       const key = `(error)${name}`
       into[key] = (into[key] ?? 0) + n
     }
+    if (this.#echoed > 0) into[ECHO_COUNTER] = (into[ECHO_COUNTER] ?? 0) + this.#echoed
+    this.#echoed = 0
+  }
+
+  #maskEchoes(sqlstate: string, fields: Map<string, string>, original: ReadonlyMap<string, string>): void {
+    const message = fields.get('M')
+    // Class 23 messages name constraints and relations only; class 22 messages quote the value.
+    if (message !== undefined && sqlstate.startsWith('22')) fields.set('M', this.#maskQuoted(message))
+    const detail = fields.get('D')
+    if (detail !== undefined) {
+      fields.set(
+        'D',
+        sqlstate.startsWith('23')
+          ? this.#maskRowDetail(detail, original.get('D') ?? detail)
+          : this.#maskQuoted(detail),
+      )
+    }
+    const context = fields.get('W')
+    if (context !== undefined) {
+      const lines = context.split('\n').map((line) => {
+        const json = JSON_CONTEXT.exec(line)
+        if (json === null) return this.#maskQuoted(line)
+        this.#echoed++
+        return `${json[1]}${MASKED}`
+      })
+      fields.set('W', lines.join('\n'))
+    }
+    // The text of a statement run inside a function, and the position in it: it may hold the value as a
+    // literal, and nothing a client needs to act on.
+    if (fields.delete('q')) fields.delete('p')
+  }
+
+  /** Everything from the first to the last double quote: a value may itself contain quotes. */
+  #maskQuoted(text: string): string {
+    const first = text.indexOf('"')
+    if (first === -1) return text
+    const last = text.lastIndexOf('"')
+    this.#echoed++
+    return last === first
+      ? `${text.slice(0, first + 1)}${MASKED}`
+      : `${text.slice(0, first + 1)}${MASKED}${text.slice(last)}`
+  }
+
+  /**
+   * A DETAIL's value groups become `****`, except a one-column key's value the detectors found, which keeps
+   * their style (`Key (email)=(j****@*****.com)`: which key collided stays recognisable). A DETAIL of any
+   * other shape is withheld.
+   */
+  #maskRowDetail(detail: string, original: string): string {
+    const key = KEY_DETAIL.exec(detail)
+    if (key !== null) {
+      const columns = key[1]!.slice('Key ('.length, -2)
+      const found = !columns.includes(',') && key[2] !== KEY_DETAIL.exec(original)?.[2]
+      if (!found) this.#echoed++
+      return `${key[1]}${found ? key[2] : MASKED}${key[3]}`
+    }
+    const conflict = CONFLICT_DETAIL.exec(detail)
+    if (conflict !== null) {
+      this.#echoed += 2
+      return `${conflict[1]}${MASKED}${conflict[3]}${MASKED}${conflict[5]}`
+    }
+    const row = ROW_DETAIL.exec(detail)
+    if (row !== null) {
+      this.#echoed++
+      return `${row[1]}${MASKED}${row[3]}`
+    }
+    this.#echoed++
+    return REDACTED_DETAIL
   }
 }
 

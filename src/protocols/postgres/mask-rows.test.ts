@@ -99,7 +99,7 @@ test('binary: text and jsonb are rewritten in place; a masked int8 and an opaque
   })
   assert.deepEqual(masker.sample.rows[0]!.slice(0, 3), [
     'j****@*****.com',
-    '{"contact":{"email":"l****@*****.org"}}',
+    '{"contact": {"email": "l****@*****.org"}}',
     null,
   ])
 })

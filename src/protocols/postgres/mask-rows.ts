@@ -21,6 +21,9 @@ export interface DescribedColumn {
   table?: string
   typeOid: number
   format: number
+  /** The table columns its values are or may carry (column-origins.ts). */
+  origins?: ReadonlyArray<{ name: string; table?: string }>
+  originUnknown?: boolean
 }
 
 /** What the recording keeps of a result (masked): column names and the first rows. */
@@ -74,6 +77,8 @@ export class RowMasker {
               name: c.name,
               typeHint: kinds[i]!.hint,
               ...(c.table === undefined ? {} : { table: c.table }),
+              ...(c.origins === undefined ? {} : { origins: c.origins }),
+              ...(c.originUnknown ? { originUnknown: true } : {}),
             })),
           )
     const plan = this.plan

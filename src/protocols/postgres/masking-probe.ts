@@ -9,6 +9,7 @@ import {
   type MaskingTestColumn,
   TaskgateError,
 } from '../../core/index.ts'
+import { ColumnOrigins } from './column-origins.ts'
 import { typeNameOf } from './column-types.ts'
 import { ErrorMasker } from './mask-errors.ts'
 import { type DescribedColumn, RowMasker } from './mask-rows.ts'
@@ -45,11 +46,17 @@ export function createMaskingProbe(
           throw queryFailed(error, masking)
         })
       const last = (Array.isArray(result) ? result.at(-1) : result) as pg.QueryArrayResult<string[]>
-      await catalog.resolve(last.fields.map((f) => f.tableID))
-      const columns: DescribedColumn[] = last.fields.map((f) => {
-        const table = f.tableID === 0 ? undefined : catalog.cachedName(f.tableID)
-        return { name: f.name, typeOid: f.dataTypeID, format: 0, ...(table === undefined ? {} : { table }) }
-      })
+      // Tables and origins as the data path learns them (column-origins.ts), always: the probe shows tables.
+      const fields = last.fields.map((f) => ({
+        name: f.name,
+        tableOid: f.tableID,
+        columnAttr: f.columnID,
+        typeOid: f.dataTypeID,
+        format: 0,
+      }))
+      const origins = new ColumnOrigins(catalog)
+      await origins.prepare(fields, sql)
+      const columns: DescribedColumn[] = origins.describe(fields, sql)
       const masker = new RowMasker(columns, masking, maxRows)
       for (const row of last.rows) masker.dataRow(dataRowOf(row))
       const counts: Record<string, number> = {}

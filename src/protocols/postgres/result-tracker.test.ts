@@ -5,8 +5,8 @@ import { ResultTracker } from './result-tracker.ts'
 import { parseBindResultFormats, type RowField } from './wire/row-messages.ts'
 
 const fields: RowField[] = [
-  { name: 'id', tableOid: 1, typeOid: 23, format: 0 },
-  { name: 'email', tableOid: 1, typeOid: 25, format: 0 },
+  { name: 'id', tableOid: 1, columnAttr: 1, typeOid: 23, format: 0 },
+  { name: 'email', tableOid: 1, columnAttr: 2, typeOid: 25, format: 0 },
 ]
 const feed = (tracker: ResultTracker, ...frames: Buffer[]) => {
   for (const frame of frames) tracker.client(frame[0]!, frame)

@@ -5,6 +5,7 @@
 // DataRow, CopyOutResponse, CopyData, CopyDone) and NoticeResponse. A DataRow is decoded only for the
 // recording's first rows and for the columns a rule matches; every other row leaves as its own bytes.
 import type { MaskingContext } from '../../core/index.ts'
+import { ColumnOrigins } from './column-origins.ts'
 import { copyToOf } from './copy-statement.ts'
 import { maskingRefused } from './errors.ts'
 import { ErrorMasker, serializeFields } from './mask-errors.ts'
@@ -39,7 +40,8 @@ export interface ServerFramesDeps {
   now(): number
   /** The rules in force for this session; undefined when none applies. */
   masking?: MaskingContext | undefined
-  /** Table names and COPY columns (table-catalog.ts); without it, tables stay unknown (fail closed). */
+  /** Table and column names, COPY columns (table-catalog.ts); without it, tables stay unknown: qualified
+   * rules then match by column name alone (fail closed), but aliases and expressions are not traced. */
   catalog?: TableCatalog | undefined
   /** Offers the frame a PAUSE stopped at again, once what it waited for is known. */
   resume(): void
@@ -61,6 +63,7 @@ type CopyLookup =
 export class ServerFrames implements FrameSink {
   readonly #deps: ServerFramesDeps
   readonly #errors: ErrorMasker | undefined
+  readonly #origins: ColumnOrigins | undefined
   /** The result set being answered. */
   #rows: RowMasker | undefined
   #copy: { options: CopyTextOptions; header: boolean } | undefined
@@ -79,6 +82,7 @@ export class ServerFrames implements FrameSink {
   constructor(deps: ServerFramesDeps) {
     this.#deps = deps
     this.#errors = deps.masking && new ErrorMasker(deps.masking)
+    this.#origins = ColumnOrigins.for(deps.masking, deps.catalog)
   }
 
   pass(): void {
@@ -153,7 +157,7 @@ export class ServerFrames implements FrameSink {
   #rowDescription(frame: Buffer): Verdict {
     const fields = parseRowDescription(frame)
     // Tables are resolved before the tracker moves on: after a PAUSE this frame is offered again.
-    if (this.#deps.tracker.answering !== 'describe' && this.#lookingUpTables(fields)) return PAUSE
+    if (this.#deps.tracker.answering !== 'describe' && this.#lookingUpOrigins(fields)) return PAUSE
     const columns = this.#deps.tracker.rowDescription(fields)
     if (columns !== undefined) this.#rows = this.#maskerFor(this.#describe(columns))
     return KEEP
@@ -164,7 +168,7 @@ export class ServerFrames implements FrameSink {
     if (rows === undefined) {
       const fields = this.#deps.tracker.executeColumns()
       if (fields === undefined) return this.#undescribedRow(frame)
-      if (this.#lookingUpTables(fields)) return PAUSE
+      if (this.#lookingUpOrigins(fields)) return PAUSE
       rows = this.#rows = this.#maskerFor(this.#describe(fields))
     }
     if (!rows.masks && !rows.sampling) {
@@ -225,10 +229,12 @@ export class ServerFrames implements FrameSink {
     const catalog = this.#deps.catalog
     if (copy === undefined || catalog === undefined) return { refused: 'its columns could not be learnt' }
     try {
-      const columns = copy.relation
-        ? await catalog.tableColumns(copy.relation, copy.columns)
-        : await catalog.describe(copy.query!)
-      return { ...copy, columns }
+      if (copy.relation) return { ...copy, columns: await catalog.tableColumns(copy.relation, copy.columns) }
+      // COPY (query) TO: the query's columns and their origins, as for a SELECT's RowDescription.
+      const query = copy.query!
+      const fields = await catalog.describe(query)
+      await this.#origins?.prepare(fields, query)
+      return { ...copy, columns: this.#describe(fields, query) }
     } catch {
       return { refused: 'its columns could not be learnt' }
     }
@@ -260,12 +266,10 @@ export class ServerFrames implements FrameSink {
     return head?.type === 'execute' || head?.type === 'query' ? (head.statement?.text ?? '') : ''
   }
 
-  #lookingUpTables(fields: readonly RowField[]): boolean {
-    const catalog = this.#deps.catalog
-    if (!this.#deps.masking?.namesTables || catalog === undefined) return false
-    const oids = fields.map((f) => f.tableOid)
-    if (catalog.hasAll(oids)) return false
-    this.#await(catalog.resolve(oids))
+  #lookingUpOrigins(fields: readonly RowField[]): boolean {
+    const work = this.#origins?.prepare(fields, this.#statementText())
+    if (work === undefined) return false
+    this.#await(work)
     return true
   }
 
@@ -273,12 +277,11 @@ export class ServerFrames implements FrameSink {
     work.catch(() => {}).finally(() => this.#deps.resume())
   }
 
-  #describe(fields: readonly RowField[]): DescribedColumn[] {
-    const catalog = this.#deps.masking?.namesTables ? this.#deps.catalog : undefined
-    return fields.map((f) => {
-      const table = f.tableOid === 0 ? undefined : catalog?.cachedName(f.tableOid)
-      return { name: f.name, typeOid: f.typeOid, format: f.format, ...(table === undefined ? {} : { table }) }
-    })
+  #describe(fields: readonly RowField[], statement = this.#statementText()): DescribedColumn[] {
+    return (
+      this.#origins?.describe(fields, statement) ??
+      fields.map((f) => ({ name: f.name, typeOid: f.typeOid, format: f.format }))
+    )
   }
 
   #maskerFor(columns: DescribedColumn[]): RowMasker {

@@ -1,6 +1,7 @@
 // What masking needs to know about a resource's tables that the result messages do not say: the name of a
-// table OID (RowDescription carries only the OID), and the columns of a COPY TO (CopyOutResponse carries
-// only their count). Asked on a separate, short-lived connection to the target under the gateway's own
+// table OID and of a column's attribute number (RowDescription carries only the numbers), the columns of a
+// table a statement reads (for what a computed value may carry), and the columns of a COPY TO
+// (CopyOutResponse carries only their count). Asked on a separate, short-lived connection to the target under the gateway's own
 // login, never on a client's upstream connection (injecting queries there would interleave with the
 // client's own pipeline and transaction). Answers are cached; queries run only when a rule in force names
 // tables or a COPY runs under masking.
@@ -9,6 +10,7 @@ import { readFileSync } from 'node:fs'
 import pg from 'pg'
 import type { PostgresResourceConfig } from '../../config/schema.ts'
 import type { DescribedColumn } from './mask-rows.ts'
+import type { RowField } from './wire/row-messages.ts'
 
 const CACHE_ENTRIES = 4096
 /** Renames are rare but possible: a cached name is trusted this long. */
@@ -21,11 +23,28 @@ export interface CatalogLogin {
   password?: string
 }
 
+/** A column of a table, as `relationColumns` gives it. */
+export interface RelationColumn {
+  name: string
+  /** `schema.table` */
+  table: string
+  typeOid: number
+}
+
+interface TableEntry {
+  name: string | undefined
+  /** attnum -> column name */
+  columns: ReadonlyMap<number, string>
+  at: number
+}
+
 export class TableCatalog {
   readonly #target: PostgresResourceConfig['target']
   readonly #login: () => CatalogLogin
-  readonly #names = new Map<number, { name: string | undefined; at: number }>()
+  readonly #names = new Map<number, TableEntry>()
   readonly #inflight = new Map<number, Promise<void>>()
+  /** Columns by relation name as a statement's Scope names it (`public.customers`); undefined: lookup failed. */
+  readonly #relations = new Map<string, { columns: RelationColumn[] | undefined; at: number }>()
   #client: Promise<pg.Client> | undefined
   #idle: NodeJS.Timeout | undefined
   #busy = 0
@@ -38,6 +57,52 @@ export class TableCatalog {
   /** The cached `schema.table` of an OID; undefined when unknown, not cached, or the lookup failed. */
   cachedName(oid: number): string | undefined {
     return this.#fresh(oid)?.name
+  }
+
+  /** The cached name of column `attnum` of table `oid`; undefined when unknown or not cached. */
+  cachedColumn(oid: number, attnum: number): string | undefined {
+    return this.#fresh(oid)?.columns.get(attnum)
+  }
+
+  /** The cached columns of a relation named as a Scope object; undefined when unknown or not cached. */
+  cachedRelationColumns(relation: string): RelationColumn[] | undefined {
+    const entry = this.#relations.get(relation)
+    return entry !== undefined && Date.now() - entry.at < CACHE_TTL_MS ? entry.columns : undefined
+  }
+
+  /** Whether every relation has a fresh cache entry (a failed lookup counts, as for OIDs). */
+  hasRelations(relations: Iterable<string>): boolean {
+    for (const relation of relations) {
+      const entry = this.#relations.get(relation)
+      if (entry === undefined || Date.now() - entry.at >= CACHE_TTL_MS) return false
+    }
+    return true
+  }
+
+  /** Looks the relations' columns up and caches them; a relation that does not exist has none. */
+  async resolveRelations(relations: readonly string[]): Promise<void> {
+    const at = Date.now()
+    const wanted = relations.filter((r) => !this.hasRelations([r]))
+    if (wanted.length === 0) return
+    const rows = await this.#run(async (client) => {
+      const result = await client.query<{ rel: string; name: string; type: string; tbl: string }>(
+        `select r.rel, a.attname as name, a.atttypid::int8 as type, n.nspname || '.' || c.relname as tbl
+           from unnest($1::text[]) as r(rel)
+           join pg_catalog.pg_class c on c.oid = pg_catalog.to_regclass(r.rel)
+           join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+           join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped`,
+        [wanted],
+      )
+      return result.rows
+    }).catch(() => undefined)
+    for (const relation of wanted) {
+      if (this.#relations.size >= CACHE_ENTRIES) this.#relations.delete(this.#relations.keys().next().value!)
+      const columns = rows
+        ?.filter((r) => r.rel === relation)
+        .map((r) => ({ name: r.name, table: r.tbl, typeOid: Number(r.type) }))
+      this.#relations.delete(relation)
+      this.#relations.set(relation, { columns, at })
+    }
   }
 
   /** Whether every OID has a fresh cache entry (a failed lookup counts: it is not retried at once). */
@@ -67,8 +132,11 @@ export class TableCatalog {
   async #lookup(oids: number[]): Promise<void> {
     const at = Date.now()
     const rows = await this.#run(async (client) => {
-      const result = await client.query<{ oid: string; name: string }>(
-        `select c.oid::int8 as oid, n.nspname || '.' || c.relname as name
+      const result = await client.query<{ oid: string; name: string; columns: Record<string, string> }>(
+        `select c.oid::int8 as oid, n.nspname || '.' || c.relname as name,
+                (select coalesce(json_object_agg(a.attnum, a.attname), '{}')
+                   from pg_catalog.pg_attribute a
+                  where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) as columns
            from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
           where c.oid = any($1::oid[])`,
         [oids],
@@ -77,7 +145,9 @@ export class TableCatalog {
     }).catch(() => [])
     for (const oid of oids) {
       this.#inflight.delete(oid)
-      this.#remember(oid, rows.find((r) => Number(r.oid) === oid)?.name, at)
+      const row = rows.find((r) => Number(r.oid) === oid)
+      const columns = new Map(Object.entries(row?.columns ?? {}).map(([n, name]) => [Number(n), name]))
+      this.#remember(oid, { name: row?.name, columns, at })
     }
   }
 
@@ -105,13 +175,15 @@ export class TableCatalog {
   }
 
   /** The result columns of a query, from Parse + Describe: the query is analysed, never executed. */
-  async describe(sql: string): Promise<DescribedColumn[]> {
+  async describe(sql: string): Promise<RowField[]> {
     const fields = await this.#run((client) => client.query(new DescribeStatement(sql)).promise)
-    await this.resolve(fields.map((f) => f.tableID))
-    return fields.map((f) => {
-      const table = f.tableID === 0 ? undefined : this.cachedName(f.tableID)
-      return { name: f.name, typeOid: f.dataTypeID, format: 0, ...(table === undefined ? {} : { table }) }
-    })
+    return fields.map((f) => ({
+      name: f.name,
+      tableOid: f.tableID,
+      columnAttr: f.columnID,
+      typeOid: f.dataTypeID,
+      format: 0,
+    }))
   }
 
   async close(): Promise<void> {
@@ -121,15 +193,15 @@ export class TableCatalog {
     if (client) await client.then((c) => c.end()).catch(() => {})
   }
 
-  #fresh(oid: number): { name: string | undefined; at: number } | undefined {
+  #fresh(oid: number): TableEntry | undefined {
     const entry = this.#names.get(oid)
     return entry !== undefined && Date.now() - entry.at < CACHE_TTL_MS ? entry : undefined
   }
 
-  #remember(oid: number, name: string | undefined, at: number): void {
+  #remember(oid: number, entry: TableEntry): void {
     if (this.#names.size >= CACHE_ENTRIES) this.#names.delete(this.#names.keys().next().value!)
     this.#names.delete(oid)
-    this.#names.set(oid, { name, at })
+    this.#names.set(oid, entry)
   }
 
   async #run<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -174,7 +246,7 @@ export class TableCatalog {
   }
 }
 
-function sslFor(t: PostgresResourceConfig['target']): pg.ClientConfig['ssl'] {
+export function sslFor(t: PostgresResourceConfig['target']): pg.ClientConfig['ssl'] {
   if (t.tls === 'require') return { rejectUnauthorized: false }
   if (t.tls === 'verify-full')
     return { rejectUnauthorized: true, ...(t.caFile ? { ca: readFileSync(t.caFile, 'utf8') } : {}) }
@@ -184,6 +256,7 @@ function sslFor(t: PostgresResourceConfig['target']): pg.ClientConfig['ssl'] {
 interface DescribedField {
   name: string
   tableID: number
+  columnID: number
   dataTypeID: number
 }
 

@@ -266,3 +266,102 @@ test('the recording holds masked values only: a sample of rows and per-column co
   assertMasked(JSON.stringify(actions), 'recording')
   assert.equal(select.result.rows[0]![2], customers[0]!.orderRef)
 })
+
+test('a column rule follows the column through an alias, a subquery and a CTE', async () => {
+  const credential = await grantFor(['agents', 'contractors'])
+  const env = gw.env(credential)
+  for (const sql of [
+    'SELECT internal_code AS x, near_miss FROM customers ORDER BY id',
+    'SELECT y, near_miss FROM (SELECT internal_code AS y, near_miss, id FROM customers) s ORDER BY id',
+    'WITH c AS (SELECT internal_code AS "IC", near_miss, id FROM customers) SELECT "IC", near_miss FROM c ORDER BY id',
+  ]) {
+    const out = await psql(env, sql)
+    assert.equal(out.code, 0, out.stderr)
+    for (const c of customers) {
+      assert.ok(!out.stdout.includes(c.internalCode), `${sql}: ${c.internalCode} leaked`)
+      assert.ok(out.stdout.includes(c.nearMiss), `${sql}: ${c.nearMiss} was masked`)
+    }
+    assert.match(out.stdout, /^\*\*\*\*\|/m, sql)
+  }
+})
+
+test('computed values in a statement reading a masked column are masked; numbers of other types kept', async () => {
+  const credential = await grantFor(['agents', 'contractors'])
+  const env = gw.env(credential)
+  for (const sql of [
+    'SELECT upper(internal_code) FROM customers',
+    'SELECT internal_code::varchar(20) FROM customers',
+    'SELECT c::text FROM customers c',
+    'SELECT json_agg(c) FROM customers c',
+    "SELECT 'code ' || internal_code FROM customers UNION ALL SELECT 'x'",
+    'SELECT (SELECT internal_code FROM customers ORDER BY id LIMIT 1)',
+  ]) {
+    const out = await psql(env, sql)
+    assert.equal(out.code, 0, out.stderr)
+    assert.ok(!/IC-\d{8}/.test(out.stdout), `${sql}: ${out.stdout.slice(0, 200)}`)
+    assert.match(out.stdout, /\*\*\*\*/, sql)
+  }
+  const count = await psql(env, 'SELECT count(*), max(id) FROM customers')
+  assert.equal(count.stdout.trim(), `${customers.length}|${customers.length}`)
+
+  // The extended protocol (node-postgres: Parse, Describe, Bind, Execute) and COPY (query) alike.
+  const client = new pg.Client({ connectionString: gw.url(credential), ssl: false })
+  await client.connect()
+  try {
+    const result = await client.query(
+      'SELECT id, lower(internal_code) AS l, internal_code AS x FROM customers WHERE id > $1 ORDER BY id',
+      [0],
+    )
+    assert.deepEqual(
+      result.rows.map((row) => [row.id, row.l, row.x]),
+      customers.map((_, i) => [i + 1, '****', '****']),
+    )
+  } finally {
+    await client.end()
+  }
+  const copy = await psql(
+    env,
+    '\\copy (SELECT internal_code AS x, upper(internal_code) FROM customers) TO STDOUT',
+  )
+  assert.equal(copy.code, 0, copy.stderr)
+  assert.deepEqual([...new Set(copy.stdout.trim().split('\n'))], ['****\t****'])
+})
+
+test('a cast error echoing a masked value keeps its SQLSTATE; the value is masked', async () => {
+  const credential = await grantFor(['agents', 'contractors'])
+  const out = await psql(gw.env(credential), 'SELECT internal_code::int FROM customers')
+  assert.notEqual(out.code, 0)
+  assert.match(out.stderr, /invalid input syntax for type integer: "\*\*\*\*"/)
+  assert.ok(!/IC-\d{8}/.test(out.stderr), out.stderr)
+  const client = new pg.Client({ connectionString: gw.url(credential), ssl: false })
+  await client.connect()
+  try {
+    const error = await client.query('SELECT internal_code::int FROM customers').then(
+      () => undefined,
+      (e: pg.DatabaseError) => e,
+    )
+    assert.equal(error?.code, '22P02')
+    assert.equal(error?.message, 'invalid input syntax for type integer: "****"')
+    const json = await client
+      .query(`SELECT ('{"code": "' || internal_code || '"')::jsonb FROM customers`)
+      .then(
+        () => undefined,
+        (e: pg.DatabaseError) => e,
+      )
+    assert.equal(json?.code, '22P02')
+    assert.ok(!/IC-\d{8}/.test(JSON.stringify(json)), JSON.stringify(json))
+    assert.equal((await client.query('SELECT 1 AS ok')).rows[0].ok, 1, 'the session goes on')
+  } finally {
+    await client.end()
+  }
+})
+
+test('a JSON value with one masked string keeps every other byte: numbers as written', async () => {
+  const { credential } = await gw.grant(SCOPE)
+  const out = await psql(
+    gw.env(credential),
+    `SELECT '{"n": 12345678901234567890, "p": 1.50, "e": 1e2, "to": "jane@example.com"}'::json`,
+  )
+  assert.equal(out.code, 0, out.stderr)
+  assert.equal(out.stdout.trim(), '{"n": 12345678901234567890, "p": 1.50, "e": 1e2, "to": "j****@*****.com"}')
+})

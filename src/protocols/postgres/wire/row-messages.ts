@@ -8,6 +8,8 @@ export interface RowField {
   name: string
   /** OID of the table the column comes straight from; 0 for expressions. */
   tableOid: number
+  /** The column's attribute number in that table (pg_attribute.attnum), even when aliased; 0 for expressions. */
+  columnAttr: number
   typeOid: number
   /** 0 text, 1 binary. Zero (unknown yet) in the answer to a Describe of a statement. */
   format: number
@@ -20,10 +22,10 @@ export function parseRowDescription(frame: Buffer): RowField[] {
   for (let i = 0; i < count; i++) {
     const name = reader.cstring()
     const tableOid = reader.int32() >>> 0
-    reader.bytes(2) // column attribute number
+    const columnAttr = int16(reader)
     const typeOid = reader.int32() >>> 0
     reader.bytes(6) // type size (int16), type modifier (int32)
-    fields.push({ name, tableOid, typeOid, format: int16(reader) })
+    fields.push({ name, tableOid, columnAttr, typeOid, format: int16(reader) })
   }
   return fields
 }
