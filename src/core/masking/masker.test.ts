@@ -213,3 +213,10 @@ test('a column whose origin could not be learnt gets every rule naming columns (
   const plan = planMasking([{ name: 'x', typeHint: 'text', originUnknown: true }], set, [], 'db')
   assert.equal(maskValue(plan, 0, 'IC-1'), '****')
 })
+
+test('a JSON column masked whole stays a JSON document', () => {
+  const set = rules([{ id: 'docs', style: 'redact', columns: ['payload'] }])
+  const plan = planMasking(columns, set, [], 'db')
+  assert.equal(maskValue(plan, 6, '{"a": 1}'), '"****"')
+  assert.equal(plan.byteMasks[6], undefined)
+})

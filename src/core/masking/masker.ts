@@ -171,7 +171,8 @@ function planColumnBytes(
 ): ByteColumnMasker | undefined {
   const whole = rules.find((r) => r.detectors === undefined && matchesColumn(r, column))
   const style = whole === undefined ? undefined : BYTE_STYLES[whole.style]
-  if (whole === undefined || style === undefined) return undefined
+  // A JSON value masked whole must stay JSON (planColumn quotes it): no byte form.
+  if (whole === undefined || style === undefined || column.typeHint === 'json') return undefined
   const slot = counterNames.indexOf(`${column.name}/rule:${whole.id}`)
   return (src, start, end, dst, at, counts) => {
     const length = style(src, start, end, dst, at)
@@ -199,6 +200,14 @@ function planColumn(
   if (whole !== undefined) {
     const style = styleOf(whole)
     const slot = slotFor(`rule:${whole.id}`)
+    if (column.typeHint === 'json') {
+      // A JSON value stays a JSON document (`"****"`), or clients that parse json and jsonb would fail.
+      return (value, counts) => {
+        counts[slot]!++
+        const masked = style(value, undefined)
+        return masked === null ? null : JSON.stringify(masked)
+      }
+    }
     return (value, counts) => {
       counts[slot]!++
       return style(value, undefined)
