@@ -41,6 +41,28 @@ test('a policy naming a missing resource is an error', () => {
   )
 })
 
+test('a guardrail with rowsOver alone is an error that says what it needs', () => {
+  const rule = (match: string) =>
+    `${base}guardrails:\n  - id: big\n    description: d\n    action: deny\n    match: ${match}\n`
+  assert.throws(
+    () => parseConfigText(rule('{ rowsOver: 1000 }'), 'a.yaml'),
+    /a\.yaml: guardrails\[0\]\.match\.rowsOver: rowsOver needs kinds, traits, needs or pattern beside it/,
+  )
+  assert.throws(
+    () => parseConfigText(rule('{ kinds: [DeleteStmt], whenUnknown: match }'), 'a.yaml'),
+    /guardrails\[0\]\.match\.whenUnknown: whenUnknown applies only with rowsOver/,
+  )
+  const config = parseConfigText(
+    rule('{ kinds: [DeleteStmt], rowsOver: 1000, whenUnknown: match }'),
+    'a.yaml',
+  )
+  assert.deepEqual(config.guardrails[0]?.match, {
+    kinds: ['DeleteStmt'],
+    rowsOver: 1000,
+    whenUnknown: 'match',
+  })
+})
+
 test('YAML syntax errors are reported with the file', () => {
   assert.throws(() => parseConfigText('resources: [\n', 'bad.yaml'), /bad\.yaml: /)
 })
@@ -50,4 +72,29 @@ test('a missing secret says which variable', async () => {
     resolveSecret({ env: 'TG_TEST_SURELY_UNSET' }, 'resources[0].target.password'),
     /TG_TEST_SURELY_UNSET is not set/,
   )
+})
+
+test('an unknown scope verb in a ceiling, autoApprove or guardrail names the entry and lists the valid verbs', () => {
+  const typo = base.replace(
+    'ceiling: ["select:billing.*"]',
+    'ceiling: ["select:billing.*", "selcet:public.*"]\n    autoApprove: ["*:billing.x", "reed:billing.*"]',
+  )
+  const guardrail = `${base}guardrails:\n  - { id: g, description: d, action: deny, match: { needs: ["delet:billing.*"] } }\n`
+  assert.throws(
+    () => parseConfigText(typo, 'a.yaml'),
+    (error: Error) => {
+      assert.match(
+        error.message,
+        /a\.yaml: policies\[0\]\.ceiling\[1\]: unknown verb "selcet" for postgres resources; valid verbs: \*, select, insert, update, delete, .*, got "selcet:public\.\*"/,
+      )
+      assert.match(error.message, /policies\[0\]\.autoApprove\[1\]: unknown verb "reed"/)
+      assert.doesNotMatch(error.message, /ceiling\[0\]|autoApprove\[0\]/)
+      return true
+    },
+  )
+  assert.throws(
+    () => parseConfigText(guardrail, 'a.yaml'),
+    /guardrails\[0\]\.match\.needs\[0\]: unknown verb "delet"/,
+  )
+  assert.doesNotThrow(() => parseConfigText(base.replace('select:billing', 'truncate:billing'), 'a.yaml'))
 })

@@ -5,6 +5,7 @@ import { parseDocument } from 'yaml'
 import type { z } from 'zod'
 import { DEFAULT_GUARDRAILS, TaskgateError } from '../core/index.ts'
 import { type Config, configSchema, type SecretRef } from './schema.ts'
+import { SCOPE_VERBS, unknownVerbProblem } from './scope-verbs.ts'
 
 export async function loadConfig(path: string): Promise<Config> {
   let text: string
@@ -120,10 +121,34 @@ function crossReferenceProblems(config: Config): string[] {
       )
     }
   })
+  problems.push(...scopeVerbProblems(config))
   const names = new Set<string>()
   config.agents.forEach((a, i) => {
     if (names.has(a.name)) problems.push(`agents[${i}].name: duplicate agent "${a.name}"`)
     names.add(a.name)
+  })
+  return problems
+}
+
+/** A verb a policy or guardrail names must be one of the kinds of the resources it applies to. */
+function scopeVerbProblems(config: Config): string[] {
+  const problems: string[] = []
+  const kindsOf = (ids: string[]) => {
+    const applies = config.resources.filter((r) => ids.includes('*') || ids.includes(r.id))
+    return applies.length > 0 ? [...new Set(applies.map((r) => r.kind))] : Object.keys(SCOPE_VERBS)
+  }
+  const check = (entries: readonly string[] | undefined, kinds: string[], path: string) => {
+    entries?.forEach((entry, i) => {
+      const problem = unknownVerbProblem(entry.slice(0, entry.indexOf(':')), kinds)
+      if (problem) problems.push(`${path}[${i}]: ${problem}, got "${entry}"`)
+    })
+  }
+  config.policies.forEach((p, i) => {
+    check(p.ceiling, kindsOf(p.resources), `policies[${i}].ceiling`)
+    check(p.autoApprove, kindsOf(p.resources), `policies[${i}].autoApprove`)
+  })
+  config.guardrails.forEach((g, i) => {
+    check(g.match.needs, kindsOf(g.resources), `guardrails[${i}].match.needs`)
   })
   return problems
 }

@@ -110,6 +110,34 @@ const guardrail = z.strictObject({
         .optional()
         .describe('scope entries the statement needs, e.g. delete:billing.*'),
       pattern: z.string().optional().describe('last resort: a regular expression on the raw statement text'),
+      rowsOver: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe(
+          "an extra condition on top of the others: the statement's estimated row count is known and exceeds this. The estimate is PostgreSQL's planner estimate from `EXPLAIN (FORMAT JSON)` of the exact statement, run on a separate connection under the session's upstream login before the statement is decided: the rows a ModifyTable node (UPDATE, DELETE, INSERT, MERGE, also inside a CTE) reads, the largest if several, else the rows the top plan node returns (SELECT). Only a single SELECT, INSERT, UPDATE, DELETE or MERGE statement is estimated, and only when no other rule or the grant already denies it; the estimate is unknown for any other statement (several in one query string, EXECUTE, utility statements), one that cannot be explained on another connection (temporary tables, objects of an uncommitted transaction, a search_path set by SET in the session), a prepared statement with parameters on PostgreSQL before 16, or an EXPLAIN that fails or takes over 2 s. Needs `kinds`, `traits`, `needs` or `pattern` beside it",
+        ),
+      whenUnknown: z
+        .enum(['no-match', 'match'])
+        .optional()
+        .describe(
+          'with `rowsOver`: what an unknown estimate does. `no-match` (the default): the rule does not apply; `match`: it applies as if over the threshold (fail closed)',
+        ),
+    })
+    .refine(
+      (m) =>
+        m.rowsOver === undefined ||
+        Boolean(m.traits?.length || m.kinds?.length || m.needs?.length || m.pattern),
+      {
+        message:
+          'rowsOver needs kinds, traits, needs or pattern beside it to say which statements it counts, e.g. kinds: [DeleteStmt, UpdateStmt]',
+        path: ['rowsOver'],
+      },
+    )
+    .refine((m) => m.whenUnknown === undefined || m.rowsOver !== undefined, {
+      message: 'whenUnknown applies only with rowsOver',
+      path: ['whenUnknown'],
     })
     .default({}),
   resources: z.array(z.string()).default(['*']).describe('resource ids it applies to'),

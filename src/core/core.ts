@@ -146,6 +146,10 @@ export interface Core {
   /** Decides an action against the session's grant and rules. Synchronous (a pure pipeline over state
    * the session already holds), so a protocol can answer a statement without leaving the current tick. */
   decide(session: SessionHandle, action: Action): Decision
+  /** Whether a guardrail with `rowsOver` could match `action` and nothing else denies it: the protocol then
+   * estimates the rows (asynchronously) and passes them in `action.estimatedRows` to decide(). Pure and
+   * synchronous, so a statement no such rule concerns costs nothing more. */
+  wantsRowEstimate(session: SessionHandle, action: Action): boolean
   /**
    * For an approve-first decision: stores an Approval bound to `digest` (see actionDigest) and notifies
    * approvers. The protocol tells its client it is waiting (with the approval id), then awaits `wait()`.

@@ -35,6 +35,7 @@ import { maskingContextFor } from './masking/masking-context.ts'
 import { type MaskingProbe, testMasking } from './masking/masking-test.ts'
 import { compileMaskingRules } from './masking/rules.ts'
 import { decide } from './policy/decide.ts'
+import { wantsRowEstimate } from './policy/row-estimate.ts'
 import type { ImplicitScope, Rules } from './policy/rules.ts'
 import { rulesForResource } from './policy/rules-for-resource.ts'
 import { Recorder } from './recording/recorder.ts'
@@ -432,6 +433,9 @@ export function createCore(options: CoreOptions): Core {
           .catch((error: unknown) => logger.error({ err: error }, 'could not audit a denial'))
       }
       return decision
+    },
+    wantsRowEstimate(session, action) {
+      return wantsRowEstimate(action, session.grant, rulesFor(session.resource), clock.now())
     },
     async holdAction(session, decision, action, digest) {
       const guardrail = rulesFor(session.resource).guardrails.find(

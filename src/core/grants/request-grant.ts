@@ -1,3 +1,4 @@
+import { unknownVerbProblem } from '../../config/scope-verbs.ts'
 import type { Approval } from '../approvals/approval.ts'
 import type { GrantRequestInput, GrantRequestResult } from '../core.ts'
 import type { CoreContext } from '../core-context.ts'
@@ -8,7 +9,7 @@ import { activateGrant } from './activate-grant.ts'
 import { parseDurationSeconds } from './duration.ts'
 import type { Grant } from './grant.ts'
 import { decideGrantRequest, policyFor } from './grant-policy.ts'
-import { formatScope, parseScope, parseScopeEntry } from './scope.ts'
+import { formatScope, formatScopeEntry, parseScope, parseScopeEntry } from './scope.ts'
 
 const MAX_TASK_LENGTH = 500
 
@@ -38,6 +39,14 @@ export async function requestGrant(
       ? parseScope(input.scope)
       : input.scope.map((e) => parseScopeEntry(`${e.verb}:${e.object}`))
   if (scope.length === 0) throw new TaskgateError('TG_SCOPE_INVALID', { detail: 'empty scope' })
+  for (const entry of scope) {
+    const problem = unknownVerbProblem(entry.verb, [resource.kind])
+    if (problem) {
+      throw new TaskgateError('TG_SCOPE_INVALID', {
+        message: `Scope entry "${formatScopeEntry(entry)}": ${problem}.`,
+      })
+    }
+  }
   const ttlSeconds = parseDurationSeconds(input.ttl ?? ctx.config.grants.defaultTtl)
   const now = ctx.clock.now()
   const verdict = decideGrantRequest(

@@ -12,6 +12,9 @@ export interface Action {
   traits: string[]
   /** Raw text as the client sent it (for regex guardrails and recording); never contains secrets we added. */
   text: string
+  /** The protocol's estimate of the rows the action touches or returns (PostgreSQL: the planner's), when
+   * known; only obtained when a guardrail with `rowsOver` could match (see wantsRowEstimate). */
+  estimatedRows?: number
   /** Set when the protocol could not classify the action: policy fails closed on it. */
   unclassified?: string
 }

@@ -60,6 +60,8 @@ function guardrailOf(
           ...(g.match.kinds ? { kinds: g.match.kinds } : {}),
           ...(g.match.needs ? { needs: g.match.needs.map(parseScopeEntry) } : {}),
           ...(g.match.pattern !== undefined ? { pattern: new RegExp(g.match.pattern, 'i') } : {}),
+          ...(g.match.rowsOver !== undefined ? { rowsOver: g.match.rowsOver } : {}),
+          ...(g.match.whenUnknown !== undefined ? { whenUnknown: g.match.whenUnknown } : {}),
         }
       : pickMatch(base)),
     ...(g.groups ? { groups: g.groups } : {}),
@@ -69,11 +71,13 @@ function guardrailOf(
 
 function pickMatch(g: Guardrail | undefined): Partial<Guardrail> {
   if (!g) return {}
-  const { traits, kinds, needs, pattern } = g
+  const { traits, kinds, needs, pattern, rowsOver, whenUnknown } = g
   return {
     ...(traits ? { traits } : {}),
     ...(kinds ? { kinds } : {}),
     ...(needs ? { needs } : {}),
     ...(pattern ? { pattern } : {}),
+    ...(rowsOver !== undefined ? { rowsOver } : {}),
+    ...(whenUnknown ? { whenUnknown } : {}),
   }
 }

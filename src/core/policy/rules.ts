@@ -13,6 +13,10 @@ export interface Guardrail {
   needs?: Scope
   /** Last resort: a regular expression on the raw text. */
   pattern?: RegExp
+  /** An extra AND condition on the match above: the action's `estimatedRows` is known and exceeds this. */
+  rowsOver?: number
+  /** With `rowsOver`: whether an action without an estimate matches (default: it does not). */
+  whenUnknown?: 'match' | 'no-match'
   /** Groups the guardrail applies to (all when absent). */
   groups?: string[]
   /** Groups it does not apply to: they have an override of their own. */

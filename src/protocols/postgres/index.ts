@@ -16,6 +16,7 @@ import { acceptClient, type FrontOptions } from './front.ts'
 import { POSTGRES_IMPLICIT_SCOPE } from './implicit-scope.ts'
 import { createMaskingProbe } from './masking-probe.ts'
 import { RoleProvisioner } from './provisioner.ts'
+import { RowEstimator } from './row-estimator.ts'
 import { RelaySession } from './session.ts'
 import { TableCatalog } from './table-catalog.ts'
 import { serializeBackendKeyData, serializeReadyForQuery } from './wire/server-messages.ts'
@@ -99,8 +100,9 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
       principal: context.grant.principalName,
     })
     let upstream: Awaited<ReturnType<typeof connectUpstream>>
+    let login: UpstreamLogin
     try {
-      const login = provisioner ? await provisioner.loginFor(context.grant) : targetLogin
+      login = provisioner ? await provisioner.loginFor(context.grant) : targetLogin
       upstream = await connectUpstream(resource.target, login, accepted.params)
     } catch (error) {
       const failure = toTaskgateError(error)
@@ -137,6 +139,8 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
       maxMessageBytes: options.maxMessageBytes ?? 64 * 1024 * 1024,
       classifier: classifier!,
       catalog,
+      // Logged in as the session, so EXPLAIN sees what the session may see; it connects on first use.
+      estimator: new RowEstimator(resource.target, login, log),
     })
     relay = session
     relays.add(session)

@@ -25,6 +25,7 @@ import { grantEnded, protocolViolation, taskgateErrorFields, upstreamFailed } fr
 import { PendingResponses, type StatementInfo } from './pending-responses.ts'
 import { recordableText } from './redact-literals.ts'
 import { ResultTracker } from './result-tracker.ts'
+import { isExplainable, type RowEstimator } from './row-estimator.ts'
 import { type Completed, SERVER_TYPES_READ, ServerFrames } from './server-frames.ts'
 import type { TableCatalog } from './table-catalog.ts'
 import { type BindParameter, TERMINATE } from './wire/client-messages.ts'
@@ -42,6 +43,8 @@ export interface RelayOptions {
   classifier: Classifier
   /** The resource's table names and COPY columns, for masking. */
   catalog?: TableCatalog
+  /** Row estimates for guardrails with `rowsOver`; without it every estimate is unknown. */
+  estimator?: RowEstimator
 }
 
 const ALLOW_CACHE_ENTRIES = 2048
@@ -62,8 +65,9 @@ export class RelaySession {
   /** The session's prepared statements (SQL PREPARE and protocol Parse share PostgreSQL's namespace), so
    * the classifier can tell what `EXECUTE name` runs. Only allowed statements ever get here. */
   readonly #prepared = new Map<string, Action>()
-  /** The Query #decideNow held back for an approval, until #awaitApproval takes it. */
-  #awaiting: { text: string; classified: ClassifiedSql; decision: ApproveFirst } | undefined
+  /** The statement #decideNow could not answer at once, until #decideLater takes it: a Query held for an
+   * approval (`decision`), or a statement to decide once its rows are estimated (no `decision`). */
+  #awaiting: { text: string; classified: ClassifiedSql; decision?: ApproveFirst } | undefined
   #closed = false
   /** Finishing the row being relayed before a FATAL; the client's messages are no longer read. */
   #stopping = false
@@ -82,7 +86,7 @@ export class RelaySession {
       pending: this.#pending,
       now,
       decideNow: (text, statement) => this.#decideNow(text, statement),
-      decide: (text, statement) => void this.#awaitApproval(text, statement),
+      decide: (text, statement) => void this.#decideLater(text, statement),
       hold: (held, parameters) => void this.#holdExecution(held, parameters),
       forget: (statement) => this.#prepared.delete(statement),
       recordDenial: (statement, decision) => this.#recordDenial(statement, decision),
@@ -206,8 +210,9 @@ export class RelaySession {
     if (!this.#closed) this.#o.upstream.resume()
   }
 
-  /** Classifies and decides `text` in the current tick. Undefined only for a Query that needs a human
-   * approval: the scanner then pauses and #awaitApproval answers later. */
+  /** Classifies and decides `text` in the current tick. Undefined for a Query that needs a human approval,
+   * or a statement a `rowsOver` guardrail needs a row estimate for: the scanner then pauses and
+   * #decideLater answers. */
   #decideNow(text: string, statement: string | undefined): DecidedStatement | undefined {
     const known = this.#allowed.get(text)
     if (known !== undefined) {
@@ -216,8 +221,16 @@ export class RelaySession {
     }
     let classified: ClassifiedSql
     let decision: Decision
+    let estimating = false
     try {
       classified = this.#classify(text)
+      // Only a statement a `rowsOver` rule concerns pays for an estimate; one EXPLAIN cannot estimate is
+      // decided at once with an unknown estimate.
+      estimating = this.#o.core.wantsRowEstimate(this.#o.handle, classified.action)
+      if (estimating && this.#o.estimator && isExplainable(classified.action.kind)) {
+        this.#awaiting = { text, classified }
+        return undefined
+      }
       decision = this.#o.core.decide(this.#o.handle, classified.action)
     } catch (error) {
       return this.#failClosed(error)
@@ -226,10 +239,23 @@ export class RelaySession {
       this.#awaiting = { text, classified, decision }
       return undefined
     }
+    return this.#decided(text, statement, classified, decision, !estimating)
+  }
+
+  /** The answer for a decided statement (a Query's approve-first excepted: that one waits). */
+  #decided(
+    text: string,
+    statement: string | undefined,
+    classified: ClassifiedSql,
+    decision: Decision,
+    cacheable: boolean,
+  ): DecidedStatement {
     if (decision.outcome === 'allow') {
-      // Only a policy allow is cached: an approval covers one execution.
-      if (this.#allowed.size >= ALLOW_CACHE_ENTRIES) this.#allowed.clear()
-      this.#allowed.set(text, classified)
+      // Only a policy allow is cached: an approval covers one execution; an estimate changes with the data.
+      if (cacheable) {
+        if (this.#allowed.size >= ALLOW_CACHE_ENTRIES) this.#allowed.clear()
+        this.#allowed.set(text, classified)
+      }
       this.#applyEffects(classified, statement)
       return allowed(classified, text)
     }
@@ -243,6 +269,40 @@ export class RelaySession {
     return decided
   }
 
+  /** Answers the paused scanner for the statement #decideNow left in #awaiting. */
+  async #decideLater(text: string, statement: string | undefined): Promise<void> {
+    const awaiting = this.#awaiting
+    this.#awaiting = undefined
+    let decided: DecidedStatement
+    try {
+      if (awaiting === undefined || awaiting.text !== text) throw new Error('no statement awaits a decision')
+      decided =
+        awaiting.decision === undefined
+          ? await this.#decideEstimated(text, statement, awaiting.classified)
+          : await this.#awaitApproval(text, statement, awaiting.classified, awaiting.decision)
+    } catch (error) {
+      decided = this.#failClosed(error)
+    }
+    this.#answer(decided)
+  }
+
+  /** Estimates the statement's rows, then decides it with the estimate (unknown when EXPLAIN cannot tell). */
+  async #decideEstimated(
+    text: string,
+    statement: string | undefined,
+    classified: ClassifiedSql,
+  ): Promise<DecidedStatement> {
+    const rows = await this.#o.estimator!.estimate(text, statement !== undefined)
+    const estimated: ClassifiedSql =
+      rows === undefined
+        ? classified
+        : { ...classified, action: { ...classified.action, estimatedRows: rows } }
+    const decision = this.#o.core.decide(this.#o.handle, estimated.action)
+    if (decision.outcome === 'approve-first' && statement === undefined)
+      return this.#awaitApproval(text, statement, estimated, decision)
+    return this.#decided(text, statement, estimated, decision, false)
+  }
+
   /** The classified statement, its text redacted when it carries a secret (PASSWORD '...'), so the secret
    * never reaches core's audit, recordings or approvers. */
   #classify(text: string): ClassifiedSql {
@@ -254,22 +314,17 @@ export class RelaySession {
     return recordText === text ? parsed : { ...parsed, action: { ...parsed.action, text: recordText } }
   }
 
-  /** A Query #decideNow found needs an approval: holds it, then answers the paused scanner. */
-  async #awaitApproval(text: string, statement: string | undefined): Promise<void> {
-    const awaiting = this.#awaiting
-    this.#awaiting = undefined
-    let decided: DecidedStatement
-    try {
-      if (awaiting === undefined || awaiting.text !== text || statement !== undefined)
-        throw new Error('no statement awaits an approval')
-      const { classified } = awaiting
-      const decision = await this.#waitForApproval(awaiting.decision, classified.action, actionDigest(text))
-      if (decision.outcome === 'allow') this.#applyEffects(classified, statement)
-      decided = { kind: classified.action.kind, decision, ...recordTextOf(classified, text) }
-    } catch (error) {
-      decided = this.#failClosed(error)
-    }
-    this.#answer(decided)
+  /** A Query that needs an approval: holds it until an approver decides. */
+  async #awaitApproval(
+    text: string,
+    statement: string | undefined,
+    classified: ClassifiedSql,
+    approveFirst: ApproveFirst,
+  ): Promise<DecidedStatement> {
+    if (statement !== undefined) throw new Error('a Parse is held at each Bind, not at Parse')
+    const decision = await this.#waitForApproval(approveFirst, classified.action, actionDigest(text))
+    if (decision.outcome === 'allow') this.#applyEffects(classified, statement)
+    return { kind: classified.action.kind, decision, ...recordTextOf(classified, text) }
   }
 
   /** A classifier bug or an unreachable store denies the statement. */
@@ -431,6 +486,7 @@ export class RelaySession {
     if (this.#closed) return
     this.#closed = true
     this.#abort.abort()
+    this.#o.estimator?.close()
     const { client, upstream } = this.#o
     if (!upstream.destroyed) upstream.end(TERMINATE)
     client.end()

@@ -4,7 +4,8 @@ import type { Action } from '../action.ts'
 import type { Decision } from '../decision.ts'
 import type { Guardrail, Rules } from '../rules.ts'
 
-export function guardrailMatches(g: Guardrail, action: Action, grant: Grant): boolean {
+/** The guardrail's groups and its kinds/traits/needs/pattern match the action (its `rowsOver` aside). */
+export function guardrailApplies(g: Guardrail, action: Action, grant: Grant): boolean {
   if (g.groups && !g.groups.some((group) => grant.groups.includes(group))) return false
   if (g.exceptGroups?.some((group) => grant.groups.includes(group))) return false
   if (g.traits?.some((t) => action.traits.includes(t))) return true
@@ -14,6 +15,14 @@ export function guardrailMatches(g: Guardrail, action: Action, grant: Grant): bo
   if (g.needs?.length && action.needs.some((n) => scopeCovers(g.needs!, n))) return true
   if (g.pattern?.test(action.text)) return true
   return false
+}
+
+export function guardrailMatches(g: Guardrail, action: Action, grant: Grant): boolean {
+  if (!guardrailApplies(g, action, grant)) return false
+  if (g.rowsOver === undefined) return true
+  // "Where knowable": an unknown estimate matches only when the rule says so.
+  if (action.estimatedRows === undefined) return g.whenUnknown === 'match'
+  return action.estimatedRows > g.rowsOver
 }
 
 /** A guardrail denies or holds an action whatever the grant says; deny rules win over approve rules. */
@@ -26,18 +35,24 @@ export function guardrails(action: Action, grant: Grant, rules: Rules): Decision
         outcome: 'deny',
         code: 'TG_GUARDRAIL',
         rule: `guardrail:${g.id}`,
-        reason: `taskgate guardrail ${g.id}: ${g.description}`,
+        reason: reasonFor(g, action),
         requestHint:
           'This guardrail applies whatever the grant; ask an administrator if the task really needs it.',
       }
     }
     hold ??= g
   }
-  if (hold)
-    return {
-      outcome: 'approve-first',
-      rule: `guardrail:${hold.id}`,
-      reason: `taskgate guardrail ${hold.id}: ${hold.description}`,
-    }
+  if (hold) return { outcome: 'approve-first', rule: `guardrail:${hold.id}`, reason: reasonFor(hold, action) }
   return undefined
 }
+
+function reasonFor(g: Guardrail, action: Action): string {
+  const reason = `taskgate guardrail ${g.id}: ${g.description}`
+  if (g.rowsOver === undefined) return reason
+  const over = count(g.rowsOver)
+  if (action.estimatedRows === undefined)
+    return `${reason} (row count unknown: the statement could not be estimated, and this rule counts that as over ${over})`
+  return `${reason} (about ${count(action.estimatedRows)} rows estimated, over ${over})`
+}
+
+const count = (n: number): string => Math.round(n).toLocaleString('en-US')
