@@ -1,7 +1,8 @@
 // The approvals inbox in a real browser, live over SSE: an agent's grant request appears while its client
 // waits and is approved in the console; then a statement the `hold-item-updates` guardrail holds arrives
 // live while a real psql waits in a child process, the approver reads its text, rule and reason and
-// approves it in the console, and psql receives the rows and the command tag.
+// approves it in the console, and psql receives the rows and the command tag; the session's timeline then
+// shows that statement as held and approved by that approver.
 import assert from 'node:assert/strict'
 import { before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -108,6 +109,21 @@ test('a grant request and then a held statement arrive live, are approved in the
   psql.send('SELECT name FROM public.items ORDER BY id;\n')
   assert.equal(await psql.close(), 0, psql.stderr)
   assert.deepEqual(psql.stdout.trim().split('\n'), ['2|TWO', 'UPDATE 1', 'one', 'TWO'])
+  // The session's timeline says the statement was held and who approved it, from its own record.
+  const admin = (await api<{ name: string }>(gw.url, gw.adminKey, 'GET', '/v1/whoami')).name
+  const { sessions } = await api<{ sessions: { id: string }[] }>(
+    gw.url,
+    gw.adminKey,
+    'GET',
+    `/v1/sessions?grant=${requested.grant.id}`,
+  )
+  await page.goto(`${gw.url}/sessions/${sessions[0]!.id}`)
+  const update = page.locator('.timeline-row').filter({ hasText: "UPDATE public.items SET name = 'TWO'" })
+  await update.getByText(`held · approved by ${admin}`).waitFor()
+  assert.equal(await update.locator('.badge').getAttribute('data-approval-id'), heldId)
+  const select = page.locator('.timeline-row').filter({ hasText: 'SELECT name FROM public.items' })
+  assert.match((await select.textContent()) ?? '', /allowed/)
+  assert.doesNotMatch((await select.textContent()) ?? '', /approved/, 'only the held statement names it')
 })
 
 test('a deny needs a reason, which the requester then sees', async () => {

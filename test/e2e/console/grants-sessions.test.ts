@@ -290,4 +290,41 @@ test('audit: events are searchable and the chain verifies', async () => {
   await page.locator('.audit-row').first().click()
   await page.getByText(/^hash [0-9a-f]{64}$/).waitFor()
   await screenshot(page, 'audit')
+
+  // Contains text searches the whole log on the server: an entry behind 1,000 newer ones is found.
+  const core = gw.gateway.core
+  await core.audit({ type: 'admin.action', actor: 'system', data: { note: 'needle-in-the-log' } })
+  for (let i = 0; i < 1000; i++) await core.audit({ type: 'admin.action', actor: 'system', data: { i } })
+  await page.getByLabel('Event type').fill('')
+  await page.getByLabel('Contains text').fill('NEEDLE-in-the')
+  await page.getByRole('button', { name: 'Search' }).click()
+  await page.getByText(/^1 entries, newest first/).waitFor()
+  await page.locator('.audit-row').first().click()
+  await page
+    .locator('pre.json')
+    .getByText(/needle-in-the-log/)
+    .waitFor()
+
+  // Long values clip inside their own column instead of running into the next one.
+  await page.getByLabel('Contains text').fill('')
+  await page.getByRole('button', { name: 'Search' }).click()
+  await page.locator('.audit-row').nth(5).waitFor()
+  await page.setViewportSize({ width: 1000, height: 800 })
+  const spilling = await page.locator('.audit-row').evaluateAll((rows) =>
+    rows.flatMap((row) => {
+      // The test's tsconfig has no DOM library: name the one browser global used.
+      const style = (globalThis as unknown as { getComputedStyle(e: unknown): { overflowX: string } })
+        .getComputedStyle
+      const cells = [...row.children]
+      const boxes = cells.map((c) => c.getBoundingClientRect())
+      return cells.flatMap((cell, i) =>
+        boxes[i + 1] && boxes[i]!.right > boxes[i + 1]!.left + 0.5
+          ? [`overlaps: ${cell.textContent}`]
+          : cell.scrollWidth > cell.clientWidth && style(cell).overflowX !== 'hidden'
+            ? [`spills: ${cell.textContent}`]
+            : [],
+      )
+    }),
+  )
+  assert.deepEqual(spilling, [])
 })

@@ -1,7 +1,7 @@
 // One session: its timeline of statements and decisions (virtualized: 10,000 rows scroll smoothly) and a
 // replay that steps through it in order, showing each statement's recorded, already-masked result.
-import { useEffect, useMemo, useState } from 'react'
-import { type Approval, call, type RecordedAction, type SessionDetail } from '../api/client.ts'
+import { useEffect, useState } from 'react'
+import { call, type RecordedAction, type SessionDetail } from '../api/client.ts'
 import { errorMessage, formatClock, formatDuration, formatRows, formatTime } from '../components/format.ts'
 import { Outcome } from '../components/outcome.tsx'
 import { SqlText } from '../components/sql-text.tsx'
@@ -12,26 +12,14 @@ const ROW_HEIGHT = 36
 
 export function SessionPage({ id }: { id: string }) {
   const [detail, setDetail] = useState<SessionDetail>()
-  const [approvals, setApprovals] = useState<Approval[]>([])
   const [error, setError] = useState<string>()
   const [step, setStep] = useState(0)
 
   useEffect(() => {
     call('getSession', { params: { id } })
-      .then((loaded) => {
-        setDetail(loaded)
-        return call('listApprovals', { query: { grantId: loaded.session.grantId, limit: 1000 } })
-      })
-      .then(({ approvals: list }) => setApprovals(list))
+      .then(setDetail)
       .catch((failure) => setError(errorMessage(failure)))
   }, [id])
-
-  // Who decided a held statement: the action approval of this grant for the same text.
-  const decidedBy = useMemo(() => {
-    const byText = new Map<string, Approval>()
-    for (const a of approvals) if (a.subject === 'action') byText.set(a.summary, a)
-    return byText
-  }, [approvals])
 
   if (error) return <p className="error">{error}</p>
   if (!detail) return <p className="loading">Loading…</p>
@@ -83,22 +71,35 @@ export function SessionPage({ id }: { id: string }) {
             label="Statements in order; arrow keys step the replay"
             selected={actions.length ? step : undefined}
             onSelect={setStep}
-            renderRow={(action) => <TimelineRow action={action} heldBy={decidedBy.get(action.text)} />}
+            renderRow={(action) => <TimelineRow action={action} />}
           />
         </div>
-        <Replay
-          actions={actions}
-          step={step}
-          onStep={setStep}
-          current={current}
-          heldBy={current ? decidedBy.get(current.text) : undefined}
-        />
+        <Replay actions={actions} step={step} onStep={setStep} current={current} />
       </div>
     </section>
   )
 }
 
-function TimelineRow({ action, heldBy }: { action: RecordedAction; heldBy: Approval | undefined }) {
+/** The decision; a statement that ran after a hold says so and who approved it (from its own record). */
+function Decision({ action }: { action: RecordedAction }) {
+  if (action.outcome === 'allow' && action.approvalId) {
+    const by = action.approvedByName ?? action.approvedBy
+    return (
+      <span className="badge badge-held" data-approval-id={action.approvalId}>
+        held · approved{by ? ` by ${by}` : ''}
+      </span>
+    )
+  }
+  return <Outcome outcome={action.outcome} rule={action.rule} />
+}
+
+/** The whole decision in words, for a cell too narrow to show it. */
+function decisionTitle(action: RecordedAction): string {
+  if (action.approvalId) return `held · approved by ${action.approvedByName ?? action.approvedBy ?? '?'}`
+  return [action.outcome, action.rule, action.reason].filter(Boolean).join(' · ')
+}
+
+function TimelineRow({ action }: { action: RecordedAction }) {
   return (
     <div className="timeline-row" data-seq={action.seq}>
       <span className="muted">{action.seq}</span>
@@ -106,9 +107,8 @@ function TimelineRow({ action, heldBy }: { action: RecordedAction; heldBy: Appro
       <span className="statement-cell" title={action.text}>
         <SqlText sql={action.text.replace(/\s+/g, ' ')} />
       </span>
-      <span>
-        <Outcome outcome={action.outcome} rule={action.rule} />
-        {heldBy?.decidedByName ? <span className="muted"> by {heldBy.decidedByName}</span> : null}
+      <span className="decision-cell" title={decisionTitle(action)}>
+        <Decision action={action} />
       </span>
       <span>{action.error ? <span className="error-text">error</span> : formatRows(action.rowCount)}</span>
       <span className="muted">{formatDuration(action.durationMs)}</span>
@@ -121,9 +121,8 @@ function Replay(props: {
   step: number
   onStep: (step: number) => void
   current: RecordedAction | undefined
-  heldBy: Approval | undefined
 }) {
-  const { actions, step, onStep, current, heldBy } = props
+  const { actions, step, onStep, current } = props
   const [playing, setPlaying] = useState(false)
   useEffect(() => {
     if (!playing) return
@@ -168,9 +167,8 @@ function Replay(props: {
       </div>
       <div className="replay-statement" data-replay-seq={current.seq}>
         <p>
-          <span className="muted">{formatTime(current.at)}</span> ·{' '}
-          <Outcome outcome={current.outcome} rule={current.rule} />
-          {heldBy?.decidedByName ? ` · ${heldBy.status} by ${heldBy.decidedByName}` : ''}
+          <span className="muted">{formatTime(current.at)}</span> · <Decision action={current} />
+          {current.approvalId ? ` · approval ${current.approvalId}` : ''}
         </p>
         <pre className="statement">
           <SqlText sql={current.text} />
