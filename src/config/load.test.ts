@@ -98,3 +98,18 @@ test('an unknown scope verb in a ceiling, autoApprove or guardrail names the ent
   )
   assert.doesNotThrow(() => parseConfigText(base.replace('select:billing', 'truncate:billing'), 'a.yaml'))
 })
+
+test('a password written in clear says { env: NAME } or { file: PATH } is expected and does not echo it', () => {
+  const clear = base.replace('user: app }', 'user: app, password: hunter2-secret }')
+  assert.throws(
+    () => parseConfigText(clear, 'a.yaml'),
+    (error: Error) => {
+      assert.match(
+        error.message,
+        /resources\[0\]\.target\.password: expected \{ env: NAME \} or \{ file: PATH \}: a secret is never written in the configuration in clear, got a value \(not shown\)/,
+      )
+      assert.doesNotMatch(error.message, /hunter2/)
+      return true
+    },
+  )
+})

@@ -50,9 +50,18 @@ export function formatPath(path: PropertyKey[]): string {
   return out || '(top level)'
 }
 
+const SECRET_KEYS = new Set(['password', 'secret', 'hashKey', 'databaseUrl'])
+
 function describeIssue(issue: z.core.$ZodIssue): string {
   const where = formatPath(issue.path)
-  const got = 'input' in issue && issue.input !== undefined ? `, got ${JSON.stringify(issue.input)}` : ''
+  // A value given where a secret reference belongs is likely the secret itself: never echo it.
+  const secret = SECRET_KEYS.has(String(issue.path.at(-1)))
+  const got =
+    'input' in issue && issue.input !== undefined
+      ? secret
+        ? ', got a value (not shown)'
+        : `, got ${JSON.stringify(issue.input)}`
+      : ''
   switch (issue.code) {
     case 'unrecognized_keys':
       return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`

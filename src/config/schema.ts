@@ -3,12 +3,20 @@
 import { z } from 'zod'
 
 const secretRef = z
-  .union([
-    z.strictObject({ env: z.string().min(1).describe('name of an environment variable holding the secret') }),
-    z.strictObject({
-      file: z.string().min(1).describe('path of a file holding the secret (trailing newline ignored)'),
-    }),
-  ])
+  .union(
+    [
+      z.strictObject({
+        env: z.string().min(1).describe('name of an environment variable holding the secret'),
+      }),
+      z.strictObject({
+        file: z.string().min(1).describe('path of a file holding the secret (trailing newline ignored)'),
+      }),
+    ],
+    {
+      error:
+        'expected { env: NAME } or { file: PATH }: a secret is never written in the configuration in clear',
+    },
+  )
   .describe('a secret, never written in clear: `{ env: NAME }` or `{ file: PATH }`')
 
 const hostPort = z.strictObject({

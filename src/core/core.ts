@@ -25,7 +25,7 @@ export interface GrantRequestInput {
   /** `verb:object` entries, as a list or the CLI's comma-separated text. */
   scope: Scope | string
   task: string
-  /** `15m`, `2h`, ...; defaults to the configured default TTL, capped by the policy's maxTtl. */
+  /** `15m`, `2h`, ...; defaults to the configured default TTL; over the policy's maxTtl is denied. */
   ttl?: string
   sessionBound?: boolean
 }

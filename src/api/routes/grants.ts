@@ -16,7 +16,7 @@ const requestBody = z.strictObject({
     .string()
     .regex(/^\d+(s|m|h|d)$/, 'expected a duration such as 90s, 15m, 2h or 1d')
     .optional()
-    .describe('defaults to the configured default TTL, capped by the policy maxTtl'),
+    .describe('defaults to the configured default TTL; a TTL over the policy maxTtl is denied'),
   sessionBound: z.boolean().optional().describe('end the grant when its first session disconnects'),
 })
 

@@ -23,7 +23,11 @@ export const grantRequestCommand: Command = {
       description: 'what the task touches: verb:object[,verb:object...]',
     },
     task: { type: 'string', value: 'T', required: true, description: 'why: the task this access is for' },
-    ttl: { type: 'string', value: 'DURATION', description: 'how long (90s, 15m, 2h); capped by policy' },
+    ttl: {
+      type: 'string',
+      value: 'DURATION',
+      description: 'how long (90s, 15m, 2h); over the policy maxTtl is denied',
+    },
     'session-bound': { type: 'boolean', description: 'end the grant when its first session disconnects' },
     wait: { type: 'boolean', description: 'wait for an approver, then fetch the credential' },
     timeout: {

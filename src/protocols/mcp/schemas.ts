@@ -34,7 +34,9 @@ export const requestAccessInput = z.strictObject({
     .string()
     .regex(/^\d+(s|m|h|d)$/, 'Write the ttl as a duration such as 90s, 15m, 2h or 1d.')
     .optional()
-    .describe('How long the grant lasts, e.g. "15m"; defaults to the configured TTL, capped by policy.'),
+    .describe(
+      'How long the grant lasts, e.g. "15m"; defaults to the configured TTL; over the policy maxTtl is denied.',
+    ),
 })
 
 export const awaitApprovalInput = z.strictObject({

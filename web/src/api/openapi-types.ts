@@ -118,7 +118,7 @@ export interface Operations {
       scope: string | Array<string>
       /** why: the task this access is for */
       task: string
-      /** defaults to the configured default TTL, capped by the policy maxTtl */
+      /** defaults to the configured default TTL; a TTL over the policy maxTtl is denied */
       ttl?: string
       /** end the grant when its first session disconnects */
       sessionBound?: boolean
