@@ -428,7 +428,11 @@ export function createCore(options: CoreOptions): Core {
             type: 'action.denied',
             actor: session.grant.principalId,
             subject: session.id,
-            data: { rule: decision.rule, kind: action.kind, text: action.text.slice(0, 2000) },
+            data: {
+              rule: decision.rule,
+              kind: action.kind,
+              text: (action.recordText ?? action.text).slice(0, 2000),
+            },
           })
           .catch((error: unknown) => logger.error({ err: error }, 'could not audit a denial'))
       }

@@ -87,17 +87,19 @@ test('shows per column what masked how many values, and the masked rows', async 
     [
       ['id', 'public.people', {}],
       ['email', 'public.people', { 'rule:contact': 2 }],
-      ['ssn', 'public.people', { ssn: 2 }],
-      ['notes', 'public.people', { card: 1 }],
+      ['ssn', 'public.people', { 'rule:pii/ssn': 2 }],
+      ['notes', 'public.people', { 'rule:pii/card': 1 }],
     ],
   )
   assert.match(result.rows[0][1], /^tok_[0-9a-f]{12}$/)
   assert.deepEqual(result.rows[0].slice(2), ['***-**-1234', 'card **** **** **** 1111 on file'])
   assert.equal(result.rows[1][3], 'build BUILD-555-1234 ok')
 
+  const named = await asAdmin(['masking', 'test', '--resource', resourceId, '--group', 'agents', sql])
+  assert.match(named.stdout, /ssn\s+public\.people\s+text\s+rule pii \(ssn\): 2/)
   const human = await asAdmin(['masking', 'test', '--resource', resourceId, '--group', 'dba', sql])
   assert.equal(human.code, 0, human.stderr)
-  assert.match(human.stdout, /email\s+public\.people\s+text\s+rule:contact: 2/)
+  assert.match(human.stdout, /email\s+public\.people\s+text\s+rule contact: 2/)
   assert.match(human.stdout, /536-22-1234/, 'dba is exempt from the pii rule')
   assert.match(human.stdout, /\(2 rows\)/)
 })

@@ -3,7 +3,7 @@ import { defineRoute } from '../route-spec.ts'
 
 const maskedCounts = z
   .record(z.string(), z.number().int())
-  .describe('`detector` or `rule:<id>` (or `unmaskable-binary`) -> values masked')
+  .describe('`rule:<id>` (masked whole) or `rule:<id>/<detector>` (or `unmaskable-binary`) -> values masked')
 
 export const maskingRoutes = [
   defineRoute({

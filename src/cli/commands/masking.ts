@@ -16,7 +16,7 @@ export const maskingTestCommand: Command = {
   params: 'SQL',
   summary: 'run a query (admins, read-only) and show what the masking rules of a group mask',
   details:
-    'Prints, per column, which detector or rule masked how many values, then the first rows as a member of the groups would get them.',
+    'Prints, per column, which rule (and which of its detectors) masked how many values, then the first rows as a member of the groups would get them.',
   options: {
     resource: { type: 'string', value: 'ID', description: 'the resource to query', required: true },
     group: {
@@ -49,7 +49,7 @@ export const maskingTestCommand: Command = {
         c.table ?? '-',
         c.type,
         Object.entries(c.masked)
-          .map(([what, n]) => `${what}: ${n}`)
+          .map(([what, n]) => `${maskedBy(what)}: ${n}`)
           .join(', ') || '-',
       ]),
     )
@@ -63,4 +63,11 @@ export const maskingTestCommand: Command = {
       `\n(${result.rowCount} row${result.rowCount === 1 ? '' : 's'}${result.truncated ? `, first ${result.rows.length} shown` : ''})\n`,
     )
   },
+}
+
+/** `rule:pii/card` reads `rule pii (card)`: the rule to change, and the detector that found the values. */
+function maskedBy(what: string): string {
+  const named = /^rule:(.*?)(?:\/([^/]*))?$/.exec(what)
+  if (named === null) return what
+  return named[2] === undefined ? `rule ${named[1]}` : `rule ${named[1]} (${named[2]})`
 }

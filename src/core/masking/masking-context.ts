@@ -1,5 +1,5 @@
 import { type MaskingPlan, planMasking, type ResultColumn } from './masker.ts'
-import { applicableRules, type MaskingRuleSet } from './rules.ts'
+import { applicableRules, type CompiledRule, type MaskingRuleSet } from './rules.ts'
 
 /**
  * The masking rules in force for one principal (by groups) on one resource, as a protocol uses them: plan
@@ -11,6 +11,8 @@ export interface MaskingContext {
   /** Some rule in force names columns: the protocol should tell result columns' origins (the source column
    * of an alias, what a computed value may carry), or an alias or an expression sheds the rule. */
   readonly namesColumns: boolean
+  /** The rules in force, in configuration order (for a masking test to name what masked a column). */
+  readonly rules: readonly CompiledRule[]
   plan(columns: readonly ResultColumn[]): MaskingPlan
 }
 
@@ -26,6 +28,7 @@ export function maskingContextFor(
     resourceId,
     groups,
     namesColumns: rules.some((r) => r.columns !== undefined),
+    rules,
     plan: (columns) => planMasking(columns, ruleSet, groups, resourceId),
   }
 }

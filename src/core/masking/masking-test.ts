@@ -3,6 +3,7 @@ import type { CoreContext } from '../core-context.ts'
 import { TaskgateError } from '../errors.ts'
 import type { Principal } from '../identity/principal.ts'
 import type { MaskingContext } from './masking-context.ts'
+import { type CompiledRule, ruleMatchesColumn } from './rules.ts'
 
 export interface MaskingTestInput {
   resourceId: string
@@ -18,7 +19,8 @@ export interface MaskingTestColumn {
   /** `schema.table` when the column comes straight from a table. */
   table?: string
   type: string
-  /** `detector` or `rule:<id>` -> values masked in this column. */
+  /** What masked how many values in this column: `rule:<id>` (the rule masks the column whole) or
+   * `rule:<id>/<detector>` (the rule's detector found the values), or `unmaskable-binary`. */
   masked: Record<string, number>
 }
 
@@ -59,9 +61,28 @@ export async function testMasking(
     subject: input.resourceId,
     data: { action: 'masking.tested', groups: input.groups, text: input.sql.slice(0, 2000) },
   })
-  return probe({
+  const masking = maskingFor(input.resourceId, input.groups)
+  const result = await probe({
     sql: input.sql,
-    masking: maskingFor(input.resourceId, input.groups),
+    masking,
     maxRows: Math.min(Math.max(input.maxRows ?? 20, 0), 1000),
   })
+  const rules = masking?.rules ?? []
+  return { ...result, columns: result.columns.map((c) => ({ ...c, masked: namingRules(c, rules) })) }
+}
+
+/**
+ * The probe counts detector finds by detector; an administrator needs the rule too (which one to change).
+ * A detector's finds in a column follow the first rule in force, in configuration order, that lists the
+ * detector and applies to the column, as the masker picks it (a rule naming columns matched through an
+ * alias, or a JSON key, is named when no rule matches the column by name).
+ */
+function namingRules(column: MaskingTestColumn, rules: readonly CompiledRule[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const [what, n] of Object.entries(column.masked)) {
+    const listing = rules.filter((r) => r.detectors?.some((d) => d.id === what))
+    const rule = listing.find((r) => r.columns === undefined || ruleMatchesColumn(r, column)) ?? listing[0]
+    out[rule === undefined ? what : `rule:${rule.id}/${what}`] = n
+  }
+  return out
 }

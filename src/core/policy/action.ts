@@ -12,6 +12,9 @@ export interface Action {
   traits: string[]
   /** Raw text as the client sent it (for regex guardrails and recording); never contains secrets we added. */
   text: string
+  /** What is recorded, audited and shown to approvers instead of `text`, when the protocol must not keep
+   * `text` as sent (a secret redacted, values a masking rule finds masked). Policy still reads `text`. */
+  recordText?: string
   /** The protocol's estimate of the rows the action touches or returns (PostgreSQL: the planner's), when
    * known; only obtained when a guardrail with `rowsOver` could match (see wantsRowEstimate). */
   estimatedRows?: number

@@ -10,6 +10,8 @@ import {
   actionDigest,
   type Core,
   type Decision,
+  type MaskingContext,
+  maskValue,
   type SessionHandle,
   toTaskgateError,
 } from '../../core/index.ts'
@@ -23,7 +25,7 @@ import {
 } from './client-frames.ts'
 import { grantEnded, protocolViolation, taskgateErrorFields, upstreamFailed } from './errors.ts'
 import { PendingResponses, type StatementInfo } from './pending-responses.ts'
-import { recordableText } from './redact-literals.ts'
+import { type MaskLiteral, REDACTED, recordableText } from './redact-literals.ts'
 import { ResultTracker } from './result-tracker.ts'
 import { isExplainable, type RowEstimator } from './row-estimator.ts'
 import { type Completed, SERVER_TYPES_READ, ServerFrames } from './server-frames.ts'
@@ -71,6 +73,9 @@ export class RelaySession {
   #closed = false
   /** Finishing the row being relayed before a FATAL; the client's messages are no longer read. */
   #stopping = false
+  /** Masks what the detectors in force find in a statement's literals and parameters for the record, the
+   * audit and approvers; undefined when no rule can mask a free value (then texts are recorded as sent). */
+  readonly #maskLiteral: MaskLiteral | undefined
   /** Aborts approval waits when the session closes. */
   readonly #abort = new AbortController()
   readonly #done: Promise<string>
@@ -92,12 +97,14 @@ export class RelaySession {
       recordDenial: (statement, decision) => this.#recordDenial(statement, decision),
     })
     const tracker = new ResultTracker()
+    const masking = options.core.maskingFor(options.handle.resource.id, options.handle.grant.groups)
+    this.#maskLiteral = literalMasker(masking)
     this.#serverFrames = new ServerFrames({
       pending: this.#pending,
       tracker,
       now,
       record: (c) => this.#record(c),
-      masking: options.core.maskingFor(options.handle.resource.id, options.handle.grant.groups),
+      masking,
       catalog: options.catalog,
       resume: () => this.#resumeUpstreamScan(),
       interest: (type, on) => this.#fromUpstream.setInteresting(type, on),
@@ -303,15 +310,17 @@ export class RelaySession {
     return this.#decided(text, statement, estimated, decision, false)
   }
 
-  /** The classified statement, its text redacted when it carries a secret (PASSWORD '...'), so the secret
-   * never reaches core's audit, recordings or approvers. */
+  /** The classified statement with its `recordText` when that differs from the text: literals redacted
+   * when it carries a secret (PASSWORD '...'), or what masking rules find in them masked, so neither reaches
+   * core's audit, recordings or approvers. Policy still decides on the text as sent (regex guardrails); an
+   * allowed statement is cached with its recordText, so the scan runs once per distinct text. */
   #classify(text: string): ClassifiedSql {
     const parsed =
       text === FUNCTION_CALL
         ? functionCallAction()
         : this.#o.classifier.classifyWithEffects(text, (name) => this.#prepared.get(name))
-    const recordText = recordableText(text, parsed.action.traits)
-    return recordText === text ? parsed : { ...parsed, action: { ...parsed.action, text: recordText } }
+    const recordText = recordableText(text, parsed.action.traits, this.#maskLiteral)
+    return recordText === text ? parsed : { ...parsed, action: { ...parsed.action, recordText } }
   }
 
   /** A Query that needs an approval: holds it until an approver decides. */
@@ -345,8 +354,9 @@ export class RelaySession {
   async #holdExecution(held: HeldStatement, parameters: readonly BindParameter[]): Promise<void> {
     let decision: Decision
     try {
-      const digest = actionDigest(held.text, parameters.map(digestForm))
-      const shown = { ...held.action, text: withParameters(held.text, parameters) }
+      const digest = actionDigest(held.action.text, parameters.map(digestForm))
+      // held.text is the statement's recorded text (masked); its parameters are masked the same way.
+      const shown = { ...held.action, text: withParameters(held.text, parameters, this.#maskLiteral) }
       decision = await this.#waitForApproval(held.decision, shown, digest)
     } catch (error) {
       this.#o.logger.error({ err: String(error) }, 'holding a statement failed')
@@ -383,7 +393,9 @@ export class RelaySession {
     digest: string,
   ): Promise<Decision> {
     if (this.#closed) return decision
-    const held = await this.#o.core.holdAction(this.#o.handle, decision, action, digest)
+    // Approvers see (and the approval records) the text as recorded, never a secret or a masked value.
+    const shown = action.recordText === undefined ? action : { ...action, text: action.recordText }
+    const held = await this.#o.core.holdAction(this.#o.handle, decision, shown, digest)
     if (this.#fromUpstream.atBoundary && !this.#closed) {
       this.#o.client.write(
         serializeErrorResponse(
@@ -518,9 +530,24 @@ function allowed(classified: ClassifiedSql, text: string): DecidedStatement {
   return { kind: classified.action.kind, decision: ALLOW, ...recordTextOf(classified, text) }
 }
 
-/** `recordText` when the classified text is not what the client sent (a secret was redacted). */
+/** `recordText` when the text to record is not what the client sent (a secret redacted, values masked). */
 function recordTextOf(classified: ClassifiedSql, text: string): { recordText?: string } {
-  return classified.action.text === text ? {} : { recordText: classified.action.text }
+  const { recordText } = classified.action
+  return recordText === undefined || recordText === text ? {} : { recordText }
+}
+
+/** Masks a free value (a literal, a parameter) as a text result column of no known origin: only what
+ * detectors find, or whole under a rule naming every column. Undefined when that masks nothing. */
+function literalMasker(masking: MaskingContext | undefined): MaskLiteral | undefined {
+  if (masking === undefined) return undefined
+  const plan = masking.plan([{ name: '', typeHint: 'text' }])
+  if (plan.passthrough) return undefined
+  return (value) => {
+    const masked = maskValue(plan, 0, value)
+    // The counters are for result columns; a statement's literals are not counted.
+    plan.counts.fill(0)
+    return masked
+  }
 }
 
 /** A parameter as the digest sees it: format and bytes, so a text '1' and a binary 1 differ. */
@@ -531,12 +558,20 @@ function digestForm(p: BindParameter): string | null {
 
 const SHOWN_PARAMETER_CHARS = 200
 
-/** The statement as an approver sees it: the text, then each parameter value (shortened). */
-function withParameters(text: string, parameters: readonly BindParameter[]): string {
+/** The statement as an approver sees it: the text, then each parameter value (masked, shortened). */
+function withParameters(
+  text: string,
+  parameters: readonly BindParameter[],
+  mask: MaskLiteral | undefined,
+): string {
   if (parameters.length === 0) return text
   const shown = parameters.map((p, i) => {
     if (p.value === null) return `$${i + 1} = NULL`
-    const raw = p.format === 0 ? p.value.toString('utf8') : `\\x${p.value.toString('hex')}`
+    // A binary value is shown as hex, which no detector reads: its type is not known here.
+    const value = p.format === 0 ? p.value.toString('utf8') : undefined
+    // A value masked to NULL (the `null` style) is not a NULL the client sent: it shows as redacted.
+    const masked = value === undefined || mask === undefined ? value : (mask(value) ?? REDACTED)
+    const raw = masked ?? `\\x${p.value.toString('hex')}`
     const cut = raw.length > SHOWN_PARAMETER_CHARS ? `${raw.slice(0, SHOWN_PARAMETER_CHARS)}…` : raw
     return `$${i + 1} = '${cut.replaceAll("'", "''")}'`
   })

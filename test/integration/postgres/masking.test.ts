@@ -366,3 +366,108 @@ test('a JSON value with one masked string keeps every other byte: numbers as wri
   assert.equal(out.code, 0, out.stderr)
   assert.equal(out.stdout.trim(), '{"n": 12345678901234567890, "p": 1.50, "e": 1e2, "to": "j****@*****.com"}')
 })
+
+/** The actions recorded in the one session of `grantId`, once `done` says the wanted ones are in. */
+async function recordedActions(
+  core: PostgresGateway['core'],
+  agent: Principal,
+  grantId: string,
+  done: (actions: Array<{ text: string; outcome: string }>) => boolean,
+) {
+  const deadline = Date.now() + 5_000
+  for (;;) {
+    const session = (await core.listSessions(agent, { grantId }))[0]
+    const actions = session ? (await core.getSession(agent, session.id)).actions : []
+    if (done(actions) || Date.now() > deadline) return actions
+    await new Promise((ok) => setTimeout(ok, 50))
+  }
+}
+
+test('a statement is recorded with what the detectors find in its literals masked; upstream gets it as sent', async () => {
+  const { grant, credential } = await gw.grant(SCOPE)
+  const email = 'inline.masking@example.net'
+  const out = await psql(
+    gw.env(credential),
+    `INSERT INTO customers (email, notes) VALUES (${sqlText(email)}, 'call about card 4111 1111 1111 1111') RETURNING id`,
+  )
+  assert.equal(out.code, 0, out.stderr)
+  const stored = await gw.db.query('SELECT email, notes FROM customers WHERE email = $1', [email])
+  assert.deepEqual(stored.rows, [{ email, notes: 'call about card 4111 1111 1111 1111' }])
+  const actions = await recordedActions(gw.core, gw.agent, grant.id, (a) =>
+    a.some((x) => x.text.startsWith('INSERT')),
+  )
+  const insert = actions.find((a) => a.text.startsWith('INSERT'))
+  assert.equal(
+    insert?.text,
+    "INSERT INTO customers (email, notes) VALUES ('i****@*****.net', 'call about card **** **** **** 1111') RETURNING id",
+    JSON.stringify(actions),
+  )
+  assert.ok(!JSON.stringify(actions).includes(email))
+})
+
+test('held and denied statements: approvers and the audit see masked values; policy decides on the real text', async () => {
+  await using held = await startPostgresGateway({
+    setupSql: 'CREATE TABLE payments (id serial PRIMARY KEY, card text, email text)',
+    extraConfig: `guardrails:
+  - id: hold-payments
+    action: approve
+    description: a payment needs a second pair of eyes
+    approvers: [payments-approvers]
+    match: { needs: ["insert:public.payments"] }
+  - id: no-blocked-customer
+    action: deny
+    description: this customer is blocked
+    match: { pattern: "blocked\\\\.customer@example\\\\.com" }
+masking:
+  rules:
+    - id: pii
+      style: partial
+      detectors: [card, email]
+`,
+  })
+  const { grant, credential } = await held.grant('select:public.payments,insert:public.payments')
+  const approver: Principal = {
+    id: 'oidc:payments-approver',
+    kind: 'person',
+    name: 'payments-approver',
+    groups: ['payments-approvers', 'taskgate-admins'],
+    via: 'oidc',
+  }
+  const card = '4111111111111111'
+  const client = new pg.Client({ connectionString: held.url(credential) })
+  const notices: string[] = []
+  client.on('notice', (n) => notices.push(n.message ?? ''))
+  await client.connect()
+  try {
+    const pending = client.query('INSERT INTO payments (card) VALUES ($1) RETURNING id', [card])
+    for (let i = 0; i < 250 && notices.length === 0; i++) await new Promise((ok) => setTimeout(ok, 20))
+    const approvalId = /waiting for approval (\S+)/.exec(notices[0] ?? '')?.[1]
+    assert.ok(approvalId, `no waiting notice: ${notices.join(' | ')}`)
+    const approval = await held.core.getApproval(approver, approvalId)
+    assert.equal(
+      approval.summary,
+      "INSERT INTO payments (card) VALUES ($1) RETURNING id\n-- parameters: $1 = '**** **** **** 1111'",
+    )
+    await held.core.decideApproval(approver, approvalId, 'approve', 'checked')
+    assert.equal((await pending).rowCount, 1)
+    const stored = await held.db.query('SELECT card FROM payments')
+    assert.deepEqual(stored.rows, [{ card }], 'the statement ran with the real value')
+
+    // The guardrail's pattern matches the e-mail as sent; the denial is recorded and audited masked.
+    await assert.rejects(
+      client.query("SELECT id FROM payments WHERE email = 'blocked.customer@example.com'"),
+      /rule guardrail:no-blocked-customer/,
+    )
+  } finally {
+    await client.end()
+  }
+  const actions = await recordedActions(held.core, held.agent, grant.id, (a) =>
+    a.some((x) => x.outcome === 'deny'),
+  )
+  const denied = actions.find((a) => a.outcome === 'deny')
+  assert.equal(denied?.text, "SELECT id FROM payments WHERE email = 'b****@*****.com'")
+  const audited = await held.core.listAudit(approver, { limit: 10_000 })
+  const text = JSON.stringify(audited)
+  assert.ok(text.includes("email = 'b****@*****.com'"), text)
+  assert.ok(!text.includes('blocked.customer@example.com') && !text.includes(card), text)
+})

@@ -98,7 +98,7 @@ export interface Operations {
         name: string
         table?: string
         type: string
-        /** `detector` or `rule:<id>` (or `unmaskable-binary`) -> values masked */
+        /** `rule:<id>` (masked whole) or `rule:<id>/<detector>` (or `unmaskable-binary`) -> values masked */
         masked: {
           [key: string]: number
         }
