@@ -27,6 +27,17 @@ export interface ApiServerOptions {
   /** The MCP endpoint (protocols/mcp, passed in by main.ts), served at /mcp to authenticated principals. */
   mcp?: {
     handle(req: IncomingMessage, res: ServerResponse, principal: Principal, body: unknown): Promise<void>
+    /** Sees each authenticated request as served (`taskgate mcp` names the tool call it is for). */
+    auditToolCallRequest?(served: {
+      principal: Principal
+      method: string
+      route: string
+      headers: IncomingMessage['headers']
+      params: unknown
+      body: unknown
+      statusCode: number
+      payload: unknown
+    }): Promise<void>
   }
   /** The built web console (web/dist), served at `/`; without it `/` is a 404. */
   consoleDir?: string
@@ -120,6 +131,23 @@ function buildApiApp(options: ApiServerOptions): FastifyInstance {
   // MCP streamable HTTP (POST messages, GET the SSE stream, DELETE the session): the transport writes the
   // raw response itself, after the same authentication as every route.
   const mcp = options.mcp
+  // Runs before the reply leaves, so the entry precedes whatever the client does next.
+  const auditToolCall = mcp?.auditToolCallRequest
+  if (auditToolCall)
+    app.addHook('onSend', async (request, reply, payload) => {
+      const principal = principals.get(request)
+      if (!principal) return
+      await auditToolCall({
+        principal,
+        method: request.method,
+        route: request.routeOptions.url ?? '',
+        headers: request.headers,
+        params: request.params,
+        body: request.body,
+        statusCode: reply.statusCode,
+        payload,
+      })
+    })
   if (mcp)
     app.route({
       method: ['GET', 'POST', 'DELETE'],

@@ -6,15 +6,24 @@ export interface ApiClientOptions {
   baseUrl: string
   /** Resolved lazily: commands that need no identity never look for one. */
   token: () => Promise<string>
+  /** Extra headers for each request, read when it is sent (undefined: none). */
+  headers?: () => Record<string, string> | undefined
 }
 
 export class ApiClient {
   readonly baseUrl: string
   readonly #token: () => Promise<string>
+  readonly #headers: ApiClientOptions['headers']
 
   constructor(options: ApiClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '')
     this.#token = options.token
+    this.#headers = options.headers
+  }
+
+  /** The same client, adding `headers()` to each request. */
+  withHeaders(headers: () => Record<string, string> | undefined): ApiClient {
+    return new ApiClient({ baseUrl: this.baseUrl, token: this.#token, headers })
   }
 
   get<T>(path: string, query?: Record<string, string | number | boolean | undefined>): Promise<T> {
@@ -31,6 +40,7 @@ export class ApiClient {
 
   async #send<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = {
+      ...this.#headers?.(),
       accept: 'application/json',
       authorization: `Bearer ${await this.#token()}`,
     }

@@ -29,8 +29,8 @@ export interface McpGateway extends AsyncDisposable {
   apiUrl: string
   agentKey: string
   dbaKey: string
-  /** Approves (or denies) an approval through the REST API as the DBA. */
-  decide(approvalId: string, verdict: 'approve' | 'deny', reason?: string): Promise<void>
+  /** Approves (or denies) an approval through the REST API as the DBA, saying why. */
+  decide(approvalId: string, verdict: 'approve' | 'deny', reason: string): Promise<void>
 }
 
 const SETUP_SQL = `
@@ -115,7 +115,7 @@ masking:
       const response = await fetch(`${apiUrl}/v1/approvals/${approvalId}/${verdict}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${dbaKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify(reason ? { reason } : {}),
+        body: JSON.stringify({ reason }),
       })
       if (!response.ok)
         throw new Error(`${verdict} ${approvalId}: ${response.status} ${await response.text()}`)

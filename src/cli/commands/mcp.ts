@@ -3,7 +3,8 @@
 // through the resource's taskgate listener with the grant's credential (which stays in this process).
 // The one CLI file allowed to load protocols/mcp (.dependency-cruiser.cjs), lazily, so other commands
 // start without the MCP SDK.
-import type { ControlPlane } from '../../protocols/mcp/index.ts'
+import { AsyncLocalStorage } from 'node:async_hooks'
+import type { ControlPlane, ToolCallTag } from '../../protocols/mcp/index.ts'
 import type { ApiClient } from '../api-client.ts'
 import type { CredentialJson, GrantJson, GrantRequestJson } from '../api-types.ts'
 import { type Command, requireArgs } from '../command.ts'
@@ -17,14 +18,15 @@ export const mcpCommand: Command = {
     'names the gateway. The same tools are served over HTTP by the gateway itself at <api>/mcp.',
   async run(context) {
     requireArgs(context)
-    const [{ createMcpServer }, { StdioServerTransport }, { default: pino }] = await Promise.all([
-      import('../../protocols/mcp/index.ts'),
-      import('@modelcontextprotocol/sdk/server/stdio.js'),
-      import('pino'),
-    ])
+    const [{ createMcpServer, toolCallHeaders }, { StdioServerTransport }, { default: pino }] =
+      await Promise.all([
+        import('../../protocols/mcp/index.ts'),
+        import('@modelcontextprotocol/sdk/server/stdio.js'),
+        import('pino'),
+      ])
     // stdout carries the protocol: logs must never go there.
     const logger = pino({ level: context.io.env.TASKGATE_LOG_LEVEL ?? 'warn' }, pino.destination(2))
-    const mcp = createMcpServer({ plane: restControlPlane(context.api), logger })
+    const mcp = createMcpServer({ plane: restControlPlane(context.api, toolCallHeaders), logger })
     const transport = new StdioServerTransport()
     await mcp.server.connect(transport)
     await new Promise<void>((resolve) => {
@@ -58,8 +60,17 @@ interface ApprovalJson {
   decisionReason?: string
 }
 
-/** The control plane through the REST API; ApiClient's CliErrors carry the API's TG_* code and message. */
-function restControlPlane(api: ApiClient): ControlPlane {
+/**
+ * The control plane through the REST API; ApiClient's CliErrors carry the API's TG_* code and message.
+ * Each request names the tool call it is made for, so the gateway audits the call (the tool calls of one
+ * MCP session may run concurrently: the name travels with each call's async context).
+ */
+function restControlPlane(
+  untagged: ApiClient,
+  headersFor: (call: ToolCallTag) => Record<string, string>,
+): ControlPlane {
+  const current = new AsyncLocalStorage<Record<string, string>>()
+  const api = untagged.withHeaders(() => current.getStore())
   const grant = (g: GrantJson) => ({
     id: g.id,
     resourceId: g.resourceId,
@@ -119,5 +130,6 @@ function restControlPlane(api: ApiClient): ControlPlane {
     issueCredential: async (grantId) =>
       credential(await api.post<CredentialJson>(path(grantId, '/credential'))),
     endGrant: async (grantId) => grant(await api.post<GrantJson>(path(grantId, '/end'))),
+    withinToolCall: (call, run) => current.run(headersFor(call), run),
   }
 }

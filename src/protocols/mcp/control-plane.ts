@@ -2,7 +2,7 @@
 // core-control-plane.ts (the MCP endpoint inside the gateway, calling core for an authenticated
 // principal) and the `taskgate mcp` stdio command (calling the REST API with the CLI's token). The data
 // path is the same for both: the resource's own protocol listener, with the grant's credential.
-import type { ToolCallRecord } from './tool-call-audit.ts'
+import type { ToolCallRecord, ToolName } from './tool-call-audit.ts'
 
 export interface ResourceView {
   id: string
@@ -73,9 +73,21 @@ export interface ControlPlane {
   issueCredential(grantId: string): Promise<DataPathCredential>
   endGrant(grantId: string): Promise<GrantView>
   /**
-   * Writes one tool call to the audit log (`mcp.tool_called`). In process only: through REST the agent's
-   * own process would be vouching for itself, so stdio calls are audited by what they do (grant.*,
-   * approval.*, session.*, the session recording), not as tool calls.
+   * Writes one tool call to the audit log (`mcp.tool_called`). In process only (HTTP sessions): through
+   * REST the agent's own process would be vouching for itself; there the gateway audits the requests it
+   * serves for the call instead (withinToolCall, rest-tool-call-audit.ts).
    */
   recordToolCall?(call: ToolCallRecord): Promise<void>
+  /**
+   * Runs one tool call so that every control-plane request it makes names the call (REST only: the
+   * stdio command sends toolCallHeaders with each request).
+   */
+  withinToolCall?<T>(call: ToolCallTag, run: () => Promise<T>): Promise<T>
+}
+
+/** Names one tool call to the gateway: which tool, in which MCP session, and a fresh id per call. */
+export interface ToolCallTag {
+  tool: ToolName
+  mcpSession: string
+  callId: string
 }

@@ -8,11 +8,14 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js'
 import type { Logger } from 'pino'
 import { type Core, type Principal, TaskgateError } from '../../core/index.ts'
 import { coreControlPlane } from './core-control-plane.ts'
+import { createRestToolCallAuditor, type ServedRequest } from './rest-tool-call-audit.ts'
 import { createMcpServer, type TaskgateMcpServer } from './server.ts'
 
 export interface McpHttpHandler {
   /** Serves POST/GET/DELETE on the MCP endpoint for an authenticated principal; `body` is the parsed JSON. */
   handle(req: IncomingMessage, res: ServerResponse, principal: Principal, body: unknown): Promise<void>
+  /** Audits the REST requests `taskgate mcp` (stdio) makes for a tool call: one entry per call. */
+  auditToolCallRequest(served: ServedRequest): Promise<void>
   /** Closes every MCP session and its data-path connections. */
   close(): Promise<void>
 }
@@ -96,6 +99,7 @@ export function createMcpHttpHandler(options: {
   }
 
   return {
+    auditToolCallRequest: createRestToolCallAuditor(core, logger),
     async handle(req, res, principal, body) {
       try {
         await serve(req, res, principal, body)

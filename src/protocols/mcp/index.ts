@@ -8,8 +8,10 @@ export type {
   GrantRequestOutcome,
   GrantView,
   ResourceView,
+  ToolCallTag,
 } from './control-plane.ts'
 export type { McpHttpHandler } from './http.ts'
 export { createMcpHttpHandler } from './http.ts'
+export { toolCallHeaders } from './rest-tool-call-audit.ts'
 export type { TaskgateMcpServer } from './server.ts'
 export { createMcpServer } from './server.ts'

@@ -1,7 +1,8 @@
 // One MCP session (one agent loop) for one principal: the grants it declared, their credentials (held
 // here, never shown to the model), one data-path connection per grant, and statements waiting for an
 // approver. Each public method is one tool and returns its MCP result; nothing here throws. Each call is
-// written to the audit log once it has its result (tool-call-audit.ts).
+// written to the audit log once it has its result (tool-call-audit.ts), or, through REST (stdio), by the
+// gateway as it serves the call's requests (rest-tool-call-audit.ts).
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
@@ -309,7 +310,9 @@ export class McpSession {
     run: () => Promise<CallToolResult>,
     used: { grantId?: string } = {},
   ): Promise<CallToolResult> {
-    const result = await run()
+    const result = this.#plane.withinToolCall
+      ? await this.#plane.withinToolCall({ tool, mcpSession: this.id, callId: randomUUID() }, run)
+      : await run()
     if (!this.#plane.recordToolCall) return result
     const record = toolCallRecord(tool, this.id, input, result, used.grantId)
     await this.#plane.recordToolCall(record).catch((error: unknown) => {

@@ -1,10 +1,12 @@
 // What an auditor sees of an agent's MCP session, read back through the REST API as an approver would:
-// every tool call in the hash-chained audit log in order (the ones that run no SQL too), each `query` as a
-// statement of the grant's PostgreSQL session recording with its decision and masked result, and the
-// grant's credential refused by the listener once the task ends. Also: TLS-only resources and OIDC tokens.
+// every tool call in the hash-chained audit log in order (the ones that run no SQL too; over stdio as the
+// gateway served them), each `query` as a statement of the grant's PostgreSQL session recording with its
+// decision and masked result, and the grant's credential refused by the listener once the task ends.
+// Also: TLS-only resources and OIDC tokens.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
 import pg from 'pg'
@@ -18,10 +20,16 @@ import { startOidcProvider } from '../../support/start-oidc.ts'
 // biome-ignore lint/suspicious/noExplicitAny: tool results and API bodies are untyped JSON the assertions check
 type Json = Record<string, any>
 
-async function connectHttp(gw: McpGateway, bearer: string): Promise<Client> {
+const CLI = new URL('../../../src/cli/main.ts', import.meta.url).pathname
+
+async function connectHttp(
+  gw: McpGateway,
+  bearer: string,
+  headers: Record<string, string> = {},
+): Promise<Client> {
   const client = new Client({ name: 'taskgate-trail-test', version: '1.0.0' })
   const transport = new StreamableHTTPClientTransport(new URL(`${gw.apiUrl}/mcp`), {
-    requestInit: { headers: { authorization: `Bearer ${bearer}` } },
+    requestInit: { headers: { ...headers, authorization: `Bearer ${bearer}` } },
   })
   await client.connect(transport)
   return client
@@ -54,11 +62,9 @@ const api = async (gw: McpGateway, path: string): Promise<Json> => {
   return (await response.json()) as Json
 }
 
-test('http: every tool call is audited in order and every query is in the session recording', async () => {
-  await using gw = await startMcpGateway()
-  const client = await connectHttp(gw, gw.agentKey)
+/** The agent's steps, the same over every transport; checks the session recordings; returns the audit log. */
+async function runTrail(gw: McpGateway, client: Client) {
   const { call, ok } = tools(client)
-
   await ok('list_resources')
   const read = await ok('request_access', {
     resource: gw.resourceId,
@@ -81,7 +87,7 @@ test('http: every tool call is audited in order and every query is in the sessio
     task: 'mark invoice 2 paid',
   })
   assert.equal(write.status, 'pending')
-  await gw.decide(write.approvalId, 'approve')
+  await gw.decide(write.approvalId, 'approve', 'invoice 2 is paid')
   assert.equal((await ok('await_approval', { grantId: write.grantId, waitSeconds: 10 })).status, 'active')
   await ok('query', {
     grantId: write.grantId,
@@ -90,7 +96,6 @@ test('http: every tool call is audited in order and every query is in the sessio
   })
   await ok('end_task', { grantId: read.grantId })
   await ok('end_task', { grantId: write.grantId })
-  await client.close()
 
   // The recording: one PostgreSQL session per grant, each statement with its decision, the result masked.
   const readSessions = (await api(gw, `/v1/sessions?grant=${read.grantId}`)).sessions as Json[]
@@ -116,14 +121,35 @@ test('http: every tool call is audited in order and every query is in the sessio
   assert.equal(update?.outcome, 'allow')
   assert.equal(update?.rowCount, 1)
 
-  // The audit log: each tool call, in order, between the events core writes for what it did.
   const entries = (await api(gw, '/v1/audit?limit=1000')).entries as Json[]
   const agentId = entries.find((e) => e.type === 'grant.requested' && e.subject === read.grantId)!.actor
   const trail = entries
     .filter((e) => e.actor === agentId || e.type === 'grant.approved')
     .map((e) => (e.type === 'mcp.tool_called' ? `${e.data.tool}:${e.data.outcome}` : e.type))
-    // Logins and sessions are checked above; their count per request is not this test's business.
-    .filter((t) => !/^(session|login)\./.test(t) && t !== 'grant.issued')
+    // Logins, sessions and credential issues are checked elsewhere; their count per request is not this test's business.
+    .filter((t) => !/^(session|login)\./.test(t) && t !== 'grant.issued' && t !== 'credential.issued')
+  const calls = entries.filter((e) => e.type === 'mcp.tool_called')
+  assert.equal(new Set(calls.map((e) => e.data.mcpSession)).size, 1, 'one MCP session groups them')
+  assert.equal(calls[0]!.data.principal, `agent-${gw.agentGroup.slice('agents-'.length)}`)
+  const everything = JSON.stringify(entries)
+  assert.doesNotMatch(everything, /tgc_[A-Za-z0-9_-]{20,}/, 'no credential in the audit log')
+  assert.doesNotMatch(everything, /password/i, 'no credential in the audit log')
+  for (const clear of CLEAR_CUSTOMER_VALUES) assert.ok(!everything.includes(clear), clear)
+  assert.equal((await api(gw, '/v1/audit/verify')).ok, true)
+  return { read, write, trail, calls }
+}
+
+test('http: every tool call is audited in order and every query is in the session recording', async () => {
+  await using gw = await startMcpGateway()
+  // Headers that name a tool call, as `taskgate mcp` sends them, must not add entries to the session's own.
+  const client = await connectHttp(gw, gw.agentKey, {
+    'taskgate-mcp-tool': 'list_resources',
+    'taskgate-mcp-session': 'forged-session',
+    'taskgate-mcp-call': 'forged-call',
+  })
+  const { read, write, trail, calls } = await runTrail(gw, client).finally(() => client.close())
+
+  // The audit log: each tool call, in order, between the events core writes for what it did.
   assert.deepEqual(trail, [
     'list_resources:ok',
     'grant.requested',
@@ -142,8 +168,7 @@ test('http: every tool call is audited in order and every query is in the sessio
     'grant.ended',
     'end_task:ok',
   ])
-  const calls = entries.filter((e) => e.type === 'mcp.tool_called')
-  assert.equal(new Set(calls.map((e) => e.data.mcpSession)).size, 1, 'one MCP session groups them')
+  assert.ok(calls.every((e) => e.data.mcpSession !== 'forged-session'))
   const [, , readQuery, deniedQuery, , , writeQuery] = calls as [Json, Json, Json, Json, Json, Json, Json]
   assert.equal(readQuery.subject, read.grantId, 'a query by resource names the grant it used')
   assert.equal(
@@ -153,13 +178,93 @@ test('http: every tool call is audited in order and every query is in the sessio
   assert.equal(readQuery.data.result.rowCount, 2)
   assert.equal(deniedQuery.data.code, 'TG_SCOPE_MISSING')
   assert.deepEqual(deniedQuery.data.result.missingScope, ['delete:billing.invoices'])
+  assert.equal(writeQuery.subject, write.grantId)
   assert.equal(writeQuery.data.arguments.paramCount, 1)
   assert.equal(writeQuery.data.arguments.params, undefined, 'bound values stay out of the audit log')
-  assert.equal(calls[0]!.data.principal, `agent-${gw.agentGroup.slice('agents-'.length)}`)
-  const everything = JSON.stringify(entries)
-  assert.doesNotMatch(everything, /tgc_[A-Za-z0-9_-]{20,}/, 'no credential in the audit log')
-  for (const clear of CLEAR_CUSTOMER_VALUES) assert.ok(!everything.includes(clear), clear)
-  assert.equal((await api(gw, '/v1/audit/verify')).ok, true)
+})
+
+test('stdio: the gateway audits each tool call it serves; queries are in the session recording', async () => {
+  await using gw = await startMcpGateway()
+  const client = new Client({ name: 'taskgate-trail-test', version: '1.0.0' })
+  await client.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'mcp', '--api', gw.apiUrl],
+      env: { PATH: process.env.PATH ?? '', TASKGATE_TOKEN: gw.agentKey, TASKGATE_LOG_LEVEL: 'warn' },
+      stderr: 'inherit',
+    }),
+  )
+  await using _closeClient = { [Symbol.asyncDispose]: () => client.close() }
+  const { read, write, trail, calls } = await runTrail(gw, client)
+
+  // The same order as over HTTP, written by the gateway as it served each call's first request. The
+  // queries went straight to the listener (the grant's credential was in hand): their trace is the
+  // recording checked above and core's action.denied, not a tool-call entry.
+  assert.deepEqual(trail, [
+    'list_resources:ok',
+    'grant.requested',
+    'request_access:ok',
+    'action.denied',
+    'grant.requested',
+    'approval.requested',
+    'request_access:ok',
+    'grant.approved',
+    'await_approval:ok',
+    'grant.ended',
+    'end_task:ok',
+    'grant.ended',
+    'end_task:ok',
+  ])
+  const [list, readAccess, writeAccess, wait, endRead, endWrite] = calls as [
+    Json,
+    Json,
+    Json,
+    Json,
+    Json,
+    Json,
+  ]
+  for (const entry of calls) {
+    assert.equal(entry.data.transport, 'stdio')
+    assert.equal(entry.data.namedBy, 'client', "the tool name is the client's word")
+  }
+  assert.equal(new Set(calls.map((e) => e.data.callId)).size, calls.length, 'one entry per tool call')
+  assert.equal(list.data.request, 'GET /v1/resources')
+  assert.deepEqual(list.data.result.resources, [gw.resourceId])
+  assert.equal(readAccess.subject, read.grantId)
+  assert.equal(readAccess.data.request, 'POST /v1/grants')
+  assert.deepEqual(readAccess.data.arguments.scope, ['select:billing.customers', 'select:billing.invoices'])
+  assert.equal(readAccess.data.result.status, 'active')
+  assert.equal(writeAccess.data.result.status, 'pending')
+  // await_approval read the grant, then fetched its credential: one call, one entry.
+  assert.equal(wait.subject, write.grantId)
+  assert.equal(wait.data.request, 'GET /v1/grants/:id')
+  assert.equal(wait.data.result.status, 'active')
+  assert.equal(endRead.subject, read.grantId)
+  assert.equal(endRead.data.request, 'POST /v1/grants/:id/end')
+  assert.equal(endWrite.data.result.status, 'ended')
+
+  // A wait that polls many times is still one entry; a failed call is recorded with the API's code.
+  const { call, ok } = tools(client)
+  const pending = await ok('request_access', {
+    resource: gw.resourceId,
+    scope: ['update:billing.invoices'],
+    task: 'mark invoice 3 paid',
+  })
+  assert.equal((await ok('await_approval', { grantId: pending.grantId, waitSeconds: 2 })).status, 'pending')
+  assert.equal((await call('end_task', { grantId: 'gnosuchgrant' })).data.code, 'TG_NOT_FOUND')
+  await client.close()
+  const later = ((await api(gw, '/v1/audit?limit=1000')).entries as Json[]).filter(
+    (e) => e.type === 'mcp.tool_called' && !calls.some((c) => c.seq === e.seq),
+  )
+  assert.deepEqual(
+    later.map((e) => [e.data.tool, e.data.outcome, e.data.code]),
+    [
+      ['request_access', 'ok', undefined],
+      ['await_approval', 'ok', undefined],
+      ['end_task', 'error', 'TG_NOT_FOUND'],
+    ],
+  )
+  assert.equal(later[1]!.subject, pending.grantId)
 })
 
 test('after end_task the credential the MCP server held is refused by the PostgreSQL listener', async () => {
