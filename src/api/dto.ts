@@ -84,7 +84,9 @@ export const credentialDto = z
     grantId: z.string(),
     resourceId: z.string(),
     username: z.string(),
-    password: z.string().describe('shown once; re-issuing invalidates the previous one'),
+    password: z
+      .string()
+      .describe('shown once; works until the grant ends or 20 newer credentials of the grant are issued'),
     expiresAt: isoDate,
     connection: z.object({
       host: z.string(),

@@ -19,13 +19,13 @@ import { type Clock, systemClock } from './clock.ts'
 import type { Core, GrantContext, SessionHandle } from './core.ts'
 import type { CoreContext } from './core-context.ts'
 import { TaskgateError } from './errors.ts'
-import { storeNewCredential } from './grants/activate-grant.ts'
 import { endGrant } from './grants/end-grant.ts'
 import { startExpirySweeper } from './grants/expiry-sweeper.ts'
 import type { Grant } from './grants/grant.ts'
 import { isLive } from './grants/grant.ts'
 import { policyFor } from './grants/grant-policy.ts'
 import { sha256Hex } from './grants/issue-credential.ts'
+import { issueGrantCredential } from './grants/issue-grant-credential.ts'
 import { requestGrant } from './grants/request-grant.ts'
 import { createBearerAuthenticator } from './identity/authenticate.ts'
 import { isAdmin, type Principal } from './identity/principal.ts'
@@ -319,7 +319,7 @@ export function createCore(options: CoreOptions): Core {
         })
       }
       if (!isLive(grant, clock.now())) throw new TaskgateError('TG_GRANT_NOT_ACTIVE')
-      return storeNewCredential(ctx, grant)
+      return issueGrantCredential(ctx, grant)
     },
     async endGrant(actor, grantId) {
       const grant = await loadGrant(grantId)

@@ -32,7 +32,13 @@ export interface GrantStore {
 }
 
 export interface CredentialStore {
-  insert(credential: Credential): Promise<void>
+  /**
+   * Stores a credential (TG_ALREADY_EXISTS if its login name is taken on the resource). With `keepNewest`,
+   * then deletes the grant's credentials numbered `keepNewest` or more below it, and returns their login names.
+   */
+  insert(credential: Credential, keepNewest?: number): Promise<string[]>
+  /** The grant's credentials, oldest (lowest seq) first. */
+  listForGrant(grantId: string): Promise<Credential[]>
   /** The credential for a login name on a resource, whatever its state (callers check the grant). */
   findByUsername(resourceId: string, username: string): Promise<Credential | undefined>
   deleteForGrant(grantId: string): Promise<void>

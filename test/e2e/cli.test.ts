@@ -11,6 +11,7 @@ import pino from 'pino'
 import { COMMANDS } from '../../src/cli/commands/index.ts'
 import { parseConfigText } from '../../src/config/load.ts'
 import { type Gateway, startGateway } from '../../src/main.ts'
+import { psql } from '../support/clients/psql.ts'
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../support/postgres.ts'
 import { runTaskgate, type TaskgateRun } from '../support/run-taskgate.ts'
 
@@ -201,6 +202,57 @@ test('an auto-approved grant: --json shape, grant env, connect -- psql, end', as
   const after = await as(keys.agent, 'grant', 'env', grant.id)
   assert.equal(after.code, 3)
   assert.match(after.stderr, /^error \[TG_GRANT_NOT_ACTIVE\]/)
+})
+
+test('grant env and connect each add a credential: the --json one and every shell keep working until the end', async () => {
+  const run = await as(
+    keys.agent,
+    'grant',
+    'request',
+    resourceId,
+    '--scope',
+    'select:public.items',
+    '--task',
+    'two shells',
+    '--json',
+  )
+  const grant = json<GrantOut>(run)
+  const c = grant.connection!
+  const fromRequest = {
+    PGHOST: c.host,
+    PGPORT: String(c.port),
+    PGUSER: c.user,
+    PGPASSWORD: c.password,
+    PGDATABASE: c.database ?? '',
+  }
+  const fromEnv = json<Record<string, string>>(await as(keys.agent, 'grant', 'env', grant.id, '--json'))
+  const connected = await as(
+    keys.agent,
+    'connect',
+    grant.id,
+    '--',
+    'sh',
+    '-c',
+    'echo "$PGUSER $PGPASSWORD"; psql -X -tAc "select count(*) from public.items"',
+  )
+  assert.equal(connected.code, 0, connected.stderr)
+  const [line, count] = connected.stdout.trim().split('\n')
+  assert.equal(count, '2')
+  const [user, password] = line!.split(' ')
+  const fromConnect = { ...fromRequest, PGUSER: user!, PGPASSWORD: password! }
+  const shells = [fromRequest, fromEnv, fromConnect]
+  assert.equal(new Set(shells.map((e) => e.PGUSER)).size, 3, 'each issue has its own user')
+  // The password `grant request --json` printed still works after `grant env` and `connect`, and so on.
+  for (const env of shells) {
+    const ok = await psql({ ...process.env, ...env }, 'select count(*) from public.items')
+    assert.equal(ok.stdout.trim(), '2', ok.stderr)
+  }
+  assert.equal((await as(keys.agent, 'grant', 'end', grant.id)).code, 0)
+  for (const env of shells) {
+    const refused = await psql({ ...process.env, ...env }, 'select 1')
+    assert.notEqual(refused.code, 0)
+    assert.match(refused.stderr, /password authentication failed/)
+  }
 })
 
 test('beyond the ceiling: denied (exit 3) naming the scope that may be requested', async () => {

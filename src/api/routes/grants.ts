@@ -107,7 +107,8 @@ export const grantRoutes = [
     method: 'POST',
     url: '/v1/grants/:id/credential',
     operationId: 'issueCredential',
-    summary: "Issue the active grant's credential (re-issuing invalidates the previous one)",
+    summary:
+      'Issue the active grant one more credential (earlier ones keep working; at most 20 per grant, oldest revoked first)',
     tag: 'grants',
     params: idParams,
     responses: { 200: { description: 'the credential, shown once', schema: credentialDto } },

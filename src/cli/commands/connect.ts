@@ -13,7 +13,7 @@ export const connectCommand: Command = {
   summary:
     "run a client (psql, pgbench, ...) with an active grant's credential; its exit code passes through",
   details:
-    'Re-issues the credential of grant ID and runs CLIENT with PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE set.',
+    'Issues grant ID one more credential and runs CLIENT with PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE set. Earlier credentials of the grant keep working (at most 20 per grant: the oldest is revoked first); all end with the grant.',
   async run(context) {
     const [id] = requireArgs(context, 'ID')
     const [client, ...clientArgs] = context.rest

@@ -82,8 +82,9 @@ export function pgEnvironment(credential: CredentialJson): Record<string, string
 export const grantEnvCommand: Command = {
   name: 'grant env',
   params: 'ID',
-  summary: 'print `export PG...` lines for an active grant (re-issues its credential)',
-  details: 'Use as: eval "$(taskgate grant env ID)". Re-issuing invalidates the previous password.',
+  summary: 'print `export PG...` lines for an active grant (issues it one more credential)',
+  details:
+    'Use as: eval "$(taskgate grant env ID)". Each run issues a new user and password; earlier ones keep working until the grant ends (a grant holds at most 20: the oldest is revoked first).',
   async run(context) {
     const [id] = requireArgs(context, 'ID')
     const credential = await context.api.post<CredentialJson>(

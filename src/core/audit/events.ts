@@ -13,6 +13,7 @@ export const AUDIT_EVENT_TYPES = [
   'grant.ended',
   'grant.revoked',
   'grant.expired',
+  'credential.issued',
   'approval.requested',
   'approval.approved',
   'approval.denied',

@@ -1,17 +1,17 @@
-import type { ResourceConfig } from '../../config/schema.ts'
-import type { IssuedCredential } from '../core.ts'
 import type { CoreContext } from '../core-context.ts'
 import { TaskgateError } from '../errors.ts'
 import type { Grant } from './grant.ts'
-import { newCredential } from './issue-credential.ts'
 
-/** Pending -> active: provisions the target (ephemeral role), stores a credential, audits. */
+/**
+ * Pending -> active: provisions the target (ephemeral role, one per grant whatever its credentials), audits.
+ * Issues no credential: whoever will use the grant asks for one (requestGrant for an auto-approved grant).
+ */
 export async function activateGrant(
   ctx: CoreContext,
   grant: Grant,
   decidedBy: string,
   reason: string,
-): Promise<{ grant: Grant; credential: IssuedCredential }> {
+): Promise<{ grant: Grant }> {
   const now = ctx.clock.now()
   const expiresAt = new Date(now.getTime() + grant.ttlSeconds * 1000)
   const active: Grant = {
@@ -38,7 +38,6 @@ export async function activateGrant(
     await provisioner?.deprovision(active).catch(() => {})
     throw new TaskgateError('TG_CONFLICT', { message: `Grant ${grant.id} is no longer pending.` })
   }
-  const credential = await storeNewCredential(ctx, active)
   await ctx.audit({
     type: 'grant.issued',
     actor: decidedBy,
@@ -46,34 +45,5 @@ export async function activateGrant(
     data: { resource: grant.resourceId, expiresAt: expiresAt.toISOString(), reason },
   })
   await ctx.store.publish('grant_changed', grant.id)
-  return { grant: active, credential }
-}
-
-/** Replaces any previous credential of the grant with a new one; the clear secret is returned once. */
-export async function storeNewCredential(ctx: CoreContext, grant: Grant): Promise<IssuedCredential> {
-  const resource = ctx.resources.get(grant.resourceId)
-  if (!resource) throw new TaskgateError('TG_RESOURCE_UNKNOWN')
-  const { credential, password } = newCredential(grant, ctx.clock.now())
-  await ctx.store.credentials.deleteForGrant(grant.id)
-  await ctx.store.credentials.insert(credential)
-  return {
-    grantId: grant.id,
-    resourceId: grant.resourceId,
-    username: credential.username,
-    password,
-    expiresAt: credential.expiresAt,
-    connection: connectionFor(resource, ctx.addresses.get(resource.id), credential.username, password),
-  }
-}
-
-function connectionFor(
-  resource: ResourceConfig,
-  bound: { host: string; port: number } | undefined,
-  user: string,
-  password: string,
-): IssuedCredential['connection'] {
-  const listen = bound ?? resource.listen
-  // A wildcard listen address is not something a client can dial.
-  const host = listen.host === '0.0.0.0' || listen.host === '::' ? '127.0.0.1' : listen.host
-  return { host, port: listen.port, user, password, database: resource.target.database }
+  return { grant: active }
 }

@@ -4,6 +4,13 @@ import type { Grant } from './grant.ts'
 
 const SCRAM_ITERATIONS = 4096
 
+/**
+ * How many live credentials one grant holds. Each `connect` / `grant env` issues one without ending the
+ * others (two shells on one grant must not break each other's reconnects); past this many the oldest is
+ * revoked, so a loop of reissues cannot grow the store or keep an unbounded number of secrets valid.
+ */
+export const MAX_CREDENTIALS_PER_GRANT = 20
+
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex')
 }
@@ -30,15 +37,24 @@ export function scramVerifier(password: string, iterations = SCRAM_ITERATIONS): 
   }
 }
 
-/** A fresh secret for an active grant; returns the record to store and the clear password shown once. */
-export function newCredential(grant: Grant, now: Date): { credential: Credential; password: string } {
+/**
+ * A fresh secret for an active grant, the grant's `seq`-th; returns the record to store and the clear password
+ * shown once. Each credential has its own login name so a login finds exactly one verifier (SCRAM sends the
+ * salt before the client proves anything, so it cannot try several); the grant is in the name for operators.
+ */
+export function newCredential(
+  grant: Grant,
+  seq: number,
+  now: Date,
+): { credential: Credential; password: string } {
   const password = `tgc_${randomBytes(32).toString('base64url')}`
   return {
     password,
     credential: {
       grantId: grant.id,
       resourceId: grant.resourceId,
-      username: grant.id,
+      username: `${grant.id}_${seq}`,
+      seq,
       secretHash: sha256Hex(password),
       scram: scramVerifier(password),
       expiresAt: grant.expiresAt ?? now,

@@ -9,6 +9,7 @@ import { activateGrant } from './activate-grant.ts'
 import { parseDurationSeconds } from './duration.ts'
 import type { Grant } from './grant.ts'
 import { decideGrantRequest, policyFor } from './grant-policy.ts'
+import { issueGrantCredential } from './issue-grant-credential.ts'
 import { formatScope, formatScopeEntry, parseScope, parseScopeEntry } from './scope.ts'
 
 const MAX_TASK_LENGTH = 500
@@ -98,8 +99,8 @@ export async function requestGrant(
   }
 
   if (verdict.outcome === 'grant') {
-    const { grant: active, credential } = await activateGrant(ctx, grant, 'policy', verdict.reason)
-    return { grant: active, credential }
+    const { grant: active } = await activateGrant(ctx, grant, 'policy', verdict.reason)
+    return { grant: active, credential: await issueGrantCredential(ctx, active) }
   }
 
   const approval: Approval = {

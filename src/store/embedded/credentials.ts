@@ -5,29 +5,42 @@ import { date, json, type Row, text } from './values.ts'
 
 export function createCredentialStore(db: EmbeddedDatabase): CredentialStore {
   const insert =
-    db.statement(`INSERT INTO credentials (resource_id, username, grant_id, secret_hash, scram, expires_at,
-    created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+    db.statement(`INSERT INTO credentials (resource_id, username, grant_id, seq, secret_hash, scram, expires_at,
+    created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+  const deleteOlder = db.statement(
+    'DELETE FROM credentials WHERE grant_id = ? AND seq <= ? RETURNING username, seq',
+  )
   const findByUsername = db.statement('SELECT * FROM credentials WHERE resource_id = ? AND username = ?')
+  const listForGrant = db.statement('SELECT * FROM credentials WHERE grant_id = ? ORDER BY seq')
   const deleteForGrant = db.statement('DELETE FROM credentials WHERE grant_id = ?')
 
   return {
-    insert: (c) =>
-      guarded(() => {
-        insert.run(
-          c.resourceId,
-          c.username,
-          c.grantId,
-          c.secretHash,
-          JSON.stringify(c.scram),
-          c.expiresAt.getTime(),
-          c.createdAt.getTime(),
-        )
-      }),
+    insert: (c, keepNewest) =>
+      guarded(() =>
+        db.transaction(() => {
+          insert.run(
+            c.resourceId,
+            c.username,
+            c.grantId,
+            c.seq,
+            c.secretHash,
+            JSON.stringify(c.scram),
+            c.expiresAt.getTime(),
+            c.createdAt.getTime(),
+          )
+          if (keepNewest === undefined) return []
+          return deleteOlder
+            .all(c.grantId, c.seq - keepNewest)
+            .sort((a, b) => Number(a.seq) - Number(b.seq))
+            .map((row) => text(row.username))
+        }),
+      ),
     findByUsername: (resourceId, username) =>
       guarded(() => {
         const row = findByUsername.get(resourceId, username)
         return row ? toCredential(row) : undefined
       }),
+    listForGrant: (grantId) => guarded(() => listForGrant.all(grantId).map(toCredential)),
     deleteForGrant: (grantId) =>
       guarded(() => {
         deleteForGrant.run(grantId)
@@ -40,6 +53,7 @@ function toCredential(row: Row): Credential {
     grantId: text(row.grant_id),
     resourceId: text(row.resource_id),
     username: text(row.username),
+    seq: Number(row.seq),
     secretHash: text(row.secret_hash),
     scram: json<ScramVerifier>(row.scram),
     expiresAt: date(row.expires_at),

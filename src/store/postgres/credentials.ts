@@ -6,6 +6,7 @@ interface CredentialRow {
   grant_id: string
   resource_id: string
   username: string
+  seq: number
   secret_hash: string
   scram: Credential['scram']
   expires_at: Date
@@ -14,40 +15,46 @@ interface CredentialRow {
 
 export function createCredentialStore(db: PgDatabase): CredentialStore {
   return {
-    async insert(c) {
-      await db.query({
-        name: 'tg.credentials.insert',
-        text: `INSERT INTO taskgate.credentials (resource_id, username, grant_id, secret_hash, scram, expires_at,
-          created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        values: [
-          c.resourceId,
-          c.username,
-          c.grantId,
-          c.secretHash,
-          JSON.stringify(c.scram),
-          c.expiresAt,
-          c.createdAt,
-        ],
-      })
-    },
+    insert: (c, keepNewest) =>
+      db.transaction(async (query) => {
+        await query({
+          name: 'tg.credentials.insert',
+          text: `INSERT INTO taskgate.credentials (resource_id, username, grant_id, seq, secret_hash, scram,
+            expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          values: [
+            c.resourceId,
+            c.username,
+            c.grantId,
+            c.seq,
+            c.secretHash,
+            JSON.stringify(c.scram),
+            c.expiresAt,
+            c.createdAt,
+          ],
+        })
+        if (keepNewest === undefined) return []
+        const { rows } = await query<{ username: string; seq: number }>({
+          name: 'tg.credentials.deleteOlder',
+          text: 'DELETE FROM taskgate.credentials WHERE grant_id = $1 AND seq <= $2 RETURNING username, seq',
+          values: [c.grantId, c.seq - keepNewest],
+        })
+        return rows.sort((a, b) => a.seq - b.seq).map((row) => row.username)
+      }),
     async findByUsername(resourceId, username) {
       const { rows } = await db.query<CredentialRow>({
         name: 'tg.credentials.findByUsername',
         text: 'SELECT * FROM taskgate.credentials WHERE resource_id = $1 AND username = $2',
         values: [resourceId, username],
       })
-      const row = rows[0]
-      return (
-        row && {
-          grantId: row.grant_id,
-          resourceId: row.resource_id,
-          username: row.username,
-          secretHash: row.secret_hash,
-          scram: row.scram,
-          expiresAt: row.expires_at,
-          createdAt: row.created_at,
-        }
-      )
+      return rows[0] && toCredential(rows[0])
+    },
+    async listForGrant(grantId) {
+      const { rows } = await db.query<CredentialRow>({
+        name: 'tg.credentials.listForGrant',
+        text: 'SELECT * FROM taskgate.credentials WHERE grant_id = $1 ORDER BY seq',
+        values: [grantId],
+      })
+      return rows.map(toCredential)
     },
     async deleteForGrant(grantId) {
       await db.query({
@@ -56,5 +63,18 @@ export function createCredentialStore(db: PgDatabase): CredentialStore {
         values: [grantId],
       })
     },
+  }
+}
+
+function toCredential(row: CredentialRow): Credential {
+  return {
+    grantId: row.grant_id,
+    resourceId: row.resource_id,
+    username: row.username,
+    seq: row.seq,
+    secretHash: row.secret_hash,
+    scram: row.scram,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
   }
 }

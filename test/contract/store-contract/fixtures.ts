@@ -52,6 +52,7 @@ export function makeCredential(overrides: Partial<Credential> = {}): Credential 
     grantId: id('grant'),
     resourceId: id('db'),
     username: id('tg'),
+    seq: 1,
     secretHash: randomBytes(32).toString('hex'),
     scram: {
       iterations: 4096,

@@ -232,7 +232,7 @@ export function credentialCases({ open }: StoreContractOptions): void {
     await using t = await open()
     const grantId = id('grant')
     const one = makeCredential({ grantId })
-    const two = makeCredential({ grantId })
+    const two = makeCredential({ grantId, resourceId: one.resourceId, seq: 2 })
     const other = makeCredential()
     for (const c of [one, two, other]) await t.store.credentials.insert(c)
     await t.store.credentials.deleteForGrant(grantId)
@@ -240,6 +240,36 @@ export function credentialCases({ open }: StoreContractOptions): void {
     assert.equal(await t.store.credentials.findByUsername(two.resourceId, two.username), undefined)
     assert.deepEqual(await t.store.credentials.findByUsername(other.resourceId, other.username), other)
     await t.store.credentials.deleteForGrant(grantId)
+    assert.deepEqual(await t.store.credentials.listForGrant(grantId), [])
+  })
+
+  test('credentials: a grant holds several, listed oldest first; keepNewest deletes the oldest beyond it', async () => {
+    await using t = await open()
+    const grantId = id('grant')
+    const resourceId = id('db')
+    const make = (seq: number) => makeCredential({ grantId, resourceId, seq, username: `${grantId}_${seq}` })
+    const other = makeCredential()
+    await t.store.credentials.insert(other, 1)
+    const [c1, c2, c3, c4] = [make(1), make(2), make(3), make(4)]
+    // Inserted out of order: the list follows seq, not insertion.
+    assert.deepEqual(await t.store.credentials.insert(c2!, 3), [])
+    assert.deepEqual(await t.store.credentials.insert(c1!, 3), [])
+    assert.deepEqual(await t.store.credentials.insert(c3!), [])
+    assert.deepEqual(await t.store.credentials.listForGrant(grantId), [c1, c2, c3])
+    assertDatesAreDates((await t.store.credentials.listForGrant(grantId))[0]!)
+    // The fourth with a cap of 2 removes numbers 1 and 2, and says which.
+    assert.deepEqual(await t.store.credentials.insert(c4!, 2), [c1!.username, c2!.username])
+    assert.deepEqual(await t.store.credentials.listForGrant(grantId), [c3, c4])
+    assert.equal(await t.store.credentials.findByUsername(resourceId, c1!.username), undefined)
+    assert.deepEqual(await t.store.credentials.findByUsername(resourceId, c4!.username), c4)
+    assert.deepEqual(await t.store.credentials.listForGrant(other.grantId), [other])
+    // A refused insert (login name taken) deletes nothing.
+    await rejectsWithCode(
+      t.store.credentials.insert({ ...make(9), username: c3!.username }, 1),
+      'TG_ALREADY_EXISTS',
+    )
+    assert.deepEqual(await t.store.credentials.listForGrant(grantId), [c3, c4])
+    assert.deepEqual(await t.store.credentials.listForGrant(id('grant')), [])
   })
 }
 

@@ -1,6 +1,6 @@
 // Session lifecycle: a grant ending under a live session (FATAL 57P01 within 1 s, login refused after),
 // TTL expiry, cancel via psql SIGINT, the target killing its backend mid-session, and the ephemeral role
-// holding exactly the granted privileges and disappearing with the grant.
+// holding exactly the granted privileges and disappearing with the grant; several credentials of one grant.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -149,6 +149,30 @@ test('the ephemeral role holds only the granted privileges and is dropped when t
   const who = await psql(gw.env(credential), 'SELECT current_user; SHOW default_transaction_read_only')
   assert.equal(who.stdout.trim(), `${role}\non`, who.stderr)
   await gw.core.endGrant(gw.agent, grant.id)
+  await until(
+    async () => (await gw.db.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount === 0,
+  )
+})
+
+test('two credentials of one grant: both log in with psql as the one ephemeral role; both refused after the end', async () => {
+  const { grant, credential: first } = await gw.grant('select:billing.*')
+  const role = `tg_${grant.id}`
+  // A shell holding a session on the first credential while a second shell gets its own.
+  const { client, ended } = await connect(gw.url(first))
+  const second = await gw.core.issueCredential(gw.agent, grant.id)
+  assert.notEqual(second.username, first.username)
+  for (const credential of [first, second]) {
+    const who = await psql(gw.env(credential), 'SELECT current_user')
+    assert.equal(who.stdout.trim(), role, who.stderr)
+  }
+  assert.equal((await client.query('SELECT count(*)::int AS n FROM billing.invoices')).rows[0].n, 2)
+  await gw.core.endGrant(gw.agent, grant.id)
+  await ended
+  for (const credential of [first, second]) {
+    const again = await psql(gw.env(credential), 'SELECT 1')
+    assert.notEqual(again.code, 0)
+    assert.match(again.stderr, /password authentication failed/)
+  }
   await until(
     async () => (await gw.db.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount === 0,
   )

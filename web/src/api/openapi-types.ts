@@ -150,7 +150,7 @@ export interface Operations {
         grantId: string
         resourceId: string
         username: string
-        /** shown once; re-issuing invalidates the previous one */
+        /** shown once; works until the grant ends or 20 newer credentials of the grant are issued */
         password: string
         expiresAt: string
         connection: {
@@ -240,7 +240,7 @@ export interface Operations {
       grantId: string
       resourceId: string
       username: string
-      /** shown once; re-issuing invalidates the previous one */
+      /** shown once; works until the grant ends or 20 newer credentials of the grant are issued */
       password: string
       expiresAt: string
       connection: {
