@@ -115,12 +115,8 @@ export interface Core {
   // approvals
   listApprovals(actor: Principal, filter: ApprovalFilter): Promise<Approval[]>
   getApproval(actor: Principal, id: string): Promise<Approval>
-  decideApproval(
-    actor: Principal,
-    id: string,
-    verdict: 'approve' | 'deny',
-    reason?: string,
-  ): Promise<Approval>
+  /** An approver's verdict; every decision carries a reason (TG_APPROVAL_REASON_REQUIRED without one). */
+  decideApproval(actor: Principal, id: string, verdict: 'approve' | 'deny', reason: string): Promise<Approval>
 
   // data path
   /** Looks up the credential for a login (SCRAM needs the verifier before the secret is proven). */

@@ -28,6 +28,11 @@ export const ERRORS = {
     message: 'The scope is malformed; write entries as verb:object, e.g. select:billing.invoices.',
   },
   TG_TTL_INVALID: { kind: 'invalid', message: 'The TTL is malformed; write it as 90s, 15m, 2h or 1d.' },
+  TG_APPROVAL_REASON_REQUIRED: {
+    kind: 'invalid',
+    message:
+      'Every approval decision needs a reason; say why you approve or deny (it is recorded and the requester sees it).',
+  },
   TG_AUTH_MISSING: {
     kind: 'unauthenticated',
     message: 'No credential was presented; log in with `taskgate login` or set TASKGATE_TOKEN.',

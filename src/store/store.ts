@@ -70,8 +70,12 @@ export interface ApprovalStore {
     at: Date,
     by?: { id: string; name: string; reason?: string },
   ): Promise<boolean>
-  /** Marks an approved action approval used; false if it was already used or is not approved. */
-  consume(id: string, at: Date): Promise<boolean>
+  /**
+   * Marks an approved action approval used by one execution whose `digest` (statement text and parameters)
+   * equals the digest it was granted for; false if the digests differ, it was already used or is not
+   * approved. One guarded write, so the binding and the single use hold across gateways sharing the store.
+   */
+  consume(id: string, digest: string, at: Date): Promise<boolean>
 }
 
 export interface AuditFilter {

@@ -370,7 +370,10 @@ test('nobody approves their own request (exit 3); a denial with a reason reaches
     ),
   )
   assert.equal(pending.status, 'pending')
-  const own = await as(keys.approver, 'grant', 'approve', pending.id)
+  const withoutReason = await as(keys.admin, 'grant', 'approve', pending.id)
+  assert.equal(withoutReason.code, 2, 'a usage error')
+  assert.match(withoutReason.stderr, /--reason is required: say why you approve/)
+  const own = await as(keys.approver, 'grant', 'approve', pending.id, '--reason', 'mine')
   assert.equal(own.code, 3)
   assert.match(own.stderr, /^error \[TG_SELF_APPROVAL\]/)
   const deny = await as(keys.admin, 'grant', 'deny', pending.id, '--reason', 'use a migration')
@@ -378,6 +381,78 @@ test('nobody approves their own request (exit 3); a denial with a reason reaches
   const show = await as(keys.approver, 'grant', 'show', pending.id)
   assert.match(show.stdout, /^status +denied$/m)
   assert.match(show.stdout, /use a migration/)
+})
+
+test('`taskgate approve|deny ID` need --reason; deny reaches the requester, approve is recorded with its reason', async () => {
+  const request = async (task: string) => {
+    const grant = json<GrantOut>(
+      await as(
+        keys.agent,
+        'grant',
+        'request',
+        resourceId,
+        '--scope',
+        'insert:public.items',
+        '--task',
+        task,
+        '--json',
+      ),
+    )
+    assert.equal(grant.status, 'pending')
+    const pending = json<Array<{ id: string; grantId: string }>>(
+      await as(keys.approver, 'approvals', 'list', '--json'),
+    )
+    const approvalId = pending.find((a) => a.grantId === grant.id)?.id
+    assert.ok(approvalId, `the approver sees the request of ${grant.id}`)
+    return { ...grant, approvalId }
+  }
+  const toDeny = await request(`bulk insert ${suffix}`)
+  for (const args of [
+    ['deny', toDeny.approvalId],
+    ['deny', toDeny.approvalId, '--reason', '   '],
+    ['approve', toDeny.approvalId],
+    ['approve', toDeny.approvalId, '--reason', ''],
+  ]) {
+    const refused = await as(keys.approver, ...args)
+    assert.equal(refused.code, 2, `${args.join(' ')}: ${refused.stderr}`)
+    assert.match(refused.stderr, new RegExp(`--reason is required: say why you ${args[0]}`))
+  }
+  assert.equal(json<GrantOut>(await as(keys.agent, 'grant', 'show', toDeny.id, '--json')).status, 'pending')
+
+  const deny = await as(keys.approver, 'deny', toDeny.approvalId, '--reason', 'use COPY for bulk loads')
+  assert.equal(deny.code, 0, deny.stderr)
+  assert.match(deny.stdout, new RegExp(`^approval ${toDeny.approvalId} denied \\(grant ${toDeny.id}, `, 'm'))
+  const denied = await as(keys.agent, 'grant', 'show', toDeny.id)
+  assert.match(denied.stdout, /^status +denied$/m)
+  assert.match(denied.stdout, /use COPY for bulk loads/)
+
+  const toApprove = await request(`add row 4 ${suffix}`)
+  const approve = await as(
+    keys.approver,
+    'approve',
+    toApprove.approvalId,
+    '--reason',
+    'row 4 is expected',
+    '--json',
+  )
+  assert.equal(approve.code, 0, approve.stderr)
+  const approved = json<{ status: string; decisionReason: string; decidedBy: string }>(approve)
+  assert.equal(approved.status, 'approved')
+  assert.equal(approved.decisionReason, 'row 4 is expected')
+  assert.match(approved.decidedBy, /^sa:/)
+  const audit = json<Array<{ type: string; subject: string; data: { reason?: string } }>>(
+    await as(keys.admin, 'audit', 'tail', '-n', '50', '--json'),
+  )
+  assert.deepEqual(
+    audit
+      .filter((e) => e.subject === toDeny.approvalId || e.subject === toApprove.approvalId)
+      .map((e) => [e.type, e.data.reason])
+      .filter(([t]) => t !== 'approval.requested'),
+    [
+      ['approval.denied', 'use COPY for bulk loads'],
+      ['approval.approved', 'row 4 is expected'],
+    ],
+  )
 })
 
 test('grant list, approvals list, sessions list and audit tail answer in tables and JSON', async () => {

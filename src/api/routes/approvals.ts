@@ -6,6 +6,19 @@ import { commaList, idParams, limit } from './query.ts'
 
 const APPROVAL_STATUSES = ['pending', 'approved', 'denied', 'expired'] as const
 
+// Every decision carries who (the caller), when (the server's clock) and why: the reason is required for
+// both verdicts, so a missing or blank one is a 400 naming body.reason (core refuses it too).
+const reasonRequired = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined
+        ? 'required: say why you decide this way (recorded, and shown to the requester)'
+        : 'expected a string',
+  })
+  .trim()
+  .min(1, { error: 'must not be blank: say why you decide this way' })
+  .max(1000)
+
 const decideRoute = (verdict: 'approve' | 'deny') =>
   defineRoute({
     method: 'POST',
@@ -13,17 +26,20 @@ const decideRoute = (verdict: 'approve' | 'deny') =>
     operationId: `${verdict}Approval`,
     summary:
       verdict === 'approve'
-        ? 'Approve a pending request (never your own)'
+        ? 'Approve a pending request (never your own), saying why'
         : 'Deny a pending request, with a reason the requester can act on',
     tag: 'approvals',
     params: idParams,
-    body:
-      verdict === 'approve'
-        ? z.strictObject({ reason: z.string().trim().max(1000).optional() })
-        : z.strictObject({ reason: z.string().trim().min(1).max(1000).describe('shown to the requester') }),
+    body: z.strictObject({
+      reason: reasonRequired.describe(
+        verdict === 'approve'
+          ? 'why you approve; recorded with the decision and in the audit log'
+          : 'why you deny; shown to the requester',
+      ),
+    }),
     responses: { 200: { description: 'the decided approval', schema: approvalDto } },
     handler: async ({ core, principal, params, body }) =>
-      toApprovalDto(await core.decideApproval(principal, params.id, verdict, body.reason || undefined)),
+      toApprovalDto(await core.decideApproval(principal, params.id, verdict, body.reason)),
   })
 
 export const approvalRoutes = [

@@ -1,8 +1,8 @@
-// `taskgate approvals list`, `taskgate approve ID`, `taskgate deny ID --reason R` (approval ids).
+// `taskgate approvals list`, `taskgate approve|deny ID --reason R` (approval ids). Every decision says why.
 import type { ApprovalJson } from '../api-types.ts'
-import { type Command, requireArgs, requireOption, stringOption } from '../command.ts'
+import { type Command, requireArgs } from '../command.ts'
 import { printJson, printTable, relativeTime, truncate } from '../output.ts'
-import { decideApproval } from './grant.ts'
+import { decideApproval, requireReason } from './grant.ts'
 
 export const approvalsListCommand: Command = {
   name: 'approvals list',
@@ -34,11 +34,18 @@ export const approvalsListCommand: Command = {
 export const approveCommand: Command = {
   name: 'approve',
   params: 'APPROVAL_ID',
-  summary: 'approve a pending request (never your own)',
-  options: { reason: { type: 'string', value: 'R', description: 'why (optional)' } },
+  summary: 'approve a pending request (never your own), saying why',
+  options: {
+    reason: {
+      type: 'string',
+      value: 'R',
+      required: true,
+      description: 'why you approve (recorded, audited)',
+    },
+  },
   run(context) {
     const [id] = requireArgs(context, 'APPROVAL_ID')
-    return decideApproval(context, id!, 'approve', stringOption(context, 'reason'))
+    return decideApproval(context, id!, 'approve', requireReason(context, 'approve'))
   },
 }
 
@@ -49,6 +56,6 @@ export const denyCommand: Command = {
   options: { reason: { type: 'string', value: 'R', required: true, description: 'why, for the requester' } },
   run(context) {
     const [id] = requireArgs(context, 'APPROVAL_ID')
-    return decideApproval(context, id!, 'deny', requireOption(context, 'reason'))
+    return decideApproval(context, id!, 'deny', requireReason(context, 'deny'))
   },
 }

@@ -72,7 +72,7 @@ function denialText(denial: { reason: string; allowed: string[] }): string {
 function announceWait(context: CommandContext, grant: GrantJson): void {
   context.io.stderr(
     `waiting for approval of grant ${grant.id}` +
-      (grant.approvalId ? ` (an approver runs: taskgate approve ${grant.approvalId})` : '') +
+      (grant.approvalId ? ` (an approver runs: taskgate approve ${grant.approvalId} --reason R)` : '') +
       '\n',
   )
 }

@@ -1,7 +1,7 @@
 // `taskgate grant list|show|env|end|revoke|approve|deny`: everything about existing grants.
 import type { ApiClient } from '../api-client.ts'
 import type { ApprovalJson, CredentialJson, GrantJson } from '../api-types.ts'
-import { CliError } from '../cli-error.ts'
+import { CliError, usageError } from '../cli-error.ts'
 import { type Command, type CommandContext, requireArgs, requireOption, stringOption } from '../command.ts'
 import { printFields, printJson, printTable, relativeTime, shortTime, truncate } from '../output.ts'
 
@@ -159,12 +159,13 @@ const grantVerdictCommand = (verdict: 'approve' | 'deny'): Command => ({
     reason: {
       type: 'string',
       value: 'R',
-      description: verdict === 'deny' ? 'why, for the requester (required)' : 'why (optional)',
+      required: true,
+      description: verdict === 'deny' ? 'why, for the requester' : 'why you approve (recorded, audited)',
     },
   },
   async run(context) {
     const [grantId] = requireArgs(context, 'ID')
-    const reason = verdict === 'deny' ? requireOption(context, 'reason') : stringOption(context, 'reason')
+    const reason = requireReason(context, verdict)
     const approval = await pendingApprovalOf(context.api, grantId!)
     return decideApproval(context, approval.id, verdict, reason)
   },
@@ -173,16 +174,26 @@ const grantVerdictCommand = (verdict: 'approve' | 'deny'): Command => ({
 export const grantApproveCommand = grantVerdictCommand('approve')
 export const grantDenyCommand = grantVerdictCommand('deny')
 
+/** Every approval decision carries a reason; checked before any request, with the flag to add. */
+export function requireReason(context: CommandContext, verdict: 'approve' | 'deny'): string {
+  const reason = context.options.reason
+  if (typeof reason !== 'string' || reason.trim() === '')
+    throw usageError(
+      `--reason is required: say why you ${verdict} (it is recorded with your decision${verdict === 'deny' ? ' and shown to the requester' : ''})`,
+    )
+  return reason.trim()
+}
+
 /** Shared by `grant approve|deny` and `approve|deny`. */
 export async function decideApproval(
   context: CommandContext,
   approvalId: string,
   verdict: 'approve' | 'deny',
-  reason: string | undefined,
+  reason: string,
 ): Promise<number> {
   const approval = await context.api.post<ApprovalJson>(
     `/v1/approvals/${encodeURIComponent(approvalId)}/${verdict}`,
-    reason ? { reason } : {},
+    { reason },
   )
   if (context.json) printJson(context.io, approval)
   else

@@ -4,14 +4,23 @@ import { activateGrant } from '../grants/activate-grant.ts'
 import type { Principal } from '../identity/principal.ts'
 import type { Approval } from './approval.ts'
 
-/** An approver's verdict. Nobody approves their own request; the first decision wins. */
+/**
+ * An approver's verdict. Every decision carries who, when and why: a missing or blank reason is refused
+ * before anything else is checked. Nobody approves their own request; the first decision wins.
+ */
 export async function decideApproval(
   ctx: CoreContext,
   actor: Principal,
   id: string,
   verdict: 'approve' | 'deny',
-  reason?: string,
+  reason: string,
 ): Promise<Approval> {
+  const why = typeof reason === 'string' ? reason.trim() : ''
+  if (why === '') {
+    throw new TaskgateError('TG_APPROVAL_REASON_REQUIRED', {
+      message: `Say why you ${verdict} approval ${id}: every decision is recorded with its reason.`,
+    })
+  }
   const approval = await ctx.store.approvals.get(id)
   if (!approval) throw new TaskgateError('TG_NOT_FOUND', { message: `No approval ${id}.` })
   if (approval.requesterId === actor.id) {
@@ -32,17 +41,16 @@ export async function decideApproval(
     })
   }
   const status = verdict === 'approve' ? 'approved' : 'denied'
-  const by = { id: actor.id, name: actor.name, ...(reason ? { reason } : {}) }
-  if (!(await ctx.store.approvals.decide(id, status, now, by))) {
+  if (!(await ctx.store.approvals.decide(id, status, now, { id: actor.id, name: actor.name, reason: why }))) {
     throw new TaskgateError('TG_CONFLICT', { message: `Approval ${id} was decided by someone else first.` })
   }
   await ctx.audit({
     type: `approval.${status}`,
     actor: actor.id,
     subject: id,
-    data: { grant: approval.grantId, reason },
+    data: { grant: approval.grantId, reason: why },
   })
-  if (approval.subject === 'grant') await applyToGrant(ctx, approval, actor, verdict, reason)
+  if (approval.subject === 'grant') await applyToGrant(ctx, approval, actor, verdict, why)
   await ctx.store.publish('approval_changed', id)
   const decided: Approval = {
     ...approval,
@@ -50,7 +58,7 @@ export async function decideApproval(
     decidedAt: now,
     decidedBy: actor.id,
     decidedByName: actor.name,
-    ...(reason ? { decisionReason: reason } : {}),
+    decisionReason: why,
   }
   ctx.notify(`approval.${status}`, decided)
   return decided
@@ -61,13 +69,12 @@ async function applyToGrant(
   approval: Approval,
   actor: Principal,
   verdict: 'approve' | 'deny',
-  reason?: string,
+  reason: string,
 ) {
   const grant = await ctx.store.grants.get(approval.grantId)
   if (grant?.status !== 'pending') return
-  const why = reason ?? (verdict === 'approve' ? 'approved' : 'denied')
   if (verdict === 'approve') {
-    await activateGrant(ctx, grant, actor.id, `approved by ${actor.name}: ${why}`)
+    await activateGrant(ctx, grant, actor.id, `approved by ${actor.name}: ${reason}`)
     await ctx.audit({
       type: 'grant.approved',
       actor: actor.id,
@@ -76,7 +83,7 @@ async function applyToGrant(
     })
     return
   }
-  await ctx.store.grants.deny(grant.id, ctx.clock.now(), actor.id, `denied by ${actor.name}: ${why}`)
+  await ctx.store.grants.deny(grant.id, ctx.clock.now(), actor.id, `denied by ${actor.name}: ${reason}`)
   await ctx.audit({
     type: 'grant.denied',
     actor: actor.id,

@@ -69,13 +69,15 @@ export async function holdAction(
   return {
     approvalId: approval.id,
     expiresAt: approval.expiresAt,
-    wait: (signal) => waitForVerdict(ctx, approval, signal, onApproved),
+    wait: (signal) => waitForVerdict(ctx, approval, digest, signal, onApproved),
   }
 }
 
+/** `executionDigest` is the digest of the statement that runs when the waiter resolves allow. */
 function waitForVerdict(
   ctx: CoreContext,
   held: Approval,
+  executionDigest: string,
   signal?: AbortSignal,
   onApproved?: (approval: Approval) => void,
 ): Promise<Decision> {
@@ -98,18 +100,9 @@ function waitForVerdict(
         const current = await ctx.store.approvals.get(held.id)
         if (!current || current.status === 'pending') return
         if (current.status === 'approved') {
-          // Consume once: a second waiter (or a replay) finds it used.
-          const first =
-            current.digest === held.digest && (await ctx.store.approvals.consume(held.id, ctx.clock.now()))
+          const first = await consumeApproval(ctx, held.id, executionDigest)
           if (first && !done) onApproved?.(current)
-          finish(
-            first
-              ? ALLOW
-              : deny(
-                  'TG_APPROVAL_DENIED',
-                  'This approval was already used; an approval applies to one statement once.',
-                ),
-          )
+          finish(first ? ALLOW : deny('TG_APPROVAL_DENIED', await whyNotConsumed(ctx, held.id)))
         } else if (current.status === 'denied') {
           finish(
             deny(
@@ -158,6 +151,23 @@ function waitForVerdict(
     signal?.addEventListener('abort', onAbort, { once: true })
     void check()
   })
+}
+
+/**
+ * Uses an approved action approval for one execution. The store consumes it in one guarded write only when
+ * `executionDigest` (the statement text and bound parameters about to run, see actionDigest) equals the
+ * digest the approval was granted for, and only once: a second waiter, a replay, or another statement or
+ * other parameter values find it refused.
+ */
+function consumeApproval(ctx: CoreContext, approvalId: string, executionDigest: string): Promise<boolean> {
+  return ctx.store.approvals.consume(approvalId, executionDigest, ctx.clock.now())
+}
+
+async function whyNotConsumed(ctx: CoreContext, approvalId: string): Promise<string> {
+  const current = await ctx.store.approvals.get(approvalId)
+  return current?.consumedAt
+    ? 'This approval was already used; an approval applies to one statement once.'
+    : 'This approval was granted for another statement or other parameter values; it does not cover this one.'
 }
 
 function deny(code: 'TG_APPROVAL_DENIED' | 'TG_APPROVAL_TIMEOUT', reason: string): Decision {

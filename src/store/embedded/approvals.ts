@@ -16,7 +16,8 @@ export function createApprovalStore(db: EmbeddedDatabase): ApprovalStore {
     db.statement(`UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, decided_by_name = ?,
     decision_reason = ? WHERE id = ? AND status = 'pending'`)
   const consume = db.statement(
-    `UPDATE approvals SET consumed_at = ? WHERE id = ? AND status = 'approved' AND consumed_at IS NULL`,
+    `UPDATE approvals SET consumed_at = ?
+    WHERE id = ? AND digest = ? AND status = 'approved' AND consumed_at IS NULL`,
   )
 
   return {
@@ -57,7 +58,7 @@ export function createApprovalStore(db: EmbeddedDatabase): ApprovalStore {
           decide.run(status, at.getTime(), orNull(by?.id), orNull(by?.name), orNull(by?.reason), id)
             .changes === 1,
       ),
-    consume: (id, at) => guarded(() => consume.run(at.getTime(), id).changes === 1),
+    consume: (id, digest, at) => guarded(() => consume.run(at.getTime(), id, digest).changes === 1),
   }
 }
 

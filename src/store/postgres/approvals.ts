@@ -35,7 +35,7 @@ const INSERT = `INSERT INTO taskgate.approvals (id, subject, grant_id, requester
 const DECIDE = `UPDATE taskgate.approvals SET status = $1, decided_at = $2, decided_by = $3, decided_by_name = $4,
   decision_reason = $5 WHERE id = $6 AND status = 'pending'`
 const CONSUME = `UPDATE taskgate.approvals SET consumed_at = $1
-  WHERE id = $2 AND status = 'approved' AND consumed_at IS NULL`
+  WHERE id = $2 AND digest = $3 AND status = 'approved' AND consumed_at IS NULL`
 
 export function createApprovalStore(db: PgDatabase): ApprovalStore {
   return {
@@ -84,8 +84,8 @@ export function createApprovalStore(db: PgDatabase): ApprovalStore {
       })
       return r.rowCount === 1
     },
-    async consume(id, at) {
-      const r = await db.query({ name: 'tg.approvals.consume', text: CONSUME, values: [at, id] })
+    async consume(id, digest, at) {
+      const r = await db.query({ name: 'tg.approvals.consume', text: CONSUME, values: [at, id, digest] })
       return r.rowCount === 1
     },
   }

@@ -123,32 +123,49 @@ export function approvalCases({ open }: StoreContractOptions): void {
 
   test('approvals: consume an approved approval once; pending, denied and unknown cannot be consumed', async () => {
     await using t = await open()
-    const approved = makeApproval({ subject: 'action', digest: 'b'.repeat(64) })
-    const pending = makeApproval({ subject: 'action' })
-    const denied = makeApproval({ subject: 'action' })
+    const digest = 'b'.repeat(64)
+    const approved = makeApproval({ subject: 'action', digest })
+    const pending = makeApproval({ subject: 'action', digest })
+    const denied = makeApproval({ subject: 'action', digest })
     for (const x of [approved, pending, denied]) await t.store.approvals.insert(x)
     await t.store.approvals.decide(approved.id, 'approved', at(1), { id: 'oidc:ana', name: 'Ana' })
     await t.store.approvals.decide(denied.id, 'denied', at(1), { id: 'oidc:ana', name: 'Ana' })
-    assert.equal(await t.store.approvals.consume(approved.id, at(2)), true)
-    assert.equal(await t.store.approvals.consume(approved.id, at(3)), false)
+    assert.equal(await t.store.approvals.consume(approved.id, digest, at(2)), true)
+    assert.equal(await t.store.approvals.consume(approved.id, digest, at(3)), false)
     assert.deepEqual((await t.store.approvals.get(approved.id))!.consumedAt, at(2))
-    assert.equal(await t.store.approvals.consume(pending.id, at(2)), false)
-    assert.equal(await t.store.approvals.consume(denied.id, at(2)), false)
-    assert.equal(await t.store.approvals.consume(id('approval'), at(2)), false)
+    assert.equal(await t.store.approvals.consume(pending.id, digest, at(2)), false)
+    assert.equal(await t.store.approvals.consume(denied.id, digest, at(2)), false)
+    assert.equal(await t.store.approvals.consume(id('approval'), digest, at(2)), false)
     assert.equal((await t.store.approvals.get(pending.id))!.consumedAt, undefined)
+  })
+
+  test('approvals: only an execution with the digest the approval was granted for consumes it', async () => {
+    await using t = await open()
+    const approval = makeApproval({ subject: 'action', digest: 'c'.repeat(64) })
+    const grantApproval = makeApproval({ subject: 'grant' })
+    for (const x of [approval, grantApproval]) await t.store.approvals.insert(x)
+    for (const x of [approval, grantApproval])
+      await t.store.approvals.decide(x.id, 'approved', at(1), { id: 'oidc:ana', name: 'Ana', reason: 'ok' })
+    assert.equal(await t.store.approvals.consume(approval.id, 'd'.repeat(64), at(2)), false)
+    assert.equal(await t.store.approvals.consume(approval.id, '', at(2)), false)
+    assert.equal((await t.store.approvals.get(approval.id))!.consumedAt, undefined, 'still unused')
+    assert.equal(await t.store.approvals.consume(approval.id, 'c'.repeat(64), at(3)), true)
+    // A grant approval has no digest: no execution can consume it.
+    assert.equal(await t.store.approvals.consume(grantApproval.id, '', at(2)), false)
   })
 
   test('approvals: racing consumers: exactly one uses the approval', async () => {
     await using t = await open()
     const approval = makeApproval({
       subject: 'action',
+      digest: 'e'.repeat(64),
       status: 'approved',
       decidedAt: at(1),
       decidedBy: 'oidc:ana',
     })
     await t.store.approvals.insert(approval)
     const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => t.store.approvals.consume(approval.id, at(i))),
+      Array.from({ length: 10 }, (_, i) => t.store.approvals.consume(approval.id, 'e'.repeat(64), at(i))),
     )
     assert.equal(results.filter(Boolean).length, 1)
   })

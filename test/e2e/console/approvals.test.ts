@@ -72,7 +72,10 @@ test('a grant request and then a held statement arrive live, are approved in the
   await grantCard.getByText('rename item two').waitFor()
   await grantCard.getByText(bot, { exact: true }).waitFor()
   await grantCard.getByText('update:public.items').first().waitFor()
-  await grantCard.getByLabel('Reason (required to deny)').fill('rename agreed in the ticket')
+  // Every decision says why: Approve waits for a reason.
+  assert.equal(await grantCard.getByRole('button', { name: 'Approve' }).isDisabled(), true)
+  await grantCard.getByLabel('Reason (required)').fill('rename agreed in the ticket')
+  assert.equal(await grantCard.getByRole('button', { name: 'Approve' }).isEnabled(), true)
   await grantCard.getByRole('button', { name: 'Approve' }).click()
   await grantCard.waitFor({ state: 'detached' })
   await page.getByRole('row').filter({ hasText: 'rename agreed in the ticket' }).waitFor()
@@ -100,7 +103,8 @@ test('a grant request and then a held statement arrive live, are approved in the
     'nothing ran while held',
   )
 
-  await card.getByLabel('Reason (required to deny)').fill('checked the new name')
+  assert.equal(await card.getByRole('button', { name: 'Approve' }).isDisabled(), true)
+  await card.getByLabel('Reason (required)').fill('checked the new name')
   await card.getByRole('button', { name: 'Approve' }).click()
   await card.waitFor({ state: 'detached' })
   await page.getByRole('row').filter({ hasText: 'checked the new name' }).waitFor()
@@ -126,7 +130,7 @@ test('a grant request and then a held statement arrive live, are approved in the
   assert.doesNotMatch((await select.textContent()) ?? '', /approved/, 'only the held statement names it')
 })
 
-test('a deny needs a reason, which the requester then sees', async () => {
+test('approve and deny wait for a reason, which the requester then sees', async () => {
   await using gw = await startConsoleGateway()
   await using browser = await launchBrowser()
   const { page } = browser
@@ -137,9 +141,13 @@ test('a deny needs a reason, which the requester then sees', async () => {
     task: 'rename everything',
   })
   const card = page.locator(`[data-approval-id="${requested.grant.approvalId}"]`)
-  await card.getByRole('button', { name: 'Deny' }).click()
-  await card.getByRole('alert').filter({ hasText: 'Say why' }).waitFor()
-  await card.getByLabel('Reason (required to deny)').fill('not without a WHERE clause')
+  await card.getByText('Say why you approve or deny').waitFor()
+  const reason = card.getByLabel('Reason (required)')
+  for (const name of ['Approve', 'Deny'])
+    assert.equal(await card.getByRole('button', { name }).isDisabled(), true, `${name} without a reason`)
+  await reason.fill('   ')
+  assert.equal(await card.getByRole('button', { name: 'Deny' }).isDisabled(), true, 'a blank reason')
+  await reason.fill('not without a WHERE clause')
   await card.getByRole('button', { name: 'Deny' }).click()
   await card.waitFor({ state: 'detached' })
   const grant = await api<{ status: string; decisionReason: string }>(
@@ -176,7 +184,7 @@ test('self-approval is impossible: the buttons are disabled and the server refus
     const response = await fetch(`/v1/approvals/${approvalId}/approve`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken },
-      body: '{}',
+      body: JSON.stringify({ reason: 'my own change' }),
     })
     return { status: response.status, code: ((await response.json()) as { code: string }).code }
   }, id)

@@ -230,7 +230,10 @@ test('a pending grant: the requester cannot approve it, another approver can', a
   assert.equal(requested.body.grant.status, 'pending', requested.text)
   const approvalId = requested.body.grant.approvalId
   assert.ok(approvalId)
-  const own = await call('POST', `/v1/approvals/${approvalId}/approve`, { token: keys.dba, body: {} })
+  const own = await call('POST', `/v1/approvals/${approvalId}/approve`, {
+    token: keys.dba,
+    body: { reason: 'mine' },
+  })
   assertProblem(own, 403, 'TG_SELF_APPROVAL')
   const denyWithoutReason = await call('POST', `/v1/approvals/${approvalId}/deny`, {
     token: keys.admin,

@@ -123,7 +123,7 @@ test('approvers and the requester see a pending request arrive; others do not', 
   await agent.next(isEvent('approval.changed', (d) => d.id === grant.approvalId))
 
   // The decision is an approval change and a grant change, for both sides.
-  await core.decideApproval(principals.dba!, grant.approvalId!, 'approve')
+  await core.decideApproval(principals.dba!, grant.approvalId!, 'approve', 'ok')
   await dba.next(isEvent('approval.changed', (d) => d.approval.status === 'approved'))
   await agent.next(isEvent('grant.changed', (d) => d.id === grant.id && d.grant.status === 'active'))
 

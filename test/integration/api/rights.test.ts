@@ -159,11 +159,15 @@ test("a non-admin cannot approve their own grant request, nor decide another's",
   const approvalId: string = requested.body.grant.approvalId
   assert.ok(approvalId, requested.text)
   assertRefused(
-    await call(keys.alice, 'POST', `/v1/approvals/${approvalId}/approve`, {}),
+    await call(keys.alice, 'POST', `/v1/approvals/${approvalId}/approve`, { reason: 'mine' }),
     403,
     'TG_SELF_APPROVAL',
   )
-  assertRefused(await call(keys.bob, 'POST', `/v1/approvals/${approvalId}/approve`, {}), 403, 'TG_FORBIDDEN')
+  assertRefused(
+    await call(keys.bob, 'POST', `/v1/approvals/${approvalId}/approve`, { reason: 'looks fine' }),
+    403,
+    'TG_FORBIDDEN',
+  )
   assertRefused(await call(keys.bob, 'GET', `/v1/approvals/${approvalId}`), 404, 'TG_NOT_FOUND')
   const grant = await call(keys.alice, 'GET', `/v1/grants/${requested.body.grant.id}`)
   assert.equal(grant.body.grant?.status ?? grant.body.status, 'pending', 'still waiting for an approver')
@@ -171,7 +175,11 @@ test("a non-admin cannot approve their own grant request, nor decide another's",
 
 test('a non-admin cannot approve their own held statement', async () => {
   const held = await heldDelete(principals.alice)
-  assertRefused(await call(keys.alice, 'POST', `/v1/approvals/${held}/approve`, {}), 403, 'TG_SELF_APPROVAL')
+  assertRefused(
+    await call(keys.alice, 'POST', `/v1/approvals/${held}/approve`, { reason: 'mine' }),
+    403,
+    'TG_SELF_APPROVAL',
+  )
   assert.equal((await store.approvals.get(held))?.status, 'pending')
 })
 

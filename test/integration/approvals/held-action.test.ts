@@ -1,5 +1,7 @@
 // Held statements through core on a real embedded store: approve -> allowed exactly once; deny -> denied
 // with the approver's reason; timeout -> denied; nobody approves their own statement; approvers notified.
+// Every decision needs a reason, kept on the approval and in the audit log; an approval is bound to the
+// digest of the statement text and parameters it was granted for, and nothing else consumes it.
 import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -92,12 +94,12 @@ const del = (id: number): Action => ({
   text: `delete from orders where id = ${id}`,
 })
 
-async function hold(action: Action) {
+async function hold(action: Action, digest = actionDigest(action.text)) {
   const decision = await core.decide(session, action)
   assert.equal(decision.outcome, 'approve-first')
   if (decision.outcome !== 'approve-first') throw new Error('unreachable')
   assert.equal(decision.rule, 'guardrail:hold-deletes')
-  return core.holdAction(session, decision, action, actionDigest(action.text))
+  return core.holdAction(session, decision, action, digest)
 }
 
 test('approved: the held statement is allowed once and approvers were notified', async () => {
@@ -107,11 +109,14 @@ test('approved: the held statement is allowed once and approvers were notified',
   assert.equal(requested[1].summary, 'delete from orders where id = 1')
   assert.deepEqual(requested[1].approverGroups, ['dbas'])
   const waiting = held.wait()
-  await assert.rejects(core.decideApproval(agent, held.approvalId, 'approve'), { code: 'TG_SELF_APPROVAL' })
+  await assert.rejects(core.decideApproval(agent, held.approvalId, 'approve', 'mine'), {
+    code: 'TG_SELF_APPROVAL',
+  })
   await core.decideApproval(dba, held.approvalId, 'approve', 'checked the ids')
   assert.deepEqual(await waiting, { outcome: 'allow' })
   const decided = notified.find(([t, a]) => t === 'approval.approved' && a.id === held.approvalId)
   assert.equal(decided?.[1].decidedByName, 'dana')
+  assert.equal(decided?.[1].decisionReason, 'checked the ids')
   // The approval was consumed: waiting on it again does not allow a second run.
   const replay = await held.wait()
   assert.equal(replay.outcome, 'deny')
@@ -153,4 +158,52 @@ test('a built-in guardrail can be turned from deny into approve by id', async ()
   const decision = await core.decide(session, drop)
   assert.equal(decision.outcome, 'approve-first')
   assert.equal(decision.outcome === 'approve-first' && decision.rule, 'guardrail:no-destructive-ddl')
+})
+
+test('a decision without a reason is refused, for approve and deny alike, and changes nothing', async () => {
+  const held = await hold(del(5))
+  for (const verdict of ['approve', 'deny'] as const) {
+    for (const reason of ['', '   \n', undefined as unknown as string]) {
+      await assert.rejects(core.decideApproval(dba, held.approvalId, verdict, reason), {
+        code: 'TG_APPROVAL_REASON_REQUIRED',
+      })
+    }
+  }
+  assert.equal((await core.getApproval(dba, held.approvalId)).status, 'pending')
+  const waiting = held.wait()
+  await core.decideApproval(dba, held.approvalId, 'approve', '  only row 5, ticket OPS-9 ')
+  assert.deepEqual(await waiting, { outcome: 'allow' })
+  // Who, when and why: on the approval record and in its audit entry.
+  const stored = (await store.approvals.get(held.approvalId))!
+  assert.equal(stored.decidedBy, dba.id)
+  assert.equal(stored.decidedByName, 'dana')
+  assert.ok(stored.decidedAt instanceof Date)
+  assert.equal(stored.decisionReason, 'only row 5, ticket OPS-9')
+  const [entry] = await store.audit.list({ type: 'approval.approved', subject: held.approvalId })
+  assert.ok(entry, 'the decision is audited')
+  assert.equal(entry.actor, dba.id)
+  assert.ok(entry.at instanceof Date)
+  assert.equal((entry.data as { reason?: string }).reason, 'only row 5, ticket OPS-9')
+})
+
+test('an approval is consumed only by the statement and parameter values it was granted for', async () => {
+  const text = 'delete from orders where id = $1'
+  const granted = actionDigest(text, ['6'])
+  const held = await hold({ ...del(6), text }, granted)
+  assert.equal((await store.approvals.get(held.approvalId))!.digest, granted)
+  await core.decideApproval(dba, held.approvalId, 'approve', 'row 6 only')
+  const now = new Date()
+  for (const other of [
+    actionDigest(text, ['7']),
+    actionDigest(text, [null]),
+    actionDigest(text),
+    actionDigest('delete from orders', ['6']),
+    actionDigest('delete from orders where id = $1 or true', ['6']),
+  ]) {
+    assert.equal(await store.approvals.consume(held.approvalId, other, now), false, other)
+  }
+  assert.equal((await store.approvals.get(held.approvalId))!.consumedAt, undefined, 'still unused')
+  // The execution it was granted for still runs, once.
+  assert.deepEqual(await held.wait(), { outcome: 'allow' })
+  assert.equal(await store.approvals.consume(held.approvalId, granted, now), false, 'used once')
 })

@@ -60,7 +60,9 @@ test('a statement held in process A is released by an approval given through pro
     listed.body.approvals.some((x) => x.id === id),
     'B sees the approval A stored',
   )
-  const approved = await callApi(b.api, keys.approver, 'POST', `/v1/approvals/${id}/approve`, {})
+  const approved = await callApi(b.api, keys.approver, 'POST', `/v1/approvals/${id}/approve`, {
+    reason: 'approved through B',
+  })
   assert.equal(approved.status, 200, JSON.stringify(approved.body))
   await psql.waitFor('stdout', /^1\|1$/m, 1, 5_000)
   assert.equal(await psql.close(), 0, psql.stderr)

@@ -151,12 +151,18 @@ test('above auto-approve: pending, nobody approves their own, an approver approv
   })
   assert.equal(grant.status, 'pending')
   assert.ok(grant.approvalId)
-  await assert.rejects(core.decideApproval(dba, grant.approvalId, 'approve'), { code: 'TG_SELF_APPROVAL' })
-  await assert.rejects(core.decideApproval(agent, grant.approvalId, 'approve'), { code: 'TG_FORBIDDEN' })
+  await assert.rejects(core.decideApproval(dba, grant.approvalId, 'approve', 'mine'), {
+    code: 'TG_SELF_APPROVAL',
+  })
+  await assert.rejects(core.decideApproval(agent, grant.approvalId, 'approve', 'ok'), {
+    code: 'TG_FORBIDDEN',
+  })
   await assert.rejects(core.issueCredential(dba, grant.id), { code: 'TG_GRANT_NOT_ACTIVE' })
   const approved = await core.decideApproval(dba2, grant.approvalId, 'approve', 'ticket OPS-12')
   assert.equal(approved.status, 'approved')
-  await assert.rejects(core.decideApproval(dba2, grant.approvalId, 'deny'), { code: 'TG_CONFLICT' })
+  await assert.rejects(core.decideApproval(dba2, grant.approvalId, 'deny', 'too late'), {
+    code: 'TG_CONFLICT',
+  })
   await assert.rejects(core.issueCredential(dba2, grant.id), { code: 'TG_FORBIDDEN' })
   const credential = await core.issueCredential(dba, grant.id)
   assert.equal((await core.getGrant(dba, grant.id)).status, 'active')

@@ -55,6 +55,19 @@ export function mcpScenario(transport: string, connect: (gw: McpGateway) => Prom
     const query = tools.find((t) => t.name === 'query')!
     assert.deepEqual(query.inputSchema.required, ['sql'])
     assert.ok(query.description?.includes('missingScope'))
+    // The choices the tools check are in the schema the model reads, not only in error messages.
+    assert.deepEqual((query.inputSchema as Json).oneOf, [
+      { required: ['grantId'] },
+      { required: ['resource'] },
+    ])
+    const wait = tools.find((t) => t.name === 'await_approval')!
+    assert.deepEqual((wait.inputSchema as Json).oneOf, [
+      { required: ['approvalId'] },
+      { required: ['grantId'] },
+    ])
+    assert.match((query.inputSchema as Json).properties.sql.description, /only without params/)
+    for (const tool of tools) assert.equal(tool.outputSchema?.type, 'object', `${tool.name} outputSchema`)
+    assert.ok(tools.find((t) => t.name === 'end_task')!.outputSchema!.required?.includes('status'))
   })
 
   test(`${transport}: declare a task, query, act on denials, get approval, continue, end`, async () => {
@@ -106,6 +119,10 @@ export function mcpScenario(transport: string, connect: (gw: McpGateway) => Prom
     const guardrail = await fails('query', { grantId: read.grantId, sql: 'DELETE FROM billing.invoices' })
     assert.equal(guardrail.data.code, 'TG_GUARDRAIL')
     assert.equal(guardrail.data.rule, 'guardrail:no-unbounded-write')
+    assert.match(guardrail.data.reason, /no-unbounded-write: UPDATE or DELETE without a restricting WHERE/)
+    assert.match(guardrail.data.requestHint, /guardrail applies whatever the grant/)
+    assert.equal(guardrail.data.missingScope, undefined, 'more scope would not help')
+    assert.deepEqual(JSON.parse(guardrail.text), guardrail.data)
 
     // Request what the denial named (plus the read its WHERE needs, and the payment to remove): above
     // autoApprove, so a DBA approves.
@@ -123,7 +140,7 @@ export function mcpScenario(transport: string, connect: (gw: McpGateway) => Prom
     assert.ok(write.approvalId)
     const stillPending = await ok('await_approval', { grantId: write.grantId, waitSeconds: 0 })
     assert.equal(stillPending.status, 'pending')
-    setTimeout(() => void gw.decide(write.approvalId, 'approve'), 300)
+    setTimeout(() => void gw.decide(write.approvalId, 'approve', 'duplicates confirmed'), 300)
     const approved = await ok('await_approval', { approvalId: write.approvalId, waitSeconds: 20 })
     assert.equal(approved.status, 'active')
     const deleted = await ok('query', {
@@ -213,19 +230,37 @@ export function mcpScenario(transport: string, connect: (gw: McpGateway) => Prom
     const cases: Array<[string, Record<string, unknown>, RegExp]> = [
       ['list_resources', { extra: 1 }, /extra|unrecognized/i],
       ['request_access', { resource: gw.resourceId, task: 'x' }, /scope/],
+      ['request_access', { scope: ['select:billing.x'], task: 'x' }, /resource/],
+      ['request_access', { resource: gw.resourceId, scope: ['select:billing.x'] }, /task/],
+      [
+        'request_access',
+        { resource: gw.resourceId, scope: 'select:billing.x', task: 'x' },
+        /scope[\s\S]*array/,
+      ],
+      ['request_access', { resource: 7, scope: ['select:billing.x'], task: 'x' }, /resource[\s\S]*string/],
+      ['request_access', { resource: gw.resourceId, scope: [], task: 'x' }, /scope/],
       ['request_access', { resource: gw.resourceId, scope: ['select billing'], task: 'x' }, /verb:object/],
       ['request_access', { resource: gw.resourceId, scope: ['select:billing.x'], task: 'x', ttl: 5 }, /ttl/],
       ['request_access', { resource: 'no-such-db', scope: ['select:a.b'], task: 'x' }, /TG_RESOURCE_UNKNOWN/],
       ['await_approval', {}, /exactly one/],
       ['await_approval', { grantId: 'g1', approvalId: 'a1' }, /exactly one/],
       ['await_approval', { grantId: 'g1', waitSeconds: 500 }, /waitSeconds/],
+      ['await_approval', { grantId: 'g1', waitSeconds: 'ten' }, /waitSeconds[\s\S]*number/],
+      ['await_approval', { grantId: 42 }, /grantId[\s\S]*string/],
       ['await_approval', { approvalId: 'anosuchapproval1' }, /TG_NOT_FOUND/],
       ['query', { resource: gw.resourceId }, /sql/],
       ['query', { resource: gw.resourceId, sql: 'SELECT 1', maxRows: 5000 }, /maxRows/],
       ['query', { sql: 'SELECT 1' }, /exactly one/],
+      ['query', { grantId: 'g1', resource: gw.resourceId, sql: 'SELECT 1' }, /exactly one/],
+      ['query', { resource: gw.resourceId, sql: 42 }, /sql[\s\S]*string/],
+      ['query', { resource: gw.resourceId, sql: 'SELECT $1', params: 'x' }, /params[\s\S]*array/],
+      ['query', { resource: gw.resourceId, sql: 'SELECT $1', params: [{ a: 1 }] }, /params/],
+      ['query', { resource: gw.resourceId, sql: 'SELECT 1', maxRows: 1.5 }, /maxRows/],
       ['query', { grantId: 'gnosuchgrant', sql: 'SELECT 1' }, /TG_NOT_FOUND/],
       ['query', { resource: 'no-such-db', sql: 'SELECT 1' }, /TG_GRANT_NOT_ACTIVE/],
       ['end_task', {}, /grantId/],
+      ['end_task', { grantId: 42 }, /grantId[\s\S]*string/],
+      ['end_task', { grantId: 'g1', reason: 'done' }, /reason|unrecognized/i],
       ['end_task', { grantId: 'gnosuchgrant' }, /TG_NOT_FOUND/],
       ['no_such_tool', {}, /not found/],
     ]
@@ -243,6 +278,15 @@ export function mcpScenario(transport: string, connect: (gw: McpGateway) => Prom
     assert.ok(unparsable.data.reason ?? unparsable.data.message)
     // The connection survives a failed statement.
     assert.equal((await ok('query', { grantId: grant.grantId, sql: 'SELECT 1 AS one' })).rows[0][0], 1)
+    // As the sql description says: a batch runs without params (its last result), not with them.
+    const batch = await ok('query', { grantId: grant.grantId, sql: 'SELECT 1 AS one; SELECT 2 AS two' })
+    assert.deepEqual([batch.columns[0].name, batch.rows], ['two', [[2]]])
+    const withParams = await fails('query', {
+      grantId: grant.grantId,
+      sql: 'SELECT $1::int AS one; SELECT 2 AS two',
+      params: [1],
+    })
+    assert.match(withParams.text, /multiple commands|42601/)
     await ok('end_task', { grantId: grant.grantId })
   })
 }

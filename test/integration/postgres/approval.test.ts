@@ -47,7 +47,7 @@ for (const verdict of ['approve', 'deny'] as const) {
         (e: unknown) => e as pg.DatabaseError,
       )
       const approvalId = await approvalIdFrom(notices)
-      await gw.core.decideApproval(dba, approvalId, verdict)
+      await gw.core.decideApproval(dba, approvalId, verdict, `${verdict}: checked the id`)
       const result = await outcome
       if (verdict === 'approve') {
         assert.equal((result as pg.QueryResult).rowCount, 1)

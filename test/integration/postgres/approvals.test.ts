@@ -93,9 +93,18 @@ describe('a held statement through psql', () => {
     assert.match(psql.stderr, new RegExp(`an approver runs: taskgate approve ${first}`))
     assert.deepEqual(await values(), [0, 0], 'nothing ran while held')
 
-    const self = await callApi(gw.api, keys.agent, 'POST', `/v1/approvals/${first}/approve`, {})
+    const self = await callApi(gw.api, keys.agent, 'POST', `/v1/approvals/${first}/approve`, {
+      reason: 'mine',
+    })
     assert.equal(self.status, 403)
     assert.equal(self.body.code, 'TG_SELF_APPROVAL')
+    // Every decision says why: no reason, or a blank one, is a 400 naming the field.
+    for (const body of [{}, { reason: ' ' }]) {
+      const noReason = await callApi(gw.api, keys.approver, 'POST', `/v1/approvals/${first}/approve`, body)
+      assert.equal(noReason.status, 400, JSON.stringify(noReason.body))
+      assert.equal(noReason.body.code, 'TG_REQUEST_INVALID')
+      assert.match(String(noReason.body.detail), /body\.reason/)
+    }
 
     const ok = await callApi(gw.api, keys.approver, 'POST', `/v1/approvals/${first}/approve`, {
       reason: 'ticket OPS-7',
@@ -108,12 +117,18 @@ describe('a held statement through psql', () => {
     psql.send('UPDATE items SET v = v + 10 RETURNING id, v;\n')
     const second = await psql.approvalId(2)
     assert.notEqual(second, first)
-    const reused = await callApi(gw.api, keys.approver, 'POST', `/v1/approvals/${first}/approve`, {})
+    const reused = await callApi(gw.api, keys.approver, 'POST', `/v1/approvals/${first}/approve`, {
+      reason: 'again',
+    })
     assert.equal(reused.status, 409)
     assert.equal(reused.body.code, 'TG_CONFLICT')
     assert.deepEqual(await values(), [1, 1], 'the first approval did not release the second statement')
     assert.equal(
-      (await callApi(gw.api, keys.approver, 'POST', `/v1/approvals/${second}/approve`, {})).status,
+      (
+        await callApi(gw.api, keys.approver, 'POST', `/v1/approvals/${second}/approve`, {
+          reason: 'ticket OPS-8',
+        })
+      ).status,
       200,
     )
     await psql.waitFor('stdout', /^1\|11\n2\|11$/m)
@@ -175,7 +190,10 @@ describe('a held statement through psql', () => {
     assert.match(row, /UPDATE items SET v = v \+ 100/)
     assert.match(row, new RegExp(setup.agentName))
 
-    const approve = await runTaskgate(['approve', id], { env })
+    const noReason = await runTaskgate(['approve', id], { env })
+    assert.equal(noReason.code, 2, noReason.stderr)
+    assert.match(noReason.stderr, /--reason is required/)
+    const approve = await runTaskgate(['approve', id, '--reason', 'a hundred is fine'], { env })
     assert.equal(approve.code, 0, approve.stderr)
     await psql.waitFor('stdout', new RegExp(`^1\\|${before[0]! + 100}$`, 'm'))
     assert.equal(await psql.close(), 0)
@@ -214,7 +232,11 @@ test('extended protocol: the approval binds the parameter values, and other valu
         'approvers see the values',
       )
       assert.equal(
-        (await callApi(gw.api, keys.approver, 'POST', `/v1/approvals/${id}/approve`, {})).status,
+        (
+          await callApi(gw.api, keys.approver, 'POST', `/v1/approvals/${id}/approve`, {
+            reason: `value ${value}`,
+          })
+        ).status,
         200,
       )
       assert.equal((await pending).rowCount, 2)

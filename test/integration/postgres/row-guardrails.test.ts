@@ -88,7 +88,7 @@ describe('row-count guardrails', () => {
     const approval = await gw.core.getApproval(admin, id)
     assert.equal(approval.rule, 'guardrail:big-delete')
     assert.match(approval.reason, /\(about 3,\d{3} rows estimated, over 1,000\)$/)
-    await gw.core.decideApproval(dba, id, 'approve')
+    await gw.core.decideApproval(dba, id, 'approve', 'the estimate is fine')
     const r = await running
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stderr, /waiting for approval .*rule guardrail:big-delete.*rows estimated, over 1,000/)
@@ -143,7 +143,7 @@ UPDATE scratch SET id = id + 1 WHERE id < 5;
       )
       const id = await pendingApproval(sql)
       assert.equal((await gw.core.getApproval(admin, id)).rule, 'guardrail:big-delete')
-      await gw.core.decideApproval(dba, id, 'deny')
+      await gw.core.decideApproval(dba, id, 'deny', 'too many rows')
       const result = await outcome
       assert.ok(result instanceof Error && (result as pg.DatabaseError).code === '42501', String(result))
       assert.equal(

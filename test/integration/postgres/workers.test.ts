@@ -157,7 +157,9 @@ test('a statement held in either process is released by an approval through the 
       'the approval notice',
       () => /approval (\S+)/.exec(notices[0] ?? '')?.[1],
     )
-    const approved = await callApi(api, keys.approver, 'POST', `/v1/approvals/${approvalId}/approve`, {})
+    const approved = await callApi(api, keys.approver, 'POST', `/v1/approvals/${approvalId}/approve`, {
+      reason: 'checked the worker',
+    })
     assert.equal(approved.status, 200, JSON.stringify(approved.body))
     const at = Date.now()
     await update

@@ -377,7 +377,8 @@ export interface Operations {
     }
     query: never
     body: {
-      reason?: string
+      /** why you approve; recorded with the decision and in the audit log */
+      reason: string
     }
     response: {
       id: string
@@ -407,7 +408,7 @@ export interface Operations {
     }
     query: never
     body: {
-      /** shown to the requester */
+      /** why you deny; shown to the requester */
       reason: string
     }
     response: {

@@ -1,5 +1,6 @@
 // The approver's inbox: pending grant requests and held statements, live. Self-approval is impossible
-// twice over: the button is disabled here and the server refuses (TG_SELF_APPROVAL).
+// twice over: the button is disabled here and the server refuses (TG_SELF_APPROVAL). Every decision says
+// why: both buttons wait for a reason, which the server requires too.
 import { useState } from 'react'
 import { type Approval, call } from '../api/client.ts'
 import { useEvents } from '../api/use-events.ts'
@@ -93,19 +94,19 @@ function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided: 
   const own = approval.requesterId === me.id
   const titleId = `approval-${approval.id}`
 
+  const why = reason.trim()
+  const blocked = busy || own || why === ''
+
   const decide = async (verdict: 'approve' | 'deny') => {
-    if (verdict === 'deny' && !reason.trim()) {
-      setError('Say why you deny it: the requester sees the reason.')
-      return
-    }
+    if (why === '') return
     setBusy(true)
     setError(undefined)
     try {
-      const body = reason.trim() ? { reason: reason.trim() } : {}
+      const body = { reason: why }
       const decided =
         verdict === 'approve'
           ? await call('approveApproval', { params: { id: approval.id }, body })
-          : await call('denyApproval', { params: { id: approval.id }, body: { reason: reason.trim() } })
+          : await call('denyApproval', { params: { id: approval.id }, body })
       onDecided(decided)
     } catch (failure) {
       setError(errorMessage(failure))
@@ -148,13 +149,18 @@ function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided: 
           <Link to={`/grants/${encodeURIComponent(approval.grantId)}`}>{approval.grantId}</Link>
         </dd>
       </dl>
-      <label htmlFor={`${titleId}-reason`}>Reason (required to deny)</label>
+      <label htmlFor={`${titleId}-reason`}>Reason (required)</label>
       <textarea
         id={`${titleId}-reason`}
         rows={2}
+        required
+        aria-describedby={`${titleId}-reason-help`}
         value={reason}
         onChange={(event) => setReason(event.target.value)}
       />
+      <p id={`${titleId}-reason-help`} className="muted">
+        Say why you approve or deny: it is recorded with your decision and the requester sees it.
+      </p>
       {error ? (
         <p className="error" role="alert">
           {error}
@@ -164,13 +170,19 @@ function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided: 
         <button
           type="button"
           className="primary"
-          disabled={busy || own}
-          aria-describedby={own ? `${titleId}-own` : undefined}
+          disabled={blocked}
+          aria-describedby={own ? `${titleId}-own` : `${titleId}-reason-help`}
           onClick={() => decide('approve')}
         >
           Approve
         </button>
-        <button type="button" className="danger" disabled={busy || own} onClick={() => decide('deny')}>
+        <button
+          type="button"
+          className="danger"
+          disabled={blocked}
+          aria-describedby={own ? `${titleId}-own` : `${titleId}-reason-help`}
+          onClick={() => decide('deny')}
+        >
           Deny
         </button>
         {own ? (
