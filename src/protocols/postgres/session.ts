@@ -396,19 +396,19 @@ export class RelaySession {
     // Approvers see (and the approval records) the text as recorded, never a secret or a masked value.
     const shown = action.recordText === undefined ? action : { ...action, text: action.recordText }
     const held = await this.#o.core.holdAction(this.#o.handle, decision, shown, digest)
-    if (this.#fromUpstream.atBoundary && !this.#closed) {
-      this.#o.client.write(
-        serializeErrorResponse(
-          {
-            severity: 'NOTICE',
-            code: '00000',
-            message: `taskgate: waiting for approval ${held.approvalId} (rule ${decision.rule}): ${decision.reason}`,
-            hint: `an approver runs: taskgate approve ${held.approvalId}`,
-          },
-          0x4e,
-        ),
-      )
-    }
+    const notice = serializeErrorResponse(
+      {
+        severity: 'NOTICE',
+        code: '00000',
+        message: `taskgate: waiting for approval ${held.approvalId} (rule ${decision.rule}): ${decision.reason}`,
+        hint: `an approver runs: taskgate approve ${held.approvalId} --reason "..."`,
+      },
+      0x4e,
+    )
+    // Mid-way through an earlier statement's row the notice waits for the end of that message.
+    this.#fromUpstream.whenAtBoundary(() => {
+      if (!this.#closed && !this.#o.client.destroyed) this.#o.client.write(notice)
+    })
     const verdict = await held.wait(this.#abort.signal)
     return verdict.outcome === 'approve-first' ? { ...decision, approvalId: held.approvalId } : verdict
   }

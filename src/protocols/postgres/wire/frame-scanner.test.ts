@@ -159,3 +159,21 @@ function frame(type: string, body: Buffer): Buffer {
   head.writeInt32BE(body.length + 4, 1)
   return Buffer.concat([head, body])
 }
+
+test('whenAtBoundary runs between the end of a streamed frame and the next one, or at once', () => {
+  const out: string[] = []
+  const scanner = new FrameScanner('Z', { frame: () => KEEP, pass: (b) => out.push(b.toString('latin1')) })
+  scanner.whenAtBoundary(() => out.push('<now>'))
+  const row = frame('D', Buffer.alloc(20, 0x61))
+  const done = frame('C', Buffer.from('SELECT 1\0'))
+  scanner.push(row.subarray(0, 10))
+  scanner.whenAtBoundary(() => out.push('<notice>'))
+  scanner.push(Buffer.concat([row.subarray(10), done]))
+  assert.deepEqual(out, [
+    '<now>',
+    row.subarray(0, 10).toString('latin1'),
+    row.subarray(10).toString('latin1'),
+    '<notice>',
+    done.toString('latin1'),
+  ])
+})

@@ -35,6 +35,8 @@ export class FrameScanner {
   /** Bytes still to pass of an uninteresting frame that spans chunks. */
   #skip = 0
   #paused = false
+  /** Called, in order, once the frame being streamed has been passed whole (whenAtBoundary). */
+  #boundaryWaiters: Array<() => void> = []
   /** Set by stopAtBoundary: called once the frame being streamed has been passed whole. */
   #onBoundary: (() => void) | undefined
 
@@ -58,6 +60,13 @@ export class FrameScanner {
    * written to the receiving side then. */
   get atBoundary(): boolean {
     return this.#skip === 0
+  }
+
+  /** Calls `callback` at the next message boundary of what has been passed — now, when already there —
+   * so a message of the gateway's own (a NOTICE) can go between two of the upstream's. */
+  whenAtBoundary(callback: () => void): void {
+    if (this.#skip === 0) callback()
+    else this.#boundaryWaiters.push(callback)
   }
 
   /** Stops scanning at the next message boundary: what remains of a frame already partly passed is still
@@ -112,6 +121,7 @@ export class FrameScanner {
       this.#skip -= n
       this.#sink.pass(n === end ? chunk : chunk.subarray(0, n))
       pos = n
+      if (this.#skip === 0 && this.#boundaryWaiters.length > 0) this.#atBoundaryNow()
     }
     let runStart = pos
     while (pos < end) {
@@ -164,9 +174,16 @@ export class FrameScanner {
     this.#skip -= n
     this.#sink.pass(n === chunk.length ? chunk : chunk.subarray(0, n))
     if (this.#skip > 0) return
+    this.#atBoundaryNow()
     const onBoundary = this.#onBoundary!
     this.#onBoundary = () => {}
     onBoundary()
+  }
+
+  #atBoundaryNow(): void {
+    const waiters = this.#boundaryWaiters
+    this.#boundaryWaiters = []
+    for (const waiter of waiters) waiter()
   }
 
   #flush(chunk: Buffer, start: number, stop: number): void {
