@@ -1,8 +1,21 @@
 // The tools' input schemas (zod; the SDK publishes them as JSON Schema in tools/list and validates every
-// call against them). Descriptions are written for the model that reads them.
+// call against them). Descriptions are written for the model that reads them. A choice between two
+// parameters is stated twice: as JSON Schema `oneOf` (zod's `.meta()` is copied into the published schema)
+// for the model, and as a refinement the SDK checks on every call.
 import { z } from 'zod'
 
 const id = (what: string) => z.string().trim().min(1).max(200).describe(what)
+
+/** Exactly one of two optional parameters: published as `oneOf`, enforced with a clear message. */
+function exactlyOneOf<T extends z.ZodObject>(schema: T, a: string, b: string): T {
+  return schema
+    .superRefine((value, ctx) => {
+      const input = value as Record<string, unknown>
+      if ((input[a] === undefined) === (input[b] === undefined))
+        ctx.addIssue({ code: 'custom', message: `Give exactly one of ${a} or ${b}.`, path: [] })
+    })
+    .meta({ oneOf: [{ required: [a] }, { required: [b] }] })
+}
 
 export const listResourcesInput = z.strictObject({})
 
@@ -39,49 +52,64 @@ export const requestAccessInput = z.strictObject({
     ),
 })
 
-export const awaitApprovalInput = z.strictObject({
-  approvalId: id('The approvalId that request_access or query returned.').optional(),
-  grantId: id('The grantId of a pending grant (alternative to approvalId).').optional(),
-  waitSeconds: z
-    .number()
-    .int()
-    .min(0)
-    .max(120)
-    .default(30)
-    .describe('How long to wait for the decision before returning the current status (0-120, default 30).'),
-})
+export const awaitApprovalInput = exactlyOneOf(
+  z.strictObject({
+    approvalId: id('The approvalId that request_access or query returned. Give this or grantId.').optional(),
+    grantId: id('The grantId of a pending grant. Give this or approvalId.').optional(),
+    waitSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(120)
+      .default(30)
+      .describe('How long to wait for the decision before returning the current status (0-120, default 30).'),
+  }),
+  'approvalId',
+  'grantId',
+)
 
-export const queryInput = z.strictObject({
-  grantId: id('The active grant to use (from request_access). Give this or resource.').optional(),
-  resource: id("A resource id: uses this session's most recent active grant on it.").optional(),
-  sql: z
-    .string()
-    .min(1)
-    .max(1_000_000)
-    .describe('One SQL statement. Use $1, $2, ... placeholders with params for values.'),
-  params: z
-    .array(z.union([z.string(), z.number(), z.boolean(), z.null()]))
-    .max(1000)
-    .optional()
-    .describe('Values for $1, $2, ... in order.'),
-  maxRows: z
-    .number()
-    .int()
-    .min(1)
-    .max(1000)
-    .default(100)
-    .describe('Most rows to return (1-1000, default 100); `truncated` says when there were more.'),
-  approvalWaitSeconds: z
-    .number()
-    .int()
-    .min(0)
-    .max(120)
-    .default(20)
-    .describe(
-      'If the statement is held for a human approval, how long to wait before returning ' +
-        '{status: "pending-approval"} (0-120, default 20).',
-    ),
-})
+export const queryInput = exactlyOneOf(
+  z.strictObject({
+    grantId: id('The active grant to use (from request_access). Give this or resource.').optional(),
+    resource: id(
+      "A resource id: uses this session's most recent active grant on it. Give this or grantId.",
+    ).optional(),
+    sql: z
+      .string()
+      .min(1)
+      .max(1_000_000)
+      .describe(
+        'A SQL statement; use $1, $2, ... placeholders with params for values. Several statements separated ' +
+          'by ";" are accepted only without params and run as one batch in one implicit transaction: the ' +
+          'grant must cover all of them, taskgate decides the batch as a whole, and the result is that of ' +
+          'the last statement that returned rows.',
+      ),
+    params: z
+      .array(z.union([z.string(), z.number(), z.boolean(), z.null()]))
+      .max(1000)
+      .optional()
+      .describe('Values for $1, $2, ... in order.'),
+    maxRows: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(100)
+      .describe('Most rows to return (1-1000, default 100); `truncated` says when there were more.'),
+    approvalWaitSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(120)
+      .default(20)
+      .describe(
+        'If the statement is held for a human approval, how long to wait before returning ' +
+          '{status: "pending-approval"} (0-120, default 20).',
+      ),
+  }),
+  'grantId',
+  'resource',
+)
 
 export const endTaskInput = z.strictObject({
   grantId: id('The grant of the finished task.'),

@@ -3,6 +3,13 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { Logger } from 'pino'
 import type { ControlPlane } from './control-plane.ts'
+import {
+  awaitApprovalOutput,
+  endTaskOutput,
+  listResourcesOutput,
+  queryOutput,
+  requestAccessOutput,
+} from './output-schemas.ts'
 import type { ToolCallContext } from './poll-until.ts'
 import {
   awaitApprovalInput,
@@ -40,6 +47,7 @@ export function createMcpServer(options: { plane: ControlPlane; logger: Logger }
         'Lists the resources (databases) you may request access to, each with its ceiling (the widest ' +
         'scope you may be granted) and autoApprove (scope granted at once, without an approver).',
       inputSchema: listResourcesInput,
+      outputSchema: listResourcesOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     () => session.listResources(),
@@ -54,6 +62,7 @@ export function createMcpServer(options: { plane: ControlPlane; logger: Logger }
         'error TG_GRANT_DENIED whose `allowed` lists what you may request instead. The credential stays ' +
         'inside taskgate.',
       inputSchema: requestAccessInput,
+      outputSchema: requestAccessOutput,
       annotations: {
         readOnlyHint: false,
         destructiveHint: false,
@@ -72,6 +81,7 @@ export function createMcpServer(options: { plane: ControlPlane; logger: Logger }
         'or a held statement (the approvalId query returned), and returns the new status. A grant that ' +
         'becomes active is ready for query; a held statement returns its rows once approved.',
       inputSchema: awaitApprovalInput,
+      outputSchema: awaitApprovalOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     (input, extra) => session.awaitApproval(input, callContext(extra)),
@@ -81,12 +91,13 @@ export function createMcpServer(options: { plane: ControlPlane; logger: Logger }
     {
       title: 'Run SQL under a grant',
       description:
-        'Runs one SQL statement through taskgate under an active grant and returns ' +
-        '{columns, rows, rowCount, truncated}. Statements outside the grant or against a guardrail fail ' +
+        'Runs SQL through taskgate under an active grant (one statement; a ";"-separated batch only without ' +
+        'params, decided as a whole) and returns {command, columns, rows, rowCount, truncated}. Statements outside the grant or against a guardrail fail ' +
         'with structured data {code, rule, reason, missingScope, requestHint}: request the missing scope ' +
         'with request_access, or rewrite the statement. A statement held for a human returns ' +
         '{status: "pending-approval", approvalId}. Results may be masked by policy.',
       inputSchema: queryInput,
+      outputSchema: queryOutput,
       annotations: {
         readOnlyHint: false,
         destructiveHint: true,
@@ -104,6 +115,7 @@ export function createMcpServer(options: { plane: ControlPlane; logger: Logger }
         'Ends a grant because the task is done: its credential stops working and its connections close. ' +
         'Call it as soon as you no longer need the access.',
       inputSchema: endTaskInput,
+      outputSchema: endTaskOutput,
       annotations: {
         readOnlyHint: false,
         destructiveHint: false,
