@@ -21,8 +21,11 @@ interface Found extends Span {
  * so that span becomes `****`.
  */
 export function maskText(value: string, entries: readonly DetectorEntry[], counts: number[]): string | null {
+  if (entries.length === 1) return maskTextWith(value, entries[0]!, counts)
   let found: Found[] | undefined
+  const digits = countDigits(value)
   for (const entry of entries) {
+    if (digits < (entry.detector.minDigits ?? 0)) continue
     const spans = entry.detector.find(value, entry.context)
     for (const span of spans) {
       if (found?.some((f) => f.start < span.end && span.start < f.end)) continue
@@ -46,4 +49,43 @@ export function maskText(value: string, entries: readonly DetectorEntry[], count
     at = f.end
   }
   return out + value.slice(at)
+}
+
+/**
+ * maskText for one detector (a rule scanning a column for one kind): its spans never overlap, so no
+ * merging, and nothing is allocated beyond the detector's spans and the masked text.
+ */
+export function maskTextWith(value: string, entry: DetectorEntry, counts: number[]): string | null {
+  const spans = entry.detector.find(value, entry.context)
+  if (spans.length === 0) return value
+  counts[entry.slot]!++
+  const id = entry.detector.id
+  if (spans.length === 1) {
+    const { start, end } = spans[0]!
+    const masked = entry.style(value.slice(start, end), id)
+    if (masked === null)
+      return value.trim().length === end - start ? null : replaced(value, start, end, REDACTED)
+    return replaced(value, start, end, masked)
+  }
+  let out = ''
+  let at = 0
+  for (const { start, end } of spans) {
+    out += value.slice(at, start) + (entry.style(value.slice(start, end), id) ?? REDACTED)
+    at = end
+  }
+  return out + value.slice(at)
+}
+
+function replaced(value: string, start: number, end: number, by: string): string {
+  if (start === 0 && end === value.length) return by
+  return value.slice(0, start) + by + value.slice(end)
+}
+
+function countDigits(value: string): number {
+  let digits = 0
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c >= 48 && c <= 57) digits++
+  }
+  return digits
 }

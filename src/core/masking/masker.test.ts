@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { maskValue, needsMasking, planMasking, type ResultColumn, takeMaskCounts } from './masker.ts'
+import {
+  maskValue,
+  maskValueBytes,
+  needsMasking,
+  planMasking,
+  type ResultColumn,
+  takeMaskCounts,
+} from './masker.ts'
 import { compileMaskingRules, type MaskingRule } from './rules.ts'
 
 const ALL = [
@@ -219,4 +226,35 @@ test('a JSON column masked whole stays a JSON document', () => {
   const plan = planMasking(columns, set, [], 'db')
   assert.equal(maskValue(plan, 6, '{"a": 1}'), '"****"')
   assert.equal(plan.byteMasks[6], undefined)
+})
+
+test('a detector column on bytes: the same output as on text, counted once, text path where it cannot', () => {
+  const set = rules([
+    { id: 'pii', style: 'partial', columns: ['notes'], detectors: ['email', 'card', 'ssn'] },
+    { id: 'gone', style: 'null', columns: ['email'], detectors: ['email'] },
+  ])
+  const plan = planMasking(columns, set, ['agents'], 'billing-db')
+  const viaBytes = (i: number, value: string): string | -1 => {
+    const src = Buffer.from(`xx${value}yy`)
+    const dst = Buffer.alloc(src.length + 64, 0x21)
+    const length = maskValueBytes(plan, i, src, 2, src.length - 2, dst, 3)
+    return length === -1 ? -1 : dst.toString('latin1', 3, 3 + length)
+  }
+  for (const text of [
+    'paid with 4111 1111 1111 1111 by jane@example.com',
+    'no pii here, order 12345',
+    'ssn 123-45-6789 and jane@example.com, bob@example.org',
+  ]) {
+    const bytes = viaBytes(5, text)
+    assert.notEqual(bytes, -1)
+    const counts = takeMaskCounts(plan)
+    assert.equal(bytes, maskValue(plan, 5, text), text)
+    assert.deepEqual(counts, takeMaskCounts(plan), text)
+  }
+  // Not ASCII, a NULL mask, a mask longer than the room the caller guarantees: -1 and nothing counted,
+  // so the text path masks and counts the value once.
+  assert.equal(viaBytes(5, 'café jane@example.com'), -1)
+  assert.equal(viaBytes(4, 'jane@example.com'), -1)
+  assert.equal(viaBytes(5, Array.from({ length: 8 }, (_, i) => `${i}@x.io`).join(' ')), -1)
+  assert.deepEqual(takeMaskCounts(plan), {})
 })

@@ -1,9 +1,9 @@
-import { BYTE_STYLES } from './byte-styles.ts'
+import { BYTE_STYLE_GROWTH, BYTE_STYLES } from './byte-styles.ts'
 import { contextFor } from './column-hints.ts'
 import type { ColumnRef } from './column-pattern.ts'
 import type { Detector } from './detectors/detector.ts'
 import { createJsonMasker, type PendingDetector } from './mask-json.ts'
-import { type DetectorEntry, maskText } from './mask-text.ts'
+import { type DetectorEntry, maskText, maskTextWith } from './mask-text.ts'
 import {
   applicableRules,
   type CompiledRule,
@@ -57,7 +57,8 @@ export interface MaskingPlan {
   /** No column needs masking: forward every row as it came. */
   readonly passthrough: boolean
   readonly masks: ReadonlyArray<ColumnMasker | undefined>
-  /** Where a column rule masks every value of a column with a style that has a byte form. */
+  /** Where a column rule masks every value of a column with a style that has a byte form, or detectors
+   * scan the column as text. */
   readonly byteMasks: ReadonlyArray<ByteColumnMasker | undefined>
   readonly counterNames: readonly string[]
   readonly counts: number[]
@@ -111,8 +112,8 @@ export function maskValue(plan: MaskingPlan, index: number, value: string): stri
 
 /**
  * maskValue on the UTF-8 bytes `src[start, end)` of a value, written at `dst[at]` (room for
- * `end - start + BYTE_STYLE_GROWTH` bytes): the mask's length, or -1 when the column has no byte form or
- * the value is not ASCII (then call maskValue).
+ * `end - start + BYTE_STYLE_GROWTH` bytes): the mask's length, or -1 when the column has no byte form, the
+ * value is not ASCII, or its mask is NULL or longer than that (then call maskValue).
  */
 export function maskValueBytes(
   plan: MaskingPlan,
@@ -158,9 +159,70 @@ function compilePlan(
   ruleSet: MaskingRuleSet,
 ): CompiledPlan {
   const counterNames: string[] = []
-  const masks = columns.map((column) => planColumn(column, rules, ruleSet, counterNames))
-  const byteMasks = columns.map((column) => planColumnBytes(column, rules, counterNames))
+  const planned = columns.map((column) => planColumn(column, rules, ruleSet, counterNames))
+  const masks = planned.map((p) => p?.mask)
+  const tally: number[] = counterNames.map(() => 0)
+  const byteMasks = columns.map((column, i) => {
+    const scan = planned[i]?.scan
+    return scan === undefined
+      ? planColumnBytes(column, rules, counterNames)
+      : detectorBytes(planned[i]!.mask, scan, tally)
+  })
   return { masks, byteMasks, counterNames, passthrough: masks.every((m) => m === undefined) }
+}
+
+/**
+ * The byte form of a column scanned by detectors, for ASCII values: the value is read as Latin-1 (no UTF-8
+ * decoding), and the mask, ASCII too (styles keep parts of the value and add ASCII), written as bytes, so
+ * neither side goes through UTF-8 conversion. Counts go to `tally` first and reach the plan's counters
+ * only when the byte form is used: a mask that is NULL or outgrows `dst` returns -1, and the caller's
+ * string path masks (and counts) the value again.
+ */
+function detectorBytes(
+  mask: ColumnMasker,
+  entries: readonly DetectorEntry[],
+  tally: number[],
+): ByteColumnMasker {
+  return (src, start, end, dst, at, counts) => {
+    for (let i = start; i < end; i++) if (src[i]! >= 0x80) return -1
+    let length = -1
+    try {
+      const value = latin1(src, start, end)
+      const masked = mask(value, tally)
+      if (masked === value) length = copyInto(src, start, end, dst, at)
+      else if (masked !== null && masked.length <= end - start + BYTE_STYLE_GROWTH)
+        length = writeAscii(masked, dst, at)
+    } finally {
+      for (const { slot } of entries) {
+        if (length !== -1) counts[slot]! += tally[slot]!
+        tally[slot] = 0
+      }
+    }
+    return length
+  }
+}
+
+// Buffer's own slice method, without toString's argument handling: most of its cost on short values.
+type Latin1Slicer = Buffer & { latin1Slice(start: number, end: number): string }
+
+function latin1(src: Uint8Array, start: number, end: number): string {
+  const buffer = Buffer.isBuffer(src) ? src : Buffer.from(src.buffer, src.byteOffset, src.byteLength)
+  return (buffer as Latin1Slicer).latin1Slice(start, end)
+}
+
+function copyInto(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): number {
+  for (let i = start; i < end; i++) dst[at++] = src[i]!
+  return end - start
+}
+
+/** `text` as ASCII bytes at `dst[at]`: its length, or -1 if it is not ASCII. */
+function writeAscii(text: string, dst: Uint8Array, at: number): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 0x80) return -1
+    dst[at + i] = c
+  }
+  return text.length
 }
 
 // The byte form of planColumn's first case (a column rule masks the whole value), where its style has one.
@@ -181,12 +243,18 @@ function planColumnBytes(
   }
 }
 
+/** A column's mask; `scan` when it is a text scan by these detectors (it then has a byte form too). */
+interface PlannedColumn {
+  mask: ColumnMasker
+  scan?: readonly DetectorEntry[]
+}
+
 function planColumn(
   column: ResultColumn,
   rules: readonly CompiledRule[],
   ruleSet: MaskingRuleSet,
   counterNames: string[],
-): ColumnMasker | undefined {
+): PlannedColumn | undefined {
   const slotFor = (what: string): number => {
     const name = `${column.name}/${what}`
     const existing = counterNames.indexOf(name)
@@ -202,15 +270,19 @@ function planColumn(
     const slot = slotFor(`rule:${whole.id}`)
     if (column.typeHint === 'json') {
       // A JSON value stays a JSON document (`"****"`), or clients that parse json and jsonb would fail.
-      return (value, counts) => {
-        counts[slot]!++
-        const masked = style(value, undefined)
-        return masked === null ? null : JSON.stringify(masked)
+      return {
+        mask: (value, counts) => {
+          counts[slot]!++
+          const masked = style(value, undefined)
+          return masked === null ? null : JSON.stringify(masked)
+        },
       }
     }
-    return (value, counts) => {
-      counts[slot]!++
-      return style(value, undefined)
+    return {
+      mask: (value, counts) => {
+        counts[slot]!++
+        return style(value, undefined)
+      },
     }
   }
   const type = column.typeHint ?? 'other'
@@ -230,7 +302,16 @@ function planColumn(
     const keyRules = rules.filter((r) => r.columns?.some((p) => p.namesKeys))
     if (pending.length === 0 && keyRules.length === 0) return undefined
     for (const p of pending) p.slot = slotFor(p.detector.id)
-    return createJsonMasker({ columnName: column.name, detectors: pending, keyRules, styleOf, slotFor, rank })
+    return {
+      mask: createJsonMasker({
+        columnName: column.name,
+        detectors: pending,
+        keyRules,
+        styleOf,
+        slotFor,
+        rank,
+      }),
+    }
   }
 
   const entries: DetectorEntry[] = pending.map((p) => ({
@@ -238,9 +319,17 @@ function planColumn(
     slot: slotFor(p.detector.id),
     context: contextFor(column.name, p.detector),
   }))
-  if (type === 'number') return numberMasker(entries.filter((e) => e.context.hinted))
+  if (type === 'number') {
+    const mask = numberMasker(entries.filter((e) => e.context.hinted))
+    return mask === undefined ? undefined : { mask }
+  }
   if (entries.length === 0) return undefined
-  return (value, counts) => maskText(value, entries, counts)
+  const only = entries.length === 1 ? entries[0]! : undefined
+  const mask: ColumnMasker =
+    only === undefined
+      ? (value, counts) => maskText(value, entries, counts)
+      : (value, counts) => maskTextWith(value, only, counts)
+  return { mask, scan: entries }
 }
 
 function matchesColumn(rule: CompiledRule, column: ResultColumn): boolean {

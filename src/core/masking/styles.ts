@@ -111,6 +111,12 @@ function lastAlnums(value: string, count: number): string {
 }
 
 function lastOf(value: string, count: number, isKind: (c: number) => boolean): string {
+  // Usually the last `count` are one run (`… 1111`): one slice instead of a string per char.
+  let end = value.length
+  while (end > 0 && !isKind(value.charCodeAt(end - 1))) end--
+  let start = end
+  while (start > end - count && start > 0 && isKind(value.charCodeAt(start - 1))) start--
+  if (end - start === count) return value.slice(start, end)
   let out = ''
   for (let i = value.length - 1; i >= 0 && out.length < count; i--)
     if (isKind(value.charCodeAt(i))) out = value[i] + out

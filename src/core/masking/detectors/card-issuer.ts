@@ -50,14 +50,25 @@ const ISSUERS: readonly Issuer[] = [
   { name: 'unionpay', ranges: [[2, 62, 62]], lengths: [16, 17, 18, 19] },
 ]
 
-/** The issuer whose range and length fit `digits`, or undefined. */
-export function cardIssuer(digits: string): string | undefined {
-  for (const issuer of ISSUERS) {
-    if (!issuer.lengths.includes(digits.length)) continue
-    for (const [width, low, high] of issuer.ranges) {
-      const prefix = Number(digits.slice(0, width))
-      if (prefix >= low && prefix <= high) return issuer.name
-    }
+// By length, the ranges that allow it: a candidate is checked against its own length's ranges only.
+const RANGES_BY_LENGTH: ReadonlyArray<ReadonlyArray<readonly [string, number, number, number]>> = Array.from(
+  { length: 20 },
+  (_, length) =>
+    ISSUERS.flatMap((issuer) =>
+      issuer.lengths.includes(length)
+        ? issuer.ranges.map(([width, low, high]) => [issuer.name, width, low, high] as const)
+        : [],
+    ),
+)
+
+/** The issuer whose range and length fit the first `length` digit values of `digits`, or undefined. */
+export function cardIssuer(digits: Uint8Array, length: number): string | undefined {
+  const ranges = RANGES_BY_LENGTH[length]
+  if (ranges === undefined) return undefined
+  for (const [name, width, low, high] of ranges) {
+    let prefix = 0
+    for (let i = 0; i < width; i++) prefix = prefix * 10 + digits[i]!
+    if (prefix >= low && prefix <= high) return name
   }
   return undefined
 }

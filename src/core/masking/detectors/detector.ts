@@ -26,6 +26,11 @@ export interface Detector {
   readonly id: string
   /** Column-name words that make the detector more permissive (matched as words, see column-hints.ts). */
   readonly hints: readonly string[]
+  /**
+   * Fewest ASCII digits any instance has: where several detectors scan one text, the digits are counted
+   * once and a detector is skipped on a text with fewer (a city name is never scanned for a card).
+   */
+  readonly minDigits?: number
   test(value: string, context: DetectorContext): boolean
   find(text: string, context: DetectorContext): Span[]
 }

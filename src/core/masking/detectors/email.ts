@@ -2,9 +2,14 @@ import { codeAt, DASH, DOT, isAlnum, isAlpha } from './chars.ts'
 import { type Detector, isWholeMatch, type Span } from './detector.ts'
 
 // File extensions that make `icon@2x.png` or `lib@next.js` look like an address; none is a top-level domain.
+// Kept as small integers (letters packed 5 bits each, case folded), so a TLD is looked up without making a
+// string per value.
 const FILE_EXTENSIONS = new Set(
-  'png jpg jpeg gif svg webp ico bmp tif tiff pdf css js ts mjs cjs json txt lock yaml yml'.split(' '),
+  'png jpg jpeg gif svg webp ico bmp tif tiff pdf css js ts mjs cjs json txt lock yaml yml'
+    .split(' ')
+    .map((ext) => packLower(ext, 0, ext.length)),
 )
+const MAX_EXTENSION = 4
 
 /** E-mail addresses: a dot-atom local part (RFC 5322 §3.2.3), `@`, a domain of two or more DNS labels. */
 export const email: Detector = {
@@ -30,9 +35,23 @@ export const email: Detector = {
   },
 }
 
+// Character classes as one table load each: an e-mail column runs these loops on every value.
+const ALNUM = 1
 // RFC 5322 atext minus the characters that in running text are far likelier punctuation than address.
+const LOCAL = 2
+const DOMAIN = 4
+const CLASSES = Uint8Array.from({ length: 128 }, (_, c) => {
+  if (isAlnum(c)) return ALNUM | LOCAL | DOMAIN
+  if (c === DOT || c === DASH) return LOCAL | DOMAIN
+  return c === 95 /* _ */ || c === 43 /* + */ || c === 37 /* % */ ? LOCAL : 0
+})
+
+function is(c: number, cls: number): boolean {
+  return c >= 0 && c < 128 && (CLASSES[c]! & cls) !== 0
+}
+
 function isLocalChar(c: number): boolean {
-  return isAlnum(c) || c === DOT || c === DASH || c === 95 || c === 43 /* + */ || c === 37 /* % */
+  return is(c, LOCAL)
 }
 
 function scanLocalStart(text: string, at: number, floor: number): number {
@@ -47,7 +66,7 @@ function scanDomainEnd(text: string, from: number): number {
   let i = from
   while (i < text.length && i - from < 255) {
     const c = text.charCodeAt(i)
-    if (!(isAlnum(c) || c === DOT || c === DASH)) break
+    if (!is(c, DOMAIN)) break
     i++
   }
   // A sentence may end right after the address.
@@ -63,7 +82,8 @@ function validLocal(text: string, start: number, at: number): boolean {
 }
 
 function validDomain(text: string, start: number, end: number): boolean {
-  if (isAlnum(codeAt(text, end)) || codeAt(text, end) === 64 /* @ */) return false
+  const after = codeAt(text, end)
+  if (is(after, ALNUM) || after === 64 /* @ */) return false
   let labels = 0
   let labelStart = start
   for (let i = start; i <= end; i++) {
@@ -79,9 +99,25 @@ function validDomain(text: string, start: number, end: number): boolean {
 }
 
 function validTld(text: string, start: number, end: number): boolean {
-  const tld = text.slice(start, end).toLowerCase()
-  if (tld.startsWith('xn--')) return tld.length > 4
-  if (tld.length < 2 || tld.length > 24) return false
-  for (let i = 0; i < tld.length; i++) if (!isAlpha(tld.charCodeAt(i))) return false
-  return !FILE_EXTENSIONS.has(tld)
+  const length = end - start
+  if (length >= 4 && isPunycodePrefix(text, start)) return length > 4
+  if (length < 2 || length > 24) return false
+  for (let i = start; i < end; i++) if (!isAlpha(text.charCodeAt(i))) return false
+  return length > MAX_EXTENSION || !FILE_EXTENSIONS.has(packLower(text, start, end))
+}
+
+/** `xn--`, any case. */
+function isPunycodePrefix(text: string, at: number): boolean {
+  return (
+    (text.charCodeAt(at) | 32) === 120 &&
+    (text.charCodeAt(at + 1) | 32) === 110 &&
+    text.charCodeAt(at + 2) === DASH &&
+    text.charCodeAt(at + 3) === DASH
+  )
+}
+
+function packLower(text: string, start: number, end: number): number {
+  let packed = 0
+  for (let i = start; i < end; i++) packed = (packed << 5) | ((text.charCodeAt(i) | 32) - 96)
+  return packed
 }

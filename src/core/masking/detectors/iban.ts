@@ -9,6 +9,8 @@ import { IBAN_LENGTHS } from './iban-lengths.ts'
  */
 export const iban: Detector = {
   id: 'iban',
+  // the check digits
+  minDigits: 2,
   hints: ['iban', 'account', 'bankaccount', 'bank'],
   test: (value, context) => isWholeMatch(iban.find(value, context), value),
   find(text, context) {

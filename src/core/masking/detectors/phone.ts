@@ -12,6 +12,8 @@ const CLOSE = 41 // )
  */
 export const phone: Detector = {
   id: 'phone',
+  // a national number in a phone column; an international one has 8
+  minDigits: 7,
   hints: ['phone', 'mobile', 'tel', 'telephone', 'fax', 'msisdn', 'cell', 'cellphone', 'phonenumber', 'sms'],
   test: (value, context) => isWholeMatch(phone.find(value, context), value),
   find(text, context) {

@@ -8,6 +8,8 @@ import { type Detector, isWholeMatch, type Span } from './detector.ts'
  */
 export const ssn: Detector = {
   id: 'ssn',
+  // AAA-GG-SSSS
+  minDigits: 9,
   hints: ['ssn', 'social', 'socialsecurity', 'taxpayer', 'tin', 'itin'],
   test: (value, context) => isWholeMatch(ssn.find(value, context), value),
   find(text, context) {
