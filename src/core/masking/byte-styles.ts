@@ -76,6 +76,53 @@ export function partialMaskBytes(
   return to - at
 }
 
+const CARD_PREFIX = Uint8Array.from('**** **** **** ', (c) => c.charCodeAt(0))
+const SSN_PREFIX = Uint8Array.from('***-**-', (c) => c.charCodeAt(0))
+
+/**
+ * The byte form of a style applied to a value a detector found whole (partialMask(value, detectorId)),
+ * where one exists: redact, and partial for the detectors a column of is common (e-mail, card, SSN).
+ */
+export function wholeFindByteStyle(style: MaskStyle, detectorId: string): ByteStyleFunction | undefined {
+  if (style === 'redact') return redactBytes
+  if (style !== 'partial') return undefined
+  switch (detectorId) {
+    case 'email':
+      // An address has an `@`: partialMaskBytes takes its e-mail branch, partialEmail's bytes.
+      return partialMaskBytes
+    case 'card':
+      return (src, start, end, dst, at) => writeLastDigits(CARD_PREFIX, src, start, end, dst, at)
+    case 'ssn':
+      return (src, start, end, dst, at) => writeLastDigits(SSN_PREFIX, src, start, end, dst, at)
+    default:
+      return undefined
+  }
+}
+
+/** `prefix` then the last 4 ASCII digits of `src[start, end)` (styles.ts lastDigits), or -1 if not ASCII. */
+function writeLastDigits(
+  prefix: Uint8Array,
+  src: Uint8Array,
+  start: number,
+  end: number,
+  dst: Uint8Array,
+  at: number,
+): number {
+  let first = end
+  for (let kept = 0; first > start && kept < 4; first--) {
+    const c = src[first - 1]!
+    if (c >= 0x80) return -1
+    if (c >= 0x30 && c <= 0x39) kept++
+  }
+  let to = at
+  for (let i = 0; i < prefix.length; i++) dst[to++] = prefix[i]!
+  for (let i = first; i < end; i++) {
+    const c = src[i]!
+    if (c >= 0x30 && c <= 0x39) dst[to++] = c
+  }
+  return to - at
+}
+
 function writeRedacted(dst: Uint8Array, at: number): number {
   dst.fill(STAR, at, at + REDACTED_LENGTH)
   return REDACTED_LENGTH

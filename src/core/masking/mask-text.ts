@@ -10,7 +10,7 @@ export interface DetectorEntry {
   readonly slot: number
 }
 
-interface Found extends Span {
+export interface Found extends Span {
   entry: DetectorEntry
 }
 
@@ -22,6 +22,11 @@ interface Found extends Span {
  */
 export function maskText(value: string, entries: readonly DetectorEntry[], counts: number[]): string | null {
   if (entries.length === 1) return maskTextWith(value, entries[0]!, counts)
+  return maskFound(value, findAll(value, entries), counts)
+}
+
+/** What several detectors find in `value`, without overlaps, in order; undefined when nothing. */
+export function findAll(value: string, entries: readonly DetectorEntry[]): Found[] | undefined {
   let found: Found[] | undefined
   const digits = countDigits(value)
   for (const entry of entries) {
@@ -33,8 +38,17 @@ export function maskText(value: string, entries: readonly DetectorEntry[], count
       found.push({ start: span.start, end: span.end, entry })
     }
   }
+  if (found !== undefined && found.length > 1) found.sort((a, b) => a.start - b.start)
+  return found
+}
+
+/** maskText once findAll's spans are known. */
+export function maskFound(
+  value: string,
+  found: readonly Found[] | undefined,
+  counts: number[],
+): string | null {
   if (found === undefined) return value
-  if (found.length > 1) found.sort((a, b) => a.start - b.start)
   // A value counts once per detector, however many spans it had.
   for (let i = 0; i < found.length; i++) {
     const entry = found[i]!.entry
@@ -56,7 +70,16 @@ export function maskText(value: string, entries: readonly DetectorEntry[], count
  * merging, and nothing is allocated beyond the detector's spans and the masked text.
  */
 export function maskTextWith(value: string, entry: DetectorEntry, counts: number[]): string | null {
-  const spans = entry.detector.find(value, entry.context)
+  return maskSpans(value, entry, entry.detector.find(value, entry.context), counts)
+}
+
+/** maskTextWith once the detector's spans are known. */
+export function maskSpans(
+  value: string,
+  entry: DetectorEntry,
+  spans: readonly Span[],
+  counts: number[],
+): string | null {
   if (spans.length === 0) return value
   counts[entry.slot]!++
   const id = entry.detector.id

@@ -244,6 +244,11 @@ test('a detector column on bytes: the same output as on text, counted once, text
     'paid with 4111 1111 1111 1111 by jane@example.com',
     'no pii here, order 12345',
     'ssn 123-45-6789 and jane@example.com, bob@example.org',
+    // A whole value one of several detectors finds: that detector's mask, as bytes.
+    '4111 1111 1111 1111',
+    'jane@example.com',
+    '123-45-6789',
+    ' 123-45-6789',
   ]) {
     const bytes = viaBytes(5, text)
     assert.notEqual(bytes, -1)
@@ -257,4 +262,42 @@ test('a detector column on bytes: the same output as on text, counted once, text
   assert.equal(viaBytes(4, 'jane@example.com'), -1)
   assert.equal(viaBytes(5, Array.from({ length: 8 }, (_, i) => `${i}@x.io`).join(' ')), -1)
   assert.deepEqual(takeMaskCounts(plan), {})
+})
+
+test('one detector finding the whole value writes its mask as bytes, as the text path would', () => {
+  const cols: ResultColumn[] = [
+    { name: 'email', typeHint: 'text' },
+    { name: 'card', typeHint: 'text' },
+    { name: 'ssn', typeHint: 'text' },
+    { name: 'contact', typeHint: 'text' },
+  ]
+  const set = rules([
+    { id: 'e', style: 'partial', columns: ['email'], detectors: ['email'] },
+    { id: 'c', style: 'partial', columns: ['card'], detectors: ['card'] },
+    { id: 's', style: 'partial', columns: ['ssn'], detectors: ['ssn'] },
+    { id: 'r', style: 'redact', columns: ['contact'], detectors: ['email'] },
+  ])
+  const plan = planMasking(cols, set, ['agents'], 'billing-db')
+  const cases: Array<[number, string]> = [
+    [0, 'jane.doe@mail.example.com'],
+    [0, 'a@b.co'],
+    [0, ' jane@example.com'],
+    [0, 'write to jane@example.com'],
+    [1, '4111 1111 1111 1111'],
+    [1, '378282246310005'],
+    [1, '3782-822463-10005'],
+    [1, '4111 1111 1111 1112'],
+    [2, '123-45-6789'],
+    [2, '123456789'],
+    [3, 'jane@example.com'],
+  ]
+  for (const [i, value] of cases) {
+    const src = Buffer.from(value)
+    const dst = Buffer.alloc(src.length + 64)
+    const length = maskValueBytes(plan, i, src, 0, src.length, dst, 0)
+    const viaBytes = dst.toString('latin1', 0, length)
+    const counts = takeMaskCounts(plan)
+    assert.equal(viaBytes, maskValue(plan, i, value), value)
+    assert.deepEqual(counts, takeMaskCounts(plan), value)
+  }
 })

@@ -1,6 +1,7 @@
-import { BYTE_STYLE_GROWTH, BYTE_STYLES } from './byte-styles.ts'
+import { BYTE_STYLES } from './byte-styles.ts'
 import { contextFor } from './column-hints.ts'
 import type { ColumnRef } from './column-pattern.ts'
+import { type ByteColumnMasker, type ColumnMasker, detectorBytes, wholeFindBytes } from './detector-bytes.ts'
 import type { Detector } from './detectors/detector.ts'
 import { createJsonMasker, type PendingDetector } from './mask-json.ts'
 import { type DetectorEntry, maskText, maskTextWith } from './mask-text.ts'
@@ -28,19 +29,6 @@ export interface ResultColumn extends ColumnRef {
    * applies to it (fail closed). */
   originUnknown?: boolean
 }
-
-/** Masks one value of a column; `counts` are the plan's counters. */
-type ColumnMasker = (value: string, counts: number[]) => string | null
-
-/** Masks one whole value's UTF-8 bytes into `dst`: its length, or -1 to take the string path. */
-type ByteColumnMasker = (
-  src: Uint8Array,
-  start: number,
-  end: number,
-  dst: Uint8Array,
-  at: number,
-  counts: number[],
-) => number
 
 interface CompiledPlan {
   readonly masks: ReadonlyArray<ColumnMasker | undefined>
@@ -166,63 +154,9 @@ function compilePlan(
     const scan = planned[i]?.scan
     return scan === undefined
       ? planColumnBytes(column, rules, counterNames)
-      : detectorBytes(planned[i]!.mask, scan, tally)
+      : detectorBytes(planned[i]!.mask, scan, tally, wholeFindBytes(scan, ruleSet))
   })
   return { masks, byteMasks, counterNames, passthrough: masks.every((m) => m === undefined) }
-}
-
-/**
- * The byte form of a column scanned by detectors, for ASCII values: the value is read as Latin-1 (no UTF-8
- * decoding), and the mask, ASCII too (styles keep parts of the value and add ASCII), written as bytes, so
- * neither side goes through UTF-8 conversion. Counts go to `tally` first and reach the plan's counters
- * only when the byte form is used: a mask that is NULL or outgrows `dst` returns -1, and the caller's
- * string path masks (and counts) the value again.
- */
-function detectorBytes(
-  mask: ColumnMasker,
-  entries: readonly DetectorEntry[],
-  tally: number[],
-): ByteColumnMasker {
-  return (src, start, end, dst, at, counts) => {
-    for (let i = start; i < end; i++) if (src[i]! >= 0x80) return -1
-    let length = -1
-    try {
-      const value = latin1(src, start, end)
-      const masked = mask(value, tally)
-      if (masked === value) length = copyInto(src, start, end, dst, at)
-      else if (masked !== null && masked.length <= end - start + BYTE_STYLE_GROWTH)
-        length = writeAscii(masked, dst, at)
-    } finally {
-      for (const { slot } of entries) {
-        if (length !== -1) counts[slot]! += tally[slot]!
-        tally[slot] = 0
-      }
-    }
-    return length
-  }
-}
-
-// Buffer's own slice method, without toString's argument handling: most of its cost on short values.
-type Latin1Slicer = Buffer & { latin1Slice(start: number, end: number): string }
-
-function latin1(src: Uint8Array, start: number, end: number): string {
-  const buffer = Buffer.isBuffer(src) ? src : Buffer.from(src.buffer, src.byteOffset, src.byteLength)
-  return (buffer as Latin1Slicer).latin1Slice(start, end)
-}
-
-function copyInto(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): number {
-  for (let i = start; i < end; i++) dst[at++] = src[i]!
-  return end - start
-}
-
-/** `text` as ASCII bytes at `dst[at]`: its length, or -1 if it is not ASCII. */
-function writeAscii(text: string, dst: Uint8Array, at: number): number {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c >= 0x80) return -1
-    dst[at + i] = c
-  }
-  return text.length
 }
 
 // The byte form of planColumn's first case (a column rule masks the whole value), where its style has one.
