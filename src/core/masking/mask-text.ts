@@ -33,7 +33,7 @@ export function findAll(value: string, entries: readonly DetectorEntry[]): Found
     if (digits < (entry.detector.minDigits ?? 0)) continue
     const spans = entry.detector.find(value, entry.context)
     for (const span of spans) {
-      if (found?.some((f) => f.start < span.end && span.start < f.end)) continue
+      if (found !== undefined && overlapsAny(found, span)) continue
       found ??= []
       found.push({ start: span.start, end: span.end, entry })
     }
@@ -111,4 +111,9 @@ function countDigits(value: string): number {
     if (c >= 48 && c <= 57) digits++
   }
   return digits
+}
+
+function overlapsAny(found: readonly Found[], span: Span): boolean {
+  for (const f of found) if (f.start < span.end && span.start < f.end) return true
+  return false
 }

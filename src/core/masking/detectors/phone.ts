@@ -18,6 +18,8 @@ export const phone: Detector = {
   test: (value, context) => isWholeMatch(phone.find(value, context), value),
   find(text, context) {
     const spans: Span[] = []
+    // Outside a phone column only the international shape counts: no `+`, nothing to scan.
+    if (!context.hinted && text.indexOf('+') === -1) return spans
     let i = 0
     while (i < text.length) {
       const c = text.charCodeAt(i)

@@ -14,6 +14,8 @@ export const ssn: Detector = {
   test: (value, context) => isWholeMatch(ssn.find(value, context), value),
   find(text, context) {
     const spans: Span[] = []
+    // Outside an SSN column only `AAA-GG-SSSS` counts: no dash, nothing to scan.
+    if (!context.hinted && text.indexOf('-') === -1) return spans
     for (let i = 0; i + 9 <= text.length; i++) {
       if (!isDigit(text.charCodeAt(i))) continue
       const prev = codeAt(text, i - 1)
