@@ -27,8 +27,18 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   }
   if (first === 'help') {
     const words = argv.slice(1).filter((a) => !a.startsWith('-'))
-    io.stdout(words.length === 0 ? overview() : commandHelp(findCommand(words).command))
+    const group = words.length === 1 ? groupHelp(words[0]!) : undefined
+    io.stdout(words.length === 0 ? overview() : (group ?? commandHelp(findCommand(words).command)))
     return EXIT.ok
+  }
+  // `taskgate grant --help`: a group of commands asked for its help.
+  const second = argv[1]
+  if (second === '--help' || second === '-h') {
+    const group = groupHelp(first)
+    if (group) {
+      io.stdout(group)
+      return EXIT.ok
+    }
   }
   const { command, consumed } = findCommand(argv)
   const rest = argv.slice(consumed)
@@ -134,6 +144,19 @@ function overview(): string {
     '\nglobal options:\n' +
     optionLines(GLOBAL_OPTIONS) +
     '\nexit codes: 0 ok, 1 error, 2 usage, 3 denied. `taskgate help <command>` for details.\n'
+  )
+}
+
+/** Help for a word that only prefixes commands (`grant`, `sessions`), or undefined when it names one. */
+function groupHelp(word: string): string | undefined {
+  if (COMMANDS.some((c) => c.name === word)) return undefined
+  const group = COMMANDS.filter((c) => c.name.startsWith(`${word} `))
+  if (group.length === 0) return undefined
+  const width = Math.max(...group.map((c) => c.name.length))
+  return (
+    `usage: taskgate ${word} <subcommand> [options]\n\nsubcommands:\n` +
+    group.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}\n`).join('') +
+    `\n\`taskgate help ${word} <subcommand>\` for details.\n`
   )
 }
 

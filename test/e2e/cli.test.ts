@@ -96,6 +96,17 @@ test('--help lists every command; unknown commands are usage errors (exit 2)', a
     assert.match(help.stdout, new RegExp(`^  ${command.name} `, 'm'), command.name)
   const one = await runTaskgate(['help', 'grant', 'request'])
   assert.match(one.stdout, /usage: taskgate grant request RESOURCE --scope S --task T/)
+  // A group of commands answers for its help, both ways it can be asked.
+  for (const ask of [
+    ['help', 'sessions'],
+    ['sessions', '--help'],
+    ['grant', '-h'],
+  ]) {
+    const group = await runTaskgate(ask)
+    assert.equal(group.code, 0, ask.join(' '))
+    assert.match(group.stdout, new RegExp(`usage: taskgate ${ask.find((w) => w !== 'help')} <subcommand>`))
+    assert.match(group.stdout, /^ {2}(sessions list|grant request) /m)
+  }
   const unknown = await runTaskgate(['frobnicate'])
   assert.equal(unknown.code, 2)
   assert.match(unknown.stderr, /^error \[TG_CLI_USAGE\]: unknown command "frobnicate"/)

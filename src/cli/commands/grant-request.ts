@@ -65,6 +65,8 @@ export const grantRequestCommand: Command = {
 }
 
 function denialText(denial: { reason: string; allowed: string[] }): string {
+  // A ceiling denial's reason already names what may be requested.
+  if (denial.reason.includes('you may request')) return denial.reason
   const allowed = denial.allowed.length > 0 ? denial.allowed.join(',') : 'nothing on this resource'
   return `${denial.reason} (you may request: ${allowed})`
 }

@@ -51,9 +51,18 @@ const TOOLS: ReadonlySet<string> = new Set<ToolName>([
 const ID = /^[A-Za-z0-9_-]{1,100}$/
 /** Calls remembered to write one entry each; a call lasts at most minutes (await_approval waits 120 s). */
 const REMEMBERED_CALLS = 10_000
+/** The headers are the client's word, so a principal cannot grow the log faster than this: past it, calls
+ * are counted and written as one entry at the principal's first call of a later minute. */
+const ENTRIES_PER_PRINCIPAL_PER_MINUTE = 60
+const MINUTE_MS = 60_000
 
-export function createRestToolCallAuditor(core: Core, logger: Logger) {
+export function createRestToolCallAuditor(core: Core, logger: Logger, now: () => number = Date.now) {
   const seen = new Set<string>()
+  const budgets = new Map<string, { windowStart: number; written: number; dropped: number }>()
+  const write = (entry: Parameters<Core['audit']>[0], tool: string) =>
+    core
+      .audit(entry)
+      .catch((error: unknown) => logger.error({ err: error, tool }, 'could not audit an MCP tool call'))
   return async function auditToolCallRequest(served: ServedRequest): Promise<void> {
     const tool = header(served.headers, TOOL_CALL_HEADERS.tool)
     if (tool === undefined || served.route === '/mcp') return
@@ -65,11 +74,40 @@ export function createRestToolCallAuditor(core: Core, logger: Logger) {
     if (seen.has(key)) return
     seen.add(key)
     if (seen.size > REMEMBERED_CALLS) seen.delete(seen.values().next().value as string)
+    const principalId = served.principal.id
+    const at = now()
+    let budget = budgets.get(principalId)
+    if (budget === undefined || at - budget.windowStart >= MINUTE_MS) {
+      if (budget !== undefined && budget.dropped > 0) {
+        await write(
+          {
+            type: 'mcp.tool_called',
+            actor: principalId,
+            data: {
+              principal: served.principal.name,
+              transport: 'stdio',
+              namedBy: 'client',
+              outcome: 'rate-limited',
+              count: budget.dropped,
+            },
+          },
+          tool,
+        )
+      }
+      budget = { windowStart: at, written: 0, dropped: 0 }
+      budgets.set(principalId, budget)
+      if (budgets.size > REMEMBERED_CALLS) budgets.delete(budgets.keys().next().value as string)
+    }
+    if (budget.written >= ENTRIES_PER_PRINCIPAL_PER_MINUTE) {
+      budget.dropped++
+      return
+    }
+    budget.written++
     const { subject, ...entry } = describe(tool as ToolName, served)
-    await core
-      .audit({
+    await write(
+      {
         type: 'mcp.tool_called',
-        actor: served.principal.id,
+        actor: principalId,
         ...(subject ? { subject } : {}),
         data: {
           tool,
@@ -80,8 +118,9 @@ export function createRestToolCallAuditor(core: Core, logger: Logger) {
           namedBy: 'client',
           ...entry,
         },
-      })
-      .catch((error: unknown) => logger.error({ err: error, tool }, 'could not audit an MCP tool call'))
+      },
+      tool,
+    )
   }
 }
 
@@ -99,12 +138,23 @@ function describe(tool: ToolName, served: ServedRequest) {
     ...(onApproval ? { approvalId: params.id } : {}),
     ...(served.route === '/v1/grants' && served.method === 'POST' ? body : {}),
   }
-  const subject = onApproval ? text(reply.grantId) : onGrant ? text(params.id) : text(grant.id)
+  const served2xx = served.statusCode < 400
+  // Only what the gateway served names a grant: a refused request's id is the caller's word, and would let
+  // anyone attach entries to another's grant.
+  const subject = !served2xx
+    ? undefined
+    : onApproval
+      ? text(reply.grantId)
+      : onGrant
+        ? text(params.id)
+        : text(grant.id)
   const result: Json = {}
-  for (const key of ['status', 'approvalId', 'endReason'])
-    if (grant[key] !== undefined) result[key] = grant[key]
-  if (Array.isArray(reply.resources)) result.resources = (reply.resources as Json[]).map((r) => r.id)
-  const failed = served.statusCode >= 400 || reply.denial !== undefined
+  if (served2xx) {
+    for (const key of ['status', 'approvalId', 'endReason'])
+      if (grant[key] !== undefined) result[key] = grant[key]
+    if (Array.isArray(reply.resources)) result.resources = (reply.resources as Json[]).map((r) => r.id)
+  }
+  const failed = !served2xx || reply.denial !== undefined
   const code = served.statusCode >= 400 ? text(reply.code) : reply.denial ? 'TG_GRANT_DENIED' : undefined
   return {
     subject,
