@@ -450,8 +450,20 @@ masking:
     )
     await held.core.decideApproval(approver, approvalId, 'approve', 'checked')
     assert.equal((await pending).rowCount, 1)
-    const stored = await held.db.query('SELECT card FROM payments')
+    const stored = await held.db.query('SELECT card FROM payments ORDER BY id LIMIT 1')
     assert.deepEqual(stored.rows, [{ card }], 'the statement ran with the real value')
+
+    // node-postgres sends a Buffer in binary format: text is UTF-8 there too, so it is masked, not hex.
+    notices.length = 0
+    const binary = client.query('INSERT INTO payments (card) VALUES ($1) RETURNING id', [Buffer.from(card)])
+    for (let i = 0; i < 250 && notices.length === 0; i++) await new Promise((ok) => setTimeout(ok, 20))
+    const binaryId = /waiting for approval (\S+)/.exec(notices[0] ?? '')?.[1]
+    assert.ok(binaryId, `no waiting notice: ${notices.join(' | ')}`)
+    const shown = (await held.core.getApproval(approver, binaryId)).summary
+    assert.match(shown, /\$1 = '\*\*\*\* \*\*\*\* \*\*\*\* 1111'/)
+    assert.doesNotMatch(shown, new RegExp(Buffer.from(card).toString('hex')))
+    await held.core.decideApproval(approver, binaryId, 'approve', 'checked')
+    assert.equal((await binary).rowCount, 1)
 
     // The guardrail's pattern matches the e-mail as sent; the denial is recorded and audited masked.
     await assert.rejects(
