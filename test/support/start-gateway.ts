@@ -46,6 +46,8 @@ export interface StartOptions {
   logLevel?: string
   /** YAML appended to the configuration (top-level keys such as `guardrails:`). */
   extraConfig?: string
+  /** The resource's `target` as YAML flow mapping, instead of the throwaway database (plain, `tls: prefer`). */
+  target?: string
 }
 
 export async function startPostgresGateway(options: StartOptions = {}): Promise<PostgresGateway> {
@@ -59,7 +61,7 @@ resources:
   - id: ${id}
     kind: postgres
     listen: { host: 127.0.0.1, port: 0 }
-    target: { host: ${db.host}, port: ${db.port}, database: ${db.name}, user: ${db.user}, tls: prefer }
+    target: ${options.target ?? `{ host: ${db.host}, port: ${db.port}, database: ${db.name}, user: ${db.user}, tls: prefer }`}
 ${options.admin ? `    admin: { user: ${db.user} }` : ''}
 policies:
   - group: agents
