@@ -69,7 +69,8 @@ export interface ControlPlane {
   requestGrant(request: GrantRequest): Promise<GrantRequestOutcome>
   getGrant(grantId: string): Promise<GrantView>
   getApproval(approvalId: string): Promise<ApprovalView>
-  /** Issues (re-issuing invalidates the previous) the credential of an active grant of the caller. */
+  /** Issues one more credential of an active grant of the caller (earlier ones keep working, up to the
+   * per-grant cap, past which the oldest is revoked). */
   issueCredential(grantId: string): Promise<DataPathCredential>
   endGrant(grantId: string): Promise<GrantView>
   /**
