@@ -29,6 +29,9 @@ export interface Guardrail {
 export interface ImplicitScope {
   allow: Scope
   except: Scope
+  /** Implied only for a grant holding a verb outside `readVerbs` (one that may write anyway), e.g. switching a
+   * PostgreSQL transaction to READ WRITE; a read-only grant needs such an entry explicitly. */
+  writers?: { readVerbs: string[]; allow: Scope }
 }
 
 /** Everything decide() needs besides the action and the grant, loaded once per session. */

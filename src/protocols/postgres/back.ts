@@ -54,10 +54,16 @@ export const FORWARDED_PARAMS = [
   'bytea_output',
 ]
 
+export interface UpstreamSessionOptions {
+  /** Start the session with default_transaction_read_only=on (a read-only grant), whatever role it logs in as. */
+  readOnly?: boolean
+}
+
 export async function connectUpstream(
   target: Target,
   login: UpstreamLogin,
   clientParams: Map<string, string>,
+  session: UpstreamSessionOptions = {},
   timeoutMs = 10_000,
 ): Promise<Upstream> {
   const raw = net.connect({ host: target.host, port: target.port })
@@ -77,6 +83,9 @@ export async function connectUpstream(
       const value = clientParams.get(key)
       if (value !== undefined) params[key] = value
     }
+    // Set at startup, so it holds without an ephemeral role too (no `admin` configured: the session logs in
+    // as target.user); the classifier keeps the client from turning it off (classify-statements.ts).
+    if (session.readOnly) params.options = '-c default_transaction_read_only=on'
     const reader = new HandshakeReader(socket, 1024 * 1024)
     socket.write(serialize.startup(params))
     const upstream = await logIn(socket, reader, login)

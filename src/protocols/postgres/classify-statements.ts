@@ -87,14 +87,44 @@ const copy: Handler = (body, acc) => {
   withVerb(acc, 'select', () => walkFields(body, acc, RELATION))
 }
 
+// Transaction control is implied for every session, but turning read-only off needs `transaction:read-write`,
+// which implicit-scope.ts implies only for grants that may write: a read-only grant's session stays read-only.
+const READ_ONLY_SETTINGS = new Set(['transaction_read_only', 'default_transaction_read_only'])
+const TRUE_VALUES = ['on', 'true', 'yes', '1', 't', 'y']
+
+/** BEGIN / START TRANSACTION / SET TRANSACTION / SET SESSION CHARACTERISTICS options (DefElem list). */
+function transactionModes(options: unknown, acc: Acc): void {
+  need(acc, 'transaction', ['*'])
+  for (const option of asList(options)) {
+    const def = unwrap(option)?.[1]
+    if (def?.defname === 'transaction_read_only' && constantString(def.arg) !== '1')
+      need(acc, 'transaction', ['read-write'])
+  }
+}
+
+/** SET [LOCAL] [default_]transaction_read_only: anything but a clear "on" may turn read-only off. RESET and
+ * DEFAULT go back to the session's start value, which back.ts sets for a read-only grant. */
+function readOnlySetting(body: Node, acc: Acc): void {
+  acc.literalSensitive = true
+  need(acc, 'transaction', ['*'])
+  if (body.kind !== 'VAR_SET_VALUE') return
+  const args = asList(body.args)
+  const value = (constantString(args[0]) ?? '').toLowerCase()
+  if (args.length !== 1 || !TRUE_VALUES.includes(value)) need(acc, 'transaction', ['read-write'])
+}
+
 const variableSet: Handler = (body, acc) => {
   const name = asString(body.name)?.toLowerCase()
   if (body.kind === 'VAR_RESET_ALL' || name === undefined) {
     need(acc, 'set', ['all'])
     return
   }
-  if (name === 'transaction') {
-    need(acc, 'transaction', ['*'])
+  if (name === 'transaction' || name === 'session characteristics') {
+    transactionModes(body.args, acc)
+    return
+  }
+  if (READ_ONLY_SETTINGS.has(name)) {
+    readOnlySetting(body, acc)
     return
   }
   need(acc, 'set', [name])
@@ -307,7 +337,7 @@ const HANDLERS: Record<string, Handler> = {
   DeallocateStmt: (body, acc) => {
     acc.deallocates.push(body.isall === true ? '*' : (asString(body.name) ?? ''))
   },
-  TransactionStmt: session('transaction', () => '*'),
+  TransactionStmt: (body, acc) => transactionModes(body.options, acc),
   VariableSetStmt: variableSet,
   VariableShowStmt: session('show', (b) => asString(b.name)?.toLowerCase() ?? '*'),
   AlterSystemStmt: (body, acc) => {

@@ -1,7 +1,15 @@
 // What every PostgreSQL session may do without asking: the statements drivers and clients send on their own
 // (catalog reads, transaction control, harmless SET). Registered with core, which applies it in policy;
 // anything in `except` must be granted explicitly even though `allow` would cover it.
-import { type ImplicitScope, parseScope } from '../../core/index.ts'
+import { type ImplicitScope, parseScope, type Scope } from '../../core/index.ts'
+
+/** Verbs that only read. A grant holding nothing else is read-only: its upstream sessions start with
+ * default_transaction_read_only=on (back.ts) and it may not switch a transaction to READ WRITE. */
+export const POSTGRES_READ_VERBS = ['select', 'show']
+
+export function isReadOnlyScope(scope: Scope): boolean {
+  return scope.every((entry) => POSTGRES_READ_VERBS.includes(entry.verb))
+}
 
 // `set:search_path` is deliberately absent: the classifier resolves unqualified names as `public.*`, so a
 // session that could move its search path could make `invoices` mean `secret.invoices`.
@@ -60,6 +68,10 @@ export const POSTGRES_IMPLICIT_SCOPE: ImplicitScope = {
       'execute:pg_catalog.nextval',
       'execute:pg_catalog.setval',
       'execute:pg_catalog.pg_notify',
+      // BEGIN READ WRITE, SET TRANSACTION / SESSION CHARACTERISTICS ... READ WRITE, SET
+      // [default_]transaction_read_only = off (classify-statements.ts): implied only for grants that may write.
+      'transaction:read-write',
     ].join(','),
   ),
+  writers: { readVerbs: POSTGRES_READ_VERBS, allow: parseScope('transaction:read-write') },
 }

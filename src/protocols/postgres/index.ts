@@ -13,7 +13,7 @@ import { CancelKeys } from './cancel-keys.ts'
 import { type Classifier, createClassifier, loadSqlParser } from './classify.ts'
 import { gatewayShutdown, grantEnded, upstreamFailed } from './errors.ts'
 import { acceptClient, type FrontOptions } from './front.ts'
-import { POSTGRES_IMPLICIT_SCOPE } from './implicit-scope.ts'
+import { isReadOnlyScope, POSTGRES_IMPLICIT_SCOPE } from './implicit-scope.ts'
 import { createMaskingProbe } from './masking-probe.ts'
 import { RoleProvisioner } from './provisioner.ts'
 import { RowEstimator } from './row-estimator.ts'
@@ -103,7 +103,9 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
     let login: UpstreamLogin
     try {
       login = provisioner ? await provisioner.loginFor(context.grant) : targetLogin
-      upstream = await connectUpstream(resource.target, login, accepted.params)
+      upstream = await connectUpstream(resource.target, login, accepted.params, {
+        readOnly: isReadOnlyScope(context.grant.scope),
+      })
     } catch (error) {
       const failure = toTaskgateError(error)
       log.warn({ code: failure.code, detail: failure.detail }, 'upstream login failed')

@@ -12,6 +12,7 @@ import type { Logger } from 'pino'
 import type { PostgresResourceConfig } from '../../config/schema.ts'
 import { type Grant, type GrantProvisioner, TaskgateError } from '../../core/index.ts'
 import type { UpstreamLogin } from './back.ts'
+import { isReadOnlyScope } from './implicit-scope.ts'
 import { postgresVerifier } from './scram.ts'
 
 const PRIVILEGE_BY_VERB: Record<string, string[]> = {
@@ -80,7 +81,7 @@ export class RoleProvisioner implements GrantProvisioner {
       }
       for (const schema of schemas)
         statements.push(`GRANT USAGE ON SCHEMA ${ident(schema)} TO ${ident(role)}`)
-      if (grant.scope.every((e) => e.verb === 'select')) {
+      if (isReadOnlyScope(grant.scope)) {
         statements.push(`ALTER ROLE ${ident(role)} SET default_transaction_read_only = on`)
       }
       await db.query('BEGIN')

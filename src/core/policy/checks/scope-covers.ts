@@ -6,7 +6,13 @@ import type { Rules } from '../rules.ts'
 
 function allowedByGrantOrImplicit(entry: ScopeEntry, grant: Grant, rules: Rules): boolean {
   if (scopeCovers(grant.scope, entry)) return true
-  return scopeCovers(rules.implicit.allow, entry) && !scopeCovers(rules.implicit.except, entry)
+  const { allow, except, writers } = rules.implicit
+  if (scopeCovers(allow, entry) && !scopeCovers(except, entry)) return true
+  return (
+    writers !== undefined &&
+    scopeCovers(writers.allow, entry) &&
+    grant.scope.some((granted) => !writers.readVerbs.includes(granted.verb))
+  )
 }
 
 /** Denies when the action needs anything the grant (plus the resource kind's implicit scope) does not give. */
