@@ -1,5 +1,6 @@
+import type { ColumnRef } from './column-pattern.ts'
 import { type MaskingPlan, planMasking, type ResultColumn } from './masker.ts'
-import { applicableRules, type CompiledRule, type MaskingRuleSet } from './rules.ts'
+import { applicableRules, type CompiledRule, type MaskingRuleSet, ruleMatchesColumn } from './rules.ts'
 
 /**
  * The masking rules in force for one principal (by groups) on one resource, as a protocol uses them: plan
@@ -14,6 +15,8 @@ export interface MaskingContext {
   /** The rules in force, in configuration order (for a masking test to name what masked a column). */
   readonly rules: readonly CompiledRule[]
   plan(columns: readonly ResultColumn[]): MaskingPlan
+  /** Whether a rule in force names this column (a qualified rule matches a column of unknown table). */
+  masksColumn(column: ColumnRef): boolean
 }
 
 /** The context for `resourceId` and `groups`, or undefined when no rule applies (nothing to mask). */
@@ -30,5 +33,6 @@ export function maskingContextFor(
     namesColumns: rules.some((r) => r.columns !== undefined),
     rules,
     plan: (columns) => planMasking(columns, ruleSet, groups, resourceId),
+    masksColumn: (column) => rules.some((r) => ruleMatchesColumn(r, column)),
   }
 }

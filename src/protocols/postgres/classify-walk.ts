@@ -26,6 +26,15 @@ export interface Acc {
   readonly cteScopes: string[][]
   /** The verb a plain RangeVar gets here: `select` in queries, `alter` inside ALTER TABLE commands. */
   relationVerb: string
+  /** Column names the statement references (every field of every ColumnRef, lower-cased): identifiers
+   * only, so they belong in the literal-free cache template. */
+  readonly columnNames: Set<string>
+  /** One-field ColumnRefs (`c`): a whole row when `c` names a table, alias or CTE in scope. */
+  readonly bareNames: Set<string>
+  /** Names of tables, aliases and CTEs the statement has in its FROM clauses and WITHs. */
+  readonly rangeNames: Set<string>
+  /** A `*` or `t.*` reference: every column of a table. */
+  starRef: boolean
   readonly dispatch: (kind: string, body: Node, acc: Acc) => void
 }
 
@@ -40,6 +49,10 @@ export function newAcc(dispatch: Acc['dispatch']): Acc {
     deallocates: [],
     cteScopes: [],
     relationVerb: 'select',
+    columnNames: new Set(),
+    bareNames: new Set(),
+    rangeNames: new Set(),
+    starRef: false,
     dispatch,
   }
 }
@@ -110,8 +123,9 @@ export function walk(value: unknown, acc: Acc): void {
 }
 
 function visit(kind: string, body: Node, acc: Acc): void {
-  if (LEAVES.has(kind)) return
-  if (kind === 'RangeVar') relation(body, acc.relationVerb, acc)
+  if (kind === 'ColumnRef') columnRef(body, acc)
+  else if (LEAVES.has(kind)) return
+  else if (kind === 'RangeVar') relation(body, acc.relationVerb, acc)
   else if (kind === 'FuncCall') funcCall(body, acc)
   else if (kind.endsWith('Stmt')) acc.dispatch(kind, body, acc)
   else walkFields(body, acc)
@@ -134,6 +148,10 @@ export function walkFields(node: Node, acc: Acc, skip?: ReadonlySet<string>): vo
       const into = asNode(value)
       relation(asNode(into?.rel) ?? {}, 'create', acc)
       acc.traits.add('ddl').add('writes')
+    } else if (key === 'alias') {
+      // A subquery's, function's or join's alias: `SELECT s FROM (...) s` is a whole row of it.
+      const alias = asString(asNode(value)?.aliasname)
+      if (alias !== undefined) acc.rangeNames.add(alias.toLowerCase())
     } else if (key === 'pktable') {
       relation(asNode(value) ?? {}, 'references', acc)
     } else if (key === 'inhRelations') {
@@ -159,6 +177,7 @@ export function withVerb(acc: Acc, verb: string, run: () => void): void {
 function withScope(withClause: Node, acc: Acc, body: () => void): void {
   const ctes = asList(withClause.ctes).map((c) => unwrap(c)?.[1] ?? {})
   const cteNames = ctes.map((c) => asString(c.ctename) ?? '')
+  for (const name of cteNames) acc.rangeNames.add(name.toLowerCase())
   ctes.forEach((cte, i) => {
     acc.cteScopes.push(withClause.recursive === true ? cteNames : cteNames.slice(0, i))
     try {
@@ -183,9 +202,23 @@ export function relation(rv: Node, verb: string, acc: Acc): void {
     return
   }
   const schema = asString(rv.schemaname)
+  acc.rangeNames.add(name.toLowerCase())
+  const alias = asString(asNode(rv.alias)?.aliasname)
+  if (alias !== undefined) acc.rangeNames.add(alias.toLowerCase())
   if (schema === undefined && verb === 'select' && acc.cteScopes.some((scope) => scope.includes(name))) return
   const temp = schema === undefined && rv.relpersistence === 't'
   need(acc, verb, temp ? [`pg_temp.${name}`] : objectsFor(schema, name))
+}
+
+/** A column reference: the names it uses, whether it is (or may be) a whole row. */
+function columnRef(ref: Node, acc: Acc): void {
+  const fields = asList(ref.fields).map(unwrap)
+  for (const field of fields) {
+    if (field?.[0] === 'A_Star') acc.starRef = true
+    else if (field?.[0] === 'String') acc.columnNames.add((asString(field[1].sval) ?? '').toLowerCase())
+  }
+  const only = fields.length === 1 ? fields[0] : undefined
+  if (only?.[0] === 'String') acc.bareNames.add((asString(only[1].sval) ?? '').toLowerCase())
 }
 
 /** A function call: any function can write, so each one needs `execute` on it. */

@@ -26,6 +26,15 @@ export interface ClassifiedSql {
   prepared: { name: string; action: Action }[]
   /** DEALLOCATE name; `*` for DEALLOCATE ALL and DISCARD ALL. */
   deallocated: string[]
+  /** The columns the text references (PREPAREd bodies included), for masking to tell what a computed
+   * result value may carry. */
+  columns?: ColumnReferences
+}
+
+/** Column names a statement references; `wholeRow` when it references a whole row (`*`, `t.*`, `t`). */
+export interface ColumnReferences {
+  readonly names: readonly string[]
+  readonly wholeRow: boolean
 }
 
 /** The cacheable result of one parse: everything except the text and what EXECUTE resolves per session. */
@@ -39,6 +48,7 @@ interface Template {
   readonly executes: readonly string[]
   readonly prepares: readonly { name: string; template: Template }[]
   readonly deallocates: readonly string[]
+  readonly columns: ColumnReferences
 }
 
 // Traits that rule out `read-only` whatever the statement kind.
@@ -68,6 +78,13 @@ function templateOf(acc: Acc, kinds: string[], cacheable = true): Template {
     kinds.every((k) => READ_ONLY_KINDS.has(k) || k === 'EmptyQuery') &&
     !NOT_READ_ONLY.some((t) => traits.has(t))
   if (readOnly) traits.add('read-only')
+  const prepares = acc.prepares.map((p) => ({ name: p.name, template: templateOf(p.acc, [p.kind]) }))
+  const names = new Set(acc.columnNames)
+  let wholeRow = acc.starRef || [...acc.bareNames].some((n) => acc.rangeNames.has(n))
+  for (const p of prepares) {
+    for (const name of p.template.columns.names) names.add(name)
+    wholeRow ||= p.template.columns.wholeRow
+  }
   return {
     kind: kinds.join(';'),
     needs: [...acc.needs.values()].map((e) => Object.freeze(e)),
@@ -76,8 +93,9 @@ function templateOf(acc: Acc, kinds: string[], cacheable = true): Template {
     literalSensitive: acc.literalSensitive,
     cacheable,
     executes: acc.executes,
-    prepares: acc.prepares.map((p) => ({ name: p.name, template: templateOf(p.acc, [p.kind]) })),
+    prepares,
     deallocates: acc.deallocates,
+    columns: { names: [...names], wholeRow },
   }
 }
 
@@ -154,7 +172,7 @@ function materialize(t: Template, sql: string, lookup: PreparedLookup | undefine
   }
   const action: Action = { protocol: 'postgres', kind: t.kind, needs, traits, text: sql }
   if (unclassified !== undefined) action.unclassified = unclassified
-  return { action, prepared, deallocated: [...t.deallocates] }
+  return { action, prepared, deallocated: [...t.deallocates], columns: t.columns }
 }
 
 /** Classifies a whole query string with a full parse (no cache). Never throws. */

@@ -48,9 +48,7 @@ export interface DecidedStatement {
 }
 
 /** A prepared statement that runs only with an approval per execution. */
-export interface HeldStatement {
-  text: string
-  kind: string
+export interface HeldStatement extends StatementInfo {
   action: Action
   decision: Extract<Decision, { outcome: 'approve-first' }>
 }
@@ -168,7 +166,7 @@ export class ClientFrames implements FrameSink {
     const text = type === 0x51 ? parseQuery(frame) : '(FunctionCall message)'
     const decided = this.#decided(type === 0x51 ? text : FUNCTION_CALL, undefined)
     if (decided === PAUSE) return PAUSE
-    const statement = { text: decided.recordText ?? text, kind: decided.kind }
+    const statement = { text: decided.recordText ?? text, kind: decided.kind, sent: text }
     if (decided.decision.outcome === 'allow') {
       this.#deps.pending.push({ type: 'query', statement, startedAt: this.#deps.now(), rows: undefined })
       return KEEP
@@ -184,7 +182,7 @@ export class ClientFrames implements FrameSink {
     const { name, text } = parseParse(frame)
     const decided = this.#decided(text, name)
     if (decided === PAUSE) return PAUSE
-    const statement = { text: decided.recordText ?? text, kind: decided.kind }
+    const statement = { text: decided.recordText ?? text, kind: decided.kind, sent: text }
     this.#held.delete(name)
     if (decided.decision.outcome === 'allow') {
       this.#statements.set(name, statement)
@@ -213,7 +211,7 @@ export class ClientFrames implements FrameSink {
       return PAUSE
     }
     this.#answer = undefined
-    const info = { text: held.text, kind: held.kind }
+    const info = { text: held.text, kind: held.kind, sent: held.sent }
     if (answer.decision.outcome === 'allow') {
       this.#portals.set(portal, info)
       return KEEP

@@ -3,20 +3,29 @@
 // (through aliases, subqueries and CTEs), the table's OID and the column's attribute number
 // (protocol-message-formats.html#PROTOCOL-MESSAGE-FORMATS-ROWDESCRIPTION): that column is its origin. A
 // computed value (table OID 0: an expression, a cast, an aggregate, a whole-row value, a set operation) may
-// carry any column of the tables its statement reads, so, failing closed, every column of those tables
-// whose value its type could hold is an origin: a rule masking one of them masks the computed value too.
-// Where the catalog could not answer, the origin is unknown and every rule naming columns applies.
+// carry any column its statement references, whatever its type (`ascii(substr(code, k, 1))` spells a text
+// out in numbers), so, failing closed, every column of the tables the statement reads that it references
+// by name (or as a whole row: `*`, `t.*`, `t`) is an origin, and so is every other column of those tables
+// whose value the computed type could hold: a rule masking one of them masks the computed value too.
+// Where the statement or the catalog could not be read, the origin is unknown and every rule naming
+// columns applies. The statement is the text as sent (what upstream runs), never the recorded text: masking
+// a literal can turn code into a comment (`2/4111…` becomes `2/****`).
 import type { MaskingContext } from '../../core/index.ts'
-import { classifySql } from './classify.ts'
+import { type ColumnReferences, classifySqlWithEffects } from './classify.ts'
 import { typeHintOf } from './column-types.ts'
 import type { DescribedColumn } from './mask-rows.ts'
 import type { RelationColumn, TableCatalog } from './table-catalog.ts'
 import type { RowField } from './wire/row-messages.ts'
 
 const READS_CACHE_ENTRIES = 1024
-/** Statement text -> the relations it names (any verb but `execute`, which names functions); undefined
- * when the statement could not be classified. */
-const readsCache = new Map<string, readonly string[] | undefined>()
+/** What a statement reads: the relations it names (any verb but `execute`, which names functions) and the
+ * columns it references. */
+interface Reads {
+  relations: readonly string[]
+  columns: ColumnReferences
+}
+/** Statement text -> what it reads; undefined when the statement could not be classified. */
+const readsCache = new Map<string, Reads | undefined>()
 
 export class ColumnOrigins {
   readonly #catalog: TableCatalog
@@ -40,7 +49,7 @@ export class ColumnOrigins {
     const oids = fields.map((f) => f.tableOid)
     if (!catalog.hasAll(oids)) work.push(catalog.resolve(oids))
     if (fields.some((f) => f.tableOid === 0)) {
-      const relations = readsOf(statement) ?? []
+      const relations = readsOf(statement)?.relations ?? []
       if (!catalog.hasRelations(relations)) work.push(catalog.resolveRelations(relations))
     }
     return work.length === 0 ? undefined : Promise.all(work).then(() => {})
@@ -48,7 +57,7 @@ export class ColumnOrigins {
 
   /** The columns with their tables and origins, from what the catalog has cached. */
   describe(fields: readonly RowField[], statement: string): DescribedColumn[] {
-    let read: RelationColumn[] | undefined | null = null
+    let read: ReadColumn[] | undefined | null = null
     return fields.map((f) => {
       const column: DescribedColumn = { name: f.name, typeOid: f.typeOid, format: f.format }
       if (f.tableOid !== 0) {
@@ -63,27 +72,67 @@ export class ColumnOrigins {
       }
       if (read === null) read = this.#readColumns(statement)
       if (read === undefined) {
-        if (typeHintOf(f.typeOid) !== 'number') column.originUnknown = true
+        column.originUnknown = true
         return column
       }
-      const carried = read.filter((c) => mayCarry(f.typeOid, c.typeOid))
+      const carried = read.filter((c) => c.referenced || mayCarry(f.typeOid, c.typeOid))
       if (carried.length > 0) column.origins = carried.map((c) => ({ name: c.name, table: c.table }))
       return column
     })
   }
 
-  /** The columns of the tables the statement names; undefined when some of them could not be learnt. */
-  #readColumns(statement: string): RelationColumn[] | undefined {
-    const columns: RelationColumn[] = []
-    const relations = readsOf(statement)
-    if (relations === undefined) return undefined
-    for (const relation of relations) {
+  /** The columns of the tables the statement names, each with whether the statement references it;
+   * undefined when some of them could not be learnt. */
+  #readColumns(statement: string): ReadColumn[] | undefined {
+    const reads = readsOf(statement)
+    if (reads === undefined) return undefined
+    const columns: ReadColumn[] = []
+    const { names, wholeRow } = reads.columns
+    for (const relation of reads.relations) {
       const some = this.#catalog.cachedRelationColumns(relation)
       if (some === undefined) return undefined
-      columns.push(...some)
+      for (const c of some)
+        columns.push({ ...c, referenced: wholeRow || names.includes(c.name.toLowerCase()) })
     }
     return columns
   }
+}
+
+interface ReadColumn extends RelationColumn {
+  referenced: boolean
+}
+
+/**
+ * Whether a statement that failed references a column a rule in force masks (or a whole row of a table that
+ * has one), so values quoted in its error may be that column's (`quote_ident(code)::regclass` answers
+ * `relation "…" does not exist`). A referenced name matches rules whatever its table; a whole row needs the
+ * tables' columns, which `prepareReferences` learns. Fails closed: true when the statement cannot be read.
+ */
+export function referencesMaskedColumn(
+  statement: string,
+  masking: MaskingContext,
+  catalog: TableCatalog | undefined,
+): boolean {
+  if (!masking.namesColumns) return false
+  const reads = readsOf(statement)
+  if (reads === undefined) return true
+  const { names, wholeRow } = reads.columns
+  if (names.some((name) => masking.masksColumn({ name }))) return true
+  if (!wholeRow) return false
+  for (const relation of reads.relations) {
+    const columns = catalog?.cachedRelationColumns(relation)
+    if (columns === undefined) return true
+    if (columns.some((c) => masking.masksColumn(c))) return true
+  }
+  return false
+}
+
+/** The lookups `referencesMaskedColumn` needs for `statement`, or undefined when it can answer now. */
+export function prepareReferences(statement: string, catalog: TableCatalog): Promise<void> | undefined {
+  const reads = readsOf(statement)
+  if (reads === undefined || !reads.columns.wholeRow || catalog.hasRelations(reads.relations))
+    return undefined
+  return catalog.resolveRelations(reads.relations)
 }
 
 /**
@@ -95,11 +144,15 @@ function mayCarry(typeOid: number, sourceOid: number): boolean {
   return typeOid === sourceOid || typeHintOf(typeOid) !== 'number'
 }
 
-function readsOf(statement: string): readonly string[] | undefined {
+function readsOf(statement: string): Reads | undefined {
   if (readsCache.has(statement)) return readsCache.get(statement)
-  const { needs, unclassified } = classifySql(statement)
+  const { action, columns } = classifySqlWithEffects(statement)
+  const { needs, unclassified } = action
   const names = needs.filter((n) => n.verb !== 'execute' && !n.object.includes('*')).map((n) => n.object)
-  const reads = unclassified === undefined ? [...new Set(names)] : undefined
+  const reads =
+    unclassified === undefined && columns !== undefined
+      ? { relations: [...new Set(names)], columns }
+      : undefined
   if (readsCache.size >= READS_CACHE_ENTRIES) readsCache.delete(readsCache.keys().next().value!)
   readsCache.set(statement, reads)
   return reads

@@ -81,3 +81,11 @@ test('other classes: only what the detectors find', () => {
   const untouched = new Map(Object.entries({ C: '42P01', M: 'relation "x" does not exist' }))
   assert.equal(pii.mask(untouched), false)
 })
+
+test('an error of another class is masked when its statement references a masked column; read as sent otherwise', () => {
+  const fields = { S: 'ERROR', C: '42P01', M: 'relation "ABC-SECRET" does not exist', q: 'x', p: '1' }
+  assert.deepEqual(masked(pii, fields), fields)
+  const map = new Map(Object.entries(fields))
+  assert.equal(pii.mask(map, true), true)
+  assert.deepEqual(Object.fromEntries(map), { S: 'ERROR', C: '42P01', M: 'relation "****" does not exist' })
+})

@@ -3,7 +3,9 @@
 // a COPY's CONTEXT `…, column code: "…"`. Every text field passes the content detectors in force; and in
 // data exceptions (class 22) and integrity violations (class 23), where PostgreSQL quotes the offending
 // value, the quoted values are masked whatever they are, since a value a rule masks by column cannot be
-// recognised by its content. SQLSTATE, severity and the message's wording stay, so clients still know what
+// recognised by its content. An error of any other class quotes values too (`quote_ident(code)::regclass`
+// gives `relation "…" does not exist`): when the failing statement references a column a rule masks, its
+// quoted values are masked as well; otherwise names stay readable (a mistyped table). SQLSTATE, severity and the message's wording stay, so clients still know what
 // failed (protocol-error-fields.html, errcodes-appendix.html).
 import { type MaskingContext, type MaskingPlan, maskValue, takeMaskCounts } from '../../core/index.ts'
 
@@ -32,8 +34,9 @@ export class ErrorMasker {
     this.#plan = masking.plan([{ name: '', typeHint: 'text' }])
   }
 
-  /** Masks the fields in place; returns whether any changed. */
-  mask(fields: Map<string, string>): boolean {
+  /** Masks the fields in place; returns whether any changed. `quotesMasked`: the failing statement
+   * references a masked column, so whatever the error quotes may be that column's value. */
+  mask(fields: Map<string, string>, quotesMasked = false): boolean {
     const before = new Map(fields)
     for (const [key, value] of fields) {
       if (NOT_TEXT.has(key)) continue
@@ -41,6 +44,7 @@ export class ErrorMasker {
     }
     const sqlstate = fields.get('C') ?? ''
     if (ECHO_CLASSES.includes(sqlstate.slice(0, 2))) this.#maskEchoes(sqlstate, fields, before)
+    else if (quotesMasked) this.#maskAllQuoted(fields)
     for (const [key, value] of fields) if (before.get(key) !== value) return true
     return fields.size !== before.size
   }
@@ -80,6 +84,24 @@ export class ErrorMasker {
     }
     // The text of a statement run inside a function, and the position in it: it may hold the value as a
     // literal, and nothing a client needs to act on.
+    if (fields.delete('q')) fields.delete('p')
+  }
+
+  /** Quoted values in every field that can hold one; the statement text inside a function goes. */
+  #maskAllQuoted(fields: Map<string, string>): void {
+    for (const key of ['M', 'D', 'H']) {
+      const value = fields.get(key)
+      if (value !== undefined) fields.set(key, this.#maskQuoted(value))
+    }
+    const context = fields.get('W')
+    if (context !== undefined)
+      fields.set(
+        'W',
+        context
+          .split('\n')
+          .map((l) => this.#maskQuoted(l))
+          .join('\n'),
+      )
     if (fields.delete('q')) fields.delete('p')
   }
 

@@ -3,10 +3,14 @@
 // Upstream answers strictly in order (protocol-flow.html#PROTOCOL-FLOW-PIPELINING), so a FIFO suffices.
 import type { ErrorFields } from './wire/server-messages.ts'
 
-/** A statement as recorded: its text and the kind the classifier gave it. */
+/** A statement: the text to record, the kind the classifier gave it, and the text as sent. */
 export interface StatementInfo {
+  /** What is recorded: literals masked or redacted where that applies. */
   text: string
   kind: string
+  /** The text as the client sent it, which upstream runs: what masking reads to tell which columns a
+   * result value may carry and what a COPY copies. Never recorded. */
+  sent: string
 }
 
 export type PendingResponse =

@@ -5,7 +5,7 @@
 // DataRow, CopyOutResponse, CopyData, CopyDone) and NoticeResponse. A DataRow is decoded only for the
 // recording's first rows and for the columns a rule matches; every other row leaves as its own bytes.
 import type { MaskingContext } from '../../core/index.ts'
-import { ColumnOrigins } from './column-origins.ts'
+import { ColumnOrigins, prepareReferences, referencesMaskedColumn } from './column-origins.ts'
 import { copyToOf } from './copy-statement.ts'
 import { maskingRefused } from './errors.ts'
 import { ErrorMasker, serializeFields } from './mask-errors.ts'
@@ -139,6 +139,9 @@ export class ServerFrames implements FrameSink {
         }
         return KEEP
       case 0x45:
+        // Whether the statement references a masked column is learnt first: after a PAUSE this frame is
+        // offered again, and nothing below may have run twice.
+        if (this.#lookingUpReferences(frame)) return PAUSE
         this.#endResult()
         this.#copy = undefined
         this.#deps.tracker.error()
@@ -261,9 +264,29 @@ export class ServerFrames implements FrameSink {
     return maskingRefused(reason)
   }
 
+  /** The text as sent of the statement being answered (never the recorded text: see column-origins.ts). */
   #statementText(): string {
     const head = this.#deps.pending.peek()
-    return head?.type === 'execute' || head?.type === 'query' ? (head.statement?.text ?? '') : ''
+    return head?.type === 'execute' || head?.type === 'query' ? (head.statement?.sent ?? '') : ''
+  }
+
+  /** An error quoting something outside the classes mask-errors.ts always masks, for a statement that
+   * references a whole row: the tables' columns are learnt before the error is read. */
+  #lookingUpReferences(frame: Buffer): boolean {
+    const catalog = this.#deps.catalog
+    if (this.#deps.masking?.namesColumns !== true || catalog === undefined || !frame.includes(0x22))
+      return false
+    const work = prepareReferences(this.#statementText(), catalog)
+    if (work === undefined) return false
+    this.#await(work)
+    return true
+  }
+
+  /** Whether the statement being answered references a column a rule masks, so its errors' quoted values
+   * may be that column's. */
+  #referencesMasked(): boolean {
+    const masking = this.#deps.masking
+    return masking !== undefined && referencesMaskedColumn(this.#statementText(), masking, this.#deps.catalog)
   }
 
   #lookingUpOrigins(fields: readonly RowField[]): boolean {
@@ -299,7 +322,10 @@ export class ServerFrames implements FrameSink {
   }
 
   #maskFields(type: number, fields: Map<string, string>): Buffer | undefined {
-    if (this.#errors === undefined || !this.#errors.mask(fields)) return undefined
+    if (this.#errors === undefined) return undefined
+    // Notices are not held for a lookup: a whole-row statement's notice is judged on the columns known.
+    const quotesMasked = type === 0x45 && this.#referencesMasked()
+    if (!this.#errors.mask(fields, quotesMasked)) return undefined
     this.#errors.takeCounts(this.#masked)
     return serializeFields(type, fields)
   }

@@ -357,6 +357,86 @@ test('a cast error echoing a masked value keeps its SQLSTATE; the value is maske
   }
 })
 
+test('a computed value of any type carries a masked column it references; count(*) stays readable', async () => {
+  const credential = await grantFor(['agents', 'contractors'])
+  const env = gw.env(credential)
+  // Numbers can spell a masked text out: its characters' codes, its digits as a number.
+  for (const sql of [
+    'SELECT ascii(substr(internal_code, 4, 1)) AS c FROM customers ORDER BY id',
+    'SELECT substr(internal_code, 4)::numeric AS n FROM customers ORDER BY id',
+    'SELECT substr(c.internal_code, 4)::int8 AS n FROM customers c ORDER BY id',
+    'SELECT length(internal_code) + 0 AS n FROM customers ORDER BY id',
+    'SELECT sum(ascii(substr(s.x, 5, 1))) FROM (SELECT internal_code AS x FROM customers) s',
+  ]) {
+    const out = await psql(env, sql)
+    assert.equal(out.code, 0, out.stderr)
+    for (const c of customers) {
+      assert.ok(!out.stdout.includes(c.internalCode.slice(3)), `${sql}: ${c.internalCode} leaked`)
+    }
+    assert.match(out.stdout, /^\*\*\*\*$/m, sql)
+    assert.doesNotMatch(out.stdout, /\d/, `${sql}: ${out.stdout.slice(0, 200)}`)
+  }
+  // A statement referencing no masked column keeps its numbers.
+  for (const [sql, expected] of [
+    ['SELECT count(*) FROM customers', String(customers.length)],
+    ['SELECT count(*), max(id) FROM customers WHERE id > 0', `${customers.length}|${customers.length}`],
+    ["SELECT count(*) FROM customers WHERE near_miss <> ''", String(customers.length)],
+  ] as const) {
+    const out = await psql(env, sql)
+    assert.equal(out.code, 0, out.stderr)
+    assert.equal(out.stdout.trim(), expected, sql)
+  }
+})
+
+test('origins are read from the statement as sent, not as recorded: a masked literal cannot comment code out', async () => {
+  const credential = await grantFor(['agents', 'contractors'])
+  const env = gw.env(credential)
+  // Recorded, the card literal is masked to `**** ...`: `2/****` opens a comment that `*/` closes, and the
+  // recorded text reads no table at all.
+  for (const sql of [
+    "SELECT internal_code||'' AS s, 2/4111111111111111 AS d FROM customers -- */",
+    "SELECT internal_code||'' AS s, 2/4111111111111111 FROM customers WHERE 4111111111111111/+1 > 0",
+  ]) {
+    const out = await psql(env, sql)
+    assert.equal(out.code, 0, out.stderr)
+    assert.ok(!/IC-\d{8}/.test(out.stdout), `${sql}: ${out.stdout.slice(0, 200)}`)
+    assert.match(out.stdout, /^\*\*\*\*\|/m, sql)
+  }
+})
+
+test('an error of any class quoting a value of a masked column it references is masked; other errors read as sent', async () => {
+  const credential = await grantFor(['agents', 'contractors'])
+  const env = gw.env(credential)
+  for (const [sql, message] of [
+    [
+      'SELECT quote_ident(internal_code)::regclass FROM customers ORDER BY id',
+      /relation "\*\*\*\*" does not exist/,
+    ],
+    ['SELECT internal_code::regrole FROM customers ORDER BY id', /role "\*\*\*\*" does not exist/],
+    [
+      'SELECT quote_ident(c::text)::regclass FROM customers c ORDER BY id',
+      /relation "\*\*\*\*" does not exist/,
+    ],
+  ] as const) {
+    const out = await psql(env, sql)
+    assert.notEqual(out.code, 0, sql)
+    assert.match(out.stderr, message, sql)
+    assert.ok(!/IC-\d{8}/.test(out.stderr), out.stderr)
+  }
+  for (const [sql, message] of [
+    ['SELECT no_such_column FROM customers', 'column "no_such_column" does not exist'],
+    ["SELECT 'nobody'::regrole FROM customers", 'role "nobody" does not exist'],
+    [
+      'SELECT quote_ident(order_ref)::regrole FROM customers ORDER BY id',
+      `role "${customers[0]!.orderRef}" does not exist`,
+    ],
+  ] as const) {
+    const out = await psql(env, sql)
+    assert.notEqual(out.code, 0, sql)
+    assert.ok(out.stderr.includes(message), `${sql}: ${out.stderr}`)
+  }
+})
+
 test('a JSON value with one masked string keeps every other byte: numbers as written', async () => {
   const { credential } = await gw.grant(SCOPE)
   const out = await psql(
