@@ -124,13 +124,13 @@ const guardrail = z.strictObject({
         .positive()
         .optional()
         .describe(
-          "an extra condition on top of the others: the statement's estimated row count is known and exceeds this. The estimate is PostgreSQL's planner estimate from `EXPLAIN (FORMAT JSON)` of the exact statement, run on a separate connection under the session's upstream login before the statement is decided: the rows a ModifyTable node (UPDATE, DELETE, INSERT, MERGE, also inside a CTE) reads, the largest if several, else the rows the top plan node returns (SELECT). Only a single SELECT, INSERT, UPDATE, DELETE or MERGE statement is estimated, and only when no other rule or the grant already denies it; the estimate is unknown for any other statement (several in one query string, EXECUTE, utility statements), one that cannot be explained on another connection (temporary tables, objects of an uncommitted transaction, a search_path set by SET in the session), a prepared statement with parameters on PostgreSQL before 16, or an EXPLAIN that fails or takes over 2 s. Needs `kinds`, `traits`, `needs` or `pattern` beside it",
+          "an extra condition on top of the others: the statement's estimated row count is known and exceeds this. The estimate is PostgreSQL's planner estimate from `EXPLAIN (FORMAT JSON)` of the exact statement, run on a separate connection under the session's upstream login before the statement is decided: the rows a ModifyTable node (UPDATE, DELETE, INSERT, MERGE, also inside a CTE) reads, the largest if several, else the rows the top plan node returns (SELECT). Estimated, only when no other rule or the grant already denies the statement: a SELECT, INSERT, UPDATE, DELETE or MERGE; each of those in a query string of several statements (the largest counts; BEGIN, COMMIT, SET and other statements that touch no rows are skipped); a Parse with $n parameters with GENERIC_PLAN on PostgreSQL 16+, before 16 at each Bind with its values. Unknown: EXECUTE of an SQL PREPARE, EXPLAIN ANALYZE, COPY, TRUNCATE, CALL, DO, CREATE TABLE AS, cursors and any query string holding one; binary Bind parameters; what another connection cannot see (temporary tables, objects of an uncommitted transaction, a search_path set by SET in the session); an EXPLAIN that fails or takes over 2 s. Needs `kinds`, `traits`, `needs` or `pattern` beside it",
         ),
       whenUnknown: z
         .enum(['no-match', 'match'])
         .optional()
         .describe(
-          'with `rowsOver`: what an unknown estimate does. `no-match` (the default): the rule does not apply; `match`: it applies as if over the threshold (fail closed)',
+          'with `rowsOver`: what an unknown estimate does. `no-match` (the default): the rule does not apply; `match`: it applies as if over the threshold (fail closed; recommended for deny rules, which an unestimable spelling otherwise passes)',
         ),
     })
     .refine(

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
-import { estimatedRowsOf, isExplainable, type PlanNode } from './row-estimator.ts'
+import { before, test } from 'node:test'
+import { loadModule } from 'libpg-query'
+import { estimatedRowsOf, isExplainable, type PlanNode, statementsToExplain } from './row-estimator.ts'
+
+before(() => loadModule())
 
 const plan = (p: PlanNode) => [{ Plan: p }]
 
@@ -44,10 +47,35 @@ test('anything else is unknown', () => {
   assert.equal(estimatedRowsOf('[{"Plan":{}}]'), undefined)
 })
 
-test('only single explainable statements are estimated', () => {
+test('statements with an explainable part are estimated', () => {
   assert.equal(isExplainable('DeleteStmt'), true)
   assert.equal(isExplainable('SelectStmt'), true)
-  assert.equal(isExplainable('DeleteStmt;DeleteStmt'), false)
+  assert.equal(isExplainable('DeleteStmt;DeleteStmt'), true)
+  assert.equal(isExplainable('TransactionStmt;DeleteStmt;TransactionStmt'), true)
+  assert.equal(isExplainable('TransactionStmt;TransactionStmt'), false)
   assert.equal(isExplainable('ExplainStmt'), false)
   assert.equal(isExplainable('CopyStmt'), false)
+})
+
+test('a query string is cut into its statements; those touching no rows are skipped', () => {
+  assert.deepEqual(statementsToExplain('DELETE FROM t WHERE id < 4000'), ['DELETE FROM t WHERE id < 4000'])
+  assert.deepEqual(statementsToExplain('DELETE FROM t WHERE id < 4000; SELECT 1'), [
+    'DELETE FROM t WHERE id < 4000',
+    'SELECT 1',
+  ])
+  assert.deepEqual(statementsToExplain("BEGIN; SET x.y = 'é;'; delete from t; COMMIT;"), ['delete from t'])
+  assert.deepEqual(statementsToExplain('create index on t (a); update t set a = 1'), ['update t set a = 1'])
+})
+
+test('a statement that touches rows EXPLAIN cannot count makes the whole string unknown', () => {
+  for (const text of [
+    'SELECT 1; EXECUTE p',
+    'BEGIN; TRUNCATE t; COMMIT',
+    'SELECT 1; EXPLAIN ANALYZE DELETE FROM t',
+    'SELECT 1; CREATE TABLE u AS SELECT * FROM t',
+    "SELECT 1; COPY t FROM '/tmp/x'",
+    'SELECT 1; CALL p()',
+    'SELECT 1; DELETE FROM',
+  ])
+    assert.equal(statementsToExplain(text), undefined, text)
 })

@@ -27,7 +27,7 @@ import { grantEnded, protocolViolation, taskgateErrorFields, upstreamFailed } fr
 import { PendingResponses, type StatementInfo } from './pending-responses.ts'
 import { type MaskLiteral, REDACTED, recordableText } from './redact-literals.ts'
 import { ResultTracker } from './result-tracker.ts'
-import { isExplainable, type RowEstimator } from './row-estimator.ts'
+import { AT_BIND, isExplainable, type RowEstimator } from './row-estimator.ts'
 import { type Completed, SERVER_TYPES_READ, ServerFrames } from './server-frames.ts'
 import type { TableCatalog } from './table-catalog.ts'
 import { type BindParameter, TERMINATE } from './wire/client-messages.ts'
@@ -71,6 +71,8 @@ export class RelaySession {
   /** The statement #decideNow could not answer at once, until #decideLater takes it: a Query held for an
    * approval (`decision`), or a statement to decide once its rows are estimated (no `decision`). */
   #awaiting: { text: string; classified: ClassifiedSql; decision?: ApproveFirst } | undefined
+  /** Held Parses whose rows are estimated (and then decided) at each Bind, with the parameter values. */
+  readonly #estimatedAtBind = new WeakSet<Action>()
   #closed = false
   /** Finishing the row being relayed before a FATAL; the client's messages are no longer read. */
   #stopping = false
@@ -301,8 +303,25 @@ export class RelaySession {
     classified: ClassifiedSql,
   ): Promise<DecidedStatement> {
     const rows = await this.#o.estimator!.estimate(text, statement !== undefined)
+    if (rows === AT_BIND && statement !== undefined) {
+      // Held like an approve-first Parse, so each Bind pauses; #holdExecution then decides with the estimate.
+      // A copy: the classifier may hand the same Action to other statements of the same text.
+      const held = { ...classified.action }
+      this.#estimatedAtBind.add(held)
+      const atBind: ApproveFirst = {
+        outcome: 'approve-first',
+        rule: 'row-estimate',
+        reason: 'rows are estimated at each Bind',
+      }
+      return {
+        kind: classified.action.kind,
+        decision: atBind,
+        held,
+        ...recordTextOf(classified, text),
+      }
+    }
     const estimated: ClassifiedSql =
-      rows === undefined
+      rows === undefined || rows === AT_BIND
         ? classified
         : { ...classified, action: { ...classified.action, estimatedRows: rows } }
     const decision = this.#o.core.decide(this.#o.handle, estimated.action)
@@ -355,10 +374,20 @@ export class RelaySession {
   async #holdExecution(held: HeldStatement, parameters: readonly BindParameter[]): Promise<void> {
     let decision: Decision
     try {
+      let approveFirst = held.decision
+      let action = held.action
+      if (this.#estimatedAtBind.has(held.action)) {
+        const rows = await this.#o.estimator!.estimateExecution(held.action.text, parameters)
+        if (rows !== undefined) action = { ...action, estimatedRows: rows }
+        const estimated = this.#o.core.decide(this.#o.handle, action)
+        if (estimated.outcome !== 'approve-first')
+          return this.#answer({ kind: held.kind, decision: estimated })
+        approveFirst = estimated
+      }
       const digest = actionDigest(held.action.text, parameters.map(digestForm))
       // held.text is the statement's recorded text (masked); its parameters are masked the same way.
-      const shown = { ...held.action, text: withParameters(held.text, parameters, this.#maskLiteral) }
-      decision = await this.#waitForApproval(held.decision, shown, digest)
+      const shown = { ...action, text: withParameters(held.text, parameters, this.#maskLiteral) }
+      decision = await this.#waitForApproval(approveFirst, shown, digest)
     } catch (error) {
       this.#o.logger.error({ err: String(error) }, 'holding a statement failed')
       decision = {

@@ -81,6 +81,58 @@ describe('row-count guardrails', () => {
     assert.equal(await count(), ROWS - 9)
   })
 
+  for (const sql of [
+    'DELETE FROM big WHERE id < 4000; SELECT 1',
+    'BEGIN; DELETE FROM big WHERE id < 4000; COMMIT',
+  ])
+    test(`several statements in one query string are estimated one by one: ${sql}`, async () => {
+      const before = await count()
+      const running = psql(gw.env(credential), sql)
+      const id = await pendingApproval(sql)
+      const approval = await gw.core.getApproval(admin, id)
+      assert.equal(approval.rule, 'guardrail:big-delete')
+      assert.match(approval.reason, /\(about 3,\d{3} rows estimated, over 1,000\)$/)
+      await gw.core.decideApproval(dba, id, 'deny', 'not today')
+      const r = await running
+      assert.equal(r.code, 1)
+      assert.match(r.stderr, /taskgate/)
+      assert.equal(await count(), before)
+    })
+
+  test('extended protocol with parameters: each Bind is estimated with its values (PostgreSQL < 16 too)', async () => {
+    const client = new pg.Client({ connectionString: gw.url(credential) })
+    await client.connect()
+    try {
+      const before = await count()
+      const sql = 'DELETE FROM big WHERE id >= $1'
+      // Few rows for these values: runs at once.
+      assert.equal((await client.query({ name: 'purge-from', text: sql, values: [100000] })).rowCount, 0)
+      // The same statement with values that reach about 2,000 rows is held.
+      const outcome = client.query({ name: 'purge-from', text: sql, values: [3000] }).then(
+        (r) => r.rowCount,
+        (e: unknown) => e as Error,
+      )
+      const id = await pendingApproval(sql)
+      const approval = await gw.core.getApproval(admin, id)
+      assert.equal(approval.rule, 'guardrail:big-delete')
+      assert.match(approval.reason, /\(about [\d,]+ rows estimated, over 1,000\)$/)
+      await gw.core.decideApproval(dba, id, 'deny', 'too many rows')
+      const result = await outcome
+      assert.ok(result instanceof Error && (result as pg.DatabaseError).code === '42501', String(result))
+      // Over the deny threshold: denied at Bind, naming the estimate.
+      const denied = await client
+        .query('DELETE FROM big WHERE id > $1 AND v = $2', [0, 0])
+        .catch((e: unknown) => e as pg.DatabaseError)
+      assert.ok(denied instanceof Error, 'the large DELETE ran')
+      assert.match(denied.message, /guardrail:huge-delete.*rows estimated, over 4,500/)
+      // An UPDATE the blind-update rule would refuse as unknown is known now: one row or none.
+      assert.equal((await client.query('UPDATE big SET v = $1 WHERE id = $2', [0, -1])).rowCount, 0)
+      assert.equal(await count(), before)
+    } finally {
+      await client.end()
+    }
+  })
+
   test('a DELETE estimated over 1,000 rows waits for an approver, then runs', async () => {
     const sql = 'DELETE FROM big WHERE id < 4000'
     const running = psql(gw.env(credential), sql)
