@@ -282,7 +282,9 @@ test('beyond the ceiling: denied (exit 3) naming the scope that may be requested
   const grant = json<GrantOut>(run)
   assert.equal(grant.status, 'denied')
   assert.equal(grant.connection, null)
-  assert.match(grant.reason ?? '', /you may request: select:\*,insert:public\.\*/)
+  assert.match(grant.reason ?? '', /you may request within select:\*,insert:public\.\*/)
+  // Said once, not once by core and again by the CLI.
+  assert.equal(grant.reason?.match(/you may request/g)?.length, 1)
   const human = await as(
     keys.agent,
     'grant',
@@ -295,6 +297,7 @@ test('beyond the ceiling: denied (exit 3) naming the scope that may be requested
   )
   assert.equal(human.code, 3)
   assert.match(human.stdout, /^status +denied$/m)
+  assert.equal(human.stdout.match(/you may request/g)?.length, 1, human.stdout)
 })
 
 test('needs approval: pending; --wait gets the credential once another principal approves', async () => {
