@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { activeGrant, GRANT_TIME } from '../../../test/support/grant-fixture.ts'
 import type { Grant } from '../grants/grant.ts'
 import { parseScope } from '../grants/scope.ts'
 import type { Action } from './action.ts'
@@ -7,22 +8,10 @@ import { decide } from './decide.ts'
 import { DEFAULT_GUARDRAILS } from './default-guardrails.ts'
 import type { Rules } from './rules.ts'
 
-const now = new Date('2026-01-01T00:00:00Z')
-const grant: Grant = {
-  id: 'gtest1',
-  principalId: 'sa:bot',
-  principalName: 'bot',
-  groups: ['agents'],
-  resourceId: 'billing-db',
-  scope: parseScope('select:billing.invoices,select:billing.customers'),
+const now = GRANT_TIME
+const grant = activeGrant('select:billing.invoices,select:billing.customers', {
   task: "investigate invoice 8841's total",
-  status: 'active',
-  sessionBound: false,
-  ttlSeconds: 900,
-  requestedAt: now,
-  activatedAt: now,
-  expiresAt: new Date(now.getTime() + 900_000),
-}
+})
 const rules: Rules = {
   resourceId: 'billing-db',
   // The shape a protocol registers (protocols/postgres/implicit-scope.ts has the real one).

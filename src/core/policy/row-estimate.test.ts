@@ -1,8 +1,9 @@
 // Guardrails with `rowsOver`: an extra AND condition on an estimate the protocol supplies; an unknown
 // estimate matches only with `whenUnknown: match`; wantsRowEstimate asks for one only when it can matter.
+
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { Grant } from '../grants/grant.ts'
+import { activeGrant, GRANT_TIME } from '../../../test/support/grant-fixture.ts'
 import { parseScope } from '../grants/scope.ts'
 import type { Action } from './action.ts'
 import { guardrailMatches } from './checks/guardrails.ts'
@@ -11,22 +12,8 @@ import { DEFAULT_GUARDRAILS } from './default-guardrails.ts'
 import { wantsRowEstimate } from './row-estimate.ts'
 import type { Guardrail, Rules } from './rules.ts'
 
-const now = new Date('2026-01-01T00:00:00Z')
-const grant: Grant = {
-  id: 'gtest1',
-  principalId: 'sa:bot',
-  principalName: 'bot',
-  groups: ['agents'],
-  resourceId: 'billing-db',
-  scope: parseScope('select:billing.*,delete:billing.invoices'),
-  task: 'clean up test invoices',
-  status: 'active',
-  sessionBound: false,
-  ttlSeconds: 900,
-  requestedAt: now,
-  activatedAt: now,
-  expiresAt: new Date(now.getTime() + 900_000),
-}
+const now = GRANT_TIME
+const grant = activeGrant('select:billing.*,delete:billing.invoices')
 const holdBig: Guardrail = {
   id: 'big-delete',
   description: 'large deletes need a second pair of eyes',

@@ -1,15 +1,16 @@
 // Configured guardrails through the real config parser and the decide pipeline: overriding a built-in,
 // switching one off, limiting a rule to groups or resources, and the raw-text pattern.
+
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { activeGrant, GRANT_TIME } from '../../../test/support/grant-fixture.ts'
 import { parseConfigText } from '../../config/load.ts'
-import type { Grant } from '../grants/grant.ts'
 import { parseScope } from '../grants/scope.ts'
 import type { Action } from './action.ts'
 import { decide } from './decide.ts'
 import { rulesForResource } from './rules-for-resource.ts'
 
-const now = new Date('2026-01-01T00:00:00Z')
+const now = GRANT_TIME
 
 function rulesWith(guardrailsYaml: string, resourceId = 'billing-db') {
   const config = parseConfigText(
@@ -39,22 +40,8 @@ ${guardrailsYaml}
   return rulesForResource(config, resource, { allow: [], except: [] })
 }
 
-function grantFor(groups: string[]): Grant {
-  return {
-    id: 'g1',
-    principalId: 'sa:bot',
-    principalName: 'bot',
-    groups,
-    resourceId: 'billing-db',
-    scope: parseScope('*:*'),
-    task: 't',
-    status: 'active',
-    sessionBound: false,
-    ttlSeconds: 900,
-    requestedAt: now,
-    activatedAt: now,
-    expiresAt: new Date(now.getTime() + 900_000),
-  }
+function grantFor(groups: string[]) {
+  return activeGrant('*:*', { groups })
 }
 
 const dropTable: Action = {

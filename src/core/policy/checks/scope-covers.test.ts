@@ -1,26 +1,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { Grant } from '../../grants/grant.ts'
+import { activeGrant } from '../../../../test/support/grant-fixture.ts'
 import { parseScope } from '../../grants/scope.ts'
 import type { Rules } from '../rules.ts'
 import { scopeCoversAction } from './scope-covers.ts'
 
-const now = new Date('2026-01-01T00:00:00Z')
-const grantFor = (scope: string): Grant => ({
-  id: 'gtest1',
-  principalId: 'sa:bot',
-  principalName: 'bot',
-  groups: ['agents'],
-  resourceId: 'billing-db',
-  scope: parseScope(scope),
-  task: 'reconcile',
-  status: 'active',
-  sessionBound: false,
-  ttlSeconds: 900,
-  requestedAt: now,
-  activatedAt: now,
-  expiresAt: new Date(now.getTime() + 900_000),
-})
+const grantFor = (scope: string) => activeGrant(scope, { task: 'reconcile' })
 const rules: Rules = {
   resourceId: 'billing-db',
   implicit: {
