@@ -130,7 +130,7 @@ const guardrail = z.strictObject({
         .enum(['no-match', 'match'])
         .optional()
         .describe(
-          'with `rowsOver`: what an unknown estimate does. `no-match` (the default): the rule does not apply; `match`: it applies as if over the threshold (fail closed; recommended for deny rules, which an unestimable spelling otherwise passes)',
+          'with `rowsOver`: what an unknown estimate does. `match`: the rule applies as if over the threshold (fail closed; the default for deny rules, so an unestimable spelling does not pass one); `no-match`: it does not apply (the default for approve rules)',
         ),
     })
     .refine(

@@ -531,8 +531,14 @@ export function createCore(options: CoreOptions): Core {
         throw new TaskgateError('TG_FORBIDDEN', {
           message: 'Only administrators and approvers verify the audit log.',
         })
-      const head = await store.audit.head()
-      return verifyAuditLog(await store.audit.list({}), head, anchor)
+      // Head and entries are two reads: an append between them would look like an entry written outside
+      // the gateway. Read the head again after the entries and retry while appends keep landing.
+      for (let attempt = 1; ; attempt++) {
+        const head = await store.audit.head()
+        const entries = await store.audit.list({})
+        const after = await store.audit.head()
+        if (after?.seq === head?.seq || attempt === 5) return verifyAuditLog(entries, head, anchor)
+      }
     },
 
     subscribe: (channel, listener) => store.subscribe(channel, listener),

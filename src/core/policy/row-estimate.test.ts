@@ -76,9 +76,15 @@ test('the deny rule at a higher threshold wins over the hold', () => {
   assert.match(d.outcome === 'deny' ? d.reason : '', /\(about 250,000 rows estimated, over 100,000\)$/)
 })
 
-test('small or unestimated statements are decided by the grant alone', () => {
+test('small statements, and unestimated ones a rule lets through, are decided by the grant alone', () => {
   assert.deepEqual(decide(del(9), grant, rules(holdBig, denyHuge), now), { outcome: 'allow' })
-  assert.deepEqual(decide(del(), grant, rules(holdBig, denyHuge), now), { outcome: 'allow' })
+  const lenient = { ...denyHuge, whenUnknown: 'no-match' as const }
+  assert.deepEqual(decide(del(), grant, rules(holdBig, lenient), now), { outcome: 'allow' })
+})
+
+test('by default an unknown estimate fails closed for a deny rule and passes an approve rule', () => {
+  assert.equal(decide(del(), grant, rules(denyHuge), now).outcome, 'deny')
+  assert.deepEqual(decide(del(), grant, rules(holdBig), now), { outcome: 'allow' })
 })
 
 test('a denial for an unknown estimate says so', () => {

@@ -38,6 +38,11 @@ export class LiveSessions {
       const done = () => {
         clearTimeout(timer)
         waiters.delete(done)
+        if (waiters.size === 0 && this.#closedWaiters.get(grantId) === waiters) {
+          this.#closedWaiters.delete(grantId)
+          // Sessions that never closed within the wait are not waited for again.
+          this.#closing.delete(grantId)
+        }
         resolve()
       }
       const timer = setTimeout(done, ms)

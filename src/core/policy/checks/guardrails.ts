@@ -21,7 +21,9 @@ export function guardrailMatches(g: Guardrail, action: Action, grant: Grant): bo
   if (!guardrailApplies(g, action, grant)) return false
   if (g.rowsOver === undefined) return true
   // "Where knowable": an unknown estimate matches only when the rule says so.
-  if (action.estimatedRows === undefined) return g.whenUnknown === 'match'
+  // Unknown: a deny rule fails closed unless it says otherwise; an approve rule lets it through by default.
+  if (action.estimatedRows === undefined)
+    return (g.whenUnknown ?? (g.action === 'deny' ? 'match' : 'no-match')) === 'match'
   return action.estimatedRows > g.rowsOver
 }
 
