@@ -97,9 +97,12 @@ export class TableCatalog {
     }).catch(() => undefined)
     for (const relation of wanted) {
       if (this.#relations.size >= CACHE_ENTRIES) this.#relations.delete(this.#relations.keys().next().value!)
-      const columns = rows
+      const found = rows
         ?.filter((r) => r.rel === relation)
         .map((r) => ({ name: r.name, table: r.tbl, typeOid: Number(r.type) }))
+      // Not found from this connection (a temporary table, another search_path): unknown, not empty, so
+      // masking fails closed for what the statement computes from it.
+      const columns = found !== undefined && found.length > 0 ? found : undefined
       this.#relations.delete(relation)
       this.#relations.set(relation, { columns, at })
     }
