@@ -29,6 +29,9 @@ export interface ClassifiedSql {
   /** The columns the text references (PREPAREd bodies included), for masking to tell what a computed
    * result value may carry. */
   columns?: ColumnReferences
+  /** The text runs a prepared statement of the session (`EXECUTE name`): what it means changes when the
+   * session's prepared statements do, so a decision on it must not be kept by text. */
+  dependsOnPrepared?: boolean
 }
 
 /** Column names a statement references; `wholeRow` when it references a whole row (`*`, `t.*`, `t`). */
@@ -172,7 +175,13 @@ function materialize(t: Template, sql: string, lookup: PreparedLookup | undefine
   }
   const action: Action = { protocol: 'postgres', kind: t.kind, needs, traits, text: sql }
   if (unclassified !== undefined) action.unclassified = unclassified
-  return { action, prepared, deallocated: [...t.deallocates], columns: t.columns }
+  return {
+    action,
+    prepared,
+    deallocated: [...t.deallocates],
+    columns: t.columns,
+    ...(t.executes.length > 0 ? { dependsOnPrepared: true } : {}),
+  }
 }
 
 /** Classifies a whole query string with a full parse (no cache). Never throws. */

@@ -62,8 +62,9 @@ export class RelaySession {
   readonly #fromClient: FrameScanner
   readonly #fromUpstream: FrameScanner
   /** Allowed statement texts of this session: the grant is fixed for the session's life and ends it when
-   * it ends, so an allow stays valid until then — unless the text's meaning depends on the session's
-   * prepared statements (`EXECUTE p`), so any change to those empties it. Denials are always asked again. */
+   * it ends, so an allow stays valid until then. A text whose meaning depends on the session's prepared
+   * statements (`EXECUTE p`) is never kept: p can be closed and prepared again as something else. Denials
+   * are always asked again. */
   readonly #allowed = new Map<string, ClassifiedSql>()
   /** The session's prepared statements (SQL PREPARE and protocol Parse share PostgreSQL's namespace), so
    * the classifier can tell what `EXECUTE name` runs. Only allowed statements ever get here. */
@@ -96,7 +97,7 @@ export class RelaySession {
       decideNow: (text, statement) => this.#decideNow(text, statement),
       decide: (text, statement) => void this.#decideLater(text, statement),
       hold: (held, parameters) => void this.#holdExecution(held, parameters),
-      forget: (statement) => this.#forgetPrepared(statement),
+      forget: (statement) => this.#prepared.delete(statement),
       recordDenial: (statement, decision) => this.#recordDenial(statement, decision),
     })
     const tracker = new ResultTracker()
@@ -262,7 +263,7 @@ export class RelaySession {
   ): DecidedStatement {
     if (decision.outcome === 'allow') {
       // Only a policy allow is cached: an approval covers one execution; an estimate changes with the data.
-      if (cacheable) {
+      if (cacheable && !classified.dependsOnPrepared) {
         if (this.#allowed.size >= ALLOW_CACHE_ENTRIES) this.#allowed.clear()
         this.#allowed.set(text, classified)
       }
@@ -446,27 +447,14 @@ export class RelaySession {
   /** A Parse names its statement; a Query may PREPARE or DEALLOCATE. */
   #applyEffects(allowed: ClassifiedSql, statement: string | undefined): void {
     if (statement !== undefined) {
-      if (statement !== '') this.#setPrepared(statement, allowed.action)
+      if (statement !== '') this.#prepared.set(statement, allowed.action)
       return
     }
     for (const name of allowed.deallocated) {
-      if (name === '*') {
-        this.#prepared.clear()
-        this.#allowed.clear()
-      } else this.#forgetPrepared(name)
+      if (name === '*') this.#prepared.clear()
+      else this.#prepared.delete(name)
     }
-    for (const p of allowed.prepared) this.#setPrepared(p.name, p.action)
-  }
-
-  // What `EXECUTE name` runs has changed: an allow cached for such a text may no longer hold.
-  #setPrepared(name: string, action: Action): void {
-    if (this.#prepared.get(name) === action) return
-    this.#prepared.set(name, action)
-    this.#allowed.clear()
-  }
-
-  #forgetPrepared(name: string): void {
-    if (this.#prepared.delete(name)) this.#allowed.clear()
+    for (const p of allowed.prepared) this.#prepared.set(p.name, p.action)
   }
 
   #recordDenial(statement: StatementInfo, decision: Exclude<Decision, { outcome: 'allow' }>): void {
