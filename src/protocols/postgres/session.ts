@@ -387,7 +387,9 @@ export class RelaySession {
       }
       const digest = actionDigest(held.action.text, parameters.map(digestForm))
       // held.text is the statement's recorded text (masked); its parameters are masked the same way.
-      const shown = { ...action, text: withParameters(held.text, parameters, this.#maskLiteral) }
+      // Shown as recordText too: #waitForApproval shows an action's recordText when it has one.
+      const text = withParameters(held.text, parameters, this.#maskLiteral)
+      const shown = { ...action, text, recordText: text }
       decision = await this.#waitForApproval(approveFirst, shown, digest)
     } catch (error) {
       this.#o.logger.error({ err: String(error) }, 'holding a statement failed')

@@ -545,6 +545,21 @@ masking:
     await held.core.decideApproval(approver, binaryId, 'approve', 'checked')
     assert.equal((await binary).rowCount, 1)
 
+    // A statement whose own text has a masked literal still shows its parameters to the approver.
+    notices.length = 0
+    const mixed = client.query(
+      "INSERT INTO payments (card, email) VALUES ($1, 'ann@example.com') RETURNING id",
+      [card],
+    )
+    for (let i = 0; i < 250 && notices.length === 0; i++) await new Promise((ok) => setTimeout(ok, 20))
+    const mixedId = /waiting for approval (\S+)/.exec(notices[0] ?? '')?.[1]
+    assert.ok(mixedId, `no waiting notice: ${notices.join(' | ')}`)
+    const mixedShown = (await held.core.getApproval(approver, mixedId)).summary
+    assert.match(mixedShown, /'a\*+@\*+\.com'/)
+    assert.match(mixedShown, /-- parameters: \$1 = '\*\*\*\* \*\*\*\* \*\*\*\* 1111'/)
+    await held.core.decideApproval(approver, mixedId, 'approve', 'checked')
+    assert.equal((await mixed).rowCount, 1)
+
     // The guardrail's pattern matches the e-mail as sent; the denial is recorded and audited masked.
     await assert.rejects(
       client.query("SELECT id FROM payments WHERE email = 'blocked.customer@example.com'"),
