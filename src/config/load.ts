@@ -3,9 +3,8 @@
 import { readFile } from 'node:fs/promises'
 import { parseDocument } from 'yaml'
 import type { z } from 'zod'
-import { DEFAULT_GUARDRAILS, TaskgateError } from '../core/index.ts'
+import { DEFAULT_GUARDRAILS, SCOPE_VERBS, TaskgateError, unknownVerbProblem } from '../core/index.ts'
 import { type Config, configSchema, type SecretRef } from './schema.ts'
-import { SCOPE_VERBS, unknownVerbProblem } from './scope-verbs.ts'
 
 export async function loadConfig(path: string): Promise<Config> {
   let text: string

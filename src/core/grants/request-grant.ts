@@ -1,4 +1,3 @@
-import { unknownVerbProblem } from '../../config/scope-verbs.ts'
 import type { Approval } from '../approvals/approval.ts'
 import type { GrantRequestInput, GrantRequestResult } from '../core.ts'
 import type { CoreContext } from '../core-context.ts'
@@ -11,6 +10,7 @@ import type { Grant } from './grant.ts'
 import { decideGrantRequest, policyFor } from './grant-policy.ts'
 import { issueGrantCredential } from './issue-grant-credential.ts'
 import { formatScope, formatScopeEntry, parseScope, parseScopeEntry } from './scope.ts'
+import { unknownVerbProblem } from './scope-verbs.ts'
 
 const MAX_TASK_LENGTH = 500
 

@@ -1,9 +1,9 @@
 // Every verb the classifier puts in a statement's needs must be a verb config and grant requests accept
-// (config/scope-verbs.ts), or a grant could never allow that statement; and the vocabulary names no verb
+// (core/grants/scope-verbs.ts), or a grant could never allow that statement; and the vocabulary names no verb
 // the classifier or the implicit scope never uses, so it stays a precise list.
 import assert from 'node:assert/strict'
 import { before, test } from 'node:test'
-import { SCOPE_VERBS } from '../../config/scope-verbs.ts'
+import { SCOPE_VERBS } from '../../core/index.ts'
 import { classifySql, loadSqlParser } from './classify.ts'
 import { POSTGRES_IMPLICIT_SCOPE } from './implicit-scope.ts'
 

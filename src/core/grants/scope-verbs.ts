@@ -1,7 +1,8 @@
 // The scope verbs of each resource kind: the verbs its protocol classifies actions into (for PostgreSQL,
-// protocols/postgres/classify*.ts; a test there keeps the two in step). Kept beside the schema, not
-// registered at run time, so `taskgate config check` rejects a typo such as `selcet:public.*` without
-// loading a protocol, and core checks grant requests against the same table.
+// protocols/postgres/classify*.ts; a test there keeps the two in step). A static table in core, not
+// registered at run time, so `taskgate config check` (config imports it through core/index.ts) rejects a
+// typo such as `selcet:public.*` without loading a protocol, and grant requests are checked against the
+// same table.
 
 export const SCOPE_VERBS: Readonly<Record<string, readonly string[]>> = {
   postgres: [
