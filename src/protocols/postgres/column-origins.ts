@@ -26,6 +26,7 @@ interface Reads {
 }
 /** Statement text -> what it reads; undefined when the statement could not be classified. */
 const readsCache = new Map<string, Reads | undefined>()
+const READS_CACHED_LENGTH = 16_384
 
 export class ColumnOrigins {
   readonly #catalog: TableCatalog
@@ -153,6 +154,8 @@ function readsOf(statement: string): Reads | undefined {
     unclassified === undefined && columns !== undefined
       ? { relations: [...new Set(names)], columns }
       : undefined
+  // Long texts (bulk INSERTs) are parsed each time rather than kept: the cache is keyed by the whole text.
+  if (statement.length > READS_CACHED_LENGTH) return reads
   if (readsCache.size >= READS_CACHE_ENTRIES) readsCache.delete(readsCache.keys().next().value!)
   readsCache.set(statement, reads)
   return reads
