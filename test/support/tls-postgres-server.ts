@@ -17,6 +17,18 @@ export interface TlsPostgresServer extends AsyncDisposable {
   caFile: string
 }
 
+/** A self-signed certificate and its key, made by openssl, valid for a day. */
+export async function selfSignedCertificate(
+  certFile: string,
+  keyFile: string,
+  subject: string,
+  extension?: string,
+): Promise<void> {
+  const ext = extension ? ['-addext', extension] : []
+  const args = ['req', '-new', '-x509', '-days', '1', '-nodes', '-subj', subject, ...ext]
+  await run('openssl', [...args, '-keyout', keyFile, '-out', certFile])
+}
+
 function pgBin(tool: string): string {
   const versions = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a))
   return join('/usr/lib/postgresql', versions[0]!, 'bin', tool)
@@ -32,22 +44,7 @@ export async function startTlsPostgresServer(): Promise<TlsPostgresServer> {
   await as('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8'])
   const cert = join(dir, 'server.crt')
   const key = join(dir, 'server.key')
-  await run('openssl', [
-    'req',
-    '-new',
-    '-x509',
-    '-days',
-    '1',
-    '-nodes',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-  ])
+  await selfSignedCertificate(cert, key, '/CN=localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost')
   await chmod(key, 0o600)
   if (asRoot) await run('chown', ['postgres', cert, key])
   // TLS or nothing: a plain connection is refused, so a working session proves the gateway used TLS.

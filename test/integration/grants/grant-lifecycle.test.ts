@@ -2,15 +2,10 @@
 // pending -> approved or denied / denied by ceiling; TTL expiry, revoke, end, session-bound end; the
 // credential stops working after each; nobody approves their own request.
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import pino from 'pino'
 import { parseConfigText } from '../../../src/config/load.ts'
-import { type Core, createCore, ManualClock, type Principal } from '../../../src/core/index.ts'
-import { openEmbeddedStore } from '../../../src/store/embedded/index.ts'
-import type { Store } from '../../../src/store/store.ts'
+import { type Core, ManualClock, type Principal } from '../../../src/core/index.ts'
+import { type EmbeddedCore, openEmbeddedCore } from '../../support/embedded-core.ts'
 
 const config = parseConfigText(
   `
@@ -51,22 +46,16 @@ const stranger: Principal = {
   via: 'oidc',
 }
 
-let dir: string
-let store: Store
+let opened: EmbeddedCore
 let core: Core
 const clock = new ManualClock('2026-03-01T10:00:00Z')
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tg-grants-'))
-  store = await openEmbeddedStore({ dir })
-  core = createCore({ config, store, clock, logger: pino({ level: 'silent' }), sweepIntervalMs: 20 })
+  opened = await openEmbeddedCore(config, { clock })
+  ;({ core } = opened)
 })
 
-after(async () => {
-  await core.close()
-  await store.close()
-  await rm(dir, { recursive: true, force: true })
-})
+after(() => opened[Symbol.asyncDispose]())
 
 const until = async (check: () => Promise<boolean>, ms = 2000) => {
   const end = Date.now() + ms

@@ -2,22 +2,12 @@
 // working, until the grant ends by any path (then all are refused and none is stored); past the cap the
 // oldest is revoked; every issue is audited without its secret. Core on a real embedded store, manual clock.
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import pino from 'pino'
 import { parseConfigText } from '../../../src/config/load.ts'
 import { MAX_CREDENTIALS_PER_GRANT } from '../../../src/core/grants/issue-credential.ts'
-import {
-  type Core,
-  createCore,
-  type IssuedCredential,
-  ManualClock,
-  type Principal,
-} from '../../../src/core/index.ts'
-import { openEmbeddedStore } from '../../../src/store/embedded/index.ts'
+import { type Core, type IssuedCredential, ManualClock, type Principal } from '../../../src/core/index.ts'
 import type { Store } from '../../../src/store/store.ts'
+import { type EmbeddedCore, openEmbeddedCore } from '../../support/embedded-core.ts'
 
 const config = parseConfigText(
   `
@@ -52,22 +42,17 @@ const admin: Principal = {
 }
 const dba: Principal = { id: 'oidc:dana', kind: 'person', name: 'dana', groups: ['dbas'], via: 'oidc' }
 
-let dir: string
+let opened: EmbeddedCore
 let store: Store
 let core: Core
 const clock = new ManualClock('2026-03-01T10:00:00Z')
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tg-credentials-'))
-  store = await openEmbeddedStore({ dir })
-  core = createCore({ config, store, clock, logger: pino({ level: 'silent' }), sweepIntervalMs: 20 })
+  opened = await openEmbeddedCore(config, { clock })
+  ;({ core, store } = opened)
 })
 
-after(async () => {
-  await core.close()
-  await store.close()
-  await rm(dir, { recursive: true, force: true })
-})
+after(() => opened[Symbol.asyncDispose]())
 
 async function until(check: () => Promise<boolean>, ms = 2000): Promise<void> {
   const end = Date.now() + ms

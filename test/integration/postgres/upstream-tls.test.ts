@@ -2,17 +2,18 @@
 // and `verify-full` (with the server's certificate as CA) work, and the upstream backend reports SSL;
 // `disable` is refused by the target, and `verify-full` against another CA fails, each as a clear error.
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { promisify } from 'node:util'
 import { psql } from '../../support/clients/psql.ts'
 import { startPostgresGateway } from '../../support/start-gateway.ts'
-import { startTlsPostgresServer, type TlsPostgresServer } from '../../support/tls-postgres-server.ts'
+import {
+  selfSignedCertificate,
+  startTlsPostgresServer,
+  type TlsPostgresServer,
+} from '../../support/tls-postgres-server.ts'
 
-const run = promisify(execFile)
 let server: TlsPostgresServer
 
 before(async () => {
@@ -50,20 +51,7 @@ test('target.tls verify-full with a CA that did not sign the certificate fails',
   const dir = await mkdtemp(join(tmpdir(), 'tg-other-ca-'))
   try {
     const other = join(dir, 'other.crt')
-    await run('openssl', [
-      'req',
-      '-new',
-      '-x509',
-      '-days',
-      '1',
-      '-nodes',
-      '-subj',
-      '/CN=other',
-      '-keyout',
-      join(dir, 'other.key'),
-      '-out',
-      other,
-    ])
+    await selfSignedCertificate(other, join(dir, 'other.key'), '/CN=other')
     await using gw = await startPostgresGateway({ target: target('verify-full', other) })
     const { credential } = await gw.grant('*:*')
     const result = await psql(gw.env(credential), 'SELECT 1')
