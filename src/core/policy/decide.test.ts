@@ -102,3 +102,19 @@ test('a guardrail on a statement kind also matches the kind nested in a CTE or p
   )
   assert.equal(decide(nested, wide, holdDeletes, now).outcome, 'approve-first')
 })
+
+test('an approve guardrail is asked only about what the grant allows: excess scope is denied first', () => {
+  const holdDeletes: Rules = {
+    ...rules,
+    guardrails: [
+      { id: 'hold-deletes', description: 'deletes need a person', action: 'approve', kinds: ['DeleteStmt'] },
+    ],
+  }
+  const ops: Grant = { ...grant, scope: parseScope('select:ops.*,delete:ops.*') }
+  const excess = action('select:secret.creds,delete:ops.jobs', ['stmt:DeleteStmt'], 'SelectStmt;DeleteStmt')
+  const d = decide(excess, ops, holdDeletes, now)
+  assert.equal(d.outcome === 'deny' && d.code, 'TG_SCOPE_MISSING')
+  assert.deepEqual(d.outcome === 'deny' && d.missingScope, parseScope('select:secret.creds'))
+  const inside = action('select:ops.jobs,delete:ops.jobs', ['stmt:DeleteStmt'], 'SelectStmt;DeleteStmt')
+  assert.equal(decide(inside, ops, holdDeletes, now).outcome, 'approve-first')
+})

@@ -27,23 +27,26 @@ export function guardrailMatches(g: Guardrail, action: Action, grant: Grant): bo
   return action.estimatedRows > g.rowsOver
 }
 
-/** A guardrail denies or holds an action whatever the grant says; deny rules win over approve rules. */
-export function guardrails(action: Action, grant: Grant, rules: Rules): Decision | undefined {
-  let hold: Guardrail | undefined
+/** A deny guardrail refuses an action whatever the grant says. */
+export function guardrailDenials(action: Action, grant: Grant, rules: Rules): Decision | undefined {
   for (const g of rules.guardrails) {
-    if (!guardrailMatches(g, action, grant)) continue
-    if (g.action === 'deny') {
-      return {
-        outcome: 'deny',
-        code: 'TG_GUARDRAIL',
-        rule: `guardrail:${g.id}`,
-        reason: reasonFor(g, action),
-        requestHint:
-          'This guardrail applies whatever the grant; ask an administrator if the task really needs it.',
-      }
+    if (g.action !== 'deny' || !guardrailMatches(g, action, grant)) continue
+    return {
+      outcome: 'deny',
+      code: 'TG_GUARDRAIL',
+      rule: `guardrail:${g.id}`,
+      reason: reasonFor(g, action),
+      requestHint:
+        'This guardrail applies whatever the grant; ask an administrator if the task really needs it.',
     }
-    hold ??= g
   }
+  return undefined
+}
+
+/** An approve guardrail holds an action for a human. decide() runs it only after the scope check: an approval
+ * may narrow what a grant allows, never widen it, so an approver is never asked about excess scope (#10). */
+export function guardrailHolds(action: Action, grant: Grant, rules: Rules): Decision | undefined {
+  const hold = rules.guardrails.find((g) => g.action === 'approve' && guardrailMatches(g, action, grant))
   if (hold) return { outcome: 'approve-first', rule: `guardrail:${hold.id}`, reason: reasonFor(hold, action) }
   return undefined
 }
