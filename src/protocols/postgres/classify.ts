@@ -32,6 +32,15 @@ export interface ClassifiedSql {
   /** The text runs a prepared statement of the session (`EXECUTE name`): what it means changes when the
    * session's prepared statements do, so a decision on it must not be kept by text. */
   dependsOnPrepared?: boolean
+  /** PostgreSQL's parser rejects the text: its message and where, so the client hears 42601 as from the
+   * server rather than a policy denial. */
+  syntaxError?: ParserError
+}
+
+/** A parser error: the message PostgreSQL gives and the 0-based character offset it points at. */
+export interface ParserError {
+  readonly message: string
+  readonly cursorPosition: number
 }
 
 /** Column names a statement references; `wholeRow` when it references a whole row (`*`, `t.*`, `t`). */
@@ -52,6 +61,7 @@ interface Template {
   readonly prepares: readonly { name: string; template: Template }[]
   readonly deallocates: readonly string[]
   readonly columns: ColumnReferences
+  readonly syntaxError?: ParserError
 }
 
 // Traits that rule out `read-only` whatever the statement kind.
@@ -102,10 +112,20 @@ function templateOf(acc: Acc, kinds: string[], cacheable = true): Template {
   }
 }
 
-function unparsed(reason: string): Template {
+function unparsed(reason: string, syntaxError?: ParserError): Template {
   const acc = newAcc(dispatchStatement)
   fail(acc, reason)
-  return templateOf(acc, ['Unparsed'], false)
+  const template = templateOf(acc, ['Unparsed'], false)
+  return syntaxError ? { ...template, syntaxError } : template
+}
+
+/** The parser's own message and position, when the error is one PostgreSQL's parser gives (libpg-query's
+ * SqlError carries them as `sqlDetails`); undefined for anything else, which stays a plain denial. */
+function parserErrorOf(error: unknown): ParserError | undefined {
+  const details = (error as { sqlDetails?: { message?: unknown; cursorPosition?: unknown } } | null)
+    ?.sqlDetails
+  if (typeof details?.message !== 'string' || typeof details.cursorPosition !== 'number') return undefined
+  return { message: details.message.slice(0, 1024), cursorPosition: details.cursorPosition }
 }
 
 function parseTemplate(sql: string): Template {
@@ -118,7 +138,10 @@ function parseTemplate(sql: string): Template {
   try {
     stmts = asList(asNode(parseSync(sql))?.stmts)
   } catch (error) {
-    return unparsed(`the statement does not parse: ${error instanceof Error ? error.message : String(error)}`)
+    return unparsed(
+      `the statement does not parse: ${error instanceof Error ? error.message : String(error)}`,
+      parserErrorOf(error),
+    )
   }
   const acc = newAcc(dispatchStatement)
   const kinds: string[] = []
@@ -181,6 +204,7 @@ function materialize(t: Template, sql: string, lookup: PreparedLookup | undefine
     deallocated: [...t.deallocates],
     columns: t.columns,
     ...(t.executes.length > 0 ? { dependsOnPrepared: true } : {}),
+    ...(t.syntaxError ? { syntaxError: t.syntaxError } : {}),
   }
 }
 

@@ -45,6 +45,9 @@ export interface DecidedStatement {
   held?: Action
   /** The text to record when it differs from what the client sent (secrets redacted). */
   recordText?: string
+  /** What the client hears instead of the denial's own error: a statement PostgreSQL's parser rejects is
+   * answered as the server would (42601 with the position), though policy denied it. */
+  error?: ErrorFields
 }
 
 /** A prepared statement that runs only with an approval per execution. */
@@ -172,7 +175,7 @@ export class ClientFrames implements FrameSink {
       return KEEP
     }
     this.#deps.recordDenial(statement, decided.decision)
-    this.#deps.pending.push({ type: 'denial', fields: fieldsFor(decided.decision) })
+    this.#deps.pending.push({ type: 'denial', fields: fieldsFor(decided) })
     this.#deps.pending.push({ type: 'sync' })
     return FAILING_QUERY
   }
@@ -195,7 +198,7 @@ export class ClientFrames implements FrameSink {
     }
     this.#statements.delete(name)
     this.#deps.recordDenial(statement, decided.decision)
-    this.#denial = fieldsFor(decided.decision)
+    this.#denial = fieldsFor(decided)
     return DROP
   }
 
@@ -218,7 +221,7 @@ export class ClientFrames implements FrameSink {
     }
     this.#portals.delete(portal)
     this.#deps.recordDenial(info, answer.decision)
-    this.#denial = fieldsFor(answer.decision)
+    this.#denial = fieldsFor(answer)
     return DROP
   }
 
@@ -239,6 +242,9 @@ export class ClientFrames implements FrameSink {
  * protocol terminates it with one), so no SQL text can collide with it. */
 export const FUNCTION_CALL = '\u0000FunctionCall'
 
-function fieldsFor(decision: Exclude<Decision, { outcome: 'allow' }>): ErrorFields {
+function fieldsFor(decided: DecidedStatement): ErrorFields {
+  const { decision } = decided
+  if (decided.error) return decided.error
+  if (decision.outcome === 'allow') throw new Error('an allowed statement has no error to answer')
   return decision.outcome === 'deny' ? denialFields(decision) : approvalRequiredFields(decision)
 }

@@ -2,6 +2,7 @@
 // from postgresql.org/docs/current/errcodes-appendix.html. Only client-safe text goes in: a TaskgateError's
 // client message, never its detail or cause.
 import { type Denial, formatScope, type TaskgateError } from '../../core/index.ts'
+import type { ParserError } from './classify.ts'
 import { type ErrorFields, serializeErrorResponse } from './wire/server-messages.ts'
 
 /** A statement the policy denied: 42501 insufficient_privilege, with what to request in DETAIL/HINT. */
@@ -13,6 +14,13 @@ export function denialFields(d: Denial): ErrorFields {
     detail: d.missingScope?.length ? `missing scope: ${formatScope(d.missingScope)}` : undefined,
     hint: d.requestHint,
   }
+}
+
+/** A text PostgreSQL's parser rejects: 42601 syntax_error with the parser's message and its 1-based
+ * character position, as the server says it. Policy denied it (nothing unparsed goes upstream), but the
+ * client's mistake is the syntax, and drivers point at it by the position. */
+export function syntaxErrorFields(error: ParserError): ErrorFields {
+  return { severity: 'ERROR', code: '42601', message: error.message, position: error.cursorPosition + 1 }
 }
 
 /** Core's reasons may start with `taskgate: `; our message already says who is speaking. */

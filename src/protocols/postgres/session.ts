@@ -23,7 +23,13 @@ import {
   FUNCTION_CALL,
   type HeldStatement,
 } from './client-frames.ts'
-import { grantEnded, protocolViolation, taskgateErrorFields, upstreamFailed } from './errors.ts'
+import {
+  grantEnded,
+  protocolViolation,
+  syntaxErrorFields,
+  taskgateErrorFields,
+  upstreamFailed,
+} from './errors.ts'
 import { PendingResponses, type StatementInfo } from './pending-responses.ts'
 import { type MaskLiteral, REDACTED, recordableText } from './redact-literals.ts'
 import { ResultTracker } from './result-tracker.ts'
@@ -275,6 +281,8 @@ export class RelaySession {
       decision,
       ...recordTextOf(classified, text),
     }
+    if (decision.outcome === 'deny' && classified.syntaxError)
+      decided.error = syntaxErrorFields(classified.syntaxError)
     // A Parse runs nothing: its approval is asked at each Bind, where the parameter values are known.
     if (decision.outcome === 'approve-first') decided.held = classified.action
     return decided

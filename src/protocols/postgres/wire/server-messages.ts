@@ -12,6 +12,8 @@ export interface ErrorFields {
   message: string
   detail?: string
   hint?: string
+  /** 'P': 1-based character position in the statement text the error points at. */
+  position?: number
 }
 
 function frame(type: number, bodyLength: number): Buffer {
@@ -30,6 +32,7 @@ export function serializeErrorResponse(fields: ErrorFields, type = 0x45): Buffer
   ]
   if (fields.detail) parts.push(['D', fields.detail])
   if (fields.hint) parts.push(['H', fields.hint])
+  if (fields.position !== undefined) parts.push(['P', String(fields.position)])
   let length = 1
   for (const [, v] of parts) length += 2 + Buffer.byteLength(v)
   const out = frame(type, length)
