@@ -1,6 +1,7 @@
 // The one configuration schema: TypeScript types are inferred from it, start-up validation uses it, and
 // docs/config.md plus the editor JSON Schema (docs/taskgate.schema.json) are generated from it.
 import { z } from 'zod'
+import { MAX_SCOPE_ENTRIES, MAX_SCOPE_ENTRY_LENGTH } from '../core/index.ts'
 
 const secretRef = z
   .union(
@@ -31,6 +32,7 @@ const duration = z
 
 const scopeEntry = z
   .string()
+  .max(MAX_SCOPE_ENTRY_LENGTH)
   .regex(/^([a-z][a-z0-9_-]*|\*):.+$/, 'expected verb:object, e.g. select:billing.invoices')
 
 const tlsFiles = z.strictObject({
@@ -88,9 +90,14 @@ const resource = z.discriminatedUnion('kind', [postgresResource])
 const policy = z.strictObject({
   group: z.string().min(1).describe('the group this rule applies to'),
   resources: z.array(z.string()).min(1).describe('resource ids, or ["*"]'),
-  ceiling: z.array(scopeEntry).min(1).describe('the widest scope a member may ever receive'),
+  ceiling: z
+    .array(scopeEntry)
+    .min(1)
+    .max(MAX_SCOPE_ENTRIES)
+    .describe('the widest scope a member may ever receive'),
   autoApprove: z
     .array(scopeEntry)
+    .max(MAX_SCOPE_ENTRIES)
     .default([])
     .describe('requests entirely within these entries are granted at once'),
   approvers: z
@@ -115,6 +122,7 @@ const guardrail = z.strictObject({
       kinds: z.array(z.string()).optional().describe('statement kinds, e.g. DropStmt, TruncateStmt'),
       needs: z
         .array(scopeEntry)
+        .max(MAX_SCOPE_ENTRIES)
         .optional()
         .describe('scope entries the statement needs, e.g. delete:billing.*'),
       pattern: z.string().optional().describe('last resort: a regular expression on the raw statement text'),

@@ -27,6 +27,11 @@ export const ERRORS = {
     kind: 'invalid',
     message: 'The scope is malformed; write entries as verb:object, e.g. select:billing.invoices.',
   },
+  TG_SCOPE_TOO_LARGE: {
+    kind: 'invalid',
+    message:
+      'The scope has too many entries or an entry is too long; name objects with a pattern such as select:billing.* instead.',
+  },
   TG_TTL_INVALID: { kind: 'invalid', message: 'The TTL is malformed; write it as 90s, 15m, 2h or 1d.' },
   TG_APPROVAL_REASON_REQUIRED: {
     kind: 'invalid',

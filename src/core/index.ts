@@ -33,11 +33,20 @@ export type { ApprovalListener, CoreOptions } from './create-core.ts'
 export { createCore } from './create-core.ts'
 export type { ErrorCode, ErrorKind } from './errors.ts'
 export { ERRORS, isTaskgateError, TaskgateError, toTaskgateError } from './errors.ts'
+export { globMatches } from './glob-match.ts'
 export type { Credential, ScramVerifier } from './grants/credential.ts'
 export { parseDurationSeconds } from './grants/duration.ts'
 export type { Grant, GrantEndReason, GrantStatus } from './grants/grant.ts'
 export type { Scope, ScopeEntry } from './grants/scope.ts'
-export { formatScope, formatScopeEntry, parseScope, scopeCovers } from './grants/scope.ts'
+export {
+  formatScope,
+  formatScopeEntry,
+  MAX_SCOPE_ENTRIES,
+  MAX_SCOPE_ENTRY_LENGTH,
+  objectMatches,
+  parseScope,
+  scopeCovers,
+} from './grants/scope.ts'
 export { SCOPE_VERBS, unknownVerbProblem } from './grants/scope-verbs.ts'
 export type { OidcVerifier, OidcVerifierOptions } from './identity/oidc.ts'
 export { createOidcVerifier } from './identity/oidc.ts'

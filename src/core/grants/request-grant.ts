@@ -9,7 +9,7 @@ import { parseDurationSeconds } from './duration.ts'
 import type { Grant } from './grant.ts'
 import { decideGrantRequest, policyFor } from './grant-policy.ts'
 import { issueGrantCredential } from './issue-grant-credential.ts'
-import { formatScope, formatScopeEntry, parseScope, parseScopeEntry } from './scope.ts'
+import { checkScopeSize, formatScope, formatScopeEntry, parseScope, parseScopeEntry } from './scope.ts'
 import { unknownVerbProblem } from './scope-verbs.ts'
 
 const MAX_TASK_LENGTH = 500
@@ -35,6 +35,7 @@ export async function requestGrant(
       message: `The task description is longer than ${MAX_TASK_LENGTH} characters.`,
     })
   }
+  if (typeof input.scope !== 'string') checkScopeSize(input.scope.length)
   const scope =
     typeof input.scope === 'string'
       ? parseScope(input.scope)

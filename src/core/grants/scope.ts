@@ -1,4 +1,5 @@
 import { TaskgateError } from '../errors.ts'
+import { globMatches } from '../glob-match.ts'
 
 /** One permission on one resource: a verb (per resource kind) applied to an object pattern. */
 export interface ScopeEntry {
@@ -12,6 +13,11 @@ export type Scope = ScopeEntry[]
 
 const ENTRY = /^([a-z][a-z0-9_-]*|\*):(.+)$/
 
+/** Most entries one scope (a grant request, a ceiling) may hold: every action is checked against each. */
+export const MAX_SCOPE_ENTRIES = 64
+/** Longest `verb:object` entry: qualified PostgreSQL names are at most 63 + 1 + 63 characters. */
+export const MAX_SCOPE_ENTRY_LENGTH = 256
+
 /** Parses `select:billing.invoices,select:billing.*` (commas or whitespace between entries). */
 export function parseScope(text: string): Scope {
   const parts = text
@@ -19,10 +25,25 @@ export function parseScope(text: string): Scope {
     .map((p) => p.trim())
     .filter(Boolean)
   if (parts.length === 0) throw new TaskgateError('TG_SCOPE_INVALID', { detail: 'empty scope' })
+  checkScopeSize(parts.length)
   return parts.map(parseScopeEntry)
 }
 
+/** Refuses a scope with more entries than MAX_SCOPE_ENTRIES, before any of them is parsed. */
+export function checkScopeSize(entries: number): void {
+  if (entries > MAX_SCOPE_ENTRIES) {
+    throw new TaskgateError('TG_SCOPE_TOO_LARGE', {
+      message: `The scope has ${entries} entries; at most ${MAX_SCOPE_ENTRIES} are accepted. Use a pattern such as select:billing.* instead of listing tables.`,
+    })
+  }
+}
+
 export function parseScopeEntry(text: string): ScopeEntry {
+  if (text.length > MAX_SCOPE_ENTRY_LENGTH) {
+    throw new TaskgateError('TG_SCOPE_TOO_LARGE', {
+      message: `Scope entry "${text.slice(0, 40)}…" is ${text.length} characters long; at most ${MAX_SCOPE_ENTRY_LENGTH} are accepted.`,
+    })
+  }
   const m = ENTRY.exec(text.trim())
   if (!m) {
     throw new TaskgateError('TG_SCOPE_INVALID', {
@@ -40,28 +61,12 @@ export function formatScope(scope: Scope): string {
   return scope.map(formatScopeEntry).join(',')
 }
 
-const patternCache = new Map<string, RegExp>()
-
-function patternToRegExp(pattern: string): RegExp {
-  let re = patternCache.get(pattern)
-  if (!re) {
-    const body = pattern
-      .split('*')
-      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*')
-    re = new RegExp(`^${body}$`)
-    if (patternCache.size > 10_000) patternCache.clear()
-    patternCache.set(pattern, re)
-  }
-  return re
-}
-
 /** Whether an object name (or pattern) is matched by a pattern. A pattern covers another pattern only if
  * every name the inner one matches is matched too; we approximate safely by treating `*` in the inner
  * pattern as a literal that only an outer `*` can cover. */
 export function objectMatches(pattern: string, object: string): boolean {
   if (pattern === object || pattern === '*') return true
-  return patternToRegExp(pattern).test(object)
+  return globMatches(pattern, object)
 }
 
 /** Whether one entry is covered by one allowed entry. */

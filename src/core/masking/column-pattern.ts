@@ -1,3 +1,5 @@
+import { globMatches } from '../glob-match.ts'
+
 /** A column as a result describes it. `table` is `schema.table` or `table` when the protocol knows it. */
 export interface ColumnRef {
   name: string
@@ -35,7 +37,7 @@ function regexPattern(source: string, re: RegExp): ColumnPattern {
 }
 
 function globPattern(source: string): ColumnPattern {
-  const segments = source.split('.').map(globToRegExp)
+  const segments = source.split('.').map(globMatcher)
   const column = segments[segments.length - 1]!
   const table = segments.length >= 2 ? segments[segments.length - 2] : undefined
   const schema = segments.length === 3 ? segments[0] : undefined
@@ -43,22 +45,19 @@ function globPattern(source: string): ColumnPattern {
     source,
     namesKeys: table === undefined,
     matchesColumn(ref) {
-      if (!column.test(ref.name)) return false
+      if (!column(ref.name)) return false
       if (table === undefined || ref.table === undefined) return true
       const dot = ref.table.lastIndexOf('.')
-      if (!table.test(dot === -1 ? ref.table : ref.table.slice(dot + 1))) return false
-      return schema === undefined || dot === -1 || schema.test(ref.table.slice(0, dot))
+      if (!table(dot === -1 ? ref.table : ref.table.slice(dot + 1))) return false
+      return schema === undefined || dot === -1 || schema(ref.table.slice(0, dot))
     },
-    matchesKey: (key) => table === undefined && column.test(key),
+    matchesKey: (key) => table === undefined && column(key),
   }
 }
 
-function globToRegExp(glob: string): RegExp {
-  let out = '^'
-  for (const ch of glob) {
-    if (ch === '*') out += '.*'
-    else if (ch === '?') out += '.'
-    else out += ch.replace(/[\\^$+.()|{}[\]]/g, '\\$&')
-  }
-  return new RegExp(`${out}$`, 'i')
+/** Column names and JSON keys come from clients (`select 1 as aaaa…`), so globs match in linear time
+ * (globMatches), case-insensitively as PostgreSQL folds identifiers. */
+function globMatcher(glob: string): (name: string) => boolean {
+  const folded = glob.toLowerCase()
+  return (name) => globMatches(folded, name.toLowerCase(), '?')
 }

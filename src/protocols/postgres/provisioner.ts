@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import type { Logger } from 'pino'
 import type { PostgresResourceConfig } from '../../config/schema.ts'
-import { type Grant, type GrantProvisioner, TaskgateError } from '../../core/index.ts'
+import { type Grant, type GrantProvisioner, objectMatches, TaskgateError } from '../../core/index.ts'
 import type { UpstreamLogin } from './back.ts'
 import { isReadOnlyScope } from './implicit-scope.ts'
 import { postgresVerifier } from './scram.ts'
@@ -64,11 +64,11 @@ export class RoleProvisioner implements GrantProvisioner {
       for (const entry of grant.scope) {
         const privileges = PRIVILEGE_BY_VERB[entry.verb]
         if (!privileges) continue // verbs with no table privilege (e.g. ddl) are enforced by the gateway alone
-        const pattern = patternRegExp(entry.object)
         for (const t of tables.rows) {
           const qualified = `${t.schema}.${t.name}`.toLowerCase()
           const matches =
-            pattern.test(qualified) || (t.schema === 'public' && pattern.test(t.name.toLowerCase()))
+            objectMatches(entry.object, qualified) ||
+            (t.schema === 'public' && objectMatches(entry.object, t.name.toLowerCase()))
           if (!matches) continue
           schemas.add(t.schema)
           statements.push(
@@ -165,14 +165,6 @@ export class RoleProvisioner implements GrantProvisioner {
       await db.end().catch(() => {})
     }
   }
-}
-
-function patternRegExp(pattern: string): RegExp {
-  const body = pattern
-    .split('*')
-    .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*')
-  return new RegExp(`^${body}$`)
 }
 
 /** Sequences a table's serial/identity columns draw from: INSERT needs USAGE on them. */
