@@ -19,7 +19,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-async function dispatch(argv: string[], io: CliIo): Promise<number> {
+async function dispatch(givenArgv: string[], io: CliIo): Promise<number> {
+  const argv = globalOptionsAfterCommand(givenArgv)
   const first = argv[0]
   if (first === undefined || first === '--help' || first === '-h') {
     io.stdout(overview())
@@ -53,6 +54,32 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   const api = new ApiClient({ baseUrl: apiUrl, token: () => resolveToken(io, tokenFile) })
   const code = await command.run({ ...parsed, json: parsed.options.json === true, io, api })
   return code ?? EXIT.ok
+}
+
+/**
+ * `taskgate --api URL --json resources` as well as `taskgate resources --api URL --json`: global options
+ * written before the command move behind it (before a literal `--`, whose rest belongs to a client such
+ * as psql), where each command's parser reads them.
+ */
+export function globalOptionsAfterCommand(argv: string[]): string[] {
+  const leading: string[] = []
+  let i = 0
+  while (i < argv.length) {
+    const word = argv[i]!
+    const name = word.startsWith('--') ? word.slice(2).split('=')[0]! : undefined
+    const spec = name === undefined || name === 'help' ? undefined : GLOBAL_OPTIONS[name]
+    if (!spec) break
+    const takesNext = spec.type === 'string' && !word.includes('=')
+    if (takesNext && argv[i + 1] === undefined) throw usageError(`option --${name} needs a value`)
+    leading.push(...argv.slice(i, takesNext ? i + 2 : i + 1))
+    i += takesNext ? 2 : 1
+  }
+  const rest = argv.slice(i)
+  if (leading.length === 0 || rest.length === 0) return rest
+  const dashDash = rest.indexOf('--')
+  return dashDash === -1
+    ? [...rest, ...leading]
+    : [...rest.slice(0, dashDash), ...leading, ...rest.slice(dashDash)]
 }
 
 /** The longest run of leading words that names a command: `grant request` before `grant`. */
@@ -139,7 +166,7 @@ function overview(): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}\n`).join('')
   return (
     'taskgate: task-scoped, just-in-time access to databases for agents and people\n\n' +
-    'usage: taskgate <command> [options]\n\ncommands:\n' +
+    'usage: taskgate [global options] <command> [options]\n\ncommands:\n' +
     lines +
     '\nglobal options:\n' +
     optionLines(GLOBAL_OPTIONS) +
@@ -169,4 +196,11 @@ function commandHelp(command: Command): string {
   )
 }
 
-if (import.meta.main) process.exitCode = await runCli(process.argv.slice(2), processIo)
+if (import.meta.main) {
+  // `taskgate audit tail | head`: the reader left, so there is nobody to tell; end quietly, as cat does.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+    process.exit(process.exitCode ?? EXIT.ok)
+  })
+  process.exitCode = await runCli(process.argv.slice(2), processIo)
+}

@@ -59,7 +59,7 @@ test('a write is denied with the missing scope and the exact request command', (
   assert.deepEqual(d.missingScope, [{ verb: 'delete', object: 'billing.invoices' }])
   assert.equal(
     d.requestHint,
-    `taskgate grant request billing-db --scope "select:billing.invoices,select:billing.customers,delete:billing.invoices" --task 'investigate invoice 8841'\\''s total'`,
+    `taskgate grant request billing-db --scope "select:billing.invoices,select:billing.customers,delete:billing.invoices" --task '<what you need it for>'`,
   )
 })
 

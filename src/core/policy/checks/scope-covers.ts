@@ -27,10 +27,10 @@ export function scopeCoversAction(action: Action, grant: Grant, rules: Rules): D
     reason: `taskgate: grant ${grant.id} does not allow ${wanted}`,
     missingScope: missing,
     // A new grant replaces this one for the next session, so the hint asks for what the task already had too.
-    requestHint: `taskgate grant request ${grant.resourceId} --scope "${formatScope([...grant.scope, ...missing])}" --task ${shellQuote(grant.task)}`,
+    // The task is a placeholder: the new request states its own task (reusing the old one invites an
+    // approver to approve a wider scope under a reason written for the narrower one).
+    requestHint: `taskgate grant request ${grant.resourceId} --scope "${formatScope([...grant.scope, ...missing])}" --task ${TASK_PLACEHOLDER}`,
   }
 }
 
-function shellQuote(text: string): string {
-  return `'${text.replaceAll("'", `'\\''`)}'`
-}
+const TASK_PLACEHOLDER = "'<what you need it for>'"
