@@ -113,3 +113,31 @@ test('a password written in clear says { env: NAME } or { file: PATH } is expect
     },
   )
 })
+
+test('regular expressions that can backtrack exponentially, and oversized scopes, are refused at start', () => {
+  const withRegexes = `${base}
+guardrails:
+  - { id: slow, description: slow, action: deny, match: { pattern: "(\\\\w+\\\\s?)*;" } }
+masking:
+  detectors: [{ id: nested, pattern: "(a+)+b" }]
+  rules: [{ id: r, columns: ["/(x*)*y/i"] }]
+`
+  assert.throws(
+    () => parseConfigText(withRegexes, 'a.yaml'),
+    (error: Error) => {
+      assert.match(error.message, /guardrails\[0\]\.match\.pattern: a repeated group/)
+      assert.match(error.message, /masking\.detectors\[0\]\.pattern: a repeated group/)
+      assert.match(error.message, /masking\.rules\[0\]\.columns\[0\]: a repeated group/)
+      return true
+    },
+  )
+  const many = Array.from({ length: 65 }, (_, i) => `"select:billing.t${i}"`).join(', ')
+  assert.throws(
+    () => parseConfigText(base.replace('["select:billing.*"]', `[${many}]`), 'a.yaml'),
+    /policies\[0\]\.ceiling/,
+  )
+  assert.throws(
+    () => parseConfigText(base.replace('select:billing.*', `select:${'x'.repeat(300)}`), 'a.yaml'),
+    /policies\[0\]\.ceiling\[0\]/,
+  )
+})

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { parseDocument } from 'yaml'
 import type { z } from 'zod'
 import { DEFAULT_GUARDRAILS, SCOPE_VERBS, TaskgateError, unknownVerbProblem } from '../core/index.ts'
+import { nestedQuantifierProblem } from './regex-safety.ts'
 import { type Config, configSchema, type SecretRef } from './schema.ts'
 
 export async function loadConfig(path: string): Promise<Config> {
@@ -129,11 +130,31 @@ function crossReferenceProblems(config: Config): string[] {
       )
     }
   })
-  problems.push(...scopeVerbProblems(config))
+  problems.push(...scopeVerbProblems(config), ...regexProblems(config))
   const names = new Set<string>()
   config.agents.forEach((a, i) => {
     if (names.has(a.name)) problems.push(`agents[${i}].name: duplicate agent "${a.name}"`)
     names.add(a.name)
+  })
+  return problems
+}
+
+/** Regular expressions that run on outside input must not be able to backtrack exponentially. */
+function regexProblems(config: Config): string[] {
+  const problems: string[] = []
+  const check = (source: string, path: string) => {
+    const problem = nestedQuantifierProblem(source)
+    if (problem) problems.push(`${path}: ${problem}`)
+  }
+  config.guardrails.forEach((g, i) => {
+    if (g.match.pattern !== undefined) check(g.match.pattern, `guardrails[${i}].match.pattern`)
+  })
+  config.masking.detectors.forEach((d, i) => check(d.pattern, `masking.detectors[${i}].pattern`))
+  config.masking.rules.forEach((r, i) => {
+    r.columns?.forEach((c, j) => {
+      const regex = /^\/(.+)\/[a-z]*$/s.exec(c)
+      if (regex) check(regex[1]!, `masking.rules[${i}].columns[${j}]`)
+    })
   })
   return problems
 }

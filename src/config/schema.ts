@@ -125,7 +125,12 @@ const guardrail = z.strictObject({
         .max(MAX_SCOPE_ENTRIES)
         .optional()
         .describe('scope entries the statement needs, e.g. delete:billing.*'),
-      pattern: z.string().optional().describe('last resort: a regular expression on the raw statement text'),
+      pattern: z
+        .string()
+        .optional()
+        .describe(
+          'last resort: a regular expression on the raw statement text (a repeated group holding a repetition or an alternation, like `(\\w+\\s?)*`, is refused: it can backtrack exponentially)',
+        ),
       rowsOver: z
         .number()
         .int()
@@ -208,7 +213,12 @@ const maskingRule = z
 
 const customDetector = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected lowercase letters, digits and dashes'),
-  pattern: z.string().min(1).describe('JavaScript regular expression; every match is masked'),
+  pattern: z
+    .string()
+    .min(1)
+    .describe(
+      'JavaScript regular expression; every match is masked. It runs on every value: a repeated group holding a repetition or an alternation is refused',
+    ),
   flags: z
     .string()
     .regex(/^[imsu]*$/, 'expected flags among i, m, s, u')

@@ -24,6 +24,9 @@ const KEY_DETAIL =
 const CONFLICT_DETAIL = /^(Key \(.*?\)=\()(.*)(\) conflicts with (?:existing|new) key \(.*?\)=\()(.*)(\)\.)$/s
 const ROW_DETAIL = /^(Failing row contains \()(.*)(\)\.)$/s
 const JSON_CONTEXT = /^(JSON data, line \d+: ).*$/
+/** The DETAIL patterns backtrack over their `.*` groups (quadratic at worst); PostgreSQL's own details are
+ * far shorter (row values are cut to 64 bytes, keys fit an index page), so a longer one is withheld whole. */
+const MAX_MATCHED_DETAIL = 16 * 1024
 
 export class ErrorMasker {
   readonly #plan: MaskingPlan
@@ -122,6 +125,10 @@ export class ErrorMasker {
    * other shape is withheld.
    */
   #maskRowDetail(detail: string, original: string): string {
+    if (detail.length > MAX_MATCHED_DETAIL) {
+      this.#echoed++
+      return REDACTED_DETAIL
+    }
     const key = KEY_DETAIL.exec(detail)
     if (key !== null) {
       const columns = key[1]!.slice('Key ('.length, -2)

@@ -8,6 +8,14 @@ test('string, escape-string and dollar-quoted literals are replaced', () => {
   assert.equal(redactLiterals('create role x password $p$s3cret$p$'), "create role x password '***'")
 })
 
+test('an unterminated literal is redacted to the end, and many unclosed dollar tags stay one linear pass', () => {
+  assert.equal(redactLiterals("create role x password 'abc"), "create role x password '***'")
+  assert.equal(redactLiterals('create role x password $p$abc'), "create role x password '***'")
+  const tags = Array.from({ length: 20_000 }, (_, i) => `$t${i}$`).join(' ')
+  const redacted = redactLiterals(`create role x password 'p' /* ${tags} */`)
+  assert.equal(redacted, "create role x password '***' /* '***'")
+})
+
 test('only statements that carry a secret are redacted', () => {
   assert.equal(recordableText("select 'a'", ['read-only']), "select 'a'")
   assert.equal(
