@@ -149,7 +149,9 @@ function regexProblems(config: Config): string[] {
   config.guardrails.forEach((g, i) => {
     if (g.match.pattern !== undefined) check(g.match.pattern, `guardrails[${i}].match.pattern`)
   })
-  config.masking.detectors.forEach((d, i) => check(d.pattern, `masking.detectors[${i}].pattern`))
+  config.masking.detectors.forEach((d, i) => {
+    check(d.pattern, `masking.detectors[${i}].pattern`)
+  })
   config.masking.rules.forEach((r, i) => {
     r.columns?.forEach((c, j) => {
       const regex = /^\/(.+)\/[a-z]*$/s.exec(c)
