@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import fc from 'fast-check'
+import { encodePacket, MAX_PACKET_PAYLOAD, type Packet, PacketReader } from './packet-reader.ts'
+import { ProtocolViolation } from './protocol-violation.ts'
+
+const framed = (payload: Buffer, seq: number) => encodePacket(payload, seq).bytes
+
+function readAll(chunks: Buffer[], reader = new PacketReader()): Packet[] {
+  return chunks.flatMap((c) => reader.push(c))
+}
+
+const stream = Buffer.concat([
+  framed(Buffer.from('\x03select 1'), 0),
+  framed(Buffer.alloc(0), 1),
+  framed(Buffer.alloc(300, 0x61), 2),
+])
+const expected = [
+  { sequenceId: 0, payload: Buffer.from('\x03select 1') },
+  { sequenceId: 1, payload: Buffer.alloc(0) },
+  { sequenceId: 2, payload: Buffer.alloc(300, 0x61) },
+]
+
+test('several packets in one chunk come out in order', () => {
+  assert.deepEqual(readAll([stream]), expected)
+})
+
+test('split at every byte: the same packets', () => {
+  for (let cut = 1; cut < stream.length; cut++) {
+    assert.deepEqual(readAll([stream.subarray(0, cut), stream.subarray(cut)]), expected, `cut ${cut}`)
+  }
+})
+
+test('one byte at a time: the same packets', () => {
+  assert.deepEqual(readAll([...stream].map((b) => Buffer.from([b]))), expected)
+})
+
+test('a payload of 16 MiB and more is split into 0xffffff-byte packets and joined back', () => {
+  const big = Buffer.alloc(MAX_PACKET_PAYLOAD + 10)
+  big.fill(7)
+  big[MAX_PACKET_PAYLOAD] = 9
+  const { bytes, nextSequenceId } = encodePacket(big, 3)
+  assert.equal(nextSequenceId, 5)
+  assert.equal(bytes.readUIntLE(0, 3), MAX_PACKET_PAYLOAD)
+  assert.equal(bytes[3], 3)
+  const [packet, ...rest] = readAll(
+    [bytes.subarray(0, 1000), bytes.subarray(1000, 20_000_000), bytes.subarray(20_000_000)],
+    new PacketReader(32 * 1024 * 1024),
+  )
+  assert.equal(rest.length, 0)
+  assert.equal(packet!.sequenceId, 4)
+  assert.ok(packet!.payload.equals(big))
+})
+
+test('a payload of exactly 0xffffff bytes ends with an empty packet', () => {
+  const exact = Buffer.alloc(MAX_PACKET_PAYLOAD, 1)
+  const { bytes, nextSequenceId } = encodePacket(exact, 0)
+  assert.equal(bytes.length, MAX_PACKET_PAYLOAD + 8)
+  assert.equal(nextSequenceId, 2)
+  const packets = readAll([bytes], new PacketReader(32 * 1024 * 1024))
+  assert.equal(packets.length, 1)
+  assert.equal(packets[0]!.payload.length, MAX_PACKET_PAYLOAD)
+})
+
+test('a packet longer than the bound is refused before its bytes are buffered', () => {
+  const reader = new PacketReader(1024)
+  const header = Buffer.from([0x01, 0x10, 0x00, 0x00]) // 4097 bytes
+  assert.throws(() => reader.push(header), ProtocolViolation)
+  // Joined packets count as one: four full-size headers alone exceed 32 MiB.
+  const joined = new PacketReader(20 * 1024 * 1024)
+  const full = Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0]), Buffer.alloc(MAX_PACKET_PAYLOAD)])
+  joined.push(full)
+  assert.throws(() => joined.push(Buffer.from([0xff, 0xff, 0xff, 1])), ProtocolViolation)
+})
+
+test('an expected sequence id is enforced and advances', () => {
+  const reader = new PacketReader()
+  reader.expectSequenceId(1)
+  assert.equal(reader.push(framed(Buffer.from('a'), 1)).length, 1)
+  assert.throws(() => reader.push(framed(Buffer.from('b'), 5)), /out of order/)
+})
+
+test('sequence ids wrap at 255', () => {
+  const { bytes, nextSequenceId } = encodePacket(Buffer.from('x'), 255)
+  assert.equal(bytes[3], 255)
+  assert.equal(nextSequenceId, 0)
+})
+
+test('any chunking of any packet sequence yields the same packets (property)', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.uint8Array({ maxLength: 600 }), { maxLength: 8 }),
+      fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 10 }),
+      (payloads, cuts) => {
+        const packets = payloads.map((p, i) => ({ sequenceId: i, payload: Buffer.from(p) }))
+        const bytes = Buffer.concat(packets.map((p) => framed(p.payload, p.sequenceId)))
+        const chunks: Buffer[] = []
+        let at = 0
+        for (let i = 0; at < bytes.length; i++) {
+          const n = cuts[i % cuts.length]!
+          chunks.push(bytes.subarray(at, at + n))
+          at += n
+        }
+        const reader = new PacketReader()
+        assert.deepEqual(readAll(chunks, reader), packets)
+        assert.equal(reader.bufferedBytes, 0)
+      },
+    ),
+  )
+})

@@ -1,0 +1,142 @@
+// Incremental reader of MySQL packets: int<3> payload length, int<1> sequence id, payload
+// (dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_packets.html). A payload of 2^24-1 bytes
+// or more travels as several packets of 0xffffff bytes and a last shorter one (possibly empty); the reader
+// joins them into one logical packet, so callers never see the split.
+import { ProtocolViolation } from './protocol-violation.ts'
+
+/** The largest payload one physical packet carries; a packet this long continues in the next. */
+export const MAX_PACKET_PAYLOAD = 0xffffff
+
+/** One logical packet: the joined payload and the sequence id of its LAST physical packet (the next
+ * packet in the exchange uses that plus one). */
+export interface Packet {
+  sequenceId: number
+  payload: Buffer
+}
+
+const HEADER_BYTES = 4
+
+export class PacketReader {
+  readonly #maxPayloadBytes: number
+  #buffered: Buffer[] = []
+  #bufferedBytes = 0
+  /** Payload pieces of a logical packet split over several physical ones. */
+  #parts: Buffer[] = []
+  #partsBytes = 0
+  #expectedSequenceId: number | undefined
+
+  /** `maxPayloadBytes` bounds one logical packet (the server's max_allowed_packet plays this role; 1 GiB is
+   * the protocol's own ceiling). A longer packet is a ProtocolViolation before its bytes are buffered. */
+  constructor(maxPayloadBytes = 64 * 1024 * 1024) {
+    this.#maxPayloadBytes = maxPayloadBytes
+  }
+
+  /** Checks that the next packet carries `sequenceId` (each exchange restarts at 0); undefined: any. */
+  expectSequenceId(sequenceId: number | undefined): void {
+    this.#expectedSequenceId = sequenceId
+  }
+
+  /** Bytes held that are not yet part of a complete logical packet. */
+  get bufferedBytes(): number {
+    return this.#bufferedBytes + this.#partsBytes
+  }
+
+  /** Feeds a chunk; returns the logical packets it completes, in order. Throws only ProtocolViolation. */
+  push(chunk: Buffer): Packet[] {
+    if (chunk.length > 0) {
+      this.#buffered.push(chunk)
+      this.#bufferedBytes += chunk.length
+    }
+    const out: Packet[] = []
+    for (;;) {
+      const packet = this.#next()
+      if (packet === undefined) return out
+      out.push(packet)
+    }
+  }
+
+  /** Whatever has arrived after the last complete packet (after a TLS upgrade it must be empty). */
+  takeRemainder(): Buffer {
+    const rest = Buffer.concat(this.#buffered)
+    this.#buffered = []
+    this.#bufferedBytes = 0
+    return rest
+  }
+
+  #next(): Packet | undefined {
+    if (this.#bufferedBytes < HEADER_BYTES) return undefined
+    const head = this.#peek(HEADER_BYTES)
+    const length = head.readUIntLE(0, 3)
+    const sequenceId = head[3]!
+    if (this.#partsBytes + length > this.#maxPayloadBytes) {
+      throw new ProtocolViolation(
+        `packet of more than ${this.#maxPayloadBytes} bytes (max_allowed_packet of the gateway)`,
+      )
+    }
+    if (this.#expectedSequenceId !== undefined && sequenceId !== this.#expectedSequenceId) {
+      throw new ProtocolViolation(
+        `packet out of order: sequence id ${sequenceId}, expected ${this.#expectedSequenceId}`,
+      )
+    }
+    if (this.#bufferedBytes < HEADER_BYTES + length) return undefined
+    const whole = this.#take(HEADER_BYTES + length)
+    const payload = whole.subarray(HEADER_BYTES)
+    if (this.#expectedSequenceId !== undefined) this.#expectedSequenceId = (sequenceId + 1) & 0xff
+    if (length === MAX_PACKET_PAYLOAD) {
+      this.#parts.push(payload)
+      this.#partsBytes += length
+      return this.#next()
+    }
+    if (this.#parts.length === 0) return { sequenceId, payload }
+    this.#parts.push(payload)
+    const joined = Buffer.concat(this.#parts)
+    this.#parts = []
+    this.#partsBytes = 0
+    return { sequenceId, payload: joined }
+  }
+
+  /** The first `n` buffered bytes, without consuming them. */
+  #peek(n: number): Buffer {
+    const first = this.#buffered[0]!
+    if (first.length >= n) return first
+    const joined = Buffer.concat(this.#buffered)
+    this.#buffered = [joined]
+    return joined
+  }
+
+  /** Consumes the first `n` buffered bytes: a subarray when they sit in one chunk, one copy otherwise. */
+  #take(n: number): Buffer {
+    let first = this.#buffered[0]!
+    if (first.length < n) {
+      first = Buffer.concat(this.#buffered)
+      this.#buffered = [first]
+    }
+    this.#bufferedBytes -= n
+    if (first.length === n) {
+      this.#buffered.shift()
+      return first
+    }
+    this.#buffered[0] = first.subarray(n)
+    return first.subarray(0, n)
+  }
+}
+
+/** Frames a payload as one or more physical packets starting at `sequenceId`; returns the bytes and the
+ * sequence id the next packet of the exchange takes. */
+export function encodePacket(payload: Buffer, sequenceId: number): { bytes: Buffer; nextSequenceId: number } {
+  const pieces: Buffer[] = []
+  let seq = sequenceId & 0xff
+  let offset = 0
+  for (;;) {
+    const length = Math.min(MAX_PACKET_PAYLOAD, payload.length - offset)
+    const header = Buffer.allocUnsafe(HEADER_BYTES)
+    header.writeUIntLE(length, 0, 3)
+    header[3] = seq
+    pieces.push(header, payload.subarray(offset, offset + length))
+    offset += length
+    seq = (seq + 1) & 0xff
+    // A payload of exactly n × 0xffffff bytes ends with an empty packet, so the reader knows it is whole.
+    if (length < MAX_PACKET_PAYLOAD) break
+  }
+  return { bytes: Buffer.concat(pieces), nextSequenceId: seq }
+}
