@@ -40,16 +40,7 @@ export function registerConsoleFiles(
   notFound: (reply: FastifyReply, path: string) => unknown,
 ): void {
   const root = normalize(dir + sep)
-  const cache = new Map<string, Buffer | null>()
-  const load = async (file: string): Promise<Buffer | null> => {
-    let body = cache.get(file)
-    if (body === undefined) {
-      body = await readFile(file).catch(() => null)
-      // Hashed assets never change; index.html is re-read so a rebuild shows without a restart.
-      if (file.includes(`${sep}assets${sep}`)) cache.set(file, body)
-    }
-    return body
-  }
+  const { load } = createFileLoader()
 
   app.get('/*', async (request, reply) => {
     const path = decodePath(request.url.split('?')[0] ?? '/')
@@ -70,6 +61,31 @@ export function registerConsoleFiles(
     const index = await load(join(root, 'index.html'))
     return reply.type(TYPES['.html']!).send(index ?? NOT_BUILT)
   })
+}
+
+/** At most this many files are kept in memory: a console build has a few dozen. */
+const MAX_CACHED_FILES = 256
+
+/**
+ * Reads console files, keeping hashed assets (they never change) in memory. Only files that exist are
+ * kept: a missing path is anybody's to invent, before any login, so remembering misses let requests for
+ * distinct missing /assets/… paths grow the process without end (issue #10). index.html is re-read so a
+ * rebuild shows without a restart.
+ */
+export function createFileLoader(): { load(file: string): Promise<Buffer | null>; readonly size: number } {
+  const cache = new Map<string, Buffer>()
+  return {
+    async load(file) {
+      const cached = cache.get(file)
+      if (cached) return cached
+      const body = await readFile(file).catch(() => null)
+      if (body && file.includes(`${sep}assets${sep}`) && cache.size < MAX_CACHED_FILES) cache.set(file, body)
+      return body
+    },
+    get size() {
+      return cache.size
+    },
+  }
 }
 
 function decodePath(path: string): string | undefined {
