@@ -1,6 +1,6 @@
 // Composition root: loads config, picks the store backend, builds core, starts the protocol servers and the
 // control-plane API. The only module that imports store backends and protocols/*/index.ts.
-import { chmod, mkdir, writeFile } from 'node:fs/promises'
+import { chmod, readdir, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -24,6 +24,7 @@ import { createPostgresServer } from './protocols/postgres/index.ts'
 import type { ProcessPeers, ProtocolServer } from './protocols/protocol-server.ts'
 import { openEmbeddedStore } from './store/embedded/index.ts'
 import { openPostgresStore } from './store/postgres/index.ts'
+import { makePrivateDir, refuseExposedFiles } from './store/private-files.ts'
 import type { Store } from './store/store.ts'
 import {
   announceWorkerReady,
@@ -104,6 +105,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       })
 
     const keysDir = resolve(config.store.dir, 'keys')
+    if (primary) await refuseExposedKeys(keysDir)
     const createdKeys = primary
       ? await bootstrapAccounts(store, core, config, keysDir, announce)
       : new Map<string, string>()
@@ -207,16 +209,22 @@ async function bootstrapAccounts(
   for (const account of wanted) {
     if (await store.serviceAccounts.get(account.name)) continue
     const { key } = await core.createServiceAccount(system, account)
-    await mkdir(keysDir, { recursive: true, mode: 0o700 })
+    makePrivateDir(keysDir)
     const file = join(keysDir, `${account.name}.key`)
     await writeFile(file, `${key}\n`, { mode: 0o600 })
     await chmod(file, 0o600)
     created.set(account.name, key)
     announce(
-      `created ${account.name === 'admin' ? 'local admin' : `agent "${account.name}"`} (groups ${account.groups.join(', ')}); key written to ${file}${account.name === 'admin' ? ` — sign in to the web console with it: ${key}` : ''}`,
+      `created ${account.name === 'admin' ? 'local admin' : `agent "${account.name}"`} (groups ${account.groups.join(', ')}); key written to ${file}${account.name === 'admin' ? ' — sign in to the web console with the key in that file' : ''}`,
     )
   }
   return created
+}
+
+/** The keys directory and the keys in it are refused at start when other users can read them. */
+async function refuseExposedKeys(keysDir: string): Promise<void> {
+  const names = await readdir(keysDir).catch(() => [])
+  refuseExposedFiles([keysDir, ...names.map((name) => join(keysDir, name))])
 }
 
 async function runFromCommandLine(argv: string[]): Promise<void> {

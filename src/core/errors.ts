@@ -94,6 +94,11 @@ export const ERRORS = {
     kind: 'conflict',
     message: 'An object with that name already exists; choose another name.',
   },
+  TG_STORE_FILES_EXPOSED: {
+    kind: 'invalid',
+    message:
+      "Other users of this machine can read the gateway's store or key files; run the chmod commands shown and start again.",
+  },
   TG_STORE_UNAVAILABLE: {
     kind: 'unavailable',
     message: 'The gateway cannot reach its store and denies all access.',

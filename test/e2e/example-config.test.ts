@@ -1,9 +1,10 @@
 // The README's two-command install: `npm start` runs src/main.ts with taskgate.example.yaml. The example
 // must stay valid (`taskgate config check`) and a gateway must start from it in a fresh directory and
-// print the admin key it wrote, a key that works.
+// print where it wrote the admin key (never the key itself: output ends up in logs), a key that works, in a
+// file only its user can read.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -19,7 +20,7 @@ test('taskgate config check passes on taskgate.example.yaml', async () => {
   assert.match(r.stdout, /taskgate\.example\.yaml: ok \(1 resources, 2 policies\)/)
 })
 
-test('the gateway starts from the example config as `npm start` runs it and prints the admin key', async () => {
+test('the gateway starts from the example config as `npm start` runs it and prints where the admin key is', async () => {
   const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
   assert.equal(pkg.scripts.start, 'node src/main.ts --config taskgate.example.yaml')
   const dir = await mkdtemp(join(tmpdir(), 'tg-example-'))
@@ -53,13 +54,19 @@ test('the gateway starts from the example config as `npm start` runs it and prin
     })
     try {
       const api = await started
-      const printed = /key written to (\S+admin\.key) .*: (tgk_admin\.\S+)/.exec(output)
+      const printed =
+        /key written to (\S+admin\.key) — sign in to the web console with the key in that file/.exec(output)
       assert.ok(printed, output)
       assert.equal(printed[1], join(dir, 'data', 'keys', 'admin.key'))
-      assert.equal((await readFile(printed[1]!, 'utf8')).trim(), printed[2])
+      const key = (await readFile(printed[1]!, 'utf8')).trim()
+      assert.match(key, /^tgk_admin\./)
+      assert.ok(!output.includes(key), 'the admin key itself is never printed')
+      assert.equal((await stat(printed[1]!)).mode & 0o777, 0o600)
+      assert.equal((await stat(join(dir, 'data'))).mode & 0o777, 0o700)
+      assert.equal((await stat(join(dir, 'data', 'taskgate.db'))).mode & 0o777, 0o600)
       assert.match(output, /created agent "billing-bot"/)
       const whoami = await runTaskgate(['whoami', '--json'], {
-        env: { TASKGATE_API: api, TASKGATE_TOKEN: printed[2] },
+        env: { TASKGATE_API: api, TASKGATE_TOKEN: key },
       })
       assert.equal(whoami.code, 0, whoami.stderr)
       assert.match(whoami.stdout, /"admin"/)

@@ -1,10 +1,10 @@
 // One node:sqlite connection per store: opening, pragmas, migrations, cached statements, transactions
 // and the mapping of SQLite failures to TaskgateErrors.
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import { TaskgateError, toTaskgateError } from '../../core/errors.ts'
 import { readMigrations } from '../migration-files.ts'
+import { makePrivateDir, makePrivateFile, refuseExposedFiles } from '../private-files.ts'
 
 const MIGRATIONS_DIR = join(import.meta.dirname, 'migrations')
 
@@ -83,8 +83,11 @@ export class EmbeddedDatabase {
 /** Opens the database file in `dir` (created if missing) and brings its schema up to date. */
 export function openEmbeddedDatabase(dir: string): EmbeddedDatabase {
   try {
-    mkdirSync(dir, { recursive: true })
-    const db = new EmbeddedDatabase(join(dir, 'taskgate.db'))
+    makePrivateDir(dir)
+    const file = join(dir, 'taskgate.db')
+    makePrivateFile(file)
+    refuseExposedFiles([dir, file, `${file}-wal`, `${file}-shm`])
+    const db = new EmbeddedDatabase(file)
     try {
       db.migrate()
     } catch (error) {
