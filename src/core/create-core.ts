@@ -23,6 +23,7 @@ import { endGrant } from './grants/end-grant.ts'
 import { startExpirySweeper } from './grants/expiry-sweeper.ts'
 import type { Grant } from './grants/grant.ts'
 import { isLive } from './grants/grant.ts'
+import { grantNotActive, grantStateText } from './grants/grant-not-active.ts'
 import { policyFor } from './grants/grant-policy.ts'
 import { sha256Hex } from './grants/issue-credential.ts'
 import { issueGrantCredential } from './grants/issue-grant-credential.ts'
@@ -214,11 +215,9 @@ export function createCore(options: CoreOptions): Core {
     if (!isLive(grant, clock.now())) {
       await auditLoginFailure({
         ...attempt,
-        reason: `TG_GRANT_NOT_ACTIVE: grant ${grant.id} is ${grant.status}`,
+        reason: `TG_GRANT_NOT_ACTIVE: grant ${grant.id} is ${grantStateText(grant, clock.now())}`,
       })
-      throw new TaskgateError('TG_GRANT_NOT_ACTIVE', {
-        message: `The grant ${grant.id} is ${grant.status === 'active' ? 'expired' : grant.status}${grant.endReason ? ` (${grant.endReason})` : ''}; request a new one with \`taskgate grant request\`.`,
-      })
+      throw grantNotActive(grant, clock.now())
     }
     await loginAudit.succeeded({
       channel: resource.kind,
@@ -318,7 +317,7 @@ export function createCore(options: CoreOptions): Core {
           message: 'Only the principal a grant was issued to can obtain its credential.',
         })
       }
-      if (!isLive(grant, clock.now())) throw new TaskgateError('TG_GRANT_NOT_ACTIVE')
+      if (!isLive(grant, clock.now())) throw grantNotActive(grant, clock.now())
       return issueGrantCredential(ctx, grant)
     },
     async endGrant(actor, grantId) {

@@ -42,6 +42,8 @@ export interface CredentialStore {
   /** The credential for a login name on a resource, whatever its state (callers check the grant). */
   findByUsername(resourceId: string, username: string): Promise<Credential | undefined>
   deleteForGrant(grantId: string): Promise<void>
+  /** Deletes the credentials whose expiresAt is before `before`; returns how many went. */
+  deleteExpiredBefore(before: Date): Promise<number>
 }
 
 export interface ServiceAccountStore {

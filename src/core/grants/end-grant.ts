@@ -11,8 +11,11 @@ const EVENT_FOR: Record<GrantEndReason, AuditEventType> = {
 }
 
 /**
- * Ends a grant: the store transition first (only one process wins it), then the credential is deleted,
- * live sessions are closed and the target's ephemeral access is removed. Returns false if already ended.
+ * Ends a grant: the store transition first (only one process wins it), then live sessions are closed and
+ * the target's ephemeral access is removed. Returns false if already ended. The grant's credentials stay
+ * (hashes and SCRAM verifiers only) so that a client still holding one is told the grant ended and why,
+ * rather than "password authentication failed"; logins check the grant, so they no longer let anyone in.
+ * The expiry sweeper forgets them a day after they expire (ENDED_CREDENTIALS_KEPT_MS).
  */
 export async function endGrant(
   ctx: CoreContext,
@@ -23,8 +26,7 @@ export async function endGrant(
 ): Promise<boolean> {
   const now = ctx.clock.now()
   const won = await ctx.store.grants.end(grant.id, reason, now)
-  // Sessions close and credentials go even when another process won the race: this process may hold some.
-  await ctx.store.credentials.deleteForGrant(grant.id)
+  // Sessions close even when another process won the race: this process may hold some.
   const closed = ctx.live.closeGrant(grant.id, describeEnd(reason, note))
   if (!won) return false
   await ctx.audit({

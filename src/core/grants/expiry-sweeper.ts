@@ -2,14 +2,28 @@ import type { CoreContext } from '../core-context.ts'
 import { endGrant } from './end-grant.ts'
 
 /**
+ * How long an expired credential is remembered: a login with it within that time is told its grant ended
+ * and why (end-grant.ts); after it, only "password authentication failed". Bounds the table by the grants
+ * of the last day, whatever their TTLs were.
+ */
+export const ENDED_CREDENTIALS_KEPT_MS = 24 * 60 * 60 * 1000
+/** The purge scans the credentials table (no index on expiry): once a minute, not every tick. */
+const CREDENTIAL_PURGE_EVERY_MS = 60_000
+
+/**
  * Every tick: ends grants past their window, closes local sessions of grants another process ended, and
  * expires approvals nobody decided. A tick is cheap (indexed queries) and keeps "closed within 1 s" true
  * across processes without relying on notifications alone.
  */
 export function startExpirySweeper(ctx: CoreContext, intervalMs = 250): { stop(): Promise<void> } {
   let running: Promise<void> | undefined
+  let credentialsPurgedAt = 0
   const tick = async () => {
     const now = ctx.clock.now()
+    if (now.getTime() - credentialsPurgedAt >= CREDENTIAL_PURGE_EVERY_MS) {
+      credentialsPurgedAt = now.getTime()
+      await ctx.store.credentials.deleteExpiredBefore(new Date(now.getTime() - ENDED_CREDENTIALS_KEPT_MS))
+    }
     for (const grant of await ctx.store.grants.listExpired(now)) {
       await endGrant(ctx, grant, 'expired', 'system')
     }

@@ -4,6 +4,7 @@ import type { CoreContext } from '../core-context.ts'
 import { TaskgateError } from '../errors.ts'
 import type { Credential } from './credential.ts'
 import { type Grant, isLive } from './grant.ts'
+import { grantNotActive } from './grant-not-active.ts'
 import { MAX_CREDENTIALS_PER_GRANT, newCredential } from './issue-credential.ts'
 
 /**
@@ -20,7 +21,7 @@ export async function issueGrantCredential(ctx: CoreContext, grant: Grant): Prom
   const current = await ctx.store.grants.get(grant.id)
   if (!current || !isLive(current, ctx.clock.now())) {
     await ctx.store.credentials.deleteForGrant(grant.id)
-    throw new TaskgateError('TG_GRANT_NOT_ACTIVE')
+    throw current ? grantNotActive(current, ctx.clock.now()) : new TaskgateError('TG_GRANT_NOT_ACTIVE')
   }
   await ctx.audit({
     type: 'credential.issued',

@@ -13,6 +13,7 @@ export function createCredentialStore(db: EmbeddedDatabase): CredentialStore {
   const findByUsername = db.statement('SELECT * FROM credentials WHERE resource_id = ? AND username = ?')
   const listForGrant = db.statement('SELECT * FROM credentials WHERE grant_id = ? ORDER BY seq')
   const deleteForGrant = db.statement('DELETE FROM credentials WHERE grant_id = ?')
+  const deleteExpiredBefore = db.statement('DELETE FROM credentials WHERE expires_at < ?')
 
   return {
     insert: (c, keepNewest) =>
@@ -45,6 +46,7 @@ export function createCredentialStore(db: EmbeddedDatabase): CredentialStore {
       guarded(() => {
         deleteForGrant.run(grantId)
       }),
+    deleteExpiredBefore: (before) => guarded(() => Number(deleteExpiredBefore.run(before.getTime()).changes)),
   }
 }
 

@@ -63,6 +63,14 @@ export function createCredentialStore(db: PgDatabase): CredentialStore {
         values: [grantId],
       })
     },
+    async deleteExpiredBefore(before) {
+      const { rowCount } = await db.query({
+        name: 'tg.credentials.deleteExpiredBefore',
+        text: 'DELETE FROM taskgate.credentials WHERE expires_at < $1',
+        values: [before],
+      })
+      return rowCount ?? 0
+    },
   }
 }
 

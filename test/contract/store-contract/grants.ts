@@ -243,6 +243,22 @@ export function credentialCases({ open }: StoreContractOptions): void {
     assert.deepEqual(await t.store.credentials.listForGrant(grantId), [])
   })
 
+  test('credentials: deleteExpiredBefore removes those that expired before the instant, and says how many', async () => {
+    await using t = await open()
+    const old = makeCredential({ expiresAt: at(10) })
+    const boundary = makeCredential({ expiresAt: at(20) })
+    const current = makeCredential({ expiresAt: at(900) })
+    for (const c of [old, boundary, current]) await t.store.credentials.insert(c)
+    assert.equal(await t.store.credentials.deleteExpiredBefore(at(20)), 1)
+    assert.equal(await t.store.credentials.findByUsername(old.resourceId, old.username), undefined)
+    assert.deepEqual(
+      await t.store.credentials.findByUsername(boundary.resourceId, boundary.username),
+      boundary,
+    )
+    assert.deepEqual(await t.store.credentials.findByUsername(current.resourceId, current.username), current)
+    assert.equal(await t.store.credentials.deleteExpiredBefore(at(20)), 0)
+  })
+
   test('credentials: a grant holds several, listed oldest first; keepNewest deletes the oldest beyond it', async () => {
     await using t = await open()
     const grantId = id('grant')

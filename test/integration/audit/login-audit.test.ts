@@ -74,13 +74,17 @@ test('psql logins: success with grant and resource; failures with the user name 
   assert.doesNotMatch(text, /not-the-secret-x9|guess-7/)
   assert.ok(!text.includes(connection.password))
 
-  // The credential of an ended grant is gone: its use is a failed login like any other.
+  // The credential of an ended grant: its holder is told the grant ended, and the audit entry says so.
   await callApi(gw.api, keys.agent, 'POST', `/v1/grants/${grantId}/end`)
   const ended = await psql(libpqEnv(connection), 'SELECT 1')
   assert.notEqual(ended.code, 0)
   const afterEnd = byUserIn(await tail('login.failed'), connection.user)
   assert.equal(afterEnd.length, 2)
-  assert.equal(afterEnd.at(-1)!.data?.reason, 'scram: password authentication failed')
+  assert.match(
+    String(afterEnd.at(-1)!.data?.reason),
+    /^TG_GRANT_NOT_ACTIVE: grant \S+ is ended \(completed at /,
+  )
+  assert.match(ended.stderr, /FATAL: {2}The grant \S+ is ended \(completed at /)
 })
 
 function byUserIn(entries: Entry[], user: string): Entry[] {

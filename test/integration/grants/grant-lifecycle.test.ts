@@ -199,7 +199,7 @@ test('TTL expiry ends the grant and its live session, and the credential stops w
   assert.match(closedWith, /expired/)
   await assert.rejects(
     core.authenticateCredential('billing-db', credential!.username, credential!.password),
-    { code: 'TG_CREDENTIAL_INVALID' },
+    { code: 'TG_GRANT_NOT_ACTIVE', message: /is ended \(expired at / },
   )
 })
 
@@ -226,7 +226,7 @@ test('revoke closes sessions at once; only approvers or admins revoke, with a re
   assert.match(closedWith, /revoked: suspicious activity/)
   await assert.rejects(
     core.authenticateCredential('billing-db', credential!.username, credential!.password),
-    { code: 'TG_CREDENTIAL_INVALID' },
+    { code: 'TG_GRANT_NOT_ACTIVE', message: /is ended \(revoked at / },
   )
   await assert.rejects(core.revokeGrant(dba, grant.id, 'again'), { code: 'TG_CONFLICT' })
 })

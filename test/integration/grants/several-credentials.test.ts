@@ -142,14 +142,15 @@ const END_PATHS: Array<{
 ]
 
 for (const path of END_PATHS) {
-  test(`${path.name}: every credential of the grant is refused and none is stored`, async () => {
+  test(`${path.name}: every credential of the grant is refused, saying the grant ended`, async () => {
     const { grant, first } = await activeGrant(path.name, path.options)
     const second = await core.issueCredential(agent, grant.id)
     for (const c of [first, second]) await login(c)
     await path.end(grant.id, second)
     assert.equal((await core.getGrant(agent, grant.id)).status, 'ended')
-    for (const c of [first, second]) await assert.rejects(login(c), { code: 'TG_CREDENTIAL_INVALID' })
-    assert.deepEqual(await store.credentials.listForGrant(grant.id), [])
+    // The verifiers stay (until a day after expiry) so a holder of the secret learns why; nobody gets in.
+    for (const c of [first, second])
+      await assert.rejects(login(c), { code: 'TG_GRANT_NOT_ACTIVE', message: /is ended \(/ })
     await assert.rejects(core.issueCredential(agent, grant.id), { code: 'TG_GRANT_NOT_ACTIVE' })
   })
 }

@@ -318,7 +318,7 @@ test('after end_task the credential the MCP server held is refused by the Postgr
   }
   assert.equal(await login(), 'ok', 'the credential works while the grant is active')
   assert.equal((await ok('end_task', { grantId: grant.grantId })).status, 'ended')
-  assert.equal(await login(), '28P01', 'the listener refuses the ended grant credential')
+  assert.equal(await login(), '28000', 'the listener refuses the ended grant credential, saying why')
   const after = await call('query', { grantId: grant.grantId, sql: 'SELECT 1' })
   assert.equal(after.data.code, 'TG_GRANT_NOT_ACTIVE')
   await client.close()
