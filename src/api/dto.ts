@@ -5,6 +5,7 @@ import { z } from 'zod'
 import type {
   ActionRecord,
   Approval,
+  ApprovalRisk,
   AuditEntry,
   Grant,
   IssuedCredential,
@@ -12,6 +13,7 @@ import type {
   Scope,
   ServiceAccount,
   SessionRecord,
+  SessionSummary,
 } from '../core/index.ts'
 import { formatScopeEntry } from '../core/index.ts'
 
@@ -127,9 +129,34 @@ export const approvalDto = z.object({
   decidedByName: z.string().optional(),
   decisionReason: z.string().optional(),
   consumedAt: isoDate.optional(),
+  estimatedRows: z
+    .number()
+    .int()
+    .optional()
+    .describe('held statements: the row estimate a `rowsOver` guardrail read, when the gateway made one'),
+  risk: z
+    .object({
+      requested: scope,
+      autoApprove: scope.describe("what the requester's policies grant without an approver"),
+      ceiling: scope.describe('the most the requester may hold on the resource'),
+      widened: scope.describe('requested entries auto-approve does not cover: what approving adds'),
+      ttlSeconds: z.number().int().describe('how long the access would last once approved'),
+    })
+    .optional()
+    .describe('grant requests that are pending: the requested scope against auto-approve and the ceiling'),
 })
 
-export const toApprovalDto = (a: Approval): z.infer<typeof approvalDto> => ({
+export type ApprovalRiskDto = NonNullable<z.infer<typeof approvalDto>['risk']>
+
+export const toApprovalRiskDto = (risk: ApprovalRisk): ApprovalRiskDto => ({
+  requested: scopeStrings(risk.requested),
+  autoApprove: scopeStrings(risk.autoApprove),
+  ceiling: scopeStrings(risk.ceiling),
+  widened: scopeStrings(risk.widened),
+  ttlSeconds: risk.ttlSeconds,
+})
+
+export const toApprovalDto = (a: Approval, risk?: ApprovalRisk): z.infer<typeof approvalDto> => ({
   id: a.id,
   subject: a.subject,
   grantId: a.grantId,
@@ -149,6 +176,8 @@ export const toApprovalDto = (a: Approval): z.infer<typeof approvalDto> => ({
   decidedByName: a.decidedByName,
   decisionReason: a.decisionReason,
   consumedAt: iso(a.consumedAt),
+  estimatedRows: a.estimatedRows,
+  risk: risk ? toApprovalRiskDto(risk) : undefined,
 })
 
 export const serviceAccountDto = z.object({
@@ -183,9 +212,29 @@ export const sessionDto = z.object({
 })
 
 export const toSessionDto = (s: SessionRecord): z.infer<typeof sessionDto> => ({
-  ...s,
+  id: s.id,
+  grantId: s.grantId,
+  principalId: s.principalId,
+  principalName: s.principalName,
+  resourceId: s.resourceId,
+  protocol: s.protocol,
+  client: s.client,
   startedAt: s.startedAt.toISOString(),
   endedAt: iso(s.endedAt),
+  endReason: s.endReason,
+})
+
+export const sessionSummaryDto = sessionDto.extend({
+  task: z.string().describe("the grant's task"),
+  actionCount: z.number().int().describe('actions recorded (statements, commands, requests)'),
+  deniedCount: z.number().int().describe('of those, denied'),
+})
+
+export const toSessionSummaryDto = (s: SessionSummary): z.infer<typeof sessionSummaryDto> => ({
+  ...toSessionDto(s),
+  task: s.task,
+  actionCount: s.actionCount,
+  deniedCount: s.deniedCount,
 })
 
 export const actionDto = z.object({

@@ -30,7 +30,7 @@ export interface RouteResponse {
 }
 
 export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
-  method: 'GET' | 'POST'
+  method: 'GET' | 'POST' | 'DELETE'
   /** fastify path syntax (`/v1/grants/:id`); openapi.ts rewrites it to `{id}`. */
   url: string
   operationId: string

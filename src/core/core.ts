@@ -4,6 +4,7 @@
 import type { Config, ResourceConfig } from '../config/schema.ts'
 import type { ApprovalFilter, AuditFilter, GrantFilter, SessionFilter } from '../store/store.ts'
 import type { Approval } from './approvals/approval.ts'
+import type { ApprovalRisk } from './approvals/approval-risk.ts'
 import type { AuditEntry, AuditEventInput } from './audit/events.ts'
 import type { LoginAttempt } from './audit/login-audit.ts'
 import type { AuditLogVerification, ChainHead } from './audit/verify-audit-log.ts'
@@ -18,7 +19,7 @@ import type { MaskingProbe, MaskingTestInput, MaskingTestResult } from './maskin
 import type { Action } from './policy/action.ts'
 import type { Decision } from './policy/decision.ts'
 import type { ImplicitScope } from './policy/rules.ts'
-import type { ActionRecord, SessionRecord } from './recording/events.ts'
+import type { ActionRecord, SessionRecord, SessionSummary } from './recording/events.ts'
 
 export interface GrantRequestInput {
   resourceId: string
@@ -98,6 +99,10 @@ export interface Core {
   listServiceAccounts(actor: Principal): Promise<ServiceAccount[]>
   /** New key for an account (administrators, or the account itself); the old key stops working at once. */
   rotateServiceAccountKey(actor: Principal, name: string): Promise<{ account: ServiceAccount; key: string }>
+  /** Administrators: the key stops working and the account's live grants end (their sessions close). */
+  disableServiceAccount(actor: Principal, name: string, reason: string): Promise<ServiceAccount>
+  /** Administrators: as disable, and the account leaves the list; its name stays taken. */
+  deleteServiceAccount(actor: Principal, name: string, reason: string): Promise<void>
 
   // resources
   /** Resources this principal could request, each with its ceiling. */
@@ -117,6 +122,8 @@ export interface Core {
   getApproval(actor: Principal, id: string): Promise<Approval>
   /** An approver's verdict; every decision carries a reason (TG_APPROVAL_REASON_REQUIRED without one). */
   decideApproval(actor: Principal, id: string, verdict: 'approve' | 'deny', reason: string): Promise<Approval>
+  /** For a grant request the caller may see: requested scope against auto-approve and ceiling. */
+  approvalRisk(approval: Approval): Promise<ApprovalRisk | undefined>
 
   // data path
   /** Looks up the credential for a login (SCRAM needs the verifier before the secret is proven). */
@@ -178,8 +185,10 @@ export interface Core {
   testMasking(actor: Principal, input: MaskingTestInput): Promise<MaskingTestResult>
 
   // recording and audit
-  listSessions(actor: Principal, filter: SessionFilter): Promise<SessionRecord[]>
+  listSessions(actor: Principal, filter: SessionFilter): Promise<SessionSummary[]>
   getSession(actor: Principal, id: string): Promise<{ session: SessionRecord; actions: ActionRecord[] }>
+  /** Administrators and the resource's approvers: closes one live session (its grant stays active). */
+  endSession(actor: Principal, id: string, reason: string): Promise<SessionRecord>
   audit(event: AuditEventInput): Promise<AuditEntry>
   listAudit(actor: Principal, filter: AuditFilter): Promise<AuditEntry[]>
   /** Verifies the chain, that it reaches the head the store recorded, and that it holds `anchor` (a head

@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { Config, ResourceConfig } from '../config/schema.ts'
 import type { Store } from '../store/store.ts'
 import type { Approval } from './approvals/approval.ts'
+import { approvalRisk } from './approvals/approval-risk.ts'
 import { decideApproval } from './approvals/decide-approval.ts'
 import { holdAction } from './approvals/hold-action.ts'
 import type { AuditEventInput } from './audit/events.ts'
@@ -30,6 +31,7 @@ import { issueGrantCredential } from './grants/issue-grant-credential.ts'
 import { requestGrant } from './grants/request-grant.ts'
 import { createBearerAuthenticator } from './identity/authenticate.ts'
 import { isAdmin, type Principal } from './identity/principal.ts'
+import { deleteServiceAccount, disableServiceAccount } from './identity/retire-service-account.ts'
 import { newServiceAccountKey, parseServiceAccountKey } from './identity/service-account-key.ts'
 import { newId } from './ids.ts'
 import { maskingContextFor } from './masking/masking-context.ts'
@@ -40,6 +42,7 @@ import { wantsRowEstimate } from './policy/row-estimate.ts'
 import type { ImplicitScope, Rules } from './policy/rules.ts'
 import { rulesForResource } from './policy/rules-for-resource.ts'
 import { Recorder } from './recording/recorder.ts'
+import { endSession, onSessionEndRequested } from './sessions/end-session.ts'
 import { LiveSessions } from './sessions/live-sessions.ts'
 
 export interface CoreOptions {
@@ -109,6 +112,9 @@ export function createCore(options: CoreOptions): Core {
   }
   const bearer = createBearerAuthenticator(store, options.verifyOidc)
   const sweeper = startExpirySweeper(ctx, options.sweepIntervalMs)
+  const stopSessionEnds = store.subscribe('session_end_requested', (payload) =>
+    onSessionEndRequested(ctx, payload),
+  )
   const rulesByResource = new Map<string, Rules>()
   const actionSeq = new Map<string, number>()
   // Held actions approved and not yet recorded, per session. The protocol records a statement when it
@@ -243,7 +249,12 @@ export function createCore(options: CoreOptions): Core {
       }
       if (input.groups.length === 0)
         throw new TaskgateError('TG_REQUEST_INVALID', { message: 'Give the account at least one group.' })
-      if (await store.serviceAccounts.get(input.name)) throw new TaskgateError('TG_ALREADY_EXISTS')
+      const existing = await store.serviceAccounts.get(input.name)
+      if (existing?.deletedAt)
+        throw new TaskgateError('TG_ALREADY_EXISTS', {
+          message: `The name ${input.name} belonged to a deleted account and stays reserved; choose another.`,
+        })
+      if (existing) throw new TaskgateError('TG_ALREADY_EXISTS')
       const { key, keyHash } = newServiceAccountKey(input.name)
       const account = {
         name: input.name,
@@ -270,7 +281,8 @@ export function createCore(options: CoreOptions): Core {
     async rotateServiceAccountKey(actor, name) {
       if (actor.id !== `sa:${name}`) requireAdmin(ctx, actor)
       const account = await store.serviceAccounts.get(name)
-      if (!account) throw new TaskgateError('TG_NOT_FOUND', { message: `No service account ${name}.` })
+      if (!account || account.deletedAt)
+        throw new TaskgateError('TG_NOT_FOUND', { message: `No service account ${name}.` })
       const { key, keyHash } = newServiceAccountKey(name)
       await store.serviceAccounts.setKeyHash(name, keyHash)
       await ctx.audit({
@@ -281,6 +293,8 @@ export function createCore(options: CoreOptions): Core {
       })
       return { account: { ...account, keyHash }, key }
     },
+    disableServiceAccount: (actor, name, reason) => disableServiceAccount(ctx, actor, name, reason),
+    deleteServiceAccount: (actor, name, reason) => deleteServiceAccount(ctx, actor, name, reason),
 
     listResources(actor) {
       return config.resources.flatMap((resource) => {
@@ -369,6 +383,7 @@ export function createCore(options: CoreOptions): Core {
       return approval
     },
     decideApproval: (actor, id, verdict, reason) => decideApproval(ctx, actor, id, verdict, reason),
+    approvalRisk: (approval) => approvalRisk(ctx, approval),
 
     findCredential: (resourceId, username) => store.credentials.findByUsername(resourceId, username),
     resolveLogin,
@@ -517,6 +532,7 @@ export function createCore(options: CoreOptions): Core {
       await recorder.flush()
       return { session, actions: await store.sessions.listActions(id) }
     },
+    endSession: (actor, id, reason) => endSession(ctx, actor, id, reason),
     audit: (event) => ctx.audit(event),
     async listAudit(actor, filter) {
       if (!authorizeOversight(ctx, actor))
@@ -543,6 +559,7 @@ export function createCore(options: CoreOptions): Core {
     subscribe: (channel, listener) => store.subscribe(channel, listener),
 
     async close() {
+      stopSessionEnds()
       clearInterval(loginAuditTimer)
       await loginAudit
         .flush(true)

@@ -1,5 +1,6 @@
 // core's public surface: the only import path for protocols/, api/ and cli/.
 export type { Approval } from './approvals/approval.ts'
+export type { ApprovalRisk } from './approvals/approval-risk.ts'
 export { actionDigest } from './approvals/hold-action.ts'
 export type {
   ApprovalNotification,
@@ -75,4 +76,4 @@ export type { Decision, Denial, DenyCode } from './policy/decision.ts'
 export { ALLOW } from './policy/decision.ts'
 export { DEFAULT_GUARDRAILS } from './policy/default-guardrails.ts'
 export type { ImplicitScope } from './policy/rules.ts'
-export type { ActionRecord, SessionRecord } from './recording/events.ts'
+export type { ActionRecord, SessionRecord, SessionSummary } from './recording/events.ts'

@@ -1,7 +1,11 @@
 // Listener registry behind Store.subscribe, shared by both backends.
 import type { StoreChannel } from './store.ts'
 
-export const STORE_CHANNELS: readonly StoreChannel[] = ['grant_changed', 'approval_changed']
+export const STORE_CHANNELS: readonly StoreChannel[] = [
+  'grant_changed',
+  'approval_changed',
+  'session_end_requested',
+]
 
 type Listener = (payload: string) => void
 

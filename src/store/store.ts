@@ -6,7 +6,7 @@ import type { ChainHead } from '../core/audit/verify-audit-log.ts'
 import type { Credential } from '../core/grants/credential.ts'
 import type { Grant, GrantEndReason } from '../core/grants/grant.ts'
 import type { ServiceAccount } from '../core/identity/service-account.ts'
-import type { ActionRecord, SessionRecord } from '../core/recording/events.ts'
+import type { ActionRecord, SessionRecord, SessionSummary } from '../core/recording/events.ts'
 
 export interface GrantFilter {
   principalId?: string
@@ -53,6 +53,10 @@ export interface ServiceAccountStore {
   disable(name: string, at: Date): Promise<boolean>
   /** Replace the key hash (rotation). */
   setKeyHash(name: string, keyHash: string): Promise<boolean>
+  /** Marks the account deleted (and disabled, if it was not): `list` leaves it out, `get` still returns it
+   * with `deletedAt`, so its name is never reused by another identity that would inherit its history.
+   * False unless it existed and was not deleted yet. */
+  delete(name: string, at: Date): Promise<boolean>
 }
 
 export interface ApprovalFilter {
@@ -113,6 +117,10 @@ export interface SessionFilter {
   since?: Date
   until?: Date
   deniedOnly?: boolean
+  /** Sessions whose grant's task contains this text (ASCII case ignored). */
+  task?: string
+  /** true: only sessions not ended yet; false: only ended ones. */
+  live?: boolean
   limit?: number
 }
 
@@ -120,7 +128,8 @@ export interface SessionStore {
   insert(session: SessionRecord): Promise<void>
   end(id: string, at: Date, reason: string): Promise<void>
   get(id: string): Promise<SessionRecord | undefined>
-  list(filter: SessionFilter): Promise<SessionRecord[]>
+  /** Newest first, each with its grant's task and its action counts. */
+  list(filter: SessionFilter): Promise<SessionSummary[]>
   /** Batched: the recorder calls this with many actions at once. */
   appendActions(actions: ActionRecord[]): Promise<void>
   listActions(sessionId: string, options?: { afterSeq?: number; limit?: number }): Promise<ActionRecord[]>
@@ -140,4 +149,4 @@ export interface Store {
   close(): Promise<void>
 }
 
-export type StoreChannel = 'grant_changed' | 'approval_changed'
+export type StoreChannel = 'grant_changed' | 'approval_changed' | 'session_end_requested'

@@ -55,7 +55,7 @@ test('postgres: tables live in the schema taskgate, every migration recorded onc
   const versions = await t.db.query('SELECT version FROM taskgate.schema_migrations ORDER BY version')
   assert.deepEqual(
     versions.rows.map((r) => r.version),
-    [1, 2, 3, 4],
+    [1, 2, 3, 4, 5],
   )
 })
 
@@ -73,6 +73,7 @@ test('postgres: several gateways starting at once on an empty database all migra
         { version: 2, n: 1 },
         { version: 3, n: 1 },
         { version: 4, n: 1 },
+        { version: 5, n: 1 },
       ],
     )
     await Promise.all(

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { Core } from '../../core/index.ts'
+import { approvalView } from '../approval-view.ts'
 import { approvalDto, toApprovalDto } from '../dto.ts'
 import { defineRoute } from '../route-spec.ts'
 import { commaList, idParams, limit } from './query.ts'
@@ -60,7 +61,8 @@ export const approvalRoutes = [
       if (query.status) filter.status = query.status
       if (query.grantId) filter.grantId = query.grantId
       if (query.limit) filter.limit = query.limit
-      return { approvals: (await core.listApprovals(principal, filter)).map(toApprovalDto) }
+      const approvals = await core.listApprovals(principal, filter)
+      return { approvals: await Promise.all(approvals.map((a) => approvalView(core, a))) }
     },
   }),
   defineRoute({
@@ -72,7 +74,7 @@ export const approvalRoutes = [
     params: idParams,
     responses: { 200: { description: 'the approval', schema: approvalDto } },
     handler: async ({ core, principal, params }) =>
-      toApprovalDto(await core.getApproval(principal, params.id)),
+      approvalView(core, await core.getApproval(principal, params.id)),
   }),
   decideRoute('approve'),
   decideRoute('deny'),

@@ -3,7 +3,8 @@
 // as the caller, and an object the caller may not see is never sent.
 import type { Core, Principal } from '../../core/index.ts'
 import { isTaskgateError } from '../../core/index.ts'
-import { toApprovalDto, toGrantDto } from '../dto.ts'
+import { approvalView } from '../approval-view.ts'
+import { toGrantDto } from '../dto.ts'
 import { defineRoute, type RouteSettings } from '../route-spec.ts'
 
 type Channel = 'approval_changed' | 'grant_changed'
@@ -95,7 +96,7 @@ async function visibleEvent(
   try {
     if (channel === 'approval_changed') {
       const approval = await core.getApproval(principal, id)
-      return { type: 'approval.changed', data: { id, approval: toApprovalDto(approval) } }
+      return { type: 'approval.changed', data: { id, approval: await approvalView(core, approval) } }
     }
     const grant = await core.getGrant(principal, id)
     return { type: 'grant.changed', data: { id, grant: toGrantDto(grant) } }

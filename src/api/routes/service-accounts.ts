@@ -3,6 +3,9 @@ import { serviceAccountDto, toServiceAccountDto } from '../dto.ts'
 import { defineRoute } from '../route-spec.ts'
 
 const accountParams = z.object({ name: z.string().min(1).max(63) })
+const retireBody = z.strictObject({
+  reason: z.string().trim().min(1).max(1000).describe('recorded in the audit log'),
+})
 
 export const serviceAccountRoutes = [
   defineRoute({
@@ -61,6 +64,34 @@ export const serviceAccountRoutes = [
     handler: async ({ core, principal, params }) => {
       const { account, key } = await core.rotateServiceAccountKey(principal, params.name)
       return { account: toServiceAccountDto(account), key }
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/v1/service-accounts/:name/disable',
+    operationId: 'disableServiceAccount',
+    summary:
+      'Disable an account (admins): its key stops working and its live grants end, closing their sessions',
+    tag: 'service-accounts',
+    params: accountParams,
+    body: retireBody,
+    responses: { 200: { description: 'the disabled account', schema: serviceAccountDto } },
+    handler: async ({ core, principal, params, body }) =>
+      toServiceAccountDto(await core.disableServiceAccount(principal, params.name, body.reason)),
+  }),
+  defineRoute({
+    method: 'DELETE',
+    url: '/v1/service-accounts/:name',
+    operationId: 'deleteServiceAccount',
+    summary: 'Delete an account (admins): as disable, and it leaves the list; its name stays reserved',
+    tag: 'service-accounts',
+    params: accountParams,
+    body: retireBody,
+    responses: { 204: { description: 'deleted' } },
+    handler: async ({ core, principal, params, body, reply }) => {
+      await core.deleteServiceAccount(principal, params.name, body.reason)
+      reply.code(204)
+      return undefined
     },
   }),
 ]

@@ -11,6 +11,8 @@ export interface Approval {
   summary: string
   /** For held actions: sha256 of the statement text and parameters, so the approval applies to it once. */
   digest?: string
+  /** For held actions: the protocol's row estimate when it made one (a guardrail with `rowsOver`). */
+  estimatedRows?: number
   /** The rule that asked for approval, and why. */
   rule: string
   reason: string

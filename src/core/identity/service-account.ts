@@ -8,4 +8,6 @@ export interface ServiceAccount {
   createdAt: Date
   createdBy: string
   disabledAt?: Date
+  /** Deleted accounts keep their row (and so their name) but are never listed and never authenticate. */
+  deletedAt?: Date
 }

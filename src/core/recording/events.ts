@@ -12,6 +12,13 @@ export interface SessionRecord {
   endReason?: string
 }
 
+/** A session as listed: with its grant's task and how many actions it recorded, and how many were denied. */
+export interface SessionSummary extends SessionRecord {
+  task: string
+  actionCount: number
+  deniedCount: number
+}
+
 /** One action in a session with its decision and outcome. Text is stored as the client sent it, values
  * in results as masked. */
 export interface ActionRecord {

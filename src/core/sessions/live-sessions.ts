@@ -59,6 +59,22 @@ export class LiveSessions {
     return this.#byGrant.get(grantId)?.size ?? 0
   }
 
+  /** Closes one session by id when it is open in this process; false when it is not. */
+  closeSession(sessionId: string, reason: string): boolean {
+    for (const set of this.#byGrant.values()) {
+      for (const session of set) {
+        if (session.id !== sessionId) continue
+        try {
+          session.close(reason)
+        } catch {
+          // The protocol's close failing leaves the session to its own error handling.
+        }
+        return true
+      }
+    }
+    return false
+  }
+
   /** Closes every session of the grant; the protocol sends its native FATAL/close. */
   closeGrant(grantId: string, reason: string): number {
     const set = this.#byGrant.get(grantId)

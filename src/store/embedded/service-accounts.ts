@@ -8,12 +8,15 @@ export function createServiceAccountStore(db: EmbeddedDatabase): ServiceAccountS
     db.statement(`INSERT INTO service_accounts (name, groups, kind, key_hash, created_at, created_by,
     disabled_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
   const get = db.statement('SELECT * FROM service_accounts WHERE name = ?')
-  const list = db.statement('SELECT * FROM service_accounts ORDER BY name')
+  const list = db.statement('SELECT * FROM service_accounts WHERE deleted_at IS NULL ORDER BY name')
   // The first disable wins: its instant is the one the audit log refers to.
   const disable = db.statement(
     'UPDATE service_accounts SET disabled_at = ? WHERE name = ? AND disabled_at IS NULL',
   )
   const setKeyHash = db.statement('UPDATE service_accounts SET key_hash = ? WHERE name = ?')
+  const remove =
+    db.statement(`UPDATE service_accounts SET deleted_at = :at, disabled_at = coalesce(disabled_at, :at)
+    WHERE name = :name AND deleted_at IS NULL`)
 
   return {
     insert: (a) =>
@@ -36,6 +39,7 @@ export function createServiceAccountStore(db: EmbeddedDatabase): ServiceAccountS
     list: () => guarded(() => list.all().map(toServiceAccount)),
     disable: (name, at) => guarded(() => disable.run(at.getTime(), name).changes === 1),
     setKeyHash: (name, keyHash) => guarded(() => setKeyHash.run(keyHash, name).changes === 1),
+    delete: (name, at) => guarded(() => remove.run({ at: at.getTime(), name }).changes === 1),
   }
 }
 
@@ -49,5 +53,6 @@ function toServiceAccount(row: Row): ServiceAccount {
     createdBy: text(row.created_by),
   }
   if (row.disabled_at !== null) account.disabledAt = date(row.disabled_at)
+  if (row.deleted_at !== null && row.deleted_at !== undefined) account.deletedAt = date(row.deleted_at)
   return account
 }

@@ -1,5 +1,5 @@
 import type { SQLInputValue, StatementSync } from 'node:sqlite'
-import type { ActionRecord, SessionRecord } from '../../core/recording/events.ts'
+import type { ActionRecord, SessionRecord, SessionSummary } from '../../core/recording/events.ts'
 import type { SessionFilter, SessionStore } from '../store.ts'
 import { type EmbeddedDatabase, guarded } from './database.ts'
 import { date, orNull, type Row, setOptional, text, toJson } from './values.ts'
@@ -99,7 +99,7 @@ function actionArgs(a: ActionRecord, args: SQLInputValue[], at: number): void {
   args[at + 15] = orNull(a.approvedByName)
 }
 
-function listSessions(db: EmbeddedDatabase, filter: SessionFilter): SessionRecord[] {
+function listSessions(db: EmbeddedDatabase, filter: SessionFilter): SessionSummary[] {
   const where: string[] = []
   const params: Record<string, string | number> = {}
   for (const [field, column] of [
@@ -126,10 +126,28 @@ function listSessions(db: EmbeddedDatabase, filter: SessionFilter): SessionRecor
       `EXISTS (SELECT 1 FROM session_actions a WHERE a.session_id = sessions.id AND a.outcome = 'deny')`,
     )
   }
+  if (filter.live !== undefined) where.push(`ended_at IS ${filter.live ? '' : 'NOT '}NULL`)
+  if (filter.task !== undefined) {
+    // LIKE ignores ASCII case in SQLite; the text's own % and _ match themselves.
+    where.push(`(SELECT g.task FROM grants g WHERE g.id = sessions.grant_id) LIKE :task ESCAPE '\\'`)
+    params.task = `%${filter.task.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  }
   if (filter.limit !== undefined) params.limit = filter.limit
-  const sql = `SELECT * FROM sessions${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
+  const sql = `SELECT sessions.*,
+      coalesce((SELECT g.task FROM grants g WHERE g.id = sessions.grant_id), '') AS task,
+      (SELECT count(*) FROM session_actions a WHERE a.session_id = sessions.id) AS action_count,
+      (SELECT count(*) FROM session_actions a WHERE a.session_id = sessions.id AND a.outcome = 'deny') AS denied_count
+    FROM sessions${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
     ORDER BY started_at DESC, id DESC${filter.limit !== undefined ? ' LIMIT :limit' : ''}`
-  return db.statement(sql).all(params).map(toSession)
+  return db
+    .statement(sql)
+    .all(params)
+    .map((row) => ({
+      ...toSession(row),
+      task: text(row.task),
+      actionCount: Number(row.action_count),
+      deniedCount: Number(row.denied_count),
+    }))
 }
 
 function toSession(row: Row): SessionRecord {

@@ -1,7 +1,7 @@
 import type { Approval } from '../../core/approvals/approval.ts'
 import type { ApprovalFilter, ApprovalStore } from '../store.ts'
 import type { PgDatabase } from './database.ts'
-import { orNull, withOptional } from './values.ts'
+import { int, orNull, withOptional } from './values.ts'
 
 interface ApprovalRow {
   id: string
@@ -24,12 +24,13 @@ interface ApprovalRow {
   decided_by_name: string | null
   decision_reason: string | null
   consumed_at: Date | null
+  estimated_rows: string | null
 }
 
 const INSERT = `INSERT INTO taskgate.approvals (id, subject, grant_id, requester_id, requester_name, resource_id, task,
   summary, digest, rule, reason, approver_groups, status, created_at, expires_at, decided_at, decided_by,
-  decided_by_name, decision_reason, consumed_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`
+  decided_by_name, decision_reason, consumed_at, estimated_rows)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`
 // Guarded by status: of two racing approvers the row lock lets one update; the other re-checks the
 // WHERE clause after it commits, matches nothing and learns it lost.
 const DECIDE = `UPDATE taskgate.approvals SET status = $1, decided_at = $2, decided_by = $3, decided_by_name = $4,
@@ -64,6 +65,7 @@ export function createApprovalStore(db: PgDatabase): ApprovalStore {
           orNull(a.decidedByName),
           orNull(a.decisionReason),
           orNull(a.consumedAt),
+          orNull(a.estimatedRows),
         ],
       })
     },
@@ -132,6 +134,7 @@ function toApproval(row: ApprovalRow): Approval {
       decidedByName: row.decided_by_name,
       decisionReason: row.decision_reason,
       consumedAt: row.consumed_at,
+      estimatedRows: row.estimated_rows === null ? null : int(row.estimated_rows),
     },
   )
 }

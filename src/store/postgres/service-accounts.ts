@@ -11,6 +11,7 @@ interface ServiceAccountRow {
   created_at: Date
   created_by: string
   disabled_at: Date | null
+  deleted_at: Date | null
 }
 
 export function createServiceAccountStore(db: PgDatabase): ServiceAccountStore {
@@ -43,7 +44,7 @@ export function createServiceAccountStore(db: PgDatabase): ServiceAccountStore {
       // COLLATE "C": byte order, the same as the embedded store, whatever the database's locale.
       const { rows } = await db.query<ServiceAccountRow>({
         name: 'tg.serviceAccounts.list',
-        text: 'SELECT * FROM taskgate.service_accounts ORDER BY name COLLATE "C"',
+        text: 'SELECT * FROM taskgate.service_accounts WHERE deleted_at IS NULL ORDER BY name COLLATE "C"',
       })
       return rows.map(toServiceAccount)
     },
@@ -52,6 +53,15 @@ export function createServiceAccountStore(db: PgDatabase): ServiceAccountStore {
       const r = await db.query({
         name: 'tg.serviceAccounts.disable',
         text: 'UPDATE taskgate.service_accounts SET disabled_at = $1 WHERE name = $2 AND disabled_at IS NULL',
+        values: [at, name],
+      })
+      return r.rowCount === 1
+    },
+    async delete(name, at) {
+      const r = await db.query({
+        name: 'tg.serviceAccounts.delete',
+        text: `UPDATE taskgate.service_accounts SET deleted_at = $1, disabled_at = coalesce(disabled_at, $1)
+          WHERE name = $2 AND deleted_at IS NULL`,
         values: [at, name],
       })
       return r.rowCount === 1
@@ -77,6 +87,6 @@ function toServiceAccount(row: ServiceAccountRow): ServiceAccount {
       createdAt: row.created_at,
       createdBy: row.created_by,
     },
-    { disabledAt: row.disabled_at },
+    { disabledAt: row.disabled_at, deletedAt: row.deleted_at },
   )
 }

@@ -1,4 +1,4 @@
-import type { ActionRecord, SessionRecord } from '../../core/recording/events.ts'
+import type { ActionRecord, SessionRecord, SessionSummary } from '../../core/recording/events.ts'
 import type { SessionFilter, SessionStore } from '../store.ts'
 import type { PgDatabase } from './database.ts'
 import { int, orNull, withOptional, withoutNul } from './values.ts'
@@ -124,7 +124,7 @@ export function createSessionStore(db: PgDatabase): SessionStore {
   }
 }
 
-async function listSessions(db: PgDatabase, filter: SessionFilter): Promise<SessionRecord[]> {
+async function listSessions(db: PgDatabase, filter: SessionFilter): Promise<SessionSummary[]> {
   const where: string[] = []
   const values: unknown[] = []
   const param = (value: unknown) => `$${values.push(value)}`
@@ -138,13 +138,31 @@ async function listSessions(db: PgDatabase, filter: SessionFilter): Promise<Sess
       `EXISTS (SELECT 1 FROM taskgate.session_actions a WHERE a.session_id = s.id AND a.outcome = 'deny')`,
     )
   }
+  if (filter.live !== undefined) where.push(`s.ended_at IS ${filter.live ? '' : 'NOT '}NULL`)
+  if (filter.task !== undefined) {
+    // The text's own % and _ match literally; ILIKE ignores case.
+    const pattern = `%${filter.task.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    where.push(`(SELECT g.task FROM taskgate.grants g WHERE g.id = s.grant_id) ILIKE ${param(pattern)}`)
+  }
   const limit = filter.limit !== undefined ? ` LIMIT ${param(filter.limit)}` : ''
-  const { rows } = await db.query<SessionRow>({
-    text: `SELECT * FROM taskgate.sessions s${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
+  const { rows } = await db.query<
+    SessionRow & { task: string | null; action_count: string; denied_count: string }
+  >({
+    text: `SELECT s.*,
+        (SELECT g.task FROM taskgate.grants g WHERE g.id = s.grant_id) AS task,
+        (SELECT count(*) FROM taskgate.session_actions a WHERE a.session_id = s.id) AS action_count,
+        (SELECT count(*) FROM taskgate.session_actions a WHERE a.session_id = s.id AND a.outcome = 'deny')
+          AS denied_count
+      FROM taskgate.sessions s${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
       ORDER BY started_at DESC, id COLLATE "C" DESC${limit}`,
     values,
   })
-  return rows.map(toSession)
+  return rows.map((row) => ({
+    ...toSession(row),
+    task: row.task ?? '',
+    actionCount: int(row.action_count),
+    deniedCount: int(row.denied_count),
+  }))
 }
 
 function toSession(row: SessionRow): SessionRecord {

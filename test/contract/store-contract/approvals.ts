@@ -22,6 +22,7 @@ export function approvalCases({ open }: StoreContractOptions): void {
       decidedByName: 'Ana Approver',
       decisionReason: 'fine for this ticket',
       consumedAt: at(6),
+      estimatedRows: 12_400,
     })
     await t.store.approvals.insert(minimal)
     await t.store.approvals.insert(full)

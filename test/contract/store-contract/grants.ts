@@ -322,4 +322,28 @@ export function serviceAccountCases({ open }: StoreContractOptions): void {
     assert.equal(await t.store.serviceAccounts.disable('nobody', at(10)), false)
     assert.equal(await t.store.serviceAccounts.setKeyHash('nobody', 'f'.repeat(64)), false)
   })
+
+  test('service accounts: delete keeps the name taken, leaves the list, disables once', async () => {
+    await using t = await open()
+    const active = makeServiceAccount()
+    const disabled = makeServiceAccount({ disabledAt: at(3) })
+    await t.store.serviceAccounts.insert(active)
+    await t.store.serviceAccounts.insert(disabled)
+    assert.equal(await t.store.serviceAccounts.delete(active.name, at(10)), true)
+    assert.equal(await t.store.serviceAccounts.delete(active.name, at(20)), false, 'deleted once')
+    assert.equal(await t.store.serviceAccounts.delete(disabled.name, at(11)), true)
+    assert.equal(await t.store.serviceAccounts.delete('nobody', at(10)), false)
+    assert.deepEqual(await t.store.serviceAccounts.get(active.name), {
+      ...active,
+      disabledAt: at(10),
+      deletedAt: at(10),
+    })
+    assert.deepEqual(await t.store.serviceAccounts.get(disabled.name), { ...disabled, deletedAt: at(11) })
+    const listed = (await t.store.serviceAccounts.list()).map((a) => a.name)
+    assert.ok(!listed.includes(active.name) && !listed.includes(disabled.name), listed.join(','))
+    await rejectsWithCode(
+      t.store.serviceAccounts.insert(makeServiceAccount({ name: active.name })),
+      'TG_ALREADY_EXISTS',
+    )
+  })
 }

@@ -6,6 +6,7 @@ import {
   at,
   id,
   makeAction,
+  makeGrant,
   makeSession,
   rejectsWithCode,
   type StoreContractOptions,
@@ -65,7 +66,43 @@ export function sessionCases({ open }: StoreContractOptions): void {
     assert.deepEqual(await ids({ deniedOnly: true, principalId }), [a.id])
     assert.deepEqual(await ids({ limit: 2 }), [d.id, c.id])
     assert.deepEqual(await ids({ deniedOnly: true, limit: 1 }), [c.id])
-    assert.deepEqual(await t.store.sessions.list({ grantId, since: at(40) }), [d])
+    assert.deepEqual(await t.store.sessions.list({ grantId, since: at(40) }), [
+      { ...d, task: '', actionCount: 0, deniedCount: 0 },
+    ])
+  })
+
+  test('sessions: listed with their grant task and action counts; filtered by task text and live state', async () => {
+    await using t = await open()
+    const grant = makeGrant({ task: 'Fix 100% of the_invoices' })
+    await t.store.grants.insert(grant)
+    const live = makeSession({ grantId: grant.id, startedAt: at(10) })
+    const ended = makeSession({ grantId: grant.id, startedAt: at(20), endedAt: at(30), endReason: 'closed' })
+    const other = makeSession({ startedAt: at(5) })
+    for (const s of [live, ended, other]) await t.store.sessions.insert(s)
+    await t.store.sessions.appendActions([
+      makeAction(live.id, 1),
+      makeAction(live.id, 2, { outcome: 'deny', rule: 'scope' }),
+      makeAction(live.id, 3, { outcome: 'deny', rule: 'scope' }),
+      makeAction(ended.id, 1, { outcome: 'approve-first' }),
+    ])
+    const listed = await t.store.sessions.list({})
+    assert.deepEqual(
+      listed.map((s) => [s.id, s.task, s.actionCount, s.deniedCount]),
+      [
+        [ended.id, grant.task, 1, 0],
+        [live.id, grant.task, 3, 2],
+        [other.id, '', 0, 0],
+      ],
+    )
+    const ids = async (filter: SessionFilter) => (await t.store.sessions.list(filter)).map((s) => s.id)
+    assert.deepEqual(await ids({ task: 'INVOICES' }), [ended.id, live.id], 'ASCII case ignored')
+    assert.deepEqual(await ids({ task: '100%' }), [ended.id, live.id])
+    assert.deepEqual(await ids({ task: '100%%' }), [], '% matches itself only')
+    assert.deepEqual(await ids({ task: 'the_inv' }), [ended.id, live.id])
+    assert.deepEqual(await ids({ task: 'thexinv' }), [], '_ matches itself only')
+    assert.deepEqual(await ids({ live: true }), [live.id, other.id])
+    assert.deepEqual(await ids({ live: false }), [ended.id])
+    assert.deepEqual(await ids({ live: true, task: 'invoices' }), [live.id])
   })
 
   test('sessions: actions round-trip every field and list in seq order whatever the insert order', async () => {

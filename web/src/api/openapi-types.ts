@@ -19,8 +19,11 @@ export const OPERATIONS = {
   listServiceAccounts: { method: 'GET', path: '/v1/service-accounts' },
   createServiceAccount: { method: 'POST', path: '/v1/service-accounts' },
   rotateServiceAccountKey: { method: 'POST', path: '/v1/service-accounts/{name}/rotate' },
+  disableServiceAccount: { method: 'POST', path: '/v1/service-accounts/{name}/disable' },
+  deleteServiceAccount: { method: 'DELETE', path: '/v1/service-accounts/{name}' },
   listSessions: { method: 'GET', path: '/v1/sessions' },
   getSession: { method: 'GET', path: '/v1/sessions/{id}' },
+  endSession: { method: 'POST', path: '/v1/sessions/{id}/end' },
   listAudit: { method: 'GET', path: '/v1/audit' },
   verifyAudit: { method: 'GET', path: '/v1/audit/verify' },
   streamEvents: { method: 'GET', path: '/v1/events' },
@@ -340,6 +343,21 @@ export interface Operations {
         decidedByName?: string
         decisionReason?: string
         consumedAt?: string
+        /** held statements: the row estimate a `rowsOver` guardrail read, when the gateway made one */
+        estimatedRows?: number
+        /** grant requests that are pending: the requested scope against auto-approve and the ceiling */
+        risk?: {
+          /** scope entries, each `verb:object` */
+          requested: Array<string>
+          /** what the requester's policies grant without an approver */
+          autoApprove: Array<string>
+          /** the most the requester may hold on the resource */
+          ceiling: Array<string>
+          /** requested entries auto-approve does not cover: what approving adds */
+          widened: Array<string>
+          /** how long the access would last once approved */
+          ttlSeconds: number
+        }
       }>
     }
   }
@@ -369,6 +387,21 @@ export interface Operations {
       decidedByName?: string
       decisionReason?: string
       consumedAt?: string
+      /** held statements: the row estimate a `rowsOver` guardrail read, when the gateway made one */
+      estimatedRows?: number
+      /** grant requests that are pending: the requested scope against auto-approve and the ceiling */
+      risk?: {
+        /** scope entries, each `verb:object` */
+        requested: Array<string>
+        /** what the requester's policies grant without an approver */
+        autoApprove: Array<string>
+        /** the most the requester may hold on the resource */
+        ceiling: Array<string>
+        /** requested entries auto-approve does not cover: what approving adds */
+        widened: Array<string>
+        /** how long the access would last once approved */
+        ttlSeconds: number
+      }
     }
   }
   approveApproval: {
@@ -400,6 +433,21 @@ export interface Operations {
       decidedByName?: string
       decisionReason?: string
       consumedAt?: string
+      /** held statements: the row estimate a `rowsOver` guardrail read, when the gateway made one */
+      estimatedRows?: number
+      /** grant requests that are pending: the requested scope against auto-approve and the ceiling */
+      risk?: {
+        /** scope entries, each `verb:object` */
+        requested: Array<string>
+        /** what the requester's policies grant without an approver */
+        autoApprove: Array<string>
+        /** the most the requester may hold on the resource */
+        ceiling: Array<string>
+        /** requested entries auto-approve does not cover: what approving adds */
+        widened: Array<string>
+        /** how long the access would last once approved */
+        ttlSeconds: number
+      }
     }
   }
   denyApproval: {
@@ -431,6 +479,21 @@ export interface Operations {
       decidedByName?: string
       decisionReason?: string
       consumedAt?: string
+      /** held statements: the row estimate a `rowsOver` guardrail read, when the gateway made one */
+      estimatedRows?: number
+      /** grant requests that are pending: the requested scope against auto-approve and the ceiling */
+      risk?: {
+        /** scope entries, each `verb:object` */
+        requested: Array<string>
+        /** what the requester's policies grant without an approver */
+        autoApprove: Array<string>
+        /** the most the requester may hold on the resource */
+        ceiling: Array<string>
+        /** requested entries auto-approve does not cover: what approving adds */
+        widened: Array<string>
+        /** how long the access would last once approved */
+        ttlSeconds: number
+      }
     }
   }
   listServiceAccounts: {
@@ -488,6 +551,35 @@ export interface Operations {
       key: string
     }
   }
+  disableServiceAccount: {
+    params: {
+      name: string
+    }
+    query: never
+    body: {
+      /** recorded in the audit log */
+      reason: string
+    }
+    response: {
+      name: string
+      groups: Array<string>
+      kind: "agent" | "service"
+      createdAt: string
+      createdBy: string
+      disabledAt?: string
+    }
+  }
+  deleteServiceAccount: {
+    params: {
+      name: string
+    }
+    query: never
+    body: {
+      /** recorded in the audit log */
+      reason: string
+    }
+    response: unknown
+  }
   listSessions: {
     params: never
     query: {
@@ -497,6 +589,8 @@ export interface Operations {
       since?: unknown
       until?: unknown
       deniedOnly?: string
+      task?: string
+      state?: "live" | "ended"
       limit?: number
     }
     body: never
@@ -512,6 +606,12 @@ export interface Operations {
         startedAt: string
         endedAt?: string
         endReason?: string
+        /** the grant's task */
+        task: string
+        /** actions recorded (statements, commands, requests) */
+        actionCount: number
+        /** of those, denied */
+        deniedCount: number
       }>
     }
   }
@@ -560,6 +660,28 @@ export interface Operations {
         approvedBy?: string
         approvedByName?: string
       }>
+    }
+  }
+  endSession: {
+    params: {
+      id: string
+    }
+    query: never
+    body: {
+      /** recorded in the audit log and told to the client */
+      reason: string
+    }
+    response: {
+      id: string
+      grantId: string
+      principalId: string
+      principalName: string
+      resourceId: string
+      protocol: string
+      client: string
+      startedAt: string
+      endedAt?: string
+      endReason?: string
     }
   }
   listAudit: {

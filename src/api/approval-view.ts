@@ -1,0 +1,12 @@
+// An approval as the API shows it: pending grant requests carry their risk (requested scope against
+// auto-approve and the ceiling), so an approver sees what a decision widens without a second request.
+import type { Approval, Core } from '../core/index.ts'
+import { toApprovalDto } from './dto.ts'
+
+export async function approvalView(
+  core: Core,
+  approval: Approval,
+): Promise<ReturnType<typeof toApprovalDto>> {
+  const risk = approval.status === 'pending' ? await core.approvalRisk(approval) : undefined
+  return toApprovalDto(approval, risk)
+}
