@@ -121,7 +121,7 @@ export const approvalDto = z.object({
   rule: z.string(),
   reason: z.string(),
   approverGroups: z.array(z.string()),
-  status: z.enum(['pending', 'approved', 'denied', 'expired']),
+  status: z.enum(['pending', 'approved', 'denied', 'expired', 'cancelled']),
   createdAt: isoDate,
   expiresAt: isoDate,
   decidedAt: isoDate.optional(),

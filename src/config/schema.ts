@@ -227,7 +227,15 @@ const customDetector = z.strictObject({
 })
 
 const approvalEvents = z
-  .array(z.enum(['approval.requested', 'approval.approved', 'approval.denied', 'approval.expired']))
+  .array(
+    z.enum([
+      'approval.requested',
+      'approval.approved',
+      'approval.denied',
+      'approval.expired',
+      'approval.cancelled',
+    ]),
+  )
   .min(1)
   .optional()
   .describe('only these events; all when absent')

@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { Config, ResourceConfig } from '../config/schema.ts'
 import type { Store } from '../store/store.ts'
 import type { Approval } from './approvals/approval.ts'
+import type { ApprovalNotificationType } from './approvals/notify/notification.ts'
 import type { AuditEntry, AuditEventInput } from './audit/events.ts'
 import type { Clock } from './clock.ts'
 import type { GrantProvisioner } from './core.ts'
@@ -23,10 +24,7 @@ export interface CoreContext {
   recorder: Recorder
   audit(event: AuditEventInput): Promise<AuditEntry>
   /** Tells approvers (webhooks, Slack, the console's event stream); never blocks or throws. */
-  notify(
-    type: 'approval.requested' | 'approval.approved' | 'approval.denied' | 'approval.expired',
-    approval: Approval,
-  ): void
+  notify(type: ApprovalNotificationType, approval: Approval): void
   isAdmin(principal: Principal): boolean
   /** Groups that may approve anything on the resource (union over policies). */
   approverGroupsFor(resourceId: string): string[]

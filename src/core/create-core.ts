@@ -6,6 +6,7 @@ import type { Approval } from './approvals/approval.ts'
 import { approvalRisk } from './approvals/approval-risk.ts'
 import { decideApproval } from './approvals/decide-approval.ts'
 import { holdAction } from './approvals/hold-action.ts'
+import type { ApprovalNotificationType } from './approvals/notify/notification.ts'
 import type { AuditEventInput } from './audit/events.ts'
 import { GENESIS_HASH, hashEntry } from './audit/hash-chain.ts'
 import {
@@ -59,10 +60,7 @@ export interface CoreOptions {
   maskingHashKey?: string
 }
 
-export type ApprovalListener = (
-  type: 'approval.requested' | 'approval.approved' | 'approval.denied' | 'approval.expired',
-  approval: Approval,
-) => void
+export type ApprovalListener = (type: ApprovalNotificationType, approval: Approval) => void
 
 interface ApprovedAction {
   text: string

@@ -90,6 +90,11 @@ export const ERRORS = {
     kind: 'conflict',
     message: 'The object is not in a state that allows this; reload it and try again.',
   },
+  TG_APPROVAL_CANCELLED: {
+    kind: 'conflict',
+    message:
+      'The approval was cancelled because its grant ended before anyone decided; there is nothing left to approve.',
+  },
   TG_ALREADY_EXISTS: {
     kind: 'conflict',
     message: 'An object with that name already exists; choose another name.',

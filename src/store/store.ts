@@ -69,10 +69,10 @@ export interface ApprovalStore {
   insert(approval: Approval): Promise<void>
   get(id: string): Promise<Approval | undefined>
   list(filter: ApprovalFilter): Promise<Approval[]>
-  /** pending -> approved|denied|expired; false unless it was pending (first decision wins). */
+  /** pending -> approved|denied|expired|cancelled; false unless it was pending (first decision wins). */
   decide(
     id: string,
-    status: 'approved' | 'denied' | 'expired',
+    status: 'approved' | 'denied' | 'expired' | 'cancelled',
     at: Date,
     by?: { id: string; name: string; reason?: string },
   ): Promise<boolean>

@@ -5,7 +5,7 @@ import { approvalDto, toApprovalDto } from '../dto.ts'
 import { defineRoute } from '../route-spec.ts'
 import { commaList, idParams, limit } from './query.ts'
 
-const APPROVAL_STATUSES = ['pending', 'approved', 'denied', 'expired'] as const
+const APPROVAL_STATUSES = ['pending', 'approved', 'denied', 'expired', 'cancelled'] as const
 
 // Every decision carries who (the caller), when (the server's clock) and why: the reason is required for
 // both verdicts, so a missing or blank one is a 400 naming body.reason (core refuses it too).

@@ -52,7 +52,7 @@ interface ApprovalJson {
   id: string
   subject: 'grant' | 'action'
   grantId: string
-  status: 'pending' | 'approved' | 'denied' | 'expired'
+  status: 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled'
   rule: string
   reason: string
   summary: string

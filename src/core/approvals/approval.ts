@@ -17,7 +17,8 @@ export interface Approval {
   rule: string
   reason: string
   approverGroups: string[]
-  status: 'pending' | 'approved' | 'denied' | 'expired'
+  /** `cancelled`: its grant ended (withdrawn, revoked, expired) before anyone decided. */
+  status: 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled'
   createdAt: Date
   expiresAt: Date
   decidedAt?: Date

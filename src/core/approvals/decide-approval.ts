@@ -1,8 +1,10 @@
 import type { CoreContext } from '../core-context.ts'
 import { TaskgateError } from '../errors.ts'
 import { activateGrant } from '../grants/activate-grant.ts'
+import { grantStateText } from '../grants/grant-not-active.ts'
 import type { Principal } from '../identity/principal.ts'
 import type { Approval } from './approval.ts'
+import { cancelPendingApprovals } from './cancel-pending-approvals.ts'
 
 /**
  * An approver's verdict. Every decision carries who, when and why: a missing or blank reason is refused
@@ -31,8 +33,17 @@ export async function decideApproval(
       message: `Only members of ${approval.approverGroups.join(', ')} may decide approval ${id}.`,
     })
   }
+  if (approval.status === 'cancelled') throw cancelledConflict(approval)
   if (approval.status !== 'pending') {
     throw new TaskgateError('TG_CONFLICT', { message: `Approval ${id} is already ${approval.status}.` })
+  }
+  // A grant request whose grant ended meanwhile (withdrawn, revoked; or left pending by a gateway that did
+  // not yet close approvals at grant end): close it now rather than "approve" a grant nobody can use.
+  const grant = approval.subject === 'grant' ? await ctx.store.grants.get(approval.grantId) : undefined
+  if (grant && grant.status !== 'pending') {
+    const why = `the grant ${grant.id} is ${grantStateText(grant, ctx.clock.now())}`
+    const [closed] = await cancelPendingApprovals(ctx, grant.id, { id: 'system', name: 'taskgate' }, why)
+    throw cancelledConflict(closed ?? (await ctx.store.approvals.get(id)) ?? approval)
   }
   const now = ctx.clock.now()
   if (approval.expiresAt.getTime() <= now.getTime()) {
@@ -62,6 +73,12 @@ export async function decideApproval(
   }
   ctx.notify(`approval.${status}`, decided)
   return decided
+}
+
+function cancelledConflict(approval: Approval): TaskgateError {
+  return new TaskgateError('TG_APPROVAL_CANCELLED', {
+    message: `Approval ${approval.id} was cancelled${approval.decisionReason ? ` (${approval.decisionReason})` : ''}; there is nothing left to decide.`,
+  })
 }
 
 async function applyToGrant(

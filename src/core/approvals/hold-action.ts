@@ -111,6 +111,13 @@ function waitForVerdict(
               `Denied by ${current.decidedByName ?? 'an approver'}${current.decisionReason ? `: ${current.decisionReason}` : ''}.`,
             ),
           )
+        } else if (current.status === 'cancelled') {
+          finish(
+            deny(
+              'TG_GRANT_NOT_ACTIVE',
+              `The grant ended while the statement waited (${current.decisionReason ?? 'cancelled'}); it was not run.`,
+            ),
+          )
         } else {
           finish(
             deny(
@@ -171,6 +178,9 @@ async function whyNotConsumed(ctx: CoreContext, approvalId: string): Promise<str
     : 'This approval was granted for another statement or other parameter values; it does not cover this one.'
 }
 
-function deny(code: 'TG_APPROVAL_DENIED' | 'TG_APPROVAL_TIMEOUT', reason: string): Decision {
+function deny(
+  code: 'TG_APPROVAL_DENIED' | 'TG_APPROVAL_TIMEOUT' | 'TG_GRANT_NOT_ACTIVE',
+  reason: string,
+): Decision {
   return { outcome: 'deny', code, rule: 'approval', reason }
 }

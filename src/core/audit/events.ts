@@ -19,6 +19,7 @@ export const AUDIT_EVENT_TYPES = [
   'approval.approved',
   'approval.denied',
   'approval.expired',
+  'approval.cancelled',
   'session.started',
   'session.ended',
   'session.terminated',

@@ -1,3 +1,4 @@
+import { cancelPendingApprovals } from '../approvals/cancel-pending-approvals.ts'
 import type { AuditEventType } from '../audit/events.ts'
 import type { CoreContext } from '../core-context.ts'
 import type { Grant, GrantEndReason } from './grant.ts'
@@ -35,6 +36,7 @@ export async function endGrant(
     subject: grant.id,
     data: { reason, note, sessionsClosed: closed },
   })
+  await cancelPendingApprovals(ctx, grant.id, { id: actor, name: actor }, describeEnd(reason, note))
   await ctx.store.publish('grant_changed', grant.id)
   const provisioner = ctx.provisioners.get(grant.resourceId)
   if (provisioner && grant.status === 'active') {

@@ -31,7 +31,7 @@ export interface ApprovalView {
   id: string
   subject: 'grant' | 'action'
   grantId: string
-  status: 'pending' | 'approved' | 'denied' | 'expired'
+  status: 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled'
   rule: string
   reason: string
   summary: string

@@ -249,6 +249,12 @@ export class McpSession {
       approval = await this.#plane.getApproval(approvalId)
       return approval.status !== 'pending'
     })
+    if (approval.status === 'cancelled')
+      return toolError({
+        code: 'TG_APPROVAL_CANCELLED',
+        rule: 'approval',
+        reason: `Cancelled${approval.decisionReason ? `: ${approval.decisionReason}` : ''}; the statement was not run. Call request_access for a new grant.`,
+      })
     if (approval.status === 'denied' || approval.status === 'expired')
       return toolError({
         code: approval.status === 'denied' ? 'TG_APPROVAL_DENIED' : 'TG_APPROVAL_TIMEOUT',

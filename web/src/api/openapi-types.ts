@@ -335,7 +335,7 @@ export interface Operations {
         rule: string
         reason: string
         approverGroups: Array<string>
-        status: "pending" | "approved" | "denied" | "expired"
+        status: "pending" | "approved" | "denied" | "expired" | "cancelled"
         createdAt: string
         expiresAt: string
         decidedAt?: string
@@ -379,7 +379,7 @@ export interface Operations {
       rule: string
       reason: string
       approverGroups: Array<string>
-      status: "pending" | "approved" | "denied" | "expired"
+      status: "pending" | "approved" | "denied" | "expired" | "cancelled"
       createdAt: string
       expiresAt: string
       decidedAt?: string
@@ -425,7 +425,7 @@ export interface Operations {
       rule: string
       reason: string
       approverGroups: Array<string>
-      status: "pending" | "approved" | "denied" | "expired"
+      status: "pending" | "approved" | "denied" | "expired" | "cancelled"
       createdAt: string
       expiresAt: string
       decidedAt?: string
@@ -471,7 +471,7 @@ export interface Operations {
       rule: string
       reason: string
       approverGroups: Array<string>
-      status: "pending" | "approved" | "denied" | "expired"
+      status: "pending" | "approved" | "denied" | "expired" | "cancelled"
       createdAt: string
       expiresAt: string
       decidedAt?: string

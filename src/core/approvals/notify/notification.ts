@@ -5,6 +5,7 @@ export const APPROVAL_NOTIFICATION_TYPES = [
   'approval.approved',
   'approval.denied',
   'approval.expired',
+  'approval.cancelled',
 ] as const
 
 export type ApprovalNotificationType = (typeof APPROVAL_NOTIFICATION_TYPES)[number]

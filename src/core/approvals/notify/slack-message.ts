@@ -13,6 +13,7 @@ const HEADLINE: Record<NotificationPayload['type'], string> = {
   'approval.approved': 'Approval granted',
   'approval.denied': 'Approval denied',
   'approval.expired': 'Approval expired',
+  'approval.cancelled': 'Approval cancelled',
 }
 
 export function slackMessage(payload: NotificationPayload): SlackMessage {
@@ -54,6 +55,8 @@ function decisionLine(payload: NotificationPayload): string | undefined {
   const a = payload.approval
   if (payload.type === 'approval.expired') return '*Outcome*\nNo approver decided in time.'
   if (payload.type === 'approval.requested') return undefined
+  if (payload.type === 'approval.cancelled')
+    return `*Outcome*\nCancelled before anyone decided${a.decisionReason ? `: ${escapeClip(a.decisionReason, 2000)}` : ''}.`
   const verb = payload.type === 'approval.approved' ? 'Approved' : 'Denied'
   const by = a.decidedBy ? ` by ${escapeMrkdwn(a.decidedBy.name)}` : ''
   const why = a.decisionReason ? `: ${escapeClip(a.decisionReason, 2000)}` : ''
