@@ -66,7 +66,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const announce = options.announce ?? (() => {})
   const role = options.process
   const primary = role === undefined || role.index === 0
-  let store = await openStore(config)
+  let store = await openStore(config, role === undefined)
   if (role && store.backend === 'embedded') store = shareStoreEvents(store, role.peers)
   const closers: Array<() => Promise<void>> = [() => store.close()]
   const closeAll = async () => {
@@ -170,13 +170,16 @@ function assertPortFree(listen: { host: string; port: number }): Promise<void> {
   })
 }
 
-async function openStore(config: Config): Promise<Store> {
+/** `alone`: this is the gateway's only process, so the embedded store may hold its file exclusively. */
+async function openStore(config: Config, alone: boolean): Promise<Store> {
   const url =
     process.env.TASKGATE_DATABASE_URL ??
     (config.store.databaseUrl
       ? await resolveSecret(config.store.databaseUrl, 'store.databaseUrl')
       : undefined)
-  return url ? openPostgresStore({ url }) : openEmbeddedStore({ dir: config.store.dir })
+  return url
+    ? openPostgresStore({ url, poolSize: config.store.poolSize })
+    : openEmbeddedStore({ dir: config.store.dir, exclusive: alone })
 }
 
 /**

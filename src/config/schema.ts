@@ -288,8 +288,28 @@ export const configSchema = z.strictObject({
         .default('./data')
         .describe('directory of the embedded store (ignored with databaseUrl)'),
       databaseUrl: secretRef.optional().describe('PostgreSQL store; TASKGATE_DATABASE_URL overrides'),
+      poolSize: z
+        .number()
+        .int()
+        .min(2)
+        .max(500)
+        .default(20)
+        .describe(
+          'connections each gateway process opens to the PostgreSQL store; a request that waits longer than 5 s for one fails with TG_STORE_BUSY (not TG_STORE_UNAVAILABLE)',
+        ),
     })
-    .default({ dir: './data' }),
+    .default({ dir: './data', poolSize: 20 }),
+  recording: z
+    .strictObject({
+      onFailure: z
+        .enum(['block', 'continue'])
+        .default('block')
+        .describe(
+          'what the data path does when the store cannot take the session recording (unreachable, full, read-only): `block` refuses statements (TG_RECORDING_UNAVAILABLE) until it can, and forwards a write only once its record is stored; `continue` forwards anyway and keeps the records queued in memory until the store takes them',
+        ),
+    })
+    .default({ onFailure: 'block' })
+    .describe('session recording'),
   api: z
     .strictObject({
       listen: hostPort.default({ host: '127.0.0.1', port: 8470 }),

@@ -7,7 +7,6 @@ import type { AuditEntry, AuditEventInput } from './audit/events.ts'
 import type { Clock } from './clock.ts'
 import type { GrantProvisioner } from './core.ts'
 import type { Principal } from './identity/principal.ts'
-import type { Recorder } from './recording/recorder.ts'
 import type { LiveSessions } from './sessions/live-sessions.ts'
 
 /** What the operations of core share; built once by createCore. */
@@ -21,7 +20,6 @@ export interface CoreContext {
   /** Where each resource's protocol server actually listens (the configured port may be 0). */
   addresses: Map<string, { host: string; port: number }>
   live: LiveSessions
-  recorder: Recorder
   audit(event: AuditEventInput): Promise<AuditEntry>
   /** Tells approvers (webhooks, Slack, the console's event stream); never blocks or throws. */
   notify(type: ApprovalNotificationType, approval: Approval): void

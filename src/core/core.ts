@@ -20,6 +20,7 @@ import type { Action } from './policy/action.ts'
 import type { Decision } from './policy/decision.ts'
 import type { ImplicitScope } from './policy/rules.ts'
 import type { ActionRecord, SessionRecord, SessionSummary } from './recording/events.ts'
+import type { ActionInput, StartedAction } from './recording/session-recording.ts'
 
 export interface GrantRequestInput {
   resourceId: string
@@ -163,11 +164,15 @@ export interface Core {
     action: Action,
     digest: string,
   ): Promise<HeldAction>
-  /** Records an action (batched; never awaited on the hot path). */
-  recordAction(
-    session: SessionHandle,
-    record: Omit<ActionRecord, 'sessionId' | 'seq' | 'at'> & { at?: Date },
-  ): void
+  /**
+   * Records an allowed action as it starts (batched) and returns its seq, which recordAction completes with
+   * the outcome. A `write` under `recording.onFailure: block` also gets `durable`: forward it only once that
+   * resolves to allow; it resolves to a denial (already recorded) when the store could not take the record.
+   */
+  startAction(session: SessionHandle, record: ActionInput, options: { write: boolean }): StartedAction
+  /** Records an action's outcome (batched; never awaited on the hot path): the record `seq` from
+   * startAction, or a record of its own without it (a denial). */
+  recordAction(session: SessionHandle, record: ActionInput, seq?: number): void
   closeSession(session: SessionHandle, reason: string): Promise<void>
   registerProvisioner(resourceId: string, provisioner: GrantProvisioner): void
   /** What sessions on a resource kind may do without asking (catalog reads, transaction control): the

@@ -42,7 +42,7 @@ import { decide } from './policy/decide.ts'
 import { wantsRowEstimate } from './policy/row-estimate.ts'
 import type { ImplicitScope, Rules } from './policy/rules.ts'
 import { rulesForResource } from './policy/rules-for-resource.ts'
-import { Recorder } from './recording/recorder.ts'
+import { SessionRecording } from './recording/session-recording.ts'
 import { endSession, onSessionEndRequested } from './sessions/end-session.ts'
 import { LiveSessions } from './sessions/live-sessions.ts'
 
@@ -74,10 +74,6 @@ export function createCore(options: CoreOptions): Core {
   const { config, store, logger } = options
   const clock = options.clock ?? systemClock
   const resources = new Map<string, ResourceConfig>(config.resources.map((r) => [r.id, r]))
-  const recorder = new Recorder({
-    write: (batch) => store.sessions.appendActions(batch),
-    onError: (error, lost) => logger.error({ err: error, lost }, 'could not write session recording batch'),
-  })
   const approvalListeners = new Set<ApprovalListener>(options.approvalListeners ?? [])
   const ctx: CoreContext = {
     config,
@@ -88,7 +84,6 @@ export function createCore(options: CoreOptions): Core {
     provisioners: new Map(),
     addresses: new Map(),
     live: new LiveSessions(),
-    recorder,
     audit: (event: AuditEventInput) => store.audit.append(event, clock.now(), hashEntry),
     notify: (type, approval) => {
       for (const listener of approvalListeners) {
@@ -114,7 +109,6 @@ export function createCore(options: CoreOptions): Core {
     onSessionEndRequested(ctx, payload),
   )
   const rulesByResource = new Map<string, Rules>()
-  const actionSeq = new Map<string, number>()
   // Held actions approved and not yet recorded, per session. The protocol records a statement when it
   // completes (recordAction), knowing nothing of the approval; core attaches it to that record.
   const approvedActions = new Map<string, ApprovedAction[]>()
@@ -133,6 +127,14 @@ export function createCore(options: CoreOptions): Core {
       ...(approvedByName !== undefined ? { approvedByName } : {}),
     }
   }
+  const recording = new SessionRecording({
+    onFailure: config.recording.onFailure,
+    writeActions: (batch) => store.sessions.appendActions(batch),
+    audit: ctx.audit,
+    now: () => clock.now(),
+    logger,
+    takeApproval,
+  })
   // Compiled once at start: a bad pattern or unknown detector stops the gateway with the key's path.
   const maskingRules = compileMaskingRules({ ...config.masking, hashKey: options.maskingHashKey })
   const maskingProbes = new Map<string, MaskingProbe>()
@@ -433,20 +435,21 @@ export function createCore(options: CoreOptions): Core {
       return handle
     },
     decide(session, action) {
-      const decision = decide(action, session.grant, rulesFor(session.resource), clock.now())
-      if (decision.outcome === 'deny') {
-        void ctx
-          .audit({
-            type: 'action.denied',
-            actor: session.grant.principalId,
-            subject: session.id,
-            data: {
-              rule: decision.rule,
-              kind: action.kind,
-              text: (action.recordText ?? action.text).slice(0, 2000),
-            },
-          })
-          .catch((error: unknown) => logger.error({ err: error }, 'could not audit a denial'))
+      // Nothing runs that cannot be recorded (recording.onFailure: block): checked first, so the denial
+      // does not wait on the store it could not write to (and is recorded once the store is back).
+      const decision =
+        recording.gate() ?? decide(action, session.grant, rulesFor(session.resource), clock.now())
+      if (decision.outcome === 'deny' && decision.code !== 'TG_RECORDING_UNAVAILABLE') {
+        recording.auditDenial({
+          type: 'action.denied',
+          actor: session.grant.principalId,
+          subject: session.id,
+          data: {
+            rule: decision.rule,
+            kind: action.kind,
+            text: (action.recordText ?? action.text).slice(0, 2000),
+          },
+        })
       }
       return decision
     },
@@ -477,17 +480,13 @@ export function createCore(options: CoreOptions): Core {
         },
       )
     },
-    recordAction(session, record) {
-      const seq = (actionSeq.get(session.id) ?? 0) + 1
-      actionSeq.set(session.id, seq)
-      const approval = record.outcome === 'allow' ? takeApproval(session.id, record.text) : undefined
-      recorder.push({ ...record, ...approval, sessionId: session.id, seq, at: record.at ?? clock.now() })
-    },
+    startAction: (session, record, options) => recording.start(session, record, options.write),
+    recordAction: (session, record, seq) => recording.record(session, record, seq),
     async closeSession(session, reason) {
       ctx.live.remove(session)
-      actionSeq.delete(session.id)
+      recording.forget(session)
       approvedActions.delete(session.id)
-      await recorder.flush()
+      await recording.flush()
       await store.sessions.end(session.id, clock.now(), reason)
       await ctx.audit({
         type: 'session.ended',
@@ -527,7 +526,7 @@ export function createCore(options: CoreOptions): Core {
       if (!session || (!authorizeOversight(ctx, actor) && session.principalId !== actor.id)) {
         throw new TaskgateError('TG_NOT_FOUND', { message: `No session ${id}.` })
       }
-      await recorder.flush()
+      await recording.flush()
       return { session, actions: await store.sessions.listActions(id) }
     },
     endSession: (actor, id, reason) => endSession(ctx, actor, id, reason),
@@ -563,7 +562,7 @@ export function createCore(options: CoreOptions): Core {
         .flush(true)
         .catch((error: unknown) => logger.error({ err: error }, 'could not audit logins'))
       await sweeper.stop()
-      await recorder.flush()
+      await recording.close()
     },
   }
   return core

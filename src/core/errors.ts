@@ -108,6 +108,16 @@ export const ERRORS = {
     kind: 'unavailable',
     message: 'The gateway cannot reach its store and denies all access.',
   },
+  TG_STORE_BUSY: {
+    kind: 'unavailable',
+    message:
+      "The gateway's store is reachable but busy (every connection in use or a lock held too long); try again shortly, or raise `store.poolSize`.",
+  },
+  TG_RECORDING_UNAVAILABLE: {
+    kind: 'unavailable',
+    message:
+      'The gateway cannot record this statement durably (its store is unreachable, full or read-only) and refuses it until it can; `recording.onFailure` sets this.',
+  },
   TG_UPSTREAM_UNAVAILABLE: {
     kind: 'unavailable',
     message: 'The target resource cannot be reached; try again later or ask its owner.',

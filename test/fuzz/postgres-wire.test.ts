@@ -48,6 +48,7 @@ test('client frames: any byte stream in any chunking parses or is a ProtocolViol
         decide: () => {},
         hold: () => {},
         forget: () => {},
+        start: (s) => ({ kind: s.kind, decision: { outcome: 'allow' } }),
         recordDenial: () => {},
       })
       const scanner = new FrameScanner(

@@ -19,10 +19,13 @@ import {
 import { createPostgresServer, type PostgresServerOptions } from '../../src/protocols/postgres/index.ts'
 import { roleNameFor } from '../../src/protocols/postgres/provisioner.ts'
 import { openEmbeddedStore } from '../../src/store/embedded/index.ts'
+import type { Store } from '../../src/store/store.ts'
 import { ADMIN_URL, createThrowawayDatabase, type ThrowawayDatabase } from './postgres.ts'
 
 export interface PostgresGateway extends AsyncDisposable {
   core: Core
+  /** The temp dir the embedded store lives in (unless `openStore` put it elsewhere). */
+  storeDir: string
   db: ThrowawayDatabase
   resource: PostgresResourceConfig
   host: string
@@ -48,6 +51,8 @@ export interface StartOptions {
   extraConfig?: string
   /** The resource's `target` as YAML flow mapping, instead of the throwaway database (plain, `tls: prefer`). */
   target?: string
+  /** Opens the store instead of the embedded store in `dir` (a temp dir the gateway removes on dispose). */
+  openStore?: (dir: string) => Promise<Store>
 }
 
 export async function startPostgresGateway(options: StartOptions = {}): Promise<PostgresGateway> {
@@ -75,7 +80,7 @@ ${options.extraConfig ?? ''}
   )
   const resource = config.resources[0] as PostgresResourceConfig
   const logger = pino({ level: options.logLevel ?? process.env.TASKGATE_TEST_LOG ?? 'silent' })
-  const store = await openEmbeddedStore({ dir })
+  const store = await (options.openStore ?? ((d) => openEmbeddedStore({ dir: d })))(dir)
   const core = createCore({ config, store, logger, sweepIntervalMs: options.sweepIntervalMs ?? 50 })
   const server = createPostgresServer({ core, resource, logger, ...options.server })
   const address = await server.listen()
@@ -90,6 +95,7 @@ ${options.extraConfig ?? ''}
   const grantIds: string[] = []
   return {
     core,
+    storeDir: dir,
     db,
     resource,
     host: address.host,

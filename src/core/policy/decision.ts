@@ -17,7 +17,14 @@ export type Decision =
   | { outcome: 'approve-first'; rule: string; reason: string; approvalId?: string }
 
 export type DenyCode =
-  | Extract<ErrorCode, 'TG_GRANT_NOT_ACTIVE' | 'TG_GRANT_EXPIRED' | 'TG_FORBIDDEN' | 'TG_STORE_UNAVAILABLE'>
+  | Extract<
+      ErrorCode,
+      | 'TG_GRANT_NOT_ACTIVE'
+      | 'TG_GRANT_EXPIRED'
+      | 'TG_FORBIDDEN'
+      | 'TG_STORE_UNAVAILABLE'
+      | 'TG_RECORDING_UNAVAILABLE'
+    >
   | 'TG_SCOPE_MISSING'
   | 'TG_GUARDRAIL'
   | 'TG_UNCLASSIFIED'

@@ -20,7 +20,9 @@ export interface SessionSummary extends SessionRecord {
 }
 
 /** One action in a session with its decision and outcome. Text is stored as the client sent it, values
- * in results as masked. */
+ * in results as masked. An allowed statement is recorded when it starts (no `durationMs` yet) and the same
+ * record (same seq) is completed when it finishes: one without `durationMs` never finished (the session
+ * ended, the grant was revoked, the gateway stopped while it ran). */
 export interface ActionRecord {
   sessionId: string
   seq: number

@@ -39,14 +39,53 @@ test('past the queue limit records are shed and reported, never silently', async
   assert.deepEqual(lost, [3])
 })
 
-test('a failing write is reported with the number of records lost', async () => {
-  const lost: number[] = []
+test('a failing write keeps its records queued and reports the failure until a retry lands', async () => {
+  const failures: unknown[] = []
+  let down = true
+  const written: number[] = []
   const recorder = new Recorder({
-    write: async () => Promise.reject(new Error('store down')),
-    onError: (_e, n) => lost.push(n),
+    write: async (b) => {
+      if (down) throw new Error('store down')
+      written.push(...b.map((r) => r.seq))
+    },
+    onError: () => {},
+    onHealthChange: (failure) => failures.push(failure),
+    retryIntervalMs: 10,
   })
   recorder.push(record(1))
   recorder.push(record(2))
   await recorder.flush()
-  assert.deepEqual(lost, [2])
+  assert.equal(recorder.queued, 2)
+  assert.match(String(recorder.failure), /store down/)
+  down = false
+  await recorder.flush()
+  assert.deepEqual(written, [1, 2])
+  assert.equal(recorder.failure, undefined)
+  assert.equal(failures.length, 2)
+  assert.equal(failures[1], undefined)
+})
+
+test('pushDurable resolves once the record is written and rejects when it could not be', async () => {
+  let down = true
+  const recorder = new Recorder({
+    write: async () => {
+      if (down) throw new Error('disk full')
+    },
+    onError: () => {},
+    retryIntervalMs: 60_000,
+  })
+  await assert.rejects(recorder.pushDurable(record(1)), /disk full/)
+  down = false
+  await recorder.pushDurable(record(2))
+  assert.equal(recorder.queued, 0)
+})
+
+test('an outcome pushed before its start was written replaces it: one row per statement', async () => {
+  const written: ActionRecord[] = []
+  const recorder = new Recorder({ write: async (b) => void written.push(...b), onError: () => {} })
+  recorder.push(record(1))
+  recorder.push({ ...record(1), rowCount: 3, durationMs: 1 })
+  await recorder.flush()
+  assert.equal(written.length, 1)
+  assert.equal(written[0]?.rowCount, 3)
 })

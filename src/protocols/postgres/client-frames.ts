@@ -48,6 +48,10 @@ export interface DecidedStatement {
   /** What the client hears instead of the denial's own error: a statement PostgreSQL's parser rejects is
    * answered as the server would (42601 with the position), though policy denied it. */
   error?: ErrorFields
+  /** For an allowed Parse: whether running the statement may change data. */
+  write?: boolean
+  /** For a statement about to run: the seq of its start record. */
+  seq?: number
 }
 
 /** A prepared statement that runs only with an approval per execution. */
@@ -70,6 +74,9 @@ export interface ClientFramesDeps {
   /** A Close of a prepared statement: SQL EXECUTE can no longer reach it. */
   forget(statement: string): void
   recordDenial(statement: StatementInfo, decision: Exclude<Decision, { outcome: 'allow' }>): void
+  /** An Execute of an allowed prepared statement: records it as started (the answer's seq). Undefined when a
+   * write must wait for its record to be stored: the scanner pauses until `answer()` has allow or a denial. */
+  start(statement: StatementInfo): DecidedStatement | undefined
   now(): number
 }
 
@@ -119,16 +126,8 @@ export class ClientFrames implements FrameSink {
         }
         return KEEP
       }
-      case 0x45: {
-        if (this.#denial) return DROP
-        const portal = frame[5] === 0 ? '' : parseExecute(frame)
-        this.#deps.pending.push({
-          type: 'execute',
-          statement: this.#portals.get(portal),
-          startedAt: this.#deps.now(),
-        })
-        return KEEP
-      }
+      case 0x45:
+        return this.#denial ? DROP : this.#execute(frame)
       case 0x53: {
         const denial = this.#denial
         if (denial) {
@@ -164,12 +163,30 @@ export class ClientFrames implements FrameSink {
     }
   }
 
+  #execute(frame: Buffer): Verdict {
+    const portal = frame[5] === 0 ? '' : parseExecute(frame)
+    let statement = this.#portals.get(portal)
+    if (statement !== undefined) {
+      const started = this.#answer ?? this.#deps.start(statement)
+      this.#answer = undefined
+      if (started === undefined) return PAUSE
+      if (started.decision.outcome !== 'allow') {
+        this.#deps.recordDenial({ ...statement, seq: started.seq }, started.decision)
+        this.#denial = fieldsFor(started)
+        return DROP
+      }
+      statement = { ...statement, seq: started.seq }
+    }
+    this.#deps.pending.push({ type: 'execute', statement, startedAt: this.#deps.now() })
+    return KEEP
+  }
+
   #query(type: number, frame: Buffer): Verdict {
     if (this.#denial) return DROP
     const text = type === 0x51 ? parseQuery(frame) : '(FunctionCall message)'
     const decided = this.#decided(type === 0x51 ? text : FUNCTION_CALL, undefined)
     if (decided === PAUSE) return PAUSE
-    const statement = { text: decided.recordText ?? text, kind: decided.kind, sent: text }
+    const statement = { text: decided.recordText ?? text, kind: decided.kind, sent: text, seq: decided.seq }
     if (decided.decision.outcome === 'allow') {
       this.#deps.pending.push({ type: 'query', statement, startedAt: this.#deps.now(), rows: undefined })
       return KEEP
@@ -185,7 +202,12 @@ export class ClientFrames implements FrameSink {
     const { name, text } = parseParse(frame)
     const decided = this.#decided(text, name)
     if (decided === PAUSE) return PAUSE
-    const statement = { text: decided.recordText ?? text, kind: decided.kind, sent: text }
+    const statement = {
+      text: decided.recordText ?? text,
+      kind: decided.kind,
+      sent: text,
+      write: decided.write,
+    }
     this.#held.delete(name)
     if (decided.decision.outcome === 'allow') {
       this.#statements.set(name, statement)
@@ -214,7 +236,7 @@ export class ClientFrames implements FrameSink {
       return PAUSE
     }
     this.#answer = undefined
-    const info = { text: held.text, kind: held.kind, sent: held.sent }
+    const info = { text: held.text, kind: held.kind, sent: held.sent, write: held.write }
     if (answer.decision.outcome === 'allow') {
       this.#portals.set(portal, info)
       return KEEP

@@ -5,11 +5,14 @@ import { type Denial, formatScope, type TaskgateError } from '../../core/index.t
 import type { ParserError } from './classify.ts'
 import { type ErrorFields, serializeErrorResponse } from './wire/server-messages.ts'
 
-/** A statement the policy denied: 42501 insufficient_privilege, with what to request in DETAIL/HINT. */
+/** A statement the policy denied: 42501 insufficient_privilege, with what to request in DETAIL/HINT. A
+ * statement refused because the gateway's own store failed is not a permission problem: 58030 io_error when
+ * it could not be recorded, 57P03 when the store could not be asked. */
 export function denialFields(d: Denial): ErrorFields {
   return {
     severity: 'ERROR',
-    code: '42501',
+    code:
+      d.code === 'TG_RECORDING_UNAVAILABLE' ? '58030' : d.code === 'TG_STORE_UNAVAILABLE' ? '57P03' : '42501',
     message: `taskgate denied this statement (rule ${d.rule}): ${withoutPrefix(d.reason)}`,
     detail: d.missingScope?.length ? `missing scope: ${formatScope(d.missingScope)}` : undefined,
     hint: d.requestHint,

@@ -11,6 +11,10 @@ export interface StatementInfo {
   /** The text as the client sent it, which upstream runs: what masking reads to tell which columns a
    * result value may carry and what a COPY copies. Never recorded. */
   sent: string
+  /** Whether running it may change data (its start record is stored before it is forwarded). */
+  write?: boolean
+  /** The seq of its start record, which the record of its outcome completes. */
+  seq?: number
 }
 
 export type PendingResponse =

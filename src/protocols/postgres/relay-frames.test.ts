@@ -32,6 +32,7 @@ function relay() {
     decide: () => assert.fail('every answer is given at once here'),
     hold: () => assert.fail('nothing is held here'),
     forget: () => {},
+    start: (s) => ({ kind: s.kind, decision: { outcome: 'allow' } }),
     recordDenial: (s) => denied.push(s.text),
   })
   const upstream: Buffer[] = []
@@ -181,6 +182,7 @@ test('a held statement: its Parse is forwarded, each Bind waits for an approval 
     hold: (held, parameters) =>
       holds.push({ text: held.text, parameters: parameters.map((p) => p.value?.toString() ?? null) }),
     forget: () => {},
+    start: (s) => ({ kind: s.kind, decision: { outcome: 'allow' } }),
     recordDenial: (s) => denied.push(s.text),
   })
   const upstream: Buffer[] = []

@@ -35,6 +35,7 @@ import { type MaskLiteral, REDACTED, recordableText } from './redact-literals.ts
 import { ResultTracker } from './result-tracker.ts'
 import { AT_BIND, isExplainable, type RowEstimator } from './row-estimator.ts'
 import { type Completed, SERVER_TYPES_READ, ServerFrames } from './server-frames.ts'
+import { statementWrites } from './statement-writes.ts'
 import type { TableCatalog } from './table-catalog.ts'
 import { type BindParameter, TERMINATE } from './wire/client-messages.ts'
 import { DROP, FrameScanner, PAUSE, type Verdict } from './wire/frame-scanner.ts'
@@ -77,7 +78,10 @@ export class RelaySession {
   readonly #prepared = new Map<string, Action>()
   /** The statement #decideNow could not answer at once, until #decideLater takes it: a Query held for an
    * approval (`decision`), or a statement to decide once its rows are estimated (no `decision`). */
-  #awaiting: { text: string; classified: ClassifiedSql; decision?: ApproveFirst } | undefined
+  #awaiting:
+    | { text: string; classified: ClassifiedSql; decision?: ApproveFirst }
+    | { text: string; started: Promise<DecidedStatement> }
+    | undefined
   /** Held Parses whose rows are estimated (and then decided) at each Bind, with the parameter values. */
   readonly #estimatedAtBind = new WeakSet<Action>()
   #closed = false
@@ -105,6 +109,7 @@ export class RelaySession {
       hold: (held, parameters) => void this.#holdExecution(held, parameters),
       forget: (statement) => this.#prepared.delete(statement),
       recordDenial: (statement, decision) => this.#recordDenial(statement, decision),
+      start: (statement) => this.#startExecution(statement),
     })
     const tracker = new ResultTracker()
     const masking = options.core.maskingFor(options.handle.resource.id, options.handle.grant.groups)
@@ -234,7 +239,7 @@ export class RelaySession {
     const known = this.#allowed.get(text)
     if (known !== undefined) {
       this.#applyEffects(known, statement)
-      return allowed(known, text)
+      return this.#startNow(text, this.#start(allowed(known, text), known, statement))
     }
     let classified: ClassifiedSql
     let decision: Decision
@@ -256,7 +261,53 @@ export class RelaySession {
       this.#awaiting = { text, classified, decision }
       return undefined
     }
-    return this.#decided(text, statement, classified, decision, !estimating)
+    return this.#startNow(text, this.#decided(text, statement, classified, decision, !estimating))
+  }
+
+  /** A decided statement, or undefined (the scanner pauses) while a write's start record is being stored. */
+  #startNow(
+    text: string,
+    decided: DecidedStatement | Promise<DecidedStatement>,
+  ): DecidedStatement | undefined {
+    if (!(decided instanceof Promise)) return decided
+    this.#awaiting = { text, started: decided }
+    return undefined
+  }
+
+  /**
+   * An allowed statement about to run. A Query is recorded as started; a write is answered only once that
+   * record is stored (a Promise then), or denied when the store cannot take it. A Parse runs nothing: each
+   * Execute of it is started (#startExecution); the answer only says whether it writes.
+   */
+  #start(
+    decided: DecidedStatement,
+    classified: ClassifiedSql,
+    statement: string | undefined,
+  ): DecidedStatement | Promise<DecidedStatement> {
+    const write = statementWrites(classified.action)
+    if (statement !== undefined) return { ...decided, write }
+    if (decided.decision.outcome !== 'allow') return decided
+    const started = this.#o.core.startAction(
+      this.#o.handle,
+      { kind: decided.kind, text: decided.recordText ?? classified.action.text, outcome: 'allow' },
+      { write },
+    )
+    if (started.durable === undefined) return { ...decided, seq: started.seq }
+    return started.durable.then((decision) => ({ ...decided, decision, seq: started.seq }))
+  }
+
+  /** An Execute of an allowed prepared statement (see ClientFramesDeps.start). */
+  #startExecution(statement: StatementInfo): DecidedStatement | undefined {
+    const started = this.#o.core.startAction(
+      this.#o.handle,
+      { kind: statement.kind, text: statement.text, outcome: 'allow' },
+      { write: statement.write === true },
+    )
+    if (started.durable === undefined) return { kind: statement.kind, decision: ALLOW, seq: started.seq }
+    void started.durable.then((decision) =>
+      this.#answer({ kind: statement.kind, decision, seq: started.seq }),
+    )
+    return undefined
   }
 
   /** The answer for a decided statement (a Query's approve-first excepted: that one waits). */
@@ -266,7 +317,7 @@ export class RelaySession {
     classified: ClassifiedSql,
     decision: Decision,
     cacheable: boolean,
-  ): DecidedStatement {
+  ): DecidedStatement | Promise<DecidedStatement> {
     if (decision.outcome === 'allow') {
       // Only a policy allow is cached: an approval covers one execution; an estimate changes with the data.
       if (cacheable && !classified.dependsOnPrepared) {
@@ -274,12 +325,13 @@ export class RelaySession {
         this.#allowed.set(text, classified)
       }
       this.#applyEffects(classified, statement)
-      return allowed(classified, text)
+      return this.#start(allowed(classified, text), classified, statement)
     }
     const decided: DecidedStatement = {
       kind: classified.action.kind,
       decision,
       ...recordTextOf(classified, text),
+      ...(statement === undefined ? {} : { write: statementWrites(classified.action) }),
     }
     if (decision.outcome === 'deny' && classified.syntaxError)
       decided.error = syntaxErrorFields(classified.syntaxError)
@@ -296,9 +348,11 @@ export class RelaySession {
     try {
       if (awaiting === undefined || awaiting.text !== text) throw new Error('no statement awaits a decision')
       decided =
-        awaiting.decision === undefined
-          ? await this.#decideEstimated(text, statement, awaiting.classified)
-          : await this.#awaitApproval(text, statement, awaiting.classified, awaiting.decision)
+        'started' in awaiting
+          ? await awaiting.started
+          : awaiting.decision === undefined
+            ? await this.#decideEstimated(text, statement, awaiting.classified)
+            : await this.#awaitApproval(text, statement, awaiting.classified, awaiting.decision)
     } catch (error) {
       decided = this.#failClosed(error)
     }
@@ -361,8 +415,10 @@ export class RelaySession {
   ): Promise<DecidedStatement> {
     if (statement !== undefined) throw new Error('a Parse is held at each Bind, not at Parse')
     const decision = await this.#waitForApproval(approveFirst, classified.action, actionDigest(text))
-    if (decision.outcome === 'allow') this.#applyEffects(classified, statement)
-    return { kind: classified.action.kind, decision, ...recordTextOf(classified, text) }
+    const decided = { kind: classified.action.kind, decision, ...recordTextOf(classified, text) }
+    if (decision.outcome !== 'allow') return decided
+    this.#applyEffects(classified, statement)
+    return this.#start(decided, classified, statement)
   }
 
   /** A classifier bug or an unreachable store denies the statement. */
@@ -468,26 +524,34 @@ export class RelaySession {
   }
 
   #recordDenial(statement: StatementInfo, decision: Exclude<Decision, { outcome: 'allow' }>): void {
-    this.#o.core.recordAction(this.#o.handle, {
-      kind: statement.kind,
-      text: statement.text,
-      outcome: decision.outcome,
-      rule: decision.rule,
-      reason: decision.reason,
-    })
+    this.#o.core.recordAction(
+      this.#o.handle,
+      {
+        kind: statement.kind,
+        text: statement.text,
+        outcome: decision.outcome,
+        rule: decision.rule,
+        reason: decision.reason,
+      },
+      statement.seq,
+    )
   }
 
   #record(c: Completed): void {
-    this.#o.core.recordAction(this.#o.handle, {
-      kind: c.statement?.kind ?? 'Unknown',
-      text: c.statement?.text ?? '',
-      outcome: 'allow',
-      rowCount: c.rowCount,
-      durationMs: Math.round(c.durationMs * 1000) / 1000,
-      error: c.error,
-      ...(c.result ? { result: c.result } : {}),
-      ...(c.masked ? { masked: c.masked } : {}),
-    })
+    this.#o.core.recordAction(
+      this.#o.handle,
+      {
+        kind: c.statement?.kind ?? 'Unknown',
+        text: c.statement?.text ?? '',
+        outcome: 'allow',
+        rowCount: c.rowCount,
+        durationMs: Math.round(c.durationMs * 1000) / 1000,
+        error: c.error,
+        ...(c.result ? { result: c.result } : {}),
+        ...(c.masked ? { masked: c.masked } : {}),
+      },
+      c.statement?.seq,
+    )
   }
 
   #onClientViolation(error: unknown): void {

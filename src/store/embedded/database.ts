@@ -12,10 +12,15 @@ export class EmbeddedDatabase {
   readonly #db: DatabaseSync
   readonly #statements = new Map<string, StatementSync>()
 
-  constructor(file: string) {
+  constructor(file: string, exclusive: boolean) {
     this.#db = new DatabaseSync(file)
     // busy_timeout first: switching to WAL and migrating need a lock another process may hold.
     this.#db.exec('PRAGMA busy_timeout = 5000')
+    // Shared WAL keeps its index in the memory-mapped `-shm` file: when that file cannot be written (made
+    // immutable, a failing disk) the next write to the mapping is a SIGBUS that kills the process. Holding
+    // the database for this process alone keeps the index in heap memory instead (sqlite.org/wal.html#noshm),
+    // so a store fault is an error the data path denies on, never a crash. Set before WAL is entered.
+    if (exclusive) this.#db.exec('PRAGMA locking_mode = EXCLUSIVE')
     this.#db.exec('PRAGMA journal_mode = WAL')
     // NORMAL under WAL never corrupts the file; a power cut may lose the last commits, not break the
     // audit chain. FULL would fsync on every commit, blocking the event loop of the gateway.
@@ -80,14 +85,15 @@ export class EmbeddedDatabase {
   }
 }
 
-/** Opens the database file in `dir` (created if missing) and brings its schema up to date. */
-export function openEmbeddedDatabase(dir: string): EmbeddedDatabase {
+/** Opens the database file in `dir` (created if missing) and brings its schema up to date. `exclusive`: no
+ * other process (or connection) opens the file while this one has it (see the constructor). */
+export function openEmbeddedDatabase(dir: string, exclusive = false): EmbeddedDatabase {
   try {
     makePrivateDir(dir)
     const file = join(dir, 'taskgate.db')
     makePrivateFile(file)
     refuseExposedFiles([dir, file, `${file}-wal`, `${file}-shm`])
-    const db = new EmbeddedDatabase(file)
+    const db = new EmbeddedDatabase(file, exclusive)
     try {
       db.migrate()
     } catch (error) {
@@ -109,17 +115,20 @@ export async function guarded<T>(fn: () => T): Promise<T> {
   }
 }
 
-// Primary result codes (sqlite.org/rescode.html); extended codes carry them in the low byte.
+// Primary result codes (sqlite.org/rescode.html); extended codes carry them in the low byte. Each says what
+// is wrong with the store in words an operator (and a denied client) can act on.
 const SQLITE_CONSTRAINT = 19
-const UNAVAILABLE_CODES = new Set([
+const BUSY_CODES = new Set([
   5, // SQLITE_BUSY: another process held the lock past busy_timeout
   6, // SQLITE_LOCKED
-  8, // SQLITE_READONLY
-  10, // SQLITE_IOERR
-  11, // SQLITE_CORRUPT
-  13, // SQLITE_FULL
-  14, // SQLITE_CANTOPEN
-  26, // SQLITE_NOTADB
+])
+const UNAVAILABLE_PROBLEMS = new Map([
+  [8, 'the embedded store is read-only'], // SQLITE_READONLY
+  [10, 'the embedded store cannot write to its files (I/O error)'], // SQLITE_IOERR
+  [11, 'the embedded store is corrupt'], // SQLITE_CORRUPT
+  [13, 'the embedded store is full (no space left)'], // SQLITE_FULL
+  [14, 'the embedded store cannot open its files'], // SQLITE_CANTOPEN
+  [26, 'the embedded store file is not a database'], // SQLITE_NOTADB
 ])
 // Extended codes for a duplicate key (sqlite.org/rescode.html#constraint_primarykey).
 const DUPLICATE_KEY = new Set([1555, 2067])
@@ -131,8 +140,15 @@ function toStoreError(error: unknown): TaskgateError {
     if (DUPLICATE_KEY.has(e.errcode))
       return new TaskgateError('TG_ALREADY_EXISTS', { detail: String(error), cause: error })
     const primary = e.errcode & 0xff
-    if (UNAVAILABLE_CODES.has(primary))
-      return new TaskgateError('TG_STORE_UNAVAILABLE', { detail: String(error), cause: error })
+    if (BUSY_CODES.has(primary))
+      return new TaskgateError('TG_STORE_BUSY', { detail: String(error), cause: error })
+    const problem = UNAVAILABLE_PROBLEMS.get(primary)
+    if (problem)
+      return new TaskgateError('TG_STORE_UNAVAILABLE', {
+        message: `${capitalized(problem)}; the gateway denies access until it can write again.`,
+        detail: String(error),
+        cause: error,
+      })
     if (primary === SQLITE_CONSTRAINT)
       return new TaskgateError('TG_REQUEST_INVALID', { detail: String(error), cause: error })
   }
@@ -142,3 +158,5 @@ function toStoreError(error: unknown): TaskgateError {
   }
   return toTaskgateError(error)
 }
+
+const capitalized = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1)

@@ -14,10 +14,13 @@ import { createSessionStore } from './sessions.ts'
 export interface EmbeddedStoreOptions {
   /** Directory holding `taskgate.db`; created if missing. */
   dir: string
+  /** This process alone uses the file (a gateway with one process): the store then survives a fault on its
+   * files as errors instead of a SIGBUS (database.ts). Several processes (`workers`) need it shared. */
+  exclusive?: boolean
 }
 
 export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<Store> {
-  const db = openEmbeddedDatabase(options.dir)
+  const db = openEmbeddedDatabase(options.dir, options.exclusive)
   const listeners = new ChannelListeners()
   let closed = false
   return {

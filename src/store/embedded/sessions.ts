@@ -13,14 +13,19 @@ export function createSessionStore(db: EmbeddedDatabase): SessionStore {
     'UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL',
   )
   const get = db.statement('SELECT * FROM sessions WHERE id = ?')
-  // OR IGNORE: a recorder retrying a batch after a failure must not fail on the rows that did land.
+  // An upsert: a statement is recorded when it starts and again with its outcome (same seq; the start's
+  // time is kept), and a recorder retrying a batch after a failure must not fail on the rows that did land.
   // Rows go ACTIONS_PER_INSERT at a time: one statement step per chunk rather than per row (the recorder
   // writes hundreds per batch under load).
   const inserts: StatementSync[] = []
   const insertActions = (rows: number) =>
-    (inserts[rows] ??= db.statement(`INSERT OR IGNORE INTO session_actions (session_id, seq, at, kind, text,
+    (inserts[rows] ??= db.statement(`INSERT INTO session_actions (session_id, seq, at, kind, text,
     outcome, rule, reason, row_count, duration_ms, error, result, masked, approval_id, approved_by, approved_by_name)
-    VALUES ${ACTION_ROW.repeat(rows).slice(1)}`))
+    VALUES ${ACTION_ROW.repeat(rows).slice(1)}
+    ON CONFLICT (session_id, seq) DO UPDATE SET kind = excluded.kind, text = excluded.text,
+    outcome = excluded.outcome, rule = excluded.rule, reason = excluded.reason, row_count = excluded.row_count,
+    duration_ms = excluded.duration_ms, error = excluded.error, result = excluded.result, masked = excluded.masked,
+    approval_id = excluded.approval_id, approved_by = excluded.approved_by, approved_by_name = excluded.approved_by_name`))
   const args: SQLInputValue[] = new Array(ACTIONS_PER_INSERT * ACTION_COLUMNS)
 
   return {

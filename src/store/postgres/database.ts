@@ -15,17 +15,19 @@ export const LOCK_NAMESPACE = 0x7467
 export const LOCK_MIGRATIONS = 1
 export const LOCK_AUDIT = 2
 
+const CONNECT_TIMEOUT_MS = 5_000
+
 export class PgDatabase {
   readonly #pool: pg.Pool
   #ended = false
 
-  constructor(url: string) {
+  constructor(url: string, poolSize = 20) {
     this.#pool = new pg.Pool({
       connectionString: url,
-      max: 10,
+      max: poolSize,
       idleTimeoutMillis: 30_000,
       // Fail a request in bounded time when the server is gone rather than queueing it forever.
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       keepAlive: true,
       application_name: 'taskgate',
     })
@@ -88,10 +90,23 @@ export class PgDatabase {
   }
 
   async #connect(): Promise<pg.PoolClient> {
+    // Every connection busy when the request began: a timeout then means waiting for one, not a server
+    // that cannot be reached (a long lock, a burst of logins), and says so.
+    const saturated = this.#pool.totalCount >= this.#pool.options.max && this.#pool.idleCount === 0
     try {
       return await this.#pool.connect()
     } catch (error) {
-      throw new TaskgateError('TG_STORE_UNAVAILABLE', { detail: `connect: ${String(error)}`, cause: error })
+      if (saturated && this.#pool.totalCount > 0) {
+        throw new TaskgateError('TG_STORE_BUSY', {
+          detail: `no free store connection within ${CONNECT_TIMEOUT_MS} ms (pool of ${this.#pool.options.max}): ${String(error)}`,
+          cause: error,
+        })
+      }
+      throw new TaskgateError('TG_STORE_UNAVAILABLE', {
+        message: 'The gateway cannot reach its PostgreSQL store and denies access until it can.',
+        detail: `connect: ${String(error)}`,
+        cause: error,
+      })
     }
   }
 }
@@ -102,6 +117,13 @@ const isServerError = (error: unknown): error is pg.DatabaseError => error insta
 // 08 connection exception, 28 invalid authorization, 3D invalid catalog name, 53 insufficient resources,
 // 57 operator intervention (shutdown, cancel), 58 system error.
 const UNAVAILABLE_CLASSES = new Set(['08', '28', '3D', '53', '57', '58'])
+const STORE_PROBLEMS: Partial<Record<string, string>> = {
+  '25006': 'is read-only', // read_only_sql_transaction (a standby, default_transaction_read_only)
+  '53100': 'is full (disk_full)',
+  '53200': 'is out of memory',
+  '57P01': 'was shut down',
+  '57P03': 'is starting up or shutting down',
+}
 
 export function toStoreError(error: unknown): TaskgateError {
   if (error instanceof TaskgateError) return error
@@ -109,6 +131,14 @@ export function toStoreError(error: unknown): TaskgateError {
   if (isServerError(error)) {
     const code = error.code ?? ''
     if (code === '23505') return new TaskgateError('TG_ALREADY_EXISTS', options)
+    // 55P03 lock_not_available, 57014 query_canceled (statement_timeout): the store works, it is busy.
+    if (code === '55P03' || code === '57014') return new TaskgateError('TG_STORE_BUSY', options)
+    const problem = STORE_PROBLEMS[code]
+    if (problem)
+      return new TaskgateError('TG_STORE_UNAVAILABLE', {
+        ...options,
+        message: `The PostgreSQL store ${problem}; the gateway denies access until it can write again.`,
+      })
     const sqlClass = code.slice(0, 2)
     if (UNAVAILABLE_CLASSES.has(sqlClass)) return new TaskgateError('TG_STORE_UNAVAILABLE', options)
     if (sqlClass === '22' || sqlClass === '23') return new TaskgateError('TG_REQUEST_INVALID', options)

@@ -15,12 +15,14 @@ import { createSessionStore } from './sessions.ts'
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database */
   url: string
+  /** Connections in the pool (store.poolSize). */
+  poolSize?: number
 }
 
 /** Opens the pool, migrates and starts listening; rejects with TG_STORE_UNAVAILABLE when the server
  * cannot be reached. */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
-  const db = new PgDatabase(options.url)
+  const db = new PgDatabase(options.url, options.poolSize)
   const listeners = new ChannelListeners()
   const notifications = new NotificationListener(options.url, (channel, payload) =>
     listeners.deliver(channel, payload),

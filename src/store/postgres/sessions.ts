@@ -36,8 +36,9 @@ interface ActionRow {
 }
 
 // One statement for the whole batch: the actions travel as one JSON array, so a batch of any size is a
-// single round trip with a constant text (prepared once) and lands atomically. ON CONFLICT DO NOTHING:
-// a recorder retrying a batch after a failure must not fail on the rows that did land.
+// single round trip with a constant text (prepared once) and lands atomically. An upsert: a statement is
+// recorded when it starts and again with its outcome (same seq; the start's time is kept), and a recorder
+// retrying a batch after a failure must not fail on the rows that did land.
 const APPEND_ACTIONS = `INSERT INTO taskgate.session_actions (session_id, seq, at, kind, text, outcome, rule, reason,
   row_count, duration_ms, error, result, masked, approval_id, approved_by, approved_by_name)
   SELECT session_id, seq, at, kind, text, outcome, rule, reason, row_count, duration_ms, error, result, masked,
@@ -45,7 +46,10 @@ const APPEND_ACTIONS = `INSERT INTO taskgate.session_actions (session_id, seq, a
   FROM json_to_recordset($1::json) AS a (session_id text, seq integer, at timestamptz, kind text, text text,
     outcome text, rule text, reason text, row_count bigint, duration_ms double precision, error text, result jsonb,
     masked jsonb, approval_id text, approved_by text, approved_by_name text)
-  ON CONFLICT (session_id, seq) DO NOTHING`
+  ON CONFLICT (session_id, seq) DO UPDATE SET kind = excluded.kind, text = excluded.text,
+    outcome = excluded.outcome, rule = excluded.rule, reason = excluded.reason, row_count = excluded.row_count,
+    duration_ms = excluded.duration_ms, error = excluded.error, result = excluded.result, masked = excluded.masked,
+    approval_id = excluded.approval_id, approved_by = excluded.approved_by, approved_by_name = excluded.approved_by_name`
 
 export function createSessionStore(db: PgDatabase): SessionStore {
   return {
