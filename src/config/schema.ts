@@ -56,6 +56,13 @@ const postgresResource = z.strictObject({
       caFile: z.string().optional(),
     })
     .describe('the real database'),
+  databases: z
+    .array(z.string().min(1).max(63))
+    .max(64)
+    .default([])
+    .describe(
+      "other databases on the same target a client may name instead of target.database; the same grant and rules apply in each (scopes name schema.table, not the database); any other name is refused with 3D000. With `admin`, each grant's role gets its privileges in every one of them",
+    ),
   admin: z
     .strictObject({
       user: z.string().min(1),

@@ -49,6 +49,8 @@ export interface StartOptions {
   logLevel?: string
   /** YAML appended to the configuration (top-level keys such as `guardrails:`). */
   extraConfig?: string
+  /** YAML lines added to the resource's own mapping, indented four spaces (`    databases: [a, b]`). */
+  resourceYaml?: string
   /** The resource's `target` as YAML flow mapping, instead of the throwaway database (plain, `tls: prefer`). */
   target?: string
   /** Opens the store instead of the embedded store in `dir` (a temp dir the gateway removes on dispose). */
@@ -68,6 +70,7 @@ resources:
     listen: { host: 127.0.0.1, port: 0 }
     target: ${options.target ?? `{ host: ${db.host}, port: ${db.port}, database: ${db.name}, user: ${db.user}, tls: prefer }`}
 ${options.admin ? `    admin: { user: ${db.user} }` : ''}
+${options.resourceYaml ?? ''}
 policies:
   - group: agents
     resources: [${id}]
@@ -119,14 +122,14 @@ ${options.extraConfig ?? ''}
         PGPORT: String(address.port),
         PGUSER: credential.username,
         PGPASSWORD: credential.password,
-        PGDATABASE: db.name,
+        PGDATABASE: resource.target.database,
         PGSSLMODE: 'disable',
         PGCONNECT_TIMEOUT: '5',
         ...extra,
       }
     },
     url(credential, query = '') {
-      const u = new URL(`postgres://${address.host}:${address.port}/${db.name}`)
+      const u = new URL(`postgres://${address.host}:${address.port}/${resource.target.database}`)
       u.username = credential.username
       u.password = credential.password
       return `${u.toString()}${query ? `?${query}` : ''}`

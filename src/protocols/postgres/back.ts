@@ -40,29 +40,18 @@ export interface Upstream {
 
 type Target = PostgresResourceConfig['target']
 
-/** Startup parameters a client may pass on; anything else (notably `options`, which can set any GUC such
- * as default_transaction_read_only) is dropped so the grant's role settings stay in force. */
-export const FORWARDED_PARAMS = [
-  'application_name',
-  'client_encoding',
-  // front.ts sets this one (and client_encoding) for every client: the classifier lexes SQL that way.
-  'standard_conforming_strings',
-  'DateStyle',
-  'IntervalStyle',
-  'TimeZone',
-  'extra_float_digits',
-  'bytea_output',
-]
-
 export interface UpstreamSessionOptions {
   /** Start the session with default_transaction_read_only=on (a read-only grant), whatever role it logs in as. */
   readOnly?: boolean
+  /** The database to log in to; target.database when absent. */
+  database?: string
+  /** Run-time settings to start the session with, each one already allowed by policy (startup-settings.ts). */
+  settings?: ReadonlyArray<{ name: string; value: string }>
 }
 
 export async function connectUpstream(
   target: Target,
   login: UpstreamLogin,
-  clientParams: Map<string, string>,
   session: UpstreamSessionOptions = {},
   timeoutMs = 10_000,
 ): Promise<Upstream> {
@@ -78,11 +67,11 @@ export async function connectUpstream(
       raw.once('error', reject)
     })
     const socket = await negotiateTls(raw, target)
-    const params: Record<string, string> = { user: login.user, database: target.database }
-    for (const key of FORWARDED_PARAMS) {
-      const value = clientParams.get(key)
-      if (value !== undefined) params[key] = value
-    }
+    const params: Record<string, string> = {}
+    // A GUC may come as a startup parameter by any name but these (protocol-message-formats StartupMessage).
+    for (const { name, value } of session.settings ?? []) params[name] = value
+    params.user = login.user
+    params.database = session.database ?? target.database
     // Set at startup, so it holds without an ephemeral role too (no `admin` configured: the session logs in
     // as target.user); the classifier keeps the client from turning it off (classify-statements.ts).
     if (session.readOnly) params.options = '-c default_transaction_read_only=on'

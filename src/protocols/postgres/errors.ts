@@ -27,7 +27,7 @@ export function syntaxErrorFields(error: ParserError): ErrorFields {
 }
 
 /** Core's reasons may start with `taskgate: `; our message already says who is speaking. */
-const withoutPrefix = (reason: string): string => reason.replace(/^taskgate:\s*/, '')
+export const withoutPrefix = (reason: string): string => reason.replace(/^taskgate:\s*/, '')
 
 /** A statement that needs a human approval first; the gateway does not hold the connection for it. */
 export function approvalRequiredFields(d: {

@@ -11,6 +11,7 @@ import type { ProcessPeers, ProtocolServer } from '../protocol-server.ts'
 import { connectUpstream, type UpstreamLogin } from './back.ts'
 import { CancelKeys } from './cancel-keys.ts'
 import { type Classifier, createClassifier, loadSqlParser } from './classify.ts'
+import { decideStartup } from './decide-startup.ts'
 import { gatewayShutdown, grantEnded, upstreamFailed } from './errors.ts'
 import { acceptClient, type FrontOptions } from './front.ts'
 import { isReadOnlyScope, POSTGRES_IMPLICIT_SCOPE } from './implicit-scope.ts'
@@ -19,7 +20,11 @@ import { RoleProvisioner } from './provisioner.ts'
 import { RowEstimator } from './row-estimator.ts'
 import { RelaySession } from './session.ts'
 import { TableCatalog } from './table-catalog.ts'
-import { serializeBackendKeyData, serializeReadyForQuery } from './wire/server-messages.ts'
+import {
+  serializeBackendKeyData,
+  serializeErrorResponse,
+  serializeReadyForQuery,
+} from './wire/server-messages.ts'
 
 export interface PostgresServerOptions {
   core: Core
@@ -62,6 +67,12 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
   let classifier: Classifier | undefined
   // Masking's metadata lookups and tests log in as the gateway's own target account.
   const catalog = new TableCatalog(resource.target, () => targetLogin)
+  // Table OIDs are per database: a session in another of the resource's databases learns its names there.
+  const otherCatalogs = new Map(
+    resource.databases
+      .filter((name) => name !== resource.target.database)
+      .map((name) => [name, new TableCatalog({ ...resource.target, database: name }, () => targetLogin)]),
+  )
 
   async function handle(raw: net.Socket): Promise<void> {
     raw.setNoDelay(true)
@@ -99,12 +110,21 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
       grantId: context.grant.id,
       principal: context.grant.principalName,
     })
+    const startup = decideStartup(core, handle, classifier!, resource, accepted.params)
+    if ('refused' in startup) {
+      log.info({ reason: startup.reason }, 'startup refused')
+      socket.end(serializeErrorResponse(startup.refused))
+      await core.closeSession(handle, startup.reason).catch(() => {})
+      return
+    }
     let upstream: Awaited<ReturnType<typeof connectUpstream>>
     let login: UpstreamLogin
     try {
       login = provisioner ? await provisioner.loginFor(context.grant) : targetLogin
-      upstream = await connectUpstream(resource.target, login, accepted.params, {
+      upstream = await connectUpstream(resource.target, login, {
         readOnly: isReadOnlyScope(context.grant.scope),
+        database: startup.database,
+        settings: startup.settings,
       })
     } catch (error) {
       const failure = toTaskgateError(error)
@@ -140,9 +160,9 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
       logger: log,
       maxMessageBytes: options.maxMessageBytes ?? 64 * 1024 * 1024,
       classifier: classifier!,
-      catalog,
+      catalog: otherCatalogs.get(startup.database) ?? catalog,
       // Logged in as the session, so EXPLAIN sees what the session may see; it connects on first use.
-      estimator: new RowEstimator(resource.target, login, log),
+      estimator: new RowEstimator({ ...resource.target, database: startup.database }, login, log),
     })
     relay = session
     relays.add(session)
@@ -209,7 +229,7 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
       })
       await Promise.all(done)
       await closed
-      await catalog.close()
+      await Promise.all([catalog, ...otherCatalogs.values()].map((c) => c.close()))
     },
   }
 }

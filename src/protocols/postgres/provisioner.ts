@@ -49,50 +49,22 @@ export class RoleProvisioner implements GrantProvisioner {
     const role = roleNameFor(grant.id)
     const password = randomBytes(24).toString('base64url')
     const validUntil = grant.expiresAt ?? new Date(Date.now() + grant.ttlSeconds * 1000)
-    await this.#withAdmin(async (db) => {
-      const tables = await db.query<{ schema: string; name: string }>(
-        `SELECT n.nspname AS schema, c.relname AS name FROM pg_catalog.pg_class c
-           JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-          WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
-            AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'`,
-      )
+    const [main, ...others] = this.#databases()
+    await this.#withAdmin(main!, async (db) => {
       const statements = [
         `CREATE ROLE ${ident(role)} LOGIN NOINHERIT PASSWORD ${literal(await postgresVerifier(password))} VALID UNTIL ${literal(validUntil.toISOString())}`,
-        `GRANT CONNECT ON DATABASE ${ident(this.#o.resource.target.database)} TO ${ident(role)}`,
+        ...(await grantStatements(db, grant, role, main!)),
       ]
-      const schemas = new Set<string>()
-      for (const entry of grant.scope) {
-        const privileges = PRIVILEGE_BY_VERB[entry.verb]
-        if (!privileges) continue // verbs with no table privilege (e.g. ddl) are enforced by the gateway alone
-        for (const t of tables.rows) {
-          const qualified = `${t.schema}.${t.name}`.toLowerCase()
-          const matches =
-            objectMatches(entry.object, qualified) ||
-            (t.schema === 'public' && objectMatches(entry.object, t.name.toLowerCase()))
-          if (!matches) continue
-          schemas.add(t.schema)
-          statements.push(
-            `GRANT ${privileges.join(', ')} ON TABLE ${ident(t.schema)}.${ident(t.name)} TO ${ident(role)}`,
-          )
-          if (privileges.includes('INSERT') || privileges.includes('UPDATE')) {
-            statements.push(...(await sequenceGrants(db, t.schema, t.name, role)))
-          }
-        }
-      }
-      for (const schema of schemas)
-        statements.push(`GRANT USAGE ON SCHEMA ${ident(schema)} TO ${ident(role)}`)
       if (isReadOnlyScope(grant.scope)) {
         statements.push(`ALTER ROLE ${ident(role)} SET default_transaction_read_only = on`)
       }
-      await db.query('BEGIN')
-      try {
-        for (const sql of statements) await db.query(sql)
-        await db.query('COMMIT')
-      } catch (error) {
-        await db.query('ROLLBACK').catch(() => {})
-        throw error
-      }
+      await inTransaction(db, statements)
     })
+    // Table privileges are per database: the same scope in each database the resource lets clients name.
+    for (const database of others)
+      await this.#withAdmin(database, async (db) =>
+        inTransaction(db, await grantStatements(db, grant, role, database)),
+      )
     this.#passwords.set(grant.id, password)
     this.#o.logger.info({ grant: grant.id, role }, 'ephemeral role provisioned')
   }
@@ -100,18 +72,31 @@ export class RoleProvisioner implements GrantProvisioner {
   async deprovision(grant: Grant): Promise<void> {
     const role = roleNameFor(grant.id)
     this.#passwords.delete(grant.id)
-    await this.#withAdmin(async (db) => {
-      await db.query(
-        'SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE usename = $1',
-        [role],
-      )
+    const [main, ...others] = this.#databases()
+    const dropOwned = async (db: pg.Client): Promise<boolean> => {
       const exists = await db.query('SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1', [role])
-      if (exists.rowCount === 0) return
+      if (exists.rowCount === 0) return false
       await db.query(`REASSIGN OWNED BY ${ident(role)} TO ${ident(this.#o.resource.admin!.user)}`)
       await db.query(`DROP OWNED BY ${ident(role)}`)
-      await db.query(`DROP ROLE IF EXISTS ${ident(role)}`)
+      return true
+    }
+    await this.#withAdmin(main!, (db) =>
+      db.query(
+        'SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE usename = $1',
+        [role],
+      ),
+    )
+    // What the role owns or was granted in each database goes before the role can.
+    for (const database of others) await this.#withAdmin(database, dropOwned)
+    await this.#withAdmin(main!, async (db) => {
+      if (await dropOwned(db)) await db.query(`DROP ROLE IF EXISTS ${ident(role)}`)
     })
     this.#o.logger.info({ grant: grant.id, role }, 'ephemeral role dropped')
+  }
+
+  #databases(): string[] {
+    const { target, databases } = this.#o.resource
+    return [target.database, ...databases.filter((d) => d !== target.database)]
   }
 
   /** How sessions of this grant log in upstream. */
@@ -121,7 +106,7 @@ export class RoleProvisioner implements GrantProvisioner {
     if (password === undefined) {
       password = randomBytes(24).toString('base64url')
       const verifier = await postgresVerifier(password)
-      const result = await this.#withAdmin((db) =>
+      const result = await this.#withAdmin(this.#o.resource.target.database, (db) =>
         db.query(`ALTER ROLE ${ident(role)} PASSWORD ${literal(verifier)}`).then(
           () => true,
           () => false,
@@ -137,12 +122,12 @@ export class RoleProvisioner implements GrantProvisioner {
     return { user: role, password }
   }
 
-  async #withAdmin<T>(work: (db: pg.Client) => Promise<T>): Promise<T> {
+  async #withAdmin<T>(database: string, work: (db: pg.Client) => Promise<T>): Promise<T> {
     const { target, admin } = this.#o.resource
     const db = new pg.Client({
       host: target.host,
       port: target.port,
-      database: target.database,
+      database,
       user: admin!.user,
       password: this.#o.adminPassword,
       ssl:
@@ -164,6 +149,54 @@ export class RoleProvisioner implements GrantProvisioner {
     } finally {
       await db.end().catch(() => {})
     }
+  }
+}
+
+/** CONNECT on `database` and the scope's table privileges on the tables that exist in it now. */
+async function grantStatements(
+  db: pg.Client,
+  grant: Grant,
+  role: string,
+  database: string,
+): Promise<string[]> {
+  const tables = await db.query<{ schema: string; name: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name FROM pg_catalog.pg_class c
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+        AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'`,
+  )
+  const statements = [`GRANT CONNECT ON DATABASE ${ident(database)} TO ${ident(role)}`]
+  const schemas = new Set<string>()
+  for (const entry of grant.scope) {
+    const privileges = PRIVILEGE_BY_VERB[entry.verb]
+    if (!privileges) continue // verbs with no table privilege (e.g. ddl) are enforced by the gateway alone
+    for (const t of tables.rows) {
+      const qualified = `${t.schema}.${t.name}`.toLowerCase()
+      const matches =
+        objectMatches(entry.object, qualified) ||
+        (t.schema === 'public' && objectMatches(entry.object, t.name.toLowerCase()))
+      if (!matches) continue
+      schemas.add(t.schema)
+      statements.push(
+        `GRANT ${privileges.join(', ')} ON TABLE ${ident(t.schema)}.${ident(t.name)} TO ${ident(role)}`,
+      )
+      if (privileges.includes('INSERT') || privileges.includes('UPDATE')) {
+        statements.push(...(await sequenceGrants(db, t.schema, t.name, role)))
+      }
+    }
+  }
+  for (const schema of schemas) statements.push(`GRANT USAGE ON SCHEMA ${ident(schema)} TO ${ident(role)}`)
+  return statements
+}
+
+async function inTransaction(db: pg.Client, statements: readonly string[]): Promise<void> {
+  await db.query('BEGIN')
+  try {
+    for (const sql of statements) await db.query(sql)
+    await db.query('COMMIT')
+  } catch (error) {
+    await db.query('ROLLBACK').catch(() => {})
+    throw error
   }
 }
 
