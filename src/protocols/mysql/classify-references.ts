@@ -1,0 +1,111 @@
+// Every table a (part of a) statement reads, found by walking the whole tree, so a table in a subquery,
+// a join, a derived table or an expression is never missed. A name a CTE defines is not a table where the
+// CTE is in scope (and only there: `WITH s AS (SELECT 1) …` does not hide a table `s` elsewhere), and
+// `dual` is MySQL's no-table. Qualified function calls (`db.f()`) are stored functions: they need execute.
+import { type Acc, asList, asNode, asString, fail, type Node, nameParts, need } from './classify-tree.ts'
+
+/** Deeper trees are refused rather than walked (the parser's own recursion limit is lower). */
+const MAX_DEPTH = 400
+
+/** Functions that read files on the database server. */
+const SERVER_FILE_FUNCTIONS = new Set(['load_file'])
+
+export interface Aliases {
+  /** alias or bare table name (lower case) -> the table's name parts. */
+  readonly map: Map<string, string[]>
+}
+
+/** Walks `tree`, needing `verb` on every table it references; records aliases when `aliases` is given. */
+export function walkReferences(tree: unknown, verb: string, acc: Acc, aliases?: Aliases): void {
+  walk(tree, verb, acc, new Set(), aliases, 0)
+}
+
+function walk(
+  v: unknown,
+  verb: string,
+  acc: Acc,
+  ctes: Set<string>,
+  aliases: Aliases | undefined,
+  depth: number,
+): void {
+  if (depth > MAX_DEPTH) {
+    fail(acc, 'the statement nests too deeply to classify')
+    return
+  }
+  if (Array.isArray(v)) {
+    for (const item of v) walk(item, verb, acc, ctes, aliases, depth + 1)
+    return
+  }
+  const node = asNode(v)
+  if (!node) return
+  const withClause = asNode(node.with)
+  if (withClause && node.body !== undefined) {
+    walkQueryWithCtes(node, withClause, verb, acc, ctes, aliases, depth)
+    return
+  }
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'span') continue
+    const body = asNode(value)
+    if (key === 'Table' && body && Array.isArray(body.name)) {
+      tableReference(body, verb, acc, ctes, aliases)
+      for (const [k, rest] of Object.entries(body))
+        if (k !== 'name') walk(rest, verb, acc, ctes, aliases, depth + 1)
+      continue
+    }
+    if (key === 'Function' && body) functionCall(body, acc)
+    walk(value, verb, acc, ctes, aliases, depth + 1)
+  }
+}
+
+function walkQueryWithCtes(
+  query: Node,
+  withClause: Node,
+  verb: string,
+  acc: Acc,
+  outer: Set<string>,
+  aliases: Aliases | undefined,
+  depth: number,
+): void {
+  const tables = asList(withClause.cte_tables)
+  const names = tables.map(
+    (t) => asString(asNode(asNode(asNode(t)?.alias)?.name)?.value)?.toLowerCase() ?? '',
+  )
+  const recursive = withClause.recursive === true
+  tables.forEach((cte, i) => {
+    // A non-recursive CTE sees the CTEs before it; its own name still means the table there.
+    const inScope = new Set([...outer, ...(recursive ? names : names.slice(0, i))])
+    walk(asNode(cte)?.query, verb, acc, inScope, aliases, depth + 1)
+  })
+  const inScope = new Set([...outer, ...names])
+  for (const [key, value] of Object.entries(query)) {
+    if (key !== 'with') walk(value, verb, acc, inScope, aliases, depth + 1)
+  }
+}
+
+function tableReference(
+  table: Node,
+  verb: string,
+  acc: Acc,
+  ctes: Set<string>,
+  aliases: Aliases | undefined,
+): void {
+  const parts = nameParts(table.name)
+  if (parts === undefined) {
+    fail(acc, 'a table reference of unexpected shape')
+    return
+  }
+  const bare = parts.length === 1 ? parts[0]!.toLowerCase() : undefined
+  if (bare !== undefined && (ctes.has(bare) || bare === 'dual')) return
+  need(acc, verb, parts)
+  if (aliases) {
+    const alias = asString(asNode(asNode(table.alias)?.name)?.value)
+    aliases.map.set((alias ?? parts[parts.length - 1]!).toLowerCase(), parts)
+  }
+}
+
+function functionCall(fn: Node, acc: Acc): void {
+  const parts = nameParts(fn.name)
+  if (parts === undefined) return
+  if (parts.length === 1 && SERVER_FILE_FUNCTIONS.has(parts[0]!.toLowerCase())) acc.traits.add('server-file')
+  if (parts.length > 1) need(acc, 'execute', parts)
+}

@@ -1,0 +1,289 @@
+// Statement kinds the MySQL classifier understands, each with what it needs and which traits it carries.
+// A whitelist: any other kind makes the Action unclassified, and policy denies it (fail closed).
+import { mayMatchEveryRow } from './classify-bounds.ts'
+import { type Aliases, walkReferences } from './classify-references.ts'
+import {
+  type Acc,
+  asList,
+  asNode,
+  asString,
+  fail,
+  type Node,
+  nameParts,
+  need,
+  needDatabase,
+  needGlobal,
+  variant,
+} from './classify-tree.ts'
+
+type Handler = (body: Node, acc: Acc) => void
+
+/** Kinds that only read (with no trait that says otherwise, see classify.ts). */
+export const READ_ONLY_KINDS = new Set([
+  'Query',
+  'ExplainTable',
+  'Explain',
+  'Use',
+  'StartTransaction',
+  'Commit',
+  'Rollback',
+  'Savepoint',
+  'ReleaseSavepoint',
+  'Set',
+  'Deallocate',
+  'UnlockTables',
+])
+
+const select: Handler = (body, acc) => {
+  walkReferences(body, 'select', acc)
+  if (asList(body.locks).length > 0) acc.traits.add('row-lock')
+}
+
+const insert: Handler = (body, acc) => {
+  const target = nameParts(asNode(body.table)?.TableName)
+  need(acc, 'insert', target)
+  // REPLACE deletes the rows whose keys the new ones collide with.
+  if (body.replace_into === true) need(acc, 'delete', target)
+  if (body.on !== undefined && body.on !== null) need(acc, 'update', target)
+  acc.traits.add('writes')
+  for (const [key, value] of Object.entries(body)) if (key !== 'table') walkReferences(value, 'select', acc)
+}
+
+/** The tables of a FROM list / TableWithJoins, by alias, reading each. */
+function readTables(tables: unknown, acc: Acc): Aliases {
+  const aliases: Aliases = { map: new Map() }
+  walkReferences(tables, 'select', acc, aliases)
+  return aliases
+}
+
+function targetsByAlias(names: unknown[], aliases: Aliases, acc: Acc, verb: string): void {
+  for (const raw of names) {
+    const parts = nameParts(raw)
+    const resolved = parts?.length === 1 ? aliases.map.get(parts[0]!.toLowerCase()) : parts
+    need(acc, verb, resolved ?? parts)
+  }
+}
+
+const update: Handler = (body, acc) => {
+  const table = asNode(body.table) ?? {}
+  const aliases = readTables(table, acc)
+  const single = asList(table.joins).length === 0 && aliases.map.size === 1
+  const assigned: unknown[] = []
+  for (const assignment of asList(body.assignments)) {
+    const columns = nameParts(asNode(asNode(assignment)?.target)?.ColumnName)
+    if (single || columns === undefined || columns.length < 2) {
+      // One table, or a column nothing qualifies: every table of the statement may be the one written.
+      assigned.push(...[...aliases.map.keys()].map((alias) => [{ value: alias }]))
+    } else {
+      assigned.push(columns.slice(0, -1).map((value) => ({ value })))
+    }
+  }
+  targetsByAlias(assigned, aliases, acc, 'update')
+  if (mayMatchEveryRow(body.selection)) acc.traits.add('unbounded-write')
+  acc.traits.add('writes')
+  for (const [key, value] of Object.entries(body)) if (key !== 'table') walkReferences(value, 'select', acc)
+}
+
+const del: Handler = (body, acc) => {
+  const from = variant(body.from)
+  const fromTables = from ? (body.from as Node)[from[0]] : []
+  const aliases = readTables([fromTables, body.using], acc)
+  const named = asList(body.tables)
+  if (named.length > 0) {
+    // DELETE t1, t2 FROM t1 JOIN t2 …: the listed names (aliases included) are the targets.
+    targetsByAlias(named, aliases, acc, 'delete')
+  } else {
+    // DELETE FROM t …, and DELETE FROM t1, t2 USING …: the FROM list is the targets.
+    const targets = asList(fromTables).map((t) => asNode(asNode(asNode(t)?.relation)?.Table)?.name)
+    targetsByAlias(targets, { map: new Map() }, acc, 'delete')
+  }
+  if (mayMatchEveryRow(body.selection)) acc.traits.add('unbounded-write')
+  acc.traits.add('writes')
+  for (const key of ['selection', 'order_by', 'limit', 'returning']) walkReferences(body[key], 'select', acc)
+}
+
+const ddl =
+  (verb: string, nameKey: string, more?: Handler): Handler =>
+  (body, acc) => {
+    acc.traits.add('ddl')
+    need(acc, verb, nameParts(body[nameKey]))
+    more?.(body, acc)
+  }
+
+const drop: Handler = (body, acc) => {
+  acc.traits.add('ddl').add('destructive-ddl')
+  const type = asString(body.object_type) ?? ''
+  for (const name of asList(body.names)) {
+    const parts = nameParts(name)
+    if (type === 'Database' || type === 'Schema') needDatabase(acc, 'drop', parts?.[0] ?? '')
+    else if (type === 'Index') need(acc, 'alter', nameParts(body.table))
+    else need(acc, 'drop', parts)
+  }
+}
+
+const truncate: Handler = (body, acc) => {
+  acc.traits.add('ddl').add('destructive-ddl').add('writes').add('unbounded-write')
+  for (const t of asList(body.table_names)) need(acc, 'truncate', nameParts(asNode(t)?.name))
+}
+
+const alterTable: Handler = (body, acc) => {
+  acc.traits.add('ddl')
+  need(acc, 'alter', nameParts(body.name))
+  for (const op of asList(body.operations)) {
+    const [kind, opBody] = variant(op) ?? ['', {}]
+    if (kind.startsWith('Drop')) acc.traits.add('destructive-ddl')
+    if (kind === 'RenameTable')
+      need(acc, 'create', nameParts(asNode(opBody.table_name)?.ObjectName ?? opBody.table_name))
+  }
+}
+
+const renameTable = (body: unknown, acc: Acc) => {
+  acc.traits.add('ddl')
+  for (const pair of asList(body)) {
+    const p = asNode(pair) ?? {}
+    need(acc, 'alter', nameParts(p.old_name))
+    need(acc, 'drop', nameParts(p.old_name))
+    need(acc, 'create', nameParts(p.new_name))
+  }
+}
+
+/** SET name = value: a system variable needs set:<name>; a user variable (@x) needs nothing. */
+function setVariable(parts: string[] | undefined, scope: unknown, acc: Acc): void {
+  if (parts === undefined) {
+    fail(acc, 'a SET of unexpected shape')
+    return
+  }
+  const [first, ...rest] = parts.map((p) => p.toLowerCase())
+  if (first!.startsWith('@') && !first!.startsWith('@@')) return
+  let name = first!.replace(/^@@/, '')
+  let global = scope === 'Global'
+  if (['global', 'session', 'local', 'persist', 'persist_only'].includes(name) && rest.length > 0) {
+    global ||= name !== 'session' && name !== 'local'
+    name = rest.join('.')
+  }
+  if (global) acc.traits.add('system-change')
+  needGlobal(acc, 'set', name)
+}
+
+const set: Handler = (body, acc) => {
+  const [kind, inner] = variant(body) ?? ['', {}]
+  if (kind === 'SingleAssignment') return setVariable(nameParts(inner.variable), inner.scope, acc)
+  if (kind === 'MultipleAssignments') {
+    for (const a of asList(inner.assignments)) setVariable(nameParts(asNode(a)?.name), asNode(a)?.scope, acc)
+    return
+  }
+  if (kind === 'SetNames' || kind === 'SetNamesDefault') return needGlobal(acc, 'set', 'names')
+  if (kind === 'SetTimeZone') return needGlobal(acc, 'set', 'time_zone')
+  if (kind === 'SetTransaction') return transactionModes(inner.modes, acc)
+  fail(acc, `SET ${kind} is not supported by the gateway`)
+}
+
+function transactionModes(modes: unknown, acc: Acc): void {
+  needGlobal(acc, 'transaction', '*')
+  for (const mode of asList(modes)) {
+    if (asNode(mode)?.AccessMode === 'ReadWrite') needGlobal(acc, 'transaction', 'read-write')
+  }
+}
+
+const show: Handler = (body, acc) => {
+  const table = nameParts(body.obj_name) ?? nameParts(asNode(asNode(body.show_options)?.show_in)?.parent_name)
+  if (table !== undefined && body.obj_name !== undefined) need(acc, 'show', table)
+  else needGlobal(acc, 'show', '*')
+}
+
+const use: Handler = (body, acc) => {
+  const [, inner] = variant(body) ?? ['', {}]
+  const parts = nameParts(Array.isArray(body.Object) ? body.Object : inner)
+  const database = parts?.length === 1 ? parts[0] : undefined
+  if (database === undefined) return fail(acc, 'a USE of unexpected shape')
+  acc.usesDatabase = database
+}
+
+const explain: Handler = (body, acc) => {
+  acc.traits.add('explain')
+  // EXPLAIN ANALYZE (MariaDB: ANALYZE) runs the statement; plain EXPLAIN still needs what it would, so a
+  // plan cannot probe tables the grant does not cover.
+  if (body.analyze === true) acc.traits.add('explain-analyze')
+  dispatchStatement(body.statement, acc)
+}
+
+const HANDLERS: Record<string, Handler> = {
+  Query: select,
+  Insert: insert,
+  Update: update,
+  Delete: del,
+  Drop: drop,
+  Truncate: truncate,
+  CreateTable: ddl('create', 'name', (body, acc) => {
+    walkReferences(body.query, 'select', acc)
+    if (body.like !== undefined && body.like !== null) walkReferences(body.like, 'select', acc)
+  }),
+  CreateView: ddl('create', 'name', (body, acc) => walkReferences(body.query, 'select', acc)),
+  CreateIndex: ddl('alter', 'table_name'),
+  CreateDatabase: (body, acc) => {
+    acc.traits.add('ddl')
+    needDatabase(acc, 'create', nameParts(body.db_name)?.[0] ?? '')
+  },
+  AlterTable: alterTable,
+  StartTransaction: (body, acc) => transactionModes(body.modes, acc),
+  Commit: (_, acc) => needGlobal(acc, 'transaction', '*'),
+  Rollback: (_, acc) => needGlobal(acc, 'transaction', '*'),
+  Savepoint: (_, acc) => needGlobal(acc, 'transaction', '*'),
+  ReleaseSavepoint: (_, acc) => needGlobal(acc, 'transaction', '*'),
+  Set: set,
+  ExplainTable: (body, acc) => need(acc, 'show', nameParts(body.table_name)),
+  Explain: explain,
+  Use: use,
+  Call: (body, acc) => {
+    need(acc, 'execute', nameParts(body.name))
+    walkReferences(body.args, 'select', acc)
+  },
+  Execute: (_, acc) => {
+    acc.traits.add('dynamic-sql')
+    fail(acc, 'SQL-level EXECUTE runs a PREPARE … FROM text, which the gateway does not allow')
+  },
+  Deallocate: (_, acc) => needGlobal(acc, 'deallocate', '*'),
+  Kill: (_, acc) => needGlobal(acc, 'kill', '*'),
+  Flush: (_, acc) => {
+    acc.traits.add('system-change')
+    needGlobal(acc, 'flush', '*')
+  },
+  LockTables: (body, acc) => {
+    acc.traits.add('table-lock')
+    for (const t of asList(body.tables)) need(acc, 'lock', nameParts([asNode(t)?.table]))
+  },
+  UnlockTables: () => {},
+  Grant: (_, acc) => {
+    acc.traits.add('privilege-change')
+    needGlobal(acc, 'grant', '*')
+  },
+  Revoke: (_, acc) => {
+    acc.traits.add('privilege-change')
+    needGlobal(acc, 'grant', '*')
+  },
+}
+
+for (const kind of ['CreateUser', 'DropUser', 'AlterUser', 'CreateRole', 'DropRole', 'AlterRole']) {
+  HANDLERS[kind] = (_, acc) => {
+    acc.traits.add('role-change').add('privilege-change')
+    needGlobal(acc, 'grant', '*')
+  }
+}
+
+/** Classifies one statement node into `acc`; returns its kind. */
+export function dispatchStatement(statement: unknown, acc: Acc): string {
+  const v = variant(statement)
+  if (!v) {
+    fail(acc, 'a statement of unknown shape')
+    return 'Unknown'
+  }
+  const [kind, body] = v
+  if (kind === 'RenameTable') renameTable((statement as Node).RenameTable, acc)
+  else if (kind.startsWith('Show')) show(body, acc)
+  else {
+    const handler = HANDLERS[kind]
+    if (handler) handler(body, acc)
+    else fail(acc, `${kind} statements are not supported by the gateway`)
+  }
+  return kind
+}
