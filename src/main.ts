@@ -1,12 +1,13 @@
 // Composition root: loads config, picks the store backend, builds core, starts the protocol servers and the
 // control-plane API. The only module that imports store backends and protocols/*/index.ts.
-import { chmod, readdir, writeFile } from 'node:fs/promises'
+import { access, chmod, readdir, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import pino, { type Logger } from 'pino'
 import { createApiServer } from './api/index.ts'
+import { listenFailure } from './config/listen-failure.ts'
 import { loadConfig, resolveSecret } from './config/load.ts'
 import type { Config } from './config/schema.ts'
 import {
@@ -111,13 +112,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       : new Map<string, string>()
 
     const resources = new Map<string, { host: string; port: number }>()
-    for (const configured of config.resources) {
+    for (const [index, configured] of config.resources.entries()) {
       const port = role?.ports?.[configured.id]
       const resource =
         port === undefined ? configured : { ...configured, listen: { ...configured.listen, port } }
+      const where = {
+        key: `resources[${index}].listen.port`,
+        what: `of resource ${resource.id}`,
+        ...resource.listen,
+      }
       // SO_REUSEPORT would let a second gateway started by mistake share the port silently: the primary
       // makes sure nobody listens there first.
-      if (role && primary) await assertPortFree(resource.listen)
+      if (role && primary)
+        await assertPortFree(resource.listen).catch((error: unknown) => {
+          throw listenFailure(error, where)
+        })
       const server: ProtocolServer = await createPostgresServer({
         core,
         resource,
@@ -128,8 +137,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         maxMessageBytes: resource.clients.maxMessageBytes,
         ...(role ? { reusePort: true, peers: role.peers } : {}),
       })
-      const address = await server.listen()
       closers.push(() => server.close())
+      const address = await server.listen().catch((error: unknown) => {
+        throw listenFailure(error, where)
+      })
       resources.set(resource.id, address)
       core.setResourceAddress(resource.id, address)
       logger.info({ resource: resource.id, ...address }, 'resource listening')
@@ -148,8 +159,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       mcp,
       consoleDir: fileURLToPath(new URL('../web/dist', import.meta.url)),
     })
-    const { url } = await api.listen()
     closers.push(() => api.close())
+    const { url } = await api.listen().catch((error: unknown) => {
+      throw listenFailure(error, {
+        key: 'api.listen.port',
+        what: 'of the control-plane API',
+        ...config.api.listen,
+      })
+    })
     // Runs before api.close(): open MCP event streams would otherwise hold the API open.
     closers.push(() => mcp.close())
     await core.audit({ type: 'gateway.started', actor: 'system', data: { api: url, store: store.backend } })
@@ -210,18 +227,31 @@ async function bootstrapAccounts(
     ...config.agents.map((a) => ({ name: a.name, groups: a.groups, kind: 'agent' as const })),
   ]
   for (const account of wanted) {
-    if (await store.serviceAccounts.get(account.name)) continue
+    const file = join(keysDir, `${account.name}.key`)
+    const label = account.name === 'admin' ? 'local admin' : `agent "${account.name}"`
+    if (await store.serviceAccounts.get(account.name)) {
+      // A first start that failed after writing the keys (a busy port) printed where they went once, above
+      // the error: say it again while the file is there, or nobody finds the admin key.
+      if (await fileExists(file)) announce(`${label}: key in ${file} (written at an earlier start)`)
+      continue
+    }
     const { key } = await core.createServiceAccount(system, account)
     makePrivateDir(keysDir)
-    const file = join(keysDir, `${account.name}.key`)
     await writeFile(file, `${key}\n`, { mode: 0o600 })
     await chmod(file, 0o600)
     created.set(account.name, key)
     announce(
-      `created ${account.name === 'admin' ? 'local admin' : `agent "${account.name}"`} (groups ${account.groups.join(', ')}); key written to ${file}${account.name === 'admin' ? ' — sign in to the web console with the key in that file' : ''}`,
+      `created ${label} (groups ${account.groups.join(', ')}); key written to ${file}${account.name === 'admin' ? ' — sign in to the web console with the key in that file' : ''}`,
     )
   }
   return created
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  )
 }
 
 /** The keys directory and the keys in it are refused at start when other users can read them. */
