@@ -10,6 +10,7 @@
 import type { Action, Decision } from '../../core/index.ts'
 import { approvalRequiredFields, denialFields } from './errors.ts'
 import type { PendingResponses, StatementInfo } from './pending-responses.ts'
+import type { StatementReads } from './statement-reads.ts'
 import {
   type BindParameter,
   parseBind,
@@ -45,6 +46,8 @@ export interface DecidedStatement {
   held?: Action
   /** The text to record when it differs from what the client sent (secrets redacted). */
   recordText?: string
+  /** What the text reads, from its classification (statement-reads.ts); absent when unknown. */
+  reads?: StatementReads
   /** What the client hears instead of the denial's own error: a statement PostgreSQL's parser rejects is
    * answered as the server would (42601 with the position), though policy denied it. */
   error?: ErrorFields
@@ -186,7 +189,7 @@ export class ClientFrames implements FrameSink {
     const text = type === 0x51 ? parseQuery(frame) : '(FunctionCall message)'
     const decided = this.#decided(type === 0x51 ? text : FUNCTION_CALL, undefined)
     if (decided === PAUSE) return PAUSE
-    const statement = { text: decided.recordText ?? text, kind: decided.kind, sent: text, seq: decided.seq }
+    const statement = { ...statementInfo(decided, text), seq: decided.seq }
     if (decided.decision.outcome === 'allow') {
       this.#deps.pending.push({ type: 'query', statement, startedAt: this.#deps.now(), rows: undefined })
       return KEEP
@@ -202,12 +205,7 @@ export class ClientFrames implements FrameSink {
     const { name, text } = parseParse(frame)
     const decided = this.#decided(text, name)
     if (decided === PAUSE) return PAUSE
-    const statement = {
-      text: decided.recordText ?? text,
-      kind: decided.kind,
-      sent: text,
-      write: decided.write,
-    }
+    const statement = { ...statementInfo(decided, text), write: decided.write }
     this.#held.delete(name)
     if (decided.decision.outcome === 'allow') {
       this.#statements.set(name, statement)
@@ -236,7 +234,13 @@ export class ClientFrames implements FrameSink {
       return PAUSE
     }
     this.#answer = undefined
-    const info = { text: held.text, kind: held.kind, sent: held.sent, write: held.write }
+    const info: StatementInfo = {
+      text: held.text,
+      kind: held.kind,
+      sent: held.sent,
+      write: held.write,
+      ...readsOf(held),
+    }
     if (answer.decision.outcome === 'allow') {
       this.#portals.set(portal, info)
       return KEEP
@@ -270,3 +274,11 @@ function fieldsFor(decided: DecidedStatement): ErrorFields {
   if (decision.outcome === 'allow') throw new Error('an allowed statement has no error to answer')
   return decision.outcome === 'deny' ? denialFields(decision) : approvalRequiredFields(decision)
 }
+
+/** What the relay keeps about a decided statement: the text to record, its kind, the text as sent and what
+ * it reads (for masking), so nothing parses the text again. */
+function statementInfo(decided: DecidedStatement, sent: string): StatementInfo {
+  return { text: decided.recordText ?? sent, kind: decided.kind, sent, ...readsOf(decided) }
+}
+
+const readsOf = (from: { reads?: StatementReads }) => (from.reads === undefined ? {} : { reads: from.reads })

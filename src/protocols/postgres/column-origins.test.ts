@@ -3,6 +3,7 @@ import { before, test } from 'node:test'
 import { compileMaskingRules, maskingContextFor } from '../../core/index.ts'
 import { loadSqlParser } from './classify.ts'
 import { ColumnOrigins, referencesMaskedColumn } from './column-origins.ts'
+import { readsOfText } from './statement-reads.ts'
 import type { RelationColumn, TableCatalog } from './table-catalog.ts'
 
 before(loadSqlParser)
@@ -29,7 +30,8 @@ const masking = maskingContextFor(
 )!
 const computed = (typeOid: number) => [{ name: 'v', tableOid: 0, columnAttr: 0, typeOid, format: 0 }]
 const originsOf = (sql: string, typeOid: number) =>
-  new ColumnOrigins(catalog).describe(computed(typeOid), sql)[0]?.origins?.map((o) => o.name) ?? []
+  new ColumnOrigins(catalog).describe(computed(typeOid), readsOfText(sql))[0]?.origins?.map((o) => o.name) ??
+  []
 
 test('a computed number carries the columns its statement references, whatever their type', () => {
   assert.deepEqual(originsOf('SELECT ascii(substr(internal_code, 1, 1)) FROM cards', 23), [
@@ -43,12 +45,12 @@ test('a computed number carries the columns its statement references, whatever t
 })
 
 test('a statement that cannot be read leaves a computed value of any type of unknown origin', () => {
-  const [column] = new ColumnOrigins(catalog).describe(computed(23), 'EXECUTE unknown_statement')
+  const [column] = new ColumnOrigins(catalog).describe(computed(23), readsOfText('EXECUTE unknown_statement'))
   assert.equal(column?.originUnknown, true)
 })
 
 test('whether a failing statement references a masked column', () => {
-  const refs = (sql: string) => referencesMaskedColumn(sql, masking, catalog)
+  const refs = (sql: string) => referencesMaskedColumn(readsOfText(sql), masking, catalog)
   assert.equal(refs('SELECT quote_ident(internal_code)::regclass FROM cards'), true)
   assert.equal(refs('SELECT c.internal_code::regrole FROM public.cards c'), true)
   assert.equal(refs('SELECT c::text::regclass FROM cards c'), true)

@@ -8,25 +8,15 @@
 // by name (or as a whole row: `*`, `t.*`, `t`) is an origin, and so is every other column of those tables
 // whose value the computed type could hold: a rule masking one of them masks the computed value too.
 // Where the statement or the catalog could not be read, the origin is unknown and every rule naming
-// columns applies. The statement is the text as sent (what upstream runs), never the recorded text: masking
-// a literal can turn code into a comment (`2/4111…` becomes `2/****`).
+// columns applies. What a statement reads comes from the classification of the text as sent (what upstream
+// runs), never of the recorded text: masking a literal can turn code into a comment (`2/4111…` becomes
+// `2/****`); see statement-reads.ts.
 import type { MaskingContext } from '../../core/index.ts'
-import { type ColumnReferences, classifySqlWithEffects } from './classify.ts'
 import { typeHintOf } from './column-types.ts'
 import type { DescribedColumn } from './mask-rows.ts'
+import type { StatementReads } from './statement-reads.ts'
 import type { RelationColumn, TableCatalog } from './table-catalog.ts'
 import type { RowField } from './wire/row-messages.ts'
-
-const READS_CACHE_ENTRIES = 1024
-/** What a statement reads: the relations it names (any verb but `execute`, which names functions) and the
- * columns it references. */
-interface Reads {
-  relations: readonly string[]
-  columns: ColumnReferences
-}
-/** Statement text -> what it reads; undefined when the statement could not be classified. */
-const readsCache = new Map<string, Reads | undefined>()
-const READS_CACHED_LENGTH = 16_384
 
 export class ColumnOrigins {
   readonly #catalog: TableCatalog
@@ -44,20 +34,20 @@ export class ColumnOrigins {
   }
 
   /** The lookups `describe` needs, or undefined when it can answer from the catalog's cache. */
-  prepare(fields: readonly RowField[], statement: string): Promise<void> | undefined {
+  prepare(fields: readonly RowField[], reads: StatementReads | undefined): Promise<void> | undefined {
     const catalog = this.#catalog
     const work: Promise<void>[] = []
     const oids = fields.map((f) => f.tableOid)
     if (!catalog.hasAll(oids)) work.push(catalog.resolve(oids))
     if (fields.some((f) => f.tableOid === 0)) {
-      const relations = readsOf(statement)?.relations ?? []
+      const relations = reads?.relations ?? []
       if (!catalog.hasRelations(relations)) work.push(catalog.resolveRelations(relations))
     }
     return work.length === 0 ? undefined : Promise.all(work).then(() => {})
   }
 
   /** The columns with their tables and origins, from what the catalog has cached. */
-  describe(fields: readonly RowField[], statement: string): DescribedColumn[] {
+  describe(fields: readonly RowField[], reads: StatementReads | undefined): DescribedColumn[] {
     let read: ReadColumn[] | undefined | null = null
     return fields.map((f) => {
       const column: DescribedColumn = { name: f.name, typeOid: f.typeOid, format: f.format }
@@ -71,7 +61,7 @@ export class ColumnOrigins {
           column.origins = [{ name: source, ...(table === undefined ? {} : { table }) }]
         return column
       }
-      if (read === null) read = this.#readColumns(statement)
+      if (read === null) read = this.#readColumns(reads)
       if (read === undefined) {
         column.originUnknown = true
         return column
@@ -84,8 +74,7 @@ export class ColumnOrigins {
 
   /** The columns of the tables the statement names, each with whether the statement references it;
    * undefined when some of them could not be learnt. */
-  #readColumns(statement: string): ReadColumn[] | undefined {
-    const reads = readsOf(statement)
+  #readColumns(reads: StatementReads | undefined): ReadColumn[] | undefined {
     if (reads === undefined) return undefined
     const columns: ReadColumn[] = []
     const { names, wholeRow } = reads.columns
@@ -110,12 +99,11 @@ interface ReadColumn extends RelationColumn {
  * tables' columns, which `prepareReferences` learns. Fails closed: true when the statement cannot be read.
  */
 export function referencesMaskedColumn(
-  statement: string,
+  reads: StatementReads | undefined,
   masking: MaskingContext,
   catalog: TableCatalog | undefined,
 ): boolean {
   if (!masking.namesColumns) return false
-  const reads = readsOf(statement)
   if (reads === undefined) return true
   const { names, wholeRow } = reads.columns
   if (names.some((name) => masking.masksColumn({ name }))) return true
@@ -128,9 +116,11 @@ export function referencesMaskedColumn(
   return false
 }
 
-/** The lookups `referencesMaskedColumn` needs for `statement`, or undefined when it can answer now. */
-export function prepareReferences(statement: string, catalog: TableCatalog): Promise<void> | undefined {
-  const reads = readsOf(statement)
+/** The lookups `referencesMaskedColumn` needs for `reads`, or undefined when it can answer now. */
+export function prepareReferences(
+  reads: StatementReads | undefined,
+  catalog: TableCatalog,
+): Promise<void> | undefined {
   if (reads === undefined || !reads.columns.wholeRow || catalog.hasRelations(reads.relations))
     return undefined
   return catalog.resolveRelations(reads.relations)
@@ -143,20 +133,4 @@ export function prepareReferences(statement: string, catalog: TableCatalog): Pro
  */
 function mayCarry(typeOid: number, sourceOid: number): boolean {
   return typeOid === sourceOid || typeHintOf(typeOid) !== 'number'
-}
-
-function readsOf(statement: string): Reads | undefined {
-  if (readsCache.has(statement)) return readsCache.get(statement)
-  const { action, columns } = classifySqlWithEffects(statement)
-  const { needs, unclassified } = action
-  const names = needs.filter((n) => n.verb !== 'execute' && !n.object.includes('*')).map((n) => n.object)
-  const reads =
-    unclassified === undefined && columns !== undefined
-      ? { relations: [...new Set(names)], columns }
-      : undefined
-  // Long texts (bulk INSERTs) are parsed each time rather than kept: the cache is keyed by the whole text.
-  if (statement.length > READS_CACHED_LENGTH) return reads
-  if (readsCache.size >= READS_CACHE_ENTRIES) readsCache.delete(readsCache.keys().next().value!)
-  readsCache.set(statement, reads)
-  return reads
 }

@@ -18,8 +18,9 @@ export interface CopyTo {
 
 type Node = Record<string, unknown>
 
-/** The `index`-th COPY TO of a statement text (a simple query may hold several), or undefined. */
-export function copyToOf(text: string, index: number): CopyTo | undefined {
+/** Every COPY TO of a statement text in order (an entry is undefined where one cannot be described), from
+ * one parse; undefined when the text does not parse. */
+export function copiesTo(text: string): Array<CopyTo | undefined> | undefined {
   let stmts: Array<{ stmt?: Node; stmt_location?: number; stmt_len?: number }>
   try {
     stmts = (parseSync(text) as { stmts?: typeof stmts }).stmts ?? []
@@ -27,16 +28,15 @@ export function copyToOf(text: string, index: number): CopyTo | undefined {
     return undefined
   }
   const bytes = Buffer.from(text, 'utf8')
-  let seen = 0
+  const copies: Array<CopyTo | undefined> = []
   for (const s of stmts) {
     const copy = s.stmt?.CopyStmt as Node | undefined
     if (copy === undefined || copy.is_from === true) continue
-    if (seen++ !== index) continue
     const start = s.stmt_location ?? 0
     const stmtText = bytes.toString('utf8', start, s.stmt_len ? start + s.stmt_len : bytes.length)
-    return describeCopy(copy, stmtText)
+    copies.push(describeCopy(copy, stmtText))
   }
-  return undefined
+  return copies
 }
 
 function describeCopy(copy: Node, stmtText: string): CopyTo | undefined {

@@ -13,6 +13,7 @@ import { ColumnOrigins } from './column-origins.ts'
 import { typeNameOf } from './column-types.ts'
 import { ErrorMasker } from './mask-errors.ts'
 import { type DescribedColumn, RowMasker } from './mask-rows.ts'
+import { readsOfText } from './statement-reads.ts'
 import type { CatalogLogin, TableCatalog } from './table-catalog.ts'
 
 const STATEMENT_TIMEOUT_MS = 30_000
@@ -55,8 +56,9 @@ export function createMaskingProbe(
         format: 0,
       }))
       const origins = new ColumnOrigins(catalog)
-      await origins.prepare(fields, sql)
-      const columns: DescribedColumn[] = origins.describe(fields, sql)
+      const reads = readsOfText(sql)
+      await origins.prepare(fields, reads)
+      const columns: DescribedColumn[] = origins.describe(fields, reads)
       const masker = new RowMasker(columns, masking, maxRows)
       for (const row of last.rows) masker.dataRow(dataRowOf(row))
       const counts: Record<string, number> = {}

@@ -1,6 +1,7 @@
 // What the relay waits for from upstream, in order. The client side pushes an entry for each message
 // that gets a response the relay must act on; the upstream side consumes them as responses arrive.
 // Upstream answers strictly in order (protocol-flow.html#PROTOCOL-FLOW-PIPELINING), so a FIFO suffices.
+import type { StatementReads } from './statement-reads.ts'
 import type { ErrorFields } from './wire/server-messages.ts'
 
 /** A statement: the text to record, the kind the classifier gave it, and the text as sent. */
@@ -15,6 +16,9 @@ export interface StatementInfo {
   write?: boolean
   /** The seq of its start record, which the record of its outcome completes. */
   seq?: number
+  /** What the text reads, from the classification it was decided on; absent when unknown (masking then
+   * treats every computed value's origin as unknown). */
+  reads?: StatementReads
 }
 
 export type PendingResponse =

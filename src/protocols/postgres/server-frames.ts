@@ -6,12 +6,13 @@
 // recording's first rows and for the columns a rule matches; every other row leaves as its own bytes.
 import type { MaskingContext } from '../../core/index.ts'
 import { ColumnOrigins, prepareReferences, referencesMaskedColumn } from './column-origins.ts'
-import { copyToOf } from './copy-statement.ts'
+import { type CopyTo, copiesTo } from './copy-statement.ts'
 import { maskingRefused } from './errors.ts'
 import { ErrorMasker, serializeFields } from './mask-errors.ts'
 import { type DescribedColumn, type ResultSample, RowMasker, SAMPLE_ROWS } from './mask-rows.ts'
 import type { PendingResponses, StatementInfo } from './pending-responses.ts'
 import type { ResultTracker } from './result-tracker.ts'
+import type { StatementReads } from './statement-reads.ts'
 import type { TableCatalog } from './table-catalog.ts'
 import type { CopyTextOptions } from './wire/copy-rows.ts'
 import { DROP, type FrameSink, KEEP, PAUSE, type Verdict } from './wire/frame-scanner.ts'
@@ -73,7 +74,9 @@ export class ServerFrames implements FrameSink {
   #refusal: string | undefined
   /** COPY TO statements answered so far in this statement text (a Query may hold several). */
   #copyIndex = 0
-  #copyLookup: { key: string; result: CopyLookup } | undefined
+  #copyLookup: { index: number; statement: string; result: CopyLookup } | undefined
+  /** The COPY TO statements of the last text that had one. */
+  #copies: { text: string; list: ReadonlyArray<CopyTo | undefined> | undefined } | undefined
   /** After a refusal, the rest of the response up to ReadyForQuery is dropped. */
   #discarding = false
   /** The upstream said FATAL: it will close, and the client already has the reason. */
@@ -200,12 +203,14 @@ export class ServerFrames implements FrameSink {
     const masking = this.#deps.masking
     if (masking === undefined) return KEEP
     const statement = this.#statementText()
-    const key = `${this.#copyIndex}\u0000${statement}`
-    const lookup = this.#copyLookup?.key === key ? this.#copyLookup.result : undefined
+    // Compared by index and the very text (the same string object: no copy of a long text per COPY).
+    const index = this.#copyIndex
+    const known = this.#copyLookup
+    const lookup = known?.index === index && known.statement === statement ? known.result : undefined
     if (lookup === undefined) {
       this.#await(
-        this.#lookUpCopy(statement, this.#copyIndex).then((result) => {
-          this.#copyLookup = { key, result }
+        this.#lookUpCopy(statement, index).then((result) => {
+          this.#copyLookup = { index, statement, result }
         }),
       )
       return PAUSE
@@ -228,16 +233,17 @@ export class ServerFrames implements FrameSink {
   }
 
   async #lookUpCopy(statement: string, index: number): Promise<CopyLookup> {
-    const copy = copyToOf(statement, index)
+    const copy = this.#copiesOf(statement)?.[index]
     const catalog = this.#deps.catalog
     if (copy === undefined || catalog === undefined) return { refused: 'its columns could not be learnt' }
     try {
       if (copy.relation) return { ...copy, columns: await catalog.tableColumns(copy.relation, copy.columns) }
-      // COPY (query) TO: the query's columns and their origins, as for a SELECT's RowDescription.
+      // COPY (query) TO: the query's columns and their origins, as for a SELECT's RowDescription. What the
+      // whole text reads covers what the query reads (more origins only mask more).
       const query = copy.query!
       const fields = await catalog.describe(query)
-      await this.#origins?.prepare(fields, query)
-      return { ...copy, columns: this.#describe(fields, query) }
+      await this.#origins?.prepare(fields, this.#statementReads())
+      return { ...copy, columns: this.#describe(fields) }
     } catch {
       return { refused: 'its columns could not be learnt' }
     }
@@ -270,13 +276,29 @@ export class ServerFrames implements FrameSink {
     return head?.type === 'execute' || head?.type === 'query' ? (head.statement?.sent ?? '') : ''
   }
 
+  /** What the statement being answered reads, from the classification it was decided on. */
+  #statementReads(): StatementReads | undefined {
+    const head = this.#deps.pending.peek()
+    return head?.type === 'execute' || head?.type === 'query' ? head.statement?.reads : undefined
+  }
+
+  /** The COPY TO statements of a text, parsed once per text however many COPYs it holds. */
+  #copiesOf(statement: string): ReadonlyArray<CopyTo | undefined> | undefined {
+    let copies = this.#copies
+    if (copies?.text !== statement) {
+      copies = { text: statement, list: copiesTo(statement) }
+      this.#copies = copies
+    }
+    return copies.list
+  }
+
   /** An error quoting something outside the classes mask-errors.ts always masks, for a statement that
    * references a whole row: the tables' columns are learnt before the error is read. */
   #lookingUpReferences(frame: Buffer): boolean {
     const catalog = this.#deps.catalog
     if (this.#deps.masking?.namesColumns !== true || catalog === undefined || !frame.includes(0x22))
       return false
-    const work = prepareReferences(this.#statementText(), catalog)
+    const work = prepareReferences(this.#statementReads(), catalog)
     if (work === undefined) return false
     this.#await(work)
     return true
@@ -286,11 +308,13 @@ export class ServerFrames implements FrameSink {
    * may be that column's. */
   #referencesMasked(): boolean {
     const masking = this.#deps.masking
-    return masking !== undefined && referencesMaskedColumn(this.#statementText(), masking, this.#deps.catalog)
+    return (
+      masking !== undefined && referencesMaskedColumn(this.#statementReads(), masking, this.#deps.catalog)
+    )
   }
 
   #lookingUpOrigins(fields: readonly RowField[]): boolean {
-    const work = this.#origins?.prepare(fields, this.#statementText())
+    const work = this.#origins?.prepare(fields, this.#statementReads())
     if (work === undefined) return false
     this.#await(work)
     return true
@@ -300,9 +324,9 @@ export class ServerFrames implements FrameSink {
     work.catch(() => {}).finally(() => this.#deps.resume())
   }
 
-  #describe(fields: readonly RowField[], statement = this.#statementText()): DescribedColumn[] {
+  #describe(fields: readonly RowField[]): DescribedColumn[] {
     return (
-      this.#origins?.describe(fields, statement) ??
+      this.#origins?.describe(fields, this.#statementReads()) ??
       fields.map((f) => ({ name: f.name, typeOid: f.typeOid, format: f.format }))
     )
   }

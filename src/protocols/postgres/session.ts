@@ -35,6 +35,7 @@ import { type MaskLiteral, REDACTED, recordableText } from './redact-literals.ts
 import { ResultTracker } from './result-tracker.ts'
 import { AT_BIND, isExplainable, type RowEstimator } from './row-estimator.ts'
 import { type Completed, SERVER_TYPES_READ, ServerFrames } from './server-frames.ts'
+import { readsOf, type StatementReads } from './statement-reads.ts'
 import { statementWrites } from './statement-writes.ts'
 import type { TableCatalog } from './table-catalog.ts'
 import { type BindParameter, TERMINATE } from './wire/client-messages.ts'
@@ -330,7 +331,7 @@ export class RelaySession {
     const decided: DecidedStatement = {
       kind: classified.action.kind,
       decision,
-      ...recordTextOf(classified, text),
+      ...describedBy(classified, text),
       ...(statement === undefined ? {} : { write: statementWrites(classified.action) }),
     }
     if (decision.outcome === 'deny' && classified.syntaxError)
@@ -380,7 +381,7 @@ export class RelaySession {
         kind: classified.action.kind,
         decision: atBind,
         held,
-        ...recordTextOf(classified, text),
+        ...describedBy(classified, text),
       }
     }
     const estimated: ClassifiedSql =
@@ -415,7 +416,7 @@ export class RelaySession {
   ): Promise<DecidedStatement> {
     if (statement !== undefined) throw new Error('a Parse is held at each Bind, not at Parse')
     const decision = await this.#waitForApproval(approveFirst, classified.action, actionDigest(text))
-    const decided = { kind: classified.action.kind, decision, ...recordTextOf(classified, text) }
+    const decided = { kind: classified.action.kind, decision, ...describedBy(classified, text) }
     if (decision.outcome !== 'allow') return decided
     this.#applyEffects(classified, statement)
     return this.#start(decided, classified, statement)
@@ -632,13 +633,21 @@ export class RelaySession {
 type ApproveFirst = Extract<Decision, { outcome: 'approve-first' }>
 
 function allowed(classified: ClassifiedSql, text: string): DecidedStatement {
-  return { kind: classified.action.kind, decision: ALLOW, ...recordTextOf(classified, text) }
+  return { kind: classified.action.kind, decision: ALLOW, ...describedBy(classified, text) }
 }
 
-/** `recordText` when the text to record is not what the client sent (a secret redacted, values masked). */
-function recordTextOf(classified: ClassifiedSql, text: string): { recordText?: string } {
+/** `recordText` when the text to record is not what the client sent (a secret redacted, values masked),
+ * and what the text reads, which masking needs and must not parse the text again to learn. */
+function describedBy(
+  classified: ClassifiedSql,
+  text: string,
+): { recordText?: string; reads?: StatementReads } {
   const { recordText } = classified.action
-  return recordText === undefined || recordText === text ? {} : { recordText }
+  const reads = readsOf(classified)
+  return {
+    ...(recordText === undefined || recordText === text ? {} : { recordText }),
+    ...(reads === undefined ? {} : { reads }),
+  }
 }
 
 /** Masks a free value (a literal, a parameter) as a text result column of no known origin: only what
