@@ -415,23 +415,30 @@ export function createCore(options: CoreOptions): Core {
       const now = clock.now()
       const id = newId('s')
       const handle: SessionHandle = { id, grant: context.grant, resource: context.resource, protocol, close }
+      // The session and its session.started entry land in one transaction: a login burst that saturates the
+      // store fails logins, never leaves a session without its audit entry.
+      await store.sessions.insert(
+        {
+          id,
+          grantId: context.grant.id,
+          principalId: context.grant.principalId,
+          principalName: context.grant.principalName,
+          resourceId: context.resource.id,
+          protocol,
+          client,
+          startedAt: now,
+        },
+        {
+          event: {
+            type: 'session.started',
+            actor: context.grant.principalId,
+            subject: id,
+            data: { grant: context.grant.id, protocol, client },
+          },
+          hashEntry,
+        },
+      )
       ctx.live.add(handle)
-      await store.sessions.insert({
-        id,
-        grantId: context.grant.id,
-        principalId: context.grant.principalId,
-        principalName: context.grant.principalName,
-        resourceId: context.resource.id,
-        protocol,
-        client,
-        startedAt: now,
-      })
-      await ctx.audit({
-        type: 'session.started',
-        actor: context.grant.principalId,
-        subject: id,
-        data: { grant: context.grant.id, protocol, client },
-      })
       return handle
     },
     decide(session, action) {
@@ -487,12 +494,14 @@ export function createCore(options: CoreOptions): Core {
       recording.forget(session)
       approvedActions.delete(session.id)
       await recording.flush()
-      await store.sessions.end(session.id, clock.now(), reason)
-      await ctx.audit({
-        type: 'session.ended',
-        actor: session.grant.principalId,
-        subject: session.id,
-        data: { reason },
+      await store.sessions.end(session.id, clock.now(), reason, {
+        event: {
+          type: 'session.ended',
+          actor: session.grant.principalId,
+          subject: session.id,
+          data: { reason },
+        },
+        hashEntry,
       })
       if (session.grant.sessionBound && ctx.live.countFor(session.grant.id) === 0) {
         const grant = await store.grants.get(session.grant.id)

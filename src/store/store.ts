@@ -96,14 +96,18 @@ export interface AuditFilter {
   descending?: boolean
 }
 
+export type HashEntry = (entry: Omit<AuditEntry, 'hash'>) => string
+
+/** An audit entry to append in the same transaction as the write it records. */
+export interface AuditWrite {
+  event: AuditEventInput
+  hashEntry: HashEntry
+}
+
 export interface AuditStore {
   /** Appends atomically: reads the chain head, computes the hash with `hashEntry`, writes. Serialized
    * across processes sharing the store. */
-  append(
-    event: AuditEventInput,
-    at: Date,
-    hashEntry: (entry: Omit<AuditEntry, 'hash'>) => string,
-  ): Promise<AuditEntry>
+  append(event: AuditEventInput, at: Date, hashEntry: HashEntry): Promise<AuditEntry>
   list(filter: AuditFilter): Promise<AuditEntry[]>
   /** The chain head as the last append left it (undefined before the first): written in the same
    * transaction as each entry, so a removal of the newest entries shows as a mismatch. */
@@ -125,8 +129,11 @@ export interface SessionFilter {
 }
 
 export interface SessionStore {
-  insert(session: SessionRecord): Promise<void>
-  end(id: string, at: Date, reason: string): Promise<void>
+  /** With `audit`, its entry (session.started) is appended in the same transaction: a session is never
+   * stored without it, nor the entry without the session. */
+  insert(session: SessionRecord, audit?: AuditWrite): Promise<void>
+  /** Ends a live session (the first end wins); with `audit`, appended in the same transaction. */
+  end(id: string, at: Date, reason: string, audit?: AuditWrite): Promise<void>
   get(id: string): Promise<SessionRecord | undefined>
   /** Newest first, each with its grant's task and its action counts. */
   list(filter: SessionFilter): Promise<SessionSummary[]>

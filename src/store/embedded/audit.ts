@@ -1,45 +1,49 @@
-import type { AuditEntry } from '../../core/audit/events.ts'
+import type { AuditEntry, AuditEventInput } from '../../core/audit/events.ts'
 import { buildAuditEntry, GENESIS_HASH } from '../audit-entry.ts'
-import type { AuditFilter, AuditStore } from '../store.ts'
+import type { AuditFilter, AuditStore, HashEntry } from '../store.ts'
 import { type EmbeddedDatabase, guarded } from './database.ts'
 import { date, json, orNull, type Row, text, toJson } from './values.ts'
 
-export function createAuditStore(db: EmbeddedDatabase): AuditStore {
+/** Appends one entry to the chain; call it inside db.transaction (BEGIN IMMEDIATE serializes it against
+ * another process appending to the same file), alone or with the write it audits. */
+export function createAuditAppender(
+  db: EmbeddedDatabase,
+): (event: AuditEventInput, at: Date, hashEntry: HashEntry) => AuditEntry {
   // The anchored head, not the newest row: with the newest rows deleted, the next entry leaves a gap.
   const head = db.statement('SELECT seq, hash FROM audit_head WHERE id = 1')
   const setHead = db.statement(`INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)
     ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`)
   const insert = db.statement(`INSERT INTO audit_events (seq, at, type, actor, subject, data, prev_hash, hash)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+  return (event, at, hashEntry) => {
+    const last = head.get()
+    const entry = buildAuditEntry(
+      event,
+      last ? Number(last.seq) + 1 : 1,
+      at,
+      last ? text(last.hash) : GENESIS_HASH,
+    )
+    const hash = hashEntry(entry)
+    insert.run(
+      entry.seq,
+      entry.at.getTime(),
+      entry.type,
+      entry.actor,
+      orNull(entry.subject),
+      toJson(entry.data),
+      entry.prevHash,
+      hash,
+    )
+    setHead.run(entry.seq, hash)
+    return { ...entry, hash }
+  }
+}
 
+export function createAuditStore(db: EmbeddedDatabase): AuditStore {
+  const append = createAuditAppender(db)
+  const head = db.statement('SELECT seq, hash FROM audit_head WHERE id = 1')
   return {
-    // Within this process the synchronous body cannot interleave; BEGIN IMMEDIATE serializes it against
-    // another process appending to the same file.
-    append: (event, at, hashEntry) =>
-      guarded(() =>
-        db.transaction(() => {
-          const last = head.get()
-          const entry = buildAuditEntry(
-            event,
-            last ? Number(last.seq) + 1 : 1,
-            at,
-            last ? text(last.hash) : GENESIS_HASH,
-          )
-          const hash = hashEntry(entry)
-          insert.run(
-            entry.seq,
-            entry.at.getTime(),
-            entry.type,
-            entry.actor,
-            orNull(entry.subject),
-            toJson(entry.data),
-            entry.prevHash,
-            hash,
-          )
-          setHead.run(entry.seq, hash)
-          return { ...entry, hash }
-        }),
-      ),
+    append: (event, at, hashEntry) => guarded(() => db.transaction(() => append(event, at, hashEntry))),
     list: (filter) => guarded(() => listAudit(db, filter)),
     head: () =>
       guarded(() => {

@@ -1,10 +1,12 @@
 import type { SQLInputValue, StatementSync } from 'node:sqlite'
 import type { ActionRecord, SessionRecord, SessionSummary } from '../../core/recording/events.ts'
 import type { SessionFilter, SessionStore } from '../store.ts'
+import { createAuditAppender } from './audit.ts'
 import { type EmbeddedDatabase, guarded } from './database.ts'
 import { date, orNull, type Row, setOptional, text, toJson } from './values.ts'
 
 export function createSessionStore(db: EmbeddedDatabase): SessionStore {
+  const appendAudit = createAuditAppender(db)
   const insert =
     db.statement(`INSERT INTO sessions (id, grant_id, principal_id, principal_name, resource_id, protocol,
     client, started_at, ended_at, end_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
@@ -29,25 +31,31 @@ export function createSessionStore(db: EmbeddedDatabase): SessionStore {
   const args: SQLInputValue[] = new Array(ACTIONS_PER_INSERT * ACTION_COLUMNS)
 
   return {
-    insert: (s) =>
-      guarded(() => {
-        insert.run(
-          s.id,
-          s.grantId,
-          s.principalId,
-          s.principalName,
-          s.resourceId,
-          s.protocol,
-          s.client,
-          s.startedAt.getTime(),
-          s.endedAt === undefined ? null : s.endedAt.getTime(),
-          orNull(s.endReason),
-        )
-      }),
-    end: (id, at, reason) =>
-      guarded(() => {
-        end.run(at.getTime(), reason, id)
-      }),
+    insert: (s, audit) =>
+      guarded(() =>
+        db.transaction(() => {
+          insert.run(
+            s.id,
+            s.grantId,
+            s.principalId,
+            s.principalName,
+            s.resourceId,
+            s.protocol,
+            s.client,
+            s.startedAt.getTime(),
+            s.endedAt === undefined ? null : s.endedAt.getTime(),
+            orNull(s.endReason),
+          )
+          if (audit) appendAudit(audit.event, s.startedAt, audit.hashEntry)
+        }),
+      ),
+    end: (id, at, reason, audit) =>
+      guarded(() =>
+        db.transaction(() => {
+          end.run(at.getTime(), reason, id)
+          if (audit) appendAudit(audit.event, at, audit.hashEntry)
+        }),
+      ),
     get: (id) =>
       guarded(() => {
         const row = get.get(id)

@@ -1,7 +1,7 @@
-import type { AuditEntry } from '../../core/audit/events.ts'
+import type { AuditEntry, AuditEventInput } from '../../core/audit/events.ts'
 import { buildAuditEntry, GENESIS_HASH } from '../audit-entry.ts'
-import type { AuditFilter, AuditStore } from '../store.ts'
-import { LOCK_AUDIT, LOCK_NAMESPACE, type PgDatabase } from './database.ts'
+import type { AuditFilter, AuditStore, HashEntry } from '../store.ts'
+import { LOCK_AUDIT, LOCK_NAMESPACE, type PgDatabase, type Query } from './database.ts'
 import { int, orNull, withOptional, withoutNul } from './values.ts'
 
 interface AuditRow {
@@ -15,55 +15,61 @@ interface AuditRow {
   hash: string
 }
 
+/** Appends one entry inside the caller's transaction, alone or with the write it audits. The advisory lock
+ * serializes appenders across every gateway sharing the database: each reads the head only once the previous
+ * appender committed, so the chain has no fork and seq no gap. */
+export async function appendAudit(
+  query: Query,
+  event: AuditEventInput,
+  at: Date,
+  hashEntry: HashEntry,
+): Promise<AuditEntry> {
+  await query({
+    name: 'tg.audit.lock',
+    text: 'SELECT pg_advisory_xact_lock($1, $2)',
+    values: [LOCK_NAMESPACE, LOCK_AUDIT],
+  })
+  const { rows } = await query<{ seq: string; hash: string }>({
+    name: 'tg.audit.head',
+    // The anchored head, not the newest row: with the newest rows deleted, the next entry leaves a gap.
+    text: 'SELECT seq, hash FROM taskgate.audit_head WHERE id = 1',
+  })
+  const head = rows[0]
+  const data = event.data && (JSON.parse(JSON.stringify(event.data, withoutNul)) as Record<string, unknown>)
+  const entry = buildAuditEntry(
+    { ...event, data },
+    head ? int(head.seq) + 1 : 1,
+    at,
+    head?.hash ?? GENESIS_HASH,
+  )
+  const hash = hashEntry(entry)
+  await query({
+    name: 'tg.audit.insert',
+    text: `INSERT INTO taskgate.audit_events (seq, at, type, actor, subject, data, prev_hash, hash)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    values: [
+      entry.seq,
+      entry.at,
+      entry.type,
+      entry.actor,
+      orNull(entry.subject),
+      entry.data === undefined ? null : JSON.stringify(entry.data),
+      entry.prevHash,
+      hash,
+    ],
+  })
+  await query({
+    name: 'tg.audit.set_head',
+    text: `INSERT INTO taskgate.audit_head (id, seq, hash) VALUES (1, $1, $2)
+            ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
+    values: [entry.seq, hash],
+  })
+  return { ...entry, hash }
+}
+
 export function createAuditStore(db: PgDatabase): AuditStore {
   return {
-    // The advisory lock serializes appenders across every gateway sharing the database: each reads the
-    // head only once the previous appender committed, so the chain has no fork and seq no gap.
-    append: (event, at, hashEntry) =>
-      db.transaction(async (query) => {
-        await query({
-          name: 'tg.audit.lock',
-          text: 'SELECT pg_advisory_xact_lock($1, $2)',
-          values: [LOCK_NAMESPACE, LOCK_AUDIT],
-        })
-        const { rows } = await query<{ seq: string; hash: string }>({
-          name: 'tg.audit.head',
-          // The anchored head, not the newest row: with the newest rows deleted, the next entry leaves a gap.
-          text: 'SELECT seq, hash FROM taskgate.audit_head WHERE id = 1',
-        })
-        const head = rows[0]
-        const data =
-          event.data && (JSON.parse(JSON.stringify(event.data, withoutNul)) as Record<string, unknown>)
-        const entry = buildAuditEntry(
-          { ...event, data },
-          head ? int(head.seq) + 1 : 1,
-          at,
-          head?.hash ?? GENESIS_HASH,
-        )
-        const hash = hashEntry(entry)
-        await query({
-          name: 'tg.audit.insert',
-          text: `INSERT INTO taskgate.audit_events (seq, at, type, actor, subject, data, prev_hash, hash)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          values: [
-            entry.seq,
-            entry.at,
-            entry.type,
-            entry.actor,
-            orNull(entry.subject),
-            entry.data === undefined ? null : JSON.stringify(entry.data),
-            entry.prevHash,
-            hash,
-          ],
-        })
-        await query({
-          name: 'tg.audit.set_head',
-          text: `INSERT INTO taskgate.audit_head (id, seq, hash) VALUES (1, $1, $2)
-            ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
-          values: [entry.seq, hash],
-        })
-        return { ...entry, hash }
-      }),
+    append: (event, at, hashEntry) => db.transaction((query) => appendAudit(query, event, at, hashEntry)),
     list: (filter) => listAudit(db, filter),
     async head() {
       const { rows } = await db.query<{ seq: string; hash: string }>({

@@ -90,13 +90,12 @@ export class PgDatabase {
   }
 
   async #connect(): Promise<pg.PoolClient> {
-    // Every connection busy when the request began: a timeout then means waiting for one, not a server
-    // that cannot be reached (a long lock, a burst of logins), and says so.
-    const saturated = this.#pool.totalCount >= this.#pool.options.max && this.#pool.idleCount === 0
     try {
       return await this.#pool.connect()
     } catch (error) {
-      if (saturated && this.#pool.totalCount > 0) {
+      // Every connection open and in use when the wait ended: the request waited for one, the server is
+      // reachable (a long lock, a burst of logins), and the error says so.
+      if (this.#pool.totalCount >= this.#pool.options.max && this.#pool.idleCount === 0) {
         throw new TaskgateError('TG_STORE_BUSY', {
           detail: `no free store connection within ${CONNECT_TIMEOUT_MS} ms (pool of ${this.#pool.options.max}): ${String(error)}`,
           cause: error,

@@ -1,6 +1,7 @@
 import type { ActionRecord, SessionRecord, SessionSummary } from '../../core/recording/events.ts'
 import type { SessionFilter, SessionStore } from '../store.ts'
-import type { PgDatabase } from './database.ts'
+import { appendAudit } from './audit.ts'
+import type { PgDatabase, Query } from './database.ts'
 import { int, orNull, withOptional, withoutNul } from './values.ts'
 
 interface SessionRow {
@@ -53,31 +54,44 @@ const APPEND_ACTIONS = `INSERT INTO taskgate.session_actions (session_id, seq, a
 
 export function createSessionStore(db: PgDatabase): SessionStore {
   return {
-    async insert(s) {
-      await db.query({
-        name: 'tg.sessions.insert',
-        text: `INSERT INTO taskgate.sessions (id, grant_id, principal_id, principal_name, resource_id, protocol, client,
+    async insert(s, audit) {
+      const insert = (query: Query) =>
+        query({
+          name: 'tg.sessions.insert',
+          text: `INSERT INTO taskgate.sessions (id, grant_id, principal_id, principal_name, resource_id, protocol, client,
           started_at, ended_at, end_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        values: [
-          s.id,
-          s.grantId,
-          s.principalId,
-          s.principalName,
-          s.resourceId,
-          s.protocol,
-          s.client,
-          s.startedAt,
-          orNull(s.endedAt),
-          orNull(s.endReason),
-        ],
+          values: [
+            s.id,
+            s.grantId,
+            s.principalId,
+            s.principalName,
+            s.resourceId,
+            s.protocol,
+            s.client,
+            s.startedAt,
+            orNull(s.endedAt),
+            orNull(s.endReason),
+          ],
+        })
+      if (!audit) return void (await insert(db.query))
+      // The audit lock is taken first, as every appender does, so two such transactions cannot deadlock.
+      await db.transaction(async (query) => {
+        await appendAudit(query, audit.event, s.startedAt, audit.hashEntry)
+        await insert(query)
       })
     },
-    async end(id, at, reason) {
+    async end(id, at, reason, audit) {
       // The first end wins: a disconnect racing a revoke keeps whichever was recorded first.
-      await db.query({
-        name: 'tg.sessions.end',
-        text: 'UPDATE taskgate.sessions SET ended_at = $1, end_reason = $2 WHERE id = $3 AND ended_at IS NULL',
-        values: [at, reason, id],
+      const end = (query: Query) =>
+        query({
+          name: 'tg.sessions.end',
+          text: 'UPDATE taskgate.sessions SET ended_at = $1, end_reason = $2 WHERE id = $3 AND ended_at IS NULL',
+          values: [at, reason, id],
+        })
+      if (!audit) return void (await end(db.query))
+      await db.transaction(async (query) => {
+        await appendAudit(query, audit.event, at, audit.hashEntry)
+        await end(query)
       })
     },
     async get(id) {

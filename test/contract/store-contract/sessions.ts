@@ -4,6 +4,7 @@ import type { SessionFilter } from '../../../src/store/store.ts'
 import {
   assertDatesAreDates,
   at,
+  hashEntry,
   id,
   makeAction,
   makeGrant,
@@ -30,6 +31,44 @@ export function sessionCases({ open }: StoreContractOptions): void {
     assert.deepEqual(got, { ...session, endedAt: at(30), endReason: 'grant revoked' })
     assertDatesAreDates(got!)
     await t.store.sessions.end(id('session'), at(30), 'unknown is a no-op')
+  })
+
+  test('sessions: a session and its audit entry are written together, or neither', async () => {
+    await using t = await open()
+    const session = makeSession()
+    const started = { type: 'session.started' as const, actor: session.principalId, subject: session.id }
+    await t.store.sessions.insert(session, { event: started, hashEntry })
+    const entries = await t.store.audit.list({ subject: session.id })
+    assert.deepEqual(
+      entries.map((e) => [e.type, e.at.getTime()]),
+      [['session.started', session.startedAt.getTime()]],
+    )
+
+    const failing = () => {
+      throw new Error('the audit entry cannot be written')
+    }
+    const orphan = makeSession()
+    await assert.rejects(
+      t.store.sessions.insert(orphan, { event: { ...started, subject: orphan.id }, hashEntry: failing }),
+    )
+    assert.equal(await t.store.sessions.get(orphan.id), undefined, 'no session without its audit entry')
+
+    await assert.rejects(
+      t.store.sessions.end(session.id, at(40), 'client closed', {
+        event: { type: 'session.ended', actor: session.principalId, subject: session.id },
+        hashEntry: failing,
+      }),
+    )
+    assert.equal((await t.store.sessions.get(session.id))?.endedAt, undefined, 'no end without its entry')
+    await t.store.sessions.end(session.id, at(41), 'client closed', {
+      event: { type: 'session.ended', actor: session.principalId, subject: session.id },
+      hashEntry,
+    })
+    assert.deepEqual((await t.store.sessions.get(session.id))?.endedAt, at(41))
+    assert.deepEqual(
+      (await t.store.audit.list({ subject: session.id })).map((e) => e.type),
+      ['session.started', 'session.ended'],
+    )
   })
 
   test('sessions: list filters by principal, resource, grant, time window and denied actions', async () => {
