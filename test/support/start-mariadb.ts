@@ -1,0 +1,81 @@
+// A throwaway MariaDB server with TLS (a self-signed certificate for 127.0.0.1) and a 64 MiB
+// max_allowed_packet, for what the machine's shared MariaDB cannot show without changing it for everyone:
+// TLS to the target (its TLS is off) and packets of 16 MiB and more (its limit is 16 MiB). Runs as the
+// mysql user when the tests run as root (STACK.md: mariadb-install-db, then mariadbd --no-defaults).
+import { execFile, spawn } from 'node:child_process'
+import { chmod, mkdtemp, rm } from 'node:fs/promises'
+import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { freePort } from './console.ts'
+import { selfSignedCertificate } from './tls-postgres-server.ts'
+
+const run = promisify(execFile)
+
+export interface ThrowawayMariadb extends AsyncDisposable {
+  port: number
+  /** The server's self-signed certificate, to verify it with (`target.caFile`). */
+  caFile: string
+}
+
+export async function startMariadb(): Promise<ThrowawayMariadb> {
+  const dir = await mkdtemp(join(tmpdir(), 'tg-mariadb-'))
+  const asRoot = process.getuid?.() === 0
+  const as = (tool: string, args: string[]) =>
+    asRoot ? ['runuser', ['-u', 'mysql', '--', tool, ...args]] : [tool, args]
+  const cert = join(dir, 'server.crt')
+  const key = join(dir, 'server.key')
+  await selfSignedCertificate(cert, key, '/CN=localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost')
+  await chmod(key, 0o644)
+  if (asRoot) await run('chown', ['-R', 'mysql', dir])
+  const data = join(dir, 'data')
+  const [installCmd, installArgs] = as('mariadb-install-db', [
+    '--no-defaults',
+    `--datadir=${data}`,
+    '--auth-root-authentication-method=normal',
+    '--skip-test-db',
+  ]) as [string, string[]]
+  await run(installCmd, installArgs)
+  const port = await freePort()
+  const [cmd, args] = as('/usr/sbin/mariadbd', [
+    '--no-defaults',
+    `--datadir=${data}`,
+    `--socket=${join(dir, 's')}`,
+    `--port=${port}`,
+    '--bind-address=127.0.0.1',
+    `--pid-file=${join(dir, 'pid')}`,
+    `--ssl-cert=${cert}`,
+    `--ssl-key=${key}`,
+    '--max-allowed-packet=64M',
+    '--innodb-buffer-pool-size=16M',
+    '--skip-log-bin',
+  ]) as [string, string[]]
+  const server = spawn(cmd, args, { stdio: 'ignore' })
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()))
+  for (let i = 0; ; i++) {
+    if (await accepts(port)) break
+    if (i > 300 || server.exitCode !== null) throw new Error('the throwaway MariaDB did not start')
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return {
+    port,
+    caFile: cert,
+    async [Symbol.asyncDispose]() {
+      server.kill('SIGKILL')
+      await exited
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port })
+    s.once('connect', () => {
+      s.destroy()
+      resolve(true)
+    })
+    s.once('error', () => resolve(false))
+  })
+}
