@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import pino, { type Logger } from 'pino'
 import { createApiServer } from './api/index.ts'
+import { unmatchedGroupWarnings } from './config/config-warnings.ts'
 import { listenFailure } from './config/listen-failure.ts'
 import { loadConfig, resolveSecret } from './config/load.ts'
 import type { Config } from './config/schema.ts'
@@ -67,6 +68,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const announce = options.announce ?? (() => {})
   const role = options.process
   const primary = role === undefined || role.index === 0
+  if (primary)
+    for (const warning of unmatchedGroupWarnings(config)) logger.warn({ config: warning }, 'config warning')
   let store = await openStore(config, role === undefined)
   if (role && store.backend === 'embedded') store = shareStoreEvents(store, role.peers)
   const closers: Array<() => Promise<void>> = [() => store.close()]

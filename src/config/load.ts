@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { parseDocument } from 'yaml'
 import type { z } from 'zod'
 import { DEFAULT_GUARDRAILS, SCOPE_VERBS, TaskgateError, unknownVerbProblem } from '../core/index.ts'
+import { closestKey, knownKeysAt } from './known-keys.ts'
 import { nestedQuantifierProblem } from './regex-safety.ts'
 import { type Config, configSchema, type SecretRef } from './schema.ts'
 
@@ -63,8 +64,14 @@ function describeIssue(issue: z.core.$ZodIssue): string {
         : `, got ${JSON.stringify(issue.input)}`
       : ''
   switch (issue.code) {
-    case 'unrecognized_keys':
-      return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+    case 'unrecognized_keys': {
+      const known = knownKeysAt(configSchema, issue.path)
+      const named = issue.keys.map((k) => {
+        const meant = closestKey(k, known)
+        return meant ? `"${k}" (did you mean "${meant}"?)` : `"${k}"`
+      })
+      return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${named.join(', ')}`
+    }
     case 'invalid_type':
       return `${where}: expected ${issue.expected}${issue.input === undefined ? ', got nothing (required)' : got}`
     case 'too_small':
