@@ -378,6 +378,25 @@ export const configSchema = z.strictObject({
     .default({ rules: [], detectors: [] })
     .describe('masking of result values before they leave the gateway'),
   notifications: notifications.optional().describe('who hears about approvals, and where'),
+  limits: z
+    .strictObject({
+      sessionsPerGrant: z
+        .number()
+        .int()
+        .min(1)
+        .default(20)
+        .describe(
+          'sessions one grant may have open at once in one gateway process; one more is refused (PostgreSQL: FATAL 53300)',
+        ),
+      sessionsPerPrincipal: z
+        .number()
+        .int()
+        .min(1)
+        .default(50)
+        .describe('sessions one principal may have open at once in one gateway process, over all its grants'),
+    })
+    .default({ sessionsPerGrant: 20, sessionsPerPrincipal: 50 })
+    .describe('what one client may hold of the gateway; per gateway process (`workers` multiplies them)'),
   workers: z
     .union([z.literal('auto'), z.number().int().min(1).max(64)])
     .default(1)

@@ -45,6 +45,7 @@ import { rulesForResource } from './policy/rules-for-resource.ts'
 import { SessionRecording } from './recording/session-recording.ts'
 import { endSession, onSessionEndRequested } from './sessions/end-session.ts'
 import { LiveSessions } from './sessions/live-sessions.ts'
+import { refuseOverSessionLimits } from './sessions/session-limits.ts'
 
 export interface CoreOptions {
   config: Config
@@ -412,6 +413,7 @@ export function createCore(options: CoreOptions): Core {
         reason,
       }),
     async openSession({ context, protocol, client, close }) {
+      refuseOverSessionLimits(ctx.live, context.grant, config.limits)
       const now = clock.now()
       const id = newId('s')
       const handle: SessionHandle = { id, grant: context.grant, resource: context.resource, protocol, close }

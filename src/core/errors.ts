@@ -99,6 +99,11 @@ export const ERRORS = {
     kind: 'conflict',
     message: 'An object with that name already exists; choose another name.',
   },
+  TG_SESSION_LIMIT: {
+    kind: 'conflict',
+    message:
+      'Too many sessions are open under this grant or for this principal; close one (or end idle clients) and connect again.',
+  },
   TG_STORE_FILES_EXPOSED: {
     kind: 'invalid',
     message:

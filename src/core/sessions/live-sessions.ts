@@ -3,6 +3,9 @@ import type { SessionHandle } from '../core.ts'
 /** The connections open in this process, by grant, so a grant's end can close them at once. */
 export class LiveSessions {
   readonly #byGrant = new Map<string, Set<SessionHandle>>()
+  /** Open sessions per principal, for `limits.sessionsPerPrincipal`; a session leaves only when it has
+   * closed, also after its grant ended. */
+  readonly #byPrincipal = new Map<string, Set<SessionHandle>>()
   /** Sessions told to close that have not closed yet (a protocol may finish a message first), by grant. */
   readonly #closing = new Map<string, Set<SessionHandle>>()
   readonly #closedWaiters = new Map<string, Set<() => void>>()
@@ -11,6 +14,10 @@ export class LiveSessions {
     const set = this.#byGrant.get(session.grant.id) ?? new Set()
     set.add(session)
     this.#byGrant.set(session.grant.id, set)
+    const principal = session.grant.principalId
+    const own = this.#byPrincipal.get(principal) ?? new Set()
+    own.add(session)
+    this.#byPrincipal.set(principal, own)
   }
 
   remove(session: SessionHandle): void {
@@ -20,6 +27,8 @@ export class LiveSessions {
       set.delete(session)
       if (set.size === 0) this.#byGrant.delete(grantId)
     }
+    const own = this.#byPrincipal.get(session.grant.principalId)
+    if (own?.delete(session) && own.size === 0) this.#byPrincipal.delete(session.grant.principalId)
     const closing = this.#closing.get(grantId)
     if (closing?.delete(session) && closing.size === 0) {
       this.#closing.delete(grantId)
@@ -57,6 +66,11 @@ export class LiveSessions {
 
   countFor(grantId: string): number {
     return this.#byGrant.get(grantId)?.size ?? 0
+  }
+
+  /** Sessions of the principal open in this process, those told to close included until they have. */
+  countForPrincipal(principalId: string): number {
+    return this.#byPrincipal.get(principalId)?.size ?? 0
   }
 
   /** Closes one session by id when it is open in this process; false when it is not. */

@@ -12,7 +12,7 @@ import { connectUpstream, type UpstreamLogin } from './back.ts'
 import { CancelKeys } from './cancel-keys.ts'
 import { type Classifier, createClassifier, loadSqlParser } from './classify.ts'
 import { decideStartup } from './decide-startup.ts'
-import { gatewayShutdown, grantEnded, upstreamFailed } from './errors.ts'
+import { gatewayShutdown, grantEnded, taskgateErrorFields, upstreamFailed } from './errors.ts'
 import { acceptClient, type FrontOptions } from './front.ts'
 import { isReadOnlyScope, POSTGRES_IMPLICIT_SCOPE } from './implicit-scope.ts'
 import { createMaskingProbe } from './masking-probe.ts'
@@ -96,15 +96,24 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
     socket.on('error', (error) => logger.debug({ err: error.message }, 'client socket error'))
     let relay: RelaySession | undefined
     let endedBeforeRelay: string | undefined
-    const handle: SessionHandle = await core.openSession({
-      context,
-      protocol: 'postgres',
-      client: `${raw.remoteAddress}:${raw.remotePort}`,
-      close: (reason) => {
-        if (relay) relay.terminate(reason)
-        else endedBeforeRelay = reason
-      },
-    })
+    let handle: SessionHandle
+    try {
+      handle = await core.openSession({
+        context,
+        protocol: 'postgres',
+        client: `${raw.remoteAddress}:${raw.remotePort}`,
+        close: (reason) => {
+          if (relay) relay.terminate(reason)
+          else endedBeforeRelay = reason
+        },
+      })
+    } catch (error) {
+      // Over a session limit (53300, as PostgreSQL's own max_connections), or the store cannot record it.
+      const failure = toTaskgateError(error)
+      logger.info({ code: failure.code, grantId: context.grant.id }, 'session refused')
+      socket.end(serializeErrorResponse(taskgateErrorFields(failure, 'FATAL')))
+      return
+    }
     const log = logger.child({
       sessionId: handle.id,
       grantId: context.grant.id,
