@@ -2,8 +2,7 @@
 // backend with that backend's real key (postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-CANCELING-REQUESTS).
 // Upstream keys never reach clients, so a client can cancel only its own session's queries.
 import { randomInt, timingSafeEqual } from 'node:crypto'
-import net from 'node:net'
-import { CANCEL_REQUEST_CODE } from './wire/client-messages.ts'
+import { sendCancelRequest } from './stop-backend.ts'
 
 interface Entry {
   secretKey: Buffer
@@ -58,17 +57,7 @@ export class CancelKeys {
     ) {
       return false
     }
-    const packet = Buffer.alloc(12 + entry.upstreamSecretKey.length)
-    packet.writeInt32BE(packet.length, 0)
-    packet.writeInt32BE(CANCEL_REQUEST_CODE, 4)
-    packet.writeInt32BE(entry.upstreamProcessId, 8)
-    entry.upstreamSecretKey.copy(packet, 12)
-    await new Promise<void>((resolve) => {
-      const socket = net.connect({ host: entry.host, port: entry.port }, () => socket.end(packet))
-      socket.setTimeout(5_000, () => socket.destroy())
-      socket.on('close', () => resolve())
-      socket.on('error', () => resolve())
-    })
+    await sendCancelRequest(entry, entry.upstreamProcessId, entry.upstreamSecretKey)
     return true
   }
 }

@@ -19,6 +19,7 @@ import { createMaskingProbe } from './masking-probe.ts'
 import { RoleProvisioner } from './provisioner.ts'
 import { RowEstimator } from './row-estimator.ts'
 import { RelaySession } from './session.ts'
+import { sendCancelRequest, terminateBackend } from './stop-backend.ts'
 import { TableCatalog } from './table-catalog.ts'
 import {
   serializeBackendKeyData,
@@ -172,6 +173,10 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
       catalog: otherCatalogs.get(startup.database) ?? catalog,
       // Logged in as the session, so EXPLAIN sees what the session may see; it connects on first use.
       estimator: new RowEstimator({ ...resource.target, database: startup.database }, login, log),
+      stopUpstream: {
+        cancel: () => sendCancelRequest(resource.target, upstream.processId, upstream.secretKey),
+        terminate: () => terminateBackend(resource.target, startup.database, login, upstream.processId),
+      },
     })
     relay = session
     relays.add(session)

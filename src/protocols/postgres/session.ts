@@ -55,12 +55,16 @@ export interface RelayOptions {
   catalog?: TableCatalog
   /** Row estimates for guardrails with `rowsOver`; without it every estimate is unknown. */
   estimator?: RowEstimator
+  /** Stops the upstream backend's work when the session is ended under it (stop-backend.ts). */
+  stopUpstream?: { cancel(): Promise<void>; terminate(): Promise<void> }
 }
 
 const ALLOW_CACHE_ENTRIES = 2048
 const CLOSE_GRACE_MS = 1_000
 /** Grant end must close a session within 1 s: the tail of a row being relayed gets this long at most. */
 const FATAL_WAIT_MS = 500
+/** After a CancelRequest, how long the backend gets to finish and read our Terminate before it is terminated. */
+const CANCEL_WAIT_MS = 500
 
 export class RelaySession {
   readonly #o: RelayOptions
@@ -86,6 +90,9 @@ export class RelaySession {
   /** Held Parses whose rows are estimated (and then decided) at each Bind, with the parameter values. */
   readonly #estimatedAtBind = new WeakSet<Action>()
   #closed = false
+  /** Set once a CancelRequest went upstream because the session was ended under a running statement. */
+  #cancelled: Promise<void> | undefined
+  #upstreamEnded = false
   /** Finishing the row being relayed before a FATAL; the client's messages are no longer read. */
   #stopping = false
   /** Masks what the detectors in force find in a statement's literals and parameters for the record, the
@@ -167,12 +174,43 @@ export class RelaySession {
   terminate(reason: string): void {
     if (this.#closed || this.#stopping) return
     this.#o.logger.info({ reason }, 'closing session: grant ended')
+    this.#stopUpstreamWork()
     this.#shutdown(grantEnded(reason), `grant ended: ${reason}`)
   }
 
   /** Ends the session with the given FATAL ErrorResponse (gateway shutdown). */
   stop(fatal: Buffer): void {
+    if (this.#closed || this.#stopping) return
+    this.#stopUpstreamWork()
     this.#shutdown(fatal, 'gateway shutting down')
+  }
+
+  /** A statement still running upstream would run on (and a write commit) after the client is gone: cancel
+   * it now (a row being relayed is finished first: PostgreSQL acts on a cancel between messages). #close then
+   * terminates the backend if it has not ended its connection shortly after. */
+  #stopUpstreamWork(): void {
+    const stop = this.#o.stopUpstream
+    if (!stop || this.#pending.length === 0) return
+    const { upstream, logger } = this.#o
+    this.#upstreamEnded = upstream.readableEnded
+    upstream.once('end', () => {
+      this.#upstreamEnded = true
+    })
+    this.#cancelled = stop.cancel().catch((error: unknown) => {
+      logger.warn({ err: String(error) }, 'could not cancel the upstream statement')
+    })
+  }
+
+  /** After a cancel, terminates the backend unless it closed its connection within CANCEL_WAIT_MS. */
+  #terminateIfLingering(): void {
+    const stop = this.#o.stopUpstream
+    if (!stop || !this.#cancelled) return
+    void this.#cancelled
+      .then(() => new Promise((resolve) => setTimeout(resolve, CANCEL_WAIT_MS)))
+      .then(() => (this.#upstreamEnded ? undefined : stop.terminate()))
+      .catch((error: unknown) => {
+        this.#o.logger.warn({ err: String(error) }, 'could not terminate the upstream backend')
+      })
   }
 
   #onClientData(chunk: Buffer): void {
@@ -607,6 +645,7 @@ export class RelaySession {
     this.#o.estimator?.close()
     const { client, upstream } = this.#o
     if (!upstream.destroyed) upstream.end(TERMINATE)
+    this.#terminateIfLingering()
     client.end()
     const timer = setTimeout(() => {
       client.destroy()
