@@ -48,6 +48,10 @@ const failureFields = {
   detail: z.string().optional(),
   hint: z.string().optional(),
   position: z.number().optional(),
+  issues: z
+    .array(z.object({ path: z.string(), message: z.string() }))
+    .optional()
+    .describe('TG_REQUEST_INVALID: each argument that does not fit the input schema, and why.'),
 }
 
 /**

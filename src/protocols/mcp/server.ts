@@ -2,6 +2,7 @@
 // `taskgate mcp` stdio command) create one per MCP session.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { Logger } from 'pino'
+import type { z } from 'zod'
 import type { ControlPlane } from './control-plane.ts'
 import {
   awaitApprovalOutput,
@@ -19,6 +20,8 @@ import {
   requestAccessInput,
 } from './schemas.ts'
 import { McpSession } from './session.ts'
+import { answerInputErrorsStructured, type ToolEntry } from './structured-input-errors.ts'
+import type { ToolName } from './tool-call-audit.ts'
 
 export const SERVER_INFO = { name: 'taskgate', version: '0.1.0' }
 
@@ -38,6 +41,35 @@ export interface TaskgateMcpServer {
 export function createMcpServer(options: { plane: ControlPlane; logger: Logger }): TaskgateMcpServer {
   const session = new McpSession(options.plane, options.logger)
   const server = new McpServer(SERVER_INFO, { instructions: INSTRUCTIONS })
+  const tools = {
+    list_resources: {
+      input: listResourcesInput,
+      output: listResourcesOutput,
+      run: () => session.listResources(),
+    },
+    request_access: {
+      input: requestAccessInput,
+      output: requestAccessOutput,
+      run: (input: z.output<typeof requestAccessInput>) => session.requestAccess(input),
+    },
+    await_approval: {
+      input: awaitApprovalInput,
+      output: awaitApprovalOutput,
+      run: (input: z.output<typeof awaitApprovalInput>, extra: RequestExtra) =>
+        session.awaitApproval(input, callContext(extra)),
+    },
+    query: {
+      input: queryInput,
+      output: queryOutput,
+      run: (input: z.output<typeof queryInput>, extra: RequestExtra) =>
+        session.query(input, callContext(extra)),
+    },
+    end_task: {
+      input: endTaskInput,
+      output: endTaskOutput,
+      run: (input: z.output<typeof endTaskInput>) => session.endTask(input.grantId),
+    },
+  } satisfies Record<ToolName, ToolEntry>
 
   server.registerTool(
     'list_resources',
@@ -50,7 +82,7 @@ export function createMcpServer(options: { plane: ControlPlane; logger: Logger }
       outputSchema: listResourcesOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    () => session.listResources(),
+    tools.list_resources.run,
   )
   server.registerTool(
     'request_access',
@@ -70,7 +102,7 @@ export function createMcpServer(options: { plane: ControlPlane; logger: Logger }
         openWorldHint: false,
       },
     },
-    (input) => session.requestAccess(input),
+    tools.request_access.run,
   )
   server.registerTool(
     'await_approval',
@@ -84,7 +116,7 @@ export function createMcpServer(options: { plane: ControlPlane; logger: Logger }
       outputSchema: awaitApprovalOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    (input, extra) => session.awaitApproval(input, callContext(extra)),
+    tools.await_approval.run,
   )
   server.registerTool(
     'query',
@@ -105,7 +137,7 @@ export function createMcpServer(options: { plane: ControlPlane; logger: Logger }
         openWorldHint: false,
       },
     },
-    (input, extra) => session.query(input, callContext(extra)),
+    tools.query.run,
   )
   server.registerTool(
     'end_task',
@@ -123,8 +155,10 @@ export function createMcpServer(options: { plane: ControlPlane; logger: Logger }
         openWorldHint: false,
       },
     },
-    (input) => session.endTask(input.grantId),
+    tools.end_task.run,
   )
+
+  answerInputErrorsStructured(server, tools, options.logger)
 
   return {
     server,

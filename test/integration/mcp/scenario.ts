@@ -262,11 +262,14 @@ export function mcpScenario(transport: string, connect: (gw: McpGateway) => Prom
       ['end_task', { grantId: 42 }, /string[\s\S]*grantId/],
       ['end_task', { grantId: 'g1', reason: 'done' }, /reason|unrecognized/i],
       ['end_task', { grantId: 'gnosuchgrant' }, /TG_NOT_FOUND/],
-      ['no_such_tool', {}, /not found/],
+      ['no_such_tool', {}, /There is no tool .*no_such_tool/],
     ]
     for (const [name, args, expected] of cases) {
-      const { text } = await fails(name, args)
+      const { text, data } = await fails(name, args)
       assert.match(text, expected, `${name} ${JSON.stringify(args)} -> ${text}`)
+      // Every failure, schema ones included, has the documented shape: a TG_* code, the text is the same object.
+      assert.match(String(data?.code), /^TG_[A-Z_]+$/, `${name} ${JSON.stringify(args)} -> ${text}`)
+      assert.deepEqual(JSON.parse(text), data)
     }
     const grant = await ok('request_access', {
       resource: gw.resourceId,
