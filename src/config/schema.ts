@@ -86,9 +86,38 @@ const postgresResource = z.strictObject({
         .min(1024)
         .max(1024 * 1024 * 1024)
         .default(64 * 1024 * 1024)
-        .describe('largest client message accepted (the protocol allows 1 GiB)'),
+        .describe(
+          'largest client message accepted (the protocol allows 1 GiB); a larger one is refused with FATAL 08P01 and the connection closed',
+        ),
+      incompleteMessageTimeout: duration
+        .default('60s')
+        .describe(
+          'a message must arrive whole within this long of its first bytes, or the connection is closed (FATAL 08P01): a client stalling inside a large message holds its buffer',
+        ),
+      maxStatementBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(1024 * 1024 * 1024)
+        .default(1024 * 1024)
+        .describe(
+          'longest statement text (a query string, a Parse) the gateway classifies; a longer one is refused with 54000 before parsing (parsing costs about 1 s of the gateway per MB). Bulk loads belong in COPY, which streams',
+        ),
+      maxStatementsPerQuery: z
+        .number()
+        .int()
+        .min(1)
+        .default(10_000)
+        .describe('most statements one query string may hold; more are refused with 54000'),
     })
-    .default({ authMethod: 'scram-sha-256', requireTls: false, maxMessageBytes: 64 * 1024 * 1024 })
+    .default({
+      authMethod: 'scram-sha-256',
+      requireTls: false,
+      maxMessageBytes: 64 * 1024 * 1024,
+      incompleteMessageTimeout: '60s',
+      maxStatementBytes: 1024 * 1024,
+      maxStatementsPerQuery: 10_000,
+    })
     .describe('how clients connect to this resource'),
 })
 

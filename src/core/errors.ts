@@ -99,6 +99,11 @@ export const ERRORS = {
     kind: 'conflict',
     message: 'An object with that name already exists; choose another name.',
   },
+  TG_STATEMENT_TOO_LARGE: {
+    kind: 'invalid',
+    message:
+      'The statement is longer, or holds more statements, than the gateway accepts at once; split it, or load bulk data with COPY.',
+  },
   TG_SESSION_LIMIT: {
     kind: 'conflict',
     message:

@@ -24,6 +24,7 @@ export type DenyCode =
       | 'TG_FORBIDDEN'
       | 'TG_STORE_UNAVAILABLE'
       | 'TG_RECORDING_UNAVAILABLE'
+      | 'TG_STATEMENT_TOO_LARGE'
     >
   | 'TG_SCOPE_MISSING'
   | 'TG_GUARDRAIL'

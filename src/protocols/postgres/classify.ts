@@ -22,6 +22,8 @@ export type PreparedLookup = (name: string) => Action | undefined
 /** An Action plus what the text does to the session's prepared statements, for the session to apply. */
 export interface ClassifiedSql {
   action: Action
+  /** Statements in the text. */
+  statements: number
   /** PREPARE name AS ...: the Action EXECUTE name will need. */
   prepared: { name: string; action: Action }[]
   /** DEALLOCATE name; `*` for DEALLOCATE ALL and DISCARD ALL. */
@@ -52,6 +54,8 @@ export interface ColumnReferences {
 /** The cacheable result of one parse: everything except the text and what EXECUTE resolves per session. */
 interface Template {
   readonly kind: string
+  /** Statements in the text (ClientLimits.maxStatementsPerQuery). */
+  readonly statements: number
   readonly needs: readonly ScopeEntry[]
   readonly traits: readonly string[]
   readonly unclassified: string | undefined
@@ -100,6 +104,7 @@ function templateOf(acc: Acc, kinds: string[], cacheable = true): Template {
   }
   return {
     kind: kinds.join(';'),
+    statements: kinds.length,
     needs: [...acc.needs.values()].map((e) => Object.freeze(e)),
     traits: [...traits],
     unclassified: acc.unclassified,
@@ -200,6 +205,7 @@ function materialize(t: Template, sql: string, lookup: PreparedLookup | undefine
   if (unclassified !== undefined) action.unclassified = unclassified
   return {
     action,
+    statements: t.statements,
     prepared,
     deallocated: [...t.deallocates],
     columns: t.columns,

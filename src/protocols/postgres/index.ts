@@ -6,7 +6,7 @@ import tls from 'node:tls'
 import type { Logger } from 'pino'
 import { generate } from 'selfsigned'
 import type { PostgresResourceConfig, SecretRef } from '../../config/schema.ts'
-import { type Core, type SessionHandle, toTaskgateError } from '../../core/index.ts'
+import { type Core, parseDurationSeconds, type SessionHandle, toTaskgateError } from '../../core/index.ts'
 import type { ProcessPeers, ProtocolServer } from '../protocol-server.ts'
 import { connectUpstream, type UpstreamLogin } from './back.ts'
 import { CancelKeys } from './cancel-keys.ts'
@@ -33,8 +33,13 @@ export interface PostgresServerOptions {
   logger: Logger
   /** Reads a secret reference from the configuration (main.ts passes config/load.ts's). */
   resolveSecret?: (ref: SecretRef, where: string) => Promise<string>
-  /** Largest client message accepted; the protocol's own limit is 1 GiB. Default 64 MiB. */
+  /** Largest client message accepted; the protocol's own limit is 1 GiB. Default: the resource's
+   * clients.maxMessageBytes. */
   maxMessageBytes?: number
+  /** Overrides of the resource's clients.* limits (tests). */
+  incompleteMessageTimeoutMs?: number
+  maxStatementBytes?: number
+  maxStatementsPerQuery?: number
   authMethod?: FrontOptions['authMethod']
   requireTls?: boolean
   authTimeoutMs?: number
@@ -168,7 +173,14 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
       client: socket,
       upstream: upstream.socket,
       logger: log,
-      maxMessageBytes: options.maxMessageBytes ?? 64 * 1024 * 1024,
+      maxMessageBytes: options.maxMessageBytes ?? resource.clients.maxMessageBytes,
+      limits: {
+        incompleteMessageTimeoutMs:
+          options.incompleteMessageTimeoutMs ??
+          parseDurationSeconds(resource.clients.incompleteMessageTimeout) * 1000,
+        maxStatementBytes: options.maxStatementBytes ?? resource.clients.maxStatementBytes,
+        maxStatementsPerQuery: options.maxStatementsPerQuery ?? resource.clients.maxStatementsPerQuery,
+      },
       classifier: classifier!,
       catalog: otherCatalogs.get(startup.database) ?? catalog,
       // Logged in as the session, so EXPLAIN sees what the session may see; it connects on first use.

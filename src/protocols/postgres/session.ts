@@ -50,6 +50,7 @@ export interface RelayOptions {
   upstream: Duplex
   logger: Logger
   maxMessageBytes: number
+  limits: ClientLimits
   classifier: Classifier
   /** The resource's table names and COPY columns, for masking. */
   catalog?: TableCatalog
@@ -57,6 +58,18 @@ export interface RelayOptions {
   estimator?: RowEstimator
   /** Stops the upstream backend's work when the session is ended under it (stop-backend.ts). */
   stopUpstream?: { cancel(): Promise<void>; terminate(): Promise<void> }
+}
+
+/** What one client may ask of the gateway (resources[].clients in the configuration). */
+export interface ClientLimits {
+  /** A message must arrive whole within this long of its first bytes (a client stalling inside a large
+   * one would hold its buffer and the session for ever). */
+  incompleteMessageTimeoutMs: number
+  /** Longest statement text (a Query's, a Parse's) that is classified; parsing costs ≈1 s per MB of the
+   * gateway's one thread. */
+  maxStatementBytes: number
+  /** Most statements one query string may hold. */
+  maxStatementsPerQuery: number
 }
 
 const ALLOW_CACHE_ENTRIES = 2048
@@ -72,6 +85,10 @@ export class RelaySession {
   readonly #clientFrames: ClientFrames
   readonly #serverFrames: ServerFrames
   readonly #fromClient: FrameScanner
+  /** Running while the client is inside a message (ClientLimits.incompleteMessageTimeoutMs). */
+  #messageTimer: NodeJS.Timeout | undefined
+  /** The scanner's framesStarted when the timer started: a later message restarts it. */
+  #messageTimerFrame = -1
   readonly #fromUpstream: FrameScanner
   /** Allowed statement texts of this session: the grant is fixed for the session's life and ends it when
    * it ends, so an allow stays valid until then. A text whose meaning depends on the session's prepared
@@ -224,6 +241,7 @@ export class RelaySession {
       this.#onClientViolation(error)
       return
     }
+    this.#watchIncompleteMessage()
     if (this.#clientFrames.terminated) {
       this.#close('client terminated')
       return
@@ -280,11 +298,15 @@ export class RelaySession {
       this.#applyEffects(known, statement)
       return this.#startNow(text, this.#start(allowed(known, text), known, statement))
     }
+    const tooLarge = this.#overStatementLimits(text)
+    if (tooLarge) return tooLarge
     let classified: ClassifiedSql
     let decision: Decision
     let estimating = false
     try {
       classified = this.#classify(text)
+      const tooMany = this.#overStatementLimits(text, classified)
+      if (tooMany) return tooMany
       // Only a statement a `rowsOver` rule concerns pays for an estimate; one EXPLAIN cannot estimate is
       // decided at once with an unknown estimate.
       estimating = this.#o.core.wantsRowEstimate(this.#o.handle, classified.action)
@@ -460,6 +482,36 @@ export class RelaySession {
     return this.#start(decided, classified, statement)
   }
 
+  /** A text longer than ClientLimits.maxStatementBytes (checked before it is parsed) or, once classified,
+   * holding more statements than maxStatementsPerQuery: refused with 54000 (program_limit_exceeded), the
+   * refusal recorded like a denial. */
+  #overStatementLimits(text: string, classified?: ClassifiedSql): DecidedStatement | undefined {
+    const { maxStatementBytes, maxStatementsPerQuery } = this.#o.limits
+    let reason: string | undefined
+    // Unparsed, its literals could not be masked: the record keeps its size, not its text.
+    let recordText: string | undefined
+    if (classified === undefined) {
+      // UTF-8 takes at least one byte per UTF-16 unit and at most three: count bytes only when in doubt.
+      const over =
+        text.length > maxStatementBytes ||
+        (text.length * 3 > maxStatementBytes && Buffer.byteLength(text) > maxStatementBytes)
+      if (over) {
+        reason = `the statement text is over ${maxStatementBytes} bytes, the most this gateway parses (resources[].clients.maxStatementBytes); load bulk data with COPY`
+        recordText = `(a statement text of ${Buffer.byteLength(text)} bytes, not parsed)`
+      }
+    } else if (classified.statements > maxStatementsPerQuery) {
+      reason = `the query string holds ${classified.statements} statements, more than the ${maxStatementsPerQuery} this gateway accepts in one (resources[].clients.maxStatementsPerQuery); send them in parts`
+      recordText = describedBy(classified, text).recordText
+    }
+    if (reason === undefined) return undefined
+    return {
+      ...(recordText === undefined ? {} : { recordText }),
+      kind: 'TooLarge',
+      decision: { outcome: 'deny', code: 'TG_STATEMENT_TOO_LARGE', rule: 'limits', reason },
+      error: { severity: 'ERROR', code: '54000', message: `taskgate: ${reason}` },
+    }
+  }
+
   /** A classifier bug or an unreachable store denies the statement. */
   #failClosed(error: unknown): DecidedStatement {
     this.#o.logger.error({ err: String(error) }, 'deciding a statement failed')
@@ -516,8 +568,34 @@ export class RelaySession {
       this.#onClientViolation(error)
       return
     }
+    this.#watchIncompleteMessage()
     if (this.#clientFrames.terminated) this.#close('client terminated')
     else this.#resumeClient()
+  }
+
+  /** Starts the clock when the client has stopped inside a message, restarts it when a new message has
+   * begun since, stops it at a message boundary. */
+  #watchIncompleteMessage(): void {
+    const scanner = this.#fromClient
+    if (!scanner.midMessage) {
+      clearTimeout(this.#messageTimer)
+      this.#messageTimer = undefined
+      return
+    }
+    if (this.#messageTimer !== undefined && this.#messageTimerFrame === scanner.framesStarted) return
+    clearTimeout(this.#messageTimer)
+    this.#messageTimerFrame = scanner.framesStarted
+    const timeoutMs = this.#o.limits.incompleteMessageTimeoutMs
+    this.#messageTimer = setTimeout(() => {
+      this.#o.logger.info({ timeoutMs }, 'client stalled inside a message')
+      this.#shutdown(
+        protocolViolation(
+          `a message did not arrive whole within ${timeoutMs / 1000} s; the connection is closed`,
+        ),
+        'incomplete message',
+      )
+    }, timeoutMs)
+    this.#messageTimer.unref()
   }
 
   /** Holds the statement for a human. The client hears it is waiting through a NoticeResponse (PostgreSQL
@@ -641,6 +719,7 @@ export class RelaySession {
   #close(reason: string): void {
     if (this.#closed) return
     this.#closed = true
+    clearTimeout(this.#messageTimer)
     this.#abort.abort()
     this.#o.estimator?.close()
     const { client, upstream } = this.#o
@@ -766,5 +845,5 @@ function functionCallAction(): ClassifiedSql {
     text: '(FunctionCall message)',
     unclassified: 'the FunctionCall protocol message is not supported; call the function from SQL instead',
   }
-  return { action, prepared: [], deallocated: [] }
+  return { action, statements: 1, prepared: [], deallocated: [] }
 }

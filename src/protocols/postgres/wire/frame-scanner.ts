@@ -35,6 +35,8 @@ export class FrameScanner {
   /** Bytes still to pass of an uninteresting frame that spans chunks. */
   #skip = 0
   #paused = false
+  /** Frame headers read so far: a message boundary was crossed when it changes. */
+  #framesStarted = 0
   /** Called, in order, once the frame being streamed has been passed whole (whenAtBoundary). */
   #boundaryWaiters: Array<() => void> = []
   /** Set by stopAtBoundary: called once the frame being streamed has been passed whole. */
@@ -54,6 +56,17 @@ export class FrameScanner {
 
   get paused(): boolean {
     return this.#paused
+  }
+
+  /** Whether the sender stopped inside a message: part of it has arrived and the rest has not (a PAUSE,
+   * which waits on the receiving side, does not count). */
+  get midMessage(): boolean {
+    return this.#skip > 0 || (this.#pending !== undefined && !this.#paused)
+  }
+
+  /** Frame headers read so far; it changes whenever a message boundary has been crossed. */
+  get framesStarted(): number {
+    return this.#framesStarted
   }
 
   /** False while part of a streamed frame has been passed and its tail has not: nothing else may be
@@ -131,9 +144,15 @@ export class FrameScanner {
       }
       const type = chunk[pos]!
       const length = chunk.readUInt32BE(pos + 1)
-      if (length < 4 || length > this.#maxFrameBytes) {
+      if (length < 4) {
         throw new ProtocolViolation(`invalid message length ${length} for message type ${typeLabel(type)}`)
       }
+      if (length > this.#maxFrameBytes) {
+        throw new ProtocolViolation(
+          `message type ${typeLabel(type)} of ${length} bytes is over the ${this.#maxFrameBytes}-byte limit`,
+        )
+      }
+      this.#framesStarted++
       const frameEnd = pos + 1 + length
       if (this.#interesting[type] === 0) {
         if (frameEnd > end) {
