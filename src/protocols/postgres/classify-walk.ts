@@ -234,6 +234,7 @@ export function funcCall(call: Node, acc: Acc): void {
     acc.traits.add('function-call')
     for (const trait of functionTraits(name)) acc.traits.add(trait)
     if (name === 'set_config') setConfigTraits(asList(call.args)[0], acc)
+    if (name === 'current_setting') settingRead(asList(call.args)[0], acc)
   }
   walkFields(call, acc, new Set(['funcname']))
 }
@@ -250,6 +251,15 @@ function setConfigTraits(arg: unknown, acc: Acc): void {
   if (setting === 'standard_conforming_strings' || setting === 'client_encoding') {
     fail(acc, `set_config of ${setting} would make the gateway read SQL differently from the server`)
   }
+}
+
+/** current_setting(name) is SHOW by another spelling: it needs `show:<name>`, and `show:*` when the name is
+ * not a constant (a column of pg_settings, say), so only settings the grant or the implicit scope lists are
+ * read. */
+function settingRead(arg: unknown, acc: Acc): void {
+  acc.literalSensitive = true
+  const setting = constantString(arg)?.toLowerCase()
+  need(acc, 'show', [setting === undefined || setting.includes('*') ? '*' : setting])
 }
 
 /** Traits for changing a setting by name (SET, set_config). */

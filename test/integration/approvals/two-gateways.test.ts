@@ -71,7 +71,12 @@ test('a statement held in process A is released by an approval given through pro
 })
 
 test("a grant revoked through process B closes process A's live session within 1 s", async () => {
-  const { grantId, connection } = await requestGrant(a.api, keys.agent, setup.resourceId, 'select:*')
+  const { grantId, connection } = await requestGrant(
+    a.api,
+    keys.agent,
+    setup.resourceId,
+    'select:*,execute:pg_catalog.pg_sleep',
+  )
   await using psql = new PsqlSession(libpqEnv(connection, a.resource))
   psql.send("SELECT 'connected';\nSELECT pg_sleep(30);\n")
   await psql.waitFor('stdout', /^connected$/m)

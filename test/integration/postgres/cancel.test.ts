@@ -71,7 +71,7 @@ const stillSleeping = async (applicationName: string) =>
   ).rowCount === 1
 
 test('a CancelRequest with one session key cancels that session only; a wrong key cancels nothing', async () => {
-  const { credential } = await gw.grant('select:billing.*')
+  const { credential } = await gw.grant('select:billing.*,execute:pg_catalog.pg_sleep')
   const a = await busySession(gw.url(credential), 'tg-cancel-a')
   const b = await busySession(gw.url(credential), 'tg-cancel-b')
   try {
@@ -97,7 +97,7 @@ test('a CancelRequest with one session key cancels that session only; a wrong ke
 })
 
 test('psql SIGINT cancels its own session and leaves another busy session running', async () => {
-  const { credential } = await gw.grant('select:billing.*')
+  const { credential } = await gw.grant('select:billing.*,execute:pg_catalog.pg_sleep')
   const other = await busySession(gw.url(credential), 'tg-cancel-other')
   const child = spawn('psql', ['-X', '-c', 'SELECT pg_sleep(20)'], {
     env: gw.env(credential, { PGAPPNAME: 'tg-cancel-psql' }),

@@ -108,7 +108,7 @@ test('an expired grant closes its session and refuses logins', async () => {
 })
 
 test('psql SIGINT cancels pg_sleep through the gateway', async () => {
-  const { credential } = await gw.grant('select:billing.*')
+  const { credential } = await gw.grant('select:billing.*,execute:pg_catalog.pg_sleep')
   const child = spawn('psql', ['-X', '-c', 'SELECT pg_sleep(10)'], { env: gw.env(credential) })
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => {

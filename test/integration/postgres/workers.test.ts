@@ -172,7 +172,12 @@ test('a statement held in either process is released by an approval through the 
 const startedSessions = () => logs.filter((l) => l.msg === 'session started')
 
 test('a CancelRequest reaching either process cancels the query', async () => {
-  const { connection } = await requestGrant(api, keys.agent, setup.resourceId, 'select:*')
+  const { connection } = await requestGrant(
+    api,
+    keys.agent,
+    setup.resourceId,
+    'select:*,execute:pg_catalog.pg_sleep',
+  )
   // Each CancelRequest comes on a new connection the kernel hands to either process: over six, some reach
   // the process that does not hold the session (a miss is 1 in 64).
   for (let i = 0; i < 6; i++) {

@@ -1,13 +1,47 @@
 import type { Grant } from '../../grants/grant.ts'
-import { formatScope, type ScopeEntry, scopeCovers } from '../../grants/scope.ts'
+import {
+  formatScope,
+  formatScopeEntry,
+  type Scope,
+  type ScopeEntry,
+  scopeCovers,
+} from '../../grants/scope.ts'
 import type { Action } from '../action.ts'
 import type { Decision } from '../decision.ts'
 import type { Rules } from '../rules.ts'
 
+/** An implicit scope is an allow-list of thousands of exact entries (PostgreSQL's catalog functions): looked
+ * up in a set, with only its patterns matched one by one. Built once per registered scope. */
+interface IndexedScope {
+  exact: ReadonlySet<string>
+  patterns: Scope
+}
+const indexes = new WeakMap<Scope, IndexedScope>()
+
+function indexed(scope: Scope): IndexedScope {
+  let index = indexes.get(scope)
+  if (!index) {
+    const exact = new Set<string>()
+    const patterns: Scope = []
+    for (const e of scope) {
+      if (e.verb === '*' || e.object.includes('*')) patterns.push(e)
+      else exact.add(formatScopeEntry(e))
+    }
+    index = { exact, patterns }
+    indexes.set(scope, index)
+  }
+  return index
+}
+
+function implicitlyCovers(scope: Scope, entry: ScopeEntry): boolean {
+  const { exact, patterns } = indexed(scope)
+  return exact.has(formatScopeEntry(entry)) || scopeCovers(patterns, entry)
+}
+
 function allowedByGrantOrImplicit(entry: ScopeEntry, grant: Grant, rules: Rules): boolean {
   if (scopeCovers(grant.scope, entry)) return true
   const { allow, except, writers } = rules.implicit
-  if (scopeCovers(allow, entry) && !scopeCovers(except, entry)) return true
+  if (implicitlyCovers(allow, entry) && !scopeCovers(except, entry)) return true
   return (
     writers !== undefined &&
     scopeCovers(writers.allow, entry) &&
