@@ -5,6 +5,7 @@ import { test } from 'node:test'
 import fc from 'fast-check'
 import { CLIENT_TYPES_READ, ClientFrames } from '../../src/protocols/postgres/client-frames.ts'
 import { PendingResponses } from '../../src/protocols/postgres/pending-responses.ts'
+import { StatementNamespace } from '../../src/protocols/postgres/statement-namespace.ts'
 import { parseStartupPacket } from '../../src/protocols/postgres/wire/client-messages.ts'
 import { FrameScanner } from '../../src/protocols/postgres/wire/frame-scanner.ts'
 import { ProtocolViolation } from '../../src/protocols/postgres/wire/protocol-violation.ts'
@@ -47,9 +48,9 @@ test('client frames: any byte stream in any chunking parses or is a ProtocolViol
         }),
         decide: () => {},
         hold: () => {},
-        forget: () => {},
-        start: (s) => ({ kind: s.kind, decision: { outcome: 'allow' } }),
+        namespace: new StatementNamespace(),
         recordDenial: () => {},
+        start: (s) => ({ kind: s.kind, decision: { outcome: 'allow' } }),
       })
       const scanner = new FrameScanner(
         CLIENT_TYPES_READ,

@@ -1,15 +1,20 @@
 // Client -> upstream: every statement is classified and decided before it is forwarded. Simple Query is
-// decided per message; the extended protocol at Parse, the decision kept per statement name. A denial is
-// answered through the upstream so its ReadyForQuery carries the real transaction status: the denied
-// message is replaced by a statement that fails, whose ErrorResponse the upstream side then replaces
-// with ours. Inside a transaction block this also aborts the upstream transaction, exactly as a
-// permission error from PostgreSQL itself would.
+// decided per message; the extended protocol at Parse, and a held statement again at each Bind. A denied
+// message is replaced by one that fails at once (a Query, or a Parse of a named statement that cannot parse
+// and so changes nothing), whose ErrorResponse the upstream side replaces with ours: the client hears it
+// exactly when PostgreSQL would answer its own error (flushed at once, Flush or not), the ReadyForQuery
+// carries the real transaction status, and inside a transaction block the upstream transaction aborts as
+// it would for a permission error of PostgreSQL's own. After it, like the server after any error in the
+// extended protocol, every message up to Sync is skipped.
 //
-// A Parse whose statement needs a human approval is forwarded (parsing runs nothing); each Bind of it is
-// then held, so the approval binds the statement text AND the parameter values that will run with it.
+// What the session's prepared statements and portals are comes from statement-namespace.ts, which changes
+// only on the server's confirmations. A Parse whose statement needs a human approval is forwarded (parsing
+// runs nothing, and clients Describe it); each Bind of it is then held, so the approval binds the statement
+// text AND the parameter values that will run with it.
 import type { Action, Decision } from '../../core/index.ts'
 import { approvalRequiredFields, denialFields } from './errors.ts'
 import type { PendingResponses, StatementInfo } from './pending-responses.ts'
+import { type PreparedStatement, type StatementNamespace, UNCERTAIN } from './statement-namespace.ts'
 import type { StatementReads } from './statement-reads.ts'
 import {
   type BindParameter,
@@ -19,7 +24,6 @@ import {
   parseParse,
   parseQuery,
   parseTarget,
-  SYNC,
   serializeParse,
   serializeQuery,
 } from './wire/client-messages.ts'
@@ -31,7 +35,8 @@ import type { ErrorFields } from './wire/server-messages.ts'
  * in the target's log. */
 const FAILING_STATEMENT = 'taskgate: statement denied'
 const FAILING_QUERY = serializeQuery(FAILING_STATEMENT)
-const FAILING_PARSE_AND_SYNC = Buffer.concat([serializeParse(FAILING_STATEMENT), SYNC])
+/** A named Parse that fails changes nothing (an unnamed one would drop the client's unnamed statement). */
+const FAILING_PARSE = serializeParse(FAILING_STATEMENT, 'taskgate: denied')
 
 /** Every type byte except CopyData ('d'), which streams through undecoded; unknown types must be seen to be
  * refused. */
@@ -42,12 +47,17 @@ export const CLIENT_TYPES_READ = Array.from({ length: 256 }, (_, i) => String.fr
 export interface DecidedStatement {
   decision: Decision
   kind: string
+  /** The classified statement, for `EXECUTE name` and the record. */
+  action?: Action
   /** For a Parse answered approve-first: the Action to hold at each Bind of the statement. */
   held?: Action
   /** The text to record when it differs from what the client sent (secrets redacted). */
   recordText?: string
   /** What the text reads, from its classification (statement-reads.ts); absent when unknown. */
   reads?: StatementReads
+  /** What an allowed Query does to the session's prepared statements, once it succeeds. */
+  prepared?: readonly { name: string; action: Action }[]
+  deallocated?: readonly string[]
   /** What the client hears instead of the denial's own error: a statement PostgreSQL's parser rejects is
    * answered as the server would (42601 with the position), though policy denied it. */
   error?: ErrorFields
@@ -57,25 +67,26 @@ export interface DecidedStatement {
   seq?: number
 }
 
-/** A prepared statement that runs only with an approval per execution. */
-export interface HeldStatement extends StatementInfo {
-  action: Action
-  decision: Extract<Decision, { outcome: 'approve-first' }>
-}
+/** A prepared statement that runs only with an approval (or a decision) per execution. */
+export type HeldStatement = PreparedStatement
+
+/** decideNow's answer when the statement reads a prepared statement the server has yet to confirm. */
+export const WAIT_FOR_SERVER: typeof UNCERTAIN = UNCERTAIN
 
 export interface ClientFramesDeps {
   pending: PendingResponses
+  namespace: StatementNamespace
   /** Classifies and decides `text` (of a Query, or of a Parse named `statement`) at once. Undefined when
-   * the answer must wait for a person: `decide()` is then called and the scanner pauses until `answer()`. */
-  decideNow(text: string, statement: string | undefined): DecidedStatement | undefined
+   * the answer must wait (a person, a row estimate, a write's start record): `decide()` is then called and
+   * the scanner pauses until `answer()`. WAIT_FOR_SERVER when it names a prepared statement an unanswered
+   * message may change. */
+  decideNow(text: string, statement: string | undefined): DecidedStatement | undefined | typeof UNCERTAIN
   /** Starts waiting for the answer `decideNow` could not give; the scanner is resumed once `answer()` has
    * the result. */
   decide(text: string, statement: string | undefined): void
-  /** Starts holding one execution of `held` with these Bind parameters; the scanner is resumed once
+  /** Starts deciding one execution of `held` with these Bind parameters; the scanner is resumed once
    * `answer()` has the verdict. */
   hold(held: HeldStatement, parameters: readonly BindParameter[]): void
-  /** A Close of a prepared statement: SQL EXECUTE can no longer reach it. */
-  forget(statement: string): void
   recordDenial(statement: StatementInfo, decision: Exclude<Decision, { outcome: 'allow' }>): void
   /** An Execute of an allowed prepared statement: records it as started (the answer's seq). Undefined when a
    * write must wait for its record to be stored: the scanner pauses until `answer()` has allow or a denial. */
@@ -85,14 +96,14 @@ export interface ClientFramesDeps {
 
 export class ClientFrames implements FrameSink {
   readonly #deps: ClientFramesDeps
-  readonly #statements = new Map<string, StatementInfo>()
-  readonly #portals = new Map<string, StatementInfo | undefined>()
-  /** Statements (by name) whose every Bind needs an approval. */
-  readonly #held = new Map<string, HeldStatement>()
-  /** Set after a denied Parse: PostgreSQL discards everything up to Sync after an error, so do we. */
-  #denial: ErrorFields | undefined
+  /** After a denial, as the server after an error: everything up to Sync is dropped. */
+  #skipping = false
   /** The answer for the frame the scanner paused on. */
   #answer: DecidedStatement | undefined
+  /** The held Bind the scanner paused on, as it was looked up then. */
+  #holding: { portal: string; statement: HeldStatement } | undefined
+  /** Paused until the server answers what is in flight (see statement-namespace.ts). */
+  waitingForServer = false
   terminated = false
 
   constructor(deps: ClientFramesDeps) {
@@ -109,146 +120,166 @@ export class ClientFrames implements FrameSink {
   }
 
   frame(type: number, frame: Buffer): Verdict {
+    if (type === 0x58) {
+      this.terminated = true
+      return KEEP
+    }
+    // CopyDone and CopyFail belong to a COPY FROM STDIN the server is running; Sync ends a skip.
+    if (type === 0x63 || type === 0x66) return KEEP
+    if (type === 0x53) return this.#sync()
+    if (this.#skipping) {
+      if (!KNOWN.has(type))
+        throw new ProtocolViolation(`unexpected message type '${String.fromCharCode(type)}'`)
+      return DROP
+    }
     switch (type) {
       case 0x51: // Query
-      case 0x46: // FunctionCall: calls a function by OID, bypassing SQL; never allowed
+      case 0x46: // FunctionCall
         return this.#query(type, frame)
-      case 0x50: // Parse
+      case 0x50:
         return this.#parse(frame)
-      case 0x42: {
-        if (this.#denial) return DROP
-        if (this.#held.size > 0) {
-          const verdict = this.#heldBind(frame)
-          if (verdict !== undefined) return verdict
-        }
-        // Unnamed portal of the unnamed statement is the common case: skip decoding.
-        if (frame[5] === 0 && frame[6] === 0) this.#portals.set('', this.#statements.get(''))
-        else {
-          const { portal, statement } = parseBind(frame)
-          this.#portals.set(portal, this.#statements.get(statement))
-        }
-        return KEEP
-      }
+      case 0x42:
+        return this.#bind(frame)
       case 0x45:
-        return this.#denial ? DROP : this.#execute(frame)
-      case 0x53: {
-        const denial = this.#denial
-        if (denial) {
-          this.#denial = undefined
-          this.#deps.pending.push({ type: 'denial', fields: denial })
-          this.#deps.pending.push({ type: 'sync' })
-          return FAILING_PARSE_AND_SYNC
-        }
-        this.#deps.pending.push({ type: 'sync' })
+        return this.#execute(frame)
+      case 0x44: // Describe
+        parseTarget(frame)
+        this.#deps.pending.push({ type: 'describe' })
         return KEEP
-      }
       case 0x43: {
-        if (this.#denial) return DROP
+        // Close: takes effect at CloseComplete; until then a Bind of the name still sees the statement, which
+        // is what the server has should the Close be skipped.
         const { target, name } = parseTarget(frame)
-        if (target === 'S') {
-          this.#statements.delete(name)
-          this.#held.delete(name)
-          this.#deps.forget(name)
-        } else this.#portals.delete(name)
+        if (target === 'S') this.#deps.namespace.closing(name)
+        else this.#deps.namespace.closingPortal(name)
+        this.#deps.pending.push({ type: 'close', target, name })
         return KEEP
       }
-      case 0x44:
-      case 0x48:
-        return this.#denial ? DROP : KEEP
-      case 0x58:
-        this.terminated = true
-        return KEEP
-      case 0x63: // CopyDone
-      case 0x66: // CopyFail
+      case 0x48: // Flush
         return KEEP
       default:
         throw new ProtocolViolation(`unexpected message type '${String.fromCharCode(type)}'`)
     }
   }
 
-  #execute(frame: Buffer): Verdict {
-    const portal = frame[5] === 0 ? '' : parseExecute(frame)
-    let statement = this.#portals.get(portal)
-    if (statement !== undefined) {
-      const started = this.#answer ?? this.#deps.start(statement)
-      this.#answer = undefined
-      if (started === undefined) return PAUSE
-      if (started.decision.outcome !== 'allow') {
-        this.#deps.recordDenial({ ...statement, seq: started.seq }, started.decision)
-        this.#denial = fieldsFor(started)
-        return DROP
-      }
-      statement = { ...statement, seq: started.seq }
-    }
-    this.#deps.pending.push({ type: 'execute', statement, startedAt: this.#deps.now() })
+  #sync(): Verdict {
+    this.#skipping = false
+    this.#deps.pending.push({ type: 'sync', parsed: this.#deps.namespace.endSegment() })
     return KEEP
   }
 
   #query(type: number, frame: Buffer): Verdict {
-    if (this.#denial) return DROP
     const text = type === 0x51 ? parseQuery(frame) : '(FunctionCall message)'
     const decided = this.#decided(type === 0x51 ? text : FUNCTION_CALL, undefined)
     if (decided === PAUSE) return PAUSE
-    const statement = { ...statementInfo(decided, text), seq: decided.seq }
+    const statement = infoOf(decided, text)
+    if (decided.seq !== undefined) statement.seq = decided.seq
+    const startedAt = this.#deps.now()
     if (decided.decision.outcome === 'allow') {
-      this.#deps.pending.push({ type: 'query', statement, startedAt: this.#deps.now(), rows: undefined })
+      const prepared = decided.prepared ?? []
+      this.#deps.namespace.querySent(prepared.map((p) => p.name))
+      this.#deps.pending.push({
+        type: 'query',
+        statement,
+        startedAt,
+        rows: undefined,
+        ...(prepared.length > 0 ? { prepared } : {}),
+        ...(decided.deallocated?.length ? { deallocated: decided.deallocated } : {}),
+      })
       return KEEP
     }
     this.#deps.recordDenial(statement, decided.decision)
-    this.#deps.pending.push({ type: 'denial', fields: fieldsFor(decided) })
-    this.#deps.pending.push({ type: 'sync' })
+    this.#deps.namespace.querySent([])
+    const denial = fieldsFor(decided)
+    this.#deps.pending.push({ type: 'query', statement, startedAt, rows: undefined, denial })
     return FAILING_QUERY
   }
 
   #parse(frame: Buffer): Verdict {
-    if (this.#denial) return DROP
     const { name, text } = parseParse(frame)
+    const namespace = this.#deps.namespace
+    if (name !== '' && this.#answer === undefined && namespace.full)
+      return this.#deny({ kind: 'Parse', text: '(Parse)', sent: '' }, TOO_MANY_STATEMENTS)
     const decided = this.#decided(text, name)
     if (decided === PAUSE) return PAUSE
-    const statement = { ...statementInfo(decided, text), write: decided.write }
-    this.#held.delete(name)
-    if (decided.decision.outcome === 'allow') {
-      this.#statements.set(name, statement)
-      return KEEP
+    const info = infoOf(decided, text)
+    const { decision } = decided
+    if (decision.outcome === 'deny' || (decision.outcome === 'approve-first' && !decided.held))
+      return this.#deny(info, decided)
+    const statement: PreparedStatement = { ...info, action: decided.action ?? unknownAction(info) }
+    if (decided.write !== undefined) statement.write = decided.write
+    if (decision.outcome === 'approve-first') {
+      statement.action = decided.held!
+      statement.held = decision
     }
-    if (decided.decision.outcome === 'approve-first' && decided.held) {
-      this.#statements.set(name, statement)
-      this.#held.set(name, { ...statement, action: decided.held, decision: decided.decision })
-      return KEEP
-    }
-    this.#statements.delete(name)
-    this.#deps.recordDenial(statement, decided.decision)
-    this.#denial = fieldsFor(decided)
-    return DROP
+    namespace.parsing(name, statement)
+    this.#deps.pending.push({ type: 'parse', name, statement })
+    return KEEP
   }
 
-  /** A Bind of a held statement: paused until its approval is decided, then kept or denied. Undefined
-   * when the Bind's statement is not held. */
-  #heldBind(frame: Buffer): Verdict | undefined {
-    const { portal, statement, parameters } = parseBindParameters(frame)
-    const held = this.#held.get(statement)
-    if (!held) return undefined
+  /** A Bind: kept when its statement runs without a further decision, else paused until the decision for
+   * this execution (an approval bound to the parameters, a row estimate, SQL PREPARE's EXECUTE rules). */
+  #bind(frame: Buffer): Verdict {
     const answer = this.#answer
-    if (!answer) {
-      this.#deps.hold(held, parameters)
+    const holding = this.#holding
+    if (answer !== undefined && holding !== undefined) {
+      this.#answer = undefined
+      this.#holding = undefined
+      if (answer.decision.outcome !== 'allow') return this.#deny(holding.statement, answer)
+      return this.#bound(holding.portal, infoOf(holding.statement))
+    }
+    const { portal, statement: name } = parseBind(frame)
+    const statement = this.#deps.namespace.statement(name)
+    if (statement === UNCERTAIN) return this.#waitForServer()
+    if (statement?.unknown) return this.#deny(statement, unknownStatement(name))
+    if (statement?.held || statement?.decideAtBind) {
+      this.#holding = { portal, statement }
+      this.#deps.hold(statement, parseBindParameters(frame).parameters)
       return PAUSE
     }
-    this.#answer = undefined
-    const info: StatementInfo = {
-      text: held.text,
-      kind: held.kind,
-      sent: held.sent,
-      write: held.write,
-      ...readsOf(held),
+    // A statement the server does not have: it answers the Bind with its own error.
+    return this.#bound(portal, statement && infoOf(statement))
+  }
+
+  #bound(portal: string, statement: StatementInfo | undefined): Verdict {
+    this.#deps.namespace.binding(portal, statement)
+    this.#deps.pending.push({ type: 'bind', portal, statement })
+    return KEEP
+  }
+
+  /** An Execute runs its portal's statement as the server will hold it then (statement-namespace.ts); a
+   * known one is recorded as started first, and a write only once that record is stored. */
+  #execute(frame: Buffer): Verdict {
+    const portal = parseExecute(frame)
+    const found = this.#deps.namespace.portal(portal)
+    if (found === UNCERTAIN) return this.#waitForServer()
+    let statement = found
+    if (statement !== undefined) {
+      const started = this.#answer ?? this.#deps.start(statement)
+      this.#answer = undefined
+      if (started === undefined) return PAUSE
+      if (started.decision.outcome !== 'allow') return this.#deny({ ...statement, seq: started.seq }, started)
+      statement = { ...statement, seq: started.seq }
     }
-    if (answer.decision.outcome === 'allow') {
-      this.#portals.set(portal, info)
-      return KEEP
-    }
-    this.#portals.delete(portal)
-    this.#deps.recordDenial(info, answer.decision)
-    this.#denial = fieldsFor(answer)
-    return DROP
+    this.#deps.pending.push({ type: 'execute', portal, statement, startedAt: this.#deps.now() })
+    return KEEP
+  }
+
+  /** Replaces the denied message with one that fails, and skips what the server would skip after it. */
+  #deny(statement: StatementInfo, decided: DecidedStatement): Verdict {
+    const { decision } = decided
+    if (decision.outcome === 'allow') throw new Error('an allowed statement is not denied')
+    const info = infoOf(statement)
+    if (statement.seq !== undefined) info.seq = statement.seq
+    this.#deps.recordDenial(info, decision)
+    this.#deps.pending.push({ type: 'denial', fields: fieldsFor(decided) })
+    this.#skipping = true
+    return FAILING_PARSE
+  }
+
+  #waitForServer(): typeof PAUSE {
+    this.waitingForServer = true
+    return PAUSE
   }
 
   #decided(text: string, statement: string | undefined): DecidedStatement | typeof PAUSE {
@@ -258,15 +289,65 @@ export class ClientFrames implements FrameSink {
       return answer
     }
     const now = this.#deps.decideNow(text, statement)
+    if (now === UNCERTAIN) return this.#waitForServer()
     if (now) return now
     this.#deps.decide(text, statement)
     return PAUSE
   }
 }
 
+const TOO_MANY_STATEMENTS: DecidedStatement = {
+  kind: 'Parse',
+  decision: {
+    outcome: 'deny',
+    code: 'TG_FORBIDDEN',
+    rule: 'limits',
+    reason: 'too many prepared statements in this session; close some first',
+  },
+}
+
+function unknownStatement(name: string): DecidedStatement {
+  return {
+    kind: 'Unknown',
+    decision: {
+      outcome: 'deny',
+      code: 'TG_UNCLASSIFIED',
+      rule: 'unclassified',
+      reason: `prepared statement "${name}" is unknown after a query that would have prepared it failed; prepare it again under another name`,
+    },
+  }
+}
+
+/** Message types a client may send after startup (CopyData passes unread). */
+const KNOWN = new Set([0x51, 0x46, 0x50, 0x42, 0x45, 0x44, 0x43, 0x48])
+
 /** Stands for a FunctionCall message in the decision path. A NUL cannot occur in a Query string (the
  * protocol terminates it with one), so no SQL text can collide with it. */
 export const FUNCTION_CALL = '\u0000FunctionCall'
+
+const PORTAL_KINDS = ['DeclareCursorStmt', 'ClosePortalStmt', 'DiscardStmt', 'Unknown']
+
+function infoOf(decided: DecidedStatement | StatementInfo, sent?: string): StatementInfo {
+  if ('decision' in decided) {
+    const kinds = [decided.kind, ...(decided.action?.traits ?? [])]
+    const info: StatementInfo = { text: decided.recordText ?? sent!, kind: decided.kind, sent: sent! }
+    if (decided.reads !== undefined) info.reads = decided.reads
+    if (decided.write !== undefined) info.write = decided.write
+    if (decided.action === undefined || kinds.some((k) => PORTAL_KINDS.includes(k)))
+      info.touchesPortals = true
+    return info
+  }
+  const { text, kind, sent: as, write, touchesPortals, reads } = decided
+  const info: StatementInfo = { text, kind, sent: as }
+  if (reads !== undefined) info.reads = reads
+  if (write !== undefined) info.write = write
+  if (touchesPortals) info.touchesPortals = true
+  return info
+}
+
+function unknownAction(info: StatementInfo): Action {
+  return { protocol: 'postgres', kind: info.kind, needs: [], traits: [], text: info.text }
+}
 
 function fieldsFor(decided: DecidedStatement): ErrorFields {
   const { decision } = decided
@@ -274,11 +355,3 @@ function fieldsFor(decided: DecidedStatement): ErrorFields {
   if (decision.outcome === 'allow') throw new Error('an allowed statement has no error to answer')
   return decision.outcome === 'deny' ? denialFields(decision) : approvalRequiredFields(decision)
 }
-
-/** What the relay keeps about a decided statement: the text to record, its kind, the text as sent and what
- * it reads (for masking), so nothing parses the text again. */
-function statementInfo(decided: DecidedStatement, sent: string): StatementInfo {
-  return { text: decided.recordText ?? sent, kind: decided.kind, sent, ...readsOf(decided) }
-}
-
-const readsOf = (from: { reads?: StatementReads }) => (from.reads === undefined ? {} : { reads: from.reads })

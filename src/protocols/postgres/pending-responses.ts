@@ -1,6 +1,10 @@
 // What the relay waits for from upstream, in order. The client side pushes an entry for each message
 // that gets a response the relay must act on; the upstream side consumes them as responses arrive.
 // Upstream answers strictly in order (protocol-flow.html#PROTOCOL-FLOW-PIPELINING), so a FIFO suffices.
+// After an error in an extended-protocol message the server skips every message up to the next Sync,
+// Queries included (postgres.c: ignore_till_sync); `skipToSync` does the same to the entries.
+import type { Action } from '../../core/index.ts'
+import type { PreparedStatement } from './statement-namespace.ts'
 import type { StatementReads } from './statement-reads.ts'
 import type { ErrorFields } from './wire/server-messages.ts'
 
@@ -12,6 +16,8 @@ export interface StatementInfo {
   /** The text as the client sent it, which upstream runs: what masking reads to tell which columns a
    * result value may carry and what a COPY copies. Never recorded. */
   sent: string
+  /** It may open or close SQL cursors (portals): the portals the relay knows are then forgotten. */
+  touchesPortals?: true
   /** Whether running it may change data (its start record is stored before it is forwarded). */
   write?: boolean
   /** The seq of its start record, which the record of its outcome completes. */
@@ -22,21 +28,52 @@ export interface StatementInfo {
 }
 
 export type PendingResponse =
+  /** A Parse: ParseComplete makes `statement` the server's statement `name`. */
+  | { type: 'parse'; name: string; statement: PreparedStatement }
+  /** A Bind: BindComplete makes the portal run `statement`. */
+  | { type: 'bind'; portal: string; statement: StatementInfo | undefined }
+  /** A Close: CloseComplete removes the statement or portal. */
+  | { type: 'close'; target: 'S' | 'P'; name: string }
+  /** A Describe: answered by RowDescription or NoData (after a ParameterDescription for a statement). */
+  | { type: 'describe' }
   /** An Execute: completes at CommandComplete, EmptyQueryResponse, PortalSuspended or ErrorResponse. */
-  | { type: 'execute'; statement: StatementInfo | undefined; startedAt: number }
-  /** A simple Query: completes at ReadyForQuery; may contain several statements. */
-  | { type: 'query'; statement: StatementInfo; startedAt: number; rows: number | undefined; error?: string }
-  /** A denied statement: the next ErrorResponse (caused by the gateway's injected statement) is replaced. */
+  | { type: 'execute'; portal: string; statement: StatementInfo | undefined; startedAt: number }
+  /** A simple Query (or FunctionCall): completes at ReadyForQuery; may contain several statements. With
+   * `denial`, it is the gateway's failing stand-in for a denied one, whose ErrorResponse is replaced. */
+  | {
+      type: 'query'
+      statement: StatementInfo
+      startedAt: number
+      rows: number | undefined
+      error?: string
+      denial?: ErrorFields
+      /** SQL PREPAREs in the text: they exist once the query succeeds. */
+      prepared?: readonly { name: string; action: Action }[]
+      /** SQL DEALLOCATEs in the text (`*` for all). */
+      deallocated?: readonly string[]
+    }
+  /** A denied extended-protocol message: the next ErrorResponse (the gateway's failing Parse) is replaced. */
   | { type: 'denial'; fields: ErrorFields }
-  /** A Sync: completes at ReadyForQuery. */
-  | { type: 'sync' }
+  /** A Sync: completes at ReadyForQuery. `parsed`: the statement names its segment's Parses may have set. */
+  | { type: 'sync'; parsed: readonly string[] }
 
 /** Array-backed FIFO that does not shift on every pop. */
 export class PendingResponses {
   #items: PendingResponse[] = []
   #head = 0
+  /** The server is skipping messages until a Sync the client has not sent yet. */
+  #skipping = false
+  /** Told of every entry the server skipped (never answers). */
+  onSkipped: (item: PendingResponse) => void = () => {}
 
   push(item: PendingResponse): void {
+    if (this.#skipping) {
+      if (item.type !== 'sync') {
+        this.onSkipped(item)
+        return
+      }
+      this.#skipping = false
+    }
     this.#items.push(item)
   }
 
@@ -56,6 +93,18 @@ export class PendingResponses {
       this.#head = 0
     }
     return item
+  }
+
+  /** An extended-protocol message failed: everything up to the next Sync is skipped by the server. */
+  skipToSync(): void {
+    for (let item = this.peek(); item?.type !== 'sync'; item = this.peek()) {
+      if (item === undefined) {
+        this.#skipping = true
+        return
+      }
+      this.shift()
+      this.onSkipped(item)
+    }
   }
 
   get length(): number {

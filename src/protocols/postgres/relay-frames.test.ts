@@ -4,10 +4,11 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { serialize } from 'pg-protocol'
 import type { Decision } from '../../core/index.ts'
-import { CLIENT_TYPES_READ, ClientFrames } from './client-frames.ts'
+import { CLIENT_TYPES_READ, ClientFrames, type ClientFramesDeps } from './client-frames.ts'
 import { PendingResponses } from './pending-responses.ts'
 import { ResultTracker } from './result-tracker.ts'
 import { type Completed, SERVER_TYPES_READ, ServerFrames } from './server-frames.ts'
+import { StatementNamespace } from './statement-namespace.ts'
 import { SYNC, serializeParse, serializeQuery } from './wire/client-messages.ts'
 import { FrameScanner } from './wire/frame-scanner.ts'
 import { parseErrorFields, serializeErrorResponse, serializeReadyForQuery } from './wire/server-messages.ts'
@@ -21,19 +22,21 @@ const deny: Decision = {
   requestHint: 'taskgate grant request db --scope delete:public.t',
 }
 
-function relay() {
+function relay(overrides: Partial<ClientFramesDeps> = {}) {
   const pending = new PendingResponses()
+  const namespace = new StatementNamespace()
   const denied: string[] = []
   const completed: Completed[] = []
   const clientFrames = new ClientFrames({
     pending,
+    namespace,
     now: () => 0,
     decideNow: (text) => ({ kind: 'X', decision: /delete/i.test(text) ? deny : { outcome: 'allow' } }),
     decide: () => assert.fail('every answer is given at once here'),
     hold: () => assert.fail('nothing is held here'),
-    forget: () => {},
-    start: (s) => ({ kind: s.kind, decision: { outcome: 'allow' } }),
     recordDenial: (s) => denied.push(s.text),
+    start: (s) => ({ kind: s.kind, decision: { outcome: 'allow' } }),
+    ...overrides,
   })
   const upstream: Buffer[] = []
   const toUpstream = new FrameScanner(CLIENT_TYPES_READ, {
@@ -43,16 +46,22 @@ function relay() {
   const client: Buffer[] = []
   const serverFrames = new ServerFrames({
     pending,
+    namespace,
     tracker: new ResultTracker(),
     now: () => 1,
     record: (c) => completed.push(c),
     resume: () => {},
+    settled: () => {
+      if (!clientFrames.waitingForServer) return
+      clientFrames.waitingForServer = false
+      toUpstream.resume()
+    },
   })
   const toClient = new FrameScanner(SERVER_TYPES_READ, {
     frame: (t, f) => serverFrames.frame(t, f),
     pass: (b) => client.push(Buffer.from(b)),
   })
-  return { toUpstream, toClient, upstream, client, denied, completed }
+  return { toUpstream, toClient, upstream, client, denied, completed, clientFrames }
 }
 
 const typed = (type: string, body: Buffer = Buffer.alloc(0)) => {
@@ -75,7 +84,7 @@ const types = (bytes: Buffer): string =>
     .map((f) => String.fromCharCode(f[0]!))
     .join('')
 
-test('a denied Parse in a pipeline: it and its Bind/Execute are dropped, the Sync provokes the error upstream', () => {
+test('a denied Parse in a pipeline: replaced by a Parse that fails at once, its Bind/Execute dropped up to Sync', () => {
   const r = relay()
   const batch = Buffer.concat([
     serializeParse('SELECT 1'),
@@ -165,53 +174,131 @@ test('an earlier error in the segment wins: the denial is not shown, as PostgreS
   const seen = Buffer.concat(r.client)
   assert.equal(types(seen), 'EZ')
   assert.equal(parseErrorFields(seen.subarray(0, 1 + seen.readInt32BE(1))).get('C'), '42703')
-  assert.equal(r.completed[0]?.error, '42703: column "bad" does not exist')
+  assert.deepEqual(
+    r.completed.map((c) => [c.statement?.text, c.error]),
+    [
+      ['SELECT bad', '42703: column "bad" does not exist'],
+      ['SELECT bad', 'not executed: an earlier message failed'],
+    ],
+  )
 })
 
 test('a held statement: its Parse is forwarded, each Bind waits for an approval bound to its parameters', () => {
-  const pending = new PendingResponses()
   const holds: Array<{ text: string; parameters: Array<string | null> }> = []
-  const denied: string[] = []
   const approveFirst: Decision = { outcome: 'approve-first', rule: 'guardrail:hold', reason: 'r' }
   const action = { protocol: 'postgres', kind: 'UpdateStmt', needs: [], traits: [], text: 'UPDATE t' }
-  const frames = new ClientFrames({
-    pending,
-    now: () => 0,
+  const r = relay({
     decideNow: () => undefined,
     decide: () => {},
     hold: (held, parameters) =>
       holds.push({ text: held.text, parameters: parameters.map((p) => p.value?.toString() ?? null) }),
-    forget: () => {},
-    start: (s) => ({ kind: s.kind, decision: { outcome: 'allow' } }),
-    recordDenial: (s) => denied.push(s.text),
   })
-  const upstream: Buffer[] = []
-  const scanner = new FrameScanner(CLIENT_TYPES_READ, {
-    frame: (t, f) => frames.frame(t, f),
-    pass: (b) => upstream.push(Buffer.from(b)),
-  })
+  const scanner = r.toUpstream
+  const upstream = r.upstream
   const bind = (values: Array<string | null>) => serialize.bind({ statement: 's1', values })
   scanner.push(Buffer.concat([serialize.parse({ name: 's1', text: 'UPDATE t SET v = $1 WHERE id = $2' })]))
   assert.ok(scanner.paused, 'the Parse waits for its decision')
-  frames.answer({ kind: 'UpdateStmt', decision: approveFirst, held: action })
+  r.clientFrames.answer({ kind: 'UpdateStmt', decision: approveFirst, held: action })
   scanner.resume()
   assert.equal(types(Buffer.concat(upstream)), 'P', 'the Parse itself is forwarded')
 
   scanner.push(Buffer.concat([bind(['7', null]), serialize.execute({}), SYNC]))
   assert.ok(scanner.paused, 'the Bind waits for an approval')
   assert.deepEqual(holds, [{ text: 'UPDATE t SET v = $1 WHERE id = $2', parameters: ['7', null] }])
-  frames.answer({ kind: 'UpdateStmt', decision: { outcome: 'allow' } })
+  r.clientFrames.answer({ kind: 'UpdateStmt', decision: { outcome: 'allow' } })
   scanner.resume()
   assert.equal(types(Buffer.concat(upstream)), 'PBES')
 
-  // The next execution needs its own approval; a denial drops it and fails at the Sync.
+  // The next segment's Bind of s1 waits until the server has confirmed what s1 is.
   scanner.push(Buffer.concat([bind(['8', '1']), serialize.execute({}), SYNC]))
+  assert.ok(scanner.paused)
+  assert.equal(holds.length, 1)
+  r.toClient.push(
+    Buffer.concat([typed('1'), typed('2'), commandComplete('UPDATE 1'), serializeReadyForQuery('I')]),
+  )
+  // The next execution needs its own approval; a denial replaces it with a failing Parse, up to the Sync.
   assert.equal(holds.length, 2)
-  frames.answer({
+  r.clientFrames.answer({
     kind: 'UpdateStmt',
     decision: { outcome: 'deny', code: 'TG_APPROVAL_DENIED', rule: 'approval', reason: 'no' },
   })
   scanner.resume()
   assert.equal(types(Buffer.concat(upstream)), 'PBESPS')
-  assert.deepEqual(denied, ['UPDATE t SET v = $1 WHERE id = $2'])
+  assert.deepEqual(r.denied, ['UPDATE t SET v = $1 WHERE id = $2'])
+})
+
+test('a failed re-Parse of a held name changes nothing: the next Bind is still held (issue 10)', () => {
+  const holds: string[] = []
+  const approveFirst: Decision = { outcome: 'approve-first', rule: 'guardrail:hold', reason: 'r' }
+  const del = { protocol: 'postgres', kind: 'DeleteStmt', needs: [], traits: [], text: 'DELETE FROM t' }
+  const r = relay({
+    decideNow: (text) =>
+      /delete/i.test(text)
+        ? { kind: 'DeleteStmt', decision: approveFirst, held: del }
+        : { kind: 'SelectStmt', decision: { outcome: 'allow' } },
+    hold: (held) => holds.push(held.text),
+  })
+  r.toUpstream.push(Buffer.concat([serialize.parse({ name: 's1', text: 'DELETE FROM t' }), SYNC]))
+  r.toClient.push(Buffer.concat([typed('1'), serializeReadyForQuery('I')]))
+  // Pipelined: the re-Parse fails upstream (42P05), so the Bind after its Sync binds the DELETE.
+  r.toUpstream.push(
+    Buffer.concat([
+      serialize.parse({ name: 's1', text: 'select $1::int' }),
+      SYNC,
+      serialize.bind({ statement: 's1' }),
+      serialize.execute({}),
+      SYNC,
+    ]),
+  )
+  assert.ok(r.toUpstream.paused, 'the Bind waits for the answer to the re-Parse')
+  assert.deepEqual(holds, [])
+  r.toClient.push(
+    Buffer.concat([
+      serializeErrorResponse({ severity: 'ERROR', code: '42P05', message: 'already exists' }),
+      serializeReadyForQuery('I'),
+    ]),
+  )
+  assert.deepEqual(holds, ['DELETE FROM t'])
+})
+
+test('a Close the server skips after an error leaves the statement as it was (issue 10)', () => {
+  const r = relay()
+  r.toUpstream.push(Buffer.concat([serialize.parse({ name: 's1', text: 'select 1' }), SYNC]))
+  r.toClient.push(Buffer.concat([typed('1'), serializeReadyForQuery('I')]))
+  r.toUpstream.push(
+    Buffer.concat([serialize.execute({ portal: 'nope' }), serialize.close({ type: 'S', name: 's1' }), SYNC]),
+  )
+  r.toClient.push(
+    Buffer.concat([
+      serializeErrorResponse({ severity: 'ERROR', code: '34000', message: 'portal "nope" does not exist' }),
+      serializeReadyForQuery('I'),
+    ]),
+  )
+  // s1 still exists upstream: the re-Parse fails, and the Execute runs (and is recorded as) 'select 1'.
+  r.toUpstream.push(
+    Buffer.concat([
+      serialize.parse({ name: 's1', text: 'select 2' }),
+      SYNC,
+      serialize.bind({ statement: 's1' }),
+      serialize.execute({}),
+      SYNC,
+    ]),
+  )
+  r.toClient.push(
+    Buffer.concat([
+      serializeErrorResponse({ severity: 'ERROR', code: '42P05', message: 'already exists' }),
+      serializeReadyForQuery('I'),
+      typed('2'),
+      commandComplete('SELECT 1'),
+      serializeReadyForQuery('I'),
+    ]),
+  )
+  assert.deepEqual(
+    r.completed.map((c) => [c.statement?.text, c.error ?? c.rowCount]),
+    [
+      [undefined, '34000: portal "nope" does not exist'],
+      ['select 2', '42P05: already exists'],
+      ['select 1', 1],
+    ],
+  )
 })

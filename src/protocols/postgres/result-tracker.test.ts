@@ -29,6 +29,8 @@ test('a statement described once, then only bound and executed: its columns with
   assert.equal(tracker.rowDescription(fields), undefined, 'a Describe answer starts no result')
   tracker.ready()
   feed(tracker, serialize.bind({ statement: 's1', binary: true }), serialize.execute({}), serialize.sync())
+  assert.equal(tracker.answering, 'bind')
+  tracker.bindComplete()
   assert.equal(tracker.answering, 'execute')
   assert.deepEqual(
     tracker.executeColumns()?.map((f) => [f.name, f.format]),
@@ -59,4 +61,41 @@ test('after an error the rest of the segment is skipped; a simple Query result i
   assert.equal(tracker.rowDescription(fields), fields)
   tracker.ready()
   assert.equal(tracker.answering, undefined)
+})
+
+test('a Bind that fails binds nothing: the portal keeps what the server has, and a skipped Query is skipped', () => {
+  const tracker = new ResultTracker()
+  feed(
+    tracker,
+    serialize.parse({ name: 's1', text: 'select id, email from t' }),
+    serialize.describe({ type: 'S', name: 's1' }),
+    serialize.sync(),
+  )
+  tracker.rowDescription(fields)
+  tracker.ready()
+  feed(tracker, serialize.bind({ portal: 'p', statement: 's1' }), serialize.sync())
+  tracker.bindComplete()
+  tracker.ready()
+  // A Bind of p to another statement fails (p exists): p still runs s1. The Query after it is skipped.
+  feed(
+    tracker,
+    serialize.bind({ portal: 'p', statement: 's2' }),
+    serialize.query('select 1'),
+    serialize.execute({ portal: 'p' }),
+  )
+  tracker.error()
+  assert.equal(tracker.answering, undefined)
+  feed(
+    tracker,
+    serialize.execute({ portal: 'p' }),
+    serialize.sync(),
+    serialize.execute({ portal: 'p' }),
+    serialize.sync(),
+  )
+  assert.equal(tracker.answering, 'sync')
+  tracker.ready()
+  assert.deepEqual(
+    tracker.executeColumns()?.map((f) => f.name),
+    ['id', 'email'],
+  )
 })

@@ -3,14 +3,18 @@
 // portal that may never have been described on this round trip (a prepared statement described once, then
 // only bound and executed): its columns are the statement's (Describe S, formats zero) with the result
 // format codes of the portal's Bind (protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY). The tracker follows the
-// client messages the relay forwards, and the responses, in order, as PendingResponses does.
+// client messages the relay forwards, and the responses, in order, as PendingResponses does; a portal is
+// known from its BindComplete on (a Bind that fails or is skipped binds nothing), until its transaction ends.
 import { parseExecute, parseTarget } from './wire/client-messages.ts'
 import { formatOf, parseBindResultFormats, type RowField } from './wire/row-messages.ts'
+
+const MAX_PORTALS = 10_000
 
 type Expected =
   | { kind: 'query' }
   | { kind: 'describe'; target: 'S' | 'P'; name: string }
   | { kind: 'execute'; portal: string }
+  | { kind: 'bind'; portal: string; statement: string; formats: number[] }
   | { kind: 'sync' }
 
 interface Portal {
@@ -26,6 +30,8 @@ export class ResultTracker {
   readonly #portals = new Map<string, Portal>()
   #queue: Expected[] = []
   #head = 0
+  /** The server skips messages until a Sync not yet sent (see PendingResponses). */
+  #skipping = false
 
   /** A client message as it was forwarded upstream. */
   client(type: number, frame: Buffer): void {
@@ -40,7 +46,7 @@ export class ResultTracker {
       }
       case 0x42: {
         const bind = parseBindResultFormats(frame)
-        this.#portals.set(bind.portal, { statement: bind.statement, formats: bind.formats })
+        this.#push({ kind: 'bind', portal: bind.portal, statement: bind.statement, formats: bind.formats })
         return
       }
       case 0x44: {
@@ -105,15 +111,36 @@ export class ResultTracker {
     return fields?.map((f, i) => ({ ...f, format: formatOf(portal.formats, i) }))
   }
 
+  /** BindComplete: the portal exists. */
+  bindComplete(): void {
+    const head = this.#queue[this.#head]
+    if (head?.kind !== 'bind') return
+    this.#shift()
+    // Bounded like the relay's own portals: a forgotten portal's rows are masked as undescribed ones.
+    if (this.#portals.size >= MAX_PORTALS) this.#portals.clear()
+    this.#portals.set(head.portal, { statement: head.statement, formats: head.formats })
+  }
+
+  /** The transaction ended, or SQL may have opened or closed cursors of these names. */
+  forgetPortals(): void {
+    this.#portals.clear()
+  }
+
   /** CommandComplete, EmptyQueryResponse or PortalSuspended: an Execute is answered. */
   executeDone(): void {
     if (this.#queue[this.#head]?.kind === 'execute') this.#shift()
   }
 
-  /** After an error the server skips every message up to the next Sync (a simple Query just ends). */
+  /** After an error in an extended-protocol message the server skips every message up to the next Sync,
+   * Queries included; a simple Query's own error (or a Sync's) just ends it. */
   error(): void {
-    for (let head = this.#queue[this.#head]; head !== undefined; head = this.#queue[this.#head]) {
-      if (head.kind === 'sync' || head.kind === 'query') return
+    const first = this.#queue[this.#head]
+    if (first === undefined || first.kind === 'query' || first.kind === 'sync') return
+    for (let head: Expected | undefined = first; head?.kind !== 'sync'; head = this.#queue[this.#head]) {
+      if (head === undefined) {
+        this.#skipping = true
+        return
+      }
       this.#shift()
     }
   }
@@ -125,6 +152,10 @@ export class ResultTracker {
   }
 
   #push(item: Expected): void {
+    if (this.#skipping) {
+      if (item.kind !== 'sync') return
+      this.#skipping = false
+    }
     this.#queue.push(item)
   }
 

@@ -10,8 +10,9 @@ import { type CopyTo, copiesTo } from './copy-statement.ts'
 import { maskingRefused } from './errors.ts'
 import { ErrorMasker, serializeFields } from './mask-errors.ts'
 import { type DescribedColumn, type ResultSample, RowMasker, SAMPLE_ROWS } from './mask-rows.ts'
-import type { PendingResponses, StatementInfo } from './pending-responses.ts'
+import type { PendingResponse, PendingResponses, StatementInfo } from './pending-responses.ts'
 import type { ResultTracker } from './result-tracker.ts'
+import type { StatementNamespace } from './statement-namespace.ts'
 import type { StatementReads } from './statement-reads.ts'
 import type { TableCatalog } from './table-catalog.ts'
 import type { CopyTextOptions } from './wire/copy-rows.ts'
@@ -19,7 +20,7 @@ import { DROP, type FrameSink, KEEP, PAUSE, type Verdict } from './wire/frame-sc
 import { parseCopyOutResponse, parseRowDescription, type RowField } from './wire/row-messages.ts'
 import { parseCommandCompleteRows, parseErrorFields, serializeErrorResponse } from './wire/server-messages.ts'
 
-export const SERVER_TYPES_READ = 'CEIsZTnDHcN'
+export const SERVER_TYPES_READ = 'CEIsZTnDHcN123'
 const DATA_ROW = 0x44
 const COPY_DATA = 0x64
 
@@ -37,6 +38,10 @@ export interface Completed {
 export interface ServerFramesDeps {
   pending: PendingResponses
   tracker: ResultTracker
+  /** The session's prepared statements and portals: changed here, as the server confirms each change. */
+  namespace: StatementNamespace
+  /** A Sync or Query is answered: what waited for the server's answer may go on. */
+  settled?(): void
   record(completed: Completed): void
   now(): number
   /** The rules in force for this session; undefined when none applies. */
@@ -86,6 +91,7 @@ export class ServerFrames implements FrameSink {
     this.#deps = deps
     this.#errors = deps.masking && new ErrorMasker(deps.masking)
     this.#origins = ColumnOrigins.for(deps.masking, deps.catalog)
+    deps.pending.onSkipped = (item) => this.#skipped(item)
   }
 
   pass(): void {
@@ -108,6 +114,27 @@ export class ServerFrames implements FrameSink {
         return this.#dataRow(frame)
       case 0x6e: // NoData
         this.#deps.tracker.noData()
+        if (head?.type === 'describe') pending.shift()
+        return KEEP
+      case 0x31: // ParseComplete
+        if (head?.type === 'parse') {
+          pending.shift()
+          this.#deps.namespace.prepared(head.name, head.statement)
+        }
+        return KEEP
+      case 0x32: // BindComplete
+        this.#deps.tracker.bindComplete()
+        if (head?.type === 'bind') {
+          pending.shift()
+          this.#deps.namespace.bound(head.portal, head.statement)
+        }
+        return KEEP
+      case 0x33: // CloseComplete
+        if (head?.type === 'close') {
+          pending.shift()
+          if (head.target === 'S') this.#deps.namespace.deallocated(head.name)
+          else this.#deps.namespace.portalClosed(head.name)
+        }
         return KEEP
       case 0x48:
         return this.#copyOut(frame)
@@ -150,8 +177,9 @@ export class ServerFrames implements FrameSink {
         this.#deps.tracker.error()
         return this.#error(frame)
       case 0x5a:
-        this.#ready()
+        this.#ready(frame[5])
         this.#deps.tracker.ready()
+        if (frame[5] === 0x49) this.#forgetPortals()
         if (this.#discarding) this.#deps.interest?.(COPY_DATA, false)
         this.#discarding = false
         return KEEP
@@ -166,6 +194,7 @@ export class ServerFrames implements FrameSink {
     if (this.#deps.tracker.answering !== 'describe' && this.#lookingUpOrigins(fields)) return PAUSE
     const columns = this.#deps.tracker.rowDescription(fields)
     if (columns !== undefined) this.#rows = this.#maskerFor(this.#describe(columns))
+    else if (this.#deps.pending.peek()?.type === 'describe') this.#deps.pending.shift()
     return KEEP
   }
 
@@ -292,6 +321,12 @@ export class ServerFrames implements FrameSink {
     return copies.list
   }
 
+  /** SQL may have opened or closed a cursor of a name the relay knows as a protocol portal. */
+  #forgetPortals(): void {
+    this.#deps.namespace.forgetPortals()
+    this.#deps.tracker.forgetPortals()
+  }
+
   /** An error quoting something outside the classes mask-errors.ts always masks, for a statement that
    * references a whole row: the tables' columns are learnt before the error is read. */
   #lookingUpReferences(frame: Buffer): boolean {
@@ -362,32 +397,71 @@ export class ServerFrames implements FrameSink {
     if (severity === 'FATAL' || severity === 'PANIC') this.sentFatal = true
     if (head?.type === 'denial') {
       pending.shift()
+      pending.skipToSync()
       return serializeErrorResponse(head.fields)
     }
+    if (head?.type === 'query' && head.denial !== undefined) return serializeErrorResponse(head.denial)
     const masked = this.#maskFields(0x45, fields)
     // SQLSTATE and message only: enough for an auditor, and no internal position or context fields.
     const error = `${fields.get('C')}: ${fields.get('M')}`
-    if (head?.type === 'execute') {
-      pending.shift()
-      this.#complete(head.statement, head.startedAt, undefined, error)
-    } else if (head?.type === 'query') head.error ??= error
+    // A simple Query's error ends at its ReadyForQuery; one at Sync (a failed commit) at the Sync's.
+    if (head === undefined || head.type === 'sync') return masked ?? KEEP
+    if (head.type === 'query') {
+      head.error ??= error
+      return masked ?? KEEP
+    }
+    pending.shift()
+    if (head.type === 'execute') this.#complete(head.statement, head.startedAt, undefined, error)
+    // A statement that fails to parse never runs, but the attempt is on the record.
+    if (head.type === 'parse') this.#complete(head.statement, this.#deps.now(), undefined, error)
+    // The server drops the unnamed statement before it parses a new one, so a failed Parse leaves none.
+    if (head.type === 'parse' && head.name === '') this.#deps.namespace.unnamedDropped()
+    pending.skipToSync()
     return masked ?? KEEP
   }
 
-  /** ReadyForQuery ends a Sync or simple Query: whatever of its segment is still pending was skipped. */
-  #ready(): void {
+  /** ReadyForQuery ends a Sync or simple Query. */
+  #ready(status: number | undefined): void {
     const pending = this.#deps.pending
     for (let item = pending.shift(); item !== undefined; item = pending.shift()) {
-      if (item.type === 'sync') return
+      if (item.type === 'sync') {
+        this.#deps.namespace.settled(item.parsed)
+        break
+      }
       if (item.type === 'query') {
-        this.#complete(item.statement, item.startedAt, item.rows, item.error)
-        return
+        this.#queryDone(item)
+        break
       }
-      if (item.type === 'execute') {
+      // Unanswered before a ReadyForQuery: the server did not run it.
+      this.#skipped(item)
+    }
+    if (status === 0x49) this.#forgetPortals()
+    this.#deps.settled?.()
+  }
+
+  /** A simple Query is answered: recorded (a denied one was at its decision), its PREPAREs take effect. */
+  #queryDone(item: Extract<PendingResponse, { type: 'query' }>): void {
+    if (item.denial === undefined) this.#complete(item.statement, item.startedAt, item.rows, item.error)
+    const namespace = this.#deps.namespace
+    if (item.error === undefined) for (const name of item.deallocated ?? []) namespace.deallocated(name)
+    for (const p of item.prepared ?? []) {
+      // Which statements of a failed string ran is not known: a name it would have prepared is unknown.
+      if (item.error === undefined)
+        namespace.prepared(p.name, { ...item.statement, action: p.action, decideAtBind: true })
+      else namespace.unknown(p.name, item.statement)
+    }
+    namespace.settled((item.prepared ?? []).map((p) => p.name))
+  }
+
+  /** A message the server skipped after an earlier error (or a query denied in a skipped segment). */
+  #skipped(item: PendingResponse): void {
+    if (item.type === 'execute')
+      this.#complete(item.statement, item.startedAt, undefined, 'not executed: an earlier message failed')
+    else if (item.type === 'query') {
+      if (item.denial === undefined)
         this.#complete(item.statement, item.startedAt, undefined, 'not executed: an earlier message failed')
-      }
-      // A denial whose injected statement was skipped after an earlier error: PostgreSQL would not have
-      // reached the denied statement either, so the client sees the earlier error only.
+      this.#deps.namespace.settled((item.prepared ?? []).map((p) => p.name))
+      this.#deps.settled?.()
     }
   }
 
@@ -405,6 +479,7 @@ export class ServerFrames implements FrameSink {
     this.#masked = {}
     this.#refusal = undefined
     this.#copyIndex = 0
+    if (statement?.touchesPortals) this.#forgetPortals()
     this.#deps.record(completed)
   }
 }

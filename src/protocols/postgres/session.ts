@@ -22,6 +22,7 @@ import {
   type DecidedStatement,
   FUNCTION_CALL,
   type HeldStatement,
+  WAIT_FOR_SERVER,
 } from './client-frames.ts'
 import {
   grantEnded,
@@ -35,6 +36,7 @@ import { type MaskLiteral, REDACTED, recordableText } from './redact-literals.ts
 import { ResultTracker } from './result-tracker.ts'
 import { AT_BIND, isExplainable, type RowEstimator } from './row-estimator.ts'
 import { type Completed, SERVER_TYPES_READ, ServerFrames } from './server-frames.ts'
+import { StatementNamespace, UNCERTAIN } from './statement-namespace.ts'
 import { readsOf, type StatementReads } from './statement-reads.ts'
 import { statementWrites } from './statement-writes.ts'
 import type { TableCatalog } from './table-catalog.ts'
@@ -95,9 +97,9 @@ export class RelaySession {
    * statements (`EXECUTE p`) is never kept: p can be closed and prepared again as something else. Denials
    * are always asked again. */
   readonly #allowed = new Map<string, ClassifiedSql>()
-  /** The session's prepared statements (SQL PREPARE and protocol Parse share PostgreSQL's namespace), so
-   * the classifier can tell what `EXECUTE name` runs. Only allowed statements ever get here. */
-  readonly #prepared = new Map<string, Action>()
+  /** The session's prepared statements (SQL PREPARE and protocol Parse share PostgreSQL's namespace) and
+   * portals, as the server has confirmed them: what a Bind binds and what `EXECUTE name` runs. */
+  readonly #namespace = new StatementNamespace()
   /** The statement #decideNow could not answer at once, until #decideLater takes it: a Query held for an
    * approval (`decision`), or a statement to decide once its rows are estimated (no `decision`). */
   #awaiting:
@@ -128,11 +130,11 @@ export class RelaySession {
     const now = () => performance.now()
     this.#clientFrames = new ClientFrames({
       pending: this.#pending,
+      namespace: this.#namespace,
       now,
       decideNow: (text, statement) => this.#decideNow(text, statement),
       decide: (text, statement) => void this.#decideLater(text, statement),
       hold: (held, parameters) => void this.#holdExecution(held, parameters),
-      forget: (statement) => this.#prepared.delete(statement),
       recordDenial: (statement, decision) => this.#recordDenial(statement, decision),
       start: (statement) => this.#startExecution(statement),
     })
@@ -142,6 +144,8 @@ export class RelaySession {
     this.#serverFrames = new ServerFrames({
       pending: this.#pending,
       tracker,
+      namespace: this.#namespace,
+      settled: () => this.#onSettled(),
       now,
       record: (c) => this.#record(c),
       masking,
@@ -292,12 +296,12 @@ export class RelaySession {
   /** Classifies and decides `text` in the current tick. Undefined for a Query that needs a human approval,
    * or a statement a `rowsOver` guardrail needs a row estimate for: the scanner then pauses and
    * #decideLater answers. */
-  #decideNow(text: string, statement: string | undefined): DecidedStatement | undefined {
+  #decideNow(
+    text: string,
+    statement: string | undefined,
+  ): DecidedStatement | undefined | typeof WAIT_FOR_SERVER {
     const known = this.#allowed.get(text)
-    if (known !== undefined) {
-      this.#applyEffects(known, statement)
-      return this.#startNow(text, this.#start(allowed(known, text), known, statement))
-    }
+    if (known !== undefined) return this.#startNow(text, this.#start(allowed(known, text), known, statement))
     const tooLarge = this.#overStatementLimits(text)
     if (tooLarge) return tooLarge
     let classified: ClassifiedSql
@@ -316,6 +320,7 @@ export class RelaySession {
       }
       decision = this.#o.core.decide(this.#o.handle, classified.action)
     } catch (error) {
+      if (error === UNCERTAIN) return WAIT_FOR_SERVER
       return this.#failClosed(error)
     }
     if (decision.outcome === 'approve-first' && statement === undefined) {
@@ -376,20 +381,31 @@ export class RelaySession {
     text: string,
     statement: string | undefined,
     classified: ClassifiedSql,
-    decision: Decision,
+    policyDecision: Decision,
     cacheable: boolean,
   ): DecidedStatement | Promise<DecidedStatement> {
+    let decision = policyDecision
+    // A Parse is decided once and bound many times: a text that runs or makes SQL prepared statements would
+    // run whatever the name means at each Execute, not what was decided here.
+    if (statement !== undefined && (classified.dependsOnPrepared || classified.prepared.length > 0))
+      decision = {
+        outcome: 'deny',
+        code: 'TG_UNCLASSIFIED',
+        rule: 'unclassified',
+        reason:
+          'taskgate does not run SQL PREPARE or EXECUTE through the extended protocol; send it as a simple query',
+      }
     if (decision.outcome === 'allow') {
       // Only a policy allow is cached: an approval covers one execution; an estimate changes with the data.
       if (cacheable && !classified.dependsOnPrepared) {
         if (this.#allowed.size >= ALLOW_CACHE_ENTRIES) this.#allowed.clear()
         this.#allowed.set(text, classified)
       }
-      this.#applyEffects(classified, statement)
       return this.#start(allowed(classified, text), classified, statement)
     }
     const decided: DecidedStatement = {
       kind: classified.action.kind,
+      action: classified.action,
       decision,
       ...describedBy(classified, text),
       ...(statement === undefined ? {} : { write: statementWrites(classified.action) }),
@@ -439,6 +455,7 @@ export class RelaySession {
       }
       return {
         kind: classified.action.kind,
+        action: classified.action,
         decision: atBind,
         held,
         ...describedBy(classified, text),
@@ -462,7 +479,7 @@ export class RelaySession {
     const parsed =
       text === FUNCTION_CALL
         ? functionCallAction()
-        : this.#o.classifier.classifyWithEffects(text, (name) => this.#prepared.get(name))
+        : this.#o.classifier.classifyWithEffects(text, (name) => this.#preparedAction(name))
     const recordText = recordableText(text, parsed.action.traits, this.#maskLiteral)
     return recordText === text ? parsed : { ...parsed, action: { ...parsed.action, recordText } }
   }
@@ -476,10 +493,10 @@ export class RelaySession {
   ): Promise<DecidedStatement> {
     if (statement !== undefined) throw new Error('a Parse is held at each Bind, not at Parse')
     const decision = await this.#waitForApproval(approveFirst, classified.action, actionDigest(text))
-    const decided = { kind: classified.action.kind, decision, ...describedBy(classified, text) }
-    if (decision.outcome !== 'allow') return decided
-    this.#applyEffects(classified, statement)
-    return this.#start(decided, classified, statement)
+    if (decision.outcome !== 'allow')
+      return { kind: classified.action.kind, decision, ...describedBy(classified, text) }
+    // Approved: with what it PREPAREs, so a Bind of those names is decided (statement-namespace.ts).
+    return this.#start({ ...allowed(classified, text), decision }, classified, statement)
   }
 
   /** A text longer than ClientLimits.maxStatementBytes (checked before it is parsed) or, once classified,
@@ -530,16 +547,24 @@ export class RelaySession {
   async #holdExecution(held: HeldStatement, parameters: readonly BindParameter[]): Promise<void> {
     let decision: Decision
     try {
-      let approveFirst = held.decision
+      let approveFirst = held.held
       let action = held.action
-      if (this.#estimatedAtBind.has(held.action)) {
-        const rows = await this.#o.estimator!.estimateExecution(held.action.text, parameters)
-        if (rows !== undefined) action = { ...action, estimatedRows: rows }
-        const estimated = this.#o.core.decide(this.#o.handle, action)
-        if (estimated.outcome !== 'approve-first')
-          return this.#answer({ kind: held.kind, decision: estimated })
-        approveFirst = estimated
+      const core = this.#o.core
+      // A SQL-prepared statement is decided at each Bind like `EXECUTE name`, with rows estimated if a rule
+      // asks; one held at Parse for its estimate is decided with this Bind's.
+      const estimate =
+        this.#estimatedAtBind.has(held.action) ||
+        (held.decideAtBind && core.wantsRowEstimate(this.#o.handle, action) && isExplainable(action.kind))
+      if (estimate || held.decideAtBind) {
+        const rows = estimate
+          ? await this.#o.estimator?.estimateExecution(held.action.text, parameters)
+          : undefined
+        if (typeof rows === 'number') action = { ...action, estimatedRows: rows }
+        const decided = core.decide(this.#o.handle, action)
+        if (decided.outcome !== 'approve-first') return this.#answer({ kind: held.kind, decision: decided })
+        approveFirst = decided
       }
+      if (approveFirst === undefined) throw new Error('a held statement without its decision')
       const digest = actionDigest(held.action.text, parameters.map(digestForm))
       // held.text is the statement's recorded text (masked); its parameters are masked the same way.
       // Shown as recordText too: #waitForApproval shows an action's recordText when it has one.
@@ -627,17 +652,29 @@ export class RelaySession {
     return verdict.outcome === 'approve-first' ? { ...decision, approvalId: held.approvalId } : verdict
   }
 
-  /** A Parse names its statement; a Query may PREPARE or DEALLOCATE. */
-  #applyEffects(allowed: ClassifiedSql, statement: string | undefined): void {
-    if (statement !== undefined) {
-      if (statement !== '') this.#prepared.set(statement, allowed.action)
-      return
-    }
-    for (const name of allowed.deallocated) {
-      if (name === '*') this.#prepared.clear()
-      else this.#prepared.delete(name)
-    }
-    for (const p of allowed.prepared) this.#prepared.set(p.name, p.action)
+  /** What `EXECUTE name` runs, for the classifier; throws UNCERTAIN while the server has yet to confirm
+   * what the name is (the statement then waits for it, see statement-namespace.ts). */
+  #preparedAction(name: string): Action | undefined {
+    const statement = this.#namespace.statement(name)
+    if (statement === UNCERTAIN) throw UNCERTAIN
+    return statement?.unknown ? undefined : statement?.action
+  }
+
+  /** The server answered a Sync or Query: a client message waiting on it may be decided now. */
+  #onSettled(): void {
+    if (!this.#clientFrames.waitingForServer) return
+    this.#clientFrames.waitingForServer = false
+    queueMicrotask(() => {
+      if (this.#closed) return
+      try {
+        this.#fromClient.resume()
+      } catch (error) {
+        this.#onClientViolation(error)
+        return
+      }
+      if (this.#clientFrames.terminated) this.#close('client terminated')
+      else this.#resumeClient()
+    })
   }
 
   #recordDenial(statement: StatementInfo, decision: Exclude<Decision, { outcome: 'allow' }>): void {
@@ -751,7 +788,14 @@ export class RelaySession {
 type ApproveFirst = Extract<Decision, { outcome: 'approve-first' }>
 
 function allowed(classified: ClassifiedSql, text: string): DecidedStatement {
-  return { kind: classified.action.kind, decision: ALLOW, ...describedBy(classified, text) }
+  return {
+    kind: classified.action.kind,
+    action: classified.action,
+    decision: ALLOW,
+    prepared: classified.prepared,
+    deallocated: classified.deallocated,
+    ...describedBy(classified, text),
+  }
 }
 
 /** `recordText` when the text to record is not what the client sent (a secret redacted, values masked),

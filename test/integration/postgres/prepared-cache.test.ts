@@ -68,7 +68,8 @@ for (const [label, forget] of [
       await session.step(Buffer.concat([parse('p', 'UPDATE t SET v = 0'), SYNC]))
       const executed = await session.step(query('EXECUTE p'))
       assert.doesNotMatch(executed, /UPDATE 2/)
-      assert.match(executed, /42501/)
+      // p is now the held UPDATE (the server confirmed it): EXECUTE p waits for its own approval.
+      assert.match(executed, /waiting for approval/)
       const { rows } = await gw.db.query('SELECT sum(v)::int AS s FROM t')
       assert.equal(rows[0].s, 3, 'the table was not changed')
     } finally {

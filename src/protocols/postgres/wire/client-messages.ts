@@ -126,16 +126,18 @@ export function serializeQuery(text: string): Buffer {
   return out
 }
 
-/** Parse of the unnamed statement with no parameter types. */
-export function serializeParse(text: string): Buffer {
+/** Parse of statement `name` (unnamed by default) with no parameter types. */
+export function serializeParse(text: string, name = ''): Buffer {
+  const nameLength = Buffer.byteLength(name)
   const length = Buffer.byteLength(text)
-  const out = Buffer.allocUnsafe(9 + length)
+  const out = Buffer.allocUnsafe(9 + nameLength + length)
   out[0] = 0x50
-  out.writeInt32BE(8 + length, 1)
-  out[5] = 0
-  out.write(text, 6)
-  out[6 + length] = 0
-  out.writeInt16BE(0, 7 + length)
+  out.writeInt32BE(8 + nameLength + length, 1)
+  out.write(name, 5)
+  out[5 + nameLength] = 0
+  out.write(text, 6 + nameLength)
+  out[6 + nameLength + length] = 0
+  out.writeInt16BE(0, 7 + nameLength + length)
   return out
 }
 
