@@ -125,6 +125,15 @@ export async function acceptClient(
       return { socket, tls: secured, user, params: packet.params, context, leftover: authReader.detach() }
     }
   } catch (error) {
+    if (error instanceof ProtocolViolation && error.silent) {
+      options.logger.info(
+        { err: error.message },
+        'client protocol violation during startup (closed silently)',
+      )
+      reader.detach()
+      socket.destroy()
+      return undefined
+    }
     if (error instanceof ProtocolViolation) {
       options.logger.info({ err: error.message }, 'client protocol violation during startup')
       return refuse(socket, reader, protocolViolation(error.message))

@@ -13,7 +13,8 @@ export class HandshakeReader {
     this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk])
     this.#wake()
   }
-  readonly #onEnd = (): void => this.#fail(new ProtocolViolation('connection closed during startup'))
+  readonly #onEnd = (): void =>
+    this.#fail(new ProtocolViolation('connection closed during startup', { silent: true }))
   readonly #onError = (error: Error): void => this.#fail(error)
 
   constructor(socket: Duplex, maxBytes: number) {
@@ -59,7 +60,10 @@ export class HandshakeReader {
       if (b.length >= headerOffset + 4) {
         const length = b.readUInt32BE(headerOffset)
         if (length < 4 || length > this.#maxBytes)
-          throw new ProtocolViolation(`invalid message length ${length}`)
+          // A startup packet's length out of range is what a client sending a typed message first (a
+          // Terminate before its StartupMessage) or no PostgreSQL client at all looks like: the server
+          // closes such a connection without a word.
+          throw new ProtocolViolation(`invalid message length ${length}`, { silent: headerOffset === 0 })
         const total = headerOffset + length
         if (b.length >= total) {
           this.#buffer = b.subarray(total)

@@ -1,5 +1,6 @@
-// Bad bytes from one client cost that connection only: garbage before startup, truncated and oversized
-// packets, unknown message types and oversized messages after login get FATAL 08P01 (or a plain close),
+// Bad bytes from one client cost that connection only: garbage before startup and truncated or oversized
+// packets are closed without a word (as PostgreSQL does), unknown message types and oversized messages
+// after login get FATAL 08P01,
 // while another client's session keeps working throughout.
 import assert from 'node:assert/strict'
 import net from 'node:net'
@@ -47,10 +48,9 @@ function raw(bytes: Buffer[], { endAfter = false } = {}): Promise<Buffer> {
 
 const sqlstate = (reply: Buffer) => /C([0-9A-Z]{5})\0/.exec(reply.toString('latin1'))?.[1]
 
-test('garbage instead of a startup packet: FATAL 08P01 and close', async () => {
+test('garbage instead of a startup packet: closed without a word, as PostgreSQL does', async () => {
   const reply = await raw([Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n')])
-  assert.equal(reply[0], 0x45)
-  assert.equal(sqlstate(reply), '08P01')
+  assert.equal(reply.length, 0)
   await bystanderWorks()
 })
 
@@ -65,15 +65,16 @@ test('a truncated startup packet and a silent client are dropped', async () => {
   await bystanderWorks()
 })
 
-test('an unsupported protocol version or oversized startup packet: FATAL 08P01', async () => {
+test('an unsupported protocol version: FATAL 08P01; an oversized startup packet: closed silently', async () => {
   const v2 = Buffer.alloc(8)
   v2.writeInt32BE(8, 0)
   v2.writeInt32BE(0x20000, 4)
   assert.equal(sqlstate(await raw([v2])), '08P01')
+  // A length the server cannot accept is only logged by PostgreSQL: the connection closes unanswered.
   const huge = Buffer.alloc(8)
   huge.writeInt32BE(0x7fffffff, 0)
   huge.writeInt32BE(196608, 4)
-  assert.equal(sqlstate(await raw([huge])), '08P01')
+  assert.equal((await raw([huge])).length, 0)
   await bystanderWorks()
 })
 

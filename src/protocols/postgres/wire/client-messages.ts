@@ -19,7 +19,7 @@ export type StartupPacket =
 export const MAX_STARTUP_PACKET_BYTES = 10_000
 
 export function parseStartupPacket(packet: Buffer): StartupPacket {
-  if (packet.length < 8) throw new ProtocolViolation('startup packet too short')
+  if (packet.length < 8) throw new ProtocolViolation('startup packet too short', { silent: true })
   const code = packet.readInt32BE(4)
   if (code === SSL_REQUEST_CODE && packet.length === 8) return { kind: 'ssl' }
   if (code === GSSENC_REQUEST_CODE && packet.length === 8) return { kind: 'gssenc' }
