@@ -4,7 +4,7 @@ import type { Approval } from '../core/approvals/approval.ts'
 import type { AuditEntry, AuditEventInput } from '../core/audit/events.ts'
 import type { ChainHead } from '../core/audit/verify-audit-log.ts'
 import type { Credential } from '../core/grants/credential.ts'
-import type { Grant, GrantEndReason } from '../core/grants/grant.ts'
+import type { Grant, GrantEndReason, GrantStatus } from '../core/grants/grant.ts'
 import type { ServiceAccount } from '../core/identity/service-account.ts'
 import type { ActionRecord, SessionRecord, SessionSummary } from '../core/recording/events.ts'
 
@@ -29,6 +29,8 @@ export interface GrantStore {
   listExpired(now: Date): Promise<Grant[]>
   /** Of the given ids, those no longer active (ended, denied, or past expiry at `now`). */
   findNotLive(ids: string[], now: Date): Promise<string[]>
+  /** How many grants are in each status (an active one past expiry counts as active until it is swept). */
+  countByStatus(): Promise<Record<GrantStatus, number>>
 }
 
 export interface CredentialStore {
@@ -153,6 +155,9 @@ export interface Store {
   /** Cross-process notifications (PostgreSQL LISTEN/NOTIFY; in-process for the embedded store). */
   subscribe(channel: StoreChannel, listener: (payload: string) => void): () => void
   publish(channel: StoreChannel, payload: string): Promise<void>
+  /** A round trip to the store (for readiness): how many of this gateway's migrations it lacks (0 once
+   * migrated); TG_STORE_UNAVAILABLE when it cannot be reached. */
+  health(): Promise<{ migrationsPending: number }>
   close(): Promise<void>
 }
 

@@ -51,6 +51,15 @@ export class EmbeddedDatabase {
     }
   }
 
+  #knownMigrations: number | undefined
+
+  /** This gateway's migrations the database lacks: 0 once migrated. */
+  pendingMigrations(): number {
+    const row = this.statement('SELECT count(*) AS n FROM schema_migrations').get()
+    this.#knownMigrations ??= readMigrations(MIGRATIONS_DIR).length
+    return Math.max(0, this.#knownMigrations - Number(row?.n ?? 0))
+  }
+
   migrate(): void {
     this.transaction(() => {
       this.#db.exec(

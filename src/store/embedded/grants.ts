@@ -26,6 +26,7 @@ export function createGrantStore(db: EmbeddedDatabase): GrantStore {
   const findNotLive = db.statement(`SELECT ids.value AS id FROM json_each(?) AS ids WHERE NOT EXISTS (
     SELECT 1 FROM grants g WHERE g.id = ids.value AND g.status = 'active' AND g.expires_at > ?) ORDER BY ids.key`)
 
+  const countByStatus = db.statement('SELECT status, count(*) AS n FROM grants GROUP BY status')
   return {
     insert: (grant) =>
       guarded(() => {
@@ -68,6 +69,15 @@ export function createGrantStore(db: EmbeddedDatabase): GrantStore {
           ? []
           : findNotLive.all(JSON.stringify(ids), now.getTime()).map((row) => text(row.id)),
       ),
+    countByStatus: () =>
+      guarded(() => {
+        const counts = { pending: 0, active: 0, ended: 0, denied: 0 }
+        for (const row of countByStatus.all()) {
+          const status = text(row.status)
+          if (status in counts) counts[status as keyof typeof counts] = Number(row.n)
+        }
+        return counts
+      }),
   }
 }
 

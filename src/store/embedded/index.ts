@@ -6,7 +6,7 @@ import type { Store } from '../store.ts'
 import { createApprovalStore } from './approvals.ts'
 import { createAuditStore } from './audit.ts'
 import { createCredentialStore } from './credentials.ts'
-import { openEmbeddedDatabase } from './database.ts'
+import { guarded, openEmbeddedDatabase } from './database.ts'
 import { createGrantStore } from './grants.ts'
 import { createServiceAccountStore } from './service-accounts.ts'
 import { createSessionStore } from './sessions.ts'
@@ -36,6 +36,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
     publish: async (channel, payload) => {
       if (!closed) setImmediate(() => listeners.deliver(channel, payload))
     },
+    health: () => guarded(() => ({ migrationsPending: db.pendingMigrations() })),
     close: async () => {
       closed = true
       listeners.clear()

@@ -108,6 +108,16 @@ export function createGrantStore(db: PgDatabase): GrantStore {
       })
       return rows.map((r) => r.id)
     },
+    async countByStatus() {
+      const { rows } = await db.query<{ status: string; n: string }>({
+        name: 'tg.grants.countByStatus',
+        text: 'SELECT status, count(*) AS n FROM taskgate.grants GROUP BY status',
+      })
+      const counts = { pending: 0, active: 0, ended: 0, denied: 0 }
+      for (const row of rows)
+        if (row.status in counts) counts[row.status as keyof typeof counts] = Number(row.n)
+      return counts
+    },
   }
 }
 

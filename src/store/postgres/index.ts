@@ -7,7 +7,7 @@ import { createAuditStore } from './audit.ts'
 import { createCredentialStore } from './credentials.ts'
 import { PgDatabase } from './database.ts'
 import { createGrantStore } from './grants.ts'
-import { migrate } from './migrate.ts'
+import { migrate, pendingMigrations } from './migrate.ts'
 import { CHANNEL_PREFIX, NotificationListener } from './notifications.ts'
 import { createServiceAccountStore } from './service-accounts.ts'
 import { createSessionStore } from './sessions.ts'
@@ -54,6 +54,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         values: [`${CHANNEL_PREFIX}${channel}`, payload],
       })
     },
+    health: async () => ({ migrationsPending: await pendingMigrations(db) }),
     async close() {
       if (closed) return
       closed = true

@@ -38,3 +38,16 @@ export async function migrate(db: PgDatabase): Promise<void> {
     }
   })
 }
+
+/** This gateway's migrations the store lacks: 0 once migrated (another gateway may have migrated it further). */
+export async function pendingMigrations(db: PgDatabase): Promise<number> {
+  const { rows } = await db.query<{ n: string }>({
+    name: 'tg.migrations.count',
+    text: 'SELECT count(*) AS n FROM taskgate.schema_migrations',
+  })
+  knownMigrations ??= readMigrations(MIGRATIONS_DIR).length
+  return Math.max(0, knownMigrations - Number(rows[0]?.n ?? 0))
+}
+
+/** Read once: the files do not change while the gateway runs. */
+let knownMigrations: number | undefined

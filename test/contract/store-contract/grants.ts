@@ -201,6 +201,20 @@ export function grantCases({ open }: StoreContractOptions): void {
     assert.deepEqual(await t.store.grants.findNotLive([], at(60)), [])
     assert.deepEqual(await t.store.grants.findNotLive([live.id], at(100)), [live.id])
   })
+
+  test('grants: countByStatus counts each status, zero for those with none', async () => {
+    await using t = await open()
+    assert.deepEqual(await t.store.grants.countByStatus(), { pending: 0, active: 0, ended: 0, denied: 0 })
+    const active = () => makeGrant({ status: 'active', activatedAt: T0, expiresAt: at(100) })
+    for (const g of [active(), active(), makeGrant(), makeGrant({ status: 'denied' })])
+      await t.store.grants.insert(g)
+    assert.deepEqual(await t.store.grants.countByStatus(), { pending: 1, active: 2, ended: 0, denied: 1 })
+  })
+
+  test('health: the store answers and reports its migrations complete', async () => {
+    await using t = await open()
+    assert.deepEqual(await t.store.health(), { migrationsPending: 0 })
+  })
 }
 
 export function credentialCases({ open }: StoreContractOptions): void {
