@@ -9,6 +9,7 @@
 //
 // Metadata stays readable for every schema, as PostgreSQL shows it to every role: table and column names,
 // definitions, sizes. The grant decides whose rows a session reads, not whose names it sees.
+import type { ScopeEntry } from '../../core/index.ts'
 import { PG_CATALOG_FUNCTIONS } from './pg-catalog-functions.ts'
 
 /** Catalog tables and views a client's metadata queries read. */
@@ -140,17 +141,21 @@ function withheld(name: string): boolean {
   return WITHHELD_FUNCTIONS.includes(name) || WITHHELD_FUNCTION_PREFIXES.some((p) => name.startsWith(p))
 }
 
-/** The implied catalog reads, calls and SHOWs as scope entries (`verb:object`). */
-export function implicitCatalogEntries(): string[] {
+/** The implied catalog reads, calls and SHOWs as scope entries. */
+export function implicitCatalogEntries(): ScopeEntry[] {
+  const entries = (verb: string, schema: string, objects: string[]) =>
+    objects.map((name) => ({ verb, object: schema ? `${schema}.${name}` : name }))
   return [
-    ...words(PG_CATALOG_RELATIONS).map((r) => `select:pg_catalog.${r}`),
-    ...words(INFORMATION_SCHEMA_RELATIONS).map((r) => `select:information_schema.${r}`),
-    ...words(INFORMATION_SCHEMA_FUNCTIONS).map((f) => `execute:information_schema.${f}`),
+    ...entries('select', 'pg_catalog', words(PG_CATALOG_RELATIONS)),
+    ...entries('select', 'information_schema', words(INFORMATION_SCHEMA_RELATIONS)),
+    ...entries('execute', 'information_schema', words(INFORMATION_SCHEMA_FUNCTIONS)),
     // Generated names are plain lower-case identifiers, except the RI_FKey_* trigger functions, which a
     // client never calls.
-    ...[...PG_CATALOG_FUNCTIONS]
-      .filter((f) => !withheld(f) && f === f.toLowerCase())
-      .map((f) => `execute:pg_catalog.${f}`),
-    ...HARMLESS_SETTINGS.map((s) => `show:${s}`),
+    ...entries(
+      'execute',
+      'pg_catalog',
+      [...PG_CATALOG_FUNCTIONS].filter((f) => !withheld(f) && f === f.toLowerCase()),
+    ),
+    ...entries('show', '', HARMLESS_SETTINGS),
   ]
 }

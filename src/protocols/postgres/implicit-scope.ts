@@ -41,7 +41,8 @@ export const POSTGRES_IMPLICIT_SCOPE: ImplicitScope = {
         'set:default_transaction_isolation',
       ].join(','),
     ),
-    ...parseScope(implicitCatalogEntries().join(',')),
+    // Thousands of entries: built directly, as a grant's scope is bounded in size and this is not one.
+    ...implicitCatalogEntries(),
   ],
   // BEGIN READ WRITE, SET TRANSACTION / SESSION CHARACTERISTICS ... READ WRITE, SET
   // [default_]transaction_read_only = off (classify-statements.ts): implied only for grants that may write.
