@@ -129,7 +129,11 @@ export async function connectUpstream(
     }
     if (useTls) {
       channel.write(encodeSslRequest(response))
-      channel.replaceSocket(await startTls(raw, target))
+      const secure = channel.upgrade((plain) => startTls(plain as net.Socket, target)) as tls.TLSSocket
+      await new Promise<void>((resolve, reject) => {
+        secure.once('secureConnect', resolve)
+        secure.once('error', reject)
+      })
     }
     response.authResponse = scramble(handshake.authPluginName, login.password, handshake.authPluginData)
     channel.write(encodeHandshakeResponse41(response))
@@ -180,18 +184,12 @@ function refused(packet: Buffer): TaskgateError {
   })
 }
 
-async function startTls(raw: net.Socket, target: MysqlTarget): Promise<tls.TLSSocket> {
+function startTls(raw: net.Socket, target: MysqlTarget): tls.TLSSocket {
   const verify = target.tls === 'verify-full'
-  const secure = tls.connect({
+  return tls.connect({
     socket: raw,
     servername: net.isIP(target.host) ? undefined : target.host,
     rejectUnauthorized: verify,
     ca: verify && target.caFile ? readFileSync(target.caFile) : undefined,
   })
-  await new Promise<void>((resolve, reject) => {
-    secure.once('secureConnect', resolve)
-    secure.once('error', reject)
-  })
-  secure.setNoDelay(true)
-  return secure
 }

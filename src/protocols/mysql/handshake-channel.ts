@@ -1,26 +1,28 @@
 // Packets in lock-step during the connection phase (handshake, TLS upgrade, authentication), on either
 // side. It keeps the exchange's sequence ids (each reply is the last id + 1) and, when the phase is over,
-// hands the socket to the relay with whatever arrived after the last packet read.
+// hands the socket to the relay with whatever arrived after the last packet read. Packets are cut from
+// the received bytes only when read, so the bytes after an SSLRequest (a client's TLS hello, often in the
+// same segment) are never taken for packets.
 import type { Duplex } from 'node:stream'
-import { encodePacket, type Packet, PacketReader } from './wire/packet-reader.ts'
+import { encodePacket } from './wire/packet-reader.ts'
 import { ProtocolViolation } from './wire/protocol-violation.ts'
 
-/** Connection-phase packets are small (a HandshakeResponse41 with attributes is well under 64 KiB). */
+/** Connection-phase packets are small (a HandshakeResponse41 with attributes is well under 64 KiB), so
+ * none is ever split at 16 MiB here. */
 const MAX_HANDSHAKE_PACKET_BYTES = 64 * 1024
+const HEADER_BYTES = 4
 
 export class HandshakeChannel {
   #socket: Duplex
-  #reader = new PacketReader(MAX_HANDSHAKE_PACKET_BYTES)
-  #packets: Packet[] = []
+  #received: Buffer = Buffer.alloc(0)
   #nextSequenceId = 0
   #waiter: (() => void) | undefined
   #failure: Error | undefined
   readonly #onData = (chunk: Buffer): void => {
-    try {
-      this.#packets.push(...this.#reader.push(chunk))
-    } catch (error) {
-      this.#failure ??= error as Error
-    }
+    this.#received = this.#received.length === 0 ? chunk : Buffer.concat([this.#received, chunk])
+    // A peer that sends far more than one packet's worth unasked is not in a handshake.
+    if (this.#received.length > 2 * (MAX_HANDSHAKE_PACKET_BYTES + HEADER_BYTES))
+      this.#fail(new ProtocolViolation('too many bytes during the handshake'))
     this.#wake()
   }
   readonly #onEnd = (): void => this.#fail(new ProtocolViolation('connection closed during the handshake'))
@@ -35,18 +37,22 @@ export class HandshakeChannel {
     return this.#socket
   }
 
-  /** The next packet; its sequence id must be the one the exchange expects. */
+  /** The next packet's payload; its sequence id must be the one the exchange expects. */
   async read(): Promise<Buffer> {
     for (;;) {
       if (this.#failure) throw this.#failure
-      const packet = this.#packets.shift()
-      if (packet !== undefined) {
-        if (packet.sequenceId !== this.#nextSequenceId)
-          throw new ProtocolViolation(
-            `packet out of order: ${packet.sequenceId}, expected ${this.#nextSequenceId}`,
-          )
-        this.#nextSequenceId = (packet.sequenceId + 1) & 0xff
-        return packet.payload
+      const b = this.#received
+      if (b.length >= HEADER_BYTES) {
+        const length = b.readUIntLE(0, 3)
+        if (length > MAX_HANDSHAKE_PACKET_BYTES)
+          throw new ProtocolViolation(`handshake packet of ${length} bytes`)
+        if (b[3] !== this.#nextSequenceId)
+          throw new ProtocolViolation(`packet out of order: ${b[3]}, expected ${this.#nextSequenceId}`)
+        if (b.length >= HEADER_BYTES + length) {
+          this.#received = b.subarray(HEADER_BYTES + length)
+          this.#nextSequenceId = (this.#nextSequenceId + 1) & 0xff
+          return b.subarray(HEADER_BYTES, HEADER_BYTES + length)
+        }
       }
       await new Promise<void>((resolve) => {
         this.#waiter = resolve
@@ -62,23 +68,27 @@ export class HandshakeChannel {
     this.#socket.write(bytes)
   }
 
-  /** Continues the same exchange over a new socket (the TLS layer over the old one). Nothing may have
-   * arrived after the SSLRequest / before the TLS handshake: that would be plaintext injected into it. */
-  replaceSocket(socket: Duplex): void {
-    if (this.#packets.length > 0 || this.#reader.bufferedBytes > 0)
-      throw new ProtocolViolation('bytes after the SSL request, before TLS')
+  /** Continues the same exchange over the TLS layer `upgrade` builds over the current socket. Bytes that
+   * arrived after the SSLRequest are handed back to the socket, paused, so the TLS layer reads them as the
+   * TLS records they are (Node's TLSSocket takes a wrapped socket's buffered bytes first); none of them is
+   * ever read as a packet of this exchange, so nothing sent in plain text can pose as sent under TLS. */
+  upgrade(upgrade: (socket: Duplex) => Duplex): Duplex {
+    this.#socket.pause()
     this.#detach()
-    this.#socket = socket
-    this.#reader = new PacketReader(MAX_HANDSHAKE_PACKET_BYTES)
+    if (this.#received.length > 0) this.#socket.unshift(this.#received)
+    this.#received = Buffer.alloc(0)
+    this.#socket = upgrade(this.#socket)
     this.#attach()
+    return this.#socket
   }
 
   /** Stops reading; returns the bytes received after the last packet read (a client's first command). */
   detach(): { socket: Duplex; leftover: Buffer } {
     this.#socket.pause()
     this.#detach()
-    const rest = this.#packets.map((p) => encodePacket(p.payload, p.sequenceId).bytes)
-    return { socket: this.#socket, leftover: Buffer.concat([...rest, this.#reader.takeRemainder()]) }
+    const leftover = this.#received
+    this.#received = Buffer.alloc(0)
+    return { socket: this.#socket, leftover }
   }
 
   #attach(): void {

@@ -1,0 +1,84 @@
+// Every ERR packet the gateway writes itself, as named constructors (HOUSE-STYLE rule 8), with the server's
+// own error numbers and SQLSTATEs (mariadb.com/kb/en/mariadb-error-code-reference/) so drivers react as they
+// would to the server. Only client-safe text goes in: a TaskgateError's client message, never its detail.
+import { type Denial, formatScope, type TaskgateError } from '../../core/index.ts'
+import { encodeErrPacket } from './wire/generic-responses.ts'
+
+/** Server error numbers the gateway answers with. */
+export const ErrorCode = {
+  ER_ACCESS_DENIED_ERROR: 1045,
+  ER_TABLEACCESS_DENIED_ERROR: 1142,
+  ER_UNKNOWN_COM_ERROR: 1047,
+  ER_MALFORMED_PACKET: 1835,
+  ER_NOT_ALLOWED_COMMAND: 1148,
+  CR_CONN_HOST_ERROR: 2003,
+} as const
+
+/** A statement the policy denied: 1142 / 42000 (as the server's own table-access denial), the message
+ * carrying the rule, the missing scope and the command that requests it. */
+export function denied(d: Denial): Buffer {
+  const parts = [`taskgate denied this statement (rule ${d.rule}): ${withoutPrefix(d.reason)}`]
+  if (d.missingScope?.length) parts.push(`missing scope: ${formatScope(d.missingScope)}`)
+  if (d.requestHint) parts.push(d.requestHint)
+  return encodeErrPacket({
+    errorCode: ErrorCode.ER_TABLEACCESS_DENIED_ERROR,
+    sqlState: '42000',
+    message: parts.join('; '),
+  })
+}
+
+const withoutPrefix = (reason: string): string => reason.replace(/^taskgate:\s*/, '')
+
+/** Same text for a wrong password and an unknown user, as the server says it. */
+export function accessDenied(user: string, usingPassword: boolean): Buffer {
+  return encodeErrPacket({
+    errorCode: ErrorCode.ER_ACCESS_DENIED_ERROR,
+    sqlState: '28000',
+    message: `Access denied for user '${user}' (using password: ${usingPassword ? 'YES' : 'NO'})`,
+  })
+}
+
+/** The client needs TLS (the resource requires it) but did not ask for it. */
+export function tlsRequired(): Buffer {
+  return encodeErrPacket({
+    errorCode: ErrorCode.ER_ACCESS_DENIED_ERROR,
+    sqlState: '28000',
+    message: 'taskgate requires TLS for this resource; connect with --ssl (mysql2: ssl option)',
+  })
+}
+
+/** A command or capability the gateway does not relay, with why and what to do instead. */
+export function refused(what: string, why: string): Buffer {
+  return encodeErrPacket({
+    errorCode: ErrorCode.ER_NOT_ALLOWED_COMMAND,
+    sqlState: '42000',
+    message: `taskgate does not allow ${what}: ${why}`,
+  })
+}
+
+export function unknownCommand(command: number): Buffer {
+  return encodeErrPacket({
+    errorCode: ErrorCode.ER_UNKNOWN_COM_ERROR,
+    sqlState: '08S01',
+    message: `taskgate does not relay command 0x${command.toString(16).padStart(2, '0')}`,
+  })
+}
+
+/** Bytes that break the protocol. */
+export function protocolViolation(message: string): Buffer {
+  return encodeErrPacket({
+    errorCode: ErrorCode.ER_MALFORMED_PACKET,
+    sqlState: '08S01',
+    message: `malformed packet: ${message}`,
+  })
+}
+
+/** A failure as a client sees it: the code and the client message, never the detail. */
+export function failure(error: TaskgateError): Buffer {
+  const upstream = error.code === 'TG_UPSTREAM_UNAVAILABLE'
+  return encodeErrPacket({
+    errorCode: upstream ? ErrorCode.CR_CONN_HOST_ERROR : ErrorCode.ER_ACCESS_DENIED_ERROR,
+    sqlState: upstream ? '08S01' : '28000',
+    message: `${error.clientMessage} (${error.code})`,
+  })
+}
