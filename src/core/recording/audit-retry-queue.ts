@@ -34,51 +34,62 @@ export class AuditRetryQueue {
       return
     }
     this.#queue.push(event)
-    this.#draining ??= this.#drain()
+    void this.#startDrain()
   }
 
   /** Appends what is queued; resolves when the queue is empty or the store refused (then a retry waits). */
   async flush(): Promise<void> {
     if (this.#timer) clearTimeout(this.#timer)
     this.#timer = undefined
-    this.#draining ??= this.#drain()
-    await this.#draining
+    await this.#startDrain()
   }
 
   get queued(): number {
     return this.#queue.length
   }
 
+  /** One drain at a time. It is forgotten only once it has settled: a drain of an empty queue finishes
+   * synchronously, so clearing it from inside #drain would run before the assignment and leave a settled
+   * promise in place, and no later submit would ever drain. */
+  #startDrain(): Promise<void> {
+    if (this.#draining === undefined) {
+      const run: Promise<void> = this.#drain().finally(() => {
+        if (this.#draining !== run) return
+        this.#draining = undefined
+        // Submitted between the drain's last look at the queue and now; a failed drain waits for its timer.
+        if (this.#queue.length > 0 && this.#timer === undefined) void this.#startDrain()
+      })
+      this.#draining = run
+    }
+    return this.#draining
+  }
+
   async #drain(): Promise<void> {
-    try {
-      while (this.#queue.length > 0) {
-        try {
-          await this.#append(this.#queue[0]!)
-        } catch (error) {
-          if (this.#failure === undefined)
-            this.#logger.error(
-              { err: error },
-              'could not audit a denial; retrying, and refusing statements meanwhile',
-            )
-          this.#failure = error
-          this.#timer ??= setTimeout(() => {
-            this.#timer = undefined
-            this.#draining ??= this.#drain()
-          }, RETRY_INTERVAL_MS).unref()
-          return
-        }
-        this.#queue.shift()
-        if (this.#failure !== undefined) {
-          this.#failure = undefined
-          this.#logger.info('denials are audited again')
-        }
+    while (this.#queue.length > 0) {
+      try {
+        await this.#append(this.#queue[0]!)
+      } catch (error) {
+        if (this.#failure === undefined)
+          this.#logger.error(
+            { err: error },
+            'could not audit a denial; retrying, and refusing statements meanwhile',
+          )
+        this.#failure = error
+        this.#timer ??= setTimeout(() => {
+          this.#timer = undefined
+          void this.#startDrain()
+        }, RETRY_INTERVAL_MS).unref()
+        return
       }
-      if (this.#lost > 0) {
-        this.#logger.error({ lost: this.#lost }, 'denial audit entries were shed: the retry queue was full')
-        this.#lost = 0
+      this.#queue.shift()
+      if (this.#failure !== undefined) {
+        this.#failure = undefined
+        this.#logger.info('denials are audited again')
       }
-    } finally {
-      this.#draining = undefined
+    }
+    if (this.#lost > 0) {
+      this.#logger.error({ lost: this.#lost }, 'denial audit entries were shed: the retry queue was full')
+      this.#lost = 0
     }
   }
 }
