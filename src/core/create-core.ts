@@ -547,6 +547,9 @@ export function createCore(options: CoreOptions): Core {
         throw new TaskgateError('TG_FORBIDDEN', {
           message: 'Only administrators and approvers read the audit log.',
         })
+      // Denials are audited in the background (the statement does not wait for the store): a reader sees
+      // the ones already decided, as getSession sees the statements already recorded.
+      await recording.flush()
       return store.audit.list(filter)
     },
     async verifyAudit(actor, anchor) {

@@ -99,13 +99,19 @@ export interface RunningGateway extends AsyncDisposable {
   gateway?: Gateway
 }
 
-export async function startInProcess(setup: GatewaySetup): Promise<RunningGateway> {
+/** `storeShared`: open the embedded store as one of several processes would (not exclusively), so a test
+ * can reach its file behind the gateway's back while it runs. */
+export async function startInProcess(
+  setup: GatewaySetup,
+  options: { storeShared?: boolean } = {},
+): Promise<RunningGateway> {
   const config = await loadConfig(setup.configPath)
   const gateway = await startGateway({
     config,
     configPath: setup.configPath,
     logger: pino({ level: process.env.TASKGATE_TEST_LOG ?? 'silent' }),
     sweepIntervalMs: 100,
+    ...(options.storeShared ? { process: { index: 0, peers: { broadcast() {}, on() {} } } } : {}),
   })
   return {
     api: gateway.api.url,

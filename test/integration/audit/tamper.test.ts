@@ -46,7 +46,8 @@ for (const backend of ['embedded', 'postgres'] as const) {
     test('a changed, a deleted newest, swapped entries, and a rewound head all fail verification', async () => {
       await using storeDb = backend === 'postgres' ? await createThrowawayDatabase('tg_store') : undefined
       await using setup = await prepareGateway(storeDb ? { storeUrl: storeDb.url } : {})
-      await using gw = await startInProcess(setup)
+      // A lone gateway holds the embedded file exclusively; tampering needs it shared (or the gateway stopped).
+      await using gw = await startInProcess(setup, { storeShared: true })
       const keys = await setup.keys()
       await requestGrant(gw.api, keys.agent, setup.resourceId, 'select:*')
       await requestGrant(gw.api, keys.agent, setup.resourceId, 'select:*')
