@@ -39,8 +39,9 @@ export function problemFor(error: TaskgateError): Problem {
   const problem: Problem = {
     // A stable, dereferenceable-in-docs identifier per code (docs/errors.md has one anchor per code).
     type: `urn:taskgate:error:${error.code}`,
-    title: TITLE_BY_KIND[error.kind],
-    status: STATUS_BY_KIND[error.kind],
+    title: error.code === 'TG_LOGIN_RATE_LIMITED' ? 'Too many requests' : TITLE_BY_KIND[error.kind],
+    // A refused login past the failure limit is 429 (RFC 6585), so clients back off rather than re-auth.
+    status: error.code === 'TG_LOGIN_RATE_LIMITED' ? 429 : STATUS_BY_KIND[error.kind],
     code: error.code,
     detail: error.clientMessage,
   }

@@ -423,8 +423,36 @@ export const configSchema = z.strictObject({
         .min(1)
         .default(50)
         .describe('sessions one principal may have open at once in one gateway process, over all its grants'),
+      failedLogins: z
+        .strictObject({
+          perSource: z
+            .number()
+            .int()
+            .min(1)
+            .default(30)
+            .describe(
+              'failed logins from one address per window before its logins are refused until the window ends',
+            ),
+          perPrincipal: z
+            .number()
+            .int()
+            .min(1)
+            .default(10)
+            .describe(
+              'failed logins naming one service account or grant credential per window, from anywhere, before logins naming it are refused',
+            ),
+          window: duration.default('1m'),
+        })
+        .default({ perSource: 30, perPrincipal: 10, window: '1m' })
+        .describe(
+          'on the API, the console and every resource listener; a refused login gets TG_LOGIN_RATE_LIMITED (HTTP 429, PostgreSQL FATAL 08004) and is audited, coalesced like other failures',
+        ),
     })
-    .default({ sessionsPerGrant: 20, sessionsPerPrincipal: 50 })
+    .default({
+      sessionsPerGrant: 20,
+      sessionsPerPrincipal: 50,
+      failedLogins: { perSource: 30, perPrincipal: 10, window: '1m' },
+    })
     .describe('what one client may hold of the gateway; per gateway process (`workers` multiplies them)'),
   workers: z
     .union([z.literal('auto'), z.number().int().min(1).max(64)])

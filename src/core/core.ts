@@ -139,6 +139,9 @@ export interface Core {
     secret: string,
     client?: string,
   ): Promise<GrantContext>
+  /** Throws TG_LOGIN_RATE_LIMITED (audited) when logins from `client` or naming `username` have failed too
+   * often lately; a protocol calls it before it starts checking a secret itself (SCRAM). */
+  admitLogin(resourceId: string, username: string, client?: string): Promise<void>
   /** A login the protocol itself refused (e.g. a SCRAM proof that failed): audited, rate-limited. */
   loginFailed(resourceId: string, username: string, reason: string, client?: string): Promise<void>
   openSession(input: {

@@ -9,12 +9,7 @@ import { holdAction } from './approvals/hold-action.ts'
 import type { ApprovalNotificationType } from './approvals/notify/notification.ts'
 import type { AuditEventInput } from './audit/events.ts'
 import { GENESIS_HASH, hashEntry } from './audit/hash-chain.ts'
-import {
-  createLoginAudit,
-  DEFAULT_LOGIN_AUDIT_LIMITS,
-  type LoginAttempt,
-  type LoginFailure,
-} from './audit/login-audit.ts'
+import { createLoginAudit, DEFAULT_LOGIN_AUDIT_LIMITS, type LoginAttempt } from './audit/login-audit.ts'
 import { verifyAuditLog } from './audit/verify-audit-log.ts'
 import { authorizeGrantView, authorizeOversight, requireAdmin } from './authorize.ts'
 import { type Clock, systemClock } from './clock.ts'
@@ -31,6 +26,7 @@ import { sha256Hex } from './grants/issue-credential.ts'
 import { issueGrantCredential } from './grants/issue-grant-credential.ts'
 import { requestGrant } from './grants/request-grant.ts'
 import { createBearerAuthenticator } from './identity/authenticate.ts'
+import { ANONYMOUS_BEARER, createLoginGate } from './identity/login-gate.ts'
 import { isAdmin, type Principal } from './identity/principal.ts'
 import { deleteServiceAccount, disableServiceAccount } from './identity/retire-service-account.ts'
 import { newServiceAccountKey, parseServiceAccountKey } from './identity/service-account-key.ts'
@@ -166,13 +162,17 @@ export function createCore(options: CoreOptions): Core {
   loginAuditTimer.unref()
   // Digests of bearer tokens whose first API use is audited; bounded, so at worst a token is logged twice.
   const seenBearers = new Set<string>()
-  const auditLoginFailure = (failure: LoginFailure) =>
-    loginAudit
-      .failed(failure)
-      .catch((error: unknown) => logger.error({ err: error }, 'could not audit a login'))
+  const { failed: auditLoginFailure, admit: admitLogin } = createLoginGate(
+    loginAudit,
+    config.limits.failedLogins,
+    clock,
+    logger,
+  )
 
   const authenticate = async (token: string, login?: LoginAttempt): Promise<Principal> => {
     if (!login) return bearer.authenticate(token)
+    const named = parseServiceAccountKey(token.trim())
+    await admitLogin({ ...login, user: named ? `sa:${named.name}` : ANONYMOUS_BEARER })
     let principal: Principal
     try {
       principal = await bearer.authenticate(token)
@@ -183,10 +183,9 @@ export function createCore(options: CoreOptions): Core {
         error.kind === 'unauthenticated' &&
         error.code !== 'TG_AUTH_MISSING'
       ) {
-        const key = parseServiceAccountKey(token.trim())
         await auditLoginFailure({
           ...login,
-          user: key ? `sa:${key.name}` : 'bearer-token',
+          user: named ? `sa:${named.name}` : ANONYMOUS_BEARER,
           reason: error.code,
         })
       }
@@ -235,6 +234,13 @@ export function createCore(options: CoreOptions): Core {
     })
     return { grant, resource }
   }
+
+  const dataPathAttempt = (resourceId: string, user: string, client: string | undefined) => ({
+    channel: resources.get(resourceId)?.kind ?? 'data-path',
+    client,
+    user,
+    resource: resourceId,
+  })
 
   const core: Core = {
     config,
@@ -389,6 +395,7 @@ export function createCore(options: CoreOptions): Core {
     findCredential: (resourceId, username) => store.credentials.findByUsername(resourceId, username),
     resolveLogin,
     async authenticateCredential(resourceId, username, secret, client) {
+      await admitLogin(dataPathAttempt(resourceId, username, client))
       const credential = await store.credentials.findByUsername(resourceId, username)
       const given = Buffer.from(sha256Hex(secret), 'hex')
       const stored = Buffer.from(credential?.secretHash ?? GENESIS_HASH, 'hex')
@@ -404,6 +411,7 @@ export function createCore(options: CoreOptions): Core {
       }
       return resolveLogin(credential, client)
     },
+    admitLogin: (resourceId, username, client) => admitLogin(dataPathAttempt(resourceId, username, client)),
     loginFailed: (resourceId, username, reason, client) =>
       auditLoginFailure({
         channel: resources.get(resourceId)?.kind ?? 'data-path',

@@ -99,6 +99,11 @@ export const ERRORS = {
     kind: 'conflict',
     message: 'An object with that name already exists; choose another name.',
   },
+  TG_LOGIN_RATE_LIMITED: {
+    kind: 'unauthenticated',
+    message:
+      'Too many failed logins from this address or for this name; wait until the time given and try again with a valid credential.',
+  },
   TG_STATEMENT_TOO_LARGE: {
     kind: 'invalid',
     message:

@@ -104,6 +104,8 @@ const SQLSTATE_BY_KIND: Record<TaskgateError['kind'], string> = {
 
 const SQLSTATE_BY_CODE: Partial<Record<string, string>> = {
   TG_SESSION_LIMIT: '53300',
+  // sqlserver_rejected_establishment_of_sqlconnection: the server refuses this connection attempt.
+  TG_LOGIN_RATE_LIMITED: '08004',
   TG_UPSTREAM_UNAVAILABLE: '08001',
   TG_STORE_UNAVAILABLE: '57P03',
   TG_GRANT_NOT_ACTIVE: '28000',

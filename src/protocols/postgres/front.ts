@@ -178,6 +178,7 @@ async function authenticate(
 ): Promise<GrantContext | undefined> {
   const { core, resourceId } = options
   try {
+    await core.admitLogin(resourceId, user, client)
     if (options.authMethod === 'password') {
       if (!secured) {
         refuse(
