@@ -9,6 +9,7 @@ import tls from 'node:tls'
 import { serialize } from 'pg-protocol'
 import type { PostgresResourceConfig } from '../../config/schema.ts'
 import { TaskgateError } from '../../core/index.ts'
+import { DEFAULT_SCHEMA } from './classify-names.ts'
 import { HandshakeReader } from './handshake-reader.ts'
 import { ScramClient } from './scram.ts'
 import {
@@ -40,6 +41,9 @@ export interface Upstream {
 
 type Target = PostgresResourceConfig['target']
 
+/** The search path every upstream session starts with: the schema unqualified names are classified in. */
+export const PINNED_SEARCH_PATH = DEFAULT_SCHEMA
+
 export interface UpstreamSessionOptions {
   /** Start the session with default_transaction_read_only=on (a read-only grant), whatever role it logs in as. */
   readOnly?: boolean
@@ -70,6 +74,12 @@ export async function connectUpstream(
     const params: Record<string, string> = {}
     // A GUC may come as a startup parameter by any name but these (protocol-message-formats StartupMessage).
     for (const { name, value } of session.settings ?? []) params[name] = value
+    // Unqualified names are classified as `public.x` (classify-names.ts): the session's path must say so
+    // whatever ALTER DATABASE / ALTER ROLE ... SET search_path made the default. A startup value is also what
+    // RESET, DISCARD ALL and SET ... TO DEFAULT go back to. A client's own search_path, already decided by
+    // policy (it needs set:search_path), replaces the pin.
+    if (!Object.keys(params).some((name) => name.toLowerCase() === 'search_path'))
+      params.search_path = PINNED_SEARCH_PATH
     params.user = login.user
     params.database = session.database ?? target.database
     // Set at startup, so it holds without an ephemeral role too (no `admin` configured: the session logs in

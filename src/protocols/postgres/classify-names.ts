@@ -5,12 +5,13 @@
 // written double-quoted, so `"Billing"."Invoices"` stays distinct from billing.invoices and a dot or `*`
 // inside a quoted name cannot be mistaken for a separator or a wildcard.
 //
-// Unqualified names resolve through search_path, which we cannot see from the wire. We assume the default
-// (`"$user", public`) with no `$user` schema, so an unqualified name is `public.x`: that is where an
-// unqualified CREATE puts it and where an unqualified lookup finds a user object. Two exceptions keep that
-// assumption from widening a grant: pg_catalog is always searched first, so an unqualified `pg_*` name (the
-// prefix every catalog relation and most system functions use) needs both `pg_catalog.x` and `public.x`; and
-// SET search_path carries the trait `search-path-change` so a guardrail can stop the assumption being broken.
+// Unqualified names resolve through search_path. back.ts pins it to `public` at session start (a startup
+// parameter: it outranks ALTER DATABASE / ALTER ROLE defaults and is what RESET and DISCARD ALL go back to), so
+// an unqualified name is `public.x`: that is where an unqualified CREATE puts it and where an unqualified
+// lookup finds a user object. Two exceptions keep that from widening a grant: pg_catalog is always searched
+// first, so an unqualified `pg_*` name (the prefix every catalog relation and most system functions use)
+// needs both `pg_catalog.x` and `public.x`; and moving the path (SET search_path, set_config) needs
+// `set:search_path` and carries the trait `search-path-change`.
 
 const PLAIN = /^[a-z_][a-z0-9_$]*$/
 

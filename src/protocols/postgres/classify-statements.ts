@@ -1,7 +1,7 @@
 // Statement kinds the classifier understands, each with what it needs and which traits it carries. This is
 // a whitelist: any other statement kind, wherever it appears, makes the Action unclassified (fail closed).
 import { mayMatchEveryRow } from './classify-bounds.ts'
-import { objectsFor, objectsForNames, schemaObject } from './classify-names.ts'
+import { DEFAULT_SCHEMA, objectsFor, objectsForNames, schemaObject } from './classify-names.ts'
 import {
   type Acc,
   asList,
@@ -127,9 +127,23 @@ const variableSet: Handler = (body, acc) => {
     readOnlySetting(body, acc)
     return
   }
+  if (name === 'search_path' && keepsPinnedSearchPath(body)) {
+    acc.literalSensitive = true
+    return
+  }
   need(acc, 'set', [name])
   settingTraits(name, acc)
   if (body.kind === 'VAR_SET_VALUE') checkLexerSetting(name, asList(body.args), acc)
+}
+
+/** Every upstream session starts with search_path pinned to the schema the classifier resolves unqualified
+ * names in (back.ts): setting it to exactly that, to DEFAULT or RESETting it (back to the session's start)
+ * changes nothing, so it needs no scope. Any other path needs `set:search_path`. */
+function keepsPinnedSearchPath(body: Node): boolean {
+  if (body.kind === 'VAR_RESET' || body.kind === 'VAR_SET_DEFAULT') return true
+  if (body.kind !== 'VAR_SET_VALUE') return false
+  const args = asList(body.args)
+  return args.length === 1 && constantString(args[0]) === DEFAULT_SCHEMA
 }
 
 // The gateway parses SQL as PostgreSQL does with standard_conforming_strings=on and UTF-8 text. A session

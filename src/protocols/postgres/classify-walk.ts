@@ -247,6 +247,7 @@ function setConfigTraits(arg: unknown, acc: Acc): void {
     fail(acc, 'set_config with a setting name that is not a constant')
     return
   }
+  need(acc, 'set', [setting.includes('*') ? '*' : setting])
   settingTraits(setting, acc)
   if (setting === 'standard_conforming_strings' || setting === 'client_encoding') {
     fail(acc, `set_config of ${setting} would make the gateway read SQL differently from the server`)

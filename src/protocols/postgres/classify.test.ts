@@ -240,17 +240,17 @@ describe('functions', () => {
     )
     expectAction(
       "select set_config('role', 'admin', false)",
-      ['execute:pg_catalog.set_config'],
+      ['execute:pg_catalog.set_config', 'set:role'],
       ['system-change', 'role-change'],
     )
     expectAction(
       "select set_config('search_path', 'evil', false)",
-      ['execute:pg_catalog.set_config'],
+      ['execute:pg_catalog.set_config', 'set:search_path'],
       ['search-path-change', '!role-change'],
     )
     expectAction(
       "select set_config('app.tenant', '42', true)",
-      ['execute:pg_catalog.set_config'],
+      ['execute:pg_catalog.set_config', 'set:app.tenant'],
       ['system-change', '!role-change'],
     )
     expectUnclassified('select set_config($1, $2, false)', /not a constant/)
@@ -307,6 +307,14 @@ describe('session statements', () => {
     expectAction('reset role', ['set:role'], ['role-change'])
     expectAction("set session authorization 'x'", ['set:session_authorization'], ['role-change'])
     expectAction('set local search_path = evil, public', ['set:search_path'], ['search-path-change'])
+    // The pinned path (back.ts), DEFAULT and RESET leave unqualified names where the classifier puts them.
+    for (const same of [
+      'set search_path = public',
+      "SET SCHEMA 'public'",
+      'set search_path to default',
+      'reset search_path',
+    ])
+      expectAction(same, [], ['!search-path-change'])
     expectAction('reset all', ['set:all'])
     expectAction('set transaction isolation level serializable', ['transaction:*'])
     expectAction('show work_mem', ['show:work_mem'], ['read-only'])

@@ -2,7 +2,7 @@
 // the exact statement text, asked on a separate connection, never on the client's upstream connection
 // (that would interleave with the client's own pipeline and transaction). One estimator per session, logged
 // in as the session is (the grant's ephemeral role, or the resource's user), so EXPLAIN runs with the same
-// privileges and role-level search_path; it connects only when a statement first needs an estimate.
+// privileges and the same pinned search_path; it connects only when a statement first needs an estimate.
 // EXPLAIN without ANALYZE executes nothing, and the connection is read-only besides: planning may evaluate
 // immutable functions, which then cannot write. Any failure or a wait over TIMEOUT_MS is "unknown".
 // A query string of several statements is estimated statement by statement (the largest counts); a Parse
@@ -11,7 +11,7 @@ import { parseSync } from 'libpg-query'
 import pg from 'pg'
 import type { Logger } from 'pino'
 import type { PostgresResourceConfig } from '../../config/schema.ts'
-import type { UpstreamLogin } from './back.ts'
+import { PINNED_SEARCH_PATH, type UpstreamLogin } from './back.ts'
 import { sslFor } from './table-catalog.ts'
 import type { BindParameter } from './wire/client-messages.ts'
 
@@ -222,7 +222,8 @@ export class RowEstimator {
         application_name: 'taskgate-estimate',
         connectionTimeoutMillis: TIMEOUT_MS,
         statement_timeout: TIMEOUT_MS,
-        options: '-c default_transaction_read_only=on',
+        // The session's pinned search path (back.ts), so an unqualified name means the same table here.
+        options: `-c default_transaction_read_only=on -c search_path=${PINNED_SEARCH_PATH}`,
       })
       client.on('error', () => this.#drop())
       try {
