@@ -106,7 +106,8 @@ test('a setting policy would deny as SET refuses the login with a FATAL naming i
 })
 
 test('a granted setting passes: a custom setting with its set scope, read-write under a writing grant', async () => {
-  const { credential } = await gw.grant('select:public.t,set:app.tenant')
+  // Reading it back with current_setting needs show: as SHOW would (a custom setting may hold anything).
+  const { credential } = await gw.grant('select:public.t,set:app.tenant,show:app.tenant')
   const r = await psql(
     gw.env(credential, { PGOPTIONS: '-c app.tenant=7' }),
     "SELECT current_setting('app.tenant')",
