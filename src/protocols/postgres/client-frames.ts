@@ -21,6 +21,7 @@ import {
   parseBind,
   parseBindParameters,
   parseExecute,
+  parseFunctionCall,
   parseParse,
   parseQuery,
   parseTarget,
@@ -170,7 +171,7 @@ export class ClientFrames implements FrameSink {
 
   #query(type: number, frame: Buffer): Verdict {
     const text = type === 0x51 ? parseQuery(frame) : '(FunctionCall message)'
-    const decided = this.#decided(type === 0x51 ? text : FUNCTION_CALL, undefined)
+    const decided = this.#decided(type === 0x51 ? text : functionCallKey(frame), undefined)
     if (decided === PAUSE) return PAUSE
     const statement = infoOf(decided, text)
     if (decided.seq !== undefined) statement.seq = decided.seq
@@ -321,9 +322,21 @@ function unknownStatement(name: string): DecidedStatement {
 /** Message types a client may send after startup (CopyData passes unread). */
 const KNOWN = new Set([0x51, 0x46, 0x50, 0x42, 0x45, 0x44, 0x43, 0x48])
 
-/** Stands for a FunctionCall message in the decision path. A NUL cannot occur in a Query string (the
- * protocol terminates it with one), so no SQL text can collide with it. */
+/** Starts what stands for a FunctionCall message in the decision path: `FUNCTION_CALL oid argumentCount`. A
+ * NUL cannot occur in a Query string (the protocol terminates it with one), so no SQL text can collide. */
 export const FUNCTION_CALL = '\u0000FunctionCall'
+
+function functionCallKey(frame: Buffer): string {
+  const { oid, argumentCount } = parseFunctionCall(frame)
+  return `${FUNCTION_CALL} ${oid} ${argumentCount}`
+}
+
+/** The OID and argument count of a FunctionCall's decision-path key (functionCallKey). */
+export function functionCallOf(key: string): { oid: number; argumentCount: number } | undefined {
+  if (!key.startsWith(FUNCTION_CALL)) return undefined
+  const [, oid, argumentCount] = key.split(' ')
+  return { oid: Number(oid), argumentCount: Number(argumentCount) }
+}
 
 const PORTAL_KINDS = ['DeclareCursorStmt', 'ClosePortalStmt', 'DiscardStmt', 'Unknown']
 

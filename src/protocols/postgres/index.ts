@@ -14,6 +14,7 @@ import { type Classifier, createClassifier, loadSqlParser } from './classify.ts'
 import { decideStartup } from './decide-startup.ts'
 import { gatewayShutdown, grantEnded, taskgateErrorFields, upstreamFailed } from './errors.ts'
 import { acceptClient, type FrontOptions } from './front.ts'
+import { FunctionNames } from './function-names.ts'
 import { isReadOnlyScope, POSTGRES_IMPLICIT_SCOPE } from './implicit-scope.ts'
 import { createMaskingProbe } from './masking-probe.ts'
 import { RoleProvisioner } from './provisioner.ts'
@@ -73,6 +74,15 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
   let classifier: Classifier | undefined
   // Masking's metadata lookups and tests log in as the gateway's own target account.
   const catalog = new TableCatalog(resource.target, () => targetLogin)
+  // Function OIDs are per database: one name cache per catalog (per database the resource serves).
+  const functionNames = new WeakMap<TableCatalog, FunctionNames>()
+  const functionsOf = (c: TableCatalog): FunctionNames => {
+    const known = functionNames.get(c)
+    if (known !== undefined) return known
+    const names = new FunctionNames(c)
+    functionNames.set(c, names)
+    return names
+  }
   // Table OIDs are per database: a session in another of the resource's databases learns its names there.
   const otherCatalogs = new Map(
     resource.databases
@@ -183,6 +193,7 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
       },
       classifier: classifier!,
       catalog: otherCatalogs.get(startup.database) ?? catalog,
+      functions: functionsOf(otherCatalogs.get(startup.database) ?? catalog),
       // Logged in as the session, so EXPLAIN sees what the session may see; it connects on first use.
       estimator: new RowEstimator({ ...resource.target, database: startup.database }, login, log),
       stopUpstream: {

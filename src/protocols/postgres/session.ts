@@ -20,7 +20,7 @@ import {
   CLIENT_TYPES_READ,
   ClientFrames,
   type DecidedStatement,
-  FUNCTION_CALL,
+  functionCallOf,
   type HeldStatement,
   WAIT_FOR_SERVER,
 } from './client-frames.ts'
@@ -31,6 +31,7 @@ import {
   taskgateErrorFields,
   upstreamFailed,
 } from './errors.ts'
+import { type FunctionName, type FunctionNames, functionCallSql } from './function-names.ts'
 import { PendingResponses, type StatementInfo } from './pending-responses.ts'
 import { type MaskLiteral, REDACTED, recordableText } from './redact-literals.ts'
 import { ResultTracker } from './result-tracker.ts'
@@ -58,6 +59,8 @@ export interface RelayOptions {
   catalog?: TableCatalog
   /** Row estimates for guardrails with `rowsOver`; without it every estimate is unknown. */
   estimator?: RowEstimator
+  /** Names of function OIDs, for FunctionCall messages; without it every FunctionCall is denied. */
+  functions?: FunctionNames
   /** Stops the upstream backend's work when the session is ended under it (stop-backend.ts). */
   stopUpstream?: { cancel(): Promise<void>; terminate(): Promise<void> }
 }
@@ -117,6 +120,9 @@ export class RelaySession {
   /** Masks what the detectors in force find in a statement's literals and parameters for the record, the
    * audit and approvers; undefined when no rule can mask a free value (then texts are recorded as sent). */
   readonly #maskLiteral: MaskLiteral | undefined
+  /** Masking rules apply to this session: a FunctionCall's result (FunctionCallResponse) has no column to
+   * mask by, so FunctionCall is refused and the function must be called from SQL. */
+  readonly #masked: boolean
   /** Aborts approval waits when the session closes. */
   readonly #abort = new AbortController()
   readonly #done: Promise<string>
@@ -141,6 +147,7 @@ export class RelaySession {
     const tracker = new ResultTracker()
     const masking = options.core.maskingFor(options.handle.resource.id, options.handle.grant.groups)
     this.#maskLiteral = literalMasker(masking)
+    this.#masked = masking !== undefined
     this.#serverFrames = new ServerFrames({
       pending: this.#pending,
       tracker,
@@ -300,6 +307,14 @@ export class RelaySession {
     text: string,
     statement: string | undefined,
   ): DecidedStatement | undefined | typeof WAIT_FOR_SERVER {
+    const call = functionCallOf(text)
+    if (call !== undefined) {
+      try {
+        return this.#startNow(text, this.#functionCall(call))
+      } catch (error) {
+        return this.#failClosed(error)
+      }
+    }
     const known = this.#allowed.get(text)
     if (known !== undefined) return this.#startNow(text, this.#start(allowed(known, text), known, statement))
     const tooLarge = this.#overStatementLimits(text)
@@ -476,12 +491,51 @@ export class RelaySession {
    * core's audit, recordings or approvers. Policy still decides on the text as sent (regex guardrails); an
    * allowed statement is cached with its recordText, so the scan runs once per distinct text. */
   #classify(text: string): ClassifiedSql {
-    const parsed =
-      text === FUNCTION_CALL
-        ? functionCallAction()
-        : this.#o.classifier.classifyWithEffects(text, (name) => this.#preparedAction(name))
+    const parsed = this.#o.classifier.classifyWithEffects(text, (name) => this.#preparedAction(name))
     const recordText = recordableText(text, parsed.action.traits, this.#maskLiteral)
     return recordText === text ? parsed : { ...parsed, action: { ...parsed.action, recordText } }
+  }
+
+  /** A FunctionCall message, decided like the `SELECT schema.fn($1, ...)` it amounts to: the function's
+   * name comes from the target's catalog (function-names.ts), which a first call of an OID waits for. */
+  #functionCall(call: { oid: number; argumentCount: number }): DecidedStatement | Promise<DecidedStatement> {
+    const names = this.#o.functions
+    if (names === undefined) throw new Error('no function catalog to resolve a FunctionCall')
+    const known = names.cached(call.oid)
+    if (known !== undefined) return this.#decideCall(known, call.argumentCount)
+    return names.lookUp(call.oid).then((fn) => this.#decideCall(fn, call.argumentCount))
+  }
+
+  #decideCall(fn: FunctionName | null, argumentCount: number): DecidedStatement | Promise<DecidedStatement> {
+    if (fn === null || this.#masked) {
+      // Core denies (and audits) what could not be classified.
+      const refused: Action = {
+        protocol: 'postgres',
+        kind: 'FunctionCall',
+        needs: [],
+        traits: [],
+        text: '(FunctionCall message)',
+        unclassified:
+          fn === null
+            ? 'the FunctionCall names a function the target does not have'
+            : 'masking rules apply to this session and a FunctionCall result cannot be masked; call the function from SQL',
+      }
+      return { kind: 'FunctionCall', decision: this.#o.core.decide(this.#o.handle, refused) }
+    }
+    const sql = functionCallSql(fn, argumentCount)
+    const classified = this.#classify(sql)
+    const decision = this.#o.core.decide(this.#o.handle, classified.action)
+    const decided =
+      decision.outcome === 'approve-first'
+        ? this.#awaitApproval(sql, undefined, classified, decision)
+        : this.#decided(sql, undefined, classified, decision, false)
+    // Recorded as the FunctionCall it is, with the SQL it was decided as.
+    const asCall = (d: DecidedStatement): DecidedStatement => ({
+      ...d,
+      kind: 'FunctionCall',
+      recordText: d.recordText ?? sql,
+    })
+    return decided instanceof Promise ? decided.then(asCall) : asCall(decided)
   }
 
   /** A Query that needs an approval: holds it until an approver decides. */
@@ -877,17 +931,4 @@ function forwarded(verdict: Verdict, type: number, frame: Buffer, tracker: Resul
     for (let at = 0; at + 5 <= verdict.length; at += 1 + verdict.readInt32BE(at + 1))
       tracker.client(verdict[at]!, verdict.subarray(at, at + 1 + verdict.readInt32BE(at + 1)))
   return verdict
-}
-
-/** A FunctionCall message calls a function by OID, bypassing SQL: core sees it unclassified and denies it. */
-function functionCallAction(): ClassifiedSql {
-  const action: Action = {
-    protocol: 'postgres',
-    kind: 'FunctionCall',
-    needs: [],
-    traits: [],
-    text: '(FunctionCall message)',
-    unclassified: 'the FunctionCall protocol message is not supported; call the function from SQL instead',
-  }
-  return { action, statements: 1, prepared: [], deallocated: [] }
 }

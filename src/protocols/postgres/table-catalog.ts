@@ -189,6 +189,11 @@ export class TableCatalog {
     }))
   }
 
+  /** Rows of a catalog query on the gateway's own connection (function-names.ts). */
+  async query<T extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<T[]> {
+    return this.#run(async (client) => (await client.query<T>(text, values)).rows)
+  }
+
   async close(): Promise<void> {
     clearTimeout(this.#idle)
     const client = this.#client

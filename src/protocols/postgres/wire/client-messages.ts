@@ -90,6 +90,18 @@ export function parseBindParameters(frame: Buffer): {
   return { portal, statement, parameters }
 }
 
+/** FunctionCall ('F'): the function's OID and the number of arguments it is called with. */
+export function parseFunctionCall(frame: Buffer): { oid: number; argumentCount: number } {
+  const reader = new FieldReader(frame, 5)
+  const oid = reader.int32() >>> 0
+  const formats = reader.int16()
+  if (formats < 0) throw new ProtocolViolation('FunctionCall with a negative format count')
+  reader.bytes(2 * formats)
+  const argumentCount = reader.int16()
+  if (argumentCount < 0) throw new ProtocolViolation('FunctionCall with a negative argument count')
+  return { oid, argumentCount }
+}
+
 /** Execute ('E'): portal name. */
 export function parseExecute(frame: Buffer): string {
   return new FieldReader(frame, 5).cstring()
