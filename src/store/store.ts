@@ -93,6 +93,10 @@ export interface AuditFilter {
   subject?: string
   /** Entries whose type, actor, subject or data contain this text (case-insensitive for ASCII). */
   text?: string
+  /** Entries written at or after this instant. */
+  since?: Date
+  /** Entries written before this instant. */
+  until?: Date
   limit?: number
   /** Newest first when true. */
   descending?: boolean

@@ -2,7 +2,7 @@
 // it) in front of a throwaway database, and Debian's chromium driven by playwright-core with a fresh
 // profile. Never `npx playwright install`: the browser is the system's.
 import { spawnSync } from 'node:child_process'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -68,6 +68,89 @@ export async function launchBrowser(): Promise<Browser> {
   }
 }
 
+const AXE_SOURCE = fileURLToPath(import.meta.resolve('axe-core/axe.min.js'))
+let axeSource: string | undefined
+
+/** axe-core's violations on the page as it is now (WCAG 2.1 A/AA and best practices), each as
+ * `rule: target` lines so a failure says what to fix. axe-core is injected into the page, not bundled. */
+export async function axeViolations(page: Page): Promise<string[]> {
+  // Evaluated through the DevTools protocol: the console's Content-Security-Policy (script-src 'self')
+  // rightly refuses an injected script tag.
+  axeSource ??= await readFile(AXE_SOURCE, 'utf8')
+  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.evaluate(axeSource)
+  const violations = await page.evaluate(async () => {
+    const axe = (
+      globalThis as unknown as { axe: { run(context: unknown, options: unknown): Promise<unknown> } }
+    ).axe
+    const result = (await axe.run((globalThis as unknown as { document: unknown }).document, {
+      resultTypes: ['violations'],
+    })) as {
+      violations: Array<{
+        id: string
+        help: string
+        nodes: Array<{ target: unknown[]; failureSummary?: string }>
+      }>
+    }
+    return result.violations.flatMap((v) =>
+      v.nodes.map((n) => `${v.id} (${v.help}): ${JSON.stringify(n.target)} ${n.failureSummary ?? ''}`),
+    )
+  })
+  return violations
+}
+
+/** How far the page scrolls sideways (0 when nothing overflows), and the elements that stick out of the
+ * page (not those inside a box that scrolls or clips them). */
+export async function horizontalOverflow(page: Page): Promise<{ overflow: number; culprits: string[] }> {
+  return page.evaluate(() => {
+    type El = {
+      getBoundingClientRect(): { right: number }
+      tagName: string
+      className: unknown
+      textContent: string | null
+      parentElement: El | null
+    }
+    const g = globalThis as unknown as {
+      document: {
+        documentElement: { scrollWidth: number; clientWidth: number }
+        querySelectorAll(s: string): ArrayLike<El>
+      }
+      getComputedStyle(e: El): { overflowX: string; position: string }
+    }
+    const width = g.document.documentElement.clientWidth
+    // Inside a box that scrolls or clips, unless the element is absolutely positioned (such an element
+    // escapes a box that is not itself positioned, and widens the page).
+    const contained = (e: El) => {
+      for (let p = e.parentElement; p; p = p.parentElement)
+        if (g.getComputedStyle(p).overflowX !== 'visible')
+          return g.getComputedStyle(e).position !== 'absolute'
+      return false
+    }
+    const culprits = Array.from(g.document.querySelectorAll('body *'))
+      .filter((e) => e.getBoundingClientRect().right > width + 1 && !contained(e))
+      .slice(0, 5)
+      .map((e) => `${e.tagName}.${String(e.className)}: ${(e.textContent ?? '').slice(0, 40)}`)
+    return { overflow: g.document.documentElement.scrollWidth - width, culprits }
+  })
+}
+
+/** Presses Tab until `target` has focus (at most `max` times): proves it is reachable by keyboard. */
+export async function tabTo(page: Page, target: import('playwright-core').Locator, max = 80): Promise<void> {
+  const handle = await target.elementHandle()
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab')
+    if (
+      await page.evaluate(
+        (element) =>
+          (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement ===
+          element,
+        handle,
+      )
+    )
+      return
+  }
+  throw new Error(`not reached by ${max} presses of Tab: ${target}`)
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true })
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: false })
@@ -93,8 +176,21 @@ export async function freePort(): Promise<number> {
   return port
 }
 
+const DEFAULT_GUARDRAILS = `
+  - id: hold-item-updates
+    description: updates of items need a second pair of eyes
+    action: approve
+    match: { needs: ["update:public.items"] }`
+
 export async function startConsoleGateway(
-  options: { apiPort?: number; identity?: string; setupSql?: string; extraConfig?: string } = {},
+  options: {
+    apiPort?: number
+    identity?: string
+    setupSql?: string
+    extraConfig?: string
+    /** Entries of `guardrails:` instead of the one holding updates of items. */
+    guardrails?: string
+  } = {},
 ): Promise<ConsoleGateway> {
   const suffix = Math.random().toString(36).slice(2, 8)
   const resourceId = `app-${suffix}`
@@ -107,8 +203,10 @@ export async function startConsoleGateway(
       `CREATE TABLE public.items (id int primary key, name text, email text);
        INSERT INTO public.items VALUES (1, 'one', 'ada@example.com'), (2, 'two', 'bob@example.com');`,
   )
-  const config = parseConfigText(
-    `
+  let gateway: Gateway
+  try {
+    const config = parseConfigText(
+      `
 store: { dir: ${JSON.stringify(join(dir, 'data'))} }
 api: { listen: { host: 127.0.0.1, port: ${options.apiPort ?? 0} } }
 ${options.identity ?? ''}
@@ -137,19 +235,20 @@ policies:
     ceiling: ["*:*"]
     autoApprove: ["select:*"]
     approvers: [${dbas}]
-guardrails:
-  - id: hold-item-updates
-    description: updates of items need a second pair of eyes
-    action: approve
-    match: { needs: ["update:public.items"] }
+guardrails:${options.guardrails ?? DEFAULT_GUARDRAILS}
 ${options.extraConfig ?? ''}
 `,
-    'console-test.yaml',
-  )
-  const gateway = await startGateway({
-    config,
-    logger: pino({ level: process.env.TASKGATE_TEST_LOG ?? 'silent' }),
-  })
+      'console-test.yaml',
+    )
+    gateway = await startGateway({
+      config,
+      logger: pino({ level: process.env.TASKGATE_TEST_LOG ?? 'silent' }),
+    })
+  } catch (error) {
+    await db[Symbol.asyncDispose]()
+    await rm(dir, { recursive: true, force: true })
+    throw error
+  }
   return {
     gateway,
     db,

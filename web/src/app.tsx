@@ -1,5 +1,5 @@
 // The console shell: who is signed in, the navigation, and which page the path names.
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import {
   type Approval,
   call,
@@ -10,6 +10,7 @@ import {
 } from './api/client.ts'
 import { useEvents } from './api/use-events.ts'
 import { AccountPage } from './pages/account.tsx'
+import { ApprovalPage } from './pages/approval.tsx'
 import { ApprovalsPage } from './pages/approvals.tsx'
 import { AuditPage } from './pages/audit.tsx'
 import { GrantPage } from './pages/grant.tsx'
@@ -72,8 +73,9 @@ function Page({ url }: { url: URL }) {
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent)
   switch (parts[0]) {
     case undefined:
-    case 'approvals':
       return <ApprovalsPage />
+    case 'approvals':
+      return parts[1] ? <ApprovalPage id={parts[1]} /> : <ApprovalsPage />
     case 'grants':
       return parts[1] ? <GrantPage id={parts[1]} /> : <GrantsPage />
     case 'sessions':
@@ -113,6 +115,7 @@ function Shell({
 }) {
   const path = useLocation().pathname
   const pending = usePendingCount(me)
+  useHeadingFocusOnNavigation(path)
   return (
     <>
       <a className="skip-link" href="#main">
@@ -138,7 +141,9 @@ function Shell({
           </ul>
         </nav>
         <span className="who">
-          <span title={me.id}>{me.name}</span>
+          <span className="who-name" title={me.id}>
+            {me.name}
+          </span>
           <button type="button" className="link-button" onClick={onSignOut}>
             Sign out
           </button>
@@ -149,6 +154,25 @@ function Shell({
       </main>
     </>
   )
+}
+
+/** After a client-side page change, focus moves to the new page's heading (as a full page load would put a
+ * screen reader at the top), once the page has rendered it. Not on the first load: focus stays put. */
+function useHeadingFocusOnNavigation(path: string): void {
+  const previous = useRef(path)
+  useEffect(() => {
+    if (previous.current === path) return
+    previous.current = path
+    let tries = 0
+    const focus = () => {
+      const heading = document.querySelector<HTMLElement>('main h1')
+      if (heading) {
+        heading.tabIndex = -1
+        heading.focus()
+      } else if (tries++ < 20) setTimeout(focus, 50)
+    }
+    focus()
+  }, [path])
 }
 
 /** Pending approvals this principal may decide (not their own requests), live. */

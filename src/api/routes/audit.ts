@@ -21,6 +21,8 @@ export const auditRoutes = [
         .max(200)
         .optional()
         .describe('entries whose type, actor, subject or data contain this text (ASCII case ignored)'),
+      since: z.coerce.date().optional().describe('ISO 8601: written at or after'),
+      until: z.coerce.date().optional().describe('ISO 8601: written before'),
       order: z.enum(['asc', 'desc']).optional().describe('by sequence number; asc by default'),
       limit,
     }),
@@ -32,6 +34,8 @@ export const auditRoutes = [
       if (query.actor) filter.actor = query.actor
       if (query.subject) filter.subject = query.subject
       if (query.text?.trim()) filter.text = query.text.trim()
+      if (query.since) filter.since = query.since
+      if (query.until) filter.until = query.until
       if (query.order === 'desc') filter.descending = true
       if (query.limit) filter.limit = query.limit
       return { entries: (await core.listAudit(principal, filter)).map(toAuditEntryDto) }

@@ -74,6 +74,14 @@ function listAudit(db: EmbeddedDatabase, filter: AuditFilter): AuditEntry[] {
     )
     params.text = `%${escapeLike(filter.text)}%`
   }
+  if (filter.since !== undefined) {
+    where.push('at >= :since')
+    params.since = filter.since.getTime()
+  }
+  if (filter.until !== undefined) {
+    where.push('at < :until')
+    params.until = filter.until.getTime()
+  }
   if (filter.limit !== undefined) params.limit = filter.limit
   const sql = `SELECT * FROM audit_events${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
     ORDER BY seq ${filter.descending ? 'DESC' : 'ASC'}${filter.limit !== undefined ? ' LIMIT :limit' : ''}`

@@ -96,6 +96,8 @@ async function listAudit(db: PgDatabase, filter: AuditFilter): Promise<AuditEntr
       `concat_ws(' ', type, actor, subject, data::text) ILIKE ${param(`%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`,
     )
   }
+  if (filter.since !== undefined) where.push(`at >= ${param(filter.since)}`)
+  if (filter.until !== undefined) where.push(`at < ${param(filter.until)}`)
   const limit = filter.limit !== undefined ? ` LIMIT ${param(filter.limit)}` : ''
   const { rows } = await db.query<AuditRow>({
     text: `SELECT * FROM taskgate.audit_events${where.length ? ` WHERE ${where.join(' AND ')}` : ''}

@@ -153,6 +153,10 @@ export function auditCases({ open }: StoreContractOptions): void {
     assert.deepEqual(await seqs({ afterSeq: 2, limit: 2 }), [3, 4])
     assert.deepEqual(await seqs({ type: 'grant.requested', descending: true, limit: 1 }), [6])
     assert.deepEqual(await seqs({ type: 'login.failed' }), [])
+    // Entry n was written at at(n - 1).
+    assert.deepEqual(await seqs({ since: at(2) }), [3, 4, 5, 6], 'since is inclusive')
+    assert.deepEqual(await seqs({ until: at(2) }), [1, 2], 'until is exclusive')
+    assert.deepEqual(await seqs({ since: at(1), until: at(4), type: 'grant.issued' }), [2, 4])
   })
 
   test('audit: list filters by contained text across type, actor, subject and data; % and _ are literal', async () => {

@@ -118,7 +118,10 @@ test('revoking a grant in the console ends its live psql session; the timeline s
     const rows = page.locator('.timeline-row')
     await rows.nth(1).waitFor()
     assert.match((await rows.nth(0).textContent()) ?? '', /SELECT name FROM public\.items.*allowed.*2 rows/)
-    assert.match((await rows.nth(1).textContent()) ?? '', /DELETE FROM public\.items WHERE id = 1.*denied · /)
+    assert.match(
+      (await rows.nth(1).textContent()) ?? '',
+      /DELETE FROM public\.items WHERE id = 1.*denied.*scope/,
+    )
   } finally {
     client.kill()
   }

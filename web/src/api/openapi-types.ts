@@ -692,6 +692,8 @@ export interface Operations {
       actor?: string
       subject?: string
       text?: string
+      since?: unknown
+      until?: unknown
       order?: "asc" | "desc"
       limit?: number
     }

@@ -1,10 +1,4 @@
-// Display helpers: local times, durations, row counts.
-export function formatTime(iso: string | undefined): string {
-  if (!iso) return '—'
-  const date = new Date(iso)
-  return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' })
-}
-
+// Display helpers: clock times within a session, durations, row counts, error text.
 export function formatClock(iso: string): string {
   return `${new Date(iso).toLocaleTimeString(undefined, { hour12: false })}.${iso.slice(20, 23)}`
 }
@@ -16,6 +10,17 @@ export function formatDuration(ms: number | undefined): string {
   return `${(ms / 1000).toFixed(2)} s`
 }
 
+/** A span of time in words a person reads at a glance: "45 s", "15 min", "2 h 5 min", "3 d". */
+export function formatSpan(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000))
+  if (seconds < 60) return `${seconds} s`
+  const minutes = Math.round(seconds / 60)
+  if (minutes < 60) return `${minutes} min`
+  const hours = Math.floor(minutes / 60)
+  if (hours < 48) return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`
+  return `${Math.round(hours / 24)} d`
+}
+
 export function formatRows(count: number | undefined): string {
   if (count === undefined) return ''
   return `${count.toLocaleString()} ${count === 1 ? 'row' : 'rows'}`
@@ -23,4 +28,14 @@ export function formatRows(count: number | undefined): string {
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
+}
+
+/** A held statement as recorded: its text, then (PostgreSQL prepared statements) a line with the Bind
+ * parameters as `-- parameters: $1 = '…', $2 = NULL`. */
+export function splitParameters(summary: string): { statement: string; parameters: string[] } {
+  const marker = '\n-- parameters: '
+  const at = summary.lastIndexOf(marker)
+  if (at < 0) return { statement: summary, parameters: [] }
+  const list = summary.slice(at + marker.length)
+  return { statement: summary.slice(0, at), parameters: list.split(/, (?=\$\d+ = )/) }
 }

@@ -1,7 +1,11 @@
-// Who you are, and for administrators the service accounts with a key rotation (the new key shows once).
-import { useEffect, useState } from 'react'
+// Who you are, and for administrators the service accounts: rotate a key (the new key shows once),
+// disable an account (its key stops working and its grants end) or delete it (its name stays reserved).
+import { useEffect, useRef, useState } from 'react'
 import { call, type Response } from '../api/client.ts'
-import { errorMessage, formatTime } from '../components/format.ts'
+import { errorMessage } from '../components/format.ts'
+import { usePageTitle } from '../components/page.tsx'
+import { ReasonAction } from '../components/reason-action.tsx'
+import { Time } from '../components/time.tsx'
 import { useMe } from '../session-context.ts'
 
 type Account = Response<'listServiceAccounts'>['serviceAccounts'][number]
@@ -10,12 +14,18 @@ export function AccountPage() {
   const me = useMe()
   const [accounts, setAccounts] = useState<Account[]>()
   const [rotated, setRotated] = useState<{ name: string; key: string }>()
+  const [status, setStatus] = useState('')
   const [error, setError] = useState<string>()
+  const keyShown = useRef<HTMLDivElement>(null)
+  usePageTitle('Account')
 
-  useEffect(() => {
+  const load = () =>
     call('listServiceAccounts')
       .then(({ serviceAccounts }) => setAccounts(serviceAccounts))
       .catch(() => setAccounts([]))
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the list loads once; actions reload it
+  useEffect(() => {
+    void load()
   }, [])
 
   const rotate = async (name: string) => {
@@ -24,12 +34,14 @@ export function AccountPage() {
     try {
       const { key } = await call('rotateServiceAccountKey', { params: { name } })
       setRotated({ name, key })
+      setTimeout(() => keyShown.current?.focus(), 0)
     } catch (failure) {
       setError(errorMessage(failure))
     }
   }
   const self = me.id.startsWith('sa:') ? me.id.slice(3) : undefined
-  const shown = accounts?.length ? accounts : self ? [{ name: self } as Account] : []
+  const admin = (accounts?.length ?? 0) > 0
+  const shown = admin ? (accounts ?? []) : self ? [{ name: self } as Account] : []
 
   return (
     <section aria-labelledby="account-title">
@@ -49,7 +61,7 @@ export function AccountPage() {
         <dd>{me.groups.join(', ') || '—'}</dd>
       </dl>
       {rotated ? (
-        <div className="card key-shown" role="status">
+        <div className="card key-shown" role="status" tabIndex={-1} ref={keyShown}>
           <p>
             New key for <strong>{rotated.name}</strong> (shown once; store it now):
           </p>
@@ -59,6 +71,9 @@ export function AccountPage() {
           ) : null}
         </div>
       ) : null}
+      <p role="status" className="muted">
+        {status}
+      </p>
       {error ? (
         <p className="error" role="alert">
           {error}
@@ -67,34 +82,81 @@ export function AccountPage() {
       {shown.length ? (
         <>
           <h2>Service accounts</h2>
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Groups</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((a) => (
-                <tr key={a.name}>
-                  <td>{a.name}</td>
-                  <td>{a.kind ?? ''}</td>
-                  <td>{a.groups?.join(', ') ?? ''}</td>
-                  <td>{a.createdAt ? formatTime(a.createdAt) : ''}</td>
-                  <td>
-                    <button type="button" className="small" onClick={() => rotate(a.name)}>
-                      Rotate key<span className="visually-hidden"> of {a.name}</span>
-                    </button>
-                  </td>
+          <div className="table-scroll">
+            <table className="table accounts">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Kind</th>
+                  <th scope="col">Groups</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">State</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {shown.map((a) => (
+                  <tr key={a.name} data-account={a.name}>
+                    <td>{a.name}</td>
+                    <td>{a.kind ?? ''}</td>
+                    <td>{a.groups?.join(', ') ?? ''}</td>
+                    <td>{a.createdAt ? <Time iso={a.createdAt} compact /> : ''}</td>
+                    <td>
+                      {a.disabledAt ? (
+                        <>
+                          <span className="badge badge-status-ended">disabled</span>{' '}
+                          <Time iso={a.disabledAt} compact />
+                        </>
+                      ) : (
+                        <span className="badge badge-status-active">active</span>
+                      )}
+                    </td>
+                    <td>
+                      <div className="row-actions">
+                        {a.disabledAt ? null : (
+                          <button type="button" className="small" onClick={() => rotate(a.name)}>
+                            Rotate key<span className="visually-hidden"> of {a.name}</span>
+                          </button>
+                        )}
+                        {admin && a.name !== self && !a.disabledAt ? (
+                          <ReasonAction
+                            label="Disable"
+                            target={`account ${a.name}`}
+                            confirmLabel="Confirm disable"
+                            onConfirm={async (reason) => {
+                              await call('disableServiceAccount', {
+                                params: { name: a.name },
+                                body: { reason },
+                              })
+                              setStatus(`${a.name} disabled: its key no longer works and its grants ended.`)
+                              await load()
+                            }}
+                          />
+                        ) : null}
+                        {admin && a.name !== self ? (
+                          <ReasonAction
+                            label="Delete"
+                            target={`account ${a.name}`}
+                            confirmLabel="Confirm delete"
+                            onConfirm={async (reason) => {
+                              await call('deleteServiceAccount', {
+                                params: { name: a.name },
+                                body: { reason },
+                              })
+                              setStatus(`${a.name} deleted; its name stays reserved.`)
+                              await load()
+                            }}
+                          />
+                        ) : null}
+                      </div>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </>
       ) : null}
     </section>

@@ -1,12 +1,17 @@
-// The approver's inbox: pending grant requests and held statements, live. Self-approval is impossible
-// twice over: the button is disabled here and the server refuses (TG_SELF_APPROVAL). Every decision says
-// why: both buttons wait for a reason, which the server requires too.
-import { useState } from 'react'
+// The approver's inbox: pending grant requests and held statements, live. Each card shows the risk: what a
+// grant request widens beyond what is granted without asking, for how long, or the held statement (as
+// recorded: masked) with its parameters, rule and row estimate. Every decision says why: Approve and Deny
+// stay reachable by Tab but refuse (aria-disabled) until a reason is typed, which the server requires too.
+// Self-approval is refused here and by the server (TG_SELF_APPROVAL). After a decision, the decision is
+// announced and focus moves to the next card.
+import { useRef, useState } from 'react'
 import { type Approval, call } from '../api/client.ts'
 import { useEvents } from '../api/use-events.ts'
-import { errorMessage, formatTime } from '../components/format.ts'
+import { errorMessage, formatRows, formatSpan, splitParameters } from '../components/format.ts'
 import { StatusBadge } from '../components/outcome.tsx'
+import { usePageTitle } from '../components/page.tsx'
 import { SqlText } from '../components/sql-text.tsx'
+import { Time } from '../components/time.tsx'
 import { Link } from '../router.tsx'
 import { useMe } from '../session-context.ts'
 
@@ -14,6 +19,7 @@ export function ApprovalsPage() {
   const [approvals, setApprovals] = useState<Map<string, Approval>>(new Map())
   const [error, setError] = useState<string>()
   const [announcement, setAnnouncement] = useState('')
+  const pendingHeading = useRef<HTMLHeadingElement>(null)
 
   useEvents({
     onOpen: () =>
@@ -30,75 +36,117 @@ export function ApprovalsPage() {
   const all = [...approvals.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt))
   const pending = all.filter((a) => a.status === 'pending')
   const decided = all.filter((a) => a.status !== 'pending').slice(0, 30)
-  const update = (approval: Approval) =>
+  usePageTitle(`Approvals (${pending.length})`)
+
+  const onDecided = (approval: Approval) => {
+    const index = pending.findIndex((a) => a.id === approval.id)
+    const next = pending[index + 1] ?? pending[index - 1]
     setApprovals((current) => new Map(current).set(approval.id, approval))
+    const verdict = approval.status === 'approved' ? 'Approved' : 'Denied'
+    setAnnouncement(
+      `${verdict}: ${describe(approval)}. ${next ? `Next: ${describe(next)}.` : 'Nothing else is waiting.'}`,
+    )
+    // The card leaves the list on the next render; focus what the approver works on next.
+    setTimeout(() => {
+      const target = next
+        ? document.querySelector<HTMLElement>(`#approval-${next.id}`)
+        : pendingHeading.current
+      target?.focus()
+    }, 0)
+  }
 
   return (
     <section aria-labelledby="approvals-title">
       <h1 id="approvals-title">Approvals</h1>
-      <p className="visually-hidden" aria-live="polite">
+      <p className="visually-hidden" aria-live="polite" data-testid="announcement">
         {announcement}
       </p>
       {error ? <p className="error">{error}</p> : null}
-      <h2>
+      <h2 ref={pendingHeading} tabIndex={-1}>
         Pending <span className="count-inline">{pending.length}</span>
       </h2>
       {pending.length === 0 ? <p className="empty">Nothing is waiting for a decision.</p> : null}
       <ul className="cards" aria-label="Pending approvals">
         {pending.map((approval) => (
           <li key={approval.id}>
-            <ApprovalCard approval={approval} onDecided={update} />
+            <ApprovalCard approval={approval} onDecided={onDecided} />
           </li>
         ))}
       </ul>
       <h2>Recently decided</h2>
-      <table className="table">
-        <thead>
-          <tr>
-            <th scope="col">Request</th>
-            <th scope="col">Requester</th>
-            <th scope="col">Outcome</th>
-            <th scope="col">By</th>
-            <th scope="col">When</th>
-          </tr>
-        </thead>
-        <tbody>
-          {decided.map((a) => (
-            <tr key={a.id}>
-              <td>
-                {a.subject === 'action' ? 'statement' : 'grant'} on {a.resourceId}
-                <div className="summary">
-                  {a.subject === 'action' ? <SqlText sql={a.summary} /> : a.summary}
-                </div>
-              </td>
-              <td>{a.requesterName}</td>
-              <td>
-                <StatusBadge status={a.status} />
-                {a.decisionReason ? <div className="muted">{a.decisionReason}</div> : null}
-              </td>
-              <td>{a.decidedByName ?? '—'}</td>
-              <td>{formatTime(a.decidedAt)}</td>
+      <div className="table-scroll">
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Request</th>
+              <th scope="col">Requester</th>
+              <th scope="col">Outcome</th>
+              <th scope="col">By</th>
+              <th scope="col">When</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {decided.map((a) => (
+              <tr key={a.id}>
+                <td>
+                  <Link to={`/approvals/${encodeURIComponent(a.id)}`}>
+                    {a.subject === 'action' ? 'statement' : 'grant'} on {a.resourceId}
+                  </Link>
+                  <div className="summary">
+                    {a.subject === 'action' ? <SqlText sql={a.summary} /> : a.summary}
+                  </div>
+                </td>
+                <td>{a.requesterName}</td>
+                <td>
+                  <StatusBadge status={a.status} />
+                  {a.decisionReason ? <div className="muted">{a.decisionReason}</div> : null}
+                </td>
+                <td>{a.decidedByName ?? '—'}</td>
+                <td>
+                  <Time iso={a.decidedAt} compact />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   )
 }
 
-function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided: (a: Approval) => void }) {
+function describe(a: Approval): string {
+  return `${a.subject === 'action' ? 'held statement' : 'grant request'} from ${a.requesterName} on ${a.resourceId}`
+}
+
+export function ApprovalCard({
+  approval,
+  onDecided,
+  level = 3,
+}: {
+  approval: Approval
+  onDecided: (a: Approval) => void
+  /** The card's heading level: 3 in the inbox (under "Pending"), 2 on an approval's own page. */
+  level?: 2 | 3
+}) {
+  const Title = level === 2 ? 'h2' : 'h3'
+  const Part = level === 2 ? 'h3' : 'h4'
   const me = useMe()
   const [reason, setReason] = useState('')
   const [error, setError] = useState<string>()
   const [busy, setBusy] = useState(false)
+  const reasonField = useRef<HTMLTextAreaElement>(null)
   const own = approval.requesterId === me.id
   const titleId = `approval-${approval.id}`
-
   const why = reason.trim()
-  const blocked = busy || own || why === ''
+  const refused = busy || own || why === ''
 
   const decide = async (verdict: 'approve' | 'deny') => {
-    if (why === '') return
+    if (own || busy) return
+    if (why === '') {
+      setError('Enter a reason first: it is recorded with your decision.')
+      reasonField.current?.focus()
+      return
+    }
     setBusy(true)
     setError(undefined)
     try {
@@ -114,53 +162,71 @@ function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided: 
       setBusy(false)
     }
   }
+  const describedBy = own ? `${titleId}-own` : `${titleId}-reason-help`
 
   return (
     <article className="card approval" aria-labelledby={titleId} data-approval-id={approval.id}>
-      <h3 id={titleId}>
+      <Title id={titleId} tabIndex={-1}>
         {approval.subject === 'action' ? 'Held statement' : 'Grant request'} on{' '}
         <code>{approval.resourceId}</code>
-      </h3>
+      </Title>
       <dl className="facts">
         <dt>Requester</dt>
         <dd>{approval.requesterName}</dd>
         <dt>Task</dt>
         <dd>{approval.task}</dd>
-        <dt>{approval.subject === 'action' ? 'Statement' : 'Scope'}</dt>
+        <dt>Requested</dt>
         <dd>
-          {approval.subject === 'action' ? (
-            <pre className="statement">
-              <SqlText sql={approval.summary} />
-            </pre>
-          ) : (
-            <code>{approval.summary}</code>
-          )}
+          <Time iso={approval.createdAt} />
         </dd>
-        <dt>Rule</dt>
-        <dd>
-          <code>{approval.rule}</code>
-        </dd>
-        <dt>Reason</dt>
-        <dd>{approval.reason}</dd>
         <dt>Expires</dt>
-        <dd>{formatTime(approval.expiresAt)}</dd>
+        <dd>
+          <Time iso={approval.expiresAt} />
+        </dd>
+        {approval.risk ? (
+          <>
+            <dt>Duration</dt>
+            <dd>{formatSpan(approval.risk.ttlSeconds * 1000)} once approved</dd>
+          </>
+        ) : null}
         <dt>Grant</dt>
         <dd>
           <Link to={`/grants/${encodeURIComponent(approval.grantId)}`}>{approval.grantId}</Link>
         </dd>
       </dl>
-      <label htmlFor={`${titleId}-reason`}>Reason (required)</label>
-      <textarea
-        id={`${titleId}-reason`}
-        rows={2}
-        required
-        aria-describedby={`${titleId}-reason-help`}
-        value={reason}
-        onChange={(event) => setReason(event.target.value)}
-      />
-      <p id={`${titleId}-reason-help`} className="muted">
-        Say why you approve or deny: it is recorded with your decision and the requester sees it.
-      </p>
+      {approval.subject === 'action' ? (
+        <HeldStatement approval={approval} Part={Part} />
+      ) : (
+        <RequestedScope approval={approval} Part={Part} />
+      )}
+      <div className="why-grid">
+        <div className="why-held">
+          <Part>Why held</Part>
+          <p>{approval.reason}</p>
+          <p className="muted">
+            Rule <code className="rule">{approval.rule}</code>
+          </p>
+        </div>
+        <div>
+          <label htmlFor={`${titleId}-reason`}>Reason (required)</label>
+          <textarea
+            id={`${titleId}-reason`}
+            ref={reasonField}
+            rows={2}
+            required
+            aria-describedby={`${titleId}-reason-help`}
+            value={reason}
+            onChange={(event) => {
+              setReason(event.target.value)
+              if (event.target.value.trim()) setError(undefined)
+            }}
+          />
+          <p id={`${titleId}-reason-help`} className="muted">
+            Enter a reason first. Say why you approve or deny: it is recorded with your decision and the
+            requester sees it.
+          </p>
+        </div>
+      </div>
       {error ? (
         <p className="error" role="alert">
           {error}
@@ -170,8 +236,8 @@ function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided: 
         <button
           type="button"
           className="primary"
-          disabled={blocked}
-          aria-describedby={own ? `${titleId}-own` : `${titleId}-reason-help`}
+          aria-disabled={refused || undefined}
+          aria-describedby={describedBy}
           onClick={() => decide('approve')}
         >
           Approve
@@ -179,8 +245,8 @@ function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided: 
         <button
           type="button"
           className="danger"
-          disabled={blocked}
-          aria-describedby={own ? `${titleId}-own` : `${titleId}-reason-help`}
+          aria-disabled={refused || undefined}
+          aria-describedby={describedBy}
           onClick={() => decide('deny')}
         >
           Deny
@@ -192,5 +258,73 @@ function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided: 
         ) : null}
       </div>
     </article>
+  )
+}
+
+/** A grant request: each requested entry, marked when it goes beyond what this requester gets without
+ * asking (that is what approving adds), then the auto-approved scope and the ceiling for comparison. */
+function RequestedScope({ approval, Part }: { approval: Approval; Part: 'h3' | 'h4' }) {
+  const risk = approval.risk
+  if (!risk)
+    return (
+      <p>
+        Scope <code>{approval.summary}</code>
+      </p>
+    )
+  const widened = new Set(risk.widened)
+  return (
+    <div className="scope-compare">
+      <Part>Requested scope</Part>
+      <ul className="scope-list">
+        {risk.requested.map((entry) => (
+          <li key={entry} className={widened.has(entry) ? 'scope-widened' : undefined}>
+            <code>{entry}</code>{' '}
+            {widened.has(entry) ? (
+              <span className="badge badge-held">widens: beyond auto-approve</span>
+            ) : (
+              <span className="badge badge-allow">within auto-approve</span>
+            )}
+          </li>
+        ))}
+      </ul>
+      <dl className="facts">
+        <dt>Auto-approved</dt>
+        <dd>{risk.autoApprove.length ? <code>{risk.autoApprove.join(', ')}</code> : 'nothing'}</dd>
+        <dt>Ceiling</dt>
+        <dd>
+          <code>{risk.ceiling.join(', ') || '—'}</code>
+        </dd>
+      </dl>
+    </div>
+  )
+}
+
+/** A held statement as the gateway recorded it (values a masking rule finds are already masked). */
+function HeldStatement({ approval, Part }: { approval: Approval; Part: 'h3' | 'h4' }) {
+  const { statement, parameters } = splitParameters(approval.summary)
+  return (
+    <div className="held-statement">
+      <Part>Statement</Part>
+      <pre className="statement">
+        <SqlText sql={statement} />
+      </pre>
+      {parameters.length ? (
+        <>
+          <Part>Parameters</Part>
+          <ul className="parameters">
+            {parameters.map((p) => (
+              <li key={p}>
+                <code>{p}</code>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      {approval.estimatedRows !== undefined ? (
+        <p>
+          Row estimate: <strong>{formatRows(approval.estimatedRows)}</strong>
+        </p>
+      ) : null}
+    </div>
   )
 }

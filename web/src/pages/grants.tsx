@@ -1,9 +1,13 @@
-// Grants by state, live; request one for a task; revoke someone's (approvers and admins).
-import { type FormEvent, useEffect, useState } from 'react'
+// Grants by state, live; request one for a task; revoke someone's (approvers and admins). The state tabs
+// follow the ARIA tabs pattern: one tab stop, arrow keys, Home and End move between them.
+import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react'
 import { call, type Grant, type Response } from '../api/client.ts'
 import { useEvents } from '../api/use-events.ts'
-import { errorMessage, formatTime } from '../components/format.ts'
+import { errorMessage } from '../components/format.ts'
 import { StatusBadge } from '../components/outcome.tsx'
+import { usePageTitle } from '../components/page.tsx'
+import { ReasonAction } from '../components/reason-action.tsx'
+import { Time } from '../components/time.tsx'
 import { Link } from '../router.tsx'
 
 const TABS = [
@@ -16,6 +20,8 @@ export function GrantsPage() {
   const [grants, setGrants] = useState<Map<string, Grant>>(new Map())
   const [tab, setTab] = useState<(typeof TABS)[number]['id']>('active')
   const [error, setError] = useState<string>()
+  const tabs = useRef<Array<HTMLButtonElement | null>>([])
+  usePageTitle('Grants')
 
   const reload = () =>
     call('listGrants', { query: { all: 'true', limit: 500 } })
@@ -35,6 +41,15 @@ export function GrantsPage() {
   })
 
   const current = TABS.find((t) => t.id === tab)!
+  const onTabKey = (event: KeyboardEvent) => {
+    const at = TABS.findIndex((t) => t.id === tab)
+    const next = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: TABS.length - 1 }[event.key]
+    if (next === undefined) return
+    event.preventDefault()
+    const index = (next + TABS.length) % TABS.length
+    setTab(TABS[index]!.id)
+    tabs.current[index]?.focus()
+  }
   const shown = [...grants.values()]
     .filter((g) => (current.statuses as readonly string[]).includes(g.status))
     .sort((a, b) => b.requestedAt.localeCompare(a.requestedAt))
@@ -44,15 +59,19 @@ export function GrantsPage() {
       <h1 id="grants-title">Grants</h1>
       {error ? <p className="error">{error}</p> : null}
       <RequestGrantForm onRequested={upsert} />
-      <div role="tablist" aria-label="Grant states" className="tabs">
-        {TABS.map((t) => (
+      <div role="tablist" aria-label="Grant states" className="tabs" onKeyDown={onTabKey}>
+        {TABS.map((t, i) => (
           <button
             key={t.id}
+            ref={(element) => {
+              tabs.current[i] = element
+            }}
             type="button"
             role="tab"
             id={`tab-${t.id}`}
             aria-selected={tab === t.id}
             aria-controls="grants-panel"
+            tabIndex={tab === t.id ? 0 : -1}
             onClick={() => setTab(t.id)}
           >
             {t.label} (
@@ -62,50 +81,40 @@ export function GrantsPage() {
       </div>
       <div id="grants-panel" role="tabpanel" aria-labelledby={`tab-${tab}`}>
         {shown.length === 0 ? <p className="empty">No {current.label.toLowerCase()} grants.</p> : null}
-        <table className="table grants">
-          <thead>
-            <tr>
-              <th scope="col">Principal</th>
-              <th scope="col">Resource and scope</th>
-              <th scope="col">Task</th>
-              <th scope="col">Status</th>
-              <th scope="col">Window</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((grant) => (
-              <GrantRow key={grant.id} grant={grant} onChanged={upsert} />
-            ))}
-          </tbody>
-        </table>
+        <div className="table-scroll" hidden={shown.length === 0}>
+          <table className="table grants">
+            <thead>
+              <tr>
+                <th scope="col">Principal</th>
+                <th scope="col">Resource and scope</th>
+                <th scope="col">Task</th>
+                <th scope="col">Status</th>
+                <th scope="col">Window</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((grant) => (
+                <GrantRow key={grant.id} grant={grant} onChanged={upsert} />
+              ))}
+            </tbody>
+          </table>
+        </div>
       </div>
     </section>
   )
 }
 
 function GrantRow({ grant, onChanged }: { grant: Grant; onChanged: (g: Grant) => void }) {
-  const [revoking, setRevoking] = useState(false)
-  const [reason, setReason] = useState('')
-  const [error, setError] = useState<string>()
   const live = grant.status === 'active' || grant.status === 'pending'
-  const revoke = async (event: FormEvent) => {
-    event.preventDefault()
-    try {
-      onChanged(await call('revokeGrant', { params: { id: grant.id }, body: { reason } }))
-      setRevoking(false)
-    } catch (failure) {
-      setError(errorMessage(failure))
-    }
-  }
   return (
     <tr data-grant-id={grant.id}>
       <td>{grant.principalName}</td>
       <td>
         <code>{grant.resourceId}</code>
-        <div className="muted">{grant.scope.join(', ')}</div>
+        <div className="muted scope-text">{grant.scope.join(', ')}</div>
       </td>
       <td>{grant.task}</td>
       <td>
@@ -113,43 +122,34 @@ function GrantRow({ grant, onChanged }: { grant: Grant; onChanged: (g: Grant) =>
         {grant.endReason ? <div className="muted">{grant.endReason}</div> : null}
       </td>
       <td className="muted">
-        {formatTime(grant.activatedAt ?? grant.requestedAt)}
+        <Time iso={grant.activatedAt ?? grant.requestedAt} compact />
         <br />
-        {grant.endedAt
-          ? `ended ${formatTime(grant.endedAt)}`
-          : grant.expiresAt
-            ? `until ${formatTime(grant.expiresAt)}`
-            : ''}
+        {grant.endedAt ? (
+          <>
+            ended <Time iso={grant.endedAt} compact />
+          </>
+        ) : grant.expiresAt ? (
+          <>
+            until <Time iso={grant.expiresAt} compact />
+          </>
+        ) : null}
       </td>
-      <td className="actions">
-        <Link to={`/grants/${encodeURIComponent(grant.id)}`}>Details</Link>
-        {live && !revoking ? (
-          <button type="button" className="danger small" onClick={() => setRevoking(true)}>
-            Revoke
-          </button>
-        ) : null}
-        {revoking ? (
-          <form onSubmit={revoke} className="inline-form">
-            <label htmlFor={`revoke-${grant.id}`}>Reason</label>
-            <input
-              id={`revoke-${grant.id}`}
-              required
-              value={reason}
-              onChange={(event) => setReason(event.target.value)}
+      <td>
+        <div className="row-actions">
+          <Link to={`/grants/${encodeURIComponent(grant.id)}`}>
+            Details<span className="visually-hidden"> of grant {grant.id}</span>
+          </Link>
+          {live ? (
+            <ReasonAction
+              label="Revoke"
+              target={`grant ${grant.id}`}
+              confirmLabel="Confirm revoke"
+              onConfirm={async (reason) =>
+                onChanged(await call('revokeGrant', { params: { id: grant.id }, body: { reason } }))
+              }
             />
-            <button type="submit" className="danger small">
-              Confirm revoke
-            </button>
-            <button type="button" className="small" onClick={() => setRevoking(false)}>
-              Cancel
-            </button>
-            {error ? (
-              <span className="error" role="alert">
-                {error}
-              </span>
-            ) : null}
-          </form>
-        ) : null}
+          ) : null}
+        </div>
       </td>
     </tr>
   )

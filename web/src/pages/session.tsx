@@ -2,36 +2,60 @@
 // replay that steps through it in order, showing each statement's recorded, already-masked result.
 import { useEffect, useState } from 'react'
 import { call, type RecordedAction, type SessionDetail } from '../api/client.ts'
-import { errorMessage, formatClock, formatDuration, formatRows, formatTime } from '../components/format.ts'
+import { errorMessage, formatClock, formatDuration, formatRows } from '../components/format.ts'
 import { Outcome } from '../components/outcome.tsx'
+import { Breadcrumbs, usePageTitle } from '../components/page.tsx'
 import { SqlText } from '../components/sql-text.tsx'
+import { Time } from '../components/time.tsx'
 import { VirtualList } from '../components/virtual-list.tsx'
 import { Link } from '../router.tsx'
+import { EndSession } from './sessions.tsx'
 
-const ROW_HEIGHT = 36
+// Two lines a row: the decision and, under it, the full rule id (never clipped).
+const ROW_HEIGHT = 48
 
 export function SessionPage({ id }: { id: string }) {
   const [detail, setDetail] = useState<SessionDetail>()
   const [error, setError] = useState<string>()
   const [step, setStep] = useState(0)
+  usePageTitle(`Session ${id}`)
 
-  useEffect(() => {
+  const load = () =>
     call('getSession', { params: { id } })
       .then(setDetail)
       .catch((failure) => setError(errorMessage(failure)))
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the id changes, nothing else
+  useEffect(() => {
+    void load()
   }, [id])
 
-  if (error) return <p className="error">{error}</p>
-  if (!detail) return <p className="loading">Loading…</p>
+  const heading = (
+    <>
+      <Breadcrumbs trail={[{ to: '/sessions', label: 'Sessions' }]} current={id} />
+      <h1 id="session-title">
+        Session <code>{id}</code>{' '}
+        {detail ? (
+          <span className={`badge badge-status-${detail.session.endedAt ? 'ended' : 'active'}`}>
+            {detail.session.endedAt ? 'ended' : 'live'}
+          </span>
+        ) : null}
+      </h1>
+    </>
+  )
+  if (error || !detail)
+    return (
+      <section aria-labelledby="session-title">
+        {heading}
+        {error ? <p className="error">{error}</p> : <p className="loading">Loading…</p>}
+      </section>
+    )
   const { session, actions } = detail
   const denied = actions.filter((a) => a.outcome === 'deny').length
   const current = actions[step]
 
   return (
     <section aria-labelledby="session-title">
-      <h1 id="session-title">
-        Session <code>{session.id}</code>
-      </h1>
+      {heading}
       <dl className="facts">
         <dt>Principal</dt>
         <dd>{session.principalName}</dd>
@@ -43,9 +67,13 @@ export function SessionPage({ id }: { id: string }) {
         <dd>
           <Link to={`/grants/${encodeURIComponent(session.grantId)}`}>{session.grantId}</Link>
         </dd>
-        <dt>Time</dt>
+        <dt>Started</dt>
         <dd>
-          {formatTime(session.startedAt)} → {session.endedAt ? formatTime(session.endedAt) : 'live'}
+          <Time iso={session.startedAt} />
+        </dd>
+        <dt>Ended</dt>
+        <dd>
+          {session.endedAt ? <Time iso={session.endedAt} /> : 'live'}
           {session.endReason ? ` (${session.endReason})` : ''}
         </dd>
         <dt>Statements</dt>
@@ -53,6 +81,11 @@ export function SessionPage({ id }: { id: string }) {
           {actions.length.toLocaleString()} ({denied} denied)
         </dd>
       </dl>
+      {session.endedAt ? null : (
+        <div className="actions">
+          <EndSession id={session.id} onEnded={() => void load()} />
+        </div>
+      )}
       <div className="session-layout">
         <div>
           <h2 id="timeline-title">Timeline</h2>
@@ -90,7 +123,12 @@ function Decision({ action }: { action: RecordedAction }) {
       </span>
     )
   }
-  return <Outcome outcome={action.outcome} rule={action.rule} />
+  return (
+    <>
+      <Outcome outcome={action.outcome} />
+      {action.rule && action.outcome !== 'allow' ? <code className="rule">{action.rule}</code> : null}
+    </>
+  )
 }
 
 /** The whole decision in words, for a cell too narrow to show it. */
@@ -167,7 +205,7 @@ function Replay(props: {
       </div>
       <div className="replay-statement" data-replay-seq={current.seq}>
         <p>
-          <span className="muted">{formatTime(current.at)}</span> · <Decision action={current} />
+          <Time iso={current.at} /> · <Decision action={current} />
           {current.approvalId ? ` · approval ${current.approvalId}` : ''}
         </p>
         <pre className="statement">
