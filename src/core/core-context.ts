@@ -20,6 +20,8 @@ export interface CoreContext {
   /** Where each resource's protocol server actually listens (the configured port may be 0). */
   addresses: Map<string, { host: string; port: number }>
   live: LiveSessions
+  /** This process's id in the store's registry of gateway processes (process-registry.ts). */
+  processId: string
   audit(event: AuditEventInput): Promise<AuditEntry>
   /** Tells approvers (webhooks, Slack, the console's event stream); never blocks or throws. */
   notify(type: ApprovalNotificationType, approval: Approval): void

@@ -41,6 +41,7 @@ import { rulesForResource } from './policy/rules-for-resource.ts'
 import { SessionRecording } from './recording/session-recording.ts'
 import { endSession, onSessionEndRequested } from './sessions/end-session.ts'
 import { LiveSessions } from './sessions/live-sessions.ts'
+import { startProcessRegistry } from './sessions/process-registry.ts'
 import { refuseOverSessionLimits } from './sessions/session-limits.ts'
 
 export interface CoreOptions {
@@ -81,6 +82,7 @@ export function createCore(options: CoreOptions): Core {
     provisioners: new Map(),
     addresses: new Map(),
     live: new LiveSessions(),
+    processId: newId('p'),
     audit: (event: AuditEventInput) => store.audit.append(event, clock.now(), hashEntry),
     notify: (type, approval) => {
       for (const listener of approvalListeners) {
@@ -102,6 +104,7 @@ export function createCore(options: CoreOptions): Core {
   }
   const bearer = createBearerAuthenticator(store, options.verifyOidc)
   const sweeper = startExpirySweeper(ctx, options.sweepIntervalMs)
+  const registry = startProcessRegistry(ctx)
   const stopSessionEnds = store.subscribe('session_end_requested', (payload) =>
     onSessionEndRequested(ctx, payload),
   )
@@ -437,6 +440,7 @@ export function createCore(options: CoreOptions): Core {
           protocol,
           client,
           startedAt: now,
+          processId: ctx.processId,
         },
         {
           event: {
@@ -585,6 +589,7 @@ export function createCore(options: CoreOptions): Core {
         .catch((error: unknown) => logger.error({ err: error }, 'could not audit logins'))
       await sweeper.stop()
       await recording.close()
+      await registry.stop()
     },
   }
   return core

@@ -121,6 +121,8 @@ export interface AuditStore {
 }
 
 export interface SessionFilter {
+  /** Sessions served by this gateway process (registry id). */
+  processId?: string
   principalId?: string
   resourceId?: string
   grantId?: string
@@ -148,6 +150,22 @@ export interface SessionStore {
   listActions(sessionId: string, options?: { afterSeq?: number; limit?: number }): Promise<ActionRecord[]>
 }
 
+/** One gateway process as the registry knows it. */
+export interface GatewayProcess {
+  id: string
+  host: string
+  pid: number
+  startedAt: Date
+  heartbeatAt: Date
+}
+
+export interface ProcessStore {
+  /** Registers the process, or refreshes its heartbeatAt. */
+  beat(process: GatewayProcess): Promise<void>
+  list(): Promise<GatewayProcess[]>
+  remove(id: string): Promise<void>
+}
+
 export interface Store {
   readonly backend: 'embedded' | 'postgres'
   grants: GrantStore
@@ -156,6 +174,7 @@ export interface Store {
   approvals: ApprovalStore
   audit: AuditStore
   sessions: SessionStore
+  processes: ProcessStore
   /** Cross-process notifications (PostgreSQL LISTEN/NOTIFY; in-process for the embedded store). */
   subscribe(channel: StoreChannel, listener: (payload: string) => void): () => void
   publish(channel: StoreChannel, payload: string): Promise<void>

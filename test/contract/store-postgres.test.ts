@@ -45,6 +45,7 @@ test('postgres: tables live in the schema taskgate, every migration recorded onc
       'audit_events',
       'audit_head',
       'credentials',
+      'gateway_processes',
       'grants',
       'schema_migrations',
       'service_accounts',
@@ -55,7 +56,7 @@ test('postgres: tables live in the schema taskgate, every migration recorded onc
   const versions = await t.db.query('SELECT version FROM taskgate.schema_migrations ORDER BY version')
   assert.deepEqual(
     versions.rows.map((r) => r.version),
-    [1, 2, 3, 4, 5],
+    [1, 2, 3, 4, 5, 6],
   )
 })
 
@@ -74,6 +75,7 @@ test('postgres: several gateways starting at once on an empty database all migra
         { version: 3, n: 1 },
         { version: 4, n: 1 },
         { version: 5, n: 1 },
+        { version: 6, n: 1 },
       ],
     )
     await Promise.all(

@@ -97,6 +97,8 @@ export interface RunningGateway extends AsyncDisposable {
   resource: { host: string; port: number }
   /** Only for an in-process gateway. */
   gateway?: Gateway
+  /** Only for a child process: sends `signal` and resolves once it exited. */
+  kill?(signal: NodeJS.Signals): Promise<void>
 }
 
 /** `storeShared`: open the embedded store as one of several processes would (not exclusively), so a test
@@ -148,7 +150,12 @@ export async function startChildProcess(setup: GatewaySetup): Promise<RunningGat
   return {
     api,
     resource: { host, port },
+    async kill(signal) {
+      child.kill(signal)
+      await exited
+    },
     async [Symbol.asyncDispose]() {
+      if (child.exitCode !== null || child.signalCode !== null) return
       child.kill('SIGTERM')
       const killer = setTimeout(() => child.kill('SIGKILL'), 10_000)
       await exited

@@ -25,6 +25,8 @@ export interface Approval {
   decidedBy?: string
   decidedByName?: string
   decisionReason?: string
+  /** For a held action: the session holding it (expired if that session's gateway process dies). */
+  sessionId?: string
   /** For an action approval: set once when the held statement runs, so an approval is used only once. */
   consumedAt?: Date
 }

@@ -44,6 +44,7 @@ export async function holdAction(
     task: grant.task,
     summary: action.text.slice(0, 10_000),
     digest,
+    sessionId: session.id,
     ...(action.estimatedRows !== undefined ? { estimatedRows: action.estimatedRows } : {}),
     rule: decision.rule,
     reason: decision.reason,

@@ -10,6 +10,8 @@ export interface SessionRecord {
   startedAt: Date
   endedAt?: Date
   endReason?: string
+  /** The gateway process serving it (its registry id), so a process's death can end it. */
+  processId?: string
 }
 
 /** A session as listed: with its grant's task and how many actions it recorded, and how many were denied. */

@@ -7,9 +7,9 @@ export function createApprovalStore(db: EmbeddedDatabase): ApprovalStore {
   const insert =
     db.statement(`INSERT INTO approvals (id, subject, grant_id, requester_id, requester_name, resource_id,
     task, summary, digest, rule, reason, approver_groups, status, created_at, expires_at, decided_at, decided_by,
-    decided_by_name, decision_reason, consumed_at, estimated_rows) VALUES (:id, :subject, :grant_id, :requester_id, :requester_name,
+    decided_by_name, decision_reason, consumed_at, estimated_rows, session_id) VALUES (:id, :subject, :grant_id, :requester_id, :requester_name,
     :resource_id, :task, :summary, :digest, :rule, :reason, :approver_groups, :status, :created_at, :expires_at,
-    :decided_at, :decided_by, :decided_by_name, :decision_reason, :consumed_at, :estimated_rows)`)
+    :decided_at, :decided_by, :decided_by_name, :decision_reason, :consumed_at, :estimated_rows, :session_id)`)
   const get = db.statement('SELECT * FROM approvals WHERE id = ?')
   // Guarded by status so the first of two racing approvers wins and the second learns it lost.
   const decide =
@@ -45,6 +45,7 @@ export function createApprovalStore(db: EmbeddedDatabase): ApprovalStore {
           decision_reason: orNull(a.decisionReason),
           consumed_at: toMs(a.consumedAt),
           estimated_rows: orNull(a.estimatedRows),
+          session_id: orNull(a.sessionId),
         })
       }),
     get: (id) =>
@@ -105,5 +106,6 @@ function toApproval(row: Row): Approval {
     decisionReason: ['decision_reason', 'text'],
     consumedAt: ['consumed_at', 'date'],
     estimatedRows: ['estimated_rows', 'number'],
+    sessionId: ['session_id', 'text'],
   })
 }

@@ -8,6 +8,7 @@ import { createAuditStore } from './audit.ts'
 import { createCredentialStore } from './credentials.ts'
 import { guarded, openEmbeddedDatabase } from './database.ts'
 import { createGrantStore } from './grants.ts'
+import { createProcessStore } from './processes.ts'
 import { createServiceAccountStore } from './service-accounts.ts'
 import { createSessionStore } from './sessions.ts'
 
@@ -31,6 +32,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
     approvals: createApprovalStore(db),
     audit: createAuditStore(db),
     sessions: createSessionStore(db),
+    processes: createProcessStore(db),
     subscribe: (channel, listener) => listeners.add(channel, listener),
     // Delivered on a later tick, as LISTEN/NOTIFY would: a publisher never runs listeners inline.
     publish: async (channel, payload) => {

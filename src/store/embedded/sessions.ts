@@ -9,7 +9,7 @@ export function createSessionStore(db: EmbeddedDatabase): SessionStore {
   const appendAudit = createAuditAppender(db)
   const insert =
     db.statement(`INSERT INTO sessions (id, grant_id, principal_id, principal_name, resource_id, protocol,
-    client, started_at, ended_at, end_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    client, started_at, ended_at, end_reason, process_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
   // The first end wins: a disconnect racing a revoke keeps whichever was recorded first.
   const end = db.statement(
     'UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL',
@@ -45,6 +45,7 @@ export function createSessionStore(db: EmbeddedDatabase): SessionStore {
             s.startedAt.getTime(),
             s.endedAt === undefined ? null : s.endedAt.getTime(),
             orNull(s.endReason),
+            orNull(s.processId),
           )
           if (audit) appendAudit(audit.event, s.startedAt, audit.hashEntry)
         }),
@@ -119,6 +120,7 @@ function listSessions(db: EmbeddedDatabase, filter: SessionFilter): SessionSumma
     ['principalId', 'principal_id'],
     ['resourceId', 'resource_id'],
     ['grantId', 'grant_id'],
+    ['processId', 'process_id'],
   ] as const) {
     const value = filter[field]
     if (value !== undefined) {
@@ -174,7 +176,11 @@ function toSession(row: Row): SessionRecord {
     client: text(row.client),
     startedAt: date(row.started_at),
   }
-  return setOptional(session, row, { endedAt: ['ended_at', 'date'], endReason: ['end_reason', 'text'] })
+  return setOptional(session, row, {
+    endedAt: ['ended_at', 'date'],
+    endReason: ['end_reason', 'text'],
+    processId: ['process_id', 'text'],
+  })
 }
 
 function toAction(row: Row): ActionRecord {

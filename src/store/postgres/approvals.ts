@@ -25,12 +25,13 @@ interface ApprovalRow {
   decision_reason: string | null
   consumed_at: Date | null
   estimated_rows: string | null
+  session_id: string | null
 }
 
 const INSERT = `INSERT INTO taskgate.approvals (id, subject, grant_id, requester_id, requester_name, resource_id, task,
   summary, digest, rule, reason, approver_groups, status, created_at, expires_at, decided_at, decided_by,
-  decided_by_name, decision_reason, consumed_at, estimated_rows)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`
+  decided_by_name, decision_reason, consumed_at, estimated_rows, session_id)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`
 // Guarded by status: of two racing approvers the row lock lets one update; the other re-checks the
 // WHERE clause after it commits, matches nothing and learns it lost.
 const DECIDE = `UPDATE taskgate.approvals SET status = $1, decided_at = $2, decided_by = $3, decided_by_name = $4,
@@ -66,6 +67,7 @@ export function createApprovalStore(db: PgDatabase): ApprovalStore {
           orNull(a.decisionReason),
           orNull(a.consumedAt),
           orNull(a.estimatedRows),
+          orNull(a.sessionId),
         ],
       })
     },
@@ -135,6 +137,7 @@ function toApproval(row: ApprovalRow): Approval {
       decisionReason: row.decision_reason,
       consumedAt: row.consumed_at,
       estimatedRows: row.estimated_rows === null ? null : int(row.estimated_rows),
+      sessionId: row.session_id,
     },
   )
 }

@@ -9,6 +9,7 @@ import { PgDatabase } from './database.ts'
 import { createGrantStore } from './grants.ts'
 import { migrate, pendingMigrations } from './migrate.ts'
 import { CHANNEL_PREFIX, NotificationListener } from './notifications.ts'
+import { createProcessStore } from './processes.ts'
 import { createServiceAccountStore } from './service-accounts.ts'
 import { createSessionStore } from './sessions.ts'
 
@@ -44,6 +45,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     approvals: createApprovalStore(db),
     audit: createAuditStore(db),
     sessions: createSessionStore(db),
+    processes: createProcessStore(db),
     subscribe: (channel, listener) => listeners.add(channel, listener),
     // Delivered to every listening instance, this one included (its LISTEN connection hears it too).
     // A payload is limited to 8000 bytes by PostgreSQL: send ids, not records.

@@ -15,6 +15,7 @@ interface SessionRow {
   started_at: Date
   ended_at: Date | null
   end_reason: string | null
+  process_id: string | null
 }
 
 interface ActionRow {
@@ -59,7 +60,7 @@ export function createSessionStore(db: PgDatabase): SessionStore {
         query({
           name: 'tg.sessions.insert',
           text: `INSERT INTO taskgate.sessions (id, grant_id, principal_id, principal_name, resource_id, protocol, client,
-          started_at, ended_at, end_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+          started_at, ended_at, end_reason, process_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
           values: [
             s.id,
             s.grantId,
@@ -71,6 +72,7 @@ export function createSessionStore(db: PgDatabase): SessionStore {
             s.startedAt,
             orNull(s.endedAt),
             orNull(s.endReason),
+            orNull(s.processId),
           ],
         })
       if (!audit) return void (await insert(db.query))
@@ -149,6 +151,7 @@ async function listSessions(db: PgDatabase, filter: SessionFilter): Promise<Sess
   if (filter.principalId !== undefined) where.push(`principal_id = ${param(filter.principalId)}`)
   if (filter.resourceId !== undefined) where.push(`resource_id = ${param(filter.resourceId)}`)
   if (filter.grantId !== undefined) where.push(`grant_id = ${param(filter.grantId)}`)
+  if (filter.processId !== undefined) where.push(`process_id = ${param(filter.processId)}`)
   if (filter.since !== undefined) where.push(`started_at >= ${param(filter.since)}`)
   if (filter.until !== undefined) where.push(`started_at < ${param(filter.until)}`)
   if (filter.deniedOnly) {
@@ -195,7 +198,7 @@ function toSession(row: SessionRow): SessionRecord {
       client: row.client,
       startedAt: row.started_at,
     },
-    { endedAt: row.ended_at, endReason: row.end_reason },
+    { endedAt: row.ended_at, endReason: row.end_reason, processId: row.process_id },
   )
 }
 

@@ -71,6 +71,30 @@ export function sessionCases({ open }: StoreContractOptions): void {
     )
   })
 
+  test('sessions: the live sessions of one gateway process; the process registry', async () => {
+    await using t = await open()
+    const processId = id('p')
+    const mine = makeSession({ processId })
+    const ended = makeSession({ processId, endedAt: at(9), endReason: 'client closed' })
+    await t.store.sessions.insert(mine)
+    await t.store.sessions.insert(ended)
+    await t.store.sessions.insert(makeSession({ processId: id('p') }))
+    assert.deepEqual(
+      (await t.store.sessions.list({ processId, live: true })).map((s) => [s.id, s.processId]),
+      [[mine.id, processId]],
+    )
+
+    const peer = { id: processId, host: 'h/ns', pid: 4242, startedAt: at(1), heartbeatAt: at(1) }
+    await t.store.processes.beat(peer)
+    await t.store.processes.beat({ ...peer, host: 'ignored', heartbeatAt: at(5) })
+    assert.deepEqual(
+      (await t.store.processes.list()).filter((p) => p.id === processId),
+      [{ ...peer, heartbeatAt: at(5) }],
+    )
+    await t.store.processes.remove(processId)
+    assert.deepEqual((await t.store.processes.list()).filter((p) => p.id === processId), [])
+  })
+
   test('sessions: list filters by principal, resource, grant, time window and denied actions', async () => {
     await using t = await open()
     const principalId = id('sa:p')

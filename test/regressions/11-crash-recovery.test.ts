@@ -1,0 +1,116 @@
+// Issue 11, item 3: after a SIGKILL sessions stayed `live` forever and held approvals waited for their timeout.
+// Gateway processes now register in the store and beat; the next start (or a surviving peer) ends the sessions
+// of a process that died, expires the statements they held for approval, and says why.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import pg from 'pg'
+import { createThrowawayDatabase } from '../support/postgres.ts'
+import {
+  callApi,
+  type GatewaySetup,
+  prepareGateway,
+  type RunningGateway,
+  requestGrant,
+  startChildProcess,
+  startInProcess,
+} from '../support/start-full-gateway.ts'
+
+const SETUP = 'CREATE TABLE public.items (id int PRIMARY KEY, v int); INSERT INTO items VALUES (1, 0);'
+const HOLD_UNBOUNDED_WRITES = `guardrails:
+  - { id: no-unbounded-write, action: approve, description: "a write to every row needs a DBA", approvers: [{dbas}] }
+`
+
+interface SessionDto {
+  id: string
+  grantId: string
+  endedAt?: string
+  endReason?: string
+}
+
+/** Opens a session on `gateway`, runs a statement, then sends one that is held for approval. */
+async function sessionWithHeldStatement(setup: GatewaySetup, gateway: RunningGateway, agentKey: string) {
+  const { grantId, connection } = await requestGrant(
+    gateway.api,
+    agentKey,
+    setup.resourceId,
+    'select:*,update:*',
+  )
+  const client = new pg.Client({ ...connection, host: gateway.resource.host, port: gateway.resource.port })
+  client.on('error', () => {})
+  await client.connect()
+  await client.query('SELECT v FROM items')
+  void client.query('UPDATE items SET v = v + 1').catch(() => {})
+  return { grantId, client }
+}
+
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 150; i++) {
+    const value = await probe()
+    if (value !== undefined) return value
+    await sleep(200)
+  }
+  throw new Error(`never happened: ${what}`)
+}
+
+async function heldApproval(api: string, token: string, grantId: string): Promise<string> {
+  return eventually('the statement is held', async () => {
+    const { body } = await callApi<{ approvals: Array<{ id: string; grantId: string }> }>(
+      api,
+      token,
+      'GET',
+      '/v1/approvals?status=pending',
+    )
+    return body.approvals.find((a) => a.grantId === grantId)?.id
+  })
+}
+
+/** Waits until the grant's one session is recorded as ended, and its held approval as expired. */
+async function assertRecovered(api: string, token: string, grantId: string, approvalId: string) {
+  const session = await eventually('the dead process’s session is ended', async () => {
+    const { body } = await callApi<{ sessions: SessionDto[] }>(
+      api,
+      token,
+      'GET',
+      `/v1/sessions?grant=${grantId}`,
+    )
+    return body.sessions.find((s) => s.endedAt !== undefined)
+  })
+  assert.match(session.endReason ?? '', /gateway process serving it stopped/)
+  const approval = await eventually('the held approval expired', async () => {
+    const { body } = await callApi<{ status: string }>(api, token, 'GET', `/v1/approvals/${approvalId}`)
+    return body.status === 'pending' ? undefined : body
+  })
+  assert.equal(approval.status, 'expired')
+}
+
+test('embedded store: after a SIGKILL the next start ends the dead process’s sessions and expires its holds', async () => {
+  await using setup = await prepareGateway({ setupSql: SETUP, extraConfig: HOLD_UNBOUNDED_WRITES })
+  const first = await startChildProcess(setup)
+  const keys = await setup.keys()
+  const { grantId, client } = await sessionWithHeldStatement(setup, first, keys.agent)
+  const approvalId = await heldApproval(first.api, keys.admin, grantId)
+  await first.kill!('SIGKILL')
+  await client.end().catch(() => {})
+
+  await using second = await startChildProcess(setup)
+  await assertRecovered(second.api, keys.admin, grantId, approvalId)
+  assert.equal((await setup.db.query('SELECT v FROM items')).rows[0].v, 0)
+})
+
+test('postgres store: a surviving peer recovers the sessions of a process that was killed', async () => {
+  await using store = await createThrowawayDatabase('tg_store')
+  await using setup = await prepareGateway({
+    storeUrl: store.url,
+    setupSql: SETUP,
+    extraConfig: HOLD_UNBOUNDED_WRITES,
+  })
+  await using survivor = await startInProcess(setup)
+  const victim = await startChildProcess(setup)
+  const keys = await setup.keys()
+  const { grantId, client } = await sessionWithHeldStatement(setup, victim, keys.agent)
+  const approvalId = await heldApproval(survivor.api, keys.admin, grantId)
+  await victim.kill!('SIGKILL')
+  await client.end().catch(() => {})
+  await assertRecovered(survivor.api, keys.admin, grantId, approvalId)
+})
