@@ -92,7 +92,10 @@ export function sessionCases({ open }: StoreContractOptions): void {
       [{ ...peer, heartbeatAt: at(5) }],
     )
     await t.store.processes.remove(processId)
-    assert.deepEqual((await t.store.processes.list()).filter((p) => p.id === processId), [])
+    assert.deepEqual(
+      (await t.store.processes.list()).filter((p) => p.id === processId),
+      [],
+    )
   })
 
   test('sessions: list filters by principal, resource, grant, time window and denied actions', async () => {
