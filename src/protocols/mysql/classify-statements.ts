@@ -132,8 +132,12 @@ const alterTable: Handler = (body, acc) => {
   for (const op of asList(body.operations)) {
     const [kind, opBody] = variant(op) ?? ['', {}]
     if (kind.startsWith('Drop')) acc.traits.add('destructive-ddl')
-    if (kind === 'RenameTable')
-      need(acc, 'create', nameParts(asNode(opBody.table_name)?.ObjectName ?? opBody.table_name))
+    if (kind === 'RenameTable') {
+      // ALTER TABLE a RENAME TO b: `a` goes away as RENAME TABLE a TO b would make it.
+      const to = asNode(opBody.table_name)
+      need(acc, 'drop', nameParts(body.name))
+      need(acc, 'create', nameParts(to?.To ?? to?.As ?? opBody.table_name))
+    }
   }
 }
 

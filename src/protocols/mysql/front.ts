@@ -12,7 +12,12 @@ import type net from 'node:net'
 import type { Duplex } from 'node:stream'
 import tls from 'node:tls'
 import { isTaskgateError } from '../../core/index.ts'
-import { type MysqlVerifiers, verifyCachingSha2, verifyNativePassword } from './auth-scramble.ts'
+import {
+  type MysqlVerifiers,
+  mysqlVerifiers,
+  verifyCachingSha2,
+  verifyNativePassword,
+} from './auth-scramble.ts'
 import { accessDenied, failure, protocolViolation, refused, tlsRequired } from './errors.ts'
 import { HandshakeChannel } from './handshake-channel.ts'
 import { AuthPlugin, CachingSha2Status, CapabilityFlag } from './wire/constants.ts'
@@ -170,6 +175,8 @@ export async function acceptMysqlClient(
   }
 }
 
+const UNKNOWN_LOGIN = mysqlVerifiers(randomBytes(24).toString('base64url'))
+
 /** 20 bytes of auth-plugin-data. Servers avoid NUL and '$' in it (the handshake NUL-terminates part 2). */
 function scrambleNonce(): Buffer {
   const nonce = randomBytes(20)
@@ -197,11 +204,14 @@ async function authenticate(
     scramble = await channel.read()
   }
   const withPassword = scramble.length > 0
+  // An unknown login is checked against a throwaway verifier, so it takes as long as a wrong password.
+  const known = verifiers !== undefined
+  const against = verifiers ?? UNKNOWN_LOGIN
   if (native) {
-    const ok = verifiers !== undefined && verifyNativePassword(scramble, nonce, verifiers.mysqlNativePassword)
+    const ok = verifyNativePassword(scramble, nonce, against.mysqlNativePassword) && known
     return { ok, withPassword }
   }
-  const ok = verifiers !== undefined && verifyCachingSha2(scramble, nonce, verifiers.cachingSha2Password)
+  const ok = verifyCachingSha2(scramble, nonce, against.cachingSha2Password) && known
   if (ok) channel.write(encodeAuthMoreData(Buffer.from([CachingSha2Status.fast_auth_success])))
   return { ok, withPassword }
 }

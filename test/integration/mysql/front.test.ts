@@ -217,3 +217,22 @@ test('LOCAL INFILE never reaches the client: the target is not allowed to ask fo
     await conn.end()
   }
 })
+
+test('a malformed handshake response gets an ERR and a closed connection; the listener goes on', async () => {
+  await using harness = await startMysqlRelayHarness({ target, login, upstream })
+  for (const garbage of [Buffer.from([0xff, 0xff, 0xff, 0xff]), Buffer.alloc(40, 0x41)]) {
+    const raw = net.connect({ host: '127.0.0.1', port: harness.port })
+    const reader = new PacketReader()
+    const packets: Buffer[] = []
+    const closed = new Promise<void>((resolve) => raw.on('close', () => resolve()))
+    raw.on('data', (c: Buffer) => packets.push(...reader.push(c).map((p) => p.payload)))
+    raw.on('error', () => {})
+    while (packets.length === 0) await new Promise((r) => setTimeout(r, 5))
+    raw.write(encodePacket(garbage, 1).bytes)
+    await closed
+    const err = packets[1] && parseErrPacket(packets[1])
+    assert.equal(err?.errorCode, 1835, `answered ${packets[1]?.toString('hex')}`)
+  }
+  const { stdout } = await cli(harness.port, ['--skip-ssl', '-e', 'SELECT 1'])
+  assert.equal(stdout.trim(), '1')
+})
