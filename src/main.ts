@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import pino, { type Logger } from 'pino'
-import { createApiServer } from './api/index.ts'
+import { createApiServer, createPrometheusMetrics } from './api/index.ts'
 import { unmatchedGroupWarnings } from './config/config-warnings.ts'
 import { listenFailure } from './config/listen-failure.ts'
 import { loadConfig, resolveSecret } from './config/load.ts'
@@ -90,10 +90,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const maskingHashKey = config.masking.hashKey
       ? await resolveSecret(config.masking.hashKey, 'masking.hashKey')
       : undefined
+    // Every process counts its own sessions and statements; only the primary serves /metrics (workers'
+    // data paths are summed there through the store-wide gauges only: see README "Metrics").
+    const metrics = primary ? createPrometheusMetrics() : undefined
     const core = createCore({
       config,
       store,
       logger,
+      ...(metrics ? { metrics } : {}),
       ...(maskingHashKey ? { maskingHashKey } : {}),
       approvalListeners: [(type, approval) => notifier.notify({ type, approval })],
       ...(options.clock ? { clock: options.clock } : {}),
@@ -153,6 +157,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return { core, store, api: { url: '' }, resources, createdKeys, keysDir, close: closeAll }
     }
 
+    metrics?.readFrom(() => core.operationalCounts())
     const mcp = createMcpHttpHandler({ core, logger })
     const api = createApiServer({
       core,
@@ -160,6 +165,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       listen: config.api.listen,
       ...(config.api.tls ? { tls: config.api.tls } : {}),
       mcp,
+      ...(metrics ? { metrics } : {}),
       consoleDir: fileURLToPath(new URL('../web/dist', import.meta.url)),
     })
     closers.push(() => api.close())

@@ -39,6 +39,9 @@ export interface ApiServerOptions {
       payload: unknown
     }): Promise<void>
   }
+  /** Prometheus metrics (prometheus-metrics.ts), served at /metrics without authentication, like the
+   * health routes: scrapers rarely carry tokens, and the labels name only resources, rules and codes. */
+  metrics?: { contentType: string; render(): Promise<string> }
   /** The built web console (web/dist), served at `/`; without it `/` is a 404. */
   consoleDir?: string
   /** Shorter heartbeats and stream lifetimes for tests. */
@@ -128,6 +131,11 @@ function buildApiApp(options: ApiServerOptions): FastifyInstance {
 
   for (const spec of apiRoutes)
     registerRoute(app, core, spec, spec.public ? undefined : authenticate, principals, settings)
+  const metrics = options.metrics
+  if (metrics)
+    app.get('/metrics', async (_request, reply) =>
+      reply.type(metrics.contentType).send(await metrics.render()),
+    )
   // MCP streamable HTTP (POST messages, GET the SSE stream, DELETE the session): the transport writes the
   // raw response itself, after the same authentication as every route.
   const mcp = options.mcp

@@ -16,6 +16,8 @@ import type { Principal } from './identity/principal.ts'
 import type { ServiceAccount } from './identity/service-account.ts'
 import type { MaskingContext } from './masking/masking-context.ts'
 import type { MaskingProbe, MaskingTestInput, MaskingTestResult } from './masking/masking-test.ts'
+import type { OperationalCounts } from './metrics/core-metrics.ts'
+import type { Readiness } from './metrics/readiness.ts'
 import type { Action } from './policy/action.ts'
 import type { Decision } from './policy/decision.ts'
 import type { ImplicitScope } from './policy/rules.ts'
@@ -206,6 +208,12 @@ export interface Core {
   // change feed
   /** Ids of grants or approvals that changed, in this process or another sharing the store; returns unsubscribe. */
   subscribe(channel: 'grant_changed' | 'approval_changed', listener: (id: string) => void): () => void
+
+  // operations
+  /** Whether this process should take traffic: store reachable and migrated, every listener bound. */
+  readiness(): Promise<Readiness>
+  /** Store-wide grant counts and this process's recording backlog, for a metrics scrape. */
+  operationalCounts(): Promise<OperationalCounts>
 
   /** Stops timers and flushes the recorder. */
   close(): Promise<void>

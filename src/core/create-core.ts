@@ -34,6 +34,10 @@ import { newId } from './ids.ts'
 import { maskingContextFor } from './masking/masking-context.ts'
 import { type MaskingProbe, testMasking } from './masking/masking-test.ts'
 import { compileMaskingRules } from './masking/rules.ts'
+import { type CoreMetrics, NO_METRICS } from './metrics/core-metrics.ts'
+import { countHeld } from './metrics/count-held.ts'
+import { countStoreFailures } from './metrics/count-store-failures.ts'
+import { checkReadiness } from './metrics/readiness.ts'
 import { decide } from './policy/decide.ts'
 import { wantsRowEstimate } from './policy/row-estimate.ts'
 import type { ImplicitScope, Rules } from './policy/rules.ts'
@@ -56,6 +60,8 @@ export interface CoreOptions {
   approvalListeners?: ApprovalListener[]
   /** `masking.hashKey`, already read from its secret; without it `hash` tokens are stable per process. */
   maskingHashKey?: string
+  /** Counters and histograms for /metrics (api/prometheus-metrics.ts); none by default. */
+  metrics?: CoreMetrics
 }
 
 export type ApprovalListener = (type: ApprovalNotificationType, approval: Approval) => void
@@ -69,7 +75,9 @@ interface ApprovedAction {
 
 /** Builds the core: the only place that knows how the operations are wired together. */
 export function createCore(options: CoreOptions): Core {
-  const { config, store, logger } = options
+  const { config, logger } = options
+  const metrics = options.metrics ?? NO_METRICS
+  const store = options.metrics ? countStoreFailures(options.store, metrics) : options.store
   const clock = options.clock ?? systemClock
   const resources = new Map<string, ResourceConfig>(config.resources.map((r) => [r.id, r]))
   const approvalListeners = new Set<ApprovalListener>(options.approvalListeners ?? [])
@@ -453,13 +461,16 @@ export function createCore(options: CoreOptions): Core {
         },
       )
       ctx.live.add(handle)
+      metrics.sessionOpened(context.resource.id, protocol)
       return handle
     },
     decide(session, action) {
+      const started = performance.now()
       // Nothing runs that cannot be recorded (recording.onFailure: block): checked first, so the denial
       // does not wait on the store it could not write to (and is recorded once the store is back).
       const decision =
         recording.gate() ?? decide(action, session.grant, rulesFor(session.resource), clock.now())
+      metrics.decisionTimed((performance.now() - started) / 1000)
       if (decision.outcome === 'deny' && decision.code !== 'TG_RECORDING_UNAVAILABLE') {
         recording.auditDenial({
           type: 'action.denied',
@@ -482,7 +493,7 @@ export function createCore(options: CoreOptions): Core {
         (g) => `guardrail:${g.id}` === decision.rule,
       )
       const approvers = guardrail?.approverGroups ?? ctx.approverGroupsFor(session.resource.id)
-      return holdAction(
+      const held = await holdAction(
         ctx,
         session,
         decision,
@@ -500,11 +511,21 @@ export function createCore(options: CoreOptions): Core {
           approvedActions.set(session.id, approved)
         },
       )
+      return countHeld(held, session.resource.id, metrics)
     },
-    startAction: (session, record, options) => recording.start(session, record, options.write),
-    recordAction: (session, record, seq) => recording.record(session, record, seq),
+    startAction(session, record, options) {
+      metrics.actionDecided(session.resource.id, session.protocol, record.outcome, record.rule)
+      return recording.start(session, record, options.write)
+    },
+    recordAction(session, record, seq) {
+      // A statement's first record counts it: an allowed one starts (startAction) and is completed here.
+      if (seq === undefined)
+        metrics.actionDecided(session.resource.id, session.protocol, record.outcome, record.rule)
+      recording.record(session, record, seq)
+    },
     async closeSession(session, reason) {
       ctx.live.remove(session)
+      metrics.sessionClosed(session.resource.id, session.protocol)
       recording.forget(session)
       approvedActions.delete(session.id)
       await recording.flush()
@@ -580,6 +601,10 @@ export function createCore(options: CoreOptions): Core {
     },
 
     subscribe: (channel, listener) => store.subscribe(channel, listener),
+    readiness: () => checkReadiness(config, store, ctx.addresses),
+    async operationalCounts() {
+      return { grantsByStatus: await store.grants.countByStatus(), recordingBacklog: recording.backlog }
+    },
 
     async close() {
       stopSessionEnds()

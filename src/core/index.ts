@@ -71,6 +71,8 @@ export type { MaskingConfig, MaskingRule, MaskingRuleSet } from './masking/rules
 export { compileMaskingRules } from './masking/rules.ts'
 export type { MaskStyle } from './masking/styles.ts'
 export { MASK_STYLES } from './masking/styles.ts'
+export type { CoreMetrics, OperationalCounts } from './metrics/core-metrics.ts'
+export type { Readiness } from './metrics/readiness.ts'
 export type { Action } from './policy/action.ts'
 export type { Decision, Denial, DenyCode } from './policy/decision.ts'
 export { ALLOW } from './policy/decision.ts'

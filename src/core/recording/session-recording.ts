@@ -129,6 +129,11 @@ export class SessionRecording {
     await this.#denialAudits.flush()
   }
 
+  /** Records and denial audit entries not yet written to the store. */
+  get backlog(): number {
+    return this.recorder.queued + this.#denialAudits.queued
+  }
+
   /** At shutdown: what could not be written is lost; say how much. */
   async close(): Promise<void> {
     await this.flush()

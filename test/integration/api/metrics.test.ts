@@ -1,0 +1,179 @@
+// /metrics scraped for real (Prometheus text format) while psql works through the gateway: sessions per
+// resource and protocol, statements by decision and rule, the decision-latency histogram, a held statement
+// counted while it waits, grants by state, the recording backlog, event-loop lag; and the health probes:
+// live, ready, and not ready (503 naming the store) once the PostgreSQL store cannot be reached.
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { after, before, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import pg from 'pg'
+import { psql } from '../../support/clients/psql.ts'
+import { ADMIN_URL, createThrowawayDatabase } from '../../support/postgres.ts'
+import {
+  callApi,
+  type GatewaySetup,
+  libpqEnv,
+  prepareGateway,
+  type RunningGateway,
+  requestGrant,
+  startInProcess,
+} from '../../support/start-full-gateway.ts'
+
+let setup: GatewaySetup
+let gw: RunningGateway
+let keys: { admin: string; agent: string; approver: string }
+
+before(async () => {
+  setup = await prepareGateway({
+    setupSql: 'CREATE TABLE items (id int PRIMARY KEY); INSERT INTO items VALUES (1), (2);',
+    extraConfig: `guardrails:
+  - id: hold-deletes
+    action: approve
+    description: deletes wait for a dba
+    match: { kinds: [DeleteStmt] }
+    approvers: ["{dbas}"]`,
+  })
+  gw = await startInProcess(setup)
+  keys = await setup.keys()
+})
+after(async () => {
+  await gw?.[Symbol.asyncDispose]()
+  await setup?.[Symbol.asyncDispose]()
+})
+
+/** One sample line's value: `name{labels} value`, the labels given in any order; undefined when absent. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line)
+    if (!m || m[1] !== name) continue
+    const got = Object.fromEntries(
+      [...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]),
+    )
+    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[3])
+  }
+  return undefined
+}
+
+async function scrape(): Promise<string> {
+  const res = await fetch(`${gw.api}/metrics`)
+  assert.equal(res.status, 200)
+  assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/)
+  return res.text()
+}
+
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000
+  while (Date.now() < deadline) {
+    if (await check()) return
+    await sleep(50)
+  }
+  assert.fail(`not reached in time: ${what}`)
+}
+
+test('a scrape counts sessions, statements by decision and rule, decision time, holds and grants', async () => {
+  const resource = setup.resourceId
+  const { connection } = await requestGrant(gw.api, keys.agent, resource, 'select:*,delete:*,drop:*')
+  const env = libpqEnv(connection, gw.resource)
+  for (let i = 0; i < 3; i++) assert.equal((await psql(env, 'SELECT count(*) FROM items')).code, 0)
+  const dropped = await psql(env, 'DROP TABLE items')
+  assert.match(dropped.stderr, /no-destructive-ddl/)
+
+  // A held delete waits on its connection; the gauge shows it until the approver decides.
+  const held = spawn('psql', ['-X', '-c', 'DELETE FROM items WHERE id = 1'], { env, stdio: 'pipe' })
+  const heldDone = new Promise<number | null>((resolve) => held.on('close', resolve))
+  await until(
+    async () => sample(await scrape(), 'taskgate_holds_pending', { resource }) === 1,
+    'the held statement is counted',
+  )
+  const pending = await callApi<Array<{ id: string }>>(
+    gw.api,
+    keys.approver,
+    'GET',
+    '/v1/approvals?status=pending',
+  )
+  assert.equal(pending.body.length, 1)
+  await callApi(gw.api, keys.approver, 'POST', `/v1/approvals/${pending.body[0]!.id}/deny`, {
+    reason: 'not now',
+  })
+  assert.notEqual(await heldDone, 0)
+
+  await until(
+    async () => sample(await scrape(), 'taskgate_sessions_live', { resource, protocol: 'postgres' }) === 0,
+    'every psql session closed',
+  )
+  const text = await scrape()
+  const on = { resource, protocol: 'postgres' }
+  assert.equal(sample(text, 'taskgate_sessions_opened_total', on), 5)
+  assert.equal(sample(text, 'taskgate_sessions_closed_total', on), 5)
+  assert.equal(sample(text, 'taskgate_actions_total', { ...on, outcome: 'allow', rule: '' }), 3)
+  assert.equal(
+    sample(text, 'taskgate_actions_total', { ...on, outcome: 'deny', rule: 'guardrail:no-destructive-ddl' }),
+    1,
+  )
+  assert.equal(
+    sample(text, 'taskgate_actions_total', {
+      ...on,
+      outcome: 'approve-first',
+      rule: 'guardrail:hold-deletes',
+    }),
+    1,
+  )
+  assert.ok((sample(text, 'taskgate_decision_duration_seconds_count') ?? 0) >= 3, 'decisions are timed')
+  assert.equal(
+    sample(text, 'taskgate_decision_duration_seconds_bucket', { le: '+Inf' }),
+    sample(text, 'taskgate_decision_duration_seconds_count'),
+  )
+  assert.equal(sample(text, 'taskgate_holds_pending', { resource }), 0)
+  assert.equal(sample(text, 'taskgate_grants', { status: 'active' }), 1)
+  assert.equal(sample(text, 'taskgate_grants', { status: 'ended' }), 0)
+  assert.ok(sample(text, 'taskgate_recording_backlog') !== undefined)
+  // Event-loop lag is measured (a generous bound: a loaded 2-core machine, not a benchmark).
+  const lag = sample(text, 'nodejs_eventloop_lag_seconds')
+  assert.ok(lag !== undefined && lag >= 0 && lag < 5, `event-loop lag ${lag}`)
+  assert.match(text, /^# TYPE taskgate_store_errors_total counter$/m)
+  // Labels never carry principals, tasks, statement text or credentials.
+  assert.ok(!text.includes(connection.user) && !text.includes(setup.agentName) && !text.includes('items'))
+})
+
+test('live and ready answer 200 with every check ok', async () => {
+  const live = await fetch(`${gw.api}/v1/health/live`)
+  assert.equal(live.status, 200)
+  assert.deepEqual(await live.json(), { status: 'ok' })
+  const ready = await fetch(`${gw.api}/v1/health/ready`)
+  assert.equal(ready.status, 200)
+  assert.deepEqual(await ready.json(), {
+    status: 'ready',
+    checks: { store: 'ok', migrations: 'ok', listeners: 'ok' },
+  })
+  assert.equal((await fetch(`${gw.api}/v1/health`)).status, 200, 'the old health route stays')
+})
+
+test('ready is 503 naming the store once the PostgreSQL store refuses connections; live stays 200', async () => {
+  const storeDb = await createThrowawayDatabase('tg_ready')
+  const shared = await prepareGateway({ storeUrl: storeDb.url })
+  const running = await startInProcess(shared)
+  const admin = new pg.Client({ connectionString: ADMIN_URL })
+  await admin.connect()
+  try {
+    assert.equal((await fetch(`${running.api}/v1/health/ready`)).status, 200)
+    await admin.query(`ALTER DATABASE ${storeDb.name} ALLOW_CONNECTIONS false`)
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [
+      storeDb.name,
+    ])
+    const ready = await fetch(`${running.api}/v1/health/ready`)
+    assert.equal(ready.status, 503)
+    const body = (await ready.json()) as { status: string; checks: Record<string, string> }
+    assert.equal(body.status, 'not-ready')
+    assert.notEqual(body.checks.store, 'ok')
+    assert.equal(body.checks.listeners, 'ok')
+    assert.equal((await fetch(`${running.api}/v1/health/live`)).status, 200)
+    const text = await (await fetch(`${running.api}/metrics`)).text()
+    assert.ok((sample(text, 'taskgate_store_errors_total', { operation: 'health' }) ?? 0) >= 1, text)
+  } finally {
+    await admin.query(`ALTER DATABASE ${storeDb.name} ALLOW_CONNECTIONS true`).catch(() => {})
+    await admin.end()
+    await running[Symbol.asyncDispose]().catch(() => {})
+    await shared[Symbol.asyncDispose]()
+    await storeDb[Symbol.asyncDispose]()
+  }
+})
