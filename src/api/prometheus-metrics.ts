@@ -2,7 +2,7 @@
 // histogram (CoreMetrics), store-wide numbers read at scrape time, and Node's own (event-loop lag, heap,
 // GC, CPU). Label values are bounded: resources and protocols come from the config, rules are capped at
 // MAX_RULES distinct values, store operations and error codes are closed sets.
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from 'prom-client'
 import type { CoreMetrics, OperationalCounts } from '../core/index.ts'
 
 /** Beyond this many distinct rule labels, further rules count as `other` (a guard, not an expected case). */
@@ -44,18 +44,28 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     labelNames: sessionLabels,
     registers: [registry],
   })
-  const actions = new Counter({
+  // The two per-statement metrics count in plain numbers (prom-client hashes the labels on every call,
+  // ≈1–2 µs); a scrape copies them into the registry.
+  const actionCounts = new Map<string, Map<string, Map<string, Map<string, { n: number }>>>>()
+  new Counter({
     name: 'taskgate_actions_total',
     help: 'Statements and requests by decision (allow, deny, approve-first) and the rule that decided.',
     labelNames: ['resource', 'protocol', 'outcome', 'rule'] as const,
     registers: [registry],
+    collect() {
+      this.reset()
+      for (const [resource, byProtocol] of actionCounts)
+        for (const [protocol, byOutcome] of byProtocol)
+          for (const [outcome, byRule] of byOutcome)
+            for (const [rule, cell] of byRule) this.inc({ resource, protocol, outcome, rule }, cell.n)
+    },
   })
-  const decisionSeconds = new Histogram({
-    name: 'taskgate_decision_duration_seconds',
-    help: "Time core takes to decide one action that missed the protocol's decision cache.",
-    buckets: DECISION_BUCKETS_SECONDS,
-    registers: [registry],
-  })
+  const decisionSeconds = new LeanHistogram(
+    'taskgate_decision_duration_seconds',
+    "Time core takes to decide one action that missed the protocol's decision cache.",
+    DECISION_BUCKETS_SECONDS,
+  )
+  registry.registerMetric(decisionSeconds as unknown as Metric)
   const holdsPending = new Gauge({
     name: 'taskgate_holds_pending',
     help: 'Statements held for a human approval and waiting, in this process.',
@@ -92,8 +102,6 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     },
   })
 
-  // Children are looked up through nested maps, so the per-statement path builds no label object or key.
-  const actionChildren = new Map<string, Map<string, Map<string, Map<string, Counter.Internal>>>>()
   const seenRules = new Set<string>()
   const ruleLabel = (rule: string | undefined): string => {
     const r = rule ?? ''
@@ -102,11 +110,19 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     seenRules.add(r)
     return r
   }
-  const actionChild = (resource: string, protocol: string, outcome: string, rule: string) => {
-    const byProtocol = getOrSet(actionChildren, resource, () => new Map())
-    const byOutcome = getOrSet(byProtocol, protocol, () => new Map())
-    const byRule = getOrSet(byOutcome, outcome, () => new Map())
-    return getOrSet(byRule, rule, () => actions.labels(resource, protocol, outcome, rule))
+  // Nested maps: once a label combination exists, the per-statement path allocates nothing.
+  const actionCell = (resource: string, protocol: string, outcome: string, rule: string) => {
+    const cell = actionCounts.get(resource)?.get(protocol)?.get(outcome)?.get(rule)
+    if (cell) return cell
+    const byProtocol = actionCounts.get(resource) ?? new Map()
+    actionCounts.set(resource, byProtocol)
+    const byOutcome = byProtocol.get(protocol) ?? new Map()
+    byProtocol.set(protocol, byOutcome)
+    const byRule = byOutcome.get(outcome) ?? new Map()
+    byOutcome.set(outcome, byRule)
+    const created = { n: 0 }
+    byRule.set(rule, created)
+    return created
   }
 
   return {
@@ -127,7 +143,7 @@ export function createPrometheusMetrics(): PrometheusMetrics {
       sessionsLive.labels(resource, protocol).dec()
     },
     actionDecided(resource, protocol, outcome, rule) {
-      actionChild(resource, protocol, outcome, ruleLabel(rule)).inc()
+      actionCell(resource, protocol, outcome, ruleLabel(rule)).n++
     },
     decisionTimed(seconds) {
       decisionSeconds.observe(seconds)
@@ -144,11 +160,55 @@ export function createPrometheusMetrics(): PrometheusMetrics {
   }
 }
 
-function getOrSet<K, V>(map: Map<K, V>, key: K, make: () => V): V {
-  let value = map.get(key)
-  if (value === undefined) {
-    value = make()
-    map.set(key, value)
+/**
+ * A label-less histogram counted in a typed array, for the per-statement path; the registry reads it like
+ * its own metrics (it asks each for name, help, type and get()).
+ */
+class LeanHistogram {
+  readonly type = 'histogram'
+  readonly aggregator = 'sum'
+  readonly name: string
+  readonly help: string
+  readonly #bounds: readonly number[]
+  readonly #counts: Float64Array
+  #sum = 0
+  #count = 0
+
+  constructor(name: string, help: string, bounds: readonly number[]) {
+    this.name = name
+    this.help = help
+    this.#bounds = bounds
+    this.#counts = new Float64Array(bounds.length)
   }
-  return value
+
+  observe(value: number): void {
+    this.#sum += value
+    this.#count++
+    const bounds = this.#bounds
+    for (let i = 0; i < bounds.length; i++) {
+      if (value <= bounds[i]!) {
+        this.#counts[i]!++
+        return
+      }
+    }
+  }
+
+  get() {
+    const values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> = []
+    let cumulative = 0
+    this.#bounds.forEach((le, i) => {
+      cumulative += this.#counts[i]!
+      values.push({ metricName: `${this.name}_bucket`, labels: { le }, value: cumulative })
+    })
+    values.push({ metricName: `${this.name}_bucket`, labels: { le: '+Inf' }, value: this.#count })
+    values.push({ metricName: `${this.name}_sum`, labels: {}, value: this.#sum })
+    values.push({ metricName: `${this.name}_count`, labels: {}, value: this.#count })
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator }
+  }
+
+  reset(): void {
+    this.#counts.fill(0)
+    this.#sum = 0
+    this.#count = 0
+  }
 }

@@ -332,6 +332,8 @@ test('the OpenAPI document is valid JSON, version 3.1, and describes every route
   assert.equal(doc.openapi, '3.1.0')
   const expected = [
     'GET /v1/health',
+    'GET /v1/health/live',
+    'GET /v1/health/ready',
     'GET /v1/auth/oidc',
     'GET /v1/whoami',
     'GET /v1/resources',

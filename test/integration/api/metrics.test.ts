@@ -4,6 +4,7 @@
 // live, ready, and not ready (503 naming the store) once the PostgreSQL store cannot be reached.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 import { after, before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
@@ -85,14 +86,14 @@ test('a scrape counts sessions, statements by decision and rule, decision time, 
     async () => sample(await scrape(), 'taskgate_holds_pending', { resource }) === 1,
     'the held statement is counted',
   )
-  const pending = await callApi<Array<{ id: string }>>(
+  const pending = await callApi<{ approvals: Array<{ id: string }> }>(
     gw.api,
     keys.approver,
     'GET',
     '/v1/approvals?status=pending',
   )
-  assert.equal(pending.body.length, 1)
-  await callApi(gw.api, keys.approver, 'POST', `/v1/approvals/${pending.body[0]!.id}/deny`, {
+  assert.equal(pending.body.approvals.length, 1)
+  await callApi(gw.api, keys.approver, 'POST', `/v1/approvals/${pending.body.approvals[0]!.id}/deny`, {
     reason: 'not now',
   })
   assert.notEqual(await heldDone, 0)
@@ -110,14 +111,8 @@ test('a scrape counts sessions, statements by decision and rule, decision time, 
     sample(text, 'taskgate_actions_total', { ...on, outcome: 'deny', rule: 'guardrail:no-destructive-ddl' }),
     1,
   )
-  assert.equal(
-    sample(text, 'taskgate_actions_total', {
-      ...on,
-      outcome: 'approve-first',
-      rule: 'guardrail:hold-deletes',
-    }),
-    1,
-  )
+  // The held statement is recorded once, with its final decision: the approver's denial.
+  assert.equal(sample(text, 'taskgate_actions_total', { ...on, outcome: 'deny', rule: 'approval' }), 1)
   assert.ok((sample(text, 'taskgate_decision_duration_seconds_count') ?? 0) >= 3, 'decisions are timed')
   assert.equal(
     sample(text, 'taskgate_decision_duration_seconds_bucket', { le: '+Inf' }),
@@ -157,9 +152,12 @@ test('ready is 503 naming the store once the PostgreSQL store refuses connection
   try {
     assert.equal((await fetch(`${running.api}/v1/health/ready`)).status, 200)
     await admin.query(`ALTER DATABASE ${storeDb.name} ALLOW_CONNECTIONS false`)
-    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [
-      storeDb.name,
-    ])
+    // The gateway's connections go; the test's own (which created the database) stays.
+    const own = (await storeDb.query('SELECT pg_backend_pid() AS pid')).rows[0].pid
+    await admin.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> $2',
+      [storeDb.name, own],
+    )
     const ready = await fetch(`${running.api}/v1/health/ready`)
     assert.equal(ready.status, 503)
     const body = (await ready.json()) as { status: string; checks: Record<string, string> }
@@ -172,8 +170,27 @@ test('ready is 503 naming the store once the PostgreSQL store refuses connection
   } finally {
     await admin.query(`ALTER DATABASE ${storeDb.name} ALLOW_CONNECTIONS true`).catch(() => {})
     await admin.end()
-    await running[Symbol.asyncDispose]().catch(() => {})
+    await Promise.resolve(running[Symbol.asyncDispose]()).catch(() => {})
     await shared[Symbol.asyncDispose]()
     await storeDb[Symbol.asyncDispose]()
+  }
+})
+
+test('every metric the Grafana dashboard queries is one a scrape exposes', async () => {
+  const dashboard = JSON.parse(
+    await readFile(new URL('../../../deploy/grafana/taskgate-dashboard.json', import.meta.url), 'utf8'),
+  ) as { panels: Array<{ targets: Array<{ expr: string }> }> }
+  const exposed = new Set([...(await scrape()).matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]))
+  const queried = new Set(
+    dashboard.panels.flatMap((p) =>
+      p.targets.flatMap((t) =>
+        [...t.expr.matchAll(/\b((?:taskgate|nodejs|process)_\w+)/g)].map((m) => m[1]!),
+      ),
+    ),
+  )
+  assert.ok(queried.size >= 10, [...queried].join(', '))
+  for (const name of queried) {
+    const base = name.replace(/_(bucket|sum|count)$/, '')
+    assert.ok(exposed.has(name) || exposed.has(base), `the dashboard queries ${name}, which no scrape has`)
   }
 })

@@ -2,6 +2,8 @@
 
 export const OPERATIONS = {
   getHealth: { method: 'GET', path: '/v1/health' },
+  getLiveness: { method: 'GET', path: '/v1/health/live' },
+  getReadiness: { method: 'GET', path: '/v1/health/ready' },
   getOidcSettings: { method: 'GET', path: '/v1/auth/oidc' },
   whoami: { method: 'GET', path: '/v1/whoami' },
   listResources: { method: 'GET', path: '/v1/resources' },
@@ -38,6 +40,30 @@ export interface Operations {
     response: {
       status: "ok"
       version: string
+    }
+  }
+  getLiveness: {
+    params: never
+    query: never
+    body: never
+    response: {
+      status: "ok"
+    }
+  }
+  getReadiness: {
+    params: never
+    query: never
+    body: never
+    response: {
+      status: "ready" | "not-ready"
+      checks: {
+        /** `ok`, or why the store did not answer */
+        store: string
+        /** `ok`, or how many migrations are not applied */
+        migrations: string
+        /** `ok`, or the resources not listening yet */
+        listeners: string
+      }
     }
   }
   getOidcSettings: {
