@@ -14,7 +14,7 @@ import { failure } from '../../src/protocols/mysql/errors.ts'
 import { acceptMysqlClient } from '../../src/protocols/mysql/front.ts'
 import { refusalFor } from '../../src/protocols/mysql/refused-commands.ts'
 import { encodePacket, PacketReader } from '../../src/protocols/mysql/wire/packet-reader.ts'
-import { selfSignedCertificate } from './tls-postgres-server.ts'
+import { selfSignedCertificate } from './start-mariadb.ts'
 
 export interface MysqlRelayHarness extends AsyncDisposable {
   port: number
@@ -33,7 +33,7 @@ export interface HarnessOptions {
 
 export async function startMysqlRelayHarness(options: HarnessOptions): Promise<MysqlRelayHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'tg-mysql-harness-'))
-  await selfSignedCertificate(join(dir, 'c.pem'), join(dir, 'k.pem'), '/CN=localhost')
+  await selfSignedCertificate(join(dir, 'c.pem'), join(dir, 'k.pem'))
   const secureContext = tls.createSecureContext({
     cert: await readFile(join(dir, 'c.pem')),
     key: await readFile(join(dir, 'k.pem')),

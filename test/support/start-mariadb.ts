@@ -8,8 +8,6 @@ import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { freePort } from './console.ts'
-import { selfSignedCertificate } from './tls-postgres-server.ts'
 
 const run = promisify(execFile)
 
@@ -19,6 +17,32 @@ export interface ThrowawayMariadb extends AsyncDisposable {
   caFile: string
 }
 
+/** A self-signed certificate for 127.0.0.1 and its key (openssl), valid for a day. */
+export async function selfSignedCertificate(certFile: string, keyFile: string): Promise<void> {
+  const subject = ['-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost']
+  await run('openssl', [
+    'req',
+    '-new',
+    '-x509',
+    '-days',
+    '1',
+    '-nodes',
+    ...subject,
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+  ])
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as net.AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
 export async function startMariadb(): Promise<ThrowawayMariadb> {
   const dir = await mkdtemp(join(tmpdir(), 'tg-mariadb-'))
   const asRoot = process.getuid?.() === 0
@@ -26,7 +50,7 @@ export async function startMariadb(): Promise<ThrowawayMariadb> {
     asRoot ? ['runuser', ['-u', 'mysql', '--', tool, ...args]] : [tool, args]
   const cert = join(dir, 'server.crt')
   const key = join(dir, 'server.key')
-  await selfSignedCertificate(cert, key, '/CN=localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost')
+  await selfSignedCertificate(cert, key)
   await chmod(key, 0o644)
   if (asRoot) await run('chown', ['-R', 'mysql', dir])
   const data = join(dir, 'data')

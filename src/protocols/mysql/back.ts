@@ -13,7 +13,14 @@ import tls from 'node:tls'
 import { TaskgateError } from '../../core/index.ts'
 import { cachingSha2Scramble, nativePasswordScramble } from './auth-scramble.ts'
 import { HandshakeChannel } from './handshake-channel.ts'
-import { AuthPlugin, CachingSha2Status, CapabilityFlag, UTF8MB4_GENERAL_CI } from './wire/constants.ts'
+import { encodeTextCommand } from './wire/commands.ts'
+import {
+  AuthPlugin,
+  CachingSha2Status,
+  CapabilityFlag,
+  Command,
+  UTF8MB4_GENERAL_CI,
+} from './wire/constants.ts'
 import { isErrPacket, isOkPacket, parseErrPacket } from './wire/generic-responses.ts'
 import {
   encodeHandshakeResponse41,
@@ -43,6 +50,9 @@ export interface UpstreamLogin {
 /** What the session asks of the upstream connection: the client's capabilities (so the server's replies
  * are in the form the client negotiated) and its connection attributes. */
 export interface UpstreamSessionOptions {
+  /** Start the session with SET SESSION TRANSACTION READ ONLY (a read-only grant), whatever account it
+   * logs in as; the classifier keeps the client from switching back (`transaction:read-write`). */
+  readOnly?: boolean
   capabilities?: number
   mariadbCapabilities?: number
   attributes?: [string, string][]
@@ -138,6 +148,7 @@ export async function connectUpstream(
     response.authResponse = scramble(handshake.authPluginName, login.password, handshake.authPluginData)
     channel.write(encodeHandshakeResponse41(response))
     await authenticate(channel, login.password, useTls)
+    if (session.readOnly) await startReadOnly(channel)
     const { socket, leftover } = channel.detach()
     return { socket, handshake, capabilities, mariadbCapabilities, tls: useTls, leftover }
   } catch (error) {
@@ -174,6 +185,15 @@ async function authenticate(channel: HandshakeChannel, password: string, overTls
     }
   }
   throw new Error('upstream authentication did not finish')
+}
+
+/** A new command starts a new exchange: sequence ids restart at 0 (HandshakeChannel.restart). */
+async function startReadOnly(channel: HandshakeChannel): Promise<void> {
+  channel.restart()
+  channel.write(encodeTextCommand(Command.COM_QUERY, 'SET SESSION TRANSACTION READ ONLY'))
+  const answer = await channel.read()
+  if (!isOkPacket(answer))
+    throw isErrPacket(answer) ? refused(answer) : new Error('no OK to SET SESSION TRANSACTION')
 }
 
 /** The server's ERR at login: its text stays in our log (detail); the client sees TG_UPSTREAM_UNAVAILABLE. */

@@ -61,6 +61,11 @@ export class HandshakeChannel {
     }
   }
 
+  /** Starts a new exchange (a command after the login): sequence ids begin again at 0. */
+  restart(): void {
+    this.#nextSequenceId = 0
+  }
+
   /** Writes one payload with the exchange's next sequence id. */
   write(payload: Buffer): void {
     const { bytes, nextSequenceId } = encodePacket(payload, this.#nextSequenceId)

@@ -127,6 +127,15 @@ test('TLS to a target that offers none fails when required, falls back when pref
   upstream.socket.destroy()
 })
 
+test('a read-only session refuses writes on the server itself', async () => {
+  const upstream = await connectUpstream(shared, { user: 'root', password: '' }, { readOnly: true })
+  const next = packetsOf(upstream)
+  const result = await query(upstream, next, `CREATE TABLE tg_back_${suffix}.w (a INT)`)
+  assert.equal(result.error?.errorCode, 1792, 'ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION')
+  assert.deepEqual((await query(upstream, next, 'SELECT @@session.tx_read_only')).rows, [['1']])
+  upstream.socket.destroy()
+})
+
 test('the codec reads the real server: a prepared statement executed with binary parameters', async () => {
   const upstream = await connectUpstream(shared, { user, password })
   const next = packetsOf(upstream)
