@@ -10,6 +10,7 @@ import type { Action, ScopeEntry } from '../../core/index.ts'
 import { cacheKeyOf, exceedsLexerBudget } from './classify-key.ts'
 import { dispatchStatement, READ_ONLY_KINDS } from './classify-statements.ts'
 import { type Acc, asList, asNode, fail, newAcc, unwrap } from './classify-walk.ts'
+import { textCarriesSecret, treeCarriesSecret, unparsedCarriesSecret } from './secret-statements.ts'
 
 /** Loads the parser's WASM module (≈120 ms); call once before classifying. */
 export async function loadSqlParser(): Promise<void> {
@@ -117,8 +118,14 @@ function templateOf(acc: Acc, kinds: string[], cacheable = true): Template {
   }
 }
 
-function unparsed(reason: string, syntaxError?: ParserError): Template {
+function unparsed(reason: string, sql: string, syntaxError?: ParserError): Template {
   const acc = newAcc(dispatchStatement)
+  if (unparsedCarriesSecret(sql)) {
+    acc.traits.add('contains-secret')
+    // The reason is recorded and audited, and the parser's message quotes the text near the error, which may
+    // be the secret itself; the client's own error (syntaxError) still shows it to the client that sent it.
+    reason = reason.replace(/"[^"]*"?/g, '"***"')
+  }
   fail(acc, reason)
   const template = templateOf(acc, ['Unparsed'], false)
   return syntaxError ? { ...template, syntaxError } : template
@@ -136,21 +143,24 @@ function parserErrorOf(error: unknown): ParserError | undefined {
 function parseTemplate(sql: string): Template {
   if (sql.trim() === '') return templateOf(newAcc(dispatchStatement), ['EmptyQuery'])
   // The wire protocol's strings end at NUL; the WASM parser would silently stop there too.
-  if (sql.includes('\0')) return unparsed('the statement contains a NUL character')
+  if (sql.includes('\0')) return unparsed('the statement contains a NUL character', sql)
   if (exceedsLexerBudget(sql))
-    return unparsed('the statement nests comments too deeply to parse in reasonable time')
+    return unparsed('the statement nests comments too deeply to parse in reasonable time', sql)
   let stmts: unknown[]
   try {
     stmts = asList(asNode(parseSync(sql))?.stmts)
   } catch (error) {
     return unparsed(
       `the statement does not parse: ${error instanceof Error ? error.message : String(error)}`,
+      sql,
       parserErrorOf(error),
     )
   }
   const acc = newAcc(dispatchStatement)
   const kinds: string[] = []
   try {
+    // Before the kinds are dispatched: an unknown kind (CREATE USER MAPPING) is denied, and recorded.
+    if (treeCarriesSecret(stmts)) acc.traits.add('contains-secret')
     for (const raw of stmts) {
       const stmt = unwrap(asNode(raw)?.stmt)
       if (!stmt) {
@@ -164,6 +174,7 @@ function parseTemplate(sql: string): Template {
     // A tree deep enough to exhaust the stack (or a shape we did not foresee) fails closed, uncached.
     return unparsed(
       `the classifier could not walk the statement: ${error instanceof Error ? error.name : 'error'}`,
+      sql,
     )
   }
   return templateOf(acc, kinds.length > 0 ? kinds : ['EmptyQuery'])
@@ -201,6 +212,8 @@ function materialize(t: Template, sql: string, lookup: PreparedLookup | undefine
     if (!readOnly || unclassified !== undefined) traitSet.delete('read-only')
     traits = [...traitSet]
   }
+  // A literal's value is not in the cached template: a connection string with a password is found per text.
+  if (!traits.includes('contains-secret') && textCarriesSecret(sql)) traits.push('contains-secret')
   const action: Action = { protocol: 'postgres', kind: t.kind, needs, traits, text: sql }
   if (unclassified !== undefined) action.unclassified = unclassified
   return {

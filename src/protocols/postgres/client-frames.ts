@@ -346,12 +346,14 @@ function infoOf(decided: DecidedStatement | StatementInfo, sent?: string): State
     const info: StatementInfo = { text: decided.recordText ?? sent!, kind: decided.kind, sent: sent! }
     if (decided.reads !== undefined) info.reads = decided.reads
     if (decided.write !== undefined) info.write = decided.write
+    if (decided.action?.traits.includes('contains-secret')) info.secret = true
     if (decided.action === undefined || kinds.some((k) => PORTAL_KINDS.includes(k)))
       info.touchesPortals = true
     return info
   }
-  const { text, kind, sent: as, write, touchesPortals, reads } = decided
+  const { text, kind, sent: as, write, touchesPortals, reads, secret } = decided
   const info: StatementInfo = { text, kind, sent: as }
+  if (secret) info.secret = true
   if (reads !== undefined) info.reads = reads
   if (write !== undefined) info.write = write
   if (touchesPortals) info.touchesPortals = true

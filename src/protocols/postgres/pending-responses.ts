@@ -22,6 +22,9 @@ export interface StatementInfo {
   write?: boolean
   /** The seq of its start record, which the record of its outcome completes. */
   seq?: number
+  /** The statement carries a secret (secret-statements.ts): its result rows and the server's error message are
+   * not recorded either, as they may echo it. */
+  secret?: true
   /** What the text reads, from the classification it was decided on; absent when unknown (masking then
    * treats every computed value's origin as unknown). */
   reads?: StatementReads

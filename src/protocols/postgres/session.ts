@@ -622,7 +622,12 @@ export class RelaySession {
       const digest = actionDigest(held.action.text, parameters.map(digestForm))
       // held.text is the statement's recorded text (masked); its parameters are masked the same way.
       // Shown as recordText too: #waitForApproval shows an action's recordText when it has one.
-      const text = withParameters(held.text, parameters, this.#maskLiteral)
+      // A statement that carries a secret (dblink_connect($1)) shows none of its parameter values.
+      const text = withParameters(
+        held.text,
+        parameters,
+        action.traits.includes('contains-secret') ? () => REDACTED : this.#maskLiteral,
+      )
       const shown = { ...action, text, recordText: text }
       decision = await this.#waitForApproval(approveFirst, shown, digest)
     } catch (error) {
@@ -746,6 +751,9 @@ export class RelaySession {
   }
 
   #record(c: Completed): void {
+    // A statement carrying a secret may see it echoed in its rows or the server's message: SQLSTATE only.
+    const secret = c.statement?.secret === true
+    const error = secret && c.error !== undefined ? `${c.error.split(':')[0]}: (message withheld)` : c.error
     this.#o.core.recordAction(
       this.#o.handle,
       {
@@ -754,8 +762,8 @@ export class RelaySession {
         outcome: 'allow',
         rowCount: c.rowCount,
         durationMs: Math.round(c.durationMs * 1000) / 1000,
-        error: c.error,
-        ...(c.result ? { result: c.result } : {}),
+        error,
+        ...(c.result && !secret ? { result: c.result } : {}),
         ...(c.masked ? { masked: c.masked } : {}),
       },
       c.statement?.seq,
