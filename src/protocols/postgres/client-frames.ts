@@ -13,7 +13,7 @@
 // text AND the parameter values that will run with it.
 import type { Action, Decision } from '../../core/index.ts'
 import { approvalRequiredFields, denialFields } from './errors.ts'
-import type { PendingResponses, StatementInfo } from './pending-responses.ts'
+import type { PendingResponse, PendingResponses, StatementInfo } from './pending-responses.ts'
 import { type PreparedStatement, type StatementNamespace, UNCERTAIN } from './statement-namespace.ts'
 import type { StatementReads } from './statement-reads.ts'
 import {
@@ -103,6 +103,9 @@ export class ClientFrames implements FrameSink {
   #answer: DecidedStatement | undefined
   /** The held Bind the scanner paused on, as it was looked up then. */
   #holding: { portal: string; statement: HeldStatement } | undefined
+  /** The last Execute or Query sent, until a message other than Flush or Sync follows it: should it start a
+   * COPY FROM STDIN, the server ignores the Syncs sent meanwhile (PendingResponses.dropSyncsDuring). */
+  #mayCopy: PendingResponse | undefined
   /** Paused until the server answers what is in flight (see statement-namespace.ts). */
   waitingForServer = false
   terminated = false
@@ -125,9 +128,10 @@ export class ClientFrames implements FrameSink {
       this.terminated = true
       return KEEP
     }
-    // CopyDone and CopyFail belong to a COPY FROM STDIN the server is running; Sync ends a skip.
-    if (type === 0x63 || type === 0x66) return KEEP
     if (type === 0x53) return this.#sync()
+    if (type !== 0x48) this.#mayCopy = undefined
+    // CopyDone and CopyFail belong to a COPY FROM STDIN the server is running.
+    if (type === 0x63 || type === 0x66) return KEEP
     if (this.#skipping) {
       if (!KNOWN.has(type))
         throw new ProtocolViolation(`unexpected message type '${String.fromCharCode(type)}'`)
@@ -165,7 +169,12 @@ export class ClientFrames implements FrameSink {
 
   #sync(): Verdict {
     this.#skipping = false
-    this.#deps.pending.push({ type: 'sync', parsed: this.#deps.namespace.endSegment() })
+    const duringCopyOf = this.#mayCopy
+    this.#deps.pending.push({
+      type: 'sync',
+      parsed: this.#deps.namespace.endSegment(),
+      ...(duringCopyOf ? { duringCopyOf } : {}),
+    })
     return KEEP
   }
 
@@ -179,14 +188,16 @@ export class ClientFrames implements FrameSink {
     if (decided.decision.outcome === 'allow') {
       const prepared = decided.prepared ?? []
       this.#deps.namespace.querySent(prepared.map((p) => p.name))
-      this.#deps.pending.push({
+      const query: PendingResponse = {
         type: 'query',
         statement,
         startedAt,
         rows: undefined,
         ...(prepared.length > 0 ? { prepared } : {}),
         ...(decided.deallocated?.length ? { deallocated: decided.deallocated } : {}),
-      })
+      }
+      this.#deps.pending.push(query)
+      this.#mayCopy = query
       return KEEP
     }
     this.#deps.recordDenial(statement, decided.decision)
@@ -262,7 +273,9 @@ export class ClientFrames implements FrameSink {
       if (started.decision.outcome !== 'allow') return this.#deny({ ...statement, seq: started.seq }, started)
       statement = { ...statement, seq: started.seq }
     }
-    this.#deps.pending.push({ type: 'execute', portal, statement, startedAt: this.#deps.now() })
+    const execute: PendingResponse = { type: 'execute', portal, statement, startedAt: this.#deps.now() }
+    this.#deps.pending.push(execute)
+    this.#mayCopy = execute
     return KEEP
   }
 

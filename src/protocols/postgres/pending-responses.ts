@@ -57,8 +57,10 @@ export type PendingResponse =
     }
   /** A denied extended-protocol message: the next ErrorResponse (the gateway's failing Parse) is replaced. */
   | { type: 'denial'; fields: ErrorFields }
-  /** A Sync: completes at ReadyForQuery. `parsed`: the statement names its segment's Parses may have set. */
-  | { type: 'sync'; parsed: readonly string[] }
+  /** A Sync: completes at ReadyForQuery. `parsed`: the statement names its segment's Parses may have set.
+   * `duringCopyOf`: sent after that Execute or Query with nothing but Flush and Sync between, so the server
+   * ignores it if that one turns out to be a COPY FROM STDIN (it reads only COPY data then). */
+  | { type: 'sync'; parsed: readonly string[]; duringCopyOf?: PendingResponse }
 
 /** Array-backed FIFO that does not shift on every pop. */
 export class PendingResponses {
@@ -108,6 +110,17 @@ export class PendingResponses {
       this.shift()
       this.onSkipped(item)
     }
+  }
+
+  /** A COPY FROM STDIN started for `copying`: the Syncs sent during it will get no ReadyForQuery. */
+  dropSyncsDuring(copying: PendingResponse, dropped: (sync: PendingResponse) => void): void {
+    const kept = this.#items.filter(
+      (item, i) => i < this.#head || item.type !== 'sync' || item.duringCopyOf !== copying,
+    )
+    if (kept.length === this.#items.length) return
+    for (const item of this.#items.slice(this.#head))
+      if (item.type === 'sync' && item.duringCopyOf === copying) dropped(item)
+    this.#items = kept
   }
 
   get length(): number {

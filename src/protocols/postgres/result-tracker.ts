@@ -15,7 +15,7 @@ type Expected =
   | { kind: 'describe'; target: 'S' | 'P'; name: string }
   | { kind: 'execute'; portal: string }
   | { kind: 'bind'; portal: string; statement: string; formats: number[] }
-  | { kind: 'sync' }
+  | { kind: 'sync'; duringCopyOf?: Expected }
 
 interface Portal {
   statement: string
@@ -29,16 +29,27 @@ export class ResultTracker {
   readonly #statements = new Map<string, RowField[] | null>()
   readonly #portals = new Map<string, Portal>()
   #queue: Expected[] = []
+  /** The last Execute or Query, until a message other than Flush or Sync follows (see ClientFrames). */
+  #mayCopy: Expected | undefined
   #head = 0
   /** The server skips messages until a Sync not yet sent (see PendingResponses). */
   #skipping = false
 
   /** A client message as it was forwarded upstream. */
   client(type: number, frame: Buffer): void {
+    if (type === 0x53) {
+      this.#push(this.#mayCopy ? { kind: 'sync', duringCopyOf: this.#mayCopy } : { kind: 'sync' })
+      return
+    }
+    if (type !== 0x48) this.#mayCopy = undefined
     switch (type) {
-      case 0x51: // Query
-        this.#push({ kind: 'query' })
+      case 0x51: {
+        // Query
+        const query: Expected = { kind: 'query' }
+        this.#push(query)
+        this.#mayCopy = query
         return
+      }
       case 0x50: {
         // Parse: a statement of that name is replaced (the unnamed one at every Parse).
         this.#statements.delete(frame.toString('utf8', 5, Math.max(5, frame.indexOf(0, 5))))
@@ -54,12 +65,12 @@ export class ResultTracker {
         this.#push({ kind: 'describe', target, name })
         return
       }
-      case 0x45:
-        this.#push({ kind: 'execute', portal: frame[5] === 0 ? '' : parseExecute(frame) })
+      case 0x45: {
+        const execute: Expected = { kind: 'execute', portal: frame[5] === 0 ? '' : parseExecute(frame) }
+        this.#push(execute)
+        this.#mayCopy = execute
         return
-      case 0x53:
-        this.#push({ kind: 'sync' })
-        return
+      }
       case 0x43: {
         const { target, name } = parseTarget(frame)
         if (target === 'S') this.#statements.delete(name)
@@ -109,6 +120,15 @@ export class ResultTracker {
     if (portal.fields) return portal.fields
     const fields = this.#statements.get(portal.statement)
     return fields?.map((f, i) => ({ ...f, format: formatOf(portal.formats, i) }))
+  }
+
+  /** CopyInResponse: the server now ignores the Syncs sent since the COPY's Execute or Query. */
+  copyIn(): void {
+    const head = this.#queue[this.#head]
+    if (head === undefined) return
+    this.#queue = this.#queue.filter(
+      (item, i) => i < this.#head || item.kind !== 'sync' || item.duringCopyOf !== head,
+    )
   }
 
   /** BindComplete: the portal exists. */

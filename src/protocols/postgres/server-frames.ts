@@ -20,7 +20,7 @@ import { DROP, type FrameSink, KEEP, PAUSE, type Verdict } from './wire/frame-sc
 import { parseCopyOutResponse, parseRowDescription, type RowField } from './wire/row-messages.ts'
 import { parseCommandCompleteRows, parseErrorFields, serializeErrorResponse } from './wire/server-messages.ts'
 
-export const SERVER_TYPES_READ = 'CEIsZTnDHcN123'
+export const SERVER_TYPES_READ = 'CEIsZTnDHcN123G'
 const DATA_ROW = 0x44
 const COPY_DATA = 0x64
 
@@ -115,6 +115,14 @@ export class ServerFrames implements FrameSink {
       case 0x6e: // NoData
         this.#deps.tracker.noData()
         if (head?.type === 'describe') pending.shift()
+        return KEEP
+      case 0x47: // CopyInResponse: the server reads COPY data now and ignores the Syncs sent meanwhile.
+        if (head?.type === 'execute' || head?.type === 'query') {
+          this.#deps.tracker.copyIn()
+          pending.dropSyncsDuring(head, (sync) => {
+            if (sync.type === 'sync') this.#deps.namespace.settled(sync.parsed)
+          })
+        }
         return KEEP
       case 0x31: // ParseComplete
         if (head?.type === 'parse') {
