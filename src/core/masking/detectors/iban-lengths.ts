@@ -40,6 +40,8 @@ export const IBAN_LENGTHS: ReadonlyMap<string, number> = new Map(
     IE: 22,
     IL: 23,
     IQ: 23,
+    // Iran issues IBANs (IR + 24) though it is outside the SWIFT registry; masking fails closed.
+    IR: 26,
     IS: 26,
     IT: 27,
     JO: 30,

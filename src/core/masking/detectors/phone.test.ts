@@ -20,11 +20,42 @@ test('international numbers anywhere', () => {
   assert.deepEqual(phone.find(text, log), [{ start: 7, end: 23 }])
 })
 
-test('national numbers only in a phone column', () => {
-  for (const value of ['(415) 555-2671', '415-555-2671', '415.555.2671', '020 7946 0958', '4155552671']) {
+test('grouped national numbers anywhere; a bare digit run only in a phone column', () => {
+  for (const value of [
+    '(445) 990-6678',
+    '415-555-2671',
+    '415.555.0134',
+    '1-415-555-2671',
+    '(415)555-2671',
+    '020 7946 0958',
+    '01632 960123',
+    '01 23 45 67 89',
+    '(0703) 1013354',
+    '0044 20 7946 0958',
+  ]) {
     assert.ok(phone.test(value, hinted), value)
-    assert.ok(!phone.test(value, NO_CONTEXT), value)
+    assert.ok(phone.test(value, NO_CONTEXT), value)
   }
+  assert.ok(phone.test('4155552671', hinted))
+  assert.ok(!phone.test('4155552671', NO_CONTEXT), 'a bare run is as likely an account number')
+  assert.deepEqual(phone.find('Contact (415-555-2671 x12) today', log), [{ start: 9, end: 21 }])
+  assert.deepEqual(phone.find('ref 12 415-555-2671', log), [{ start: 7, end: 19 }])
+})
+
+test('look-alikes with other group shapes are not phones in free text', () => {
+  for (const value of [
+    '123-45-6789 is an SSN shape, not a phone',
+    'ISBN 978-0-649-61437-0',
+    'ISBN 0-306-40615-2',
+    'zip 94103-1234',
+    'released 10.0.19041 on 2024-01-15',
+    'paid 1 234 567.89 EUR',
+    'IMEI 09-875773-776460-3',
+    'uuid 394ee413-7b33-4d69-b318-7298a2c38c05',
+    'exchange 155-555-0134 starts with 1',
+    'meeting 03/12/2024 14:30',
+  ])
+    assert.deepEqual(phone.find(value, log), [], value)
 })
 
 test('near-misses are left alone', () => {
