@@ -74,6 +74,9 @@ export interface GrantProvisioner {
   provision(grant: Grant): Promise<void>
   /** Runs after a grant ends; must be idempotent. */
   deprovision(grant: Grant): Promise<void>
+  /** Ids of the grants that hold access on the target now (their ephemeral roles), so a periodic reconcile
+   * removes what an end could not (the target was down) and what a failed activation left behind. */
+  provisionedGrantIds?(): Promise<string[]>
 }
 
 /** A statement waiting for a human; `wait` resolves allow (once) or deny (denied, timed out, cancelled). */

@@ -24,6 +24,7 @@ import { grantNotActive, grantStateText } from './grants/grant-not-active.ts'
 import { policyFor } from './grants/grant-policy.ts'
 import { sha256Hex } from './grants/issue-credential.ts'
 import { issueGrantCredential } from './grants/issue-grant-credential.ts'
+import { startProvisioningReconciler } from './grants/reconcile-provisioning.ts'
 import { requestGrant } from './grants/request-grant.ts'
 import { createBearerAuthenticator } from './identity/authenticate.ts'
 import { ANONYMOUS_BEARER, createLoginGate } from './identity/login-gate.ts'
@@ -56,6 +57,8 @@ export interface CoreOptions {
   /** Verifies OIDC tokens; absent when no issuer is configured. */
   verifyOidc?: (token: string) => Promise<Principal>
   sweepIntervalMs?: number
+  /** How often provisioning is reconciled (reconcile-provisioning.ts); 30 s by default. */
+  reconcileIntervalMs?: number
   /** Called on every approval change (notifiers); must not block. */
   approvalListeners?: ApprovalListener[]
   /** `masking.hashKey`, already read from its secret; without it `hash` tokens are stable per process. */
@@ -113,6 +116,7 @@ export function createCore(options: CoreOptions): Core {
   const bearer = createBearerAuthenticator(store, options.verifyOidc)
   const sweeper = startExpirySweeper(ctx, options.sweepIntervalMs)
   const registry = startProcessRegistry(ctx)
+  const reconciler = startProvisioningReconciler(ctx, options.reconcileIntervalMs)
   const stopSessionEnds = store.subscribe('session_end_requested', (payload) =>
     onSessionEndRequested(ctx, payload),
   )
@@ -613,6 +617,7 @@ export function createCore(options: CoreOptions): Core {
         .flush(true)
         .catch((error: unknown) => logger.error({ err: error }, 'could not audit logins'))
       await sweeper.stop()
+      await reconciler.stop()
       await recording.close()
       await registry.stop()
     },

@@ -26,6 +26,7 @@ export interface PostgresGateway extends AsyncDisposable {
   core: Core
   /** The temp dir the embedded store lives in (unless `openStore` put it elsewhere). */
   storeDir: string
+  store: Store
   db: ThrowawayDatabase
   resource: PostgresResourceConfig
   host: string
@@ -55,6 +56,7 @@ export interface StartOptions {
   target?: string
   /** Opens the store instead of the embedded store in `dir` (a temp dir the gateway removes on dispose). */
   openStore?: (dir: string) => Promise<Store>
+  reconcileIntervalMs?: number
 }
 
 export async function startPostgresGateway(options: StartOptions = {}): Promise<PostgresGateway> {
@@ -84,7 +86,13 @@ ${options.extraConfig ?? ''}
   const resource = config.resources[0] as PostgresResourceConfig
   const logger = pino({ level: options.logLevel ?? process.env.TASKGATE_TEST_LOG ?? 'silent' })
   const store = await (options.openStore ?? ((d) => openEmbeddedStore({ dir: d })))(dir)
-  const core = createCore({ config, store, logger, sweepIntervalMs: options.sweepIntervalMs ?? 50 })
+  const core = createCore({
+    config,
+    store,
+    logger,
+    sweepIntervalMs: options.sweepIntervalMs ?? 50,
+    reconcileIntervalMs: options.reconcileIntervalMs,
+  })
   const server = createPostgresServer({ core, resource, logger, ...options.server })
   const address = await server.listen()
   core.setResourceAddress(resource.id, address)
@@ -99,6 +107,7 @@ ${options.extraConfig ?? ''}
   return {
     core,
     storeDir: dir,
+    store,
     db,
     resource,
     host: address.host,

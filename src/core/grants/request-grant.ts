@@ -6,6 +6,7 @@ import type { Principal } from '../identity/principal.ts'
 import { newId } from '../ids.ts'
 import { activateGrant } from './activate-grant.ts'
 import { parseDurationSeconds } from './duration.ts'
+import { endGrant } from './end-grant.ts'
 import type { Grant } from './grant.ts'
 import { decideGrantRequest, policyFor } from './grant-policy.ts'
 import { issueGrantCredential } from './issue-grant-credential.ts'
@@ -101,7 +102,13 @@ export async function requestGrant(
 
   if (verdict.outcome === 'grant') {
     const { grant: active } = await activateGrant(ctx, grant, 'policy', verdict.reason)
-    return { grant: active, credential: await issueGrantCredential(ctx, active) }
+    try {
+      return { grant: active, credential: await issueGrantCredential(ctx, active) }
+    } catch (error) {
+      // The requester hears an error: the grant must not stay active behind it with nobody holding it.
+      await endGrant(ctx, active, 'cancelled', 'system', 'its credential could not be issued').catch(() => {})
+      throw error
+    }
   }
 
   const approval: Approval = {

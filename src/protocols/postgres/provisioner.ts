@@ -99,6 +99,14 @@ export class RoleProvisioner implements GrantProvisioner {
     return [target.database, ...databases.filter((d) => d !== target.database)]
   }
 
+  /** Grants whose role exists on the target (role names are `tg_` + the grant id, see roleNameFor). */
+  async provisionedGrantIds(): Promise<string[]> {
+    const roles = await this.#withAdmin(this.#o.resource.target.database, (db) =>
+      db.query<{ rolname: string }>("SELECT rolname FROM pg_catalog.pg_roles WHERE rolname LIKE 'tg\\_%'"),
+    )
+    return roles.rows.map((r) => r.rolname.slice('tg_'.length))
+  }
+
   /** How sessions of this grant log in upstream. */
   async loginFor(grant: Grant): Promise<UpstreamLogin> {
     const role = roleNameFor(grant.id)
