@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
+import { ResponseTracker } from '../../src/protocols/mysql/response-tracker.ts'
 import { parseColumnDefinition41 } from '../../src/protocols/mysql/wire/column-definition.ts'
 import {
   parseComFieldList,
@@ -86,6 +87,25 @@ test('rows and COM_STMT_EXECUTE: any payload for any column types parses or is a
         const bound = types.map((type) => ({ type, unsigned: false }))
         onlyViolations(() => parseComStmtExecute(payload, types.length, undefined))
         onlyViolations(() => parseComStmtExecute(payload, types.length, bound))
+      },
+    ),
+    { numRuns: 2000 },
+  )
+})
+
+test('the response tracker: any packets after any command are steps or a ProtocolViolation', () => {
+  const commands = [0x03, 0x16, 0x17, 0x1c, 0x04, 0x09, 0x0e, 0x02, 0x1a, 0x19, 0x01, 0x00, 0x11]
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...commands),
+      fc.array(payloadArb, { maxLength: 12 }),
+      fc.boolean(),
+      (command, payloads, deprecateEof) => {
+        const tracker = new ResponseTracker(deprecateEof ? 1 << 24 : 0)
+        onlyViolations(() => {
+          if (!tracker.begin(command)) return
+          for (const payload of payloads) if (tracker.packet(payload).done) tracker.begin(command)
+        })
       },
     ),
     { numRuns: 2000 },
