@@ -1,9 +1,15 @@
 import { TaskgateError } from '../core/index.ts'
 
-const CAUSES: Record<string, string> = {
-  EADDRINUSE: 'is in use',
-  EACCES: 'needs privileges this process lacks (ports below 1024)',
-  EADDRNOTAVAIL: 'names an address this machine does not have',
+const CAUSES: Record<string, { cause: string; fix: string }> = {
+  EADDRINUSE: { cause: 'is in use', fix: 'stop what listens there or choose another port' },
+  EACCES: {
+    cause: 'needs privileges this process lacks',
+    fix: 'choose a port above 1024 or grant the process CAP_NET_BIND_SERVICE',
+  },
+  EADDRNOTAVAIL: {
+    cause: 'is not an address of this machine',
+    fix: 'listen on one of its addresses (0.0.0.0 for all)',
+  },
 }
 
 /**
@@ -15,12 +21,15 @@ export function listenFailure(
   where: { key: string; what: string; host: string; port: number },
 ): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code
-  const cause = code ? CAUSES[code] : undefined
-  if (!cause) return error
+  const known = code ? CAUSES[code] : undefined
+  if (!known) return error
   const key = code === 'EADDRNOTAVAIL' ? where.key.replace(/\.port$/, '.host') : where.key
-  const value = code === 'EADDRNOTAVAIL' ? where.host : `${where.port} ${where.what}`
+  const value = `${code === 'EADDRNOTAVAIL' ? where.host : where.port} ${where.what}`
   return new TaskgateError('TG_CONFIG_INVALID', {
-    message: `${key} ${value} ${cause} on ${where.host}; stop what listens there or choose another port in the configuration.`,
+    message:
+      code === 'EADDRNOTAVAIL'
+        ? `${key} ${value} ${known.cause}; ${known.fix} in the configuration.`
+        : `${key} ${value} ${known.cause} on ${where.host}; ${known.fix} in the configuration.`,
     cause: error,
   })
 }

@@ -62,6 +62,14 @@ resources:
       ),
     })
 
+    // An address this machine does not have (TEST-NET-1, RFC 5737) names the host key instead.
+    const elsewhere = config(0, 0)
+    elsewhere.resources[1]!.listen.host = '192.0.2.1'
+    await assert.rejects(startGateway({ config: elsewhere, logger }), {
+      code: 'TG_CONFIG_INVALID',
+      message: `resources[1].listen.host 192.0.2.1 of resource ${resourceId} is not an address of this machine; listen on one of its addresses (0.0.0.0 for all) in the configuration.`,
+    })
+
     const second: string[] = []
     const gateway = await startGateway({
       config: config(0, 0),

@@ -36,7 +36,12 @@ export async function endGrant(
     subject: grant.id,
     data: { reason, note, sessionsClosed: closed },
   })
-  await cancelPendingApprovals(ctx, grant.id, { id: actor, name: actor }, describeEnd(reason, note))
+  // The grant has ended whatever happens here: an approval the store would not close now is closed when
+  // someone tries to decide it (decide-approval.ts).
+  await cancelPendingApprovals(ctx, grant.id, { id: actor, name: actor }, describeEnd(reason, note)).catch(
+    (error: unknown) =>
+      ctx.logger.error({ err: error, grantId: grant.id }, 'could not cancel the approvals of an ended grant'),
+  )
   await ctx.store.publish('grant_changed', grant.id)
   const provisioner = ctx.provisioners.get(grant.resourceId)
   if (provisioner && grant.status === 'active') {
