@@ -38,6 +38,10 @@ export class ApiClient {
     return this.#send<T>('POST', path, body)
   }
 
+  delete<T>(path: string, body?: unknown): Promise<T> {
+    return this.#send<T>('DELETE', path, body)
+  }
+
   async #send<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = {
       ...this.#headers?.(),

@@ -12,6 +12,7 @@ import { COMMANDS } from '../../src/cli/commands/index.ts'
 import { parseConfigText } from '../../src/config/load.ts'
 import { type Gateway, startGateway } from '../../src/main.ts'
 import { psql } from '../support/clients/psql.ts'
+import { PsqlSession } from '../support/clients/psql-session.ts'
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../support/postgres.ts'
 import { runTaskgate, type TaskgateRun } from '../support/run-taskgate.ts'
 
@@ -485,6 +486,67 @@ test('grant list, approvals list, sessions list and audit tail answer in tables 
   const tail = json<Array<{ seq: number }>>(await as(keys.admin, 'audit', 'tail', '-n', '5', '--json'))
   assert.equal(tail.length, 5)
   assert.ok(tail[0]!.seq < tail[4]!.seq, 'oldest first')
+})
+
+test('sessions end closes one live psql session and keeps its grant; agents rotate, disable and delete', async () => {
+  const name = `temp-${suffix}`
+  const created = json<{ key: string }>(
+    await as(keys.admin, 'agents', 'create', name, '--groups', agents, '--json'),
+  )
+  const rotated = await as(keys.admin, 'agents', 'rotate', name)
+  assert.equal(rotated.code, 0, rotated.stderr)
+  const key = /^key: (\S+)$/m.exec(rotated.stdout)?.[1] ?? ''
+  assert.equal((await as(created.key, 'whoami')).code, 1, 'the old key stops working')
+  const granted = json<GrantOut>(
+    await as(
+      key,
+      'grant',
+      'request',
+      resourceId,
+      '--scope',
+      'select:public.items',
+      '--task',
+      'cli end',
+      '--json',
+    ),
+  )
+  const c = granted.connection!
+  await using client = new PsqlSession({
+    PATH: process.env.PATH,
+    PGHOST: c.host,
+    PGPORT: String(c.port),
+    PGUSER: c.user,
+    PGPASSWORD: c.password,
+    PGDATABASE: db.name,
+    PGSSLMODE: 'disable',
+  })
+  client.send('SELECT 1;\n')
+  await client.waitFor('stdout', /^1$/m)
+  const [live] = json<Array<{ id: string }>>(
+    await as(keys.admin, 'sessions', 'list', '--grant', granted.id, '--json'),
+  )
+  const noReason = await as(keys.admin, 'sessions', 'end', live!.id)
+  assert.equal(noReason.code, 2)
+  const ended = await as(keys.admin, 'sessions', 'end', live!.id, '--reason', 'stuck in a loop')
+  assert.equal(ended.code, 0, ended.stderr)
+  assert.match(ended.stdout, /stays active/)
+  client.send('SELECT 2;\n')
+  await client.waitFor('stderr', /stuck in a loop/)
+  assert.equal(
+    json<{ status: string }>(await as(key, 'grant', 'show', granted.id, '--json')).status,
+    'active',
+  )
+
+  const disabled = await as(keys.admin, 'agents', 'disable', name, '--reason', 'retired')
+  assert.equal(disabled.code, 0, disabled.stderr)
+  assert.equal((await as(key, 'whoami')).code, 1, 'a disabled key stops working')
+  const grant = json<{ status: string; endReason: string }>(
+    await as(keys.admin, 'grant', 'show', granted.id, '--json'),
+  )
+  assert.deepEqual([grant.status, grant.endReason], ['ended', 'revoked'])
+  const deleted = await as(keys.admin, 'agents', 'delete', name, '--reason', 'cleanup')
+  assert.equal(deleted.code, 0, deleted.stderr)
+  assert.doesNotMatch((await as(keys.admin, 'agents', 'list')).stdout, new RegExp(`^${name} `, 'm'))
 })
 
 test('audit verify: the chain is intact', async () => {

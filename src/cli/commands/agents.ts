@@ -1,7 +1,11 @@
-// `taskgate agents create|list`: service accounts for agents and automation.
+// `taskgate agents create|list|rotate|disable|delete`: service accounts for agents and automation.
 import { usageError } from '../cli-error.ts'
 import { type Command, requireArgs, requireOption, stringOption } from '../command.ts'
 import { printJson, printTable, shortTime } from '../output.ts'
+
+const reasonOption = {
+  reason: { type: 'string', value: 'R', required: true, description: 'why (recorded in the audit log)' },
+} as const
 
 interface AccountJson {
   name: string
@@ -68,5 +72,51 @@ export const agentsListCommand: Command = {
         a.disabledAt ? shortTime(a.disabledAt) : '-',
       ]),
     )
+  },
+}
+
+export const agentsRotateCommand: Command = {
+  name: 'agents rotate',
+  params: 'NAME',
+  summary: "replace an account's key; the old key stops working at once, the new one is printed once",
+  async run(context) {
+    const [name] = requireArgs(context, 'NAME')
+    const rotated = await context.api.post<{ account: AccountJson; key: string }>(
+      `/v1/service-accounts/${encodeURIComponent(name!)}/rotate`,
+    )
+    if (context.json) return printJson(context.io, rotated)
+    context.io.stdout(`key: ${rotated.key}\n`)
+    context.io.stderr('store the key now: it is not shown again; the previous key no longer works\n')
+  },
+}
+
+export const agentsDisableCommand: Command = {
+  name: 'agents disable',
+  params: 'NAME',
+  summary: 'disable an account (admins): its key stops working, its grants end and their sessions close',
+  options: reasonOption,
+  async run(context) {
+    const [name] = requireArgs(context, 'NAME')
+    const account = await context.api.post<AccountJson>(
+      `/v1/service-accounts/${encodeURIComponent(name!)}/disable`,
+      { reason: requireOption(context, 'reason') },
+    )
+    if (context.json) return printJson(context.io, account)
+    context.io.stdout(`disabled ${account.name}\n`)
+  },
+}
+
+export const agentsDeleteCommand: Command = {
+  name: 'agents delete',
+  params: 'NAME',
+  summary: 'delete an account (admins): as disable, and it leaves the list; its name stays reserved',
+  options: reasonOption,
+  async run(context) {
+    const [name] = requireArgs(context, 'NAME')
+    await context.api.delete(`/v1/service-accounts/${encodeURIComponent(name!)}`, {
+      reason: requireOption(context, 'reason'),
+    })
+    if (context.json) return printJson(context.io, { name, deleted: true })
+    context.io.stdout(`deleted ${name}\n`)
   },
 }

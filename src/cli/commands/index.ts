@@ -1,6 +1,12 @@
 // Every command, in the order `taskgate --help` lists them.
 import type { Command } from '../command.ts'
-import { agentsCreateCommand, agentsListCommand } from './agents.ts'
+import {
+  agentsCreateCommand,
+  agentsDeleteCommand,
+  agentsDisableCommand,
+  agentsListCommand,
+  agentsRotateCommand,
+} from './agents.ts'
 import { approvalsListCommand, approveCommand, denyCommand } from './approvals.ts'
 import { auditTailCommand, auditVerifyCommand } from './audit.ts'
 import { configCheckCommand } from './config.ts'
@@ -19,7 +25,7 @@ import { maskingTestCommand } from './masking.ts'
 import { mcpCommand } from './mcp.ts'
 import { resourcesCommand } from './resources.ts'
 import { serveCommand } from './serve.ts'
-import { sessionsListCommand, sessionsShowCommand } from './sessions.ts'
+import { sessionsEndCommand, sessionsListCommand, sessionsShowCommand } from './sessions.ts'
 import { whoamiCommand } from './whoami.ts'
 
 /** `taskgate login` parses its own arguments (device flow); loaded only when run. */
@@ -58,8 +64,12 @@ export const COMMANDS: readonly Command[] = [
   denyCommand,
   agentsCreateCommand,
   agentsListCommand,
+  agentsRotateCommand,
+  agentsDisableCommand,
+  agentsDeleteCommand,
   sessionsListCommand,
   sessionsShowCommand,
+  sessionsEndCommand,
   maskingTestCommand,
   auditVerifyCommand,
   auditTailCommand,

@@ -1,5 +1,5 @@
-// `taskgate sessions list|show`: recorded client connections and the decision on each action.
-import { type Command, requireArgs, stringOption } from '../command.ts'
+// `taskgate sessions list|show|end`: recorded client connections and the decision on each action.
+import { type Command, requireArgs, requireOption, stringOption } from '../command.ts'
 import { printFields, printJson, printTable, shortTime, truncate } from '../output.ts'
 
 interface SessionJson {
@@ -89,5 +89,27 @@ export const sessionsShowCommand: Command = {
         truncate(a.text, 80),
       ]),
     )
+  },
+}
+
+export const sessionsEndCommand: Command = {
+  name: 'sessions end',
+  params: 'ID',
+  summary: 'end one live session (admins and approvers); its grant stays active',
+  options: {
+    reason: {
+      type: 'string',
+      value: 'R',
+      required: true,
+      description: 'why (recorded in the audit log, told to the client)',
+    },
+  },
+  async run(context) {
+    const [id] = requireArgs(context, 'ID')
+    const session = await context.api.post<SessionJson>(`/v1/sessions/${encodeURIComponent(id!)}/end`, {
+      reason: requireOption(context, 'reason'),
+    })
+    if (context.json) return printJson(context.io, session)
+    context.io.stdout(`session ${session.id} ended (grant ${session.grantId} stays active)\n`)
   },
 }

@@ -171,6 +171,11 @@ test('an approver ends one live session with a reason: the client is closed, the
   assert.match(after.body.session.endReason, /runaway query loop/)
   assert.equal((await call('POST', path, keys.dba, { reason: 'again' })).status, 409)
   const audit = await call('GET', `/v1/audit?type=session.terminated&subject=${session.id}`, keys.admin)
+  const later = new Date(Date.now() + 60_000).toISOString()
+  const none = await call('GET', `/v1/audit?type=session.terminated&since=${later}`, keys.admin)
+  assert.deepEqual(none.body.entries, [], 'since: nothing written after a minute from now')
+  const before = await call('GET', `/v1/audit?type=session.terminated&until=${later}`, keys.admin)
+  assert.ok(before.body.entries.some((e: { subject: string }) => e.subject === session.id), 'until')
   assert.deepEqual(
     audit.body.entries.map((e: { actor: string; data: unknown }) => [e.actor, e.data]),
     [[`sa:dba-${suffix}`, { grant: grant.id, reason: 'runaway query loop' }]],
