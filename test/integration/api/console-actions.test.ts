@@ -175,7 +175,10 @@ test('an approver ends one live session with a reason: the client is closed, the
   const none = await call('GET', `/v1/audit?type=session.terminated&since=${later}`, keys.admin)
   assert.deepEqual(none.body.entries, [], 'since: nothing written after a minute from now')
   const before = await call('GET', `/v1/audit?type=session.terminated&until=${later}`, keys.admin)
-  assert.ok(before.body.entries.some((e: { subject: string }) => e.subject === session.id), 'until')
+  assert.ok(
+    before.body.entries.some((e: { subject: string }) => e.subject === session.id),
+    'until',
+  )
   assert.deepEqual(
     audit.body.entries.map((e: { actor: string; data: unknown }) => [e.actor, e.data]),
     [[`sa:dba-${suffix}`, { grant: grant.id, reason: 'runaway query loop' }]],
