@@ -422,7 +422,9 @@ export const configSchema = z.strictObject({
         .int()
         .min(1)
         .default(50)
-        .describe('sessions one principal may have open at once in one gateway process, over all its grants'),
+        .describe(
+          'sessions one principal may have open at once in one gateway process, over all its grants; MCP sessions at /mcp are bounded by it separately (HTTP 429)',
+        ),
       failedLogins: z
         .strictObject({
           perSource: z

@@ -79,6 +79,18 @@ export function createMcpHttpHandler(options: {
     const id = header(req, 'mcp-session-id')
     if (id === undefined) {
       if (req.method === 'POST' && isInitializeRequest(body)) {
+        // Each MCP session holds a server and data-path connections: one principal may hold as many as
+        // limits.sessionsPerPrincipal allows it data-path sessions.
+        const limit = core.config.limits.sessionsPerPrincipal
+        let held = 0
+        for (const live of sessions.values()) if (live.principalId === principal.id) held++
+        if (held >= limit)
+          return jsonRpcError(
+            res,
+            429,
+            -32000,
+            `${principal.name} already has ${held} MCP sessions open, the most it may (limits.sessionsPerPrincipal); end one with DELETE or let it idle out.`,
+          )
         const transport = await open(principal)
         await transport.handleRequest(req, res, body)
         return
