@@ -353,7 +353,15 @@ export function createCore(options: CoreOptions): Core {
           message: 'Only the principal a grant was issued to can obtain its credential.',
         })
       }
-      if (!isLive(grant, clock.now())) throw grantNotActive(grant, clock.now())
+      if (!isLive(grant, clock.now())) {
+        // A pending grant is stored before its approval: name the approval it waits on.
+        const approvalId =
+          grant.status === 'pending'
+            ? (grant.approvalId ??
+              (await store.approvals.list({ grantId, status: ['pending'], limit: 1 }))[0]?.id)
+            : undefined
+        throw grantNotActive({ ...grant, ...(approvalId ? { approvalId } : {}) }, clock.now())
+      }
       return issueGrantCredential(ctx, grant)
     },
     async endGrant(actor, grantId) {
