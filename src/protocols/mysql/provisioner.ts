@@ -13,6 +13,7 @@ import { type Grant, type GrantProvisioner, type Scope, TaskgateError } from '..
 import { ACCOUNT_PREFIX, accountNameFor, isExpiredAccount } from './account-name.ts'
 import { AdminConnection, MysqlServerError } from './admin-connection.ts'
 import type { MysqlTarget, UpstreamLogin } from './back.ts'
+import { isReadOnlyScope } from './implicit-scope.ts'
 
 /** Table privileges per scope verb; verbs without one (show, set, transaction, …) are the gateway's alone.
  * TRUNCATE needs the DROP privilege in MySQL and MariaDB; the gateway still decides DROP statements. */
@@ -27,9 +28,6 @@ const PRIVILEGES_BY_VERB: Record<string, string[]> = {
   drop: ['DROP'],
   '*': ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
 }
-
-/** Verbs that only read: a grant holding nothing else gets SELECT and nothing more. */
-const READ_VERBS = new Set(['select', 'show'])
 
 /** Never granted through a pattern: the server's own schemas (mysql.user holds password hashes). */
 const SYSTEM_SCHEMAS = new Set(['mysql', 'information_schema', 'performance_schema', 'sys'])
@@ -47,8 +45,6 @@ export interface MysqlProvisionerOptions {
   maxConnections?: number
   logger: Logger
 }
-
-export const isReadOnlyScope = (scope: Scope): boolean => scope.every((e) => READ_VERBS.has(e.verb))
 
 const ident = (name: string) => `\`${name.replaceAll('`', '``')}\``
 const HOST = /^[A-Za-z0-9.%_:-]+$/

@@ -1,0 +1,84 @@
+// What every MySQL session may do without asking: the statements drivers and clients send on their own
+// (session character sets, autocommit, transaction control, SHOW, information_schema reads), as the
+// PostgreSQL kind's implicit-scope.ts does for its clients. The kind registry of the protocol seam is
+// where this gets registered with core.
+//
+// `set:sql_mode` is deliberately absent: ANSI_QUOTES and NO_BACKSLASH_ESCAPES change where strings end,
+// and so what the classifier reads (classify-lex.ts); a session may take it only when granted explicitly.
+// `set:foreign_key_checks` and `set:unique_checks` are absent too: they let writes skip integrity checks.
+import { type ImplicitScope, parseScope, type Scope } from '../../core/index.ts'
+
+/** Every verb the MySQL classifier emits (classify-statements.ts). */
+export const MYSQL_SCOPE_VERBS = [
+  'select',
+  'insert',
+  'update',
+  'delete',
+  'truncate',
+  'create',
+  'alter',
+  'drop',
+  'execute',
+  'grant',
+  'set',
+  'show',
+  'transaction',
+  'deallocate',
+  'kill',
+  'flush',
+  'lock',
+]
+
+/** Verbs that only read; a grant holding nothing else is read-only (provisioner.ts, back.ts `readOnly`). */
+export const MYSQL_READ_VERBS = ['select', 'show']
+
+export const isReadOnlyScope = (scope: Scope): boolean =>
+  scope.every((e) => MYSQL_READ_VERBS.includes(e.verb))
+
+const SESSION_SETTINGS = [
+  'names',
+  'autocommit',
+  'character_set_client',
+  'character_set_connection',
+  'character_set_results',
+  'collation_connection',
+  'time_zone',
+  'transaction_isolation',
+  'tx_isolation',
+  'session_track_schema',
+  'session_track_state_change',
+  'session_track_system_variables',
+  'session_track_transaction_info',
+  'net_write_timeout',
+  'net_read_timeout',
+  'wait_timeout',
+  'interactive_timeout',
+  'sql_select_limit',
+  'max_statement_time',
+  'max_execution_time',
+  'sql_safe_updates',
+  'sql_auto_is_null',
+  'sql_notes',
+  'sql_quote_show_create',
+  'group_concat_max_len',
+  'lc_messages',
+  'lc_time_names',
+  'div_precision_increment',
+  'profiling',
+]
+
+export const MYSQL_IMPLICIT_SCOPE: ImplicitScope = {
+  allow: parseScope(
+    [
+      'select:information_schema.*',
+      'show:*',
+      'transaction:*',
+      'deallocate:*',
+      ...SESSION_SETTINGS.map((name) => `set:${name}`),
+    ].join(','),
+  ),
+  // START TRANSACTION READ WRITE, SET TRANSACTION READ WRITE: implied only for grants that may write, so a
+  // read-only session (back.ts `readOnly`) cannot switch itself back.
+  except: parseScope('transaction:read-write'),
+  writers: { readVerbs: MYSQL_READ_VERBS, allow: parseScope('transaction:read-write') },
+}
