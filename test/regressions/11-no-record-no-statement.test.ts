@@ -15,6 +15,7 @@ import pg from 'pg'
 import { openEmbeddedStore } from '../../src/store/embedded/index.ts'
 import { openPostgresStore } from '../../src/store/postgres/index.ts'
 import { startPostgresCluster } from '../support/postgres-cluster.ts'
+import { prepareGateway, requestGrant, startChildProcess } from '../support/start-full-gateway.ts'
 import { type PostgresGateway, startPostgresGateway } from '../support/start-gateway.ts'
 
 const run = promisify(execFile)
@@ -63,6 +64,11 @@ test('embedded store made immutable: statements are refused naming the problem, 
     await client.query('UPDATE t SET v = 1 WHERE id = 1')
     await recordedActions(gw) // flushes
     await run('chattr', ['+i', ...files()])
+    // The extended protocol: the write is stopped at its Execute, whose record could not be stored.
+    await assert.rejects(client.query({ text: 'UPDATE t SET v = $1 WHERE id = 1', values: [4] }), {
+      code: '58030',
+    })
+    assert.equal(await targetValue(gw), 1, 'the prepared write whose record failed did not run')
     await assert.rejects(client.query('UPDATE t SET v = 2 WHERE id = 1'), (error: pg.DatabaseError) => {
       assert.equal(error.code, '58030')
       assert.match(error.message, /cannot record statements durably.*embedded store/)
@@ -162,5 +168,34 @@ test('recording.onFailure: continue forwards while the store is away, and record
   await eventually(client, 'SELECT 1')
   const actions = await recordedActions(gw)
   assert.ok(actions.some((a) => a.text === 'UPDATE t SET v = 7 WHERE id = 1' && a.outcome === 'allow'))
+  await client.end()
+})
+
+test('the gateway process (taskgate serve) survives immutable store files: no SIGBUS, statements refused', async () => {
+  await using setup = await prepareGateway({ setupSql: SETUP })
+  await using gateway = await startChildProcess(setup)
+  const keys = await setup.keys()
+  const { connection } = await requestGrant(gateway.api, keys.agent, setup.resourceId, 'select:*,update:*')
+  const client = new pg.Client({ ...connection, host: gateway.resource.host, port: gateway.resource.port })
+  client.on('error', () => {})
+  await client.connect()
+  await client.query('UPDATE t SET v = 1 WHERE id = 1')
+  const dataDir = join(setup.dir, 'data')
+  const files = readdirSync(dataDir)
+    .filter((f) => f.startsWith('taskgate.db'))
+    .map((f) => join(dataDir, f))
+  await run('chattr', ['+i', ...files])
+  try {
+    for (let i = 0; i < 20; i++) {
+      await assert.rejects(client.query(`UPDATE t SET v = ${100 + i} WHERE id = 1`), { code: '58030' })
+    }
+    await assert.rejects(client.query('SELECT v FROM t'), { code: '58030' })
+    const live = await fetch(`${gateway.api}/v1/health/live`)
+    assert.equal(live.status, 200, 'the gateway process is still there')
+  } finally {
+    await run('chattr', ['-i', ...files])
+  }
+  await eventually(client, 'SELECT v FROM t')
+  assert.equal((await setup.db.query('SELECT v FROM t WHERE id = 1')).rows[0].v, 1)
   await client.end()
 })
