@@ -4,23 +4,37 @@ import pino from 'pino'
 import type { AuditEventInput } from '../audit/events.ts'
 import { AuditRetryQueue } from './audit-retry-queue.ts'
 
-const denial = (n: number): AuditEventInput => ({ type: 'action.denied', actor: `a${n}` })
+const event = (n: number): AuditEventInput => ({ type: 'action.denied', actor: 'sa:a', data: { n } })
 
-test('a denial audit the store refused is kept, reported as a failure, and appended in order once it is back', async () => {
-  let down = true
-  const appended: string[] = []
-  const queue = new AuditRetryQueue(async (event) => {
-    if (down) throw new Error('store unreachable')
-    appended.push(event.actor)
-  }, pino({ level: 'silent' }))
-  queue.submit(denial(1))
-  queue.submit(denial(2))
+test('a denial submitted after a flush of an empty queue is still appended (the drain is not left stale)', async () => {
+  const appended: unknown[] = []
+  const queue = new AuditRetryQueue(async (e) => appended.push(e.data), pino({ level: 'silent' }))
   await queue.flush()
-  assert.match(String(queue.failure), /store unreachable/)
-  assert.equal(queue.queued, 2)
-  down = false
+  queue.submit(event(1))
   await queue.flush()
-  assert.deepEqual(appended, ['a1', 'a2'])
-  assert.equal(queue.failure, undefined)
+  queue.submit(event(2))
+  queue.submit(event(3))
+  await queue.flush()
+  assert.deepEqual(appended, [{ n: 1 }, { n: 2 }, { n: 3 }])
   assert.equal(queue.queued, 0)
+})
+
+test('a refused append stays queued, is reported as the failure, and goes through on the next flush', async () => {
+  let refuse = true
+  const appended: unknown[] = []
+  const queue = new AuditRetryQueue(
+    async (e) => {
+      if (refuse) throw new Error('store is read-only')
+      appended.push(e.data)
+    },
+    pino({ level: 'silent' }),
+  )
+  queue.submit(event(1))
+  await queue.flush()
+  assert.equal(queue.queued, 1)
+  assert.match(String(queue.failure), /read-only/)
+  refuse = false
+  await queue.flush()
+  assert.deepEqual(appended, [{ n: 1 }])
+  assert.equal(queue.failure, undefined)
 })
