@@ -244,6 +244,12 @@ const maskingRule = z
       .array(z.string().min(1))
       .optional()
       .describe('detector ids: card, email, phone, iban, ssn, ip, …'),
+    allowPredicates: z
+      .boolean()
+      .default(false)
+      .describe(
+        'let statements filter, join, sort, group on and compute with the columns this rule names (refused by default: each is a question about the clear value; README "Masking")',
+      ),
   })
   .refine((rule) => rule.columns?.length || rule.detectors?.length, 'a rule needs columns, detectors or both')
 

@@ -157,7 +157,10 @@ export function createCore(options: CoreOptions): Core {
   const rulesFor = (resource: ResourceConfig): Rules => {
     let rules = rulesByResource.get(resource.id)
     if (!rules) {
-      rules = rulesForResource(config, resource, implicitScopes.get(resource.kind))
+      rules = {
+        ...rulesForResource(config, resource, implicitScopes.get(resource.kind)),
+        masking: (groups) => maskingFor(resource.id, groups),
+      }
       rulesByResource.set(resource.id, rules)
     }
     return rules

@@ -17,6 +17,10 @@ export interface MaskingContext {
   plan(columns: readonly ResultColumn[]): MaskingPlan
   /** Whether a rule in force names this column (a qualified rule matches a column of unknown table). */
   masksColumn(column: ColumnRef): boolean
+  /** The first rule in force that names this column and forbids computing on it (no `allowPredicates`). */
+  forbidsComputingOn(column: ColumnRef): CompiledRule | undefined
+  /** The first rule in force that names columns and forbids computing on them: a whole row holds them. */
+  readonly forbidsComputingOnRows: CompiledRule | undefined
 }
 
 /** The context for `resourceId` and `groups`, or undefined when no rule applies (nothing to mask). */
@@ -34,5 +38,7 @@ export function maskingContextFor(
     rules,
     plan: (columns) => planMasking(columns, ruleSet, groups, resourceId),
     masksColumn: (column) => rules.some((r) => ruleMatchesColumn(r, column)),
+    forbidsComputingOn: (column) => rules.find((r) => !r.allowPredicates && ruleMatchesColumn(r, column)),
+    forbidsComputingOnRows: rules.find((r) => !r.allowPredicates && r.columns !== undefined),
   }
 }

@@ -19,6 +19,9 @@ export interface MaskingRule {
   exemptGroups?: string[]
   columns?: string[]
   detectors?: string[]
+  /** Let statements filter, join, sort, group on and compute with the columns this rule masks (they are
+   * refused by default: each such statement is a question about the clear value). */
+  allowPredicates?: boolean
 }
 
 /** The masking section of the configuration, with the hash key already read from its secret. */
@@ -36,6 +39,7 @@ export interface CompiledRule {
   readonly resources: ReadonlySet<string>
   readonly groups: ReadonlySet<string> | undefined
   readonly exemptGroups: ReadonlySet<string>
+  readonly allowPredicates: boolean
 }
 
 /** Rules compiled once at start: patterns, detectors, style functions, and the plan caches. */
@@ -82,6 +86,7 @@ export function compileMaskingRules(config: MaskingConfig): MaskingRuleSet {
       resources: new Set(rule.resources?.length ? rule.resources : ['*']),
       groups: rule.groups ? new Set(rule.groups) : undefined,
       exemptGroups: new Set(rule.exemptGroups ?? []),
+      allowPredicates: rule.allowPredicates === true,
     }
   })
   return {

@@ -20,4 +20,15 @@ export interface Action {
   estimatedRows?: number
   /** Set when the protocol could not classify the action: policy fails closed on it. */
   unclassified?: string
+  /** Columns the action computes on rather than only returning them as they are: filters, joins, sorts,
+   * groups by, passes to a function or operator, or reads in a nested query. Masking rules forbid that for
+   * the columns they mask, unless they say `allowPredicates` (checks/masked-columns.ts). */
+  computesOn?: ComputedColumns
+}
+
+/** Column names (lower case, table unknown) an action computes on; `wholeRow` when it computes on a whole
+ * row (`t::text`, `row_to_json(t)`), which holds every column of its table. */
+export interface ComputedColumns {
+  readonly columns: readonly string[]
+  readonly wholeRow: boolean
 }

@@ -3,6 +3,7 @@ import type { Action } from './action.ts'
 import { classified } from './checks/classified.ts'
 import { grantIsLive } from './checks/grant-is-live.ts'
 import { guardrailDenials, guardrailHolds } from './checks/guardrails.ts'
+import { maskedColumnsOnlyProjected } from './checks/masked-columns.ts'
 import { scopeCoversAction } from './checks/scope-covers.ts'
 import { ALLOW, type Decision } from './decision.ts'
 import type { Rules } from './rules.ts'
@@ -15,6 +16,7 @@ export function decide(action: Action, grant: Grant, rules: Rules, now: Date): D
     classified(action) ??
     guardrailDenials(action, grant, rules) ??
     scopeCoversAction(action, grant, rules) ??
+    maskedColumnsOnlyProjected(action, grant, rules) ??
     guardrailHolds(action, grant, rules) ??
     ALLOW
   )

@@ -1,4 +1,5 @@
 import type { Scope } from '../grants/scope.ts'
+import type { MaskingContext } from '../masking/masking-context.ts'
 
 /** A guardrail as policy sees it: matches on an Action's kind, traits, objects or text. */
 export interface Guardrail {
@@ -39,4 +40,6 @@ export interface Rules {
   resourceId: string
   implicit: ImplicitScope
   guardrails: Guardrail[]
+  /** The masking rules in force for a grant's groups on this resource (none when absent). */
+  masking?: (groups: readonly string[]) => MaskingContext | undefined
 }

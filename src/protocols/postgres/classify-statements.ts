@@ -73,6 +73,8 @@ const merge: Handler = (body, acc) => {
   withVerb(acc, 'select', () => walkFields(body, acc, RELATION))
 }
 
+const COPY_WALKED = new Set(['relation', 'query'])
+
 const select: Handler = (body, acc) => withVerb(acc, 'select', () => walkFields(body, acc))
 
 const copy: Handler = (body, acc) => {
@@ -84,7 +86,10 @@ const copy: Handler = (body, acc) => {
   else if (body.filename !== undefined) acc.traits.add('server-file')
   // The parse tree omits empty strings, so `FROM STDIN` and `FROM ''` look alike: cache COPY by exact text.
   acc.literalSensitive = true
-  withVerb(acc, 'select', () => walkFields(body, acc, RELATION))
+  withVerb(acc, 'select', () => {
+    if (body.query !== undefined) walkProjecting(body.query, acc)
+    walkFields(body, acc, COPY_WALKED)
+  })
 }
 
 // Transaction control is implied for every session, but turning read-only off needs `transaction:read-write`,
@@ -164,12 +169,12 @@ function checkLexerSetting(name: string, args: unknown[], acc: Acc): void {
 const explain: Handler = (body, acc) => {
   const analyze = asList(body.options).some((o) => unwrap(o)?.[1].defname === 'analyze')
   if (analyze) acc.traits.add('explain-analyze')
-  walk(body.query, acc)
+  walkProjecting(body.query, acc)
 }
 
 const prepare: Handler = (body, acc) => {
   const inner = newAcc(acc.dispatch)
-  walk(body.query, inner)
+  walkProjecting(body.query, inner)
   acc.prepares.push({
     name: asString(body.name) ?? '',
     kind: unwrap(body.query)?.[0] ?? 'Unknown',
@@ -343,7 +348,7 @@ const HANDLERS: Record<string, Handler> = {
     withVerb(acc, 'truncate', () => walk(body.relations, acc))
   },
   ExplainStmt: explain,
-  DeclareCursorStmt: (body, acc) => walk(body.query, acc),
+  DeclareCursorStmt: (body, acc) => walkProjecting(body.query, acc),
   FetchStmt: nothing,
   ClosePortalStmt: nothing,
   PrepareStmt: prepare,
@@ -450,8 +455,33 @@ export const READ_ONLY_KINDS = new Set([
   'UnlistenStmt',
 ])
 
+/** The bare columns (`c`, `t.c`, `*`, `t.*`) of a plain SELECT's target list: they reach the client as they
+ * are, so masking sees them. Anything else that reads a column computes on it (classify-walk.ts). A set
+ * operation compares its arms' rows (UNION's duplicate removal answers "is it equal?"), so its arms project
+ * nothing. */
+function markProjections(body: Node, acc: Acc): void {
+  if (body.op !== undefined && body.op !== 'SETOP_NONE') return
+  for (const target of asList(body.targetList)) {
+    const value = unwrap(unwrap(target)?.[1].val)
+    if (value?.[0] === 'ColumnRef') acc.projections.add(value[1])
+  }
+}
+
+/** Walks a statement whose result rows go to the client (see Acc.projectionNext). */
+function walkProjecting(query: unknown, acc: Acc): void {
+  acc.projectionNext = true
+  try {
+    walk(query, acc)
+  } finally {
+    acc.projectionNext = false
+  }
+}
+
 /** Classifies one statement node into `acc`; unknown kinds leave `acc` unclassified. */
 export function dispatchStatement(kind: string, body: Node, acc: Acc): void {
+  const projecting = acc.projectionNext
+  acc.projectionNext = false
+  if (projecting && kind === 'SelectStmt') markProjections(body, acc)
   // Every statement kind met anywhere (inside CTEs, PREPARE, EXPLAIN, ...) is a trait, so a guardrail on a
   // kind cannot be stepped around by nesting the statement.
   acc.traits.add(`stmt:${kind}`)

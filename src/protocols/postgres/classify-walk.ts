@@ -35,6 +35,18 @@ export interface Acc {
   readonly rangeNames: Set<string>
   /** A `*` or `t.*` reference: every column of a table. */
   starRef: boolean
+  /** The next statement dispatched is one whose result rows go to the client (a top-level statement, a
+   * PREPARE, DECLARE, COPY or EXPLAIN body): its SELECT's bare target columns are projected as they are. */
+  projectionNext: boolean
+  /** ColumnRef nodes that only project a column as it is (a bare column of a top-level SELECT's list). */
+  readonly projections: Set<Node>
+  /** Column names computed on: filtered, joined, sorted, grouped by, passed to a function or operator, or
+   * read by a nested query, anything but projected as they are (masking's inference check, issue #10). */
+  readonly computedNames: Set<string>
+  /** One-field ColumnRefs computed on (a whole row when the name is a table, alias or CTE), and `t.*`
+   * inside an expression. */
+  readonly computedBareNames: Set<string>
+  computedStar: boolean
   readonly dispatch: (kind: string, body: Node, acc: Acc) => void
 }
 
@@ -53,6 +65,11 @@ export function newAcc(dispatch: Acc['dispatch']): Acc {
     bareNames: new Set(),
     rangeNames: new Set(),
     starRef: false,
+    projectionNext: false,
+    projections: new Set(),
+    computedNames: new Set(),
+    computedBareNames: new Set(),
+    computedStar: false,
     dispatch,
   }
 }
@@ -219,6 +236,11 @@ function columnRef(ref: Node, acc: Acc): void {
   }
   const only = fields.length === 1 ? fields[0] : undefined
   if (only?.[0] === 'String') acc.bareNames.add((asString(only[1].sval) ?? '').toLowerCase())
+  if (acc.projections.has(ref)) return
+  const last = fields[fields.length - 1]
+  if (last?.[0] === 'A_Star') acc.computedStar = true
+  else if (last?.[0] === 'String') acc.computedNames.add((asString(last[1].sval) ?? '').toLowerCase())
+  if (only?.[0] === 'String') acc.computedBareNames.add((asString(only[1].sval) ?? '').toLowerCase())
 }
 
 /** A function call: any function can write, so each one needs `execute` on it. */

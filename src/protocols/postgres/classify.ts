@@ -6,7 +6,7 @@
 // literal's value (set_config's setting name, SET client_encoding) are cached by exact text instead, and
 // texts that fail to parse are never cached, so a hit gives what a full parse of the same text would.
 import { loadModule, parseSync } from 'libpg-query'
-import type { Action, ScopeEntry } from '../../core/index.ts'
+import type { Action, ComputedColumns, ScopeEntry } from '../../core/index.ts'
 import { cacheKeyOf, exceedsLexerBudget } from './classify-key.ts'
 import { dispatchStatement, READ_ONLY_KINDS } from './classify-statements.ts'
 import { type Acc, asList, asNode, fail, newAcc, unwrap } from './classify-walk.ts'
@@ -66,6 +66,7 @@ interface Template {
   readonly prepares: readonly { name: string; template: Template }[]
   readonly deallocates: readonly string[]
   readonly columns: ColumnReferences
+  readonly computesOn: ComputedColumns
   readonly syntaxError?: ParserError
 }
 
@@ -99,9 +100,13 @@ function templateOf(acc: Acc, kinds: string[], cacheable = true): Template {
   const prepares = acc.prepares.map((p) => ({ name: p.name, template: templateOf(p.acc, [p.kind]) }))
   const names = new Set(acc.columnNames)
   let wholeRow = acc.starRef || [...acc.bareNames].some((n) => acc.rangeNames.has(n))
+  const computed = new Set(acc.computedNames)
+  let computedWholeRow = acc.computedStar || [...acc.computedBareNames].some((n) => acc.rangeNames.has(n))
   for (const p of prepares) {
     for (const name of p.template.columns.names) names.add(name)
     wholeRow ||= p.template.columns.wholeRow
+    for (const name of p.template.computesOn.columns) computed.add(name)
+    computedWholeRow ||= p.template.computesOn.wholeRow
   }
   return {
     kind: kinds.join(';'),
@@ -115,6 +120,7 @@ function templateOf(acc: Acc, kinds: string[], cacheable = true): Template {
     prepares,
     deallocates: acc.deallocates,
     columns: { names: [...names], wholeRow },
+    computesOn: { columns: [...computed], wholeRow: computedWholeRow },
   }
 }
 
@@ -168,6 +174,7 @@ function parseTemplate(sql: string): Template {
         continue
       }
       kinds.push(stmt[0])
+      acc.projectionNext = true
       dispatchStatement(stmt[0], stmt[1], acc)
     }
   } catch (error) {
@@ -188,6 +195,8 @@ function materialize(t: Template, sql: string, lookup: PreparedLookup | undefine
   const needs: ScopeEntry[] = [...t.needs]
   let traits: string[] = [...t.traits]
   let unclassified = t.unclassified
+  const computed = new Set(t.computesOn.columns)
+  let computedWholeRow = t.computesOn.wholeRow
   if (t.executes.length > 0) {
     const seen = new Set(needs.map((e) => `${e.verb}:${e.object}`))
     const traitSet = new Set(traits)
@@ -205,6 +214,8 @@ function materialize(t: Template, sql: string, lookup: PreparedLookup | undefine
           seen.add(id)
         }
         for (const trait of inner.traits) traitSet.add(trait)
+        for (const name of inner.computesOn?.columns ?? []) computed.add(name)
+        computedWholeRow ||= inner.computesOn?.wholeRow === true
         readOnly &&= inner.traits.includes('read-only')
         unclassified ??= inner.unclassified
       }
@@ -216,6 +227,8 @@ function materialize(t: Template, sql: string, lookup: PreparedLookup | undefine
   if (!traits.includes('contains-secret') && textCarriesSecret(sql)) traits.push('contains-secret')
   const action: Action = { protocol: 'postgres', kind: t.kind, needs, traits, text: sql }
   if (unclassified !== undefined) action.unclassified = unclassified
+  if (computed.size > 0 || computedWholeRow)
+    action.computesOn = { columns: [...computed], wholeRow: computedWholeRow }
   return {
     action,
     statements: t.statements,

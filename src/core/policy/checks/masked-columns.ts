@@ -1,0 +1,35 @@
+import type { Grant } from '../../grants/grant.ts'
+import type { CompiledRule } from '../../masking/rules.ts'
+import type { Action } from '../action.ts'
+import type { Decision } from '../decision.ts'
+import type { Rules } from '../rules.ts'
+
+/** A column masked for this grant may be returned as it is, and masked on the way out, but not computed on:
+ * `WHERE substr(ssn, 1, 3) = '987'` returns ids only for matching rows, and `1/(ascii(ssn) - 49)` fails only
+ * for one digit, so a client could recover the clear value one question at a time (issue #10). Unless the
+ * masking rule says `allowPredicates: true`, a statement that filters, joins, sorts, groups on, passes to a
+ * function or operator, or reads in a nested query a column the rule masks is denied. Names are matched
+ * without their table (a qualified rule also matches a column of unknown table): that fails closed. */
+export function maskedColumnsOnlyProjected(action: Action, grant: Grant, rules: Rules): Decision | undefined {
+  const used = action.computesOn
+  if (used === undefined || rules.masking === undefined) return undefined
+  const masking = rules.masking(grant.groups)
+  if (masking === undefined) return undefined
+  for (const name of used.columns) {
+    const rule = masking.forbidsComputingOn({ name })
+    if (rule) return denial(rule, `column ${name}`)
+  }
+  if (used.wholeRow && masking.forbidsComputingOnRows)
+    return denial(masking.forbidsComputingOnRows, 'a whole row, which holds masked columns,')
+  return undefined
+}
+
+function denial(rule: CompiledRule, what: string): Decision {
+  return {
+    outcome: 'deny',
+    code: 'TG_MASKED_COLUMN_COMPUTED',
+    rule: `masking:${rule.id}`,
+    reason: `taskgate masking rule ${rule.id}: ${what} is masked for this grant; a statement may return it as it is, but not filter, join, sort or group on it, nor pass it to a function or operator, nor read it in a nested query`,
+    requestHint: `Select the column without computing on it, or ask an administrator to set allowPredicates: true on masking rule ${rule.id}.`,
+  }
+}
