@@ -125,8 +125,10 @@ export class ClientFrames implements FrameSink {
 
   frame(type: number, frame: Buffer): Verdict {
     if (type === 0x58) {
+      // Not forwarded: the session ends the upstream connection itself, or keeps it for the grant's next
+      // login (upstream-pool.ts).
       this.terminated = true
-      return KEEP
+      return DROP
     }
     if (type === 0x53) return this.#sync()
     if (type !== 0x48) this.#mayCopy = undefined

@@ -8,7 +8,7 @@ import { generate } from 'selfsigned'
 import type { PostgresResourceConfig, SecretRef } from '../../config/schema.ts'
 import { type Core, parseDurationSeconds, type SessionHandle, toTaskgateError } from '../../core/index.ts'
 import type { ProcessPeers, ProtocolServer } from '../protocol-server.ts'
-import { connectUpstream, type UpstreamLogin } from './back.ts'
+import { connectUpstream, type Upstream, type UpstreamLogin } from './back.ts'
 import { CancelKeys } from './cancel-keys.ts'
 import { type Classifier, createClassifier, loadSqlParser } from './classify.ts'
 import { decideStartup } from './decide-startup.ts'
@@ -22,6 +22,7 @@ import { RowEstimator } from './row-estimator.ts'
 import { RelaySession } from './session.ts'
 import { sendCancelRequest, terminateBackend } from './stop-backend.ts'
 import { TableCatalog } from './table-catalog.ts'
+import { poolKey, UpstreamPool } from './upstream-pool.ts'
 import {
   serializeBackendKeyData,
   serializeErrorResponse,
@@ -64,6 +65,8 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
     void cancelKeys.cancel(processId, Buffer.from(secretKey, 'hex'), true)
   })
   const handshakes = new Set<net.Socket>()
+  const pool = new UpstreamPool(logger)
+  let unsubscribe: (() => void) | undefined
   const relays = new Set<RelaySession>()
   // A larger socket buffer than the 16 KiB default: a large result then streams without a pause/drain
   // round trip per upstream chunk (backpressure still applies past it).
@@ -142,15 +145,17 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
       await core.closeSession(handle, startup.reason).catch(() => {})
       return
     }
-    let upstream: Awaited<ReturnType<typeof connectUpstream>>
+    let upstream: Upstream
     let login: UpstreamLogin
+    let reuseKey: string
     try {
       login = provisioner ? await provisioner.loginFor(context.grant) : targetLogin
-      upstream = await connectUpstream(resource.target, login, {
-        readOnly: isReadOnlyScope(context.grant.scope),
-        database: startup.database,
-        settings: startup.settings,
-      })
+      const readOnly = isReadOnlyScope(context.grant.scope)
+      const { database, settings } = startup
+      reuseKey = poolKey({ grantId: context.grant.id, user: login.user, database, readOnly, settings })
+      upstream =
+        pool.take(reuseKey) ??
+        (await connectUpstream(resource.target, login, { readOnly, database, settings }))
     } catch (error) {
       const failure = toTaskgateError(error)
       log.warn({ code: failure.code, detail: failure.detail }, 'upstream login failed')
@@ -200,6 +205,7 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
         cancel: () => sendCancelRequest(resource.target, upstream.processId, upstream.secretKey),
         terminate: () => terminateBackend(resource.target, startup.database, login, upstream.processId),
       },
+      release: (socket) => void pool.release(reuseKey, { ...upstream, socket }),
     })
     relay = session
     relays.add(session)
@@ -224,6 +230,7 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
         password: await secret(resource.target.password, `resources.${resource.id}.target.password`),
       }
       core.registerImplicitScope('postgres', POSTGRES_IMPLICIT_SCOPE)
+      unsubscribe = core.subscribe('grant_changed', (grantId) => pool.dropGrant(grantId))
       core.registerMaskingProbe(
         resource.id,
         createMaskingProbe(resource.target, () => targetLogin, catalog),
@@ -265,6 +272,8 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
         return r.done
       })
       await Promise.all(done)
+      unsubscribe?.()
+      pool.close()
       await closed
       await Promise.all([catalog, ...otherCatalogs.values()].map((c) => c.close()))
     },

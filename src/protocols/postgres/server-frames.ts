@@ -86,6 +86,8 @@ export class ServerFrames implements FrameSink {
   #discarding = false
   /** The upstream said FATAL: it will close, and the client already has the reason. */
   sentFatal = false
+  /** The transaction status of the last ReadyForQuery ('I' idle, 'T' in a transaction, 'E' failed one). */
+  readyStatus: number | undefined
 
   constructor(deps: ServerFramesDeps) {
     this.#deps = deps
@@ -185,6 +187,7 @@ export class ServerFrames implements FrameSink {
         this.#deps.tracker.error()
         return this.#error(frame)
       case 0x5a:
+        this.readyStatus = frame[5]
         this.#ready(frame[5])
         this.#deps.tracker.ready()
         if (frame[5] === 0x49) this.#forgetPortals()

@@ -63,6 +63,9 @@ export interface RelayOptions {
   functions?: FunctionNames
   /** Stops the upstream backend's work when the session is ended under it (stop-backend.ts). */
   stopUpstream?: { cancel(): Promise<void>; terminate(): Promise<void> }
+  /** Takes the upstream connection when the client ends cleanly (Terminate, idle, nothing in flight), to
+   * reset and reuse it; without it the upstream connection is always ended. */
+  release?: (upstream: Duplex) => void
 }
 
 /** What one client may ask of the gateway (resources[].clients in the configuration). */
@@ -181,17 +184,21 @@ export class RelaySession {
     return this.#done
   }
 
+  readonly #upstreamListeners = {
+    data: (chunk: Buffer) => this.#onUpstreamData(chunk),
+    drain: () => this.#resumeClient(),
+    error: (error: Error) => this.#o.logger.debug({ err: error.message }, 'upstream socket error'),
+    close: () => this.#onUpstreamClosed(),
+  }
+
   /** Starts relaying; `clientLeftover`/`upstreamLeftover` are bytes read during the handshakes. */
   start(clientLeftover: Buffer, upstreamLeftover: Buffer): void {
     const { client, upstream } = this.#o
     client.on('data', (chunk: Buffer) => this.#onClientData(chunk))
-    upstream.on('data', (chunk: Buffer) => this.#onUpstreamData(chunk))
     client.on('drain', () => this.#resumeUpstream())
-    upstream.on('drain', () => this.#resumeClient())
     client.on('error', (error) => this.#o.logger.debug({ err: error.message }, 'client socket error'))
-    upstream.on('error', (error) => this.#o.logger.debug({ err: error.message }, 'upstream socket error'))
     client.on('close', () => this.#close('client disconnected'))
-    upstream.on('close', () => this.#onUpstreamClosed())
+    for (const [event, listener] of Object.entries(this.#upstreamListeners)) upstream.on(event, listener)
     if (upstreamLeftover.length > 0) this.#onUpstreamData(upstreamLeftover)
     if (clientLeftover.length > 0) this.#onClientData(clientLeftover)
     client.resume()
@@ -815,6 +822,24 @@ export class RelaySession {
     this.#o.upstream.resume()
   }
 
+  /** Hands the upstream connection to `release` when the client left it between transactions with nothing in
+   * flight: every answer relayed (the last ReadyForQuery said idle), no statement awaiting a decision. */
+  #releaseUpstream(): boolean {
+    const { upstream, release } = this.#o
+    const idle =
+      release !== undefined &&
+      !upstream.destroyed &&
+      this.#pending.length === 0 &&
+      this.#awaiting === undefined &&
+      this.#serverFrames.readyStatus === 0x49 &&
+      this.#fromUpstream.atBoundary &&
+      !this.#serverFrames.sentFatal
+    if (!idle) return false
+    for (const [event, listener] of Object.entries(this.#upstreamListeners)) upstream.off(event, listener)
+    release(upstream)
+    return true
+  }
+
   #close(reason: string): void {
     if (this.#closed) return
     this.#closed = true
@@ -822,12 +847,13 @@ export class RelaySession {
     this.#abort.abort()
     this.#o.estimator?.close()
     const { client, upstream } = this.#o
-    if (!upstream.destroyed) upstream.end(TERMINATE)
-    this.#terminateIfLingering()
+    const released = reason === 'client terminated' && this.#releaseUpstream()
+    if (!released && !upstream.destroyed) upstream.end(TERMINATE)
+    if (!released) this.#terminateIfLingering()
     client.end()
     const timer = setTimeout(() => {
       client.destroy()
-      upstream.destroy()
+      if (!released) upstream.destroy()
     }, CLOSE_GRACE_MS)
     timer.unref()
     let open = 2
@@ -839,7 +865,7 @@ export class RelaySession {
     }
     if (client.closed) closed()
     else client.once('close', closed)
-    if (upstream.closed) closed()
+    if (released || upstream.closed) closed()
     else upstream.once('close', closed)
     this.#o.core.closeSession(this.#o.handle, reason).catch((error: unknown) => {
       this.#o.logger.warn({ err: String(error) }, 'recording the session close failed')
