@@ -11,7 +11,6 @@ import {
   api,
   buildConsole,
   launchBrowser,
-  screenshot,
   signInWithKey,
   startConsoleGateway,
 } from '../../support/console.ts'
@@ -96,7 +95,6 @@ test('a grant request and then a held statement arrive live, are approved in the
   )
   await card.getByText('guardrail:hold-item-updates', { exact: true }).waitFor()
   await card.getByText('updates of items need a second pair of eyes').waitFor()
-  await screenshot(page, 'approvals')
   assert.deepEqual(
     (await gw.db.query('SELECT name FROM public.items WHERE id = 2')).rows,
     [{ name: 'two' }],

@@ -120,8 +120,18 @@ test('keyboard only: approve and deny with a reason, focus follows, tabs move by
   assert.match(await focusedText(page), /^Pending/)
   await psql.waitFor('stderr', /not during the freeze/)
 
+  // A page change by keyboard moves focus to the new page's heading and sets its title.
+  await tabTo(page, page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Grants' }))
+  await page.keyboard.press('Enter')
+  await page.waitForFunction(
+    () =>
+      (globalThis as unknown as { document: { activeElement: { tagName: string } | null } }).document
+        .activeElement?.tagName === 'H1',
+  )
+  assert.equal(await focusedText(page), 'Grants')
+  assert.equal(await page.title(), 'Grants · taskgate')
+
   // The grant tabs: one tab stop, arrows move and select.
-  await page.goto(`${gw.url}/grants`)
   const active = page.getByRole('tab', { name: /Active/ })
   await tabTo(page, active)
   await page.keyboard.press('ArrowRight')

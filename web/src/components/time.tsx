@@ -68,6 +68,18 @@ export function formatAbsolute(iso: string, z: Zone): string {
   })
 }
 
+/** As formatAbsolute, with the zone named ("… 06:57:12 UTC", "… 07:57:12 GMT+1"). */
+export function formatAbsoluteZoned(iso: string, z: Zone): string {
+  const zoneLabel =
+    new Intl.DateTimeFormat(undefined, {
+      timeZoneName: 'short',
+      ...(z === 'utc' ? { timeZone: 'UTC' } : {}),
+    })
+      .formatToParts(new Date(iso))
+      .find((part) => part.type === 'timeZoneName')?.value ?? ''
+  return `${formatAbsolute(iso, z)} ${zoneLabel}`.trim()
+}
+
 const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
   ['day', 86_400_000],
   ['hour', 3_600_000],
@@ -88,7 +100,7 @@ export function Time({ iso, compact = false }: { iso: string | undefined; compac
   const z = useTimeZone()
   const at = useNow()
   if (!iso) return <span className="muted">—</span>
-  const absolute = `${formatAbsolute(iso, z)} ${z === 'utc' ? 'UTC' : ''}`.trim()
+  const absolute = formatAbsoluteZoned(iso, z)
   return (
     <time dateTime={iso} title={absolute} className="time">
       {formatRelative(iso, at)}

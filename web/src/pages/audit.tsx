@@ -179,7 +179,7 @@ export function AuditPage() {
         <div>
           <div className={`audit-head${narrow ? ' narrow' : ''}`} aria-hidden="true">
             <span>#</span>
-            <span>time ({zone === 'utc' ? 'UTC' : 'local'})</span>
+            <span>time ({zoneName(zone)})</span>
             <span>event</span>
             <span>actor</span>
             <span>subject</span>
@@ -187,7 +187,7 @@ export function AuditPage() {
           <VirtualList
             items={entries}
             rowHeight={narrow ? 56 : 34}
-            height={440}
+            height={Math.min(440, Math.max(3, entries.length) * (narrow ? 56 : 34))}
             label="Audit entries: sequence, time, event, actor, subject"
             selected={selected}
             onSelect={setSelected}

@@ -114,7 +114,9 @@ function GrantRow({ grant, onChanged }: { grant: Grant; onChanged: (g: Grant) =>
       <td>{grant.principalName}</td>
       <td>
         <code>{grant.resourceId}</code>
-        <div className="muted scope-text">{grant.scope.join(', ')}</div>
+        <div className="scope-text">
+          <code>{grant.scope.join(', ')}</code>
+        </div>
       </td>
       <td>{grant.task}</td>
       <td>
@@ -130,7 +132,7 @@ function GrantRow({ grant, onChanged }: { grant: Grant; onChanged: (g: Grant) =>
           </>
         ) : grant.expiresAt ? (
           <>
-            until <Time iso={grant.expiresAt} compact />
+            expires <Time iso={grant.expiresAt} compact />
           </>
         ) : null}
       </td>
