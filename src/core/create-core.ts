@@ -57,6 +57,8 @@ export interface CoreOptions {
   /** Verifies OIDC tokens; absent when no issuer is configured. */
   verifyOidc?: (token: string) => Promise<Principal>
   sweepIntervalMs?: number
+  /** How often this process beats and when a silent peer counts as dead (process-registry.ts). */
+  processRegistry?: { intervalMs?: number; deadAfterMs?: number }
   /** How often provisioning is reconciled (reconcile-provisioning.ts); 30 s by default. */
   reconcileIntervalMs?: number
   /** Called on every approval change (notifiers); must not block. */
@@ -115,7 +117,7 @@ export function createCore(options: CoreOptions): Core {
   }
   const bearer = createBearerAuthenticator(store, options.verifyOidc)
   const sweeper = startExpirySweeper(ctx, options.sweepIntervalMs)
-  const registry = startProcessRegistry(ctx)
+  const registry = startProcessRegistry(ctx, options.processRegistry)
   const reconciler = startProvisioningReconciler(ctx, options.reconcileIntervalMs)
   const stopSessionEnds = store.subscribe('session_end_requested', (payload) =>
     onSessionEndRequested(ctx, payload),

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
+import { parseConfigText } from '../../src/config/load.ts'
+import { openEmbeddedCore } from '../support/embedded-core.ts'
 import { createThrowawayDatabase } from '../support/postgres.ts'
 import {
   callApi,
@@ -113,4 +115,47 @@ test('postgres store: a surviving peer recovers the sessions of a process that w
   await victim.kill!('SIGKILL')
   await client.end().catch(() => {})
   await assertRecovered(survivor.api, keys.admin, grantId, approvalId)
+})
+
+test('a peer on another machine is dead only once it stops beating, whatever its clock says', async () => {
+  const config = parseConfigText('resources: []\npolicies: []\n', 'test.yaml')
+  await using t = await openEmbeddedCore(config, { processRegistry: { intervalMs: 50, deadAfterMs: 1_000 } })
+  const session = (id: string, processId: string) => ({
+    id,
+    grantId: 'gnone',
+    principalId: 'sa:x',
+    principalName: 'x',
+    resourceId: 'db',
+    protocol: 'postgres',
+    client: '127.0.0.1:1',
+    startedAt: new Date(),
+    processId,
+  })
+  // Its clock is a day behind ours, but it beats: it is alive.
+  const skewed = {
+    id: 'pskewed',
+    host: 'elsewhere/ns',
+    pid: 1,
+    startedAt: new Date(0),
+    heartbeatAt: new Date(0),
+  }
+  const silent = { ...skewed, id: 'psilent', heartbeatAt: new Date() }
+  await t.store.sessions.insert(session('salive', skewed.id))
+  await t.store.sessions.insert(session('sdead', silent.id))
+  await t.store.processes.beat(silent)
+  const stop = Date.now() + 3_000
+  for (let beat = 1; Date.now() < stop; beat++) {
+    await t.store.processes.beat({ ...skewed, heartbeatAt: new Date(beat) })
+    await sleep(100)
+  }
+  assert.equal(
+    (await t.store.sessions.get('salive'))?.endedAt,
+    undefined,
+    'a beating peer keeps its sessions',
+  )
+  assert.match((await t.store.sessions.get('sdead'))?.endReason ?? '', /stopped without closing/)
+  assert.deepEqual(
+    (await t.store.processes.list()).map((p) => p.id).filter((id) => id.startsWith('ps')),
+    ['pskewed'],
+  )
 })

@@ -2,9 +2,11 @@
 // (SIGKILL, a crashed worker, a lost machine) leaves sessions marked live and statements held for approval that
 // nobody will ever answer: the next process to start, or any survivor, ends those sessions, expires those holds
 // and ends the session-bound grants they leave without a session. A peer on the same machine (same hostname and
-// PID namespace) is known dead at once when its pid is gone; any other after DEAD_AFTER_MS without a beat.
+// PID namespace) is known dead at once when its pid is gone; any other once this process has seen no new beat
+// from it for DEAD_AFTER_MS.
 import { readlinkSync } from 'node:fs'
 import { hostname } from 'node:os'
+import { performance } from 'node:perf_hooks'
 import type { GatewayProcess } from '../../store/store.ts'
 import { hashEntry } from '../audit/hash-chain.ts'
 import type { CoreContext } from '../core-context.ts'
@@ -36,14 +38,22 @@ export function startProcessRegistry(
     heartbeatAt: startedAt,
   }
   let running: Promise<void> | undefined
+  // Silence is measured on this process's monotonic clock, from when a peer's beat last changed: comparing
+  // its wall-clock stamp with ours would make machines whose clocks disagree by 15 s end each other's sessions.
+  const beats = new Map<string, { heartbeatAt: number; changedAt: number }>()
   const tick = async () => {
-    const now = ctx.clock.now()
-    await ctx.store.processes.beat({ ...self, heartbeatAt: now })
-    for (const peer of await ctx.store.processes.list()) {
-      if (peer.id === self.id) continue
-      const silentMs = now.getTime() - peer.heartbeatAt.getTime()
+    await ctx.store.processes.beat({ ...self, heartbeatAt: ctx.clock.now() })
+    const at = performance.now()
+    const peers = (await ctx.store.processes.list()).filter((p) => p.id !== self.id)
+    for (const id of beats.keys()) if (!peers.some((p) => p.id === id)) beats.delete(id)
+    for (const peer of peers) {
+      const seen = beats.get(peer.id)
+      if (seen === undefined || seen.heartbeatAt !== peer.heartbeatAt.getTime())
+        beats.set(peer.id, { heartbeatAt: peer.heartbeatAt.getTime(), changedAt: at })
+      const silentMs = at - (beats.get(peer.id)?.changedAt ?? at)
       if (silentMs > deadAfterMs || (peer.host === self.host && !isRunning(peer.pid))) {
         await recoverDeadProcess(ctx, peer)
+        beats.delete(peer.id)
       }
     }
   }
