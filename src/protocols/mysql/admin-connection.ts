@@ -1,7 +1,13 @@
 // A small text-protocol client over back.ts and the codec, for the gateway's own administrative statements
 // (provisioner.ts): one statement at a time, results read whole. Not for client traffic, which is relayed.
 import { TaskgateError } from '../../core/index.ts'
-import { connectUpstream, type MysqlTarget, type Upstream, type UpstreamLogin } from './back.ts'
+import {
+  connectUpstream,
+  type MysqlTarget,
+  type Upstream,
+  type UpstreamLogin,
+  type UpstreamSessionOptions,
+} from './back.ts'
 import { parseColumnDefinition41 } from './wire/column-definition.ts'
 import { encodeTextCommand } from './wire/commands.ts'
 import { Command } from './wire/constants.ts'
@@ -65,8 +71,17 @@ export class AdminConnection {
     upstream.socket.resume()
   }
 
-  static async open(target: MysqlTarget, login: UpstreamLogin): Promise<AdminConnection> {
-    return new AdminConnection(await connectUpstream(target, login))
+  static async open(
+    target: MysqlTarget,
+    login: UpstreamLogin,
+    session?: UpstreamSessionOptions,
+  ): Promise<AdminConnection> {
+    return new AdminConnection(await connectUpstream(target, login, session))
+  }
+
+  /** Closes at once, whatever is in flight (a timed-out statement). */
+  destroy(): void {
+    this.#upstream.socket.destroy()
   }
 
   /** Runs one statement; rejects with MysqlServerError on an ERR. */
