@@ -80,7 +80,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   try {
     const oidc = config.identity.oidc
     const verifier = oidc ? createOidcVerifier(oidc, options.clock ?? systemClock) : undefined
+    // Only the primary counts and serves /metrics (README "Metrics and health"): workers' sessions and
+    // statements are not in it, the store-wide gauges cover every process.
+    const metrics = primary ? createPrometheusMetrics() : undefined
     const notifier = createNotifier({
+      ...(metrics ? { onSettled: (target, outcome) => metrics.notificationSettled(target, outcome) } : {}),
       targets: await resolveNotificationTargets(config.notifications, resolveSecret),
       clock: options.clock ?? systemClock,
       logger: logger.child({ component: 'notify' }),
@@ -90,9 +94,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const maskingHashKey = config.masking.hashKey
       ? await resolveSecret(config.masking.hashKey, 'masking.hashKey')
       : undefined
-    // Every process counts its own sessions and statements; only the primary serves /metrics (workers'
-    // data paths are summed there through the store-wide gauges only: see README "Metrics").
-    const metrics = primary ? createPrometheusMetrics() : undefined
     const core = createCore({
       config,
       store,

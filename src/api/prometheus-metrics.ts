@@ -14,6 +14,8 @@ const DECISION_BUCKETS_SECONDS = [
 ]
 
 export interface PrometheusMetrics extends CoreMetrics {
+  /** How an approval notification to a target ended (delivered, rejected, gave-up, aborted, dropped). */
+  notificationSettled(target: string, outcome: string): void
   readonly contentType: string
   /** Where scrape-time numbers come from (core, once it exists). */
   readFrom(source: () => Promise<OperationalCounts>): void
@@ -79,6 +81,12 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     registers: [registry],
   })
   // Read once per scrape (render starts it), by both gauges below; a store that fails leaves them empty.
+  const notifications = new Counter({
+    name: 'taskgate_notifications_total',
+    help: 'Approval notifications by target and how they ended; anything but delivered is a sink error.',
+    labelNames: ['target', 'outcome'] as const,
+    registers: [registry],
+  })
   let counts: Promise<OperationalCounts | undefined> = Promise.resolve(undefined)
   new Gauge({
     name: 'taskgate_grants',
@@ -156,6 +164,9 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     },
     storeFailed(operation, code) {
       storeErrors.labels(operation, code).inc()
+    },
+    notificationSettled(target, outcome) {
+      notifications.labels(target, outcome).inc()
     },
   }
 }

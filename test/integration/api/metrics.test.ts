@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { after, before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
@@ -24,7 +26,18 @@ let setup: GatewaySetup
 let gw: RunningGateway
 let keys: { admin: string; agent: string; approver: string }
 
+// Two notification sinks: one takes approval notifications, one refuses them (a sink error).
+const receiver = createServer((req, res) => {
+  req.resume()
+  req.on('end', () => res.writeHead(req.url === '/refusing' ? 400 : 204).end())
+})
+
 before(async () => {
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+  const base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`
+  process.env.TG_TEST_METRICS_WEBHOOK_SECRET = 'metrics-test-webhook-secret-0123456789'
+  const target = (id: string) =>
+    `    - { id: ${id}, kind: webhook, url: "${base}/${id}", secret: { env: TG_TEST_METRICS_WEBHOOK_SECRET } }`
   setup = await prepareGateway({
     setupSql: 'CREATE TABLE items (id int PRIMARY KEY); INSERT INTO items VALUES (1), (2);',
     extraConfig: `guardrails:
@@ -32,7 +45,11 @@ before(async () => {
     action: approve
     description: deletes wait for a dba
     match: { kinds: [DeleteStmt] }
-    approvers: ["{dbas}"]`,
+    approvers: ["{dbas}"]
+notifications:
+  targets:
+${target('accepting')}
+${target('refusing')}`,
   })
   gw = await startInProcess(setup)
   keys = await setup.keys()
@@ -40,6 +57,7 @@ before(async () => {
 after(async () => {
   await gw?.[Symbol.asyncDispose]()
   await setup?.[Symbol.asyncDispose]()
+  receiver.close()
 })
 
 /** One sample line's value: `name{labels} value`, the labels given in any order; undefined when absent. */
@@ -126,6 +144,14 @@ test('a scrape counts sessions, statements by decision and rule, decision time, 
   const lag = sample(text, 'nodejs_eventloop_lag_seconds')
   assert.ok(lag !== undefined && lag >= 0 && lag < 5, `event-loop lag ${lag}`)
   assert.match(text, /^# TYPE taskgate_store_errors_total counter$/m)
+  // The hold's notifications (requested, then denied) reached one sink and were refused by the other.
+  await until(async () => {
+    const now = await scrape()
+    return (
+      sample(now, 'taskgate_notifications_total', { target: 'accepting', outcome: 'delivered' }) === 2 &&
+      sample(now, 'taskgate_notifications_total', { target: 'refusing', outcome: 'rejected' }) === 2
+    )
+  }, 'notification outcomes are counted per target')
   // Labels never carry principals, tasks, statement text or credentials.
   assert.ok(!text.includes(connection.user) && !text.includes(setup.agentName) && !text.includes('items'))
 })

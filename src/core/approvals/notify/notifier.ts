@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import type { Clock } from '../../clock.ts'
 import { TaskgateError } from '../../errors.ts'
 import { newId } from '../../ids.ts'
-import { type Delivery, deliver } from './deliver.ts'
+import { type Delivery, type DeliveryOutcome, deliver } from './deliver.ts'
 import {
   type ApprovalNotification,
   type ApprovalNotificationType,
@@ -40,6 +40,8 @@ export interface NotifierOptions {
   timeoutMs?: number
   /** Deliveries waiting per target; past it the oldest is dropped, with a warning (1000). */
   maxQueue?: number
+  /** Told how each delivery ended (for `taskgate_notifications_total`); must not throw. */
+  onSettled?: (targetId: string, outcome: DeliveryOutcome | 'dropped') => void
   /** Deliveries in flight per target (4). */
   concurrency?: number
   /** How long close() lets queued and in-flight deliveries finish (5000). */
@@ -96,6 +98,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
       const delivery = queue.pending.shift()!
       queue.active++
       deliver(delivery, { fetch: fetchFn, clock, logger, timeoutMs, signal: stop.signal })
+        .then((outcome) => options.onSettled?.(delivery.targetId, outcome))
         .catch((error: unknown) => logger.error({ err: error, target: delivery.targetId }, 'notifier bug'))
         .finally(() => {
           queue.active--
@@ -111,6 +114,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     if (queue.pending.length > maxQueue) {
       const dropped = queue.pending.shift()!
       settle()
+      options.onSettled?.(dropped.targetId, 'dropped')
       logger.warn(
         {
           target: dropped.targetId,
