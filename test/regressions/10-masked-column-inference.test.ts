@@ -63,6 +63,12 @@ const INFERENCES: Array<[string, unknown[]?]> = [
   ["SELECT ssn FROM customers UNION SELECT '987-65-4321'"],
   ["SELECT id FROM customers WHERE CASE WHEN ssn > '5' THEN true END"],
   ["PREPARE q AS SELECT id FROM customers WHERE ssn > '5'"],
+  ["SELECT id FROM customers WHERE '987-65-4321' IN (SELECT ssn FROM customers)"],
+  ["SELECT * FROM (SELECT ssn FROM customers) s(x) WHERE x LIKE '9%'"],
+  ["WITH c(x) AS (SELECT ssn FROM customers) SELECT count(*) FROM c WHERE x > '5'"],
+  ["SELECT * FROM (SELECT ssn FROM customers) s WHERE ssn > '5'"],
+  ['SELECT a.id FROM customers a JOIN (SELECT id AS other, ssn FROM customers) b USING (ssn)'],
+  ['SELECT count(*) FROM customers NATURAL JOIN (SELECT ssn FROM customers) b'],
 ]
 
 test('predicates, keys and functions reading a masked column are denied, naming rule and column', async () => {
@@ -84,6 +90,11 @@ test('predicates, keys and functions reading a masked column are denied, naming 
     assert.deepEqual(plain.rows, [{ id: 1, ssn: '***-**-4321', name: 'ann' }])
     const all = await client.query('SELECT * FROM customers ORDER BY id')
     assert.equal(all.rows[1].ssn, '***-**-6789')
+    // A FROM subquery or CTE passing the column on by its name (a tool's wrapper) still only returns it.
+    const wrapped = await client.query(
+      'WITH c AS (SELECT id, ssn FROM customers) SELECT * FROM (SELECT * FROM c) s WHERE id = 2',
+    )
+    assert.deepEqual(wrapped.rows, [{ id: 2, ssn: '***-**-6789' }])
   } finally {
     await client.end()
   }

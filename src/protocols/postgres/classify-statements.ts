@@ -14,11 +14,13 @@ import {
   names,
   need,
   newAcc,
+  type Projecting,
   relation,
   settingTraits,
   unwrap,
   walk,
   walkFields,
+  walkProjecting,
   withVerb,
 } from './classify-walk.ts'
 
@@ -87,7 +89,7 @@ const copy: Handler = (body, acc) => {
   // The parse tree omits empty strings, so `FROM STDIN` and `FROM ''` look alike: cache COPY by exact text.
   acc.literalSensitive = true
   withVerb(acc, 'select', () => {
-    if (body.query !== undefined) walkProjecting(body.query, acc)
+    if (body.query !== undefined) walkProjecting(body.query, acc, 'result')
     walkFields(body, acc, COPY_WALKED)
   })
 }
@@ -169,12 +171,12 @@ function checkLexerSetting(name: string, args: unknown[], acc: Acc): void {
 const explain: Handler = (body, acc) => {
   const analyze = asList(body.options).some((o) => unwrap(o)?.[1].defname === 'analyze')
   if (analyze) acc.traits.add('explain-analyze')
-  walkProjecting(body.query, acc)
+  walkProjecting(body.query, acc, 'result')
 }
 
 const prepare: Handler = (body, acc) => {
   const inner = newAcc(acc.dispatch)
-  walkProjecting(body.query, inner)
+  walkProjecting(body.query, inner, 'result')
   acc.prepares.push({
     name: asString(body.name) ?? '',
     kind: unwrap(body.query)?.[0] ?? 'Unknown',
@@ -348,7 +350,7 @@ const HANDLERS: Record<string, Handler> = {
     withVerb(acc, 'truncate', () => walk(body.relations, acc))
   },
   ExplainStmt: explain,
-  DeclareCursorStmt: (body, acc) => walkProjecting(body.query, acc),
+  DeclareCursorStmt: (body, acc) => walkProjecting(body.query, acc, 'result'),
   FetchStmt: nothing,
   ClosePortalStmt: nothing,
   PrepareStmt: prepare,
@@ -456,24 +458,17 @@ export const READ_ONLY_KINDS = new Set([
 ])
 
 /** The bare columns (`c`, `t.c`, `*`, `t.*`) of a plain SELECT's target list: they reach the client as they
- * are, so masking sees them. Anything else that reads a column computes on it (classify-walk.ts). A set
- * operation compares its arms' rows (UNION's duplicate removal answers "is it equal?"), so its arms project
- * nothing. */
-function markProjections(body: Node, acc: Acc): void {
+ * are, so masking sees them. Anything else that reads a column computes on it (classify-walk.ts). In a FROM
+ * subquery or CTE (`relation`) a column keeps its name only without an alias, so the outer query computing
+ * on it is seen by that name; an aliased one is computed on. A set operation compares its arms' rows
+ * (UNION's duplicate removal answers "is it equal?"), so its arms project nothing. */
+function markProjections(body: Node, acc: Acc, mode: Projecting): void {
   if (body.op !== undefined && body.op !== 'SETOP_NONE') return
   for (const target of asList(body.targetList)) {
-    const value = unwrap(unwrap(target)?.[1].val)
+    const resTarget = unwrap(target)?.[1]
+    if (mode === 'relation' && resTarget?.name !== undefined) continue
+    const value = unwrap(resTarget?.val)
     if (value?.[0] === 'ColumnRef') acc.projections.add(value[1])
-  }
-}
-
-/** Walks a statement whose result rows go to the client (see Acc.projectionNext). */
-function walkProjecting(query: unknown, acc: Acc): void {
-  acc.projectionNext = true
-  try {
-    walk(query, acc)
-  } finally {
-    acc.projectionNext = false
   }
 }
 
@@ -481,7 +476,7 @@ function walkProjecting(query: unknown, acc: Acc): void {
 export function dispatchStatement(kind: string, body: Node, acc: Acc): void {
   const projecting = acc.projectionNext
   acc.projectionNext = false
-  if (projecting && kind === 'SelectStmt') markProjections(body, acc)
+  if (projecting && kind === 'SelectStmt') markProjections(body, acc, projecting)
   // Every statement kind met anywhere (inside CTEs, PREPARE, EXPLAIN, ...) is a trait, so a guardrail on a
   // kind cannot be stepped around by nesting the statement.
   acc.traits.add(`stmt:${kind}`)

@@ -35,9 +35,10 @@ export interface Acc {
   readonly rangeNames: Set<string>
   /** A `*` or `t.*` reference: every column of a table. */
   starRef: boolean
-  /** The next statement dispatched is one whose result rows go to the client (a top-level statement, a
-   * PREPARE, DECLARE, COPY or EXPLAIN body): its SELECT's bare target columns are projected as they are. */
-  projectionNext: boolean
+  /** The next statement dispatched projects its SELECT's bare target columns as they are: its rows go to the
+   * client (`result`: a top-level statement, a PREPARE, DECLARE, COPY or EXPLAIN body), or it is a FROM
+   * subquery or CTE without column aliases, whose columns the outer query sees by name (`relation`). */
+  projectionNext: Projecting
   /** ColumnRef nodes that only project a column as it is (a bare column of a top-level SELECT's list). */
   readonly projections: Set<Node>
   /** Column names computed on: filtered, joined, sorted, grouped by, passed to a function or operator, or
@@ -48,6 +49,18 @@ export interface Acc {
   readonly computedBareNames: Set<string>
   computedStar: boolean
   readonly dispatch: (kind: string, body: Node, acc: Acc) => void
+}
+
+export type Projecting = false | 'result' | 'relation'
+
+/** Walks a statement that projects (see Acc.projectionNext). */
+export function walkProjecting(query: unknown, acc: Acc, mode: Projecting): void {
+  acc.projectionNext = mode
+  try {
+    walk(query, acc)
+  } finally {
+    acc.projectionNext = false
+  }
 }
 
 export function newAcc(dispatch: Acc['dispatch']): Acc {
@@ -144,7 +157,13 @@ function visit(kind: string, body: Node, acc: Acc): void {
   else if (LEAVES.has(kind)) return
   else if (kind === 'RangeVar') relation(body, acc.relationVerb, acc)
   else if (kind === 'FuncCall') funcCall(body, acc)
-  else if (kind.endsWith('Stmt')) acc.dispatch(kind, body, acc)
+  else if (kind === 'JoinExpr') {
+    joinKeys(body, acc)
+    walkFields(body, acc)
+  } else if (kind === 'RangeSubselect' && !hasColumnAliases(body.alias)) {
+    walkProjecting(body.subquery, acc, 'relation')
+    walkFields(body, acc, SUBQUERY)
+  } else if (kind.endsWith('Stmt')) acc.dispatch(kind, body, acc)
   else walkFields(body, acc)
 }
 
@@ -180,6 +199,18 @@ export function walkFields(node: Node, acc: Acc, skip?: ReadonlySet<string>): vo
   }
 }
 
+const SUBQUERY = new Set(['subquery'])
+
+/** JOIN … USING (c) compares the columns named c; a NATURAL JOIN compares every column the two sides share,
+ * which the text does not name: computed on as whole rows. */
+function joinKeys(join: Node, acc: Acc): void {
+  if (join.isNatural === true) acc.computedStar = true
+  for (const name of names(join.usingClause)) acc.computedNames.add(name.toLowerCase())
+}
+
+/** `AS s(x, y)`: the subquery's columns are renamed, so the outer query no longer sees them by name. */
+const hasColumnAliases = (alias: unknown): boolean => asList(asNode(alias)?.colnames).length > 0
+
 export function withVerb(acc: Acc, verb: string, run: () => void): void {
   const saved = acc.relationVerb
   acc.relationVerb = verb
@@ -198,7 +229,13 @@ function withScope(withClause: Node, acc: Acc, body: () => void): void {
   ctes.forEach((cte, i) => {
     acc.cteScopes.push(withClause.recursive === true ? cteNames : cteNames.slice(0, i))
     try {
-      withVerb(acc, 'select', () => walk(cte.ctequery, acc))
+      withVerb(acc, 'select', () =>
+        walkProjecting(
+          cte.ctequery,
+          acc,
+          hasColumnAliases({ colnames: cte.aliascolnames }) ? false : 'relation',
+        ),
+      )
     } finally {
       acc.cteScopes.pop()
     }

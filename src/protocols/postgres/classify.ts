@@ -174,7 +174,7 @@ function parseTemplate(sql: string): Template {
         continue
       }
       kinds.push(stmt[0])
-      acc.projectionNext = true
+      acc.projectionNext = 'result'
       dispatchStatement(stmt[0], stmt[1], acc)
     }
   } catch (error) {
