@@ -146,9 +146,9 @@ export const approvalDto = z.object({
     .describe('grant requests that are pending: the requested scope against auto-approve and the ceiling'),
 })
 
-export type ApprovalRiskDto = NonNullable<z.infer<typeof approvalDto>['risk']>
+type ApprovalRiskDto = NonNullable<z.infer<typeof approvalDto>['risk']>
 
-export const toApprovalRiskDto = (risk: ApprovalRisk): ApprovalRiskDto => ({
+const toApprovalRiskDto = (risk: ApprovalRisk): ApprovalRiskDto => ({
   requested: scopeStrings(risk.requested),
   autoApprove: scopeStrings(risk.autoApprove),
   ceiling: scopeStrings(risk.ceiling),

@@ -7,7 +7,7 @@ import type { Principal } from '../identity/principal.ts'
 import type { SessionRecord } from '../recording/events.ts'
 
 /** Payload of `session_end_requested`: which session, and the reason its client is told. */
-export interface SessionEndRequest {
+interface SessionEndRequest {
   sessionId: string
   reason: string
 }

@@ -15,7 +15,7 @@ const FIELDS = ['type', 'actor', 'subject'] as const
 const EMPTY: Filter = { type: '', actor: '', subject: '', text: '', since: '', until: '' }
 
 /** Refusals and failures in the deny colour, holds and pending decisions in the held colour. */
-export function severityOf(type: string): 'deny' | 'held' | 'info' {
+function severityOf(type: string): 'deny' | 'held' | 'info' {
   if (/\.(failed|denied|revoked|disabled|deleted|terminated|expired)$/.test(type) || type === 'login.failed')
     return 'deny'
   if (type === 'action.held' || type === 'approval.requested') return 'held'
