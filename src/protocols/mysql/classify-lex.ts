@@ -74,6 +74,8 @@ export function lexMysql(sql: string, options: LexOptions = {}): Lexed {
         emit(' ')
         continue
       }
+      // Servers disagree on a comment inside an executable one (which `*/` ends which): refuse it.
+      if (inExecutable) return { ...out, error: 'a comment inside an executable comment' }
       const end = sql.indexOf('*/', i + 2)
       if (end < 0) return { ...out, error: 'an unterminated comment' }
       i = end + 2

@@ -55,8 +55,6 @@ export function lexicalTraits(tokens: Token[]): Set<string> {
     if (w === 'INTO' && (next === 'OUTFILE' || next === 'DUMPFILE')) traits.add('server-file')
     if (w === 'LOAD_FILE' && punct(tokens[i + 1]) === '(') traits.add('server-file')
     if (w === 'LOCAL' && next === 'INFILE') traits.add('client-file')
-    if (w.startsWith('@@GLOBAL.') || w === '@@GLOBAL' || w.startsWith('@@PERSIST'))
-      traits.add('system-change')
     if (w === 'IDENTIFIED' || (w === 'PASSWORD' && punct(tokens[i + 1]) === '('))
       traits.add('contains-secret')
   }
@@ -71,6 +69,8 @@ function setTraits(tokens: Token[], at: number, traits: Set<string>): void {
   for (let i = at + 1; i < tokens.length && punct(tokens[i]) !== ';'; i++) {
     const w = word(tokens[i])
     if (w === 'GLOBAL' || w === 'PERSIST' || w === 'PERSIST_ONLY') traits.add('system-change')
+    // Only assigned here: reading @@global.x in a SELECT changes nothing.
+    if (w?.startsWith('@@GLOBAL') || w?.startsWith('@@PERSIST')) traits.add('system-change')
     if (w === 'SQL_MODE' || w === '@@SQL_MODE' || w?.endsWith('.SQL_MODE')) traits.add('sql-mode-change')
   }
 }
