@@ -165,7 +165,7 @@ const guardrail = z.strictObject({
         .string()
         .optional()
         .describe(
-          'last resort: a regular expression on the raw statement text (a repeated group holding a repetition or an alternation, like `(\\w+\\s?)*`, is refused: it can backtrack exponentially)',
+          'last resort: a regular expression on the raw statement text, case-insensitive, run on a linear-time engine (no backreferences or lookahead)',
         ),
       rowsOver: z
         .number()
@@ -259,11 +259,11 @@ const customDetector = z.strictObject({
     .string()
     .min(1)
     .describe(
-      'JavaScript regular expression; every match is masked. It runs on every value: a repeated group holding a repetition or an alternation is refused',
+      'JavaScript regular expression; every match is masked. It runs on every value, on a linear-time engine: no backreferences, lookahead or `u` flag',
     ),
   flags: z
     .string()
-    .regex(/^[imsu]*$/, 'expected flags among i, m, s, u')
+    .regex(/^[ims]*$/, 'expected flags among i, m, s (the linear-time engine has no u)')
     .optional(),
   hints: z.array(z.string()).optional().describe('column-name words this detector is about'),
 })

@@ -1,4 +1,5 @@
 import { globMatches } from '../glob-match.ts'
+import { LinearRegExp } from '../linear-regexp.ts'
 
 /** A column as a result describes it. `table` is `schema.table` or `table` when the protocol knows it. */
 export interface ColumnRef {
@@ -22,11 +23,15 @@ export interface ColumnPattern {
 export function compileColumnPattern(source: string): ColumnPattern {
   const regex = /^\/(.+)\/([a-z]*)$/s.exec(source)
   if (regex)
-    return regexPattern(source, new RegExp(regex[1]!, regex[2]!.replaceAll('g', '').replaceAll('y', '')))
+    return regexPattern(
+      source,
+      new LinearRegExp(regex[1]!, regex[2]!.replaceAll('g', '').replaceAll('y', '')),
+    )
   return globPattern(source)
 }
 
-function regexPattern(source: string, re: RegExp): ColumnPattern {
+/** Column names are short, JSON keys need not be: the pattern runs on the linear-time engine. */
+function regexPattern(source: string, re: LinearRegExp): ColumnPattern {
   return {
     source,
     namesKeys: true,

@@ -1,5 +1,6 @@
 import type { Config, ResourceConfig } from '../../config/schema.ts'
 import { parseScopeEntry } from '../grants/scope.ts'
+import { LinearRegExp } from '../linear-regexp.ts'
 import { DEFAULT_GUARDRAILS } from './default-guardrails.ts'
 import type { Guardrail, ImplicitScope, Rules } from './rules.ts'
 
@@ -59,7 +60,7 @@ function guardrailOf(
           ...(g.match.traits ? { traits: g.match.traits } : {}),
           ...(g.match.kinds ? { kinds: g.match.kinds } : {}),
           ...(g.match.needs ? { needs: g.match.needs.map(parseScopeEntry) } : {}),
-          ...(g.match.pattern !== undefined ? { pattern: new RegExp(g.match.pattern, 'i') } : {}),
+          ...(g.match.pattern !== undefined ? { pattern: new LinearRegExp(g.match.pattern, 'i') } : {}),
           ...(g.match.rowsOver !== undefined ? { rowsOver: g.match.rowsOver } : {}),
           ...(g.match.whenUnknown !== undefined ? { whenUnknown: g.match.whenUnknown } : {}),
         }

@@ -1,4 +1,5 @@
 import type { Scope } from '../grants/scope.ts'
+import type { LinearRegExp } from '../linear-regexp.ts'
 import type { MaskingContext } from '../masking/masking-context.ts'
 
 /** A guardrail as policy sees it: matches on an Action's kind, traits, objects or text. */
@@ -12,8 +13,8 @@ export interface Guardrail {
   kinds?: string[]
   /** Scope entries: the guardrail matches when an action needs one of them. */
   needs?: Scope
-  /** Last resort: a regular expression on the raw text. */
-  pattern?: RegExp
+  /** Last resort: a regular expression on the raw text, case-insensitive, run in linear time. */
+  pattern?: LinearRegExp
   /** An extra AND condition on the match above: the action's `estimatedRows` is known and exceeds this. */
   rowsOver?: number
   /** With `rowsOver`: whether an action without an estimate matches (default: it does not). */

@@ -1,3 +1,4 @@
+import { LinearRegExp } from '../../linear-regexp.ts'
 import type { Detector, Span } from './detector.ts'
 import { isWholeMatch } from './detector.ts'
 
@@ -12,18 +13,21 @@ export interface CustomDetectorConfig {
 
 /**
  * A detector from configuration: every match of the pattern is a span. The pattern runs over each whole
- * value of the columns it covers (a cap would let the rest of a long value through unmasked), so the
- * operator owns its cost: prefer literal prefixes and bounded repetition.
+ * value of the columns it covers (a cap would let the rest of a long value through unmasked), on the
+ * linear-time engine (linear-regexp.ts), so no value can make it take more than time in proportion.
  */
 export function createCustomDetector(config: CustomDetectorConfig): Detector {
   const flags = `${(config.flags ?? '').replaceAll('g', '').replaceAll('y', '')}g`
-  const pattern = new RegExp(config.pattern, flags)
+  const linear = new LinearRegExp(config.pattern, flags)
+  const pattern = linear.regexp
   const detector: Detector = {
     id: config.id,
     hints: config.hints ?? [],
     test: (value, context) => isWholeMatch(detector.find(value, context), value),
-    find(text) {
+    find(value) {
       const spans: Span[] = []
+      // Folding (for the `i` flag) keeps every character where it was, so spans index the value.
+      const text = linear.fold(value)
       pattern.lastIndex = 0
       for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
         if (m[0].length === 0) {
