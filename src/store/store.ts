@@ -140,7 +140,8 @@ export interface SessionStore {
   /** With `audit`, its entry (session.started) is appended in the same transaction: a session is never
    * stored without it, nor the entry without the session. */
   insert(session: SessionRecord, audit?: AuditWrite): Promise<void>
-  /** Ends a live session (the first end wins); with `audit`, appended in the same transaction. */
+  /** Ends a live session (the first end wins); with `audit`, appended in the same transaction when this call
+   * ended it (a second end records nothing). */
   end(id: string, at: Date, reason: string, audit?: AuditWrite): Promise<void>
   get(id: string): Promise<SessionRecord | undefined>
   /** Newest first, each with its grant's task and its action counts. */

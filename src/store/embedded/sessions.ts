@@ -53,8 +53,8 @@ export function createSessionStore(db: EmbeddedDatabase): SessionStore {
     end: (id, at, reason, audit) =>
       guarded(() =>
         db.transaction(() => {
-          end.run(at.getTime(), reason, id)
-          if (audit) appendAudit(audit.event, at, audit.hashEntry)
+          const { changes } = end.run(at.getTime(), reason, id)
+          if (audit && Number(changes) > 0) appendAudit(audit.event, at, audit.hashEntry)
         }),
       ),
     get: (id) =>

@@ -91,9 +91,11 @@ export function createSessionStore(db: PgDatabase): SessionStore {
           values: [at, reason, id],
         })
       if (!audit) return void (await end(db.query))
+      // The row first, the audit lock second: a session's end never waits on the audit lock while holding it,
+      // and of two processes ending the same session only the one whose update matched appends.
       await db.transaction(async (query) => {
-        await appendAudit(query, audit.event, at, audit.hashEntry)
-        await end(query)
+        const { rowCount } = await end(query)
+        if (rowCount > 0) await appendAudit(query, audit.event, at, audit.hashEntry)
       })
     },
     async get(id) {

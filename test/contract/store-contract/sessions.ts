@@ -65,6 +65,10 @@ export function sessionCases({ open }: StoreContractOptions): void {
       hashEntry,
     })
     assert.deepEqual((await t.store.sessions.get(session.id))?.endedAt, at(41))
+    await t.store.sessions.end(session.id, at(42), 'ended twice', {
+      event: { type: 'session.ended', actor: 'system', subject: session.id },
+      hashEntry,
+    })
     assert.deepEqual(
       (await t.store.audit.list({ subject: session.id })).map((e) => e.type),
       ['session.started', 'session.ended'],
