@@ -7,6 +7,8 @@ import { type Acc, asList, asNode, asString, fail, type Node, nameParts, need } 
 /** Deeper trees are refused rather than walked (the parser's own recursion limit is lower). */
 const MAX_DEPTH = 400
 
+const DATA_MODIFYING = new Set(['Insert', 'Update', 'Delete', 'Merge'])
+
 /** Functions that read files on the database server. */
 const SERVER_FILE_FUNCTIONS = new Set(['load_file'])
 
@@ -53,6 +55,12 @@ function walk(
       continue
     }
     if (key === 'Function' && body) functionCall(body, acc)
+    // A data-modifying statement anywhere inside a query (not where classify-statements.ts looks for one)
+    // would be walked as reads only: refuse it.
+    if (DATA_MODIFYING.has(key) && body && asNode(body[key])) {
+      fail(acc, `${key} inside a query is not supported by the gateway`)
+      continue
+    }
     walk(value, verb, acc, ctes, aliases, depth + 1)
   }
 }

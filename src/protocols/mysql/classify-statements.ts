@@ -34,7 +34,17 @@ export const READ_ONLY_KINDS = new Set([
   'UnlockTables',
 ])
 
+/** Statements a query may wrap (`WITH … UPDATE …` parses as a query whose body is the UPDATE). */
+const DATA_MODIFYING = new Set(['Insert', 'Update', 'Delete', 'Merge'])
+
 const select: Handler = (body, acc) => {
+  const inner = variant(body.body)
+  if (inner && DATA_MODIFYING.has(inner[0])) {
+    // The CTEs are read; the statement is the one the query wraps, with every need and trait of its own.
+    walkReferences({ with: body.with, body: null }, 'select', acc)
+    dispatchStatement((body.body as Node)[inner[0]], acc)
+    return
+  }
   walkReferences(body, 'select', acc)
   if (asList(body.locks).length > 0) acc.traits.add('row-lock')
 }
@@ -42,6 +52,8 @@ const select: Handler = (body, acc) => {
 const insert: Handler = (body, acc) => {
   const target = nameParts(asNode(body.table)?.TableName)
   need(acc, 'insert', target)
+  // RETURNING (MariaDB) reads what was written back to the client.
+  if (asList(body.returning).length > 0) need(acc, 'select', target)
   // REPLACE deletes the rows whose keys the new ones collide with.
   if (body.replace_into === true) need(acc, 'delete', target)
   if (body.on !== undefined && body.on !== null) need(acc, 'update', target)
