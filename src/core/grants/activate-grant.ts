@@ -59,12 +59,18 @@ export async function activateGrant(
     await provisioner?.deprovision(active).catch(() => {})
     throw new TaskgateError('TG_CONFLICT', { message: `Grant ${grant.id} is no longer pending.` })
   }
-  await ctx.audit({
-    type: 'grant.issued',
-    actor: decidedBy,
-    subject: grant.id,
-    data: { resource: grant.resourceId, expiresAt: expiresAt.toISOString(), reason },
-  })
-  await ctx.store.publish('grant_changed', grant.id)
+  try {
+    await ctx.audit({
+      type: 'grant.issued',
+      actor: decidedBy,
+      subject: grant.id,
+      data: { resource: grant.resourceId, expiresAt: expiresAt.toISOString(), reason },
+    })
+    await ctx.store.publish('grant_changed', grant.id)
+  } catch (error) {
+    // The caller hears an error: the grant must not stay active behind it, unaudited.
+    await endGrant(ctx, active, 'cancelled', 'system', 'its activation could not be recorded').catch(() => {})
+    throw error
+  }
   return { grant: active }
 }
