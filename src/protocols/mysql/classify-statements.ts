@@ -141,6 +141,7 @@ const truncate: Handler = (body, acc) => {
 const alterTable: Handler = (body, acc) => {
   acc.traits.add('ddl')
   need(acc, 'alter', nameParts(body.name))
+  walkReferences(body.operations, 'select', acc)
   for (const op of asList(body.operations)) {
     const [kind, opBody] = variant(op) ?? ['', {}]
     if (kind.startsWith('Drop')) acc.traits.add('destructive-ddl')
@@ -182,6 +183,8 @@ function setVariable(parts: string[] | undefined, scope: unknown, acc: Acc): voi
 }
 
 const set: Handler = (body, acc) => {
+  // A value may read tables: SET @x = (SELECT secret FROM vault.keys).
+  walkReferences(body, 'select', acc)
   const [kind, inner] = variant(body) ?? ['', {}]
   if (kind === 'SingleAssignment') return setVariable(nameParts(inner.variable), inner.scope, acc)
   if (kind === 'MultipleAssignments') {
@@ -202,6 +205,8 @@ function transactionModes(modes: unknown, acc: Acc): void {
 }
 
 const show: Handler = (body, acc) => {
+  // SHOW … WHERE may hold a subquery.
+  walkReferences(body, 'select', acc)
   const table = nameParts(body.obj_name) ?? nameParts(asNode(asNode(body.show_options)?.show_in)?.parent_name)
   if (table !== undefined && body.obj_name !== undefined) need(acc, 'show', table)
   else needGlobal(acc, 'show', '*')

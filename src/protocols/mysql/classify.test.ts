@@ -160,6 +160,13 @@ const CORPUS: Case[] = [
   ['SET autocommit = 1', ['set:autocommit']],
   ['SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', ['transaction:*']],
   ['SET @a = 1', []],
+  ['SET @a = (SELECT k FROM vault.keys LIMIT 1)', ['select:vault.keys']],
+  ['SET @@session.sql_select_limit = (SELECT COUNT(*) FROM t)', ['set:sql_select_limit', 'select:app.t']],
+  [
+    'SHOW VARIABLES WHERE Variable_name = (SELECT k FROM vault.keys LIMIT 1)',
+    ['show:*', 'select:vault.keys'],
+  ],
+  ['SHOW TABLES WHERE x = (SELECT 1 FROM s)', ['show:*', 'select:app.s']],
   ['SET character_set_results = NULL', ['set:character_set_results']],
   ['SET GLOBAL max_connections = 1000', ['set:max_connections'], ['system-change'], ['read-only']],
   ['SET @@global.read_only = 0', ['set:read_only'], ['system-change']],
