@@ -46,6 +46,8 @@ test('predicates, keys, functions, operators, nested reads and set operations co
     ['SELECT * FROM (SELECT ssn FROM t) s(x)', ['ssn']],
     ['WITH c(x) AS (SELECT ssn FROM t) SELECT * FROM c', ['ssn']],
     ['INSERT INTO u SELECT ssn FROM t', ['ssn']],
+    ['SELECT ssn INTO u FROM t', ['ssn']],
+    ['CREATE TABLE u AS SELECT ssn FROM t', ['ssn']],
     ['UPDATE t SET note = ssn WHERE id = 1', ['id', 'ssn']],
     ['PREPARE p AS SELECT id FROM t WHERE ssn = $1', ['ssn']],
   ]

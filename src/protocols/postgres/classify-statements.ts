@@ -464,6 +464,8 @@ export const READ_ONLY_KINDS = new Set([
  * (UNION's duplicate removal answers "is it equal?"), so its arms project nothing. */
 function markProjections(body: Node, acc: Acc, mode: Projecting): void {
   if (body.op !== undefined && body.op !== 'SETOP_NONE') return
+  // SELECT … INTO writes its rows to a new table, where no rule on the old one masks them (as CREATE TABLE AS).
+  if (body.intoClause !== undefined) return
   for (const target of asList(body.targetList)) {
     const resTarget = unwrap(target)?.[1]
     if (mode === 'relation' && resTarget?.name !== undefined) continue
