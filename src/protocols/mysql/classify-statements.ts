@@ -111,7 +111,9 @@ const del: Handler = (body, acc) => {
   }
   if (mayMatchEveryRow(body.selection)) acc.traits.add('unbounded-write')
   acc.traits.add('writes')
-  for (const key of ['selection', 'order_by', 'limit', 'returning']) walkReferences(body[key], 'select', acc)
+  // Everything but the table lists (walked above): WHERE, ORDER BY, LIMIT, RETURNING and what may come.
+  for (const [key, value] of Object.entries(body))
+    if (key !== 'from' && key !== 'using') walkReferences(value, 'select', acc)
 }
 
 const ddl =
