@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import pino, { type Logger } from 'pino'
-import { createApiServer, createPrometheusMetrics } from './api/index.ts'
+import { createApiServer, createPrometheusMetrics, type ProcessMetrics } from './api/index.ts'
 import { unmatchedGroupWarnings } from './config/config-warnings.ts'
 import { listenFailure } from './config/listen-failure.ts'
 import { loadConfig, resolveSecret } from './config/load.ts'
@@ -30,7 +30,9 @@ import { makePrivateDir, refuseExposedFiles } from './store/private-files.ts'
 import type { Store } from './store/store.ts'
 import {
   announceWorkerReady,
+  answerMetricsRequests,
   PrimaryPeers,
+  requestWorkerMetrics,
   shareStoreEvents,
   workerCount,
   workerPeers,
@@ -80,11 +82,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   try {
     const oidc = config.identity.oidc
     const verifier = oidc ? createOidcVerifier(oidc, options.clock ?? systemClock) : undefined
-    // Only the primary counts and serves /metrics (README "Metrics and health"): workers' sessions and
-    // statements are not in it, the store-wide gauges cover every process.
-    const metrics = primary ? createPrometheusMetrics() : undefined
+    // Every process counts what it runs; the primary's /metrics adds the workers' counts up (workers.ts).
+    const metrics = createPrometheusMetrics()
     const notifier = createNotifier({
-      ...(metrics ? { onSettled: (target, outcome) => metrics.notificationSettled(target, outcome) } : {}),
+      onSettled: (target, outcome) => metrics.notificationSettled(target, outcome),
       targets: await resolveNotificationTargets(config.notifications, resolveSecret),
       clock: options.clock ?? systemClock,
       logger: logger.child({ component: 'notify' }),
@@ -98,7 +99,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       config,
       store,
       logger,
-      ...(metrics ? { metrics } : {}),
+      metrics,
       ...(maskingHashKey ? { maskingHashKey } : {}),
       approvalListeners: [(type, approval) => notifier.notify({ type, approval })],
       ...(options.clock ? { clock: options.clock } : {}),
@@ -153,12 +154,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       core.setResourceAddress(resource.id, address)
       logger.info({ resource: resource.id, ...address }, 'resource listening')
     }
+    metrics.readFrom(() => core.operationalCounts())
     if (!primary) {
+      if (role) answerMetricsRequests(role.peers, () => metrics.snapshot())
       logger.info({ store: store.backend }, 'taskgate worker started')
       return { core, store, api: { url: '' }, resources, createdKeys, keysDir, close: closeAll }
     }
 
-    metrics?.readFrom(() => core.operationalCounts())
     const mcp = createMcpHttpHandler({ core, logger })
     const api = createApiServer({
       core,
@@ -166,7 +168,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       listen: config.api.listen,
       ...(config.api.tls ? { tls: config.api.tls } : {}),
       mcp,
-      ...(metrics ? { metrics } : {}),
+      metrics: {
+        contentType: metrics.contentType,
+        render: async () =>
+          metrics.render(
+            role?.peers instanceof PrimaryPeers
+              ? ((await requestWorkerMetrics(role.peers)) as ProcessMetrics[])
+              : [],
+          ),
+      },
       consoleDir: fileURLToPath(new URL('../web/dist', import.meta.url)),
     })
     closers.push(() => api.close())

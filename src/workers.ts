@@ -79,6 +79,11 @@ export class PrimaryPeers implements ProcessPeers {
     this.#topics.on(topic, handler)
   }
 
+  /** Workers running now (a restarting one is not counted). */
+  get workerCount(): number {
+    return [...this.#children.values()].filter((child) => child.connected).length
+  }
+
   async start(options: {
     count: number
     script: string
@@ -176,3 +181,52 @@ export function shareStoreEvents(store: Store, peers: ProcessPeers): Store {
     },
   }
 }
+
+/** How long a scrape waits for the workers' metrics; a worker that has not answered is left out of it. */
+const METRICS_WAIT_MS = 1_000
+let metricsRequests = 0
+
+/** A worker's side of a scrape: answers the primary's request with this process's metrics. */
+export function answerMetricsRequests(peers: ProcessPeers, snapshot: () => Promise<unknown>): void {
+  peers.on('metrics.request', (payload) => {
+    const { id } = payload as { id: number }
+    snapshot().then(
+      (metrics) => peers.broadcast('metrics.reply', { id, metrics }),
+      () => {},
+    )
+  })
+}
+
+/**
+ * The primary's side of a scrape: /metrics sums every process (sessions and statements are counted where
+ * they run). Resolves with the workers' snapshots that arrived within METRICS_WAIT_MS.
+ */
+export function requestWorkerMetrics(peers: PrimaryPeers): Promise<unknown[]> {
+  const expected = peers.workerCount
+  if (expected === 0) return Promise.resolve([])
+  const id = ++metricsRequests
+  const replies: unknown[] = []
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      waiting.delete(id)
+      resolve(replies)
+    }
+    const timer = setTimeout(done, METRICS_WAIT_MS)
+    waiting.set(id, (metrics) => {
+      replies.push(metrics)
+      if (replies.length === expected) done()
+    })
+    if (!listening.has(peers)) {
+      listening.add(peers)
+      peers.on('metrics.reply', (payload) => {
+        const { id: replyTo, metrics } = payload as { id: number; metrics: unknown }
+        waiting.get(replyTo)?.(metrics)
+      })
+    }
+    peers.broadcast('metrics.request', { id })
+  })
+}
+
+const waiting = new Map<number, (metrics: unknown) => void>()
+const listening = new WeakSet<PrimaryPeers>()

@@ -2,5 +2,5 @@
 export type { ApiServer, ApiServerOptions } from './create-api-server.ts'
 export { createApiServer } from './create-api-server.ts'
 export { buildOpenApiDocument } from './openapi.ts'
-export type { PrometheusMetrics } from './prometheus-metrics.ts'
+export type { ProcessMetrics, PrometheusMetrics } from './prometheus-metrics.ts'
 export { createPrometheusMetrics } from './prometheus-metrics.ts'

@@ -2,7 +2,16 @@
 // histogram (CoreMetrics), store-wide numbers read at scrape time, and Node's own (event-loop lag, heap,
 // GC, CPU). Label values are bounded: resources and protocols come from the config, rules are capped at
 // MAX_RULES distinct values, store operations and error codes are closed sets.
-import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from 'prom-client'
+import {
+  AggregatorRegistry,
+  Counter,
+  collectDefaultMetrics,
+  Gauge,
+  type Metric,
+  type MetricObjectWithValues,
+  type MetricValue,
+  Registry,
+} from 'prom-client'
 import type { CoreMetrics, OperationalCounts } from '../core/index.ts'
 
 /** Beyond this many distinct rule labels, further rules count as `other` (a guard, not an expected case). */
@@ -19,8 +28,13 @@ export interface PrometheusMetrics extends CoreMetrics {
   readonly contentType: string
   /** Where scrape-time numbers come from (core, once it exists). */
   readFrom(source: () => Promise<OperationalCounts>): void
-  render(): Promise<string>
+  /** This process's metrics as data, for the primary to add up (workers.ts). */
+  snapshot(): Promise<ProcessMetrics>
+  /** The text a scrape gets: this process's metrics, summed with `others` (the workers' snapshots). */
+  render(others?: readonly ProcessMetrics[]): Promise<string>
 }
+
+export type ProcessMetrics = Array<MetricObjectWithValues<MetricValue<string>>>
 
 export function createPrometheusMetrics(): PrometheusMetrics {
   const registry = new Registry()
@@ -92,6 +106,8 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     name: 'taskgate_grants',
     help: 'Grants in the store by status (all gateways sharing the store see the same numbers).',
     labelNames: ['status'] as const,
+    // Store-wide: summing it over the processes of one gateway would count each grant once per process.
+    aggregator: 'max',
     registers: [registry],
     async collect() {
       const read = await counts
@@ -138,9 +154,15 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     readFrom(read) {
       source = read
     },
-    render() {
+    snapshot() {
       counts = source ? source().catch(() => undefined) : Promise.resolve(undefined)
-      return registry.metrics()
+      return registry.getMetricsAsJSON() as Promise<ProcessMetrics>
+    },
+    async render(others = []) {
+      counts = source ? source().catch(() => undefined) : Promise.resolve(undefined)
+      if (others.length === 0) return registry.metrics()
+      const own = (await registry.getMetricsAsJSON()) as ProcessMetrics
+      return AggregatorRegistry.aggregate([own, ...others]).metrics()
     },
     sessionOpened(resource, protocol) {
       sessionsOpened.labels(resource, protocol).inc()

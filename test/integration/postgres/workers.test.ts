@@ -1,6 +1,7 @@
 // A gateway with `workers: 2` (src/workers.ts) as `node src/main.ts` runs it: both processes serve the one
 // resource port, a revoke through the API closes the sessions of both within 1 s, a held statement in either
-// is released by an approval through the primary's API (embedded store: events cross over IPC), a
+// is released by an approval through the primary's API (embedded store: events cross over IPC), /metrics
+// sums both processes, a
 // CancelRequest reaching the other process still cancels, and the worker dies with the primary.
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -118,6 +119,16 @@ test('sessions land on both processes, and a revoke through the API closes all o
   assert.equal(ids.length, SESSIONS)
   const workers = await Promise.all(ids.map((id) => waitFor(`the log of ${id}`, () => workerOf(id))))
   assert.deepEqual(new Set(workers), new Set([0, 1]), `sessions per worker: ${workers.join(',')}`)
+  // The primary's /metrics adds up both processes: every session and statement, wherever it ran.
+  const scraped = await (await fetch(`${api}/metrics`)).text()
+  const on = `resource="${setup.resourceId}",protocol="postgres"`
+  assert.match(scraped, new RegExp(`^taskgate_sessions_opened_total\\{${on}\\} ${SESSIONS}$`, 'm'))
+  assert.match(scraped, new RegExp(`^taskgate_sessions_live\\{${on}\\} ${SESSIONS}$`, 'm'))
+  assert.match(
+    scraped,
+    new RegExp(`^taskgate_actions_total\\{${on},outcome="allow",rule=""\\} ${SESSIONS}$`, 'm'),
+  )
+  assert.match(scraped, /^taskgate_grants\{status="active"\} 1$/m, 'store-wide numbers are not summed')
 
   const revoked = await callApi(api, keys.admin, 'POST', `/v1/grants/${grantId}/revoke`, {
     reason: 'incident 7: stop the task',
