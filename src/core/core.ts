@@ -64,9 +64,13 @@ export interface SessionHandle {
   readonly grant: Grant
   readonly resource: ResourceConfig
   readonly protocol: string
-  /** Called by core when the grant ends: the protocol closes the connection with a native FATAL/close. */
-  close(reason: string): void
+  /** Called by core when the grant ends (`ending` 'grant') or an approver ends this one session while the
+   * grant goes on ('session'): the protocol closes the connection with a native FATAL/close saying which. */
+  close(reason: string, ending?: SessionEnding): void
 }
+
+/** What a session's close ends: its grant (the credential stops working), or only this connection. */
+export type SessionEnding = 'grant' | 'session'
 
 /** Hooks a protocol registers per resource so grants are also enforced by the target (ephemeral roles). */
 export interface GrantProvisioner {
@@ -153,7 +157,7 @@ export interface Core {
     context: GrantContext
     protocol: string
     client: string
-    close: (reason: string) => void
+    close: (reason: string, ending?: SessionEnding) => void
   }): Promise<SessionHandle>
   /** Decides an action against the session's grant and rules. Synchronous (a pure pipeline over state
    * the session already holds), so a protocol can answer a statement without leaving the current tick. */

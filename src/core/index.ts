@@ -28,6 +28,7 @@ export type {
   GrantRequestResult,
   HeldAction,
   IssuedCredential,
+  SessionEnding,
   SessionHandle,
 } from './core.ts'
 export type { ApprovalListener, CoreOptions } from './create-core.ts'

@@ -79,7 +79,7 @@ export class LiveSessions {
       for (const session of set) {
         if (session.id !== sessionId) continue
         try {
-          session.close(reason)
+          session.close(reason, 'session')
         } catch {
           // The protocol's close failing leaves the session to its own error handling.
         }
@@ -99,7 +99,7 @@ export class LiveSessions {
     for (const session of set) closing.add(session)
     for (const session of set) {
       try {
-        session.close(reason)
+        session.close(reason, 'grant')
       } catch {
         // A protocol that fails to close must not stop the others from closing.
       }

@@ -50,6 +50,16 @@ export function grantEnded(reason: string): Buffer {
   return serializeErrorResponse({ severity: 'FATAL', code: '57P01', message: `grant ended: ${reason}` })
 }
 
+/** An approver ended this one session; the grant goes on, so the client may connect again. */
+export function sessionEnded(reason: string): Buffer {
+  return serializeErrorResponse({
+    severity: 'FATAL',
+    code: '57P01',
+    message: `taskgate: ${reason}`,
+    hint: 'the grant is still active: connect again to continue the task',
+  })
+}
+
 export function gatewayShutdown(): Buffer {
   return serializeErrorResponse({
     severity: 'FATAL',

@@ -121,8 +121,8 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
         context,
         protocol: 'postgres',
         client: `${raw.remoteAddress}:${raw.remotePort}`,
-        close: (reason) => {
-          if (relay) relay.terminate(reason)
+        close: (reason, ending) => {
+          if (relay) relay.terminate(reason, ending)
           else endedBeforeRelay = reason
         },
       })

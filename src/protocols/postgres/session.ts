@@ -12,6 +12,7 @@ import {
   type Decision,
   type MaskingContext,
   maskValue,
+  type SessionEnding,
   type SessionHandle,
   toTaskgateError,
 } from '../../core/index.ts'
@@ -27,6 +28,7 @@ import {
 import {
   grantEnded,
   protocolViolation,
+  sessionEnded,
   syntaxErrorFields,
   taskgateErrorFields,
   upstreamFailed,
@@ -205,12 +207,14 @@ export class RelaySession {
     upstream.resume()
   }
 
-  /** Core calls this when the grant ends: the client gets FATAL 57P01 with the reason, both sockets close. */
-  terminate(reason: string): void {
+  /** Core calls this when the grant ends, or an approver ends this session: the client gets FATAL 57P01
+   * saying which, with the reason; both sockets close. */
+  terminate(reason: string, ending: SessionEnding = 'grant'): void {
     if (this.#closed || this.#stopping) return
-    this.#o.logger.info({ reason }, 'closing session: grant ended')
+    this.#o.logger.info({ reason }, `closing session: ${ending} ended`)
     this.#stopUpstreamWork()
-    this.#shutdown(grantEnded(reason), `grant ended: ${reason}`)
+    if (ending === 'session') this.#shutdown(sessionEnded(reason), reason)
+    else this.#shutdown(grantEnded(reason), `grant ended: ${reason}`)
   }
 
   /** Ends the session with the given FATAL ErrorResponse (gateway shutdown). */
