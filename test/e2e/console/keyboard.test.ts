@@ -159,7 +159,10 @@ test('keyboard only: approve and deny with a reason, focus follows, tabs move by
   await page.keyboard.press('Enter')
   await page.locator('#session-title').getByText('ended').waitFor()
   psql.send('SELECT 1;\n')
-  await psql.waitFor('stderr', /FATAL: {2}taskgate: session ended by admin: runaway loop\nHINT: {2}the grant is still active/)
+  await psql.waitFor(
+    'stderr',
+    /FATAL: {2}taskgate: session ended by admin: runaway loop\nHINT: {2}the grant is still active/,
+  )
   assert.doesNotMatch(psql.stderr, /grant ended/)
   const grant = await api<{ status: string }>(gw.url, gw.adminKey, 'GET', `/v1/grants/${working.grant.id}`)
   assert.equal(grant.status, 'active')
