@@ -79,11 +79,34 @@ type Message =
   | { m: 'close'; type: 'S' | 'P'; name: string }
   | { m: 'flush' }
   | { m: 'sync' }
+  | { m: 'query'; text: string }
 
 const names = fc.constantFrom('', 'a', 'b')
 const portals = fc.constantFrom('', 'p', 'nope')
-const messageOf = (texts: string[]) =>
+/** SQL-prepared statements share the namespace the protocol's Binds use; q_log only ever runs LOG. */
+const PREPARE_LOG = `PREPARE q_log(text) AS ${LOG}`
+const SIMPLE_QUERIES = [
+  PREPARE_LOG,
+  `PREPARE q_held(int) AS ${HELD}`,
+  `PREPARE q_forbidden(text) AS ${DENIED}`,
+  "EXECUTE q_log('sql')",
+  'EXECUTE q_held(0)',
+  'DEALLOCATE q_log',
+  'DEALLOCATE ALL',
+  'BEGIN',
+  'COMMIT',
+  'ROLLBACK',
+  'select 1',
+]
+const messageOf = (texts: string[], queries: string[]) =>
   fc.oneof(
+    {
+      weight: queries.length > 0 ? 2 : 0,
+      arbitrary: fc.record({
+        m: fc.constant('query' as const),
+        text: fc.constantFrom(...(queries.length > 0 ? queries : ['select 1'])),
+      }),
+    },
     {
       weight: 4,
       arbitrary: fc.record({
@@ -97,7 +120,7 @@ const messageOf = (texts: string[]) =>
       arbitrary: fc.record({
         m: fc.constant('bind' as const),
         portal: fc.constantFrom('', 'p'),
-        statement: fc.constantFrom('', 'a', 'b', 'zz'),
+        statement: fc.constantFrom('', 'a', 'b', 'zz', 'q_log', 'q_held', 'q_forbidden'),
         values: fc.constantFrom(['0'], ['1'], [] as string[]),
       }),
     },
@@ -128,8 +151,10 @@ const messageOf = (texts: string[]) =>
     { weight: 1, arbitrary: fc.constant({ m: 'flush' as const }) },
     { weight: 3, arbitrary: fc.constant({ m: 'sync' as const }) },
   )
-const sequenceOf = (texts: string[]) =>
-  fc.array(messageOf(texts), { minLength: 1, maxLength: 25 }).map((ms) => [...ms, { m: 'sync' as const }])
+const sequenceOf = (texts: string[], queries: string[] = []) =>
+  fc
+    .array(messageOf(texts, queries), { minLength: 1, maxLength: 25 })
+    .map((ms) => [...ms, { m: 'sync' as const }])
 
 function encode(message: Message): Buffer {
   switch (message.m) {
@@ -147,15 +172,22 @@ function encode(message: Message): Buffer {
       return wire.flush()
     case 'sync':
       return wire.sync()
+    case 'query':
+      return wire.query(message.text)
   }
 }
 
-/** Sends the messages in one write (a pipeline) and returns every frame up to the last ReadyForQuery. */
+/** Sends the messages in one write (a pipeline), then a marker query, which the last Sync guarantees runs;
+ * returns every frame before the ROLLBACK and marker's answers. */
 async function run(connectionString: string, messages: Message[]): Promise<Frame[]> {
   await using raw = await RawPostgres.connect(connectionString)
-  raw.send(...messages.map(encode))
-  const syncs = messages.filter((m) => m.m === 'sync').length
-  return (await raw.until('Z', syncs)).filter((f) => f.type !== 'N' && f.type !== 'S')
+  // ROLLBACK first: in a transaction the sequence left failed, the marker itself would fail.
+  raw.send(...messages.map(encode), wire.query('ROLLBACK'), wire.query('select 1 as end_of_run'))
+  const frames: Frame[] = []
+  const isMarker = (f: Frame) => f.type === 'T' && f.body.includes('end_of_run')
+  while (!frames.some(isMarker)) frames.push(...(await raw.until('Z')))
+  const end = frames.findIndex(isMarker) - 2 // the ROLLBACK's CommandComplete and ReadyForQuery
+  return frames.slice(0, end).filter((f) => f.type !== 'N' && f.type !== 'S')
 }
 
 const runs = async (sequence: string): Promise<number> =>
@@ -169,29 +201,34 @@ async function recordedLogRuns(): Promise<number> {
   const actions = (
     await Promise.all(sessions.map(async (s) => (await gw.core.getSession(admin, s.id)).actions))
   ).flat()
+  // A run of LOG: its Execute, a Bind of q_log (recorded as the PREPARE that made it), or EXECUTE q_log.
+  const ranLog = (text: string) => text === LOG || text === PREPARE_LOG || text.startsWith('EXECUTE q_log')
   return actions.filter(
-    (a) => a.text === LOG && a.outcome === 'allow' && a.error === undefined && a.rowCount === 1,
+    (a) => ranLog(a.text) && a.outcome === 'allow' && a.error === undefined && a.rowCount === 1,
   ).length
 }
 
 test('whatever the interleaving, denied and held statements never run, and every run is recorded', async () => {
   let before = await runs('pt_log_runs')
   await fc.assert(
-    fc.asyncProperty(sequenceOf([LOG, HARMLESS, HELD, DENIED, BROKEN, FAILS_AT_ZERO]), async (messages) => {
-      const recordedBefore = await recordedLogRuns()
-      await run(url, messages)
-      assert.equal(await runs('pt_held_runs'), 0, 'a held statement ran without an approval')
-      assert.equal(await runs('pt_forbidden_runs'), 0, 'a denied statement ran')
-      const after = await runs('pt_log_runs')
-      let recorded = 0
-      for (let i = 0; i < 50; i++) {
-        await sleep(100) // recordings are batched
-        recorded = (await recordedLogRuns()) - recordedBefore
-        if (recorded === after - before) break
-      }
-      assert.equal(recorded, after - before, 'runs upstream and runs on the record differ')
-      before = after
-    }),
+    fc.asyncProperty(
+      sequenceOf([LOG, HARMLESS, HELD, DENIED, BROKEN, FAILS_AT_ZERO], SIMPLE_QUERIES),
+      async (messages) => {
+        const recordedBefore = await recordedLogRuns()
+        await run(url, messages)
+        assert.equal(await runs('pt_held_runs'), 0, 'a held statement ran without an approval')
+        assert.equal(await runs('pt_forbidden_runs'), 0, 'a denied statement ran')
+        const after = await runs('pt_log_runs')
+        let recorded = 0
+        for (let i = 0; i < 50; i++) {
+          await sleep(100) // recordings are batched
+          recorded = (await recordedLogRuns()) - recordedBefore
+          if (recorded === after - before) break
+        }
+        assert.equal(recorded, after - before, 'runs upstream and runs on the record differ')
+        before = after
+      },
+    ),
     { numRuns: 40, interruptAfterTimeLimit: 120_000 },
   )
 })
@@ -200,16 +237,22 @@ test('with allowed statements only, the gateway answers exactly as PostgreSQL do
   const direct = new URL(gw.db.url)
   await fc.assert(
     // (A syntax error is left out: the gateway answers it as a policy denial, issue 11 item 9.)
-    fc.asyncProperty(sequenceOf([LOG, HARMLESS, FAILS_AT_ZERO]), async (messages) => {
-      const [through, straight] = [await run(url, messages), await run(direct.toString(), messages)]
-      const shape = (frames: Frame[]) =>
-        frames
-          .map((f) =>
-            f.type === 'E' ? `E${/C([0-9A-Z]{5})\0/.exec(f.body.toString('latin1'))?.[1]}` : f.type,
-          )
-          .join(' ')
-      assert.equal(shape(through), shape(straight), `types: ${typesOf(through)} vs ${typesOf(straight)}`)
-    }),
+    fc.asyncProperty(
+      sequenceOf(
+        [LOG, HARMLESS, FAILS_AT_ZERO],
+        [PREPARE_LOG, 'DEALLOCATE q_log', 'BEGIN', 'COMMIT', 'ROLLBACK', 'select 1'],
+      ),
+      async (messages) => {
+        const [through, straight] = [await run(url, messages), await run(direct.toString(), messages)]
+        const shape = (frames: Frame[]) =>
+          frames
+            .map((f) =>
+              f.type === 'E' ? `E${/C([0-9A-Z]{5})\0/.exec(f.body.toString('latin1'))?.[1]}` : f.type,
+            )
+            .join(' ')
+        assert.equal(shape(through), shape(straight), `types: ${typesOf(through)} vs ${typesOf(straight)}`)
+      },
+    ),
     { numRuns: 60, interruptAfterTimeLimit: 90_000 },
   )
 })

@@ -173,3 +173,15 @@ test('a hostile pipeline: 5,000 unnamed statements without Sync, then named ones
   assert.equal(answers.filter((f) => f.type === '1').length, MAX_PREPARED_STATEMENTS)
   assert.deepEqual(answers.filter((f) => f.type === 'E').map(sqlstateOf), ['42501'])
 })
+
+test('an allowed statement made by SQL PREPARE, pipelined with its protocol Bind, runs', async () => {
+  await using raw = await connect()
+  raw.send(
+    wire.query('PREPARE q6(int) AS SELECT count(*) FROM public.held WHERE id > $1'),
+    wire.bind('', 'q6', ['5']),
+    wire.execute(),
+    wire.sync(),
+  )
+  const frames = await raw.until('Z', 2)
+  assert.equal(typesOf(frames), 'CZ2DCZ')
+})

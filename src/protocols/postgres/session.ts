@@ -610,6 +610,9 @@ export class RelaySession {
 
   /** One execution of a held prepared statement: the approval binds its text and its Bind parameters. */
   async #holdExecution(held: HeldStatement, parameters: readonly BindParameter[]): Promise<void> {
+    // Answered only once the scanner has paused on this Bind: a decision can be ready at once (a SQL-prepared
+    // statement's allow), and an answer given inside the scanner's own call would be lost.
+    await Promise.resolve()
     let decision: Decision
     try {
       let approveFirst = held.held
