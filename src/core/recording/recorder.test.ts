@@ -89,3 +89,26 @@ test('an outcome pushed before its start was written replaces it: one row per st
   assert.equal(written.length, 1)
   assert.equal(written[0]?.rowCount, 3)
 })
+
+test('complete() fills a queued record in place, keeping its time; a record being written is not touched', async () => {
+  const written: ActionRecord[] = []
+  let release!: () => void
+  const recorder = new Recorder({
+    write: async (b) => {
+      written.push(...b.map((r) => ({ ...r })))
+      await new Promise<void>((resolve) => {
+        release = resolve
+      })
+    },
+    onError: () => {},
+  })
+  recorder.push(record(1))
+  assert.equal(recorder.complete('s', 1, { rowCount: 2, at: new Date(5) }), true)
+  const flushing = recorder.flush()
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.equal(recorder.complete('s', 1, { rowCount: 3 }), false, 'in flight: push the whole record instead')
+  release()
+  await flushing
+  assert.equal(written[0]?.rowCount, 2)
+  assert.deepEqual(written[0]?.at, new Date(0))
+})

@@ -68,6 +68,17 @@ export class Recorder {
     else this.#schedule(this.#options.flushIntervalMs)
   }
 
+  /** Completes a record still queued (not yet being written) with `fields`, keeping its time; false when it
+   * is not queued (then push the whole record: the store's upsert completes the row). */
+  complete(sessionId: string, seq: number, fields: Partial<ActionRecord>): boolean {
+    const queued = this.#queue.get(`${sessionId}\u0000${seq}`)
+    if (queued === undefined) return false
+    const { at } = queued
+    Object.assign(queued, fields)
+    queued.at = at
+    return true
+  }
+
   /** Pushes `record` and writes it at once (with whatever else is queued): resolves when it is in the store,
    * rejects with the store's error when it could not be written (it stays queued for a retry). */
   pushDurable(record: ActionRecord): Promise<void> {

@@ -106,9 +106,14 @@ export class SessionRecording {
   record(session: SessionHandle, record: ActionInput, seq?: number): void {
     let approval: Partial<ActionRecord> | undefined
     if (seq !== undefined) {
-      const bySeq = this.#approvals.get(session.id)
-      approval = bySeq?.get(seq)
-      bySeq?.delete(seq)
+      if (this.#approvals.size > 0) {
+        const bySeq = this.#approvals.get(session.id)
+        approval = bySeq?.get(seq)
+        bySeq?.delete(seq)
+      }
+      // The hot path: the start record is still queued, so it takes the outcome in place (it carries its
+      // approval and start time already).
+      if (this.recorder.complete(session.id, seq, record)) return
     } else if (record.outcome === 'allow') approval = this.#o.takeApproval(session.id, record.text)
     this.recorder.push({
       ...record,

@@ -376,16 +376,24 @@ export class RelaySession {
     classified: ClassifiedSql,
     statement: string | undefined,
   ): DecidedStatement | Promise<DecidedStatement> {
+    // `decided` is made afresh by each caller: completing it costs no copy on the hot path.
     const write = statementWrites(classified.action)
-    if (statement !== undefined) return { ...decided, write }
+    if (statement !== undefined) {
+      decided.write = write
+      return decided
+    }
     if (decided.decision.outcome !== 'allow') return decided
     const started = this.#o.core.startAction(
       this.#o.handle,
       { kind: decided.kind, text: decided.recordText ?? classified.action.text, outcome: 'allow' },
       { write },
     )
-    if (started.durable === undefined) return { ...decided, seq: started.seq }
-    return started.durable.then((decision) => ({ ...decided, decision, seq: started.seq }))
+    decided.seq = started.seq
+    if (started.durable === undefined) return decided
+    return started.durable.then((decision) => {
+      decided.decision = decision
+      return decided
+    })
   }
 
   /** An Execute of an allowed prepared statement (see ClientFramesDeps.start). */
