@@ -193,6 +193,27 @@ public class PgjdbcChecks {
       }
       return out;
     });
+    m.put("large object (FunctionCall)", c -> {
+      // LargeObjectManager calls lo_creat, lo_open, lowrite, loread through the FunctionCall message.
+      c.setAutoCommit(false);
+      org.postgresql.largeobject.LargeObjectManager lom = c.unwrap(PGConnection.class).getLargeObjectAPI();
+      long oid = lom.createLO();
+      try (org.postgresql.largeobject.LargeObject lo = lom.open(oid, org.postgresql.largeobject.LargeObjectManager.WRITE)) {
+        lo.write("large object data".getBytes(StandardCharsets.UTF_8));
+      }
+      String read;
+      try (org.postgresql.largeobject.LargeObject lo = lom.open(oid, org.postgresql.largeobject.LargeObjectManager.READ)) {
+        read = new String(lo.read(100), StandardCharsets.UTF_8);
+      }
+      c.rollback();
+      return read;
+    });
+    m.put("backend pid", c -> {
+      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+        rs.next();
+        return rs.getInt(1) == c.unwrap(PGConnection.class).getBackendPID();
+      }
+    });
     m.put("connection close", c -> {
       boolean valid = c.isValid(5);
       c.close();

@@ -178,6 +178,19 @@ const checks: Record<string, Check> = {
       )) as unknown as pg.QueryResult[]
       return results.map(rowsOf)
     }),
+  'the backend pid in BackendKeyData is the server process': (e) =>
+    withClient(e, async (c) => {
+      const { pid } = (await c.query('SELECT pg_backend_pid() AS pid')).rows[0]
+      return pid === (c as unknown as { processID: number }).processID
+    }),
+  'large objects through SQL functions': (e) =>
+    withClient(e, async (c) => {
+      await c.query('BEGIN')
+      const oid = (await c.query("SELECT lo_from_bytea(0, 'large object data') AS oid")).rows[0].oid
+      const read = await c.query('SELECT convert_from(lo_get($1), $2) AS data', [oid, 'UTF8'])
+      await c.query('ROLLBACK')
+      return read.rows
+    }),
   'connection close': async (e) => {
     const client = new pg.Client(e)
     await client.connect()

@@ -22,6 +22,8 @@ const CHECKS = [
   'large result',
   'parameter status',
   'several statements',
+  'large object (FunctionCall)',
+  'backend pid',
   'connection close',
 ]
 

@@ -1,7 +1,9 @@
 // postgres.js through the gateway and directly: extended queries with its own Describe-first flow,
 // .describe(), cursors (Execute with a row limit, PortalSuspended), COPY streams, savepoints, LISTEN, cancel.
+import assert from 'node:assert/strict'
 import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import postgres from 'postgres'
 import { type Check, compareChecks, type Endpoint, fidelitySides } from './support.ts'
@@ -206,3 +208,22 @@ const checks: Record<string, Check> = {
 }
 
 compareChecks(sides, checks)
+
+// A documented policy denial (README "Built-in guardrails": no-unbounded-write), not a difference. postgres.js
+// describes with Parse/Describe/Flush and waits for the answer before any Sync: the denial must come at Flush.
+test('policy: .describe() and a cursor of a denied statement get 42501, as the server answers a Flush', async () => {
+  const { direct, gateway } = await sides()
+  const described = await withSql(
+    direct,
+    async (sql) => (await sql`UPDATE sink SET v = ${'x'}`.describe()).types,
+  )
+  assert.deepEqual(described, [25])
+  const denied = await withSql(gateway, async (sql) => [
+    await outcome(sql`UPDATE sink SET v = ${'x'}`.describe()),
+    await outcome(sql`UPDATE sink SET v = ${'x'} RETURNING id`.cursor(5, () => {})),
+    plain(await sql`SELECT 1 AS usable`),
+  ])
+  assert.equal((denied[0] as { code: string }).code, '42501')
+  assert.equal((denied[1] as { code: string }).code, '42501')
+  assert.deepEqual(denied[2], [{ usable: 1 }])
+})

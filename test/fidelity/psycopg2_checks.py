@@ -189,6 +189,25 @@ def multiple_statements(c):
     return {"rowcount": cur.rowcount, "status": cur.statusmessage}
 
 
+def large_object(c):
+    # lobject uses libpq's lo_* calls, which send FunctionCall messages.
+    lo = c.lobject(0, "wb")
+    lo.write(b"large object data")
+    oid = lo.oid
+    lo.close()
+    lo = c.lobject(oid, "rb")
+    data = lo.read()
+    lo.close()
+    c.rollback()
+    return data
+
+
+def backend_pid(c):
+    cur = c.cursor()
+    cur.execute("SELECT pg_backend_pid()")
+    return cur.fetchone()[0] == c.get_backend_pid()
+
+
 def close(c):
     c.close()
     try:
@@ -202,7 +221,8 @@ CHECKS = {"simple query": simple_query, "parameters": parameters, "type round tr
           "transactions and savepoints": transactions, "errors with fields": errors, "notices": notices,
           "LISTEN/NOTIFY": listen_notify, "COPY in and out": copy, "named cursor with itersize": named_cursor,
           "cancel": cancel, "large result": large, "parameter status": parameter_status,
-          "several statements": multiple_statements, "connection close": close}
+          "several statements": multiple_statements, "large object (FunctionCall)": large_object,
+          "backend pid": backend_pid, "connection close": close}
 
 if __name__ == "__main__":
     report = {}
