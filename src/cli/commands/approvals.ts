@@ -7,7 +7,7 @@ import { decideApproval, requireReason } from './grant.ts'
 export const approvalsListCommand: Command = {
   name: 'approvals list',
   summary: 'pending approvals you may decide (all states with --all)',
-  options: { all: { type: 'boolean', description: 'also approved, denied and expired ones' } },
+  options: { all: { type: 'boolean', description: 'also approved, denied, expired and cancelled ones' } },
   async run(context) {
     requireArgs(context)
     const { approvals } = await context.api.get<{ approvals: ApprovalJson[] }>('/v1/approvals', {
