@@ -16,7 +16,10 @@ const EMPTY: Filter = { type: '', actor: '', subject: '', text: '', since: '', u
 
 /** Refusals and failures in the deny colour, holds and pending decisions in the held colour. */
 function severityOf(type: string): 'deny' | 'held' | 'info' {
-  if (/\.(failed|denied|revoked|disabled|deleted|terminated|expired|cancelled)$/.test(type) || type === 'login.failed')
+  if (
+    /\.(failed|denied|revoked|disabled|deleted|terminated|expired|cancelled)$/.test(type) ||
+    type === 'login.failed'
+  )
     return 'deny'
   if (type === 'action.held' || type === 'approval.requested') return 'held'
   return 'info'
