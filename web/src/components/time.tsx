@@ -95,16 +95,40 @@ export function formatRelative(iso: string, at: number): string {
   return format.format(Math.round(delta / 60_000), 'minute')
 }
 
-/** A moment, relative then absolute; `compact` keeps the absolute time in the tooltip only. */
+/** The absolute time short enough for a table cell: the clock time today, else the day and time, with
+ * the zone named. */
+function formatShort(iso: string, z: Zone, at: number): string {
+  const zone = z === 'utc' ? { timeZone: 'UTC' } : {}
+  const date = new Date(iso)
+  const day = (d: Date) => d.toLocaleDateString(undefined, { dateStyle: 'medium', ...zone })
+  const sameDay = day(date) === day(new Date(at))
+  const text = date.toLocaleString(undefined, {
+    ...(sameDay ? {} : { month: 'short', day: 'numeric' }),
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+    timeZoneName: 'short',
+    ...zone,
+  })
+  return text
+}
+
+/** A moment, relative then absolute; `compact` puts a short absolute time under the relative one (for
+ * table cells), with the full one in the tooltip. */
 export function Time({ iso, compact = false }: { iso: string | undefined; compact?: boolean }) {
   const z = useTimeZone()
   const at = useNow()
   if (!iso) return <span className="muted">—</span>
   const absolute = formatAbsoluteZoned(iso, z)
   return (
-    <time dateTime={iso} title={absolute} className="time">
+    <time dateTime={iso} title={absolute} className={compact ? 'time compact' : 'time'}>
       {formatRelative(iso, at)}
-      {compact ? null : <span className="time-absolute"> · {absolute}</span>}
+      {compact ? (
+        <span className="time-absolute">{formatShort(iso, z, at)}</span>
+      ) : (
+        <span className="time-absolute"> · {absolute}</span>
+      )}
     </time>
   )
 }

@@ -123,17 +123,18 @@ function GrantRow({ grant, onChanged }: { grant: Grant; onChanged: (g: Grant) =>
         <StatusBadge status={grant.status} />
         {grant.endReason ? <div className="muted">{grant.endReason}</div> : null}
       </td>
-      <td className="muted">
-        <Time iso={grant.activatedAt ?? grant.requestedAt} compact />
-        <br />
+      <td className="window">
+        <div>
+          from <Time iso={grant.activatedAt ?? grant.requestedAt} compact />
+        </div>
         {grant.endedAt ? (
-          <>
+          <div>
             ended <Time iso={grant.endedAt} compact />
-          </>
+          </div>
         ) : grant.expiresAt ? (
-          <>
+          <div>
             expires <Time iso={grant.expiresAt} compact />
-          </>
+          </div>
         ) : null}
       </td>
       <td>
