@@ -42,8 +42,11 @@ export async function endSession(
   })
   const told = `session ended by ${actor.name}: ${reason}`
   if (ctx.live.closeSession(session.id, told)) return session
-  if (ctx.store.backend === 'embedded') {
-    // One process serves an embedded store: a session open nowhere here outlived a crash. Record its end.
+  // A session whose process is gone from the registry (or that predates it) is open nowhere: it outlived a
+  // crash. Record its end. Otherwise its process, this one or a peer (workers share an embedded store's
+  // events too), closes it on the request below.
+  const processes = await ctx.store.processes.list()
+  if (!session.processId || !processes.some((p) => p.id === session.processId)) {
     const at = ctx.clock.now()
     await ctx.store.sessions.end(session.id, at, told)
     return { ...session, endedAt: at, endReason: told }
