@@ -79,3 +79,50 @@ test('node-postgres gets 42601 with message and position for Query and Parse, as
     await direct.end()
   }
 })
+
+/** The ErrorResponse fields as bytes on the wire, for a Query written raw on a logged-in connection. */
+async function rawErrorFields(url: string, sql: string): Promise<Record<string, string>> {
+  const client = new pg.Client({ connectionString: url })
+  // pg reports the ErrorResponse of a query it did not send as a client error: expected here.
+  client.on('error', () => {})
+  await client.connect()
+  const stream = (client as unknown as { connection: { stream: NodeJS.ReadWriteStream } }).connection.stream
+  try {
+    const received: Buffer[] = []
+    const ready = new Promise<void>((resolve) => {
+      stream.on('data', (chunk: Buffer) => {
+        received.push(chunk)
+        const all = Buffer.concat(received)
+        if (all.length >= 6 && all[all.length - 6] === 0x5a) resolve()
+      })
+    })
+    const text = Buffer.from(`${sql}\0`)
+    const query = Buffer.alloc(5)
+    query[0] = 0x51
+    query.writeInt32BE(4 + text.length, 1)
+    stream.write(Buffer.concat([query, text]))
+    await ready
+    const all = Buffer.concat(received)
+    assert.equal(all[0], 0x45, 'an ErrorResponse first')
+    const fields: Record<string, string> = {}
+    for (let at = 5; all[at] !== 0; ) {
+      const end = all.indexOf(0, at + 1)
+      fields[String.fromCharCode(all[at]!)] = all.toString('utf8', at + 1, end)
+      at = end + 1
+    }
+    return fields
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+test('on the wire: S, C, M and P as the server sends them (file, line and routine aside)', async () => {
+  const { credential } = await gw.grant('select:public.t')
+  for (const sql of BROKEN) {
+    const direct = await rawErrorFields(gw.db.url, sql)
+    const through = await rawErrorFields(gw.url(credential), sql)
+    const common = ({ F: _f, L: _l, R: _r, ...rest }: Record<string, string>) => rest
+    assert.deepEqual(common(through), common(direct), sql)
+    assert.equal(direct.C, '42601')
+  }
+})
