@@ -32,6 +32,8 @@ export const CapabilityFlag = {
   CLIENT_OPTIONAL_RESULTSET_METADATA: 1 << 25,
   CLIENT_ZSTD_COMPRESSION_ALGORITHM: 1 << 26,
   CLIENT_QUERY_ATTRIBUTES: 1 << 27,
+  /** MariaDB: progress reports as 0xFFFF-coded ERR packets in the middle of a response. */
+  CLIENT_PROGRESS_OBSOLETE: 1 << 29,
   CLIENT_SSL_VERIFY_SERVER_CERT: 1 << 30,
 } as const
 
