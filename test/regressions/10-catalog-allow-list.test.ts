@@ -52,6 +52,14 @@ const DENIED = [
   'SELECT current_setting(name) FROM (VALUES (1)) v(name)',
 ]
 
+// Denied by the no-dynamic-sql guardrail anyway; switched off below, the scope must still not imply them.
+const READ_TABLES_BY_NAME = [
+  "SELECT table_to_xml('secret.creds', true, false, '')",
+  "SELECT schema_to_xml('secret', true, false, '')",
+  "SELECT query_to_xml('SELECT * FROM secret.creds', true, false, '')",
+  "SELECT * FROM ts_stat('SELECT to_tsvector(password) FROM secret.creds')",
+]
+
 for (const admin of [false, true]) {
   describe(`a select-only grant on one schema, ${admin ? 'with' : 'without'} an ephemeral role`, () => {
     let gw: PostgresGateway
@@ -152,6 +160,31 @@ for (const admin of [false, true]) {
     })
   })
 }
+
+test('functions reading tables by name are not implied, even with the dynamic-SQL guardrail off', async () => {
+  await using gw = await startPostgresGateway({
+    setupSql: SETUP,
+    extraConfig: `guardrails:
+  - id: no-dynamic-sql
+    description: switched off for this test
+    action: off`,
+  })
+  const { credential } = await gw.grant('select:app.*')
+  const client = new pg.Client({ connectionString: gw.url(credential) })
+  await client.connect()
+  try {
+    for (const sql of READ_TABLES_BY_NAME) {
+      const error = await client.query(sql).then(
+        () => undefined,
+        (e: pg.DatabaseError) => e,
+      )
+      assert.equal(error?.code, '42501', `${sql}: ${error?.message ?? 'ran'}`)
+      assert.match(error.message, /rule scope/, sql)
+    }
+  } finally {
+    await client.end()
+  }
+})
 
 test('an explicit scope on a catalog view allows it', async () => {
   await using gw = await startPostgresGateway({ setupSql: SETUP })

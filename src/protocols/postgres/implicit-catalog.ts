@@ -75,6 +75,13 @@ export const WITHHELD_FUNCTION_PREFIXES = [
   'pg_log_',
   'binary_upgrade_',
   'brin_summarize_',
+  // Functions that read tables named in their arguments or run SQL given as text: the no-dynamic-sql
+  // guardrail denies them too, but a guardrail can be switched off, and the scope must not imply them.
+  'table_to_xml',
+  'schema_to_xml',
+  'database_to_xml',
+  'query_to_xml',
+  'cursor_to_xml',
 ]
 
 /** Built-in functions that are NOT implied, by exact name. */
@@ -110,6 +117,8 @@ export const WITHHELD_FUNCTIONS = [
   'pg_extension_config_dump',
   'brin_desummarize_range',
   'gin_clean_pending_list',
+  'ts_stat',
+  'ts_rewrite',
   // Values: a sequence's position, large objects read by descriptor.
   'pg_sequence_last_value',
   'loread',
