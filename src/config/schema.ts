@@ -337,7 +337,7 @@ export const configSchema = z.strictObject({
         .max(500)
         .default(20)
         .describe(
-          'connections each gateway process opens to the PostgreSQL store; a request that waits longer than 5 s for one fails with TG_STORE_BUSY (not TG_STORE_UNAVAILABLE)',
+          'connections each gateway process opens to the PostgreSQL store; while all are in use a request waits for one up to 15 s, then fails with TG_STORE_BUSY (not TG_STORE_UNAVAILABLE)',
         ),
     })
     .default({ dir: './data', poolSize: 20 }),

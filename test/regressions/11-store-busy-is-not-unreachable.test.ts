@@ -1,6 +1,6 @@
 // Issue 11, item 5: a 12 s lock on the PostgreSQL store made logins fail with "cannot reach its store". A store
-// that answers but is saturated (every pooled connection waiting on a lock) is TG_STORE_BUSY, told apart from
-// TG_STORE_UNAVAILABLE; the pool's size is `store.poolSize`. The embedded store says the same of a write lock
+// that answers but is saturated (every pooled connection waiting on a lock) is waited for (15 s in all), then
+// TG_STORE_BUSY, told apart from TG_STORE_UNAVAILABLE; the pool's size is `store.poolSize`. The embedded store says the same of a write lock
 // another process holds too long.
 import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -15,9 +15,28 @@ import { LOCK_AUDIT, LOCK_NAMESPACE } from '../../src/store/postgres/database.ts
 import { openPostgresStore } from '../../src/store/postgres/index.ts'
 import { createThrowawayDatabase } from '../support/postgres.ts'
 
-test('postgres store: appends waiting for a pooled connection behind a held lock fail as busy, then work', async () => {
+test('postgres store: a saturated pool is waited out: appends behind a 6 s lock all land', async () => {
   await using db = await createThrowawayDatabase()
   const store = await openPostgresStore({ url: db.url, poolSize: 2 })
+  const locker = new pg.Client({ connectionString: db.url })
+  await locker.connect()
+  try {
+    await locker.query('SELECT pg_advisory_lock($1, $2)', [LOCK_NAMESPACE, LOCK_AUDIT])
+    const appends = Array.from({ length: 6 }, (_, i) =>
+      store.audit.append({ type: 'admin.action', actor: `a${i}` }, new Date(), hashEntry),
+    )
+    await new Promise((resolve) => setTimeout(resolve, 6_000))
+    await locker.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_NAMESPACE, LOCK_AUDIT])
+    assert.equal((await Promise.all(appends)).length, 6)
+  } finally {
+    await locker.end()
+    await store.close()
+  }
+})
+
+test('postgres store: appends waiting for a pooled connection past the busy wait fail as busy, then work', async () => {
+  await using db = await createThrowawayDatabase()
+  const store = await openPostgresStore({ url: db.url, poolSize: 2, busyWaitMs: 5_000 })
   const locker = new pg.Client({ connectionString: db.url })
   await locker.connect()
   try {

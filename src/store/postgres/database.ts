@@ -16,12 +16,17 @@ export const LOCK_MIGRATIONS = 1
 export const LOCK_AUDIT = 2
 
 const CONNECT_TIMEOUT_MS = 5_000
+const BUSY_WAIT_MS = 15_000
 
 export class PgDatabase {
   readonly #pool: pg.Pool
   #ended = false
 
-  constructor(url: string, poolSize = 20) {
+  readonly #busyWaitMs: number
+
+  /** `busyWaitMs`: how long a request waits in all for a pooled connection while every one is in use. */
+  constructor(url: string, poolSize = 20, busyWaitMs = BUSY_WAIT_MS) {
+    this.#busyWaitMs = busyWaitMs
     this.#pool = new pg.Pool({
       connectionString: url,
       max: poolSize,
@@ -90,24 +95,32 @@ export class PgDatabase {
   }
 
   async #connect(): Promise<pg.PoolClient> {
-    try {
-      return await this.#pool.connect()
-    } catch (error) {
-      // Every connection open and in use when the wait ended: the request waited for one, the server is
-      // reachable (a long lock, a burst of logins), and the error says so.
-      if (this.#pool.totalCount >= this.#pool.options.max && this.#pool.idleCount === 0) {
-        throw new TaskgateError('TG_STORE_BUSY', {
-          detail: `no free store connection within ${CONNECT_TIMEOUT_MS} ms (pool of ${this.#pool.options.max}): ${String(error)}`,
-          cause: error,
-        })
+    const started = Date.now()
+    for (;;) {
+      try {
+        return await this.#pool.connect()
+      } catch (error) {
+        // Every connection open and in use when the wait ended: the server is reachable and busy (a long lock,
+        // a burst of logins). Saturation is not an outage: wait on, up to busyWaitMs in all, then say so.
+        if (this.#pool.totalCount >= this.#pool.options.max && this.#pool.idleCount === 0) {
+          if (Date.now() - started + CONNECT_TIMEOUT_MS <= this.#busyWaitMs) continue
+          throw new TaskgateError('TG_STORE_BUSY', {
+            detail: `no free store connection within ${Date.now() - started} ms (pool of ${this.#pool.options.max}): ${String(error)}`,
+            cause: error,
+          })
+        }
+        throw unreachable(error)
       }
-      throw new TaskgateError('TG_STORE_UNAVAILABLE', {
-        message: 'The gateway cannot reach its PostgreSQL store and denies access until it can.',
-        detail: `connect: ${String(error)}`,
-        cause: error,
-      })
     }
   }
+}
+
+function unreachable(error: unknown): TaskgateError {
+  return new TaskgateError('TG_STORE_UNAVAILABLE', {
+    message: 'The gateway cannot reach its PostgreSQL store and denies access until it can.',
+    detail: `connect: ${String(error)}`,
+    cause: error,
+  })
 }
 
 const isServerError = (error: unknown): error is pg.DatabaseError => error instanceof pg.DatabaseError

@@ -18,12 +18,14 @@ export interface PostgresStoreOptions {
   url: string
   /** Connections in the pool (store.poolSize). */
   poolSize?: number
+  /** How long a request waits in all for a connection while the pool is saturated (15 s). */
+  busyWaitMs?: number
 }
 
 /** Opens the pool, migrates and starts listening; rejects with TG_STORE_UNAVAILABLE when the server
  * cannot be reached. */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
-  const db = new PgDatabase(options.url, options.poolSize)
+  const db = new PgDatabase(options.url, options.poolSize, options.busyWaitMs)
   const listeners = new ChannelListeners()
   const notifications = new NotificationListener(options.url, (channel, payload) =>
     listeners.deliver(channel, payload),
