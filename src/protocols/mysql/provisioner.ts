@@ -9,7 +9,13 @@
 // fresh one with ALTER USER (`loginFor`), which live sessions survive.
 import { randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
-import { type Grant, type GrantProvisioner, type Scope, TaskgateError } from '../../core/index.ts'
+import {
+  type Grant,
+  type GrantProvisioner,
+  objectMatches,
+  type Scope,
+  TaskgateError,
+} from '../../core/index.ts'
 import { ACCOUNT_PREFIX, accountNameFor, isExpiredAccount } from './account-name.ts'
 import { AdminConnection, MysqlServerError } from './admin-connection.ts'
 import type { MysqlTarget, UpstreamLogin } from './back.ts'
@@ -110,9 +116,9 @@ export class MysqlAccountProvisioner implements GrantProvisioner {
           "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')",
         )
       ).rows.map(([schema, name]) => ({ schema: schema!, name: name! }))
-      const pattern = patternRegExp(entry.object)
       for (const t of tables) {
-        if (pattern.test(`${t.schema}.${t.name}`.toLowerCase()))
+        // Scope objects match as globs in linear time (core's objectMatches), never as a backtracking RegExp.
+        if (objectMatches(entry.object, `${t.schema}.${t.name}`.toLowerCase()))
           add(`${ident(t.schema)}.${ident(t.name)}`, privileges)
       }
     }
@@ -189,12 +195,4 @@ export class MysqlAccountProvisioner implements GrantProvisioner {
 
 const ignore = (errorCode: number) => (error: unknown) => {
   if (!(error instanceof MysqlServerError && error.errorCode === errorCode)) throw error
-}
-
-function patternRegExp(pattern: string): RegExp {
-  const body = pattern
-    .split('*')
-    .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*')
-  return new RegExp(`^${body}$`)
 }
