@@ -9,6 +9,7 @@ import {
   whenUnauthenticated,
 } from './api/client.ts'
 import { useEvents } from './api/use-events.ts'
+import { usePageTitle } from './components/page.tsx'
 import { AccountPage } from './pages/account.tsx'
 import { ApprovalPage } from './pages/approval.tsx'
 import { ApprovalsPage } from './pages/approvals.tsx'
@@ -85,15 +86,20 @@ function Page({ url }: { url: URL }) {
     case 'account':
       return <AccountPage />
     default:
-      return (
-        <section>
-          <h1>Not found</h1>
-          <p>
-            No page at {url.pathname}. <Link to="/">Go to approvals</Link>.
-          </p>
-        </section>
-      )
+      return <NotFound path={url.pathname} />
   }
+}
+
+function NotFound({ path }: { path: string }) {
+  usePageTitle('Not found')
+  return (
+    <section>
+      <h1>Not found</h1>
+      <p>
+        No page at {path}. <Link to="/">Go to approvals</Link>.
+      </p>
+    </section>
+  )
 }
 
 const NAV = [

@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useState } from 'react'
 import { type Principal, request } from '../api/client.ts'
 import { errorMessage } from '../components/format.ts'
+import { usePageTitle } from '../components/page.tsx'
 
 export function SignInPage(props: {
   error?: string | undefined
@@ -33,6 +34,7 @@ export function SignInPage(props: {
   }
 
   const returnTo = location.pathname === '/signin' ? '/' : location.pathname + location.search
+  usePageTitle('Sign in')
   return (
     <main className="sign-in" id="main">
       <h1>Sign in to taskgate</h1>
