@@ -47,6 +47,7 @@ import { SessionRecording } from './recording/session-recording.ts'
 import { endSession, onSessionEndRequested } from './sessions/end-session.ts'
 import { LiveSessions } from './sessions/live-sessions.ts'
 import { startProcessRegistry } from './sessions/process-registry.ts'
+import { SessionEndRetries } from './sessions/session-end-retries.ts'
 import { refuseOverSessionLimits } from './sessions/session-limits.ts'
 
 export interface CoreOptions {
@@ -118,6 +119,7 @@ export function createCore(options: CoreOptions): Core {
   const bearer = createBearerAuthenticator(store, options.verifyOidc)
   const sweeper = startExpirySweeper(ctx, options.sweepIntervalMs)
   const registry = startProcessRegistry(ctx, options.processRegistry)
+  const sessionEnds = new SessionEndRetries(logger)
   const reconciler = startProvisioningReconciler(ctx, options.reconcileIntervalMs)
   const stopSessionEnds = store.subscribe('session_end_requested', (payload) =>
     onSessionEndRequested(ctx, payload),
@@ -546,18 +548,27 @@ export function createCore(options: CoreOptions): Core {
       recording.forget(session)
       approvedActions.delete(session.id)
       await recording.flush()
-      await store.sessions.end(session.id, clock.now(), reason, {
-        event: {
-          type: 'session.ended',
-          actor: session.grant.principalId,
-          subject: session.id,
-          data: { reason },
-        },
-        hashEntry,
-      })
-      if (session.grant.sessionBound && ctx.live.countFor(session.grant.id) === 0) {
-        const grant = await store.grants.get(session.grant.id)
-        if (grant?.status === 'active') await endGrant(ctx, grant, 'session-closed', 'system')
+      const at = clock.now()
+      const finish = async () => {
+        await store.sessions.end(session.id, at, reason, {
+          event: {
+            type: 'session.ended',
+            actor: session.grant.principalId,
+            subject: session.id,
+            data: { reason },
+          },
+          hashEntry,
+        })
+        if (session.grant.sessionBound && ctx.live.countFor(session.grant.id) === 0) {
+          const grant = await store.grants.get(session.grant.id)
+          if (grant?.status === 'active') await endGrant(ctx, grant, 'session-closed', 'system')
+        }
+      }
+      try {
+        await finish()
+      } catch (error) {
+        sessionEnds.add(session.id, finish)
+        throw error
       }
     },
     registerImplicitScope(resourceKind, scope) {
@@ -632,6 +643,7 @@ export function createCore(options: CoreOptions): Core {
       await sweeper.stop()
       await reconciler.stop()
       await recording.close()
+      await sessionEnds.stop()
       await registry.stop()
     },
   }

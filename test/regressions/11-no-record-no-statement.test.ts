@@ -46,7 +46,8 @@ async function eventually(client: pg.Client, sql: string): Promise<void> {
 }
 
 async function recordedActions(gw: PostgresGateway) {
-  const [s] = await gw.core.listSessions(gw.agent, {})
+  const sessions = await gw.core.listSessions(gw.agent, {})
+  const s = sessions[sessions.length - 1]
   return (await gw.core.getSession(gw.agent, s!.id)).actions
 }
 
@@ -134,9 +135,14 @@ test('postgres store that goes away: the write is refused and not committed; den
     openStore: () => openPostgresStore({ url: cluster.url }),
   })
   const client = await session(gw)
+  const { grant: leaving, credential } = await gw.grant('select:public.t')
+  const leaver = new pg.Client({ connectionString: gw.url(credential) })
+  await leaver.connect()
   await client.query('UPDATE t SET v = 1 WHERE id = 1')
   await recordedActions(gw)
   await cluster.stop()
+  // A client that leaves while the store is away: its session's end is recorded once the store is back.
+  await leaver.end()
   await assert.rejects(client.query('UPDATE t SET v = 2 WHERE id = 1'), (error: pg.DatabaseError) => {
     assert.equal(error.code, '58030')
     assert.match(error.message, /cannot record statements durably/)
@@ -150,6 +156,12 @@ test('postgres store that goes away: the write is refused and not committed; den
   assert.equal(await targetValue(gw), 3)
   const actions = await recordedActions(gw)
   assert.ok(actions.some((a) => a.text === 'UPDATE t SET v = 2 WHERE id = 1' && a.rule === 'recording'))
+  for (let i = 0; ; i++) {
+    const [left] = await gw.core.listSessions(gw.agent, { grantId: leaving.id })
+    if (left?.endedAt) break
+    assert.ok(i < 100, 'the end of the session that left while the store was away was recorded')
+    await sleep(100)
+  }
   await client.end()
 })
 
