@@ -48,7 +48,7 @@ export function decideStartup(
     if (decision.outcome === 'allow') continue
     core.recordAction(session, {
       kind: classified.action.kind,
-      text,
+      text: classified.action.recordText ?? text,
       // Refused either way: a login cannot wait for an approver.
       outcome: 'deny',
       rule: decision.rule,
