@@ -208,6 +208,25 @@ public class PgjdbcChecks {
       c.rollback();
       return read;
     });
+    m.put("batch with a failing statement", c -> {
+      c.setAutoCommit(false);
+      List<Object> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO items (id, name) VALUES (?, ?)")) {
+        for (int id : new int[] {100, 101, 1, 102}) {
+          ps.setInt(1, id);
+          ps.setString(2, "batch " + id);
+          ps.addBatch();
+        }
+        try { out.add(Arrays.toString(ps.executeBatch())); } catch (BatchUpdateException e) {
+          out.add(Arrays.toString(e.getUpdateCounts()));
+          out.add(e.getNextException() == null ? null : e.getNextException().getSQLState());
+        }
+      }
+      c.rollback();
+      try (Statement s = c.createStatement()) { out.add(rows(s.executeQuery("SELECT count(*) FROM items"))); }
+      c.rollback();
+      return out;
+    });
     m.put("backend pid", c -> {
       try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
         rs.next();

@@ -23,6 +23,7 @@ const CHECKS = [
   'parameter status',
   'several statements',
   'large object (FunctionCall)',
+  'batch with a failing statement',
   'backend pid',
   'connection close',
 ]

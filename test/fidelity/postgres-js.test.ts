@@ -198,6 +198,17 @@ const checks: Record<string, Check> = {
     )
     return seen
   },
+  'pipelined queries on one connection, one failing': (e) =>
+    withSql(e, async (sql) =>
+      plain(
+        await Promise.all([
+          sql`SELECT ${1}::int AS a`,
+          outcome(sql`SELECT 1/${0}::int AS b`),
+          sql`SELECT name FROM items WHERE id = ${2}`,
+          sql`SELECT 'x'::text AS c`.simple(),
+        ]),
+      ),
+    ),
   'connection close': (e) =>
     withSql(e, async (sql) => {
       const reserved = await sql.reserve()

@@ -24,6 +24,7 @@ const CHECKS = [
   'several statements',
   'large object (FunctionCall)',
   'backend pid',
+  'executemany',
   'connection close',
 ]
 

@@ -202,6 +202,15 @@ def large_object(c):
     return data
 
 
+def executemany(c):
+    cur = c.cursor()
+    cur.executemany("INSERT INTO sink VALUES (%s, %s)", [(i, "v%d" % i) for i in range(5)])
+    cur.execute("SELECT count(*), sum(id) FROM sink")
+    out = rows(cur)
+    c.rollback()
+    return out
+
+
 def backend_pid(c):
     cur = c.cursor()
     cur.execute("SELECT pg_backend_pid()")
@@ -222,7 +231,7 @@ CHECKS = {"simple query": simple_query, "parameters": parameters, "type round tr
           "LISTEN/NOTIFY": listen_notify, "COPY in and out": copy, "named cursor with itersize": named_cursor,
           "cancel": cancel, "large result": large, "parameter status": parameter_status,
           "several statements": multiple_statements, "large object (FunctionCall)": large_object,
-          "backend pid": backend_pid, "connection close": close}
+          "backend pid": backend_pid, "executemany": executemany, "connection close": close}
 
 if __name__ == "__main__":
     report = {}
