@@ -30,6 +30,8 @@ export interface Lexed {
   code: string
   key: string
   tokens: Token[]
+  /** Where each `;` that ends a statement is in the client's text (statement-splitter.ts). */
+  semicolons: number[]
   error?: string
 }
 
@@ -48,7 +50,7 @@ const VERSION = /\d{5,6}/y
 const ESCAPES: Record<string, string> = { '0': '\0', b: '\b', n: '\n', r: '\r', t: '\t', Z: '\x1a' }
 
 export function lexMysql(sql: string, options: LexOptions = {}): Lexed {
-  const out: Lexed = { code: '', key: '', tokens: [] }
+  const out: Lexed = { code: '', key: '', tokens: [], semicolons: [] }
   const emit = (code: string, key = code) => {
     out.code += code
     out.key += key
@@ -115,6 +117,11 @@ export function lexMysql(sql: string, options: LexOptions = {}): Lexed {
       return { ...out, error: 'the statement contains a control character' }
     } else {
       const ch = sql[i]!
+      if (ch === ';') {
+        // Whether a `;` in an executable comment ends the statement depends on the server's version check.
+        if (inExecutable) return { ...out, error: 'a ; inside an executable comment' }
+        out.semicolons.push(i)
+      }
       emit(ch)
       out.tokens.push({ punct: ch })
       i++
