@@ -170,6 +170,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       mcp,
       metrics: {
         contentType: metrics.contentType,
+        ...(config.api.metricsToken
+          ? { token: await resolveSecret(config.api.metricsToken, 'api.metricsToken') }
+          : {}),
         render: async () =>
           metrics.render(
             role?.peers instanceof PrimaryPeers

@@ -1,6 +1,7 @@
 // The control-plane HTTP API: fastify with one route file per resource under routes/, authentication
 // through core.authenticate (bearer, or a console session cookie), problem+json errors, optional HTTPS,
 // and the web console's files at `/`.
+import { createHash, timingSafeEqual } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -39,9 +40,14 @@ export interface ApiServerOptions {
       payload: unknown
     }): Promise<void>
   }
-  /** Prometheus metrics (prometheus-metrics.ts), served at /metrics without authentication, like the
-   * health routes: scrapers rarely carry tokens, and the labels name only resources, rules and codes. */
-  metrics?: { contentType: string; render(): Promise<string> }
+  /** Prometheus metrics (prometheus-metrics.ts) at /metrics: open like the health routes unless a token
+   * is set (the labels name only resources, rules, codes and notification targets). */
+  metrics?: {
+    contentType: string
+    render(): Promise<string>
+    /** `api.metricsToken`, resolved: scrapes must present it as a bearer token. */
+    token?: string
+  }
   /** The built web console (web/dist), served at `/`; without it `/` is a 404. */
   consoleDir?: string
   /** Shorter heartbeats and stream lifetimes for tests. */
@@ -133,9 +139,14 @@ function buildApiApp(options: ApiServerOptions): FastifyInstance {
     registerRoute(app, core, spec, spec.public ? undefined : authenticate, principals, settings)
   const metrics = options.metrics
   if (metrics)
-    app.get('/metrics', async (_request, reply) =>
-      reply.type(metrics.contentType).send(await metrics.render()),
-    )
+    app.get('/metrics', async (request, reply) => {
+      if (metrics.token !== undefined && !bearerMatches(request.headers.authorization, metrics.token)) {
+        throw new TaskgateError('TG_AUTH_INVALID', {
+          message: 'GET /metrics needs the bearer token configured as api.metricsToken.',
+        })
+      }
+      return reply.type(metrics.contentType).send(await metrics.render())
+    })
   // MCP streamable HTTP (POST messages, GET the SSE stream, DELETE the session): the transport writes the
   // raw response itself, after the same authentication as every route.
   const mcp = options.mcp
@@ -247,4 +258,13 @@ function hostForUrl(host: string): string {
   if (host === '0.0.0.0' || host === '') return '127.0.0.1'
   if (host === '::') return '[::1]'
   return host.includes(':') ? `[${host}]` : host
+}
+
+/** Constant-time comparison of `Authorization: Bearer <token>` with the expected token; an empty token (an
+ * empty secret file) matches nothing. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const presented = /^Bearer (.+)$/i.exec(header ?? '')?.[1]
+  if (!presented || token === '') return false
+  const given = createHash('sha256').update(presented).digest()
+  return timingSafeEqual(given, createHash('sha256').update(token).digest())
 }

@@ -56,7 +56,7 @@ export function formatPath(path: PropertyKey[]): string {
   return out || '(top level)'
 }
 
-const SECRET_KEYS = new Set(['password', 'secret', 'hashKey', 'databaseUrl'])
+const SECRET_KEYS = new Set(['password', 'secret', 'hashKey', 'databaseUrl', 'metricsToken'])
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   const where = formatPath(issue.path)

@@ -361,6 +361,11 @@ export const configSchema = z.strictObject({
         .optional()
         .describe('URL people use to reach the console (links in notifications)'),
       tls: tlsFiles.optional(),
+      metricsToken: secretRef
+        .optional()
+        .describe(
+          'when set, GET /metrics needs `Authorization: Bearer <token>` (Prometheus: `authorization.credentials_file`); without it /metrics is open like the health routes',
+        ),
     })
     .default({ listen: { host: '127.0.0.1', port: 8470 } }),
   identity: z

@@ -4,12 +4,16 @@
 // live, ready, and not ready (503 naming the store) once the PostgreSQL store cannot be reached.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
+import pino from 'pino'
+import { parseConfigText } from '../../../src/config/load.ts'
+import { startGateway } from '../../../src/main.ts'
 import { psql } from '../../support/clients/psql.ts'
 import { ADMIN_URL, createThrowawayDatabase } from '../../support/postgres.ts'
 import {
@@ -218,5 +222,33 @@ test('every metric the Grafana dashboard queries is one a scrape exposes', async
   for (const name of queried) {
     const base = name.replace(/_(bucket|sum|count)$/, '')
     assert.ok(exposed.has(name) || exposed.has(base), `the dashboard queries ${name}, which no scrape has`)
+  }
+})
+
+test('with api.metricsToken, a scrape needs that bearer token', async () => {
+  const tokenFile = join(setup.dir, 'metrics-token')
+  await writeFile(tokenFile, 'scrape-me-0123456789\n', { mode: 0o600 })
+  const config = parseConfigText(
+    `
+store: { dir: ${JSON.stringify(join(setup.dir, 'data-token'))} }
+api: { listen: { host: 127.0.0.1, port: 0 }, metricsToken: { file: ${JSON.stringify(tokenFile)} } }
+resources: []
+`,
+    'token.yaml',
+  )
+  const gateway = await startGateway({ config, logger: pino({ level: 'silent' }) })
+  try {
+    const url = `${gateway.api.url}/metrics`
+    const anonymous = await fetch(url)
+    assert.equal(anonymous.status, 401)
+    assert.equal(((await anonymous.json()) as { code: string }).code, 'TG_AUTH_INVALID')
+    const wrong = await fetch(url, { headers: { authorization: 'Bearer scrape-me-012345678' } })
+    assert.equal(wrong.status, 401)
+    const right = await fetch(url, { headers: { authorization: 'Bearer scrape-me-0123456789' } })
+    assert.equal(right.status, 200)
+    assert.match(await right.text(), /^# TYPE taskgate_actions_total counter$/m)
+    assert.equal((await fetch(`${gateway.api.url}/v1/health/ready`)).status, 200, 'the probes stay open')
+  } finally {
+    await gateway.close()
   }
 })
