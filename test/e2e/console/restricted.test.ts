@@ -27,7 +27,7 @@ async function recordSession(core: Core, principal: Principal, resourceId: strin
   return session
 }
 
-test('an agent key sees only its own sessions and is refused the audit log', async () => {
+test('an agent key sees only its own sessions, is refused the audit log, and ends its own grant', async () => {
   await using gw = await startConsoleGateway()
   const core = gw.gateway.core
   const agent = await core.authenticate(gw.agentKey)
@@ -61,4 +61,13 @@ test('an agent key sees only its own sessions and is refused the audit log', asy
     .waitFor()
   assert.equal(await page.locator('.audit-row').count(), 0)
   assert.equal(await page.getByRole('button', { name: 'Verify chain' }).count(), 0)
+
+  // On its own grant's page the agent marks the task done; revoking is for approvers.
+  await page.goto(`${gw.url}/grants/${own.grant.id}`)
+  const done = page.getByRole('button', { name: 'Task done: end this grant' })
+  await done.waitFor()
+  assert.equal(await page.getByRole('button', { name: /Revoke/ }).count(), 0)
+  await done.click()
+  await page.getByRole('status').getByText(`Grant ${own.grant.id} ended: the task is done.`).waitFor()
+  assert.equal((await core.getGrant(agent, own.grant.id)).status, 'ended')
 })

@@ -8,6 +8,7 @@ import { Breadcrumbs, usePageTitle } from '../components/page.tsx'
 import { ReasonAction } from '../components/reason-action.tsx'
 import { Time } from '../components/time.tsx'
 import { Link } from '../router.tsx'
+import { useMe } from '../session-context.ts'
 import { type SessionRow, SessionTable } from './sessions.tsx'
 
 export function GrantPage({ id }: { id: string }) {
@@ -15,6 +16,7 @@ export function GrantPage({ id }: { id: string }) {
   const [sessions, setSessions] = useState<SessionRow[]>([])
   const [error, setError] = useState<string>()
   const [status, setStatus] = useState('')
+  const me = useMe()
   usePageTitle(`Grant ${id}`)
   const loadSessions = () =>
     call('listSessions', { query: { grant: id, limit: 500 } })
@@ -88,7 +90,26 @@ export function GrantPage({ id }: { id: string }) {
               ) : null}
             </dd>
           </dl>
-          {live ? (
+          {live && grant.principalId === me.id ? (
+            <div className="actions">
+              <button
+                type="button"
+                className="small"
+                onClick={async () => {
+                  try {
+                    setGrant(await call('endGrant', { params: { id: grant.id } }))
+                    setStatus(`Grant ${grant.id} ended: the task is done.`)
+                    setTimeout(() => void loadSessions(), 400)
+                  } catch (failure) {
+                    setStatus(errorMessage(failure))
+                  }
+                }}
+              >
+                Task done: end this grant
+              </button>
+            </div>
+          ) : null}
+          {live && grant.principalId !== me.id ? (
             <div className="actions">
               <ReasonAction
                 label="Revoke grant"
