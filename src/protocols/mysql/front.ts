@@ -84,7 +84,7 @@ const REQUIRED = CapabilityFlag.CLIENT_PROTOCOL_41 | CapabilityFlag.CLIENT_SECUR
  * plugin authentication, which the gateway itself provides. MariaDB's extended capabilities are never
  * offered (they change packet formats the relay reads), so CLIENT_LONG_PASSWORD (MariaDB's CLIENT_MYSQL)
  * is kept as the target sent it. */
-export function offeredCapabilities(target: TargetHandshake): number {
+function offeredCapabilities(target: TargetHandshake): number {
   return (
     ((target.capabilities & ~WITHHELD) |
       CapabilityFlag.CLIENT_SSL |

@@ -30,7 +30,7 @@ export const MYSQL_SCOPE_VERBS = [
 ]
 
 /** Verbs that only read; a grant holding nothing else is read-only (provisioner.ts, back.ts `readOnly`). */
-export const MYSQL_READ_VERBS = ['select', 'show']
+const MYSQL_READ_VERBS = ['select', 'show']
 
 export const isReadOnlyScope = (scope: Scope): boolean =>
   scope.every((e) => MYSQL_READ_VERBS.includes(e.verb))

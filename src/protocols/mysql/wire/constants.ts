@@ -37,16 +37,6 @@ export const CapabilityFlag = {
   CLIENT_SSL_VERIFY_SERVER_CERT: 1 << 30,
 } as const
 
-/** MariaDB's extended capabilities (the upper 32 bits, sent only when CLIENT_LONG_PASSWORD, which MariaDB
- * calls CLIENT_MYSQL, is unset). */
-export const MariadbCapabilityFlag = {
-  MARIADB_CLIENT_PROGRESS: 1,
-  MARIADB_CLIENT_COM_MULTI: 1 << 1,
-  MARIADB_CLIENT_STMT_BULK_OPERATIONS: 1 << 2,
-  MARIADB_CLIENT_EXTENDED_TYPE_INFO: 1 << 3,
-  MARIADB_CLIENT_CACHE_METADATA: 1 << 4,
-} as const
-
 /** Server status flags (OK and EOF packets). */
 export const ServerStatus = {
   SERVER_STATUS_IN_TRANS: 1,

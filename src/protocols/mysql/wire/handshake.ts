@@ -6,7 +6,7 @@ import { PayloadReader } from './payload-reader.ts'
 import { PayloadWriter } from './payload-writer.ts'
 import { ProtocolViolation } from './protocol-violation.ts'
 
-export const PROTOCOL_VERSION_10 = 10
+const PROTOCOL_VERSION_10 = 10
 
 export interface HandshakeV10 {
   serverVersion: string

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { binaryValueText } from './binary-values.ts'
-import { encodeColumnDefinition41, parseColumnDefinition41 } from './column-definition.ts'
+import {
+  encodeColumnCount,
+  encodeColumnDefinition41,
+  parseColumnCount,
+  parseColumnDefinition41,
+} from './column-definition.ts'
 import {
   encodeComFieldList,
   encodeComStmtExecute,
@@ -147,6 +152,7 @@ test('column definition round-trips, COM_FIELD_LIST default value included', () 
     decimals: 0,
   }
   assert.deepEqual(parseColumnDefinition41(encodeColumnDefinition41(column)), column)
+  for (const count of [1, 250, 251, 70_000]) assert.equal(parseColumnCount(encodeColumnCount(count)), count)
   const listed = { ...column, defaultValue: Buffer.from('x') }
   assert.deepEqual(parseColumnDefinition41(encodeColumnDefinition41(listed)), listed)
 })
