@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { denied } from './errors.ts'
+import { approvalRequired, denied, gatewayShutdown, grantEnded } from './errors.ts'
 import { parseErrPacket } from './wire/generic-responses.ts'
 
 test('a denial is ERR 1142 / 42000 carrying rule, missing scope and the request command', () => {
@@ -19,4 +19,18 @@ test('a denial is ERR 1142 / 42000 carrying rule, missing scope and the request 
   assert.match(err.message, /^taskgate denied this statement \(rule scope\): the grant does not cover/)
   assert.match(err.message, /missing scope: delete:shop\.orders/)
   assert.match(err.message, /taskgate grant request shop-db --scope delete:shop\.orders/)
+})
+
+test('an approval to wait for, a grant that ended and a shutdown are ERRs drivers know', () => {
+  const held = parseErrPacket(
+    approvalRequired({ rule: 'guardrail:prod-writes', reason: 'writes need a person', approvalId: 'ap_1' }),
+  )
+  assert.equal(held.errorCode, 1142)
+  assert.match(held.message, /rule guardrail:prod-writes\): writes need a person; approval ap_1 is pending/)
+  const ended = parseErrPacket(grantEnded('revoked by alice'))
+  assert.deepEqual(
+    [ended.errorCode, ended.sqlState, ended.message],
+    [1927, '70100', 'grant ended: revoked by alice'],
+  )
+  assert.equal(parseErrPacket(gatewayShutdown()).errorCode, 1053)
 })

@@ -10,6 +10,8 @@ export const ErrorCode = {
   ER_TABLEACCESS_DENIED_ERROR: 1142,
   ER_UNKNOWN_COM_ERROR: 1047,
   ER_MALFORMED_PACKET: 1835,
+  ER_CONNECTION_KILLED: 1927,
+  ER_SERVER_SHUTDOWN: 1053,
   ER_NOT_ALLOWED_COMMAND: 1148,
   CR_CONN_HOST_ERROR: 2003,
 } as const
@@ -28,6 +30,39 @@ export function denied(d: Denial): Buffer {
 }
 
 const withoutPrefix = (reason: string): string => reason.replace(/^taskgate:\s*/, '')
+
+/** A statement that needs a person's approval first, when the gateway does not hold the connection for
+ * it: the same 1142 / 42000, saying which approval to wait for. MySQL has no notice a server can send
+ * while a statement waits, so a held statement shows nothing until it runs or is refused. */
+export function approvalRequired(d: { rule: string; reason: string; approvalId?: string }): Buffer {
+  const parts = [
+    `taskgate requires an approval for this statement (rule ${d.rule}): ${withoutPrefix(d.reason)}`,
+  ]
+  if (d.approvalId)
+    parts.push(`approval ${d.approvalId} is pending; run the statement again once it is approved`)
+  return encodeErrPacket({
+    errorCode: ErrorCode.ER_TABLEACCESS_DENIED_ERROR,
+    sqlState: '42000',
+    message: parts.join('; '),
+  })
+}
+
+/** The grant ended under a live session: the server's own words for a killed connection. */
+export function grantEnded(reason: string): Buffer {
+  return encodeErrPacket({
+    errorCode: ErrorCode.ER_CONNECTION_KILLED,
+    sqlState: '70100',
+    message: `grant ended: ${reason}`,
+  })
+}
+
+export function gatewayShutdown(): Buffer {
+  return encodeErrPacket({
+    errorCode: ErrorCode.ER_SERVER_SHUTDOWN,
+    sqlState: '08S01',
+    message: 'taskgate is shutting down',
+  })
+}
 
 /** Same text for a wrong password and an unknown user, as the server says it. */
 export function accessDenied(user: string, usingPassword: boolean): Buffer {
