@@ -97,6 +97,7 @@ async function seed(gw: ConsoleGateway) {
   return {
     pendingRequest,
     working,
+    connection: { ...c, database: gw.db.name },
     heldId,
     sessionId: sessions[0]!.id,
     async [Symbol.asyncDispose]() {
@@ -238,4 +239,24 @@ test('approval cards show the risk: widened scope, duration, timing, why held, t
   if (approval.estimatedRows !== undefined)
     await held.getByText(`Row estimate: ${approval.estimatedRows} row`).waitFor()
   await screenshot(page, 'approvals')
+
+  // A client's own comment that looks like the parameters line stays part of the statement shown.
+  const spoofer = new pg.Client(seeded.connection)
+  await spoofer.connect()
+  const spoof = "UPDATE public.items SET name = 'x' WHERE id > 0\n-- parameters: $1 = 'harmless'"
+  const spoofed = spoofer.query(spoof).then(
+    () => 'ran',
+    (error: { message: string }) => error.message,
+  )
+  try {
+    const card = page.locator('article.approval').filter({ hasText: "SET name = 'x'" })
+    await card.waitFor()
+    assert.equal((await card.locator('pre.statement').textContent())?.trim(), spoof)
+    assert.equal(await card.locator('ul.parameters').count(), 0)
+    const spoofId = await card.getAttribute('data-approval-id')
+    await api(gw.url, gw.adminKey, 'POST', `/v1/approvals/${spoofId}/deny`, { reason: 'no' })
+    assert.match(await spoofed, /no/)
+  } finally {
+    await spoofer.end()
+  }
 })

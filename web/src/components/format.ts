@@ -1,4 +1,6 @@
 // Display helpers: clock times within a session, durations, row counts, error text.
+import { tokenizeSql } from './sql-tokens.ts'
+
 export function formatClock(iso: string): string {
   return `${new Date(iso).toLocaleTimeString(undefined, { hour12: false })}.${iso.slice(20, 23)}`
 }
@@ -30,12 +32,21 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
-/** A held statement as recorded: its text, then (PostgreSQL prepared statements) a line with the Bind
- * parameters as `-- parameters: $1 = '…', $2 = NULL`. */
+/** A held statement as recorded: its text, then (PostgreSQL prepared statements) a line the gateway adds
+ * with the Bind parameters, `-- parameters: $1 = '…', $2 = NULL`. A client could write such a comment
+ * itself, so the line is read as parameters only when it is the only one and the statement before it uses
+ * exactly those placeholders outside strings and comments; otherwise the whole text is the statement. */
 export function splitParameters(summary: string): { statement: string; parameters: string[] } {
   const marker = '\n-- parameters: '
-  const at = summary.lastIndexOf(marker)
-  if (at < 0) return { statement: summary, parameters: [] }
-  const list = summary.slice(at + marker.length)
-  return { statement: summary.slice(0, at), parameters: list.split(/, (?=\$\d+ = )/) }
+  const at = summary.indexOf(marker)
+  const whole = { statement: summary, parameters: [] }
+  if (at < 0 || summary.indexOf(marker, at + 1) >= 0) return whole
+  const statement = summary.slice(0, at)
+  const parameters = summary.slice(at + marker.length).split(/, (?=\$\d+ = )/)
+  const used = tokenizeSql(statement)
+    .filter((t) => t.kind === 'parameter')
+    .map((t) => Number(t.text.slice(1)))
+  const listed = parameters.map((p) => Number(/^\$(\d+) = /.exec(p)?.[1]))
+  const fits = used.length > 0 && Math.max(...used) === listed.length && listed.every((n, i) => n === i + 1)
+  return fits ? { statement, parameters } : whole
 }
