@@ -5,7 +5,7 @@
 //
 // Expiry: MariaDB has no VALID UNTIL for accounts, so the expiry lives in the account's name
 // (account-name.ts) and `dropExpired` removes any account past it, whichever process made it.
-// The password lives only in this process's memory; another process (or this one after a restart) sets a
+// The password lives only in this process's memory (the target gets its hash); another process (or this one after a restart) sets a
 // fresh one with ALTER USER (`loginFor`), which live sessions survive.
 import { randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
@@ -18,6 +18,7 @@ import {
 } from '../../core/index.ts'
 import { ACCOUNT_PREFIX, accountNameFor, isExpiredAccount } from './account-name.ts'
 import { AdminConnection, MysqlServerError } from './admin-connection.ts'
+import { mysqlVerifiers } from './auth-scramble.ts'
 import type { MysqlTarget, UpstreamLogin } from './back.ts'
 import { isReadOnlyScope } from './implicit-scope.ts'
 
@@ -79,7 +80,7 @@ export class MysqlAccountProvisioner implements GrantProvisioner {
       const grants = await this.#privilegeStatements(db, grant.scope, this.#account(user))
       // No IF NOT EXISTS: an account of that name already there is a collision, and the grant fails.
       await db.query(
-        `CREATE USER ${this.#account(user)} IDENTIFIED BY '${password}' WITH MAX_USER_CONNECTIONS ${this.#o.maxConnections ?? 20}`,
+        `CREATE USER ${this.#account(user)} IDENTIFIED BY PASSWORD '${passwordHash(password)}' WITH MAX_USER_CONNECTIONS ${this.#o.maxConnections ?? 20}`,
       )
       try {
         for (const sql of grants) await db.query(sql)
@@ -158,7 +159,9 @@ export class MysqlAccountProvisioner implements GrantProvisioner {
     if (password === undefined) {
       password = randomBytes(24).toString('base64url')
       const fresh = password
-      await this.#withAdmin((db) => db.query(`ALTER USER ${this.#account(user)} IDENTIFIED BY '${fresh}'`))
+      await this.#withAdmin((db) =>
+        db.query(`ALTER USER ${this.#account(user)} IDENTIFIED BY PASSWORD '${passwordHash(fresh)}'`),
+      )
       this.#passwords.set(grant.id, password)
     }
     return { user, password }
@@ -192,6 +195,11 @@ export class MysqlAccountProvisioner implements GrantProvisioner {
     }
   }
 }
+
+/** mysql_native_password's stored form, `*` + hex SHA1(SHA1(password)): sent instead of the password, so
+ * its clear text never reaches the target's query logs. */
+const passwordHash = (password: string) =>
+  `*${mysqlVerifiers(password).mysqlNativePassword.toString('hex').toUpperCase()}`
 
 const ignore = (errorCode: number) => (error: unknown) => {
   if (!(error instanceof MysqlServerError && error.errorCode === errorCode)) throw error
