@@ -185,3 +185,21 @@ test('an allowed statement made by SQL PREPARE, pipelined with its protocol Bind
   const frames = await raw.until('Z', 2)
   assert.equal(typesOf(frames), 'CZ2DCZ')
 })
+
+test('SQL PREPAREs count towards the bound on remembered statements', async () => {
+  await using raw = await connect()
+  const names = Array.from({ length: MAX_PREPARED_STATEMENTS }, (_, i) => `PREPARE m${i} AS SELECT 1`)
+  for (let i = 0; i < names.length; i += 2_000) {
+    raw.send(wire.query(names.slice(i, i + 2_000).join('; ')))
+    await raw.until('Z', 1, 120_000)
+  }
+  raw.send(wire.query('PREPARE one_too_many AS SELECT 1'))
+  const refused = await raw.until('Z')
+  assert.deepEqual(refused.filter((f) => f.type === 'E').map(sqlstateOf), ['42501'])
+  // Counted as the server confirms: once DEALLOCATE ALL is answered, there is room again.
+  raw.send(wire.query('DEALLOCATE ALL'))
+  await raw.until('Z')
+  raw.send(wire.query('PREPARE fits_again AS SELECT 1'))
+  const again = await raw.until('Z')
+  assert.equal(again.filter((f) => f.type === 'E').length, 0)
+})

@@ -182,8 +182,11 @@ export class ClientFrames implements FrameSink {
 
   #query(type: number, frame: Buffer): Verdict {
     const text = type === 0x51 ? parseQuery(frame) : '(FunctionCall message)'
-    const decided = this.#decided(type === 0x51 ? text : functionCallKey(frame), undefined)
+    let decided = this.#decided(type === 0x51 ? text : functionCallKey(frame), undefined)
     if (decided === PAUSE) return PAUSE
+    // SQL PREPAREs are remembered like Parses: past the bound the query is refused before it runs.
+    if (decided.decision.outcome === 'allow' && decided.prepared?.length && this.#deps.namespace.full)
+      decided = { ...decided, decision: TOO_MANY_STATEMENTS.decision }
     const statement = infoOf(decided, text)
     if (decided.seq !== undefined) statement.seq = decided.seq
     const startedAt = this.#deps.now()
