@@ -3,13 +3,13 @@
 import { useEffect, useState } from 'react'
 import { type Approval, call } from '../api/client.ts'
 import { useEvents } from '../api/use-events.ts'
+import { ApprovalCard } from '../components/approval-card.tsx'
 import { errorMessage } from '../components/format.ts'
 import { StatusBadge } from '../components/outcome.tsx'
 import { Breadcrumbs, usePageTitle } from '../components/page.tsx'
 import { SqlText } from '../components/sql-text.tsx'
 import { Time } from '../components/time.tsx'
 import { Link } from '../router.tsx'
-import { ApprovalCard } from './approvals.tsx'
 
 export function ApprovalPage({ id }: { id: string }) {
   const [approval, setApproval] = useState<Approval>()
