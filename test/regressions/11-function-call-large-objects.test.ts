@@ -132,3 +132,29 @@ test('under masking rules a FunctionCall is refused: its result has no column to
   assert.notEqual(imported.code, 0)
   assert.match(imported.stderr, /FunctionCall result cannot be masked/)
 })
+
+test('a FunctionCall a guardrail would hold is refused: an approver could not see its argument values', async () => {
+  await using held = await startPostgresGateway({
+    extraConfig: `guardrails:
+  - id: hold-unlink
+    description: unlinking a large object needs a second pair of eyes
+    action: approve
+    match: { needs: ["execute:pg_catalog.lo_unlink"] }
+    approvers: [dbas]
+`,
+  })
+  const { credential } = await held.grant(`select:public.*,${LARGE_OBJECTS}`)
+  const oid = (await held.db.query("SELECT lo_from_bytea(0, 'x') AS oid")).rows[0].oid as number
+  const unlinked = await run(
+    'psql',
+    ['-X', '-v', 'ON_ERROR_STOP=1', '-c', `\\lo_unlink ${oid}`],
+    held.env(credential),
+  )
+  assert.notEqual(unlinked.code, 0)
+  assert.match(unlinked.stderr, /cannot be held for approval/)
+  const still = await held.db.query('SELECT count(*)::int AS n FROM pg_largeobject_metadata WHERE oid = $1', [
+    oid,
+  ])
+  assert.equal(still.rows[0].n, 1)
+  assert.deepEqual(await held.core.listApprovals(admin, { status: ['pending'] }), [])
+})

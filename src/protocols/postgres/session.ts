@@ -543,11 +543,19 @@ export class RelaySession {
     }
     const sql = functionCallSql(fn, argumentCount)
     const classified = this.#classify(sql)
-    const decision = this.#o.core.decide(this.#o.handle, classified.action)
-    const decided =
-      decision.outcome === 'approve-first'
-        ? this.#awaitApproval(sql, undefined, classified, decision)
-        : this.#decided(sql, undefined, classified, decision, false)
+    const policy = this.#o.core.decide(this.#o.handle, classified.action)
+    // An approver would see `$1` where the call's argument values are (a FunctionCall carries them in binary,
+    // unlike a Bind's that #holdExecution shows): rather than approve blind, the call is refused.
+    const decision: Decision =
+      policy.outcome === 'approve-first'
+        ? {
+            outcome: 'deny',
+            code: 'TG_GUARDRAIL',
+            rule: policy.rule,
+            reason: `${policy.reason}; a FunctionCall cannot be held for approval: call the function from SQL`,
+          }
+        : policy
+    const decided = this.#decided(sql, undefined, classified, decision, false)
     // Recorded as the FunctionCall it is, with the SQL it was decided as.
     const asCall = (d: DecidedStatement): DecidedStatement => ({
       ...d,
