@@ -13,6 +13,8 @@ const run = promisify(execFile)
 
 export interface ThrowawayMariadb extends AsyncDisposable {
   port: number
+  /** The server process (mariadbd itself), gone once disposed. */
+  pid: number
   /** The server's self-signed certificate, to verify it with (`target.caFile`). */
   caFile: string
 }
@@ -62,8 +64,11 @@ export async function startMariadb(): Promise<ThrowawayMariadb> {
   ]) as [string, string[]]
   await run(installCmd, installArgs)
   const port = await freePort()
-  const [cmd, args] = as('/usr/sbin/mariadbd', [
+  // mariadbd itself is the child (it drops to the mysql user with --user), never runuser: killing a
+  // runuser parent left the server running, orphaned, after every test.
+  const args = [
     '--no-defaults',
+    ...(asRoot ? ['--user=mysql'] : []),
     `--datadir=${data}`,
     `--socket=${join(dir, 's')}`,
     `--port=${port}`,
@@ -74,16 +79,21 @@ export async function startMariadb(): Promise<ThrowawayMariadb> {
     '--max-allowed-packet=64M',
     '--innodb-buffer-pool-size=16M',
     '--skip-log-bin',
-  ]) as [string, string[]]
-  const server = spawn(cmd, args, { stdio: 'ignore' })
+  ]
+  const server = spawn('/usr/sbin/mariadbd', args, { stdio: 'ignore' })
   const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()))
   for (let i = 0; ; i++) {
     if (await accepts(port)) break
-    if (i > 300 || server.exitCode !== null) throw new Error('the throwaway MariaDB did not start')
+    if (i > 300 || server.exitCode !== null) {
+      server.kill('SIGKILL')
+      await rm(dir, { recursive: true, force: true })
+      throw new Error('the throwaway MariaDB did not start')
+    }
     await new Promise((r) => setTimeout(r, 100))
   }
   return {
     port,
+    pid: server.pid!,
     caFile: cert,
     async [Symbol.asyncDispose]() {
       server.kill('SIGKILL')

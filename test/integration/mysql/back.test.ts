@@ -198,4 +198,7 @@ test('a throwaway MariaDB: TLS verified against its certificate, and packets of 
   const wide = await query(upstream, next, `SELECT REPEAT('b', ${big})`)
   assert.equal(wide.rows?.[0]?.[0]?.length, big)
   upstream.socket.destroy()
+  await server[Symbol.asyncDispose]()
+  // Disposing ends the server process itself (a runuser parent once left it running after every test).
+  assert.throws(() => process.kill(server.pid, 0), /ESRCH/)
 })
