@@ -90,6 +90,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       clock: options.clock ?? systemClock,
       logger: logger.child({ component: 'notify' }),
       ...(config.api.publicUrl ? { publicUrl: config.api.publicUrl } : {}),
+      slackInteractive: config.approvals.slack !== undefined,
     })
     closers.push(() => notifier.close())
     const maskingHashKey = config.masking.hashKey
@@ -181,6 +182,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           ),
       },
       consoleDir: fileURLToPath(new URL('../web/dist', import.meta.url)),
+      ...(config.approvals.slack
+        ? {
+            slackSigningSecret: await resolveSecret(
+              config.approvals.slack.signingSecret,
+              'approvals.slack.signingSecret',
+            ),
+          }
+        : {}),
     })
     closers.push(() => api.close())
     const { url } = await api.listen().catch((error: unknown) => {

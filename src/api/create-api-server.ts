@@ -17,6 +17,7 @@ import { registerConsoleFiles } from './console/serve-console.ts'
 import { PROBLEM_CONTENT_TYPE, problemFor } from './problem-json.ts'
 import type { AnyRouteSpec, RouteSettings } from './route-spec.ts'
 import { apiRoutes } from './routes/index.ts'
+import { registerSlackInteractivity } from './routes/slack-interactivity.ts'
 import { zodValidatorCompiler } from './validate-input.ts'
 
 export interface ApiServerOptions {
@@ -50,6 +51,9 @@ export interface ApiServerOptions {
   }
   /** The built web console (web/dist), served at `/`; without it `/` is a 404. */
   consoleDir?: string
+  /** approvals.slack's signing secret, resolved: with it (and approvals.slack) POST /slack/interactivity
+   * takes Approve/Deny presses from Slack. */
+  slackSigningSecret?: string
   /** Shorter heartbeats and stream lifetimes for tests. */
   settings?: Partial<RouteSettings>
 }
@@ -184,11 +188,21 @@ function buildApiApp(options: ApiServerOptions): FastifyInstance {
     publicUrl,
     secureCookies: Boolean(options.tls) || publicUrl?.startsWith('https:') === true,
   })
+  const slack = core.config.approvals.slack
+  if (slack && options.slackSigningSecret !== undefined)
+    registerSlackInteractivity(app, {
+      core,
+      logger: options.logger.child({ component: 'slack' }),
+      settings: slack,
+      signingSecret: options.slackSigningSecret,
+      publicUrl,
+    })
   if (options.consoleDir) {
     registerConsoleFiles(
       app,
       options.consoleDir,
-      (path) => path === '/v1' || path.startsWith('/v1/') || path.startsWith('/auth/'),
+      (path) =>
+        path === '/v1' || path.startsWith('/v1/') || path.startsWith('/auth/') || path.startsWith('/slack/'),
       (reply, path) => notFound(reply, 'GET', path),
     )
   }

@@ -322,6 +322,40 @@ const notifications = z.strictObject({
     ),
 })
 
+const slackApprovals = z.strictObject({
+  signingSecret: secretRef.describe(
+    "the Slack app's signing secret: each interactivity request must carry its v0 signature",
+  ),
+  approvers: z
+    .array(
+      z.strictObject({
+        slackUserId: z
+          .string()
+          .regex(/^[UW][A-Z0-9]{2,30}$/, 'expected a Slack user id such as U024BE7LH')
+          .describe('the Slack user (member id) who presses the buttons'),
+        email: z.email().describe("the person's e-mail, as the identity provider knows it"),
+        principal: z
+          .string()
+          .min(1)
+          .describe(
+            'their taskgate principal id (`oidc:<sub>` as the IdP issues it): decisions are recorded under it, and nobody decides their own request',
+          ),
+        groups: z.array(z.string()).min(1).describe('their groups, deciding which approvals they may decide'),
+      }),
+    )
+    .min(1)
+    .refine(
+      (list) => new Set(list.map((a) => a.slackUserId)).size === list.length,
+      'each Slack user may appear once',
+    )
+    .describe('Slack users who may decide from Slack; anyone else gets a private refusal'),
+  responseUrlOrigins: z
+    .array(z.url({ protocol: /^https?$/ }))
+    .min(1)
+    .default(['https://hooks.slack.com'])
+    .describe("origins the outcome is posted to (Slack's `response_url`); anything else is refused"),
+})
+
 export const configSchema = z.strictObject({
   store: z
     .strictObject({
@@ -402,6 +436,11 @@ export const configSchema = z.strictObject({
   approvals: z
     .strictObject({
       actionTimeout: duration.default('5m').describe('how long a held statement waits for an approver'),
+      slack: slackApprovals
+        .optional()
+        .describe(
+          "decide approvals from Slack: Approve/Deny buttons and a reason field on `slack` notifications, answered at POST /slack/interactivity (the Slack app's Interactivity Request URL)",
+        ),
     })
     .default({ actionTimeout: '5m' }),
   masking: z

@@ -7,10 +7,11 @@ export type {
   ApprovalNotificationType,
   NotificationPayload,
 } from './approvals/notify/notification.ts'
-export { APPROVAL_NOTIFICATION_TYPES } from './approvals/notify/notification.ts'
+export { APPROVAL_NOTIFICATION_TYPES, notificationPayload } from './approvals/notify/notification.ts'
 export type { NotificationTarget, Notifier, NotifierOptions } from './approvals/notify/notifier.ts'
 export { createNotifier } from './approvals/notify/notifier.ts'
 export { resolveNotificationTargets } from './approvals/notify/resolve-targets.ts'
+export { SLACK_ACTION, slackMessage } from './approvals/notify/slack-message.ts'
 export { signWebhookBody, verifyWebhookSignature } from './approvals/notify/webhook-signature.ts'
 export type { AuditEntry, AuditEventInput, AuditEventType } from './audit/events.ts'
 export { AUDIT_EVENT_TYPES } from './audit/events.ts'

@@ -1,4 +1,5 @@
-/** Who acts: a person (OIDC login), an agent/service account, or the local admin of an embedded install. */
+/** Who acts: a person (OIDC login, or an approver pressing a Slack button), an agent/service account, or the
+ * local admin of an embedded install. */
 export interface Principal {
   /** Stable id: `oidc:<issuer-sub>`, `sa:<name>` or `local:admin`. */
   id: string
@@ -7,7 +8,7 @@ export interface Principal {
   name: string
   groups: string[]
   /** How the principal authenticated for this request. */
-  via: 'oidc' | 'service-account' | 'local'
+  via: 'oidc' | 'service-account' | 'local' | 'slack'
 }
 
 export function isAdmin(principal: Principal, adminGroups: readonly string[]): boolean {

@@ -44,6 +44,8 @@ export interface NotifierOptions {
   onSettled?: (targetId: string, outcome: DeliveryOutcome | 'dropped') => void
   /** Deliveries in flight per target (4). */
   concurrency?: number
+  /** Slack requests carry Approve/Deny buttons and a reason field (approvals.slack is configured). */
+  slackInteractive?: boolean
   /** How long close() lets queued and in-flight deliveries finish (5000). */
   closeTimeoutMs?: number
 }
@@ -146,7 +148,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
       for (const queue of queues) {
         const { target } = queue
         if (target.events && !target.events.includes(event.type)) continue
-        if (!bodies[target.kind]) bodies[target.kind] = render(target.kind, payload)
+        if (!bodies[target.kind])
+          bodies[target.kind] = render(target.kind, payload, options.slackInteractive === true)
         enqueue(queue, {
           id: newId('dlv', 20),
           targetId: target.id,
@@ -198,8 +201,12 @@ export function createNotifier(options: NotifierOptions): Notifier {
   return { notify, close }
 }
 
-function render(kind: NotificationTarget['kind'], payload: NotificationPayload): string {
-  return JSON.stringify(kind === 'slack' ? slackMessage(payload) : payload)
+function render(
+  kind: NotificationTarget['kind'],
+  payload: NotificationPayload,
+  interactive: boolean,
+): string {
+  return JSON.stringify(kind === 'slack' ? slackMessage(payload, { interactive }) : payload)
 }
 
 /** The notifier checks what it is given (house style §5.10): one message naming the target, never its URL. */

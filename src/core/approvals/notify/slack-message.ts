@@ -16,7 +16,20 @@ const HEADLINE: Record<NotificationPayload['type'], string> = {
   'approval.cancelled': 'Approval cancelled',
 }
 
-export function slackMessage(payload: NotificationPayload): SlackMessage {
+/** The ids a button press comes back with (slack-interactivity.ts reads them). */
+export const SLACK_ACTION = {
+  approve: 'taskgate_approve',
+  deny: 'taskgate_deny',
+  reason: 'taskgate_reason',
+} as const
+
+export interface SlackMessageOptions {
+  /** Approve/Deny buttons and a reason field on a request: only when the interactivity endpoint is
+   * configured (approvals.slack), or a press would go nowhere. */
+  interactive?: boolean
+}
+
+export function slackMessage(payload: NotificationPayload, options: SlackMessageOptions = {}): SlackMessage {
   const a = payload.approval
   const what = a.subject === 'action' ? 'Statement' : 'Scope'
   const headline = `${HEADLINE[payload.type]}: ${a.requester.name} on ${a.resource}`
@@ -36,6 +49,7 @@ export function slackMessage(payload: NotificationPayload): SlackMessage {
   ]
   const outcome = decisionLine(payload)
   if (outcome) blocks.push(section(outcome))
+  if (options.interactive && payload.type === 'approval.requested') blocks.push(...decisionBlocks(a.id))
   blocks.push({
     type: 'context',
     elements: [
@@ -49,6 +63,40 @@ export function slackMessage(payload: NotificationPayload): SlackMessage {
   })
   const text = `${headline} (${what.toLowerCase()}: ${clip(a.summary, 200)})${a.url ? ` ${a.url}` : ''}`
   return { text: escapeMrkdwn(text), blocks }
+}
+
+// Block Kit: an input block in a message travels in `state.values` of every block_actions payload, so the
+// reason typed next to the buttons arrives with the press (api.slack.com/reference/block-kit/blocks#input).
+function decisionBlocks(approvalId: string): Array<Record<string, unknown>> {
+  return [
+    {
+      type: 'input',
+      block_id: SLACK_ACTION.reason,
+      optional: true,
+      label: { type: 'plain_text', text: 'Reason (required to approve or deny)' },
+      element: {
+        type: 'plain_text_input',
+        action_id: SLACK_ACTION.reason,
+        max_length: 1000,
+        placeholder: {
+          type: 'plain_text',
+          text: 'Why you approve or deny; recorded and shown to the requester',
+        },
+      },
+    },
+    {
+      type: 'actions',
+      block_id: 'taskgate_decide',
+      elements: [
+        button('Approve', SLACK_ACTION.approve, approvalId, 'primary'),
+        button('Deny', SLACK_ACTION.deny, approvalId, 'danger'),
+      ],
+    },
+  ]
+}
+
+function button(text: string, actionId: string, value: string, style: string): Record<string, unknown> {
+  return { type: 'button', text: { type: 'plain_text', text }, action_id: actionId, value, style }
 }
 
 function decisionLine(payload: NotificationPayload): string | undefined {
