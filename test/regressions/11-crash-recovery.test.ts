@@ -2,6 +2,8 @@
 // Gateway processes now register in the store and beat; the next start (or a surviving peer) ends the sessions
 // of a process that died, expires the statements they held for approval, and says why.
 import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
@@ -158,4 +160,51 @@ test('a peer on another machine is dead only once it stops beating, whatever its
     (await t.store.processes.list()).map((p) => p.id).filter((id) => id.startsWith('ps')),
     ['pskewed'],
   )
+})
+
+test('workers: when a worker is killed, the primary ends the sessions it served; the others go on', async () => {
+  await using setup = await prepareGateway({ setupSql: SETUP, extraConfig: 'workers: 2\n' })
+  await using gateway = await startChildProcess(setup)
+  const keys = await setup.keys()
+  const { grantId, connection } = await requestGrant(gateway.api, keys.agent, setup.resourceId, 'select:*')
+  const clients: pg.Client[] = []
+  for (let i = 0; i < 12; i++) {
+    const client = new pg.Client({ ...connection, host: gateway.resource.host, port: gateway.resource.port })
+    client.on('error', () => {})
+    await client.connect()
+    await client.query('SELECT 1')
+    clients.push(client)
+  }
+  const db = new DatabaseSync(join(setup.dir, 'data', 'taskgate.db'), { readOnly: true })
+  const live = db
+    .prepare(
+      'SELECT s.id, p.pid FROM sessions s JOIN gateway_processes p ON p.id = s.process_id WHERE s.ended_at IS NULL',
+    )
+    .all() as Array<{ id: string; pid: number }>
+  db.close()
+  const onWorker = live.filter((s) => s.pid !== gateway.pid)
+  const onPrimary = live.filter((s) => s.pid === gateway.pid)
+  assert.ok(
+    onWorker.length > 0 && onPrimary.length > 0,
+    'SO_REUSEPORT spread the sessions over both processes',
+  )
+  process.kill(onWorker[0]!.pid, 'SIGKILL')
+
+  const ended = await eventually('the killed worker’s sessions are ended', async () => {
+    const { body } = await callApi<{ sessions: SessionDto[] }>(
+      gateway.api,
+      keys.admin,
+      'GET',
+      `/v1/sessions?grant=${grantId}`,
+    )
+    const gone = body.sessions.filter((s) => onWorker.some((w) => w.id === s.id) && s.endedAt !== undefined)
+    return gone.length === onWorker.length ? body.sessions : undefined
+  })
+  for (const s of ended.filter((x) => onWorker.some((w) => w.id === x.id)))
+    assert.match(s.endReason ?? '', /gateway process serving it stopped/)
+  assert.ok(
+    ended.filter((x) => onPrimary.some((p) => p.id === x.id)).every((x) => x.endedAt === undefined),
+    'the primary’s sessions are still live',
+  )
+  for (const client of clients) await client.end().catch(() => {})
 })

@@ -99,6 +99,8 @@ export interface RunningGateway extends AsyncDisposable {
   gateway?: Gateway
   /** Only for a child process: sends `signal` and resolves once it exited. */
   kill?(signal: NodeJS.Signals): Promise<void>
+  /** Only for a child process: its pid (the primary's, with `workers`). */
+  pid?: number
 }
 
 /** `storeShared`: open the embedded store as one of several processes would (not exclusively), so a test
@@ -150,6 +152,7 @@ export async function startChildProcess(setup: GatewaySetup): Promise<RunningGat
   return {
     api,
     resource: { host, port },
+    pid: child.pid,
     async kill(signal) {
       child.kill(signal)
       await exited
