@@ -18,6 +18,7 @@ import {
   createNotifier,
   createOidcVerifier,
   isTaskgateError,
+  parseDurationSeconds,
   resolveNotificationTargets,
   systemClock,
 } from './core/index.ts'
@@ -61,6 +62,11 @@ export interface Gateway {
   /** Keys created at this start, by account name (admin, config agents); empty on later starts. */
   createdKeys: Map<string, string>
   keysDir: string
+  /** A graceful stop's first half: the listeners stop accepting and readiness turns 503; resolves true once
+   * every live session has ended on its own, false when `deadlineMs` passed first (close() then ends the rest
+   * with their protocol's own error). The API keeps serving meanwhile: a held statement still gets its
+   * approver. */
+  drain(deadlineMs: number): Promise<boolean>
   close(): Promise<void>
 }
 
@@ -122,6 +128,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       : new Map<string, string>()
 
     const resources = new Map<string, { host: string; port: number }>()
+    const servers: ProtocolServer[] = []
+    const drain = (deadlineMs: number) => drainServers(core, servers, deadlineMs, logger)
     for (const [index, configured] of config.resources.entries()) {
       const port = role?.ports?.[configured.id]
       const resource =
@@ -148,6 +156,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         ...(role ? { reusePort: true, peers: role.peers } : {}),
       })
       closers.push(() => server.close())
+      servers.push(server)
       const address = await server.listen().catch((error: unknown) => {
         throw listenFailure(error, where)
       })
@@ -159,7 +168,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (!primary) {
       if (role) answerMetricsRequests(role.peers, () => metrics.snapshot())
       logger.info({ store: store.backend }, 'taskgate worker started')
-      return { core, store, api: { url: '' }, resources, createdKeys, keysDir, close: closeAll }
+      return { core, store, api: { url: '' }, resources, createdKeys, keysDir, drain, close: closeAll }
     }
 
     const mcp = createMcpHttpHandler({ core, logger })
@@ -203,11 +212,37 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     closers.push(() => mcp.close())
     await core.audit({ type: 'gateway.started', actor: 'system', data: { api: url, store: store.backend } })
     logger.info({ api: url, store: store.backend }, 'taskgate started')
-    return { core, store, api: { url }, resources, createdKeys, keysDir, close: closeAll }
+    return { core, store, api: { url }, resources, createdKeys, keysDir, drain, close: closeAll }
   } catch (error) {
     await closeAll()
     throw error
   }
+}
+
+async function drainServers(
+  core: Core,
+  servers: readonly ProtocolServer[],
+  deadlineMs: number,
+  logger: Logger,
+): Promise<boolean> {
+  core.beginDrain()
+  logger.info({ deadlineMs }, 'draining: not accepting new sessions; live ones may finish')
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), deadlineMs)
+  })
+  const drained = await Promise.race([Promise.all(servers.map((s) => s.drain())).then(() => true), deadline])
+  clearTimeout(timer)
+  logger.info(
+    { drained },
+    drained ? 'drained: every session ended' : 'drain deadline passed: closing the sessions still open',
+  )
+  return drained
+}
+
+/** How long a SIGTERM lets live sessions finish (`shutdown.drainTimeout`). */
+function drainDeadlineMs(config: Config): number {
+  return parseDurationSeconds(config.shutdown.drainTimeout) * 1000
 }
 
 function assertPortFree(listen: { host: string; port: number }): Promise<void> {
@@ -322,7 +357,9 @@ async function runFromCommandLine(argv: string[]): Promise<void> {
     const stop = async () => {
       if (stopping) return
       stopping = true
-      await peers?.stop()
+      // Workers drain on their own SIGTERM, alongside this process.
+      const deadlineMs = drainDeadlineMs(config)
+      await Promise.all([peers?.stop(deadlineMs), gateway.drain(deadlineMs)])
       await gateway.close()
       process.exit(0)
     }
@@ -361,15 +398,17 @@ async function runWorker(
     process: { ...role, peers: workerPeers() },
   })
   let stopping = false
-  const stop = async () => {
+  const stop = async (drain: boolean) => {
     if (stopping) return
     stopping = true
+    if (drain) await gateway.drain(drainDeadlineMs(config))
     await gateway.close()
     process.exit(0)
   }
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
-  process.once('disconnect', stop)
+  process.once('SIGINT', () => stop(true))
+  process.once('SIGTERM', () => stop(true))
+  // The primary is gone (killed outright): nobody is left to finish the drain for, stop now.
+  process.once('disconnect', () => stop(false))
   announceWorkerReady()
 }
 

@@ -139,15 +139,16 @@ export class PrimaryPeers implements ProcessPeers {
     })
   }
 
-  /** SIGTERM to every worker (each closes its sessions), SIGKILL after STOP_TIMEOUT_MS. */
-  async stop(): Promise<void> {
+  /** SIGTERM to every worker (each drains, then closes its sessions), SIGKILL after `drainMs` plus
+   * STOP_TIMEOUT_MS. */
+  async stop(drainMs = 0): Promise<void> {
     this.#stopping = true
     await Promise.all(
       [...this.#children.values()].map(
         (child) =>
           new Promise<void>((resolve) => {
             if (child.exitCode !== null || child.signalCode !== null) return resolve()
-            const kill = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
+            const kill = setTimeout(() => child.kill('SIGKILL'), drainMs + STOP_TIMEOUT_MS)
             child.once('exit', () => {
               clearTimeout(kill)
               resolve()

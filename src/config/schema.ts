@@ -506,6 +506,16 @@ export const configSchema = z.strictObject({
       failedLogins: { perSource: 30, perPrincipal: 10, window: '1m' },
     })
     .describe('what one client may hold of the gateway; per gateway process (`workers` multiplies them)'),
+  shutdown: z
+    .strictObject({
+      drainTimeout: duration
+        .default('30s')
+        .describe(
+          "on SIGTERM/SIGINT the listeners stop accepting and readiness turns 503; live sessions may finish for this long, then each still open is closed with its protocol's own error (PostgreSQL FATAL 57P01). `0s` closes them at once",
+        ),
+    })
+    .default({ drainTimeout: '30s' })
+    .describe('how the gateway stops'),
   workers: z
     .union([z.literal('auto'), z.number().int().min(1).max(64)])
     .default(1)

@@ -192,6 +192,9 @@ export interface Core {
   registerImplicitScope(resourceKind: string, scope: ImplicitScope): void
   /** Tells core where a resource's protocol server really listens (for the connection details it hands out). */
   setResourceAddress(resourceId: string, address: { host: string; port: number }): void
+  /** The gateway is shutting down and its listeners no longer accept: readiness reports not-ready from now on,
+   * so a load balancer stops sending clients while live sessions finish. */
+  beginDrain(): void
 
   // masking
   /** The masking rules in force for members of `groups` on a resource; undefined when none applies. */

@@ -87,6 +87,7 @@ export function createCore(options: CoreOptions): Core {
   const clock = options.clock ?? systemClock
   const resources = new Map<string, ResourceConfig>(config.resources.map((r) => [r.id, r]))
   const approvalListeners = new Set<ApprovalListener>(options.approvalListeners ?? [])
+  let draining = false
   const ctx: CoreContext = {
     config,
     store,
@@ -581,6 +582,9 @@ export function createCore(options: CoreOptions): Core {
     setResourceAddress(resourceId, address) {
       ctx.addresses.set(resourceId, address)
     },
+    beginDrain() {
+      draining = true
+    },
 
     maskingFor,
     registerMaskingProbe(resourceId, probe) {
@@ -629,7 +633,7 @@ export function createCore(options: CoreOptions): Core {
     },
 
     subscribe: (channel, listener) => store.subscribe(channel, listener),
-    readiness: () => checkReadiness(config, store, ctx.addresses),
+    readiness: () => checkReadiness(config, store, ctx.addresses, draining),
     async operationalCounts() {
       return { grantsByStatus: await store.grants.countByStatus(), recordingBacklog: recording.backlog }
     },

@@ -4,6 +4,9 @@ export interface ProtocolServer {
   readonly name: string
   /** Starts accepting clients; resolves with the address actually bound (port 0 picks one). */
   listen(): Promise<{ host: string; port: number }>
+  /** Stops accepting new clients; resolves once every client already connected has left on its own (a
+   * shutdown's drain: main.ts bounds the wait, then calls close()). */
+  drain(): Promise<void>
   /** Stops accepting, closes live sessions and releases resources. */
   close(): Promise<void>
 }

@@ -21,9 +21,14 @@ export async function checkReadiness(
   config: Config,
   store: Store,
   bound: ReadonlyMap<string, unknown>,
+  draining = false,
 ): Promise<Readiness> {
   const unbound = config.resources.filter((r) => !bound.has(r.id)).map((r) => r.id)
-  const listeners = unbound.length === 0 ? 'ok' : `not listening yet: ${unbound.join(', ')}`
+  const listeners = draining
+    ? 'draining: shutting down, not accepting new sessions'
+    : unbound.length === 0
+      ? 'ok'
+      : `not listening yet: ${unbound.join(', ')}`
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(TIMED_OUT), STORE_TIMEOUT_MS)

@@ -264,6 +264,10 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
       const address = server.address() as net.AddressInfo
       return { host: resource.listen.host, port: address.port }
     },
+    drain() {
+      // net.Server's close callback runs once the last accepted connection has ended: that is the drain.
+      return new Promise<void>((resolve) => server.close(() => resolve()))
+    },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       for (const raw of handshakes) raw.destroy()
