@@ -244,6 +244,10 @@ export const actionDto = z.object({
   kind: z.string(),
   text: z.string(),
   outcome: z.enum(['allow', 'deny', 'approve-first']),
+  needs: z
+    .array(z.object({ verb: z.string(), object: z.string() }))
+    .optional()
+    .describe('the scope entries the action needed, as classified (implicit ones included)'),
   rule: z.string().optional(),
   reason: z.string().optional(),
   rowCount: z.number().int().optional(),

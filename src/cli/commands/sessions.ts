@@ -23,6 +23,7 @@ interface ActionJson {
   rule?: string
   reason?: string
   rowCount?: number
+  needs?: { verb: string; object: string }[]
 }
 
 export const sessionsListCommand: Command = {
@@ -80,12 +81,13 @@ export const sessionsShowCommand: Command = {
     context.io.stdout('\n')
     printTable(
       context.io,
-      ['seq', 'at', 'outcome', 'rows', 'action'],
+      ['seq', 'at', 'outcome', 'rows', 'needs', 'action'],
       detail.actions.map((a) => [
         String(a.seq),
         shortTime(a.at),
         a.outcome === 'allow' ? 'allow' : `${a.outcome} (${a.rule ?? '-'})`,
         a.rowCount === undefined ? '-' : String(a.rowCount),
+        a.needs?.length ? truncate(a.needs.map((n) => `${n.verb}:${n.object}`).join(','), 40) : '-',
         truncate(a.text, 80),
       ]),
     )

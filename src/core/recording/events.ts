@@ -1,3 +1,5 @@
+import type { ScopeEntry } from '../grants/scope.ts'
+
 /** One client connection under a grant. */
 export interface SessionRecord {
   id: string
@@ -32,6 +34,10 @@ export interface ActionRecord {
   kind: string
   text: string
   outcome: 'allow' | 'deny' | 'approve-first'
+  /** The scope entries the action needed as the protocol classified it (Action.needs), implicit ones
+   * included; what least-privilege advice compares a grant's scope with. Absent on records from before it
+   * was recorded and on actions nothing classified. */
+  needs?: ScopeEntry[]
   rule?: string
   reason?: string
   rowCount?: number

@@ -363,14 +363,16 @@ function infoOf(decided: DecidedStatement | StatementInfo, sent?: string): State
     const kinds = [decided.kind, ...(decided.action?.traits ?? [])]
     const info: StatementInfo = { text: decided.recordText ?? sent!, kind: decided.kind, sent: sent! }
     if (decided.reads !== undefined) info.reads = decided.reads
+    if (decided.action !== undefined) info.needs = decided.action.needs
     if (decided.write !== undefined) info.write = decided.write
     if (decided.action?.traits.includes('contains-secret')) info.secret = true
     if (decided.action === undefined || kinds.some((k) => PORTAL_KINDS.includes(k)))
       info.touchesPortals = true
     return info
   }
-  const { text, kind, sent: as, write, touchesPortals, reads, secret } = decided
+  const { text, kind, sent: as, write, touchesPortals, reads, secret, needs } = decided
   const info: StatementInfo = { text, kind, sent: as }
+  if (needs !== undefined) info.needs = needs
   if (secret) info.secret = true
   if (reads !== undefined) info.reads = reads
   if (write !== undefined) info.write = write

@@ -49,6 +49,7 @@ export function decideStartup(
     core.recordAction(session, {
       kind: classified.action.kind,
       text: classified.action.recordText ?? text,
+      needs: classified.action.needs,
       // Refused either way: a login cannot wait for an approver.
       outcome: 'deny',
       rule: decision.rule,

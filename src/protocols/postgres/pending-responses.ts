@@ -3,7 +3,7 @@
 // Upstream answers strictly in order (protocol-flow.html#PROTOCOL-FLOW-PIPELINING), so a FIFO suffices.
 // After an error in an extended-protocol message the server skips every message up to the next Sync,
 // Queries included (postgres.c: ignore_till_sync); `skipToSync` does the same to the entries.
-import type { Action } from '../../core/index.ts'
+import type { Action, ScopeEntry } from '../../core/index.ts'
 import type { PreparedStatement } from './statement-namespace.ts'
 import type { StatementReads } from './statement-reads.ts'
 import type { ErrorFields } from './wire/server-messages.ts'
@@ -28,6 +28,8 @@ export interface StatementInfo {
   /** What the text reads, from the classification it was decided on; absent when unknown (masking then
    * treats every computed value's origin as unknown). */
   reads?: StatementReads
+  /** The scope entries it needs, from the classification it was decided on: recorded with it. */
+  needs?: ScopeEntry[]
 }
 
 export type PendingResponse =

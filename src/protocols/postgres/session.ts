@@ -385,7 +385,12 @@ export class RelaySession {
     if (decided.decision.outcome !== 'allow') return decided
     const started = this.#o.core.startAction(
       this.#o.handle,
-      { kind: decided.kind, text: decided.recordText ?? classified.action.text, outcome: 'allow' },
+      {
+        kind: decided.kind,
+        text: decided.recordText ?? classified.action.text,
+        outcome: 'allow',
+        needs: classified.action.needs,
+      },
       { write },
     )
     decided.seq = started.seq
@@ -400,7 +405,7 @@ export class RelaySession {
   #startExecution(statement: StatementInfo): DecidedStatement | undefined {
     const started = this.#o.core.startAction(
       this.#o.handle,
-      { kind: statement.kind, text: statement.text, outcome: 'allow' },
+      { kind: statement.kind, text: statement.text, outcome: 'allow', ...needsOf(statement) },
       { write: statement.write === true },
     )
     if (started.durable === undefined) return { kind: statement.kind, decision: ALLOW, seq: started.seq }
@@ -773,6 +778,7 @@ export class RelaySession {
         kind: statement.kind,
         text: statement.text,
         outcome: decision.outcome,
+        ...needsOf(statement),
         rule: decision.rule,
         reason: decision.reason,
       },
@@ -989,3 +995,5 @@ function forwarded(verdict: Verdict, type: number, frame: Buffer, tracker: Resul
       tracker.client(verdict[at]!, verdict.subarray(at, at + 1 + verdict.readInt32BE(at + 1)))
   return verdict
 }
+
+const needsOf = (statement: StatementInfo) => (statement.needs ? { needs: statement.needs } : {})

@@ -22,12 +22,14 @@ export function createSessionStore(db: EmbeddedDatabase): SessionStore {
   const inserts: StatementSync[] = []
   const insertActions = (rows: number) =>
     (inserts[rows] ??= db.statement(`INSERT INTO session_actions (session_id, seq, at, kind, text,
-    outcome, rule, reason, row_count, duration_ms, error, result, masked, approval_id, approved_by, approved_by_name)
+    outcome, rule, reason, row_count, duration_ms, error, result, masked, approval_id, approved_by, approved_by_name,
+    needs)
     VALUES ${ACTION_ROW.repeat(rows).slice(1)}
     ON CONFLICT (session_id, seq) DO UPDATE SET kind = excluded.kind, text = excluded.text,
     outcome = excluded.outcome, rule = excluded.rule, reason = excluded.reason, row_count = excluded.row_count,
     duration_ms = excluded.duration_ms, error = excluded.error, result = excluded.result, masked = excluded.masked,
-    approval_id = excluded.approval_id, approved_by = excluded.approved_by, approved_by_name = excluded.approved_by_name`))
+    approval_id = excluded.approval_id, approved_by = excluded.approved_by, approved_by_name = excluded.approved_by_name,
+    needs = coalesce(excluded.needs, session_actions.needs)`))
   const args: SQLInputValue[] = new Array(ACTIONS_PER_INSERT * ACTION_COLUMNS)
 
   return {
@@ -89,9 +91,9 @@ export function createSessionStore(db: EmbeddedDatabase): SessionStore {
   }
 }
 
-const ACTION_COLUMNS = 16
+const ACTION_COLUMNS = 17
 const ACTION_ROW = `,(${'?,'.repeat(ACTION_COLUMNS - 1)}?)`
-// 64 × 16 = 1024 parameters, well under SQLite's limit of 32 766 (sqlite.org/limits.html#max_variable_number).
+// 64 × 17 = 1088 parameters, well under SQLite's limit of 32 766 (sqlite.org/limits.html#max_variable_number).
 const ACTIONS_PER_INSERT = 64
 
 function actionArgs(a: ActionRecord, args: SQLInputValue[], at: number): void {
@@ -111,6 +113,7 @@ function actionArgs(a: ActionRecord, args: SQLInputValue[], at: number): void {
   args[at + 13] = orNull(a.approvalId)
   args[at + 14] = orNull(a.approvedBy)
   args[at + 15] = orNull(a.approvedByName)
+  args[at + 16] = toJson(a.needs)
 }
 
 function listSessions(db: EmbeddedDatabase, filter: SessionFilter): SessionSummary[] {
@@ -203,5 +206,6 @@ function toAction(row: Row): ActionRecord {
     approvalId: ['approval_id', 'text'],
     approvedBy: ['approved_by', 'text'],
     approvedByName: ['approved_by_name', 'text'],
+    needs: ['needs', 'json'],
   })
 }

@@ -1,3 +1,4 @@
+import type { ScopeEntry } from '../../core/grants/scope.ts'
 import type { ActionRecord, SessionRecord, SessionSummary } from '../../core/recording/events.ts'
 import type { SessionFilter, SessionStore } from '../store.ts'
 import { appendAudit } from './audit.ts'
@@ -35,6 +36,7 @@ interface ActionRow {
   approval_id: string | null
   approved_by: string | null
   approved_by_name: string | null
+  needs: ScopeEntry[] | null
 }
 
 // One statement for the whole batch: the actions travel as one JSON array, so a batch of any size is a
@@ -42,16 +44,17 @@ interface ActionRow {
 // recorded when it starts and again with its outcome (same seq; the start's time is kept), and a recorder
 // retrying a batch after a failure must not fail on the rows that did land.
 const APPEND_ACTIONS = `INSERT INTO taskgate.session_actions (session_id, seq, at, kind, text, outcome, rule, reason,
-  row_count, duration_ms, error, result, masked, approval_id, approved_by, approved_by_name)
+  row_count, duration_ms, error, result, masked, approval_id, approved_by, approved_by_name, needs)
   SELECT session_id, seq, at, kind, text, outcome, rule, reason, row_count, duration_ms, error, result, masked,
-    approval_id, approved_by, approved_by_name
+    approval_id, approved_by, approved_by_name, needs
   FROM json_to_recordset($1::json) AS a (session_id text, seq integer, at timestamptz, kind text, text text,
     outcome text, rule text, reason text, row_count bigint, duration_ms double precision, error text, result jsonb,
-    masked jsonb, approval_id text, approved_by text, approved_by_name text)
+    masked jsonb, approval_id text, approved_by text, approved_by_name text, needs jsonb)
   ON CONFLICT (session_id, seq) DO UPDATE SET kind = excluded.kind, text = excluded.text,
     outcome = excluded.outcome, rule = excluded.rule, reason = excluded.reason, row_count = excluded.row_count,
     duration_ms = excluded.duration_ms, error = excluded.error, result = excluded.result, masked = excluded.masked,
-    approval_id = excluded.approval_id, approved_by = excluded.approved_by, approved_by_name = excluded.approved_by_name`
+    approval_id = excluded.approval_id, approved_by = excluded.approved_by, approved_by_name = excluded.approved_by_name,
+    needs = coalesce(excluded.needs, session_actions.needs)`
 
 export function createSessionStore(db: PgDatabase): SessionStore {
   return {
@@ -126,6 +129,7 @@ export function createSessionStore(db: PgDatabase): SessionStore {
         approval_id: a.approvalId,
         approved_by: a.approvedBy,
         approved_by_name: a.approvedByName,
+        needs: a.needs,
       }))
       await db.query({
         name: 'tg.sessions.appendActions',
@@ -225,6 +229,7 @@ function toAction(row: ActionRow): ActionRecord {
       approvalId: row.approval_id,
       approvedBy: row.approved_by,
       approvedByName: row.approved_by_name,
+      needs: row.needs,
     },
   )
 }

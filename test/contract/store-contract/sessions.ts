@@ -199,6 +199,7 @@ export function sessionCases({ open }: StoreContractOptions): void {
       approvalId: 'a-1',
       approvedBy: 'oidc:dana',
       approvedByName: 'Dana',
+      needs: [{ verb: 'select', object: 'billing.cards' }],
     })
     const denied = makeAction(session.id, 3, {
       kind: 'DropStmt',
@@ -213,6 +214,23 @@ export function sessionCases({ open }: StoreContractOptions): void {
     assert.deepEqual(listed, [first, full, denied])
     for (const a of listed) assertDatesAreDates(a)
     assert.deepEqual(await t.store.sessions.listActions(id('session')), [])
+  })
+
+  test('sessions: an outcome record without needs keeps the needs its start record stored', async () => {
+    await using t = await open()
+    const session = makeSession()
+    await t.store.sessions.insert(session)
+    const needs = [
+      { verb: 'select', object: 'billing.invoices' },
+      { verb: 'update', object: 'billing.invoices' },
+    ]
+    const started = makeAction(session.id, 1, { kind: 'UpdateStmt', text: 'UPDATE x', needs })
+    await t.store.sessions.appendActions([started])
+    const { needs: _, ...withoutNeeds } = started
+    await t.store.sessions.appendActions([{ ...withoutNeeds, rowCount: 4, durationMs: 2 }])
+    const [listed] = await t.store.sessions.listActions(session.id)
+    assert.deepEqual(listed?.needs, needs)
+    assert.equal(listed?.rowCount, 4)
   })
 
   test('sessions: listActions pages with afterSeq and limit and never mixes sessions', async () => {

@@ -667,6 +667,11 @@ export interface Operations {
         kind: string
         text: string
         outcome: "allow" | "deny" | "approve-first"
+        /** the scope entries the action needed, as classified (implicit ones included) */
+        needs?: Array<{
+          verb: string
+          object: string
+        }>
         rule?: string
         reason?: string
         rowCount?: number
