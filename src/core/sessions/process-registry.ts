@@ -57,9 +57,20 @@ export function startProcessRegistry(
       }
     }
   }
+  // A store that stays down fails every tick: say so when it starts and when it ends, not every 2 s.
+  let failing = false
   const run = () => {
     running ??= tick()
-      .catch((error: unknown) => ctx.logger.error({ err: error }, 'gateway process registry tick failed'))
+      .then(
+        () => {
+          if (failing) ctx.logger.info('gateway process registry works again')
+          failing = false
+        },
+        (error: unknown) => {
+          if (!failing) ctx.logger.error({ err: error }, 'gateway process registry tick failed')
+          failing = true
+        },
+      )
       .finally(() => {
         running = undefined
       })
