@@ -55,10 +55,21 @@ export function startExpirySweeper(ctx: CoreContext, intervalMs = 250): { stop()
       }
     }
   }
+  // With the store down every tick fails: log when that starts and when it ends, not four times a second.
+  let failing = false
   const timer = setInterval(() => {
     if (running) return
     running = tick()
-      .catch((error: unknown) => ctx.logger.error({ err: error }, 'grant expiry sweep failed'))
+      .then(
+        () => {
+          if (failing) ctx.logger.info('grant expiry sweep works again')
+          failing = false
+        },
+        (error: unknown) => {
+          if (!failing) ctx.logger.error({ err: error }, 'grant expiry sweep failed')
+          failing = true
+        },
+      )
       .finally(() => {
         running = undefined
       })
