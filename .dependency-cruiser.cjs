@@ -1,5 +1,6 @@
 // Import boundaries (HOUSE-STYLE §1): cli, api, protocols -> core/index.ts; core -> store/store.ts (types);
-// only main.ts imports store backends and protocols/*/index.ts; protocols never import each other.
+// only main.ts imports store backends and only main.ts and engines.ts (the engine of each resource kind,
+// part of the composition root) import protocols/*/index.ts; protocols never import each other.
 module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } } },
@@ -33,7 +34,10 @@ module.exports = {
       name: 'protocol-index-only-from-main',
       severity: 'error',
       comment: '`taskgate mcp` is a composition root of its own (an MCP client process): it may load protocols/mcp/index.ts',
-      from: { path: '^src/', pathNot: ['^src/main\\.ts$', '^src/protocols/', '^src/cli/commands/mcp\\.ts$'] },
+      from: {
+        path: '^src/',
+        pathNot: ['^src/main\\.ts$', '^src/engines\\.ts$', '^src/protocols/', '^src/cli/commands/mcp\\.ts$'],
+      },
       to: { path: '^src/protocols/[^/]+/' },
     },
     {

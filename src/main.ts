@@ -1,5 +1,6 @@
-// Composition root: loads config, picks the store backend, builds core, starts the protocol servers and the
-// control-plane API. The only module that imports store backends and protocols/*/index.ts.
+// Composition root: loads config, picks the store backend, builds core, starts each resource's engine (the
+// one its kind names in engines.ts) and the control-plane API. With engines.ts, the only module that imports
+// store backends and protocols/*/index.ts; it names no protocol.
 import { access, chmod, readdir, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
@@ -22,11 +23,10 @@ import {
   resolveNotificationTargets,
   systemClock,
 } from './core/index.ts'
+import { createEngine } from './engines.ts'
 import { createMcpHttpHandler } from './protocols/mcp/index.ts'
-import { createPostgresServer } from './protocols/postgres/index.ts'
 import type { ProcessPeers, ProtocolServer } from './protocols/protocol-server.ts'
-import { openEmbeddedStore } from './store/embedded/index.ts'
-import { openPostgresStore } from './store/postgres/index.ts'
+import { openStore as openStoreBackend } from './store/open-store.ts'
 import { makePrivateDir, refuseExposedFiles } from './store/private-files.ts'
 import type { Store } from './store/store.ts'
 import {
@@ -145,14 +145,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         await assertPortFree(resource.listen).catch((error: unknown) => {
           throw listenFailure(error, where)
         })
-      const server: ProtocolServer = await createPostgresServer({
+      const server: ProtocolServer = await createEngine({
         core,
         resource,
         logger: logger.child({ resource: resource.id }),
         resolveSecret,
-        authMethod: resource.clients.authMethod,
-        requireTls: resource.clients.requireTls,
-        maxMessageBytes: resource.clients.maxMessageBytes,
         ...(role ? { reusePort: true, peers: role.peers } : {}),
       })
       closers.push(() => server.close())
@@ -261,9 +258,12 @@ async function openStore(config: Config, alone: boolean): Promise<Store> {
     (config.store.databaseUrl
       ? await resolveSecret(config.store.databaseUrl, 'store.databaseUrl')
       : undefined)
-  return url
-    ? openPostgresStore({ url, poolSize: config.store.poolSize })
-    : openEmbeddedStore({ dir: config.store.dir, exclusive: alone })
+  return openStoreBackend({
+    databaseUrl: url,
+    poolSize: config.store.poolSize,
+    dir: config.store.dir,
+    exclusive: alone,
+  })
 }
 
 /**

@@ -91,6 +91,7 @@ export const credentialDto = z
       .describe('shown once; works until the grant ends or 20 newer credentials of the grant are issued'),
     expiresAt: isoDate,
     connection: z.object({
+      kind: z.string().describe('the resource kind (postgres, mysql): which client variables apply'),
       host: z.string(),
       port: z.number().int(),
       user: z.string(),

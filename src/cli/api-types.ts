@@ -25,7 +25,8 @@ export interface CredentialJson {
   username: string
   password: string
   expiresAt: string
-  connection: { host: string; port: number; user: string; password: string; database?: string }
+  /** `kind`: absent from a gateway older than MySQL support, whose resources were all PostgreSQL. */
+  connection: { kind?: string; host: string; port: number; user: string; password: string; database?: string }
 }
 
 export interface GrantRequestJson {

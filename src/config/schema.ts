@@ -2,126 +2,15 @@
 // docs/config.md plus the editor JSON Schema (docs/taskgate.schema.json) are generated from it.
 import { z } from 'zod'
 import { MAX_SCOPE_ENTRIES, MAX_SCOPE_ENTRY_LENGTH } from '../core/index.ts'
-
-const secretRef = z
-  .union(
-    [
-      z.strictObject({
-        env: z.string().min(1).describe('name of an environment variable holding the secret'),
-      }),
-      z.strictObject({
-        file: z.string().min(1).describe('path of a file holding the secret (trailing newline ignored)'),
-      }),
-    ],
-    {
-      error:
-        'expected { env: NAME } or { file: PATH }: a secret is never written in the configuration in clear',
-    },
-  )
-  .describe('a secret, never written in clear: `{ env: NAME }` or `{ file: PATH }`')
-
-const hostPort = z.strictObject({
-  host: z.string().min(1).default('127.0.0.1').describe('address to listen on'),
-  port: z.number().int().min(0).max(65535).describe('TCP port (0 picks a free one)'),
-})
-
-const duration = z
-  .string()
-  .regex(/^\d+(s|m|h|d)$/, 'expected a duration such as 90s, 15m, 2h or 1d')
-  .describe('a duration: 90s, 15m, 2h, 1d')
+import { RESOURCE_SCHEMAS } from '../kinds/index.ts'
+import { duration, hostPort, secretRef, tlsFiles } from './schema-parts.ts'
 
 const scopeEntry = z
   .string()
   .max(MAX_SCOPE_ENTRY_LENGTH)
   .regex(/^([a-z][a-z0-9_-]*|\*):.+$/, 'expected verb:object, e.g. select:billing.invoices')
 
-const tlsFiles = z.strictObject({
-  cert: z.string().describe('PEM certificate file'),
-  key: z.string().describe('PEM private key file'),
-})
-
-const postgresResource = z.strictObject({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected lowercase letters, digits and dashes'),
-  kind: z.literal('postgres'),
-  description: z.string().default(''),
-  listen: hostPort.describe('where clients (psql, drivers) connect to reach this resource'),
-  target: z
-    .strictObject({
-      host: z.string().min(1),
-      port: z.number().int().min(1).max(65535).default(5432),
-      database: z.string().min(1),
-      user: z.string().min(1).describe('upstream account used for sessions when no admin is configured'),
-      password: secretRef.optional(),
-      tls: z.enum(['disable', 'prefer', 'require', 'verify-full']).default('prefer'),
-      caFile: z.string().optional(),
-    })
-    .describe('the real database'),
-  databases: z
-    .array(z.string().min(1).max(63))
-    .max(64)
-    .default([])
-    .describe(
-      "other databases on the same target a client may name instead of target.database; the same grant and rules apply in each (scopes name schema.table, not the database); any other name is refused with 3D000. With `admin`, each grant's role gets its privileges in every one of them",
-    ),
-  admin: z
-    .strictObject({
-      user: z.string().min(1),
-      password: secretRef.optional(),
-    })
-    .optional()
-    .describe(
-      'an account allowed to CREATE ROLE: each grant then gets an ephemeral role with exactly its privileges',
-    ),
-  tls: tlsFiles.optional().describe('certificate for clients; a self-signed one is generated when absent'),
-  clients: z
-    .strictObject({
-      authMethod: z
-        .enum(['scram-sha-256', 'password'])
-        .default('scram-sha-256')
-        .describe('how clients prove the grant credential; `password` (cleartext) is accepted only over TLS'),
-      requireTls: z.boolean().default(false).describe('refuse clients that do not use TLS (sslmode=require)'),
-      maxMessageBytes: z
-        .number()
-        .int()
-        .min(1024)
-        .max(1024 * 1024 * 1024)
-        .default(64 * 1024 * 1024)
-        .describe(
-          'largest client message accepted (the protocol allows 1 GiB); a larger one is refused with FATAL 08P01 and the connection closed',
-        ),
-      incompleteMessageTimeout: duration
-        .default('60s')
-        .describe(
-          'a message must arrive whole within this long of its first bytes, or the connection is closed (FATAL 08P01): a client stalling inside a large message holds its buffer',
-        ),
-      maxStatementBytes: z
-        .number()
-        .int()
-        .min(1024)
-        .max(1024 * 1024 * 1024)
-        .default(1024 * 1024)
-        .describe(
-          'longest statement text (a query string, a Parse) the gateway classifies; a longer one is refused with 54000 before parsing (parsing costs about 1 s of the gateway per MB). Bulk loads belong in COPY, which streams',
-        ),
-      maxStatementsPerQuery: z
-        .number()
-        .int()
-        .min(1)
-        .default(10_000)
-        .describe('most statements one query string may hold; more are refused with 54000'),
-    })
-    .default({
-      authMethod: 'scram-sha-256',
-      requireTls: false,
-      maxMessageBytes: 64 * 1024 * 1024,
-      incompleteMessageTimeout: '60s',
-      maxStatementBytes: 1024 * 1024,
-      maxStatementsPerQuery: 10_000,
-    })
-    .describe('how clients connect to this resource'),
-})
-
-const resource = z.discriminatedUnion('kind', [postgresResource])
+const resource = z.discriminatedUnion('kind', RESOURCE_SCHEMAS)
 
 const policy = z.strictObject({
   group: z.string().min(1).describe('the group this rule applies to'),
@@ -527,6 +416,7 @@ export const configSchema = z.strictObject({
 export type Config = z.infer<typeof configSchema>
 export type ResourceConfig = Config['resources'][number]
 export type PostgresResourceConfig = Extract<ResourceConfig, { kind: 'postgres' }>
+export type MysqlResourceConfig = Extract<ResourceConfig, { kind: 'mysql' }>
 export type PolicyConfig = Config['policies'][number]
 export type SecretRef = z.infer<typeof secretRef>
 export type NotificationTargetConfig = NonNullable<Config['notifications']>['targets'][number]

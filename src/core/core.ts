@@ -49,7 +49,8 @@ export interface IssuedCredential {
   username: string
   password: string
   expiresAt: Date
-  connection: { host: string; port: number; user: string; password: string; database?: string }
+  /** `kind`: the resource kind, which says how a client uses the rest (src/kinds/). */
+  connection: { kind: string; host: string; port: number; user: string; password: string; database?: string }
 }
 
 /** What the data path knows after a client proved a grant credential. */

@@ -1,3 +1,7 @@
+import type { Logger } from 'pino'
+import type { SecretRef } from '../config/schema.ts'
+import type { Core } from '../core/index.ts'
+
 /** What main.ts starts and stops for each configured resource, whatever its protocol. */
 export interface ProtocolServer {
   /** `<protocol>:<resource id>`, for logs. */
@@ -17,4 +21,16 @@ export interface ProcessPeers {
   /** Sends to every other gateway process. */
   broadcast(topic: string, payload: unknown): void
   on(topic: string, handler: (payload: unknown) => void): void
+}
+
+/** What main.ts gives every engine for one configured resource (engines.ts adapts it to each engine). */
+export interface EngineOptions<Resource> {
+  core: Core
+  resource: Resource
+  logger: Logger
+  /** Reads a secret reference from the configuration (config/load.ts's). */
+  resolveSecret: (ref: SecretRef, where: string) => Promise<string>
+  /** Listen with SO_REUSEPORT, sharing the port with the other gateway processes. */
+  reusePort?: boolean
+  peers?: ProcessPeers
 }

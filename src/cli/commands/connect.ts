@@ -2,18 +2,18 @@
 // the password never appears on a command line or in shell history.
 import { spawn } from 'node:child_process'
 import { constants } from 'node:os'
+import { resourceKind } from '../../kinds/index.ts'
 import type { CredentialJson } from '../api-types.ts'
 import { CliError, usageError } from '../cli-error.ts'
 import { type Command, requireArgs } from '../command.ts'
-import { pgEnvironment } from './grant.ts'
 
 export const connectCommand: Command = {
   name: 'connect',
   params: 'ID -- CLIENT [ARGS...]',
   summary:
-    "run a client (psql, pgbench, ...) with an active grant's credential; its exit code passes through",
+    "run a client (psql, pgbench, mysql, ...) with an active grant's credential; its exit code passes through",
   details:
-    'Issues grant ID one more credential and runs CLIENT with PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE set. Earlier credentials of the grant keep working (at most 20 per grant: the oldest is revoked first); all end with the grant.',
+    'Issues grant ID one more credential and runs CLIENT with PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE set (PostgreSQL) or MYSQL_HOST, MYSQL_TCP_PORT, MYSQL_PWD, MYSQL_USER, MYSQL_DATABASE (MySQL; the mysql/mariadb clients also get --user, --protocol=TCP and --database before your arguments). Earlier credentials of the grant keep working (at most 20 per grant: the oldest is revoked first); all end with the grant.',
   async run(context) {
     const [id] = requireArgs(context, 'ID')
     const [client, ...clientArgs] = context.rest
@@ -21,7 +21,9 @@ export const connectCommand: Command = {
     const credential = await context.api.post<CredentialJson>(
       `/v1/grants/${encodeURIComponent(id!)}/credential`,
     )
-    return runClient(client, clientArgs, { ...context.io.env, ...pgEnvironment(credential) })
+    const kind = resourceKind(credential.connection.kind ?? 'postgres')
+    const args = [...kind.client.argumentsFor(client, credential.connection), ...clientArgs]
+    return runClient(client, args, { ...context.io.env, ...kind.client.environment(credential.connection) })
   },
 }
 

@@ -1,4 +1,5 @@
 // `taskgate grant list|show|env|end|revoke|approve|deny`: everything about existing grants.
+import { resourceKind } from '../../kinds/index.ts'
 import type { ApiClient } from '../api-client.ts'
 import type { ApprovalJson, CredentialJson, GrantJson } from '../api-types.ts'
 import { CliError, usageError } from '../cli-error.ts'
@@ -67,33 +68,25 @@ export const grantShowCommand: Command = {
 /** Single-quoted for sh: safe whatever the value holds. */
 const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`
 
-/** The PG* variables libpq clients read (postgresql.org/docs/current/libpq-envars.html). */
-export function pgEnvironment(credential: CredentialJson): Record<string, string> {
-  const c = credential.connection
-  return {
-    PGHOST: c.host,
-    PGPORT: String(c.port),
-    PGUSER: c.user,
-    PGPASSWORD: c.password,
-    ...(c.database ? { PGDATABASE: c.database } : {}),
-  }
-}
-
 export const grantEnvCommand: Command = {
   name: 'grant env',
   params: 'ID',
-  summary: 'print `export PG...` lines for an active grant (issues it one more credential)',
+  summary:
+    'print `export PG...` (PostgreSQL) or `export MYSQL_...` (MySQL) lines for an active grant (issues it one more credential)',
   details:
-    'Use as: eval "$(taskgate grant env ID)". Each run issues a new user and password; earlier ones keep working until the grant ends (a grant holds at most 20: the oldest is revoked first).',
+    'Use as: eval "$(taskgate grant env ID)". Each run issues a new user and password; earlier ones keep working until the grant ends (a grant holds at most 20: the oldest is revoked first). For a MySQL grant a comment line follows with the `mysql` command line to run (the client reads no user name from the environment).',
   async run(context) {
     const [id] = requireArgs(context, 'ID')
     const credential = await context.api.post<CredentialJson>(
       `/v1/grants/${encodeURIComponent(id!)}/credential`,
     )
-    const env = pgEnvironment(credential)
+    const kind = resourceKind(credential.connection.kind ?? 'postgres')
+    const env = kind.client.environment(credential.connection)
     if (context.json) return printJson(context.io, env)
     for (const [name, value] of Object.entries(env))
       context.io.stdout(`export ${name}=${shellQuote(value)}\n`)
+    if (kind.client.argumentsFor('mysql', credential.connection).length > 0)
+      context.io.stdout(`# then: ${kind.client.commandLine(credential.connection)}\n`)
   },
 }
 

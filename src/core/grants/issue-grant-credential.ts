@@ -71,5 +71,6 @@ function connectionFor(
   const listen = bound ?? resource.listen
   // A wildcard listen address is not something a client can dial.
   const host = listen.host === '0.0.0.0' || listen.host === '::' ? '127.0.0.1' : listen.host
-  return { host, port: listen.port, user, password, database: resource.target.database }
+  const database = 'database' in resource.target ? resource.target.database : undefined
+  return { kind: resource.kind, host, port: listen.port, user, password, ...(database ? { database } : {}) }
 }

@@ -1,38 +1,11 @@
-// The scope verbs of each resource kind: the verbs its protocol classifies actions into (for PostgreSQL,
-// protocols/postgres/classify*.ts; a test there keeps the two in step). A static table in core, not
-// registered at run time, so `taskgate config check` (config imports it through core/index.ts) rejects a
-// typo such as `selcet:public.*` without loading a protocol, and grant requests are checked against the
-// same table.
+// The scope verbs of each resource kind, from the kind registry (src/kinds/): data, not registered at run
+// time, so `taskgate config check` rejects a typo such as `selcet:public.*` without loading a protocol, and
+// grant requests are checked against the same table.
+import { RESOURCE_KINDS } from '../../kinds/index.ts'
 
-export const SCOPE_VERBS: Readonly<Record<string, readonly string[]>> = {
-  postgres: [
-    'select',
-    'insert',
-    'update',
-    'delete',
-    'truncate',
-    'references',
-    'create',
-    'alter',
-    'drop',
-    'execute',
-    'grant',
-    'role',
-    'set',
-    'show',
-    'transaction',
-    'discard',
-    'listen',
-    'notify',
-    'unlisten',
-    'vacuum',
-    'analyze',
-    'declare',
-    'fetch',
-    'close',
-    'deallocate',
-  ],
-}
+export const SCOPE_VERBS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  [...RESOURCE_KINDS.values()].map((kind) => [kind.name, kind.scopeVerbs]),
+)
 
 /**
  * Why `verb` is not a scope verb of any of `kinds` (a message listing the valid verbs), or undefined when

@@ -1,10 +1,11 @@
 import type { Config, ResourceConfig } from '../../config/schema.ts'
+import { resourceKind } from '../../kinds/index.ts'
 import { parseScopeEntry } from '../grants/scope.ts'
 import { LinearRegExp } from '../linear-regexp.ts'
 import { DEFAULT_GUARDRAILS } from './default-guardrails.ts'
 import type { Guardrail, ImplicitScope, Rules } from './rules.ts'
 
-/** The built-in guardrails, overridden (or switched off) by id, followed by the configured ones. An override
+/** The built-in guardrails (core's and the resource kind's), overridden (or switched off) by id, followed by the configured ones. An override
  * limited to some groups applies to those groups only: everyone else keeps the rule it overrides, so tuning
  * a rule for one group never switches it off for the others. */
 export function rulesForResource(
@@ -15,7 +16,8 @@ export function rulesForResource(
   const configured = config.guardrails.filter(
     (g) => g.resources.includes('*') || g.resources.includes(resource.id),
   )
-  const byId = new Map<string, Guardrail>(DEFAULT_GUARDRAILS.map((g) => [g.id, g]))
+  const ofKind = resourceKind(resource.kind).defaultGuardrails.map((g) => ({ ...g, traits: [...g.traits] }))
+  const byId = new Map<string, Guardrail>([...DEFAULT_GUARDRAILS, ...ofKind].map((g) => [g.id, g]))
   const forGroups: Guardrail[] = []
   for (const g of configured) {
     const base = byId.get(g.id)

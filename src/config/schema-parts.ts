@@ -1,0 +1,36 @@
+// Schema pieces every part of the configuration shares, resource kinds included (src/kinds/*): kept apart
+// from schema.ts so a kind's module can build its resource schema from them without importing the whole
+// configuration (schema.ts imports the kinds).
+import { z } from 'zod'
+
+export const secretRef = z
+  .union(
+    [
+      z.strictObject({
+        env: z.string().min(1).describe('name of an environment variable holding the secret'),
+      }),
+      z.strictObject({
+        file: z.string().min(1).describe('path of a file holding the secret (trailing newline ignored)'),
+      }),
+    ],
+    {
+      error:
+        'expected { env: NAME } or { file: PATH }: a secret is never written in the configuration in clear',
+    },
+  )
+  .describe('a secret, never written in clear: `{ env: NAME }` or `{ file: PATH }`')
+
+export const hostPort = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1').describe('address to listen on'),
+  port: z.number().int().min(0).max(65535).describe('TCP port (0 picks a free one)'),
+})
+
+export const duration = z
+  .string()
+  .regex(/^\d+(s|m|h|d)$/, 'expected a duration such as 90s, 15m, 2h or 1d')
+  .describe('a duration: 90s, 15m, 2h, 1d')
+
+export const tlsFiles = z.strictObject({
+  cert: z.string().describe('PEM certificate file'),
+  key: z.string().describe('PEM private key file'),
+})

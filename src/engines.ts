@@ -1,0 +1,30 @@
+// The engine of each resource kind: part of the composition root (main.ts starts, per configured resource,
+// the engine its kind names here). A new kind adds one line; the kind's data lives in src/kinds/.
+import type { ResourceConfig } from './config/schema.ts'
+import { createPostgresServer } from './protocols/postgres/index.ts'
+import type { EngineOptions, ProtocolServer } from './protocols/protocol-server.ts'
+
+type Engines = {
+  [Kind in ResourceConfig['kind']]: (
+    options: EngineOptions<Extract<ResourceConfig, { kind: Kind }>>,
+  ) => ProtocolServer | Promise<ProtocolServer>
+}
+
+const ENGINES: Engines = {
+  postgres: ({ resource, ...rest }) =>
+    createPostgresServer({
+      ...rest,
+      resource,
+      authMethod: resource.clients.authMethod,
+      requireTls: resource.clients.requireTls,
+      maxMessageBytes: resource.clients.maxMessageBytes,
+    }),
+}
+
+/** Starts nothing: builds the server of `options.resource`'s kind (it listens on `listen()`). */
+export function createEngine(
+  options: EngineOptions<ResourceConfig>,
+): ProtocolServer | Promise<ProtocolServer> {
+  const engine = ENGINES[options.resource.kind] as (o: EngineOptions<ResourceConfig>) => ProtocolServer
+  return engine(options)
+}

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { configSchema } from '../config/schema.ts'
+import { RESOURCE_KINDS, resourceKind } from './index.ts'
+
+const connection = { host: '127.0.0.1', port: 6543, user: 'g1_1', password: 'tgc_x', database: 'app' }
+
+test('every registered kind is a resource kind the configuration accepts', () => {
+  for (const kind of RESOURCE_KINDS.values()) {
+    assert.ok(kind.scopeVerbs.length > 0, kind.name)
+    const { error } = configSchema.safeParse({ resources: [{ id: 'r', kind: kind.name }] })
+    // The resource is incomplete, but its kind is known: the problems are about its own fields.
+    assert.ok(
+      error?.issues.every((i) => i.path.join('.') !== 'resources.0.kind'),
+      kind.name,
+    )
+  }
+  assert.throws(() => resourceKind('ldap'), /unregistered resource kind ldap/)
+})
+
+test('postgres: the PG* variables libpq reads, a psql command line, no extra client arguments', () => {
+  const kind = resourceKind('postgres')
+  assert.deepEqual(kind.client.environment(connection), {
+    PGHOST: '127.0.0.1',
+    PGPORT: '6543',
+    PGUSER: 'g1_1',
+    PGPASSWORD: 'tgc_x',
+    PGDATABASE: 'app',
+  })
+  assert.deepEqual(kind.client.argumentsFor('psql', connection), [])
+  assert.equal(kind.client.commandLine(connection), "psql -h 127.0.0.1 -p 6543 -U 'g1_1' -d 'app'")
+})

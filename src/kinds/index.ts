@@ -1,0 +1,20 @@
+// The registry of resource kinds. Adding a kind: its data module here (one line in each list below) and its
+// engine under protocols/<kind>/, registered in main.ts's engine table.
+import { postgresKind, postgresResourceSchema } from './postgres.ts'
+import type { ResourceKind } from './resource-kind.ts'
+
+export type { ClientConnection, KindGuardrail, ResourceKind } from './resource-kind.ts'
+
+/** Each kind's resource schema, for the configuration's `resources` (discriminated by `kind`). */
+export const RESOURCE_SCHEMAS = [postgresResourceSchema] as const
+
+export const RESOURCE_KINDS: ReadonlyMap<string, ResourceKind> = new Map(
+  [postgresKind].map((kind) => [kind.name, kind]),
+)
+
+/** The kind of a configured resource; config validation guarantees it is registered. */
+export function resourceKind(name: string): ResourceKind {
+  const kind = RESOURCE_KINDS.get(name)
+  if (!kind) throw new Error(`unregistered resource kind ${name}`)
+  return kind
+}

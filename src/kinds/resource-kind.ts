@@ -1,0 +1,40 @@
+// What a resource kind is, as data: everything config/, core and the CLI need to know about a kind without
+// loading its protocol engine (protocols/<kind>/index.ts, which only main.ts loads). A new kind is one module
+// beside this one, one line in index.ts, and its engine folder under protocols/.
+
+/** Where and as whom a client connects with a grant credential (the API's credential `connection`). */
+export interface ClientConnection {
+  host: string
+  port: number
+  user: string
+  password: string
+  database?: string
+}
+
+/** A built-in guardrail of the kind (core's Guardrail, matching on classifier traits); overridable by id. */
+export interface KindGuardrail {
+  id: string
+  description: string
+  action: 'deny' | 'approve'
+  traits: string[]
+}
+
+export interface ResourceKind {
+  /** The `kind` of a resource in the configuration. */
+  readonly name: string
+  /** Every verb the kind's classifier emits: scope entries naming another verb are refused at config check
+   * and at grant request. */
+  readonly scopeVerbs: readonly string[]
+  /** Guardrails in force on every resource of the kind, beside core's protocol-neutral ones. */
+  readonly defaultGuardrails: readonly KindGuardrail[]
+  /** How a client reaches a resource of the kind with a credential. */
+  readonly client: {
+    /** The environment variables the kind's usual clients read (`taskgate grant env`, `connect`). */
+    environment(connection: ClientConnection): Record<string, string>
+    /** Arguments `taskgate connect` puts before the user's own for a client of the kind that reads no
+     * environment variable for some field (the MySQL client has none for the user name). */
+    argumentsFor(client: string, connection: ClientConnection): string[]
+    /** A command line a person can run (the password stays in the environment). */
+    commandLine(connection: ClientConnection): string
+  }
+}
