@@ -487,11 +487,11 @@ export function createCore(options: CoreOptions): Core {
     decide(session, action) {
       const started = performance.now()
       // Nothing runs that cannot be recorded (recording.onFailure: block): checked first, so the denial
-      // does not wait on the store it could not write to (and is recorded once the store is back).
+      // does not wait on the store it could not write to (it is recorded and audited once the store is back).
       const decision =
         recording.gate() ?? decide(action, session.grant, rulesFor(session.resource), clock.now())
       metrics.decisionTimed((performance.now() - started) / 1000)
-      if (decision.outcome === 'deny' && decision.code !== 'TG_RECORDING_UNAVAILABLE') {
+      if (decision.outcome === 'deny') {
         recording.auditDenial({
           type: 'action.denied',
           actor: session.grant.principalId,

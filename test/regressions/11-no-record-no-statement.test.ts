@@ -156,6 +156,12 @@ test('postgres store that goes away: the write is refused and not committed; den
   assert.equal(await targetValue(gw), 3)
   const actions = await recordedActions(gw)
   assert.ok(actions.some((a) => a.text === 'UPDATE t SET v = 2 WHERE id = 1' && a.rule === 'recording'))
+  const admin = { ...gw.agent, groups: ['taskgate-admins'] }
+  const denials = await gw.core.listAudit(admin, { type: 'action.denied' })
+  assert.ok(
+    denials.some((e) => e.data?.rule === 'recording' && e.data?.text === 'UPDATE t SET v = 2 WHERE id = 1'),
+    'the refusal was audited once the store was back',
+  )
   for (let i = 0; ; i++) {
     const [left] = await gw.core.listSessions(gw.agent, { grantId: leaving.id })
     if (left?.endedAt) break

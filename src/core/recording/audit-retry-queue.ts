@@ -34,7 +34,8 @@ export class AuditRetryQueue {
       return
     }
     this.#queue.push(event)
-    void this.#startDrain()
+    // While a retry waits, the store just refused: queue behind it rather than ask the store again per denial.
+    if (this.#timer === undefined) void this.#startDrain()
   }
 
   /** Appends what is queued; resolves when the queue is empty or the store refused (then a retry waits). */

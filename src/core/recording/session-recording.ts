@@ -96,6 +96,12 @@ export class SessionRecording {
       (error: unknown) => {
         const denial = unrecordable(toTaskgateError(error).clientMessage)
         this.record(session, { ...record, outcome: 'deny', rule: denial.rule, reason: denial.reason }, seq)
+        this.auditDenial({
+          type: 'action.denied',
+          actor: session.grant.principalId,
+          subject: session.id,
+          data: { rule: denial.rule, kind: record.kind, text: record.text.slice(0, 2000) },
+        })
         return denial
       },
     )
