@@ -11,7 +11,7 @@ import { createApiServer, createPrometheusMetrics, type ProcessMetrics } from '.
 import { unmatchedGroupWarnings } from './config/config-warnings.ts'
 import { listenFailure } from './config/listen-failure.ts'
 import { loadConfig, resolveSecret } from './config/load.ts'
-import type { Config } from './config/schema.ts'
+import { type Config, oidcSettings } from './config/schema.ts'
 import {
   type Clock,
   type Core,
@@ -86,7 +86,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await close().catch((error: unknown) => logger.error({ err: error }, 'error while stopping'))
   }
   try {
-    const oidc = config.identity.oidc
+    const oidc = oidcSettings(config.identity)
     const verifier = oidc ? createOidcVerifier(oidc, options.clock ?? systemClock) : undefined
     // Every process counts what it runs; the primary's /metrics adds the workers' counts up (workers.ts).
     const metrics = createPrometheusMetrics()
@@ -102,11 +102,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const maskingHashKey = config.masking.hashKey
       ? await resolveSecret(config.masking.hashKey, 'masking.hashKey')
       : undefined
+    const identitySecrets = await resolveIdentitySecrets(config)
     const core = createCore({
       config,
       store,
       logger,
       metrics,
+      ...(identitySecrets.tokenSigningKey ? { gatewayTokenKey: identitySecrets.tokenSigningKey } : {}),
       ...(maskingHashKey ? { maskingHashKey } : {}),
       approvalListeners: [(type, approval) => notifier.notify({ type, approval })],
       ...(options.clock ? { clock: options.clock } : {}),
@@ -188,6 +190,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           ),
       },
       consoleDir: fileURLToPath(new URL('../web/dist', import.meta.url)),
+      identitySecrets,
       ...(config.approvals.slack
         ? {
             slackSigningSecret: await resolveSecret(
@@ -422,3 +425,18 @@ function gatewayLogger(worker: number | undefined): Logger {
 }
 
 if (import.meta.main) await runFromCommandLine(process.argv.slice(2))
+
+/** identity.tokenSigningKey and each SAML provider's SP signing key, read from their secrets once at start. */
+async function resolveIdentitySecrets(config: Config) {
+  const samlPrivateKeys = new Map<string, string>()
+  for (const [index, provider] of config.identity.providers.entries()) {
+    if (provider.kind !== 'saml') continue
+    samlPrivateKeys.set(
+      provider.id,
+      await resolveSecret(provider.spPrivateKey, `identity.providers[${index}].spPrivateKey`),
+    )
+  }
+  const ref = config.identity.tokenSigningKey
+  const tokenSigningKey = ref ? await resolveSecret(ref, 'identity.tokenSigningKey') : undefined
+  return { samlPrivateKeys, ...(tokenSigningKey ? { tokenSigningKey } : {}) }
+}

@@ -7,12 +7,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify'
 import type { Logger } from 'pino'
+import { oidcSettings } from '../config/schema.ts'
 import type { Core, Principal } from '../core/index.ts'
 import { isTaskgateError, TaskgateError } from '../core/index.ts'
 import { createRequestAuthenticator } from './console/authenticate-request.ts'
 import { registerConsoleAuthRoutes } from './console/console-auth-routes.ts'
 import { ConsoleSessions } from './console/console-sessions.ts'
 import { OidcLogin } from './console/oidc-login.ts'
+import { SamlLogin } from './console/saml-login.ts'
 import { registerConsoleFiles } from './console/serve-console.ts'
 import { PROBLEM_CONTENT_TYPE, problemFor } from './problem-json.ts'
 import type { AnyRouteSpec, RouteSettings } from './route-spec.ts'
@@ -51,6 +53,8 @@ export interface ApiServerOptions {
   }
   /** The built web console (web/dist), served at `/`; without it `/` is a 404. */
   consoleDir?: string
+  /** identity.tokenSigningKey and each SAML provider's spPrivateKey, resolved (main.ts reads the secrets). */
+  identitySecrets?: { tokenSigningKey?: string; samlPrivateKeys: ReadonlyMap<string, string> }
   /** approvals.slack's signing secret, resolved: with it (and approvals.slack) POST /slack/interactivity
    * takes Approve/Deny presses from Slack. */
   slackSigningSecret?: string
@@ -91,10 +95,11 @@ function buildApiApp(options: ApiServerOptions): FastifyInstance {
   app.setValidatorCompiler(zodValidatorCompiler)
 
   const settings: RouteSettings = { ...DEFAULT_SETTINGS, ...options.settings }
-  const oidcSettings = core.config.identity.oidc
-  const oidcLogin = oidcSettings ? new OidcLogin(oidcSettings) : undefined
+  const oidc = oidcSettings(core.config.identity)
+  const oidcLogin = oidc ? new OidcLogin(oidc) : undefined
   const sessions = new ConsoleSessions()
   const publicUrl = core.config.api.publicUrl
+  const samlLogins = createSamlLogins(core, options, () => publicUrl ?? listeningUrl(app, options))
   const principalFor = createRequestAuthenticator({
     core,
     sessions,
@@ -185,6 +190,8 @@ function buildApiApp(options: ApiServerOptions): FastifyInstance {
     core,
     sessions,
     oidcLogin,
+    samlLogins,
+    tokenKey: options.identitySecrets?.tokenSigningKey,
     publicUrl,
     secureCookies: Boolean(options.tls) || publicUrl?.startsWith('https:') === true,
   })
@@ -207,6 +214,29 @@ function buildApiApp(options: ApiServerOptions): FastifyInstance {
     )
   }
   return app
+}
+
+function createSamlLogins(core: Core, options: ApiServerOptions, baseUrl: () => string) {
+  const logins = new Map<string, SamlLogin>()
+  for (const provider of core.config.identity.providers) {
+    if (provider.kind !== 'saml') continue
+    const key = options.identitySecrets?.samlPrivateKeys.get(provider.id)
+    if (key === undefined) {
+      throw new TaskgateError('TG_CONFIG_INVALID', {
+        message: `identity.providers ${provider.id}: spPrivateKey was not read; the gateway cannot sign AuthnRequests.`,
+      })
+    }
+    const { spPrivateKey: _ref, ...settings } = provider
+    logins.set(provider.id, new SamlLogin({ ...settings, spPrivateKeyPem: key }, baseUrl))
+  }
+  return logins
+}
+
+/** The URL the API listens at (SAML's entity id and ACS when api.publicUrl is not set). */
+function listeningUrl(app: FastifyInstance, options: ApiServerOptions): string {
+  const address = app.server.address() as AddressInfo | null
+  if (!address) throw new TaskgateError('TG_INTERNAL', { detail: 'SAML used before the API listens' })
+  return `${options.tls ? 'https' : 'http'}://${hostForUrl(options.listen.host)}:${address.port}`
 }
 
 function registerRoute(

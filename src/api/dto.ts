@@ -28,7 +28,7 @@ export const principalDto = z.object({
   kind: z.enum(['person', 'agent', 'service', 'admin']),
   name: z.string(),
   groups: z.array(z.string()),
-  via: z.enum(['oidc', 'service-account', 'local', 'slack']),
+  via: z.enum(['oidc', 'saml', 'service-account', 'local', 'slack']),
 })
 
 export const toPrincipalDto = (p: Principal): z.infer<typeof principalDto> => ({

@@ -9,7 +9,7 @@ import type { Config } from './schema.ts'
  * do not exist (until a service account is created with `taskgate agents create --groups`).
  */
 export function unmatchedGroupWarnings(config: Config): string[] {
-  if (config.identity.oidc) return []
+  if (config.identity.oidc || config.identity.providers.length > 0) return []
   const held = new Set([...config.identity.adminGroups, ...config.agents.flatMap((a) => a.groups)])
   const usedAt = new Map<string, string[]>()
   const use = (group: string, path: string) => {

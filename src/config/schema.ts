@@ -115,6 +115,42 @@ const oidc = z.strictObject({
   clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
 })
 
+const providerId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected lowercase letters, digits and dashes')
+  .describe('stable id: part of the URLs (/auth/saml/<id>/…) and of principal ids (saml:<id>:<NameID>)')
+
+const samlProvider = z.strictObject({
+  kind: z.literal('saml').describe('SAML 2.0, SP-initiated, HTTP-Redirect request and HTTP-POST response'),
+  id: providerId,
+  label: z.string().min(1).max(80).optional().describe('what the console sign-in button says'),
+  entryPoint: z.url({ protocol: /^https?$/ }).describe("the IdP's SingleSignOnService URL (HTTP-Redirect)"),
+  idpIssuer: z.string().min(1).describe('the IdP entity id: assertions from any other Issuer are refused'),
+  idpCertFile: z
+    .string()
+    .min(1)
+    .describe("PEM file of the IdP's signing certificate: only assertions it signed are accepted"),
+  spPrivateKey: secretRef.describe('PEM private key the gateway signs its AuthnRequests with'),
+  spCertFile: z.string().min(1).describe('PEM certificate of that key, published in the SP metadata'),
+  emailAttribute: z
+    .string()
+    .default('email')
+    .describe("attribute naming the person's e-mail (the principal's display name; NameID when absent)"),
+  groupsAttribute: z.string().default('groups').describe('attribute listing the IdP groups'),
+  groupMap: z
+    .record(z.string(), z.array(z.string().min(1)))
+    .optional()
+    .describe(
+      'IdP group -> taskgate groups; when set, only mapped groups count (an IdP group nobody mapped grants nothing)',
+    ),
+  clockSkewSeconds: z.number().int().min(0).max(300).default(60),
+})
+
+const oidcProvider = oidc.extend({
+  kind: z.literal('oidc').describe('the same settings as identity.oidc'),
+  id: providerId,
+})
+
 const maskingRule = z
   .strictObject({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected lowercase letters, digits and dashes'),
@@ -293,10 +329,33 @@ export const configSchema = z.strictObject({
     .default({ listen: { host: '127.0.0.1', port: 8470 } }),
   identity: z
     .strictObject({
-      oidc: oidc.optional(),
+      oidc: oidc.optional().describe('one OIDC issuer (kept as is; the same as a `kind: oidc` provider)'),
+      providers: z
+        .array(z.discriminatedUnion('kind', [oidcProvider, samlProvider]))
+        .default([])
+        .refine((list) => new Set(list.map((p) => p.id)).size === list.length, 'provider ids must be unique')
+        .refine(
+          (list) => list.filter((p) => p.kind === 'oidc').length <= 1,
+          'one OIDC provider at a time (bearer tokens are verified against one issuer); several SAML providers are fine',
+        )
+        .describe('identity providers people sign in with, side by side: SAML 2.0 IdPs and one OIDC issuer'),
+      tokenSigningKey: secretRef
+        .optional()
+        .describe(
+          'HMAC key of the tokens the gateway mints after a SAML sign-in (console sessions and `taskgate` CLI tokens); required with a SAML provider, the same on every gateway sharing a store',
+        ),
       adminGroups: z.array(z.string()).default(['taskgate-admins']),
     })
-    .default({ adminGroups: ['taskgate-admins'] }),
+    .default({ adminGroups: ['taskgate-admins'], providers: [] })
+    .refine((identity) => !(identity.oidc && identity.providers.some((p) => p.kind === 'oidc')), {
+      message:
+        'identity.oidc and a `kind: oidc` entry in identity.providers both name an OIDC issuer: keep one (move identity.oidc into identity.providers with kind: oidc and an id)',
+    })
+    .refine((identity) => identity.tokenSigningKey || !identity.providers.some((p) => p.kind === 'saml'), {
+      message:
+        'identity.tokenSigningKey is required with a SAML provider: it signs the tokens minted after a SAML sign-in',
+      path: ['tokenSigningKey'],
+    }),
   agents: z
     .array(
       z.strictObject({
@@ -420,3 +479,14 @@ export type MysqlResourceConfig = Extract<ResourceConfig, { kind: 'mysql' }>
 export type PolicyConfig = Config['policies'][number]
 export type SecretRef = z.infer<typeof secretRef>
 export type NotificationTargetConfig = NonNullable<Config['notifications']>['targets'][number]
+export type OidcConfig = z.infer<typeof oidc>
+export type SamlProviderConfig = z.infer<typeof samlProvider>
+
+/** The one OIDC issuer, whether written as identity.oidc or as a `kind: oidc` provider. */
+export function oidcSettings(identity: Config['identity']): OidcConfig | undefined {
+  if (identity.oidc) return identity.oidc
+  const entry = identity.providers.find((p) => p.kind === 'oidc')
+  if (!entry) return undefined
+  const { kind: _kind, id: _id, ...settings } = entry
+  return settings
+}

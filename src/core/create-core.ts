@@ -27,6 +27,7 @@ import { issueGrantCredential } from './grants/issue-grant-credential.ts'
 import { startProvisioningReconciler } from './grants/reconcile-provisioning.ts'
 import { requestGrant } from './grants/request-grant.ts'
 import { createBearerAuthenticator } from './identity/authenticate.ts'
+import { verifyGatewayToken } from './identity/gateway-token.ts'
 import { ANONYMOUS_BEARER, createLoginGate } from './identity/login-gate.ts'
 import { isAdmin, type Principal } from './identity/principal.ts'
 import { deleteServiceAccount, disableServiceAccount } from './identity/retire-service-account.ts'
@@ -57,6 +58,8 @@ export interface CoreOptions {
   clock?: Clock
   /** Verifies OIDC tokens; absent when no issuer is configured. */
   verifyOidc?: (token: string) => Promise<Principal>
+  /** identity.tokenSigningKey, resolved: `tgt_` tokens (minted after a SAML sign-in) verify against it. */
+  gatewayTokenKey?: string
   sweepIntervalMs?: number
   /** How often this process beats and when a silent peer counts as dead (process-registry.ts). */
   processRegistry?: { intervalMs?: number; deadAfterMs?: number }
@@ -117,7 +120,14 @@ export function createCore(options: CoreOptions): Core {
       ),
     ],
   }
-  const bearer = createBearerAuthenticator(store, options.verifyOidc)
+  const gatewayTokenKey = options.gatewayTokenKey
+  const bearer = createBearerAuthenticator(
+    store,
+    options.verifyOidc,
+    gatewayTokenKey === undefined
+      ? undefined
+      : (token) => verifyGatewayToken(gatewayTokenKey, token, clock.now()),
+  )
   const sweeper = startExpirySweeper(ctx, options.sweepIntervalMs)
   const registry = startProcessRegistry(ctx, options.processRegistry)
   const sessionEnds = new SessionEndRetries(logger)

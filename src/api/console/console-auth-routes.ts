@@ -9,6 +9,8 @@ import { checkCsrf, requestOrigin, SESSION_COOKIE, sessionOf } from './authentic
 import type { ConsoleSessions } from './console-sessions.ts'
 import { readCookie, serializeCookie } from './cookies.ts'
 import type { OidcLogin } from './oidc-login.ts'
+import type { SamlLogin } from './saml-login.ts'
+import { registerSamlRoutes } from './saml-routes.ts'
 
 const LOGIN_COOKIE = 'tg_login'
 const CALLBACK_PATH = '/auth/callback'
@@ -17,6 +19,10 @@ export interface ConsoleAuthOptions {
   core: Core
   sessions: ConsoleSessions
   oidcLogin: OidcLogin | undefined
+  /** SAML providers by id (identity.providers). */
+  samlLogins: ReadonlyMap<string, SamlLogin>
+  /** identity.tokenSigningKey, resolved: signs the tokens minted after a SAML sign-in. */
+  tokenKey: string | undefined
   /** config.api.publicUrl: the origin people reach the console at (redirect URI base). */
   publicUrl: string | undefined
   secureCookies: boolean
@@ -29,7 +35,24 @@ export function registerConsoleAuthRoutes(app: FastifyInstance, o: ConsoleAuthOp
   const sessionCookie = (value: string, maxAgeSeconds: number) =>
     serializeCookie(SESSION_COOKIE, value, { sameSite: 'Strict', secure: o.secureCookies, maxAgeSeconds })
 
-  app.get('/auth/config', async () => ({ oidc: o.oidcLogin !== undefined }))
+  app.get('/auth/config', async () => ({
+    oidc: o.oidcLogin !== undefined,
+    saml: [...o.samlLogins.values()].map((l) => ({
+      id: l.settings.id,
+      label: l.settings.label ?? l.settings.id,
+    })),
+  }))
+  registerSamlRoutes(app, {
+    core: o.core,
+    sessions: o.sessions,
+    logins: o.samlLogins,
+    tokenKey: o.tokenKey,
+    publicOrigin,
+    secureCookies: o.secureCookies,
+    sessionCookie,
+    continueTo,
+    safeReturnTo,
+  })
 
   app.get('/auth/session', async (request) => {
     const session = sessionOf(request, o.sessions)

@@ -1,4 +1,4 @@
-// The two cookies of the console: parsing the Cookie header and writing Set-Cookie lines
+// The cookies of the console: parsing the Cookie header and writing Set-Cookie lines
 // (RFC 6265bis: HttpOnly, SameSite, Secure, Path, Max-Age).
 
 export function readCookie(header: string | undefined, name: string): string | undefined {
@@ -11,7 +11,8 @@ export function readCookie(header: string | undefined, name: string): string | u
 }
 
 export interface CookieOptions {
-  sameSite: 'Strict' | 'Lax'
+  /** 'None' only with secure: browsers drop a SameSite=None cookie that is not Secure. */
+  sameSite: 'Strict' | 'Lax' | 'None'
   secure: boolean
   path?: string
   /** Seconds; 0 deletes the cookie. */

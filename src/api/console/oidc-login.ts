@@ -4,11 +4,9 @@
 // so the console gets exactly the rights the CLI would.
 import { randomBytes } from 'node:crypto'
 import * as oidc from 'openid-client'
-import type { Config } from '../../config/schema.ts'
+import type { OidcConfig } from '../../config/schema.ts'
 import { TaskgateError } from '../../core/index.ts'
 import { sameSecret } from './console-sessions.ts'
-
-type OidcConfig = NonNullable<Config['identity']['oidc']>
 
 interface PendingLogin {
   codeVerifier: string

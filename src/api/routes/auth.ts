@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { oidcSettings } from '../../config/schema.ts'
 import { TaskgateError } from '../../core/index.ts'
 import { principalDto, toPrincipalDto } from '../dto.ts'
 import { defineRoute } from '../route-spec.ts'
@@ -18,7 +19,7 @@ export const authRoutes = [
       },
     },
     handler: ({ core }) => {
-      const oidc = core.config.identity.oidc
+      const oidc = oidcSettings(core.config.identity)
       if (!oidc) {
         throw new TaskgateError('TG_NOT_FOUND', {
           message:

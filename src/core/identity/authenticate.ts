@@ -1,5 +1,6 @@
 import type { Store } from '../../store/store.ts'
 import { TaskgateError } from '../errors.ts'
+import { GATEWAY_TOKEN_PREFIX } from './gateway-token.ts'
 import type { Principal } from './principal.ts'
 import { keyMatches, parseServiceAccountKey } from './service-account-key.ts'
 
@@ -8,12 +9,14 @@ export interface BearerAuthenticator {
 }
 
 /**
- * Service-account keys (`tgk_…`) are checked against their stored hash in constant time; anything else is
- * handed to the OIDC verifier when one is configured.
+ * Service-account keys (`tgk_…`) are checked against their stored hash in constant time; the gateway's own
+ * tokens (`tgt_…`, minted after a SAML sign-in) against identity.tokenSigningKey; anything else is handed to
+ * the OIDC verifier when one is configured.
  */
 export function createBearerAuthenticator(
   store: Store,
   verifyOidc: ((token: string) => Promise<Principal>) | undefined,
+  verifyGatewayToken?: (token: string) => Promise<Principal>,
 ): BearerAuthenticator {
   return {
     async authenticate(bearer) {
@@ -32,6 +35,10 @@ export function createBearerAuthenticator(
           groups: account.groups,
           via: 'service-account',
         }
+      }
+      if (token.startsWith(GATEWAY_TOKEN_PREFIX)) {
+        if (!verifyGatewayToken) throw new TaskgateError('TG_AUTH_INVALID')
+        return verifyGatewayToken(token)
       }
       if (!verifyOidc) {
         throw new TaskgateError('TG_AUTH_INVALID', {

@@ -85,7 +85,7 @@ export interface Operations {
       kind: "person" | "agent" | "service" | "admin"
       name: string
       groups: Array<string>
-      via: "oidc" | "service-account" | "local" | "slack"
+      via: "oidc" | "saml" | "service-account" | "local" | "slack"
     }
   }
   listResources: {

@@ -1,7 +1,7 @@
 // Who you are, and for administrators the service accounts: rotate a key (the new key shows once),
 // disable an account (its key stops working and its grants end) or delete it (its name stays reserved).
 import { useEffect, useRef, useState } from 'react'
-import { call, type Response } from '../api/client.ts'
+import { call, type Response, request } from '../api/client.ts'
 import { errorMessage } from '../components/format.ts'
 import { usePageTitle } from '../components/page.tsx'
 import { ReasonAction } from '../components/reason-action.tsx'
@@ -14,6 +14,7 @@ export function AccountPage() {
   const me = useMe()
   const [accounts, setAccounts] = useState<Account[]>()
   const [rotated, setRotated] = useState<{ name: string; key: string }>()
+  const [cliToken, setCliToken] = useState<{ token: string; expiresAt: string }>()
   const [status, setStatus] = useState('')
   const [error, setError] = useState<string>()
   const keyShown = useRef<HTMLDivElement>(null)
@@ -39,6 +40,15 @@ export function AccountPage() {
       setError(errorMessage(failure))
     }
   }
+  // SAML has no device flow: a person signed in through SAML takes a short-lived token for the CLI here.
+  const mintCliToken = async () => {
+    setError(undefined)
+    try {
+      setCliToken(await request<{ token: string; expiresAt: string }>('POST', '/auth/cli-token'))
+    } catch (failure) {
+      setError(errorMessage(failure))
+    }
+  }
   const self = me.id.startsWith('sa:') ? me.id.slice(3) : undefined
   const admin = (accounts?.length ?? 0) > 0
   const shown = admin ? (accounts ?? []) : self ? [{ name: self } as Account] : []
@@ -60,6 +70,23 @@ export function AccountPage() {
         <dt>Groups</dt>
         <dd>{me.groups.join(', ') || '—'}</dd>
       </dl>
+      {me.via === 'saml' ? (
+        <div className="card">
+          <h2>Command line</h2>
+          {cliToken ? (
+            <div role="status">
+              <p>
+                A token for <code>taskgate</code>, valid until <Time iso={cliToken.expiresAt} /> (shown once):
+              </p>
+              <pre className="secret">{`export TASKGATE_TOKEN=${cliToken.token}`}</pre>
+            </div>
+          ) : (
+            <button type="button" onClick={mintCliToken}>
+              Get a CLI token (1 hour)
+            </button>
+          )}
+        </div>
+      ) : null}
       {rotated ? (
         <div className="card key-shown" role="status" tabIndex={-1} ref={keyShown}>
           <p>

@@ -8,13 +8,17 @@ export function SignInPage(props: {
   onSignedIn: (me: Principal, csrfToken: string) => void
 }) {
   const [oidc, setOidc] = useState(false)
+  const [saml, setSaml] = useState<Array<{ id: string; label: string }>>([])
   const [key, setKey] = useState('')
   const [error, setError] = useState(props.error)
   const [busy, setBusy] = useState(false)
 
   useEffect(() => {
-    request<{ oidc: boolean }>('GET', '/auth/config')
-      .then((config) => setOidc(config.oidc))
+    request<{ oidc: boolean; saml?: Array<{ id: string; label: string }> }>('GET', '/auth/config')
+      .then((config) => {
+        setOidc(config.oidc)
+        setSaml(config.saml ?? [])
+      })
       .catch(() => {})
   }, [])
 
@@ -50,6 +54,16 @@ export function SignInPage(props: {
           </a>
         </p>
       ) : null}
+      {saml.map((provider) => (
+        <p key={provider.id}>
+          <a
+            className="button primary"
+            href={`/auth/saml/${encodeURIComponent(provider.id)}/login?returnTo=${encodeURIComponent(returnTo)}`}
+          >
+            Sign in with {provider.label}
+          </a>
+        </p>
+      ))}
       <form onSubmit={signInWithKey} className="card">
         <h2>Local administrator</h2>
         <label htmlFor="key">Admin key</label>

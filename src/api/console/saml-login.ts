@@ -1,0 +1,248 @@
+// Console sign-in with a SAML 2.0 IdP (the SAML counterpart of oidc-login.ts), through @node-saml/node-saml
+// (DEPENDENCIES.md): SP-initiated, a signed AuthnRequest over HTTP-Redirect, the Response back over
+// HTTP-POST to the ACS. node-saml checks the signature (only the configured IdP certificate), Issuer,
+// audience, NotBefore/NotOnOrAfter and that InResponseTo names a request we made; this file adds what it
+// leaves out: the Recipient (our ACS), a response accepted once, a login finished by the browser that began
+// it, and the attributes -> Principal mapping.
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { type CacheProvider, type Profile, SAML, ValidateInResponseTo } from '@node-saml/node-saml'
+import type { SamlProviderConfig } from '../../config/schema.ts'
+import { type Principal, TaskgateError } from '../../core/index.ts'
+import { sameSecret } from './console-sessions.ts'
+
+const LOGIN_TTL_MS = 10 * 60 * 1000
+const MAX_PENDING = 10_000
+/** A SAMLResponse is a few KiB; anything near this is not one we asked for. */
+export const MAX_SAML_RESPONSE_CHARS = 256 * 1024
+
+export interface SamlSettings extends Omit<SamlProviderConfig, 'spPrivateKey'> {
+  /** spPrivateKey, resolved from its secret. */
+  spPrivateKeyPem: string
+}
+
+interface PendingLogin {
+  returnTo: string
+  binding: string
+  expiresAt: number
+}
+
+export class SamlLogin {
+  readonly settings: SamlSettings
+  readonly #baseUrl: () => string
+  readonly #requests = new BoundedExpiringSet(MAX_PENDING, LOGIN_TTL_MS)
+  readonly #pending = new Map<string, PendingLogin>()
+  readonly #idpCert: string
+  readonly #spCert: string
+  #saml: SAML | undefined
+
+  /** `baseUrl`: api.publicUrl, or the listener's own URL; never a request's Host header. */
+  constructor(settings: SamlSettings, baseUrl: () => string) {
+    this.settings = settings
+    this.#baseUrl = baseUrl
+    this.#idpCert = readPem(settings.idpCertFile, `identity.providers ${settings.id}: idpCertFile`)
+    this.#spCert = readPem(settings.spCertFile, `identity.providers ${settings.id}: spCertFile`)
+  }
+
+  /** The SP's entity id: also the stable URL its metadata is served at. */
+  get entityId(): string {
+    return `${this.#base()}/auth/saml/${this.settings.id}/metadata`
+  }
+
+  get acsUrl(): string {
+    return `${this.#base()}/auth/saml/${this.settings.id}/acs`
+  }
+
+  metadata(): string {
+    return this.#instance().generateServiceProviderMetadata(null, this.#spCert)
+  }
+
+  async start(returnTo: string): Promise<{ redirectUrl: string; binding: string }> {
+    this.#sweep()
+    if (this.#pending.size >= MAX_PENDING) {
+      throw new TaskgateError('TG_LOGIN_FAILED', {
+        message: 'Too many sign-ins in progress; try again shortly.',
+      })
+    }
+    const relayState = randomBytes(24).toString('base64url')
+    const binding = randomBytes(24).toString('base64url')
+    const redirectUrl = await this.#instance().getAuthorizeUrlAsync(relayState, undefined, {})
+    this.#pending.set(relayState, { returnTo, binding, expiresAt: Date.now() + LOGIN_TTL_MS })
+    return { redirectUrl, binding }
+  }
+
+  async complete(
+    form: { SAMLResponse?: unknown; RelayState?: unknown },
+    binding: string | undefined,
+  ): Promise<{ principal: Principal; returnTo: string }> {
+    const relayState = typeof form.RelayState === 'string' ? form.RelayState : ''
+    const pending = this.#pending.get(relayState)
+    this.#pending.delete(relayState)
+    if (!pending || pending.expiresAt <= Date.now() || !sameSecret(binding, pending.binding)) {
+      throw new TaskgateError('TG_LOGIN_FAILED', {
+        message: 'This sign-in is unknown or expired, or was started in another browser; sign in again.',
+      })
+    }
+    const response = form.SAMLResponse
+    if (typeof response !== 'string' || response.length === 0 || response.length > MAX_SAML_RESPONSE_CHARS) {
+      throw new TaskgateError('TG_LOGIN_FAILED', {
+        message: 'The IdP sent no usable SAML response; sign in again.',
+      })
+    }
+    let profile: Profile | null
+    try {
+      ;({ profile } = await this.#instance().validatePostResponseAsync({ SAMLResponse: response }))
+    } catch (cause) {
+      throw new TaskgateError('TG_LOGIN_FAILED', {
+        message: 'The SAML response did not check out (signature, audience, time or request); sign in again.',
+        detail: cause instanceof Error ? cause.message : String(cause),
+        cause,
+      })
+    }
+    if (!profile) throw new TaskgateError('TG_LOGIN_FAILED', { message: 'The IdP signed nobody in.' })
+    this.#checkRecipient(profile)
+    return { principal: this.#principalOf(profile), returnTo: pending.returnTo }
+  }
+
+  /** node-saml does not compare SubjectConfirmationData/@Recipient: an assertion for another SP's ACS
+   * (same IdP, same audience by misconfiguration) must not sign anyone in here. */
+  #checkRecipient(profile: Profile): void {
+    const assertion = profile.getAssertion?.() as AssertionJs | undefined
+    const confirmations = assertion?.Assertion?.Subject?.[0]?.SubjectConfirmation ?? []
+    const recipients = confirmations
+      .flatMap((c) => c.SubjectConfirmationData ?? [])
+      .map((d) => d.$?.Recipient)
+    if (recipients.length === 0 || recipients.some((r) => r !== this.acsUrl)) {
+      throw new TaskgateError('TG_LOGIN_FAILED', {
+        message: 'The SAML assertion is addressed to another service; sign in again.',
+        detail: `recipients ${recipients.join(', ')}`,
+      })
+    }
+  }
+
+  #principalOf(profile: Profile): Principal {
+    const s = this.settings
+    const nameId = profile.nameID
+    if (typeof nameId !== 'string' || nameId === '' || nameId.length > 256) {
+      throw new TaskgateError('TG_LOGIN_FAILED', { message: 'The SAML assertion names no subject (NameID).' })
+    }
+    const email = firstString(profile[s.emailAttribute])
+    const idpGroups = stringList(profile[s.groupsAttribute])
+    const groups = s.groupMap
+      ? [...new Set(idpGroups.flatMap((g) => s.groupMap?.[g] ?? []))]
+      : [...new Set(idpGroups)]
+    return { id: `saml:${s.id}:${nameId}`, kind: 'person', name: email ?? nameId, groups, via: 'saml' }
+  }
+
+  #instance(): SAML {
+    const s = this.settings
+    this.#saml ??= new SAML({
+      entryPoint: s.entryPoint,
+      issuer: this.entityId,
+      audience: this.entityId,
+      callbackUrl: this.acsUrl,
+      idpIssuer: s.idpIssuer,
+      idpCert: this.#idpCert,
+      privateKey: s.spPrivateKeyPem,
+      publicCert: this.#spCert,
+      signatureAlgorithm: 'sha256',
+      digestAlgorithm: 'sha256',
+      wantAssertionsSigned: true,
+      wantAuthnResponseSigned: false,
+      acceptedClockSkewMs: s.clockSkewSeconds * 1000,
+      // 'always': an unsolicited (IdP-initiated) response, or one for a request we never made or already
+      // answered, is refused; node-saml forgets an id once its response is accepted (replay).
+      validateInResponseTo: ValidateInResponseTo.always,
+      requestIdExpirationPeriodMs: LOGIN_TTL_MS,
+      cacheProvider: this.#requests,
+      identifierFormat: null,
+      disableRequestedAuthnContext: true,
+    })
+    return this.#saml
+  }
+
+  #base(): string {
+    return this.#baseUrl().replace(/\/+$/, '')
+  }
+
+  #sweep(): void {
+    const now = Date.now()
+    for (const [state, login] of this.#pending) if (login.expiresAt <= now) this.#pending.delete(state)
+  }
+}
+
+/** node-saml's request-id memory, bounded: past `max` live ids a new sign-in is refused, never an id
+ * forgotten early (InMemoryCacheProvider grows without a bound). */
+class BoundedExpiringSet implements CacheProvider {
+  readonly #items = new Map<string, { value: string; createdAt: number }>()
+  readonly #max: number
+  readonly #ttlMs: number
+
+  constructor(max: number, ttlMs: number) {
+    this.#max = max
+    this.#ttlMs = ttlMs
+  }
+
+  async saveAsync(key: string, value: string) {
+    this.#sweep()
+    if (this.#items.has(key)) return null
+    if (this.#items.size >= this.#max) {
+      throw new TaskgateError('TG_LOGIN_FAILED', {
+        message: 'Too many sign-ins in progress; try again shortly.',
+      })
+    }
+    const createdAt = Date.now()
+    this.#items.set(key, { value, createdAt })
+    return { value, createdAt }
+  }
+
+  async getAsync(key: string) {
+    const item = this.#items.get(key)
+    if (!item || item.createdAt + this.#ttlMs <= Date.now()) return null
+    return item.value
+  }
+
+  async removeAsync(key: string | null) {
+    if (key === null) return null
+    const item = this.#items.get(key)
+    this.#items.delete(key)
+    return item?.value ?? null
+  }
+
+  #sweep(): void {
+    const now = Date.now()
+    for (const [key, item] of this.#items) {
+      if (item.createdAt + this.#ttlMs > now) break
+      this.#items.delete(key)
+    }
+  }
+}
+
+interface AssertionJs {
+  Assertion?: {
+    Subject?: Array<{
+      SubjectConfirmation?: Array<{ SubjectConfirmationData?: Array<{ $?: { Recipient?: string } }> }>
+    }>
+  }
+}
+
+function firstString(value: unknown): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value
+  return typeof first === 'string' && first !== '' && first.length <= 256 ? first : undefined
+}
+
+function stringList(value: unknown): string[] {
+  const list = Array.isArray(value) ? value : value === undefined ? [] : [value]
+  return list.filter((g): g is string => typeof g === 'string' && g !== '' && g.length <= 256).slice(0, 200)
+}
+
+function readPem(path: string, where: string): string {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (cause) {
+    throw new TaskgateError('TG_CONFIG_INVALID', {
+      message: `${where}: cannot read ${path}; check the path.`,
+      cause,
+    })
+  }
+}
