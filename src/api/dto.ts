@@ -245,8 +245,7 @@ export const actionDto = z.object({
   kind: z.string(),
   text: z.string(),
   outcome: z.enum(['allow', 'deny', 'approve-first']),
-  needs: z
-    .array(z.object({ verb: z.string(), object: z.string() }))
+  needs: scope
     .optional()
     .describe('the scope entries the action needed, as classified (implicit ones included)'),
   rule: z.string().optional(),
@@ -263,7 +262,11 @@ export const actionDto = z.object({
   approvedByName: z.string().optional(),
 })
 
-export const toActionDto = (a: ActionRecord): z.infer<typeof actionDto> => ({ ...a, at: a.at.toISOString() })
+export const toActionDto = ({ needs, ...a }: ActionRecord): z.infer<typeof actionDto> => ({
+  ...a,
+  at: a.at.toISOString(),
+  ...(needs ? { needs: scopeStrings(needs) } : {}),
+})
 
 export const auditEntryDto = z.object({
   seq: z.number().int(),

@@ -3,6 +3,7 @@
 
 import type { Config, ResourceConfig } from '../config/schema.ts'
 import type { ApprovalFilter, AuditFilter, GrantFilter, SessionFilter } from '../store/store.ts'
+import type { AdviceFilter, ScopeAdvice } from './advice/advise-scopes.ts'
 import type { Approval } from './approvals/approval.ts'
 import type { ApprovalRisk } from './approvals/approval-risk.ts'
 import type { AuditEntry, AuditEventInput } from './audit/events.ts'
@@ -208,6 +209,9 @@ export interface Core {
   // recording and audit
   listSessions(actor: Principal, filter: SessionFilter): Promise<SessionSummary[]>
   getSession(actor: Principal, id: string): Promise<{ session: SessionRecord; actions: ActionRecord[] }>
+  /** Administrators and approvers: per grant the scope requested against what its actions needed, narrower
+   * policies per group and resource (with a diff of the `policies:` section), and per task cluster a scope. */
+  adviseScopes(actor: Principal, filter: AdviceFilter): Promise<ScopeAdvice>
   /** Administrators and the resource's approvers: closes one live session (its grant stays active). */
   endSession(actor: Principal, id: string, reason: string): Promise<SessionRecord>
   audit(event: AuditEventInput): Promise<AuditEntry>

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Config, ResourceConfig } from '../config/schema.ts'
 import type { Store } from '../store/store.ts'
+import { adviseScopes } from './advice/advise-scopes.ts'
 import type { Approval } from './approvals/approval.ts'
 import { approvalRisk } from './approvals/approval-risk.ts'
 import { decideApproval } from './approvals/decide-approval.ts'
@@ -616,6 +617,10 @@ export function createCore(options: CoreOptions): Core {
       return { session, actions: await store.sessions.listActions(id) }
     },
     endSession: (actor, id, reason) => endSession(ctx, actor, id, reason),
+    async adviseScopes(actor, filter) {
+      await recording.flush()
+      return adviseScopes(ctx, actor, filter)
+    },
     audit: (event) => ctx.audit(event),
     async listAudit(actor, filter) {
       if (!authorizeOversight(ctx, actor))

@@ -1,4 +1,8 @@
 // core's public surface: the only import path for protocols/, api/ and cli/.
+export type { AdviceFilter, ScopeAdvice } from './advice/advise-scopes.ts'
+export type { GrantUsage } from './advice/grant-usage.ts'
+export type { PolicySuggestion } from './advice/policy-suggestion.ts'
+export type { TaskCluster } from './advice/task-clusters.ts'
 export type { Approval } from './approvals/approval.ts'
 export type { ApprovalRisk } from './approvals/approval-risk.ts'
 export { actionDigest } from './approvals/hold-action.ts'

@@ -1,6 +1,7 @@
 // Every route of the API, one file per resource; the server registers these and the OpenAPI document
 // describes exactly these.
 import type { AnyRouteSpec } from '../route-spec.ts'
+import { adviceRoutes } from './advice.ts'
 import { approvalRoutes } from './approvals.ts'
 import { auditRoutes } from './audit.ts'
 import { authRoutes } from './auth.ts'
@@ -23,6 +24,7 @@ export const apiRoutes: readonly AnyRouteSpec[] = [
   ...serviceAccountRoutes,
   ...sessionRoutes,
   ...auditRoutes,
+  ...adviceRoutes,
   ...eventRoutes,
   openApiRoute(() => apiRoutes),
 ]

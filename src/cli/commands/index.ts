@@ -1,5 +1,6 @@
 // Every command, in the order `taskgate --help` lists them.
 import type { Command } from '../command.ts'
+import { adviseCommand } from './advise.ts'
 import {
   agentsCreateCommand,
   agentsDeleteCommand,
@@ -70,6 +71,7 @@ export const COMMANDS: readonly Command[] = [
   sessionsListCommand,
   sessionsShowCommand,
   sessionsEndCommand,
+  adviseCommand,
   maskingTestCommand,
   auditVerifyCommand,
   auditTailCommand,

@@ -23,7 +23,7 @@ interface ActionJson {
   rule?: string
   reason?: string
   rowCount?: number
-  needs?: { verb: string; object: string }[]
+  needs?: string[]
 }
 
 export const sessionsListCommand: Command = {
@@ -87,7 +87,7 @@ export const sessionsShowCommand: Command = {
         shortTime(a.at),
         a.outcome === 'allow' ? 'allow' : `${a.outcome} (${a.rule ?? '-'})`,
         a.rowCount === undefined ? '-' : String(a.rowCount),
-        a.needs?.length ? truncate(a.needs.map((n) => `${n.verb}:${n.object}`).join(','), 40) : '-',
+        a.needs?.length ? truncate(a.needs.join(','), 40) : '-',
         truncate(a.text, 80),
       ]),
     )

@@ -28,6 +28,7 @@ export const OPERATIONS = {
   endSession: { method: 'POST', path: '/v1/sessions/{id}/end' },
   listAudit: { method: 'GET', path: '/v1/audit' },
   verifyAudit: { method: 'GET', path: '/v1/audit/verify' },
+  adviseScopes: { method: 'GET', path: '/v1/advice/scopes' },
   streamEvents: { method: 'GET', path: '/v1/events' },
   getOpenApiDocument: { method: 'GET', path: '/v1/openapi.json' },
 } as const
@@ -668,10 +669,7 @@ export interface Operations {
         text: string
         outcome: "allow" | "deny" | "approve-first"
         /** the scope entries the action needed, as classified (implicit ones included) */
-        needs?: Array<{
-          verb: string
-          object: string
-        }>
+        needs?: Array<string>
         rule?: string
         reason?: string
         rowCount?: number
@@ -761,6 +759,75 @@ export interface Operations {
         seq: number
         hash: string
       }
+    }
+  }
+  adviseScopes: {
+    params: never
+    query: {
+      principal?: string
+      group?: string
+      resource?: string
+      since?: string
+    }
+    body: never
+    response: {
+      since: string
+      grants: Array<{
+        grantId: string
+        principalId: string
+        principalName: string
+        groups: Array<string>
+        resourceId: string
+        task: string
+        requestedAt: string
+        /** scope entries, each `verb:object` */
+        requested: Array<string>
+        /** what its allowed actions needed of the requested scope (implicit scope left out) */
+        used: Array<string>
+        /** requested entries no allowed action used */
+        unused: Array<string>
+        /** allowed actions counted */
+        actions: number
+        /** of those, recorded before needs were (no evidence) */
+        actionsWithoutNeeds: number
+      }>
+      suggestions: Array<{
+        group: string
+        resourceId: string
+        grants: number
+        current: {
+          /** scope entries, each `verb:object` */
+          ceiling: Array<string>
+          /** scope entries, each `verb:object` */
+          autoApprove: Array<string>
+        }
+        suggested: {
+          /** scope entries, each `verb:object` */
+          ceiling: Array<string>
+          /** scope entries, each `verb:object` */
+          autoApprove: Array<string>
+        }
+        /** current ceiling entries none of the grants used */
+        unused: Array<string>
+        /** why the suggestion is not in the rewritten policies */
+        notApplied?: string
+      }>
+      /** the `policies:` section with the suggestions made */
+      policiesYaml: string
+      /** unified diff from the current `policies:` section; empty when none */
+      diff: string
+      clusters: Array<{
+        /** the words every task of the cluster says */
+        words: Array<string>
+        tasks: Array<string>
+        grantIds: Array<string>
+        /** scope entries, each `verb:object` */
+        requested: Array<string>
+        /** what the grants of the cluster used */
+        suggested: Array<string>
+      }>
+      /** more grants matched than were read; the newest were */
+      truncated: boolean
     }
   }
   streamEvents: {
