@@ -21,8 +21,8 @@ export interface SpRegistration {
   acsUrl: string
   /** PEM certificate the SP signs AuthnRequests with: the IdP refuses unsigned or badly signed ones. */
   certPem: string
-  /** Written as the entity's `entityid` (so as its Audience) instead of `entityId`: a misconfigured IdP. */
-  audienceOverride?: string
+  /** NotOnOrAfter of its assertions, seconds after issue (the IdP's default is 300). */
+  assertionLifetimeSeconds?: number
 }
 
 export interface RunningIdp extends AsyncDisposable {
@@ -30,7 +30,8 @@ export interface RunningIdp extends AsyncDisposable {
   entityId: string
   ssoUrl: string
   certFile: string
-  setSp(sp: SpRegistration): Promise<void>
+  /** Replaces the registered service providers. */
+  setSp(...sps: SpRegistration[]): Promise<void>
 }
 
 /** A self-signed RSA key and certificate, PEM, made by openssl. */
@@ -141,29 +142,31 @@ $metadata['__DYNAMIC:1__'] = [
 ];
 `,
   )
-  const setSp = async (registration: SpRegistration) => {
-    const certData = registration.certPem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '')
+  const setSp = async (...registrations: SpRegistration[]) => {
     await writeFile(
       join(dir, 'metadata', 'saml20-sp-remote.php'),
-      `<?php
-$metadata[${php(registration.entityId)}] = [
-  ${registration.audienceOverride ? `'entityid' => ${php(registration.audienceOverride)},` : ''}
-  'AssertionConsumerService' => ${php(registration.acsUrl)},
-  'certData' => ${php(certData)},
-  'validate.authnrequest' => true,
-  'sign.response' => false,
-  'saml20.sign.assertion' => true,
-  'NameIDFormat' => 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
-  'simplesaml.nameidattribute' => 'uid',
-];
-`,
+      `<?php\n${registrations.map(spMetadata).join('\n')}`,
     )
   }
   await setSp(sp)
-  const child = spawn('php', ['-S', `127.0.0.1:${listenPort}`, '-t', SIMPLESAMLPHP_WWW], {
-    env: { ...process.env, SIMPLESAMLPHP_CONFIG_DIR: dir },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
+  // opcache off: it would keep a metadata file compiled for up to revalidate_freq seconds after setSp rewrote it.
+  const child = spawn(
+    'php',
+    [
+      '-d',
+      'opcache.enable=0',
+      '-d',
+      'opcache.enable_cli=0',
+      '-S',
+      `127.0.0.1:${listenPort}`,
+      '-t',
+      SIMPLESAMLPHP_WWW,
+    ],
+    {
+      env: { ...process.env, SIMPLESAMLPHP_CONFIG_DIR: dir },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  )
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => {
     if (stderr.length < 20_000) stderr += chunk.toString()
@@ -194,6 +197,22 @@ $metadata[${php(registration.entityId)}] = [
       await rm(dir, { recursive: true, force: true })
     },
   }
+}
+
+function spMetadata(registration: SpRegistration): string {
+  const certData = registration.certPem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '')
+  const lifetime = registration.assertionLifetimeSeconds
+  return `$metadata[${php(registration.entityId)}] = [
+  'AssertionConsumerService' => ${php(registration.acsUrl)},
+  'certData' => ${php(certData)},
+  'validate.authnrequest' => true,
+  'sign.response' => false,
+  'saml20.sign.assertion' => true,
+  'NameIDFormat' => 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
+  'simplesaml.nameidattribute' => 'uid',
+  ${lifetime === undefined ? '' : `'assertion.lifetime' => ${lifetime},`}
+];
+`
 }
 
 function php(value: string): string {

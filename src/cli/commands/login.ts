@@ -156,7 +156,7 @@ async function resolveSettings(
   const body = (await response.json().catch(() => ({}))) as Partial<OidcSettings>
   if (!response.ok || typeof body.issuer !== 'string' || typeof body.clientId !== 'string') {
     throw new TaskgateError('TG_NOT_FOUND', {
-      message: `The gateway at ${api} names no OIDC identity provider (HTTP ${response.status}); pass --issuer and --client-id.`,
+      message: `The gateway at ${api} names no OIDC identity provider (HTTP ${response.status}); pass --issuer and --client-id, or, when you sign in through SAML, take a CLI token from the console (Account → Get a CLI token) and export it as TASKGATE_TOKEN.`,
     })
   }
   return {

@@ -67,6 +67,14 @@ identity:
       groupMap:
         idp-dbas: [dbas]
         idp-staff: [staff, readers]
+    - kind: saml
+      id: strict
+      entryPoint: ${idpUrl}/saml2/idp/SSOService.php
+      idpIssuer: ${idpUrl}/saml2/idp/metadata.php
+      idpCertFile: ${idpCertFile}
+      spPrivateKey: { file: ${sp.keyFile} }
+      spCertFile: ${sp.certFile}
+      clockSkewSeconds: 0
 resources:
   - id: shop-db
     kind: postgres
@@ -82,7 +90,10 @@ resources:
     listen: { host: '127.0.0.1', port: 0 },
     identitySecrets: {
       tokenSigningKey: TOKEN_KEY,
-      samlPrivateKeys: new Map([['corp', await readFile(sp.keyFile, 'utf8')]]),
+      samlPrivateKeys: new Map([
+        ['corp', spKeyPem],
+        ['strict', spKeyPem],
+      ]),
     },
   })
   apiUrl = (await api.listen()).url
@@ -109,12 +120,11 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true })
 })
 
-function registration(audienceOverride?: string) {
+function registration(provider = 'corp') {
   return {
-    entityId: `${apiUrl}/auth/saml/corp/metadata`,
-    acsUrl: `${apiUrl}/auth/saml/corp/acs`,
+    entityId: `${apiUrl}/auth/saml/${provider}/metadata`,
+    acsUrl: `${apiUrl}/auth/saml/${provider}/acs`,
     certPem: spCertPem,
-    ...(audienceOverride ? { audienceOverride } : {}),
   }
 }
 
@@ -205,8 +215,9 @@ function decodeEntities(text: string): string {
 async function signInAtIdp(
   browser: Browser,
   rewriteRequest?: (ssoUrl: string) => string,
+  provider = 'corp',
 ): Promise<{ acs: string; fields: Record<string, string> }> {
-  const start = await browser.request(`${apiUrl}/auth/saml/corp/login?returnTo=/grants`, {
+  const start = await browser.request(`${apiUrl}/auth/saml/${provider}/login?returnTo=/grants`, {
     redirect: 'manual',
   })
   const location = start.response.headers.get('location') ?? ''
@@ -269,7 +280,10 @@ test('SP metadata is served at the entity id URL, with the signing certificate',
     ),
   )
   const config = (await (await fetch(`${apiUrl}/auth/config`)).json()) as { saml: unknown }
-  assert.deepEqual(config.saml, [{ id: 'corp', label: 'Corp SSO' }])
+  assert.deepEqual(config.saml, [
+    { id: 'corp', label: 'Corp SSO' },
+    { id: 'strict', label: 'strict' },
+  ])
 })
 
 test('sign-in through the IdP: a console session with IdP groups mapped, then a CLI token that works', async () => {
@@ -346,7 +360,7 @@ test('an assertion for another audience is refused', async (t) => {
   // the real IdP sign an assertion for our request and our ACS, but for the other audience.
   const other = 'https://another-service.example/sp'
   await idp.setSp({ ...registration(), entityId: other })
-  t.after(() => idp.setSp(registration()))
+  t.after(() => idp.setSp(registration(), registration('strict')))
   const browser = new Browser()
   const { acs, fields } = await signInAtIdp(browser, (url) =>
     reissue(url, (xml) => xml.replace(/(<saml:Issuer[^>]*>)[^<]*(<\/saml:Issuer>)/, `$1${other}$2`)),
@@ -363,7 +377,7 @@ test('an assertion for another audience is refused', async (t) => {
 test('an assertion addressed to another ACS (Recipient) is refused', async (t) => {
   const elsewhere = `${apiUrl}/auth/saml/corp/acs-elsewhere`
   await idp.setSp({ ...registration(), acsUrl: elsewhere })
-  t.after(() => idp.setSp(registration()))
+  t.after(() => idp.setSp(registration(), registration('strict')))
   const browser = new Browser()
   const { acs, fields } = await signInAtIdp(browser, (url) =>
     reissue(url, (xml) =>
@@ -375,6 +389,35 @@ test('an assertion addressed to another ACS (Recipient) is refused', async (t) =
   const response = await postToAcs(browser, `${apiUrl}/auth/saml/corp/acs`, fields)
   assert.match(response.body, /signin\?error=/)
   assert.match(refusalDetail(logged), /recipients/)
+  assert.equal((await sessionOf(browser)).status, 401)
+})
+
+test('a second SAML provider at the same time: IdP groups used as they are without a groupMap', async () => {
+  await idp.setSp(registration(), registration('strict'))
+  const browser = new Browser()
+  const { acs, fields } = await signInAtIdp(browser, undefined, 'strict')
+  assert.equal(acs, `${apiUrl}/auth/saml/strict/acs`)
+  assert.equal((await postToAcs(browser, acs, fields)).response.status, 200)
+  const session = await sessionOf(browser)
+  assert.equal(session.body.principal.id, `saml:strict:${user.username}`)
+  assert.deepEqual([...session.body.principal.groups].sort(), ['idp-dbas', 'idp-staff', 'idp-unmapped'])
+})
+
+test('an expired assertion (past its NotOnOrAfter) is refused', async (t) => {
+  await idp.setSp(registration(), { ...registration('strict'), assertionLifetimeSeconds: 1 })
+  t.after(() => idp.setSp(registration(), registration('strict')))
+  const browser = new Browser()
+  const { acs, fields } = await signInAtIdp(browser, undefined, 'strict')
+  const xml = Buffer.from(fields.SAMLResponse ?? '', 'base64').toString('utf8')
+  const notOnOrAfter = Date.parse(/<saml:Conditions[^>]*NotOnOrAfter="([^"]+)"/.exec(xml)?.[1] ?? '')
+  assert.ok(Number.isFinite(notOnOrAfter))
+  // Past the assertion's own deadline (strict allows no clock skew); a generous margin, not a timing bound.
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, notOnOrAfter - Date.now()) + 1500))
+  const logged = logLines.length
+  const response = await postToAcs(browser, acs, fields)
+  assert.match(response.body, /signin\?error=/)
+  // node-saml checks SubjectConfirmationData's NotOnOrAfter first and reports it as no valid confirmation.
+  assert.match(refusalDetail(logged), /expired|no valid subject confirmation/i)
   assert.equal((await sessionOf(browser)).status, 401)
 })
 
