@@ -20,7 +20,9 @@ import {
   createOidcVerifier,
   isTaskgateError,
   parseDurationSeconds,
+  resolveAuditSinks,
   resolveNotificationTargets,
+  startAuditExporter,
   systemClock,
 } from './core/index.ts'
 import { createEngine } from './engines.ts'
@@ -48,6 +50,8 @@ export interface GatewayOptions {
   /** Print first-start keys to this stream (npm start prints them; tests usually read the files). */
   announce?: (line: string) => void
   sweepIntervalMs?: number
+  /** How often an idle audit export sink looks for new entries (1 s by default; tests shorten it). */
+  auditExportPollMs?: number
   /** One process of a multi-process gateway (workers.ts); index 0, the primary, bootstraps keys and serves
    * the API. Workers listen on `ports` (what the primary bound), all with SO_REUSEPORT. */
   process?: { index: number; peers: ProcessPeers; ports?: Record<string, number> }
@@ -103,12 +107,32 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ? await resolveSecret(config.masking.hashKey, 'masking.hashKey')
       : undefined
     const identitySecrets = await resolveIdentitySecrets(config)
+    // SIEM export runs in the primary only: one reader per sink keeps each sink's entries in order.
+    const auditSinks =
+      primary && config.audit.sinks.length > 0
+        ? await resolveAuditSinks(config.audit.sinks, resolveSecret, options.clock ?? systemClock)
+        : []
+    const exporter =
+      auditSinks.length > 0
+        ? startAuditExporter({
+            store,
+            sinks: auditSinks,
+            clock: options.clock ?? systemClock,
+            logger: logger.child({ component: 'audit-export' }),
+            ...(options.auditExportPollMs ? { pollIntervalMs: options.auditExportPollMs } : {}),
+          })
+        : undefined
+    if (exporter) {
+      closers.push(() => exporter.close())
+      metrics.readAuditSinksFrom(() => exporter.status())
+    }
     const core = createCore({
       config,
       store,
       logger,
       metrics,
       ...(identitySecrets.tokenSigningKey ? { gatewayTokenKey: identitySecrets.tokenSigningKey } : {}),
+      ...(exporter ? { auditSinkStatus: () => exporter.status() } : {}),
       ...(maskingHashKey ? { maskingHashKey } : {}),
       approvalListeners: [(type, approval) => notifier.notify({ type, approval })],
       ...(options.clock ? { clock: options.clock } : {}),

@@ -17,7 +17,7 @@ import type {
 } from '../core/index.ts'
 import { formatScopeEntry } from '../core/index.ts'
 
-const isoDate = z.string().meta({ format: 'date-time' })
+export const isoDate = z.string().meta({ format: 'date-time' })
 const scope = z.array(z.string()).describe('scope entries, each `verb:object`')
 
 const iso = (date: Date | undefined): string | undefined => date?.toISOString()

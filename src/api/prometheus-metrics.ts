@@ -12,7 +12,7 @@ import {
   type MetricValue,
   Registry,
 } from 'prom-client'
-import type { CoreMetrics, OperationalCounts } from '../core/index.ts'
+import type { AuditSinkStatus, CoreMetrics, OperationalCounts } from '../core/index.ts'
 
 /** Beyond this many distinct rule labels, further rules count as `other` (a guard, not an expected case). */
 const MAX_RULES = 200
@@ -28,6 +28,8 @@ export interface PrometheusMetrics extends CoreMetrics {
   readonly contentType: string
   /** Where scrape-time numbers come from (core, once it exists). */
   readFrom(source: () => Promise<OperationalCounts>): void
+  /** Where the audit export sinks' lag comes from (the exporter, in the primary process). */
+  readAuditSinksFrom(source: () => Promise<AuditSinkStatus[]>): void
   /** This process's metrics as data, for the primary to add up (workers.ts). */
   snapshot(): Promise<ProcessMetrics>
   /** The text a scrape gets: this process's metrics, summed with `others` (the workers' snapshots). */
@@ -126,6 +128,36 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     },
   })
 
+  // Read once per scrape by both sink gauges; the exporter runs in the primary only, so 'max' over processes.
+  let sinkSource: (() => Promise<AuditSinkStatus[]>) | undefined
+  let sinks: Promise<AuditSinkStatus[] | undefined> = Promise.resolve(undefined)
+  const sinkGauge = (name: string, help: string, value: (s: AuditSinkStatus) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['sink', 'kind'] as const,
+      aggregator: 'max',
+      registers: [registry],
+      async collect() {
+        const read = await sinks
+        this.reset()
+        for (const status of read ?? []) this.set({ sink: status.id, kind: status.kind }, value(status))
+      },
+    })
+  sinkGauge(
+    'taskgate_audit_sink_lag_entries',
+    'Audit entries written and not yet delivered to each export sink (head seq minus the sink cursor).',
+    (s) => s.lag,
+  )
+  sinkGauge(
+    'taskgate_audit_sink_dead_lettered_entries',
+    'Audit entries an export sink gave up on (dead letters in the store).',
+    (s) => s.deadLettered,
+  )
+  const readSinks = () => {
+    sinks = sinkSource ? sinkSource().catch(() => undefined) : Promise.resolve(undefined)
+  }
+
   const seenRules = new Set<string>()
   const ruleLabel = (rule: string | undefined): string => {
     const r = rule ?? ''
@@ -154,11 +186,16 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     readFrom(read) {
       source = read
     },
+    readAuditSinksFrom(read) {
+      sinkSource = read
+    },
     snapshot() {
+      readSinks()
       counts = source ? source().catch(() => undefined) : Promise.resolve(undefined)
       return registry.getMetricsAsJSON() as Promise<ProcessMetrics>
     },
     async render(others = []) {
+      readSinks()
       counts = source ? source().catch(() => undefined) : Promise.resolve(undefined)
       if (others.length === 0) return registry.metrics()
       const own = (await registry.getMetricsAsJSON()) as ProcessMetrics

@@ -281,6 +281,118 @@ const slackApprovals = z.strictObject({
     .describe("origins the outcome is posted to (Slack's `response_url`); anything else is refused"),
 })
 
+const sinkId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected lowercase letters, digits and dashes (at most 63)')
+  .describe('names the sink in its cursor, metrics and `taskgate audit sinks`; renaming it starts over')
+
+const sinkCommonFields = {
+  id: sinkId,
+  batchSize: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(200)
+    .describe(
+      'entries read from the audit log and delivered at once (the log is the queue: nothing else is buffered)',
+    ),
+}
+
+const caFile = z
+  .string()
+  .min(1)
+  .optional()
+  .describe("PEM file of the CA that signed the receiver's certificate (default: the system's CAs)")
+
+const httpSinkFields = {
+  ...sinkCommonFields,
+  caFile,
+  timeout: duration.default('10s').describe('per attempt'),
+  maxAttempts: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(10)
+    .describe(
+      'answers refusing a batch (HTTP 429 or 5xx) before it is dead-lettered; any other non-2xx dead-letters at once. An unreachable receiver is an outage, retried without limit',
+    ),
+}
+
+const auditSink = z.discriminatedUnion('kind', [
+  z.strictObject({
+    ...sinkCommonFields,
+    kind: z
+      .literal('syslog')
+      .describe('RFC 5424 messages, octet-counting framing (RFC 6587), over TCP or TLS (RFC 5425)'),
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535),
+    transport: z.enum(['tcp', 'tls']).default('tls'),
+    tls: z
+      .strictObject({
+        caFile,
+        certFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('client certificate (PEM) when the receiver asks for one'),
+        key: secretRef.optional().describe('client private key (PEM), with certFile'),
+        serverName: z.string().min(1).optional().describe('name the certificate must carry (default: host)'),
+      })
+      .refine((t) => (t.certFile === undefined) === (t.key === undefined), 'certFile and key go together')
+      .optional(),
+    facility: z
+      .number()
+      .int()
+      .min(0)
+      .max(23)
+      .default(13)
+      .describe('syslog facility number (13: log audit, RFC 5424 §6.2.1)'),
+    appName: z
+      .string()
+      .regex(/^[!-~]{1,48}$/, 'expected 1-48 printable ASCII characters without spaces')
+      .default('taskgate'),
+    enterpriseId: z
+      .string()
+      .regex(/^\d+(\.\d+)*$/, 'expected a private enterprise number such as 32473')
+      .default('32473')
+      .describe(
+        'private enterprise number of the structured-data id taskgate@N (32473 is the documentation example)',
+      ),
+  }),
+  z.strictObject({
+    ...httpSinkFields,
+    kind: z.literal('webhook').describe('POST batches as JSON Lines (ECS documents), HMAC-SHA256 signed'),
+    url: z.url({ protocol: /^https$/ }).describe('the receiver; https only (the body is the audit log)'),
+    secret: secretRef.describe(
+      'HMAC-SHA256 key: X-Taskgate-Signature: t=<unix>,v1=hex(HMAC(key, t + "." + body))',
+    ),
+  }),
+  z.strictObject({
+    ...httpSinkFields,
+    kind: z.literal('otlp').describe('OpenTelemetry logs over OTLP/HTTP with JSON encoding'),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .describe("the collector's logs endpoint, e.g. https://collector:4318/v1/logs"),
+    authorization: secretRef.optional().describe('value of the Authorization header, e.g. `Bearer <token>`'),
+  }),
+  z.strictObject({
+    ...sinkCommonFields,
+    kind: z
+      .literal('jsonl')
+      .describe('JSON Lines files (one ECS document a line), rotated by size, mode 0600'),
+    path: z.string().min(1).describe('the file written to; rotated files are PATH.1 (newest) to PATH.<keep>'),
+    maxBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(100 * 1024 * 1024)
+      .describe('size at which the file is rotated (a batch never splits across files)'),
+    keep: z.number().int().min(1).max(100).default(5).describe('rotated files kept'),
+  }),
+])
+
 export const configSchema = z.strictObject({
   store: z
     .strictObject({
@@ -405,6 +517,19 @@ export const configSchema = z.strictObject({
     .default({ rules: [], detectors: [] })
     .describe('masking of result values before they leave the gateway'),
   notifications: notifications.optional().describe('who hears about approvals, and where'),
+  audit: z
+    .strictObject({
+      sinks: z
+        .array(auditSink)
+        .max(32)
+        .default([])
+        .refine((sinks) => new Set(sinks.map((s) => s.id)).size === sinks.length, 'sink ids must be unique')
+        .describe(
+          'SIEM export: every audit entry, at least once and in order per sink, from a cursor kept in the store (docs/audit-export.md)',
+        ),
+    })
+    .default({ sinks: [] })
+    .describe('audit log export'),
   limits: z
     .strictObject({
       sessionsPerGrant: z
@@ -478,6 +603,7 @@ export type PostgresResourceConfig = Extract<ResourceConfig, { kind: 'postgres' 
 export type MysqlResourceConfig = Extract<ResourceConfig, { kind: 'mysql' }>
 export type PolicyConfig = Config['policies'][number]
 export type SecretRef = z.infer<typeof secretRef>
+export type AuditSinkConfig = Config['audit']['sinks'][number]
 export type NotificationTargetConfig = NonNullable<Config['notifications']>['targets'][number]
 export type OidcConfig = z.infer<typeof oidc>
 export type SamlProviderConfig = z.infer<typeof samlProvider>

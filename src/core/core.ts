@@ -7,6 +7,7 @@ import type { AdviceFilter, ScopeAdvice } from './advice/advise-scopes.ts'
 import type { Approval } from './approvals/approval.ts'
 import type { ApprovalRisk } from './approvals/approval-risk.ts'
 import type { AuditEntry, AuditEventInput } from './audit/events.ts'
+import type { AuditSinkStatus } from './audit/export/audit-exporter.ts'
 import type { LoginAttempt } from './audit/login-audit.ts'
 import type { AuditLogVerification, ChainHead } from './audit/verify-audit-log.ts'
 import type { Clock } from './clock.ts'
@@ -219,6 +220,8 @@ export interface Core {
   /** Verifies the chain, that it reaches the head the store recorded, and that it holds `anchor` (a head
    * noted earlier, kept outside the store) unchanged. */
   verifyAudit(actor: Principal, anchor?: ChainHead): Promise<AuditLogVerification>
+  /** Where each SIEM export sink stands (cursor, lag, dead letters, last error); empty without sinks. */
+  auditSinks(actor: Principal): Promise<AuditSinkStatus[]>
 
   // change feed
   /** Ids of grants or approvals that changed, in this process or another sharing the store; returns unsubscribe. */

@@ -9,6 +9,7 @@ import { decideApproval } from './approvals/decide-approval.ts'
 import { holdAction } from './approvals/hold-action.ts'
 import type { ApprovalNotificationType } from './approvals/notify/notification.ts'
 import type { AuditEventInput } from './audit/events.ts'
+import type { AuditSinkStatus } from './audit/export/audit-exporter.ts'
 import { GENESIS_HASH, hashEntry } from './audit/hash-chain.ts'
 import { createLoginAudit, DEFAULT_LOGIN_AUDIT_LIMITS, type LoginAttempt } from './audit/login-audit.ts'
 import { verifyAuditLog } from './audit/verify-audit-log.ts'
@@ -72,6 +73,8 @@ export interface CoreOptions {
   maskingHashKey?: string
   /** Counters and histograms for /metrics (api/prometheus-metrics.ts); none by default. */
   metrics?: CoreMetrics
+  /** The SIEM exporter's status (main.ts starts it in the primary process); no sinks when absent. */
+  auditSinkStatus?: () => Promise<AuditSinkStatus[]>
 }
 
 export type ApprovalListener = (type: ApprovalNotificationType, approval: Approval) => void
@@ -645,6 +648,13 @@ export function createCore(options: CoreOptions): Core {
         const after = await store.audit.head()
         if (after?.seq === head?.seq || attempt === 5) return verifyAuditLog(entries, head, anchor)
       }
+    },
+    async auditSinks(actor) {
+      if (!authorizeOversight(ctx, actor))
+        throw new TaskgateError('TG_FORBIDDEN', {
+          message: 'Only administrators and approvers read the audit export status.',
+        })
+      return options.auditSinkStatus ? options.auditSinkStatus() : []
     },
 
     subscribe: (channel, listener) => store.subscribe(channel, listener),

@@ -120,6 +120,39 @@ export interface AuditStore {
   head(): Promise<ChainHead | undefined>
 }
 
+/** Where one audit sink (SIEM export) stands. */
+export interface AuditSinkCursor {
+  sinkId: string
+  /** seq of the last entry delivered (or dead-lettered); the next batch starts after it. */
+  seq: number
+  updatedAt: Date
+  /** Entries this sink gave up on (sum over its dead-letter rows). */
+  deadLettered: number
+}
+
+/** A batch one sink gave up on: its entries stay in the audit log, this says which and why. */
+export interface AuditDeadLetter {
+  sinkId: string
+  fromSeq: number
+  toSeq: number
+  attempts: number
+  reason: string
+  at: Date
+}
+
+export interface AuditSinkStore {
+  /** Every sink that delivered at least once. */
+  list(): Promise<AuditSinkCursor[]>
+  /** The sink's last delivered seq, 0 before its first delivery. */
+  cursor(sinkId: string): Promise<number>
+  /** Moves the cursor forward only: a slower exporter sharing the store never moves it back. */
+  advance(sinkId: string, seq: number, at: Date): Promise<void>
+  /** Records the dead letter and moves the cursor past it in one transaction. */
+  deadLetter(letter: AuditDeadLetter): Promise<void>
+  /** The sink's dead letters, newest first. */
+  listDeadLetters(sinkId: string, limit: number): Promise<AuditDeadLetter[]>
+}
+
 export interface SessionFilter {
   /** Sessions served by this gateway process (registry id). */
   processId?: string
@@ -174,6 +207,7 @@ export interface Store {
   serviceAccounts: ServiceAccountStore
   approvals: ApprovalStore
   audit: AuditStore
+  auditSinks: AuditSinkStore
   sessions: SessionStore
   processes: ProcessStore
   /** Cross-process notifications (PostgreSQL LISTEN/NOTIFY; in-process for the embedded store). */

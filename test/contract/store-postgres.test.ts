@@ -42,8 +42,10 @@ test('postgres: tables live in the schema taskgate, every migration recorded onc
     tables.rows.map((r) => r.table_name),
     [
       'approvals',
+      'audit_dead_letters',
       'audit_events',
       'audit_head',
+      'audit_sink_cursors',
       'credentials',
       'gateway_processes',
       'grants',
@@ -56,7 +58,7 @@ test('postgres: tables live in the schema taskgate, every migration recorded onc
   const versions = await t.db.query('SELECT version FROM taskgate.schema_migrations ORDER BY version')
   assert.deepEqual(
     versions.rows.map((r) => r.version),
-    [1, 2, 3, 4, 5, 6, 7],
+    [1, 2, 3, 4, 5, 6, 7, 8],
   )
 })
 
@@ -76,6 +78,8 @@ test('postgres: several gateways starting at once on an empty database all migra
         { version: 4, n: 1 },
         { version: 5, n: 1 },
         { version: 6, n: 1 },
+        { version: 7, n: 1 },
+        { version: 8, n: 1 },
       ],
     )
     await Promise.all(

@@ -5,6 +5,7 @@ import { describe } from 'node:test'
 import { approvalCases } from './store-contract/approvals.ts'
 import { auditCases } from './store-contract/audit.ts'
 import { auditHeadCases } from './store-contract/audit-head.ts'
+import { auditSinkCases } from './store-contract/audit-sinks.ts'
 import { eventCases } from './store-contract/events.ts'
 import type { StoreContractOptions } from './store-contract/fixtures.ts'
 import { credentialCases, grantCases, serviceAccountCases } from './store-contract/grants.ts'
@@ -20,6 +21,7 @@ export function runStoreContract(options: StoreContractOptions): void {
     approvalCases(options)
     auditCases(options)
     auditHeadCases(options)
+    auditSinkCases(options)
     sessionCases(options)
     eventCases(options)
   })

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { Core } from '../../core/index.ts'
-import { auditEntryDto, toAuditEntryDto } from '../dto.ts'
+import { auditEntryDto, isoDate, toAuditEntryDto } from '../dto.ts'
 import { defineRoute } from '../route-spec.ts'
 import { limit } from './query.ts'
 
@@ -80,5 +80,41 @@ export const auditRoutes = [
       const [seq, hash] = query.anchor?.split(':') ?? []
       return core.verifyAudit(principal, seq && hash ? { seq: Number(seq), hash } : undefined)
     },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/audit/sinks',
+    operationId: 'listAuditSinks',
+    summary: 'Where each SIEM export sink stands',
+    description:
+      'Each configured sink (`audit.sinks`) with its cursor (the last entry it received), its lag behind the newest entry, the entries it gave up on (dead letters) and, while it fails, why.',
+    tag: 'audit',
+    responses: {
+      200: {
+        description: 'the sinks',
+        schema: z.object({
+          sinks: z.array(
+            z.object({
+              id: z.string(),
+              kind: z.enum(['syslog', 'webhook', 'otlp', 'jsonl']),
+              cursor: z.number().int(),
+              headSeq: z.number().int(),
+              lag: z.number().int(),
+              deadLettered: z.number().int(),
+              lastDeliveredAt: isoDate.optional(),
+              lastError: z.string().optional(),
+              lastErrorAt: isoDate.optional(),
+            }),
+          ),
+        }),
+      },
+    },
+    handler: async ({ core, principal }) => ({
+      sinks: (await core.auditSinks(principal)).map((s) => ({
+        ...s,
+        lastDeliveredAt: s.lastDeliveredAt?.toISOString(),
+        lastErrorAt: s.lastErrorAt?.toISOString(),
+      })),
+    }),
   }),
 ]

@@ -10,6 +10,7 @@ import {
 } from './agents.ts'
 import { approvalsListCommand, approveCommand, denyCommand } from './approvals.ts'
 import { auditTailCommand, auditVerifyCommand } from './audit.ts'
+import { auditSinksCommand } from './audit-sinks.ts'
 import { configCheckCommand } from './config.ts'
 import { connectCommand } from './connect.ts'
 import {
@@ -75,6 +76,7 @@ export const COMMANDS: readonly Command[] = [
   maskingTestCommand,
   auditVerifyCommand,
   auditTailCommand,
+  auditSinksCommand,
   configCheckCommand,
   serveCommand,
 ]

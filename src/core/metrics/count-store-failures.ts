@@ -2,7 +2,15 @@ import type { Store } from '../../store/store.ts'
 import { toTaskgateError } from '../errors.ts'
 import type { CoreMetrics } from './core-metrics.ts'
 
-const AREAS = ['grants', 'credentials', 'serviceAccounts', 'approvals', 'audit', 'sessions'] as const
+const AREAS = [
+  'grants',
+  'credentials',
+  'serviceAccounts',
+  'approvals',
+  'audit',
+  'auditSinks',
+  'sessions',
+] as const
 
 /**
  * The store with each operation's failure counted (`taskgate_store_errors_total{operation, code}`): a

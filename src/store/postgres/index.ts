@@ -4,6 +4,7 @@ import { ChannelListeners } from '../channel-listeners.ts'
 import type { Store } from '../store.ts'
 import { createApprovalStore } from './approvals.ts'
 import { createAuditStore } from './audit.ts'
+import { createAuditSinkStore } from './audit-sinks.ts'
 import { createCredentialStore } from './credentials.ts'
 import { PgDatabase } from './database.ts'
 import { createGrantStore } from './grants.ts'
@@ -46,6 +47,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     serviceAccounts: createServiceAccountStore(db),
     approvals: createApprovalStore(db),
     audit: createAuditStore(db),
+    auditSinks: createAuditSinkStore(db),
     sessions: createSessionStore(db),
     processes: createProcessStore(db),
     subscribe: (channel, listener) => listeners.add(channel, listener),

@@ -357,6 +357,7 @@ test('the OpenAPI document is valid JSON, version 3.1, and describes every route
     'GET /v1/sessions/{id}',
     'POST /v1/sessions/{id}/end',
     'GET /v1/audit',
+    'GET /v1/audit/sinks',
     'GET /v1/audit/verify',
     'GET /v1/events',
     'GET /v1/openapi.json',

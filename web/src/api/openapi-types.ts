@@ -28,6 +28,7 @@ export const OPERATIONS = {
   endSession: { method: 'POST', path: '/v1/sessions/{id}/end' },
   listAudit: { method: 'GET', path: '/v1/audit' },
   verifyAudit: { method: 'GET', path: '/v1/audit/verify' },
+  listAuditSinks: { method: 'GET', path: '/v1/audit/sinks' },
   adviseScopes: { method: 'GET', path: '/v1/advice/scopes' },
   streamEvents: { method: 'GET', path: '/v1/events' },
   getOpenApiDocument: { method: 'GET', path: '/v1/openapi.json' },
@@ -184,6 +185,8 @@ export interface Operations {
         password: string
         expiresAt: string
         connection: {
+          /** the resource kind (postgres, mysql): which client variables apply */
+          kind: string
           host: string
           port: number
           user: string
@@ -274,6 +277,8 @@ export interface Operations {
       password: string
       expiresAt: string
       connection: {
+        /** the resource kind (postgres, mysql): which client variables apply */
+        kind: string
         host: string
         port: number
         user: string
@@ -759,6 +764,24 @@ export interface Operations {
         seq: number
         hash: string
       }
+    }
+  }
+  listAuditSinks: {
+    params: never
+    query: never
+    body: never
+    response: {
+      sinks: Array<{
+        id: string
+        kind: "syslog" | "webhook" | "otlp" | "jsonl"
+        cursor: number
+        headSeq: number
+        lag: number
+        deadLettered: number
+        lastDeliveredAt?: string
+        lastError?: string
+        lastErrorAt?: string
+      }>
     }
   }
   adviseScopes: {

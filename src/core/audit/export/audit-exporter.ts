@@ -1,0 +1,145 @@
+// SIEM export: one loop per sink reads the audit log after the sink's cursor, in batches of batchSize, and
+// moves the cursor only once the sink has the batch. The audit log is the queue: nothing is buffered in
+// memory beyond one batch per sink, a restart resumes after the stored cursor (at least once: a batch
+// delivered just before a crash is sent again), and the data path never waits for a sink.
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Logger } from 'pino'
+import type { Store } from '../../../store/store.ts'
+import type { RetryPolicy } from '../../approvals/notify/retry-delay.ts'
+import { retryDelayMs } from '../../approvals/notify/retry-delay.ts'
+import type { Clock } from '../../clock.ts'
+import type { AuditEntry } from '../events.ts'
+import { type AuditSink, type AuditSinkKind, describeSinkFailure, SinkDeliveryError } from './audit-sink.ts'
+
+export interface AuditSinkStatus {
+  id: string
+  kind: AuditSinkKind
+  /** seq of the last entry delivered (or dead-lettered). */
+  cursor: number
+  /** seq of the newest audit entry. */
+  headSeq: number
+  /** Entries written and not yet delivered. */
+  lag: number
+  deadLettered: number
+  lastDeliveredAt?: Date
+  /** Why the last attempt failed, while the sink is failing. */
+  lastError?: string
+  lastErrorAt?: Date
+}
+
+export interface AuditExporter {
+  status(): Promise<AuditSinkStatus[]>
+  close(): Promise<void>
+}
+
+export interface AuditExporterOptions {
+  store: Store
+  sinks: AuditSink[]
+  clock: Clock
+  logger: Logger
+  /** How often an idle sink looks for new entries; 1 s by default. */
+  pollIntervalMs?: number
+  /** Waits between failed attempts (outage or refusal). */
+  retry?: Omit<RetryPolicy, 'maxAttempts'>
+}
+
+interface SinkState {
+  lastError?: string
+  lastErrorAt?: Date
+}
+
+const DEFAULT_RETRY = { baseDelayMs: 500, maxDelayMs: 30_000 }
+
+export function startAuditExporter(options: AuditExporterOptions): AuditExporter {
+  const { store, clock, logger } = options
+  const stop = new AbortController()
+  const states = new Map<string, SinkState>(options.sinks.map((s) => [s.id, {}]))
+  const pause = (ms: number) => sleep(ms, undefined, { signal: stop.signal }).catch(() => {})
+  const policy = { ...DEFAULT_RETRY, ...options.retry, maxAttempts: Number.POSITIVE_INFINITY }
+  const pollMs = options.pollIntervalMs ?? 1000
+
+  async function run(sink: AuditSink, state: SinkState): Promise<void> {
+    const log = logger.child({ sink: sink.id, kind: sink.kind })
+    let cursor: number | undefined
+    let failures = 0
+    let refusals = 0
+    while (!stop.signal.aborted) {
+      let batch: AuditEntry[] = []
+      try {
+        cursor ??= await store.auditSinks.cursor(sink.id)
+        batch = await store.audit.list({ afterSeq: cursor, limit: sink.batchSize })
+        if (batch.length === 0) {
+          await pause(pollMs)
+          continue
+        }
+        await sink.deliver(batch)
+        const last = batch.at(-1)?.seq ?? cursor
+        await store.auditSinks.advance(sink.id, last, clock.now())
+        cursor = last
+        failures = 0
+        refusals = 0
+        delete state.lastError
+        delete state.lastErrorAt
+        continue
+      } catch (error) {
+        if (stop.signal.aborted) return
+        const reason = describeSinkFailure(error)
+        state.lastError = reason
+        state.lastErrorAt = clock.now()
+        if (error instanceof SinkDeliveryError && error.refused && batch.length > 0) {
+          refusals++
+          if (error.final || refusals >= (sink.maxAttempts ?? Number.POSITIVE_INFINITY)) {
+            const letter = deadLetterFor(sink.id, batch, refusals, reason, clock.now())
+            const stored = await store.auditSinks.deadLetter(letter).then(
+              () => true,
+              () => false,
+            )
+            if (stored) {
+              log.error({ fromSeq: letter.fromSeq, toSeq: letter.toSeq, reason }, 'audit batch dead-lettered')
+              cursor = letter.toSeq
+              refusals = 0
+              failures = 0
+              continue
+            }
+          }
+        }
+        failures++
+        log.warn({ reason, failures, afterSeq: cursor }, 'audit export failed; will retry')
+      }
+      await pause(retryDelayMs(failures, policy))
+    }
+  }
+
+  const runners = options.sinks.map((sink) => run(sink, states.get(sink.id) ?? {}))
+  return {
+    async status() {
+      const headSeq = (await store.audit.head())?.seq ?? 0
+      const cursors = new Map((await store.auditSinks.list()).map((c) => [c.sinkId, c]))
+      return options.sinks.map((sink) => {
+        const stored = cursors.get(sink.id)
+        const cursor = stored?.seq ?? 0
+        const state = states.get(sink.id) ?? {}
+        return {
+          id: sink.id,
+          kind: sink.kind,
+          cursor,
+          headSeq,
+          lag: Math.max(0, headSeq - cursor),
+          deadLettered: stored?.deadLettered ?? 0,
+          ...(stored ? { lastDeliveredAt: stored.updatedAt } : {}),
+          ...(state.lastError ? { lastError: state.lastError } : {}),
+          ...(state.lastErrorAt ? { lastErrorAt: state.lastErrorAt } : {}),
+        }
+      })
+    },
+    async close() {
+      stop.abort()
+      await Promise.all(options.sinks.map((s) => s.close().catch(() => {})))
+      await Promise.all(runners)
+    },
+  }
+}
+
+function deadLetterFor(sinkId: string, batch: AuditEntry[], attempts: number, reason: string, at: Date) {
+  return { sinkId, fromSeq: batch[0]?.seq ?? 0, toSeq: batch.at(-1)?.seq ?? 0, attempts, reason, at }
+}

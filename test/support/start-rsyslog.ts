@@ -1,0 +1,104 @@
+// A throwaway Debian rsyslogd (`rsyslogd -n -f CONF -i PIDFILE`) receiving syslog over TCP (imtcp) on one
+// port, plain or TLS through the gtls driver, writing each message's MSGID, structured data and MSG as one
+// line of a file the test reads. kill/restart keep the port, so a sender sees an outage, not a new receiver.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { TestCert } from './test-tls-cert.ts'
+
+export interface Rsyslog extends AsyncDisposable {
+  port: number
+  /** Lines written so far: `MSGID [SD] MSG`. */
+  lines(): Promise<string[]>
+  kill(signal: NodeJS.Signals): Promise<void>
+  start(): Promise<void>
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+function configFor(dir: string, port: number, tls: boolean): string {
+  const driver = tls
+    ? `global(DefaultNetstreamDriver="gtls" DefaultNetstreamDriverCAFile="${dir}/cert.pem"
+  DefaultNetstreamDriverCertFile="${dir}/cert.pem" DefaultNetstreamDriverKeyFile="${dir}/key.pem")
+`
+    : ''
+  const streamDriver = tls
+    ? ' StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="anon"'
+    : ''
+  // A direct main queue: a message is in the file's buffer before imtcp reads the next, and omfile flushes
+  // at each batch's end, so what rsyslog read before a SIGKILL is in the file.
+  return `global(workDirectory="${dir}" maxMessageSize="64k")
+main_queue(queue.type="Direct")
+${driver}module(load="imtcp"${streamDriver})
+template(name="line" type="string" string="%msgid% %structured-data% %msg%\\n")
+ruleset(name="in" queue.type="Direct") {
+  action(type="omfile" file="${dir}/out.log" template="line" flushOnTXEnd="on" asyncWriting="off")
+}
+input(type="imtcp" port="${port}" address="127.0.0.1" ruleset="in")
+`
+}
+
+export async function startRsyslog(options: { cert?: TestCert } = {}): Promise<Rsyslog> {
+  const dir = await mkdtemp(join(tmpdir(), 'tg-rsyslog-'))
+  const port = await freePort()
+  if (options.cert) {
+    await writeFile(join(dir, 'cert.pem'), options.cert.cert)
+    await writeFile(join(dir, 'key.pem'), options.cert.key, { mode: 0o600 })
+  }
+  const confPath = join(dir, 'rsyslog.conf')
+  await writeFile(confPath, configFor(dir, port, options.cert !== undefined))
+  let child: ChildProcess | undefined
+  let exited: Promise<void> = Promise.resolve()
+  let stderr = ''
+
+  async function start(): Promise<void> {
+    const proc = spawn('/usr/sbin/rsyslogd', ['-n', '-f', confPath, '-i', join(dir, 'rsyslogd.pid')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    proc.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString()
+    })
+    child = proc
+    exited = new Promise((resolve) => proc.once('close', () => resolve()))
+    // Ready when the port accepts a connection (rsyslogd has no readiness signal in -n mode).
+    for (let i = 0; i < 100; i++) {
+      if (proc.exitCode !== null) throw new Error(`rsyslogd exited: ${stderr}`)
+      const ok = await new Promise<boolean>((resolve) => {
+        const probe = createServer()
+        probe.once('error', () => resolve(true))
+        probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)))
+      })
+      if (ok) return
+      await sleep(100)
+    }
+    throw new Error(`rsyslogd did not listen on ${port}: ${stderr}`)
+  }
+
+  await start()
+  return {
+    port,
+    async lines() {
+      const text = await readFile(join(dir, 'out.log'), 'utf8').catch(() => '')
+      return text.split('\n').filter((line) => line !== '')
+    },
+    async kill(signal) {
+      child?.kill(signal)
+      await exited
+    },
+    start,
+    async [Symbol.asyncDispose]() {
+      child?.kill('SIGTERM')
+      await exited
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
