@@ -58,7 +58,6 @@ export {
   scopeCovers,
 } from './grants/scope.ts'
 export { SCOPE_VERBS, unknownVerbProblem } from './grants/scope-verbs.ts'
-export type { GatewayTokenUse } from './identity/gateway-token.ts'
 export { mintGatewayToken } from './identity/gateway-token.ts'
 export type { OidcVerifier, OidcVerifierOptions } from './identity/oidc.ts'
 export { createOidcVerifier } from './identity/oidc.ts'

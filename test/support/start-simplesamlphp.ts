@@ -8,7 +8,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-export const SIMPLESAMLPHP_WWW = '/usr/share/simplesamlphp/www'
+const SIMPLESAMLPHP_WWW = '/usr/share/simplesamlphp/www'
 
 export interface IdpUser {
   username: string

@@ -12,7 +12,7 @@ import { MAX_SAML_RESPONSE_CHARS, type SamlLogin } from './saml-login.ts'
 
 const LOGIN_COOKIE = 'tg_saml_login'
 /** A CLI token lives an hour: long enough for a task, short enough that a leaked one soon stops working. */
-export const CLI_TOKEN_TTL_SECONDS = 60 * 60
+const CLI_TOKEN_TTL_SECONDS = 60 * 60
 
 export interface SamlRoutesOptions {
   core: Core
@@ -76,13 +76,7 @@ export function registerSamlRoutes(app: FastifyInstance, o: SamlRoutesOptions): 
           readCookie(request.headers.cookie, LOGIN_COOKIE),
         )
         const ttlSeconds = o.sessions.maxAgeSeconds
-        const token = await mintGatewayToken(
-          o.tokenKey,
-          done.principal,
-          'console',
-          ttlSeconds,
-          o.core.clock.now(),
-        )
+        const token = await mintGatewayToken(o.tokenKey, done.principal, ttlSeconds, o.core.clock.now())
         // Through core like every sign-in: audited as login.succeeded, rate-limited, fail closed.
         await o.core.authenticate(token, { channel: 'console', client: request.ip })
         const session = o.sessions.create({ token })
@@ -115,7 +109,7 @@ export function registerSamlRoutes(app: FastifyInstance, o: SamlRoutesOptions): 
       })
     }
     const now = o.core.clock.now()
-    const token = await mintGatewayToken(o.tokenKey, principal, 'cli', CLI_TOKEN_TTL_SECONDS, now)
+    const token = await mintGatewayToken(o.tokenKey, principal, CLI_TOKEN_TTL_SECONDS, now)
     return { token, expiresAt: new Date(now.getTime() + CLI_TOKEN_TTL_SECONDS * 1000).toISOString() }
   })
 }

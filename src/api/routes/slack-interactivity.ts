@@ -10,7 +10,7 @@ import type { Approval, Core, Principal } from '../../core/index.ts'
 import { isTaskgateError, notificationPayload, SLACK_ACTION, slackMessage } from '../../core/index.ts'
 import { type SlackRequestCheck, SlackRequestVerifier } from '../slack/verify-slack-request.ts'
 
-export const SLACK_INTERACTIVITY_PATH = '/slack/interactivity'
+const SLACK_INTERACTIVITY_PATH = '/slack/interactivity'
 
 type SlackApprovals = NonNullable<Config['approvals']['slack']>
 

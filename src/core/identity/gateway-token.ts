@@ -13,22 +13,14 @@ const AUDIENCE = 'taskgate-api'
 /** Kept small: the groups travel in the token, and a bearer header has limits. */
 const MAX_GROUPS = 200
 
-export type GatewayTokenUse = 'console' | 'cli'
-
 export async function mintGatewayToken(
   key: string,
   principal: Principal,
-  use: GatewayTokenUse,
   ttlSeconds: number,
   now: Date,
 ): Promise<string> {
   const iat = Math.floor(now.getTime() / 1000)
-  const jwt = await new SignJWT({
-    name: principal.name,
-    groups: principal.groups.slice(0, MAX_GROUPS),
-    kind: principal.kind,
-    use,
-  })
+  const jwt = await new SignJWT({ name: principal.name, groups: principal.groups.slice(0, MAX_GROUPS) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)

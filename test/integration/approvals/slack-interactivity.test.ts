@@ -215,6 +215,13 @@ test('an approver approves from Slack with a reason: the grant activates and the
   assert.equal(approval.status, 'approved')
   assert.equal(approval.decidedBy, `oidc:dana-${suffix}`)
   assert.equal(approval.decisionReason, 'ticket OPS-12')
+  // A second press (another approver, or the same message pressed again) changes nothing and says why.
+  const again = received.length
+  const late = await send(pressBody(dana(), id, 'deny', 'too late'))
+  const reply = await nextAt(late.responseUrl, again)
+  assert.equal(reply.response_type, 'ephemeral')
+  assert.match(String(reply.text), /already approved/)
+  assert.equal((await embedded.core.getApproval(alice, id)).status, 'approved')
 })
 
 test('Deny from Slack denies the grant with the reason', async () => {
