@@ -1,6 +1,11 @@
 // Console sign-in in a real browser: the local admin key, the company IdP (authorization code + PKCE
-// against the test oidc-provider, tokens kept server-side), sign-out, and the admin's key rotation.
+// against the test oidc-provider, tokens kept server-side; SAML against simplesamlphp), sign-out, and the
+// admin's key rotation.
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { before, test } from 'node:test'
 import {
   api,
@@ -12,6 +17,7 @@ import {
   startConsoleGateway,
 } from '../../support/console.ts'
 import { startOidcProvider } from '../../support/start-oidc.ts'
+import { makeKeyPair, startSimpleSamlPhp } from '../../support/start-simplesamlphp.ts'
 
 before(() => buildConsole())
 
@@ -114,4 +120,74 @@ test('OIDC: authorization code + PKCE with the IdP; the console acts as the pers
   await using other = await launchBrowser()
   await other.page.goto(`${gw.url}/auth/callback?code=stolen&state=unknown`)
   await other.page.getByRole('alert').filter({ hasText: 'sign in again' }).waitFor()
+})
+
+test('SAML: sign in through the IdP in a real browser, groups mapped; the account page mints a CLI token', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tg-console-saml-'))
+  try {
+    const sp = await makeKeyPair(dir, 'sp')
+    const idpSigning = await makeKeyPair(dir, 'idp')
+    const tokenKeyFile = join(dir, 'token.key')
+    await writeFile(tokenKeyFile, randomBytes(36).toString('base64'))
+    const port = await freePort()
+    const base = `http://127.0.0.1:${port}`
+    await using idp = await startSimpleSamlPhp(
+      [
+        {
+          username: 'carol',
+          password: 'carol-pw',
+          attributes: { uid: ['carol'], email: ['carol@example.com'], groups: ['idp-dbas', 'idp-other'] },
+        },
+      ],
+      {
+        entityId: `${base}/auth/saml/corp/metadata`,
+        acsUrl: `${base}/auth/saml/corp/acs`,
+        certPem: await readFile(sp.certFile, 'utf8'),
+      },
+      { signing: idpSigning },
+    )
+    await using gw = await startConsoleGateway({
+      apiPort: port,
+      identity: `identity:
+  tokenSigningKey: { file: ${tokenKeyFile} }
+  providers:
+    - kind: saml
+      id: corp
+      label: Corp SSO
+      entryPoint: ${idp.ssoUrl}
+      idpIssuer: ${idp.entityId}
+      idpCertFile: ${idpSigning.certFile}
+      spPrivateKey: { file: ${sp.keyFile} }
+      spCertFile: ${sp.certFile}
+      groupMap: { idp-dbas: [console-dbas] }`,
+    })
+    await using browser = await launchBrowser()
+    const { page } = browser
+    await page.goto(`${gw.url}/sessions`)
+    await page.getByRole('link', { name: 'Sign in with Corp SSO' }).click()
+    await page.waitForURL(`${idp.url}/**`)
+    await page.locator('input[name="username"]').fill('carol')
+    await page.locator('input[name="password"]').fill('carol-pw')
+    await page.locator('button[type="submit"], input[type="submit"]').first().click()
+    // The IdP's page posts the response to the ACS by itself; the console then continues where it started.
+    await page.waitForURL(`${gw.url}/sessions`)
+    await page.getByRole('heading', { name: 'Sessions' }).waitFor()
+    const me = (await page.evaluate(async () => (await fetch('/v1/whoami')).json())) as {
+      id: string
+      via: string
+      groups: string[]
+    }
+    assert.equal(me.id, 'saml:corp:carol')
+    assert.equal(me.via, 'saml')
+    assert.deepEqual(me.groups, ['console-dbas'])
+
+    await page.getByRole('link', { name: 'Account' }).click()
+    await page.getByRole('button', { name: 'Get a CLI token (1 hour)' }).click()
+    const shown = (await page.locator('pre.secret').textContent())?.trim() ?? ''
+    const token = /^export TASKGATE_TOKEN=(tgt_\S+)$/.exec(shown)?.[1]
+    assert.ok(token, `the page shows the export line (${shown.slice(0, 30)}…)`)
+    assert.equal((await api<{ id: string }>(gw.url, token, 'GET', '/v1/whoami')).id, 'saml:corp:carol')
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
 })
