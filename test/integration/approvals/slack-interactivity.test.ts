@@ -215,6 +215,7 @@ test('an approver approves from Slack with a reason: the grant activates and the
   assert.equal(approval.status, 'approved')
   assert.equal(approval.decidedBy, `oidc:dana-${suffix}`)
   assert.equal(approval.decisionReason, 'ticket OPS-12')
+  assert.equal((await embedded.store.grants.get(approval.grantId))?.status, 'active')
   // A second press (another approver, or the same message pressed again) changes nothing and says why.
   const again = received.length
   const late = await send(pressBody(dana(), id, 'deny', 'too late'))
