@@ -1,7 +1,7 @@
 // A failure the CLI reports as `error [CODE]: message` with its exit code. Codes are the API's TG_* codes
 // (from problem+json) or the CLI's own TG_CLI_* codes for what never reaches the API (usage, unreachable
 // API); those are in the same registry (src/core/errors.ts, docs/errors.md).
-export const EXIT = { ok: 0, error: 1, usage: 2, denied: 3 } as const
+export const EXIT = { ok: 0, error: 1, usage: 2, denied: 3, changed: 4 } as const
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
 

@@ -170,7 +170,7 @@ function overview(): string {
     lines +
     '\nglobal options:\n' +
     optionLines(GLOBAL_OPTIONS) +
-    '\nexit codes: 0 ok, 1 error, 2 usage, 3 denied. `taskgate help <command>` for details.\n'
+    '\nexit codes: 0 ok, 1 error, 2 usage, 3 denied, 4 changes found (policy replay). `taskgate help <command>` for details.\n'
   )
 }
 

@@ -22,6 +22,7 @@ import type { OperationalCounts } from './metrics/core-metrics.ts'
 import type { Readiness } from './metrics/readiness.ts'
 import type { Action } from './policy/action.ts'
 import type { Decision } from './policy/decision.ts'
+import type { PolicyReplay, Reclassify } from './policy/replay-policy.ts'
 import type { ImplicitScope } from './policy/rules.ts'
 import type { ActionRecord, SessionRecord, SessionSummary } from './recording/events.ts'
 import type { ActionInput, StartedAction } from './recording/session-recording.ts'
@@ -193,6 +194,9 @@ export interface Core {
   /** What sessions on a resource kind may do without asking (catalog reads, transaction control): the
    * protocol knows what its clients send on their own; core applies it in every decision. */
   registerImplicitScope(resourceKind: string, scope: ImplicitScope): void
+  /** How a resource kind's recorded action text is classified again (its protocol's classifier), for
+   * policy replay: the protocol registers it, so core reads no wire format. */
+  registerReclassifier(resourceKind: string, reclassify: Reclassify): void
   /** Tells core where a resource's protocol server really listens (for the connection details it hands out). */
   setResourceAddress(resourceId: string, address: { host: string; port: number }): void
   /** The gateway is shutting down and its listeners no longer accept: readiness reports not-ready from now on,
@@ -213,6 +217,9 @@ export interface Core {
   /** Administrators and approvers: per grant the scope requested against what its actions needed, narrower
    * policies per group and resource (with a diff of the `policies:` section), and per task cluster a scope. */
   adviseScopes(actor: Principal, filter: AdviceFilter): Promise<ScopeAdvice>
+  /** Administrators and approvers: recorded statements since `since` decided again under a candidate
+   * configuration (its policies, guardrails and masking rules), with what would change. */
+  replayPolicy(actor: Principal, input: { candidate: Config; since: Date }): Promise<PolicyReplay>
   /** Administrators and the resource's approvers: closes one live session (its grant stays active). */
   endSession(actor: Principal, id: string, reason: string): Promise<SessionRecord>
   audit(event: AuditEventInput): Promise<AuditEntry>

@@ -43,6 +43,7 @@ import { countHeld } from './metrics/count-held.ts'
 import { countStoreFailures } from './metrics/count-store-failures.ts'
 import { checkReadiness } from './metrics/readiness.ts'
 import { decide } from './policy/decide.ts'
+import { type Reclassify, replayPolicy } from './policy/replay-policy.ts'
 import { wantsRowEstimate } from './policy/row-estimate.ts'
 import type { ImplicitScope, Rules } from './policy/rules.ts'
 import { rulesForResource } from './policy/rules-for-resource.ts'
@@ -173,6 +174,7 @@ export function createCore(options: CoreOptions): Core {
     maskingContextFor(maskingRules, resourceId, groups)
 
   const implicitScopes = new Map<string, ImplicitScope>()
+  const reclassifiers = new Map<string, Reclassify>()
   const rulesFor = (resource: ResourceConfig): Rules => {
     let rules = rulesByResource.get(resource.id)
     if (!rules) {
@@ -586,6 +588,9 @@ export function createCore(options: CoreOptions): Core {
         throw error
       }
     },
+    registerReclassifier(resourceKind, reclassify) {
+      reclassifiers.set(resourceKind, reclassify)
+    },
     registerImplicitScope(resourceKind, scope) {
       implicitScopes.set(resourceKind, scope)
       rulesByResource.clear()
@@ -620,6 +625,10 @@ export function createCore(options: CoreOptions): Core {
       return { session, actions: await store.sessions.listActions(id) }
     },
     endSession: (actor, id, reason) => endSession(ctx, actor, id, reason),
+    async replayPolicy(actor, input) {
+      await recording.flush()
+      return replayPolicy(ctx, { reclassifiers, implicitScopes }, actor, input)
+    },
     async adviseScopes(actor, filter) {
       await recording.flush()
       return adviseScopes(ctx, actor, filter)

@@ -88,5 +88,13 @@ export type { Action, ComputedColumns } from './policy/action.ts'
 export type { Decision, Denial, DenyCode } from './policy/decision.ts'
 export { ALLOW } from './policy/decision.ts'
 export { DEFAULT_GUARDRAILS } from './policy/default-guardrails.ts'
+export type {
+  GrantReplay,
+  PolicyReplay,
+  Reclassify,
+  ReplayChange,
+  ReplayExample,
+  ReplayOutcome,
+} from './policy/replay-policy.ts'
 export type { ImplicitScope } from './policy/rules.ts'
 export type { ActionRecord, SessionRecord, SessionSummary } from './recording/events.ts'

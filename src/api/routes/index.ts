@@ -10,6 +10,7 @@ import { grantRoutes } from './grants.ts'
 import { healthRoutes } from './health.ts'
 import { maskingRoutes } from './masking.ts'
 import { openApiRoute } from './openapi.ts'
+import { policyRoutes } from './policy.ts'
 import { resourceRoutes } from './resources.ts'
 import { serviceAccountRoutes } from './service-accounts.ts'
 import { sessionRoutes } from './sessions.ts'
@@ -25,6 +26,7 @@ export const apiRoutes: readonly AnyRouteSpec[] = [
   ...sessionRoutes,
   ...auditRoutes,
   ...adviceRoutes,
+  ...policyRoutes,
   ...eventRoutes,
   openApiRoute(() => apiRoutes),
 ]

@@ -25,6 +25,7 @@ import {
 import { grantRequestCommand } from './grant-request.ts'
 import { maskingTestCommand } from './masking.ts'
 import { mcpCommand } from './mcp.ts'
+import { policyReplayCommand } from './policy.ts'
 import { resourcesCommand } from './resources.ts'
 import { serveCommand } from './serve.ts'
 import { sessionsEndCommand, sessionsListCommand, sessionsShowCommand } from './sessions.ts'
@@ -78,5 +79,6 @@ export const COMMANDS: readonly Command[] = [
   auditTailCommand,
   auditSinksCommand,
   configCheckCommand,
+  policyReplayCommand,
   serveCommand,
 ]

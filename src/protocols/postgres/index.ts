@@ -230,6 +230,9 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
         password: await secret(resource.target.password, `resources.${resource.id}.target.password`),
       }
       core.registerImplicitScope('postgres', POSTGRES_IMPLICIT_SCOPE)
+      // A cache of its own: replaying a week of statements must not evict the live sessions' entries.
+      const replayClassifier = createClassifier()
+      core.registerReclassifier('postgres', (text) => replayClassifier.classify(text))
       unsubscribe = core.subscribe('grant_changed', (grantId) => pool.dropGrant(grantId))
       core.registerMaskingProbe(
         resource.id,

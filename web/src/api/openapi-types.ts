@@ -30,6 +30,7 @@ export const OPERATIONS = {
   verifyAudit: { method: 'GET', path: '/v1/audit/verify' },
   listAuditSinks: { method: 'GET', path: '/v1/audit/sinks' },
   adviseScopes: { method: 'GET', path: '/v1/advice/scopes' },
+  replayPolicy: { method: 'POST', path: '/v1/policy/replay' },
   streamEvents: { method: 'GET', path: '/v1/events' },
   getOpenApiDocument: { method: 'GET', path: '/v1/openapi.json' },
 } as const
@@ -850,6 +851,52 @@ export interface Operations {
         suggested: Array<string>
       }>
       /** more grants matched than were read; the newest were */
+      truncated: boolean
+    }
+  }
+  replayPolicy: {
+    params: never
+    query: never
+    body: {
+      /** the candidate configuration, YAML */
+      config: string
+      /** statements of sessions started within this long ago (default 7d) */
+      since?: string
+    }
+    response: {
+      since: string
+      /** recorded statements decided again */
+      statements: number
+      /** recorded statements a policy did not decide (limits, the store, grant state) */
+      skipped: number
+      /** statements whose decision would change */
+      changed: number
+      changes: Array<{
+        from: "allow" | "deny" | "hold"
+        to: "allow" | "deny" | "hold"
+        /** the rule that decides now, or that decided then when it would now allow */
+        rule: string
+        count: number
+        examples: Array<{
+          sessionId: string
+          seq: number
+          grantId: string
+          principalName: string
+          /** as recorded (secrets redacted), at most 200 characters */
+          text: string
+          reason: string
+        }>
+      }>
+      /** grants the candidate would decide otherwise */
+      grants: Array<{
+        grantId: string
+        principalName: string
+        resourceId: string
+        from: "granted" | "approved"
+        to: "granted" | "approve" | "deny"
+        reason: string
+      }>
+      /** more was recorded in the window than is replayed; the newest sessions were */
       truncated: boolean
     }
   }
