@@ -24,6 +24,7 @@ import {
   resolveNotificationTargets,
   startAuditExporter,
   systemClock,
+  TaskgateError,
 } from './core/index.ts'
 import { createEngine } from './engines.ts'
 import { createMcpHttpHandler } from './protocols/mcp/index.ts'
@@ -462,5 +463,11 @@ async function resolveIdentitySecrets(config: Config) {
   }
   const ref = config.identity.tokenSigningKey
   const tokenSigningKey = ref ? await resolveSecret(ref, 'identity.tokenSigningKey') : undefined
+  // Checked at start, not at the first sign-in: a short key would otherwise fail every SAML sign-in later.
+  if (tokenSigningKey !== undefined && tokenSigningKey.length < 32) {
+    throw new TaskgateError('TG_CONFIG_INVALID', {
+      message: `identity.tokenSigningKey: the secret holds ${tokenSigningKey.length} characters, at least 32 are needed (e.g. \`openssl rand -base64 48\`).`,
+    })
+  }
   return { samlPrivateKeys, ...(tokenSigningKey ? { tokenSigningKey } : {}) }
 }

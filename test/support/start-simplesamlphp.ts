@@ -23,6 +23,8 @@ export interface SpRegistration {
   certPem: string
   /** NotOnOrAfter of its assertions, seconds after issue (the IdP's default is 300). */
   assertionLifetimeSeconds?: number
+  /** Send a transient NameID (a new random one each sign-in), the IdP's default, instead of the uid. */
+  transientNameId?: boolean
 }
 
 export interface RunningIdp extends AsyncDisposable {
@@ -208,8 +210,11 @@ function spMetadata(registration: SpRegistration): string {
   'validate.authnrequest' => true,
   'sign.response' => false,
   'saml20.sign.assertion' => true,
-  'NameIDFormat' => 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
-  'simplesaml.nameidattribute' => 'uid',
+  ${
+    registration.transientNameId
+      ? "'NameIDFormat' => 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient',"
+      : "'NameIDFormat' => 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',\n  'simplesaml.nameidattribute' => 'uid',"
+  }
   ${lifetime === undefined ? '' : `'assertion.lifetime' => ${lifetime},`}
 ];
 `

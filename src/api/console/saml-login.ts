@@ -12,6 +12,7 @@ import { type Principal, TaskgateError } from '../../core/index.ts'
 import { sameSecret } from './console-sessions.ts'
 
 const LOGIN_TTL_MS = 10 * 60 * 1000
+const TRANSIENT_NAME_ID = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient'
 const MAX_PENDING = 10_000
 /** A SAMLResponse is a few KiB; anything near this is not one we asked for. */
 export const MAX_SAML_RESPONSE_CHARS = 256 * 1024
@@ -125,6 +126,14 @@ export class SamlLogin {
     const nameId = profile.nameID
     if (typeof nameId !== 'string' || nameId === '' || nameId.length > 256) {
       throw new TaskgateError('TG_LOGIN_FAILED', { message: 'The SAML assertion names no subject (NameID).' })
+    }
+    // A transient NameID changes at every sign-in: the same person would be a new principal each time, and
+    // "nobody approves their own request" (compared by principal id) would no longer hold.
+    if (profile.nameIDFormat === TRANSIENT_NAME_ID) {
+      throw new TaskgateError('TG_LOGIN_FAILED', {
+        message:
+          'The IdP identified you with a transient NameID, which changes at every sign-in; the IdP must send a persistent, e-mail or unspecified NameID for taskgate.',
+      })
     }
     const email = firstString(profile[s.emailAttribute])
     const idpGroups = stringList(profile[s.groupsAttribute])

@@ -421,6 +421,17 @@ test('an expired assertion (past its NotOnOrAfter) is refused', async (t) => {
   assert.equal((await sessionOf(browser)).status, 401)
 })
 
+test('a transient NameID (a new principal at every sign-in) is refused with what the IdP must send', async (t) => {
+  await idp.setSp({ ...registration(), transientNameId: true }, registration('strict'))
+  t.after(() => idp.setSp(registration(), registration('strict')))
+  const browser = new Browser()
+  const { acs, fields } = await signInAtIdp(browser)
+  assert.match(Buffer.from(fields.SAMLResponse ?? '', 'base64').toString('utf8'), /nameid-format:transient/)
+  const response = await postToAcs(browser, acs, fields)
+  assert.match(decodeURIComponent(response.body), /transient NameID/)
+  assert.equal((await sessionOf(browser)).status, 401)
+})
+
 test('a response posted without the browser binding of the sign-in is refused (login CSRF)', async () => {
   const browser = new Browser()
   const { acs, fields } = await signInAtIdp(browser)
