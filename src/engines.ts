@@ -1,6 +1,7 @@
 // The engine of each resource kind: part of the composition root (main.ts starts, per configured resource,
 // the engine its kind names here). A new kind adds one line; the kind's data lives in src/kinds/.
 import type { ResourceConfig } from './config/schema.ts'
+import { createMysqlServer } from './protocols/mysql/index.ts'
 import { createPostgresServer } from './protocols/postgres/index.ts'
 import type { EngineOptions, ProtocolServer } from './protocols/protocol-server.ts'
 
@@ -19,6 +20,7 @@ const ENGINES: Engines = {
       requireTls: resource.clients.requireTls,
       maxMessageBytes: resource.clients.maxMessageBytes,
     }),
+  mysql: (options) => createMysqlServer(options),
 }
 
 /** Starts nothing: builds the server of `options.resource`'s kind (it listens on `listen()`). */

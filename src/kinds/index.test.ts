@@ -30,3 +30,24 @@ test('postgres: the PG* variables libpq reads, a psql command line, no extra cli
   assert.deepEqual(kind.client.argumentsFor('psql', connection), [])
   assert.equal(kind.client.commandLine(connection), "psql -h 127.0.0.1 -p 6543 -U 'g1_1' -d 'app'")
 })
+
+test('mysql: MYSQL_* variables, the user as an argument for the mysql/mariadb clients only, a mysql command line', () => {
+  const kind = resourceKind('mysql')
+  assert.deepEqual(kind.client.environment(connection), {
+    MYSQL_HOST: '127.0.0.1',
+    MYSQL_TCP_PORT: '6543',
+    MYSQL_USER: 'g1_1',
+    MYSQL_PWD: 'tgc_x',
+    MYSQL_DATABASE: 'app',
+  })
+  assert.deepEqual(kind.client.argumentsFor('/usr/bin/mariadb', connection), [
+    '--user=g1_1',
+    '--protocol=TCP',
+    '--database=app',
+  ])
+  assert.deepEqual(kind.client.argumentsFor('python3', connection), [])
+  assert.equal(
+    kind.client.commandLine(connection),
+    "mysql -h 127.0.0.1 -P 6543 --protocol=TCP -u 'g1_1' -D 'app'",
+  )
+})

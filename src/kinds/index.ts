@@ -1,15 +1,16 @@
 // The registry of resource kinds. Adding a kind: its data module here (one line in each list below) and its
 // engine under protocols/<kind>/, registered in main.ts's engine table.
+import { mysqlKind, mysqlResourceSchema } from './mysql.ts'
 import { postgresKind, postgresResourceSchema } from './postgres.ts'
 import type { ResourceKind } from './resource-kind.ts'
 
 export type { ClientConnection, KindGuardrail, ResourceKind } from './resource-kind.ts'
 
 /** Each kind's resource schema, for the configuration's `resources` (discriminated by `kind`). */
-export const RESOURCE_SCHEMAS = [postgresResourceSchema] as const
+export const RESOURCE_SCHEMAS = [postgresResourceSchema, mysqlResourceSchema] as const
 
 export const RESOURCE_KINDS: ReadonlyMap<string, ResourceKind> = new Map(
-  [postgresKind].map((kind) => [kind.name, kind]),
+  [postgresKind, mysqlKind].map((kind) => [kind.name, kind]),
 )
 
 /** The kind of a configured resource; config validation guarantees it is registered. */

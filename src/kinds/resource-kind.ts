@@ -27,6 +27,9 @@ export interface ResourceKind {
   readonly scopeVerbs: readonly string[]
   /** Guardrails in force on every resource of the kind, beside core's protocol-neutral ones. */
   readonly defaultGuardrails: readonly KindGuardrail[]
+  /** Verifiers of a new credential's password the kind's front end checks logins against (stored with the
+   * credential; the clear password is never stored). */
+  readonly credentialVerifiers?: (password: string) => Record<string, string>
   /** How a client reaches a resource of the kind with a credential. */
   readonly client: {
     /** The environment variables the kind's usual clients read (`taskgate grant env`, `connect`). */

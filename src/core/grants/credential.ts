@@ -13,9 +13,15 @@ export interface Credential {
   secretHash: string
   /** SCRAM-SHA-256 verifier so protocol front ends can run SCRAM without the clear secret. */
   scram: ScramVerifier
+  /** Verifiers other resource kinds' front ends check a login against without the clear secret, by kind
+   * (src/kinds/ `credentialVerifiers`), e.g. `{ mysql: { mysqlNativePassword: hex, … } }`. */
+  verifiers: CredentialVerifiers
   expiresAt: Date
   createdAt: Date
 }
+
+/** kind -> verifier name -> hex. */
+export type CredentialVerifiers = Record<string, Record<string, string>>
 
 export interface ScramVerifier {
   iterations: number

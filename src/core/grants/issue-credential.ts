@@ -46,6 +46,9 @@ export function newCredential(
   grant: Grant,
   seq: number,
   now: Date,
+  /** The resource kind's verifiers of the password (src/kinds/), stored with the credential. */
+  verifiersOf: (password: string) => Record<string, string> | undefined = () => undefined,
+  kind = '',
 ): { credential: Credential; password: string } {
   const password = `tgc_${randomBytes(32).toString('base64url')}`
   return {
@@ -57,8 +60,13 @@ export function newCredential(
       seq,
       secretHash: sha256Hex(password),
       scram: scramVerifier(password),
+      verifiers: verifiersFor(kind, verifiersOf(password)),
       expiresAt: grant.expiresAt ?? now,
       createdAt: now,
     },
   }
+}
+
+function verifiersFor(kind: string, verifiers: Record<string, string> | undefined) {
+  return verifiers === undefined ? {} : { [kind]: verifiers }
 }

@@ -1,4 +1,5 @@
 import type { ResourceConfig } from '../../config/schema.ts'
+import { resourceKind } from '../../kinds/index.ts'
 import type { IssuedCredential } from '../core.ts'
 import type { CoreContext } from '../core-context.ts'
 import { TaskgateError } from '../errors.ts'
@@ -15,7 +16,7 @@ import { MAX_CREDENTIALS_PER_GRANT, newCredential } from './issue-credential.ts'
 export async function issueGrantCredential(ctx: CoreContext, grant: Grant): Promise<IssuedCredential> {
   const resource = ctx.resources.get(grant.resourceId)
   if (!resource) throw new TaskgateError('TG_RESOURCE_UNKNOWN')
-  const { credential, password, revoked } = await insertNext(ctx, grant)
+  const { credential, password, revoked } = await insertNext(ctx, grant, resource.kind)
   // The grant may have ended since the caller checked it: endGrant deleted the credentials it saw then,
   // not this one. (Logins check the grant anyway; this keeps no secret of an ended grant stored.)
   const current = await ctx.store.grants.get(grant.id)
@@ -49,10 +50,18 @@ export async function issueGrantCredential(ctx: CoreContext, grant: Grant): Prom
 async function insertNext(
   ctx: CoreContext,
   grant: Grant,
+  kind: string,
 ): Promise<{ credential: Credential; password: string; revoked: string[] }> {
+  const verifiersOf = resourceKind(kind).credentialVerifiers
   for (let attempt = 1; ; attempt++) {
     const held = await ctx.store.credentials.listForGrant(grant.id)
-    const { credential, password } = newCredential(grant, (held.at(-1)?.seq ?? 0) + 1, ctx.clock.now())
+    const { credential, password } = newCredential(
+      grant,
+      (held.at(-1)?.seq ?? 0) + 1,
+      ctx.clock.now(),
+      verifiersOf,
+      kind,
+    )
     try {
       const revoked = await ctx.store.credentials.insert(credential, MAX_CREDENTIALS_PER_GRANT)
       return { credential, password, revoked }

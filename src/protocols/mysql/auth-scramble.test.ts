@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
+import { resourceKind } from '../../kinds/index.ts'
 import {
   cachingSha2Scramble,
   mysqlVerifiers,
@@ -50,4 +51,12 @@ test('the native scramble matches the documented construction (a known MySQL tes
     mysqlVerifiers('password').mysqlNativePassword.toString('hex').toUpperCase(),
     '2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19',
   )
+})
+
+test('the mysql kind stores exactly these verifiers with each credential (hex)', () => {
+  const expected = mysqlVerifiers('tgc_secret')
+  assert.deepEqual(resourceKind('mysql').credentialVerifiers?.('tgc_secret'), {
+    mysqlNativePassword: expected.mysqlNativePassword.toString('hex'),
+    cachingSha2Password: expected.cachingSha2Password.toString('hex'),
+  })
 })

@@ -8,26 +8,8 @@
 // `set:foreign_key_checks` and `set:unique_checks` are absent too: they let writes skip integrity checks.
 import { type ImplicitScope, parseScope, type Scope } from '../../core/index.ts'
 
-/** Every verb the MySQL classifier emits (classify-statements.ts). */
-export const MYSQL_SCOPE_VERBS = [
-  'select',
-  'insert',
-  'update',
-  'delete',
-  'truncate',
-  'create',
-  'alter',
-  'drop',
-  'execute',
-  'grant',
-  'set',
-  'show',
-  'transaction',
-  'deallocate',
-  'kill',
-  'flush',
-  'lock',
-]
+/** Every verb the MySQL classifier emits: the kind's data (src/kinds/mysql.ts). */
+export { MYSQL_SCOPE_VERBS } from '../../kinds/mysql.ts'
 
 /** Verbs that only read; a grant holding nothing else is read-only (provisioner.ts, back.ts `readOnly`). */
 const MYSQL_READ_VERBS = ['select', 'show']

@@ -9,6 +9,7 @@ interface CredentialRow {
   seq: number
   secret_hash: string
   scram: Credential['scram']
+  verifiers: Credential['verifiers']
   expires_at: Date
   created_at: Date
 }
@@ -20,7 +21,7 @@ export function createCredentialStore(db: PgDatabase): CredentialStore {
         await query({
           name: 'tg.credentials.insert',
           text: `INSERT INTO taskgate.credentials (resource_id, username, grant_id, seq, secret_hash, scram,
-            expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+            verifiers, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
           values: [
             c.resourceId,
             c.username,
@@ -28,6 +29,7 @@ export function createCredentialStore(db: PgDatabase): CredentialStore {
             c.seq,
             c.secretHash,
             JSON.stringify(c.scram),
+            JSON.stringify(c.verifiers),
             c.expiresAt,
             c.createdAt,
           ],
@@ -82,6 +84,7 @@ function toCredential(row: CredentialRow): Credential {
     seq: row.seq,
     secretHash: row.secret_hash,
     scram: row.scram,
+    verifiers: row.verifiers,
     expiresAt: row.expires_at,
     createdAt: row.created_at,
   }

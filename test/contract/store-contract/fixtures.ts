@@ -60,6 +60,12 @@ export function makeCredential(overrides: Partial<Credential> = {}): Credential 
       storedKey: randomBytes(32).toString('base64'),
       serverKey: randomBytes(32).toString('base64'),
     },
+    verifiers: {
+      mysql: {
+        mysqlNativePassword: randomBytes(20).toString('hex'),
+        cachingSha2Password: randomBytes(32).toString('hex'),
+      },
+    },
     expiresAt: at(900),
     createdAt: T0,
     ...overrides,

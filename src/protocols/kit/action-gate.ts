@@ -1,0 +1,189 @@
+// The action gate every stream protocol puts between a client's action and the target: the session's allow
+// cache, the row estimate a `rowsOver` rule asks for, a hold for a person (with the protocol's own "waiting"
+// notice when it has one), recording (a write is forwarded only once its record is stored, under
+// `recording.onFailure: block`), and a denial on any error. Core decides (core.decide); the gate only
+// sequences core's data-path calls, so a protocol keeps nothing but its frames, backpressure and prepared
+// statements. Synchronous when it can be (a cached or plain allow), so the hot path stays in one tick.
+import type { Logger } from 'pino'
+import {
+  type Action,
+  ALLOW,
+  actionDigest,
+  type Core,
+  type Decision,
+  type SessionHandle,
+} from '../../core/index.ts'
+
+export type ApproveFirst = Extract<Decision, { outcome: 'approve-first' }>
+
+export interface ActionGateOptions {
+  core: Core
+  handle: SessionHandle
+  logger: Logger
+  /** Rows the action would touch or return, for a `rowsOver` rule; undefined when unknown. Only called
+   * when core says a rule could use it. */
+  estimateRows?: (action: Action) => Promise<number | undefined>
+  /** Tells the client its action waits for a person; a protocol that cannot say so mid-command leaves it
+   * out (MySQL), the approval id then reaches the client only in a denial or not at all. */
+  onWaiting?: (approvalId: string, decision: ApproveFirst) => void
+  /** Aborted when the session ends: a held action's approval then expires. */
+  signal: AbortSignal
+  /** Distinct allowed actions remembered (cleared when full); default 1024. */
+  allowCacheEntries?: number
+}
+
+export interface GateRequest {
+  action: Action
+  /** The protocol's key for the allow cache: its classifier's key plus every session state that changes
+   * what the text means (lexing modes, the current database). Undefined: never cached. */
+  cacheKey?: string
+  /** A write: recorded durably before it may be forwarded. */
+  write: boolean
+  /** Record the action as started when allowed (false for a prepare, whose executions are started). */
+  start: boolean
+  /** What binds an approval to exactly this action; default: the digest of its text. */
+  digest?: string
+}
+
+export interface GateAnswer {
+  decision: Decision
+  /** The recording seq of an allowed, started action, for its outcome (recordOutcome). */
+  seq?: number
+}
+
+const DEFAULT_ALLOW_CACHE_ENTRIES = 1024
+
+export class ActionGate {
+  readonly #o: ActionGateOptions
+  readonly #allowed = new Set<string>()
+
+  constructor(options: ActionGateOptions) {
+    this.#o = options
+  }
+
+  /** Forgets every cached allow (the session state a key leaves out changed, e.g. the grant). */
+  clearCache(): void {
+    this.#allowed.clear()
+  }
+
+  decide(request: GateRequest): GateAnswer | Promise<GateAnswer> {
+    try {
+      const { core, handle } = this.#o
+      if (request.cacheKey !== undefined && this.#allowed.has(request.cacheKey))
+        return this.#start(request, ALLOW)
+      if (this.#o.estimateRows && core.wantsRowEstimate(handle, request.action))
+        return this.#decideEstimated(request)
+      return this.#decided(request, core.decide(handle, request.action), true)
+    } catch (error) {
+      return this.#failClosed(request, error)
+    }
+  }
+
+  /** Records a started action's outcome (never awaited). */
+  recordOutcome(
+    seq: number | undefined,
+    action: Action,
+    outcome: { rowCount?: number; durationMs?: number; error?: string; result?: RecordedResult },
+  ): void {
+    this.#o.core.recordAction(
+      this.#o.handle,
+      { kind: action.kind, text: action.recordText ?? action.text, outcome: 'allow', ...outcome },
+      seq,
+    )
+  }
+
+  async #decideEstimated(request: GateRequest): Promise<GateAnswer> {
+    try {
+      const estimatedRows = await this.#o.estimateRows!(request.action)
+      const action = estimatedRows === undefined ? request.action : { ...request.action, estimatedRows }
+      // An estimate changes with the data: the allow is not cached.
+      return await this.#decided({ ...request, action }, this.#o.core.decide(this.#o.handle, action), false)
+    } catch (error) {
+      return this.#failClosed(request, error)
+    }
+  }
+
+  #decided(request: GateRequest, decision: Decision, cacheable: boolean): GateAnswer | Promise<GateAnswer> {
+    if (decision.outcome === 'allow') {
+      if (cacheable && request.cacheKey !== undefined) {
+        if (this.#allowed.size >= (this.#o.allowCacheEntries ?? DEFAULT_ALLOW_CACHE_ENTRIES))
+          this.#allowed.clear()
+        this.#allowed.add(request.cacheKey)
+      }
+      return this.#start(request, decision)
+    }
+    if (decision.outcome === 'approve-first') return this.#hold(request, decision)
+    this.#recordRefusal(request.action, decision)
+    return { decision }
+  }
+
+  /** Holds the action for a person; an approval allows exactly one run of it. */
+  async #hold(request: GateRequest, decision: ApproveFirst): Promise<GateAnswer> {
+    try {
+      const { core, handle, signal } = this.#o
+      const { action } = request
+      // Approvers see (and the approval records) the text as recorded, never a secret or a masked value.
+      const shown = action.recordText === undefined ? action : { ...action, text: action.recordText }
+      const held = await core.holdAction(handle, decision, shown, request.digest ?? actionDigest(action.text))
+      this.#o.onWaiting?.(held.approvalId, decision)
+      const verdict = await held.wait(signal)
+      if (verdict.outcome === 'deny') {
+        this.#recordRefusal(action, verdict)
+        return { decision: verdict }
+      }
+      return await this.#start(request, ALLOW)
+    } catch (error) {
+      return this.#failClosed(request, error)
+    }
+  }
+
+  /** An allowed action about to run: recorded as started; a write waits for its record to be stored. */
+  #start(request: GateRequest, decision: Decision): GateAnswer | Promise<GateAnswer> {
+    if (!request.start) return { decision }
+    const { action } = request
+    const started = this.#o.core.startAction(
+      this.#o.handle,
+      { kind: action.kind, text: action.recordText ?? action.text, outcome: 'allow' },
+      { write: request.write },
+    )
+    if (started.durable === undefined) return { decision, seq: started.seq }
+    return started.durable.then(
+      (durable) => ({ decision: durable, seq: started.seq }),
+      (error: unknown) => this.#failClosed(request, error),
+    )
+  }
+
+  #recordRefusal(action: Action, decision: Exclude<Decision, { outcome: 'allow' }>): void {
+    this.#o.core.recordAction(this.#o.handle, {
+      kind: action.kind,
+      text: action.recordText ?? action.text,
+      outcome: decision.outcome,
+      rule: decision.rule,
+      reason: decision.reason,
+    })
+  }
+
+  /** Any error while deciding is a denial, never a forward. */
+  #failClosed(request: GateRequest, error: unknown): GateAnswer {
+    this.#o.logger.error({ err: String(error) }, 'deciding an action failed')
+    const decision: Decision = {
+      outcome: 'deny',
+      code: 'TG_STORE_UNAVAILABLE',
+      rule: 'error',
+      reason: 'the gateway could not decide',
+    }
+    try {
+      this.#recordRefusal(request.action, decision)
+    } catch {
+      // The recorder is what failed: the denial stands without its record.
+    }
+    return { decision }
+  }
+}
+
+/** A result summary for replay (core's ActionRecord `result`). */
+export interface RecordedResult {
+  columns: string[]
+  rows: unknown[][]
+  truncated: boolean
+}

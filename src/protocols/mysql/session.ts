@@ -1,0 +1,393 @@
+// The relay loop of one MySQL session, after login: one command at a time (the protocol is request and
+// response; a client that sends the next command early waits in the socket), each decided by the kit's
+// action gate before it goes upstream: COM_QUERY per statement (statement-splitter.ts), COM_STMT_PREPARE at
+// prepare and each COM_STMT_EXECUTE again (the allow cache makes that free), COM_INIT_DB and COM_FIELD_LIST
+// as USE and SHOW COLUMNS. The server's packets are followed by response-tracker.ts, so session state
+// (current database, NO_BACKSLASH_ESCAPES, sql_mode, prepared statements) changes only on its OK, rows and
+// errors are masked when a rule applies, and the session ends at a packet boundary.
+import type { Duplex } from 'node:stream'
+import type { Logger } from 'pino'
+import { type Action, actionDigest, type MaskingContext, type MaskingPlan } from '../../core/index.ts'
+import type { ActionGate } from '../kit/action-gate.ts'
+import type { MysqlClassifier } from './classify.ts'
+import { classifyCommand } from './classify-command.ts'
+import { approvalRequired, denied, grantEnded, protocolViolation } from './errors.ts'
+import { ErrorMasker } from './mask-errors.ts'
+import { maskBinaryRow, maskTextRow, resultColumnsOf } from './mask-rows.ts'
+import { PreparedStatements } from './prepared-statements.ts'
+import { refusalFor } from './refused-commands.ts'
+import { type ResponseStep, ResponseTracker } from './response-tracker.ts'
+import { splitStatements } from './statement-splitter.ts'
+import type { ColumnDefinition41 } from './wire/column-definition.ts'
+import { encodeTextCommand, parseTextCommand } from './wire/commands.ts'
+import { Command, ServerStatus } from './wire/constants.ts'
+import { encodeErrPacket } from './wire/generic-responses.ts'
+import { encodePacket, MAX_PACKET_PAYLOAD, type Packet, PacketReader } from './wire/packet-reader.ts'
+import { ProtocolViolation } from './wire/protocol-violation.ts'
+import { parseTextRow } from './wire/result-rows.ts'
+
+export interface MysqlSessionOptions {
+  gate: ActionGate
+  logger: Logger
+  client: Duplex
+  upstream: Duplex
+  /** Capabilities in force with the client (CLIENT_DEPRECATE_EOF shapes responses). */
+  capabilities: number
+  classifier: MysqlClassifier
+  database: string | undefined
+  statusFlags: number
+  masking: MaskingContext | undefined
+  maxPacketBytes: number
+}
+
+/** What the command in flight is, for recording and for the state its OK confirms. */
+interface InFlight {
+  command: number
+  action?: Action
+  seq?: number
+  startedAt: number
+  rowCount: number
+  usesDatabase?: string
+  changesSqlMode?: boolean
+  columns: ColumnDefinition41[]
+  plan?: MaskingPlan
+  error?: string
+  /** The gateway's own `SELECT @@sql_mode`: answered to the gateway, never to the client. */
+  internal?: { sqlMode?: string }
+}
+
+const SQL_MODE_QUERY = 'SELECT @@SESSION.sql_mode'
+
+export class MysqlSession {
+  readonly #o: MysqlSessionOptions
+  readonly #fromClient: PacketReader
+  readonly #fromUpstream: PacketReader
+  readonly #tracker: ResponseTracker
+  readonly #prepared = new PreparedStatements()
+  readonly #queue: Packet[] = []
+  readonly #errors: ErrorMasker | undefined
+  #database: string | undefined
+  #noBackslashEscapes: boolean
+  #ansiQuotes = false
+  #inFlight: InFlight | undefined
+  #deciding = false
+  #closed = false
+  #ending: string | undefined
+  #resolveDone!: (reason: string) => void
+  readonly done: Promise<string>
+
+  constructor(options: MysqlSessionOptions) {
+    this.#o = options
+    this.#fromClient = new PacketReader(options.maxPacketBytes)
+    this.#fromUpstream = new PacketReader(1024 * 1024 * 1024)
+    this.#tracker = new ResponseTracker(options.capabilities)
+    this.#database = options.database
+    this.#noBackslashEscapes = (options.statusFlags & ServerStatus.SERVER_STATUS_NO_BACKSLASH_ESCAPES) !== 0
+    this.#errors = options.masking ? new ErrorMasker(options.masking) : undefined
+    this.done = new Promise((resolve) => {
+      this.#resolveDone = resolve
+    })
+  }
+
+  start(clientLeftover: Buffer, upstreamLeftover: Buffer): void {
+    const { client, upstream } = this.#o
+    client.on('data', (chunk: Buffer) => this.#guard(() => this.#onClientData(chunk)))
+    upstream.on('data', (chunk: Buffer) => this.#guard(() => this.#onUpstreamData(chunk)))
+    client.on('close', () => this.#close('client closed'))
+    upstream.on('close', () => this.#close('upstream closed'))
+    client.on('error', () => {})
+    upstream.on('error', () => {})
+    // Backpressure both ways: a slow reader pauses the other side.
+    client.on('drain', () => upstream.resume())
+    upstream.on('drain', () => client.resume())
+    if (upstreamLeftover.length > 0) this.#guard(() => this.#onUpstreamData(upstreamLeftover))
+    if (clientLeftover.length > 0) this.#guard(() => this.#onClientData(clientLeftover))
+    client.resume()
+    upstream.resume()
+  }
+
+  /** The grant ended (or an approver ended this session): said at the next packet boundary, which is now
+   * (whole packets are written at once), then the connection closes. */
+  terminate(reason: string): void {
+    if (this.#closed) return
+    this.#ending = reason
+    this.#o.client.write(encodePacket(grantEnded(reason), this.#inFlight ? 1 : 0).bytes)
+    this.#close(`grant ended: ${reason}`)
+  }
+
+  /** Gateway shutdown. */
+  shutdown(err: Buffer): void {
+    if (this.#closed) return
+    this.#o.client.write(encodePacket(err, 0).bytes)
+    this.#close('gateway shutting down')
+  }
+
+  #guard(run: () => void): void {
+    try {
+      run()
+    } catch (error) {
+      const message = error instanceof ProtocolViolation ? error.message : 'internal error'
+      if (!(error instanceof ProtocolViolation)) this.#o.logger.error({ err: String(error) }, 'relay failed')
+      if (!this.#closed) this.#o.client.write(encodePacket(protocolViolation(message), 0).bytes)
+      this.#close(`protocol violation: ${message}`)
+    }
+  }
+
+  #close(reason: string): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#o.client.end()
+    this.#o.upstream.destroy()
+    setTimeout(() => this.#o.client.destroy(), 1000).unref()
+    this.#resolveDone(this.#ending === undefined ? reason : `grant ended: ${this.#ending}`)
+  }
+
+  #onClientData(chunk: Buffer): void {
+    for (const packet of this.#fromClient.push(chunk)) this.#queue.push(packet)
+    this.#next()
+  }
+
+  /** Takes the next command when none is in flight; the client is paused while one is. */
+  #next(): void {
+    while (!this.#closed && !this.#deciding && this.#inFlight === undefined && this.#queue.length > 0) {
+      this.#command(this.#queue.shift()!)
+    }
+    if (this.#inFlight !== undefined || this.#deciding) this.#o.client.pause()
+    else this.#o.client.resume()
+  }
+
+  #command(packet: Packet): void {
+    const { payload } = packet
+    if (packet.sequenceId !== 0) throw new ProtocolViolation('a command packet must start a new exchange')
+    const command = payload[0] ?? -1
+    if (command === Command.COM_QUIT) {
+      this.#close('client quit')
+      return
+    }
+    const refusal = refusalFor(command)
+    if (refusal) {
+      this.#answer(refusal)
+      return
+    }
+    if (command === Command.COM_QUERY || command === Command.COM_STMT_PREPARE) {
+      this.#decideText(command, payload)
+      return
+    }
+    if (command === Command.COM_INIT_DB || command === Command.COM_FIELD_LIST) {
+      const classified = classifyCommand(payload, this.#database)!
+      this.#gate(command, payload, classified.action, {
+        cacheKey: `${command}\0${this.#database ?? ''}\0${classified.action.text}`,
+        ...(classified.usesDatabase !== undefined ? { usesDatabase: classified.usesDatabase } : {}),
+      })
+      return
+    }
+    if (command === Command.COM_STMT_EXECUTE) {
+      this.#execute(payload)
+      return
+    }
+    if (command === Command.COM_STMT_CLOSE) {
+      this.#prepared.close(payload.readUInt32LE(1))
+      this.#o.upstream.write(encodePacket(payload, 0).bytes)
+      return
+    }
+    // COM_PING, COM_STATISTICS, COM_STMT_RESET, COM_STMT_FETCH, COM_RESET_CONNECTION: nothing to decide.
+    this.#forward(command, payload, {})
+  }
+
+  /** COM_QUERY / COM_STMT_PREPARE: one statement (CLIENT_MULTI_STATEMENTS is withheld, so a text of several
+   * is refused here rather than by the server), classified and decided. */
+  #decideText(command: number, payload: Buffer): void {
+    const text = parseTextCommand(payload)
+    const lex = { noBackslashEscapes: this.#noBackslashEscapes, ansiQuotes: this.#ansiQuotes }
+    const split = splitStatements(text, lex)
+    const classified = this.#o.classifier.classify(text, { ...lex, database: this.#database })
+    const { action } = classified
+    if ('error' in split) action.unclassified ??= split.error
+    else if (split.statements.length > 1)
+      action.unclassified = `${split.statements.length} statements in one command: send them one at a time`
+    const modes = `${lex.noBackslashEscapes ? 1 : 0}${lex.ansiQuotes ? 1 : 0}`
+    this.#gate(command, payload, action, {
+      cacheKey: `${command}\0${modes}\0${this.#database ?? ''}\0${text}`,
+      ...(classified.usesDatabase !== undefined ? { usesDatabase: classified.usesDatabase } : {}),
+      changesSqlMode: action.traits.includes('sql-mode-change'),
+      start: command === Command.COM_QUERY,
+    })
+  }
+
+  /** COM_STMT_EXECUTE: the statement's prepare was allowed; each execution is decided again (cached) and
+   * recorded, an approval binding its parameters. */
+  #execute(payload: Buffer): void {
+    const found = this.#prepared.execute(payload)
+    if (!found) {
+      this.#answer(
+        encodeErrPacket({
+          errorCode: 1243,
+          sqlState: 'HY000',
+          message: 'Unknown prepared statement handler given to mysqld_stmt_execute',
+        }),
+      )
+      return
+    }
+    const { statement, execute } = found
+    const parameters = execute.values.map((v) => (v === null ? null : v.toString('hex')))
+    this.#gate(Command.COM_STMT_EXECUTE, payload, statement.action, {
+      cacheKey: `${Command.COM_STMT_PREPARE}\0${statement.text}\0${this.#database ?? ''}`,
+      digest: actionDigest(statement.action.text, parameters),
+    })
+  }
+
+  #gate(
+    command: number,
+    payload: Buffer,
+    action: Action,
+    o: {
+      cacheKey?: string
+      usesDatabase?: string
+      changesSqlMode?: boolean
+      digest?: string
+      start?: boolean
+    },
+  ): void {
+    const answer = this.#o.gate.decide({
+      action,
+      ...(action.unclassified === undefined && o.cacheKey !== undefined ? { cacheKey: o.cacheKey } : {}),
+      write: !action.traits.includes('read-only'),
+      start: o.start ?? true,
+      ...(o.digest !== undefined ? { digest: o.digest } : {}),
+    })
+    const apply = (a: Awaited<typeof answer>) => {
+      this.#deciding = false
+      if (this.#closed) return
+      if (a.decision.outcome !== 'allow')
+        return this.#answer(a.decision.outcome === 'deny' ? denied(a.decision) : approvalRequired(a.decision))
+      if (command === Command.COM_STMT_PREPARE) this.#prepared.prepareSent(parseTextCommand(payload), action)
+      this.#forward(command, payload, {
+        action,
+        ...(a.seq !== undefined ? { seq: a.seq } : {}),
+        ...(o.usesDatabase !== undefined ? { usesDatabase: o.usesDatabase } : {}),
+        ...(o.changesSqlMode ? { changesSqlMode: true } : {}),
+      })
+    }
+    if (!(answer instanceof Promise)) {
+      apply(answer)
+      return
+    }
+    // Held (an estimate, an approval, a write's record): later commands wait in the socket.
+    this.#deciding = true
+    this.#o.client.pause()
+    void answer.then((a) =>
+      this.#guard(() => {
+        apply(a)
+        this.#next()
+      }),
+    )
+  }
+
+  #forward(command: number, payload: Buffer, f: Partial<InFlight>): void {
+    const answered = this.#tracker.begin(command)
+    this.#o.upstream.write(encodePacket(payload, 0).bytes)
+    if (!answered) return
+    this.#inFlight = { command, startedAt: performance.now(), rowCount: 0, columns: [], ...f }
+  }
+
+  /** The gateway's own answer to a command: one packet, sequence 1. */
+  #answer(err: Buffer): void {
+    this.#o.client.write(encodePacket(err, 1).bytes)
+  }
+
+  #onUpstreamData(chunk: Buffer): void {
+    for (const packet of this.#fromUpstream.push(chunk)) {
+      if (this.#closed) return
+      this.#serverPacket(packet)
+    }
+  }
+
+  #serverPacket(packet: Packet): void {
+    const flight = this.#inFlight
+    if (!flight) throw new ProtocolViolation('a server packet with no command outstanding')
+    const step = this.#tracker.packet(packet.payload)
+    const payload = this.#observe(flight, step, packet.payload)
+    if (step.kind === 'local-infile') throw new ProtocolViolation('the server asked for a client file')
+    if (!flight.internal) {
+      // The reader joins a split payload and gives the sequence id of its last piece: start from the first.
+      const first = (packet.sequenceId - Math.floor(packet.payload.length / MAX_PACKET_PAYLOAD)) & 0xff
+      if (!this.#o.client.write(encodePacket(payload, first).bytes)) this.#o.upstream.pause()
+    }
+    if (step.done) this.#finished(flight, step)
+  }
+
+  /** Follows what a packet says; returns the payload to send the client (masked when a rule applies). */
+  #observe(flight: InFlight, step: ResponseStep, payload: Buffer): Buffer {
+    switch (step.kind) {
+      case 'column':
+        flight.columns.push(step.column)
+        return payload
+      case 'row': {
+        flight.rowCount++
+        if (flight.internal) {
+          flight.internal.sqlMode = parseTextRow(payload, 1)[0]?.toString('utf8') ?? ''
+          return payload
+        }
+        if (!this.#o.masking) return payload
+        flight.plan ??= this.#o.masking.plan(resultColumnsOf(flight.columns))
+        return step.binary
+          ? maskBinaryRow(flight.plan, payload, flight.columns)
+          : maskTextRow(flight.plan, payload, flight.columns.length)
+      }
+      case 'ok':
+      case 'eof': {
+        const flags = step.kind === 'ok' ? step.ok.statusFlags : step.eof.statusFlags
+        this.#noBackslashEscapes = (flags & ServerStatus.SERVER_STATUS_NO_BACKSLASH_ESCAPES) !== 0
+        // A further result set of the same command starts afresh.
+        if (step.kind === 'eof' && flight.rowCount > 0) flight.columns = []
+        return payload
+      }
+      case 'err': {
+        flight.error = `${step.err.sqlState} ${step.err.errorCode}`
+        const masked = this.#errors?.mask(step.err)
+        return masked ? encodeErrPacket(masked) : payload
+      }
+      case 'prepare-ok':
+        this.#prepared.prepared(step.prepared)
+        return payload
+      default:
+        return payload
+    }
+  }
+
+  /** The command's response is complete: state it confirmed, its record, and the next command. */
+  #finished(flight: InFlight, step: ResponseStep): void {
+    this.#inFlight = undefined
+    this.#o.upstream.resume()
+    const ok = step.kind !== 'err'
+    if (flight.internal) {
+      const mode = (flight.internal.sqlMode ?? '').toUpperCase().split(',')
+      this.#ansiQuotes = mode.includes('ANSI_QUOTES') || mode.includes('ANSI')
+      this.#o.gate.clearCache()
+      this.#next()
+      return
+    }
+    if (flight.command === Command.COM_STMT_PREPARE && !ok) this.#prepared.prepareFailed()
+    if (flight.command === Command.COM_RESET_CONNECTION && ok) this.#prepared.reset()
+    if (ok && flight.usesDatabase !== undefined) this.#database = flight.usesDatabase
+    if (flight.action && flight.seq !== undefined)
+      this.#o.gate.recordOutcome(flight.seq, flight.action, {
+        rowCount: flight.rowCount,
+        durationMs: Math.round((performance.now() - flight.startedAt) * 1000) / 1000,
+        ...(flight.error !== undefined ? { error: flight.error } : {}),
+      })
+    // sql_mode may now hold ANSI_QUOTES, which moves where strings end for the classifier: read it back
+    // before the next command is decided.
+    if (flight.changesSqlMode || flight.command === Command.COM_RESET_CONNECTION) {
+      this.#readSqlMode()
+      return
+    }
+    this.#next()
+  }
+
+  #readSqlMode(): void {
+    this.#tracker.begin(Command.COM_QUERY)
+    this.#inFlight = { command: Command.COM_QUERY, startedAt: 0, rowCount: 0, columns: [], internal: {} }
+    this.#o.upstream.write(encodePacket(encodeTextCommand(Command.COM_QUERY, SQL_MODE_QUERY), 0).bytes)
+  }
+}

@@ -1,0 +1,140 @@
+// The MySQL engine end to end through the real gateway (startGateway with a mysql resource) in front of the
+// machine's MariaDB, with the real mariadb command-line client and mysql2.
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { promisify } from 'node:util'
+import type { IssuedCredential } from '../../../src/core/index.ts'
+import { type MysqlGateway, startMysqlGateway } from '../../support/start-mysql-gateway.ts'
+
+const run = promisify(execFile)
+
+const cli = (g: MysqlGateway, credential: IssuedCredential, sql: string, tls = false) =>
+  run(
+    'mariadb',
+    [
+      '-h127.0.0.1',
+      `-P${g.port}`,
+      `-u${credential.connection.user}`,
+      `-D${g.database}`,
+      '--batch',
+      '--skip-column-names',
+      ...(tls ? ['--ssl', '--ssl-verify-server-cert=0'] : ['--skip-ssl']),
+      '-e',
+      sql,
+    ],
+    { timeout: 30_000, env: { PATH: process.env.PATH, MYSQL_PWD: credential.connection.password } },
+  )
+
+const HELD = `
+guardrails:
+  - id: hold-email-changes
+    description: changing an e-mail address needs a second pair of eyes
+    action: approve
+    match: { needs: ["update:$DB.*"] }
+    approvers: [$APPROVERS]
+masking:
+  rules:
+    - id: hide-email
+      columns: [email]
+      style: redact
+      exemptGroups: [$APPROVERS]
+`
+
+test('mysql: allowed select (mariadb CLI, plain and TLS), denied delete as 1142 with the scope and the request command', async () => {
+  await using g = await startMysqlGateway()
+  const { credential } = await g.grant('select:$DB.*')
+  assert.equal(credential.connection.kind, 'mysql')
+  const plain = await cli(g, credential, 'SELECT id, name FROM customers ORDER BY id')
+  assert.equal(plain.stdout, '1\tAda\n2\tGrace\n')
+  const secured = await cli(g, credential, 'status', true)
+  assert.match(secured.stdout, /SSL:\s+Cipher in use is \S+/)
+  await assert.rejects(cli(g, credential, 'DELETE FROM customers WHERE id = 1'), (error: Error) => {
+    assert.match(error.message, /ERROR 1142 \(42000\)/)
+    assert.match(error.message, /missing scope: delete:tg_seam_\w+\.customers/)
+    assert.match(error.message, /taskgate grant request/)
+    return true
+  })
+  const root = await g.root()
+  const [rows] = await root.query(`SELECT count(*) AS n FROM ${g.database}.customers`)
+  await root.end()
+  assert.equal((rows as { n: number }[])[0]!.n, 2, 'the denied DELETE never reached the server')
+})
+
+test('mysql: mysql2 prepared statements are decided at prepare and run; an unclassified text is denied', async () => {
+  await using g = await startMysqlGateway()
+  const { credential } = await g.grant('select:$DB.*')
+  const c = await g.connect(credential)
+  try {
+    const [rows] = await c.execute('SELECT name FROM customers WHERE id = ?', [2])
+    assert.deepEqual(rows, [{ name: 'Grace' }])
+    await assert.rejects(c.execute('DELETE FROM customers WHERE id = ?', [1]), { errno: 1142 })
+    await assert.rejects(c.query('SELEC nonsense FROM'), { errno: 1142, message: /rule unclassified/ })
+  } finally {
+    await c.end()
+  }
+})
+
+test('mysql: a held statement runs once after approval; masking hides a column; recording lists the statements', async () => {
+  await using g = await startMysqlGateway({ extraConfig: HELD })
+  const { grant, credential } = await g.grant('select:$DB.*,update:$DB.*')
+  const c = await g.connect(credential)
+  try {
+    const [masked] = await c.query('SELECT email FROM customers WHERE id = 1')
+    assert.notEqual((masked as { email: string }[])[0]!.email, 'ada@example.com')
+    const update = c.query("UPDATE customers SET name = 'Ada L.' WHERE id = 1")
+    let approvalId: string | undefined
+    for (let i = 0; i < 200 && approvalId === undefined; i++) {
+      const pending = await g.gateway.core.listApprovals(g.approver, {
+        status: ['pending'],
+        grantId: grant.id,
+      })
+      approvalId = pending.find((a) => a.subject === 'action')?.id
+      if (approvalId === undefined) await sleep(50)
+    }
+    assert.ok(approvalId, 'the UPDATE waits for an approval')
+    await g.gateway.core.decideApproval(g.approver, approvalId, 'approve', 'checked the ticket')
+    const [result] = await update
+    assert.equal((result as { affectedRows: number }).affectedRows, 1)
+  } finally {
+    await c.end()
+  }
+  const root = await g.root()
+  const [rows] = await root.query(`SELECT name FROM ${g.database}.customers WHERE id = 1`)
+  await root.end()
+  assert.deepEqual(rows, [{ name: 'Ada L.' }])
+  let texts: string[] = []
+  for (let i = 0; i < 100; i++) {
+    const [session] = await g.gateway.core.listSessions(g.admin, { grantId: grant.id })
+    if (session) {
+      const { actions } = await g.gateway.core.getSession(g.admin, session.id)
+      texts = actions.map((a) => a.text)
+      if (texts.some((t) => t.startsWith('UPDATE'))) break
+    }
+    await sleep(50)
+  }
+  assert.ok(texts.includes('SELECT email FROM customers WHERE id = 1'), texts.join(' | '))
+  assert.ok(
+    texts.some((t) => t.startsWith('UPDATE customers')),
+    texts.join(' | '),
+  )
+})
+
+test('mysql: ending the grant closes a live session promptly', async () => {
+  await using g = await startMysqlGateway()
+  const { grant, credential } = await g.grant('select:$DB.*')
+  const c = await g.connect(credential)
+  await c.query('SELECT 1')
+  const closed = new Promise<number>((resolve) => {
+    const at = () => resolve(performance.now())
+    c.on('end', at)
+    c.on('error', at)
+  })
+  const endedAt = performance.now()
+  await g.gateway.core.endGrant(g.agent, grant.id)
+  const closedAt = await closed
+  assert.ok(closedAt - endedAt < 5000, `closed after ${closedAt - endedAt} ms`)
+  c.destroy()
+  await assert.rejects(cli(g, credential, 'SELECT 1'), /ERROR/)
+})
