@@ -2,12 +2,11 @@
 // by openssl for 127.0.0.1, for tests of the gateway's TLS to its target. Runs as the postgres user when
 // the tests run as root (initdb refuses root).
 import { execFile } from 'node:child_process'
-import { readdirSync } from 'node:fs'
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { chmod, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { freePort } from './console.ts'
+import { initPostgresDataDir } from './postgres-data-dir.ts'
 
 const run = promisify(execFile)
 
@@ -29,44 +28,17 @@ export async function selfSignedCertificate(
   await run('openssl', [...args, '-keyout', keyFile, '-out', certFile])
 }
 
-function pgBin(tool: string): string {
-  const versions = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a))
-  return join('/usr/lib/postgresql', versions[0]!, 'bin', tool)
-}
-
 export async function startTlsPostgresServer(): Promise<TlsPostgresServer> {
-  const dir = await mkdtemp(join(tmpdir(), 'tg-tls-pg-'))
-  const asRoot = process.getuid?.() === 0
-  const as = (tool: string, args: string[]) =>
-    asRoot ? run('runuser', ['-u', 'postgres', '--', pgBin(tool), ...args]) : run(pgBin(tool), args)
-  if (asRoot) await run('chown', ['postgres', dir])
-  const data = join(dir, 'data')
-  await as('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8'])
+  const { dir, data, chownToPostgres, start, remove } = await initPostgresDataDir('tg-tls-pg-')
   const cert = join(dir, 'server.crt')
   const key = join(dir, 'server.key')
   await selfSignedCertificate(cert, key, '/CN=localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost')
   await chmod(key, 0o600)
-  if (asRoot) await run('chown', ['postgres', cert, key])
+  await chownToPostgres([cert, key])
   // TLS or nothing: a plain connection is refused, so a working session proves the gateway used TLS.
   await writeFile(join(data, 'pg_hba.conf'), 'hostssl all all 127.0.0.1/32 trust\n')
-  if (asRoot) await run('chown', ['postgres', join(data, 'pg_hba.conf')])
+  await chownToPostgres([join(data, 'pg_hba.conf')])
   const port = await freePort()
-  await as('pg_ctl', [
-    '-D',
-    data,
-    '-l',
-    join(dir, 'log'),
-    '-w',
-    'start',
-    '-o',
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c ssl=on -c ssl_cert_file=${cert} -c ssl_key_file=${key} -c fsync=off`,
-  ])
-  return {
-    port,
-    caFile: cert,
-    async [Symbol.asyncDispose]() {
-      await as('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']).catch(() => {})
-      await rm(dir, { recursive: true, force: true })
-    },
-  }
+  await start(port, ['ssl=on', `ssl_cert_file=${cert}`, `ssl_key_file=${key}`])
+  return { port, caFile: cert, [Symbol.asyncDispose]: remove }
 }
