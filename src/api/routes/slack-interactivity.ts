@@ -112,12 +112,8 @@ async function decide(
     )
   }
   try {
-    const approval = await o.core.getApproval(principal, press.approvalId)
-    // The principal id is the rule core applies; the e-mail is a second guard against an approver entry
-    // naming a different id for the same person (a typo there must not let someone approve themself).
-    if (approval.requesterName.toLowerCase() === principal.name.toLowerCase()) {
-      return ephemeral('Nobody approves their own request; ask another approver.')
-    }
+    // Core refuses one's own request by principal id and by e-mail (an approver entry naming another id for
+    // the same person must not let them approve themself).
     const decided = await o.core.decideApproval(principal, press.approvalId, press.verdict, press.reason)
     return { replace_original: true, ...outcomeMessage(o, decided) }
   } catch (error) {

@@ -25,7 +25,7 @@ export async function decideApproval(
   }
   const approval = await ctx.store.approvals.get(id)
   if (!approval) throw new TaskgateError('TG_NOT_FOUND', { message: `No approval ${id}.` })
-  if (approval.requesterId === actor.id) {
+  if (approval.requesterId === actor.id || samePerson(approval.requesterName, actor)) {
     throw new TaskgateError('TG_SELF_APPROVAL')
   }
   if (!ctx.isAdmin(actor) && !approval.approverGroups.some((g) => actor.groups.includes(g))) {
@@ -73,6 +73,19 @@ export async function decideApproval(
   }
   ctx.notify(`approval.${status}`, decided)
   return decided
+}
+
+/**
+ * One person reaches the gateway under several principal ids (OIDC `oidc:<sub>`, each SAML provider's
+ * `saml:<id>:<NameID>`, a Slack approver entry): the same e-mail is the same person, so signing in through
+ * another IdP does not make one's own request someone else's.
+ */
+function samePerson(requesterName: string, actor: Principal): boolean {
+  return (
+    actor.kind === 'person' &&
+    actor.name.includes('@') &&
+    requesterName.toLowerCase() === actor.name.toLowerCase()
+  )
 }
 
 function cancelledConflict(approval: Approval): TaskgateError {
