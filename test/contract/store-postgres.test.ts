@@ -58,7 +58,7 @@ test('postgres: tables live in the schema taskgate, every migration recorded onc
   const versions = await t.db.query('SELECT version FROM taskgate.schema_migrations ORDER BY version')
   assert.deepEqual(
     versions.rows.map((r) => r.version),
-    [1, 2, 3, 4, 5, 6, 7, 8],
+    [1, 2, 3, 4, 5, 6, 7, 8, 9],
   )
 })
 
@@ -80,6 +80,7 @@ test('postgres: several gateways starting at once on an empty database all migra
         { version: 6, n: 1 },
         { version: 7, n: 1 },
         { version: 8, n: 1 },
+        { version: 9, n: 1 },
       ],
     )
     await Promise.all(

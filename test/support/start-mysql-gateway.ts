@@ -26,7 +26,9 @@ export interface MysqlGateway extends AsyncDisposable {
   root(): Promise<mysql.Connection>
 }
 
-export async function startMysqlGateway(options: { extraConfig?: string } = {}): Promise<MysqlGateway> {
+export async function startMysqlGateway(
+  options: { extraConfig?: string /** Ephemeral accounts per grant, made by root. */; admin?: boolean } = {},
+): Promise<MysqlGateway> {
   const suffix = randomBytes(3).toString('hex')
   const database = `tg_seam_${suffix}`
   const resourceId = `my-${suffix}`
@@ -50,6 +52,7 @@ resources:
     kind: mysql
     listen: { host: 127.0.0.1, port: 0 }
     target: { host: 127.0.0.1, port: 3306, user: root, database: ${database}, tls: disable }
+${options.admin ? '    admin: { user: root, accountHost: 127.0.0.1 }' : ''}
 policies:
   - group: agents-${suffix}
     resources: [${resourceId}]

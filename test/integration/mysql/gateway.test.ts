@@ -138,3 +138,36 @@ test('mysql: ending the grant closes a live session promptly', async () => {
   c.destroy()
   await assert.rejects(cli(g, credential, 'SELECT 1'), /ERROR/)
 })
+
+test('mysql: with admin, a grant runs as its own account with exactly its privileges, dropped at grant end', async () => {
+  await using g = await startMysqlGateway({ admin: true })
+  const { grant, credential } = await g.grant('select:$DB.*')
+  const c = await g.connect(credential)
+  let account: string
+  try {
+    const [rows] = await c.query('SELECT CURRENT_USER() AS account')
+    account = (rows as { account: string }[])[0]!.account
+    assert.match(account, /^tg_/)
+    assert.notEqual(account, credential.connection.user, 'the client never learns the target account')
+  } finally {
+    await c.end()
+  }
+  const root = await g.root()
+  try {
+    const user = account.split('@')[0]!
+    const [grants] = await root.query(`SHOW GRANTS FOR '${user}'@'127.0.0.1'`)
+    const text = JSON.stringify(grants)
+    assert.match(text, /GRANT SELECT ON `tg_seam_\w+`\.\* TO/)
+    assert.doesNotMatch(text, /INSERT|UPDATE|DELETE/)
+    await g.gateway.core.endGrant(g.agent, grant.id)
+    let left = 1
+    for (let i = 0; i < 100 && left > 0; i++) {
+      const [found] = await root.query('SELECT count(*) AS n FROM mysql.user WHERE User = ?', [user])
+      left = (found as { n: number }[])[0]!.n
+      if (left > 0) await sleep(50)
+    }
+    assert.equal(left, 0, 'the account is dropped when the grant ends')
+  } finally {
+    await root.end()
+  }
+})
