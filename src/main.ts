@@ -22,6 +22,7 @@ import {
   parseDurationSeconds,
   resolveAuditSinks,
   resolveNotificationTargets,
+  scheduleRetention,
   startAuditExporter,
   systemClock,
   TaskgateError,
@@ -127,11 +128,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       closers.push(() => exporter.close())
       metrics.readAuditSinksFrom(() => exporter.status())
     }
+    const auditCheckpointKey = config.retention.checkpointKey
+      ? await resolveSecret(config.retention.checkpointKey, 'retention.checkpointKey')
+      : undefined
     const core = createCore({
       config,
       store,
       logger,
       metrics,
+      ...(auditCheckpointKey ? { auditCheckpointKey } : {}),
       ...(identitySecrets.tokenSigningKey ? { gatewayTokenKey: identitySecrets.tokenSigningKey } : {}),
       ...(exporter ? { auditSinkStatus: () => exporter.status() } : {}),
       ...(maskingHashKey ? { maskingHashKey } : {}),
@@ -141,6 +146,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
     })
     closers.push(() => core.close())
+    if (primary && config.retention.audit) {
+      const retention = scheduleRetention(
+        core,
+        systemPrincipal(config),
+        parseDurationSeconds(config.retention.interval) * 1000,
+        logger.child({ component: 'retention' }),
+      )
+      closers.push(async () => retention.stop())
+    }
     if (primary)
       await core.audit({
         type: 'config.loaded',
@@ -294,6 +308,17 @@ async function openStore(config: Config, alone: boolean): Promise<Store> {
   })
 }
 
+/** The gateway itself, acting as an administrator (bootstrap, scheduled retention). */
+function systemPrincipal(config: Config) {
+  return {
+    id: 'system',
+    kind: 'admin' as const,
+    name: 'system',
+    groups: config.identity.adminGroups,
+    via: 'local' as const,
+  }
+}
+
 /**
  * First start: creates the local admin and the agents named in the config, writing each key once to
  * <store.dir>/keys/<name>.key (0600). Only hashes are stored; a lost key is rotated with `taskgate agents`.
@@ -306,13 +331,7 @@ async function bootstrapAccounts(
   announce: (line: string) => void,
 ) {
   const created = new Map<string, string>()
-  const system = {
-    id: 'system',
-    kind: 'admin' as const,
-    name: 'system',
-    groups: config.identity.adminGroups,
-    via: 'local' as const,
-  }
+  const system = systemPrincipal(config)
   const wanted = [
     {
       name: 'admin',

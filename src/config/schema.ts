@@ -517,6 +517,31 @@ export const configSchema = z.strictObject({
     .default({ rules: [], detectors: [] })
     .describe('masking of result values before they leave the gateway'),
   notifications: notifications.optional().describe('who hears about approvals, and where'),
+  retention: z
+    .strictObject({
+      checkpointKey: secretRef
+        .optional()
+        .describe(
+          'HMAC-SHA256 key that signs the checkpoint audit retention leaves (the head of what it removed); `taskgate audit verify` needs it once the log was pruned',
+        ),
+      interval: duration
+        .default('1h')
+        .describe('how often the gateway runs retention (also `taskgate retention run`)'),
+      audit: z
+        .strictObject({
+          maxAge: duration.describe(
+            'audit entries older than this are removed, never before every sink received them',
+          ),
+        })
+        .optional()
+        .describe('audit log retention; entries are kept forever when absent'),
+    })
+    .refine((r) => r.audit === undefined || r.checkpointKey !== undefined, {
+      message: 'audit retention needs checkpointKey: the pruned head is kept as a signed checkpoint',
+      path: ['checkpointKey'],
+    })
+    .default({ interval: '1h' })
+    .describe('what the gateway removes, and when'),
   audit: z
     .strictObject({
       sinks: z

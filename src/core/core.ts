@@ -9,6 +9,7 @@ import type { ApprovalRisk } from './approvals/approval-risk.ts'
 import type { AuditEntry, AuditEventInput } from './audit/events.ts'
 import type { AuditSinkStatus } from './audit/export/audit-exporter.ts'
 import type { LoginAttempt } from './audit/login-audit.ts'
+import type { AuditPruneResult } from './audit/prune-audit.ts'
 import type { AuditLogVerification, ChainHead } from './audit/verify-audit-log.ts'
 import type { Clock } from './clock.ts'
 import type { Credential } from './grants/credential.ts'
@@ -229,6 +230,8 @@ export interface Core {
   verifyAudit(actor: Principal, anchor?: ChainHead): Promise<AuditLogVerification>
   /** Where each SIEM export sink stands (cursor, lag, dead letters, last error); empty without sinks. */
   auditSinks(actor: Principal): Promise<AuditSinkStatus[]>
+  /** Applies the retention policies now (administrators; the gateway also runs it every retention.interval). */
+  runRetention(actor: Principal): Promise<RetentionResult>
 
   // change feed
   /** Ids of grants or approvals that changed, in this process or another sharing the store; returns unsubscribe. */
@@ -242,4 +245,9 @@ export interface Core {
 
   /** Stops timers and flushes the recorder. */
   close(): Promise<void>
+}
+
+/** What one retention run removed. */
+export interface RetentionResult {
+  audit: AuditPruneResult
 }

@@ -8,16 +8,19 @@ import { approvalRisk } from './approvals/approval-risk.ts'
 import { decideApproval } from './approvals/decide-approval.ts'
 import { holdAction } from './approvals/hold-action.ts'
 import type { ApprovalNotificationType } from './approvals/notify/notification.ts'
+import { checkpointIsAuthentic } from './audit/audit-checkpoint.ts'
 import type { AuditEventInput } from './audit/events.ts'
 import type { AuditSinkStatus } from './audit/export/audit-exporter.ts'
 import { GENESIS_HASH, hashEntry } from './audit/hash-chain.ts'
 import { createLoginAudit, DEFAULT_LOGIN_AUDIT_LIMITS, type LoginAttempt } from './audit/login-audit.ts'
+import { pruneAudit } from './audit/prune-audit.ts'
 import { verifyAuditLog } from './audit/verify-audit-log.ts'
 import { authorizeGrantView, authorizeOversight, requireAdmin } from './authorize.ts'
 import { type Clock, systemClock } from './clock.ts'
 import type { Core, GrantContext, SessionHandle } from './core.ts'
 import type { CoreContext } from './core-context.ts'
 import { TaskgateError } from './errors.ts'
+import { parseDurationSeconds } from './grants/duration.ts'
 import { endGrant } from './grants/end-grant.ts'
 import { startExpirySweeper } from './grants/expiry-sweeper.ts'
 import type { Grant } from './grants/grant.ts'
@@ -76,6 +79,8 @@ export interface CoreOptions {
   metrics?: CoreMetrics
   /** The SIEM exporter's status (main.ts starts it in the primary process); no sinks when absent. */
   auditSinkStatus?: () => Promise<AuditSinkStatus[]>
+  /** `retention.checkpointKey`, read from its secret: signs and verifies the audit retention checkpoint. */
+  auditCheckpointKey?: string
 }
 
 export type ApprovalListener = (type: ApprovalNotificationType, approval: Approval) => void
@@ -651,11 +656,22 @@ export function createCore(options: CoreOptions): Core {
         })
       // Head and entries are two reads: an append between them would look like an entry written outside
       // the gateway. Read the head again after the entries and retry while appends keep landing.
+      const checkpoint = await store.audit.checkpoint()
+      if (checkpoint) {
+        const key = options.auditCheckpointKey
+        const problem = !key
+          ? `the log was pruned up to seq ${checkpoint.seq}; its checkpoint can be verified only with retention.checkpointKey`
+          : checkpointIsAuthentic(key, checkpoint)
+            ? undefined
+            : 'the retention checkpoint does not match its signature (checkpoint changed)'
+        if (problem) return { ok: false, entries: 0, brokenAt: checkpoint.seq, problem }
+      }
+      const start = checkpoint ? { seq: checkpoint.seq, hash: checkpoint.hash } : undefined
       for (let attempt = 1; ; attempt++) {
         const head = await store.audit.head()
         const entries = await store.audit.list({})
         const after = await store.audit.head()
-        if (after?.seq === head?.seq || attempt === 5) return verifyAuditLog(entries, head, anchor)
+        if (after?.seq === head?.seq || attempt === 5) return verifyAuditLog(entries, head, anchor, start)
       }
     },
     async auditSinks(actor) {
@@ -664,6 +680,21 @@ export function createCore(options: CoreOptions): Core {
           message: 'Only administrators and approvers read the audit export status.',
         })
       return options.auditSinkStatus ? options.auditSinkStatus() : []
+    },
+
+    async runRetention(actor) {
+      requireAdmin(ctx, actor)
+      const policy = config.retention.audit
+      const key = options.auditCheckpointKey
+      if (!policy || !key) return { audit: { pruned: 0 } }
+      return {
+        audit: await pruneAudit(ctx, {
+          maxAgeSeconds: parseDurationSeconds(policy.maxAge),
+          key,
+          sinkIds: config.audit.sinks.map((s) => s.id),
+          actor: actor.id,
+        }),
+      }
     },
 
     subscribe: (channel, listener) => store.subscribe(channel, listener),

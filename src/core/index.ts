@@ -24,6 +24,7 @@ export { startAuditExporter } from './audit/export/audit-exporter.ts'
 export { resolveAuditSinks } from './audit/export/resolve-sinks.ts'
 export { GENESIS_HASH, hashEntry } from './audit/hash-chain.ts'
 export type { LoginAttempt } from './audit/login-audit.ts'
+export { scheduleRetention } from './audit/retention-schedule.ts'
 export type { AuditLogVerification, ChainHead } from './audit/verify-audit-log.ts'
 export { verifyChain } from './audit/verify-chain.ts'
 export type { Clock } from './clock.ts'
@@ -36,6 +37,7 @@ export type {
   GrantRequestResult,
   HeldAction,
   IssuedCredential,
+  RetentionResult,
   SessionEnding,
   SessionHandle,
 } from './core.ts'

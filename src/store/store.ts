@@ -110,6 +110,16 @@ export interface AuditWrite {
   hashEntry: HashEntry
 }
 
+/** The head of the entries audit retention removed, signed (core/audit/audit-checkpoint.ts). */
+export interface AuditCheckpoint {
+  seq: number
+  hash: string
+  /** When the pruning ran. */
+  at: Date
+  /** HMAC-SHA256 over seq, hash and at with retention.checkpointKey. */
+  mac: string
+}
+
 export interface AuditStore {
   /** Appends atomically: reads the chain head, computes the hash with `hashEntry`, writes. Serialized
    * across processes sharing the store. */
@@ -118,6 +128,11 @@ export interface AuditStore {
   /** The chain head as the last append left it (undefined before the first): written in the same
    * transaction as each entry, so a removal of the newest entries shows as a mismatch. */
   head(): Promise<ChainHead | undefined>
+  /** The checkpoint of the last pruning, undefined before any. */
+  checkpoint(): Promise<AuditCheckpoint | undefined>
+  /** Deletes the entries up to checkpoint.seq and stores the checkpoint, in one transaction; returns how
+   * many entries went. */
+  prune(checkpoint: AuditCheckpoint): Promise<number>
 }
 
 /** Where one audit sink (SIEM export) stands. */

@@ -42,6 +42,7 @@ test('postgres: tables live in the schema taskgate, every migration recorded onc
     tables.rows.map((r) => r.table_name),
     [
       'approvals',
+      'audit_checkpoint',
       'audit_dead_letters',
       'audit_events',
       'audit_head',

@@ -5,6 +5,7 @@ import { describe } from 'node:test'
 import { approvalCases } from './store-contract/approvals.ts'
 import { auditCases } from './store-contract/audit.ts'
 import { auditHeadCases } from './store-contract/audit-head.ts'
+import { auditPruneCases } from './store-contract/audit-prune.ts'
 import { auditSinkCases } from './store-contract/audit-sinks.ts'
 import { eventCases } from './store-contract/events.ts'
 import type { StoreContractOptions } from './store-contract/fixtures.ts'
@@ -22,6 +23,7 @@ export function runStoreContract(options: StoreContractOptions): void {
     auditCases(options)
     auditHeadCases(options)
     auditSinkCases(options)
+    auditPruneCases(options)
     sessionCases(options)
     eventCases(options)
   })

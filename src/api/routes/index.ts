@@ -12,6 +12,7 @@ import { maskingRoutes } from './masking.ts'
 import { openApiRoute } from './openapi.ts'
 import { policyRoutes } from './policy.ts'
 import { resourceRoutes } from './resources.ts'
+import { retentionRoutes } from './retention.ts'
 import { serviceAccountRoutes } from './service-accounts.ts'
 import { sessionRoutes } from './sessions.ts'
 
@@ -25,6 +26,7 @@ export const apiRoutes: readonly AnyRouteSpec[] = [
   ...serviceAccountRoutes,
   ...sessionRoutes,
   ...auditRoutes,
+  ...retentionRoutes,
   ...adviceRoutes,
   ...policyRoutes,
   ...eventRoutes,

@@ -27,6 +27,7 @@ import { maskingTestCommand } from './masking.ts'
 import { mcpCommand } from './mcp.ts'
 import { policyReplayCommand } from './policy.ts'
 import { resourcesCommand } from './resources.ts'
+import { retentionRunCommand } from './retention.ts'
 import { serveCommand } from './serve.ts'
 import { sessionsEndCommand, sessionsListCommand, sessionsShowCommand } from './sessions.ts'
 import { whoamiCommand } from './whoami.ts'
@@ -78,6 +79,7 @@ export const COMMANDS: readonly Command[] = [
   auditVerifyCommand,
   auditTailCommand,
   auditSinksCommand,
+  retentionRunCommand,
   configCheckCommand,
   policyReplayCommand,
   serveCommand,

@@ -27,6 +27,7 @@ export const AUDIT_EVENT_TYPES = [
   'action.held',
   'mcp.tool_called',
   'admin.action',
+  'retention.pruned',
 ] as const
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number]

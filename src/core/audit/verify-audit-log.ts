@@ -21,12 +21,14 @@ export function verifyAuditLog(
   entries: readonly AuditEntry[],
   recordedHead: ChainHead | undefined,
   anchor?: ChainHead,
+  /** The authenticated checkpoint of the last pruning: the chain starts after it. */
+  start?: ChainHead,
 ): AuditLogVerification {
-  const chain = verifyChain(entries)
+  const chain = verifyChain(entries, start)
   if (!chain.ok) return chain
   const count = entries.length
   const last = entries.at(-1)
-  const lastSeq = last?.seq ?? 0
+  const lastSeq = last?.seq ?? start?.seq ?? 0
   const broken = (brokenAt: number, problem: string): AuditLogVerification => ({
     ok: false,
     entries: count,
@@ -34,7 +36,8 @@ export function verifyAuditLog(
     problem,
   })
   if (!recordedHead) {
-    if (last) return broken(lastSeq, 'the log has entries but no recorded chain head (the head was removed)')
+    if (last || start)
+      return broken(lastSeq, 'the log has entries but no recorded chain head (the head was removed)')
   } else if (lastSeq < recordedHead.seq) {
     return broken(
       lastSeq + 1,
@@ -45,11 +48,15 @@ export function verifyAuditLog(
       recordedHead.seq + 1,
       `entries after the recorded chain head (seq ${recordedHead.seq}) were written outside the gateway`,
     )
-  } else if (last?.hash !== recordedHead.hash) {
+  } else if ((last?.hash ?? start?.hash) !== recordedHead.hash) {
     return broken(lastSeq, 'the newest entry does not match the recorded chain head (entry replaced)')
   }
-  if (anchor) {
-    const kept = entries[anchor.seq - 1]
+  // An anchor at or before the checkpoint was pruned: only the checkpoint itself can still be compared.
+  if (anchor && start && anchor.seq <= start.seq) {
+    if (anchor.seq === start.seq && anchor.hash !== start.hash)
+      return broken(anchor.seq, `the checkpoint does not match the anchor hash at seq ${anchor.seq}`)
+  } else if (anchor) {
+    const kept = entries[anchor.seq - (start?.seq ?? 0) - 1]
     if (!kept) {
       return broken(
         lastSeq + 1,
@@ -60,5 +67,6 @@ export function verifyAuditLog(
       return broken(anchor.seq, `entry ${anchor.seq} does not match the anchor hash (the log was rewritten)`)
     }
   }
-  return { ...chain, ...(last ? { head: { seq: last.seq, hash: last.hash } } : {}) }
+  const head = last ?? start
+  return { ...chain, ...(head ? { head: { seq: head.seq, hash: head.hash } } : {}) }
 }

@@ -42,7 +42,27 @@ export function createAuditAppender(
 export function createAuditStore(db: EmbeddedDatabase): AuditStore {
   const append = createAuditAppender(db)
   const head = db.statement('SELECT seq, hash FROM audit_head WHERE id = 1')
+  const checkpoint = db.statement('SELECT seq, hash, at, mac FROM audit_checkpoint WHERE id = 1')
+  const setCheckpoint =
+    db.statement(`INSERT INTO audit_checkpoint (id, seq, hash, at, mac) VALUES (1, ?, ?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at, mac = excluded.mac`)
+  const prune = db.statement('DELETE FROM audit_events WHERE seq <= ?')
   return {
+    checkpoint: () =>
+      guarded(() => {
+        const row = checkpoint.get()
+        return row
+          ? { seq: Number(row.seq), hash: text(row.hash), at: date(row.at), mac: text(row.mac) }
+          : undefined
+      }),
+    prune: (cp) =>
+      guarded(() =>
+        db.transaction(() => {
+          const removed = Number(prune.run(cp.seq).changes)
+          setCheckpoint.run(cp.seq, cp.hash, cp.at.getTime(), cp.mac)
+          return removed
+        }),
+      ),
     append: (event, at, hashEntry) => guarded(() => db.transaction(() => append(event, at, hashEntry))),
     list: (filter) => guarded(() => listAudit(db, filter)),
     head: () =>

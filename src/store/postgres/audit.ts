@@ -69,6 +69,29 @@ export async function appendAudit(
 
 export function createAuditStore(db: PgDatabase): AuditStore {
   return {
+    async checkpoint() {
+      const { rows } = await db.query<{ seq: string; hash: string; at: Date; mac: string }>({
+        name: 'tg.audit.checkpoint',
+        text: 'SELECT seq, hash, at, mac FROM taskgate.audit_checkpoint WHERE id = 1',
+      })
+      const row = rows[0]
+      return row ? { seq: int(row.seq), hash: row.hash, at: row.at, mac: row.mac } : undefined
+    },
+    prune: (cp) =>
+      db.transaction(async (query) => {
+        const { rowCount } = await query({
+          name: 'tg.audit.prune',
+          text: 'DELETE FROM taskgate.audit_events WHERE seq <= $1',
+          values: [cp.seq],
+        })
+        await query({
+          name: 'tg.audit.set_checkpoint',
+          text: `INSERT INTO taskgate.audit_checkpoint (id, seq, hash, at, mac) VALUES (1, $1, $2, $3, $4)
+            ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at, mac = excluded.mac`,
+          values: [cp.seq, cp.hash, cp.at, cp.mac],
+        })
+        return rowCount
+      }),
     append: (event, at, hashEntry) => db.transaction((query) => appendAudit(query, event, at, hashEntry)),
     list: (filter) => listAudit(db, filter),
     async head() {

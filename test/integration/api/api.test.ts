@@ -338,6 +338,7 @@ test('the OpenAPI document is valid JSON, version 3.1, and describes every route
     'GET /v1/whoami',
     'GET /v1/resources',
     'POST /v1/resources/{id}/masking-test',
+    'POST /v1/retention/run',
     'POST /v1/grants',
     'GET /v1/grants',
     'GET /v1/grants/{id}',

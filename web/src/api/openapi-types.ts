@@ -29,6 +29,7 @@ export const OPERATIONS = {
   listAudit: { method: 'GET', path: '/v1/audit' },
   verifyAudit: { method: 'GET', path: '/v1/audit/verify' },
   listAuditSinks: { method: 'GET', path: '/v1/audit/sinks' },
+  runRetention: { method: 'POST', path: '/v1/retention/run' },
   adviseScopes: { method: 'GET', path: '/v1/advice/scopes' },
   replayPolicy: { method: 'POST', path: '/v1/policy/replay' },
   streamEvents: { method: 'GET', path: '/v1/events' },
@@ -783,6 +784,19 @@ export interface Operations {
         lastError?: string
         lastErrorAt?: string
       }>
+    }
+  }
+  runRetention: {
+    params: never
+    query: never
+    body: never
+    response: {
+      audit: {
+        /** audit entries removed */
+        pruned: number
+        /** seq of the last entry removed (the checkpoint) */
+        throughSeq?: number
+      }
     }
   }
   adviseScopes: {

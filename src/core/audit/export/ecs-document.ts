@@ -47,6 +47,8 @@ function categoryOf(type: AuditEventType): { category: string[]; type: string[] 
     case 'credential':
     case 'service_account':
       return { category: ['iam'], type: ['change'] }
+    case 'retention':
+      return { category: ['configuration'], type: ['deletion'] }
     case 'config':
     case 'gateway':
       return { category: ['configuration'], type: ['info'] }

@@ -1,0 +1,29 @@
+// The gateway's retention job: runs core.runRetention every retention.interval in the primary process. A
+// failed run (store down, a chain that does not verify) is logged and tried again at the next interval.
+import type { Logger } from 'pino'
+import type { Core } from '../core.ts'
+import type { Principal } from '../identity/principal.ts'
+
+export function scheduleRetention(
+  core: Core,
+  system: Principal,
+  intervalMs: number,
+  logger: Logger,
+): { stop(): void } {
+  let running = false
+  const timer = setInterval(() => {
+    if (running) return
+    running = true
+    core
+      .runRetention(system)
+      .then((result) => {
+        if (result.audit.pruned > 0) logger.info({ audit: result.audit }, 'retention pruned the audit log')
+      })
+      .catch((error: unknown) => logger.error({ err: error }, 'retention run failed; retrying next interval'))
+      .finally(() => {
+        running = false
+      })
+  }, intervalMs)
+  timer.unref()
+  return { stop: () => clearInterval(timer) }
+}
