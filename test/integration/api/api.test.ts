@@ -345,6 +345,7 @@ test('the OpenAPI document is valid JSON, version 3.1, and describes every route
     'POST /v1/grants/{id}/credential',
     'POST /v1/grants/{id}/end',
     'POST /v1/grants/{id}/revoke',
+    'GET /v1/advice/scopes',
     'GET /v1/approvals',
     'GET /v1/approvals/{id}',
     'POST /v1/approvals/{id}/approve',
