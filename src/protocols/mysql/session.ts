@@ -15,6 +15,7 @@ import { approvalRequired, denied, grantEnded, protocolViolation } from './error
 import { ErrorMasker } from './mask-errors.ts'
 import { maskBinaryRow, maskTextRow, resultColumnsOf } from './mask-rows.ts'
 import { PreparedStatements } from './prepared-statements.ts'
+import { redactStringLiterals } from './redact-literals.ts'
 import { refusalFor } from './refused-commands.ts'
 import { type ResponseStep, ResponseTracker } from './response-tracker.ts'
 import { splitStatements } from './statement-splitter.ts'
@@ -202,6 +203,7 @@ export class MysqlSession {
     const split = splitStatements(text, lex)
     const classified = this.#o.classifier.classify(text, { ...lex, database: this.#database })
     const { action } = classified
+    if (action.traits.includes('contains-secret')) action.recordText = redactStringLiterals(text, lex)
     if ('error' in split) action.unclassified ??= split.error
     else if (split.statements.length > 1)
       action.unclassified = `${split.statements.length} statements in one command: send them one at a time`
