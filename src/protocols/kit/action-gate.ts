@@ -143,7 +143,7 @@ export class ActionGate {
     const { action } = request
     const started = this.#o.core.startAction(
       this.#o.handle,
-      { kind: action.kind, text: action.recordText ?? action.text, outcome: 'allow' },
+      { kind: action.kind, text: action.recordText ?? action.text, outcome: 'allow', needs: action.needs },
       { write: request.write },
     )
     if (started.durable === undefined) return { decision, seq: started.seq }
@@ -158,6 +158,7 @@ export class ActionGate {
       kind: action.kind,
       text: action.recordText ?? action.text,
       outcome: decision.outcome,
+      needs: action.needs,
       rule: decision.rule,
       reason: decision.reason,
     })

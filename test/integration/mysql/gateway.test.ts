@@ -115,6 +115,13 @@ test('mysql: a held statement runs once after approval; masking hides a column; 
     await sleep(50)
   }
   assert.ok(texts.includes('SELECT email FROM customers WHERE id = 1'), texts.join(' | '))
+  const [session] = await g.gateway.core.listSessions(g.admin, { grantId: grant.id })
+  const { actions } = await g.gateway.core.getSession(g.admin, session!.id)
+  // Its WHERE reads the table too.
+  assert.deepEqual(actions.find((a) => a.text.startsWith('UPDATE'))?.needs, [
+    { verb: 'select', object: `${g.database}.customers` },
+    { verb: 'update', object: `${g.database}.customers` },
+  ])
   assert.ok(
     texts.some((t) => t.startsWith('UPDATE customers')),
     texts.join(' | '),
