@@ -19,6 +19,8 @@ export interface MysqlGateway extends AsyncDisposable {
   agent: Principal
   approver: Principal
   admin: Principal
+  /** The key of the configured agent (in the agents group), for the CLI. */
+  agentKey: string
   grant(scope: string): Promise<{ grant: Grant; credential: IssuedCredential }>
   /** A mysql2 connection with a credential (plain unless `ssl`). */
   connect(credential: IssuedCredential, options?: { ssl?: boolean }): Promise<mysql.Connection>
@@ -47,6 +49,8 @@ export async function startMysqlGateway(
     `
 store: { dir: ${JSON.stringify(join(dir, 'data'))} }
 api: { listen: { host: 127.0.0.1, port: 0 } }
+agents:
+  - { name: bot-${suffix}, groups: [agents-${suffix}] }
 resources:
   - id: ${resourceId}
     kind: mysql
@@ -87,6 +91,7 @@ ${options.extraConfig?.replaceAll('$DB', database).replaceAll('$APPROVERS', `dba
     agent,
     approver,
     admin,
+    agentKey: gateway.createdKeys.get(`bot-${suffix}`)!,
     async grant(scope) {
       const result = await gateway.core.requestGrant(agent, {
         resourceId,
