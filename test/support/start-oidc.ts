@@ -33,6 +33,9 @@ export interface StartOidcOptions {
   accessTokenTtlSeconds?: number
   /** Public clients allowed the authorization code flow (with PKCE), e.g. the web console. */
   webClients?: Array<{ clientId: string; redirectUris: string[] }>
+  /** Where to listen (default 127.0.0.1, port 0). The issuer is http://127.0.0.1:<port> either way: the
+   * compose quick start's IdP listens on every address of the gateway's network namespace. */
+  listen?: { host: string; port: number }
 }
 
 export interface TokenSet {
@@ -90,7 +93,8 @@ export async function startOidcProvider(options: StartOidcOptions = {}): Promise
     }
     handle(req, res)
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const listen = options.listen ?? { host: '127.0.0.1', port: 0 }
+  await new Promise<void>((resolve) => server.listen(listen.port, listen.host, resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
   const build = () => {
