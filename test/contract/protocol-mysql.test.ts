@@ -1,15 +1,23 @@
 // The protocol contract against the MySQL engine: a real gateway in front of the machine's MariaDB, mysql2.
 import type mysql from 'mysql2/promise'
 import { startMysqlGateway } from '../support/start-mysql-gateway.ts'
-import { type NativeError, runProtocolContract } from './protocol.contract.ts'
+import {
+  type EngineSetup,
+  type EngineUnderTest,
+  type NativeError,
+  runProtocolContract,
+  runProtocolContractHoldsAndMasking,
+} from './protocol.contract.ts'
 
 const native = (error: unknown): NativeError => {
   const e = error as { errno?: number; message?: string }
   return { code: String(e.errno ?? ''), text: e.message ?? String(error) }
 }
 
-runProtocolContract('mysql', async () => {
-  const g = await startMysqlGateway()
+async function startMysqlEngine(setup: EngineSetup = {}): Promise<EngineUnderTest> {
+  const g = await startMysqlGateway({
+    ...(setup.extraConfig ? { extraConfig: setup.extraConfig.replaceAll('$TABLE', '$DB.customers') } : {}),
+  })
   const opened: mysql.Connection[] = []
   return {
     core: g.gateway.core,
@@ -51,4 +59,7 @@ runProtocolContract('mysql', async () => {
       await g[Symbol.asyncDispose]()
     },
   }
-})
+}
+
+runProtocolContract('mysql', startMysqlEngine)
+runProtocolContractHoldsAndMasking('mysql', startMysqlEngine)

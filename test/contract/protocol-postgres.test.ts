@@ -1,7 +1,13 @@
 // The protocol contract against the PostgreSQL engine: a gateway in front of a throwaway database, node-postgres.
 import pg from 'pg'
 import { startPostgresGateway } from '../support/start-gateway.ts'
-import { type NativeError, runProtocolContract } from './protocol.contract.ts'
+import {
+  type EngineSetup,
+  type EngineUnderTest,
+  type NativeError,
+  runProtocolContract,
+  runProtocolContractHoldsAndMasking,
+} from './protocol.contract.ts'
 
 const native = (error: unknown): NativeError => {
   const e = error as { code?: string; message?: string; detail?: string; hint?: string }
@@ -11,8 +17,9 @@ const native = (error: unknown): NativeError => {
   }
 }
 
-runProtocolContract('postgres', async () => {
+async function startPostgresEngine(setup: EngineSetup = {}): Promise<EngineUnderTest> {
   const g = await startPostgresGateway({
+    ...(setup.extraConfig ? { extraConfig: setup.extraConfig.replaceAll('$TABLE', 'public.customers') } : {}),
     setupSql:
       'CREATE TABLE public.customers (id int PRIMARY KEY, name text); INSERT INTO public.customers VALUES (1, $$Ada$$)',
   })
@@ -60,4 +67,7 @@ runProtocolContract('postgres', async () => {
       await g[Symbol.asyncDispose]()
     },
   }
-})
+}
+
+runProtocolContract('postgres', startPostgresEngine)
+runProtocolContractHoldsAndMasking('postgres', startPostgresEngine)

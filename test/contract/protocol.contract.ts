@@ -66,7 +66,40 @@ async function nativeError(promise: Promise<unknown>): Promise<NativeError> {
   assert.fail('the statement was not refused')
 }
 
-export function runProtocolContract(name: string, start: () => Promise<EngineUnderTest>): void {
+/** What a contract test adds to the gateway's configuration: `$TABLE` stands for the table's scope object,
+ * `$APPROVERS` for the group of `APPROVER`. */
+export interface EngineSetup {
+  extraConfig?: string
+}
+
+/** The person who decides held statements in these tests. */
+export const APPROVER: Principal = {
+  id: 'sa:contract-dba',
+  kind: 'agent',
+  name: 'contract-dba',
+  groups: ['contract-dbas'],
+  via: 'service-account',
+}
+
+const HOLD_UPDATES = `
+guardrails:
+  - id: hold-updates
+    description: updates wait for a person
+    action: approve
+    match: { needs: ["update:$TABLE"] }
+    approvers: [contract-dbas]
+`
+
+const MASK_NAMES = `
+masking:
+  rules:
+    - { id: hide-names, columns: [name], style: redact }
+`
+
+export function runProtocolContract(
+  name: string,
+  start: (setup?: EngineSetup) => Promise<EngineUnderTest>,
+): void {
   test(`${name}: a denial is the native error, carrying the rule, the reason, the missing scope and the request command`, async () => {
     await using e = await start()
     const { credential } = await e.grant(`select:${e.table.object}`)
@@ -110,5 +143,59 @@ export function runProtocolContract(name: string, start: () => Promise<EngineUnd
     const actions = await recorded(e.core, grantId, (a) => a.length > 0)
     assert.ok(actions.length > 0, 'the refused statement is recorded')
     assert.ok(!JSON.stringify(actions).includes(secret), JSON.stringify(actions))
+  })
+}
+
+export function runProtocolContractHoldsAndMasking(
+  name: string,
+  start: (setup?: EngineSetup) => Promise<EngineUnderTest>,
+): void {
+  test(`${name}: a held statement runs once after approval, and not after a denial`, async () => {
+    await using e = await start({ extraConfig: HOLD_UPDATES })
+    const { grantId, credential } = await e.grant(`select:${e.table.object},update:${e.table.object}`)
+    const update = `UPDATE ${e.table.sql} SET name = 'held' WHERE id = 1`
+    const decideNext = async (verdict: 'approve' | 'deny') => {
+      for (let i = 0; i < 200; i++) {
+        const [pending] = await e.core.listApprovals(APPROVER, { status: ['pending'], grantId })
+        if (pending) return e.core.decideApproval(APPROVER, pending.id, verdict, 'contract test')
+        await sleep(50)
+      }
+      assert.fail('no approval was requested')
+    }
+    const approved = e.query(credential, update)
+    await decideNext('approve')
+    await approved
+    const denied = e.query(credential, update)
+    await decideNext('deny')
+    await nativeError(denied)
+    const actions = await recorded(e.core, grantId, (a) => a.filter((r) => r.text === update).length >= 2)
+    const runs = actions.filter((a) => a.text === update && a.outcome === 'allow')
+    assert.equal(runs.length, 1, JSON.stringify(actions))
+  })
+
+  test(`${name}: a masked column's values never reach the client`, async () => {
+    await using e = await start({ extraConfig: MASK_NAMES })
+    const { credential } = await e.grant(`select:${e.table.object}`)
+    const rows = await e.query(credential, `SELECT id, name FROM ${e.table.sql} WHERE id = 1`)
+    assert.ok(!JSON.stringify(rows).includes('Ada'), JSON.stringify(rows))
+    assert.match(JSON.stringify(rows), /"id":1/)
+  })
+
+  test(`${name}: a failed login is refused and audited`, async () => {
+    await using e = await start()
+    const { credential } = await e.grant(`select:${e.table.object}`)
+    const wrong = {
+      ...credential,
+      password: 'tgc_wrong',
+      connection: { ...credential.connection, password: 'tgc_wrong' },
+    }
+    await nativeError(e.query(wrong, 'SELECT 1'))
+    let failed = 0
+    for (let i = 0; i < 100 && failed === 0; i++) {
+      failed = (await e.core.listAudit(ADMIN, { type: 'login.failed', actor: credential.connection.user }))
+        .length
+      if (failed === 0) await sleep(50)
+    }
+    assert.ok(failed > 0, 'the failed login is in the audit log')
   })
 }
