@@ -146,7 +146,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
     })
     closers.push(() => core.close())
-    if (primary && config.retention.audit) {
+    if (primary && (config.retention.audit || config.retention.recordings.length > 0)) {
       const retention = scheduleRetention(
         core,
         systemPrincipal(config),

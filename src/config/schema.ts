@@ -535,12 +535,44 @@ export const configSchema = z.strictObject({
         })
         .optional()
         .describe('audit log retention; entries are kept forever when absent'),
+      recordings: z
+        .array(
+          z
+            .strictObject({
+              resources: z.array(z.string().min(1)).optional().describe('resource ids, or ["*"]'),
+              kinds: z.array(z.string().min(1)).optional().describe('resource kinds, e.g. [postgres]'),
+              maxAge: duration
+                .optional()
+                .describe('recordings of sessions that ended longer ago are removed'),
+              maxSize: z
+                .number()
+                .int()
+                .min(1024)
+                .optional()
+                .describe(
+                  'bytes of statement and result text kept per policy; the oldest sessions past it lose their recordings',
+                ),
+            })
+            .refine(
+              (p) => p.maxAge !== undefined || p.maxSize !== undefined,
+              'a policy needs maxAge, maxSize or both',
+            )
+            .refine(
+              (p) => Boolean(p.resources?.length || p.kinds?.length),
+              'a policy needs resources, kinds or both',
+            ),
+        )
+        .max(100)
+        .default([])
+        .describe(
+          'session recordings (the recorded statements; the session entry stays) removed per resource or kind; a session under legal hold (`taskgate sessions hold`) is never touched',
+        ),
     })
     .refine((r) => r.audit === undefined || r.checkpointKey !== undefined, {
       message: 'audit retention needs checkpointKey: the pruned head is kept as a signed checkpoint',
       path: ['checkpointKey'],
     })
-    .default({ interval: '1h' })
+    .default({ interval: '1h', recordings: [] })
     .describe('what the gateway removes, and when'),
   audit: z
     .strictObject({

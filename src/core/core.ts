@@ -232,6 +232,10 @@ export interface Core {
   auditSinks(actor: Principal): Promise<AuditSinkStatus[]>
   /** Applies the retention policies now (administrators; the gateway also runs it every retention.interval). */
   runRetention(actor: Principal): Promise<RetentionResult>
+  /** Places a legal hold on a session (administrators): retention never removes its recording. */
+  holdSession(actor: Principal, sessionId: string, reason: string): Promise<void>
+  /** Releases a session's legal hold (administrators). */
+  releaseSession(actor: Principal, sessionId: string): Promise<void>
 
   // change feed
   /** Ids of grants or approvals that changed, in this process or another sharing the store; returns unsubscribe. */
@@ -250,4 +254,6 @@ export interface Core {
 /** What one retention run removed. */
 export interface RetentionResult {
   audit: AuditPruneResult
+  /** Sessions whose recordings were removed. */
+  recordings: { sessions: number }
 }

@@ -50,6 +50,7 @@ import { type Reclassify, replayPolicy } from './policy/replay-policy.ts'
 import { wantsRowEstimate } from './policy/row-estimate.ts'
 import type { ImplicitScope, Rules } from './policy/rules.ts'
 import { rulesForResource } from './policy/rules-for-resource.ts'
+import { pruneRecordings } from './recording/prune-recordings.ts'
 import { SessionRecording } from './recording/session-recording.ts'
 import { endSession, onSessionEndRequested } from './sessions/end-session.ts'
 import { LiveSessions } from './sessions/live-sessions.ts'
@@ -684,17 +685,29 @@ export function createCore(options: CoreOptions): Core {
 
     async runRetention(actor) {
       requireAdmin(ctx, actor)
+      const recordings = await pruneRecordings(ctx, actor.id)
       const policy = config.retention.audit
       const key = options.auditCheckpointKey
-      if (!policy || !key) return { audit: { pruned: 0 } }
-      return {
-        audit: await pruneAudit(ctx, {
-          maxAgeSeconds: parseDurationSeconds(policy.maxAge),
-          key,
-          sinkIds: config.audit.sinks.map((s) => s.id),
-          actor: actor.id,
-        }),
-      }
+      if (!policy || !key) return { audit: { pruned: 0 }, recordings }
+      const audit = await pruneAudit(ctx, {
+        maxAgeSeconds: parseDurationSeconds(policy.maxAge),
+        key,
+        sinkIds: config.audit.sinks.map((s) => s.id),
+        actor: actor.id,
+      })
+      return { audit, recordings }
+    },
+    async holdSession(actor, sessionId, reason) {
+      requireAdmin(ctx, actor)
+      const placed = await store.recordings.hold({ sessionId, reason, heldBy: actor.id, heldAt: clock.now() })
+      if (!placed) throw new TaskgateError('TG_NOT_FOUND', { message: `No session ${sessionId}.` })
+      await ctx.audit({ type: 'legal_hold.placed', actor: actor.id, subject: sessionId, data: { reason } })
+    },
+    async releaseSession(actor, sessionId) {
+      requireAdmin(ctx, actor)
+      if (!(await store.recordings.release(sessionId)))
+        throw new TaskgateError('TG_NOT_FOUND', { message: `Session ${sessionId} has no legal hold.` })
+      await ctx.audit({ type: 'legal_hold.released', actor: actor.id, subject: sessionId })
     },
 
     subscribe: (channel, listener) => store.subscribe(channel, listener),

@@ -199,6 +199,33 @@ export interface SessionStore {
   listActions(sessionId: string, options?: { afterSeq?: number; limit?: number }): Promise<ActionRecord[]>
 }
 
+/** A legal hold on one session: its recording outlives every retention policy until released. */
+export interface LegalHold {
+  sessionId: string
+  reason: string
+  heldBy: string
+  heldAt: Date
+}
+
+/** Which ended sessions' recordings (their recorded actions) retention removes; held sessions never. */
+export interface RecordingPrunePolicy {
+  resourceIds: readonly string[]
+  /** Sessions that ended before this instant. */
+  endedBefore?: Date
+  /** Keep the newest sessions whose recordings total at most this many bytes (statement and result text). */
+  maxBytes?: number
+}
+
+export interface RecordingStore {
+  /** Places (or replaces) the hold; false when there is no such session. */
+  hold(hold: LegalHold): Promise<boolean>
+  /** Releases the hold; false when the session had none. */
+  release(sessionId: string): Promise<boolean>
+  getHold(sessionId: string): Promise<LegalHold | undefined>
+  /** Removes the recorded actions of the sessions the policy selects; returns how many sessions lost them. */
+  prune(policy: RecordingPrunePolicy): Promise<number>
+}
+
 /** One gateway process as the registry knows it. */
 export interface GatewayProcess {
   id: string
@@ -224,6 +251,7 @@ export interface Store {
   audit: AuditStore
   auditSinks: AuditSinkStore
   sessions: SessionStore
+  recordings: RecordingStore
   processes: ProcessStore
   /** Cross-process notifications (PostgreSQL LISTEN/NOTIFY; in-process for the embedded store). */
   subscribe(channel: StoreChannel, listener: (payload: string) => void): () => void

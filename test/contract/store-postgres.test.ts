@@ -53,13 +53,14 @@ test('postgres: tables live in the schema taskgate, every migration recorded onc
       'schema_migrations',
       'service_accounts',
       'session_actions',
+      'session_legal_holds',
       'sessions',
     ],
   )
   const versions = await t.db.query('SELECT version FROM taskgate.schema_migrations ORDER BY version')
   assert.deepEqual(
     versions.rows.map((r) => r.version),
-    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
   )
 })
 
@@ -83,6 +84,7 @@ test('postgres: several gateways starting at once on an empty database all migra
         { version: 8, n: 1 },
         { version: 9, n: 1 },
         { version: 10, n: 1 },
+        { version: 11, n: 1 },
       ],
     )
     await Promise.all(

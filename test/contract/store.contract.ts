@@ -10,6 +10,7 @@ import { auditSinkCases } from './store-contract/audit-sinks.ts'
 import { eventCases } from './store-contract/events.ts'
 import type { StoreContractOptions } from './store-contract/fixtures.ts'
 import { credentialCases, grantCases, serviceAccountCases } from './store-contract/grants.ts'
+import { recordingCases } from './store-contract/recordings.ts'
 import { sessionCases } from './store-contract/sessions.ts'
 
 export type { StoreContractOptions, StoreUnderTest } from './store-contract/fixtures.ts'
@@ -25,6 +26,7 @@ export function runStoreContract(options: StoreContractOptions): void {
     auditSinkCases(options)
     auditPruneCases(options)
     sessionCases(options)
+    recordingCases(options)
     eventCases(options)
   })
 }

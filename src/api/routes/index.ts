@@ -8,6 +8,7 @@ import { authRoutes } from './auth.ts'
 import { eventRoutes } from './events.ts'
 import { grantRoutes } from './grants.ts'
 import { healthRoutes } from './health.ts'
+import { legalHoldRoutes } from './legal-holds.ts'
 import { maskingRoutes } from './masking.ts'
 import { openApiRoute } from './openapi.ts'
 import { policyRoutes } from './policy.ts'
@@ -25,6 +26,7 @@ export const apiRoutes: readonly AnyRouteSpec[] = [
   ...approvalRoutes,
   ...serviceAccountRoutes,
   ...sessionRoutes,
+  ...legalHoldRoutes,
   ...auditRoutes,
   ...retentionRoutes,
   ...adviceRoutes,

@@ -8,7 +8,7 @@ export const retentionRoutes = [
     operationId: 'runRetention',
     summary: 'Apply the retention policies now (administrators)',
     description:
-      'Removes audit entries older than `retention.audit.maxAge` that every export sink has received, after verifying them, and leaves a checkpoint signed with `retention.checkpointKey` that `audit verify` starts from; audited as `retention.pruned`. The gateway also runs this every `retention.interval`.',
+      'Removes the recordings `retention.recordings` selects (never a session under legal hold), and audit entries older than `retention.audit.maxAge` that every export sink has received, after verifying them, and leaves a checkpoint signed with `retention.checkpointKey` that `audit verify` starts from; audited as `retention.pruned`. The gateway also runs this every `retention.interval`.',
     tag: 'audit',
     responses: {
       200: {

@@ -29,7 +29,13 @@ import { policyReplayCommand } from './policy.ts'
 import { resourcesCommand } from './resources.ts'
 import { retentionRunCommand } from './retention.ts'
 import { serveCommand } from './serve.ts'
-import { sessionsEndCommand, sessionsListCommand, sessionsShowCommand } from './sessions.ts'
+import {
+  sessionsEndCommand,
+  sessionsHoldCommand,
+  sessionsListCommand,
+  sessionsReleaseCommand,
+  sessionsShowCommand,
+} from './sessions.ts'
 import { whoamiCommand } from './whoami.ts'
 
 /** `taskgate login` parses its own arguments (device flow); loaded only when run. */
@@ -74,6 +80,8 @@ export const COMMANDS: readonly Command[] = [
   sessionsListCommand,
   sessionsShowCommand,
   sessionsEndCommand,
+  sessionsHoldCommand,
+  sessionsReleaseCommand,
   adviseCommand,
   maskingTestCommand,
   auditVerifyCommand,

@@ -115,3 +115,33 @@ export const sessionsEndCommand: Command = {
     context.io.stdout(`session ${session.id} ended (grant ${session.grantId} stays active)\n`)
   },
 }
+
+export const sessionsHoldCommand: Command = {
+  name: 'sessions hold',
+  params: 'ID',
+  summary: 'place a legal hold on a session: retention never removes its recording (admins)',
+  options: {
+    reason: { type: 'string', value: 'R', required: true, description: 'why (a case or ticket; audited)' },
+  },
+  async run(context) {
+    const [id] = requireArgs(context, 'ID')
+    const result = await context.api.post(`/v1/sessions/${encodeURIComponent(id!)}/legal-hold`, {
+      reason: requireOption(context, 'reason'),
+    })
+    if (context.json) return printJson(context.io, result)
+    context.io.stdout(`session ${id} is under legal hold\n`)
+  },
+}
+
+export const sessionsReleaseCommand: Command = {
+  name: 'sessions release',
+  params: 'ID',
+  summary: "release a session's legal hold (admins)",
+  options: {},
+  async run(context) {
+    const [id] = requireArgs(context, 'ID')
+    const result = await context.api.delete(`/v1/sessions/${encodeURIComponent(id!)}/legal-hold`)
+    if (context.json) return printJson(context.io, result)
+    context.io.stdout(`session ${id}: legal hold released\n`)
+  },
+}

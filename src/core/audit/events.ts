@@ -28,6 +28,8 @@ export const AUDIT_EVENT_TYPES = [
   'mcp.tool_called',
   'admin.action',
   'retention.pruned',
+  'legal_hold.placed',
+  'legal_hold.released',
 ] as const
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number]

@@ -17,7 +17,7 @@ export function scheduleRetention(
     core
       .runRetention(system)
       .then((result) => {
-        if (result.audit.pruned > 0) logger.info({ audit: result.audit }, 'retention pruned the audit log')
+        if (result.audit.pruned > 0 || result.recordings.sessions > 0) logger.info(result, 'retention ran')
       })
       .catch((error: unknown) => logger.error({ err: error }, 'retention run failed; retrying next interval'))
       .finally(() => {

@@ -10,6 +10,7 @@ import { createCredentialStore } from './credentials.ts'
 import { guarded, openEmbeddedDatabase } from './database.ts'
 import { createGrantStore } from './grants.ts'
 import { createProcessStore } from './processes.ts'
+import { createRecordingStore } from './recordings.ts'
 import { createServiceAccountStore } from './service-accounts.ts'
 import { createSessionStore } from './sessions.ts'
 
@@ -34,6 +35,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
     audit: createAuditStore(db),
     auditSinks: createAuditSinkStore(db),
     sessions: createSessionStore(db),
+    recordings: createRecordingStore(db),
     processes: createProcessStore(db),
     subscribe: (channel, listener) => listeners.add(channel, listener),
     // Delivered on a later tick, as LISTEN/NOTIFY would: a publisher never runs listeners inline.

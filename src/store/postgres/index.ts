@@ -11,6 +11,7 @@ import { createGrantStore } from './grants.ts'
 import { migrate, pendingMigrations } from './migrate.ts'
 import { CHANNEL_PREFIX, NotificationListener } from './notifications.ts'
 import { createProcessStore } from './processes.ts'
+import { createRecordingStore } from './recordings.ts'
 import { createServiceAccountStore } from './service-accounts.ts'
 import { createSessionStore } from './sessions.ts'
 
@@ -49,6 +50,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     audit: createAuditStore(db),
     auditSinks: createAuditSinkStore(db),
     sessions: createSessionStore(db),
+    recordings: createRecordingStore(db),
     processes: createProcessStore(db),
     subscribe: (channel, listener) => listeners.add(channel, listener),
     // Delivered to every listening instance, this one included (its LISTEN connection hears it too).

@@ -26,6 +26,8 @@ export const OPERATIONS = {
   listSessions: { method: 'GET', path: '/v1/sessions' },
   getSession: { method: 'GET', path: '/v1/sessions/{id}' },
   endSession: { method: 'POST', path: '/v1/sessions/{id}/end' },
+  holdSession: { method: 'POST', path: '/v1/sessions/{id}/legal-hold' },
+  releaseSession: { method: 'DELETE', path: '/v1/sessions/{id}/legal-hold' },
   listAudit: { method: 'GET', path: '/v1/audit' },
   verifyAudit: { method: 'GET', path: '/v1/audit/verify' },
   listAuditSinks: { method: 'GET', path: '/v1/audit/sinks' },
@@ -718,6 +720,31 @@ export interface Operations {
       startedAt: string
       endedAt?: string
       endReason?: string
+    }
+  }
+  holdSession: {
+    params: {
+      id: string
+    }
+    query: never
+    body: {
+      /** why (a case or ticket); recorded in the audit log */
+      reason: string
+    }
+    response: {
+      sessionId: string
+      held: boolean
+    }
+  }
+  releaseSession: {
+    params: {
+      id: string
+    }
+    query: never
+    body: never
+    response: {
+      sessionId: string
+      held: boolean
     }
   }
   listAudit: {

@@ -49,6 +49,8 @@ function categoryOf(type: AuditEventType): { category: string[]; type: string[] 
       return { category: ['iam'], type: ['change'] }
     case 'retention':
       return { category: ['configuration'], type: ['deletion'] }
+    case 'legal_hold':
+      return { category: ['configuration'], type: ['change'] }
     case 'config':
     case 'gateway':
       return { category: ['configuration'], type: ['info'] }
