@@ -86,8 +86,9 @@ for (const backend of ['embedded', 'postgres'] as const) {
       assert.ok(firstRun.issued >= 20 && firstRun.issued < 2000, `${firstRun.issued} grants before the kill`)
 
       // The receivers go away too; the second run writes while they are down, then they come back.
-      // Stopped while no gateway sends (the first was just killed): syslog has no acknowledgement, so a
-      // receiver stopped mid-batch may lose what it read (docs/audit-export.md).
+      // Stopped once no gateway sends (the first was just killed) and rsyslog has written what it read:
+      // syslog has no acknowledgement, so a receiver stopped mid-batch may lose it (docs/audit-export.md).
+      await sleep(1000)
       await rsyslog.kill('SIGTERM')
       await receiver.kill()
       await using second = await startChildProcess(setup)
