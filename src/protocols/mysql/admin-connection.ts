@@ -8,7 +8,7 @@ import {
   type UpstreamLogin,
   type UpstreamSessionOptions,
 } from './back.ts'
-import { parseColumnDefinition41 } from './wire/column-definition.ts'
+import { type ColumnDefinition41, parseColumnDefinition41 } from './wire/column-definition.ts'
 import { encodeTextCommand } from './wire/commands.ts'
 import { Command } from './wire/constants.ts'
 import {
@@ -37,6 +37,8 @@ export class MysqlServerError extends Error {
 export interface QueryResult {
   rows: (string | null)[][]
   affectedRows: number
+  /** The result's column definitions (none for an OK). */
+  columns: ColumnDefinition41[]
 }
 
 /** Results the gateway reads about its own accounts are small; a bigger one is a mistake, not data. */
@@ -93,14 +95,19 @@ export class AdminConnection {
       throw new MysqlServerError(err.errorCode, err.sqlState, err.message)
     }
     if (isOkPacket(first))
-      return { rows: [], affectedRows: parseOkPacket(first, this.#upstream.capabilities).affectedRows }
+      return {
+        rows: [],
+        affectedRows: parseOkPacket(first, this.#upstream.capabilities).affectedRows,
+        columns: [],
+      }
     const count = first[0]!
-    for (let i = 0; i < count; i++) parseColumnDefinition41(await this.#next())
+    const columns: ColumnDefinition41[] = []
+    for (let i = 0; i < count; i++) columns.push(parseColumnDefinition41(await this.#next()))
     await this.#next() // EOF after the definitions (CLIENT_DEPRECATE_EOF is never asked for here)
     const rows: (string | null)[][] = []
     for (;;) {
       const packet = await this.#next()
-      if (isEofPacket(packet)) return { rows, affectedRows: 0 }
+      if (isEofPacket(packet)) return { rows, affectedRows: 0, columns }
       if (isErrPacket(packet)) {
         const err = parseErrPacket(packet)
         throw new MysqlServerError(err.errorCode, err.sqlState, err.message)

@@ -28,6 +28,7 @@ import { classifyCommand } from './classify-command.ts'
 import { denied, failure, gatewayShutdown, grantEnded } from './errors.ts'
 import { type AcceptedMysqlClient, acceptMysqlClient, type TargetHandshake } from './front.ts'
 import { isReadOnlyScope, MYSQL_IMPLICIT_SCOPE } from './implicit-scope.ts'
+import { createMysqlMaskingProbe } from './masking-probe.ts'
 import { MysqlAccountProvisioner } from './provisioner.ts'
 import { MysqlRowEstimator } from './row-estimator.ts'
 import { MysqlSession } from './session.ts'
@@ -227,6 +228,10 @@ export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
       }
       secureContext = await clientSecureContext(resource)
       core.registerImplicitScope('mysql', MYSQL_IMPLICIT_SCOPE)
+      core.registerMaskingProbe(
+        resource.id,
+        createMysqlMaskingProbe(target, () => targetLogin),
+      )
       if (resource.admin) {
         const { admin } = resource
         const accounts = new MysqlAccountProvisioner({

@@ -178,3 +178,30 @@ test('mysql: with admin, a grant runs as its own account with exactly its privil
     await root.end()
   }
 })
+
+test('mysql: the masking test runs a query read-only on the target and shows what the rules mask', async () => {
+  await using g = await startMysqlGateway({ extraConfig: HELD })
+  const result = await g.gateway.core.testMasking(g.admin, {
+    resourceId: g.resourceId,
+    groups: g.agent.groups,
+    sql: `SELECT id, email FROM ${g.database}.customers ORDER BY id`,
+  })
+  assert.equal(result.rowCount, 2)
+  assert.deepEqual(
+    result.columns.map((c) => [c.name, c.table]),
+    [
+      ['id', `${g.database}.customers`],
+      ['email', `${g.database}.customers`],
+    ],
+  )
+  assert.ok(!JSON.stringify(result.rows).includes('@example.com'), JSON.stringify(result.rows))
+  assert.deepEqual(result.columns[1]!.masked, { 'rule:hide-email': 2 })
+  await assert.rejects(
+    g.gateway.core.testMasking(g.admin, {
+      resourceId: g.resourceId,
+      groups: [],
+      sql: `DELETE FROM ${g.database}.customers`,
+    }),
+    /TG_QUERY_FAILED|read-only|READ ONLY/i,
+  )
+})
