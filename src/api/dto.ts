@@ -58,6 +58,10 @@ export const grantDto = z.object({
   decidedBy: z.string().optional(),
   decisionReason: z.string().optional(),
   approvalId: z.string().optional(),
+  plan: z
+    .array(z.string())
+    .optional()
+    .describe('for a grant requested from a plan: its statements, as recorded (secrets redacted)'),
 })
 
 export const toGrantDto = (g: Grant): z.infer<typeof grantDto> => ({
@@ -79,6 +83,7 @@ export const toGrantDto = (g: Grant): z.infer<typeof grantDto> => ({
   decidedBy: g.decidedBy,
   decisionReason: g.decisionReason,
   approvalId: g.approvalId,
+  ...(g.plan ? { plan: g.plan.statements.map((s) => s.text) } : {}),
 })
 
 export const credentialDto = z
@@ -141,6 +146,10 @@ export const approvalDto = z.object({
       autoApprove: scope.describe("what the requester's policies grant without an approver"),
       ceiling: scope.describe('the most the requester may hold on the resource'),
       widened: scope.describe('requested entries auto-approve does not cover: what approving adds'),
+      plan: z
+        .array(z.string())
+        .optional()
+        .describe('for a request from a plan: the statements the requested scope was derived from'),
       ttlSeconds: z.number().int().describe('how long the access would last once approved'),
     })
     .optional()
@@ -155,6 +164,7 @@ const toApprovalRiskDto = (risk: ApprovalRisk): ApprovalRiskDto => ({
   ceiling: scopeStrings(risk.ceiling),
   widened: scopeStrings(risk.widened),
   ttlSeconds: risk.ttlSeconds,
+  ...(risk.plan ? { plan: risk.plan } : {}),
 })
 
 export const toApprovalDto = (a: Approval, risk?: ApprovalRisk): z.infer<typeof approvalDto> => ({

@@ -17,6 +17,13 @@ export interface GrantJson {
   decidedBy?: string
   decisionReason?: string
   approvalId?: string
+  /** A grant requested from a plan: its statements. */
+  plan?: string[]
+  /** `GET /v1/grants/{id}` of a grant with a plan: recorded statements not in it. */
+  offPlan?: {
+    count: number
+    statements: Array<{ sessionId: string; seq: number; text: string; outcome: string }>
+  }
 }
 
 export interface CredentialJson {

@@ -14,6 +14,7 @@ import type { AuditLogVerification, ChainHead } from './audit/verify-audit-log.t
 import type { Clock } from './clock.ts'
 import type { Credential } from './grants/credential.ts'
 import type { Grant } from './grants/grant.ts'
+import type { OffPlanStatement, PlanStatements } from './grants/grant-plan.ts'
 import type { Scope } from './grants/scope.ts'
 import type { Principal } from './identity/principal.ts'
 import type { ServiceAccount } from './identity/service-account.ts'
@@ -30,8 +31,12 @@ import type { ActionInput, StartedAction } from './recording/session-recording.t
 
 export interface GrantRequestInput {
   resourceId: string
-  /** `verb:object` entries, as a list or the CLI's comma-separated text. */
-  scope: Scope | string
+  /** `verb:object` entries, as a list or the CLI's comma-separated text; absent when `plan` says it. */
+  scope?: Scope | string
+  /** The statements the task will run, in the resource's own language: the grant asks for the least scope
+   * that covers them (instead of `scope`), the approver sees them, and statements run outside them are
+   * flagged on the grant. */
+  plan?: string
   task: string
   /** `15m`, `2h`, ...; defaults to the configured default TTL; over the policy's maxTtl is denied. */
   ttl?: string
@@ -126,6 +131,12 @@ export interface Core {
   // grants
   requestGrant(actor: Principal, input: GrantRequestInput): Promise<GrantRequestResult>
   getGrant(actor: Principal, id: string): Promise<Grant>
+  /** For a grant requested from a plan: the recorded statements of its sessions not in the plan (at most
+   * MAX_OFF_PLAN_LISTED, newest session first, and how many in all); undefined for a grant without a plan. Who may see the grant. */
+  offPlanStatements(
+    actor: Principal,
+    id: string,
+  ): Promise<{ count: number; statements: OffPlanStatement[] } | undefined>
   listGrants(actor: Principal, filter: GrantFilter): Promise<Grant[]>
   /** Issues (or re-issues, invalidating the previous) the credential of an active grant, for its owner. */
   issueCredential(actor: Principal, grantId: string): Promise<IssuedCredential>
@@ -198,6 +209,8 @@ export interface Core {
   /** How a resource kind's recorded action text is classified again (its protocol's classifier), for
    * policy replay: the protocol registers it, so core reads no wire format. */
   registerReclassifier(resourceKind: string, reclassify: Reclassify): void
+  /** How a resource kind splits and classifies a plan (grant requests from a plan, flagging what ran off it). */
+  registerPlanner(resourceKind: string, planStatements: PlanStatements): void
   /** Tells core where a resource's protocol server really listens (for the connection details it hands out). */
   setResourceAddress(resourceId: string, address: { host: string; port: number }): void
   /** The gateway is shutting down and its listeners no longer accept: readiness reports not-ready from now on,

@@ -26,6 +26,7 @@ import { startExpirySweeper } from './grants/expiry-sweeper.ts'
 import type { Grant } from './grants/grant.ts'
 import { isLive } from './grants/grant.ts'
 import { grantNotActive, grantStateText } from './grants/grant-not-active.ts'
+import { offPlanStatements, type PlanStatements } from './grants/grant-plan.ts'
 import { policyFor } from './grants/grant-policy.ts'
 import { sha256Hex } from './grants/issue-credential.ts'
 import { issueGrantCredential } from './grants/issue-grant-credential.ts'
@@ -50,6 +51,7 @@ import { type Reclassify, replayPolicy } from './policy/replay-policy.ts'
 import { wantsRowEstimate } from './policy/row-estimate.ts'
 import type { ImplicitScope, Rules } from './policy/rules.ts'
 import { rulesForResource } from './policy/rules-for-resource.ts'
+import type { ActionRecord } from './recording/events.ts'
 import { pruneRecordings } from './recording/prune-recordings.ts'
 import { SessionRecording } from './recording/session-recording.ts'
 import { endSession, onSessionEndRequested } from './sessions/end-session.ts'
@@ -181,6 +183,7 @@ export function createCore(options: CoreOptions): Core {
 
   const implicitScopes = new Map<string, ImplicitScope>()
   const reclassifiers = new Map<string, Reclassify>()
+  const planners = new Map<string, PlanStatements>()
   const rulesFor = (resource: ResourceConfig): Rules => {
     let rules = rulesByResource.get(resource.id)
     if (!rules) {
@@ -356,7 +359,22 @@ export function createCore(options: CoreOptions): Core {
       })
     },
 
-    requestGrant: (actor, input) => requestGrant(ctx, actor, input),
+    requestGrant: (actor, input) =>
+      requestGrant(ctx, actor, input, {
+        planStatements: (kind) => planners.get(kind),
+        implicitScope: (kind) => implicitScopes.get(kind),
+      }),
+    async offPlanStatements(actor, id) {
+      const grant = await loadGrant(id)
+      authorizeGrantView(ctx, actor, grant)
+      const planStatements = planners.get(ctx.resources.get(grant.resourceId)?.kind ?? '')
+      if (!grant.plan || !planStatements) return undefined
+      await recording.flush()
+      const actions: ActionRecord[] = []
+      for (const session of await store.sessions.list({ grantId: grant.id }))
+        actions.push(...(await store.sessions.listActions(session.id)))
+      return offPlanStatements(grant.plan, actions, planStatements)
+    },
     async getGrant(actor, id) {
       const grant = await loadGrant(id)
       authorizeGrantView(ctx, actor, grant)
@@ -593,6 +611,9 @@ export function createCore(options: CoreOptions): Core {
         sessionEnds.add(session.id, finish)
         throw error
       }
+    },
+    registerPlanner(resourceKind, planStatements) {
+      planners.set(resourceKind, planStatements)
     },
     registerReclassifier(resourceKind, reclassify) {
       reclassifiers.set(resourceKind, reclassify)

@@ -49,6 +49,7 @@ export { globMatches } from './glob-match.ts'
 export type { Credential, CredentialVerifiers, ScramVerifier } from './grants/credential.ts'
 export { parseDurationSeconds } from './grants/duration.ts'
 export type { Grant, GrantEndReason, GrantStatus } from './grants/grant.ts'
+export type { GrantPlan, OffPlanStatement, PlannedStatement, PlanStatements } from './grants/grant-plan.ts'
 export type { Scope, ScopeEntry } from './grants/scope.ts'
 export {
   formatScope,

@@ -47,7 +47,7 @@ test('embedded: creates the directory and taskgate.db in WAL mode, with every mi
     const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()
     assert.deepEqual(
       versions.map((r) => r.version),
-      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
     )
   } finally {
     db.close()

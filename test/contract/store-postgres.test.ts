@@ -60,7 +60,7 @@ test('postgres: tables live in the schema taskgate, every migration recorded onc
   const versions = await t.db.query('SELECT version FROM taskgate.schema_migrations ORDER BY version')
   assert.deepEqual(
     versions.rows.map((r) => r.version),
-    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
   )
 })
 

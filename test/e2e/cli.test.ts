@@ -96,7 +96,10 @@ test('--help lists every command; unknown commands are usage errors (exit 2)', a
   for (const command of COMMANDS)
     assert.match(help.stdout, new RegExp(`^  ${command.name} `, 'm'), command.name)
   const one = await runTaskgate(['help', 'grant', 'request'])
-  assert.match(one.stdout, /usage: taskgate grant request RESOURCE --scope S --task T/)
+  assert.match(
+    one.stdout,
+    /usage: taskgate grant request RESOURCE \[--scope S\] \[--from-plan FILE\] --task T/,
+  )
   // A group of commands answers for its help, both ways it can be asked.
   for (const ask of [
     ['help', 'sessions'],

@@ -10,7 +10,16 @@ const requestBody = z.strictObject({
   resource: z.string().min(1).describe('resource id, as `GET /v1/resources` lists it'),
   scope: z
     .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
-    .describe('`verb:object` entries: a list, or one string separated by commas'),
+    .optional()
+    .describe('`verb:object` entries: a list, or one string separated by commas; absent with `plan`'),
+  plan: z
+    .string()
+    .min(1)
+    .max(256 * 1024)
+    .optional()
+    .describe(
+      "the statements the task will run, in the resource's language: the grant asks for the least scope that covers them; the approver sees them; statements run outside them are flagged on the grant",
+    ),
   task: z.string().trim().min(1).max(1000).describe('why: the task this access is for'),
   ttl: z
     .string()
@@ -49,7 +58,10 @@ export const grantRoutes = [
     handler: async ({ core, principal, body, reply }) => {
       const result = await core.requestGrant(principal, {
         resourceId: body.resource,
-        scope: Array.isArray(body.scope) ? body.scope.join(',') : body.scope,
+        ...(body.scope !== undefined
+          ? { scope: Array.isArray(body.scope) ? body.scope.join(',') : body.scope }
+          : {}),
+        ...(body.plan !== undefined ? { plan: body.plan } : {}),
         task: body.task,
         ...(body.ttl ? { ttl: body.ttl } : {}),
         ...(body.sessionBound !== undefined ? { sessionBound: body.sessionBound } : {}),
@@ -100,8 +112,33 @@ export const grantRoutes = [
     summary: 'One grant',
     tag: 'grants',
     params: idParams,
-    responses: { 200: { description: 'the grant', schema: grantDto } },
-    handler: async ({ core, principal, params }) => toGrantDto(await core.getGrant(principal, params.id)),
+    responses: {
+      200: {
+        description: 'the grant; for one requested from a plan, the recorded statements not in the plan',
+        schema: grantDto.extend({
+          offPlan: z
+            .object({
+              count: z.number().int().describe('recorded statements not in the plan'),
+              statements: z
+                .array(
+                  z.object({
+                    sessionId: z.string(),
+                    seq: z.number().int(),
+                    text: z.string().describe('as recorded, at most 200 characters'),
+                    outcome: z.string(),
+                  }),
+                )
+                .describe('at most 50, newest session first'),
+            })
+            .optional(),
+        }),
+      },
+    },
+    handler: async ({ core, principal, params }) => {
+      const grant = toGrantDto(await core.getGrant(principal, params.id))
+      const offPlan = await core.offPlanStatements(principal, params.id)
+      return offPlan ? { ...grant, offPlan } : grant
+    },
   }),
   defineRoute({
     method: 'POST',

@@ -1,7 +1,8 @@
 // `taskgate grant request`: declare a task, get a decision, and with --wait sit out the approval.
+import { readFile } from 'node:fs/promises'
 import type { ApiClient } from '../api-client.ts'
 import type { CredentialJson, GrantJson, GrantRequestJson } from '../api-types.ts'
-import { CliError, EXIT } from '../cli-error.ts'
+import { CliError, EXIT, usageError } from '../cli-error.ts'
 import { type Command, type CommandContext, requireArgs, requireOption, stringOption } from '../command.ts'
 import { printFields, relativeTime } from '../output.ts'
 
@@ -19,8 +20,13 @@ export const grantRequestCommand: Command = {
     scope: {
       type: 'string',
       value: 'S',
-      required: true,
-      description: 'what the task touches: verb:object[,verb:object...]',
+      description: 'what the task touches: verb:object[,verb:object...] (or --from-plan)',
+    },
+    'from-plan': {
+      type: 'string',
+      value: 'FILE',
+      description:
+        "the statements the task will run (e.g. plan.sql): requests the least scope covering them, classified by the resource's own classifier; the approver sees them, and statements run outside them are flagged on the grant",
     },
     task: { type: 'string', value: 'T', required: true, description: 'why: the task this access is for' },
     ttl: {
@@ -38,9 +44,17 @@ export const grantRequestCommand: Command = {
   },
   async run(context) {
     const [resource] = requireArgs(context, 'RESOURCE')
+    const scope = stringOption(context, 'scope')
+    const planFile = stringOption(context, 'from-plan')
+    if (scope === undefined && planFile === undefined)
+      throw usageError('--scope is required (or --from-plan FILE)')
+    if (scope !== undefined && planFile !== undefined)
+      throw usageError(
+        '--scope and --from-plan exclude each other: the scope of a plan is the least that covers it',
+      )
     const body = {
       resource,
-      scope: requireOption(context, 'scope'),
+      ...(scope !== undefined ? { scope } : { plan: await readPlan(planFile!) }),
       task: requireOption(context, 'task'),
       ...(stringOption(context, 'ttl') ? { ttl: stringOption(context, 'ttl') } : {}),
       ...(context.options['session-bound'] ? { sessionBound: true } : {}),
@@ -159,4 +173,15 @@ function durationMs(text: string): number {
   return (
     Number(match[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 's' | 'm' | 'h' | 'd']
   )
+}
+
+async function readPlan(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8')
+  } catch (error) {
+    throw new CliError(
+      'TG_REQUEST_INVALID',
+      `cannot read --from-plan ${file}: ${(error as NodeJS.ErrnoException).code}`,
+    )
+  }
 }

@@ -61,7 +61,20 @@ export const grantShowCommand: Command = {
       ['reason', g.decisionReason],
       ['approval', g.approvalId],
       ['session-bound', g.sessionBound ? 'yes' : undefined],
+      ['plan', g.plan ? `${g.plan.length} statements` : undefined],
+      ['off the plan', g.offPlan ? `${g.offPlan.count} statements` : undefined],
     ])
+    if (g.plan) {
+      context.io.stdout('\nplanned statements\n')
+      for (const text of g.plan) context.io.stdout(`  ${truncate(text.replace(/\s+/g, ' '), 120)}\n`)
+    }
+    if (g.offPlan && g.offPlan.statements.length > 0) {
+      context.io.stdout('\nrun outside the plan\n')
+      for (const s of g.offPlan.statements)
+        context.io.stdout(
+          `  ${s.sessionId}#${s.seq} ${s.outcome}: ${truncate(s.text.replace(/\s+/g, ' '), 100)}\n`,
+        )
+    }
   },
 }
 

@@ -102,7 +102,8 @@ function restControlPlane(
     async requestGrant(request) {
       const result = await api.post<GrantRequestJson>('/v1/grants', {
         resource: request.resourceId,
-        scope: request.scope,
+        ...(request.scope ? { scope: request.scope } : {}),
+        ...(request.plan !== undefined ? { plan: request.plan } : {}),
         task: request.task,
         ...(request.ttl ? { ttl: request.ttl } : {}),
       })

@@ -14,6 +14,8 @@ export interface ApprovalRisk {
   /** Requested entries that auto-approve does not cover: what this approval would add. */
   widened: Scope
   ttlSeconds: number
+  /** For a request from a plan: its statements, which the requested scope is the least cover of. */
+  plan?: string[]
 }
 
 /** The risk of a grant request, from the policies as configured now and the groups the request was made
@@ -39,5 +41,6 @@ export async function approvalRisk(ctx: CoreContext, approval: Approval): Promis
     ceiling: view?.ceiling ?? [],
     widened: entriesOutside(grant.scope, autoApprove),
     ttlSeconds: grant.ttlSeconds,
+    ...(grant.plan ? { plan: grant.plan.statements.map((s) => s.text) } : {}),
   }
 }

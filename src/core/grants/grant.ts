@@ -1,3 +1,4 @@
+import type { GrantPlan } from './grant-plan.ts'
 import type { Scope } from './scope.ts'
 
 export type GrantStatus = 'pending' | 'active' | 'ended' | 'denied'
@@ -29,6 +30,8 @@ export interface Grant {
   decisionReason?: string
   /** For a pending grant: the approval it waits on. */
   approvalId?: string
+  /** For a grant requested from a plan: its statements (the scope is the least that covers them). */
+  plan?: GrantPlan
 }
 
 export function isLive(grant: Grant, now: Date): boolean {

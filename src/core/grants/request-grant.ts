@@ -1,24 +1,41 @@
+import type { ResourceConfig } from '../../config/schema.ts'
 import type { Approval } from '../approvals/approval.ts'
 import type { GrantRequestInput, GrantRequestResult } from '../core.ts'
 import type { CoreContext } from '../core-context.ts'
 import { TaskgateError } from '../errors.ts'
 import type { Principal } from '../identity/principal.ts'
 import { newId } from '../ids.ts'
+import type { ImplicitScope } from '../policy/rules.ts'
 import { activateGrant } from './activate-grant.ts'
 import { parseDurationSeconds } from './duration.ts'
 import { endGrant } from './end-grant.ts'
 import type { Grant } from './grant.ts'
+import { type GrantPlan, type PlanStatements, scopeFromPlan } from './grant-plan.ts'
 import { decideGrantRequest, policyFor } from './grant-policy.ts'
 import { issueGrantCredential } from './issue-grant-credential.ts'
-import { checkScopeSize, formatScope, formatScopeEntry, parseScope, parseScopeEntry } from './scope.ts'
+import {
+  checkScopeSize,
+  formatScope,
+  formatScopeEntry,
+  parseScope,
+  parseScopeEntry,
+  type Scope,
+} from './scope.ts'
 import { unknownVerbProblem } from './scope-verbs.ts'
 
 const MAX_TASK_LENGTH = 500
+
+/** What a request from a plan needs of the resource's kind, registered by its protocol. */
+export interface PlanSupport {
+  planStatements(kind: string): PlanStatements | undefined
+  implicitScope(kind: string): ImplicitScope | undefined
+}
 
 export async function requestGrant(
   ctx: CoreContext,
   actor: Principal,
   input: GrantRequestInput,
+  planning: PlanSupport,
 ): Promise<GrantRequestResult> {
   const resource = ctx.resources.get(input.resourceId)
   if (!resource) {
@@ -36,11 +53,8 @@ export async function requestGrant(
       message: `The task description is longer than ${MAX_TASK_LENGTH} characters.`,
     })
   }
-  if (typeof input.scope !== 'string') checkScopeSize(input.scope.length)
-  const scope =
-    typeof input.scope === 'string'
-      ? parseScope(input.scope)
-      : input.scope.map((e) => parseScopeEntry(`${e.verb}:${e.object}`))
+  const planned = input.plan === undefined ? undefined : fromPlan(resource, input, planning)
+  const scope = planned?.scope ?? requestedScope(input.scope)
   if (scope.length === 0) throw new TaskgateError('TG_SCOPE_INVALID', { detail: 'empty scope' })
   for (const entry of scope) {
     const problem = unknownVerbProblem(entry.verb, [resource.kind])
@@ -71,6 +85,7 @@ export async function requestGrant(
     sessionBound: input.sessionBound ?? false,
     ttlSeconds,
     requestedAt: now,
+    ...(planned ? { plan: planned.plan } : {}),
   }
   await ctx.store.grants.insert(grant)
   await ctx.audit({
@@ -83,6 +98,7 @@ export async function requestGrant(
       task,
       ttlSeconds,
       sessionBound: grant.sessionBound,
+      ...(planned ? { planStatements: planned.plan.statements.length } : {}),
     },
   })
 
@@ -137,4 +153,33 @@ export async function requestGrant(
   await ctx.store.publish('approval_changed', approval.id)
   ctx.notify('approval.requested', approval)
   return { grant: { ...grant, approvalId: approval.id, decisionReason: verdict.reason } }
+}
+
+function requestedScope(scope: GrantRequestInput['scope']): Scope {
+  if (scope === undefined)
+    throw new TaskgateError('TG_SCOPE_INVALID', {
+      message:
+        'Say what the task needs: --scope select:billing.invoices, or --from-plan with its statements.',
+    })
+  if (typeof scope === 'string') return parseScope(scope)
+  checkScopeSize(scope.length)
+  return scope.map((e) => parseScopeEntry(`${e.verb}:${e.object}`))
+}
+
+function fromPlan(
+  resource: ResourceConfig,
+  input: GrantRequestInput,
+  planning: PlanSupport,
+): { plan: GrantPlan; scope: Scope } {
+  const given = typeof input.scope === 'string' ? input.scope.trim() : input.scope?.length
+  if (given)
+    throw new TaskgateError('TG_REQUEST_INVALID', {
+      message: 'Request either a scope or a plan, not both: the scope of a plan is the least that covers it.',
+    })
+  return scopeFromPlan(
+    input.plan ?? '',
+    planning.planStatements(resource.kind),
+    planning.implicitScope(resource.kind),
+    resource.kind,
+  )
 }

@@ -48,7 +48,10 @@ export interface DataPathCredential {
 
 export interface GrantRequest {
   resourceId: string
-  scope: string[]
+  /** Give this or `plan`. */
+  scope?: string[]
+  /** The statements the task will run: the grant asks for the least scope covering them. */
+  plan?: string
   task: string
   ttl?: string
 }

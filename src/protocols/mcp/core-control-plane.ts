@@ -23,7 +23,8 @@ export function coreControlPlane(core: Core, principal: Principal): ControlPlane
     async requestGrant(request) {
       const result = await core.requestGrant(principal, {
         resourceId: request.resourceId,
-        scope: request.scope.join(','),
+        ...(request.scope ? { scope: request.scope.join(',') } : {}),
+        ...(request.plan !== undefined ? { plan: request.plan } : {}),
         task: request.task,
         ...(request.ttl ? { ttl: request.ttl } : {}),
       })

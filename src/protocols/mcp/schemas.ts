@@ -19,38 +19,52 @@ function exactlyOneOf<T extends z.ZodObject>(schema: T, a: string, b: string): T
 
 export const listResourcesInput = z.strictObject({})
 
-export const requestAccessInput = z.strictObject({
-  resource: id('Resource id, exactly as list_resources shows it.'),
-  scope: z
-    .array(
-      z
-        .string()
-        .regex(
-          /^([a-zA-Z][a-zA-Z0-9_-]*|\*):\S+$/,
-          'Write each scope entry as verb:object, e.g. "select:billing.invoices".',
-        ),
-    )
-    .min(1)
-    .max(50)
-    .describe(
-      'What the task needs, narrowest first: one "verb:object" entry per table and verb, e.g. ' +
-        '["select:billing.invoices", "update:billing.invoices"]. `*` matches a run of characters ' +
-        '("select:billing.*"). Requests within the resource\'s autoApprove list are granted at once.',
-    ),
-  task: z
-    .string()
-    .trim()
-    .min(1)
-    .max(1000)
-    .describe('Why: the task this access is for, in one sentence an approver can judge.'),
-  ttl: z
-    .string()
-    .regex(/^\d+(s|m|h|d)$/, 'Write the ttl as a duration such as 90s, 15m, 2h or 1d.')
-    .optional()
-    .describe(
-      'How long the grant lasts, e.g. "15m"; defaults to the configured TTL; over the policy maxTtl is denied.',
-    ),
-})
+export const requestAccessInput = exactlyOneOf(
+  z.strictObject({
+    resource: id('Resource id, exactly as list_resources shows it.'),
+    scope: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^([a-zA-Z][a-zA-Z0-9_-]*|\*):\S+$/,
+            'Write each scope entry as verb:object, e.g. "select:billing.invoices".',
+          ),
+      )
+      .min(1)
+      .max(50)
+      .optional()
+      .describe(
+        'What the task needs, narrowest first: one "verb:object" entry per table and verb, e.g. ' +
+          '["select:billing.invoices", "update:billing.invoices"]. `*` matches a run of characters ' +
+          '("select:billing.*"). Requests within the resource\'s autoApprove list are granted at once. Give this or plan.',
+      ),
+    plan: z
+      .string()
+      .min(1)
+      .max(256 * 1024)
+      .optional()
+      .describe(
+        'Instead of scope: the SQL statements the task will run. taskgate classifies them and requests the least ' +
+          'scope covering them; an approver sees them, and statements run outside them are flagged on the grant.',
+      ),
+    task: z
+      .string()
+      .trim()
+      .min(1)
+      .max(1000)
+      .describe('Why: the task this access is for, in one sentence an approver can judge.'),
+    ttl: z
+      .string()
+      .regex(/^\d+(s|m|h|d)$/, 'Write the ttl as a duration such as 90s, 15m, 2h or 1d.')
+      .optional()
+      .describe(
+        'How long the grant lasts, e.g. "15m"; defaults to the configured TTL; over the policy maxTtl is denied.',
+      ),
+  }),
+  'scope',
+  'plan',
+)
 
 export const awaitApprovalInput = exactlyOneOf(
   z.strictObject({

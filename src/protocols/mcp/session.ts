@@ -70,7 +70,8 @@ export class McpSession {
     return this.#guard(async () => {
       const outcome = await this.#plane.requestGrant({
         resourceId: input.resource,
-        scope: input.scope,
+        ...(input.scope ? { scope: input.scope } : {}),
+        ...(input.plan !== undefined ? { plan: input.plan } : {}),
         task: input.task,
         ...(input.ttl ? { ttl: input.ttl } : {}),
       })

@@ -17,6 +17,7 @@ import { acceptClient, type FrontOptions } from './front.ts'
 import { FunctionNames } from './function-names.ts'
 import { isReadOnlyScope, POSTGRES_IMPLICIT_SCOPE } from './implicit-scope.ts'
 import { createMaskingProbe } from './masking-probe.ts'
+import { planStatementsWith } from './plan-statements.ts'
 import { RoleProvisioner } from './provisioner.ts'
 import { RowEstimator } from './row-estimator.ts'
 import { RelaySession } from './session.ts'
@@ -233,6 +234,7 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
       // A cache of its own: replaying a week of statements must not evict the live sessions' entries.
       const replayClassifier = createClassifier()
       core.registerReclassifier('postgres', (text) => replayClassifier.classify(text))
+      core.registerPlanner('postgres', planStatementsWith(replayClassifier))
       unsubscribe = core.subscribe('grant_changed', (grantId) => pool.dropGrant(grantId))
       core.registerMaskingProbe(
         resource.id,

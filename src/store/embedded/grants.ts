@@ -1,15 +1,15 @@
 import type { Grant, GrantEndReason, GrantStatus } from '../../core/grants/grant.ts'
 import type { GrantFilter, GrantStore } from '../store.ts'
 import { type EmbeddedDatabase, guarded } from './database.ts'
-import { date, json, orNull, type Row, setOptional, text, toMs } from './values.ts'
+import { date, json, orNull, type Row, setOptional, text, toJson, toMs } from './values.ts'
 
 export function createGrantStore(db: EmbeddedDatabase): GrantStore {
   const insert =
     db.statement(`INSERT INTO grants (id, principal_id, principal_name, groups, resource_id, scope, task,
     status, session_bound, ttl_seconds, requested_at, activated_at, expires_at, ended_at, end_reason, decided_by,
-    decision_reason, approval_id) VALUES (:id, :principal_id, :principal_name, :groups, :resource_id, :scope, :task,
-    :status, :session_bound, :ttl_seconds, :requested_at, :activated_at, :expires_at, :ended_at, :end_reason,
-    :decided_by, :decision_reason, :approval_id)`)
+    decision_reason, approval_id, plan) VALUES (:id, :principal_id, :principal_name, :groups, :resource_id, :scope,
+    :task, :status, :session_bound, :ttl_seconds, :requested_at, :activated_at, :expires_at, :ended_at, :end_reason,
+    :decided_by, :decision_reason, :approval_id, :plan)`)
   const get = db.statement('SELECT * FROM grants WHERE id = ?')
   const activate =
     db.statement(`UPDATE grants SET status = 'active', activated_at = ?, expires_at = ?, decided_by = ?,
@@ -49,6 +49,7 @@ export function createGrantStore(db: EmbeddedDatabase): GrantStore {
           decided_by: orNull(grant.decidedBy),
           decision_reason: orNull(grant.decisionReason),
           approval_id: orNull(grant.approvalId),
+          plan: toJson(grant.plan),
         })
       }),
     get: (id) =>
@@ -124,5 +125,6 @@ function toGrant(row: Row): Grant {
     decidedBy: ['decided_by', 'text'],
     decisionReason: ['decision_reason', 'text'],
     approvalId: ['approval_id', 'text'],
+    plan: ['plan', 'json'],
   })
 }

@@ -1,7 +1,7 @@
 import type { Grant } from '../../core/grants/grant.ts'
 import type { GrantFilter, GrantStore } from '../store.ts'
 import type { PgDatabase } from './database.ts'
-import { orNull, withOptional } from './values.ts'
+import { orNull, withOptional, withoutNul } from './values.ts'
 
 interface GrantRow {
   id: string
@@ -22,12 +22,13 @@ interface GrantRow {
   decided_by: string | null
   decision_reason: string | null
   approval_id: string | null
+  plan: Grant['plan'] | null
 }
 
 // Named statements are prepared once per pooled connection and reused.
 const INSERT = `INSERT INTO taskgate.grants (id, principal_id, principal_name, groups, resource_id, scope, task, status,
   session_bound, ttl_seconds, requested_at, activated_at, expires_at, ended_at, end_reason, decided_by, decision_reason,
-  approval_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`
+  approval_id, plan) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`
 const ACTIVATE = `UPDATE taskgate.grants SET status = 'active', activated_at = $1, expires_at = $2, decided_by = $3,
   decision_reason = $4 WHERE id = $5 AND status = 'pending'`
 const DENY = `UPDATE taskgate.grants SET status = 'denied', ended_at = $1, decided_by = $2, decision_reason = $3
@@ -63,6 +64,7 @@ export function createGrantStore(db: PgDatabase): GrantStore {
           orNull(g.decidedBy),
           orNull(g.decisionReason),
           orNull(g.approvalId),
+          g.plan === undefined ? null : JSON.stringify(g.plan, withoutNul),
         ],
       })
     },
@@ -161,6 +163,7 @@ function toGrant(row: GrantRow): Grant {
       decidedBy: row.decided_by,
       decisionReason: row.decision_reason,
       approvalId: row.approval_id,
+      plan: row.plan,
     },
   )
 }

@@ -26,6 +26,7 @@ export function grantCases({ open }: StoreContractOptions): void {
       decidedBy: 'oidc:approver',
       decisionReason: 'looks fine',
       approvalId: id('approval'),
+      plan: { statements: [{ text: 'SELECT 1 FROM billing.invoices', shape: 'a1b2c3' }] },
     })
     await t.store.grants.insert(minimal)
     await t.store.grants.insert(full)

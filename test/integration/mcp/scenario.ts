@@ -71,6 +71,28 @@ export function mcpScenario(transport: string, connect: (gw: McpGateway) => Prom
     assert.deepEqual(ended.anyOf, [{ required: ['grantId', 'status', 'endReason'] }, { required: ['code'] }])
   })
 
+  test(`${transport}: request_access with a plan asks for the least scope covering its statements`, async () => {
+    const { tools } = await client.listTools()
+    const request = tools.find((t) => t.name === 'request_access')!
+    assert.deepEqual((request.inputSchema as Json).oneOf, [{ required: ['scope'] }, { required: ['plan'] }])
+    const planned = await ok('request_access', {
+      resource: gw.resourceId,
+      plan: 'SELECT id, amount FROM billing.invoices WHERE paid = false;',
+      task: 'total the unpaid invoices',
+      ttl: '10m',
+    })
+    assert.equal(planned.status, 'active')
+    assert.deepEqual(planned.scope, ['select:billing.invoices'])
+    const both = await fails('request_access', {
+      resource: gw.resourceId,
+      plan: 'SELECT 1 FROM billing.invoices',
+      scope: ['select:billing.invoices'],
+      task: 't',
+    })
+    assert.match(both.text, /exactly one of scope or plan/)
+    await ok('end_task', { grantId: planned.grantId })
+  })
+
   test(`${transport}: declare a task, query, act on denials, get approval, continue, end`, async () => {
     const { resources } = await ok('list_resources')
     const listed = resources.find((r: { id: string }) => r.id === gw.resourceId)

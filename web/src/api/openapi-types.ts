@@ -149,8 +149,10 @@ export interface Operations {
     body: {
       /** resource id, as `GET /v1/resources` lists it */
       resource: string
-      /** `verb:object` entries: a list, or one string separated by commas */
-      scope: string | Array<string>
+      /** `verb:object` entries: a list, or one string separated by commas; absent with `plan` */
+      scope?: string | Array<string>
+      /** the statements the task will run, in the resource's language: the grant asks for the least scope that covers them; the approver sees them; statements run outside them are flagged on the grant */
+      plan?: string
       /** why: the task this access is for */
       task: string
       /** defaults to the configured default TTL; a TTL over the policy maxTtl is denied */
@@ -179,6 +181,8 @@ export interface Operations {
         decidedBy?: string
         decisionReason?: string
         approvalId?: string
+        /** for a grant requested from a plan: its statements, as recorded (secrets redacted) */
+        plan?: Array<string>
       }
       /** present when the grant became active in this call */
       credential?: {
@@ -236,6 +240,8 @@ export interface Operations {
         decidedBy?: string
         decisionReason?: string
         approvalId?: string
+        /** for a grant requested from a plan: its statements, as recorded (secrets redacted) */
+        plan?: Array<string>
       }>
     }
   }
@@ -265,6 +271,20 @@ export interface Operations {
       decidedBy?: string
       decisionReason?: string
       approvalId?: string
+      /** for a grant requested from a plan: its statements, as recorded (secrets redacted) */
+      plan?: Array<string>
+      offPlan?: {
+        /** recorded statements not in the plan */
+        count: number
+        /** at most 50, newest session first */
+        statements: Array<{
+          sessionId: string
+          seq: number
+          /** as recorded, at most 200 characters */
+          text: string
+          outcome: string
+        }>
+      }
     }
   }
   issueCredential: {
@@ -317,6 +337,8 @@ export interface Operations {
       decidedBy?: string
       decisionReason?: string
       approvalId?: string
+      /** for a grant requested from a plan: its statements, as recorded (secrets redacted) */
+      plan?: Array<string>
     }
   }
   revokeGrant: {
@@ -348,6 +370,8 @@ export interface Operations {
       decidedBy?: string
       decisionReason?: string
       approvalId?: string
+      /** for a grant requested from a plan: its statements, as recorded (secrets redacted) */
+      plan?: Array<string>
     }
   }
   listApprovals: {
@@ -391,6 +415,8 @@ export interface Operations {
           ceiling: Array<string>
           /** requested entries auto-approve does not cover: what approving adds */
           widened: Array<string>
+          /** for a request from a plan: the statements the requested scope was derived from */
+          plan?: Array<string>
           /** how long the access would last once approved */
           ttlSeconds: number
         }
@@ -435,6 +461,8 @@ export interface Operations {
         ceiling: Array<string>
         /** requested entries auto-approve does not cover: what approving adds */
         widened: Array<string>
+        /** for a request from a plan: the statements the requested scope was derived from */
+        plan?: Array<string>
         /** how long the access would last once approved */
         ttlSeconds: number
       }
@@ -481,6 +509,8 @@ export interface Operations {
         ceiling: Array<string>
         /** requested entries auto-approve does not cover: what approving adds */
         widened: Array<string>
+        /** for a request from a plan: the statements the requested scope was derived from */
+        plan?: Array<string>
         /** how long the access would last once approved */
         ttlSeconds: number
       }
@@ -527,6 +557,8 @@ export interface Operations {
         ceiling: Array<string>
         /** requested entries auto-approve does not cover: what approving adds */
         widened: Array<string>
+        /** for a request from a plan: the statements the requested scope was derived from */
+        plan?: Array<string>
         /** how long the access would last once approved */
         ttlSeconds: number
       }
