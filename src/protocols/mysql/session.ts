@@ -14,6 +14,7 @@ import { classifyCommand } from './classify-command.ts'
 import { approvalRequired, denied, grantEnded, protocolViolation } from './errors.ts'
 import { ErrorMasker } from './mask-errors.ts'
 import { maskBinaryRow, maskTextRow, resultColumnsOf } from './mask-rows.ts'
+import { type MaskParameter, parameterMasker, withParameters } from './parameters-text.ts'
 import { PreparedStatements } from './prepared-statements.ts'
 import { redactStringLiterals } from './redact-literals.ts'
 import { refusalFor } from './refused-commands.ts'
@@ -67,6 +68,7 @@ export class MysqlSession {
   readonly #prepared = new PreparedStatements()
   readonly #queue: Packet[] = []
   readonly #errors: ErrorMasker | undefined
+  readonly #maskParameter: MaskParameter | undefined
   #database: string | undefined
   #noBackslashEscapes: boolean
   #ansiQuotes = false
@@ -85,6 +87,7 @@ export class MysqlSession {
     this.#database = options.database
     this.#noBackslashEscapes = (options.statusFlags & ServerStatus.SERVER_STATUS_NO_BACKSLASH_ESCAPES) !== 0
     this.#errors = options.masking ? new ErrorMasker(options.masking) : undefined
+    this.#maskParameter = parameterMasker(options.masking)
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve
     })
@@ -232,7 +235,15 @@ export class MysqlSession {
     }
     const { statement, execute } = found
     const parameters = execute.values.map((v) => (v === null ? null : v.toString('hex')))
-    this.#gate(Command.COM_STMT_EXECUTE, payload, statement.action, {
+    const secret = statement.action.traits.includes('contains-secret')
+    const recordText = withParameters(
+      statement.action.recordText ?? statement.text,
+      execute,
+      secret,
+      this.#maskParameter,
+    )
+    const action = { ...statement.action, recordText }
+    this.#gate(Command.COM_STMT_EXECUTE, payload, action, {
       cacheKey: `${Command.COM_STMT_PREPARE}\0${statement.text}\0${this.#database ?? ''}`,
       digest: actionDigest(statement.action.text, parameters),
     })

@@ -205,3 +205,37 @@ test('mysql: the masking test runs a query read-only on the target and shows wha
     /TG_QUERY_FAILED|read-only|READ ONLY/i,
   )
 })
+
+test('mysql: each execution of a prepared statement is recorded with its parameters, detector-masked', async () => {
+  await using g = await startMysqlGateway({
+    extraConfig: `
+masking:
+  rules:
+    - { id: emails, detectors: [email] }
+`,
+  })
+  const { grant, credential } = await g.grant('select:$DB.*')
+  const c = await g.connect(credential)
+  try {
+    await c.execute('SELECT name FROM customers WHERE id = ?', [2])
+    await c.execute('SELECT id FROM customers WHERE email = ?', ['ada@example.com'])
+  } finally {
+    await c.end()
+  }
+  let texts: string[] = []
+  for (let i = 0; i < 100 && texts.length < 2; i++) {
+    const [session] = await g.gateway.core.listSessions(g.admin, { grantId: grant.id })
+    if (session)
+      texts = (await g.gateway.core.getSession(g.admin, session.id)).actions
+        .map((a) => a.text)
+        .filter((t) => t.includes('-- parameters'))
+    if (texts.length < 2) await sleep(50)
+  }
+  assert.ok(
+    texts.includes("SELECT name FROM customers WHERE id = ?\n-- parameters: ?1 = '2'"),
+    texts.join(' | '),
+  )
+  const byEmail = texts.find((t) => t.startsWith('SELECT id FROM customers WHERE email = ?'))
+  assert.ok(byEmail, texts.join(' | '))
+  assert.doesNotMatch(byEmail, /ada@example\.com/)
+})
