@@ -43,7 +43,8 @@ export interface ApprovalView {
 export interface DataPathCredential {
   grantId: string
   expiresAt: string
-  connection: { host: string; port: number; user: string; password: string; database?: string }
+  /** `kind`: the resource kind (postgres, mysql): the query tool serves PostgreSQL only. */
+  connection: { kind?: string; host: string; port: number; user: string; password: string; database?: string }
 }
 
 export interface GrantRequest {

@@ -130,6 +130,13 @@ export class McpSession {
           message: `A statement on grant ${state.grant.id} waits for approval ${state.held.approvalId}; call await_approval with that approvalId first.`,
         })
       if (!state.credential) return toolError(notActive(state.grant))
+      // The query tool speaks PostgreSQL to the resource's listener; another kind's listener would take its
+      // startup message for garbage. Said plainly instead.
+      const kind = state.credential.connection.kind ?? 'postgres'
+      if (kind !== 'postgres')
+        return invalidInput(
+          `The query tool serves PostgreSQL resources; ${state.grant.resourceId} is a ${kind} resource: connect with its own client (taskgate connect ${state.grant.id} -- mysql).`,
+        )
       let connection: DataPathConnection
       try {
         connection = await this.#connect(state)
