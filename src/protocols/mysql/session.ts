@@ -11,7 +11,7 @@ import { type Action, actionDigest, type MaskingContext, type MaskingPlan } from
 import type { ActionGate } from '../kit/action-gate.ts'
 import type { MysqlClassifier } from './classify.ts'
 import { classifyCommand } from './classify-command.ts'
-import { approvalRequired, denied, grantEnded, protocolViolation } from './errors.ts'
+import { approvalRequired, denied, grantEnded, protocolViolation, refused } from './errors.ts'
 import { ErrorMasker } from './mask-errors.ts'
 import { maskBinaryRow, maskTextRow, resultColumnsOf } from './mask-rows.ts'
 import { type MaskParameter, parameterMasker, withParameters } from './parameters-text.ts'
@@ -183,6 +183,14 @@ export class MysqlSession {
         cacheKey: `${command}\0${this.#database ?? ''}\0${classified.action.text}`,
         ...(classified.usesDatabase !== undefined ? { usesDatabase: classified.usesDatabase } : {}),
       })
+      return
+    }
+    // A cursor's rows come by COM_STMT_FETCH with no column definitions in the same response: masking
+    // could not plan them, so under masking rules cursors are refused rather than relayed unmasked.
+    if (command === Command.COM_STMT_FETCH && this.#o.masking) {
+      this.#answer(
+        refused('cursors (COM_STMT_FETCH)', 'masking rules apply to this session; read without a cursor'),
+      )
       return
     }
     if (command === Command.COM_STMT_EXECUTE) {

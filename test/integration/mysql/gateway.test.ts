@@ -2,10 +2,16 @@
 // machine's MariaDB, with the real mariadb command-line client and mysql2.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
+import net from 'node:net'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import type { IssuedCredential } from '../../../src/core/index.ts'
+import { cachingSha2Scramble } from '../../../src/protocols/mysql/auth-scramble.ts'
+import { CapabilityFlag, Command } from '../../../src/protocols/mysql/wire/constants.ts'
+import { parseErrPacket } from '../../../src/protocols/mysql/wire/generic-responses.ts'
+import { encodeHandshakeResponse41, parseHandshakeV10 } from '../../../src/protocols/mysql/wire/handshake.ts'
+import { encodePacket, PacketReader } from '../../../src/protocols/mysql/wire/packet-reader.ts'
 import { type MysqlGateway, startMysqlGateway } from '../../support/start-mysql-gateway.ts'
 
 const run = promisify(execFile)
@@ -238,4 +244,43 @@ masking:
   const byEmail = texts.find((t) => t.startsWith('SELECT id FROM customers WHERE email = ?'))
   assert.ok(byEmail, texts.join(' | '))
   assert.doesNotMatch(byEmail, /ada@example\.com/)
+})
+
+test('mysql: under masking rules a cursor fetch (COM_STMT_FETCH) is refused, never relayed unmasked', async () => {
+  await using g = await startMysqlGateway({ extraConfig: HELD })
+  const { credential } = await g.grant('select:$DB.*')
+  const raw = net.connect({ host: '127.0.0.1', port: g.port })
+  const reader = new PacketReader()
+  const packets: Buffer[] = []
+  raw.on('data', (c: Buffer) => packets.push(...reader.push(c).map((p) => p.payload)))
+  const next = async () => {
+    for (let i = 0; packets.length === 0 && i < 2000; i++) await sleep(5)
+    return packets.shift()!
+  }
+  try {
+    const handshake = parseHandshakeV10(await next())
+    const response = {
+      capabilities:
+        CapabilityFlag.CLIENT_PROTOCOL_41 |
+        CapabilityFlag.CLIENT_SECURE_CONNECTION |
+        CapabilityFlag.CLIENT_PLUGIN_AUTH,
+      maxPacketSize: 1 << 24,
+      characterSet: 45,
+      mariadbCapabilities: 0,
+      username: credential.connection.user,
+      authResponse: cachingSha2Scramble(credential.connection.password, handshake.authPluginData),
+      database: undefined,
+      authPluginName: 'caching_sha2_password',
+      attributes: [],
+    }
+    raw.write(encodePacket(encodeHandshakeResponse41(response), 1).bytes)
+    await next() // caching_sha2_password fast auth success
+    assert.equal((await next())[0], 0x00, 'logged in (OK)')
+    raw.write(encodePacket(Buffer.from([Command.COM_STMT_FETCH, 1, 0, 0, 0, 10, 0, 0, 0]), 0).bytes)
+    const err = parseErrPacket(await next())
+    assert.equal(err.errorCode, 1148)
+    assert.match(err.message, /cursors/)
+  } finally {
+    raw.destroy()
+  }
 })
