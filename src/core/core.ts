@@ -132,7 +132,7 @@ export interface Core {
   requestGrant(actor: Principal, input: GrantRequestInput): Promise<GrantRequestResult>
   getGrant(actor: Principal, id: string): Promise<Grant>
   /** For a grant requested from a plan: the recorded statements of its sessions not in the plan (at most
-   * MAX_OFF_PLAN_LISTED, newest session first, and how many in all); undefined for a grant without a plan. Who may see the grant. */
+   * 50, newest session first, and how many in all); undefined for a grant without a plan. Who may see the grant. */
   offPlanStatements(
     actor: Principal,
     id: string,

@@ -29,7 +29,7 @@ export interface ScopeAdvice extends PolicyAdvice {
 }
 
 /** Grants read per advice, newest first: each costs a read of its sessions' recordings. */
-export const MAX_ADVISED_GRANTS = 500
+const MAX_ADVISED_GRANTS = 500
 /** Grants read from the store before the name, group and window filters apply (newest first). */
 const MAX_LISTED_GRANTS = 4 * MAX_ADVISED_GRANTS
 

@@ -27,8 +27,8 @@ export interface GrantPlan {
   statements: Array<{ text: string; shape: string }>
 }
 
-export const MAX_PLAN_CHARS = 256 * 1024
-export const MAX_PLAN_STATEMENTS = 1000
+const MAX_PLAN_CHARS = 256 * 1024
+const MAX_PLAN_STATEMENTS = 1000
 
 /** The plan and the least scope covering it (what every session may do without asking left out). */
 export function scopeFromPlan(
@@ -85,7 +85,7 @@ export interface OffPlanStatement {
 }
 
 /** Flagged statements kept per grant (the count goes on). */
-export const MAX_OFF_PLAN_LISTED = 50
+const MAX_OFF_PLAN_LISTED = 50
 
 /** The recorded actions whose statements are not all in the plan (by shape); a text the protocol cannot
  * split any more counts as off the plan. */

@@ -66,8 +66,8 @@ export interface PolicyReplay {
   truncated: boolean
 }
 
-export const MAX_REPLAYED_SESSIONS = 20_000
-export const MAX_REPLAYED_STATEMENTS = 200_000
+const MAX_REPLAYED_SESSIONS = 20_000
+const MAX_REPLAYED_STATEMENTS = 200_000
 const EXAMPLES_PER_CHANGE = 3
 const EXAMPLE_TEXT_LENGTH = 200
 /** Recorded rules a policy decided; anything else (limits, recording, grant state) is not policy's to replay. */
