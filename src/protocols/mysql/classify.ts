@@ -14,6 +14,7 @@
 // stay unqualified in the template and take the session's current database when the Action is built.
 import { init, parse } from '@guanmingchiu/sqlparser-ts'
 import type { Action, ScopeEntry } from '../../core/index.ts'
+import { computedColumns } from './classify-computed.ts'
 import { type LexOptions, lexMysql } from './classify-lex.ts'
 import { lexicalTraits } from './classify-lexical-traits.ts'
 import { dispatchStatement, READ_ONLY_KINDS } from './classify-statements.ts'
@@ -62,6 +63,8 @@ interface Template {
   readonly unclassified: string | undefined
   readonly usesDatabase: string | undefined
   readonly cacheable: boolean
+  /** Columns the statement computes on (classify-computed.ts), for masking rules. */
+  readonly computesOn?: readonly string[]
 }
 
 function templateOf(acc: Acc, kinds: string[], cacheable = true): Template {
@@ -101,7 +104,9 @@ function parseTemplate(code: string, lexTraits: Set<string>): Template {
     fail(acc, `the classifier could not walk the statement: ${error instanceof Error ? error.name : 'error'}`)
     return templateOf(acc, ['Unparsed'], false)
   }
-  return templateOf(acc, kinds.length > 0 ? kinds : ['EmptyQuery'])
+  const template = templateOf(acc, kinds.length > 0 ? kinds : ['EmptyQuery'])
+  const computesOn = computedColumns(statements)
+  return computesOn.length > 0 ? { ...template, computesOn } : template
 }
 
 function materialize(t: Template, sql: string, database: string | undefined): ClassifiedSql {
@@ -121,6 +126,7 @@ function materialize(t: Template, sql: string, database: string | undefined): Cl
   }
   const action: Action = { protocol: 'mysql', kind: t.kind, needs, traits: [...t.traits], text: sql }
   if (unclassified !== undefined) action.unclassified = unclassified
+  if (t.computesOn !== undefined) action.computesOn = { columns: t.computesOn, wholeRow: false }
   return t.usesDatabase === undefined ? { action } : { action, usesDatabase: t.usesDatabase }
 }
 

@@ -89,6 +89,11 @@ test('mysql: a held statement runs once after approval; masking hides a column; 
   try {
     const [masked] = await c.query('SELECT email FROM customers WHERE id = 1')
     assert.notEqual((masked as { email: string }[])[0]!.email, 'ada@example.com')
+    // Asking about a masked value is refused: a filter on it would answer what the mask hides.
+    await assert.rejects(c.query("SELECT id FROM customers WHERE email LIKE 'a%'"), {
+      errno: 1142,
+      message: /email/,
+    })
     const update = c.query("UPDATE customers SET name = 'Ada L.' WHERE id = 1")
     let approvalId: string | undefined
     for (let i = 0; i < 200 && approvalId === undefined; i++) {
