@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { parseConfigText } from '../config/load.ts'
 import { configSchema } from '../config/schema.ts'
 import { RESOURCE_KINDS, resourceKind } from './index.ts'
 
@@ -50,4 +51,38 @@ test('mysql: MYSQL_* variables, the user as an argument for the mysql/mariadb cl
     kind.client.commandLine(connection),
     "mysql -h 127.0.0.1 -P 6543 --protocol=TCP -u 'g1_1' -D 'app'",
   )
+})
+
+const mysqlConfig = (target: string, extra = '') => `
+resources:
+  - id: shop
+    kind: mysql
+    listen: { host: 127.0.0.1, port: 3307 }
+    target: ${target}
+${extra}`
+
+test('a mysql resource: its own fields validated with precise paths, its own scope verbs', () => {
+  const config = parseConfigText(mysqlConfig('{ host: db, user: app }'), 'm.yaml')
+  const shop = config.resources[0]!
+  assert.equal(shop.kind, 'mysql')
+  assert.deepEqual(shop.target, { host: 'db', port: 3306, user: 'app', tls: 'prefer' })
+  assert.throws(
+    () => parseConfigText(mysqlConfig('{ host: db, user: app, port: "x" }'), 'm.yaml'),
+    /m\.yaml: resources\[0\]\.target\.port: expected number, got "x"/,
+  )
+  assert.throws(
+    () =>
+      parseConfigText(mysqlConfig('{ host: db, user: app, database: app }', '    databases: [a]'), 'm.yaml'),
+    /resources\[0\]: unknown key "databases"/,
+  )
+  const verbs = (ceiling: string) =>
+    parseConfigText(
+      mysqlConfig(
+        '{ host: db, user: app }',
+        `policies:\n  - { group: g, resources: [shop], ceiling: ["${ceiling}"] }`,
+      ),
+      'm.yaml',
+    )
+  assert.doesNotThrow(() => verbs('kill:*'))
+  assert.throws(() => verbs('vacuum:shop.*'), /unknown verb "vacuum" for mysql resources/)
 })
