@@ -29,7 +29,13 @@ export interface MysqlGateway extends AsyncDisposable {
 }
 
 export async function startMysqlGateway(
-  options: { extraConfig?: string /** Ephemeral accounts per grant, made by root. */; admin?: boolean } = {},
+  options: {
+    extraConfig?: string
+    /** Ephemeral accounts per grant, made by root. */
+    admin?: boolean
+    /** The target's port instead of 3306 (a closed one: the target is down). */
+    targetPort?: number
+  } = {},
 ): Promise<MysqlGateway> {
   const suffix = randomBytes(3).toString('hex')
   const database = `tg_seam_${suffix}`
@@ -55,7 +61,7 @@ resources:
   - id: ${resourceId}
     kind: mysql
     listen: { host: 127.0.0.1, port: 0 }
-    target: { host: 127.0.0.1, port: 3306, user: root, database: ${database}, tls: disable }
+    target: { host: 127.0.0.1, port: ${options.targetPort ?? 3306}, user: root, database: ${database}, tls: disable }
 ${options.admin ? '    admin: { user: root, accountHost: 127.0.0.1 }' : ''}
 policies:
   - group: agents-${suffix}

@@ -34,6 +34,8 @@ import { MysqlRowEstimator } from './row-estimator.ts'
 import { MysqlSession } from './session.ts'
 import { encodeTextCommand } from './wire/commands.ts'
 import { Command } from './wire/constants.ts'
+import { parseErrPacket } from './wire/generic-responses.ts'
+import { encodePacket } from './wire/packet-reader.ts'
 
 export interface MysqlServerOptions {
   core: Core
@@ -80,8 +82,11 @@ export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
     try {
       target0 = await targetHandshake()
     } catch (error) {
-      logger.warn({ code: toTaskgateError(error).code }, 'target unreachable')
-      raw.destroy()
+      // Without the target's handshake there is none to send: an ERR in its place, as a server refusing a
+      // host before its handshake does, which clients show.
+      const failed = toTaskgateError(error)
+      logger.warn({ code: failed.code }, 'target unreachable')
+      raw.end(encodePacket(beforeHandshake(failure(failed)), 0).bytes)
       return
     }
     let credential: Credential | undefined
@@ -280,4 +285,14 @@ function verifiersOf(credential: Credential | undefined): MysqlVerifiers | undef
     mysqlNativePassword: Buffer.from(v.mysqlNativePassword, 'hex'),
     cachingSha2Password: Buffer.from(v.cachingSha2Password, 'hex'),
   }
+}
+
+/** An ERR sent in place of the handshake has no SQLSTATE (CLIENT_PROTOCOL_41 is not agreed yet): 0xFF, the
+ * error number, the message. */
+function beforeHandshake(err: Buffer): Buffer {
+  const parsed = parseErrPacket(err)
+  const code = Buffer.alloc(3)
+  code[0] = 0xff
+  code.writeUInt16LE(parsed.errorCode, 1)
+  return Buffer.concat([code, Buffer.from(parsed.message, 'utf8')])
 }

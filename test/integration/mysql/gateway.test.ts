@@ -289,3 +289,15 @@ test('mysql: under masking rules a cursor fetch (COM_STMT_FETCH) is refused, nev
     raw.destroy()
   }
 })
+
+test('mysql: a target down at start does not stop the gateway; drivers get an ERR naming it, not a silent close', async () => {
+  const closed = net.createServer()
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+  const port = (closed.address() as net.AddressInfo).port
+  await new Promise((resolve) => closed.close(resolve))
+  await using g = await startMysqlGateway({ targetPort: port })
+  const { credential } = await g.grant('select:$DB.*')
+  await assert.rejects(g.connect(credential), { errno: 2003, message: /TG_UPSTREAM_UNAVAILABLE/ })
+  // The mariadb client reports the refusal too (as a malformed greeting: it reads no ERR in its place).
+  await assert.rejects(cli(g, credential, 'SELECT 1'), /ERROR/)
+})
