@@ -8,37 +8,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import pino from 'pino'
-import { parseConfigText } from '../../src/config/load.ts'
 import { createCore, type Principal } from '../../src/core/index.ts'
 import { openEmbeddedStore } from '../../src/store/embedded/index.ts'
 import { openPostgresStore } from '../../src/store/postgres/index.ts'
 import type { Store } from '../../src/store/store.ts'
+import { billingDbConfig } from '../support/billing-db-config.ts'
 import { createThrowawayDatabase } from '../support/postgres.ts'
+import { agentBot as agent, dbaDana as dba } from '../support/principals.ts'
 
-const config = parseConfigText(
-  `
-resources:
-  - id: billing-db
-    kind: postgres
-    listen: { port: 0 }
-    target: { host: 127.0.0.1, database: billing, user: app }
-policies:
-  - group: agents
-    resources: [billing-db]
-    ceiling: ["select:billing.*", "update:billing.invoices"]
-    autoApprove: ["select:billing.*"]
-    approvers: [dbas]
-`,
-  'test.yaml',
-)
-const agent: Principal = {
-  id: 'sa:bot',
-  kind: 'agent',
-  name: 'bot',
-  groups: ['agents'],
-  via: 'service-account',
-}
-const dba: Principal = { id: 'oidc:dana', kind: 'person', name: 'dana', groups: ['dbas'], via: 'oidc' }
+const config = billingDbConfig()
 const admin: Principal = { id: 'local:admin', kind: 'admin', name: 'admin', groups: [], via: 'local' }
 
 const STORES: Array<{ name: string; open: () => Promise<{ store: Store } & AsyncDisposable> }> = [

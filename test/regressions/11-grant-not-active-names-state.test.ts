@@ -3,34 +3,11 @@
 // how and when.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { parseConfigText } from '../../src/config/load.ts'
-import type { Principal } from '../../src/core/index.ts'
+import { billingDbConfig } from '../support/billing-db-config.ts'
 import { openEmbeddedCore } from '../support/embedded-core.ts'
+import { agentBot as agent, dbaDana as dba } from '../support/principals.ts'
 
-const config = parseConfigText(
-  `
-resources:
-  - id: billing-db
-    kind: postgres
-    listen: { port: 0 }
-    target: { host: 127.0.0.1, database: billing, user: app }
-policies:
-  - group: agents
-    resources: [billing-db]
-    ceiling: ["select:billing.*", "update:billing.invoices"]
-    autoApprove: ["select:billing.*"]
-    approvers: [dbas]
-`,
-  'test.yaml',
-)
-const agent: Principal = {
-  id: 'sa:bot',
-  kind: 'agent',
-  name: 'bot',
-  groups: ['agents'],
-  via: 'service-account',
-}
-const dba: Principal = { id: 'oidc:dana', kind: 'person', name: 'dana', groups: ['dbas'], via: 'oidc' }
+const config = billingDbConfig()
 
 test('a credential for a grant that is not active says which state it is in', async () => {
   await using opened = await openEmbeddedCore(config)

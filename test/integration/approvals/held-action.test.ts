@@ -15,11 +15,11 @@ import {
   actionDigest,
   type Core,
   createCore,
-  type Principal,
   type SessionHandle,
 } from '../../../src/core/index.ts'
 import { openEmbeddedStore } from '../../../src/store/embedded/index.ts'
 import type { Store } from '../../../src/store/store.ts'
+import { agentBot as agent, dbaDana as dba } from '../../support/principals.ts'
 
 const config = parseConfigText(
   `
@@ -47,14 +47,6 @@ approvals:
 `,
   'test.yaml',
 )
-const agent: Principal = {
-  id: 'sa:bot',
-  kind: 'agent',
-  name: 'bot',
-  groups: ['agents'],
-  via: 'service-account',
-}
-const dba: Principal = { id: 'oidc:dana', kind: 'person', name: 'dana', groups: ['dbas'], via: 'oidc' }
 
 let dir: string
 let store: Store

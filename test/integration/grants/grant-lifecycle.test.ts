@@ -3,40 +3,19 @@
 // credential stops working after each; nobody approves their own request.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { parseConfigText } from '../../../src/config/load.ts'
 import { type Core, ManualClock, type Principal } from '../../../src/core/index.ts'
+import { billingDbConfig } from '../../support/billing-db-config.ts'
 import { type EmbeddedCore, openEmbeddedCore } from '../../support/embedded-core.ts'
+import { agentBot as agent, dbaDana as dba } from '../../support/principals.ts'
 
-const config = parseConfigText(
-  `
-resources:
-  - id: billing-db
-    kind: postgres
-    listen: { port: 0 }
-    target: { host: 127.0.0.1, database: billing, user: app }
-policies:
-  - group: agents
-    resources: [billing-db]
-    ceiling: ["select:billing.*", "update:billing.invoices"]
-    autoApprove: ["select:billing.*"]
-    approvers: [dbas]
-    maxTtl: 1h
-  - group: dbas
+const config = billingDbConfig({
+  agentsPolicy: '    maxTtl: 1h',
+  morePolicies: `  - group: dbas
     resources: [billing-db]
     ceiling: ["*:*"]
-    approvers: [dbas]
-`,
-  'test.yaml',
-)
+    approvers: [dbas]`,
+})
 
-const agent: Principal = {
-  id: 'sa:bot',
-  kind: 'agent',
-  name: 'bot',
-  groups: ['agents'],
-  via: 'service-account',
-}
-const dba: Principal = { id: 'oidc:dana', kind: 'person', name: 'dana', groups: ['dbas'], via: 'oidc' }
 const dba2: Principal = { id: 'oidc:dave', kind: 'person', name: 'dave', groups: ['dbas'], via: 'oidc' }
 const stranger: Principal = {
   id: 'oidc:eve',

@@ -3,36 +3,15 @@
 // oldest is revoked; every issue is audited without its secret. Core on a real embedded store, manual clock.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { parseConfigText } from '../../../src/config/load.ts'
 import { MAX_CREDENTIALS_PER_GRANT } from '../../../src/core/grants/issue-credential.ts'
 import { type Core, type IssuedCredential, ManualClock, type Principal } from '../../../src/core/index.ts'
 import type { Store } from '../../../src/store/store.ts'
+import { billingDbConfig } from '../../support/billing-db-config.ts'
 import { type EmbeddedCore, openEmbeddedCore } from '../../support/embedded-core.ts'
+import { agentBot as agent, dbaDana as dba } from '../../support/principals.ts'
 
-const config = parseConfigText(
-  `
-resources:
-  - id: billing-db
-    kind: postgres
-    listen: { port: 0 }
-    target: { host: 127.0.0.1, database: billing, user: app }
-policies:
-  - group: agents
-    resources: [billing-db]
-    ceiling: ["select:billing.*"]
-    autoApprove: ["select:billing.*"]
-    approvers: [dbas]
-`,
-  'test.yaml',
-)
+const config = billingDbConfig({ agentsCeiling: ['select:billing.*'] })
 
-const agent: Principal = {
-  id: 'sa:bot',
-  kind: 'agent',
-  name: 'bot',
-  groups: ['agents'],
-  via: 'service-account',
-}
 const admin: Principal = {
   id: 'sa:root',
   kind: 'service',
@@ -40,7 +19,6 @@ const admin: Principal = {
   groups: ['taskgate-admins'],
   via: 'service-account',
 }
-const dba: Principal = { id: 'oidc:dana', kind: 'person', name: 'dana', groups: ['dbas'], via: 'oidc' }
 
 let opened: EmbeddedCore
 let store: Store
