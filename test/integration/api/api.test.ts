@@ -13,9 +13,10 @@ import { generate } from 'selfsigned'
 import { type ApiServer, createApiServer } from '../../../src/api/index.ts'
 import { apiRoutes } from '../../../src/api/routes/index.ts'
 import { parseConfigText } from '../../../src/config/load.ts'
-import { type Core, createCore, type Principal } from '../../../src/core/index.ts'
+import { type Core, createCore } from '../../../src/core/index.ts'
 import { openEmbeddedStore } from '../../../src/store/embedded/index.ts'
 import type { Store } from '../../../src/store/store.ts'
+import { systemAdmin as system } from '../../support/principals.ts'
 
 const suffix = randomBytes(3).toString('hex')
 const resourceId = `pg-${suffix}`
@@ -40,13 +41,6 @@ policies:
   'api-test.yaml',
 )
 
-const system: Principal = {
-  id: 'system',
-  kind: 'admin',
-  name: 'system',
-  groups: ['taskgate-admins'],
-  via: 'local',
-}
 const logger = pino({ level: 'silent' })
 let dir: string
 let store: Store

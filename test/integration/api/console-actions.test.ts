@@ -10,8 +10,11 @@ import { after, before, test } from 'node:test'
 import pino from 'pino'
 import { type ApiServer, createApiServer } from '../../../src/api/index.ts'
 import { parseConfigText } from '../../../src/config/load.ts'
-import type { Core, Principal, SessionHandle } from '../../../src/core/index.ts'
+import type { Core } from '../../../src/core/index.ts'
+import { callApiAs } from '../../support/call-api.ts'
 import { type EmbeddedCore, openEmbeddedCore } from '../../support/embedded-core.ts'
+import { openClosableSession } from '../../support/open-closable-session.ts'
+import { systemAdmin as system } from '../../support/principals.ts'
 
 const suffix = randomBytes(3).toString('hex')
 const resourceId = `pg-${suffix}`
@@ -35,13 +38,6 @@ policies:
 `,
   'console-actions-test.yaml',
 )
-const system: Principal = {
-  id: 'system',
-  kind: 'admin',
-  name: 'system',
-  groups: ['taskgate-admins'],
-  via: 'local',
-}
 
 let harness: EmbeddedCore
 let core: Core
@@ -70,19 +66,8 @@ after(async () => {
   await harness?.[Symbol.asyncDispose]()
 })
 
-async function call(method: string, path: string, token: string, body?: unknown) {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  })
-  const text = await response.text()
-  // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of many shapes
-  return { status: response.status, text, body: (text ? JSON.parse(text) : undefined) as any }
-}
+const call = (method: string, path: string, token: string, body?: unknown) =>
+  callApiAs(url, token, method, path, body)
 
 /** A grant of the agent with one open session, as the PostgreSQL protocol opens it; `closed` collects
  * the reasons core asked the session to close with. */
@@ -90,18 +75,7 @@ async function openAgentSession(task: string, token = keys.agent) {
   const agent = await core.authenticate(token)
   const { grant } = await core.requestGrant(agent, { resourceId, scope: 'select:public.items', task })
   assert.equal(grant.status, 'active')
-  const closed: string[] = []
-  let handle: SessionHandle | undefined
-  handle = await core.openSession({
-    context: { grant, resource: config.resources[0]! },
-    protocol: 'postgres',
-    client: '127.0.0.1:5000',
-    close: (reason) => {
-      closed.push(reason)
-      if (handle) void core.closeSession(handle, reason)
-    },
-  })
-  return { grant, session: handle, closed }
+  return { grant, ...(await openClosableSession(core, grant, config.resources[0]!)) }
 }
 
 test('a pending grant request carries its risk: requested against auto-approve and ceiling, widened entries, duration', async () => {

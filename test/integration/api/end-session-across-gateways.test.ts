@@ -7,9 +7,11 @@ import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pino from 'pino'
 import { parseConfigText } from '../../../src/config/load.ts'
-import { createCore, type Principal, type SessionHandle } from '../../../src/core/index.ts'
+import { createCore } from '../../../src/core/index.ts'
 import { openPostgresStore } from '../../../src/store/postgres/index.ts'
+import { openClosableSession } from '../../support/open-closable-session.ts'
 import { createThrowawayDatabase } from '../../support/postgres.ts'
+import { serviceAccountAgent } from '../../support/principals.ts'
 
 const suffix = randomBytes(3).toString('hex')
 const resourceId = `pg-${suffix}`
@@ -29,20 +31,8 @@ policies:
 `,
   'end-session-test.yaml',
 )
-const agent: Principal = {
-  id: `sa:bot-${suffix}`,
-  kind: 'agent',
-  name: 'bot',
-  groups: [`agents-${suffix}`],
-  via: 'service-account',
-}
-const approver: Principal = {
-  id: `sa:dba-${suffix}`,
-  kind: 'agent',
-  name: 'dba',
-  groups: [`dbas-${suffix}`],
-  via: 'service-account',
-}
+const agent = serviceAccountAgent('bot', suffix, `agents-${suffix}`)
+const approver = serviceAccountAgent('dba', suffix, `dbas-${suffix}`)
 
 test('a session served by one gateway is ended through another sharing the PostgreSQL store', async () => {
   await using db = await createThrowawayDatabase()
@@ -56,17 +46,7 @@ test('a session served by one gateway is ended through another sharing the Postg
       scope: 'select:public.items',
       task: 'read',
     })
-    const closed: string[] = []
-    let handle: SessionHandle | undefined
-    handle = await serving.openSession({
-      context: { grant, resource: config.resources[0]! },
-      protocol: 'postgres',
-      client: '127.0.0.1:5000',
-      close: (reason) => {
-        closed.push(reason)
-        if (handle) void serving.closeSession(handle, reason)
-      },
-    })
+    const { session: handle, closed } = await openClosableSession(serving, grant, config.resources[0]!)
     const asked = await other.endSession(approver, handle.id, 'stuck')
     assert.equal(asked.endedAt, undefined, 'the other process only asks')
     for (let i = 0; i < 200 && closed.length === 0; i++) await sleep(25)

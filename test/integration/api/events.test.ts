@@ -11,6 +11,7 @@ import { type Core, createCore, type Principal } from '../../../src/core/index.t
 import { openPostgresStore } from '../../../src/store/postgres/index.ts'
 import type { Store } from '../../../src/store/store.ts'
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../../support/postgres.ts'
+import { systemAdmin as system } from '../../support/principals.ts'
 import { openSse, type SseMessage } from '../../support/sse.ts'
 
 const suffix = randomBytes(3).toString('hex')
@@ -41,13 +42,6 @@ policies:
 `,
   'events-test.yaml',
 )
-const system: Principal = {
-  id: 'system',
-  kind: 'admin',
-  name: 'system',
-  groups: ['taskgate-admins'],
-  via: 'local',
-}
 const logger = pino({ level: 'silent' })
 
 let db: ThrowawayDatabase

@@ -13,6 +13,8 @@ import { parseConfigText } from '../../../src/config/load.ts'
 import { type Core, createCore, type Principal, type SessionHandle } from '../../../src/core/index.ts'
 import { openEmbeddedStore } from '../../../src/store/embedded/index.ts'
 import type { Store } from '../../../src/store/store.ts'
+import { callApiAs } from '../../support/call-api.ts'
+import { systemAdmin as system } from '../../support/principals.ts'
 
 const suffix = randomBytes(3).toString('hex')
 const resourceId = `pg-${suffix}`
@@ -42,13 +44,6 @@ guardrails:
   'rights-test.yaml',
 )
 
-const system: Principal = {
-  id: 'system',
-  kind: 'admin',
-  name: 'system',
-  groups: ['taskgate-admins'],
-  via: 'local',
-}
 const names = { alice: `alice-${suffix}`, bob: `bob-${suffix}`, dba: `dba-${suffix}` }
 const keys = { alice: '', bob: '', dba: '' }
 const principals = {} as Record<keyof typeof names, Principal>
@@ -94,18 +89,8 @@ after(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-async function call(token: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  })
-  const text = await response.text()
-  return { status: response.status, text, body: text ? JSON.parse(text) : undefined }
-}
+const call = (token: string, method: string, path: string, body?: unknown) =>
+  callApiAs(url, token, method, path, body)
 
 function assertRefused(res: Awaited<ReturnType<typeof call>>, status: number, code: string): void {
   assert.equal(res.status, status, res.text)
