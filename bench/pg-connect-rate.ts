@@ -11,10 +11,10 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import {
   cpuMs,
+  createBenchDatabase,
   PG,
   pgbench,
   requestGrant,
-  run,
   startBenchPostgres,
   startNodeRelay,
   startTaskgate,
@@ -34,18 +34,7 @@ async function main() {
   const server = await startBenchPostgres()
   const cleanup: Array<() => Promise<void>> = [() => server.stop()]
   try {
-    await run('psql', [
-      '-h',
-      PG.host,
-      '-p',
-      String(PG.port),
-      '-U',
-      PG.user,
-      '-d',
-      'postgres',
-      '-c',
-      `create database ${database}`,
-    ])
+    cleanup.unshift(await createBenchDatabase(database))
     const script = join(tmpdir(), `tg-connect-${process.pid}.sql`)
     await writeFile(script, 'SELECT 1;\n')
     const relay = await startNodeRelay(PG.port)

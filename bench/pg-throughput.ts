@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util'
 import pg from 'pg'
 import {
   cpuMs,
+  createBenchDatabase,
   PG,
   pgbench,
   psqlReadAll,
@@ -38,31 +39,7 @@ async function main() {
 }
 
 async function measure() {
-  await run('psql', [
-    '-h',
-    PG.host,
-    '-p',
-    String(PG.port),
-    '-U',
-    PG.user,
-    '-d',
-    'postgres',
-    '-c',
-    `create database ${database}`,
-  ])
-  const cleanup: Array<() => Promise<void>> = [
-    async () =>
-      void (await run('psql', [
-        '-h',
-        PG.host,
-        '-U',
-        PG.user,
-        '-d',
-        'postgres',
-        '-c',
-        `drop database if exists ${database} with (force)`,
-      ])),
-  ]
+  const cleanup: Array<() => Promise<void>> = [await createBenchDatabase(database)]
   try {
     process.stderr.write(`pgbench -i -s ${values.scale} ...\n`)
     await run('pgbench', [

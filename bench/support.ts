@@ -50,6 +50,15 @@ export async function startBenchPostgres(): Promise<{ stop(): Promise<void> }> {
   }
 }
 
+/** Creates `database` on the bench server (PG) and returns the step that drops it again. */
+export async function createBenchDatabase(database: string): Promise<() => Promise<void>> {
+  const admin = ['-h', PG.host, '-p', String(PG.port), '-U', PG.user, '-d', 'postgres']
+  await run('psql', [...admin, '-c', `create database ${database}`])
+  return async () => {
+    await run('psql', [...admin, '-c', `drop database if exists ${database} with (force)`])
+  }
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
