@@ -8,6 +8,7 @@ import assert from 'node:assert/strict'
 import { before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
+import { approvedUpdateGrant, type GrantOut } from '../../support/approved-update-grant.ts'
 import {
   api,
   axeViolations,
@@ -30,11 +31,6 @@ const GUARDRAILS = `
     action: approve
     match: { needs: ["update:public.items"], rowsOver: 1, whenUnknown: match }`
 
-interface GrantOut {
-  grant: { id: string; status: string; approvalId?: string }
-  credential?: { connection: { host: string; port: number; user: string; password: string } }
-}
-
 /** A pending grant request, and a live session whose parameterised UPDATE waits for an approver. */
 async function seed(gw: ConsoleGateway) {
   const pendingRequest = await api<GrantOut>(gw.url, gw.agentKey, 'POST', '/v1/grants', {
@@ -44,21 +40,7 @@ async function seed(gw: ConsoleGateway) {
     ttl: '30m',
   })
   assert.equal(pendingRequest.grant.status, 'pending')
-  const working = await api<GrantOut>(gw.url, gw.agentKey, 'POST', '/v1/grants', {
-    resource: gw.resourceId,
-    scope: ['select:public.items', 'update:public.items'],
-    task: 'rename item two',
-  })
-  await api(gw.url, gw.adminKey, 'POST', `/v1/approvals/${working.grant.approvalId}/approve`, {
-    reason: 'ticket OPS-7',
-  })
-  const credential = await api<NonNullable<GrantOut['credential']>>(
-    gw.url,
-    gw.agentKey,
-    'POST',
-    `/v1/grants/${working.grant.id}/credential`,
-  )
-  const c = credential.connection
+  const { working, connection: c } = await approvedUpdateGrant(gw, 'ticket OPS-7')
   const client = new pg.Client({
     host: c.host,
     port: c.port,

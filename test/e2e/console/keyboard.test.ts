@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import { before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { approvedUpdateGrant, type GrantOut } from '../../support/approved-update-grant.ts'
 import { PsqlSession } from '../../support/clients/psql-session.ts'
 import {
   api,
@@ -18,11 +19,6 @@ import {
 
 before(() => buildConsole())
 
-interface GrantOut {
-  grant: { id: string; status: string; approvalId?: string }
-  credential?: { connection: { host: string; port: number; user: string; password: string } }
-}
-
 const focusedText = (page: import('playwright-core').Page) =>
   page.evaluate(() => {
     const active = (
@@ -34,21 +30,7 @@ const focusedText = (page: import('playwright-core').Page) =>
 test('keyboard only: approve and deny with a reason, focus follows, tabs move by arrows, end a session, revoke a grant', async () => {
   await using gw = await startConsoleGateway()
   // A live psql session under an auto-approved grant: its UPDATE is held by the hold-item-updates rule.
-  const working = await api<GrantOut>(gw.url, gw.agentKey, 'POST', '/v1/grants', {
-    resource: gw.resourceId,
-    scope: ['select:public.items', 'update:public.items'],
-    task: 'rename item two',
-  })
-  await api(gw.url, gw.adminKey, 'POST', `/v1/approvals/${working.grant.approvalId}/approve`, {
-    reason: 'ticket OPS-9',
-  })
-  const credential = await api<NonNullable<GrantOut['credential']>>(
-    gw.url,
-    gw.agentKey,
-    'POST',
-    `/v1/grants/${working.grant.id}/credential`,
-  )
-  const c = credential.connection
+  const { working, connection: c } = await approvedUpdateGrant(gw, 'ticket OPS-9')
   await using psql = new PsqlSession({
     PATH: process.env.PATH,
     PGHOST: c.host,
