@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
-import { type Check, compareChecks, type Endpoint, fidelitySides } from './support.ts'
+import { type Check, compareChecks, type Endpoint, fidelitySides, outcomeOf } from './support.ts'
 
 const sides = fidelitySides()
 
@@ -19,24 +19,18 @@ async function withClient<T>(e: Endpoint, work: (c: pg.Client) => Promise<T>, ex
 }
 
 /** The fields a driver exposes for an error, or the result when there was none. */
-async function outcome(run: Promise<unknown>): Promise<unknown> {
-  try {
-    return { ok: await run }
-  } catch (error) {
-    const e = error as pg.DatabaseError
-    return {
-      code: e.code,
-      message: e.message,
-      severity: e.severity,
-      position: e.position,
-      detail: e.detail,
-      hint: e.hint,
-      constraint: e.constraint,
-      table: e.table,
-      column: e.column,
-    }
-  }
-}
+const outcome = (run: Promise<unknown>) =>
+  outcomeOf(run, (e: pg.DatabaseError) => ({
+    code: e.code,
+    message: e.message,
+    severity: e.severity,
+    position: e.position,
+    detail: e.detail,
+    hint: e.hint,
+    constraint: e.constraint,
+    table: e.table,
+    column: e.column,
+  }))
 
 const rowsOf = (r: pg.QueryResult) => ({
   command: r.command,

@@ -1,10 +1,8 @@
 // pgjdbc (Debian libpostgresql-jdbc-java, run by default-jdk-headless's java in source-file mode) through the
 // gateway and directly: named server-side statements (prepareThreshold=1), fetch size as a portal row limit,
 // CopyManager, savepoints, getNotifications, Statement.cancel, parameter statuses.
-import { before } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { run } from '../support/clients/psql.ts'
-import { compareReports, type Endpoint, fidelitySides } from './support.ts'
+import { compareDriverReports } from './support.ts'
 
 const SOURCE = fileURLToPath(new URL('PgjdbcChecks.java', import.meta.url))
 const DRIVER = '/usr/share/java/postgresql.jar'
@@ -28,24 +26,15 @@ const CHECKS = [
   'connection close',
 ]
 
-const sides = fidelitySides()
-let reports: { direct: Record<string, unknown>; gateway: Record<string, unknown> } | undefined
-
-async function report(e: Endpoint): Promise<Record<string, unknown>> {
-  const url = `jdbc:postgresql://${e.host}:${e.port}/${e.database}`
-  const r = await run(
-    'java',
-    ['-cp', DRIVER, SOURCE, url, e.user, e.password ?? ''],
-    { PATH: process.env.PATH },
-    { timeoutMs: 90_000 },
-  )
-  if (r.code !== 0) return { __error: r.stderr }
-  return JSON.parse(r.stdout) as Record<string, unknown>
-}
-
-before(async () => {
-  const { direct, gateway } = await sides()
-  reports = { direct: await report(direct), gateway: await report(gateway) }
-})
-
-compareReports(CHECKS, () => reports!)
+compareDriverReports(CHECKS, (e) => ({
+  command: 'java',
+  args: [
+    '-cp',
+    DRIVER,
+    SOURCE,
+    `jdbc:postgresql://${e.host}:${e.port}/${e.database}`,
+    e.user,
+    e.password ?? '',
+  ],
+  timeoutMs: 90_000,
+}))

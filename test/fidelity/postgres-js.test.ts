@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import postgres from 'postgres'
-import { type Check, compareChecks, type Endpoint, fidelitySides } from './support.ts'
+import { type Check, compareChecks, type Endpoint, fidelitySides, outcomeOf } from './support.ts'
 
 const sides = fidelitySides()
 
@@ -35,21 +35,16 @@ async function withSql<T>(
   }
 }
 
-async function outcome(run: Promise<unknown>): Promise<unknown> {
-  try {
-    return { ok: await run }
-  } catch (error) {
-    const e = error as postgres.PostgresError
-    return {
-      code: e.code,
-      message: e.message,
-      severity: e.severity,
-      position: e.position,
-      detail: e.detail,
-      constraint: e.constraint_name,
-    }
-  }
-}
+/** The fields a driver exposes for an error, or the result when there was none. */
+const outcome = (run: Promise<unknown>) =>
+  outcomeOf(run, (e: postgres.PostgresError) => ({
+    code: e.code,
+    message: e.message,
+    severity: e.severity,
+    position: e.position,
+    detail: e.detail,
+    constraint: e.constraint_name,
+  }))
 
 const plain = (rows: unknown) => JSON.parse(JSON.stringify(rows))
 

@@ -1,9 +1,7 @@
 // psycopg2 (Debian python3-psycopg2, on libpq) through the gateway and directly: psycopg2_checks.py runs
 // every check against one endpoint and prints JSON; each check is a test comparing the two reports.
-import { before } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { run } from '../support/clients/psql.ts'
-import { compareReports, type Endpoint, fidelitySides } from './support.ts'
+import { compareDriverReports } from './support.ts'
 
 const SCRIPT = fileURLToPath(new URL('psycopg2_checks.py', import.meta.url))
 /** Debian's interpreter: python3-psycopg2 is installed for it, not for another python3 on PATH. */
@@ -28,10 +26,7 @@ const CHECKS = [
   'connection close',
 ]
 
-const sides = fidelitySides()
-let reports: { direct: Record<string, unknown>; gateway: Record<string, unknown> } | undefined
-
-async function report(e: Endpoint): Promise<Record<string, unknown>> {
+compareDriverReports(CHECKS, (e) => {
   const keywords = {
     host: e.host,
     port: e.port,
@@ -40,19 +35,5 @@ async function report(e: Endpoint): Promise<Record<string, unknown>> {
     sslmode: 'disable',
     ...(e.password ? { password: e.password } : {}),
   }
-  const r = await run(
-    PYTHON,
-    [SCRIPT, JSON.stringify(keywords)],
-    { PATH: process.env.PATH },
-    { timeoutMs: 60_000 },
-  )
-  if (r.code !== 0) return { __error: r.stderr }
-  return JSON.parse(r.stdout) as Record<string, unknown>
-}
-
-before(async () => {
-  const { direct, gateway } = await sides()
-  reports = { direct: await report(direct), gateway: await report(gateway) }
+  return { command: PYTHON, args: [SCRIPT, JSON.stringify(keywords)], timeoutMs: 60_000 }
 })
-
-compareReports(CHECKS, () => reports!)

@@ -2,7 +2,8 @@
 // gateway's own upstream account) and through a gateway under a `*:*` grant. Each check runs both ways and
 // must give the same result; a difference is a test failure unless the check is listed as a policy denial.
 import assert from 'node:assert/strict'
-import { after, test } from 'node:test'
+import { after, before, test } from 'node:test'
+import { run } from '../support/clients/psql.ts'
 import { type PostgresGateway, startPostgresGateway } from '../support/start-gateway.ts'
 
 export interface Endpoint {
@@ -88,5 +89,44 @@ export function compareReports(
       assert.ok(!JSON.stringify(direct[name]).startsWith('{"exception"'), JSON.stringify(direct[name]))
       assert.deepEqual(gateway[name], direct[name])
     })
+  }
+}
+
+/** How to run a driver's check program against one endpoint; it prints its report as JSON. */
+export interface DriverCommand {
+  command: string
+  args: string[]
+  timeoutMs: number
+}
+
+/** Runs a driver's check program directly and through the gateway, then compares the reports, one test a check. */
+export function compareDriverReports(
+  names: readonly string[],
+  commandFor: (e: Endpoint) => DriverCommand,
+): void {
+  const sides = fidelitySides()
+  let reports: { direct: Record<string, unknown>; gateway: Record<string, unknown> } | undefined
+  const report = async (e: Endpoint): Promise<Record<string, unknown>> => {
+    const { command, args, timeoutMs } = commandFor(e)
+    const r = await run(command, args, { PATH: process.env.PATH }, { timeoutMs })
+    if (r.code !== 0) return { __error: r.stderr }
+    return JSON.parse(r.stdout) as Record<string, unknown>
+  }
+  before(async () => {
+    const { direct, gateway } = await sides()
+    reports = { direct: await report(direct), gateway: await report(gateway) }
+  })
+  compareReports(names, () => reports!)
+}
+
+/** What a check saw: `{ ok: result }`, or the fields the driver exposes for the error it raised. */
+export async function outcomeOf<E>(
+  run: Promise<unknown>,
+  errorFields: (error: E) => Record<string, unknown>,
+): Promise<unknown> {
+  try {
+    return { ok: await run }
+  } catch (error) {
+    return errorFields(error as E)
   }
 }
