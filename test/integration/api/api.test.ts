@@ -12,34 +12,18 @@ import pino from 'pino'
 import { generate } from 'selfsigned'
 import { type ApiServer, createApiServer } from '../../../src/api/index.ts'
 import { apiRoutes } from '../../../src/api/routes/index.ts'
-import { parseConfigText } from '../../../src/config/load.ts'
 import { type Core, createCore } from '../../../src/core/index.ts'
 import { openEmbeddedStore } from '../../../src/store/embedded/index.ts'
 import type { Store } from '../../../src/store/store.ts'
 import { systemAdmin as system } from '../../support/principals.ts'
+import { suffixedPostgresConfig } from '../../support/suffixed-postgres-config.ts'
 
 const suffix = randomBytes(3).toString('hex')
 const resourceId = `pg-${suffix}`
-const config = parseConfigText(
-  `
-resources:
-  - id: ${resourceId}
-    kind: postgres
-    listen: { port: 0 }
-    target: { host: 127.0.0.1, database: postgres, user: postgres }
-policies:
-  - group: agents-${suffix}
-    resources: [${resourceId}]
-    ceiling: ["select:*", "insert:public.*"]
-    autoApprove: ["select:public.*"]
-    approvers: [dbas-${suffix}]
-  - group: dbas-${suffix}
-    resources: [${resourceId}]
-    ceiling: ["*:*"]
-    approvers: [dbas-${suffix}]
-`,
-  'api-test.yaml',
-)
+const config = suffixedPostgresConfig(suffix, {
+  agentsCeiling: ['select:*', 'insert:public.*'],
+  agentsAutoApprove: ['select:public.*'],
+})
 
 const logger = pino({ level: 'silent' })
 let dir: string

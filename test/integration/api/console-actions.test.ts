@@ -9,35 +9,19 @@ import { randomBytes } from 'node:crypto'
 import { after, before, test } from 'node:test'
 import pino from 'pino'
 import { type ApiServer, createApiServer } from '../../../src/api/index.ts'
-import { parseConfigText } from '../../../src/config/load.ts'
 import type { Core } from '../../../src/core/index.ts'
 import { callApiAs } from '../../support/call-api.ts'
 import { type EmbeddedCore, openEmbeddedCore } from '../../support/embedded-core.ts'
 import { openClosableSession } from '../../support/open-closable-session.ts'
 import { systemAdmin as system } from '../../support/principals.ts'
+import { suffixedPostgresConfig } from '../../support/suffixed-postgres-config.ts'
 
 const suffix = randomBytes(3).toString('hex')
 const resourceId = `pg-${suffix}`
-const config = parseConfigText(
-  `
-resources:
-  - id: ${resourceId}
-    kind: postgres
-    listen: { port: 0 }
-    target: { host: 127.0.0.1, database: postgres, user: postgres }
-policies:
-  - group: agents-${suffix}
-    resources: [${resourceId}]
-    ceiling: ["select:*", "insert:public.*", "update:public.*"]
-    autoApprove: ["select:public.*"]
-    approvers: [dbas-${suffix}]
-  - group: dbas-${suffix}
-    resources: [${resourceId}]
-    ceiling: ["*:*"]
-    approvers: [dbas-${suffix}]
-`,
-  'console-actions-test.yaml',
-)
+const config = suffixedPostgresConfig(suffix, {
+  agentsCeiling: ['select:*', 'insert:public.*', 'update:public.*'],
+  agentsAutoApprove: ['select:public.*'],
+})
 
 let harness: EmbeddedCore
 let core: Core

@@ -6,31 +6,20 @@ import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pino from 'pino'
-import { parseConfigText } from '../../../src/config/load.ts'
 import { createCore } from '../../../src/core/index.ts'
 import { openPostgresStore } from '../../../src/store/postgres/index.ts'
 import { openClosableSession } from '../../support/open-closable-session.ts'
 import { createThrowawayDatabase } from '../../support/postgres.ts'
 import { serviceAccountAgent } from '../../support/principals.ts'
+import { suffixedPostgresConfig } from '../../support/suffixed-postgres-config.ts'
 
 const suffix = randomBytes(3).toString('hex')
 const resourceId = `pg-${suffix}`
-const config = parseConfigText(
-  `
-resources:
-  - id: ${resourceId}
-    kind: postgres
-    listen: { port: 0 }
-    target: { host: 127.0.0.1, database: postgres, user: postgres }
-policies:
-  - group: agents-${suffix}
-    resources: [${resourceId}]
-    ceiling: ["select:*"]
-    autoApprove: ["select:*"]
-    approvers: [dbas-${suffix}]
-`,
-  'end-session-test.yaml',
-)
+const config = suffixedPostgresConfig(suffix, {
+  agentsCeiling: ['select:*'],
+  agentsAutoApprove: ['select:*'],
+  dbasPolicy: false,
+})
 const agent = serviceAccountAgent('bot', suffix, `agents-${suffix}`)
 const approver = serviceAccountAgent('dba', suffix, `dbas-${suffix}`)
 

@@ -9,40 +9,24 @@ import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import pino from 'pino'
 import { type ApiServer, createApiServer } from '../../../src/api/index.ts'
-import { parseConfigText } from '../../../src/config/load.ts'
 import { type Core, createCore, type Principal, type SessionHandle } from '../../../src/core/index.ts'
 import { openEmbeddedStore } from '../../../src/store/embedded/index.ts'
 import type { Store } from '../../../src/store/store.ts'
 import { callApiAs } from '../../support/call-api.ts'
 import { systemAdmin as system } from '../../support/principals.ts'
+import { suffixedPostgresConfig } from '../../support/suffixed-postgres-config.ts'
 
 const suffix = randomBytes(3).toString('hex')
 const resourceId = `pg-${suffix}`
-const config = parseConfigText(
-  `
-resources:
-  - id: ${resourceId}
-    kind: postgres
-    listen: { port: 0 }
-    target: { host: 127.0.0.1, database: postgres, user: postgres }
-policies:
-  - group: agents-${suffix}
-    resources: [${resourceId}]
-    ceiling: ["*:public.*"]
-    autoApprove: ["select:public.*", "delete:public.items"]
-    approvers: [dbas-${suffix}]
-  - group: dbas-${suffix}
-    resources: [${resourceId}]
-    ceiling: ["*:*"]
-    approvers: [dbas-${suffix}]
-guardrails:
+const config = suffixedPostgresConfig(suffix, {
+  agentsCeiling: ['*:public.*'],
+  agentsAutoApprove: ['select:public.*', 'delete:public.items'],
+  more: `guardrails:
   - id: hold-deletes
     description: deletes need a second pair of eyes
     action: approve
-    match: { kinds: [DeleteStmt] }
-`,
-  'rights-test.yaml',
-)
+    match: { kinds: [DeleteStmt] }`,
+})
 
 const names = { alice: `alice-${suffix}`, bob: `bob-${suffix}`, dba: `dba-${suffix}` }
 const keys = { alice: '', bob: '', dba: '' }
