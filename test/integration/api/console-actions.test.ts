@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, test } from 'node:test'
-import pino from 'pino'
-import { type ApiServer, createApiServer } from '../../../src/api/index.ts'
+import type { ApiServer } from '../../../src/api/index.ts'
 import type { Core } from '../../../src/core/index.ts'
 import { callApiAs } from '../../support/call-api.ts'
 import { type EmbeddedCore, openEmbeddedCore } from '../../support/embedded-core.ts'
+import { listenApiServer } from '../../support/listen-api-server.ts'
 import { openClosableSession } from '../../support/open-closable-session.ts'
 import { systemAdmin as system } from '../../support/principals.ts'
 import { suffixedPostgresConfig } from '../../support/suffixed-postgres-config.ts'
@@ -37,12 +37,7 @@ before(async () => {
   keys.admin = await create(`admin-${suffix}`, ['taskgate-admins'])
   keys.agent = await create(`bot-${suffix}`, [`agents-${suffix}`])
   keys.dba = await create(`dba-${suffix}`, [`dbas-${suffix}`])
-  server = createApiServer({
-    core,
-    logger: pino({ level: 'silent' }),
-    listen: { host: '127.0.0.1', port: 0 },
-  })
-  url = (await server.listen()).url
+  ;({ server, url } = await listenApiServer(core))
 })
 
 after(async () => {

@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import pino from 'pino'
-import { type ApiServer, createApiServer } from '../../../src/api/index.ts'
+import type { ApiServer } from '../../../src/api/index.ts'
 import { type Core, createCore, type Principal, type SessionHandle } from '../../../src/core/index.ts'
 import { openEmbeddedStore } from '../../../src/store/embedded/index.ts'
 import type { Store } from '../../../src/store/store.ts'
 import { callApiAs } from '../../support/call-api.ts'
+import { listenApiServer } from '../../support/listen-api-server.ts'
 import { systemAdmin as system } from '../../support/principals.ts'
 import { suffixedPostgresConfig } from '../../support/suffixed-postgres-config.ts'
 
@@ -58,12 +59,7 @@ before(async () => {
     sessions[who] = await core.openSession({ context, protocol: 'test', client: who, close: () => {} })
     core.recordAction(sessions[who], { kind: 'SelectStmt', text: `select '${who} secret'`, outcome: 'allow' })
   }
-  server = createApiServer({
-    core,
-    logger: pino({ level: 'silent' }),
-    listen: { host: '127.0.0.1', port: 0 },
-  })
-  url = (await server.listen()).url
+  ;({ server, url } = await listenApiServer(core))
 })
 
 after(async () => {
