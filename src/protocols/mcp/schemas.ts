@@ -6,14 +6,23 @@ import { z } from 'zod'
 
 const id = (what: string) => z.string().trim().min(1).max(200).describe(what)
 
-/** Exactly one of two optional parameters: published as `oneOf`, enforced with a clear message. */
+/** Exactly one of two optional parameters: published as `oneOf`, enforced with a clear message. The check
+ * runs even when other fields are wrong (`when`), so a call missing both and another field names all of them. */
 function exactlyOneOf<T extends z.ZodObject>(schema: T, a: string, b: string): T {
   return schema
-    .superRefine((value, ctx) => {
-      const input = value as Record<string, unknown>
-      if ((input[a] === undefined) === (input[b] === undefined))
-        ctx.addIssue({ code: 'custom', message: `Give exactly one of ${a} or ${b}.`, path: [] })
-    })
+    .check(
+      z.refine(
+        (value) => {
+          const input = value as Record<string, unknown>
+          return (input[a] === undefined) !== (input[b] === undefined)
+        },
+        {
+          message: `Give exactly one of ${a} or ${b}.`,
+          path: [a],
+          when: (payload) => typeof payload.value === 'object' && payload.value !== null,
+        },
+      ),
+    )
     .meta({ oneOf: [{ required: [a] }, { required: [b] }] })
 }
 
