@@ -19,7 +19,9 @@ STEP=start
 STARTED=$(date +%s)
 export COMPOSE_PROJECT_NAME=$PROJECT COMPOSE_HTTP_TIMEOUT=300
 # The demo target's superuser port, for the walkthrough's table setup (the machine's own 5432 is taken).
-export TASKGATE_DEMO_TARGET_PORT=${TASKGATE_DEMO_TARGET_PORT:-55432}
+# Below Linux's ephemeral range (32768-60999): a port-0 listener elsewhere on the machine once took 55432
+# between the check and `compose up`.
+export TASKGATE_DEMO_TARGET_PORT=${TASKGATE_DEMO_TARGET_PORT:-25432}
 export APP_DB_PASSWORD=taskgate-demo-$RANDOM$RANDOM
 
 step() {
