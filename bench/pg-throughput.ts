@@ -7,11 +7,11 @@ import pg from 'pg'
 import {
   cpuMs,
   createBenchDatabase,
+  initPgbench,
   PG,
   pgbench,
   psqlReadAll,
   requestGrant,
-  run,
   startBenchPostgres,
   startNodeRelay,
   startPgBouncer,
@@ -41,20 +41,7 @@ async function main() {
 async function measure() {
   const cleanup: Array<() => Promise<void>> = [await createBenchDatabase(database)]
   try {
-    process.stderr.write(`pgbench -i -s ${values.scale} ...\n`)
-    await run('pgbench', [
-      '-i',
-      '-q',
-      '-s',
-      values.scale!,
-      '-h',
-      PG.host,
-      '-p',
-      String(PG.port),
-      '-U',
-      PG.user,
-      database,
-    ])
+    await initPgbench(database, values.scale!)
     const bouncer = await startPgBouncer(database)
     cleanup.unshift(() => bouncer.stop())
     const relay = await startNodeRelay(PG.port)

@@ -20,8 +20,9 @@ import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { generate } from 'selfsigned'
 import {
+  createBenchDatabase,
   freePort,
-  PG,
+  initPgbench,
   pgbench,
   requestGrant,
   run,
@@ -205,29 +206,11 @@ async function main() {
 }
 
 async function measure() {
-  const psql = (sql: string) =>
-    run('psql', ['-h', PG.host, '-p', String(PG.port), '-U', PG.user, '-d', 'postgres', '-c', sql])
-  await psql(`create database ${database}`)
+  const dropDatabase = await createBenchDatabase(database)
   const dir = await mkdtemp(join(tmpdir(), 'tg-bench-siem-'))
-  const cleanup: Array<() => Promise<void>> = [
-    () => rm(dir, { recursive: true, force: true }),
-    async () => void (await psql(`drop database if exists ${database} with (force)`)),
-  ]
+  const cleanup: Array<() => Promise<void>> = [() => rm(dir, { recursive: true, force: true }), dropDatabase]
   try {
-    process.stderr.write(`pgbench -i -s ${values.scale} ...\n`)
-    await run('pgbench', [
-      '-i',
-      '-q',
-      '-s',
-      values.scale!,
-      '-h',
-      PG.host,
-      '-p',
-      String(PG.port),
-      '-U',
-      PG.user,
-      database,
-    ])
+    await initPgbench(database, values.scale!)
     const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
       keySize: 2048,
       algorithm: 'sha256',

@@ -59,6 +59,24 @@ export async function createBenchDatabase(database: string): Promise<() => Promi
   }
 }
 
+/** `pgbench -i` at `scale` into `database` on the bench server (PG). */
+export async function initPgbench(database: string, scale: string): Promise<void> {
+  process.stderr.write(`pgbench -i -s ${scale} ...\n`)
+  await run('pgbench', [
+    '-i',
+    '-q',
+    '-s',
+    scale,
+    '-h',
+    PG.host,
+    '-p',
+    String(PG.port),
+    '-U',
+    PG.user,
+    database,
+  ])
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
