@@ -1,4 +1,4 @@
-// Import boundaries (HOUSE-STYLE §1): cli, api, protocols -> core/index.ts; core -> store/store.ts (types);
+// Import boundaries (HOUSE-STYLE §1): cli, api, mcp, protocols -> core/index.ts; core -> store/store.ts (types);
 // only main.ts imports store backends and only main.ts and engines.ts (the engine of each resource kind,
 // part of the composition root) import protocols/*/index.ts; protocols never import each other.
 module.exports = {
@@ -7,15 +7,15 @@ module.exports = {
     {
       name: 'core-knows-no-outside',
       severity: 'error',
-      comment: 'core/ imports nothing from protocols/, api/, cli/ or store backends',
+      comment: 'core/ imports nothing from protocols/, api/, cli/, mcp/ or store backends',
       from: { path: '^src/core/' },
-      to: { path: '^src/(protocols|api|cli|web)/|^src/store/(embedded|postgres)/|^src/main\\.ts$' },
+      to: { path: '^src/(protocols|api|cli|mcp|web)/|^src/store/(embedded|postgres)/|^src/main\\.ts$' },
     },
     {
       name: 'outside-core-through-index',
       severity: 'error',
-      comment: 'protocols/, api/ and cli/ reach core only through core/index.ts',
-      from: { path: '^src/(protocols|api|cli)/' },
+      comment: 'protocols/, api/, cli/ and mcp/ reach core only through core/index.ts',
+      from: { path: '^src/(protocols|api|cli|mcp)/' },
       to: { path: '^src/core/', pathNot: '^src/core/index\\.ts$' },
     },
     {
@@ -37,24 +37,35 @@ module.exports = {
     {
       name: 'protocol-index-only-from-main',
       severity: 'error',
-      comment: '`taskgate mcp` is a composition root of its own (an MCP client process): it may load protocols/mcp/index.ts',
-      from: {
-        path: '^src/',
-        pathNot: ['^src/main\\.ts$', '^src/engines\\.ts$', '^src/protocols/', '^src/cli/commands/mcp\\.ts$'],
-      },
+      from: { path: '^src/', pathNot: ['^src/main\\.ts$', '^src/engines\\.ts$', '^src/protocols/'] },
       to: { path: '^src/protocols/[^/]+/' },
     },
     {
-      name: 'mcp-command-through-index',
+      name: 'mcp-knows-no-engine',
       severity: 'error',
-      from: { path: '^src/cli/commands/mcp\\.ts$' },
-      to: { path: '^src/protocols/', pathNot: '^src/protocols/mcp/index\\.ts$' },
+      comment:
+        'mcp/ is the agents\' interface: it reaches a resource through the kind\'s own client (mcp/clients/), never through an engine, and reads denials as decision data (core), never an engine\'s text',
+      from: { path: '^src/mcp/' },
+      to: { path: '^src/(protocols|api|cli|kinds)/|^src/engines\\.ts$|^src/main\\.ts$' },
+    },
+    {
+      name: 'mcp-only-from-roots',
+      severity: 'error',
+      comment: 'main.ts and `taskgate mcp` (an MCP client process of its own) are the composition roots of mcp/',
+      from: { path: '^src/', pathNot: ['^src/mcp/', '^src/main\\.ts$', '^src/cli/commands/mcp\\.ts$'] },
+      to: { path: '^src/mcp/' },
+    },
+    {
+      name: 'mcp-through-index',
+      severity: 'error',
+      from: { path: '^src/(main|cli/commands/mcp)\\.ts$' },
+      to: { path: '^src/mcp/', pathNot: '^src/mcp/index\\.ts$' },
     },
     {
       name: 'store-below-core',
       severity: 'error',
       from: { path: '^src/store/' },
-      to: { path: '^src/(protocols|api|cli)/' },
+      to: { path: '^src/(protocols|api|cli|mcp)/' },
     },
   ],
   options: {

@@ -28,7 +28,7 @@ import {
   TaskgateError,
 } from './core/index.ts'
 import { createEngine } from './engines.ts'
-import { createMcpHttpHandler } from './protocols/mcp/index.ts'
+import { createMcpHttpHandler } from './mcp/index.ts'
 import type { ProcessPeers, ProtocolServer } from './protocols/protocol-server.ts'
 import { openStore as openStoreBackend } from './store/open-store.ts'
 import { makePrivateDir, refuseExposedFiles } from './store/private-files.ts'

@@ -28,7 +28,7 @@ export interface ApiServerOptions {
   listen: { host: string; port: number }
   /** PEM files; when present the API speaks HTTPS only. */
   tls?: { cert: string; key: string }
-  /** The MCP endpoint (protocols/mcp, passed in by main.ts), served at /mcp to authenticated principals. */
+  /** The MCP endpoint (src/mcp/, passed in by main.ts), served at /mcp to authenticated principals. */
   mcp?: {
     handle(req: IncomingMessage, res: ServerResponse, principal: Principal, body: unknown): Promise<void>
     /** Sees each authenticated request as served (`taskgate mcp` names the tool call it is for). */

@@ -1,10 +1,10 @@
 // `taskgate mcp`: the taskgate MCP tools over stdio, for an agent's MCP client config. This process is a
 // client of the gateway, not a second gateway: grants go through the REST API with the CLI's token, SQL
 // through the resource's taskgate listener with the grant's credential (which stays in this process).
-// The one CLI file allowed to load protocols/mcp (.dependency-cruiser.cjs), lazily, so other commands
+// The one CLI file allowed to load mcp/ (.dependency-cruiser.cjs), lazily, so other commands
 // start without the MCP SDK.
 import { AsyncLocalStorage } from 'node:async_hooks'
-import type { ControlPlane, ToolCallTag } from '../../protocols/mcp/index.ts'
+import type { ControlPlane, ToolCallTag } from '../../mcp/index.ts'
 import type { ApiClient } from '../api-client.ts'
 import type { CredentialJson, GrantJson, GrantRequestJson } from '../api-types.ts'
 import { type Command, requireArgs } from '../command.ts'
@@ -20,7 +20,7 @@ export const mcpCommand: Command = {
     requireArgs(context)
     const [{ createMcpServer, toolCallHeaders }, { StdioServerTransport }, { default: pino }] =
       await Promise.all([
-        import('../../protocols/mcp/index.ts'),
+        import('../../mcp/index.ts'),
         import('@modelcontextprotocol/sdk/server/stdio.js'),
         import('pino'),
       ])

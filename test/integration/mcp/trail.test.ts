@@ -11,9 +11,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
 import pg from 'pg'
 import pino from 'pino'
-import { coreControlPlane } from '../../../src/protocols/mcp/core-control-plane.ts'
-import type { DataPathCredential } from '../../../src/protocols/mcp/index.ts'
-import { createMcpServer } from '../../../src/protocols/mcp/index.ts'
+import { coreControlPlane } from '../../../src/mcp/core-control-plane.ts'
+import type { DataPathCredential } from '../../../src/mcp/index.ts'
+import { createMcpServer } from '../../../src/mcp/index.ts'
 import { CLEAR_CUSTOMER_VALUES, type McpGateway, startMcpGateway } from '../../support/mcp-gateway.ts'
 import { startOidcProvider } from '../../support/start-oidc.ts'
 

@@ -6,7 +6,7 @@ import {
   type Grant,
   type IssuedCredential,
   type Principal,
-} from '../../core/index.ts'
+} from '../core/index.ts'
 import type { ApprovalView, ControlPlane, DataPathCredential, GrantView } from './control-plane.ts'
 
 export function coreControlPlane(core: Core, principal: Principal): ControlPlane {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import pino from 'pino'
-import type { Core, Principal } from '../../core/index.ts'
+import type { Core, Principal } from '../core/index.ts'
 import { createRestToolCallAuditor, type ServedRequest, toolCallHeaders } from './rest-tool-call-audit.ts'
 
 const agent: Principal = {

@@ -9,7 +9,7 @@
 // to /mcp are never counted here.
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Logger } from 'pino'
-import type { Core, Principal } from '../../core/index.ts'
+import type { Core, Principal } from '../core/index.ts'
 import { summarizeArguments, type ToolName } from './tool-call-audit.ts'
 
 export const TOOL_CALL_HEADERS = {

@@ -3,7 +3,7 @@
 // 2025-06-18, "Tool Result" and "Error Handling": tool failures are results the model can act on, not
 // JSON-RPC errors). Only client-safe text goes in.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
-import { isTaskgateError, TaskgateError } from '../../core/index.ts'
+import { isTaskgateError, TaskgateError } from '../core/index.ts'
 
 /** A denial the model can act on: the rule, why, and the scope (and command) that would allow it. */
 export interface DenialData {
