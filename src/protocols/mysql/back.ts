@@ -76,12 +76,12 @@ const REQUIRED =
   CapabilityFlag.CLIENT_SECURE_CONNECTION |
   CapabilityFlag.CLIENT_PLUGIN_AUTH |
   CapabilityFlag.CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA
-/** Never asked upstream: the gateway reads every packet uncompressed, decides every statement, answers
- * every LOCAL INFILE request itself, and the login is its own. */
+/** Never asked upstream: the gateway reads every packet uncompressed, answers every LOCAL INFILE request
+ * itself, and the login is its own. CLIENT_MULTI_STATEMENTS is asked when the client has it: the session
+ * then decides each statement of a text (query-plan.ts). */
 const NEVER =
   CapabilityFlag.CLIENT_COMPRESS |
   CapabilityFlag.CLIENT_ZSTD_COMPRESSION_ALGORITHM |
-  CapabilityFlag.CLIENT_MULTI_STATEMENTS |
   CapabilityFlag.CLIENT_LOCAL_FILES |
   CapabilityFlag.CLIENT_CONNECT_WITH_DB |
   CapabilityFlag.CLIENT_SSL |

@@ -6,7 +6,7 @@
 // not lex or parse is unclassified, and policy denies it with the parser's message; guardrail traits the
 // token stream shows (LOAD DATA, INTO OUTFILE, HANDLER, PREPARE … FROM, …) are reported either way, so the
 // denial names the guardrail too. A text of several statements is one Action: the union of their needs
-// and traits (the front end strips CLIENT_MULTI_STATEMENTS, so the server refuses such a text anyway).
+// and traits (the session splits a COM_QUERY first, query-plan.ts, so this is the refused case).
 //
 // Cache: parsing costs 27–85 µs (STACK.md), the lexer a few. Texts with the same lexer key differ only in
 // the values of literals of the same class, and no decision here reads a literal's value (names are

@@ -65,13 +65,11 @@ export interface AcceptedMysqlClient {
 }
 
 /** Capabilities the gateway never offers, whatever the target does: compression (the relay reads every
- * packet), several statements per COM_QUERY (until a splitter decides each one), LOCAL INFILE (client
- * files), query attributes (text the classifier would not see), MySQL-8 optional metadata, and MariaDB
+ * packet), LOCAL INFILE (client files), query attributes (text the classifier would not see), MySQL-8 optional metadata, and MariaDB
  * progress reports (ERR-shaped packets mid-response). */
 const WITHHELD =
   CapabilityFlag.CLIENT_COMPRESS |
   CapabilityFlag.CLIENT_ZSTD_COMPRESSION_ALGORITHM |
-  CapabilityFlag.CLIENT_MULTI_STATEMENTS |
   CapabilityFlag.CLIENT_LOCAL_FILES |
   CapabilityFlag.CLIENT_QUERY_ATTRIBUTES |
   CapabilityFlag.CLIENT_OPTIONAL_RESULTSET_METADATA |

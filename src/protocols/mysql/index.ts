@@ -182,6 +182,7 @@ export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
       statusFlags: upstream.handshake.statusFlags,
       masking: core.maskingFor(resource.id, context.grant.groups),
       maxPacketBytes: MAX_CLIENT_PACKET_BYTES,
+      maxStatementsPerQuery: 10_000,
     })
     pending.attach((reason) => session.terminate(reason))
     live({ shutdown: () => session.shutdown(gatewayShutdown()), done: session.done })

@@ -31,7 +31,8 @@ export type ResponseStep =
   | { kind: 'column'; column: ColumnDefinition41; done: boolean }
   | { kind: 'parameter'; column: ColumnDefinition41; done: boolean }
   | { kind: 'prepare-ok'; prepared: StmtPrepareOk; done: boolean }
-  | { kind: 'eof'; eof: EofPacket; done: boolean }
+  /** `endsResult`: the EOF after a result's rows (not the one after its column definitions). */
+  | { kind: 'eof'; eof: EofPacket; done: boolean; endsResult?: true }
   | { kind: 'row'; binary: boolean; done: false }
   /** 0xFB: the server asks the client for a file (LOAD DATA LOCAL). The gateway never negotiates
    * CLIENT_LOCAL_FILES, so this is a server that ignored it: the relay must not forward it. */
@@ -139,7 +140,7 @@ export class ResponseTracker {
           const eof = this.#eof(payload)
           const more = (eof.statusFlags & ServerStatus.SERVER_MORE_RESULTS_EXISTS) !== 0
           this.#state = more ? { s: 'first', binary: state.binary } : { s: 'idle' }
-          return { kind: 'eof', eof, done: !more }
+          return { kind: 'eof', eof, done: !more, endsResult: true }
         }
         return { kind: 'row', binary: state.binary, done: false }
       case 'prepare': {

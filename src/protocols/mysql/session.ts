@@ -1,6 +1,7 @@
 // The relay loop of one MySQL session, after login: one command at a time (the protocol is request and
 // response; a client that sends the next command early waits in the socket), each decided by the kit's
-// action gate before it goes upstream: COM_QUERY per statement (statement-splitter.ts), COM_STMT_PREPARE at
+// action gate before it goes upstream: COM_QUERY per statement (query-plan.ts: several under
+// CLIENT_MULTI_STATEMENTS, each decided and recorded, the packet refused whole if one is), COM_STMT_PREPARE at
 // prepare and each COM_STMT_EXECUTE again (the allow cache makes that free), COM_INIT_DB and COM_FIELD_LIST
 // as USE and SHOW COLUMNS. The server's packets are followed by response-tracker.ts, so session state
 // (current database, NO_BACKSLASH_ESCAPES, sql_mode, prepared statements) changes only on its OK, rows and
@@ -8,23 +9,23 @@
 import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { type Action, actionDigest, type MaskingContext, type MaskingPlan } from '../../core/index.ts'
-import type { ActionGate } from '../kit/action-gate.ts'
+import type { ActionGate, GateAnswer } from '../kit/action-gate.ts'
 import type { MysqlClassifier } from './classify.ts'
 import { classifyCommand } from './classify-command.ts'
+import { decideInTurn } from './decide-in-turn.ts'
 import { approvalRequired, denied, grantEnded, protocolViolation, refused } from './errors.ts'
 import { ErrorMasker } from './mask-errors.ts'
 import { maskBinaryRow, maskTextRow, resultColumnsOf } from './mask-rows.ts'
 import { type MaskParameter, parameterMasker, withParameters } from './parameters-text.ts'
 import { PreparedStatements } from './prepared-statements.ts'
-import { redactStringLiterals } from './redact-literals.ts'
+import { type PlannedStatement, planQuery } from './query-plan.ts'
 import { refusalFor } from './refused-commands.ts'
 import { type ResponseStep, ResponseTracker } from './response-tracker.ts'
-import { splitStatements } from './statement-splitter.ts'
 import type { ColumnDefinition41 } from './wire/column-definition.ts'
 import { encodeTextCommand, parseTextCommand } from './wire/commands.ts'
-import { Command, ServerStatus } from './wire/constants.ts'
+import { CapabilityFlag, Command, ServerStatus } from './wire/constants.ts'
 import { encodeErrPacket } from './wire/generic-responses.ts'
-import { encodePacket, MAX_PACKET_PAYLOAD, type Packet, PacketReader } from './wire/packet-reader.ts'
+import { encodePacket, type Packet, PacketReader } from './wire/packet-reader.ts'
 import { ProtocolViolation } from './wire/protocol-violation.ts'
 import { parseTextRow } from './wire/result-rows.ts'
 
@@ -40,17 +41,28 @@ export interface MysqlSessionOptions {
   statusFlags: number
   masking: MaskingContext | undefined
   maxPacketBytes: number
+  /** Most statements one COM_QUERY may hold under CLIENT_MULTI_STATEMENTS. */
+  maxStatementsPerQuery: number
+}
+
+/** One statement of the command in flight: its Action, its recording seq, the state its success sets. */
+interface Part {
+  action: Action
+  seq?: number
+  usesDatabase?: string
+  changesSqlMode?: boolean
 }
 
 /** What the command in flight is, for recording and for the state its OK confirms. */
 interface InFlight {
   command: number
-  action?: Action
-  seq?: number
+  /** The statements the command runs, in order: one, or several for a multi-statement COM_QUERY; results
+   * are matched to them in order (query-plan.ts keeps what may answer with several results last). */
+  parts: Part[]
+  /** The part whose results arrive now; its start time and rows so far. */
+  at: number
   startedAt: number
   rowCount: number
-  usesDatabase?: string
-  changesSqlMode?: boolean
   columns: ColumnDefinition41[]
   plan?: MaskingPlan
   error?: string
@@ -162,7 +174,8 @@ export class MysqlSession {
 
   #command(packet: Packet): void {
     const { payload } = packet
-    if (packet.sequenceId !== 0) throw new ProtocolViolation('a command packet must start a new exchange')
+    if (packet.firstSequenceId !== 0)
+      throw new ProtocolViolation('a command packet must start a new exchange')
     const command = payload[0] ?? -1
     if (command === Command.COM_QUIT) {
       this.#close('client quit')
@@ -179,10 +192,14 @@ export class MysqlSession {
     }
     if (command === Command.COM_INIT_DB || command === Command.COM_FIELD_LIST) {
       const classified = classifyCommand(payload, this.#database)!
-      this.#gate(command, payload, classified.action, {
-        cacheKey: `${command}\0${this.#database ?? ''}\0${classified.action.text}`,
-        ...(classified.usesDatabase !== undefined ? { usesDatabase: classified.usesDatabase } : {}),
-      })
+      this.#gate(command, payload, [
+        {
+          action: classified.action,
+          cacheKey: `${command}\0${this.#database ?? ''}\0${classified.action.text}`,
+          ...(classified.usesDatabase !== undefined ? { usesDatabase: classified.usesDatabase } : {}),
+          changesSqlMode: false,
+        },
+      ])
       return
     }
     // A cursor's rows come by COM_STMT_FETCH with no column definitions in the same response: masking
@@ -206,25 +223,21 @@ export class MysqlSession {
     this.#forward(command, payload, {})
   }
 
-  /** COM_QUERY / COM_STMT_PREPARE: one statement (CLIENT_MULTI_STATEMENTS is withheld, so a text of several
-   * is refused here rather than by the server), classified and decided. */
+  /** COM_QUERY: its statements (several only under CLIENT_MULTI_STATEMENTS), each classified and decided;
+   * COM_STMT_PREPARE: one statement (the server prepares no more). */
   #decideText(command: number, payload: Buffer): void {
-    const text = parseTextCommand(payload)
     const lex = { noBackslashEscapes: this.#noBackslashEscapes, ansiQuotes: this.#ansiQuotes }
-    const split = splitStatements(text, lex)
-    const classified = this.#o.classifier.classify(text, { ...lex, database: this.#database })
-    const { action } = classified
-    if (action.traits.includes('contains-secret')) action.recordText = redactStringLiterals(text, lex)
-    if ('error' in split) action.unclassified ??= split.error
-    else if (split.statements.length > 1)
-      action.unclassified = `${split.statements.length} statements in one command: send them one at a time`
-    const modes = `${lex.noBackslashEscapes ? 1 : 0}${lex.ansiQuotes ? 1 : 0}`
-    this.#gate(command, payload, action, {
-      cacheKey: `${command}\0${modes}\0${this.#database ?? ''}\0${text}`,
-      ...(classified.usesDatabase !== undefined ? { usesDatabase: classified.usesDatabase } : {}),
-      changesSqlMode: action.traits.includes('sql-mode-change'),
-      start: command === Command.COM_QUERY,
+    const multi =
+      command === Command.COM_QUERY && (this.#o.capabilities & CapabilityFlag.CLIENT_MULTI_STATEMENTS) !== 0
+    const plan = planQuery(parseTextCommand(payload), {
+      classifier: this.#o.classifier,
+      lex,
+      database: this.#database,
+      multiStatements: multi,
+      maxStatements: this.#o.maxStatementsPerQuery,
+      keyPrefix: `${command}\0${lex.noBackslashEscapes ? 1 : 0}${lex.ansiQuotes ? 1 : 0}`,
     })
+    this.#gate(command, payload, plan, { start: command === Command.COM_QUERY })
   }
 
   /** COM_STMT_EXECUTE: the statement's prepare was allowed; each execution is decided again (cached) and
@@ -251,8 +264,8 @@ export class MysqlSession {
       this.#maskParameter,
     )
     const action = { ...statement.action, recordText }
-    this.#gate(Command.COM_STMT_EXECUTE, payload, action, {
-      cacheKey: `${Command.COM_STMT_PREPARE}\0${statement.text}\0${this.#database ?? ''}`,
+    const cacheKey = `${Command.COM_STMT_PREPARE}\0${statement.text}\0${this.#database ?? ''}`
+    this.#gate(Command.COM_STMT_EXECUTE, payload, [{ action, cacheKey, changesSqlMode: false }], {
       digest: actionDigest(statement.action.text, parameters),
     })
   }
@@ -260,43 +273,42 @@ export class MysqlSession {
   #gate(
     command: number,
     payload: Buffer,
-    action: Action,
-    o: {
-      cacheKey?: string
-      usesDatabase?: string
-      changesSqlMode?: boolean
-      digest?: string
-      start?: boolean
-    },
+    statements: PlannedStatement[],
+    o: { digest?: string; start?: boolean } = {},
   ): void {
-    const answer = this.#o.gate.decide({
+    const requests = statements.map(({ action, cacheKey }) => ({
       action,
-      ...(action.unclassified === undefined && o.cacheKey !== undefined ? { cacheKey: o.cacheKey } : {}),
+      ...(action.unclassified === undefined ? { cacheKey } : {}),
       write: !action.traits.includes('read-only'),
       start: o.start ?? true,
       ...(o.digest !== undefined ? { digest: o.digest } : {}),
-    })
-    const apply = (a: Awaited<typeof answer>) => {
+    }))
+    const answers = decideInTurn(this.#o.gate, requests)
+    const apply = (all: GateAnswer[]) => {
       this.#deciding = false
       if (this.#closed) return
-      if (a.decision.outcome !== 'allow')
-        return this.#answer(a.decision.outcome === 'deny' ? denied(a.decision) : approvalRequired(a.decision))
-      if (command === Command.COM_STMT_PREPARE) this.#prepared.prepareSent(parseTextCommand(payload), action)
-      this.#forward(command, payload, {
-        action,
-        ...(a.seq !== undefined ? { seq: a.seq } : {}),
-        ...(o.usesDatabase !== undefined ? { usesDatabase: o.usesDatabase } : {}),
-        ...(o.changesSqlMode ? { changesSqlMode: true } : {}),
-      })
+      const parts = all.map(
+        (a, i): Part => ({ ...statements[i]!, ...(a.seq !== undefined ? { seq: a.seq } : {}) }),
+      )
+      const last = all.at(-1)!.decision
+      if (last.outcome !== 'allow') {
+        // The statements allowed before it were recorded as started; they never run.
+        for (const part of parts.slice(0, -1))
+          this.#record(part, 0, 0, 'not run: a later statement of the command was refused')
+        return this.#answer(last.outcome === 'deny' ? denied(last) : approvalRequired(last))
+      }
+      if (command === Command.COM_STMT_PREPARE)
+        this.#prepared.prepareSent(parseTextCommand(payload), statements[0]!.action)
+      this.#forward(command, payload, { parts })
     }
-    if (!(answer instanceof Promise)) {
-      apply(answer)
+    if (!(answers instanceof Promise)) {
+      apply(answers)
       return
     }
     // Held (an estimate, an approval, a write's record): later commands wait in the socket.
     this.#deciding = true
     this.#o.client.pause()
-    void answer.then((a) =>
+    void answers.then((a) =>
       this.#guard(() => {
         apply(a)
         this.#next()
@@ -308,7 +320,15 @@ export class MysqlSession {
     const answered = this.#tracker.begin(command)
     this.#o.upstream.write(encodePacket(payload, 0).bytes)
     if (!answered) return
-    this.#inFlight = { command, startedAt: performance.now(), rowCount: 0, columns: [], ...f }
+    this.#inFlight = {
+      command,
+      parts: [],
+      at: 0,
+      startedAt: performance.now(),
+      rowCount: 0,
+      columns: [],
+      ...f,
+    }
   }
 
   /** The gateway's own answer to a command: one packet, sequence 1. */
@@ -330,9 +350,8 @@ export class MysqlSession {
     const payload = this.#observe(flight, step, packet.payload)
     if (step.kind === 'local-infile') throw new ProtocolViolation('the server asked for a client file')
     if (!flight.internal) {
-      // The reader joins a split payload and gives the sequence id of its last piece: start from the first.
-      const first = (packet.sequenceId - Math.floor(packet.payload.length / MAX_PACKET_PAYLOAD)) & 0xff
-      if (!this.#o.client.write(encodePacket(payload, first).bytes)) this.#o.upstream.pause()
+      // The reader joins a split payload; it goes on with the sequence id of its first piece.
+      if (!this.#o.client.write(encodePacket(payload, packet.firstSequenceId).bytes)) this.#o.upstream.pause()
     }
     if (step.done) this.#finished(flight, step)
   }
@@ -340,6 +359,11 @@ export class MysqlSession {
   /** Follows what a packet says; returns the payload to send the client (masked when a rule applies). */
   #observe(flight: InFlight, step: ResponseStep, payload: Buffer): Buffer {
     switch (step.kind) {
+      case 'column-count':
+        // A result set starts: its own columns, its own masking plan.
+        flight.columns = []
+        delete flight.plan
+        return payload
       case 'column':
         flight.columns.push(step.column)
         return payload
@@ -359,8 +383,9 @@ export class MysqlSession {
       case 'eof': {
         const flags = step.kind === 'ok' ? step.ok.statusFlags : step.eof.statusFlags
         this.#noBackslashEscapes = (flags & ServerStatus.SERVER_STATUS_NO_BACKSLASH_ESCAPES) !== 0
-        // A further result set of the same command starts afresh.
-        if (step.kind === 'eof' && flight.rowCount > 0) flight.columns = []
+        // A statement's results ended and another statement's follow: this one is done.
+        const endsResult = step.kind === 'ok' || step.endsResult === true
+        if (endsResult && !step.done && flight.at < flight.parts.length - 1) this.#partDone(flight)
         return payload
       }
       case 'err': {
@@ -376,7 +401,7 @@ export class MysqlSession {
     }
   }
 
-  /** The command's response is complete: state it confirmed, its record, and the next command. */
+  /** The command's response is complete: state it confirmed, its records, and the next command. */
   #finished(flight: InFlight, step: ResponseStep): void {
     this.#inFlight = undefined
     this.#o.upstream.resume()
@@ -390,25 +415,51 @@ export class MysqlSession {
     }
     if (flight.command === Command.COM_STMT_PREPARE && !ok) this.#prepared.prepareFailed()
     if (flight.command === Command.COM_RESET_CONNECTION && ok) this.#prepared.reset()
-    if (ok && flight.usesDatabase !== undefined) this.#database = flight.usesDatabase
-    if (flight.action && flight.seq !== undefined)
-      this.#o.gate.recordOutcome(flight.seq, flight.action, {
-        rowCount: flight.rowCount,
-        durationMs: Math.round((performance.now() - flight.startedAt) * 1000) / 1000,
-        ...(flight.error !== undefined ? { error: flight.error } : {}),
-      })
+    if (flight.at < flight.parts.length) this.#partDone(flight)
+    // The server stops at the first failing statement of a multi-statement command.
+    for (const part of flight.parts.slice(flight.at))
+      this.#record(part, 0, 0, 'not run: an earlier statement of the command failed')
     // sql_mode may now hold ANSI_QUOTES, which moves where strings end for the classifier: read it back
     // before the next command is decided.
-    if (flight.changesSqlMode || flight.command === Command.COM_RESET_CONNECTION) {
+    if (flight.parts.some((p) => p.changesSqlMode) || flight.command === Command.COM_RESET_CONNECTION) {
       this.#readSqlMode()
       return
     }
     this.#next()
   }
 
+  /** The part whose results were arriving is done (an error, if any, is the flight's): recorded, its state
+   * applied when it succeeded, and the next part's results begin. */
+  #partDone(flight: InFlight): void {
+    const part = flight.parts[flight.at]!
+    const now = performance.now()
+    if (flight.error === undefined && part.usesDatabase !== undefined) this.#database = part.usesDatabase
+    this.#record(part, flight.rowCount, now - flight.startedAt, flight.error)
+    flight.at++
+    flight.startedAt = now
+    flight.rowCount = 0
+  }
+
+  #record(part: Part, rowCount: number, durationMs: number, error: string | undefined): void {
+    if (part.seq === undefined) return
+    this.#o.gate.recordOutcome(part.seq, part.action, {
+      rowCount,
+      durationMs: Math.round(durationMs * 1000) / 1000,
+      ...(error !== undefined ? { error } : {}),
+    })
+  }
+
   #readSqlMode(): void {
     this.#tracker.begin(Command.COM_QUERY)
-    this.#inFlight = { command: Command.COM_QUERY, startedAt: 0, rowCount: 0, columns: [], internal: {} }
+    this.#inFlight = {
+      command: Command.COM_QUERY,
+      parts: [],
+      at: 0,
+      startedAt: 0,
+      rowCount: 0,
+      columns: [],
+      internal: {},
+    }
     this.#o.upstream.write(encodePacket(encodeTextCommand(Command.COM_QUERY, SQL_MODE_QUERY), 0).bytes)
   }
 }

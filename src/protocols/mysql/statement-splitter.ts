@@ -1,8 +1,8 @@
 // Splits a COM_QUERY text into its statements at the `;` the server's lexer would see (classify-lex.ts:
-// never one inside a string, a quoted name or a comment), so each can be decided on its own. This is what
-// CLIENT_MULTI_STATEMENTS waits for (front.ts withholds it): a client's multi-statement text (Workbench
-// applying an edit) could then run statement by statement, each against policy. A compound statement
-// (BEGIN … END in a routine body) splits into fragments that do not parse, and is denied: fail closed.
+// never one inside a string, a quoted name or a comment), so each can be decided on its own: a client's
+// multi-statement text under CLIENT_MULTI_STATEMENTS (Workbench applying an edit) runs statement by
+// statement, each against policy (query-plan.ts). A compound statement (BEGIN … END in a routine body)
+// splits into fragments; query-plan.ts refuses those: fail closed.
 import { type LexOptions, lexMysql } from './classify-lex.ts'
 
 /** The statements of `sql` as the client wrote them (comments included), without empty ones; or why the

@@ -16,9 +16,9 @@ const stream = Buffer.concat([
   framed(Buffer.alloc(300, 0x61), 2),
 ])
 const expected = [
-  { sequenceId: 0, payload: Buffer.from('\x03select 1') },
-  { sequenceId: 1, payload: Buffer.alloc(0) },
-  { sequenceId: 2, payload: Buffer.alloc(300, 0x61) },
+  { firstSequenceId: 0, sequenceId: 0, payload: Buffer.from('\x03select 1') },
+  { firstSequenceId: 1, sequenceId: 1, payload: Buffer.alloc(0) },
+  { firstSequenceId: 2, sequenceId: 2, payload: Buffer.alloc(300, 0x61) },
 ]
 
 test('several packets in one chunk come out in order', () => {
@@ -48,8 +48,16 @@ test('a payload of 16 MiB and more is split into 0xffffff-byte packets and joine
     new PacketReader(32 * 1024 * 1024),
   )
   assert.equal(rest.length, 0)
+  assert.equal(packet!.firstSequenceId, 3)
   assert.equal(packet!.sequenceId, 4)
   assert.ok(packet!.payload.equals(big))
+})
+
+test('the pieces of a split payload must be numbered one after another', () => {
+  const big = encodePacket(Buffer.alloc(MAX_PACKET_PAYLOAD + 1), 0).bytes
+  // The second piece claims sequence id 5 where 1 follows 0: not part of the same packet.
+  big[MAX_PACKET_PAYLOAD + 4 + 3] = 5
+  assert.throws(() => readAll([big], new PacketReader(32 * 1024 * 1024)), /split packet out of order/)
 })
 
 test('a payload of exactly 0xffffff bytes ends with an empty packet', () => {
@@ -92,7 +100,11 @@ test('any chunking of any packet sequence yields the same packets (property)', (
       fc.array(fc.uint8Array({ maxLength: 600 }), { maxLength: 8 }),
       fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 10 }),
       (payloads, cuts) => {
-        const packets = payloads.map((p, i) => ({ sequenceId: i, payload: Buffer.from(p) }))
+        const packets = payloads.map((p, i) => ({
+          firstSequenceId: i,
+          sequenceId: i,
+          payload: Buffer.from(p),
+        }))
         const bytes = Buffer.concat(packets.map((p) => framed(p.payload, p.sequenceId)))
         const chunks: Buffer[] = []
         let at = 0

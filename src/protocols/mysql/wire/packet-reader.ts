@@ -7,9 +7,10 @@ import { ProtocolViolation } from './protocol-violation.ts'
 /** The largest payload one physical packet carries; a packet this long continues in the next. */
 export const MAX_PACKET_PAYLOAD = 0xffffff
 
-/** One logical packet: the joined payload and the sequence id of its LAST physical packet (the next
- * packet in the exchange uses that plus one). */
+/** One logical packet: the joined payload, the sequence id of its FIRST physical packet (a command starts
+ * at 0) and of its LAST (the next packet in the exchange uses that plus one). */
 export interface Packet {
+  firstSequenceId: number
   sequenceId: number
   payload: Buffer
 }
@@ -23,6 +24,8 @@ export class PacketReader {
   /** Payload pieces of a logical packet split over several physical ones. */
   #parts: Buffer[] = []
   #partsBytes = 0
+  /** The sequence id of the first physical packet of the logical packet being joined. */
+  #firstSequenceId = 0
   #expectedSequenceId: number | undefined
 
   /** `maxPayloadBytes` bounds one logical packet (the server's max_allowed_packet plays this role; 1 GiB is
@@ -78,21 +81,30 @@ export class PacketReader {
         `packet out of order: sequence id ${sequenceId}, expected ${this.#expectedSequenceId}`,
       )
     }
+    // The pieces of one split payload are numbered one after another whatever the exchange expects: a
+    // piece out of order is not part of the same packet.
+    const previous = this.#firstSequenceId + this.#parts.length
+    if (this.#parts.length > 0 && sequenceId !== (previous & 0xff)) {
+      throw new ProtocolViolation(
+        `split packet out of order: sequence id ${sequenceId}, expected ${previous & 0xff}`,
+      )
+    }
     if (this.#bufferedBytes < HEADER_BYTES + length) return undefined
     const whole = this.#take(HEADER_BYTES + length)
     const payload = whole.subarray(HEADER_BYTES)
     if (this.#expectedSequenceId !== undefined) this.#expectedSequenceId = (sequenceId + 1) & 0xff
+    if (this.#parts.length === 0) this.#firstSequenceId = sequenceId
     if (length === MAX_PACKET_PAYLOAD) {
       this.#parts.push(payload)
       this.#partsBytes += length
       return this.#next()
     }
-    if (this.#parts.length === 0) return { sequenceId, payload }
+    if (this.#parts.length === 0) return { firstSequenceId: sequenceId, sequenceId, payload }
     this.#parts.push(payload)
     const joined = Buffer.concat(this.#parts)
     this.#parts = []
     this.#partsBytes = 0
-    return { sequenceId, payload: joined }
+    return { firstSequenceId: this.#firstSequenceId, sequenceId, payload: joined }
   }
 
   /** The first `n` buffered bytes, without consuming them. */
