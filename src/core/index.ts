@@ -90,6 +90,8 @@ export type { Readiness } from './metrics/readiness.ts'
 export type { Action, ComputedColumns } from './policy/action.ts'
 export type { Decision, Denial, DenyCode } from './policy/decision.ts'
 export { ALLOW } from './policy/decision.ts'
+export type { DecisionData } from './policy/decision-data.ts'
+export { decodeDecisionData, encodeDecisionData } from './policy/decision-data.ts'
 export { DEFAULT_GUARDRAILS } from './policy/default-guardrails.ts'
 export type {
   GrantReplay,

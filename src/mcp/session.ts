@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import type { Logger } from 'pino'
-import { DataPathConnection, type QueryRows } from './back.ts'
+import { dataPathClientFor, kindsServing } from './clients/index.ts'
 import type { ApprovalView, ControlPlane, DataPathCredential, GrantView } from './control-plane.ts'
-import { dataPathFailure } from './data-path-errors.ts'
+import type { DataPathClient, DataPathClientKind, DataPathTool, OnHeld } from './data-path-client.ts'
 import { failureResult, invalidInput, toolError, toolResult } from './errors.ts'
 import { POLL_MS, pollUntil, type ToolCallContext } from './poll-until.ts'
 import type { AwaitApprovalInput, QueryInput, RequestAccessInput } from './schemas.ts'
@@ -18,14 +18,24 @@ import { dataPathResult, grantSummary, notActive, pendingStatement } from './too
 
 interface HeldStatement {
   approvalId: string
-  result: Promise<QueryRows>
+  result: Promise<object>
+  /** The client kind that runs it: reads its failure. */
+  kind: DataPathClientKind
 }
 
 interface GrantState {
   grant: GrantView
   credential?: DataPathCredential
-  connection?: DataPathConnection
+  /** The kind's own client (clients/), connected on first use. */
+  connection?: { client: DataPathClient; kind: DataPathClientKind }
   held?: HeldStatement
+}
+
+/** One action through the kind's client: what runs it, and how long the caller waits for a hold. */
+interface DataPathCall {
+  tool: DataPathTool
+  run: (client: DataPathClient, onHeld: OnHeld) => Promise<object>
+  approvalWaitSeconds: number
 }
 
 export class McpSession {
@@ -114,6 +124,23 @@ export class McpSession {
     toolCall: ToolCallContext,
     used: { grantId?: string },
   ): Promise<CallToolResult> {
+    return this.#onDataPath(input, toolCall, used, {
+      tool: 'query',
+      run: (client, onHeld) => {
+        if (!client.query) throw new TypeError('the client registered for query has no query()')
+        return client.query({ sql: input.sql, params: input.params, maxRows: input.maxRows }, onHeld)
+      },
+      approvalWaitSeconds: input.approvalWaitSeconds,
+    })
+  }
+
+  /** A data-path tool on the grant `input` names (or this session's latest on `input.resource`). */
+  async #onDataPath(
+    input: { grantId?: string; resource?: string },
+    toolCall: ToolCallContext,
+    used: { grantId?: string },
+    dataPath: DataPathCall,
+  ): Promise<CallToolResult> {
     const call = this.#bound(toolCall)
     if (!input.grantId === !input.resource) return invalidInput('Give exactly one of grantId or resource.')
     return this.#guard(async () => {
@@ -130,20 +157,20 @@ export class McpSession {
           message: `A statement on grant ${state.grant.id} waits for approval ${state.held.approvalId}; call await_approval with that approvalId first.`,
         })
       if (!state.credential) return toolError(notActive(state.grant))
-      // The query tool speaks PostgreSQL to the resource's listener; another kind's listener would take its
-      // startup message for garbage. Said plainly instead.
+      // Each kind's listener speaks its own protocol: only that kind's client may talk to it.
       const kind = state.credential.connection.kind ?? 'postgres'
-      if (kind !== 'postgres')
+      const clientKind = dataPathClientFor(kind, dataPath.tool)
+      if (!clientKind)
         return invalidInput(
-          `The query tool serves PostgreSQL resources; ${state.grant.resourceId} is a ${kind} resource: connect with its own client (taskgate connect ${state.grant.id} -- mysql).`,
+          `The ${dataPath.tool} tool serves ${kindsServing(dataPath.tool).join(' and ') || 'no'} resources; ${state.grant.resourceId} is a ${kind} resource: connect with its own client (taskgate connect ${state.grant.id}).`,
         )
-      let connection: DataPathConnection
+      let client: DataPathClient
       try {
-        connection = await this.#connect(state)
+        client = await this.#connect(state, clientKind)
       } catch (error) {
-        return this.#dataPathError(error)
+        return dataPathResult(clientKind.failure(error), state.grant.resourceId)
       }
-      return this.#run(state, connection, input, call)
+      return this.#run(state, { client, kind: clientKind }, dataPath, call)
     })
   }
 
@@ -151,7 +178,7 @@ export class McpSession {
     return this.#guard(async () => {
       const state = this.#grants.get(grantId)
       this.#grants.delete(grantId)
-      await state?.connection?.close()
+      await state?.connection?.client.close()
       const grant = await this.#plane.endGrant(grantId)
       return toolResult({
         grantId: grant.id,
@@ -168,20 +195,20 @@ export class McpSession {
     this.#closing.abort()
     const states = [...this.#grants.values()]
     this.#grants.clear()
-    await Promise.all(states.map((s) => s.connection?.close()))
+    await Promise.all(states.map((s) => s.connection?.client.close()))
   }
 
   async #run(
     state: GrantState,
-    connection: DataPathConnection,
-    input: QueryInput,
+    { client, kind }: { client: DataPathClient; kind: DataPathClientKind },
+    dataPath: DataPathCall,
     call: ToolCallContext,
   ): Promise<CallToolResult> {
-    let onHeld!: (approvalId: string) => void
+    let onHeld!: OnHeld
     const heldSignal = new Promise<string>((resolve) => {
       onHeld = resolve
     })
-    const result = connection.query(input.sql, input.params, input.maxRows, onHeld)
+    const result = dataPath.run(client, onHeld)
     result.catch(() => {}) // observed below or through await_approval
     const first = await Promise.race([
       result.then(
@@ -190,11 +217,11 @@ export class McpSession {
       ),
       heldSignal,
     ])
-    if (first === undefined) return this.#settled(state, result)
+    if (first === undefined) return this.#settled(state, result, kind)
     // The gateway holds the statement for a human: wait a little, then hand the wait to await_approval.
-    const statement: HeldStatement = { approvalId: first, result }
+    const statement: HeldStatement = { approvalId: first, result, kind }
     state.held = statement
-    return this.#awaitHeld(state, statement, Date.now() + input.approvalWaitSeconds * 1000, call)
+    return this.#awaitHeld(state, statement, Date.now() + dataPath.approvalWaitSeconds * 1000, call)
   }
 
   async #awaitHeld(
@@ -212,20 +239,20 @@ export class McpSession {
     )
     if (!done) return toolResult(pendingStatement(statement.approvalId))
     state.held = undefined
-    return this.#settled(state, statement.result)
+    return this.#settled(state, statement.result, statement.kind)
   }
 
-  async #settled(state: GrantState, result: Promise<QueryRows>): Promise<CallToolResult> {
+  async #settled(
+    state: GrantState,
+    result: Promise<object>,
+    kind: DataPathClientKind,
+  ): Promise<CallToolResult> {
     try {
       return toolResult({ ...(await result) })
     } catch (error) {
-      return this.#dataPathError(error, state)
+      if (state.connection?.client.closed) state.connection = undefined
+      return dataPathResult(kind.failure(error), state.grant.resourceId)
     }
-  }
-
-  #dataPathError(error: unknown, state?: GrantState): CallToolResult {
-    if (state?.connection?.closed) state.connection = undefined
-    return dataPathResult(dataPathFailure(error), state?.grant.resourceId)
   }
 
   async #awaitGrant(grantId: string, deadline: number, call: ToolCallContext): Promise<CallToolResult> {
@@ -302,14 +329,12 @@ export class McpSession {
     return undefined
   }
 
-  async #connect(state: GrantState): Promise<DataPathConnection> {
-    if (state.connection && !state.connection.closed) return state.connection
+  async #connect(state: GrantState, kind: DataPathClientKind): Promise<DataPathClient> {
+    if (state.connection && !state.connection.client.closed) return state.connection.client
     if (!state.credential) throw notActive(state.grant)
-    state.connection = await DataPathConnection.open(
-      state.credential,
-      this.#log.child({ grantId: state.grant.id }),
-    )
-    return state.connection
+    const client = await kind.open(state.credential, this.#log.child({ grantId: state.grant.id }))
+    state.connection = { client, kind }
+    return client
   }
 
   #bound(call: ToolCallContext): ToolCallContext {

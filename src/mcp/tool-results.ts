@@ -2,7 +2,7 @@
 // model what to call next.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import type { GrantView } from './control-plane.ts'
-import type { DataPathFailure } from './data-path-errors.ts'
+import type { DataPathFailure } from './data-path-client.ts'
 import { toolError, toolResult } from './errors.ts'
 
 export function grantSummary(grant: GrantView): Record<string, unknown> {

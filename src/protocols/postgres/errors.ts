@@ -1,13 +1,14 @@
 // Every ErrorResponse the gateway writes itself, as named constructors (HOUSE-STYLE rule 8). SQLSTATEs
 // from postgresql.org/docs/current/errcodes-appendix.html. Only client-safe text goes in: a TaskgateError's
 // client message, never its detail or cause.
-import { type Denial, formatScope, type TaskgateError } from '../../core/index.ts'
+import { type Denial, encodeDecisionData, formatScope, type TaskgateError } from '../../core/index.ts'
 import type { ParserError } from './classify.ts'
 import { type ErrorFields, serializeErrorResponse } from './wire/server-messages.ts'
 
 /** A statement the policy denied: 42501 insufficient_privilege, with what to request in DETAIL/HINT. A
  * statement refused because the gateway's own store failed is not a permission problem: 58030 io_error when
- * it could not be recorded, 57P03 when the store could not be asked. */
+ * it could not be recorded, 57P03 when the store could not be asked. The text is for people; the same
+ * decision as data rides in `routine` for clients that act on it (the MCP tools). */
 export function denialFields(d: Denial): ErrorFields {
   return {
     severity: 'ERROR',
@@ -16,6 +17,7 @@ export function denialFields(d: Denial): ErrorFields {
     message: `taskgate denied this statement (rule ${d.rule}): ${withoutPrefix(d.reason)}`,
     detail: d.missingScope?.length ? `missing scope: ${formatScope(d.missingScope)}` : undefined,
     hint: d.requestHint,
+    routine: encodeDecisionData(d),
   }
 }
 
@@ -42,6 +44,18 @@ export function approvalRequiredFields(d: {
     hint: d.approvalId
       ? `approval ${d.approvalId} is pending; run the statement again once it is approved`
       : undefined,
+    routine: encodeDecisionData({ outcome: 'approve-first', ...d }),
+  }
+}
+
+/** Tells the client its statement waits for a person (a NoticeResponse, sent between any two messages). */
+export function waitingNotice(d: { rule: string; reason: string; approvalId: string }): ErrorFields {
+  return {
+    severity: 'NOTICE',
+    code: '00000',
+    message: `taskgate: waiting for approval ${d.approvalId} (rule ${d.rule}): ${d.reason}`,
+    hint: `an approver runs: taskgate approve ${d.approvalId} --reason "..."`,
+    routine: encodeDecisionData({ outcome: 'approve-first', ...d }),
   }
 }
 

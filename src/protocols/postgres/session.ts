@@ -32,6 +32,7 @@ import {
   syntaxErrorFields,
   taskgateErrorFields,
   upstreamFailed,
+  waitingNotice,
 } from './errors.ts'
 import { type FunctionName, type FunctionNames, functionCallSql } from './function-names.ts'
 import { PendingResponses, type StatementInfo } from './pending-responses.ts'
@@ -729,15 +730,7 @@ export class RelaySession {
     // Approvers see (and the approval records) the text as recorded, never a secret or a masked value.
     const shown = action.recordText === undefined ? action : { ...action, text: action.recordText }
     const held = await this.#o.core.holdAction(this.#o.handle, decision, shown, digest)
-    const notice = serializeErrorResponse(
-      {
-        severity: 'NOTICE',
-        code: '00000',
-        message: `taskgate: waiting for approval ${held.approvalId} (rule ${decision.rule}): ${decision.reason}`,
-        hint: `an approver runs: taskgate approve ${held.approvalId} --reason "..."`,
-      },
-      0x4e,
-    )
+    const notice = serializeErrorResponse(waitingNotice({ ...decision, approvalId: held.approvalId }), 0x4e)
     // Mid-way through an earlier statement's row the notice waits for the end of that message.
     this.#fromUpstream.whenAtBoundary(() => {
       if (!this.#closed && !this.#o.client.destroyed) this.#o.client.write(notice)

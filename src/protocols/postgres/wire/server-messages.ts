@@ -14,6 +14,9 @@ export interface ErrorFields {
   hint?: string
   /** 'P': 1-based character position in the statement text the error points at. */
   position?: number
+  /** 'R': the routine that raised it; taskgate's own denials and holds put their decision data here
+   * (core's encodeDecisionData), which clients pass on and psql shows only with VERBOSITY verbose. */
+  routine?: string
 }
 
 function frame(type: number, bodyLength: number): Buffer {
@@ -33,6 +36,7 @@ export function serializeErrorResponse(fields: ErrorFields, type = 0x45): Buffer
   if (fields.detail) parts.push(['D', fields.detail])
   if (fields.hint) parts.push(['H', fields.hint])
   if (fields.position !== undefined) parts.push(['P', String(fields.position)])
+  if (fields.routine) parts.push(['R', fields.routine])
   let length = 1
   for (const [, v] of parts) length += 2 + Buffer.byteLength(v)
   const out = frame(type, length)

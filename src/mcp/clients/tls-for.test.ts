@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { tlsFor } from './back.ts'
+import { tlsFor } from './tls-for.ts'
 
 test('the data path encrypts without verifying only on this host, and verifies the name elsewhere', () => {
   for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1', '0.0.0.0'])

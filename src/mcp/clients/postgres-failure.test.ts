@@ -1,18 +1,32 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { approvalIdIn, dataPathFailure } from './data-path-errors.ts'
+import { type Decision, encodeDecisionData } from '../../core/index.ts'
+import { postgresFailure as dataPathFailure } from './postgres-failure.ts'
 
 // The shapes protocols/postgres/errors.ts writes (denialFields, approvalRequiredFields, taskgateErrorFields).
 const pgError = (fields: Record<string, string>) => Object.assign(new Error(fields.message), fields)
+const routine = (d: Exclude<Decision, { outcome: 'allow' }>) => encodeDecisionData(d)
 
-test('a scope denial keeps rule, reason, missing scope and the request command', () => {
+test('a scope denial keeps rule, reason, missing scope and the request command, read from the decision data', () => {
+  const hint = 'taskgate grant request db --scope "delete:a.b,update:a.c" --task \'t\''
   const failure = dataPathFailure(
     pgError({
       code: '42501',
-      message:
-        'taskgate denied this statement (rule scope): taskgate: grant g1 does not allow delete:a.b,update:a.c',
+      // The text is for people and may say anything: the model gets the data.
+      message: 'whatever a translator made of it',
       detail: 'missing scope: delete:a.b,update:a.c',
-      hint: 'taskgate grant request db --scope "delete:a.b,update:a.c" --task \'t\'',
+      hint,
+      routine: routine({
+        outcome: 'deny',
+        code: 'TG_SCOPE_MISSING',
+        rule: 'scope',
+        reason: 'taskgate: grant g1 does not allow delete:a.b,update:a.c',
+        missingScope: [
+          { verb: 'delete', object: 'a.b' },
+          { verb: 'update', object: 'a.c' },
+        ],
+        requestHint: hint,
+      }),
     }),
   )
   assert.deepEqual(failure, {
@@ -22,48 +36,56 @@ test('a scope denial keeps rule, reason, missing scope and the request command',
       rule: 'scope',
       reason: 'taskgate: grant g1 does not allow delete:a.b,update:a.c',
       missingScope: ['delete:a.b', 'update:a.c'],
-      requestHint: 'taskgate grant request db --scope "delete:a.b,update:a.c" --task \'t\'',
+      requestHint: hint,
     },
   })
 })
 
-test('the denial code follows the rule, and a TG_* routine wins', () => {
-  const code = (rule: string, reason = 'r', routine?: string) => {
+test("regression: taskgate's English alone is not a denial (MCP never parses an engine's text)", () => {
+  // What the engine writes as text, without the data: the MCP tools once parsed exactly this.
+  const english = pgError({
+    code: '42501',
+    message: 'taskgate denied this statement (rule scope): taskgate: grant g1 does not allow delete:a.b',
+    detail: 'missing scope: delete:a.b',
+    hint: 'taskgate grant request db --scope "delete:a.b" --task \'t\'',
+  })
+  assert.equal(dataPathFailure(english).kind, 'failed')
+  const held = pgError({
+    code: '42501',
+    message: 'taskgate requires an approval for this statement (rule guardrail:hold): needs eyes',
+    hint: 'approval a0123456789abcd is pending; run the statement again',
+  })
+  assert.equal(dataPathFailure(held).kind, 'failed')
+  // Malformed or foreign routine values are not decisions either.
+  for (const value of ['ExecConstraints', 'taskgate-decision/1 {', 'taskgate-decision/1 {"outcome":"deny"}'])
+    assert.equal(dataPathFailure(pgError({ code: '42501', message: 'm', routine: value })).kind, 'failed')
+})
+
+test("the denial code is the decision's own", () => {
+  const code = (c: 'TG_GUARDRAIL' | 'TG_UNCLASSIFIED' | 'TG_GRANT_EXPIRED' | 'TG_APPROVAL_TIMEOUT') => {
     const f = dataPathFailure(
       pgError({
         code: '42501',
-        message: `taskgate denied this statement (rule ${rule}): ${reason}`,
-        ...(routine ? { routine } : {}),
+        message: 'm',
+        routine: routine({ outcome: 'deny', code: c, rule: 'r', reason: 'why' }),
       }),
     )
     return f.kind === 'denied' ? f.denial.code : f.kind
   }
-  assert.equal(code('guardrail:no-drop'), 'TG_GUARDRAIL')
-  assert.equal(code('unclassified'), 'TG_UNCLASSIFIED')
-  assert.equal(code('grant', 'The grant g1 has expired; request a new one.'), 'TG_GRANT_EXPIRED')
-  assert.equal(
-    code('approval', 'No approver decided within 5m; the statement was not run.'),
-    'TG_APPROVAL_TIMEOUT',
-  )
-  assert.equal(code('approval', 'Denied by dana.'), 'TG_APPROVAL_DENIED')
-  assert.equal(code('scope', 'r', 'TG_SCOPE_MISSING'), 'TG_SCOPE_MISSING')
-  assert.equal(code('something-new', 'r', 'TG_FUTURE_CODE'), 'TG_FUTURE_CODE')
+  for (const c of ['TG_GUARDRAIL', 'TG_UNCLASSIFIED', 'TG_GRANT_EXPIRED', 'TG_APPROVAL_TIMEOUT'] as const)
+    assert.equal(code(c), c)
 })
 
-test('a statement that needs approval carries the approval id when the hint names one', () => {
-  const message = 'taskgate requires an approval for this statement (rule guardrail:hold): needs eyes'
-  assert.deepEqual(dataPathFailure(pgError({ code: '42501', message })), {
+test('a statement that needs approval carries the approval id the decision names', () => {
+  const hold = { outcome: 'approve-first', rule: 'guardrail:hold', reason: 'needs eyes' } as const
+  assert.deepEqual(dataPathFailure(pgError({ code: '42501', message: 'm', routine: routine(hold) })), {
     kind: 'approval-required',
     rule: 'guardrail:hold',
     reason: 'needs eyes',
   })
   assert.deepEqual(
     dataPathFailure(
-      pgError({
-        code: '42501',
-        message,
-        hint: 'approval a0123456789abcd is pending; run the statement again',
-      }),
+      pgError({ code: '42501', message: 'm', routine: routine({ ...hold, approvalId: 'a0123456789abcd' }) }),
     ),
     {
       kind: 'approval-required',
@@ -72,8 +94,6 @@ test('a statement that needs approval carries the approval id when the hint name
       approvalId: 'a0123456789abcd',
     },
   )
-  assert.equal(approvalIdIn(undefined, 'waiting for approval a0123456789abcd'), 'a0123456789abcd')
-  assert.equal(approvalIdIn('administrations'), undefined)
 })
 
 test("the target's own errors pass through by SQLSTATE; login and shutdown mean the grant is over", () => {

@@ -1,23 +1,14 @@
-// The data path of the `query` tool: a pg client connected to the resource's own taskgate listener with
-// the grant's credential, so every statement is classified, decided, held, masked and recorded exactly as
-// psql's would be. One connection per grant, kept across tool calls.
-import { isIP } from 'node:net'
-import type { ConnectionOptions } from 'node:tls'
+// The PostgreSQL data-path client of the MCP tools (`query`): a pg client connected to the resource's own
+// taskgate listener with the grant's credential, so every statement is classified, decided, held, masked and
+// recorded exactly as psql's would be. One connection per grant, kept across tool calls.
 import pg from 'pg'
 import type { Logger } from 'pino'
-import { columnTypes, typeName } from './column-values.ts'
-import type { DataPathCredential } from './control-plane.ts'
-import { approvalIdIn } from './data-path-errors.ts'
-
-export interface QueryRows {
-  /** The command tag's verb: SELECT, INSERT, UPDATE, ... */
-  command: string
-  columns: Array<{ name: string; type: string }>
-  rows: unknown[][]
-  /** Rows the statement returned or changed, all of them (not only those returned). */
-  rowCount: number
-  truncated: boolean
-}
+import { decodeDecisionData } from '../../core/index.ts'
+import type { DataPathCredential } from '../control-plane.ts'
+import type { DataPathClient, DataPathClientKind, OnHeld, QueryCall, QueryRows } from '../data-path-client.ts'
+import { columnTypes, typeName } from './postgres-column-values.ts'
+import { postgresFailure } from './postgres-failure.ts'
+import { tlsFor } from './tls-for.ts'
 
 interface ResultLike {
   command: string | null
@@ -27,12 +18,20 @@ interface ResultLike {
 
 const CONNECT_TIMEOUT_MS = 10_000
 
-export class DataPathConnection {
+export const postgresClient: DataPathClientKind = {
+  kind: 'postgres',
+  label: 'PostgreSQL',
+  tools: ['query'],
+  open: (credential, log) => PostgresDataPathClient.open(credential, log),
+  failure: postgresFailure,
+}
+
+export class PostgresDataPathClient implements DataPathClient {
   readonly #client: pg.Client
   readonly #log: Logger
   #closed = false
   /** Set while a statement runs: called with the approval id when the gateway says it holds the statement. */
-  #onHeld: ((approvalId: string) => void) | undefined
+  #onHeld: OnHeld | undefined
 
   private constructor(client: pg.Client, log: Logger) {
     this.#client = client
@@ -45,13 +44,14 @@ export class DataPathConnection {
     client.on('end', () => {
       this.#closed = true
     })
+    // The gateway's "waiting for approval" NoticeResponse carries the hold as decision data (`routine`).
     client.on('notice', (notice) => {
-      const approvalId = approvalIdIn(notice.message, notice.detail, notice.hint)
-      if (approvalId) this.#onHeld?.(approvalId)
+      const held = decodeDecisionData(notice.routine)
+      if (held?.outcome === 'approve-first' && held.approvalId) this.#onHeld?.(held.approvalId)
     })
   }
 
-  static async open(credential: DataPathCredential, log: Logger): Promise<DataPathConnection> {
+  static async open(credential: DataPathCredential, log: Logger): Promise<PostgresDataPathClient> {
     const { host, port, user, password, database } = credential.connection
     const client = new pg.Client({
       host,
@@ -63,7 +63,7 @@ export class DataPathConnection {
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       ssl: tlsFor(host),
     })
-    const connection = new DataPathConnection(client, log)
+    const connection = new PostgresDataPathClient(client, log)
     try {
       await client.connect()
     } catch (error) {
@@ -79,12 +79,7 @@ export class DataPathConnection {
   }
 
   /** Runs one statement (or a simple-protocol batch) and keeps at most `maxRows` rows of its last result. */
-  query(
-    sql: string,
-    params: unknown[] | undefined,
-    maxRows: number,
-    onHeld: (approvalId: string) => void,
-  ): Promise<QueryRows> {
+  query({ sql, params, maxRows }: QueryCall, onHeld: OnHeld): Promise<QueryRows> {
     this.#onHeld = onHeld
     const kept = new Map<ResultLike, unknown[][]>()
     const config: pg.QueryArrayConfig = {
@@ -122,28 +117,6 @@ export class DataPathConnection {
     this.#closed = true
     await this.#client.end().catch(() => {})
   }
-}
-
-/**
- * Always TLS: every taskgate PostgreSQL listener offers it, and a resource may refuse clients without it
- * (`clients.requireTls`, or `authMethod: password`, which sends the credential in clear). On a loopback
- * address the peer is this host, where whoever could impersonate the listener could already read its
- * key, and the listener's certificate is often the self-signed one generated at start, which no client
- * can verify: encrypt without verifying there (psql's sslmode=require). Anywhere else the credential
- * crosses a network: verify the certificate and its host name (verify-full) against Node's CA store,
- * which NODE_EXTRA_CA_CERTS extends with the CA of the certificate configured in `resources[].tls`.
- */
-export function tlsFor(host: string): ConnectionOptions {
-  if (isLoopback(host)) return { rejectUnauthorized: false }
-  return { rejectUnauthorized: true, ...(isIP(host) ? {} : { servername: host }) }
-}
-
-function isLoopback(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '').toLowerCase()
-  // 0.0.0.0 and :: as a destination mean this host (a listener bound to every address hands them out).
-  if (bare === 'localhost' || bare === '::1' || bare === '::' || bare === '0.0.0.0') return true
-  const v4 = bare.startsWith('::ffff:') ? bare.slice(7) : bare
-  return isIP(v4) === 4 && v4.startsWith('127.')
 }
 
 function shape(result: ResultLike | undefined, rows: unknown[][], maxRows: number): QueryRows {
