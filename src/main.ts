@@ -229,6 +229,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           ),
       },
       consoleDir: fileURLToPath(new URL('../web/dist', import.meta.url)),
+      // Console sessions and sign-ins in flight, shared with every gateway on this store (replicas).
+      sharedState: store.sharedState,
       identitySecrets,
       ...(config.approvals.slack
         ? {

@@ -16,6 +16,7 @@ import { ConsoleSessions } from './console/console-sessions.ts'
 import { OidcLogin } from './console/oidc-login.ts'
 import { SamlLogin } from './console/saml-login.ts'
 import { registerConsoleFiles } from './console/serve-console.ts'
+import { MemorySharedState, type SharedState } from './console/shared-state.ts'
 import { PROBLEM_CONTENT_TYPE, problemFor } from './problem-json.ts'
 import type { AnyRouteSpec, RouteSettings } from './route-spec.ts'
 import { apiRoutes } from './routes/index.ts'
@@ -58,6 +59,9 @@ export interface ApiServerOptions {
   /** approvals.slack's signing secret, resolved: with it (and approvals.slack) POST /slack/interactivity
    * takes Approve/Deny presses from Slack. */
   slackSigningSecret?: string
+  /** Where console sessions and sign-ins in flight live: the store's sharedState, so every gateway (or
+   * worker) sharing the store shares them. Without it, this process's memory (one process only). */
+  sharedState?: SharedState
   /** Shorter heartbeats and stream lifetimes for tests. */
   settings?: Partial<RouteSettings>
 }
@@ -96,10 +100,16 @@ function buildApiApp(options: ApiServerOptions): FastifyInstance {
 
   const settings: RouteSettings = { ...DEFAULT_SETTINGS, ...options.settings }
   const oidc = oidcSettings(core.config.identity)
-  const oidcLogin = oidc ? new OidcLogin(oidc) : undefined
-  const sessions = new ConsoleSessions()
+  const sharedState = options.sharedState ?? new MemorySharedState()
+  const oidcLogin = oidc ? new OidcLogin(oidc, sharedState) : undefined
+  const sessions = new ConsoleSessions(sharedState)
   const publicUrl = core.config.api.publicUrl
-  const samlLogins = createSamlLogins(core, options, () => publicUrl ?? listeningUrl(app, options))
+  const samlLogins = createSamlLogins(
+    core,
+    options,
+    sharedState,
+    () => publicUrl ?? listeningUrl(app, options),
+  )
   const principalFor = createRequestAuthenticator({
     core,
     sessions,
@@ -216,7 +226,12 @@ function buildApiApp(options: ApiServerOptions): FastifyInstance {
   return app
 }
 
-function createSamlLogins(core: Core, options: ApiServerOptions, baseUrl: () => string) {
+function createSamlLogins(
+  core: Core,
+  options: ApiServerOptions,
+  sharedState: SharedState,
+  baseUrl: () => string,
+) {
   const logins = new Map<string, SamlLogin>()
   for (const provider of core.config.identity.providers) {
     if (provider.kind !== 'saml') continue
@@ -227,7 +242,7 @@ function createSamlLogins(core: Core, options: ApiServerOptions, baseUrl: () => 
       })
     }
     const { spPrivateKey: _ref, ...settings } = provider
-    logins.set(provider.id, new SamlLogin({ ...settings, spPrivateKeyPem: key }, baseUrl))
+    logins.set(provider.id, new SamlLogin({ ...settings, spPrivateKeyPem: key }, baseUrl, sharedState))
   }
   return logins
 }

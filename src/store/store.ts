@@ -242,6 +242,38 @@ export interface ProcessStore {
   remove(id: string): Promise<void>
 }
 
+/** What a shared-state entry is: console sessions and the sign-ins in flight, kept in the store so every
+ * gateway behind a load balancer sees the same ones (a sign-in started on one may finish on another). */
+export type SharedStateKind = 'console_session' | 'oidc_login' | 'saml_login' | 'saml_request'
+
+/** Short-lived entries with an expiry, per kind and key. Expired entries count as absent everywhere. */
+export interface SharedStateStore {
+  /** Stores `value` under the key unless a live entry holds it; false then (nothing changes). */
+  put(kind: SharedStateKind, key: string, value: string, expiresAt: Date, now: Date): Promise<boolean>
+  get(kind: SharedStateKind, key: string, now: Date): Promise<string | undefined>
+  /** Reads and deletes in one statement: of two gateways taking the same key, exactly one gets it. */
+  take(kind: SharedStateKind, key: string, now: Date): Promise<string | undefined>
+  /** Replaces the value of a live entry, keeping its expiry; false when there is none. */
+  replace(kind: SharedStateKind, key: string, value: string, now: Date): Promise<boolean>
+  delete(kind: SharedStateKind, key: string): Promise<void>
+  /** Live entries of the kind (to bound them). */
+  count(kind: SharedStateKind, now: Date): Promise<number>
+  /** Deletes every expired entry; returns how many went. */
+  sweep(now: Date): Promise<number>
+}
+
+/** Work only one gateway sharing the store may do at a time (SIEM export per sink): a named lease with a
+ * holder and an expiry, judged by the store's own clock so hosts with skewed clocks still agree. */
+export interface LeaseStore {
+  /** Takes the lease for `holder`, or renews it if `holder` has it, for `ttlMs`; false while another
+   * holder's lease is unexpired. */
+  acquire(name: string, holder: string, ttlMs: number): Promise<boolean>
+  /** Gives the lease up if `holder` has it, so another gateway takes over at once. */
+  release(name: string, holder: string): Promise<void>
+  /** Who holds the lease now, if anyone. */
+  holder(name: string): Promise<string | undefined>
+}
+
 export interface Store {
   readonly backend: 'embedded' | 'postgres'
   grants: GrantStore
@@ -253,6 +285,8 @@ export interface Store {
   sessions: SessionStore
   recordings: RecordingStore
   processes: ProcessStore
+  sharedState: SharedStateStore
+  leases: LeaseStore
   /** Cross-process notifications (PostgreSQL LISTEN/NOTIFY; in-process for the embedded store). */
   subscribe(channel: StoreChannel, listener: (payload: string) => void): () => void
   publish(channel: StoreChannel, payload: string): Promise<void>

@@ -12,6 +12,7 @@ import type { StoreContractOptions } from './store-contract/fixtures.ts'
 import { credentialCases, grantCases, serviceAccountCases } from './store-contract/grants.ts'
 import { recordingCases } from './store-contract/recordings.ts'
 import { sessionCases } from './store-contract/sessions.ts'
+import { sharedStateCases } from './store-contract/shared-state.ts'
 
 export type { StoreContractOptions, StoreUnderTest } from './store-contract/fixtures.ts'
 
@@ -28,5 +29,6 @@ export function runStoreContract(options: StoreContractOptions): void {
     sessionCases(options)
     recordingCases(options)
     eventCases(options)
+    sharedStateCases(options)
   })
 }

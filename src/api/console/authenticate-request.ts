@@ -27,15 +27,18 @@ export function createRequestAuthenticator(o: RequestAuthenticatorOptions) {
   return async function principalFor(request: FastifyRequest): Promise<Principal> {
     const header = request.headers.authorization
     if (header) return o.core.authenticate(bearerToken(header), { channel: 'api', client: request.ip })
-    const session = sessionOf(request, o.sessions)
+    const session = await sessionOf(request, o.sessions)
     if (!session) throw new TaskgateError('TG_AUTH_MISSING')
     if (!SAFE_METHODS.has(request.method)) checkCsrf(request, session, o.publicOrigin)
-    await refreshIfDue(session, o)
-    return o.core.authenticate(session.token)
+    const current = await refreshIfDue(session, o)
+    return o.core.authenticate(current.token)
   }
 }
 
-export function sessionOf(request: FastifyRequest, sessions: ConsoleSessions): ConsoleSession | undefined {
+export function sessionOf(
+  request: FastifyRequest,
+  sessions: ConsoleSessions,
+): Promise<ConsoleSession | undefined> {
   return sessions.get(readCookie(request.headers.cookie, SESSION_COOKIE))
 }
 
@@ -54,33 +57,43 @@ export function requestOrigin(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`
 }
 
-// Requests of one page arrive together; they share one refresh, since an IdP may rotate refresh tokens.
-const refreshing = new WeakMap<ConsoleSession, Promise<void>>()
+// Requests of one page arrive together; in this process they share one refresh, since an IdP may rotate
+// refresh tokens. Another gateway may refresh the same session at the same moment: the loser's refresh
+// fails, and it then finds the winner's fresh token in the store.
+const refreshing = new Map<string, Promise<ConsoleSession>>()
 
-async function refreshIfDue(session: ConsoleSession, o: RequestAuthenticatorOptions): Promise<void> {
-  if (session.tokenExpiresAt === undefined || session.tokenExpiresAt - REFRESH_MARGIN_MS > Date.now()) return
-  let pending = refreshing.get(session)
+async function refreshIfDue(
+  session: ConsoleSession,
+  o: RequestAuthenticatorOptions,
+): Promise<ConsoleSession> {
+  if (!isDue(session)) return session
+  let pending = refreshing.get(session.id)
   if (!pending) {
-    pending = refresh(session, o).finally(() => refreshing.delete(session))
-    refreshing.set(session, pending)
+    pending = refresh(session, o).finally(() => refreshing.delete(session.id))
+    refreshing.set(session.id, pending)
   }
-  await pending
+  return pending
 }
 
-async function refresh(session: ConsoleSession, o: RequestAuthenticatorOptions): Promise<void> {
+const isDue = (s: ConsoleSession) =>
+  s.tokenExpiresAt !== undefined && s.tokenExpiresAt - REFRESH_MARGIN_MS <= Date.now()
+
+async function refresh(session: ConsoleSession, o: RequestAuthenticatorOptions): Promise<ConsoleSession> {
   if (!session.refreshToken || !o.oidcLogin) {
-    o.sessions.delete(session.id)
+    await o.sessions.delete(session.id)
     throw new TaskgateError('TG_LOGIN_EXPIRED', {
       message: 'Your console session has expired; sign in again.',
     })
   }
   try {
     const fresh = await o.oidcLogin.refresh(session.refreshToken)
-    session.token = fresh.accessToken
-    session.tokenExpiresAt = fresh.tokenExpiresAt
-    session.refreshToken = fresh.refreshToken
+    const next = { ...session, ...fresh }
+    await o.sessions.update(next)
+    return next
   } catch (error) {
-    o.sessions.delete(session.id)
+    const stored = await o.sessions.get(session.id)
+    if (stored && !isDue(stored)) return stored
+    await o.sessions.delete(session.id)
     throw error
   }
 }

@@ -55,10 +55,10 @@ export function registerConsoleAuthRoutes(app: FastifyInstance, o: ConsoleAuthOp
   })
 
   app.get('/auth/session', async (request) => {
-    const session = sessionOf(request, o.sessions)
+    const session = await sessionOf(request, o.sessions)
     if (!session) throw new TaskgateError('TG_AUTH_MISSING', { message: 'Not signed in.' })
-    const principal = await o.core.authenticate(session.token).catch((cause: unknown) => {
-      o.sessions.delete(session.id)
+    const principal = await o.core.authenticate(session.token).catch(async (cause: unknown) => {
+      await o.sessions.delete(session.id)
       throw new TaskgateError('TG_AUTH_INVALID', {
         message: 'Your session is no longer valid; sign in again.',
         cause,
@@ -77,16 +77,16 @@ export function registerConsoleAuthRoutes(app: FastifyInstance, o: ConsoleAuthOp
       .catch((cause: unknown) => {
         throw new TaskgateError('TG_AUTH_INVALID', { message: 'That key is not valid.', cause })
       })
-    const session = o.sessions.create({ token: key })
+    const session = await o.sessions.create({ token: key })
     reply.header('set-cookie', sessionCookie(session.id, o.sessions.maxAgeSeconds))
     return { principal: toPrincipalDto(principal), csrfToken: session.csrfToken }
   })
 
   app.post('/auth/logout', async (request, reply) => {
-    const session = sessionOf(request, o.sessions)
+    const session = await sessionOf(request, o.sessions)
     if (session) {
       checkCsrf(request, session, publicOrigin)
-      o.sessions.delete(session.id)
+      await o.sessions.delete(session.id)
     }
     reply.header('set-cookie', sessionCookie('', 0))
     return reply.code(204).send()
@@ -126,7 +126,7 @@ export function registerConsoleAuthRoutes(app: FastifyInstance, o: ConsoleAuthOp
       const url = new URL(request.url, requestOrigin(request))
       const done = await o.oidcLogin.complete(url, readCookie(request.headers.cookie, LOGIN_COOKIE))
       await o.core.authenticate(done.accessToken, { channel: 'console', client: request.ip })
-      const session = o.sessions.create({
+      const session = await o.sessions.create({
         token: done.accessToken,
         ...(done.tokenExpiresAt !== undefined ? { tokenExpiresAt: done.tokenExpiresAt } : {}),
         ...(done.refreshToken ? { refreshToken: done.refreshToken } : {}),

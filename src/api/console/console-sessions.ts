@@ -1,8 +1,10 @@
 // Signed-in console users: a random id (the cookie) mapped to a server-side session holding the bearer
-// token the browser never sees. In memory on purpose: a restart signs everybody out, and a stolen cookie
-// is worth nothing once the process is gone. Each request re-authenticates the stored token through core,
-// so a rotated key or a disabled account stops working at once.
+// token the browser never sees. Kept in the store (shared-state.ts), so every gateway behind a load
+// balancer knows every session and a sign-out on one is a sign-out on all. The row is keyed by a hash of
+// the cookie and sealed with a key derived from it: the store alone yields no token. Each request
+// re-authenticates the stored token through core, so a rotated key or a disabled account stops working at once.
 import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { keyFor, type SharedState, seal, unseal } from './shared-state.ts'
 
 export interface ConsoleSession {
   readonly id: string
@@ -11,55 +13,86 @@ export interface ConsoleSession {
   /** The OIDC access token or service-account key this session acts with. */
   token: string
   /** When `token` needs refreshing (OIDC access tokens); absent for keys. */
-  tokenExpiresAt?: number
-  refreshToken?: string
+  tokenExpiresAt?: number | undefined
+  refreshToken?: string | undefined
   /** Absolute end of the session, whatever the activity. */
   readonly expiresAt: number
 }
 
+type SealedSession = Omit<ConsoleSession, 'id'>
+
 const SESSION_TTL_MS = 8 * 60 * 60 * 1000
+/** Expired sessions are deleted by the next sign-in at most this often. */
+const SWEEP_EVERY_MS = 60_000
+const PURPOSE = 'console session'
 
 export class ConsoleSessions {
-  readonly #sessions = new Map<string, ConsoleSession>()
+  readonly #state: SharedState
   readonly #now: () => number
+  #sweptAt = 0
 
-  constructor(now: () => number = Date.now) {
+  constructor(state: SharedState, now: () => number = Date.now) {
+    this.#state = state
     this.#now = now
   }
 
-  create(input: { token: string; tokenExpiresAt?: number; refreshToken?: string }): ConsoleSession {
-    this.#sweep()
+  async create(input: {
+    token: string
+    tokenExpiresAt?: number
+    refreshToken?: string
+  }): Promise<ConsoleSession> {
+    await this.#sweep()
+    const now = this.#now()
     const session: ConsoleSession = {
       id: randomBytes(32).toString('base64url'),
       csrfToken: randomBytes(24).toString('base64url'),
       ...input,
-      expiresAt: this.#now() + SESSION_TTL_MS,
+      expiresAt: now + SESSION_TTL_MS,
     }
-    this.#sessions.set(session.id, session)
+    const { id, ...sealed } = session
+    await this.#state.put(
+      'console_session',
+      keyFor(id, PURPOSE),
+      seal(id, PURPOSE, sealed),
+      new Date(session.expiresAt),
+      new Date(now),
+    )
     return session
   }
 
-  get(id: string | undefined): ConsoleSession | undefined {
-    if (!id) return undefined
-    const session = this.#sessions.get(id)
-    if (session && session.expiresAt <= this.#now()) {
-      this.#sessions.delete(id)
-      return undefined
-    }
-    return session
+  async get(id: string | undefined): Promise<ConsoleSession | undefined> {
+    if (!id || id.length > 256) return undefined
+    const now = this.#now()
+    const stored = await this.#state.get('console_session', keyFor(id, PURPOSE), new Date(now))
+    const session = stored === undefined ? undefined : unseal<SealedSession>(id, PURPOSE, stored)
+    if (!session || session.expiresAt <= now) return undefined
+    return { id, ...session }
   }
 
-  delete(id: string): void {
-    this.#sessions.delete(id)
+  /** Stores a refreshed token (same session, same expiry). */
+  async update(session: ConsoleSession): Promise<void> {
+    const { id, ...sealed } = session
+    await this.#state.replace(
+      'console_session',
+      keyFor(id, PURPOSE),
+      seal(id, PURPOSE, sealed),
+      new Date(this.#now()),
+    )
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.#state.delete('console_session', keyFor(id, PURPOSE))
   }
 
   get maxAgeSeconds(): number {
     return SESSION_TTL_MS / 1000
   }
 
-  #sweep(): void {
+  async #sweep(): Promise<void> {
     const now = this.#now()
-    for (const [id, session] of this.#sessions) if (session.expiresAt <= now) this.#sessions.delete(id)
+    if (now - this.#sweptAt < SWEEP_EVERY_MS) return
+    this.#sweptAt = now
+    await this.#state.sweep(new Date(now))
   }
 }
 

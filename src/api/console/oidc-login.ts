@@ -6,17 +6,19 @@ import { randomBytes } from 'node:crypto'
 import * as oidc from 'openid-client'
 import type { OidcConfig } from '../../config/schema.ts'
 import { TaskgateError } from '../../core/index.ts'
-import { sameSecret } from './console-sessions.ts'
+import { keyFor, type SharedState, seal, unseal } from './shared-state.ts'
 
+/** Kept in the store (any gateway may receive the callback), sealed with the binding: a cookie on the
+ * browser that started, so a callback is only accepted from that browser and the store alone cannot
+ * finish the sign-in. */
 interface PendingLogin {
   codeVerifier: string
   nonce: string
   redirectUri: string
   returnTo: string
-  /** Also set as a cookie on this browser: a callback is only accepted from the browser that started. */
-  binding: string
-  expiresAt: number
 }
+
+const PURPOSE = 'oidc sign-in'
 
 export interface StartedLogin {
   authorizationUrl: string
@@ -35,17 +37,18 @@ const MAX_PENDING = 10_000
 
 export class OidcLogin {
   readonly #settings: OidcConfig
-  readonly #pending = new Map<string, PendingLogin>()
+  readonly #state: SharedState
   #configuration: Promise<oidc.Configuration> | undefined
 
-  constructor(settings: OidcConfig) {
+  constructor(settings: OidcConfig, state: SharedState) {
     this.#settings = settings
+    this.#state = state
   }
 
   async start(redirectUri: string, returnTo: string): Promise<StartedLogin> {
     const configuration = await this.#discover()
-    this.#sweep()
-    if (this.#pending.size >= MAX_PENDING) {
+    const now = new Date()
+    if ((await this.#state.count('oidc_login', now)) >= MAX_PENDING) {
       throw new TaskgateError('TG_LOGIN_FAILED', {
         message: 'Too many sign-ins in progress; try again shortly.',
       })
@@ -54,14 +57,15 @@ export class OidcLogin {
     const state = oidc.randomState()
     const nonce = oidc.randomNonce()
     const binding = randomBytes(24).toString('base64url')
-    this.#pending.set(state, {
-      codeVerifier,
-      nonce,
-      redirectUri,
-      returnTo,
-      binding,
-      expiresAt: Date.now() + LOGIN_TTL_MS,
-    })
+    const pending: PendingLogin = { codeVerifier, nonce, redirectUri, returnTo }
+    const expiresAt = new Date(now.getTime() + LOGIN_TTL_MS)
+    await this.#state.put(
+      'oidc_login',
+      keyFor(state, PURPOSE),
+      seal(binding, PURPOSE, pending),
+      expiresAt,
+      now,
+    )
     const url = oidc.buildAuthorizationUrl(configuration, {
       redirect_uri: redirectUri,
       // offline_access yields a refresh token, so a session outlives one short access token.
@@ -79,9 +83,13 @@ export class OidcLogin {
 
   async complete(callbackUrl: URL, binding: string | undefined): Promise<CompletedLogin> {
     const state = callbackUrl.searchParams.get('state') ?? ''
-    const pending = this.#pending.get(state)
-    this.#pending.delete(state)
-    if (!pending || pending.expiresAt <= Date.now() || !sameSecret(binding, pending.binding)) {
+    // Taken (read and deleted in one statement): a callback is used once, on whichever gateway it reaches.
+    const sealed = state
+      ? await this.#state.take('oidc_login', keyFor(state, PURPOSE), new Date())
+      : undefined
+    const pending =
+      sealed !== undefined && binding ? unseal<PendingLogin>(binding, PURPOSE, sealed) : undefined
+    if (!pending) {
       throw new TaskgateError('TG_LOGIN_FAILED', {
         message: 'This sign-in is unknown or expired, or was started in another browser; sign in again.',
       })
@@ -145,11 +153,6 @@ export class OidcLogin {
         })
       })
     return this.#configuration
-  }
-
-  #sweep(): void {
-    const now = Date.now()
-    for (const [state, login] of this.#pending) if (login.expiresAt <= now) this.#pending.delete(state)
   }
 }
 

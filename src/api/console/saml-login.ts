@@ -3,13 +3,14 @@
 // HTTP-POST to the ACS. node-saml checks the signature (only the configured IdP certificate), Issuer,
 // audience, NotBefore/NotOnOrAfter and that InResponseTo names a request we made; this file adds what it
 // leaves out: the Recipient (our ACS), a response accepted once, a login finished by the browser that began
-// it, and the attributes -> Principal mapping.
+// it, and the attributes -> Principal mapping. Sign-ins in flight and request ids live in the store
+// (shared-state.ts): behind a load balancer the ACS post may reach another gateway than the one that began.
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { type CacheProvider, type Profile, SAML, ValidateInResponseTo } from '@node-saml/node-saml'
 import type { SamlProviderConfig } from '../../config/schema.ts'
 import { type Principal, TaskgateError } from '../../core/index.ts'
-import { sameSecret } from './console-sessions.ts'
+import { keyFor, type SharedState, seal, unseal } from './shared-state.ts'
 
 const LOGIN_TTL_MS = 10 * 60 * 1000
 const TRANSIENT_NAME_ID = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient'
@@ -22,25 +23,25 @@ export interface SamlSettings extends Omit<SamlProviderConfig, 'spPrivateKey'> {
   spPrivateKeyPem: string
 }
 
+/** Sealed with the binding cookie of the browser that began (see oidc-login.ts). */
 interface PendingLogin {
   returnTo: string
-  binding: string
-  expiresAt: number
 }
+
+const PURPOSE = 'saml sign-in'
 
 export class SamlLogin {
   readonly settings: SamlSettings
   readonly #baseUrl: () => string
-  readonly #requests = new BoundedExpiringSet(MAX_PENDING, LOGIN_TTL_MS)
-  readonly #pending = new Map<string, PendingLogin>()
+  readonly #state: SharedState
   readonly #idpCert: string
   readonly #spCert: string
-  #saml: SAML | undefined
 
   /** `baseUrl`: api.publicUrl, or the listener's own URL; never a request's Host header. */
-  constructor(settings: SamlSettings, baseUrl: () => string) {
+  constructor(settings: SamlSettings, baseUrl: () => string, state: SharedState) {
     this.settings = settings
     this.#baseUrl = baseUrl
+    this.#state = state
     this.#idpCert = readPem(settings.idpCertFile, `identity.providers ${settings.id}: idpCertFile`)
     this.#spCert = readPem(settings.spCertFile, `identity.providers ${settings.id}: spCertFile`)
   }
@@ -55,20 +56,35 @@ export class SamlLogin {
   }
 
   metadata(): string {
-    return this.#instance().generateServiceProviderMetadata(null, this.#spCert)
+    return this.#instance(new StoredRequestIds(this.#state)).generateServiceProviderMetadata(
+      null,
+      this.#spCert,
+    )
   }
 
   async start(returnTo: string): Promise<{ redirectUrl: string; binding: string }> {
-    this.#sweep()
-    if (this.#pending.size >= MAX_PENDING) {
+    const now = new Date()
+    if ((await this.#state.count('saml_login', now)) >= MAX_PENDING) {
       throw new TaskgateError('TG_LOGIN_FAILED', {
         message: 'Too many sign-ins in progress; try again shortly.',
       })
     }
     const relayState = randomBytes(24).toString('base64url')
     const binding = randomBytes(24).toString('base64url')
-    const redirectUrl = await this.#instance().getAuthorizeUrlAsync(relayState, undefined, {})
-    this.#pending.set(relayState, { returnTo, binding, expiresAt: Date.now() + LOGIN_TTL_MS })
+    const redirectUrl = await this.#instance(new StoredRequestIds(this.#state)).getAuthorizeUrlAsync(
+      relayState,
+      undefined,
+      {},
+    )
+    const pending: PendingLogin = { returnTo }
+    const expiresAt = new Date(now.getTime() + LOGIN_TTL_MS)
+    await this.#state.put(
+      'saml_login',
+      keyFor(relayState, PURPOSE),
+      seal(binding, PURPOSE, pending),
+      expiresAt,
+      now,
+    )
     return { redirectUrl, binding }
   }
 
@@ -77,9 +93,12 @@ export class SamlLogin {
     binding: string | undefined,
   ): Promise<{ principal: Principal; returnTo: string }> {
     const relayState = typeof form.RelayState === 'string' ? form.RelayState : ''
-    const pending = this.#pending.get(relayState)
-    this.#pending.delete(relayState)
-    if (!pending || pending.expiresAt <= Date.now() || !sameSecret(binding, pending.binding)) {
+    const sealed = relayState
+      ? await this.#state.take('saml_login', keyFor(relayState, PURPOSE), new Date())
+      : undefined
+    const pending =
+      sealed !== undefined && binding ? unseal<PendingLogin>(binding, PURPOSE, sealed) : undefined
+    if (!pending) {
       throw new TaskgateError('TG_LOGIN_FAILED', {
         message: 'This sign-in is unknown or expired, or was started in another browser; sign in again.',
       })
@@ -92,7 +111,10 @@ export class SamlLogin {
     }
     let profile: Profile | null
     try {
-      ;({ profile } = await this.#instance().validatePostResponseAsync({ SAMLResponse: response }))
+      // A request-id view of this validation's own: the id is taken from the store once (see
+      // StoredRequestIds), so the same response posted to two gateways at once signs in once.
+      const requestIds = new StoredRequestIds(this.#state)
+      ;({ profile } = await this.#instance(requestIds).validatePostResponseAsync({ SAMLResponse: response }))
     } catch (cause) {
       throw new TaskgateError('TG_LOGIN_FAILED', {
         message: 'The SAML response did not check out (signature, audience, time or request); sign in again.',
@@ -143,9 +165,10 @@ export class SamlLogin {
     return { id: `saml:${s.id}:${nameId}`, kind: 'person', name: email ?? nameId, groups, via: 'saml' }
   }
 
-  #instance(): SAML {
+  /** A node-saml instance over `requestIds`; cheap to build (it only keeps its options). */
+  #instance(requestIds: CacheProvider): SAML {
     const s = this.settings
-    this.#saml ??= new SAML({
+    return new SAML({
       entryPoint: s.entryPoint,
       issuer: this.entityId,
       audience: this.entityId,
@@ -163,67 +186,58 @@ export class SamlLogin {
       // answered, is refused; node-saml forgets an id once its response is accepted (replay).
       validateInResponseTo: ValidateInResponseTo.always,
       requestIdExpirationPeriodMs: LOGIN_TTL_MS,
-      cacheProvider: this.#requests,
+      cacheProvider: requestIds,
       identifierFormat: null,
       disableRequestedAuthnContext: true,
     })
-    return this.#saml
   }
 
   #base(): string {
     return this.#baseUrl().replace(/\/+$/, '')
   }
-
-  #sweep(): void {
-    const now = Date.now()
-    for (const [state, login] of this.#pending) if (login.expiresAt <= now) this.#pending.delete(state)
-  }
 }
 
-/** node-saml's request-id memory, bounded: past `max` live ids a new sign-in is refused, never an id
- * forgotten early (InMemoryCacheProvider grows without a bound). */
-class BoundedExpiringSet implements CacheProvider {
-  readonly #items = new Map<string, { value: string; createdAt: number }>()
-  readonly #max: number
-  readonly #ttlMs: number
+/**
+ * node-saml's request-id memory, in the store. node-saml reads an id (getAsync, up to twice per response)
+ * and removes it afterwards: two gateways given the same response at once could both read it before either
+ * removed it. Here the first read *takes* the id from the store, and this object (one per validation)
+ * remembers it for the later reads of the same validation: exactly one validation anywhere sees it.
+ * Bounded: past MAX_PENDING live ids a new sign-in is refused, never an id forgotten early.
+ */
+class StoredRequestIds implements CacheProvider {
+  readonly #state: SharedState
+  readonly #taken = new Map<string, string>()
 
-  constructor(max: number, ttlMs: number) {
-    this.#max = max
-    this.#ttlMs = ttlMs
+  constructor(state: SharedState) {
+    this.#state = state
   }
 
   async saveAsync(key: string, value: string) {
-    this.#sweep()
-    if (this.#items.has(key)) return null
-    if (this.#items.size >= this.#max) {
+    const now = new Date()
+    if ((await this.#state.count('saml_request', now)) >= MAX_PENDING) {
       throw new TaskgateError('TG_LOGIN_FAILED', {
         message: 'Too many sign-ins in progress; try again shortly.',
       })
     }
-    const createdAt = Date.now()
-    this.#items.set(key, { value, createdAt })
-    return { value, createdAt }
+    const expiresAt = new Date(now.getTime() + LOGIN_TTL_MS)
+    if (!(await this.#state.put('saml_request', key, value, expiresAt, now))) return null
+    return { value, createdAt: now.getTime() }
   }
 
   async getAsync(key: string) {
-    const item = this.#items.get(key)
-    if (!item || item.createdAt + this.#ttlMs <= Date.now()) return null
-    return item.value
+    let value = this.#taken.get(key)
+    if (value === undefined) {
+      value = await this.#state.take('saml_request', key, new Date())
+      if (value !== undefined) this.#taken.set(key, value)
+    }
+    return value ?? null
   }
 
   async removeAsync(key: string | null) {
     if (key === null) return null
-    const item = this.#items.get(key)
-    this.#items.delete(key)
-    return item?.value ?? null
-  }
-
-  #sweep(): void {
-    const now = Date.now()
-    for (const [key, item] of this.#items) {
-      if (item.createdAt + this.#ttlMs > now) break
-      this.#items.delete(key)
-    }
+    const value = this.#taken.get(key) ?? (await this.#state.take('saml_request', key, new Date()))
+    this.#taken.delete(key)
+    return value ?? null
   }
 }
 

@@ -79,7 +79,7 @@ export function registerSamlRoutes(app: FastifyInstance, o: SamlRoutesOptions): 
         const token = await mintGatewayToken(o.tokenKey, done.principal, ttlSeconds, o.core.clock.now())
         // Through core like every sign-in: audited as login.succeeded, rate-limited, fail closed.
         await o.core.authenticate(token, { channel: 'console', client: request.ip })
-        const session = o.sessions.create({ token })
+        const session = await o.sessions.create({ token })
         reply.header('set-cookie', [clear, o.sessionCookie(session.id, ttlSeconds)])
         return o.continueTo(reply, done.returnTo)
       } catch (error) {
@@ -98,7 +98,7 @@ export function registerSamlRoutes(app: FastifyInstance, o: SamlRoutesOptions): 
   })
 
   app.post('/auth/cli-token', async (request) => {
-    const session = sessionOf(request, o.sessions)
+    const session = await sessionOf(request, o.sessions)
     if (!session) throw new TaskgateError('TG_AUTH_MISSING', { message: 'Not signed in.' })
     checkCsrf(request, session, o.publicOrigin)
     const principal = await o.core.authenticate(session.token)

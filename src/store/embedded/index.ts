@@ -13,6 +13,7 @@ import { createProcessStore } from './processes.ts'
 import { createRecordingStore } from './recordings.ts'
 import { createServiceAccountStore } from './service-accounts.ts'
 import { createSessionStore } from './sessions.ts'
+import { createLeaseStore, createSharedStateStore } from './shared-state.ts'
 
 export interface EmbeddedStoreOptions {
   /** Directory holding `taskgate.db`; created if missing. */
@@ -37,6 +38,8 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
     sessions: createSessionStore(db),
     recordings: createRecordingStore(db),
     processes: createProcessStore(db),
+    sharedState: createSharedStateStore(db),
+    leases: createLeaseStore(db),
     subscribe: (channel, listener) => listeners.add(channel, listener),
     // Delivered on a later tick, as LISTEN/NOTIFY would: a publisher never runs listeners inline.
     publish: async (channel, payload) => {

@@ -14,6 +14,7 @@ import { createProcessStore } from './processes.ts'
 import { createRecordingStore } from './recordings.ts'
 import { createServiceAccountStore } from './service-accounts.ts'
 import { createSessionStore } from './sessions.ts'
+import { createLeaseStore, createSharedStateStore } from './shared-state.ts'
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database */
@@ -52,6 +53,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     sessions: createSessionStore(db),
     recordings: createRecordingStore(db),
     processes: createProcessStore(db),
+    sharedState: createSharedStateStore(db),
+    leases: createLeaseStore(db),
     subscribe: (channel, listener) => listeners.add(channel, listener),
     // Delivered to every listening instance, this one included (its LISTEN connection hears it too).
     // A payload is limited to 8000 bytes by PostgreSQL: send ids, not records.

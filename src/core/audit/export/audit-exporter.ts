@@ -1,7 +1,10 @@
 // SIEM export: one loop per sink reads the audit log after the sink's cursor, in batches of batchSize, and
 // moves the cursor only once the sink has the batch. The audit log is the queue: nothing is buffered in
 // memory beyond one batch per sink, a restart resumes after the stored cursor (at least once: a batch
-// delivered just before a crash is sent again), and the data path never waits for a sink.
+// delivered just before a crash is sent again), and the data path never waits for a sink. Gateways sharing
+// the store (replicas, workers) each run the loop, but only the holder of the sink's lease in the store
+// exports; the others stand by and take over within a lease period when the holder stops or dies.
+import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { Store } from '../../../store/store.ts'
@@ -41,6 +44,10 @@ export interface AuditExporterOptions {
   pollIntervalMs?: number
   /** Waits between failed attempts (outage or refusal). */
   retry?: Omit<RetryPolicy, 'maxAttempts'>
+  /** Who this exporter is in the leases table (a gateway process id); a random id by default. */
+  holder?: string
+  /** How long a sink's lease lasts unrenewed (15 s): how soon a standby takes over from a dead exporter. */
+  leaseMs?: number
 }
 
 interface SinkState {
@@ -49,6 +56,30 @@ interface SinkState {
 }
 
 const DEFAULT_RETRY = { baseDelayMs: 500, maxDelayMs: 30_000 }
+const DEFAULT_LEASE_MS = 15_000
+
+/** The lease one sink's exporter holds: renewed once a third of it has passed, so a store round trip per
+ * batch is not added to the export. */
+function sinkLease(store: Store, sinkId: string, holder: string, ttlMs: number) {
+  const name = `audit-export:${sinkId}`
+  let renewedAt: number | undefined
+  return {
+    /** True while this exporter holds the lease (taking or renewing it when due); `fresh` when it was
+     * just taken, so the caller re-reads the cursor another exporter may have moved. */
+    async hold(): Promise<{ held: boolean; fresh: boolean }> {
+      const now = Date.now()
+      if (renewedAt !== undefined && now - renewedAt < ttlMs / 3) return { held: true, fresh: false }
+      const held = await store.leases.acquire(name, holder, ttlMs)
+      const fresh = held && renewedAt === undefined
+      renewedAt = held ? now : undefined
+      return { held, fresh }
+    },
+    lost(): void {
+      renewedAt = undefined
+    },
+    release: () => store.leases.release(name, holder),
+  }
+}
 
 export function startAuditExporter(options: AuditExporterOptions): AuditExporter {
   const { store, clock, logger } = options
@@ -57,15 +88,27 @@ export function startAuditExporter(options: AuditExporterOptions): AuditExporter
   const pause = (ms: number) => sleep(ms, undefined, { signal: stop.signal }).catch(() => {})
   const policy = { ...DEFAULT_RETRY, ...options.retry, maxAttempts: Number.POSITIVE_INFINITY }
   const pollMs = options.pollIntervalMs ?? 1000
+  const holder = options.holder ?? randomUUID()
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS
+  const leases = new Map(options.sinks.map((s) => [s.id, sinkLease(store, s.id, holder, leaseMs)]))
 
   async function run(sink: AuditSink, state: SinkState): Promise<void> {
     const log = logger.child({ sink: sink.id, kind: sink.kind })
     let cursor: number | undefined
     let failures = 0
     let refusals = 0
+    const lease = leases.get(sink.id) ?? sinkLease(store, sink.id, holder, leaseMs)
     while (!stop.signal.aborted) {
       let batch: AuditEntry[] = []
       try {
+        const { held, fresh } = await lease.hold()
+        if (!held) {
+          // Another gateway exports this sink: look again well within its lease period.
+          cursor = undefined
+          await pause(Math.min(leaseMs / 3, Math.max(pollMs, 1000)))
+          continue
+        }
+        if (fresh) cursor = undefined
         cursor ??= await store.auditSinks.cursor(sink.id)
         batch = await store.audit.list({ afterSeq: cursor, limit: sink.batchSize })
         if (batch.length === 0) {
@@ -83,6 +126,8 @@ export function startAuditExporter(options: AuditExporterOptions): AuditExporter
         continue
       } catch (error) {
         if (stop.signal.aborted) return
+        // The store may have failed between hold() and here: ask again rather than trust a stale lease.
+        lease.lost()
         const reason = describeSinkFailure(error)
         state.lastError = reason
         state.lastErrorAt = clock.now()
@@ -136,6 +181,8 @@ export function startAuditExporter(options: AuditExporterOptions): AuditExporter
       stop.abort()
       await Promise.all(options.sinks.map((s) => s.close().catch(() => {})))
       await Promise.all(runners)
+      // A standby takes over at once instead of after the lease runs out.
+      await Promise.all([...leases.values()].map((l) => l.release().catch(() => {})))
     },
   }
 }
