@@ -1,6 +1,7 @@
 // The engine of each resource kind: part of the composition root (main.ts starts, per configured resource,
 // the engine its kind names here). A new kind adds one line; the kind's data lives in src/kinds/.
 import type { ResourceConfig } from './config/schema.ts'
+import { createHttpServer } from './protocols/http/index.ts'
 import { createMysqlServer } from './protocols/mysql/index.ts'
 import { createPostgresServer } from './protocols/postgres/index.ts'
 import type { EngineOptions, ProtocolServer } from './protocols/protocol-server.ts'
@@ -21,6 +22,7 @@ const ENGINES: Engines = {
       maxMessageBytes: resource.clients.maxMessageBytes,
     }),
   mysql: (options) => createMysqlServer(options),
+  http: (options) => createHttpServer(options),
 }
 
 /** Starts nothing: builds the server of `options.resource`'s kind (it listens on `listen()`). */

@@ -8,7 +8,7 @@ import { duration, hostPort, secretRef, tlsFiles } from './schema-parts.ts'
 const scopeEntry = z
   .string()
   .max(MAX_SCOPE_ENTRY_LENGTH)
-  .regex(/^([a-z][a-z0-9_-]*|\*):.+$/, 'expected verb:object, e.g. select:billing.invoices')
+  .regex(/^([A-Za-z][A-Za-z0-9_-]*|\*):.+$/, 'expected verb:object, e.g. select:billing.invoices')
 
 const resource = z.discriminatedUnion('kind', RESOURCE_SCHEMAS)
 
@@ -658,6 +658,7 @@ export type Config = z.infer<typeof configSchema>
 export type ResourceConfig = Config['resources'][number]
 export type PostgresResourceConfig = Extract<ResourceConfig, { kind: 'postgres' }>
 export type MysqlResourceConfig = Extract<ResourceConfig, { kind: 'mysql' }>
+export type HttpResourceConfig = Extract<ResourceConfig, { kind: 'http' }>
 export type PolicyConfig = Config['policies'][number]
 export type SecretRef = z.infer<typeof secretRef>
 export type AuditSinkConfig = Config['audit']['sinks'][number]

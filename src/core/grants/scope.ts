@@ -11,7 +11,8 @@ export interface ScopeEntry {
 /** What a grant allows on one resource. Protocol-independent: verbs and objects are opaque strings here. */
 export type Scope = ScopeEntry[]
 
-const ENTRY = /^([a-z][a-z0-9_-]*|\*):(.+)$/
+// Verbs are case-insensitive (`GET:/v1/*` reads as HTTP writes it; stored lower case).
+const ENTRY = /^([A-Za-z][A-Za-z0-9_-]*|\*):(.+)$/
 
 /** Most entries one scope (a grant request, a ceiling) may hold: every action is checked against each. */
 export const MAX_SCOPE_ENTRIES = 64
@@ -50,7 +51,10 @@ export function parseScopeEntry(text: string): ScopeEntry {
       message: `Scope entry "${text}" is malformed; write it as verb:object, e.g. select:billing.invoices.`,
     })
   }
-  return { verb: m[1]!.toLowerCase(), object: m[2]!.toLowerCase() }
+  const object = m[2]!
+  // A path (`/v1/Invoices/*`, HTTP) is case-sensitive upstream: folding it would let one grant reach paths the
+  // upstream treats as different. Names (SQL identifiers, Kubernetes resources) fold to lower case.
+  return { verb: m[1]!.toLowerCase(), object: object.startsWith('/') ? object : object.toLowerCase() }
 }
 
 export function formatScopeEntry(entry: ScopeEntry): string {

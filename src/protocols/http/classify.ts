@@ -1,0 +1,85 @@
+// An HTTP request as core's Action: the method is the verb and the normalised path the object
+// (`GET:/v1/invoices/*` covers `GET /v1/invoices/42`), HEAD needs `get`. Guardrails match on the rest
+// through traits: `query:<name>` and `query:<name>=<value>` for each query parameter, `body:$.a.b` and
+// `body:$.a.b=<value>` for each field of an inspected JSON body (scalars up to 200 characters),
+// `body-uninspected` when a body rule is in force and the body could not be read, `websocket` for an
+// upgrade. The text (what `pattern` rules read) is the request line, then the body when it was inspected;
+// the recorded text never holds a query value named like a secret.
+import type { Action } from '../../core/index.ts'
+
+export const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
+
+const MAX_TRAITS = 512
+const MAX_TRAIT_VALUE = 200
+const SECRET_NAME = /token|secret|passw|key|signature|sig$|auth|session|code/i
+
+export interface HttpRequestFacts {
+  method: string
+  path: string
+  query: string
+  /** The JSON body read for inspection; `uninspected` when a rule needed it and it could not be read. */
+  body?: { json: unknown; text: string } | 'uninspected'
+  upgrade?: string
+}
+
+export function classifyRequest(facts: HttpRequestFacts, protocol = 'http'): Action {
+  const line = facts.query ? `${facts.method} ${facts.path}?${facts.query}` : `${facts.method} ${facts.path}`
+  const base = { protocol, kind: facts.method, text: line }
+  if (!HTTP_METHODS.has(facts.method))
+    return { ...base, needs: [], traits: [], unclassified: `the method ${facts.method} is not forwarded` }
+  const verb = facts.method === 'HEAD' ? 'get' : facts.method.toLowerCase()
+  const traits: string[] = []
+  queryTraits(facts.query, traits)
+  if (facts.upgrade) traits.push('websocket', `upgrade:${facts.upgrade.toLowerCase()}`)
+  let text = line
+  if (facts.body === 'uninspected') traits.push('body-uninspected')
+  else if (facts.body) {
+    bodyTraits(facts.body.json, '$', traits, 0)
+    text = `${line}\n${facts.body.text}`
+  }
+  return {
+    ...base,
+    text,
+    recordText: facts.query ? `${facts.method} ${facts.path}?${redactQuery(facts.query)}` : line,
+    needs: [{ verb, object: facts.path }],
+    traits: traits.length > MAX_TRAITS ? [...traits.slice(0, MAX_TRAITS), 'traits-truncated'] : traits,
+  }
+}
+
+function queryTraits(query: string, traits: string[]): void {
+  if (!query) return
+  for (const [name, value] of new URLSearchParams(query)) {
+    if (traits.length >= MAX_TRAITS) return
+    traits.push(`query:${name}`)
+    if (value.length <= MAX_TRAIT_VALUE) traits.push(`query:${name}=${value}`)
+  }
+}
+
+function bodyTraits(value: unknown, path: string, traits: string[], depth: number): void {
+  if (traits.length >= MAX_TRAITS || depth > 32) return
+  if (value !== null && typeof value === 'object') {
+    if (path !== '$') traits.push(`body:${path}`)
+    const entries = Array.isArray(value)
+      ? value.map((v, i) => [String(i), v] as const)
+      : Object.entries(value)
+    for (const [key, inner] of entries)
+      bodyTraits(inner, Array.isArray(value) ? `${path}[*]` : `${path}.${key}`, traits, depth + 1)
+    return
+  }
+  if (path === '$') return
+  traits.push(`body:${path}`)
+  const text = value === null ? 'null' : String(value)
+  if (text.length <= MAX_TRAIT_VALUE) traits.push(`body:${path}=${text}`)
+}
+
+/** The query as recorded: values of parameters named like secrets replaced. */
+export function redactQuery(query: string): string {
+  return query
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=')
+      if (eq === -1) return pair
+      return SECRET_NAME.test(pair.slice(0, eq)) ? `${pair.slice(0, eq)}=REDACTED` : pair
+    })
+    .join('&')
+}

@@ -1,0 +1,282 @@
+// One client request on an HTTP resource, start to end: bearer login (grant-sessions.ts), the grant's
+// in-flight bound, the target normalised (a target with two readings is an unclassified action, denied
+// by core), the body read when a body rule needs it, the decision through the kit's action gate (held for
+// a person when a rule says so, recorded), then the normalised request forwarded with the gateway's
+// credential and the response streamed or masked back. Every failure answers problem+json.
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import { type Duplex, Readable } from 'node:stream'
+import type { Logger } from 'pino'
+import { type Action, type Core, type Decision, toTaskgateError } from '../../core/index.ts'
+import { hasBody, isJson, readBounded } from './bodies.ts'
+import { classifyRequest } from './classify.ts'
+import { forwardRequest, isTimeout, type Upstream } from './forward.ts'
+import type { GrantSession, GrantSessions } from './grant-sessions.ts'
+import { type HeaderPolicy, upstreamRequestHeaders } from './headers.ts'
+import { normalizeTarget, type PathParameters, UnnormalizablePath } from './normalize-path.ts'
+import {
+  approvalProblem,
+  deniedProblem,
+  errorProblem,
+  type HttpProblem,
+  problem,
+  problemOnSocket,
+  sendProblem,
+} from './problem.ts'
+import { recordExchange, requestRecordText } from './record.ts'
+import { sendResponse } from './respond.ts'
+import { relayUpgrade } from './upgrade.ts'
+
+export interface HttpFlowOptions {
+  core: Core
+  logger: Logger
+  sessions: GrantSessions
+  upstream: Upstream
+  /** Headers the gateway adds upstream (its credential); a client's own of the same name never passes. */
+  credentialHeaders: OutgoingHttpHeaders
+  headerPolicy: HeaderPolicy
+  pathParameters: PathParameters
+  /** A guardrail on this resource reads JSON body fields: bodies are read (bounded) before deciding. */
+  inspectBodies: boolean
+  maxInspectBytes: number
+  maxMaskBytes: number
+}
+
+const READ_ONLY = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+interface Decided {
+  action: Action
+  target: string
+  /** The body when inspection read it (whole, or a prefix followed by the rest of the stream). */
+  body: Buffer | Readable | undefined
+  seq?: number
+}
+
+interface Inspected {
+  facts: { json: unknown; text: string } | 'uninspected'
+  body?: Buffer | Readable
+}
+
+function prefixed(prefix: Buffer, rest: Readable): Readable {
+  return Readable.from(
+    (async function* () {
+      yield prefix
+      for await (const chunk of rest) yield chunk as Buffer
+    })(),
+    { objectMode: false },
+  )
+}
+
+export class HttpRequestFlow {
+  readonly #o: HttpFlowOptions
+
+  constructor(options: HttpFlowOptions) {
+    this.#o = options
+  }
+
+  async request(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const session = await this.#login(req, (p) => sendProblem(res, p, { connection: 'close' }))
+    if (!session) return
+    const release = this.#o.sessions.acquire(session)
+    if (!release) {
+      sendProblem(
+        res,
+        problem(
+          429,
+          'TG_TOO_MANY_REQUESTS',
+          "this grant's requests in flight are at the resource's limit (clients.maxConcurrentPerGrant)",
+        ),
+      )
+      return
+    }
+    try {
+      await this.#serve(session, req, res)
+    } finally {
+      release()
+    }
+  }
+
+  async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const refuse = (p: HttpProblem): void => void socket.end(problemOnSocket(p))
+    const session = await this.#login(req, refuse)
+    if (!session) return
+    const release = this.#o.sessions.acquire(session)
+    if (!release)
+      return refuse(
+        problem(429, 'TG_TOO_MANY_REQUESTS', "this grant's requests in flight are at the resource's limit"),
+      )
+    try {
+      const decided = await this.#decide(session, req, undefined)
+      if ('problem' in decided) return refuse(decided.problem)
+      const started = Date.now()
+      const relay = await relayUpgrade(this.#o.upstream, {
+        req,
+        client: socket,
+        head,
+        target: decided.target,
+        headers: this.#headers(req, true),
+        signal: session.signal,
+      })
+      const { sent, received, status } = await relay.done
+      recordExchange(this.#o.core, session, decided, {
+        durationMs: Date.now() - started,
+        requestBytes: sent,
+        response: { status, bytes: received, contentType: '', sample: '' },
+      })
+    } catch (error) {
+      refuse(this.#failure(error))
+    } finally {
+      release()
+    }
+  }
+
+  async #login(req: IncomingMessage, refuse: (p: HttpProblem) => void): Promise<GrantSession | undefined> {
+    const client = `${req.socket.remoteAddress}:${req.socket.remotePort}`
+    try {
+      return await this.#o.sessions.login(req.headers.authorization, client)
+    } catch (error) {
+      const failed = toTaskgateError(error)
+      refuse(
+        failed.code === 'TG_SESSION_LIMIT'
+          ? problem(429, failed.code, failed.clientMessage)
+          : errorProblem(failed),
+      )
+      return undefined
+    }
+  }
+
+  async #serve(session: GrantSession, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const gone = new AbortController()
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort()
+    })
+    const started = Date.now()
+    const decided = await this.#decide(session, req, gone.signal)
+    if ('problem' in decided) return sendProblem(res, decided.problem, { connection: 'close' })
+    let requestBytes = Buffer.isBuffer(decided.body) ? decided.body.length : 0
+    if (!Buffer.isBuffer(decided.body)) req.on('data', (chunk: Buffer) => (requestBytes += chunk.length))
+    try {
+      const up = await forwardRequest(this.#o.upstream, {
+        method: req.method!,
+        target: decided.target,
+        headers: this.#headers(req, false, decided.body, session.masking !== undefined),
+        body: decided.body ?? (hasBody(req.headers) ? req : undefined),
+        signal: AbortSignal.any([session.signal, gone.signal]),
+      })
+      const response = await sendResponse(up, res, {
+        masking: session.masking,
+        maxMaskBytes: this.#o.maxMaskBytes,
+        headOnly: req.method === 'HEAD',
+      })
+      recordExchange(this.#o.core, session, decided, {
+        durationMs: Date.now() - started,
+        requestBytes,
+        response,
+      })
+    } catch (error) {
+      const answer = gone.signal.aborted ? undefined : this.#failure(error)
+      if (answer) sendProblem(res, answer, { connection: 'close' })
+      recordExchange(this.#o.core, session, decided, {
+        durationMs: Date.now() - started,
+        requestBytes,
+        error: gone.signal.aborted ? 'client went away' : (answer?.detail ?? 'failed'),
+      })
+    }
+  }
+
+  /** Normalises, reads the body when needed, classifies and decides: a Decided to forward, or the problem
+   * to answer (already recorded by the gate). */
+  async #decide(
+    session: GrantSession,
+    req: IncomingMessage,
+    signal: AbortSignal | undefined,
+  ): Promise<Decided | { problem: HttpProblem }> {
+    const method = req.method ?? ''
+    const upgrade = req.headers.upgrade
+    let normalized: { path: string; query: string }
+    try {
+      normalized = normalizeTarget(req.url ?? '', this.#o.pathParameters)
+    } catch (error) {
+      if (!(error instanceof UnnormalizablePath)) throw error
+      const action: Action = {
+        protocol: 'http',
+        kind: method,
+        needs: [],
+        traits: [],
+        text: `${method} ${(req.url ?? '').slice(0, 2048)}`,
+        unclassified: `the path cannot be normalised: ${error.message}`,
+      }
+      return {
+        problem: this.#refusal((await session.gate.decide({ action, write: false, start: false })).decision),
+      }
+    }
+    const inspected = await this.#inspect(req, signal)
+    const action = classifyRequest({
+      method,
+      ...normalized,
+      ...(inspected ? { body: inspected.facts } : {}),
+      ...(upgrade ? { upgrade } : {}),
+    })
+    action.recordText = requestRecordText(action, req.headers, inspected?.facts, session.masking)
+    const answer = await session.gate.decide({
+      action,
+      write: !READ_ONLY.has(method),
+      start: true,
+      ...(inspected || upgrade ? {} : { cacheKey: action.text }),
+    })
+    if (answer.decision.outcome !== 'allow') return { problem: this.#refusal(answer.decision) }
+    const target = normalized.query ? `${normalized.path}?${normalized.query}` : normalized.path
+    return { action, target, body: inspected?.body, ...(answer.seq !== undefined ? { seq: answer.seq } : {}) }
+  }
+
+  /** The body as policy reads it, when a body rule is in force and the request has one. */
+  async #inspect(req: IncomingMessage, signal: AbortSignal | undefined): Promise<Inspected | undefined> {
+    if (!this.#o.inspectBodies || !hasBody(req.headers)) return undefined
+    if (!isJson(req.headers['content-type'])) return { facts: 'uninspected' }
+    const declared = Number(req.headers['content-length'] ?? 0)
+    if (declared > this.#o.maxInspectBytes) return { facts: 'uninspected' }
+    const read = await readBounded(req, this.#o.maxInspectBytes, signal)
+    if (read === 'aborted') return { facts: 'uninspected' }
+    // Read in part: forwarded (if a rule allows it at all) as those bytes, then the rest of the stream.
+    if ('tooLarge' in read) return { facts: 'uninspected', body: prefixed(read.tooLarge, req) }
+    const text = read.bytes.toString('utf8')
+    try {
+      return { facts: { json: JSON.parse(text) as unknown, text }, body: read.bytes }
+    } catch {
+      return { facts: 'uninspected', body: read.bytes }
+    }
+  }
+
+  #headers(
+    req: IncomingMessage,
+    upgrade: boolean,
+    body?: Buffer | Readable,
+    masking = false,
+  ): OutgoingHttpHeaders {
+    const headers = upstreamRequestHeaders(req.headers, req.rawHeaders, {
+      host: this.#o.upstream.host,
+      policy: this.#o.headerPolicy,
+      keepUpgrade: upgrade,
+      extra: this.#o.credentialHeaders,
+    })
+    if (Buffer.isBuffer(body)) headers['content-length'] = body.length
+    // Masking reads bodies as they are: ask for no content coding.
+    if (masking) headers['accept-encoding'] = 'identity'
+    return headers
+  }
+
+  #refusal(decision: Decision): HttpProblem {
+    if (decision.outcome === 'deny') return deniedProblem(decision)
+    if (decision.outcome === 'approve-first') return approvalProblem(decision)
+    return problem(500, 'TG_INTERNAL', 'no decision')
+  }
+
+  #failure(error: unknown): HttpProblem {
+    const failed = toTaskgateError(error)
+    if (failed.code === 'TG_UPSTREAM_UNAVAILABLE') {
+      this.#o.logger.warn({ detail: failed.detail }, 'upstream failed')
+      return problem(isTimeout(failed) ? 504 : 502, failed.code, failed.clientMessage)
+    }
+    this.#o.logger.error({ err: String(error) }, 'request failed')
+    return errorProblem(failed)
+  }
+}

@@ -1,0 +1,135 @@
+// Relays an upgraded connection (WebSocket; SPDY/3.1 and the Kubernetes channel protocols ride the same
+// path): the client's upgrade request goes upstream with the headers it was decided with, the upstream's
+// 101 goes back verbatim (status line and headers, hop-by-hop ones it needs kept), then bytes flow both ways
+// untouched with backpressure until either side closes or the session ends. A non-101 answer is passed back
+// whole and the socket closes. Frames are not parsed here: the decision is on the upgrade request.
+import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
+import https from 'node:https'
+import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { type Upstream, unavailable } from './forward.ts'
+
+export interface UpgradeRelay {
+  /** Bytes client → upstream and upstream → client, once the relay ends. */
+  readonly done: Promise<{ sent: number; received: number; status: number }>
+}
+
+export function relayUpgrade(
+  upstream: Upstream,
+  input: {
+    req: IncomingMessage
+    client: Duplex
+    head: Buffer
+    target: string
+    headers: OutgoingHttpHeaders
+    signal: AbortSignal
+    /** Watches bytes from the client (recording); must not keep references. */
+    onClientBytes?: (chunk: Buffer) => void
+    onUpstreamBytes?: (chunk: Buffer) => void
+  },
+): Promise<UpgradeRelay> {
+  const { origin, options } = upstream
+  const send = origin.protocol === 'https:' ? https.request : http.request
+  return new Promise((resolve, reject) => {
+    const req = send({
+      protocol: origin.protocol,
+      hostname: origin.hostname,
+      port: origin.port || (origin.protocol === 'https:' ? 443 : 80),
+      method: input.req.method,
+      path: input.target,
+      headers: input.headers,
+      // A fresh connection: an upgraded socket never returns to the keep-alive pool.
+      agent: false,
+      ...(origin.protocol === 'https:' ? tlsOptionsOf(upstream) : {}),
+      signal: input.signal,
+      timeout: options.connectTimeoutMs,
+      setHost: false,
+    })
+    const deadline = setTimeout(
+      () => req.destroy(unavailable('no upgrade answer in time', 'timeout')),
+      options.responseTimeoutMs,
+    )
+    req.on('timeout', () => req.destroy(unavailable('could not connect in time', 'timeout')))
+    req.on('error', (error) => {
+      clearTimeout(deadline)
+      reject(error)
+    })
+    req.on('response', (res) => {
+      // The upstream refused the upgrade: its answer goes back as it is, then the connection closes.
+      clearTimeout(deadline)
+      input.client.write(statusAndHeaders(res))
+      res.pipe(input.client)
+      resolve({
+        done: new Promise((done) =>
+          res.on('end', () => done({ sent: 0, received: 0, status: res.statusCode ?? 502 })),
+        ),
+      })
+    })
+    req.on('upgrade', (res, socket: Socket, upHead: Buffer) => {
+      clearTimeout(deadline)
+      req.setTimeout(0)
+      socket.setTimeout(0)
+      socket.setNoDelay(true)
+      resolve({ done: splice(input, res, socket, upHead) })
+    })
+    req.end()
+  })
+}
+
+function tlsOptionsOf(upstream: Upstream): https.RequestOptions {
+  const agentOptions = (upstream.agent as https.Agent).options
+  return {
+    ...(agentOptions.ca ? { ca: agentOptions.ca } : {}),
+    ...(agentOptions.cert ? { cert: agentOptions.cert, key: agentOptions.key } : {}),
+    servername: upstream.origin.hostname,
+  }
+}
+
+function splice(
+  input: Parameters<typeof relayUpgrade>[1],
+  res: IncomingMessage,
+  upstream: Socket,
+  upHead: Buffer,
+): Promise<{ sent: number; received: number; status: number }> {
+  const { client } = input
+  let sent = input.head.length
+  let received = upHead.length
+  client.write(statusAndHeaders(res))
+  if (upHead.length > 0) client.write(upHead)
+  if (input.head.length > 0) upstream.write(input.head)
+  client.on('data', (chunk: Buffer) => {
+    sent += chunk.length
+    input.onClientBytes?.(chunk)
+  })
+  upstream.on('data', (chunk: Buffer) => {
+    received += chunk.length
+    input.onUpstreamBytes?.(chunk)
+  })
+  client.pipe(upstream)
+  upstream.pipe(client)
+  return new Promise((resolve) => {
+    let ended = false
+    const end = () => {
+      if (ended) return
+      ended = true
+      input.signal.removeEventListener('abort', end)
+      client.destroy()
+      upstream.destroy()
+      resolve({ sent, received, status: 101 })
+    }
+    client.on('close', end)
+    upstream.on('close', end)
+    client.on('error', end)
+    upstream.on('error', end)
+    if (input.signal.aborted) end()
+    else input.signal.addEventListener('abort', end, { once: true })
+  })
+}
+
+/** The response's status line and headers as the upstream sent them (raw names and order kept). */
+function statusAndHeaders(res: IncomingMessage): string {
+  let text = `HTTP/1.1 ${res.statusCode} ${res.statusMessage ?? ''}\r\n`
+  for (let i = 0; i < res.rawHeaders.length; i += 2)
+    text += `${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}\r\n`
+  return `${text}\r\n`
+}
