@@ -3,6 +3,7 @@
 import { z } from 'zod'
 import { MAX_SCOPE_ENTRIES, MAX_SCOPE_ENTRY_LENGTH } from '../core/index.ts'
 import { RESOURCE_SCHEMAS } from '../kinds/index.ts'
+import { budgetConfig } from './budget-config.ts'
 import { duration, hostPort, secretRef, tlsFiles } from './schema-parts.ts'
 
 const scopeEntry = z
@@ -30,6 +31,7 @@ const policy = z.strictObject({
     .default([])
     .describe('groups whose members may approve requests above autoApprove (within the ceiling)'),
   maxTtl: duration.default('1h'),
+  budget: budgetConfig.optional(),
 })
 
 const guardrail = z.strictObject({

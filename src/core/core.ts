@@ -11,6 +11,7 @@ import type { AuditSinkStatus } from './audit/export/audit-exporter.ts'
 import type { LoginAttempt } from './audit/login-audit.ts'
 import type { AuditPruneResult } from './audit/prune-audit.ts'
 import type { AuditLogVerification, ChainHead } from './audit/verify-audit-log.ts'
+import type { BudgetVerdict, GrantBudgetView, ResultRead } from './budgets/grant-budgets.ts'
 import type { Clock } from './clock.ts'
 import type { Credential } from './grants/credential.ts'
 import type { Grant } from './grants/grant.ts'
@@ -77,6 +78,11 @@ export interface SessionHandle {
   /** Called by core when the grant ends (`ending` 'grant') or an approver ends this one session while the
    * grant goes on ('session'): the protocol closes the connection with a native FATAL/close saying which. */
   close(reason: string, ending?: SessionEnding): void
+  /** The engine reports what it relayed from the target to the client — bytes per chunk, rows per result
+   * (or per chunk where it reads every row anyway) — for the grant's exfiltration budget. Cheap when no
+   * budget applies. A verdict says what the engine does: relay a warning natively, pause reading the
+   * upstream until `goOn` settles, or pause while core ends the grant (core closes the session). */
+  countResult(read: ResultRead): BudgetVerdict | undefined
 }
 
 /** What a session's close ends: its grant (the credential stops working), or only this connection. */
@@ -133,6 +139,9 @@ export interface Core {
   getGrant(actor: Principal, id: string): Promise<Grant>
   /** For a grant requested from a plan: the recorded statements of its sessions not in the plan (at most
    * 50, newest session first, and how many in all); undefined for a grant without a plan. Who may see the grant. */
+  /** The grant's exfiltration budget and what it used in this process; undefined when no budget applies.
+   * Who may see the grant. */
+  grantBudget(actor: Principal, id: string): Promise<GrantBudgetView | undefined>
   offPlanStatements(
     actor: Principal,
     id: string,

@@ -16,6 +16,7 @@ import { createLoginAudit, DEFAULT_LOGIN_AUDIT_LIMITS, type LoginAttempt } from 
 import { pruneAudit } from './audit/prune-audit.ts'
 import { verifyAuditLog } from './audit/verify-audit-log.ts'
 import { authorizeGrantView, authorizeOversight, requireAdmin } from './authorize.ts'
+import { GrantBudgets } from './budgets/grant-budgets.ts'
 import { type Clock, systemClock } from './clock.ts'
 import type { Core, GrantContext, SessionHandle } from './core.ts'
 import type { CoreContext } from './core-context.ts'
@@ -148,6 +149,7 @@ export function createCore(options: CoreOptions): Core {
   const stopSessionEnds = store.subscribe('session_end_requested', (payload) =>
     onSessionEndRequested(ctx, payload),
   )
+  const budgets = new GrantBudgets(ctx)
   const rulesByResource = new Map<string, Rules>()
   // Held actions approved and not yet recorded, per session. The protocol records a statement when it
   // completes (recordAction), knowing nothing of the approval; core attaches it to that record.
@@ -375,6 +377,11 @@ export function createCore(options: CoreOptions): Core {
         actions.push(...(await store.sessions.listActions(session.id)))
       return offPlanStatements(grant.plan, actions, planStatements)
     },
+    async grantBudget(actor, id) {
+      const grant = await loadGrant(id)
+      authorizeGrantView(ctx, actor, grant)
+      return budgets.view(grant)
+    },
     async getGrant(actor, id) {
       const grant = await loadGrant(id)
       authorizeGrantView(ctx, actor, grant)
@@ -495,7 +502,14 @@ export function createCore(options: CoreOptions): Core {
       refuseOverSessionLimits(ctx.live, context.grant, config.limits)
       const now = clock.now()
       const id = newId('s')
-      const handle: SessionHandle = { id, grant: context.grant, resource: context.resource, protocol, close }
+      const handle: SessionHandle = {
+        id,
+        grant: context.grant,
+        resource: context.resource,
+        protocol,
+        close,
+        countResult: (read) => budgets.countResult(handle, read),
+      }
       // The session and its session.started entry land in one transaction: a login burst that saturates the
       // store fails logins, never leaves a session without its audit entry.
       await store.sessions.insert(
@@ -575,6 +589,7 @@ export function createCore(options: CoreOptions): Core {
     },
     startAction(session, record, options) {
       metrics.actionDecided(session.resource.id, session.protocol, record.outcome, record.rule)
+      budgets.countStatement(session, record.needs)
       return recording.start(session, record, options.write)
     },
     recordAction(session, record, seq) {

@@ -27,6 +27,7 @@ export type { LoginAttempt } from './audit/login-audit.ts'
 export { scheduleRetention } from './audit/retention-schedule.ts'
 export type { AuditLogVerification, ChainHead } from './audit/verify-audit-log.ts'
 export { verifyChain } from './audit/verify-chain.ts'
+export type { BudgetVerdict, GrantBudgetView, ResultRead } from './budgets/grant-budgets.ts'
 export type { Clock } from './clock.ts'
 export { ManualClock, systemClock } from './clock.ts'
 export type {

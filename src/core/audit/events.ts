@@ -25,6 +25,7 @@ export const AUDIT_EVENT_TYPES = [
   'session.terminated',
   'action.denied',
   'action.held',
+  'budget.crossed',
   'mcp.tool_called',
   'admin.action',
   'retention.pruned',

@@ -61,6 +61,11 @@ export class ActionGate {
     this.#o = options
   }
 
+  /** The session the gate decides for (its exfiltration budget is fed through it: result-budget.ts). */
+  get handle(): SessionHandle {
+    return this.#o.handle
+  }
+
   /** Forgets every cached allow (the session state a key leaves out changed, e.g. the grant). */
   clearCache(): void {
     this.#allowed.clear()

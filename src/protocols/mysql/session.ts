@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { type Action, actionDigest, type MaskingContext, type MaskingPlan } from '../../core/index.ts'
 import type { ActionGate, GateAnswer } from '../kit/action-gate.ts'
+import { ResultBudget } from '../kit/result-budget.ts'
 import type { MysqlClassifier } from './classify.ts'
 import { classifyCommand } from './classify-command.ts'
 import { decideInTurn } from './decide-in-turn.ts'
@@ -90,6 +91,9 @@ export class MysqlSession {
   #ending: string | undefined
   #resolveDone!: (reason: string) => void
   readonly done: Promise<string>
+  /** The grant's exfiltration budget, fed per upstream chunk with its bytes and the rows relayed in it. */
+  readonly #budget: ResultBudget
+  #rowsRelayed = 0
 
   constructor(options: MysqlSessionOptions) {
     this.#o = options
@@ -103,6 +107,15 @@ export class MysqlSession {
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve
     })
+    // MySQL has no asynchronous notice: a warning threshold is audited only.
+    this.#budget = new ResultBudget({
+      handle: options.gate.handle,
+      logger: options.logger,
+      pause: () => options.upstream.pause(),
+      resume: () => {
+        if (!this.#closed && !options.client.writableNeedDrain) options.upstream.resume()
+      },
+    })
   }
 
   start(clientLeftover: Buffer, upstreamLeftover: Buffer): void {
@@ -114,7 +127,7 @@ export class MysqlSession {
     client.on('error', () => {})
     upstream.on('error', () => {})
     // Backpressure both ways: a slow reader pauses the other side.
-    client.on('drain', () => upstream.resume())
+    client.on('drain', () => this.#budget.holding || upstream.resume())
     upstream.on('drain', () => client.resume())
     if (upstreamLeftover.length > 0) this.#guard(() => this.#onUpstreamData(upstreamLeftover))
     if (clientLeftover.length > 0) this.#guard(() => this.#onClientData(clientLeftover))
@@ -337,10 +350,13 @@ export class MysqlSession {
   }
 
   #onUpstreamData(chunk: Buffer): void {
+    const rowsBefore = this.#rowsRelayed
     for (const packet of this.#fromUpstream.push(chunk)) {
       if (this.#closed) return
       this.#serverPacket(packet)
     }
+    this.#budget.count({ rows: this.#rowsRelayed - rowsBefore, bytes: chunk.length })
+    if (this.#budget.holding) this.#o.upstream.pause()
   }
 
   #serverPacket(packet: Packet): void {
@@ -369,6 +385,7 @@ export class MysqlSession {
         return payload
       case 'row': {
         flight.rowCount++
+        if (!flight.internal) this.#rowsRelayed++
         if (flight.internal) {
           flight.internal.sqlMode = parseTextRow(payload, 1)[0]?.toString('utf8') ?? ''
           return payload
@@ -404,7 +421,7 @@ export class MysqlSession {
   /** The command's response is complete: state it confirmed, its records, and the next command. */
   #finished(flight: InFlight, step: ResponseStep): void {
     this.#inFlight = undefined
-    this.#o.upstream.resume()
+    if (!this.#budget.holding) this.#o.upstream.resume()
     const ok = step.kind !== 'err'
     if (flight.internal) {
       const mode = (flight.internal.sqlMode ?? '').toUpperCase().split(',')

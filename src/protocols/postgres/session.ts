@@ -16,6 +16,7 @@ import {
   type SessionHandle,
   toTaskgateError,
 } from '../../core/index.ts'
+import { ResultBudget } from '../kit/result-budget.ts'
 import type { ClassifiedSql, Classifier } from './classify.ts'
 import {
   CLIENT_TYPES_READ,
@@ -131,6 +132,8 @@ export class RelaySession {
   readonly #masked: boolean
   /** Aborts approval waits when the session closes. */
   readonly #abort = new AbortController()
+  /** The grant's exfiltration budget, fed with each upstream chunk's bytes and each result's rows. */
+  readonly #budget: ResultBudget
   readonly #done: Promise<string>
   #resolveDone!: (reason: string) => void
 
@@ -167,6 +170,15 @@ export class RelaySession {
       interest: (type, on) => this.#fromUpstream.setInteresting(type, on),
     })
     const { client, upstream } = options
+    this.#budget = new ResultBudget({
+      handle: options.handle,
+      logger: options.logger,
+      // Paused at the next frame boundary (see the upstream scanner's sink), so a notice can follow at once;
+      // rows become interesting again so the stop comes at the next one.
+      pause: () => this.#fromUpstream.setInteresting(0x44 /* DataRow */, true),
+      resume: () => this.#resumeUpstreamScan(),
+      notice: (severity, message, hint) => this.#notice(severity, message, hint),
+    })
     this.#fromClient = new FrameScanner(
       CLIENT_TYPES_READ,
       {
@@ -177,7 +189,7 @@ export class RelaySession {
       options.maxMessageBytes,
     )
     this.#fromUpstream = new FrameScanner(SERVER_TYPES_READ, {
-      frame: (t, f) => this.#serverFrames.frame(t, f),
+      frame: (t, f) => (this.#budget.holding ? PAUSE : this.#serverFrames.frame(t, f)),
       pass: (b) => client.write(b),
     })
   }
@@ -287,6 +299,7 @@ export class RelaySession {
       return
     }
     client.uncork()
+    this.#budget.count({ bytes: chunk.length })
     if (this.#o.client.writableNeedDrain || this.#fromUpstream.paused) this.#o.upstream.pause()
   }
 
@@ -300,7 +313,8 @@ export class RelaySession {
       this.#shutdown(upstreamFailed('lost'), 'malformed upstream message')
       return
     }
-    if (!this.#fromUpstream.paused && !this.#o.client.writableNeedDrain) this.#o.upstream.resume()
+    if (!this.#fromUpstream.paused && !this.#o.client.writableNeedDrain && !this.#budget.holding)
+      this.#o.upstream.resume()
   }
 
   #resumeClient(): void {
@@ -309,7 +323,18 @@ export class RelaySession {
   }
 
   #resumeUpstream(): void {
-    if (!this.#closed) this.#o.upstream.resume()
+    if (!this.#closed && !this.#budget.holding) this.#o.upstream.resume()
+  }
+
+  /** A NoticeResponse of the gateway's own, at the next message boundary of the upstream stream. */
+  #notice(severity: 'WARNING' | 'NOTICE', message: string, hint: string): void {
+    const notice = serializeErrorResponse(
+      { severity, code: severity === 'WARNING' ? '01000' : '00000', message, hint },
+      0x4e,
+    )
+    this.#fromUpstream.whenAtBoundary(() => {
+      if (!this.#closed && !this.#o.client.destroyed) this.#o.client.write(notice)
+    })
   }
 
   /** Classifies and decides `text` in the current tick. Undefined for a Query that needs a human approval,
@@ -780,6 +805,8 @@ export class RelaySession {
   }
 
   #record(c: Completed): void {
+    // Rows of a result the client received (a described result); a write's count is rows changed, not read.
+    if (c.result !== undefined && c.rowCount) this.#budget.count({ rows: c.rowCount })
     // A statement carrying a secret may see it echoed in its rows or the server's message: SQLSTATE only.
     const secret = c.statement?.secret === true
     const error = secret && c.error !== undefined ? `${c.error.split(':')[0]}: (message withheld)` : c.error
