@@ -161,7 +161,7 @@ export interface Core {
   approvalRisk(approval: Approval): Promise<ApprovalRisk | undefined>
 
   // data path
-  /** Looks up the credential for a login (SCRAM needs the verifier before the secret is proven). */
+  /** Looks up the credential for a login (a challenge-response login needs the verifier before the secret is proven). */
   findCredential(resourceId: string, username: string): Promise<Credential | undefined>
   /** Checks the grant behind a proven credential is live (throws TG_GRANT_NOT_ACTIVE otherwise); audits
    * the login either way. `client` is the client's address. */
@@ -174,9 +174,9 @@ export interface Core {
     client?: string,
   ): Promise<GrantContext>
   /** Throws TG_LOGIN_RATE_LIMITED (audited) when logins from `client` or naming `username` have failed too
-   * often lately; a protocol calls it before it starts checking a secret itself (SCRAM). */
+   * often lately; a protocol calls it before it starts checking a secret itself (a challenge-response login). */
   admitLogin(resourceId: string, username: string, client?: string): Promise<void>
-  /** A login the protocol itself refused (e.g. a SCRAM proof that failed): audited, rate-limited. */
+  /** A login the protocol itself refused (e.g. a challenge-response proof that failed): audited, rate-limited. */
   loginFailed(resourceId: string, username: string, reason: string, client?: string): Promise<void>
   openSession(input: {
     context: GrantContext

@@ -1,5 +1,6 @@
 // The PostgreSQL resource kind as data: its configuration, scope verbs and client environment. The engine is
 // protocols/postgres/ (its implicit scope is registered by the engine at start).
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { duration, hostPort, secretRef, tlsFiles } from '../config/schema-parts.ts'
 import type { ResourceKind } from './resource-kind.ts'
@@ -116,10 +117,26 @@ const POSTGRES_SCOPE_VERBS = [
 
 const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`
 
+// RFC 7677's 4096 rounds: pgjdbc (its SCRAM library) refuses fewer.
+const SCRAM_ITERATIONS = 4096
+
+/** A SCRAM-SHA-256 verifier (RFC 5802) in PostgreSQL's own rolpassword form,
+ * `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>` (base64), which protocols/postgres/scram.ts
+ * checks a client's proof against: the clear password is never stored. */
+function scramSha256(password: string): string {
+  const salt = randomBytes(16)
+  const salted = pbkdf2Sync(password, salt, SCRAM_ITERATIONS, 32, 'sha256')
+  const clientKey = createHmac('sha256', salted).update('Client Key').digest()
+  const storedKey = createHash('sha256').update(clientKey).digest('base64')
+  const serverKey = createHmac('sha256', salted).update('Server Key').digest('base64')
+  return `SCRAM-SHA-256$${SCRAM_ITERATIONS}:${salt.toString('base64')}$${storedKey}:${serverKey}`
+}
+
 export const postgresKind: ResourceKind = {
   name: 'postgres',
   scopeVerbs: POSTGRES_SCOPE_VERBS,
   defaultGuardrails: [],
+  credentialVerifiers: (password) => ({ scramSha256: scramSha256(password) }),
   client: {
     /** The PG* variables libpq clients read (postgresql.org/docs/current/libpq-envars.html). */
     environment: (c) => ({

@@ -11,21 +11,13 @@ export interface Credential {
   seq: number
   /** sha256 of the secret, hex. */
   secretHash: string
-  /** SCRAM-SHA-256 verifier so protocol front ends can run SCRAM without the clear secret. */
-  scram: ScramVerifier
-  /** Verifiers other resource kinds' front ends check a login against without the clear secret, by kind
-   * (src/kinds/ `credentialVerifiers`), e.g. `{ mysql: { mysqlNativePassword: hex, … } }`. */
+  /** What the resource kind's front end checks a login against without the clear secret, by kind
+   * (src/kinds/ `credentialVerifiers`), e.g. `{ mysql: { mysqlNativePassword: hex, … } }`; core never reads
+   * them. */
   verifiers: CredentialVerifiers
   expiresAt: Date
   createdAt: Date
 }
 
-/** kind -> verifier name -> hex. */
+/** kind -> verifier name -> the verifier, as text of the kind's own form. */
 export type CredentialVerifiers = Record<string, Record<string, string>>
-
-export interface ScramVerifier {
-  iterations: number
-  salt: string // base64
-  storedKey: string // base64
-  serverKey: string // base64
-}

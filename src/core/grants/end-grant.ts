@@ -14,7 +14,7 @@ const EVENT_FOR: Record<GrantEndReason, AuditEventType> = {
 /**
  * Ends a grant: the store transition first (only one process wins it), then live sessions are closed and
  * the target's ephemeral access is removed. Returns false if already ended. The grant's credentials stay
- * (hashes and SCRAM verifiers only) so that a client still holding one is told the grant ended and why,
+ * (hashes and verifiers only) so that a client still holding one is told the grant ended and why,
  * rather than "password authentication failed"; logins check the grant, so they no longer let anyone in.
  * The expiry sweeper forgets them a day after they expire (ENDED_CREDENTIALS_KEPT_MS).
  */

@@ -1,8 +1,6 @@
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto'
-import type { Credential, ScramVerifier } from './credential.ts'
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { Credential } from './credential.ts'
 import type { Grant } from './grant.ts'
-
-const SCRAM_ITERATIONS = 4096
 
 /**
  * How many live credentials one grant holds. Each `connect` / `grant env` issues one without ending the
@@ -22,25 +20,10 @@ export function secretMatchesHash(secret: string, hashHex: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-/** RFC 5802 / RFC 7677 verifier; the clear password is never stored. */
-export function scramVerifier(password: string, iterations = SCRAM_ITERATIONS): ScramVerifier {
-  const salt = randomBytes(16)
-  const salted = pbkdf2Sync(password, salt, iterations, 32, 'sha256')
-  const clientKey = createHmac('sha256', salted).update('Client Key').digest()
-  const storedKey = createHash('sha256').update(clientKey).digest()
-  const serverKey = createHmac('sha256', salted).update('Server Key').digest()
-  return {
-    iterations,
-    salt: salt.toString('base64'),
-    storedKey: storedKey.toString('base64'),
-    serverKey: serverKey.toString('base64'),
-  }
-}
-
 /**
  * A fresh secret for an active grant, the grant's `seq`-th; returns the record to store and the clear password
- * shown once. Each credential has its own login name so a login finds exactly one verifier (SCRAM sends the
- * salt before the client proves anything, so it cannot try several); the grant is in the name for operators.
+ * shown once. Each credential has its own login name so a login finds exactly one verifier (a challenge-response
+ * login sends the salt before the client proves anything, so it cannot try several); the grant is in the name for operators.
  */
 export function newCredential(
   grant: Grant,
@@ -59,7 +42,6 @@ export function newCredential(
       username: `${grant.id}_${seq}`,
       seq,
       secretHash: sha256Hex(password),
-      scram: scramVerifier(password),
       verifiers: verifiersFor(kind, verifiersOf(password)),
       expiresAt: grant.expiresAt ?? now,
       createdAt: now,

@@ -14,7 +14,7 @@ import {
   taskgateErrorFields,
 } from './errors.ts'
 import { HandshakeReader } from './handshake-reader.ts'
-import { ScramError, ScramServer } from './scram.ts'
+import { parseScramVerifier, ScramError, ScramServer } from './scram.ts'
 import {
   MAX_STARTUP_PACKET_BYTES,
   parsePasswordBody,
@@ -196,7 +196,7 @@ async function authenticate(
       return context
     }
     const credential = await core.findCredential(resourceId, user)
-    const scram = new ScramServer(credential?.scram)
+    const scram = new ScramServer(parseScramVerifier(credential?.verifiers.postgres?.scramSha256))
     socket.write(serializeAuthentication(AUTH_SASL, Buffer.from('SCRAM-SHA-256\0\0')))
     const initial = parseSaslInitialResponse(await expectPasswordMessage(reader))
     if (initial.mechanism !== 'SCRAM-SHA-256')

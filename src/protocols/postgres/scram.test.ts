@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto'
 import { test } from 'node:test'
-import type { ScramVerifier } from '../../core/index.ts'
-import { ScramClient, ScramError, ScramServer } from './scram.ts'
+import { postgresKind } from '../../kinds/postgres.ts'
+import { parseScramVerifier, ScramClient, ScramError, ScramServer, type ScramVerifier } from './scram.ts'
 
 function verifierFor(password: string): ScramVerifier {
   const salt = randomBytes(16)
@@ -42,4 +42,15 @@ test('an unknown user fails the same way, after a full exchange', async () => {
 test('channel binding requests and malformed messages are refused', () => {
   assert.throws(() => new ScramServer(undefined).first('p=tls-server-end-point,,n=*,r=abc'), ScramError)
   assert.throws(() => new ScramServer(undefined).first('garbage'), ScramError)
+})
+
+test("the postgres kind's stored verifier (PostgreSQL's rolpassword form) checks a client's proof", async () => {
+  const stored = postgresKind.credentialVerifiers!('s3cret').scramSha256
+  assert.match(stored!, /^SCRAM-SHA-256\$4096:/)
+  const verifier = parseScramVerifier(stored)
+  assert.ok(verifier)
+  await exchange(new ScramServer(verifier), 's3cret')
+  await assert.rejects(exchange(new ScramServer(verifier), 'nope'), ScramError)
+  for (const bad of [undefined, '', 'md5abc', `${stored}x`, stored!.replace('4096', '0')])
+    assert.equal(parseScramVerifier(bad), undefined, bad)
 })

@@ -3,7 +3,6 @@
 // No channel binding: we advertise only SCRAM-SHA-256, so a client's gs2 header is `n,,` or `y,,`.
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto'
 import { promisify } from 'node:util'
-import type { ScramVerifier } from '../../core/index.ts'
 
 const pbkdf2Async = promisify(pbkdf2)
 // Clients' credentials keep RFC 7677's 4096 rounds: pgjdbc (its SCRAM library) refuses fewer.
@@ -29,6 +28,27 @@ function attributes(text: string): Map<string, string> {
 }
 
 export class ScramError extends Error {}
+
+/** RFC 5802 / RFC 7677 server-side verifier; the clear password is never stored. */
+export interface ScramVerifier {
+  iterations: number
+  salt: string // base64
+  storedKey: string // base64
+  serverKey: string // base64
+}
+
+const VERIFIER_TEXT =
+  /^SCRAM-SHA-256\$([0-9]{1,7}):([A-Za-z0-9+/=]{1,128})\$([A-Za-z0-9+/=]{44}):([A-Za-z0-9+/=]{44})$/
+
+/** A credential's `verifiers.postgres.scramSha256` (PostgreSQL's own rolpassword form, src/kinds/postgres.ts);
+ * undefined when absent or malformed (the login then fails like an unknown user's). */
+export function parseScramVerifier(text: string | undefined): ScramVerifier | undefined {
+  const m = text === undefined ? null : VERIFIER_TEXT.exec(text)
+  if (!m) return undefined
+  const iterations = Number(m[1])
+  if (iterations < 1) return undefined
+  return { iterations, salt: m[2]!, storedKey: m[3]!, serverKey: m[4]! }
+}
 
 /** One server-side exchange. `verifier` undefined means "no such user": the exchange runs to the end with
  * a decoy verifier and fails, so a client cannot tell an unknown user from a wrong password. */

@@ -1,12 +1,12 @@
-import type { Credential, CredentialVerifiers, ScramVerifier } from '../../core/grants/credential.ts'
+import type { Credential, CredentialVerifiers } from '../../core/grants/credential.ts'
 import type { CredentialStore } from '../store.ts'
 import { type EmbeddedDatabase, guarded } from './database.ts'
 import { date, json, type Row, text } from './values.ts'
 
 export function createCredentialStore(db: EmbeddedDatabase): CredentialStore {
   const insert =
-    db.statement(`INSERT INTO credentials (resource_id, username, grant_id, seq, secret_hash, scram, verifiers,
-    expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    db.statement(`INSERT INTO credentials (resource_id, username, grant_id, seq, secret_hash, verifiers,
+    expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
   const deleteOlder = db.statement(
     'DELETE FROM credentials WHERE grant_id = ? AND seq <= ? RETURNING username, seq',
   )
@@ -25,7 +25,6 @@ export function createCredentialStore(db: EmbeddedDatabase): CredentialStore {
             c.grantId,
             c.seq,
             c.secretHash,
-            JSON.stringify(c.scram),
             JSON.stringify(c.verifiers),
             c.expiresAt.getTime(),
             c.createdAt.getTime(),
@@ -58,7 +57,6 @@ function toCredential(row: Row): Credential {
     username: text(row.username),
     seq: Number(row.seq),
     secretHash: text(row.secret_hash),
-    scram: json<ScramVerifier>(row.scram),
     verifiers: json<CredentialVerifiers>(row.verifiers),
     expiresAt: date(row.expires_at),
     createdAt: date(row.created_at),

@@ -8,7 +8,6 @@ interface CredentialRow {
   username: string
   seq: number
   secret_hash: string
-  scram: Credential['scram']
   verifiers: Credential['verifiers']
   expires_at: Date
   created_at: Date
@@ -20,15 +19,14 @@ export function createCredentialStore(db: PgDatabase): CredentialStore {
       db.transaction(async (query) => {
         await query({
           name: 'tg.credentials.insert',
-          text: `INSERT INTO taskgate.credentials (resource_id, username, grant_id, seq, secret_hash, scram,
-            verifiers, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          text: `INSERT INTO taskgate.credentials (resource_id, username, grant_id, seq, secret_hash,
+            verifiers, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
           values: [
             c.resourceId,
             c.username,
             c.grantId,
             c.seq,
             c.secretHash,
-            JSON.stringify(c.scram),
             JSON.stringify(c.verifiers),
             c.expiresAt,
             c.createdAt,
@@ -83,7 +81,6 @@ function toCredential(row: CredentialRow): Credential {
     username: row.username,
     seq: row.seq,
     secretHash: row.secret_hash,
-    scram: row.scram,
     verifiers: row.verifiers,
     expiresAt: row.expires_at,
     createdAt: row.created_at,

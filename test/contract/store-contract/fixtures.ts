@@ -54,13 +54,10 @@ export function makeCredential(overrides: Partial<Credential> = {}): Credential 
     username: id('tg'),
     seq: 1,
     secretHash: randomBytes(32).toString('hex'),
-    scram: {
-      iterations: 4096,
-      salt: randomBytes(16).toString('base64'),
-      storedKey: randomBytes(32).toString('base64'),
-      serverKey: randomBytes(32).toString('base64'),
-    },
     verifiers: {
+      postgres: {
+        scramSha256: `SCRAM-SHA-256$4096:${randomBytes(16).toString('base64')}$${randomBytes(32).toString('base64')}:${randomBytes(32).toString('base64')}`,
+      },
       mysql: {
         mysqlNativePassword: randomBytes(20).toString('hex'),
         cachingSha2Password: randomBytes(32).toString('hex'),
