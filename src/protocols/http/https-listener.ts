@@ -39,6 +39,9 @@ export class HttpsListener {
         maxHeaderSize: options.maxHeaderBytes,
         headersTimeout: options.headersTimeoutMs,
         requestTimeout: options.requestTimeoutMs,
+        // How often node looks for heads and requests past their deadline (its default is 30 s, which would
+        // let a slowloris client hold a socket that much longer than headersTimeout says).
+        connectionsCheckingInterval: Math.max(250, Math.min(options.headersTimeoutMs / 2, 5000)),
         keepAliveTimeout: 5000,
         noDelay: true,
         highWaterMark: 256 * 1024,
