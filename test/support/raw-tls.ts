@@ -24,7 +24,12 @@ export async function rawExchange(
   let text = ''
   let closed = false
   socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')))
-  const ended = new Promise<void>((resolve) => socket.once('close', () => ((closed = true), resolve())))
+  const ended = new Promise<void>((resolve) =>
+    socket.once('close', () => {
+      closed = true
+      resolve()
+    }),
+  )
   socket.on('error', () => {})
   for (const part of parts) {
     if (closed) break
