@@ -24,7 +24,15 @@ export interface GrantJson {
     count: number
     statements: Array<{ sessionId: string; seq: number; text: string; outcome: string }>
   }
+  /** `GET /v1/grants/{id}` of a grant a budget applies to. */
+  budget?: {
+    limits: Partial<Record<BudgetMetricJson, { warn?: number; hold?: number; end?: number }>>
+    used: Record<BudgetMetricJson, number>
+    crossed: string[]
+  }
 }
+
+export type BudgetMetricJson = 'rows' | 'bytes' | 'statements' | 'tables'
 
 export interface CredentialJson {
   grantId: string

@@ -4,6 +4,29 @@ import { credentialDto, grantDto, scopeStrings, toCredentialDto, toGrantDto } fr
 import { defineRoute } from '../route-spec.ts'
 import { commaList, flag, idParams, limit } from './query.ts'
 
+const thresholdsDto = z.object({
+  warn: z.number().int().optional(),
+  hold: z.number().int().optional(),
+  end: z.number().int().optional(),
+})
+const budgetDto = z
+  .object({
+    limits: z.object({
+      rows: thresholdsDto.optional(),
+      bytes: thresholdsDto.optional(),
+      statements: thresholdsDto.optional(),
+      tables: thresholdsDto.optional(),
+    }),
+    used: z.object({
+      rows: z.number().int(),
+      bytes: z.number().int(),
+      statements: z.number().int(),
+      tables: z.number().int(),
+    }),
+    crossed: z.array(z.string()).describe('thresholds crossed so far, as metric:level'),
+  })
+  .describe("the grant's exfiltration budget (policies[].budget) and what it used in this gateway process")
+
 const GRANT_STATUSES = ['pending', 'active', 'ended', 'denied'] as const
 
 const requestBody = z.strictObject({
@@ -131,13 +154,15 @@ export const grantRoutes = [
                 .describe('at most 50, newest session first'),
             })
             .optional(),
+          budget: budgetDto.optional(),
         }),
       },
     },
     handler: async ({ core, principal, params }) => {
       const grant = toGrantDto(await core.getGrant(principal, params.id))
       const offPlan = await core.offPlanStatements(principal, params.id)
-      return offPlan ? { ...grant, offPlan } : grant
+      const budget = await core.grantBudget(principal, params.id)
+      return { ...grant, ...(offPlan ? { offPlan } : {}), ...(budget ? { budget } : {}) }
     },
   }),
   defineRoute({

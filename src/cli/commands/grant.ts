@@ -64,6 +64,7 @@ export const grantShowCommand: Command = {
       ['plan', g.plan ? `${g.plan.length} statements` : undefined],
       ['off the plan', g.offPlan ? `${g.offPlan.count} statements` : undefined],
     ])
+    if (g.budget) printBudget(context, g.budget)
     if (g.plan) {
       context.io.stdout('\nplanned statements\n')
       for (const text of g.plan) context.io.stdout(`  ${truncate(text.replace(/\s+/g, ' '), 120)}\n`)
@@ -207,4 +208,22 @@ export async function decideApproval(
       `approval ${approval.id} ${approval.status} (grant ${approval.grantId}, ${approval.requesterName})\n`,
     )
   return 0
+}
+
+/** Each metric of the budget: used against its thresholds, and which were crossed. */
+function printBudget(context: CommandContext, budget: NonNullable<GrantJson['budget']>): void {
+  context.io.stdout('\nexfiltration budget (this gateway process)\n')
+  for (const metric of ['rows', 'bytes', 'statements', 'tables'] as const) {
+    const limits = budget.limits[metric]
+    if (!limits) continue
+    const levels = (['warn', 'hold', 'end'] as const)
+      .filter((level) => limits[level] !== undefined)
+      .map(
+        (level) =>
+          `${level} ${limits[level]}${budget.crossed.includes(`${metric}:${level}`) ? ' (crossed)' : ''}`,
+      )
+    context.io.stdout(
+      `  ${metric.padEnd(10)} ${String(budget.used[metric]).padStart(12)}  ${levels.join(', ')}\n`,
+    )
+  }
 }

@@ -62,6 +62,12 @@ test('crossing the rows warning sends a WARNING notice the agent sees, and audit
     await client.end()
   }
   assert.deepEqual(await crossings(grant.id), ['rows:warn'])
+  // What `grant show` and the console show.
+  const budget = await gw.core.grantBudget(gw.agent, grant.id)
+  assert.deepEqual(budget?.crossed, ['rows:warn'])
+  assert.equal(budget?.used.rows, 9)
+  assert.equal(budget?.used.statements, 3)
+  assert.deepEqual(budget?.limits.rows, { warn: 5, end: 1000000 })
 })
 
 for (const verdict of ['approve', 'deny'] as const) {

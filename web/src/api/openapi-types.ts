@@ -285,6 +285,39 @@ export interface Operations {
           outcome: string
         }>
       }
+      /** the grant's exfiltration budget (policies[].budget) and what it used in this gateway process */
+      budget?: {
+        limits: {
+          rows?: {
+            warn?: number
+            hold?: number
+            end?: number
+          }
+          bytes?: {
+            warn?: number
+            hold?: number
+            end?: number
+          }
+          statements?: {
+            warn?: number
+            hold?: number
+            end?: number
+          }
+          tables?: {
+            warn?: number
+            hold?: number
+            end?: number
+          }
+        }
+        used: {
+          rows: number
+          bytes: number
+          statements: number
+          tables: number
+        }
+        /** thresholds crossed so far, as metric:level */
+        crossed: Array<string>
+      }
     }
   }
   issueCredential: {

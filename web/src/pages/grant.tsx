@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react'
 import { call, type Grant } from '../api/client.ts'
 import { useEvents } from '../api/use-events.ts'
+import { BudgetMeter } from '../components/budget-meter.tsx'
 import { errorMessage, formatSpan } from '../components/format.ts'
 import { StatusBadge } from '../components/outcome.tsx'
 import { Breadcrumbs, usePageTitle } from '../components/page.tsx'
@@ -126,6 +127,7 @@ export function GrantPage({ id }: { id: string }) {
           <p role="status" className="muted">
             {status}
           </p>
+          <BudgetMeter grantId={grant.id} live={live} initial={grant.budget} />
           <h2>Sessions under this grant</h2>
           <SessionTable sessions={sessions} onChanged={() => void loadSessions()} />
         </>
