@@ -199,7 +199,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         throw listenFailure(error, where)
       })
       resources.set(resource.id, address)
-      core.setResourceAddress(resource.id, address)
+      // Behind a load balancer, grants name the balancer (listen.advertise), not this replica.
+      core.setResourceAddress(resource.id, resource.listen.advertise ?? address)
       logger.info({ resource: resource.id, ...address }, 'resource listening')
     }
     metrics.readFrom(() => core.operationalCounts())

@@ -101,6 +101,8 @@ function crossReferenceProblems(config: Config): string[] {
       ports.set(r.listen.port, r.id)
     }
   })
+  if (config.api.listen.advertise)
+    problems.push('api.listen.advertise: the API is reached at api.publicUrl; set that instead')
   if (config.api.listen.port !== 0 && ports.has(config.api.listen.port)) {
     problems.push(
       `api.listen.port: ${config.api.listen.port} is already used by resource "${ports.get(config.api.listen.port)}"`,

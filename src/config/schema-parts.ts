@@ -23,6 +23,15 @@ export const secretRef = z
 export const hostPort = z.strictObject({
   host: z.string().min(1).default('127.0.0.1').describe('address to listen on'),
   port: z.number().int().min(0).max(65535).describe('TCP port (0 picks a free one)'),
+  advertise: z
+    .strictObject({
+      host: z.string().min(1),
+      port: z.number().int().min(1).max(65535),
+    })
+    .optional()
+    .describe(
+      'where clients reach this listener when that is not where it listens: a load balancer in front of several gateways (replicas), a Kubernetes Service, a NAT. Grants hand out this address. Resources only (the API has api.publicUrl)',
+    ),
 })
 
 export const duration = z

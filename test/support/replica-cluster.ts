@@ -1,0 +1,192 @@
+// Several gateway replicas (`node src/main.ts`, each its own process, its own store.dir as on its own host)
+// sharing one PostgreSQL store, behind Debian's HAProxy running deploy/haproxy/haproxy.cfg as shipped. Each
+// replica has fixed ports, so one killed can be started again where the balancer expects it.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { connect } from 'node:net'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import { freePort } from './console.ts'
+
+const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url))
+export const HAPROXY_CFG = fileURLToPath(new URL('../../deploy/haproxy/haproxy.cfg', import.meta.url))
+const HAPROXY = process.env.TASKGATE_HAPROXY ?? '/usr/sbin/haproxy'
+
+export interface ReplicaPorts {
+  api: number
+  pg: number
+}
+
+export interface Replica {
+  name: string
+  ports: ReplicaPorts
+  api: string
+  dataDir: string
+  /** Starts the process (again, after a kill) and resolves once it listens. */
+  start(): Promise<void>
+  /** Sends `signal` and resolves once the process exited. */
+  kill(signal: NodeJS.Signals): Promise<void>
+  readonly running: boolean
+}
+
+/** A replica's config: `common` (YAML of everything but store/api/resources) plus its own dirs and ports. */
+export async function writeReplicaConfig(o: {
+  dir: string
+  name: string
+  ports: ReplicaPorts
+  balancer: { api: number; pg: number }
+  storeUrlFile: string
+  resource: string
+  common: string
+}): Promise<string> {
+  const dataDir = join(o.dir, o.name, 'data')
+  await mkdir(join(o.dir, o.name), { recursive: true, mode: 0o700 })
+  const yaml = `
+store: { dir: ${JSON.stringify(dataDir)}, databaseUrl: { file: ${JSON.stringify(o.storeUrlFile)} } }
+api: { listen: { host: 127.0.0.1, port: ${o.ports.api} }, publicUrl: "http://127.0.0.1:${o.balancer.api}" }
+resources:
+  - ${o.resource.trim().replaceAll('\n', '\n    ')}
+    listen: { host: 127.0.0.1, port: ${o.ports.pg}, advertise: { host: 127.0.0.1, port: ${o.balancer.pg} } }
+${o.common}
+`
+  const path = join(o.dir, o.name, 'taskgate.yaml')
+  await writeFile(path, yaml)
+  return path
+}
+
+export function replica(name: string, configPath: string, ports: ReplicaPorts, dataDir: string): Replica {
+  let child: ChildProcess | undefined
+  let exited: Promise<void> = Promise.resolve()
+  return {
+    name,
+    ports,
+    api: `http://127.0.0.1:${ports.api}`,
+    dataDir,
+    get running() {
+      return child !== undefined && child.exitCode === null && child.signalCode === null
+    },
+    async start() {
+      const proc = spawn(process.execPath, [MAIN, '--config', configPath], {
+        env: { ...process.env, TASKGATE_LOG_LEVEL: process.env.TASKGATE_TEST_LOG ?? 'warn' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      child = proc
+      exited = new Promise((resolve) => proc.once('close', () => resolve()))
+      let output = ''
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`replica ${name} did not start:\n${output}`)), 60_000)
+        const onData = (d: Buffer) => {
+          output = (output + d.toString()).slice(-20_000)
+          if (/control plane at /.test(output)) {
+            clearTimeout(timer)
+            resolve()
+          }
+        }
+        proc.stdout!.on('data', onData)
+        proc.stderr!.on('data', onData)
+        proc.once('close', (code) => {
+          clearTimeout(timer)
+          reject(new Error(`replica ${name} exited (${code}):\n${output}`))
+        })
+      })
+    },
+    async kill(signal) {
+      if (!child || !this.running) return
+      child.kill(signal)
+      await exited
+    },
+  }
+}
+
+/** Stops every replica still running: SIGTERM, then SIGKILL after 10 s. */
+export async function stopReplicas(replicas: readonly Replica[]): Promise<void> {
+  await Promise.all(
+    replicas.map(async (r) => {
+      const killer = setTimeout(() => void r.kill('SIGKILL'), 10_000)
+      await r.kill('SIGTERM')
+      clearTimeout(killer)
+    }),
+  )
+}
+
+export interface Balancer extends AsyncDisposable {
+  api: string
+  ports: { api: number; pg: number }
+}
+
+/** HAProxy in the foreground on deploy/haproxy/haproxy.cfg, the addresses given through its environment. */
+export async function startHaproxy(a: ReplicaPorts, b: ReplicaPorts): Promise<Balancer> {
+  const ports = { api: await freePort(), pg: await freePort() }
+  const env = {
+    PATH: process.env.PATH,
+    TG_LB_HOST: '127.0.0.1',
+    TG_LB_API_PORT: String(ports.api),
+    TG_LB_PG_PORT: String(ports.pg),
+    TG_A_HOST: '127.0.0.1',
+    TG_A_API_PORT: String(a.api),
+    TG_A_PG_PORT: String(a.pg),
+    TG_B_HOST: '127.0.0.1',
+    TG_B_API_PORT: String(b.api),
+    TG_B_PG_PORT: String(b.pg),
+  }
+  const proc = spawn(HAPROXY, ['-db', '-f', HAPROXY_CFG], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  proc.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-10_000)))
+  proc.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-10_000)))
+  const exited = new Promise<void>((resolve) => proc.once('close', () => resolve()))
+  for (let i = 0; !(await accepts(ports.api)); i++) {
+    if (proc.exitCode !== null || i > 100) throw new Error(`haproxy did not start:\n${output}`)
+    await sleep(100)
+  }
+  return {
+    api: `http://127.0.0.1:${ports.api}`,
+    ports,
+    async [Symbol.asyncDispose]() {
+      proc.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+/** Pre-reserved ports for a replica (free now; the replica binds them itself). */
+export async function replicaPorts(): Promise<ReplicaPorts> {
+  return { api: await freePort(), pg: await freePort() }
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+/** Which replicas the balancer's API answers from, over `n` requests (x-taskgate-replica). */
+export async function replicasAnswering(balancer: Balancer, n: number): Promise<Set<string>> {
+  const seen = new Set<string>()
+  for (let i = 0; i < n; i++) {
+    const res = await fetch(`${balancer.api}/v1/health/ready`).catch(() => undefined)
+    const name = res?.headers.get('x-taskgate-replica')
+    if (res?.ok && name) seen.add(name)
+    await res?.text()
+  }
+  return seen
+}
+
+/** Waits until the balancer sends requests to every one of `names`. */
+export async function balancerSees(balancer: Balancer, names: readonly string[]): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    const seen = await replicasAnswering(balancer, 2 * names.length)
+    if (names.every((n) => seen.has(n)) && seen.size === names.length) return
+    await sleep(200)
+  }
+  throw new Error(`the balancer never settled on exactly ${names.join(', ')}`)
+}
+
+export async function readKey(dataDir: string, name: string): Promise<string> {
+  return (await readFile(join(dataDir, 'keys', `${name}.key`), 'utf8')).trim()
+}
