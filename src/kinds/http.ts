@@ -137,14 +137,14 @@ export const httpKind: ResourceKind = {
     },
   ],
   client: {
-    /** TASKGATE_URL and TASKGATE_TOKEN for scripts; curl reads neither, so commandLine passes them. */
+    /** TASKGATE_HTTP_URL and TASKGATE_HTTP_TOKEN for scripts (TASKGATE_TOKEN is the CLI's own); curl reads neither, so commandLine passes them. */
     environment: (c) => ({
-      TASKGATE_URL: `https://${c.host}:${c.port}`,
-      TASKGATE_TOKEN: httpBearerToken(c.user, c.password),
+      TASKGATE_HTTP_URL: `https://${c.host}:${c.port}`,
+      TASKGATE_HTTP_TOKEN: httpBearerToken(c.user, c.password),
     }),
     argumentsFor: (client, c) =>
       client.endsWith('curl') ? ['--oauth2-bearer', httpBearerToken(c.user, c.password)] : [],
     commandLine: (c) =>
-      `curl --oauth2-bearer "$TASKGATE_TOKEN" ${shellQuote(`https://${c.host}:${c.port}/`)}`,
+      `curl --oauth2-bearer "$TASKGATE_HTTP_TOKEN" ${shellQuote(`https://${c.host}:${c.port}/`)}`,
   },
 }

@@ -13,7 +13,7 @@ export const connectCommand: Command = {
   summary:
     "run a client (psql, pgbench, mysql, ...) with an active grant's credential; its exit code passes through",
   details:
-    'Issues grant ID one more credential and runs CLIENT with PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE set (PostgreSQL) or MYSQL_HOST, MYSQL_TCP_PORT, MYSQL_PWD, MYSQL_USER, MYSQL_DATABASE (MySQL; the mysql/mariadb clients also get --user, --protocol=TCP and --database before your arguments). Earlier credentials of the grant keep working (at most 20 per grant: the oldest is revoked first); all end with the grant.',
+    'Issues grant ID one more credential and runs CLIENT with PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE set (PostgreSQL) or MYSQL_HOST, MYSQL_TCP_PORT, MYSQL_PWD, MYSQL_USER, MYSQL_DATABASE (MySQL; the mysql/mariadb clients also get --user, --protocol=TCP and --database before your arguments), or TASKGATE_URL and TASKGATE_TOKEN (HTTP; curl also gets --oauth2-bearer with the token before your arguments, so other local users can see it in the process list while curl runs). Earlier credentials of the grant keep working (at most 20 per grant: the oldest is revoked first); all end with the grant.',
   async run(context) {
     const [id] = requireArgs(context, 'ID')
     const [client, ...clientArgs] = context.rest

@@ -86,9 +86,9 @@ export const grantEnvCommand: Command = {
   name: 'grant env',
   params: 'ID',
   summary:
-    'print `export PG...` (PostgreSQL) or `export MYSQL_...` (MySQL) lines for an active grant (issues it one more credential)',
+    'print `export PG...` (PostgreSQL), `export MYSQL_...` (MySQL) or `export TASKGATE_URL/TASKGATE_TOKEN` (HTTP) lines for an active grant (issues it one more credential)',
   details:
-    'Use as: eval "$(taskgate grant env ID)". Each run issues a new user and password; earlier ones keep working until the grant ends (a grant holds at most 20: the oldest is revoked first). For a MySQL grant a comment line follows with the `mysql` command line to run (the client reads no user name from the environment).',
+    'Use as: eval "$(taskgate grant env ID)". Each run issues a new user and password; earlier ones keep working until the grant ends (a grant holds at most 20: the oldest is revoked first). For a MySQL grant a comment line follows with the `mysql` command line to run (the client reads no user name from the environment); for an HTTP grant, the `curl` command line (the token goes as a bearer token).',
   async run(context) {
     const [id] = requireArgs(context, 'ID')
     const credential = await context.api.post<CredentialJson>(
@@ -99,8 +99,11 @@ export const grantEnvCommand: Command = {
     if (context.json) return printJson(context.io, env)
     for (const [name, value] of Object.entries(env))
       context.io.stdout(`export ${name}=${shellQuote(value)}\n`)
-    if (kind.client.argumentsFor('mysql', credential.connection).length > 0)
-      context.io.stdout(`# then: ${kind.client.commandLine(credential.connection)}\n`)
+    // Clients that read no variable for some field (mysql: the user; curl: the token) get the line to run.
+    const needsArguments = ['mysql', 'curl'].some(
+      (client) => kind.client.argumentsFor(client, credential.connection).length > 0,
+    )
+    if (needsArguments) context.io.stdout(`# then: ${kind.client.commandLine(credential.connection)}\n`)
   },
 }
 

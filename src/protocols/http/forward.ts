@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs'
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
 import https from 'node:https'
+import { isIP } from 'node:net'
 import type { Readable } from 'node:stream'
 import { TaskgateError } from '../../core/index.ts'
 
@@ -45,7 +46,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         ...common,
         ...(options.caFile ? { ca: readFileSync(options.caFile) } : {}),
         ...(options.clientCert ? { cert: options.clientCert.cert, key: options.clientCert.key } : {}),
-        servername: origin.hostname,
+        // SNI carries host names only (RFC 6066).
+        ...(isIP(origin.hostname) ? {} : { servername: origin.hostname }),
       })
     : new http.Agent(common)
   return { origin, host: origin.host, agent, options, close: () => agent.destroy() }

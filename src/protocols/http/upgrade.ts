@@ -5,7 +5,7 @@
 // whole and the socket closes. Frames are not parsed here: the decision is on the upgrade request.
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
 import https from 'node:https'
-import type { Socket } from 'node:net'
+import { isIP, type Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { type Upstream, unavailable } from './forward.ts'
 
@@ -81,7 +81,7 @@ function tlsOptionsOf(upstream: Upstream): https.RequestOptions {
   return {
     ...(agentOptions.ca ? { ca: agentOptions.ca } : {}),
     ...(agentOptions.cert ? { cert: agentOptions.cert, key: agentOptions.key } : {}),
-    servername: upstream.origin.hostname,
+    ...(isIP(upstream.origin.hostname) ? {} : { servername: upstream.origin.hostname }),
   }
 }
 
