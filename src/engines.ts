@@ -2,6 +2,7 @@
 // the engine its kind names here). A new kind adds one line; the kind's data lives in src/kinds/.
 import type { ResourceConfig } from './config/schema.ts'
 import { createHttpServer } from './protocols/http/index.ts'
+import { createKubernetesServer } from './protocols/kubernetes/index.ts'
 import { createMysqlServer } from './protocols/mysql/index.ts'
 import { createPostgresServer } from './protocols/postgres/index.ts'
 import type { EngineOptions, ProtocolServer } from './protocols/protocol-server.ts'
@@ -23,6 +24,7 @@ const ENGINES: Engines = {
     }),
   mysql: (options) => createMysqlServer(options),
   http: (options) => createHttpServer(options),
+  kubernetes: (options) => createKubernetesServer(options),
 }
 
 /** Starts nothing: builds the server of `options.resource`'s kind (it listens on `listen()`). */

@@ -102,6 +102,10 @@ export const credentialDto = z
       user: z.string(),
       password: z.string(),
       database: z.string().optional(),
+      certificateAuthority: z
+        .string()
+        .optional()
+        .describe("PEM of the CA the resource's listener is verified with (Kubernetes)"),
     }),
   })
   .describe('the clear credential of an active grant, for its owner only')

@@ -41,7 +41,15 @@ export interface CredentialJson {
   password: string
   expiresAt: string
   /** `kind`: absent from a gateway older than MySQL support, whose resources were all PostgreSQL. */
-  connection: { kind?: string; host: string; port: number; user: string; password: string; database?: string }
+  connection: {
+    kind?: string
+    host: string
+    port: number
+    user: string
+    password: string
+    database?: string
+    certificateAuthority?: string
+  }
 }
 
 export interface GrantRequestJson {

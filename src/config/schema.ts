@@ -661,6 +661,7 @@ export type ResourceConfig = Config['resources'][number]
 export type PostgresResourceConfig = Extract<ResourceConfig, { kind: 'postgres' }>
 export type MysqlResourceConfig = Extract<ResourceConfig, { kind: 'mysql' }>
 export type HttpResourceConfig = Extract<ResourceConfig, { kind: 'http' }>
+export type KubernetesResourceConfig = Extract<ResourceConfig, { kind: 'kubernetes' }>
 export type PolicyConfig = Config['policies'][number]
 export type SecretRef = z.infer<typeof secretRef>
 export type AuditSinkConfig = Config['audit']['sinks'][number]

@@ -60,7 +60,16 @@ export interface IssuedCredential {
   password: string
   expiresAt: Date
   /** `kind`: the resource kind, which says how a client uses the rest (src/kinds/). */
-  connection: { kind: string; host: string; port: number; user: string; password: string; database?: string }
+  connection: {
+    kind: string
+    host: string
+    port: number
+    user: string
+    password: string
+    database?: string
+    /** PEM of the CA a client verifies the resource's listener with, when the engine generated it. */
+    certificateAuthority?: string
+  }
 }
 
 /** What the data path knows after a client proved a grant credential. */
@@ -221,7 +230,10 @@ export interface Core {
   /** How a resource kind splits and classifies a plan (grant requests from a plan, flagging what ran off it). */
   registerPlanner(resourceKind: string, planStatements: PlanStatements): void
   /** Tells core where a resource's protocol server really listens (for the connection details it hands out). */
-  setResourceAddress(resourceId: string, address: { host: string; port: number }): void
+  setResourceAddress(
+    resourceId: string,
+    address: { host: string; port: number; certificateAuthority?: string },
+  ): void
   /** The gateway is shutting down and its listeners no longer accept: readiness reports not-ready from now on,
    * so a load balancer stops sending clients while live sessions finish. */
   beginDrain(): void

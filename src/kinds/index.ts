@@ -1,6 +1,7 @@
 // The registry of resource kinds. Adding a kind: its data module here (one line in each list below) and its
 // engine under protocols/<kind>/, registered in main.ts's engine table.
 import { httpKind, httpResourceSchema } from './http.ts'
+import { kubernetesKind, kubernetesResourceSchema } from './kubernetes.ts'
 import { mysqlKind, mysqlResourceSchema } from './mysql.ts'
 import { postgresKind, postgresResourceSchema } from './postgres.ts'
 import type { ResourceKind } from './resource-kind.ts'
@@ -8,10 +9,15 @@ import type { ResourceKind } from './resource-kind.ts'
 export type { ClientConnection, KindGuardrail, ResourceKind } from './resource-kind.ts'
 
 /** Each kind's resource schema, for the configuration's `resources` (discriminated by `kind`). */
-export const RESOURCE_SCHEMAS = [postgresResourceSchema, mysqlResourceSchema, httpResourceSchema] as const
+export const RESOURCE_SCHEMAS = [
+  postgresResourceSchema,
+  mysqlResourceSchema,
+  httpResourceSchema,
+  kubernetesResourceSchema,
+] as const
 
 export const RESOURCE_KINDS: ReadonlyMap<string, ResourceKind> = new Map(
-  [postgresKind, mysqlKind, httpKind].map((kind) => [kind.name, kind]),
+  [postgresKind, mysqlKind, httpKind, kubernetesKind].map((kind) => [kind.name, kind]),
 )
 
 /** The kind of a configured resource; config validation guarantees it is registered. */

@@ -27,6 +27,9 @@ export interface ResourceKind {
   readonly scopeVerbs: readonly string[]
   /** Guardrails in force on every resource of the kind, beside core's protocol-neutral ones. */
   readonly defaultGuardrails: readonly KindGuardrail[]
+  /** Rewrites a scope object as written (a grant request, a policy ceiling, a guardrail's `needs`) to the form
+   * the kind's classifier emits, when the two differ (Kubernetes: `pods@team-a` -> `pods:*@team-a`). */
+  readonly canonicalScopeObject?: (object: string) => string
   /** Verifiers of a new credential's password the kind's front end checks logins against (stored with the
    * credential; the clear password is never stored). */
   readonly credentialVerifiers?: (password: string) => Record<string, string>

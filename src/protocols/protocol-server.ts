@@ -6,8 +6,9 @@ import type { Core } from '../core/index.ts'
 export interface ProtocolServer {
   /** `<protocol>:<resource id>`, for logs. */
   readonly name: string
-  /** Starts accepting clients; resolves with the address actually bound (port 0 picks one). */
-  listen(): Promise<{ host: string; port: number }>
+  /** Starts accepting clients; resolves with the address actually bound (port 0 picks one) and, for an HTTPS
+   * engine whose certificate clients must be given (Kubernetes), that certificate's CA (PEM). */
+  listen(): Promise<{ host: string; port: number; certificateAuthority?: string }>
   /** Stops accepting new clients; resolves once every client already connected has left on its own (a
    * shutdown's drain: main.ts bounds the wait, then calls close()). */
   drain(): Promise<void>

@@ -22,6 +22,7 @@ import {
   grantRevokeCommand,
   grantShowCommand,
 } from './grant.ts'
+import { grantKubeconfigCommand } from './grant-kubeconfig.ts'
 import { grantRequestCommand } from './grant-request.ts'
 import { maskingTestCommand } from './masking.ts'
 import { mcpCommand } from './mcp.ts'
@@ -63,6 +64,7 @@ export const COMMANDS: readonly Command[] = [
   grantListCommand,
   grantShowCommand,
   grantEnvCommand,
+  grantKubeconfigCommand,
   connectCommand,
   mcpCommand,
   grantEndCommand,

@@ -4,6 +4,7 @@ import type { PolicyConfig, ResourceConfig } from '../../config/schema.ts'
 import type { Principal } from '../identity/principal.ts'
 import { formatDuration, parseDurationSeconds } from './duration.ts'
 import { entriesOutside, formatScope, parseScopeEntry, type Scope } from './scope.ts'
+import { canonicalScope } from './scope-verbs.ts'
 
 export type GrantVerdict =
   | { outcome: 'grant'; ttlSeconds: number; reason: string }
@@ -29,8 +30,14 @@ export function policyFor(
   )
   if (applicable.length === 0) return undefined
   return {
-    ceiling: applicable.flatMap((p) => p.ceiling.map(parseScopeEntry)),
-    autoApprove: applicable.flatMap((p) => p.autoApprove.map(parseScopeEntry)),
+    ceiling: canonicalScope(
+      resource.kind,
+      applicable.flatMap((p) => p.ceiling.map(parseScopeEntry)),
+    ),
+    autoApprove: canonicalScope(
+      resource.kind,
+      applicable.flatMap((p) => p.autoApprove.map(parseScopeEntry)),
+    ),
     approverGroups: [...new Set(applicable.flatMap((p) => p.approvers))],
     maxTtlSeconds: Math.max(...applicable.map((p) => parseDurationSeconds(p.maxTtl))),
   }

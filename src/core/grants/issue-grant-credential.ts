@@ -73,7 +73,7 @@ async function insertNext(
 
 function connectionFor(
   resource: ResourceConfig,
-  bound: { host: string; port: number } | undefined,
+  bound: { host: string; port: number; certificateAuthority?: string } | undefined,
   user: string,
   password: string,
 ): IssuedCredential['connection'] {
@@ -81,5 +81,13 @@ function connectionFor(
   // A wildcard listen address is not something a client can dial.
   const host = listen.host === '0.0.0.0' || listen.host === '::' ? '127.0.0.1' : listen.host
   const database = 'database' in resource.target ? resource.target.database : undefined
-  return { kind: resource.kind, host, port: listen.port, user, password, ...(database ? { database } : {}) }
+  return {
+    kind: resource.kind,
+    host,
+    port: listen.port,
+    user,
+    password,
+    ...(database ? { database } : {}),
+    ...(bound?.certificateAuthority ? { certificateAuthority: bound.certificateAuthority } : {}),
+  }
 }

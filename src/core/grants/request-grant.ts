@@ -21,7 +21,7 @@ import {
   parseScopeEntry,
   type Scope,
 } from './scope.ts'
-import { unknownVerbProblem } from './scope-verbs.ts'
+import { canonicalScope, unknownVerbProblem } from './scope-verbs.ts'
 
 const MAX_TASK_LENGTH = 500
 
@@ -54,7 +54,7 @@ export async function requestGrant(
     })
   }
   const planned = input.plan === undefined ? undefined : fromPlan(resource, input, planning)
-  const scope = planned?.scope ?? requestedScope(input.scope)
+  const scope = planned?.scope ?? canonicalScope(resource.kind, requestedScope(input.scope))
   if (scope.length === 0) throw new TaskgateError('TG_SCOPE_INVALID', { detail: 'empty scope' })
   for (const entry of scope) {
     const problem = unknownVerbProblem(entry.verb, [resource.kind])

@@ -1,6 +1,7 @@
 import type { Config, ResourceConfig } from '../../config/schema.ts'
 import { resourceKind } from '../../kinds/index.ts'
 import { parseScopeEntry } from '../grants/scope.ts'
+import { canonicalScope } from '../grants/scope-verbs.ts'
 import { LinearRegExp } from '../linear-regexp.ts'
 import { DEFAULT_GUARDRAILS } from './default-guardrails.ts'
 import type { Guardrail, ImplicitScope, Rules } from './rules.ts'
@@ -38,7 +39,10 @@ export function rulesForResource(
   return {
     resourceId: resource.id,
     implicit: implicit ?? { allow: [], except: [] },
-    guardrails: [...byId.values(), ...forGroups],
+    // A configured rule's `needs` is written as scope entries are: in the kind's canonical objects too.
+    guardrails: [...byId.values(), ...forGroups].map((g) =>
+      g.needs ? { ...g, needs: canonicalScope(resource.kind, g.needs) } : g,
+    ),
   }
 }
 

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { globMatches } from '../../core/index.ts'
+import { kubernetesScopeObject } from '../../kinds/kubernetes-scope.ts'
+import { classifyRequest } from './classify.ts'
+
+const need = (method: string, url: string): string => {
+  const { action } = classifyRequest(method, url)
+  if (action.unclassified) return `unclassified: ${action.unclassified}`
+  return action.needs.map((e) => `${e.verb}:${e.object}`).join(',')
+}
+
+test('requests map to the verb, resource, subresource, namespace and name the API server authorizes', () => {
+  const cases: Array<[string, string, string]> = [
+    ['GET', '/api/v1/namespaces/team-a/pods', 'list:pods:*@team-a'],
+    ['GET', '/api/v1/namespaces/team-a/pods?watch=1', 'watch:pods:*@team-a'],
+    ['GET', '/api/v1/namespaces/team-a/pods?watch=false', 'list:pods:*@team-a'],
+    ['GET', '/api/v1/namespaces/team-a/pods?watch=0&watch=1', 'list:pods:*@team-a'],
+    ['GET', '/api/v1/namespaces/team-a/pods?watch=', 'watch:pods:*@team-a'],
+    ['GET', '/api/v1/watch/namespaces/team-a/pods', 'watch:pods:*@team-a'],
+    ['GET', '/api/v1/watch/namespaces/team-a/pods/web', 'watch:pods:web@team-a'],
+    [
+      'GET',
+      '/api/v1/namespaces/team-a/pods?fieldSelector=metadata.name%3Dweb&watch=true',
+      'watch:pods:web@team-a',
+    ],
+    ['GET', '/api/v1/namespaces/team-a/pods?fieldSelector=metadata.name!%3Dweb', 'list:pods:*@team-a'],
+    ['GET', '/api/v1/namespaces/team-a/pods/web', 'get:pods:web@team-a'],
+    ['HEAD', '/api/v1/namespaces/team-a/pods/web', 'get:pods:web@team-a'],
+    ['GET', '/api/v1/namespaces/team-a/pods/web/log?follow=true', 'get:pods/log:web@team-a'],
+    ['POST', '/api/v1/namespaces/team-a/pods/web/exec?command=ls', 'create:pods/exec:web@team-a'],
+    ['GET', '/api/v1/namespaces/team-a/pods/web/exec?command=ls', 'create:pods/exec:web@team-a'],
+    ['GET', '/api/v1/namespaces/team-a/pods/web/portforward', 'create:pods/portforward:web@team-a'],
+    ['GET', '/api/v1/namespaces/team-a/pods/web/proxy/metrics', 'get:pods/proxy:web@team-a'],
+    ['GET', '/api/v1/proxy/namespaces/team-a/pods/web/metrics', 'proxy:pods:web@team-a'],
+    ['DELETE', '/api/v1/namespaces/team-a/pods', 'deletecollection:pods:*@team-a'],
+    ['DELETE', '/apis/apps/v1/namespaces/prod/deployments/web', 'delete:deployments:web@prod'],
+    ['PATCH', '/apis/apps/v1/namespaces/prod/deployments/web/scale', 'patch:deployments/scale:web@prod'],
+    ['PUT', '/apis/apps/v1/namespaces/prod/deployments/web/status', 'update:deployments/status:web@prod'],
+    ['POST', '/apis/apps/v1/namespaces/prod/deployments', 'create:deployments:*@prod'],
+    ['GET', '/api/v1/pods', 'list:pods:*@'],
+    ['GET', '/api/v1/namespaces', 'list:namespaces:*@'],
+    ['GET', '/api/v1/namespaces/team-a', 'get:namespaces:team-a@team-a'],
+    ['DELETE', '/api/v1/namespaces/team-a', 'delete:namespaces:team-a@team-a'],
+    ['PUT', '/api/v1/namespaces/team-a/finalize', 'update:namespaces/finalize:team-a@team-a'],
+    ['GET', '/api/v1/nodes/n1', 'get:nodes:n1@'],
+    [
+      'GET',
+      '/apis/rbac.authorization.k8s.io/v1/clusterroles/system:basic-user',
+      'get:clusterroles:system:basic-user@',
+    ],
+    ['GET', '/api/v1/namespaces/team-a/%70ods/web', 'get:pods:web@team-a'],
+    ['GET', '/version', 'get:/version'],
+    ['GET', '/api', 'get:/api'],
+    ['GET', '/api/v1', 'get:/api/v1'],
+    ['GET', '/apis/apps/v1', 'get:/apis/apps/v1'],
+    ['GET', '/openapi/v2', 'get:/openapi/v2'],
+    ['POST', '/logs', 'post:/logs'],
+  ]
+  for (const [method, url, expected] of cases) assert.equal(need(method, url), expected, `${method} ${url}`)
+})
+
+test('paths the server could route differently, and verbs it does not know, are unclassified', () => {
+  for (const url of [
+    '/api/v1/namespaces/team-a/pods/../../kube-system/pods',
+    '/api/v1/namespaces/team-a//pods',
+    '/api/v1/namespaces/team-a/pods/%zz',
+    '/api/v1/namespaces/team-a/pods/%2e%2e/x',
+    '/api/v1/watch',
+  ])
+    assert.match(need('GET', url), /^unclassified/, url)
+  assert.match(need('OPTIONS', '/api/v1/namespaces/a/pods/x'), /^unclassified/)
+})
+
+test('guardrail traits: namespace/CRD/PV deletes, streams into kube-system, secret reads', () => {
+  const traits = (m: string, u: string) => classifyRequest(m, u).action.traits
+  assert.deepEqual(traits('DELETE', '/api/v1/namespaces/team-a'), ['delete-namespace'])
+  assert.deepEqual(
+    traits('DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/foos.example.com'),
+    ['delete-crd'],
+  )
+  assert.deepEqual(traits('DELETE', '/api/v1/persistentvolumes'), ['delete-pv'])
+  assert.deepEqual(traits('GET', '/api/v1/namespaces/kube-system/pods/x/exec'), [
+    'container-stream',
+    'exec-kube-system',
+  ])
+  assert.deepEqual(traits('GET', '/api/v1/namespaces/a/secrets'), ['secret-read'])
+})
+
+test('written scope objects cover exactly what RBAC would: names, subresources, namespaces', () => {
+  const covers = (written: string, method: string, url: string) =>
+    globMatches(kubernetesScopeObject(written), classifyRequest(method, url).action.needs[0]!.object)
+  assert.ok(covers('pods@team-a', 'GET', '/api/v1/namespaces/team-a/pods/web'))
+  assert.ok(covers('pods@team-a', 'GET', '/api/v1/namespaces/team-a/pods'))
+  assert.ok(!covers('pods@team-a', 'GET', '/api/v1/namespaces/team-b/pods/web'))
+  assert.ok(!covers('pods@team-a', 'GET', '/api/v1/namespaces/team-a/pods/web/exec'))
+  assert.ok(!covers('pods@team-a', 'GET', '/api/v1/namespaces/team-a/pods/web/log'))
+  assert.ok(!covers('pods@team-a', 'GET', '/api/v1/pods'))
+  assert.ok(covers('pods/exec@team-a', 'GET', '/api/v1/namespaces/team-a/pods/web/exec'))
+  assert.ok(covers('pods/web/log@team-a', 'GET', '/api/v1/namespaces/team-a/pods/web/log'))
+  assert.ok(!covers('pods/web/log@team-a', 'GET', '/api/v1/namespaces/team-a/pods/db/log'))
+  assert.ok(covers('deployments/web@prod', 'DELETE', '/apis/apps/v1/namespaces/prod/deployments/web'))
+  assert.ok(!covers('deployments/web@prod', 'DELETE', '/apis/apps/v1/namespaces/prod/deployments/web2'))
+  assert.ok(covers('deployments.apps/web@prod', 'DELETE', '/apis/apps/v1/namespaces/prod/deployments/web'))
+  assert.ok(covers('pods', 'GET', '/api/v1/pods'))
+  assert.ok(covers('pods', 'GET', '/api/v1/namespaces/x/pods/y'))
+  assert.ok(covers('namespaces', 'GET', '/api/v1/namespaces'))
+  assert.ok(covers('namespaces/team-a', 'GET', '/api/v1/namespaces/team-a'))
+  assert.ok(covers('*@team-a', 'GET', '/api/v1/namespaces/team-a/pods/web/exec'))
+  assert.ok(!covers('*@team-a', 'GET', '/api/v1/namespaces/team-ab/pods/web'))
+  for (const written of ['pods@team-a', 'pods/exec@team-a', 'deployments/web@prod', 'pods', '*', '/version'])
+    assert.equal(kubernetesScopeObject(kubernetesScopeObject(written)), kubernetesScopeObject(written))
+})

@@ -1,0 +1,199 @@
+// One kubectl request: login (cached per token), classification as the API server reads it, the action
+// gate's decision, then the request forwarded under the grant's impersonated identity, streaming both ways
+// (watches and `logs -f` stay open until either side ends or the grant does). Responses the grant shows
+// only part of (a list across namespaces, Secrets) are read and rewritten (rewrite-body.ts).
+import type http from 'node:http'
+import https from 'node:https'
+import type { Logger } from 'pino'
+import {
+  type Action,
+  type Core,
+  type Decision,
+  formatScope,
+  TaskgateError,
+  toTaskgateError,
+} from '../../core/index.ts'
+import { asksImpersonation, clientHeaders, type KubeUpstream, upstreamHeaders } from './back.ts'
+import { classifyRequest } from './classify.ts'
+import { denied, failure, grantEnded, impersonationRefused, type KubeStatus } from './errors.ts'
+import type { KubeLogin, KubeLogins } from './logins.ts'
+import { filterable, objectPolicy } from './object-policy.ts'
+import type { RequestInfo } from './request-info.ts'
+import { pipeRewritten } from './rewrite-body.ts'
+import type { ObjectPolicy } from './rewrite-objects.ts'
+
+export interface KubeServeContext {
+  core: Core
+  logger: Logger
+  upstream: KubeUpstream
+  logins: KubeLogins
+}
+
+const WRITE_VERBS = new Set([
+  'create',
+  'update',
+  'patch',
+  'delete',
+  'deletecollection',
+  'post',
+  'put',
+  'proxy',
+])
+
+export interface DecidedRequest {
+  decision: Decision
+  seq?: number
+  action: Action
+  /** Set when only part of the response is shown, or Secret values are masked. */
+  policy?: ObjectPolicy
+}
+
+/** Decides a classified request for a login: filtered when a list across namespaces is partly covered. */
+export async function decideRequest(
+  ctx: Pick<KubeServeContext, 'core'>,
+  login: KubeLogin,
+  info: RequestInfo,
+  action: Action,
+): Promise<DecidedRequest> {
+  let act = action
+  let filtered = false
+  if (!action.unclassified && filterable(info, login.context.grant.scope)) {
+    const whole = ctx.core.decide(login.handle, action)
+    if (whole.outcome === 'deny' && whole.code === 'TG_SCOPE_MISSING') {
+      filtered = true
+      // Each object of the answer is decided instead (object-policy.ts); guardrails still see the request.
+      act = { ...action, kind: `${action.kind} (filtered)`, needs: [] }
+    }
+  }
+  const answer = await login.gate.decide({
+    action: act,
+    ...(filtered ? {} : { cacheKey: `${act.kind} ${formatScope(act.needs)} ${act.traits.join(',')}` }),
+    write: WRITE_VERBS.has(info.verb),
+    start: true,
+  })
+  const policy = objectPolicy(ctx.core, login, info, filtered)
+  return {
+    decision: answer.decision,
+    action: act,
+    ...(answer.seq !== undefined ? { seq: answer.seq } : {}),
+    ...(policy ? { policy } : {}),
+  }
+}
+
+export function sendStatus(res: http.ServerResponse, status: KubeStatus): void {
+  if (res.headersSent) return void res.destroy()
+  const body = JSON.stringify(status)
+  res.writeHead(status.code, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  })
+  res.end(body)
+}
+
+/** The Status of a decision that is not an allow. */
+export function refusal(decision: Exclude<Decision, { outcome: 'allow' }>, info: RequestInfo): KubeStatus {
+  if (decision.outcome === 'deny') return denied(decision, info)
+  return denied(
+    {
+      outcome: 'deny',
+      code: 'TG_FORBIDDEN',
+      rule: decision.rule,
+      reason: `${decision.reason} (waiting for an approval ended without one)`,
+    },
+    info,
+  )
+}
+
+export async function serveRequest(
+  ctx: KubeServeContext,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
+  const client = `${req.socket.remoteAddress}:${req.socket.remotePort}`
+  const { info, action } = classifyRequest(req.method ?? 'GET', req.url ?? '/')
+  let login: KubeLogin
+  try {
+    login = await ctx.logins.login(req.headers.authorization, client)
+  } catch (error) {
+    return sendStatus(res, failure(toTaskgateError(error)))
+  }
+  if (asksImpersonation(req.headers)) {
+    ctx.core.recordAction(login.handle, {
+      kind: action.kind,
+      text: action.text,
+      outcome: 'deny',
+      rule: 'impersonation',
+      reason: 'the client asked to act as another identity (Impersonate-*)',
+    })
+    return sendStatus(res, impersonationRefused(info))
+  }
+  const decided = await decideRequest(ctx, login, info, action)
+  if (decided.decision.outcome !== 'allow') return sendStatus(res, refusal(decided.decision, info))
+  forward(ctx, login, req, res, info, decided)
+}
+
+function forward(
+  ctx: KubeServeContext,
+  login: KubeLogin,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  info: RequestInfo,
+  decided: DecidedRequest,
+): void {
+  const { upstream } = ctx
+  const started = Date.now()
+  const rewrite = decided.policy !== undefined
+  const upstreamReq = https.request({
+    host: upstream.host,
+    port: upstream.port,
+    agent: upstream.agent,
+    method: req.method,
+    path: req.url,
+    headers: upstreamHeaders(upstream, req.headers, login.context.grant, { rewriteBody: rewrite }),
+  })
+  const cut = (reason: string) => {
+    upstreamReq.destroy()
+    if (!res.headersSent) sendStatus(res, grantEnded(reason))
+    else res.destroy()
+  }
+  login.live.add(cut)
+  const done = (error?: string) => {
+    login.live.delete(cut)
+    login.gate.recordOutcome(decided.seq, decided.action, {
+      durationMs: Date.now() - started,
+      ...(error ? { error } : {}),
+    })
+  }
+  upstreamReq.on('socket', (s) => s.setNoDelay(true))
+  upstreamReq.on('response', (upstreamRes) => {
+    const status = upstreamRes.statusCode ?? 502
+    const ended = (error?: string) => done(error ?? (status >= 400 ? `HTTP ${status}` : undefined))
+    if (rewrite) {
+      const headers = clientHeaders(upstreamRes.headers, true)
+      pipeRewritten(
+        upstreamRes,
+        res,
+        { policy: decided.policy!, watch: info.verb === 'watch', headers },
+        ended,
+      )
+    } else {
+      res.writeHead(status, clientHeaders(upstreamRes.headers, false))
+      res.flushHeaders()
+      upstreamRes.pipe(res)
+      upstreamRes.on('end', () => ended())
+    }
+    res.on('close', () => upstreamRes.destroy())
+  })
+  upstreamReq.on('error', (error) => {
+    ctx.logger.warn({ err: error.message }, 'API server request failed')
+    done(error.message)
+    if (!res.headersSent)
+      sendStatus(res, failure(new TaskgateError('TG_UPSTREAM_UNAVAILABLE', { detail: error.message })))
+    else res.destroy()
+  })
+  res.on('close', () => {
+    if (!upstreamReq.writableFinished || !res.writableFinished) upstreamReq.destroy()
+    login.live.delete(cut)
+  })
+  req.pipe(upstreamReq)
+}

@@ -1,0 +1,139 @@
+// exec, attach and port-forward: an HTTP upgrade (WebSocket `v5.channel.k8s.io`…, or SPDY/3.1 from older
+// clients) decided as `create` of the pod's subresource, limited per grant (clients.maxStreamsPerGrant), then
+// relayed byte for byte between kubectl and the API server (which speaks to the kubelet) with the same
+// impersonated identity; the bytes are recorded by stream-recorder.ts. A refusal is a Status in a plain HTTP
+// response, which kubectl prints as the server's.
+import type http from 'node:http'
+import https from 'node:https'
+import type net from 'node:net'
+import { TaskgateError, toTaskgateError } from '../../core/index.ts'
+import { asksImpersonation, upstreamHeaders } from './back.ts'
+import { classifyRequest, STREAM_SUBRESOURCES } from './classify.ts'
+import { failure, impersonationRefused, type KubeStatus, tooManyStreams } from './errors.ts'
+import type { KubeLogin } from './logins.ts'
+import { decideRequest, type KubeServeContext, refusal } from './serve-request.ts'
+import { StreamRecorder } from './stream-recorder.ts'
+
+export async function serveUpgrade(
+  ctx: KubeServeContext,
+  maxStreams: number,
+  req: http.IncomingMessage,
+  socket: net.Socket,
+  head: Buffer,
+): Promise<void> {
+  socket.on('error', () => socket.destroy())
+  const client = `${socket.remoteAddress}:${socket.remotePort}`
+  const { info, action } = classifyRequest(req.method ?? 'GET', req.url ?? '/')
+  let login: KubeLogin
+  try {
+    login = await ctx.logins.login(req.headers.authorization, client)
+  } catch (error) {
+    return writeStatus(socket, failure(toTaskgateError(error)))
+  }
+  if (asksImpersonation(req.headers)) return writeStatus(socket, impersonationRefused(info))
+  if (!STREAM_SUBRESOURCES.has(info.subresource)) {
+    // Only the container streams upgrade; any other upgrade (e.g. a proxied WebSocket) is not relayed.
+    return writeStatus(
+      socket,
+      failure(
+        new TaskgateError('TG_FORBIDDEN', {
+          message: `taskgate relays upgrades only for exec, attach and port-forward`,
+        }),
+      ),
+    )
+  }
+  const decided = await decideRequest(ctx, login, info, action)
+  if (decided.decision.outcome !== 'allow') return writeStatus(socket, refusal(decided.decision, info))
+  if (login.streams >= maxStreams) return writeStatus(socket, tooManyStreams(maxStreams, info))
+  login.streams++
+  const recorder = new StreamRecorder(
+    ctx.core,
+    login,
+    info,
+    String(req.headers['sec-websocket-protocol'] ?? req.headers.upgrade ?? ''),
+  )
+  const started = Date.now()
+  let released = false
+  const release = (error?: string) => {
+    if (released) return
+    released = true
+    login.streams--
+    login.live.delete(cut)
+    recorder.flush()
+    login.gate.recordOutcome(decided.seq, decided.action, {
+      durationMs: Date.now() - started,
+      ...(error ? { error } : {}),
+    })
+  }
+  const upstreamReq = https.request({
+    host: ctx.upstream.host,
+    port: ctx.upstream.port,
+    agent: false,
+    ca: ctx.upstream.agent.options.ca,
+    cert: ctx.upstream.agent.options.cert,
+    key: ctx.upstream.agent.options.key,
+    method: req.method,
+    path: req.url,
+    headers: upstreamHeaders(ctx.upstream, req.headers, login.context.grant, { upgrade: true }),
+  })
+  const cut = () => {
+    upstreamReq.destroy()
+    socket.destroy()
+  }
+  login.live.add(cut)
+  socket.on('close', () => {
+    upstreamReq.destroy()
+    release()
+  })
+  upstreamReq.on('upgrade', (res, upstreamSocket, upstreamHead) => {
+    upstreamSocket.setNoDelay(true)
+    socket.write(responseHead(res))
+    if (upstreamHead.length > 0) {
+      recorder.fromServer(upstreamHead)
+      socket.write(upstreamHead)
+    }
+    if (head.length > 0) {
+      recorder.fromClient(head)
+      upstreamSocket.write(head)
+    }
+    socket.on('data', (chunk: Buffer) => recorder.fromClient(chunk))
+    upstreamSocket.on('data', (chunk: Buffer) => recorder.fromServer(chunk))
+    socket.pipe(upstreamSocket)
+    upstreamSocket.pipe(socket)
+    upstreamSocket.on('error', () => socket.destroy())
+    upstreamSocket.on('close', () => socket.destroy())
+    socket.on('close', () => upstreamSocket.destroy())
+  })
+  upstreamReq.on('response', (res) => {
+    // The server refused the upgrade (no such pod, no kubelet): its answer goes back as it is.
+    socket.write(responseHead(res, true))
+    res.pipe(socket)
+    res.on('end', () => release(`HTTP ${res.statusCode}`))
+  })
+  upstreamReq.on('error', (error) => {
+    release(error.message)
+    writeStatus(socket, failure(new TaskgateError('TG_UPSTREAM_UNAVAILABLE', { detail: error.message })))
+  })
+  upstreamReq.end()
+}
+
+/** The status line and headers of an upstream response, as raw HTTP/1.1 for the client's socket. */
+function responseHead(res: http.IncomingMessage, closeDelimited = false): string {
+  const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage ?? ''}`]
+  for (let i = 0; i < res.rawHeaders.length; i += 2) {
+    const name = res.rawHeaders[i]!
+    // A refused upgrade's body is relayed decoded, up to the close: no framing header of the server's applies.
+    if (closeDelimited && /^(transfer-encoding|content-length|connection)$/i.test(name)) continue
+    lines.push(`${name}: ${res.rawHeaders[i + 1]}`)
+  }
+  if (closeDelimited) lines.push('connection: close')
+  return `${lines.join('\r\n')}\r\n\r\n`
+}
+
+function writeStatus(socket: net.Socket, status: KubeStatus): void {
+  if (socket.destroyed) return
+  const body = JSON.stringify(status)
+  socket.end(
+    `HTTP/1.1 ${status.code} ${status.reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  )
+}
