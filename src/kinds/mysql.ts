@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto'
 import { basename } from 'node:path'
 import { z } from 'zod'
-import { hostPort, secretRef, tlsFiles } from '../config/schema-parts.ts'
+import { duration, hostPort, secretRef, tlsFiles } from '../config/schema-parts.ts'
 import type { ResourceKind } from './resource-kind.ts'
 
 export const mysqlResourceSchema = z.strictObject({
@@ -58,9 +58,56 @@ export const mysqlResourceSchema = z.strictObject({
   clients: z
     .strictObject({
       requireTls: z.boolean().default(false).describe('refuse clients that do not use TLS (--ssl)'),
+      maxPacketBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(1024 * 1024 * 1024)
+        .default(64 * 1024 * 1024)
+        .describe(
+          "largest client packet accepted, a payload split over several 16 MiB packets counting as one (the gateway's max_allowed_packet; the protocol allows 1 GiB); a larger one is refused with ERROR 1153 (08S01) and the connection closed",
+        ),
+      incompletePacketTimeout: duration
+        .default('60s')
+        .describe(
+          'a packet must arrive whole within this long of its first bytes, or the connection is closed (ERROR 1835, 08S01): a client stalling inside a large packet holds its buffer',
+        ),
+      maxStatementBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(1024 * 1024 * 1024)
+        .default(1024 * 1024)
+        .describe(
+          'longest statement text (COM_QUERY, COM_STMT_PREPARE) the gateway classifies; a longer one is refused with ERROR 1105 (HY000) before parsing, the session going on (parsing costs about 1-2 s of the gateway per MB). Long values belong in prepared-statement parameters, which are not parsed',
+        ),
+      maxStatementsPerQuery: z
+        .number()
+        .int()
+        .min(1)
+        .default(10_000)
+        .describe(
+          'most statements one COM_QUERY may hold under CLIENT_MULTI_STATEMENTS; more are refused with ERROR 1105 (HY000)',
+        ),
+      maxPreparedStatements: z
+        .number()
+        .int()
+        .min(1)
+        .max(1_048_576)
+        .default(1024)
+        .describe(
+          'prepared statements one session may hold open at once; one more COM_STMT_PREPARE is refused with ERROR 1461 (42000), as the server refuses past max_prepared_stmt_count',
+        ),
     })
-    .default({ requireTls: false })
-    .describe('how clients connect to this resource'),
+    .default({
+      requireTls: false,
+      maxPacketBytes: 64 * 1024 * 1024,
+      incompletePacketTimeout: '60s',
+      maxStatementBytes: 1024 * 1024,
+      maxStatementsPerQuery: 10_000,
+      maxPreparedStatements: 1024,
+    })
+    .describe('how clients connect to this resource, and what one client may ask of the gateway'),
 })
 
 /** Every verb the MySQL classifier emits (protocols/mysql/classify-statements.ts). */

@@ -35,6 +35,8 @@ export async function startMysqlGateway(
     admin?: boolean
     /** The target's port instead of 3306 (a closed one: the target is down). */
     targetPort?: number
+    /** The resource's `clients` settings, as YAML flow mapping content (`maxStatementBytes: 2048`). */
+    clients?: string
   } = {},
 ): Promise<MysqlGateway> {
   const suffix = randomBytes(3).toString('hex')
@@ -63,6 +65,7 @@ resources:
     listen: { host: 127.0.0.1, port: 0 }
     target: { host: 127.0.0.1, port: ${options.targetPort ?? 3306}, user: root, database: ${database}, tls: disable }
 ${options.admin ? '    admin: { user: root, accountHost: 127.0.0.1 }' : ''}
+${options.clients ? `    clients: { ${options.clients} }` : ''}
 policies:
   - group: agents-${suffix}
     resources: [${resourceId}]

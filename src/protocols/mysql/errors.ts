@@ -13,6 +13,11 @@ export const ErrorCode = {
   ER_CONNECTION_KILLED: 1927,
   ER_SERVER_SHUTDOWN: 1053,
   ER_NOT_ALLOWED_COMMAND: 1148,
+  ER_CON_COUNT_ERROR: 1040,
+  ER_UNKNOWN_ERROR: 1105,
+  ER_HOST_IS_BLOCKED: 1129,
+  ER_NET_PACKET_TOO_LARGE: 1153,
+  ER_MAX_PREPARED_STMT_COUNT_REACHED: 1461,
   CR_CONN_HOST_ERROR: 2003,
 } as const
 
@@ -108,12 +113,50 @@ export function protocolViolation(message: string): Buffer {
   })
 }
 
+/** The server's own error for a failure with one, by code (never by message text). */
+const NATIVE_FAILURE: Partial<Record<string, { errorCode: number; sqlState: string }>> = {
+  TG_UPSTREAM_UNAVAILABLE: { errorCode: ErrorCode.CR_CONN_HOST_ERROR, sqlState: '08S01' },
+  // As the server past max_connections / max_user_connections.
+  TG_SESSION_LIMIT: { errorCode: ErrorCode.ER_CON_COUNT_ERROR, sqlState: '08004' },
+  // As the server blocking a host after max_connect_errors.
+  TG_LOGIN_RATE_LIMITED: { errorCode: ErrorCode.ER_HOST_IS_BLOCKED, sqlState: 'HY000' },
+}
+
 /** A failure as a client sees it: the code and the client message, never the detail. */
 export function failure(error: TaskgateError): Buffer {
-  const upstream = error.code === 'TG_UPSTREAM_UNAVAILABLE'
+  const native = NATIVE_FAILURE[error.code] ?? {
+    errorCode: ErrorCode.ER_ACCESS_DENIED_ERROR,
+    sqlState: '28000',
+  }
+  return encodeErrPacket({ ...native, message: `${error.clientMessage} (${error.code})` })
+}
+
+/** A client packet over clients.maxPacketBytes, in the server's words for max_allowed_packet; the
+ * connection closes after it. */
+export function packetTooLarge(maxPacketBytes: number): Buffer {
   return encodeErrPacket({
-    errorCode: upstream ? ErrorCode.CR_CONN_HOST_ERROR : ErrorCode.ER_ACCESS_DENIED_ERROR,
-    sqlState: upstream ? '08S01' : '28000',
-    message: `${error.clientMessage} (${error.code})`,
+    errorCode: ErrorCode.ER_NET_PACKET_TOO_LARGE,
+    sqlState: '08S01',
+    message: `Got a packet bigger than 'max_allowed_packet' bytes (taskgate accepts at most ${maxPacketBytes}: resources[].clients.maxPacketBytes)`,
+  })
+}
+
+/** A statement over a client limit (its size, the statements in one text): refused before it is parsed or
+ * decided; the session goes on. */
+export function limitExceeded(reason: string): Buffer {
+  return encodeErrPacket({
+    errorCode: ErrorCode.ER_UNKNOWN_ERROR,
+    sqlState: 'HY000',
+    message: `taskgate refused this statement (rule limits): ${reason}`,
+  })
+}
+
+/** One prepared statement more than clients.maxPreparedStatements, as the server past
+ * max_prepared_stmt_count. */
+export function tooManyPrepared(maxPreparedStatements: number): Buffer {
+  return encodeErrPacket({
+    errorCode: ErrorCode.ER_MAX_PREPARED_STMT_COUNT_REACHED,
+    sqlState: '42000',
+    message: `Can't create more than max_prepared_stmt_count statements (current value: ${maxPreparedStatements}; taskgate's resources[].clients.maxPreparedStatements); close some with COM_STMT_CLOSE / DEALLOCATE PREPARE`,
   })
 }

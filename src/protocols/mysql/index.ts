@@ -13,6 +13,7 @@ import {
   type Core,
   type Credential,
   type GrantContext,
+  parseDurationSeconds,
   type SessionHandle,
   toTaskgateError,
 } from '../../core/index.ts'
@@ -31,7 +32,7 @@ import { isReadOnlyScope, MYSQL_IMPLICIT_SCOPE } from './implicit-scope.ts'
 import { createMysqlMaskingProbe } from './masking-probe.ts'
 import { MysqlAccountProvisioner } from './provisioner.ts'
 import { MysqlRowEstimator } from './row-estimator.ts'
-import { MysqlSession } from './session.ts'
+import { type MysqlClientLimits, MysqlSession } from './session.ts'
 import { encodeTextCommand } from './wire/commands.ts'
 import { Command } from './wire/constants.ts'
 import { parseErrPacket } from './wire/generic-responses.ts'
@@ -48,9 +49,6 @@ export interface MysqlServerOptions {
   sweepIntervalMs?: number
 }
 
-/** Largest client packet accepted (the server's own max_allowed_packet default is 16–64 MiB). */
-const MAX_CLIENT_PACKET_BYTES = 64 * 1024 * 1024
-
 export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
   const { core, resource, logger } = options
   const target: MysqlTarget = {
@@ -66,6 +64,14 @@ export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
   let provisioner: MysqlAccountProvisioner | undefined
   let sweep: NodeJS.Timeout | undefined
   let connectionId = 1
+  const { clients } = resource
+  const limits: MysqlClientLimits = {
+    maxPacketBytes: clients.maxPacketBytes,
+    incompletePacketTimeoutMs: parseDurationSeconds(clients.incompletePacketTimeout) * 1000,
+    maxStatementBytes: clients.maxStatementBytes,
+    maxStatementsPerQuery: clients.maxStatementsPerQuery,
+    maxPreparedStatements: clients.maxPreparedStatements,
+  }
 
   /** The target's handshake: learned at start, or now when the target was down then. */
   async function targetHandshake(): Promise<TargetHandshake> {
@@ -181,8 +187,9 @@ export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
       database: accepted.database,
       statusFlags: upstream.handshake.statusFlags,
       masking: core.maskingFor(resource.id, context.grant.groups),
-      maxPacketBytes: MAX_CLIENT_PACKET_BYTES,
-      maxStatementsPerQuery: 10_000,
+      limits,
+      recordRefusal: ({ kind, text, reason }) =>
+        core.recordAction(handle, { kind, text, outcome: 'deny', rule: 'limits', reason }),
     })
     pending.attach((reason) => session.terminate(reason))
     live({ shutdown: () => session.shutdown(gatewayShutdown()), done: session.done })

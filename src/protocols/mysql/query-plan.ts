@@ -40,8 +40,9 @@ export interface QueryPlanOptions {
   keyPrefix: string
 }
 
-/** The statements of `text`, in order; a text that cannot be planned is one unclassified statement. */
-export function planQuery(text: string, o: QueryPlanOptions): PlannedStatement[] {
+/** The statements of `text`, in order; a text that cannot be planned is one unclassified statement; a
+ * text of more than `maxStatements` is not classified at all. */
+export function planQuery(text: string, o: QueryPlanOptions): PlannedStatement[] | { tooMany: number } {
   const split = splitStatements(text, o.lex)
   if ('error' in split || split.statements.length <= 1) {
     const whole = plan(text, o, o.database)
@@ -49,11 +50,10 @@ export function planQuery(text: string, o: QueryPlanOptions): PlannedStatement[]
     return [whole]
   }
   const { statements } = split
-  if (!o.multiStatements || statements.length > o.maxStatements) {
+  if (statements.length > o.maxStatements) return { tooMany: statements.length }
+  if (!o.multiStatements) {
     const whole = plan(text, o, o.database)
-    whole.action.unclassified = o.multiStatements
-      ? `${statements.length} statements in one command, more than the ${o.maxStatements} allowed`
-      : `${statements.length} statements in one command: send them one at a time (or connect with CLIENT_MULTI_STATEMENTS)`
+    whole.action.unclassified = `${statements.length} statements in one command: send them one at a time (or connect with CLIENT_MULTI_STATEMENTS)`
     return [whole]
   }
   const planned: PlannedStatement[] = []

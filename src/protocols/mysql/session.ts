@@ -14,20 +14,22 @@ import { ResultBudget } from '../kit/result-budget.ts'
 import type { MysqlClassifier } from './classify.ts'
 import { classifyCommand } from './classify-command.ts'
 import { decideInTurn } from './decide-in-turn.ts'
-import { approvalRequired, denied, grantEnded, protocolViolation, refused } from './errors.ts'
+import { approvalRequired, denied, grantEnded, packetTooLarge, protocolViolation, refused } from './errors.ts'
+import { IncompletePacketWatch } from './incomplete-packet-watch.ts'
 import { ErrorMasker } from './mask-errors.ts'
 import { maskBinaryRow, maskTextRow, resultColumnsOf } from './mask-rows.ts'
 import { type MaskParameter, parameterMasker, withParameters } from './parameters-text.ts'
 import { PreparedStatements } from './prepared-statements.ts'
-import { type PlannedStatement, planQuery } from './query-plan.ts'
+import type { PlannedStatement } from './query-plan.ts'
 import { refusalFor } from './refused-commands.ts'
 import { type ResponseStep, ResponseTracker } from './response-tracker.ts'
+import { planTextCommand } from './text-command.ts'
 import type { ColumnDefinition41 } from './wire/column-definition.ts'
 import { encodeTextCommand, parseTextCommand } from './wire/commands.ts'
-import { CapabilityFlag, Command, ServerStatus } from './wire/constants.ts'
+import { Command, ServerStatus } from './wire/constants.ts'
 import { encodeErrPacket } from './wire/generic-responses.ts'
 import { encodePacket, type Packet, PacketReader } from './wire/packet-reader.ts'
-import { ProtocolViolation } from './wire/protocol-violation.ts'
+import { PacketTooLarge, ProtocolViolation } from './wire/protocol-violation.ts'
 import { parseTextRow } from './wire/result-rows.ts'
 
 export interface MysqlSessionOptions {
@@ -41,9 +43,18 @@ export interface MysqlSessionOptions {
   database: string | undefined
   statusFlags: number
   masking: MaskingContext | undefined
+  /** What one client may ask of the session (the resource's `clients` settings). */
+  limits: MysqlClientLimits
+  /** Records a command refused over a limit (no policy decided it: it was never parsed). */
+  recordRefusal(refusal: { kind: string; text: string; reason: string }): void
+}
+
+export interface MysqlClientLimits {
   maxPacketBytes: number
-  /** Most statements one COM_QUERY may hold under CLIENT_MULTI_STATEMENTS. */
+  incompletePacketTimeoutMs: number
+  maxStatementBytes: number
   maxStatementsPerQuery: number
+  maxPreparedStatements: number
 }
 
 /** One statement of the command in flight: its Action, its recording seq, the state its success sets. */
@@ -78,7 +89,9 @@ export class MysqlSession {
   readonly #fromClient: PacketReader
   readonly #fromUpstream: PacketReader
   readonly #tracker: ResponseTracker
-  readonly #prepared = new PreparedStatements()
+  readonly #prepared: PreparedStatements
+  readonly #stall: IncompletePacketWatch
+  #clientPackets = 0
   readonly #queue: Packet[] = []
   readonly #errors: ErrorMasker | undefined
   readonly #maskParameter: MaskParameter | undefined
@@ -97,7 +110,15 @@ export class MysqlSession {
 
   constructor(options: MysqlSessionOptions) {
     this.#o = options
-    this.#fromClient = new PacketReader(options.maxPacketBytes)
+    this.#fromClient = new PacketReader(options.limits.maxPacketBytes)
+    this.#prepared = new PreparedStatements(options.limits.maxPreparedStatements)
+    this.#stall = new IncompletePacketWatch(options.limits.incompletePacketTimeoutMs, (ms) => {
+      this.#o.logger.info({ timeoutMs: ms }, 'client stalled inside a packet')
+      this.#fail(
+        protocolViolation(`a packet did not arrive whole within ${ms / 1000} s; the connection is closed`),
+        'incomplete packet',
+      )
+    })
     this.#fromUpstream = new PacketReader(1024 * 1024 * 1024)
     this.#tracker = new ResponseTracker(options.capabilities)
     this.#database = options.database
@@ -157,14 +178,22 @@ export class MysqlSession {
     } catch (error) {
       const message = error instanceof ProtocolViolation ? error.message : 'internal error'
       if (!(error instanceof ProtocolViolation)) this.#o.logger.error({ err: String(error) }, 'relay failed')
-      if (!this.#closed) this.#o.client.write(encodePacket(protocolViolation(message), 0).bytes)
-      this.#close(`protocol violation: ${message}`)
+      const err =
+        error instanceof PacketTooLarge ? packetTooLarge(error.maxPayloadBytes) : protocolViolation(message)
+      this.#fail(err, `protocol violation: ${message}`)
     }
+  }
+
+  /** Answers the client one last ERR and closes the session. */
+  #fail(err: Buffer, reason: string): void {
+    if (!this.#closed) this.#o.client.write(encodePacket(err, 0).bytes)
+    this.#close(reason)
   }
 
   #close(reason: string): void {
     if (this.#closed) return
     this.#closed = true
+    this.#stall.stop()
     this.#o.client.end()
     this.#o.upstream.destroy()
     setTimeout(() => this.#o.client.destroy(), 1000).unref()
@@ -172,7 +201,10 @@ export class MysqlSession {
   }
 
   #onClientData(chunk: Buffer): void {
-    for (const packet of this.#fromClient.push(chunk)) this.#queue.push(packet)
+    for (const packet of this.#fromClient.push(chunk)) {
+      this.#queue.push(packet)
+      this.#clientPackets++
+    }
     this.#next()
   }
 
@@ -181,8 +213,10 @@ export class MysqlSession {
     while (!this.#closed && !this.#deciding && this.#inFlight === undefined && this.#queue.length > 0) {
       this.#command(this.#queue.shift()!)
     }
-    if (this.#inFlight !== undefined || this.#deciding) this.#o.client.pause()
-    else this.#o.client.resume()
+    const reading = this.#inFlight === undefined && !this.#deciding
+    if (reading) this.#o.client.resume()
+    else this.#o.client.pause()
+    this.#stall.update(this.#fromClient.bufferedBytes > 0, this.#clientPackets, reading && !this.#closed)
   }
 
   #command(packet: Packet): void {
@@ -237,19 +271,21 @@ export class MysqlSession {
   }
 
   /** COM_QUERY: its statements (several only under CLIENT_MULTI_STATEMENTS), each classified and decided;
-   * COM_STMT_PREPARE: one statement (the server prepares no more). */
+   * COM_STMT_PREPARE: one statement (the server prepares no more). Over a client limit: refused. */
   #decideText(command: number, payload: Buffer): void {
-    const lex = { noBackslashEscapes: this.#noBackslashEscapes, ansiQuotes: this.#ansiQuotes }
-    const multi =
-      command === Command.COM_QUERY && (this.#o.capabilities & CapabilityFlag.CLIENT_MULTI_STATEMENTS) !== 0
-    const plan = planQuery(parseTextCommand(payload), {
+    const plan = planTextCommand(command, payload, {
+      limits: this.#o.limits,
       classifier: this.#o.classifier,
-      lex,
+      capabilities: this.#o.capabilities,
+      lex: { noBackslashEscapes: this.#noBackslashEscapes, ansiQuotes: this.#ansiQuotes },
       database: this.#database,
-      multiStatements: multi,
-      maxStatements: this.#o.maxStatementsPerQuery,
-      keyPrefix: `${command}\0${lex.noBackslashEscapes ? 1 : 0}${lex.ansiQuotes ? 1 : 0}`,
+      preparedFull: this.#prepared.full,
     })
+    if (!Array.isArray(plan)) {
+      this.#o.recordRefusal(plan.record)
+      this.#answer(plan.err)
+      return
+    }
     this.#gate(command, payload, plan, { start: command === Command.COM_QUERY })
   }
 
@@ -333,15 +369,7 @@ export class MysqlSession {
     const answered = this.#tracker.begin(command)
     this.#o.upstream.write(encodePacket(payload, 0).bytes)
     if (!answered) return
-    this.#inFlight = {
-      command,
-      parts: [],
-      at: 0,
-      startedAt: performance.now(),
-      rowCount: 0,
-      columns: [],
-      ...f,
-    }
+    this.#inFlight = newFlight(command, f)
   }
 
   /** The gateway's own answer to a command: one packet, sequence 1. */
@@ -468,15 +496,17 @@ export class MysqlSession {
 
   #readSqlMode(): void {
     this.#tracker.begin(Command.COM_QUERY)
-    this.#inFlight = {
-      command: Command.COM_QUERY,
-      parts: [],
-      at: 0,
-      startedAt: 0,
-      rowCount: 0,
-      columns: [],
-      internal: {},
-    }
+    this.#inFlight = newFlight(Command.COM_QUERY, { internal: {} })
     this.#o.upstream.write(encodePacket(encodeTextCommand(Command.COM_QUERY, SQL_MODE_QUERY), 0).bytes)
   }
 }
+
+const newFlight = (command: number, f: Partial<InFlight>): InFlight => ({
+  command,
+  parts: [],
+  at: 0,
+  startedAt: performance.now(),
+  rowCount: 0,
+  columns: [],
+  ...f,
+})

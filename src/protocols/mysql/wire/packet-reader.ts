@@ -2,7 +2,7 @@
 // (dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_packets.html). A payload of 2^24-1 bytes
 // or more travels as several packets of 0xffffff bytes and a last shorter one (possibly empty); the reader
 // joins them into one logical packet, so callers never see the split.
-import { ProtocolViolation } from './protocol-violation.ts'
+import { PacketTooLarge, ProtocolViolation } from './protocol-violation.ts'
 
 /** The largest payload one physical packet carries; a packet this long continues in the next. */
 export const MAX_PACKET_PAYLOAD = 0xffffff
@@ -72,9 +72,7 @@ export class PacketReader {
     const length = head.readUIntLE(0, 3)
     const sequenceId = head[3]!
     if (this.#partsBytes + length > this.#maxPayloadBytes) {
-      throw new ProtocolViolation(
-        `packet of more than ${this.#maxPayloadBytes} bytes (max_allowed_packet of the gateway)`,
-      )
+      throw new PacketTooLarge(this.#maxPayloadBytes)
     }
     if (this.#expectedSequenceId !== undefined && sequenceId !== this.#expectedSequenceId) {
       throw new ProtocolViolation(

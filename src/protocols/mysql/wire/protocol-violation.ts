@@ -7,3 +7,13 @@ export class ProtocolViolation extends Error {
     this.name = 'ProtocolViolation'
   }
 }
+
+/** A packet longer than the reader's bound (max_allowed_packet): answered with ER_NET_PACKET_TOO_LARGE. */
+export class PacketTooLarge extends ProtocolViolation {
+  readonly maxPayloadBytes: number
+  constructor(maxPayloadBytes: number) {
+    super(`packet of more than ${maxPayloadBytes} bytes (max_allowed_packet of the gateway)`)
+    this.name = 'PacketTooLarge'
+    this.maxPayloadBytes = maxPayloadBytes
+  }
+}
