@@ -166,7 +166,9 @@ const maskingRule = z
     columns: z
       .array(z.string().min(1))
       .optional()
-      .describe('column patterns: glob `email`, `*_phone`, `billing.customers.ssn`, or `/regex/flags`'),
+      .describe(
+        'column patterns: glob `email`, `*_phone`, `billing.customers.ssn`, or `/regex/flags` (a bare name also names that key anywhere in JSON values and HTTP bodies); or a JSON path `$.customer.email`, `$.items[*].card` (`*` any run of characters) whose value is masked whole, in HTTP bodies and json/jsonb columns',
+      ),
     detectors: z
       .array(z.string().min(1))
       .optional()

@@ -18,9 +18,13 @@ export interface ColumnPattern {
   /** Whether the pattern can name a key inside a JSON document: unqualified globs and regexes. */
   readonly namesKeys: boolean
   matchesKey(key: string): boolean
+  /** For a JSON-path pattern (`$.customer.email`, `$.items[*].card`): whether it names the value at `path`
+   * (written the same way, array elements as `[*]`). Absent on column patterns. */
+  readonly matchesPath?: (path: string) => boolean
 }
 
 export function compileColumnPattern(source: string): ColumnPattern {
+  if (source.startsWith('$.') || source.startsWith('$[')) return jsonPathPattern(source)
   const regex = /^\/(.+)\/([a-z]*)$/s.exec(source)
   if (regex)
     return regexPattern(
@@ -28,6 +32,19 @@ export function compileColumnPattern(source: string): ColumnPattern {
       new LinearRegExp(regex[1]!, regex[2]!.replaceAll('g', '').replaceAll('y', '')),
     )
   return globPattern(source)
+}
+
+/** A value inside JSON documents (HTTP bodies, json/jsonb columns) by its path from the root, e.g.
+ * `$.customer.email`, `$.items[*].card`, `$.*.ssn`: `*` matches any run of characters (dots included), keys
+ * match case-sensitively as JSON has them. It names no column and no bare key. */
+function jsonPathPattern(source: string): ColumnPattern {
+  return {
+    source,
+    namesKeys: false,
+    matchesColumn: () => false,
+    matchesKey: () => false,
+    matchesPath: (path) => globMatches(source, path),
+  }
 }
 
 /** Column names are short, JSON keys need not be: the pattern runs on the linear-time engine. */

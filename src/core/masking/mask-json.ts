@@ -17,6 +17,8 @@ export interface JsonMaskSpec {
   detectors: readonly PendingDetector[]
   /** Rules with unqualified column patterns, tried against each key name. */
   keyRules: readonly CompiledRule[]
+  /** Rules without detectors naming JSON paths (`$.customer.email`): the value there is masked whole. */
+  pathRules?: readonly CompiledRule[]
   styleOf(rule: CompiledRule): StyleFunction
   /** Counter slot for `column/<what>`; allocated while the plan is made. */
   slotFor(what: string): number
@@ -24,8 +26,13 @@ export interface JsonMaskSpec {
   rank(detector: Detector): number
 }
 
+interface WholeMask {
+  style: StyleFunction
+  slot: number
+}
+
 interface KeyPlan {
-  whole: { style: StyleFunction; slot: number } | undefined
+  whole: WholeMask | undefined
   entries: DetectorEntry[]
   /** Entries hinted by the key name: a number under `card_number` is tested, any other number is not. */
   numberEntries: DetectorEntry[]
@@ -73,12 +80,21 @@ export function createJsonMasker(spec: JsonMaskSpec): (value: string, counts: nu
     return plan
   }
   const rootPlan = planFor('')
+  const pathRules = spec.pathRules ?? []
+  const wholeAt =
+    pathRules.length === 0
+      ? undefined
+      : (path: string): WholeMask | undefined => {
+          const rule = pathRules.find((r) => r.columns!.some((p) => p.matchesPath?.(path) === true))
+          return rule && { style: spec.styleOf(rule), slot: spec.slotFor(`rule:${rule.id}`) }
+        }
+  for (const rule of pathRules) spec.slotFor(`rule:${rule.id}`)
 
   return (value, counts) => {
     const edits: Edit[] = []
     let malformed = false
     try {
-      new JsonWalker(value, planFor, counts, edits).document(rootPlan)
+      new JsonWalker(value, planFor, counts, edits, wholeAt).document(rootPlan)
     } catch (error) {
       if (!(error instanceof Malformed)) throw error
       malformed = true
@@ -118,22 +134,33 @@ class JsonWalker {
   readonly #planFor: (key: string) => KeyPlan
   readonly #counts: number[]
   readonly #edits: Edit[]
+  /** Path rules in force: the walk then tracks where it is (`$.a[*].b`); undefined keeps it off. */
+  readonly #wholeAt: ((path: string) => WholeMask | undefined) | undefined
   #pos = 0
 
-  constructor(text: string, planFor: (key: string) => KeyPlan, counts: number[], edits: Edit[]) {
+  constructor(
+    text: string,
+    planFor: (key: string) => KeyPlan,
+    counts: number[],
+    edits: Edit[],
+    wholeAt?: (path: string) => WholeMask | undefined,
+  ) {
     this.#text = text
     this.#planFor = planFor
     this.#counts = counts
     this.#edits = edits
+    this.#wholeAt = wholeAt
   }
 
   document(plan: KeyPlan): void {
-    this.#value(plan, 0)
+    const root = this.#wholeAt?.('$')
+    if (root !== undefined) this.#whole(root)
+    else this.#value(plan, 0, '$')
     this.#space()
     if (this.#pos !== this.#text.length) throw new Malformed(this.#pos)
   }
 
-  #value(plan: KeyPlan, depth: number): void {
+  #value(plan: KeyPlan, depth: number, path: string): void {
     this.#space()
     const start = this.#pos
     if (depth > MAX_DEPTH) {
@@ -155,8 +182,11 @@ class JsonWalker {
         this.#pos++
         return
       }
+      const inner = this.#wholeAt && `${path}[*]`
+      const whole = inner === undefined ? undefined : this.#wholeAt!(inner)
       for (;;) {
-        this.#value(plan, depth + 1)
+        if (whole !== undefined) this.#whole(whole)
+        else this.#value(plan, depth + 1, inner ?? '')
         if (this.#punctuation(CHAR.COMMA, CHAR.CLOSE_ARRAY) === CHAR.CLOSE_ARRAY) return
       }
     } else if (c === CHAR.OPEN_OBJECT) {
@@ -168,10 +198,13 @@ class JsonWalker {
       for (;;) {
         this.#space()
         if (this.#text.charCodeAt(this.#pos) !== CHAR.QUOTE) throw new Malformed(this.#pos)
-        const keyPlan = this.#planFor(decode(this.#string()))
+        const key = decode(this.#string())
+        const keyPlan = this.#planFor(key)
         this.#punctuation(CHAR.COLON, CHAR.COLON)
-        if (keyPlan.whole !== undefined) this.#whole(keyPlan.whole)
-        else this.#value(keyPlan, depth + 1)
+        const inner = this.#wholeAt && `${path}.${key}`
+        const whole = (inner === undefined ? undefined : this.#wholeAt!(inner)) ?? keyPlan.whole
+        if (whole !== undefined) this.#whole(whole)
+        else this.#value(keyPlan, depth + 1, inner ?? '')
         if (this.#punctuation(CHAR.COMMA, CHAR.CLOSE_OBJECT) === CHAR.CLOSE_OBJECT) return
       }
     } else if (this.#scalar(start)) this.#number(start, plan)
@@ -196,7 +229,7 @@ class JsonWalker {
   }
 
   /** A value under a key a column rule names: masked whole, whatever it is (null stays null). */
-  #whole(whole: { style: StyleFunction; slot: number }): void {
+  #whole(whole: WholeMask): void {
     this.#space()
     const start = this.#pos
     this.#skip()

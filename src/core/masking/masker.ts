@@ -234,13 +234,17 @@ function planColumn(
 
   if (type === 'json') {
     const keyRules = rules.filter((r) => r.columns?.some((p) => p.namesKeys))
-    if (pending.length === 0 && keyRules.length === 0) return undefined
+    const pathRules = rules.filter(
+      (r) => r.detectors === undefined && r.columns?.some((p) => p.matchesPath !== undefined),
+    )
+    if (pending.length === 0 && keyRules.length === 0 && pathRules.length === 0) return undefined
     for (const p of pending) p.slot = slotFor(p.detector.id)
     return {
       mask: createJsonMasker({
         columnName: column.name,
         detectors: pending,
         keyRules,
+        pathRules,
         styleOf,
         slotFor,
         rank,

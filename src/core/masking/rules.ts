@@ -76,6 +76,8 @@ export function compileMaskingRules(config: MaskingConfig): MaskingRuleSet {
     if (!MASK_STYLES.includes(rule.style)) invalid(`${at}.style`, `expected one of ${MASK_STYLES.join(', ')}`)
     if (!rule.columns?.length && !rule.detectors?.length)
       invalid(at, 'a rule needs columns, detectors or both')
+    if (rule.detectors?.length && rule.columns?.some((c) => c.startsWith('$.') || c.startsWith('$[')))
+      invalid(`${at}.columns`, 'a JSON path ($.a.b) masks its value whole: give it a rule without detectors')
     return {
       id: rule.id,
       style: rule.style,

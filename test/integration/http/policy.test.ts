@@ -44,7 +44,10 @@ masking:
       detectors: [email, card]
     - id: internal
       style: redact
-      columns: [internal_code]`,
+      columns: [internal_code]
+    - id: customer-ref
+      style: redact
+      columns: ["$.json.customer.ref"]`,
     })
   })
   after(async () => {
@@ -120,6 +123,8 @@ masking:
         email: 'ada@example.com',
         internal_code: 'IC-99',
         note: 'card 4111 1111 1111 1111',
+        customer: { ref: 'C-1' },
+        ref: 'R-2',
       }),
     })
     assert.equal(res.status, 200)
@@ -128,8 +133,12 @@ masking:
     // (httpbin also echoes the raw body as one string, `data`: a key rule names keys, not text inside strings)
     assert.doesNotMatch(text, /4111 1111 1111 1111/)
     assert.equal(res.headers.get('content-length'), String(Buffer.byteLength(text)))
-    const body = JSON.parse(text) as { json: { internal_code: string } }
+    const body = JSON.parse(text) as {
+      json: { internal_code: string; customer: { ref: string }; ref: string }
+    }
     assert.equal(body.json.internal_code, '****')
+    assert.equal(body.json.customer.ref, '****', 'a JSON-path rule masks the value at its path')
+    assert.equal(body.json.ref, 'R-2', 'and not the same key elsewhere')
     const [session] = await g.gateway.core.listSessions(admin, { grantId: grant.id })
     const { actions } = await g.gateway.core.getSession(admin, session!.id)
     const recorded = actions.find((a) => a.text.startsWith('POST /anything/customers'))!
