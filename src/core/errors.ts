@@ -137,6 +137,11 @@ export const ERRORS = {
     kind: 'unavailable',
     message: 'The target resource cannot be reached; try again later or ask its owner.',
   },
+  TG_UPSTREAM_HOST_KEY_MISMATCH: {
+    kind: 'unavailable',
+    message:
+      "The target presented a host key other than the one configured for it (hostKey or knownHosts); the session is refused. Ask the resource's owner: the host may have been reinstalled, or something sits in between.",
+  },
   TG_QUERY_FAILED: {
     kind: 'invalid',
     message:

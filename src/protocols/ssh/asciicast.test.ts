@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { AsciicastWriter, RecordingBudget } from './asciicast.ts'
+
+async function record(maxBytes: number, write: (w: AsciicastWriter) => void) {
+  const dir = await mkdtemp(join(tmpdir(), 'tg-cast-'))
+  try {
+    const file = join(dir, 'x.cast')
+    const writer = new AsciicastWriter({
+      file,
+      budget: new RecordingBudget(maxBytes),
+      width: 80,
+      height: 24,
+      title: 't',
+    })
+    write(writer)
+    await writer.close('exit status 0')
+    return {
+      text: await readFile(file, 'utf8'),
+      size: (await stat(file)).size,
+      mode: (await stat(file)).mode & 0o777,
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+test('a binary flood is a size marker, not JSON-escaped bytes', async () => {
+  const { text, size, mode } = await record(1 << 20, (w) => {
+    for (let i = 0; i < 64; i++) w.output(Buffer.alloc(64 * 1024))
+  })
+  assert.ok(size < 1024, `${size} bytes`)
+  assert.equal(mode, 0o600)
+  assert.match(text, /binary output: 4194304 bytes not recorded/)
+})
+
+test('the cap stops the recording with a marker and the session goes on', async () => {
+  const { text, size } = await record(64 * 1024, (w) => {
+    for (let i = 0; i < 1000; i++) w.output(Buffer.from(`line ${i} ${'x'.repeat(200)}\n`))
+  })
+  assert.ok(size < 70 * 1024, `${size} bytes`)
+  assert.match(text, /recording cap reached/)
+})
+
+test('secrets the credential detectors find are masked, a PEM key across chunks too', async () => {
+  const { text } = await record(1 << 20, (w) => {
+    w.output(Buffer.from('token ghp_0123456789abcdefABCDEF0123456789abcd here\n'))
+    w.output(Buffer.from('-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA'))
+    w.output(Buffer.from('BG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----\n'))
+  })
+  assert.doesNotMatch(text, /ghp_0123/)
+  assert.doesNotMatch(text, /b3BlbnNzaC1rZXkt|BG5vbmUAAAAE/)
+  assert.match(text, /token \*\*\*\* here/)
+})

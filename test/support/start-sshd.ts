@@ -1,0 +1,93 @@
+// A throwaway OpenSSH server (Debian's sshd) started in the foreground on a free port, trusting a given
+// user CA (TrustedUserCAKeys) and, optionally, authorized keys: what the SSH engine's tests reach through
+// the gateway. Its own Ed25519 host key is generated per start (its public line is `hostKey`).
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateEd25519, openSshPrivateKey, publicKeyLine } from '../../src/kinds/ssh-keys.ts'
+
+export interface ThrowawaySshd extends AsyncDisposable {
+  port: number
+  /** `ssh-ed25519 AAAA…`: the server's host key. */
+  hostKey: string
+  /** What sshd wrote to stderr so far (its log). */
+  log(): string
+  process: ChildProcess
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as net.AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+export async function startSshd(options: {
+  /** Public key lines of the user CAs sshd trusts. */
+  trustedUserCaKeys?: string[]
+  /** Public key lines accepted for every login (authorized_keys). */
+  authorizedKeys?: string[]
+  extraConfig?: string
+}): Promise<ThrowawaySshd> {
+  const dir = await mkdtemp(join(tmpdir(), 'tg-sshd-'))
+  await mkdir('/run/sshd', { recursive: true, mode: 0o755 })
+  const hostKey = generateEd25519()
+  await writeFile(join(dir, 'host_ed25519'), openSshPrivateKey(hostKey), { mode: 0o600 })
+  await writeFile(join(dir, 'user_ca.pub'), `${(options.trustedUserCaKeys ?? []).join('\n')}\n`)
+  await writeFile(join(dir, 'authorized_keys'), `${(options.authorizedKeys ?? []).join('\n')}\n`)
+  const port = await freePort()
+  // sshd keeps the first value it reads for a keyword: the test's own lines come first.
+  const config = [
+    options.extraConfig ?? '',
+    `Port ${port}`,
+    'ListenAddress 127.0.0.1',
+    `HostKey ${join(dir, 'host_ed25519')}`,
+    'PidFile none',
+    'UsePAM no',
+    'StrictModes no',
+    'PermitRootLogin yes',
+    `TrustedUserCAKeys ${join(dir, 'user_ca.pub')}`,
+    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'AllowTcpForwarding yes',
+    'AllowAgentForwarding yes',
+    'X11Forwarding yes',
+    'AcceptEnv LANG LC_* TG_*',
+    'Subsystem sftp internal-sftp',
+    'LogLevel VERBOSE',
+  ].join('\n')
+  await writeFile(join(dir, 'sshd_config'), `${config}\n`)
+  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let log = ''
+  child.stderr!.on('data', (chunk: Buffer) => {
+    if (log.length < 1024 * 1024) log += chunk.toString()
+  })
+  await new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (log.includes('Server listening')) resolve()
+      else if (child.exitCode !== null) reject(new Error(`sshd exited: ${log}`))
+      else setTimeout(check, 20)
+    }
+    check()
+  })
+  return {
+    port,
+    hostKey: publicKeyLine(hostKey.publicKey),
+    log: () => log,
+    process: child,
+    async [Symbol.asyncDispose]() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve))
+        child.kill('SIGTERM')
+        await exited
+      }
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
