@@ -6,7 +6,9 @@ import type { z } from 'zod'
 import {
   DEFAULT_GUARDRAILS,
   linearRegExpProblem,
+  parseScopeEntry,
   SCOPE_VERBS,
+  scopeObjectProblem,
   TaskgateError,
   unknownVerbProblem,
 } from '../core/index.ts'
@@ -171,7 +173,17 @@ function regexProblems(config: Config): string[] {
   return problems
 }
 
-/** A verb a policy or guardrail names must be one of the kinds of the resources it applies to. */
+/** A command pattern (`exec:deploy:systemctl status *`) that does not read; the schema checked the shape. */
+function objectProblem(entry: string): string | undefined {
+  try {
+    return scopeObjectProblem(parseScopeEntry(entry))
+  } catch {
+    return undefined
+  }
+}
+
+/** A verb a policy or guardrail names must be one of the kinds of the resources it applies to, and an object
+ * of a verb with its own grammar (an SSH command) must read in it. */
 function scopeVerbProblems(config: Config): string[] {
   const problems: string[] = []
   const kindsOf = (ids: string[]) => {
@@ -180,7 +192,8 @@ function scopeVerbProblems(config: Config): string[] {
   }
   const check = (entries: readonly string[] | undefined, kinds: string[], path: string) => {
     entries?.forEach((entry, i) => {
-      const problem = unknownVerbProblem(entry.slice(0, entry.indexOf(':')), kinds)
+      const problem =
+        unknownVerbProblem(entry.slice(0, entry.indexOf(':')).toLowerCase(), kinds) ?? objectProblem(entry)
       if (problem) problems.push(`${path}[${i}]: ${problem}, got "${entry}"`)
     })
   }

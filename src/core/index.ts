@@ -59,7 +59,9 @@ export {
   MAX_SCOPE_ENTRY_LENGTH,
   objectMatches,
   parseScope,
+  parseScopeEntry,
   scopeCovers,
+  scopeObjectProblem,
 } from './grants/scope.ts'
 export { SCOPE_VERBS, unknownVerbProblem } from './grants/scope-verbs.ts'
 export { mintGatewayToken } from './identity/gateway-token.ts'

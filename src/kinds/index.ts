@@ -4,9 +4,10 @@ import { httpKind, httpResourceSchema } from './http.ts'
 import { kubernetesKind, kubernetesResourceSchema } from './kubernetes.ts'
 import { mysqlKind, mysqlResourceSchema } from './mysql.ts'
 import { postgresKind, postgresResourceSchema } from './postgres.ts'
-import type { ResourceKind } from './resource-kind.ts'
+import type { ResourceKind, ScopeObjectMatcher } from './resource-kind.ts'
+import { SSH_SCOPE_OBJECTS } from './ssh-scope.ts'
 
-export type { ClientConnection, KindGuardrail, ResourceKind } from './resource-kind.ts'
+export type { ClientConnection, KindGuardrail, ResourceKind, ScopeObjectMatcher } from './resource-kind.ts'
 
 /** Each kind's resource schema, for the configuration's `resources` (discriminated by `kind`). */
 export const RESOURCE_SCHEMAS = [
@@ -26,3 +27,9 @@ export function resourceKind(name: string): ResourceKind {
   if (!kind) throw new Error(`unregistered resource kind ${name}`)
   return kind
 }
+
+/** Verbs whose objects match by their own rules instead of a glob (core/grants/scope.ts reads this). A verb
+ * is one kind's: a kind reusing one of these verbs gets its matcher (Kubernetes exec reuses SSH commands). */
+export const SCOPE_OBJECT_MATCHERS: ReadonlyMap<string, ScopeObjectMatcher> = new Map(
+  Object.entries(SSH_SCOPE_OBJECTS),
+)

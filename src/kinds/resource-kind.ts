@@ -19,6 +19,18 @@ export interface KindGuardrail {
   traits: string[]
 }
 
+/** How the objects of one scope verb match, for verbs whose objects are not plain globs over names (an SSH
+ * command scope is matched on program and arguments). Core consults it for every entry of that verb. */
+export interface ScopeObjectMatcher {
+  /** Whether granted `pattern` covers `object`: an action's object, or a narrower pattern (a requested entry
+   * against a ceiling). Sound: true only when everything `object` matches, `pattern` matches too. */
+  covers(pattern: string, object: string): boolean
+  /** Why `object` is malformed for the verb (config check, grant request), or undefined. */
+  problem(object: string): string | undefined
+  /** Objects keep their case (paths, commands), where other objects are folded to lower case. */
+  readonly caseSensitive: boolean
+}
+
 export interface ResourceKind {
   /** The `kind` of a resource in the configuration. */
   readonly name: string

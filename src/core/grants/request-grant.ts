@@ -20,6 +20,7 @@ import {
   parseScope,
   parseScopeEntry,
   type Scope,
+  scopeObjectProblem,
 } from './scope.ts'
 import { canonicalScope, unknownVerbProblem } from './scope-verbs.ts'
 
@@ -57,7 +58,7 @@ export async function requestGrant(
   const scope = planned?.scope ?? canonicalScope(resource.kind, requestedScope(input.scope))
   if (scope.length === 0) throw new TaskgateError('TG_SCOPE_INVALID', { detail: 'empty scope' })
   for (const entry of scope) {
-    const problem = unknownVerbProblem(entry.verb, [resource.kind])
+    const problem = unknownVerbProblem(entry.verb, [resource.kind]) ?? scopeObjectProblem(entry)
     if (problem) {
       throw new TaskgateError('TG_SCOPE_INVALID', {
         message: `Scope entry "${formatScopeEntry(entry)}": ${problem}.`,

@@ -1,3 +1,4 @@
+import { SCOPE_OBJECT_MATCHERS } from '../../kinds/index.ts'
 import { TaskgateError } from '../errors.ts'
 import { globMatches } from '../glob-match.ts'
 
@@ -21,10 +22,7 @@ export const MAX_SCOPE_ENTRY_LENGTH = 256
 
 /** Parses `select:billing.invoices,select:billing.*` (commas or whitespace between entries). */
 export function parseScope(text: string): Scope {
-  const parts = text
-    .split(/[,\s]+/)
-    .map((p) => p.trim())
-    .filter(Boolean)
+  const parts = splitScopeList(text)
   if (parts.length === 0) throw new TaskgateError('TG_SCOPE_INVALID', { detail: 'empty scope' })
   checkScopeSize(parts.length)
   return parts.map(parseScopeEntry)
@@ -39,6 +37,45 @@ export function checkScopeSize(entries: number): void {
   }
 }
 
+const STARTS_ENTRY = /^([a-z][a-z0-9_-]*|\*):/i
+
+/** The entries of a scope list. Commas and whitespace separate entries, except that an entry whose object is
+ * `login:command` (an SSH command scope, `exec:deploy:systemctl status *`) runs on over whitespace up to the
+ * next comma or the next word starting `verb:`; quotes keep commas and blanks inside one word. */
+function splitScopeList(text: string): string[] {
+  const words: { text: string; afterComma: boolean }[] = []
+  let word = ''
+  let quote = ''
+  let afterComma = false
+  const flush = () => {
+    if (word) words.push({ text: word, afterComma })
+    if (word) afterComma = false
+    word = ''
+  }
+  for (const ch of text) {
+    if (quote) {
+      word += ch
+      if (ch === quote) quote = ''
+    } else if (ch === ',' || /\s/.test(ch)) {
+      flush()
+      if (ch === ',') afterComma = true
+    } else {
+      if (ch === "'" || ch === '"') quote = ch
+      word += ch
+    }
+  }
+  flush()
+  const entries: string[] = []
+  for (const w of words) {
+    const last = entries.at(-1)
+    const continues =
+      last !== undefined && !w.afterComma && !STARTS_ENTRY.test(w.text) && /^[^:]+:[^:]*:/.test(last)
+    if (continues) entries[entries.length - 1] = `${last} ${w.text}`
+    else entries.push(w.text)
+  }
+  return entries
+}
+
 export function parseScopeEntry(text: string): ScopeEntry {
   if (text.length > MAX_SCOPE_ENTRY_LENGTH) {
     throw new TaskgateError('TG_SCOPE_TOO_LARGE', {
@@ -51,10 +88,19 @@ export function parseScopeEntry(text: string): ScopeEntry {
       message: `Scope entry "${text}" is malformed; write it as verb:object, e.g. select:billing.invoices.`,
     })
   }
-  const object = m[2]!
-  // A path (`/v1/Invoices/*`, HTTP) is case-sensitive upstream: folding it would let one grant reach paths the
-  // upstream treats as different. Names (SQL identifiers, Kubernetes resources) fold to lower case.
-  return { verb: m[1]!.toLowerCase(), object: object.startsWith('/') ? object : object.toLowerCase() }
+  const verb = m[1]!.toLowerCase()
+  const object = m[2]!.trim()
+  // Paths and commands keep their case: a path (`/v1/Invoices/*`, HTTP; `/var/log/Syslog`, SFTP) or a command
+  // is case-sensitive upstream, and folding it would let one grant reach what the upstream treats as
+  // different. Names (SQL identifiers, Kubernetes resources) fold to lower case.
+  const keepCase = object.startsWith('/') || SCOPE_OBJECT_MATCHERS.get(verb)?.caseSensitive === true
+  return { verb, object: keepCase ? object : object.toLowerCase() }
+}
+
+/** Why an entry's object is malformed for its verb (a command pattern that does not read), or undefined;
+ * verbs without their own matcher take any glob. */
+export function scopeObjectProblem(entry: ScopeEntry): string | undefined {
+  return SCOPE_OBJECT_MATCHERS.get(entry.verb)?.problem(entry.object)
 }
 
 export function formatScopeEntry(entry: ScopeEntry): string {
@@ -75,9 +121,12 @@ export function objectMatches(pattern: string, object: string): boolean {
 
 /** Whether one entry is covered by one allowed entry. */
 export function entryCovers(allowed: ScopeEntry, wanted: ScopeEntry): boolean {
-  return (
-    (allowed.verb === '*' || allowed.verb === wanted.verb) && objectMatches(allowed.object, wanted.object)
-  )
+  if (allowed.verb !== '*' && allowed.verb !== wanted.verb) return false
+  // A verb with its own matcher (an SSH command scope) is never matched as a glob over the string: that would
+  // let `exec:deploy:systemctl status *` cover `systemctl status x; rm -rf /`.
+  const matcher = SCOPE_OBJECT_MATCHERS.get(wanted.verb)
+  if (matcher) return allowed.object === '*' || matcher.covers(allowed.object, wanted.object)
+  return objectMatches(allowed.object, wanted.object)
 }
 
 /** Whether a scope allows `wanted`. */

@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import {
+  classifyExec,
+  classifySession,
+  classifySftp,
+  classifyShellInput,
+  MAX_COMMAND_LENGTH,
+} from './index.ts'
+
+const needs = (command: string) => classifyExec(command, 'deploy').needs.map((n) => `${n.verb}:${n.object}`)
+const traits = (command: string) => classifyExec(command, 'deploy').traits
+const refused = (command: string) => classifyExec(command, 'deploy').unclassified
+
+test('a plain command needs exec:<login>:<program and arguments>, the program resolved to one path', () => {
+  assert.deepEqual(needs('systemctl status web'), ['exec:deploy:systemctl status web'])
+  assert.deepEqual(needs('/usr/bin/systemctl  status   web'), ['exec:deploy:systemctl status web'])
+  assert.deepEqual(needs('/bin/systemctl status web'), ['exec:deploy:systemctl status web'])
+  assert.deepEqual(needs('./systemctl status web'), ['exec:deploy:./systemctl status web'])
+  assert.deepEqual(needs('/tmp/systemctl status web'), ['exec:deploy:/tmp/systemctl status web'])
+  assert.deepEqual(needs('s\'y\'st"emctl" status web'), ['exec:deploy:systemctl status web'])
+  assert.deepEqual(needs('journalctl -u web | grep -i error'), [
+    'exec:deploy:journalctl -u web | grep -i error',
+  ])
+  assert.deepEqual(needs('echo "a b" \'c:d\' >/tmp/o 2>&1'), ["exec:deploy:echo 'a b' 'c:d' >/tmp/o 2>&1"])
+  assert.deepEqual(needs('ls;'), ['exec:deploy:ls'])
+  assert.deepEqual(needs('a && b || c; d & e'), ['exec:deploy:a && b || c ; d & e'])
+})
+
+test('expansions, substitutions, globs and compound commands need the whole login', () => {
+  for (const c of [
+    'echo $HOME',
+    `echo \${IFS}`,
+    'echo "$(id)"',
+    'echo `id`',
+    'ls *.log',
+    'ls ~',
+    'echo {a,b}',
+    'cat <(ls)',
+    'if true; then ls; fi',
+    '(ls)',
+    '{ ls; }',
+    'f() { ls; }; f',
+    '! ls',
+    '[[ -f x ]]',
+    "cat <<'EOF'\nx\nEOF\n",
+    'ls # comment',
+    'for i in 1 2; do echo $i; done',
+    "$'\\x72m' -rf /",
+    'x=$(id) ls',
+  ])
+    assert.deepEqual(needs(c), ['exec:deploy'], c)
+})
+
+test('a command the grammar cannot read, or outside the bounds, is unclassified (denied)', () => {
+  for (const c of [
+    "echo 'unclosed",
+    'ls |',
+    'if true; then',
+    'echo $((1+',
+    'ls \u0000 -la',
+    'ls\u200b -la',
+    'ls\u202e -la',
+    'r\\\nm -rf /',
+    '',
+    '   ',
+    'a\rb',
+    'x'.repeat(MAX_COMMAND_LENGTH + 1),
+    `${'a|'.repeat(300)}b`,
+    `${'$('.repeat(200)}x${')'.repeat(200)}`,
+    '('.repeat(5000),
+    '"'.repeat(3),
+  ])
+    assert.ok(refused(c), JSON.stringify(c.slice(0, 40)))
+  assert.ok(classifyExec('ls', 'bad:login').unclassified)
+  assert.ok(classifyExec('ls', '*').unclassified)
+})
+
+test('unicode lookalikes are other programs, not the one they resemble', () => {
+  assert.deepEqual(needs('ѕystemctl status web'), ["exec:deploy:'ѕystemctl' status web"])
+  assert.ok(!traits('ｒｍ -rf /').includes('recursive-delete-root'))
+})
+
+test('guardrail traits: recursive deletion of / or a top-level directory, through wrappers and scripts', () => {
+  for (const c of [
+    'rm -rf /',
+    'rm -fr /*',
+    'rm -r --force /etc/',
+    'rm -Rf /var/../usr',
+    "r''m -rf /",
+    'sudo rm -rf /',
+    'sudo -u root nice -n 5 timeout 10 rm -rf /home',
+    'env X=1 rm -rf /',
+    "sh -c 'rm -rf /'",
+    "bash -lc 'cd /tmp && rm -rf /'",
+    "eval 'rm -rf /'",
+    'find / -delete',
+    'find / -name x -exec rm -rf {} \\;',
+    'echo / | xargs rm -rf /',
+    'rm --no-preserve-root -rf x',
+    'rm -rf ~',
+    'rm -rf "$HOME"/',
+    "bash <<'EOF'\nrm -rf /\nEOF\n",
+    "sh <<< 'rm -rf /'",
+    'command rm -rf /',
+    'exec rm -rf /',
+    "su -c 'rm -rf /' root",
+    'ls $(rm -rf /)',
+    'ls && (rm -rf /boot)',
+  ])
+    assert.ok(traits(c).includes('recursive-delete-root'), c)
+  for (const c of [
+    'rm -rf /tmp/build',
+    'rm -rf ./dist',
+    'rm /etc/motd',
+    'rm -f /',
+    'find /var/tmp -delete',
+    'echo rm -rf /',
+  ])
+    assert.ok(!traits(c).includes('recursive-delete-root'), c)
+})
+
+test('guardrail traits: mkfs, dd onto devices, shutdown', () => {
+  for (const c of ['mkfs.ext4 /dev/sdb1', 'sudo mkfs -t xfs /dev/vdb', 'wipefs -a /dev/sda'])
+    assert.ok(traits(c).includes('filesystem-format'), c)
+  for (const c of [
+    'dd if=/dev/zero of=/dev/sda bs=1M',
+    'cat img > /dev/nvme0n1',
+    'tee /dev/sdb < img',
+    'cp img /dev/mmcblk0',
+  ])
+    assert.ok(traits(c).includes('raw-device-write'), c)
+  assert.ok(!traits('dd if=/dev/sda of=/dev/null').includes('raw-device-write'))
+  assert.ok(!traits('echo x > /dev/null').includes('raw-device-write'))
+  for (const c of [
+    'shutdown -h now',
+    'sudo reboot',
+    'poweroff',
+    'halt -f',
+    'init 0',
+    'telinit 6',
+    'systemctl poweroff',
+    'echo b > /proc/sysrq-trigger',
+  ])
+    assert.ok(traits(c).includes('host-shutdown'), c)
+  assert.ok(!traits('systemctl status web').includes('host-shutdown'))
+})
+
+test('guardrail traits: downloads and decoded text run as scripts', () => {
+  for (const c of [
+    'curl -fsSL https://x.sh | sh',
+    'wget -qO- x | sudo bash',
+    'curl x | bash -s -- --yes',
+    'curl x|python3',
+    'echo aWQ= | base64 -d | sh',
+    'base64 --decode f | bash',
+    'sh -c "$(curl -fsSL x)"',
+    'bash <(curl -s x)',
+    'eval "$(wget -qO- x)"',
+    'source <(curl x)',
+    'curl x | tee /tmp/i.sh | sh',
+  ])
+    assert.ok(traits(c).includes('download-into-shell'), c)
+  for (const c of [
+    'curl -o x.tgz https://x',
+    'curl x | grep y',
+    'curl x | python3 -m json.tool',
+    'curl x; sh',
+    'base64 -d f > out',
+  ])
+    assert.ok(!traits(c).includes('download-into-shell'), c)
+})
+
+test('guardrail traits: editing authorized_keys and sudoers', () => {
+  for (const c of [
+    'echo k >> ~/.ssh/authorized_keys',
+    'echo k >> /root/.ssh/authorized_keys',
+    'tee -a .ssh/authorized_keys',
+    "sed -i '1d' /home/u/.ssh/authorized_keys",
+    'cp k /root/.ssh/authorized_keys',
+    'mv /tmp/k ~/.ssh/authorized_keys2',
+    'vim ~/.ssh/authorized_keys',
+    'cp k ~/.ssh',
+    'echo k > ~/.ssh/authorized_key*',
+    'rm .ssh/authorized_keys',
+  ])
+    assert.ok(traits(c).includes('authorized-keys-edit'), c)
+  assert.ok(!traits('cat ~/.ssh/authorized_keys').includes('authorized-keys-edit'))
+  assert.ok(!traits('cp ~/.ssh/authorized_keys /tmp/backup').includes('authorized-keys-edit'))
+  for (const c of [
+    'echo "u ALL=(ALL) NOPASSWD:ALL" >> /etc/sudoers',
+    'visudo',
+    'tee /etc/sudoers.d/u',
+    'cp f /etc/sudoers.d/',
+    'sed -i s/x/y/ /etc/sudoers',
+    'nano /etc/sudoers',
+    "sudo sh -c 'echo x >> /etc/sudoers'",
+  ])
+    assert.ok(traits(c).includes('sudoers-edit'), c)
+  assert.ok(!traits('visudo -c').includes('sudoers-edit'))
+  assert.ok(!traits('cat /etc/sudoers').includes('sudoers-edit'))
+})
+
+test('every program found is a trait, for rules that hold or deny a program', () => {
+  assert.deepEqual(
+    traits('sudo systemctl restart web').filter((t) => t.startsWith('program:')),
+    ['program:sudo', 'program:systemctl'],
+  )
+  assert.ok(traits("python3 -c 'import os'").includes('program:python3'))
+})
+
+test('shell input lines: needs shell:<login>, the same traits, no refusal for a partial line', () => {
+  const line = classifyShellInput('sudo rm -rf /', 'root')
+  assert.deepEqual(line.needs, [{ verb: 'shell', object: 'root' }])
+  assert.ok(line.traits.includes('recursive-delete-root'))
+  const partial = classifyShellInput('for f in *; do', 'root')
+  assert.equal(partial.unclassified, undefined)
+  assert.deepEqual(partial.traits, ['unparsed-input'])
+})
+
+test('sftp: paths normalised per login; writes onto authorized_keys and sudoers carry the traits', () => {
+  assert.deepEqual(classifySftp('read', '/var/log/../log//syslog', 'deploy').needs, [
+    { verb: 'sftp-read', object: 'deploy:/var/log/syslog' },
+  ])
+  assert.deepEqual(classifySftp('write', 'uploads/a.txt', 'deploy').needs, [
+    { verb: 'sftp-write', object: 'deploy:~/uploads/a.txt' },
+  ])
+  assert.ok(classifySftp('read', '../../etc/shadow', 'deploy').unclassified)
+  assert.ok(classifySftp('read', '/etc/\u0000x', 'deploy').unclassified)
+  assert.deepEqual(classifySftp('write', '.ssh/authorized_keys', 'deploy').traits, ['authorized-keys-edit'])
+  assert.deepEqual(classifySftp('write', '/etc/sudoers.d/x', 'root').traits, ['sudoers-edit'])
+})
+
+test('sessions: shell and port forwarding per login', () => {
+  assert.deepEqual(classifySession('shell', 'root').needs, [{ verb: 'shell', object: 'root' }])
+  assert.deepEqual(classifySession('port-forward', 'deploy', 'localhost:5432').needs, [
+    { verb: 'port-forward', object: 'deploy:localhost:5432' },
+  ])
+  assert.ok(classifySession('port-forward', 'deploy', 'x y').unclassified)
+})

@@ -1,0 +1,160 @@
+// A command line as sequences of commands and operators in source order. The bash grammar nests `&&`/`||`
+// inside pipelines (tree-sitter-bash gives `a | b && c` as a pipeline holding a list); bash binds `|` tighter.
+// Flattening every list, pipeline and redirected statement into one sequence keeps the order, which is all
+// a command scope and the pipe guardrails need: a pipe joins the commands either side of it.
+import type { Node } from 'web-tree-sitter'
+import { type Word, wordOf } from './words.ts'
+
+export interface Redirect {
+  /** The operator as written, with its file descriptor (`>`, `2>`, `>&`, `<<`, `<<<`, …). */
+  op: string
+  /** The target (file, descriptor or here-string); a here-document has its body's literal text, if any. */
+  target: Word
+  heredoc?: boolean
+  node: Node
+}
+
+export interface SimpleCommand {
+  type: 'command'
+  assignments: { name: string; value: Word }[]
+  /** Program and arguments, in order. */
+  words: Word[]
+  redirects: Redirect[]
+  node: Node
+}
+
+/** A compound command (subshell, group, if, loop, function, `[[ ]]`, `!`, comment): never a command scope. */
+export interface Compound {
+  type: 'compound'
+  redirects: Redirect[]
+  node: Node
+}
+
+export type Item = SimpleCommand | Compound | { type: 'op'; text: string }
+
+const FLATTENED = new Set(['program', 'list', 'pipeline', 'redirected_statement'])
+const OPERATORS = new Set([';', '&', '&&', '||', '|', '|&', ';;'])
+const REDIRECTS = new Set(['file_redirect', 'heredoc_redirect', 'herestring_redirect'])
+const COMMANDS = new Set(['command', 'declaration_command', 'unset_command', 'variable_assignment'])
+
+/** The items of one sequence: `node` is the program or a statement container. */
+export function sequenceOf(node: Node): Item[] {
+  const items: Item[] = []
+  flatten(node, items)
+  while (items.at(-1)?.type === 'op' && (items.at(-1) as { text: string }).text === ';') items.pop()
+  return items
+}
+
+function flatten(node: Node, items: Item[]): void {
+  for (const child of node.children) {
+    if (!child) continue
+    if (!child.isNamed) {
+      if (OPERATORS.has(child.type)) items.push({ type: 'op', text: child.type })
+      continue
+    }
+    if (FLATTENED.has(child.type)) flatten(child, items)
+    else if (REDIRECTS.has(child.type)) lastCommand(items)?.redirects.push(redirectOf(child))
+    else if (child.type === 'heredoc_body') continue
+    else {
+      if (items.length > 0 && items.at(-1)!.type !== 'op') items.push({ type: 'op', text: ';' })
+      items.push(
+        COMMANDS.has(child.type) ? commandOf(child) : { type: 'compound', redirects: [], node: child },
+      )
+    }
+  }
+}
+
+function lastCommand(items: Item[]): SimpleCommand | Compound | undefined {
+  const last = items.at(-1)
+  return last && last.type !== 'op' ? last : undefined
+}
+
+function commandOf(node: Node): SimpleCommand {
+  const command: SimpleCommand = { type: 'command', assignments: [], words: [], redirects: [], node }
+  const add = (child: Node) => {
+    if (child.type === 'variable_assignment') command.assignments.push(assignmentOf(child))
+    else if (REDIRECTS.has(child.type)) command.redirects.push(redirectOf(child))
+    else if (child.type === 'command_name') command.words.push(wordOf(child.firstNamedChild ?? child))
+    else if (child.isNamed && child.type !== 'comment') command.words.push(wordOf(child))
+    else if (!child.isNamed && command.words.length === 0 && node.type !== 'command')
+      command.words.push({ kind: 'literal', value: child.type, shape: child.type }) // export, local, unset …
+  }
+  if (node.type === 'variable_assignment') add(node)
+  else for (const child of node.children) if (child) add(child)
+  return command
+}
+
+function assignmentOf(node: Node): { name: string; value: Word } {
+  const name = node.childForFieldName('name')?.text ?? ''
+  const value = node.childForFieldName('value')
+  return {
+    name,
+    value: value ? wordOf(value) : { kind: 'literal', value: '', shape: '' },
+  }
+}
+
+function redirectOf(node: Node): Redirect {
+  if (node.type === 'heredoc_redirect') {
+    const body = node.descendantsOfType('heredoc_body')[0]
+    const expands = body?.namedChildren.some((c) => c !== null && c.type !== 'heredoc_content') ?? false
+    const text = body?.text ?? ''
+    const quotedDelimiter = /^['"\\]/.test(
+      node.childForFieldName('delimiter')?.text ?? node.child(1)?.text ?? '',
+    )
+    const target: Word =
+      expands && !quotedDelimiter
+        ? { kind: 'dynamic', shape: text }
+        : { kind: 'literal', value: text, shape: text }
+    return { op: '<<', target, heredoc: true, node }
+  }
+  const fd = node.childForFieldName('descriptor')?.text ?? ''
+  const op = node.children.find((c) => c !== null && !c.isNamed)?.type ?? '?'
+  const destination =
+    node.childForFieldName('destination') ??
+    node.namedChildren.filter((c) => c?.type !== 'file_descriptor').at(-1)
+  return { op: fd + op, target: destination ? wordOf(destination) : { kind: 'dynamic', shape: '' }, node }
+}
+
+/** Every sequence in the tree: the top one and those inside substitutions, subshells, groups, loops and
+ * functions, each with its own pipes; every simple command is in exactly one of them. */
+export function allSequences(root: Node): Item[][] {
+  const out: Item[][] = []
+  const visit = (node: Node) => {
+    const items = sequenceOf(node)
+    if (items.length > 0) out.push(items)
+    for (const item of items) {
+      if (item.type !== 'op') for (const r of item.redirects) visitInside(r.node)
+      if (item.type === 'compound') visitInside(item.node)
+      else if (item.type === 'command')
+        for (const child of item.node.namedChildren) if (child) visitInside(child)
+    }
+  }
+  const visitInside = (node: Node): void => {
+    if (node.type !== 'variable_assignment' && hasStatements(node)) {
+      visit(node)
+      return
+    }
+    for (const child of node.namedChildren) if (child) visitInside(child)
+  }
+  visit(root)
+  return out
+}
+
+const STATEMENT_TYPES = new Set([
+  ...FLATTENED,
+  ...COMMANDS,
+  'subshell',
+  'compound_statement',
+  'if_statement',
+  'while_statement',
+  'for_statement',
+  'c_style_for_statement',
+  'case_statement',
+  'function_definition',
+  'negated_command',
+  'test_command',
+])
+
+function hasStatements(node: Node): boolean {
+  return node.namedChildren.some((c) => c !== null && STATEMENT_TYPES.has(c.type))
+}

@@ -1,0 +1,92 @@
+// SSH commands into core Actions (protocol `ssh`): exec command lines read with the bash grammar, interactive
+// shell input lines as a best-effort tripwire, SFTP operations per path, session requests per login. Used by
+// the SSH engine (protocols/ssh) and, for `kubectl exec` commands, by the Kubernetes engine.
+import { posix } from 'node:path'
+import type { Action } from '../../../core/index.ts'
+import { hasControl } from '../../../kinds/ssh-command-pattern.ts'
+import { SSH_SCOPE_VERBS } from '../../../kinds/ssh-scope.ts'
+import { analyseCommandLine } from './analyse.ts'
+
+export { MAX_COMMAND_LENGTH } from './grammar.ts'
+export { SSH_SCOPE_VERBS }
+
+// A login the gateway names in a scope entry: what useradd accepts (no `:` or `*`, which scope entries use).
+const LOGIN = /^[A-Za-z0-9_.][A-Za-z0-9_.$-]{0,63}$/
+
+/** An exec request's command line as an Action: needs `exec:<login>:<canonical command>` when the command is
+ * a plain sequence of literal commands, else `exec:<login>`; unparseable or out of bounds: `unclassified`. */
+export function classifyExec(commandLine: string, login: string): Action {
+  const base = { protocol: 'ssh', kind: 'exec', text: commandLine }
+  if (!LOGIN.test(login)) return refused(base, 'exec', login, `"${login}" is not a login name`)
+  const read = analyseCommandLine(commandLine)
+  if ('problem' in read) return refused(base, 'exec', login, read.problem)
+  const object = read.form === undefined ? login : `${login}:${read.form}`
+  return { ...base, needs: [{ verb: 'exec', object }], traits: read.traits }
+}
+
+/** A line typed into an interactive shell, for the tripwire (best effort, see README): it needs only
+ * `shell:<login>` and carries the same guardrail traits as an exec command. A line that does not parse on its
+ * own (a loop's first line, line editing the recording could not undo) carries no traits, and is not refused:
+ * the session was allowed as a shell, and its lines are recorded either way. */
+export function classifyShellInput(line: string, login: string): Action {
+  const base = { protocol: 'ssh', kind: 'shell-input', text: line }
+  if (!LOGIN.test(login)) return refused(base, 'shell', login, `"${login}" is not a login name`)
+  const read = analyseCommandLine(line)
+  const traits = 'problem' in read ? ['unparsed-input'] : read.traits
+  return { ...base, needs: [{ verb: 'shell', object: login }], traits }
+}
+
+// PATH_MAX: a longer SFTP path is refused rather than normalised.
+const MAX_PATH_LENGTH = 4096
+
+/** An SFTP (or scp) read or write of one path: needs `sftp-read:<login>:<path>` / `sftp-write:…` with the
+ * path normalised (`.`/`..` resolved; relative paths are under the login's home, written `~/…`). */
+export function classifySftp(operation: 'read' | 'write', path: string, login: string): Action {
+  const verb = operation === 'read' ? 'sftp-read' : 'sftp-write'
+  const base = { protocol: 'ssh', kind: verb, text: `${verb} ${path}` }
+  if (!LOGIN.test(login)) return refused(base, verb, login, `"${login}" is not a login name`)
+  const normal = normalisedPath(path)
+  if ('problem' in normal) return refused(base, verb, login, normal.problem)
+  return {
+    ...base,
+    text: `${verb} ${normal.path}`,
+    needs: [{ verb, object: `${login}:${normal.path}` }],
+    traits: operation === 'write' ? pathWriteTraits(normal.path) : [],
+  }
+}
+
+/** Opening a shell, or a port forwarding (`detail`: host:port), as the login. */
+export function classifySession(verb: 'shell' | 'port-forward', login: string, detail?: string): Action {
+  const base = { protocol: 'ssh', kind: verb, text: detail ? `${verb} ${detail}` : verb }
+  if (!LOGIN.test(login)) return refused(base, verb, login, `"${login}" is not a login name`)
+  if (detail !== undefined && (detail.length > 300 || !/^[A-Za-z0-9_.:[\]-]+$/.test(detail)))
+    return refused(base, verb, login, 'the forwarding target is not host:port')
+  const object = verb === 'port-forward' && detail ? `${login}:${detail}` : login
+  return { ...base, needs: [{ verb, object }], traits: [] }
+}
+
+function refused(base: Omit<Action, 'needs' | 'traits'>, verb: string, login: string, why: string): Action {
+  const object = LOGIN.test(login) ? login : '?'
+  return { ...base, needs: [{ verb, object }], traits: [], unclassified: why }
+}
+
+function normalisedPath(path: string): { path: string } | { problem: string } {
+  if (path.length > MAX_PATH_LENGTH) return { problem: 'the path is too long' }
+  if (hasControl(path)) return { problem: 'the path holds a control character' }
+  if (path === '') return { problem: 'the path is empty' }
+  if (path.startsWith('/')) return { path: trimSlash(posix.normalize(path)) }
+  const relative = posix.normalize(path.startsWith('~/') ? path.slice(2) : path)
+  if (relative === '..' || relative.startsWith('../'))
+    return { problem: 'the path leaves the home directory, whose location the gateway does not know' }
+  return { path: relative === '.' ? '~' : `~/${trimSlash(relative)}` }
+}
+
+const trimSlash = (p: string): string => (p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p)
+
+/** An SFTP write onto the files the command guardrails protect. */
+function pathWriteTraits(path: string): string[] {
+  const name = posix.basename(path)
+  if (name === 'authorized_keys' || name === 'authorized_keys2') return ['authorized-keys-edit']
+  if (path === '/etc/sudoers' || path.startsWith('/etc/sudoers.d/')) return ['sudoers-edit']
+  return []
+}

@@ -1,0 +1,179 @@
+// What runs: a command's program and, through wrappers (`sudo`, `env`, `nice`, `timeout`, `xargs`,
+// `find -exec`, …), the programs it runs in turn, each as its own argument list. Guardrails match every one
+// of them; command scopes never look through wrappers (a wrapper is a program like any other and must be
+// named). Scripts handed over as text (`sh -c '…'`, `eval`, `su -c`, `env -S`, `watch`) are returned for
+// the caller to read with the grammar.
+import { posix } from 'node:path'
+import type { Word } from './words.ts'
+
+export interface Invocation {
+  /** The program's file name (`rm` for /bin/rm or /tmp/rm), or '' when only known at run time. */
+  name: string
+  args: Word[]
+}
+
+export interface Unwrapped {
+  invocations: Invocation[]
+  /** Scripts passed as text to a shell, literal ones only. */
+  scripts: string[]
+  /** A script passed as text that is only known at run time (`sh -c "$X"`). */
+  dynamicScript: boolean
+}
+
+interface Wrapper {
+  /** Options that take the next word as their value. */
+  valued?: readonly string[]
+  /** Words after the options and before the program (timeout's duration, chroot's directory). */
+  positional?: number
+  /** NAME=value words are allowed before the program. */
+  assignments?: boolean
+  /** Options whose value is a shell script. */
+  script?: readonly string[]
+}
+
+const WRAPPERS: Readonly<Record<string, Wrapper>> = {
+  sudo: { valued: ['-u', '-g', '-h', '-p', '-C', '-r', '-t', '-U', '-D', '-R', '-T'], assignments: true },
+  doas: { valued: ['-u', '-C'] },
+  env: { valued: ['-u', '-C', '--unset', '--chdir'], assignments: true, script: ['-S', '--split-string'] },
+  nice: { valued: ['-n', '--adjustment'] },
+  ionice: { valued: ['-c', '-n', '-p', '-P', '-u', '--class', '--classdata'] },
+  timeout: { valued: ['-s', '-k', '--signal', '--kill-after'], positional: 1 },
+  nohup: {},
+  setsid: {},
+  time: { valued: ['-f', '-o', '--format', '--output'] },
+  command: {},
+  builtin: {},
+  exec: { valued: ['-a'] },
+  stdbuf: { valued: ['-i', '-o', '-e'] },
+  chroot: { valued: ['--userspec', '--groups'], positional: 1 },
+  flock: {
+    valued: ['-w', '-E', '--timeout', '--conflict-exit-code'],
+    positional: 1,
+    script: ['-c', '--command'],
+  },
+  su: { valued: ['-s', '-g', '-G', '--shell', '--group'], positional: 1, script: ['-c', '--command'] },
+  runuser: { valued: ['-u', '-g', '-G', '-s', '--user', '--group', '--shell'], script: ['-c', '--command'] },
+  unshare: {},
+  nsenter: { valued: ['-t', '--target'] },
+  taskset: { positional: 1 },
+  chrt: { positional: 1 },
+  xargs: { valued: ['-I', '-L', '-n', '-P', '-d', '-E', '-s', '-a', '--delimiter', '--arg-file'] },
+  'systemd-run': { valued: ['-p', '-u', '--unit', '--property', '--uid', '--gid'] },
+  busybox: {},
+  strace: { valued: ['-o', '-e', '-p', '-s', '-u'] },
+  ltrace: { valued: ['-o', '-e', '-p', '-s', '-u'] },
+  script: { valued: ['-c', '--command'], script: ['-c', '--command'] },
+}
+
+/** Shells: `-c` takes the script as the first word after the options. */
+export const SHELLS = new Set([
+  'sh',
+  'bash',
+  'dash',
+  'zsh',
+  'ksh',
+  'mksh',
+  'ash',
+  'busybox',
+  'fish',
+  'rbash',
+  'yash',
+  'tcsh',
+  'csh',
+])
+
+const MAX_UNWRAP = 16
+
+function nameOf(word: Word | undefined): string {
+  return word?.kind === 'literal' ? posix.basename(word.value) : ''
+}
+
+/** The invocations of one command's words: the command itself, then what each wrapper runs. */
+export function unwrap(words: readonly Word[]): Unwrapped {
+  const out: Unwrapped = { invocations: [], scripts: [], dynamicScript: false }
+  let argv = words
+  for (let n = 0; argv.length > 0 && n < MAX_UNWRAP; n++) {
+    const name = nameOf(argv[0])
+    out.invocations.push({ name, args: argv.slice(1) })
+    const next = innerOf(name, argv.slice(1), out)
+    if (!next) break
+    argv = next
+  }
+  return out
+}
+
+function innerOf(name: string, args: readonly Word[], out: Unwrapped): readonly Word[] | undefined {
+  if (SHELLS.has(name)) return shellScript(args, out)
+  if (name === 'eval') return script(args.length > 0 ? args : undefined, out)
+  if (name === 'watch') return script(afterOptions(args, WATCH), out)
+  if (name === 'find') return findExec(args)
+  const wrapper = WRAPPERS[name]
+  if (!wrapper) return undefined
+  if (name === 'command' && args.some((a) => a.kind === 'literal' && /^-[a-zA-Z]*[vV]/.test(a.value)))
+    return undefined
+  let i = 0
+  for (; i < args.length; i++) {
+    const w = args[i]!
+    if (w.kind !== 'literal') return undefined
+    const v = w.value
+    if (v === '--') {
+      i++
+      break
+    }
+    if (wrapper.script?.includes(v)) script(args[i + 1] ? [args[i + 1]!] : undefined, out)
+    const eq = v.indexOf('=')
+    if (v.startsWith('--') && eq > 0 && wrapper.script?.includes(v.slice(0, eq)))
+      script([{ kind: 'literal', value: v.slice(eq + 1), shape: v.slice(eq + 1) }], out)
+    if (v.startsWith('-') && v !== '-')
+      i += wrapper.valued?.includes(v) || wrapper.script?.includes(v) ? 1 : 0
+    else if (!(wrapper.assignments && /^[A-Za-z_][A-Za-z0-9_]*=/.test(v))) break
+  }
+  i += wrapper.positional ?? 0
+  return args.slice(i)
+}
+
+const WATCH: Wrapper = { valued: ['-n', '-d', '--interval', '--differences'] }
+
+function afterOptions(args: readonly Word[], wrapper: Wrapper): Word[] {
+  let i = 0
+  while (
+    i < args.length &&
+    args[i]!.kind === 'literal' &&
+    (args[i] as { value: string }).value.startsWith('-')
+  ) {
+    i += wrapper.valued?.includes((args[i] as { value: string }).value) ? 2 : 1
+  }
+  return args.slice(i)
+}
+
+/** `sh -c 'script'`, `bash -lc '…'`: the first word after the options, when an option holds `c`. */
+function shellScript(args: readonly Word[], out: Unwrapped): undefined {
+  let i = 0
+  let withC = false
+  for (; i < args.length; i++) {
+    const w = args[i]!
+    if (w.kind !== 'literal') break
+    if (w.value === '--' || !/^[-+][a-zA-Z]+$/.test(w.value)) break
+    if (w.value.startsWith('-') && w.value.includes('c')) withC = true
+    if (w.value === '-o' || w.value === '+o' || w.value === '-O' || w.value === '+O') i++
+  }
+  if (withC) script(args[i] ? [args[i]!] : undefined, out)
+  return undefined
+}
+
+/** Words joined into a script, as eval and watch do. */
+function script(words: readonly Word[] | undefined, out: Unwrapped): undefined {
+  if (!words || words.length === 0) return undefined
+  if (words.some((w) => w.kind !== 'literal')) out.dynamicScript = true
+  else out.scripts.push(words.map((w) => (w as { value: string }).value).join(' '))
+  return undefined
+}
+
+/** `find … -exec rm -rf {} ;`: the words between -exec (-execdir, -ok, -okdir) and `;` or `+`. */
+function findExec(args: readonly Word[]): Word[] | undefined {
+  const at = args.findIndex((w) => w.kind === 'literal' && /^-(exec|execdir|ok|okdir)$/.test(w.value))
+  if (at < 0) return undefined
+  const rest = args.slice(at + 1)
+  const end = rest.findIndex((w) => w.kind === 'literal' && (w.value === ';' || w.value === '+'))
+  return end < 0 ? rest : rest.slice(0, end)
+}
