@@ -326,4 +326,3 @@ function pathTraits(shape: string, traits: Set<string>, directory: boolean): voi
 /** Whether a written name (a glob too: `authorized_key*`) could name `target`. */
 const couldBe = (written: string, target: string): boolean =>
   written === target || wordCovers(written.replace(/[*?]|\[[^\]]*\]/g, WILDCARD), target)
-
