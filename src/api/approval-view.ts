@@ -7,6 +7,7 @@ export async function approvalView(
   core: Core,
   approval: Approval,
 ): Promise<ReturnType<typeof toApprovalDto>> {
-  const risk = approval.status === 'pending' ? await core.approvalRisk(approval) : undefined
-  return toApprovalDto(approval, risk)
+  if (approval.status !== 'pending') return toApprovalDto(approval)
+  const [risk, evidence] = await Promise.all([core.approvalRisk(approval), core.approvalEvidence(approval)])
+  return toApprovalDto(approval, risk, evidence)
 }

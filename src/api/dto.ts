@@ -8,6 +8,7 @@ import type {
   ApprovalRisk,
   AuditEntry,
   Grant,
+  GrantEvidence,
   IssuedCredential,
   Principal,
   Scope,
@@ -16,6 +17,7 @@ import type {
   SessionSummary,
 } from '../core/index.ts'
 import { formatScopeEntry } from '../core/index.ts'
+import { evidenceDto, toEvidenceDto } from './evidence-dto.ts'
 
 export const isoDate = z.string().meta({ format: 'date-time' })
 const scope = z.array(z.string()).describe('scope entries, each `verb:object`')
@@ -158,6 +160,7 @@ export const approvalDto = z.object({
     })
     .optional()
     .describe('grant requests that are pending: the requested scope against auto-approve and the ceiling'),
+  evidence: evidenceDto.optional().describe('pending approvals: the evidence on the grant from recordings'),
 })
 
 type ApprovalRiskDto = NonNullable<z.infer<typeof approvalDto>['risk']>
@@ -171,7 +174,11 @@ const toApprovalRiskDto = (risk: ApprovalRisk): ApprovalRiskDto => ({
   ...(risk.plan ? { plan: risk.plan } : {}),
 })
 
-export const toApprovalDto = (a: Approval, risk?: ApprovalRisk): z.infer<typeof approvalDto> => ({
+export const toApprovalDto = (
+  a: Approval,
+  risk?: ApprovalRisk,
+  evidence?: GrantEvidence,
+): z.infer<typeof approvalDto> => ({
   id: a.id,
   subject: a.subject,
   grantId: a.grantId,
@@ -193,6 +200,7 @@ export const toApprovalDto = (a: Approval, risk?: ApprovalRisk): z.infer<typeof 
   consumedAt: iso(a.consumedAt),
   estimatedRows: a.estimatedRows,
   risk: risk ? toApprovalRiskDto(risk) : undefined,
+  evidence: evidence ? toEvidenceDto(evidence) : undefined,
 })
 
 export const serviceAccountDto = z.object({

@@ -32,6 +32,15 @@ export interface GrantJson {
   }
 }
 
+/** `GET /v1/grants/{id}/evidence`. */
+export interface EvidenceJson {
+  similar: Array<{ grantId: string; task: string; requestedAt: string; used: string[]; rows: number }>
+  pastUsed: string[]
+  widerThanPast: string[]
+  rows: number
+  signals: Array<{ kind: string; message: string; items?: string[] }>
+}
+
 export type BudgetMetricJson = 'rows' | 'bytes' | 'statements' | 'tables'
 
 export interface CredentialJson {

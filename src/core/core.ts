@@ -4,6 +4,7 @@
 import type { Config, ResourceConfig } from '../config/schema.ts'
 import type { ApprovalFilter, AuditFilter, GrantFilter, SessionFilter } from '../store/store.ts'
 import type { AdviceFilter, ScopeAdvice } from './advice/advise-scopes.ts'
+import type { GrantEvidence } from './advice/grant-evidence.ts'
 import type { Approval } from './approvals/approval.ts'
 import type { ApprovalRisk } from './approvals/approval-risk.ts'
 import type { AuditEntry, AuditEventInput } from './audit/events.ts'
@@ -50,6 +51,9 @@ export interface GrantRequestResult {
   credential?: IssuedCredential
   /** For denials: what this principal may ask for on that resource. */
   allowed?: Scope
+  /** For a grant granted or waiting for an approver: the principal's similar earlier tasks, what they used,
+   * what this request asks beyond that, and anomaly signals (the approver sees the same). */
+  evidence?: GrantEvidence
 }
 
 /** The clear secret, shown once to the grant's owner. */
@@ -148,6 +152,9 @@ export interface Core {
   getGrant(actor: Principal, id: string): Promise<Grant>
   /** For a grant requested from a plan: the recorded statements of its sessions not in the plan (at most
    * 50, newest session first, and how many in all); undefined for a grant without a plan. Who may see the grant. */
+  /** Evidence on a grant from what is recorded: similar earlier tasks of the principal, what they used,
+   * anomaly signals (including from what this grant ran). Who may see the grant. */
+  grantEvidence(actor: Principal, id: string): Promise<GrantEvidence>
   /** The grant's exfiltration budget and what it used in this process; undefined when no budget applies.
    * Who may see the grant. */
   grantBudget(actor: Principal, id: string): Promise<GrantBudgetView | undefined>
@@ -168,6 +175,9 @@ export interface Core {
   decideApproval(actor: Principal, id: string, verdict: 'approve' | 'deny', reason: string): Promise<Approval>
   /** For a grant request the caller may see: requested scope against auto-approve and ceiling. */
   approvalRisk(approval: Approval): Promise<ApprovalRisk | undefined>
+  /** For an approval the caller may see: the evidence on its grant (a held statement's includes what the
+   * grant ran so far); undefined when the grant is no longer stored. */
+  approvalEvidence(approval: Approval): Promise<GrantEvidence | undefined>
 
   // data path
   /** Looks up the credential for a login (a challenge-response login needs the verifier before the secret is proven). */

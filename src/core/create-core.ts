@@ -3,6 +3,8 @@ import type { Logger } from 'pino'
 import type { Config, ResourceConfig } from '../config/schema.ts'
 import type { Store } from '../store/store.ts'
 import { adviseScopes } from './advice/advise-scopes.ts'
+import { AnomalyAudit } from './advice/anomaly-audit.ts'
+import { grantEvidence } from './advice/grant-evidence.ts'
 import type { Approval } from './approvals/approval.ts'
 import { approvalRisk } from './approvals/approval-risk.ts'
 import { decideApproval } from './approvals/decide-approval.ts'
@@ -150,6 +152,7 @@ export function createCore(options: CoreOptions): Core {
     onSessionEndRequested(ctx, payload),
   )
   const budgets = new GrantBudgets(ctx)
+  const anomalies = new AnomalyAudit(ctx)
   const rulesByResource = new Map<string, Rules>()
   // Held actions approved and not yet recorded, per session. The protocol records a statement when it
   // completes (recordAction), knowing nothing of the approval; core attaches it to that record.
@@ -361,11 +364,27 @@ export function createCore(options: CoreOptions): Core {
       })
     },
 
-    requestGrant: (actor, input) =>
-      requestGrant(ctx, actor, input, {
+    async requestGrant(actor, input) {
+      const result = await requestGrant(ctx, actor, input, {
         planStatements: (kind) => planners.get(kind),
         implicitScope: (kind) => implicitScopes.get(kind),
-      }),
+      })
+      if (result.grant.status === 'denied') return result
+      // Evidence is for the approver and the requester; a store hiccup reading it does not undo the grant.
+      const evidence = await anomalies.requested(result.grant).catch((error: unknown) => {
+        logger.warn(
+          { err: error, grantId: result.grant.id },
+          'could not gather the evidence on a grant request',
+        )
+        return undefined
+      })
+      return evidence ? { ...result, evidence } : result
+    },
+    async grantEvidence(actor, id) {
+      const grant = await loadGrant(id)
+      authorizeGrantView(ctx, actor, grant)
+      return grantEvidence(ctx, grant, true)
+    },
     async offPlanStatements(actor, id) {
       const grant = await loadGrant(id)
       authorizeGrantView(ctx, actor, grant)
@@ -469,6 +488,10 @@ export function createCore(options: CoreOptions): Core {
     },
     decideApproval: (actor, id, verdict, reason) => decideApproval(ctx, actor, id, verdict, reason),
     approvalRisk: (approval) => approvalRisk(ctx, approval),
+    async approvalEvidence(approval) {
+      const grant = await store.grants.get(approval.grantId)
+      return grant && grantEvidence(ctx, grant, approval.subject === 'action')
+    },
 
     findCredential: (resourceId, username) => store.credentials.findByUsername(resourceId, username),
     resolveLogin,
@@ -615,6 +638,7 @@ export function createCore(options: CoreOptions): Core {
           },
           hashEntry,
         })
+        void anomalies.sessionClosed(session.grant)
         if (session.grant.sessionBound && ctx.live.countFor(session.grant.id) === 0) {
           const grant = await store.grants.get(session.grant.id)
           if (grant?.status === 'active') await endGrant(ctx, grant, 'session-closed', 'system')

@@ -1,5 +1,6 @@
 // core's public surface: the only import path for protocols/, api/ and cli/.
 export type { AdviceFilter, ScopeAdvice } from './advice/advise-scopes.ts'
+export type { AnomalySignal, GrantEvidence } from './advice/grant-evidence.ts'
 export type { GrantUsage } from './advice/grant-usage.ts'
 export type { PolicySuggestion } from './advice/policy-suggestion.ts'
 export type { TaskCluster } from './advice/task-clusters.ts'

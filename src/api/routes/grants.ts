@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { Core } from '../../core/index.ts'
 import { credentialDto, grantDto, scopeStrings, toCredentialDto, toGrantDto } from '../dto.ts'
+import { evidenceDto, toEvidenceDto } from '../evidence-dto.ts'
 import { defineRoute } from '../route-spec.ts'
 import { commaList, flag, idParams, limit } from './query.ts'
 
@@ -62,6 +63,11 @@ const requestResult = z.object({
     })
     .optional()
     .describe('present when policy denied the request'),
+  evidence: evidenceDto
+    .optional()
+    .describe(
+      "granted or pending: the principal's similar earlier tasks and anomaly signals (the approver sees them)",
+    ),
 })
 
 export const grantRoutes = [
@@ -101,8 +107,20 @@ export const grantRoutes = [
               },
             }
           : {}),
+        ...(result.evidence ? { evidence: toEvidenceDto(result.evidence) } : {}),
       }
     },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/grants/:id/evidence',
+    operationId: 'getGrantEvidence',
+    summary: "Evidence on a grant from recordings: the principal's similar earlier tasks and anomaly signals",
+    tag: 'grants',
+    params: idParams,
+    responses: { 200: { description: 'the evidence', schema: evidenceDto } },
+    handler: async ({ core, principal, params }) =>
+      toEvidenceDto(await core.grantEvidence(principal, params.id)),
   }),
   defineRoute({
     method: 'GET',

@@ -1,7 +1,7 @@
 // `taskgate grant list|show|env|end|revoke|approve|deny`: everything about existing grants.
 import { resourceKind } from '../../kinds/index.ts'
 import type { ApiClient } from '../api-client.ts'
-import type { ApprovalJson, CredentialJson, GrantJson } from '../api-types.ts'
+import type { ApprovalJson, CredentialJson, EvidenceJson, GrantJson } from '../api-types.ts'
 import { CliError, usageError } from '../cli-error.ts'
 import { type Command, type CommandContext, requireArgs, requireOption, stringOption } from '../command.ts'
 import { printFields, printJson, printTable, relativeTime, shortTime, truncate } from '../output.ts'
@@ -45,7 +45,8 @@ export const grantShowCommand: Command = {
   async run(context) {
     const [id] = requireArgs(context, 'ID')
     const g = await context.api.get<GrantJson>(`/v1/grants/${encodeURIComponent(id!)}`)
-    if (context.json) return printJson(context.io, g)
+    const evidence = await context.api.get<EvidenceJson>(`/v1/grants/${encodeURIComponent(id!)}/evidence`)
+    if (context.json) return printJson(context.io, { ...g, evidence })
     printFields(context.io, [
       ['grant', g.id],
       ['status', g.status],
@@ -65,6 +66,7 @@ export const grantShowCommand: Command = {
       ['off the plan', g.offPlan ? `${g.offPlan.count} statements` : undefined],
     ])
     if (g.budget) printBudget(context, g.budget)
+    printEvidence(context, evidence)
     if (g.plan) {
       context.io.stdout('\nplanned statements\n')
       for (const text of g.plan) context.io.stdout(`  ${truncate(text.replace(/\s+/g, ' '), 120)}\n`)
@@ -229,4 +231,15 @@ function printBudget(context: CommandContext, budget: NonNullable<GrantJson['bud
       `  ${metric.padEnd(10)} ${String(budget.used[metric]).padStart(12)}  ${levels.join(', ')}\n`,
     )
   }
+}
+
+/** Similar earlier tasks and anomaly signals, from recordings. */
+function printEvidence(context: CommandContext, evidence: EvidenceJson): void {
+  context.io.stdout(
+    `\nsimilar earlier tasks: ${evidence.similar.length}${evidence.pastUsed.length ? ` (used ${evidence.pastUsed.join(',')})` : ''}\n`,
+  )
+  if (evidence.signals.length === 0) return
+  context.io.stdout('anomaly signals\n')
+  for (const s of evidence.signals)
+    context.io.stdout(`  ${s.kind}: ${s.message}${s.items?.length ? `: ${s.items.join(', ')}` : ''}\n`)
 }

@@ -26,6 +26,7 @@ export const AUDIT_EVENT_TYPES = [
   'action.denied',
   'action.held',
   'budget.crossed',
+  'anomaly.detected',
   'mcp.tool_called',
   'admin.action',
   'retention.pruned',

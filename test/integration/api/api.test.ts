@@ -321,6 +321,7 @@ test('the OpenAPI document is valid JSON, version 3.1, and describes every route
     'POST /v1/grants',
     'GET /v1/grants',
     'GET /v1/grants/{id}',
+    'GET /v1/grants/{id}/evidence',
     'POST /v1/grants/{id}/credential',
     'POST /v1/grants/{id}/end',
     'POST /v1/grants/{id}/revoke',

@@ -10,6 +10,7 @@ export const OPERATIONS = {
   testMasking: { method: 'POST', path: '/v1/resources/{id}/masking-test' },
   requestGrant: { method: 'POST', path: '/v1/grants' },
   listGrants: { method: 'GET', path: '/v1/grants' },
+  getGrantEvidence: { method: 'GET', path: '/v1/grants/{id}/evidence' },
   getGrant: { method: 'GET', path: '/v1/grants/{id}' },
   issueCredential: { method: 'POST', path: '/v1/grants/{id}/credential' },
   endGrant: { method: 'POST', path: '/v1/grants/{id}/end' },
@@ -208,6 +209,28 @@ export interface Operations {
         /** the scope this principal may request on the resource */
         allowed: Array<string>
       }
+      /** granted or pending: the principal's similar earlier tasks and anomaly signals (the approver sees them) */
+      evidence?: {
+        /** the principal's earlier grants on the resource whose task says the same thing (at most 20) */
+        similar: Array<{
+          grantId: string
+          task: string
+          requestedAt: string
+          used: Array<string>
+          rows: number
+        }>
+        /** what those grants used of their scopes */
+        pastUsed: Array<string>
+        /** requested entries covering nothing those grants used */
+        widerThanPast: Array<string>
+        /** rows this grant's allowed statements returned or changed, as recorded */
+        rows: number
+        signals: Array<{
+          kind: "wider-than-past" | "unseen-object" | "volume" | "off-hours"
+          message: string
+          items?: Array<string>
+        }>
+      }
     }
   }
   listGrants: {
@@ -242,6 +265,34 @@ export interface Operations {
         approvalId?: string
         /** for a grant requested from a plan: its statements, as recorded (secrets redacted) */
         plan?: Array<string>
+      }>
+    }
+  }
+  getGrantEvidence: {
+    params: {
+      id: string
+    }
+    query: never
+    body: never
+    response: {
+      /** the principal's earlier grants on the resource whose task says the same thing (at most 20) */
+      similar: Array<{
+        grantId: string
+        task: string
+        requestedAt: string
+        used: Array<string>
+        rows: number
+      }>
+      /** what those grants used of their scopes */
+      pastUsed: Array<string>
+      /** requested entries covering nothing those grants used */
+      widerThanPast: Array<string>
+      /** rows this grant's allowed statements returned or changed, as recorded */
+      rows: number
+      signals: Array<{
+        kind: "wider-than-past" | "unseen-object" | "volume" | "off-hours"
+        message: string
+        items?: Array<string>
       }>
     }
   }
@@ -453,6 +504,28 @@ export interface Operations {
           /** how long the access would last once approved */
           ttlSeconds: number
         }
+        /** pending approvals: the evidence on the grant from recordings */
+        evidence?: {
+          /** the principal's earlier grants on the resource whose task says the same thing (at most 20) */
+          similar: Array<{
+            grantId: string
+            task: string
+            requestedAt: string
+            used: Array<string>
+            rows: number
+          }>
+          /** what those grants used of their scopes */
+          pastUsed: Array<string>
+          /** requested entries covering nothing those grants used */
+          widerThanPast: Array<string>
+          /** rows this grant's allowed statements returned or changed, as recorded */
+          rows: number
+          signals: Array<{
+            kind: "wider-than-past" | "unseen-object" | "volume" | "off-hours"
+            message: string
+            items?: Array<string>
+          }>
+        }
       }>
     }
   }
@@ -498,6 +571,28 @@ export interface Operations {
         plan?: Array<string>
         /** how long the access would last once approved */
         ttlSeconds: number
+      }
+      /** pending approvals: the evidence on the grant from recordings */
+      evidence?: {
+        /** the principal's earlier grants on the resource whose task says the same thing (at most 20) */
+        similar: Array<{
+          grantId: string
+          task: string
+          requestedAt: string
+          used: Array<string>
+          rows: number
+        }>
+        /** what those grants used of their scopes */
+        pastUsed: Array<string>
+        /** requested entries covering nothing those grants used */
+        widerThanPast: Array<string>
+        /** rows this grant's allowed statements returned or changed, as recorded */
+        rows: number
+        signals: Array<{
+          kind: "wider-than-past" | "unseen-object" | "volume" | "off-hours"
+          message: string
+          items?: Array<string>
+        }>
       }
     }
   }
@@ -547,6 +642,28 @@ export interface Operations {
         /** how long the access would last once approved */
         ttlSeconds: number
       }
+      /** pending approvals: the evidence on the grant from recordings */
+      evidence?: {
+        /** the principal's earlier grants on the resource whose task says the same thing (at most 20) */
+        similar: Array<{
+          grantId: string
+          task: string
+          requestedAt: string
+          used: Array<string>
+          rows: number
+        }>
+        /** what those grants used of their scopes */
+        pastUsed: Array<string>
+        /** requested entries covering nothing those grants used */
+        widerThanPast: Array<string>
+        /** rows this grant's allowed statements returned or changed, as recorded */
+        rows: number
+        signals: Array<{
+          kind: "wider-than-past" | "unseen-object" | "volume" | "off-hours"
+          message: string
+          items?: Array<string>
+        }>
+      }
     }
   }
   denyApproval: {
@@ -594,6 +711,28 @@ export interface Operations {
         plan?: Array<string>
         /** how long the access would last once approved */
         ttlSeconds: number
+      }
+      /** pending approvals: the evidence on the grant from recordings */
+      evidence?: {
+        /** the principal's earlier grants on the resource whose task says the same thing (at most 20) */
+        similar: Array<{
+          grantId: string
+          task: string
+          requestedAt: string
+          used: Array<string>
+          rows: number
+        }>
+        /** what those grants used of their scopes */
+        pastUsed: Array<string>
+        /** requested entries covering nothing those grants used */
+        widerThanPast: Array<string>
+        /** rows this grant's allowed statements returned or changed, as recorded */
+        rows: number
+        signals: Array<{
+          kind: "wider-than-past" | "unseen-object" | "volume" | "off-hours"
+          message: string
+          items?: Array<string>
+        }>
       }
     }
   }
