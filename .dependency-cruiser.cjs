@@ -21,11 +21,27 @@ module.exports = {
     {
       name: 'protocols-independent',
       severity: 'error',
-      from: { path: '^src/protocols/([^/]+)/' },
+      from: { path: '^src/protocols/([^/]+)/', pathNot: '^src/protocols/kubernetes/' },
       comment: 'a protocol reaches another only through the shared stream kit (protocols/kit/, which imports no protocol)',
       to: {
         path: '^src/protocols/',
         pathNot: ['^src/protocols/$1/', '^src/protocols/protocol-server\\.ts$', '^src/protocols/kit/'],
+      },
+    },
+    {
+      name: 'kubernetes-on-http',
+      severity: 'error',
+      from: { path: '^src/protocols/kubernetes/' },
+      comment:
+        'the Kubernetes API is HTTP-shaped (DESIGN.md: http/ carries HTTP and the Kubernetes API): the Kubernetes engine reuses the HTTP engine through what http/index.ts exports (HTTPS listener, bearer-token sessions, certificate), nothing else of another protocol',
+      to: {
+        path: '^src/protocols/',
+        pathNot: [
+          '^src/protocols/kubernetes/',
+          '^src/protocols/protocol-server\\.ts$',
+          '^src/protocols/kit/',
+          '^src/protocols/http/index\\.ts$',
+        ],
       },
     },
     {

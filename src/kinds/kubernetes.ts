@@ -42,7 +42,7 @@ export const kubernetesResourceSchema = z.strictObject({
   tls: tlsFiles
     .optional()
     .describe(
-      'certificate for kubectl; when absent one is generated at each start (its SANs: the listen host, 127.0.0.1, ::1, localhost) and put in every kubeconfig',
+      'certificate for kubectl; when absent one is generated at first start and kept in <store.dir>/tls/<id>.crt (SANs: the listen and advertised hosts, 127.0.0.1, ::1, localhost); kubeconfigs embed it',
     ),
   clients: z
     .strictObject({
@@ -53,8 +53,17 @@ export const kubernetesResourceSchema = z.strictObject({
         .max(1000)
         .default(4)
         .describe('exec, attach and port-forward streams one grant may hold open at once'),
+      maxRequestsPerGrant: z
+        .number()
+        .int()
+        .min(1)
+        .max(10_000)
+        .default(128)
+        .describe(
+          'requests one grant may have in flight at once, watches and streams included (kubectl reads discovery in parallel)',
+        ),
     })
-    .default({ maxStreamsPerGrant: 4 })
+    .default({ maxStreamsPerGrant: 4, maxRequestsPerGrant: 128 })
     .describe('how clients use this resource'),
 })
 

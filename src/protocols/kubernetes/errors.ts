@@ -72,6 +72,16 @@ export function tooManyStreams(limit: number, info: RequestInfo): KubeStatus {
   )
 }
 
+/** Too many requests of one grant in flight (clients.maxRequestsPerGrant). */
+export function tooManyRequests(info: RequestInfo): KubeStatus {
+  return status(
+    429,
+    'TooManyRequests',
+    'taskgate: too many requests of this grant are in flight at once; retry shortly',
+    info,
+  )
+}
+
 /** A failure of the gateway or its upstream (never a denial): the error's client message only. */
 export function failure(error: TaskgateError): KubeStatus {
   const code = error.kind === 'unauthenticated' ? 401 : error.kind === 'denied' ? 403 : 503

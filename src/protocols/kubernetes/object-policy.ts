@@ -3,9 +3,9 @@
 // whole runs filtered when the grant covers some of it; `kubectl get namespaces` shows the namespaces the
 // grant names.
 import { type Action, type Core, globMatches, objectMatches, type ScopeEntry } from '../../core/index.ts'
-import type { KubeLogin } from './logins.ts'
 import type { RequestInfo } from './request-info.ts'
 import type { ObjectPolicy } from './rewrite-objects.ts'
+import type { KubeLogin } from './serve-request.ts'
 
 /** Whether a denied list/watch may run filtered instead: one across namespaces (or of namespaces), and the
  * grant has an entry with its verb that can match some object of its resource. */

@@ -13,10 +13,17 @@ import {
   TaskgateError,
   toTaskgateError,
 } from '../../core/index.ts'
+import type { GrantSession, GrantSessions } from '../http/index.ts'
 import { asksImpersonation, clientHeaders, type KubeUpstream, upstreamHeaders } from './back.ts'
 import { classifyRequest } from './classify.ts'
-import { denied, failure, grantEnded, impersonationRefused, type KubeStatus } from './errors.ts'
-import type { KubeLogin, KubeLogins } from './logins.ts'
+import {
+  denied,
+  failure,
+  grantEnded,
+  impersonationRefused,
+  type KubeStatus,
+  tooManyRequests,
+} from './errors.ts'
 import { filterable, objectPolicy } from './object-policy.ts'
 import type { RequestInfo } from './request-info.ts'
 import { pipeRewritten } from './rewrite-body.ts'
@@ -26,7 +33,32 @@ export interface KubeServeContext {
   core: Core
   logger: Logger
   upstream: KubeUpstream
-  logins: KubeLogins
+  sessions: GrantSessions
+  /** exec/attach/port-forward streams open per grant id. */
+  streams: Map<string, number>
+  maxStreamsPerGrant: number
+}
+
+/** A grant's session as the Kubernetes engine uses it. */
+export type KubeLogin = GrantSession
+
+/** Logs in and counts the request in flight for its grant: a Status to answer with, or the login and the
+ * function that ends the count. */
+export async function admit(
+  ctx: KubeServeContext,
+  authorization: string | undefined,
+  client: string,
+  info: RequestInfo,
+): Promise<{ status: KubeStatus } | { login: KubeLogin; release: () => void }> {
+  let login: KubeLogin
+  try {
+    login = await ctx.sessions.login(authorization, client)
+  } catch (error) {
+    return { status: failure(toTaskgateError(error)) }
+  }
+  const release = ctx.sessions.acquire(login)
+  if (!release) return { status: tooManyRequests(info) }
+  return { login, release }
 }
 
 const WRITE_VERBS = new Set([
@@ -111,12 +143,10 @@ export async function serveRequest(
 ): Promise<void> {
   const client = `${req.socket.remoteAddress}:${req.socket.remotePort}`
   const { info, action } = classifyRequest(req.method ?? 'GET', req.url ?? '/')
-  let login: KubeLogin
-  try {
-    login = await ctx.logins.login(req.headers.authorization, client)
-  } catch (error) {
-    return sendStatus(res, failure(toTaskgateError(error)))
-  }
+  const admitted = await admit(ctx, req.headers.authorization, client, info)
+  if ('status' in admitted) return sendStatus(res, admitted.status)
+  const { login, release } = admitted
+  res.on('close', release)
   if (asksImpersonation(req.headers)) {
     ctx.core.recordAction(login.handle, {
       kind: action.kind,
@@ -156,9 +186,14 @@ function forward(
     if (!res.headersSent) sendStatus(res, grantEnded(reason))
     else res.destroy()
   }
-  login.live.add(cut)
+  const onEnded = () => cut(String((login.signal.reason as Error | undefined)?.message ?? 'grant ended'))
+  if (login.signal.aborted) {
+    onEnded()
+    return
+  }
+  login.signal.addEventListener('abort', onEnded, { once: true })
   const done = (error?: string) => {
-    login.live.delete(cut)
+    login.signal.removeEventListener('abort', onEnded)
     login.gate.recordOutcome(decided.seq, decided.action, {
       durationMs: Date.now() - started,
       ...(error ? { error } : {}),
@@ -193,7 +228,7 @@ function forward(
   })
   res.on('close', () => {
     if (!upstreamReq.writableFinished || !res.writableFinished) upstreamReq.destroy()
-    login.live.delete(cut)
+    login.signal.removeEventListener('abort', onEnded)
   })
   req.pipe(upstreamReq)
 }

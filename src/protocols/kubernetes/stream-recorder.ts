@@ -4,8 +4,8 @@
 // MAX_RECORDED_BYTES a direction (the rest is counted, not kept). Port-forward data and SPDY streams (whose
 // headers are zlib-compressed per connection) are counted only.
 import type { Core } from '../../core/index.ts'
-import type { KubeLogin } from './logins.ts'
 import type { RequestInfo } from './request-info.ts'
+import type { KubeLogin } from './serve-request.ts'
 
 const PIECE_BYTES = 16 * 1024
 const MAX_RECORDED_BYTES = 1024 * 1024

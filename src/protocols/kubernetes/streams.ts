@@ -5,31 +5,27 @@
 // response, which kubectl prints as the server's.
 import type http from 'node:http'
 import https from 'node:https'
-import type net from 'node:net'
-import { TaskgateError, toTaskgateError } from '../../core/index.ts'
+import type { Duplex } from 'node:stream'
+import { TaskgateError } from '../../core/index.ts'
 import { asksImpersonation, upstreamHeaders } from './back.ts'
 import { classifyRequest, STREAM_SUBRESOURCES } from './classify.ts'
 import { failure, impersonationRefused, type KubeStatus, tooManyStreams } from './errors.ts'
-import type { KubeLogin } from './logins.ts'
-import { decideRequest, type KubeServeContext, refusal } from './serve-request.ts'
+import { admit, decideRequest, type KubeServeContext, refusal } from './serve-request.ts'
 import { StreamRecorder } from './stream-recorder.ts'
 
 export async function serveUpgrade(
   ctx: KubeServeContext,
-  maxStreams: number,
   req: http.IncomingMessage,
-  socket: net.Socket,
+  socket: Duplex,
   head: Buffer,
 ): Promise<void> {
   socket.on('error', () => socket.destroy())
-  const client = `${socket.remoteAddress}:${socket.remotePort}`
+  const client = `${req.socket.remoteAddress}:${req.socket.remotePort}`
   const { info, action } = classifyRequest(req.method ?? 'GET', req.url ?? '/')
-  let login: KubeLogin
-  try {
-    login = await ctx.logins.login(req.headers.authorization, client)
-  } catch (error) {
-    return writeStatus(socket, failure(toTaskgateError(error)))
-  }
+  const admitted = await admit(ctx, req.headers.authorization, client, info)
+  if ('status' in admitted) return writeStatus(socket, admitted.status)
+  const { login, release: releaseRequest } = admitted
+  socket.on('close', releaseRequest)
   if (asksImpersonation(req.headers)) return writeStatus(socket, impersonationRefused(info))
   if (!STREAM_SUBRESOURCES.has(info.subresource)) {
     // Only the container streams upgrade; any other upgrade (e.g. a proxied WebSocket) is not relayed.
@@ -37,28 +33,28 @@ export async function serveUpgrade(
       socket,
       failure(
         new TaskgateError('TG_FORBIDDEN', {
-          message: `taskgate relays upgrades only for exec, attach and port-forward`,
+          message: 'taskgate relays upgrades only for exec, attach and port-forward',
         }),
       ),
     )
   }
   const decided = await decideRequest(ctx, login, info, action)
   if (decided.decision.outcome !== 'allow') return writeStatus(socket, refusal(decided.decision, info))
-  if (login.streams >= maxStreams) return writeStatus(socket, tooManyStreams(maxStreams, info))
-  login.streams++
-  const recorder = new StreamRecorder(
-    ctx.core,
-    login,
-    info,
-    String(req.headers['sec-websocket-protocol'] ?? req.headers.upgrade ?? ''),
-  )
+  const grantId = login.context.grant.id
+  const open = ctx.streams.get(grantId) ?? 0
+  if (open >= ctx.maxStreamsPerGrant) return writeStatus(socket, tooManyStreams(ctx.maxStreamsPerGrant, info))
+  ctx.streams.set(grantId, open + 1)
+  const protocol = String(req.headers['sec-websocket-protocol'] ?? req.headers.upgrade ?? '')
+  const recorder = new StreamRecorder(ctx.core, login, info, protocol)
   const started = Date.now()
   let released = false
   const release = (error?: string) => {
     if (released) return
     released = true
-    login.streams--
-    login.live.delete(cut)
+    const left = (ctx.streams.get(grantId) ?? 1) - 1
+    if (left <= 0) ctx.streams.delete(grantId)
+    else ctx.streams.set(grantId, left)
+    login.signal.removeEventListener('abort', cut)
     recorder.flush()
     login.gate.recordOutcome(decided.seq, decided.action, {
       durationMs: Date.now() - started,
@@ -80,7 +76,9 @@ export async function serveUpgrade(
     upstreamReq.destroy()
     socket.destroy()
   }
-  login.live.add(cut)
+  // The grant ended (or the gateway closes): the stream is cut at once.
+  if (login.signal.aborted) cut()
+  else login.signal.addEventListener('abort', cut, { once: true })
   socket.on('close', () => {
     upstreamReq.destroy()
     release()
@@ -130,7 +128,7 @@ function responseHead(res: http.IncomingMessage, closeDelimited = false): string
   return `${lines.join('\r\n')}\r\n\r\n`
 }
 
-function writeStatus(socket: net.Socket, status: KubeStatus): void {
+function writeStatus(socket: Duplex, status: KubeStatus): void {
   if (socket.destroyed) return
   const body = JSON.stringify(status)
   socket.end(
