@@ -9,6 +9,7 @@ import { chmod, mkdir, open, readFile, stat } from 'node:fs/promises'
 import { isIP } from 'node:net'
 import { join } from 'node:path'
 import { generate } from 'selfsigned'
+import { TaskgateError } from '../../core/index.ts'
 
 export interface CertificatePair {
   cert: string
@@ -68,7 +69,9 @@ async function readKept(
     return undefined
   }
   if ((mode & 0o077) !== 0)
-    throw new Error(`${keyFile} is ${(mode & 0o777).toString(8)}: run chmod 600 ${keyFile}`)
+    throw new TaskgateError('TG_STORE_FILES_EXPOSED', {
+      message: `${keyFile} is ${(mode & 0o777).toString(8)}: run chmod 600 ${keyFile}`,
+    })
   const [cert, key] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')])
   return { cert, key }
 }

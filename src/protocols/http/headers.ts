@@ -15,6 +15,8 @@ const HOP_BY_HOP = new Set([
   'transfer-encoding',
   'upgrade',
   'http2-settings',
+  // node's server answered 100-continue itself; the upstream gets the body without being asked.
+  'expect',
 ])
 
 /** Headers an upstream may read as who is calling or from where: only the gateway says that. */
@@ -35,7 +37,15 @@ const IDENTITY = new Set([
   'ssl-client-cert',
   'remote-user',
 ])
-const IDENTITY_PREFIXES = ['x-forwarded-', 'x-auth-', 'x-user', 'impersonate-', 'x-remote-', 'x-amzn-oidc-']
+const IDENTITY_PREFIXES = [
+  'x-forwarded-',
+  'x-auth-',
+  'x-user',
+  'impersonate-',
+  'x-remote-',
+  'x-amzn-oidc-',
+  'x-taskgate-',
+]
 
 /** Most headers a request may carry (node's own default is 2000). */
 export const MAX_REQUEST_HEADERS = 200

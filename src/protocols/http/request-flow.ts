@@ -56,6 +56,16 @@ interface Inspected {
   body?: Buffer | Readable
 }
 
+/** What the gateway tells the upstream about the caller (the client's own such headers were stripped). */
+function forwardedFor(req: IncomingMessage, session: GrantSession): OutgoingHttpHeaders {
+  return {
+    'x-forwarded-for': req.socket.remoteAddress ?? '',
+    'x-forwarded-proto': 'https',
+    'x-taskgate-grant': session.context.grant.id,
+    'x-taskgate-principal': encodeURIComponent(session.context.grant.principalName),
+  }
+}
+
 function prefixed(prefix: Buffer, rest: Readable): Readable {
   return Readable.from(
     (async function* () {
@@ -113,7 +123,7 @@ export class HttpRequestFlow {
         client: socket,
         head,
         target: decided.target,
-        headers: this.#headers(req, true),
+        headers: { ...forwardedFor(req, session), ...this.#headers(req, true) },
         signal: session.signal,
       })
       const { sent, received, status } = await relay.done
@@ -158,7 +168,11 @@ export class HttpRequestFlow {
       const up = await forwardRequest(this.#o.upstream, {
         method: req.method!,
         target: decided.target,
-        headers: this.#headers(req, false, decided.body, session.masking !== undefined),
+        // The upstream credential (in #headers) wins over the gateway's forwarded headers if names collide.
+        headers: {
+          ...forwardedFor(req, session),
+          ...this.#headers(req, false, decided.body, session.masking !== undefined),
+        },
         body: decided.body ?? (hasBody(req.headers) ? req : undefined),
         signal: AbortSignal.any([session.signal, gone.signal]),
       })

@@ -72,6 +72,31 @@ guardrails:
     assert.match(String(firstJsonBody(r.text).url), /\/anything\/public\/y$/)
   })
 
+  it('drops hop-by-hop headers, those Connection names, and identity headers; says who called', async () => {
+    const r = await rawExchange(g.port, ca, [
+      get(
+        '/anything/public/h',
+        'X-Drop-Me: 1\r\nConnection: x-drop-me\r\nKeep-Alive: timeout=5\r\nTE: trailers\r\nX-Taskgate-Grant: forged\r\nX-Forwarded-For: 6.6.6.6\r\nX-Keep: 1\r\n',
+      ),
+    ])
+    assert.equal(r.status, 200)
+    const headers = firstJsonBody(r.text).headers as Record<string, string>
+    for (const gone of ['X-Drop-Me', 'Keep-Alive', 'Te', 'Authorization'])
+      assert.equal(headers[gone], undefined, gone)
+    assert.equal(headers['X-Keep'], '1')
+    assert.match(headers['X-Taskgate-Grant'] ?? '', /^g/)
+    assert.notEqual(headers['X-Taskgate-Grant'], 'forged')
+    // httpbin hides X-Forwarded-For and reads it into `origin`: the forged address never arrives.
+    assert.equal(firstJsonBody(r.text).origin, '127.0.0.1')
+  })
+
+  it('denies absolute-form and asterisk targets', async () => {
+    for (const target of [`http://127.0.0.1:${g.port}/anything/public/x`, '*']) {
+      const r = await rawExchange(g.port, ca, [get(target)])
+      assert.ok(r.status === 403 || r.status === 400, `${target}: ${r.status}`)
+    }
+  })
+
   it('refuses request smuggling shapes before any handler', async () => {
     const head = `POST /anything/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n`
     const shapes = [
