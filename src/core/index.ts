@@ -96,7 +96,11 @@ export type { Action, ComputedColumns } from './policy/action.ts'
 export type { Decision, Denial, DenyCode } from './policy/decision.ts'
 export { ALLOW } from './policy/decision.ts'
 export type { DecisionData } from './policy/decision-data.ts'
-export { decodeDecisionData, encodeDecisionData } from './policy/decision-data.ts'
+export {
+  DECISION_DATA_MARKER,
+  decodeDecisionData,
+  encodeDecisionData,
+} from './policy/decision-data.ts'
 export { DEFAULT_GUARDRAILS } from './policy/default-guardrails.ts'
 export type {
   GrantReplay,

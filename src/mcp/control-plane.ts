@@ -43,7 +43,7 @@ export interface ApprovalView {
 export interface DataPathCredential {
   grantId: string
   expiresAt: string
-  /** `kind`: the resource kind (postgres, mysql): the query tool serves PostgreSQL only. */
+  /** `kind`: the resource kind (postgres, mysql, ...): it picks the data-path client (clients/index.ts). */
   connection: { kind?: string; host: string; port: number; user: string; password: string; database?: string }
 }
 

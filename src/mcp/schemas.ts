@@ -102,16 +102,17 @@ export const queryInput = exactlyOneOf(
       .min(1)
       .max(1_000_000)
       .describe(
-        'A SQL statement; use $1, $2, ... placeholders with params for values. Several statements separated ' +
-          'by ";" are accepted only without params and run as one batch in one implicit transaction: the ' +
-          'grant must cover all of them, taskgate decides the batch as a whole, and the result is that of ' +
+        'A SQL statement; use placeholders with params for values ($1, $2, ... on PostgreSQL, ? on MySQL). ' +
+          'Several statements separated by ";" are accepted only without params: on PostgreSQL they run as ' +
+          'one batch in one implicit transaction, decided as a whole; on MySQL each is decided on its own ' +
+          'and one refused refuses them all. The grant must cover all of them, and the result is that of ' +
           'the last statement that returned rows.',
       ),
     params: z
       .array(z.union([z.string(), z.number(), z.boolean(), z.null()]))
       .max(1000)
       .optional()
-      .describe('Values for $1, $2, ... in order.'),
+      .describe('Values for the placeholders ($1, $2, ... or ?), in order.'),
     maxRows: z
       .number()
       .int()

@@ -1,9 +1,10 @@
 // The data-path client of each resource kind the MCP tools serve: one line per kind (data-path-client.ts).
 // A kind missing here is still granted through request_access; its tools say to use the kind's own client.
 import type { DataPathClientKind, DataPathTool } from '../data-path-client.ts'
+import { mysqlClient } from './mysql.ts'
 import { postgresClient } from './postgres.ts'
 
-const CLIENTS: readonly DataPathClientKind[] = [postgresClient]
+const CLIENTS: readonly DataPathClientKind[] = [postgresClient, mysqlClient]
 
 export function dataPathClientFor(kind: string, tool: DataPathTool): DataPathClientKind | undefined {
   return CLIENTS.find((c) => c.kind === kind && c.tools.includes(tool))

@@ -1,8 +1,15 @@
 // Every ERR packet the gateway writes itself, as named constructors (HOUSE-STYLE rule 8), with the server's
 // own error numbers and SQLSTATEs (mariadb.com/kb/en/mariadb-error-code-reference/) so drivers react as they
 // would to the server. Only client-safe text goes in: a TaskgateError's client message, never its detail.
-import { type Denial, formatScope, type TaskgateError } from '../../core/index.ts'
-import { encodeErrPacket } from './wire/generic-responses.ts'
+import {
+  DECISION_DATA_MARKER,
+  type Decision,
+  type Denial,
+  encodeDecisionData,
+  formatScope,
+  type TaskgateError,
+} from '../../core/index.ts'
+import { type ErrPacket, encodeErrPacket } from './wire/generic-responses.ts'
 
 /** Server error numbers the gateway answers with. */
 export const ErrorCode = {
@@ -22,16 +29,41 @@ export const ErrorCode = {
 } as const
 
 /** A statement the policy denied: 1142 / 42000 (as the server's own table-access denial), the message
- * carrying the rule, the missing scope and the command that requests it. */
-export function denied(d: Denial): Buffer {
+ * carrying the rule, the missing scope and the command that requests it; with `withData` (a client that
+ * asked for it at login, see withDecisionData) the decision as data on a last line. */
+export function denied(d: Denial, withData = false): Buffer {
   const parts = [`taskgate denied this statement (rule ${d.rule}): ${withoutPrefix(d.reason)}`]
   if (d.missingScope?.length) parts.push(`missing scope: ${formatScope(d.missingScope)}`)
   if (d.requestHint) parts.push(d.requestHint)
   return encodeErrPacket({
     errorCode: ErrorCode.ER_TABLEACCESS_DENIED_ERROR,
     sqlState: '42000',
-    message: parts.join('; '),
+    message: withDecisionData(parts.join('; '), withData ? d : undefined),
   })
+}
+
+/** The connection attribute with which a client asks for decision data in taskgate's ERR packets (the MCP
+ * tools' MySQL client does): an ERR packet has no field a client passes on unshown (PostgreSQL's routine),
+ * so the data goes on the message's last line, for clients that read it and not for people at a CLI. */
+export const DECISION_DATA_ATTRIBUTE = 'taskgate_decision_data'
+
+/** What stands for the marker in any text taskgate did not encode itself (a target's error, a parser
+ * message quoting the client's statement), so only the gateway's own last line carries decision data. */
+const NEUTRAL_MARKER = DECISION_DATA_MARKER.replace('/', '(quoted)/')
+
+function withDecisionData(
+  human: string,
+  decision: Exclude<Decision, { outcome: 'allow' }> | undefined,
+): string {
+  const text = human.replaceAll(DECISION_DATA_MARKER, NEUTRAL_MARKER)
+  return decision ? `${text}\n${encodeDecisionData(decision)}` : text
+}
+
+/** A target's ERR that quotes the decision-data marker (SIGNAL … SET MESSAGE_TEXT can say anything), with
+ * the marker neutralised; undefined when it quotes none. */
+export function withoutForgedDecision(err: ErrPacket): ErrPacket | undefined {
+  if (!err.message.includes(DECISION_DATA_MARKER)) return undefined
+  return { ...err, message: err.message.replaceAll(DECISION_DATA_MARKER, NEUTRAL_MARKER) }
 }
 
 const withoutPrefix = (reason: string): string => reason.replace(/^taskgate:\s*/, '')
@@ -39,7 +71,10 @@ const withoutPrefix = (reason: string): string => reason.replace(/^taskgate:\s*/
 /** A statement that needs a person's approval first, when the gateway does not hold the connection for
  * it: the same 1142 / 42000, saying which approval to wait for. MySQL has no notice a server can send
  * while a statement waits, so a held statement shows nothing until it runs or is refused. */
-export function approvalRequired(d: { rule: string; reason: string; approvalId?: string }): Buffer {
+export function approvalRequired(
+  d: Extract<Decision, { outcome: 'approve-first' }>,
+  withData = false,
+): Buffer {
   const parts = [
     `taskgate requires an approval for this statement (rule ${d.rule}): ${withoutPrefix(d.reason)}`,
   ]
@@ -48,7 +83,7 @@ export function approvalRequired(d: { rule: string; reason: string; approvalId?:
   return encodeErrPacket({
     errorCode: ErrorCode.ER_TABLEACCESS_DENIED_ERROR,
     sqlState: '42000',
-    message: parts.join('; '),
+    message: withDecisionData(parts.join('; '), withData ? d : undefined),
   })
 }
 

@@ -26,7 +26,7 @@ import type { MysqlVerifiers } from './auth-scramble.ts'
 import { connectUpstream, type MysqlTarget, type Upstream, type UpstreamLogin } from './back.ts'
 import { createMysqlClassifier, loadMysqlParser, type MysqlClassifier } from './classify.ts'
 import { classifyCommand } from './classify-command.ts'
-import { denied, failure, gatewayShutdown, grantEnded } from './errors.ts'
+import { DECISION_DATA_ATTRIBUTE, denied, failure, gatewayShutdown, grantEnded } from './errors.ts'
 import { type AcceptedMysqlClient, acceptMysqlClient, type TargetHandshake } from './front.ts'
 import { isReadOnlyScope, MYSQL_IMPLICIT_SCOPE } from './implicit-scope.ts'
 import { createMysqlMaskingProbe } from './masking-probe.ts'
@@ -138,7 +138,7 @@ export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
     }
     const { handle } = pending
     const log = logger.child({ sessionId: handle.id, grantId: context.grant.id })
-    const refusal = decideDatabase(handle, accepted.database)
+    const refusal = decideDatabase(handle, accepted.database, wantsDecisionData(accepted))
     if (refusal) {
       accepted.reject(refusal)
       return void (await core.closeSession(handle, 'database refused').catch(() => {}))
@@ -188,6 +188,7 @@ export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
       statusFlags: upstream.handshake.statusFlags,
       masking: core.maskingFor(resource.id, context.grant.groups),
       limits,
+      decisionData: wantsDecisionData(accepted),
       recordRefusal: ({ kind, text, reason }) =>
         core.recordAction(handle, { kind, text, outcome: 'deny', rule: 'limits', reason }),
     })
@@ -203,7 +204,11 @@ export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
   }
 
   /** The database a client names in its handshake is decided as its USE would be. */
-  function decideDatabase(handle: SessionHandle, database: string | undefined): Buffer | undefined {
+  function decideDatabase(
+    handle: SessionHandle,
+    database: string | undefined,
+    withData: boolean,
+  ): Buffer | undefined {
     if (!database) return undefined
     const payload = encodeTextCommand(Command.COM_INIT_DB, database)
     const { action } = classifyCommand(payload, undefined)!
@@ -218,6 +223,7 @@ export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
             code: 'TG_FORBIDDEN',
             reason: `${decision.reason} (an approval cannot be given at login)`,
           },
+      withData,
     )
   }
 
@@ -283,6 +289,10 @@ export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
     },
   }
 }
+
+/** The client sent the connection attribute that asks for decision data in taskgate's ERR packets. */
+const wantsDecisionData = (client: AcceptedMysqlClient): boolean =>
+  client.attributes.some(([key, value]) => key === DECISION_DATA_ATTRIBUTE && value === '1')
 
 type StreamListenerServe = ConstructorParameters<typeof StreamListener>[0]['serve']
 

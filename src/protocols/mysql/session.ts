@@ -14,7 +14,15 @@ import { ResultBudget } from '../kit/result-budget.ts'
 import type { MysqlClassifier } from './classify.ts'
 import { classifyCommand } from './classify-command.ts'
 import { decideInTurn } from './decide-in-turn.ts'
-import { approvalRequired, denied, grantEnded, packetTooLarge, protocolViolation, refused } from './errors.ts'
+import {
+  approvalRequired,
+  denied,
+  grantEnded,
+  packetTooLarge,
+  protocolViolation,
+  refused,
+  withoutForgedDecision,
+} from './errors.ts'
 import { IncompletePacketWatch } from './incomplete-packet-watch.ts'
 import { ErrorMasker } from './mask-errors.ts'
 import { maskBinaryRow, maskTextRow, resultColumnsOf } from './mask-rows.ts'
@@ -45,6 +53,8 @@ export interface MysqlSessionOptions {
   masking: MaskingContext | undefined
   /** What one client may ask of the session (the resource's `clients` settings). */
   limits: MysqlClientLimits
+  /** The client asked for decision data in taskgate's ERR packets (errors.ts DECISION_DATA_ATTRIBUTE). */
+  decisionData: boolean
   /** Records a command refused over a limit (no policy decided it: it was never parsed). */
   recordRefusal(refusal: { kind: string; text: string; reason: string }): void
 }
@@ -344,7 +354,8 @@ export class MysqlSession {
         // The statements allowed before it were recorded as started; they never run.
         for (const part of parts.slice(0, -1))
           this.#record(part, 0, 0, 'not run: a later statement of the command was refused')
-        return this.#answer(last.outcome === 'deny' ? denied(last) : approvalRequired(last))
+        const data = this.#o.decisionData
+        return this.#answer(last.outcome === 'deny' ? denied(last, data) : approvalRequired(last, data))
       }
       if (command === Command.COM_STMT_PREPARE)
         this.#prepared.prepareSent(parseTextCommand(payload), statements[0]!.action)
@@ -435,8 +446,9 @@ export class MysqlSession {
       }
       case 'err': {
         flight.error = `${step.err.sqlState} ${step.err.errorCode}`
-        const masked = this.#errors?.mask(step.err)
-        return masked ? encodeErrPacket(masked) : payload
+        const masked = this.#errors?.mask(step.err) ?? step.err
+        const safe = withoutForgedDecision(masked) ?? masked
+        return safe === step.err ? payload : encodeErrPacket(safe)
       }
       case 'prepare-ok':
         this.#prepared.prepared(step.prepared)
