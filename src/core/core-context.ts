@@ -5,7 +5,7 @@ import type { Approval } from './approvals/approval.ts'
 import type { ApprovalNotificationType } from './approvals/notify/notification.ts'
 import type { AuditEntry, AuditEventInput } from './audit/events.ts'
 import type { Clock } from './clock.ts'
-import type { GrantProvisioner } from './core.ts'
+import type { GrantProvisioner } from './grants/grant-provisioner.ts'
 import type { Principal } from './identity/principal.ts'
 import type { LiveSessions } from './sessions/live-sessions.ts'
 

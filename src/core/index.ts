@@ -6,6 +6,7 @@ export type { PolicySuggestion } from './advice/policy-suggestion.ts'
 export type { TaskCluster } from './advice/task-clusters.ts'
 export type { Approval } from './approvals/approval.ts'
 export type { ApprovalRisk } from './approvals/approval-risk.ts'
+export type { HeldAction } from './approvals/held-action.ts'
 export { actionDigest } from './approvals/hold-action.ts'
 export type {
   ApprovalNotification,
@@ -25,24 +26,14 @@ export { startAuditExporter } from './audit/export/audit-exporter.ts'
 export { resolveAuditSinks } from './audit/export/resolve-sinks.ts'
 export { GENESIS_HASH, hashEntry } from './audit/hash-chain.ts'
 export type { LoginAttempt } from './audit/login-audit.ts'
+export type { RetentionResult } from './audit/retention-result.ts'
 export { scheduleRetention } from './audit/retention-schedule.ts'
 export type { AuditLogVerification, ChainHead } from './audit/verify-audit-log.ts'
 export { verifyChain } from './audit/verify-chain.ts'
 export type { BudgetVerdict, GrantBudgetView, ResultRead } from './budgets/grant-budgets.ts'
 export type { Clock } from './clock.ts'
 export { ManualClock, systemClock } from './clock.ts'
-export type {
-  Core,
-  GrantContext,
-  GrantProvisioner,
-  GrantRequestInput,
-  GrantRequestResult,
-  HeldAction,
-  IssuedCredential,
-  RetentionResult,
-  SessionEnding,
-  SessionHandle,
-} from './core.ts'
+export type { Core } from './core.ts'
 export type { ApprovalListener, CoreOptions } from './create-core.ts'
 export { createCore } from './create-core.ts'
 export type { ErrorCode, ErrorKind } from './errors.ts'
@@ -52,6 +43,9 @@ export type { Credential, CredentialVerifiers } from './grants/credential.ts'
 export { parseDurationSeconds } from './grants/duration.ts'
 export type { Grant, GrantEndReason, GrantStatus } from './grants/grant.ts'
 export type { GrantPlan, OffPlanStatement, PlannedStatement, PlanStatements } from './grants/grant-plan.ts'
+export type { GrantProvisioner } from './grants/grant-provisioner.ts'
+export type { GrantRequestInput, GrantRequestResult } from './grants/grant-request-input.ts'
+export type { IssuedCredential } from './grants/issued-credential.ts'
 export type { Scope, ScopeEntry } from './grants/scope.ts'
 export {
   formatScope,
@@ -111,4 +105,7 @@ export type {
   ReplayOutcome,
 } from './policy/replay-policy.ts'
 export type { ImplicitScope } from './policy/rules.ts'
+export type { ControlPlanePort } from './ports/control-plane-port.ts'
+export type { DataPathPort } from './ports/data-path-port.ts'
 export type { ActionRecord, SessionRecord, SessionSummary } from './recording/events.ts'
+export type { GrantContext, SessionEnding, SessionHandle } from './sessions/session-handle.ts'

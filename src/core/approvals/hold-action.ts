@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto'
-import type { HeldAction, SessionHandle } from '../core.ts'
 import type { CoreContext } from '../core-context.ts'
 import { parseDurationSeconds } from '../grants/duration.ts'
 import { newId } from '../ids.ts'
 import type { Action } from '../policy/action.ts'
 import { ALLOW, type Decision } from '../policy/decision.ts'
+import type { SessionHandle } from '../sessions/session-handle.ts'
 import type { Approval } from './approval.ts'
+import type { HeldAction } from './held-action.ts'
 
 const POLL_MS = 1000
 

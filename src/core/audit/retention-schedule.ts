@@ -1,11 +1,11 @@
 // The gateway's retention job: runs core.runRetention every retention.interval in the primary process. A
 // failed run (store down, a chain that does not verify) is logged and tried again at the next interval.
 import type { Logger } from 'pino'
-import type { Core } from '../core.ts'
 import type { Principal } from '../identity/principal.ts'
+import type { ControlPlanePort } from '../ports/control-plane-port.ts'
 
 export function scheduleRetention(
-  core: Core,
+  core: ControlPlanePort,
   system: Principal,
   intervalMs: number,
   logger: Logger,

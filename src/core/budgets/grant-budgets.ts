@@ -6,27 +6,16 @@
 // grant, which closes its sessions with the reason. Per process, like the other data-path limits.
 import type { BudgetLevel } from '../../config/budget-config.ts'
 import { actionDigest, holdAction } from '../approvals/hold-action.ts'
-import type { SessionHandle } from '../core.ts'
 import type { CoreContext } from '../core-context.ts'
 import { endGrant } from '../grants/end-grant.ts'
 import type { Grant } from '../grants/grant.ts'
 import type { ScopeEntry } from '../grants/scope.ts'
+import type { SessionHandle } from '../sessions/session-handle.ts'
 import { budgetForGrant } from './budget-for-grant.ts'
 import { type BudgetCrossing, BudgetMeter, type BudgetUsage } from './budget-meter.ts'
+import type { BudgetVerdict, ResultRead } from './budget-verdict.ts'
 
-/** What an engine read from the target for the client: rows of a finished result (or of a chunk) and bytes
- * of a relayed chunk. */
-export interface ResultRead {
-  rows?: number
-  bytes?: number
-}
-
-/** What the engine does after reporting a read: relay a warning, pause until `goOn` settles (true: resume;
- * false: the grant is being ended), or pause because the grant is being ended. */
-export type BudgetVerdict =
-  | { action: 'warn'; message: string }
-  | { action: 'hold'; message: string; approvalId: Promise<string>; goOn: Promise<boolean> }
-  | { action: 'end'; message: string }
+export type { BudgetVerdict, ResultRead }
 
 export interface GrantBudgetView {
   limits: BudgetMeter['limits']

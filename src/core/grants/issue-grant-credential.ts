@@ -1,12 +1,12 @@
 import type { ResourceConfig } from '../../config/schema.ts'
 import { resourceKind } from '../../kinds/index.ts'
-import type { IssuedCredential } from '../core.ts'
 import type { CoreContext } from '../core-context.ts'
 import { TaskgateError } from '../errors.ts'
 import type { Credential } from './credential.ts'
 import { type Grant, isLive } from './grant.ts'
 import { grantNotActive } from './grant-not-active.ts'
 import { MAX_CREDENTIALS_PER_GRANT, newCredential } from './issue-credential.ts'
+import type { IssuedCredential } from './issued-credential.ts'
 
 /**
  * Issues one more credential for a live grant; the ones issued before keep working until the grant ends

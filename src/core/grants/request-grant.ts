@@ -1,6 +1,5 @@
 import type { ResourceConfig } from '../../config/schema.ts'
 import type { Approval } from '../approvals/approval.ts'
-import type { GrantRequestInput, GrantRequestResult } from '../core.ts'
 import type { CoreContext } from '../core-context.ts'
 import { TaskgateError } from '../errors.ts'
 import type { Principal } from '../identity/principal.ts'
@@ -12,6 +11,7 @@ import { endGrant } from './end-grant.ts'
 import type { Grant } from './grant.ts'
 import { type GrantPlan, type PlanStatements, scopeFromPlan } from './grant-plan.ts'
 import { decideGrantRequest, policyFor } from './grant-policy.ts'
+import type { GrantRequestInput, GrantRequestResult } from './grant-request-input.ts'
 import { issueGrantCredential } from './issue-grant-credential.ts'
 import {
   checkScopeSize,

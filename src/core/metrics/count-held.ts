@@ -1,4 +1,4 @@
-import type { HeldAction } from '../core.ts'
+import type { HeldAction } from '../approvals/held-action.ts'
 import type { CoreMetrics } from './core-metrics.ts'
 
 /** A held statement counts as pending (`taskgate_holds_pending`) until its wait settles. */

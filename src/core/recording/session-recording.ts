@@ -4,9 +4,9 @@
 // (the default) denies every statement with TG_RECORDING_UNAVAILABLE, naming the store's problem.
 import type { Logger } from 'pino'
 import type { AuditEventInput } from '../audit/events.ts'
-import type { SessionHandle } from '../core.ts'
 import { toTaskgateError } from '../errors.ts'
 import { ALLOW, type Decision, type Denial } from '../policy/decision.ts'
+import type { SessionHandle } from '../sessions/session-handle.ts'
 import { AuditRetryQueue } from './audit-retry-queue.ts'
 import type { ActionRecord } from './events.ts'
 import { Recorder } from './recorder.ts'

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { SessionHandle } from '../core.ts'
+import type { SessionHandle } from '../sessions/session-handle.ts'
 import { LiveSessions } from './live-sessions.ts'
 
 function session(grantId: string, onClose: (reason: string) => void = () => {}): SessionHandle {

@@ -1,4 +1,4 @@
-import type { SessionHandle } from '../core.ts'
+import type { SessionHandle } from './session-handle.ts'
 
 /** The connections open in this process, by grant, so a grant's end can close them at once. */
 export class LiveSessions {
