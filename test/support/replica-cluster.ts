@@ -2,12 +2,12 @@
 // sharing one PostgreSQL store, behind Debian's HAProxy running deploy/haproxy/haproxy.cfg as shipped. Each
 // replica has fixed ports, so one killed can be started again where the balancer expects it.
 import { type ChildProcess, spawn } from 'node:child_process'
+import { createWriteStream } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { connect } from 'node:net'
+import { connect, createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { freePort } from './console.ts'
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url))
 export const HAPROXY_CFG = fileURLToPath(new URL('../../deploy/haproxy/haproxy.cfg', import.meta.url))
@@ -72,6 +72,10 @@ export function replica(name: string, configPath: string, ports: ReplicaPorts, d
         stdio: ['ignore', 'pipe', 'pipe'],
       })
       child = proc
+      // Everything the replica says, kept beside its data dir (gateway.log) for a failed run.
+      const log = createWriteStream(join(dataDir, '..', 'gateway.log'), { flags: 'a', mode: 0o600 })
+      proc.stdout!.pipe(log)
+      proc.stderr!.pipe(log)
       exited = new Promise((resolve) => proc.once('close', () => resolve()))
       let output = ''
       await new Promise<void>((resolve, reject) => {
@@ -117,7 +121,7 @@ export interface Balancer extends AsyncDisposable {
 
 /** HAProxy in the foreground on deploy/haproxy/haproxy.cfg, the addresses given through its environment. */
 export async function startHaproxy(a: ReplicaPorts, b: ReplicaPorts): Promise<Balancer> {
-  const ports = { api: await freePort(), pg: await freePort() }
+  const ports = { api: await stablePort(), pg: await stablePort() }
   const env = {
     PATH: process.env.PATH,
     TG_LB_HOST: '127.0.0.1',
@@ -149,9 +153,30 @@ export async function startHaproxy(a: ReplicaPorts, b: ReplicaPorts): Promise<Ba
   }
 }
 
-/** Pre-reserved ports for a replica (free now; the replica binds them itself). */
+/** Ports for a replica, free now and below the ephemeral range (32768+ here): a replica started again
+ * must find its ports free, and the clients' own outgoing connections take ephemeral ports. */
 export async function replicaPorts(): Promise<ReplicaPorts> {
-  return { api: await freePort(), pg: await freePort() }
+  return { api: await stablePort(), pg: await stablePort() }
+}
+
+const taken = new Set<number>()
+
+async function stablePort(): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000)
+    if (taken.has(port) || !(await canBind(port))) continue
+    taken.add(port)
+    return port
+  }
+  throw new Error('no free port below the ephemeral range')
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
 }
 
 function accepts(port: number): Promise<boolean> {

@@ -1,0 +1,213 @@
+// Replica soak (issue #17): two gateways sharing one PostgreSQL store behind HAProxy
+// (deploy/haproxy/haproxy.cfg), `--per-replica` sessions each held open through the balancer for
+// `--seconds`, every session running a statement about every `--every-ms`; halfway one replica is SIGKILLed
+// and started again `--down-seconds` later. A session that loses its connection logs in again at once.
+// Pass: no failed login except attempts in flight on the killed replica when it died, no session dropped
+// except at the kill, no live session left in the store after the clients close, the audit chain verifies.
+// Too heavy for `npm test` (1,000 upstream connections): run by hand, figures in README "Replicas".
+//   node bench/replica-soak.ts [--per-replica 500] [--seconds 120] [--every-ms 1000] [--down-seconds 5]
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { parseArgs } from 'node:util'
+import pg from 'pg'
+import {
+  balancerSees,
+  type Replica,
+  readKey,
+  replica,
+  replicaPorts,
+  startHaproxy,
+  stopReplicas,
+  writeReplicaConfig,
+} from '../test/support/replica-cluster.ts'
+import { createBenchDatabase, PG, run, startBenchPostgres } from './support.ts'
+
+const { values } = parseArgs({
+  options: {
+    'per-replica': { type: 'string', default: '500' },
+    seconds: { type: 'string', default: '120' },
+    'every-ms': { type: 'string', default: '1000' },
+    'down-seconds': { type: 'string', default: '5' },
+  },
+})
+const perReplica = Math.min(Math.max(Number(values['per-replica']), 1), 600)
+const seconds = Math.max(Number(values.seconds), 10)
+const everyMs = Math.max(Number(values['every-ms']), 10)
+const downMs = Math.max(Number(values['down-seconds']), 1) * 1000
+
+interface Kill {
+  issuedAt: number
+  deadAt: number
+}
+
+let soakStartedAt = Date.now()
+const stamp = () => `+${((Date.now() - soakStartedAt) / 1000).toFixed(1)} s`
+
+const tally = {
+  logins: 0,
+  /** Logins that failed while overlapping the kill (in flight to the dying replica). */
+  loginFailuresAtKill: 0,
+  loginFailures: [] as string[],
+  statements: 0,
+  dropsAtKill: 0,
+  drops: [] as string[],
+}
+
+/** A failure at `at` belongs to the kill when it falls between the SIGKILL and a moment after the death
+ * (the client notices a dead peer on its next read). */
+const atKill = (kill: Kill | undefined, at: number) =>
+  kill !== undefined && at >= kill.issuedAt && at <= kill.deadAt + 2_000
+
+async function session(connection: pg.ClientConfig, until: number, kill: () => Kill | undefined) {
+  while (Date.now() < until) {
+    const startedAt = Date.now()
+    const client = new pg.Client({ ...connection, ssl: false })
+    client.on('error', () => {})
+    try {
+      await client.connect()
+      tally.logins++
+    } catch (error) {
+      const k = kill()
+      if (k && startedAt <= k.deadAt && Date.now() >= k.issuedAt) tally.loginFailuresAtKill++
+      else tally.loginFailures.push(`${stamp()} login: ${String(error)}`)
+      await sleep(100)
+      continue
+    }
+    try {
+      while (Date.now() < until) {
+        await client.query('SELECT v FROM items WHERE id = 1')
+        tally.statements++
+        await sleep(everyMs * (0.5 + Math.random()))
+      }
+      await client.end()
+    } catch (error) {
+      if (atKill(kill(), Date.now())) tally.dropsAtKill++
+      else tally.drops.push(`${stamp()} dropped: ${String(error)}`)
+      await client.end().catch(() => {})
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const cleanups: Array<() => Promise<unknown>> = []
+  const pgServer = await startBenchPostgres()
+  cleanups.push(() => pgServer.stop())
+  try {
+    const target = `tg_soak_target_${process.pid}`
+    const store = `tg_soak_store_${process.pid}`
+    cleanups.push(await createBenchDatabase(target), await createBenchDatabase(store))
+    await run('psql', [
+      ...['-h', PG.host, '-p', String(PG.port), '-U', PG.user, '-d', target],
+      ...['-c', 'CREATE TABLE items (id int PRIMARY KEY, v int); INSERT INTO items VALUES (1, 0)'],
+    ])
+    const dir = await mkdtemp(join(tmpdir(), 'tg-soak-'))
+    // Kept when the soak fails: each replica's gateway.log is there.
+    cleanups.push(async () =>
+      process.exitCode ? console.log(`logs: ${dir}`) : rm(dir, { recursive: true, force: true }),
+    )
+    const storeUrlFile = join(dir, 'store-url')
+    await writeFile(storeUrlFile, `postgres://${PG.user}@${PG.host}:${PG.port}/${store}`, { mode: 0o600 })
+    const [pa, pb] = [await replicaPorts(), await replicaPorts()]
+    const lb = await startHaproxy(pa, pb)
+    cleanups.push(async () => lb[Symbol.asyncDispose]())
+    const common = `
+agents:
+  - { name: bot, groups: [agents] }
+policies:
+  - { group: agents, resources: [pg], ceiling: ["*:*"], autoApprove: ["*:*"], maxTtl: 1h }
+limits: { sessionsPerGrant: 2000, sessionsPerPrincipal: 2000 }
+`
+    const resource = `id: pg
+kind: postgres
+target: { host: ${PG.host}, port: ${PG.port}, database: ${target}, user: ${PG.user}, tls: disable }`
+    const replicas: Replica[] = []
+    for (const [name, ports] of [
+      ['a', pa],
+      ['b', pb],
+    ] as const) {
+      const o = { dir, name, ports, balancer: lb.ports, storeUrlFile, resource, common }
+      replicas.push(replica(name, await writeReplicaConfig(o), ports, join(dir, name, 'data')))
+    }
+    cleanups.push(() => stopReplicas(replicas))
+    const [a, b] = replicas as [Replica, Replica]
+    await a.start()
+    await b.start()
+    await balancerSees(lb, ['a', 'b'])
+    const agentKey = await readKey(a.dataDir, 'bot')
+    const adminKey = await readKey(a.dataDir, 'admin')
+    await soak(lb.api, agentKey, adminKey, b, store)
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((e) => console.error(String(e)))
+  }
+}
+
+async function soak(api: string, agentKey: string, adminKey: string, victim: Replica, store: string) {
+  const res = await fetch(`${api}/v1/grants`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${agentKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ resource: 'pg', scope: 'select:*', task: 'replica soak', ttl: '1h' }),
+  })
+  const { credential } = (await res.json()) as { credential: { connection: pg.ClientConfig } }
+  const startedAt = Date.now()
+  soakStartedAt = startedAt
+  const until = startedAt + seconds * 1000
+  let kill: Kill | undefined
+  const sessions = Array.from({ length: 2 * perReplica }, async (_, i) => {
+    await sleep(i * 10) // ramp up at 100 logins/s
+    await session(credential.connection, until, () => kill)
+  })
+  await sleep((seconds * 1000) / 2)
+  const issuedAt = Date.now()
+  // Known before the signal: failures seen while the process dies belong to the kill.
+  kill = { issuedAt, deadAt: Number.POSITIVE_INFINITY }
+  await victim.kill('SIGKILL')
+  kill = { issuedAt, deadAt: Date.now() }
+  console.log(`killed replica ${victim.name} at ${Math.round((issuedAt - startedAt) / 1000)} s`)
+  await sleep(downMs)
+  await victim.start()
+  console.log(`replica ${victim.name} started again at ${Math.round((Date.now() - startedAt) / 1000)} s`)
+  await Promise.all(sessions)
+  const live = await liveSessionsLeft(store)
+  const verify = await fetch(`${api}/v1/audit/verify`, { headers: { authorization: `Bearer ${adminKey}` } })
+  const audit = (await verify.json()) as { ok: boolean; entries?: number }
+  report(live, audit)
+}
+
+async function liveSessionsLeft(store: string): Promise<number> {
+  const count = async () => {
+    const { stdout } = await run('psql', [
+      ...['-h', PG.host, '-p', String(PG.port), '-U', PG.user, '-d', store, '-tAc'],
+      'SELECT count(*) FROM taskgate.sessions WHERE ended_at IS NULL',
+    ])
+    return Number(stdout.trim())
+  }
+  for (let i = 0; i < 120; i++) {
+    if ((await count()) === 0) return 0
+    await sleep(500)
+  }
+  return count()
+}
+
+function report(live: number, audit: { ok: boolean; entries?: number }): void {
+  const passed = tally.loginFailures.length === 0 && tally.drops.length === 0 && live === 0 && audit.ok
+  const summary = {
+    sessions: 2 * perReplica,
+    seconds,
+    logins: tally.logins,
+    statements: tally.statements,
+    loginFailuresAtKill: tally.loginFailuresAtKill,
+    dropsAtKill: tally.dropsAtKill,
+    loginFailuresOtherwise: tally.loginFailures.length,
+    dropsOtherwise: tally.drops.length,
+    liveSessionsLeft: live,
+    auditVerifies: audit.ok,
+    passed,
+  }
+  console.log(JSON.stringify(summary, null, 2))
+  for (const line of [...tally.loginFailures, ...tally.drops].slice(0, 20)) console.log(line)
+  if (!passed) process.exitCode = 1
+}
+
+await main()
