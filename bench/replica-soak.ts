@@ -6,6 +6,7 @@
 // except at the kill, no live session left in the store after the clients close, the audit chain verifies.
 // Too heavy for `npm test` (1,000 upstream connections): run by hand, figures in README "Replicas".
 //   node bench/replica-soak.ts [--per-replica 500] [--seconds 120] [--every-ms 1000] [--down-seconds 5]
+//     [--ramp 25] (logins per second while filling up)
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -30,12 +31,16 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '120' },
     'every-ms': { type: 'string', default: '1000' },
     'down-seconds': { type: 'string', default: '5' },
+    ramp: { type: 'string', default: '25' },
   },
 })
 const perReplica = Math.min(Math.max(Number(values['per-replica']), 1), 600)
 const seconds = Math.max(Number(values.seconds), 10)
 const everyMs = Math.max(Number(values['every-ms']), 10)
 const downMs = Math.max(Number(values['down-seconds']), 1) * 1000
+/** New sessions per second while the soak fills up (each login is a SCRAM exchange, an upstream login and
+ * a store transaction with an audit entry). */
+const rampPerSecond = Math.min(Math.max(Number(values.ramp), 1), 1000)
 
 interface Kill {
   issuedAt: number
@@ -155,7 +160,7 @@ async function soak(api: string, agentKey: string, adminKey: string, victim: Rep
   const until = startedAt + seconds * 1000
   let kill: Kill | undefined
   const sessions = Array.from({ length: 2 * perReplica }, async (_, i) => {
-    await sleep(i * 10) // ramp up at 100 logins/s
+    await sleep((i * 1000) / rampPerSecond)
     await session(credential.connection, until, () => kill)
   })
   await sleep((seconds * 1000) / 2)

@@ -13,6 +13,7 @@ import {
   Registry,
 } from 'prom-client'
 import type { AuditSinkStatus, CoreMetrics, OperationalCounts } from '../core/index.ts'
+import { LeanHistogram, ResourceHistogram } from './lean-histogram.ts'
 
 /** Beyond this many distinct rule labels, further rules count as `other` (a guard, not an expected case). */
 const MAX_RULES = 200
@@ -20,6 +21,13 @@ const MAX_RULES = 200
 /** Decision times are microseconds (a parse is cached per statement shape); the tail buckets catch stalls. */
 const DECISION_BUCKETS_SECONDS = [
   0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.0025, 0.01, 0.05, 0.25,
+]
+
+/** Added latency: tens of microseconds for a cached allow, a store round trip for a write under `block`;
+ * the tail catches a loaded event loop or a slow store. */
+const ADDED_BUCKETS_SECONDS = [
+  0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1,
+  0.25, 1,
 ]
 
 export interface PrometheusMetrics extends CoreMetrics {
@@ -84,6 +92,12 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     DECISION_BUCKETS_SECONDS,
   )
   registry.registerMetric(decisionSeconds as unknown as Metric)
+  const addedSeconds = new ResourceHistogram(
+    'taskgate_added_latency_seconds',
+    'Time the gateway adds to an allowed statement or request on its way to the target: classification, decision, row estimate and start record (stored, for a write under recording.onFailure block). Waits for a human approval are not included.',
+    ADDED_BUCKETS_SECONDS,
+  )
+  registry.registerMetric(addedSeconds as unknown as Metric)
   const holdsPending = new Gauge({
     name: 'taskgate_holds_pending',
     help: 'Statements held for a human approval and waiting, in this process.',
@@ -215,6 +229,9 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     decisionTimed(seconds) {
       decisionSeconds.observe(seconds)
     },
+    addedLatency(resource, protocol, seconds) {
+      addedSeconds.observe(resource, protocol, seconds)
+    },
     holdStarted(resource) {
       holdsPending.labels(resource).inc()
     },
@@ -227,58 +244,5 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     notificationSettled(target, outcome) {
       notifications.labels(target, outcome).inc()
     },
-  }
-}
-
-/**
- * A label-less histogram counted in a typed array, for the per-statement path; the registry reads it like
- * its own metrics (it asks each for name, help, type and get()).
- */
-class LeanHistogram {
-  readonly type = 'histogram'
-  readonly aggregator = 'sum'
-  readonly name: string
-  readonly help: string
-  readonly #bounds: readonly number[]
-  readonly #counts: Float64Array
-  #sum = 0
-  #count = 0
-
-  constructor(name: string, help: string, bounds: readonly number[]) {
-    this.name = name
-    this.help = help
-    this.#bounds = bounds
-    this.#counts = new Float64Array(bounds.length)
-  }
-
-  observe(value: number): void {
-    this.#sum += value
-    this.#count++
-    const bounds = this.#bounds
-    for (let i = 0; i < bounds.length; i++) {
-      if (value <= bounds[i]!) {
-        this.#counts[i]!++
-        return
-      }
-    }
-  }
-
-  get() {
-    const values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> = []
-    let cumulative = 0
-    this.#bounds.forEach((le, i) => {
-      cumulative += this.#counts[i]!
-      values.push({ metricName: `${this.name}_bucket`, labels: { le }, value: cumulative })
-    })
-    values.push({ metricName: `${this.name}_bucket`, labels: { le: '+Inf' }, value: this.#count })
-    values.push({ metricName: `${this.name}_sum`, labels: {}, value: this.#sum })
-    values.push({ metricName: `${this.name}_count`, labels: {}, value: this.#count })
-    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator }
-  }
-
-  reset(): void {
-    this.#counts.fill(0)
-    this.#sum = 0
-    this.#count = 0
   }
 }

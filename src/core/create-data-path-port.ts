@@ -3,6 +3,7 @@ import { holdSessionAction } from './approvals/hold-session-action.ts'
 import type { CoreContext } from './core-context.ts'
 import type { CoreRuntime } from './core-runtime.ts'
 import { authenticateCredential, dataPathAttempt, resolveLogin } from './identity/data-path-login.ts'
+import { timeAdded } from './metrics/time-added.ts'
 import { decideForSession } from './policy/decide-for-session.ts'
 import { wantsRowEstimate } from './policy/row-estimate.ts'
 import type { DataPathPort } from './ports/data-path-port.ts'
@@ -34,7 +35,10 @@ export function createDataPathPort(ctx: CoreContext, rt: CoreRuntime): DataPathP
     startAction(session, record, options) {
       rt.metrics.actionDecided(session.resource.id, session.protocol, record.outcome, record.rule)
       rt.budgets.countStatement(session, record.needs)
-      return rt.recording.start(session, record, options.write)
+      const started = rt.recording.start(session, record, options.write)
+      if (options.receivedAt !== undefined)
+        timeAdded(rt.metrics, session, options.receivedAt, started.durable)
+      return started
     },
     recordAction(session, record, seq) {
       // A statement's first record counts it: an allowed one starts (startAction) and is completed here.

@@ -10,6 +10,10 @@ export interface CoreMetrics {
   actionDecided(resourceId: string, protocol: string, outcome: string, rule: string | undefined): void
   /** Time core took to decide one action that missed the protocol's decision cache, in seconds. */
   decisionTimed(seconds: number): void
+  /** The time the gateway added to one allowed action on its way to the target, in seconds: from the
+   * engine taking it up (classification, decision, row estimate) to its start being recorded (stored, for
+   * a write under `recording.onFailure: block`). A wait for a human approval is not part of it. */
+  addedLatency(resourceId: string, protocol: string, seconds: number): void
   holdStarted(resourceId: string): void
   holdEnded(resourceId: string): void
   /** A store operation failed (`grants.get`, …) with this code. */
@@ -21,6 +25,7 @@ export const NO_METRICS: CoreMetrics = {
   sessionClosed() {},
   actionDecided() {},
   decisionTimed() {},
+  addedLatency() {},
   holdStarted() {},
   holdEnded() {},
   storeFailed() {},

@@ -70,7 +70,13 @@ export interface DataPathPort extends CoreBasics {
    * the outcome. A `write` under `recording.onFailure: block` also gets `durable`: forward it only once that
    * resolves to allow; it resolves to a denial (already recorded) when the store could not take the record.
    */
-  startAction(session: SessionHandle, record: ActionInput, options: { write: boolean }): StartedAction
+  startAction(
+    session: SessionHandle,
+    record: ActionInput,
+    /** `receivedAt`: performance.now() when the engine took the action up, for the added-latency histogram
+     * (left out after a wait for a person, which the gateway did not add). */
+    options: { write: boolean; receivedAt?: number | undefined },
+  ): StartedAction
   /** Records an action's outcome (batched; never awaited on the hot path): the record `seq` from
    * startAction, or a record of its own without it (a denial). */
   recordAction(session: SessionHandle, record: ActionInput, seq?: number): void

@@ -116,6 +116,9 @@ export class RelaySession {
     | { text: string; classified: ClassifiedSql; decision?: ApproveFirst }
     | { text: string; started: Promise<DecidedStatement> }
     | undefined
+  /** performance.now() when #decideNow took up the statement being decided, for the added-latency
+   * histogram; #start takes it, a wait for an approval drops it. */
+  #decidingSince: number | undefined
   /** Held Parses whose rows are estimated (and then decided) at each Bind, with the parameter values. */
   readonly #estimatedAtBind = new WeakSet<Action>()
   #closed = false
@@ -344,6 +347,8 @@ export class RelaySession {
     text: string,
     statement: string | undefined,
   ): DecidedStatement | undefined | typeof WAIT_FOR_SERVER {
+    // For the added-latency histogram (#start reads it once).
+    this.#decidingSince = performance.now()
     const call = functionCallOf(text)
     if (call !== undefined) {
       try {
@@ -404,6 +409,8 @@ export class RelaySession {
   ): DecidedStatement | Promise<DecidedStatement> {
     // `decided` is made afresh by each caller: completing it costs no copy on the hot path.
     const write = statementWrites(classified.action)
+    const receivedAt = this.#decidingSince
+    this.#decidingSince = undefined
     if (statement !== undefined) {
       decided.write = write
       return decided
@@ -417,7 +424,7 @@ export class RelaySession {
         outcome: 'allow',
         needs: classified.action.needs,
       },
-      { write },
+      { write, receivedAt },
     )
     decided.seq = started.seq
     if (started.durable === undefined) return decided
@@ -432,7 +439,8 @@ export class RelaySession {
     const started = this.#o.core.startAction(
       this.#o.handle,
       { kind: statement.kind, text: statement.text, outcome: 'allow', ...needsOf(statement) },
-      { write: statement.write === true },
+      // Decided at its Parse: what an Execute adds is its start record.
+      { write: statement.write === true, receivedAt: performance.now() },
     )
     if (started.durable === undefined) return { kind: statement.kind, decision: ALLOW, seq: started.seq }
     void started.durable.then((decision) =>
@@ -604,6 +612,8 @@ export class RelaySession {
     approveFirst: ApproveFirst,
   ): Promise<DecidedStatement> {
     if (statement !== undefined) throw new Error('a Parse is held at each Bind, not at Parse')
+    // A person's wait is not latency the gateway added.
+    this.#decidingSince = undefined
     const decision = await this.#waitForApproval(approveFirst, classified.action, actionDigest(text))
     if (decision.outcome !== 'allow')
       return { kind: classified.action.kind, decision, ...describedBy(classified, text) }

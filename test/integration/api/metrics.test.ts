@@ -140,6 +140,10 @@ test('a scrape counts sessions, statements by decision and rule, decision time, 
     sample(text, 'taskgate_decision_duration_seconds_bucket', { le: '+Inf' }),
     sample(text, 'taskgate_decision_duration_seconds_count'),
   )
+  // The time the gateway added, per resource and protocol: once per allowed statement, none for denials.
+  assert.equal(sample(text, 'taskgate_added_latency_seconds_count', on), 3)
+  assert.equal(sample(text, 'taskgate_added_latency_seconds_bucket', { ...on, le: '+Inf' }), 3)
+  assert.ok((sample(text, 'taskgate_added_latency_seconds_sum', on) ?? -1) > 0)
   assert.equal(sample(text, 'taskgate_holds_pending', { resource }), 0)
   assert.equal(sample(text, 'taskgate_grants', { status: 'active' }), 1)
   assert.equal(sample(text, 'taskgate_grants', { status: 'ended' }), 0)
@@ -158,6 +162,40 @@ test('a scrape counts sessions, statements by decision and rule, decision time, 
   }, 'notification outcomes are counted per target')
   // Labels never carry principals, tasks, statement text or credentials.
   assert.ok(!text.includes(connection.user) && !text.includes(setup.agentName) && !text.includes('items'))
+})
+
+test('added latency leaves out the wait for a person: an approved statement runs but is not observed', async () => {
+  const resource = setup.resourceId
+  const on = { resource, protocol: 'postgres' }
+  const before = await scrape()
+  const counted = (text: string) => sample(text, 'taskgate_added_latency_seconds_count', on) ?? 0
+  const allowed = (text: string) =>
+    sample(text, 'taskgate_actions_total', { ...on, outcome: 'allow', rule: '' }) ?? 0
+  const { connection } = await requestGrant(gw.api, keys.agent, resource, 'select:*,delete:*')
+  const client = new pg.Client({ ...connection, host: gw.resource.host, port: gw.resource.port, ssl: false })
+  await client.connect()
+  try {
+    await client.query('SELECT 1')
+    const held = client.query('DELETE FROM items WHERE id = 2')
+    let approvalId: string | undefined
+    await until(async () => {
+      const { body } = await callApi<{ approvals: Array<{ id: string }> }>(
+        gw.api,
+        keys.approver,
+        'GET',
+        '/v1/approvals?status=pending',
+      )
+      approvalId = body.approvals[0]?.id
+      return approvalId !== undefined
+    }, 'the delete is held')
+    await callApi(gw.api, keys.approver, 'POST', `/v1/approvals/${approvalId}/approve`, { reason: 'fine' })
+    await held
+  } finally {
+    await client.end()
+  }
+  const after = await scrape()
+  assert.equal(allowed(after) - allowed(before), 2, 'both statements ran')
+  assert.equal(counted(after) - counted(before), 1, 'only the one that did not wait for a person')
 })
 
 test('live and ready answer 200 with every check ok', async () => {
