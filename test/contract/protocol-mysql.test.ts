@@ -1,4 +1,5 @@
 // The protocol contract against the MySQL engine: a real gateway in front of the machine's MariaDB, mysql2.
+import { createHash } from 'node:crypto'
 import type mysql from 'mysql2/promise'
 import { startMysqlGateway } from '../support/start-mysql-gateway.ts'
 import {
@@ -14,9 +15,12 @@ const native = (error: unknown): NativeError => {
   return { code: String(e.errno ?? ''), text: e.message ?? String(error) }
 }
 
+const sha1 = (data: Buffer): Buffer => createHash('sha1').update(data).digest()
+
 async function startMysqlEngine(setup: EngineSetup = {}): Promise<EngineUnderTest> {
   const g = await startMysqlGateway({
     ...(setup.extraConfig ? { extraConfig: setup.extraConfig.replaceAll('$TABLE', '$DB.customers') } : {}),
+    ...(setup.targetPassword ? { targetPassword: setup.targetPassword } : {}),
   })
   const opened: mysql.Connection[] = []
   return {
@@ -25,6 +29,20 @@ async function startMysqlEngine(setup: EngineSetup = {}): Promise<EngineUnderTes
     deniedCode: '1142',
     table: { sql: 'customers', object: `${g.database}.customers` },
     secretStatement: (secret) => `SET PASSWORD = PASSWORD('${secret}')`,
+    credentialProbes: [
+      'SHOW GRANTS',
+      'SHOW GRANTS FOR CURRENT_USER()',
+      'SELECT user, host, authentication_string, password FROM mysql.user',
+      'SELECT * FROM mysql.global_priv',
+      'SELECT PASSWORD(1)',
+    ],
+    // mysql_native_password's stored form: '*' and SHA1(SHA1(password)) in upper-case hex.
+    storedForms: (password) => [
+      `*${sha1(sha1(Buffer.from(password)))
+        .toString('hex')
+        .toUpperCase()}`,
+      sha1(sha1(Buffer.from(password))).toString('hex'),
+    ],
     async grant(scope) {
       const { grant, credential } = await g.grant(scope)
       return { grantId: grant.id, credential }

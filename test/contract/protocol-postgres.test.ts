@@ -20,6 +20,7 @@ const native = (error: unknown): NativeError => {
 async function startPostgresEngine(setup: EngineSetup = {}): Promise<EngineUnderTest> {
   const g = await startPostgresGateway({
     ...(setup.extraConfig ? { extraConfig: setup.extraConfig.replaceAll('$TABLE', 'public.customers') } : {}),
+    ...(setup.targetPassword ? { targetPassword: setup.targetPassword } : {}),
     setupSql:
       'CREATE TABLE public.customers (id int PRIMARY KEY, name text); INSERT INTO public.customers VALUES (1, $$Ada$$)',
   })
@@ -37,6 +38,13 @@ async function startPostgresEngine(setup: EngineSetup = {}): Promise<EngineUnder
     deniedCode: '42501',
     table: { sql: 'public.customers', object: 'public.customers' },
     secretStatement: (secret) => `ALTER ROLE current_user PASSWORD '${secret}'`,
+    credentialProbes: [
+      'SELECT rolname, rolpassword FROM pg_authid',
+      'SELECT usename, passwd FROM pg_shadow',
+      "SELECT current_setting('password_encryption')",
+    ],
+    // A SCRAM verifier cannot be recomputed without its salt: its prefix stands for any stored form.
+    storedForms: () => ['SCRAM-SHA-256$'],
     async grant(scope) {
       const { grant, credential } = await g.grant(scope)
       return { grantId: grant.id, credential }

@@ -30,6 +30,10 @@ export interface EngineUnderTest extends AsyncDisposable {
   table: { sql: string; object: string }
   /** A statement carrying `secret` that the built-in guardrails refuse (a password change). */
   secretStatement(secret: string): string
+  /** Statements that ask the target for its credentials (catalogs of password hashes, grants). */
+  credentialProbes: string[]
+  /** How the target stores `password` (its hashes), which must not reach the client either. */
+  storedForms(password: string): string[]
   grant(scope: string): Promise<{ grantId: string; credential: IssuedCredential }>
   /** One statement on a fresh connection; rejects with a NativeError. */
   query(credential: IssuedCredential, sql: string): Promise<unknown>
@@ -70,6 +74,8 @@ async function nativeError(promise: Promise<unknown>): Promise<NativeError> {
  * `$APPROVERS` for the group of `APPROVER`. */
 export interface EngineSetup {
   extraConfig?: string
+  /** The gateway logs in upstream with this password (an account of its own on the target). */
+  targetPassword?: string
 }
 
 /** The person who decides held statements in these tests. */
@@ -133,6 +139,20 @@ export function runProtocolContract(
     } finally {
       await client.close().catch(() => {})
     }
+  })
+
+  test(`${name}: the target's own credentials never reach the client`, async () => {
+    const secret = `tgt-${Math.random().toString(36).slice(2)}`
+    await using e = await start({ targetPassword: secret })
+    const { credential } = await e.grant(`select:${e.table.object}`)
+    const seen = [JSON.stringify(credential)]
+    seen.push(JSON.stringify(await e.query(credential, `SELECT id FROM ${e.table.sql}`)))
+    for (const probe of e.credentialProbes)
+      seen.push(JSON.stringify(await e.query(credential, probe).catch((error: unknown) => error)))
+    const all = seen.join('\n')
+    assert.match(all, /"id":1/, 'the session worked')
+    for (const form of [secret, ...e.storedForms(secret)])
+      assert.ok(!all.includes(form), `${form} reached the client: ${all}`)
   })
 
   test(`${name}: a statement carrying a password is recorded without it`, async () => {

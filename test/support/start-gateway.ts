@@ -54,6 +54,9 @@ export interface StartOptions {
   resourceYaml?: string
   /** The resource's `target` as YAML flow mapping, instead of the throwaway database (plain, `tls: prefer`). */
   target?: string
+  /** A password for the throwaway database's login (`target.password`, from an environment variable): the
+   * server trusts local logins, so it is never checked, but the gateway holds it like a real one. */
+  targetPassword?: string
   /** Opens the store instead of the embedded store in `dir` (a temp dir the gateway removes on dispose). */
   openStore?: (dir: string) => Promise<Store>
   reconcileIntervalMs?: number
@@ -64,13 +67,16 @@ export async function startPostgresGateway(options: StartOptions = {}): Promise<
   if (options.setupSql) await db.query(options.setupSql)
   const dir = await mkdtemp(join(tmpdir(), 'tg-pg-'))
   const id = `pg-${Math.random().toString(36).slice(2, 8)}`
+  const passwordVariable = `TG_TEST_TARGET_PW_${id.slice(3).toUpperCase()}`
+  if (options.targetPassword) process.env[passwordVariable] = options.targetPassword
+  const password = options.targetPassword ? `, password: { env: ${passwordVariable} }` : ''
   const config = parseConfigText(
     `
 resources:
   - id: ${id}
     kind: postgres
     listen: { host: 127.0.0.1, port: 0 }
-    target: ${options.target ?? `{ host: ${db.host}, port: ${db.port}, database: ${db.name}, user: ${db.user}, tls: prefer }`}
+    target: ${options.target ?? `{ host: ${db.host}, port: ${db.port}, database: ${db.name}, user: ${db.user}${password}, tls: prefer }`}
 ${options.admin ? `    admin: { user: ${db.user} }` : ''}
 ${options.resourceYaml ?? ''}
 policies:

@@ -37,6 +37,9 @@ export async function startMysqlGateway(
     targetPort?: number
     /** The resource's `clients` settings, as YAML flow mapping content (`maxStatementBytes: 2048`). */
     clients?: string
+    /** Log in upstream as an account of its own with this password (all privileges on the database only),
+     * instead of root without one. */
+    targetPassword?: string
   } = {},
 ): Promise<MysqlGateway> {
   const suffix = randomBytes(3).toString('hex')
@@ -51,6 +54,13 @@ export async function startMysqlGateway(
   await setup.query(
     `INSERT INTO ${database}.customers VALUES (1, 'Ada', 'ada@example.com'), (2, 'Grace', 'grace@example.com')`,
   )
+  const targetUser = options.targetPassword ? `tg_tgt_${suffix}` : 'root'
+  if (options.targetPassword) {
+    await setup.query(`CREATE USER ${targetUser}@'127.0.0.1' IDENTIFIED BY ?`, [options.targetPassword])
+    await setup.query(`GRANT ALL ON ${database}.* TO ${targetUser}@'127.0.0.1'`)
+  }
+  const passwordVariable = `TG_TEST_TARGET_PW_${suffix.toUpperCase()}`
+  if (options.targetPassword) process.env[passwordVariable] = options.targetPassword
   await setup.end()
   const dir = await mkdtemp(join(tmpdir(), 'tg-my-'))
   const config = parseConfigText(
@@ -63,7 +73,7 @@ resources:
   - id: ${resourceId}
     kind: mysql
     listen: { host: 127.0.0.1, port: 0 }
-    target: { host: 127.0.0.1, port: ${options.targetPort ?? 3306}, user: root, database: ${database}, tls: disable }
+    target: { host: 127.0.0.1, port: ${options.targetPort ?? 3306}, user: ${targetUser}${options.targetPassword ? `, password: { env: ${passwordVariable} }` : ''}, database: ${database}, tls: disable }
 ${options.admin ? '    admin: { user: root, accountHost: 127.0.0.1 }' : ''}
 ${options.clients ? `    clients: { ${options.clients} }` : ''}
 policies:
@@ -125,6 +135,7 @@ ${options.extraConfig?.replaceAll('$DB', database).replaceAll('$APPROVERS', `dba
       await gateway.close()
       const cleanup = await root()
       await cleanup.query(`DROP DATABASE IF EXISTS ${database}`)
+      if (options.targetPassword) await cleanup.query(`DROP USER IF EXISTS ${targetUser}@'127.0.0.1'`)
       await cleanup.end()
       await rm(dir, { recursive: true, force: true })
     },

@@ -26,6 +26,11 @@ const STATEMENT_STARTS: Record<string, (tokens: Token[], at: number) => string[]
   ALTER: (t, at) => userStatement(t, at),
   DROP: (t, at) => userStatement(t, at),
   RENAME: (t, at) => userStatement(t, at),
+  // Their rows carry the account's stored password (credential-rows.ts redacts it).
+  SHOW: (t, at) =>
+    word(t[at + 1]) === 'GRANTS' || (word(t[at + 1]) === 'CREATE' && word(t[at + 2]) === 'USER')
+      ? ['shows-credentials']
+      : [],
 }
 
 function userStatement(tokens: Token[], at: number): string[] {

@@ -13,6 +13,7 @@ import type { ActionGate, GateAnswer } from '../kit/action-gate.ts'
 import { ResultBudget } from '../kit/result-budget.ts'
 import type { MysqlClassifier } from './classify.ts'
 import { classifyCommand } from './classify-command.ts'
+import { redactCredentialRow } from './credential-rows.ts'
 import { decideInTurn } from './decide-in-turn.ts'
 import {
   approvalRequired,
@@ -429,11 +430,14 @@ export class MysqlSession {
           flight.internal.sqlMode = parseTextRow(payload, 1)[0]?.toString('utf8') ?? ''
           return payload
         }
-        if (!this.#o.masking) return payload
+        const row = flight.parts[flight.at]?.action.traits.includes('shows-credentials')
+          ? redactCredentialRow(payload, step.binary, flight.columns)
+          : payload
+        if (!this.#o.masking) return row
         flight.plan ??= this.#o.masking.plan(resultColumnsOf(flight.columns))
         return step.binary
-          ? maskBinaryRow(flight.plan, payload, flight.columns)
-          : maskTextRow(flight.plan, payload, flight.columns.length)
+          ? maskBinaryRow(flight.plan, row, flight.columns)
+          : maskTextRow(flight.plan, row, flight.columns.length)
       }
       case 'ok':
       case 'eof': {
