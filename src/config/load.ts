@@ -45,6 +45,30 @@ export function parseConfigText(text: string, file: string): Config {
   return result.data
 }
 
+/** A draft of the `policies:` section (a YAML document holding `policies:`) put in place of the running
+ * configuration's: what the console's "apply as a draft" replays before anyone edits the file. */
+export function withCandidatePolicies(current: Config, text: string, file: string): Config {
+  const doc = parseDocument(text, { prettyErrors: true })
+  if (doc.errors.length > 0)
+    throw configError(
+      file,
+      doc.errors.map((e) => `${file}: ${e.message.split('\n')[0]}`),
+    )
+  const raw = doc.toJS() as { policies?: unknown } | null
+  const result = configSchema.shape.policies.safeParse(raw?.policies, { reportInput: true })
+  if (!result.success)
+    throw configError(
+      file,
+      result.error.issues.map(
+        (issue) => `${file}: ${describeIssue({ ...issue, path: ['policies', ...issue.path] })}`,
+      ),
+    )
+  const candidate = { ...current, policies: result.data }
+  const problems = crossReferenceProblems(candidate).map((p) => `${file}: ${p}`)
+  if (problems.length > 0) throw configError(file, problems)
+  return candidate
+}
+
 function configError(file: string, lines: string[]): TaskgateError {
   return new TaskgateError('TG_CONFIG_INVALID', {
     message: `The configuration ${file} is invalid:\n  ${lines.join('\n  ')}`,

@@ -11,6 +11,7 @@ import {
 import { useEvents } from './api/use-events.ts'
 import { usePageTitle } from './components/page.tsx'
 import { AccountPage } from './pages/account.tsx'
+import { AdvicePage } from './pages/advice.tsx'
 import { ApprovalPage } from './pages/approval.tsx'
 import { ApprovalsPage } from './pages/approvals.tsx'
 import { AuditPage } from './pages/audit.tsx'
@@ -83,6 +84,8 @@ function Page({ url }: { url: URL }) {
       return parts[1] ? <SessionPage id={parts[1]} /> : <SessionsPage search={url.searchParams} />
     case 'audit':
       return <AuditPage />
+    case 'advice':
+      return <AdvicePage />
     case 'account':
       return <AccountPage />
     default:

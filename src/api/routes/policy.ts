@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { parseConfigText } from '../../config/load.ts'
-import { type PolicyReplay, parseDurationSeconds } from '../../core/index.ts'
+import { parseConfigText, withCandidatePolicies } from '../../config/load.ts'
+import { type PolicyReplay, parseDurationSeconds, TaskgateError } from '../../core/index.ts'
 import { defineRoute } from '../route-spec.ts'
 
 const outcome = z.enum(['allow', 'deny', 'hold'])
@@ -68,7 +68,16 @@ export const policyRoutes = [
         .string()
         .min(1)
         .max(512 * 1024)
-        .describe('the candidate configuration, YAML'),
+        .optional()
+        .describe('the candidate configuration, YAML (this or `policies`)'),
+      policies: z
+        .string()
+        .min(1)
+        .max(512 * 1024)
+        .optional()
+        .describe(
+          "a draft `policies:` section, YAML, in place of the running configuration's (this or `config`)",
+        ),
       since: z
         .string()
         .regex(/^\d{1,6}(s|m|h|d)$/, 'expected a duration such as 7d or 12h')
@@ -77,7 +86,15 @@ export const policyRoutes = [
     }),
     responses: { 200: { description: 'what would change, counted by rule', schema: policyReplayDto } },
     handler: async ({ core, principal, body }) => {
-      const candidate = parseConfigText(body.config, 'candidate configuration')
+      if ((body.config === undefined) === (body.policies === undefined))
+        throw new TaskgateError('TG_CONFIG_INVALID', {
+          message:
+            'Give the candidate as `config` (a whole configuration) or `policies` (a draft section), one of them.',
+        })
+      const candidate =
+        body.config !== undefined
+          ? parseConfigText(body.config, 'candidate configuration')
+          : withCandidatePolicies(core.config, body.policies!, 'draft policies')
       const since = new Date(core.clock.now().getTime() - parseDurationSeconds(body.since) * 1000)
       return toPolicyReplayDto(await core.replayPolicy(principal, { candidate, since }))
     },

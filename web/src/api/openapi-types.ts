@@ -201,6 +201,8 @@ export interface Operations {
           user: string
           password: string
           database?: string
+          /** PEM of the CA the resource's listener is verified with (Kubernetes) */
+          certificateAuthority?: string
         }
       }
       /** present when policy denied the request */
@@ -392,6 +394,8 @@ export interface Operations {
         user: string
         password: string
         database?: string
+        /** PEM of the CA the resource's listener is verified with (Kubernetes) */
+        certificateAuthority?: string
       }
     }
   }
@@ -1103,8 +1107,10 @@ export interface Operations {
     params: never
     query: never
     body: {
-      /** the candidate configuration, YAML */
-      config: string
+      /** the candidate configuration, YAML (this or `policies`) */
+      config?: string
+      /** a draft `policies:` section, YAML, in place of the running configuration's (this or `config`) */
+      policies?: string
       /** statements of sessions started within this long ago (default 7d) */
       since?: string
     }

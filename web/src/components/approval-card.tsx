@@ -7,6 +7,7 @@ import { useRef, useState } from 'react'
 import { type Approval, call } from '../api/client.ts'
 import { Link } from '../router.tsx'
 import { useMe } from '../session-context.ts'
+import { ApprovalEvidence } from './approval-evidence.tsx'
 import { errorMessage, formatRows, formatSpan, splitParameters } from './format.ts'
 import { SqlText } from './sql-text.tsx'
 import { Time } from './time.tsx'
@@ -92,6 +93,7 @@ export function ApprovalCard({
       ) : (
         <RequestedScope approval={approval} Part={Part} />
       )}
+      <ApprovalEvidence approval={approval} Part={Part} />
       <div className="why-grid">
         <div className="why-held">
           <Part>Why held</Part>

@@ -57,6 +57,10 @@ export function GrantsPage() {
   return (
     <section aria-labelledby="grants-title">
       <h1 id="grants-title">Grants</h1>
+      <p className="muted">
+        <Link to="/advice">Scope advice</Link>: what grants used of what they asked for, and narrower
+        policies.
+      </p>
       {error ? <p className="error">{error}</p> : null}
       <RequestGrantForm onRequested={upsert} />
       <div role="tablist" aria-label="Grant states" className="tabs" onKeyDown={onTabKey}>
