@@ -72,7 +72,7 @@ export function tokenizeCommand(text: string): { tokens: CommandToken[] } | { pr
     }
     const op = OPERATORS.find((o) => text.startsWith(o, at))
     if (op) {
-      if (commandStart) return { problem: `${op} follows no command` }
+      if (tokens.length === 0 || tokens.at(-1)!.type === 'op') return { problem: `${op} follows no command` }
       tokens.push({ type: 'op', text: op })
       at = skipBlanks(text, at + op.length)
       commandStart = true

@@ -62,6 +62,18 @@ function tokensOf(text: string): CommandToken[] | undefined {
   return tokens
 }
 
+// The last action command read: every entry of a grant is matched against the same one in turn.
+let lastObject: { text: string; tokens: CommandToken[] | undefined } | undefined
+
+function objectTokens(text: string): CommandToken[] | undefined {
+  if (text.length <= 512) return tokensOf(text)
+  if (lastObject?.text !== text) {
+    const read = tokenizeCommand(text)
+    lastObject = { text, tokens: 'tokens' in read ? read.tokens : undefined }
+  }
+  return lastObject.tokens
+}
+
 /** `exec:<login>:<command>`: a command pattern (ssh-command-pattern.ts); `*` alone is any command. */
 const commandDetail = {
   problem(detail: string): string | undefined {
@@ -72,7 +84,7 @@ const commandDetail = {
   covers(pattern: string, command: string): boolean {
     if (pattern.trim() === '*') return true
     const outer = tokensOf(pattern)
-    const inner = command.trim() === '*' ? undefined : tokensOf(command)
+    const inner = command.trim() === '*' ? undefined : objectTokens(command)
     return outer !== undefined && inner !== undefined && commandCovers(outer, inner)
   },
 }

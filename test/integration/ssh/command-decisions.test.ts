@@ -2,7 +2,9 @@
 // scope holds command entries (parsed as `taskgate grant request --scope` parses them), the SSH kind's
 // built-in guardrails and a configured rule that holds a program for a person.
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { test } from 'node:test'
+import { parseScope } from '../../../src/core/grants/scope.ts'
 import { decide } from '../../../src/core/policy/decide.ts'
 import type { Rules } from '../../../src/core/policy/rules.ts'
 import { SSH_GUARDRAILS } from '../../../src/kinds/ssh-guardrails.ts'
@@ -96,4 +98,27 @@ test('sftp reads are decided per path', () => {
     decide(classifySftp('write', '/var/log/x', 'deploy'), grant, rules, GRANT_TIME).outcome,
     'deny',
   )
+})
+
+test('a hint holding quotes or a substitution is single-quoted: pasting it runs nothing', () => {
+  const d = outcome("systemctl restart 'web$(touch x)'")
+  assert.equal(d.outcome, 'deny')
+  if (d.outcome !== 'deny') return
+  assert.match(
+    d.requestHint ?? '',
+    /--scope 'exec:deploy:systemctl status \*,.*exec:deploy:systemctl restart '\\''web\$\(touch x\)'\\''' --task/,
+  )
+})
+
+test('through a real shell, the hint gives back the scope it names, parsed by parseScope', () => {
+  for (const command of ["systemctl restart 'web$(touch x)'", 'systemctl restart "a b" c:d', 'ls -la ~']) {
+    const d = outcome(command)
+    assert.equal(d.outcome, 'deny', command)
+    if (d.outcome !== 'deny') continue
+    const script = `set -- ${d.requestHint}\nshift 3\nprintf %s "$3"`
+    const shell = spawnSync('/bin/bash', ['--norc', '--noprofile', '-c', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    assert.deepEqual(parseScope(shell.stdout.toString()), [...grant.scope, ...d.missingScope!], command)
+  }
 })

@@ -63,8 +63,16 @@ export function scopeCoversAction(action: Action, grant: Grant, rules: Rules): D
     // A new grant replaces this one for the next session, so the hint asks for what the task already had too.
     // The task is a placeholder: the new request states its own task (reusing the old one invites an
     // approver to approve a wider scope under a reason written for the narrower one).
-    requestHint: `taskgate grant request ${grant.resourceId} --scope "${formatScope([...grant.scope, ...missing])}" --task ${TASK_PLACEHOLDER}`,
+    requestHint: `taskgate grant request ${grant.resourceId} --scope ${shellWord(formatScope([...grant.scope, ...missing]))} --task ${TASK_PLACEHOLDER}`,
   }
+}
+
+/** The scope as one shell word a person can paste: double-quoted as before when nothing in it expands there;
+ * single-quoted when it holds quotes, `$`, backquotes or backslashes (an SSH command entry can hold any of
+ * them, and a pasted hint must never run a substitution the client wrote). */
+function shellWord(text: string): string {
+  if (/^[^"'$`\\!]*$/.test(text)) return `"${text}"`
+  return `'${text.replaceAll("'", `'\\''`)}'`
 }
 
 const TASK_PLACEHOLDER = "'<what you need it for>'"

@@ -1,9 +1,11 @@
 // One command line read once: its canonical form (for command scopes) and its traits (for guardrails).
+
+import { formatCommand, program } from '../../../kinds/ssh-command-pattern.ts'
 import { commandForm } from './command-form.ts'
 import { allSequences, sequenceOf } from './commands.ts'
 import { parseShell } from './grammar.ts'
-import { sequenceTraits } from './traits.ts'
-import { WordMismatch } from './words.ts'
+import { commandTraits, sequenceTraits } from './traits.ts'
+import { type Word, WordMismatch } from './words.ts'
 
 /** How deep scripts inside scripts (`sh -c '…'`, `eval '…'`, a here-document fed to a shell) are read. */
 const MAX_SCRIPT_DEPTH = 4
@@ -21,6 +23,34 @@ export function analyseCommandLine(text: string): Analysis {
   }
 }
 
+/** An argument vector run without a shell (Kubernetes exec): every word literal, no operators. */
+export function analyseArgv(argv: readonly string[]): Analysis {
+  try {
+    const traits = new Set<string>()
+    const words: Word[] = argv.map((value) => ({ kind: 'literal', value, shape: value }))
+    commandTraits({ assignments: [], words, redirects: [] }, traits, nestedReader(0, traits))
+    const tokens = argv.map((text, i) => ({
+      type: 'word' as const,
+      text: i === 0 ? program(text) : text,
+      assign: false,
+    }))
+    return { form: formatCommand(tokens), traits: [...traits].sort() }
+  } catch (error) {
+    if (error instanceof Unreadable || error instanceof WordMismatch) return { problem: error.message }
+    throw error
+  }
+}
+
+function nestedReader(depth: number, traits: Set<string>) {
+  return (script: string, optional?: boolean) => {
+    try {
+      readScript(script, depth + 1, traits, false)
+    } catch (error) {
+      if (!optional || !(error instanceof Unreadable || error instanceof WordMismatch)) throw error
+    }
+  }
+}
+
 /** A command line the classifier refuses; thrown from inside nested scripts to refuse the whole line. */
 class Unreadable extends Error {}
 
@@ -30,9 +60,7 @@ function readScript(text: string, depth: number, traits: Set<string>, top: boole
   if (!parsed.ok) throw new Unreadable(depth === 0 ? parsed.problem : `a nested script: ${parsed.problem}`)
   try {
     const form = top ? commandForm(sequenceOf(parsed.root)) : undefined
-    const nested = (script: string) => {
-      readScript(script, depth + 1, traits, false)
-    }
+    const nested = nestedReader(depth, traits)
     for (const sequence of allSequences(parsed.root)) sequenceTraits(sequence, traits, nested)
     return form
   } finally {

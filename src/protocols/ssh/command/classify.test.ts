@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import {
+  classifyArgv,
   classifyExec,
   classifySession,
   classifySftp,
@@ -237,4 +238,50 @@ test('sessions: shell and port forwarding per login', () => {
     { verb: 'port-forward', object: 'deploy:localhost:5432' },
   ])
   assert.ok(classifySession('port-forward', 'deploy', 'x y').unclassified)
+})
+
+test('wrappers and scripts that hide a program are read: su -c, sh -c --, --norc, busybox, $IFS, text piped into a shell', () => {
+  for (const c of [
+    "su root -c 'rm -rf /'",
+    "sh -c -- 'rm -rf /'",
+    "bash --norc -c 'rm -rf /'",
+    'busybox rm -rf /',
+    `rm\${IFS}-rf\${IFS}/`,
+    'cat <<EOF | sh\nrm -rf /\nEOF\n',
+    "echo 'rm -rf /' | sh",
+    'printf "rm -rf /\\n" | bash',
+    'cat <<EOF\n$(rm -rf /)\nEOF\n',
+  ])
+    assert.ok(traits(c).includes('recursive-delete-root'), c)
+  assert.ok(refused("echo 'echo \"unclosed' | sh"), 'text piped into a shell that does not parse is refused')
+})
+
+test('export, local and appending or indexed assignments have no command form', () => {
+  for (const c of ['export FOO=bar', 'declare -x A=1', 'A+=x ls', 'a[$(id)]=1 ls'])
+    assert.deepEqual(needs(c), ['exec:deploy'], c)
+})
+
+test('an argument vector (Kubernetes exec) is classified without a shell', () => {
+  const a = classifyArgv(['/bin/ls', '-la', 'a;b'], 'app')
+  assert.deepEqual(a.needs, [{ verb: 'exec', object: "app:ls -la 'a;b'" }])
+  assert.ok(classifyArgv(['sh', '-c', 'rm -rf /'], 'app').traits.includes('recursive-delete-root'))
+  assert.ok(classifyArgv(['sh', '-c', "echo 'x"], 'app').unclassified)
+  assert.ok(classifyArgv(['ls', 'a\u0000b'], 'app').unclassified)
+  assert.ok(classifyArgv([], 'app').unclassified)
+})
+
+test('the shell tripwire reads a line through terminal escapes left by line editing', () => {
+  assert.ok(classifyShellInput('\u001b[Arm -rf /\u0007', 'root').traits.includes('recursive-delete-root'))
+})
+
+test('where the grammar and bash split words differently, the command has no command form or is refused', () => {
+  // Found by the differential test against bash (test/fuzz/ssh-command-bash-differential.fuzz.test.ts).
+  assert.deepEqual(needs('echo @y}\\},'), ['exec:deploy'])
+  assert.deepEqual(needs('echo ]\\A=#'), ['exec:deploy'])
+  assert.deepEqual(needs('echo $a b]\\ ^'), ['exec:deploy'])
+  assert.deepEqual(needs('echo ^$'), ['exec:deploy'])
+  assert.deepEqual(needs('echo $ x'), ['exec:deploy'])
+  assert.ok(refused('echo a\\\tb'))
+  assert.ok(refused('echo \\\\\\\n\\\na'))
+  assert.deepEqual(needs('ls; >/etc/x'), ['exec:deploy'])
 })

@@ -33,9 +33,11 @@ export interface Compound {
 export type Item = SimpleCommand | Compound | { type: 'op'; text: string }
 
 const FLATTENED = new Set(['program', 'list', 'pipeline', 'redirected_statement'])
-const OPERATORS = new Set([';', '&', '&&', '||', '|', '|&', ';;'])
+const OPERATORS = new Set([';', '&', '&&', '||', '|', '|&'])
 const REDIRECTS = new Set(['file_redirect', 'heredoc_redirect', 'herestring_redirect'])
-const COMMANDS = new Set(['command', 'declaration_command', 'unset_command', 'variable_assignment'])
+// declaration_command (export, local, declare, readonly) and unset_command are compounds here: their
+// assignments are arguments, which the simple-command model would move before the program.
+const COMMANDS = new Set(['command', 'variable_assignment'])
 
 /** The items of one sequence: `node` is the program or a statement container. */
 export function sequenceOf(node: Node): Item[] {
@@ -48,14 +50,16 @@ export function sequenceOf(node: Node): Item[] {
 function flatten(node: Node, items: Item[]): void {
   for (const child of node.children) {
     if (!child) continue
-    if (!child.isNamed) {
-      if (OPERATORS.has(child.type)) items.push({ type: 'op', text: child.type })
-      continue
-    }
-    if (FLATTENED.has(child.type)) flatten(child, items)
-    else if (REDIRECTS.has(child.type)) lastCommand(items)?.redirects.push(redirectOf(child))
-    else if (child.type === 'heredoc_body') continue
+    if (!child.isNamed && OPERATORS.has(child.type)) items.push({ type: 'op', text: child.type })
+    else if (FLATTENED.has(child.type)) flatten(child, items)
+    else if (child.type === 'heredoc_redirect') {
+      commandFor(items).redirects.push(redirectOf(child))
+      // The grammar puts what follows `<<EOF` on its line (`| sh`, `&& ls`) inside the redirection node.
+      flatten(heredocTail(child), items)
+    } else if (REDIRECTS.has(child.type)) commandFor(items).redirects.push(redirectOf(child))
     else {
+      // Anything else, a token the grammar leaves unnamed included, is a statement of its own: a compound one
+      // (no command form) unless it is a simple command. Nothing of the text is left out of the sequence.
       if (items.length > 0 && items.at(-1)!.type !== 'op') items.push({ type: 'op', text: ';' })
       items.push(
         COMMANDS.has(child.type) ? commandOf(child) : { type: 'compound', redirects: [], node: child },
@@ -64,9 +68,21 @@ function flatten(node: Node, items: Item[]): void {
   }
 }
 
-function lastCommand(items: Item[]): SimpleCommand | Compound | undefined {
+const HEREDOC_PARTS = new Set(['heredoc_start', 'heredoc_body', 'heredoc_end', 'file_descriptor'])
+
+/** A heredoc_redirect seen as the statements after its start marker (an object flatten() can walk). */
+function heredocTail(node: Node): Node {
+  const children = node.children.filter((c) => c?.isNamed && !HEREDOC_PARTS.has(c.type))
+  return { children } as unknown as Node
+}
+
+/** The command a redirection belongs to: the one before it, or a command of its own (`; >/etc/x`). */
+function commandFor(items: Item[]): SimpleCommand | Compound {
   const last = items.at(-1)
-  return last && last.type !== 'op' ? last : undefined
+  if (last && last.type !== 'op') return last
+  const empty: Compound = { type: 'compound', redirects: [], node: { namedChildren: [] } as unknown as Node }
+  items.push(empty)
+  return empty
 }
 
 function commandOf(node: Node): SimpleCommand {
@@ -74,23 +90,46 @@ function commandOf(node: Node): SimpleCommand {
   const add = (child: Node) => {
     if (child.type === 'variable_assignment') command.assignments.push(assignmentOf(child))
     else if (REDIRECTS.has(child.type)) command.redirects.push(redirectOf(child))
-    else if (child.type === 'command_name') command.words.push(wordOf(child.firstNamedChild ?? child))
+    else if (child.type === 'command_name') command.words.push(nameOf(child))
     else if (child.isNamed && child.type !== 'comment') command.words.push(wordOf(child))
-    else if (!child.isNamed && command.words.length === 0 && node.type !== 'command')
-      command.words.push({ kind: 'literal', value: child.type, shape: child.type }) // export, local, unset …
+    // An unnamed token (a lone `$`) or a comment inside a command: bash may read it as a word.
+    else command.words.push({ kind: 'dynamic', shape: child.text })
   }
   if (node.type === 'variable_assignment') add(node)
-  else for (const child of node.children) if (child) add(child)
+  else {
+    let previous: Node | undefined
+    for (const child of node.children) {
+      if (!child) continue
+      add(child)
+      // Between two parts of a command bash needs a blank, and takes anything else (an escaped blank, nothing
+      // at all: `]\A`, `b]\ ^`) as part of one word. Where the grammar splits without one, the command is
+      // not what the grammar says: it gets no command form.
+      if (previous && !separated(node, previous, child))
+        command.words.push({ kind: 'dynamic', shape: previous.text + child.text })
+      previous = child
+    }
+  }
   return command
+}
+
+function separated(command: Node, a: Node, b: Node): boolean {
+  if (REDIRECTS.has(a.type) || REDIRECTS.has(b.type)) return true
+  const gap = command.text.slice(a.endIndex - command.startIndex, b.startIndex - command.startIndex)
+  return /^(?:[ \t]|\\\n)+$/.test(gap) && /[ \t]/.test(gap)
+}
+
+function nameOf(node: Node): Word {
+  const only = node.childCount === 1 ? node.firstChild : null
+  return only?.isNamed ? wordOf(only) : { kind: 'dynamic', shape: node.text }
 }
 
 function assignmentOf(node: Node): { name: string; value: Word } {
   const name = node.childForFieldName('name')?.text ?? ''
   const value = node.childForFieldName('value')
-  return {
-    name,
-    value: value ? wordOf(value) : { kind: 'literal', value: '', shape: '' },
-  }
+  // `A+=x` appends, `a[i]=x` indexes (an arithmetic context that can run commands): neither is NAME=value.
+  const plain = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && node.children.some((c) => c?.type === '=')
+  if (!plain) return { name: name || '?', value: { kind: 'dynamic', shape: node.text } }
+  return { name, value: value ? wordOf(value) : { kind: 'literal', value: '', shape: '' } }
 }
 
 function redirectOf(node: Node): Redirect {
@@ -123,7 +162,8 @@ export function allSequences(root: Node): Item[][] {
     const items = sequenceOf(node)
     if (items.length > 0) out.push(items)
     for (const item of items) {
-      if (item.type !== 'op') for (const r of item.redirects) visitInside(r.node)
+      if (item.type !== 'op')
+        for (const r of item.redirects) visitInside(r.heredoc ? heredocBody(r.node) : r.node)
       if (item.type === 'compound') visitInside(item.node)
       else if (item.type === 'command')
         for (const child of item.node.namedChildren) if (child) visitInside(child)
@@ -139,6 +179,10 @@ export function allSequences(root: Node): Item[][] {
   visit(root)
   return out
 }
+
+/** A here-document's body: its substitutions run (unless the delimiter is quoted, when it has none). */
+const heredocBody = (node: Node): Node =>
+  node.descendantsOfType('heredoc_body')[0] ?? ({ namedChildren: [] } as unknown as Node)
 
 const STATEMENT_TYPES = new Set([
   ...FLATTENED,

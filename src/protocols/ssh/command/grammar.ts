@@ -55,7 +55,9 @@ function lexicalProblem(text: string): string | undefined {
   if (text.trim() === '') return 'the command is empty'
   // bash deletes a backslash-newline before it splits words (`r\<newline>m` runs rm); the grammar reads it as
   // a blank. They agree only where a blank is already on one side, so a continuation inside a word is refused.
-  if (/[^\s\\](\\\\)*\\\n[^\s]/.test(text)) return 'a line continuation inside a word'
+  if (continuationInWord(text)) return 'a line continuation inside a word'
+  // An escaped tab is part of a word to bash; the grammar drops it.
+  if (/(^|[^\\])(\\\\)*\\\t/.test(text)) return 'an escaped tab'
   let operators = 0
   let nesting = 0
   for (const ch of text) {
@@ -65,6 +67,20 @@ function lexicalProblem(text: string): string | undefined {
   if (operators > MAX_OPERATORS) return `the command has more than ${MAX_OPERATORS} operators`
   if (nesting > MAX_NESTING_CHARACTERS) return `the command nests more than ${MAX_NESTING_CHARACTERS} times`
   return undefined
+}
+
+/** A backslash-newline (one the backslash before it does not escape) with a word character on each side: a
+ * backslash escaped just before it counts as one (`\\\\<newline>a` joins `\\` and `a`). */
+function continuationInWord(text: string): boolean {
+  for (let at = text.indexOf('\\\n'); at >= 0; at = text.indexOf('\\\n', at + 1)) {
+    let run = 0
+    while (text[at - 1 - run] === '\\') run++
+    if (run % 2 === 1) continue // this backslash is escaped: a literal backslash, then a real line break
+    const before = run > 0 ? '\\' : (text[at - 1] ?? ' ')
+    const after = text[at + 2] ?? ' '
+    if (!/\s/.test(before) && !/\s/.test(after)) return true
+  }
+  return false
 }
 
 /** Errors, missing tokens, text the tree does not cover, or a tree too deep or large to walk. */

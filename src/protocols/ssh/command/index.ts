@@ -3,12 +3,13 @@
 // the SSH engine (protocols/ssh) and, for `kubectl exec` commands, by the Kubernetes engine.
 import { posix } from 'node:path'
 import type { Action } from '../../../core/index.ts'
-import { hasControl } from '../../../kinds/ssh-command-pattern.ts'
+import { hasControl, hasInvisible, quoteWord } from '../../../kinds/ssh-command-pattern.ts'
 import { SSH_SCOPE_VERBS } from '../../../kinds/ssh-scope.ts'
-import { analyseCommandLine } from './analyse.ts'
+import { analyseArgv, analyseCommandLine } from './analyse.ts'
 
-export { MAX_COMMAND_LENGTH } from './grammar.ts'
-export { SSH_SCOPE_VERBS }
+import { MAX_COMMAND_LENGTH } from './grammar.ts'
+
+export { MAX_COMMAND_LENGTH, SSH_SCOPE_VERBS }
 
 // A login the gateway names in a scope entry: what useradd accepts (no `:` or `*`, which scope entries use).
 const LOGIN = /^[A-Za-z0-9_.][A-Za-z0-9_.$-]{0,63}$/
@@ -24,6 +25,26 @@ export function classifyExec(commandLine: string, login: string): Action {
   return { ...base, needs: [{ verb: 'exec', object }], traits: read.traits }
 }
 
+// Most words in an argument vector (Kubernetes exec); their total length is capped like a command line's.
+const MAX_ARGV_WORDS = 1024
+
+/** A command given as an argument vector and run without a shell (`kubectl exec pod -- ls -la`): needs
+ * `exec:<login>:<words>` in the same canonical form (no operator can occur: `;` is an argument there), with
+ * the same guardrail traits (`sh -c '…'` is read as a script). Used by the Kubernetes engine. */
+export function classifyArgv(argv: readonly string[], login: string): Action {
+  const text = argv.map((a) => quoteWord(a)).join(' ')
+  const base = { protocol: 'ssh', kind: 'exec', text }
+  if (!LOGIN.test(login)) return refused(base, 'exec', login, `"${login}" is not a login name`)
+  if (argv.length === 0) return refused(base, 'exec', login, 'the command is empty')
+  if (argv.length > MAX_ARGV_WORDS || text.length > MAX_COMMAND_LENGTH)
+    return refused(base, 'exec', login, `the command is longer than ${MAX_COMMAND_LENGTH} characters`)
+  if (argv.some((a) => hasInvisible(a)))
+    return refused(base, 'exec', login, 'the command holds a control or invisible character')
+  const read = analyseArgv(argv)
+  if ('problem' in read) return refused(base, 'exec', login, read.problem)
+  return { ...base, needs: [{ verb: 'exec', object: `${login}:${read.form}` }], traits: read.traits }
+}
+
 /** A line typed into an interactive shell, for the tripwire (best effort, see README): it needs only
  * `shell:<login>` and carries the same guardrail traits as an exec command. A line that does not parse on its
  * own (a loop's first line, line editing the recording could not undo) carries no traits, and is not refused:
@@ -31,10 +52,18 @@ export function classifyExec(commandLine: string, login: string): Action {
 export function classifyShellInput(line: string, login: string): Action {
   const base = { protocol: 'ssh', kind: 'shell-input', text: line }
   if (!LOGIN.test(login)) return refused(base, 'shell', login, `"${login}" is not a login name`)
-  const read = analyseCommandLine(line)
+  const read = analyseCommandLine(withoutTerminalControls(line))
   const traits = 'problem' in read ? ['unparsed-input'] : read.traits
   return { ...base, needs: [{ verb: 'shell', object: login }], traits }
 }
+
+// ANSI escape sequences (CSI, OSC, two-byte ESC x) and other C0 controls left in a recorded input line by line
+// editing: removed before the tripwire reads it, so a stray escape does not hide the command from it.
+const TERMINAL_CONTROLS =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal controls are what is removed
+  /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(\u0007|\u001b\\)?|\u001b[@-_]|[\u0000-\u0008\u000b-\u001f\u007f]/g
+
+const withoutTerminalControls = (line: string): string => line.replace(TERMINAL_CONTROLS, '')
 
 // PATH_MAX: a longer SFTP path is refused rather than normalised.
 const MAX_PATH_LENGTH = 4096

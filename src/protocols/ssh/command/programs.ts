@@ -74,7 +74,6 @@ export const SHELLS = new Set([
   'ksh',
   'mksh',
   'ash',
-  'busybox',
   'fish',
   'rbash',
   'yash',
@@ -109,6 +108,11 @@ function innerOf(name: string, args: readonly Word[], out: Unwrapped): readonly 
   if (name === 'find') return findExec(args)
   const wrapper = WRAPPERS[name]
   if (!wrapper) return undefined
+  // A script option anywhere (`su root -c '…'`), not only before the first operand.
+  if (wrapper.script) scriptOptions(args, wrapper.script, out)
+  // su and runuser hand their -c script to the login's shell: what follows the user is not a program.
+  if (name === 'su' || (name === 'runuser' && !args.some((a) => a.kind === 'literal' && a.value === '--')))
+    return undefined
   if (name === 'command' && args.some((a) => a.kind === 'literal' && /^-[a-zA-Z]*[vV]/.test(a.value)))
     return undefined
   let i = 0
@@ -120,16 +124,22 @@ function innerOf(name: string, args: readonly Word[], out: Unwrapped): readonly 
       i++
       break
     }
-    if (wrapper.script?.includes(v)) script(args[i + 1] ? [args[i + 1]!] : undefined, out)
-    const eq = v.indexOf('=')
-    if (v.startsWith('--') && eq > 0 && wrapper.script?.includes(v.slice(0, eq)))
-      script([{ kind: 'literal', value: v.slice(eq + 1), shape: v.slice(eq + 1) }], out)
     if (v.startsWith('-') && v !== '-')
       i += wrapper.valued?.includes(v) || wrapper.script?.includes(v) ? 1 : 0
     else if (!(wrapper.assignments && /^[A-Za-z_][A-Za-z0-9_]*=/.test(v))) break
   }
   i += wrapper.positional ?? 0
   return args.slice(i)
+}
+
+function scriptOptions(args: readonly Word[], options: readonly string[], out: Unwrapped): void {
+  args.forEach((w, i) => {
+    if (w.kind !== 'literal') return
+    if (options.includes(w.value)) script(args[i + 1] ? [args[i + 1]!] : undefined, out)
+    const eq = w.value.indexOf('=')
+    if (w.value.startsWith('--') && eq > 0 && options.includes(w.value.slice(0, eq)))
+      script([{ kind: 'literal', value: w.value.slice(eq + 1), shape: w.value.slice(eq + 1) }], out)
+  })
 }
 
 const WATCH: Wrapper = { valued: ['-n', '-d', '--interval', '--differences'] }
@@ -153,7 +163,12 @@ function shellScript(args: readonly Word[], out: Unwrapped): undefined {
   for (; i < args.length; i++) {
     const w = args[i]!
     if (w.kind !== 'literal') break
-    if (w.value === '--' || !/^[-+][a-zA-Z]+$/.test(w.value)) break
+    if (w.value === '--') {
+      i++
+      break
+    }
+    if (/^--[a-z]/.test(w.value)) continue // --norc, --login, --noprofile
+    if (!/^[-+][a-zA-Z]+$/.test(w.value)) break
     if (w.value.startsWith('-') && w.value.includes('c')) withC = true
     if (w.value === '-o' || w.value === '+o' || w.value === '-O' || w.value === '+O') i++
   }

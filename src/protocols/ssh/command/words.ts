@@ -17,10 +17,14 @@ export class WordMismatch extends Error {}
 const SYNTAX = new Set(['$', '`', '(', ')', '<', '>', '|', '&', ';', '"', "'", ' ', '\t', '\n'])
 
 export function wordOf(node: Node): Word {
-  const parts = node.type === 'concatenation' ? node.namedChildren.filter((c) => c !== null) : [node]
+  // Every child of a concatenation, unnamed ones too (the grammar leaves a trailing `$` unnamed): none may be
+  // left out of the word.
+  const parts = node.type === 'concatenation' ? node.children.filter((c) => c !== null) : [node]
   let value = ''
   let shape = ''
   let kind: Word['kind'] = 'literal'
+  // The parts of one word follow each other with nothing between them.
+  if (parts.some((p, i) => i > 0 && parts[i - 1]!.endIndex !== p.startIndex)) kind = 'dynamic'
   parts.forEach((part, i) => {
     const one = partOf(part, i === 0)
     shape += one.shape
@@ -33,6 +37,7 @@ export function wordOf(node: Node): Word {
 }
 
 function partOf(node: Node, first: boolean): Word {
+  if (!node.isNamed) return { kind: 'dynamic', shape: node.text }
   switch (node.type) {
     case 'word':
     case 'number':

@@ -1,0 +1,187 @@
+// What one program does to the host, as guardrail traits: recursive deletion of /, formatting, writes to
+// block devices, shutdown, and writes onto authorized_keys or sudoers (by redirection, tee, sed -i, cp/mv,
+// editors). Paths are read as written (`~/.ssh/authorized_keys`, a glob `authorized_key*` too), `..` resolved.
+import { posix } from 'node:path'
+import { WILDCARD, wordCovers } from '../../../kinds/ssh-command-pattern.ts'
+import type { Redirect } from './commands.ts'
+import type { Invocation } from './programs.ts'
+import type { Word } from './words.ts'
+
+const TOP_LEVEL = new Set([
+  'bin',
+  'boot',
+  'dev',
+  'etc',
+  'home',
+  'lib',
+  'lib32',
+  'lib64',
+  'libx32',
+  'media',
+  'mnt',
+  'opt',
+  'proc',
+  'root',
+  'run',
+  'sbin',
+  'snap',
+  'srv',
+  'sys',
+  'usr',
+  'var',
+  'boot',
+  'tmp',
+])
+const SHUTDOWN = new Set(['shutdown', 'reboot', 'poweroff', 'halt', 'kexec'])
+const FORMAT = /^(mkfs(\..+)?|mke2fs|mkswap|wipefs|mkdosfs|mkntfs|mkexfatfs|sgdisk|sfdisk)$/
+const EDITORS = new Set([
+  'vi',
+  'vim',
+  'nvim',
+  'nano',
+  'emacs',
+  'ed',
+  'ex',
+  'pico',
+  'joe',
+  'mcedit',
+  'micro',
+  'jed',
+  'vis',
+  'kak',
+  'hx',
+  'sudoedit',
+  'sponge',
+  'truncate',
+  'shred',
+  'rm',
+  'unlink',
+  'mv',
+  'tee',
+])
+const COPIERS = new Set(['cp', 'install', 'ln', 'rsync', 'scp'])
+
+export function invocationTraits(inv: Invocation, traits: Set<string>): void {
+  const values = literalArgs(inv)
+  if (inv.name === 'rm' && removesRoot(inv)) traits.add('recursive-delete-root')
+  if (inv.name === 'find' && inv.args[0] && dangerousRoot(inv.args[0]) && findDeletes(values))
+    traits.add('recursive-delete-root')
+  if (FORMAT.test(inv.name)) traits.add('filesystem-format')
+  if (SHUTDOWN.has(inv.name)) traits.add('host-shutdown')
+  if ((inv.name === 'init' || inv.name === 'telinit') && values.some((v) => v === '0' || v === '6'))
+    traits.add('host-shutdown')
+  if (
+    inv.name === 'systemctl' &&
+    values.some((v) => /^(poweroff|reboot|halt|kexec|emergency|rescue|soft-reboot)$/.test(v))
+  )
+    traits.add('host-shutdown')
+  if (inv.name === 'dd')
+    for (const v of values)
+      if (v.startsWith('of=') && rawDevice(v.slice(3), true)) traits.add('raw-device-write')
+  if (inv.name === 'visudo' && !values.some((v) => v === '-c' || v === '--check')) traits.add('sudoers-edit')
+  for (const target of writeTargets(inv)) pathTraits(target.shape, traits, COPIERS.has(inv.name))
+}
+
+/** `find … -delete`, or `-exec rm …` (-execdir, -ok): every match under the start point is deleted. */
+function findDeletes(values: readonly string[]): boolean {
+  return values.some(
+    (v, i) =>
+      v === '-delete' || (/^-(exec|execdir|ok|okdir)$/.test(v) && /(^|\/)rm$/.test(values[i + 1] ?? '')),
+  )
+}
+
+function literalArgs(inv: Invocation): string[] {
+  return inv.args.filter((a) => a.kind === 'literal').map((a) => (a as { value: string }).value)
+}
+
+/** Operands: the words after the options (all words after `--`). */
+function operands(args: readonly Word[]): Word[] {
+  const out: Word[] = []
+  let options = true
+  for (const a of args) {
+    const v = a.kind === 'literal' ? a.value : a.shape
+    if (options && v === '--') options = false
+    else if (!options || !v.startsWith('-') || v === '-') out.push(a)
+  }
+  return out
+}
+
+function removesRoot(inv: Invocation): boolean {
+  const flags = inv.args
+    .filter((a) => a.kind === 'literal' && a.value.startsWith('-'))
+    .map((a) => (a as { value: string }).value)
+  if (flags.includes('--no-preserve-root')) return true
+  const recursive = flags.some((f) => f === '--recursive' || /^-[a-zA-Z]*[rR]/.test(f))
+  return recursive && operands(inv.args).some(dangerousRoot)
+}
+
+/** `/`, `/*`, a top-level directory or everything in it, the home directory: as written, `..` resolved. */
+function dangerousRoot(word: Word): boolean {
+  const shape = word.shape
+  if (/^(~|\$HOME|\$\{HOME\})\/?\*?$/.test(shape)) return true
+  if (!shape.startsWith('/')) return false
+  const path = posix.normalize(shape).replace(/\/+$/, '')
+  if (path === '' || path === '/*' || path === '/.*') return true
+  const m = /^\/([^/]+)(\/\*)?$/.exec(path)
+  return m !== null && (TOP_LEVEL.has(m[1]!) || m[1]!.includes('*') || m[1]!.includes('?'))
+}
+
+function rawDevice(path: string, anyDevice: boolean): boolean {
+  const p = posix.normalize(path)
+  if (!p.startsWith('/dev/')) return false
+  if (/^\/dev\/(null|zero|full|random|urandom|tty|stdout|stderr|stdin|fd\/\d+|pts\/\d+)$/.test(p))
+    return false
+  return (
+    anyDevice ||
+    /^\/dev\/(sd|hd|vd|xvd|nvme|mmcblk|md|dm-|loop|nbd|sr|mapper\/|disk\/|mem$|kmem$|port$)/.test(p)
+  )
+}
+
+/** Files the program writes, as written: tee's, an editor's, sed -i's, cp/mv/ln's destination. */
+function writeTargets(inv: Invocation): Word[] {
+  const ops = operands(inv.args)
+  const flags = literalArgs(inv).filter((v) => v.startsWith('-'))
+  if (EDITORS.has(inv.name)) return ops
+  if (inv.name === 'sed' && flags.some((f) => f.startsWith('--in-place') || /^-[a-zA-Z]*i/.test(f)))
+    return ops
+  if (inv.name === 'perl' && flags.some((f) => /^-[a-zA-Z]*i/.test(f))) return ops
+  if (COPIERS.has(inv.name)) {
+    const t = inv.args.findIndex(
+      (a) => a.kind === 'literal' && (a.value === '-t' || a.value === '--target-directory'),
+    )
+    const dir = t >= 0 ? inv.args[t + 1] : undefined
+    const eq = inv.args.find((a) => a.kind === 'literal' && a.value.startsWith('--target-directory='))
+    return [dir, eq && { ...eq, shape: eq.shape.slice('--target-directory='.length) }, ops.at(-1)].filter(
+      (w): w is Word => w !== undefined,
+    )
+  }
+  return []
+}
+
+const WRITES = /^(\d*|&)(>|>>|>\||<>)$/
+
+export function redirectTraits(r: Redirect, traits: Set<string>): void {
+  if (r.op === '&>' || r.op === '&>>' || WRITES.test(r.op)) pathTraits(r.target.shape, traits, false)
+  traits.add(r.heredoc || r.op.endsWith('<<<') ? 'here-document' : 'redirection')
+}
+
+/** What writing to `shape` touches; `directory`: a copy's destination, which may be a directory. */
+function pathTraits(shape: string, traits: Set<string>, directory: boolean): void {
+  const path = shape.startsWith('/') ? posix.normalize(shape) : shape
+  const name = posix.basename(path)
+  if (couldBe(name, 'authorized_keys') || couldBe(name, 'authorized_keys2') || (directory && name === '.ssh'))
+    traits.add('authorized-keys-edit')
+  if (
+    couldBe(path, '/etc/sudoers') ||
+    path.startsWith('/etc/sudoers.d/') ||
+    (directory && path.replace(/\/$/, '') === '/etc/sudoers.d')
+  )
+    traits.add('sudoers-edit')
+  if (path === 'sudoers' || path.startsWith('sudoers.d/')) traits.add('sudoers-edit')
+  if (rawDevice(path, false)) traits.add('raw-device-write')
+  if (path === '/proc/sysrq-trigger') traits.add('host-shutdown')
+}
+
+/** Whether a written name (a glob too: `authorized_key*`) could name `target`. */
+const couldBe = (written: string, target: string): boolean =>
+  written === target || wordCovers(written.replace(/[*?]|\[[^\]]*\]/g, WILDCARD), target)
