@@ -6,6 +6,7 @@ import { createKubernetesServer } from './protocols/kubernetes/index.ts'
 import { createMysqlServer } from './protocols/mysql/index.ts'
 import { createPostgresServer } from './protocols/postgres/index.ts'
 import type { EngineOptions, ProtocolServer } from './protocols/protocol-server.ts'
+import { createSshServer } from './protocols/ssh/index.ts'
 
 type Engines = {
   [Kind in ResourceConfig['kind']]: (
@@ -25,6 +26,7 @@ const ENGINES: Engines = {
   mysql: (options) => createMysqlServer(options),
   http: (options) => createHttpServer(options),
   kubernetes: (options) => createKubernetesServer(options),
+  ssh: (options) => createSshServer(options),
 }
 
 /** Starts nothing: builds the server of `options.resource`'s kind (it listens on `listen()`). */

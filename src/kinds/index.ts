@@ -5,6 +5,7 @@ import { kubernetesKind, kubernetesResourceSchema } from './kubernetes.ts'
 import { mysqlKind, mysqlResourceSchema } from './mysql.ts'
 import { postgresKind, postgresResourceSchema } from './postgres.ts'
 import type { ResourceKind, ScopeObjectMatcher } from './resource-kind.ts'
+import { sshKind, sshResourceSchema } from './ssh.ts'
 import { SSH_SCOPE_OBJECTS } from './ssh-scope.ts'
 
 export type { ClientConnection, KindGuardrail, ResourceKind, ScopeObjectMatcher } from './resource-kind.ts'
@@ -15,10 +16,11 @@ export const RESOURCE_SCHEMAS = [
   mysqlResourceSchema,
   httpResourceSchema,
   kubernetesResourceSchema,
+  sshResourceSchema,
 ] as const
 
 export const RESOURCE_KINDS: ReadonlyMap<string, ResourceKind> = new Map(
-  [postgresKind, mysqlKind, httpKind, kubernetesKind].map((kind) => [kind.name, kind]),
+  [postgresKind, mysqlKind, httpKind, kubernetesKind, sshKind].map((kind) => [kind.name, kind]),
 )
 
 /** The kind of a configured resource; config validation guarantees it is registered. */

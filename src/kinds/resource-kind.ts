@@ -9,6 +9,8 @@ export interface ClientConnection {
   user: string
   password: string
   database?: string
+  /** A private key file the CLI wrote for the credential (kinds with `client.privateKey`). */
+  keyFile?: string
 }
 
 /** A built-in guardrail of the kind (core's Guardrail, matching on classifier traits); overridable by id. */
@@ -54,5 +56,8 @@ export interface ResourceKind {
     argumentsFor(client: string, connection: ClientConnection): string[]
     /** A command line a person can run (the password stays in the environment). */
     commandLine(connection: ClientConnection): string
+    /** The private key file a client logs in with instead of the password (SSH): the CLI writes it 0600
+     * and passes its path as `keyFile`. */
+    privateKey?(connection: ClientConnection): string
   }
 }

@@ -243,9 +243,8 @@ export interface ProcessStore {
 }
 
 /** What a shared-state entry is: console sessions and the sign-ins in flight, kept in the store so every
- * gateway behind a load balancer sees the same ones (a sign-in started on one may finish on another), and
- * people the IdP vouched for by e-mail (Slack approvers are found by it). */
-export type SharedStateKind = 'console_session' | 'oidc_login' | 'saml_login' | 'saml_request' | 'person'
+ * gateway behind a load balancer sees the same ones (a sign-in started on one may finish on another). */
+export type SharedStateKind = 'console_session' | 'oidc_login' | 'saml_login' | 'saml_request'
 
 /** Short-lived entries with an expiry, per kind and key. Expired entries count as absent everywhere. */
 export interface SharedStateStore {

@@ -34,10 +34,7 @@ export interface KubeGateway extends AsyncDisposable {
   kubectl(kubeconfig: string, args: string[], input?: string): Promise<KubectlRun>
 }
 
-export async function startKubeGateway(
-  apiserver: Pick<KubeApiserver, 'server' | 'caFile' | 'gatewayToken'>,
-  options: { clients?: string } = {},
-): Promise<KubeGateway> {
+export async function startKubeGateway(apiserver: KubeApiserver): Promise<KubeGateway> {
   const suffix = randomBytes(3).toString('hex')
   const dir = await mkdtemp(join(tmpdir(), 'tg-kubegw-'))
   const tokenFile = join(dir, 'gateway-token')
@@ -49,7 +46,7 @@ export async function startKubeGateway(
     kind: kubernetes
     listen: { host: 127.0.0.1, port: 0 }
     target: { server: ${apiserver.server}, caFile: ${JSON.stringify(apiserver.caFile)}, token: { file: ${JSON.stringify(tokenFile)} } }
-    impersonate: { groups: [${groups}] }${options.clients ? `\n    clients: ${options.clients}` : ''}`
+    impersonate: { groups: [${groups}] }`
   const config = parseConfigText(
     `
 store: { dir: ${JSON.stringify(join(dir, 'data'))} }

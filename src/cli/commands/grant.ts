@@ -3,6 +3,7 @@ import { resourceKind } from '../../kinds/index.ts'
 import type { ApiClient } from '../api-client.ts'
 import type { ApprovalJson, CredentialJson, EvidenceJson, GrantJson } from '../api-types.ts'
 import { CliError, usageError } from '../cli-error.ts'
+import { withClientKey } from '../client-key.ts'
 import { type Command, type CommandContext, requireArgs, requireOption, stringOption } from '../command.ts'
 import { printFields, printJson, printTable, relativeTime, shortTime, truncate } from '../output.ts'
 
@@ -88,24 +89,26 @@ export const grantEnvCommand: Command = {
   name: 'grant env',
   params: 'ID',
   summary:
-    'print `export PG...` (PostgreSQL), `export MYSQL_...` (MySQL) or `export TASKGATE_URL/TASKGATE_TOKEN` (HTTP) lines for an active grant (issues it one more credential)',
+    'print `export PG...` (PostgreSQL), `export MYSQL_...` (MySQL), `export TASKGATE_URL/TASKGATE_TOKEN` (HTTP) or `export TASKGATE_SSH_...` (SSH) lines for an active grant (issues it one more credential)',
   details:
-    'Use as: eval "$(taskgate grant env ID)". Each run issues a new user and password; earlier ones keep working until the grant ends (a grant holds at most 20: the oldest is revoked first). For a MySQL grant a comment line follows with the `mysql` command line to run (the client reads no user name from the environment); for an HTTP grant, the `curl` command line (the token goes as a bearer token).',
+    'Use as: eval "$(taskgate grant env ID)". Each run issues a new user and password; earlier ones keep working until the grant ends (a grant holds at most 20: the oldest is revoked first). For a MySQL grant a comment line follows with the `mysql` command line to run (the client reads no user name from the environment); for an HTTP grant, the `curl` command line (the token goes as a bearer token); for an SSH grant the login key is written (0600) and the comment shows the `ssh -p PORT -i KEY USER@HOST` line.',
   async run(context) {
     const [id] = requireArgs(context, 'ID')
     const credential = await context.api.post<CredentialJson>(
       `/v1/grants/${encodeURIComponent(id!)}/credential`,
     )
     const kind = resourceKind(credential.connection.kind ?? 'postgres')
-    const env = kind.client.environment(credential.connection)
+    const connection = await withClientKey(kind, credential.connection, context.io.env)
+    const env = kind.client.environment(connection)
     if (context.json) return printJson(context.io, env)
     for (const [name, value] of Object.entries(env))
       context.io.stdout(`export ${name}=${shellQuote(value)}\n`)
-    // Clients that read no variable for some field (mysql: the user; curl: the token) get the line to run.
+    // Clients that read no variable for some field (mysql: the user; curl: the token; ssh: all) get the line to run.
     const needsArguments = ['mysql', 'curl'].some(
-      (client) => kind.client.argumentsFor(client, credential.connection).length > 0,
+      (client) => kind.client.argumentsFor(client, connection).length > 0,
     )
-    if (needsArguments) context.io.stdout(`# then: ${kind.client.commandLine(credential.connection)}\n`)
+    if (needsArguments || kind.client.privateKey)
+      context.io.stdout(`# then: ${kind.client.commandLine(connection)}\n`)
   },
 }
 

@@ -1,0 +1,143 @@
+// Relays one allowed exec or shell between the client's channel and the target's, with backpressure both
+// ways (pipe), while recording it (asciicast: output, stderr, exec stdin, terminal resizes) and passing the
+// target's exit status or exit signal back before the channel closes. Window changes and signals the
+// client sends go to the target. Resolves when both sides are closed; the action's record gets its
+// duration and, for a non-zero status or a signal, how it ended.
+import { join } from 'node:path'
+import type { ClientChannel, ServerChannel } from 'ssh2'
+import type { Action } from '../../core/index.ts'
+import { AsciicastWriter } from './asciicast.ts'
+import type { PtyRequest } from './back.ts'
+import type { SessionContext } from './session-context.ts'
+
+export interface RelayOptions {
+  action: Action
+  seq: number | undefined
+  pty: PtyRequest | undefined
+  /** The exec command (masked); undefined for a shell. */
+  command: string | undefined
+  /** Exec stdin is recorded; a shell's keystrokes are not (passwords typed at a prompt). */
+  recordInput: boolean
+  /** Sees each chunk of client input before it is forwarded; false stops the session (shell tripwire). */
+  inspectInput?: (chunk: Buffer) => boolean
+  /** Sees each chunk of target output (the shell's echo). */
+  onOutput?: (chunk: Buffer) => void
+}
+
+export interface Controls {
+  /** The client's window-change and signal requests for this channel. */
+  resize(cols: number, rows: number, width: number, height: number): void
+  signal(name: string): void
+}
+
+export async function relayChannel(
+  session: SessionContext,
+  channel: ServerChannel,
+  upstream: ClientChannel,
+  options: RelayOptions,
+  controls?: (controls: Controls) => void,
+): Promise<void> {
+  const startedAt = performance.now()
+  const recorder = await openRecorder(session, options)
+  if (!recorder) {
+    // Fail closed: what cannot be recorded does not run.
+    upstream.close()
+    channel.stderr.write('taskgate: denied (rule recording): the session recording cannot be written\r\n')
+    channel.exit(126)
+    channel.end()
+    session.gate({}).recordOutcome(options.seq, options.action, { error: 'recording unavailable' })
+    return
+  }
+  controls?.({
+    resize(cols, rows, width, height) {
+      upstream.setWindow(rows, cols, height, width)
+      recorder.resize(cols, rows)
+    },
+    signal: (name) => upstream.signal(name),
+  })
+  const untrack = session.track({
+    terminate(line) {
+      channel.stderr.write(line)
+      recorder.marker(line.trim())
+      channel.exit('TERM', false, line.trim())
+      channel.end()
+      upstream.close()
+    },
+  })
+  // A stream error (a write after the peer closed) ends that side; it never reaches the process.
+  channel.on('error', () => upstream.close())
+  upstream.on('error', () => channel.close())
+  channel.on('data', (chunk: Buffer) => {
+    if (options.recordInput) recorder.output(chunk, 'i')
+    if (options.inspectInput && !options.inspectInput(chunk)) return
+    if (!upstream.write(chunk)) channel.pause()
+  })
+  upstream.on('drain', () => channel.resume())
+  channel.on('end', () => upstream.end())
+  channel.on('close', () => upstream.close())
+  upstream.stdout.pipe(channel, { end: false })
+  upstream.stderr.pipe(channel.stderr, { end: false })
+  upstream.stdout.on('data', (chunk: Buffer) => {
+    recorder.output(chunk, 'o')
+    options.onOutput?.(chunk)
+  })
+  upstream.stderr.on('data', (chunk: Buffer) => recorder.output(chunk, options.pty ? 'o' : 'e'))
+  let exit: { code: number | null; signal?: string; dump?: boolean; desc?: string } | undefined
+  upstream.on('exit', (code: number | null, signal?: string, dump?: boolean, desc?: string) => {
+    exit = {
+      code,
+      ...(signal ? { signal: signal.replace(/^SIG/, '') } : {}),
+      ...(dump ? { dump } : {}),
+      ...(desc ? { desc } : {}),
+    }
+  })
+  await Promise.all([
+    new Promise((resolve) => upstream.once('close', resolve)),
+    ended(upstream.stdout),
+    ended(upstream.stderr),
+  ])
+  untrack()
+  if (exit?.code !== undefined && exit.code !== null) channel.exit(exit.code)
+  else if (exit?.signal) channel.exit(exit.signal, exit.dump ?? false, exit.desc ?? '')
+  channel.end()
+  const ending = exit?.signal ? `signal ${exit.signal}` : exit?.code ? `exit status ${exit.code}` : undefined
+  await recorder.close(
+    exit ? `exit ${exit.signal ? `signal ${exit.signal}` : `status ${exit.code}`}` : 'closed',
+  )
+  session.gate({}).recordOutcome(options.seq, options.action, {
+    durationMs: Math.round(performance.now() - startedAt),
+    ...(ending ? { error: ending } : {}),
+  })
+}
+
+function ended(stream: NodeJS.ReadableStream & { readableEnded?: boolean }): Promise<void> {
+  if (stream.readableEnded) return Promise.resolve()
+  return new Promise((resolve) => {
+    stream.once('end', resolve)
+    stream.once('close', resolve)
+  })
+}
+
+async function openRecorder(
+  session: SessionContext,
+  options: RelayOptions,
+): Promise<AsciicastWriter | undefined> {
+  try {
+    const dir = await session.recordingDir()
+    return new AsciicastWriter({
+      file: join(
+        dir,
+        `${options.seq ?? Date.now()}-${options.command === undefined ? 'shell' : 'exec'}.cast`,
+      ),
+      budget: session.budget,
+      width: options.pty?.cols || 80,
+      height: options.pty?.rows || 24,
+      title: `${session.login}@${session.handle.resource.id}`,
+      ...(options.command !== undefined ? { command: options.command } : {}),
+      ...(options.pty ? { env: { TERM: options.pty.term } } : {}),
+    })
+  } catch (error) {
+    session.logger.error({ err: String(error) }, 'cannot open the session recording')
+    return undefined
+  }
+}

@@ -1,0 +1,114 @@
+// One `session` channel of a client: its pty and environment requests are kept for the exec or shell that
+// follows; exec, shell and the sftp subsystem are accepted synchronously (ssh2 needs that: a deferred
+// accept loses a client's early EOF, STACK.md) and then decided; agent and X11 forwarding and other
+// subsystems are refused (and recorded); window changes and signals go to the running exec or shell.
+import type { Logger } from 'pino'
+import type { ServerChannel, Session } from 'ssh2'
+import type { PtyRequest } from './back.ts'
+import type { Controls } from './relay-channel.ts'
+import { runExec } from './relay-exec.ts'
+import { runShell } from './relay-shell.ts'
+import type { SessionContext } from './session-context.ts'
+import { runSftp } from './sftp/relay-sftp.ts'
+
+/** Most environment variables one channel may pass on (each as sent; sshd's AcceptEnv filters them). */
+const MAX_ENV = 64
+
+/** Serves `channel` once the connection's core session is open (`ready`; undefined: it was refused). */
+export function serveSessionChannel(
+  ready: Promise<{ session: SessionContext } | undefined>,
+  channel: Session,
+  logger: Logger,
+): void {
+  let pty: PtyRequest | undefined
+  const env: Record<string, string> = {}
+  let controls: Controls | undefined
+  let started = false
+  const fail = (error: unknown) => logger.error({ err: String(error) }, 'channel relay failed')
+  const refused = (kind: string, reason: string) =>
+    void ready.then((opened) =>
+      opened?.session.core.recordAction(opened.session.handle, {
+        kind,
+        text: kind,
+        outcome: 'deny',
+        rule: 'ssh-forwarding',
+        reason,
+      }),
+    )
+  /** Runs `run` with the session, or ends the channel when the session could not be opened. */
+  const withSession = (stream: ServerChannel, run: (session: SessionContext) => Promise<void>) =>
+    ready
+      .then((opened) => {
+        if (opened) return run(opened.session)
+        stream.stderr.write('taskgate: the session could not be opened\r\n')
+        stream.exit(1)
+        stream.end()
+      })
+      .catch(fail)
+
+  channel.on('pty', (accept, _reject, info) => {
+    pty = {
+      term: info.term,
+      rows: info.rows,
+      cols: info.cols,
+      width: info.width,
+      height: info.height,
+      modes: info.modes as Record<string, number>,
+    }
+    accept?.()
+  })
+  channel.on('env', (accept, reject, info) => {
+    if (Object.keys(env).length >= MAX_ENV) return reject?.()
+    env[info.key] = info.val
+    accept?.()
+  })
+  channel.on('window-change', (accept, _reject, info) => {
+    if (pty) pty = { ...pty, cols: info.cols, rows: info.rows, width: info.width, height: info.height }
+    controls?.resize(info.cols, info.rows, info.width, info.height)
+    accept?.()
+  })
+  channel.on('signal', (accept, _reject, info) => {
+    controls?.signal(info.name)
+    accept?.()
+  })
+  channel.on('x11', (_accept, reject) => {
+    refused('x11-forwarding', 'X11 forwarding is never relayed')
+    reject?.()
+  })
+  channel.on('auth-agent', (_accept, reject) => {
+    refused('agent-forwarding', 'agent forwarding is never relayed: the target would use the client keys')
+    reject?.()
+  })
+  channel.on('exec', (accept, reject, info) => {
+    if (started) return reject?.()
+    started = true
+    const stream = accept()
+    withSession(stream, (session) =>
+      runExec(session, stream, { command: info.command, pty, env }, (c) => {
+        controls = c
+      }),
+    )
+  })
+  channel.on('shell', (accept, reject) => {
+    if (started) return reject?.()
+    started = true
+    const stream = accept()
+    withSession(stream, (session) =>
+      runShell(session, stream, { pty, env }, (c) => {
+        controls = c
+      }),
+    )
+  })
+  channel.on('sftp', (accept, reject) => {
+    if (started) return reject?.()
+    started = true
+    runSftp(
+      ready.then((opened) => opened?.session),
+      accept(),
+    ).catch(fail)
+  })
+  channel.on('subsystem', (_accept, reject, info) => {
+    refused(`subsystem ${info.name}`, 'only the sftp subsystem is relayed')
+    reject?.()
+  })
+}
