@@ -190,6 +190,8 @@ export async function startConsoleGateway(
     extraConfig?: string
     /** Entries of `guardrails:` instead of the one holding updates of items. */
     guardrails?: string
+    /** YAML lines added to the agents' policy mapping, indented four spaces (`    budget: …`). */
+    agentPolicy?: string
   } = {},
 ): Promise<ConsoleGateway> {
   const suffix = Math.random().toString(36).slice(2, 8)
@@ -225,6 +227,7 @@ policies:
     ceiling: ["select:*", "insert:public.*", "update:public.*"]
     autoApprove: ["select:public.*"]
     approvers: [${dbas}, taskgate-admins]
+${options.agentPolicy ?? ''}
   - group: taskgate-admins
     resources: [${resourceId}]
     ceiling: ["*:*"]

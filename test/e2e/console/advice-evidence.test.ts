@@ -98,3 +98,43 @@ test('the approval card shows the plan and the evidence; advice applies as a dra
   await page.getByRole('button', { name: 'Replay recorded statements against the draft' }).click()
   await page.getByRole('alert').filter({ hasText: 'policies[0]' }).waitFor()
 })
+
+test("a grant's exfiltration budget is shown live on its page, with the crossed threshold", async () => {
+  await using gw = await startConsoleGateway({
+    agentPolicy: '    budget: { rows: { warn: 1, end: 1000 }, statements: { warn: 100 } }',
+  })
+  const grant = await api<GrantOut>(gw.url, gw.agentKey, 'POST', '/v1/grants', {
+    resource: gw.resourceId,
+    scope: ['select:public.items'],
+    task: 'look at the items',
+  })
+  await using browser = await launchBrowser()
+  const { page } = browser
+  await signInWithKey(page, gw.url, gw.adminKey)
+  await page.goto(`${gw.url}/grants/${grant.grant.id}`)
+  const table = page.getByRole('table', { name: 'Exfiltration budget' })
+  await table.waitFor()
+  const rows = () => table.getByRole('row').allTextContents()
+  assert.deepEqual(await rows(), ['MetricUsedwarnholdend', 'Rows read01—1,000', 'Statements0100——'])
+  const c = grant.credential!.connection
+  const ran = await psql(
+    {
+      PATH: process.env.PATH,
+      PGHOST: c.host,
+      PGPORT: String(c.port),
+      PGUSER: c.user,
+      PGPASSWORD: c.password,
+      PGDATABASE: gw.db.name,
+      PGSSLMODE: 'disable',
+    },
+    'SELECT id FROM items',
+  )
+  assert.equal(ran.code, 0, ran.stderr)
+  assert.match(
+    ran.stderr,
+    /WARNING: {2}taskgate: grant \S+ has 2 rows read, over its budget's warn threshold of 1/,
+  )
+  // Without a reload: the page polls while the grant is live.
+  await table.getByRole('row', { name: /Rows read 2 1 \(crossed\)/ }).waitFor()
+  assert.deepEqual(await axeViolations(page), [])
+})
