@@ -86,6 +86,8 @@ export function tokenizeCommand(text: string): { tokens: CommandToken[] } | { pr
     if (!assign) commandStart = false
     at = skipBlanks(text, word.end)
   }
+  // A final `;` ends the last command and changes nothing: the canonical form leaves it out too.
+  if (tokens.at(-1)?.type === 'op' && (tokens.at(-1) as { text: string }).text === ';') tokens.pop()
   const last = tokens.at(-1)
   if (!last) return { problem: 'the command is empty' }
   if (last.type === 'op' && last.text !== ';' && last.text !== '&')

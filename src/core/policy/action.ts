@@ -8,6 +8,10 @@ export interface Action {
   kind: string
   /** Every permission the action needs, e.g. select:billing.invoices, delete:billing.invoices. */
   needs: ScopeEntry[]
+  /** Entries naming the parts the action is made of, for guardrails' `needs` only (the grant must cover
+   * `needs`, not these): each command of an SSH command line, and what its wrappers run, so a rule on
+   * `exec:*:systemctl restart *` also holds `sudo systemctl restart web; ls`. */
+  parts?: ScopeEntry[]
   /** Facts guardrails can match on (e.g. `unbounded-write`, `program-execution`, `role-change`). */
   traits: string[]
   /** Raw text as the client sent it (for regex guardrails and recording); never contains secrets we added. */

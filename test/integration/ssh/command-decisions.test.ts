@@ -8,7 +8,7 @@ import { parseScope } from '../../../src/core/grants/scope.ts'
 import { decide } from '../../../src/core/policy/decide.ts'
 import type { Rules } from '../../../src/core/policy/rules.ts'
 import { SSH_GUARDRAILS } from '../../../src/kinds/ssh-guardrails.ts'
-import { classifyExec, classifySftp } from '../../../src/protocols/ssh/command/index.ts'
+import { classifyExec, classifySftp, classifyShellInput } from '../../../src/protocols/ssh/command/index.ts'
 import { activeGrant, GRANT_TIME } from '../../support/grant-fixture.ts'
 
 const rules: Rules = {
@@ -121,4 +121,35 @@ test('through a real shell, the hint gives back the scope it names, parsed by pa
     })
     assert.deepEqual(parseScope(shell.stdout.toString()), [...grant.scope, ...d.missingScope!], command)
   }
+})
+
+test('a rule holding a command by its entry holds it inside a list, behind wrappers and in scripts', () => {
+  const hold = {
+    resourceId: 'web-1',
+    implicit: { allow: [], except: [] },
+    guardrails: [
+      {
+        id: 'hold-restarts',
+        description: 'restarts wait for a person',
+        action: 'approve' as const,
+        needs: parseScope('exec:*:systemctl restart *'),
+      },
+    ],
+  }
+  const wide = activeGrant('exec:deploy', { resourceId: 'web-1' })
+  const run = (c: string) => decide(classifyExec(c, 'deploy'), wide, hold, GRANT_TIME).outcome
+  for (const c of [
+    'systemctl restart web',
+    'ls; systemctl restart web',
+    'sudo systemctl restart web',
+    "sh -c 'systemctl restart web'",
+    'timeout 5 /usr/bin/systemctl restart web && ls',
+  ])
+    assert.equal(run(c), 'approve-first', c)
+  assert.equal(run('systemctl status web; ls'), 'allow')
+  const shell = classifyShellInput('sudo systemctl restart web', 'deploy')
+  assert.equal(
+    decide(shell, activeGrant('shell:deploy', { resourceId: 'web-1' }), hold, GRANT_TIME).outcome,
+    'approve-first',
+  )
 })

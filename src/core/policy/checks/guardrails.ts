@@ -12,7 +12,8 @@ export function guardrailApplies(g: Guardrail, action: Action, grant: Grant): bo
   // `stmt:<Kind>` traits name statements nested anywhere (CTEs, PREPARE/EXECUTE, EXPLAIN ANALYZE).
   if (g.kinds?.some((k) => action.traits.includes(`stmt:${k}`) || action.kind.split(';').includes(k)))
     return true
-  if (g.needs?.length && action.needs.some((n) => scopeCovers(g.needs!, n))) return true
+  if (g.needs?.length && [...action.needs, ...(action.parts ?? [])].some((n) => scopeCovers(g.needs!, n)))
+    return true
   if (g.pattern?.test(action.text)) return true
   return false
 }

@@ -285,3 +285,17 @@ test('where the grammar and bash split words differently, the command has no com
   assert.ok(refused('echo \\\\\\\n\\\na'))
   assert.deepEqual(needs('ls; >/etc/x'), ['exec:deploy'])
 })
+
+test('every command with literal words is a part, for guardrails on entries', () => {
+  const parts = classifyExec(
+    "FOO=1 sudo -u root /usr/bin/systemctl restart web; ls $HOME; sh -c 'id -u'",
+    'deploy',
+  ).parts
+  assert.deepEqual(parts?.map((p) => p.object).sort(), [
+    'deploy:id -u',
+    "deploy:sh -c 'id -u'",
+    'deploy:sudo -u root /usr/bin/systemctl restart web',
+    'deploy:systemctl restart web',
+  ])
+  assert.ok(refused('ls {fd}>/tmp/x'))
+})

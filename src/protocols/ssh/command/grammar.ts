@@ -56,6 +56,8 @@ function lexicalProblem(text: string): string | undefined {
   // bash deletes a backslash-newline before it splits words (`r\<newline>m` runs rm); the grammar reads it as
   // a blank. They agree only where a blank is already on one side, so a continuation inside a word is refused.
   if (continuationInWord(text)) return 'a line continuation inside a word'
+  // `{fd}>file` opens a descriptor into a variable; the grammar reads `{fd}` as an argument.
+  if (/\{[A-Za-z_][A-Za-z0-9_]*\}[<>]/.test(text)) return 'a named file descriptor ({var}>file)'
   // An escaped tab is part of a word to bash; the grammar drops it.
   if (/(^|[^\\])(\\\\)*\\\t/.test(text)) return 'an escaped tab'
   let operators = 0

@@ -22,7 +22,12 @@ export function classifyExec(commandLine: string, login: string): Action {
   const read = analyseCommandLine(commandLine)
   if ('problem' in read) return refused(base, 'exec', login, read.problem)
   const object = read.form === undefined ? login : `${login}:${read.form}`
-  return { ...base, needs: [{ verb: 'exec', object }], traits: read.traits }
+  return {
+    ...base,
+    needs: [{ verb: 'exec', object }],
+    traits: read.traits,
+    parts: partsOf(read.commands, login),
+  }
 }
 
 // Most words in an argument vector (Kubernetes exec); their total length is capped like a command line's.
@@ -42,7 +47,12 @@ export function classifyArgv(argv: readonly string[], login: string): Action {
     return refused(base, 'exec', login, 'the command holds a control or invisible character')
   const read = analyseArgv(argv)
   if ('problem' in read) return refused(base, 'exec', login, read.problem)
-  return { ...base, needs: [{ verb: 'exec', object: `${login}:${read.form}` }], traits: read.traits }
+  return {
+    ...base,
+    needs: [{ verb: 'exec', object: `${login}:${read.form}` }],
+    traits: read.traits,
+    parts: partsOf(read.commands, login),
+  }
 }
 
 /** A line typed into an interactive shell, for the tripwire (best effort, see README): it needs only
@@ -53,8 +63,14 @@ export function classifyShellInput(line: string, login: string): Action {
   const base = { protocol: 'ssh', kind: 'shell-input', text: line }
   if (!LOGIN.test(login)) return refused(base, 'shell', login, `"${login}" is not a login name`)
   const read = analyseCommandLine(withoutTerminalControls(line))
-  const traits = 'problem' in read ? ['unparsed-input'] : read.traits
-  return { ...base, needs: [{ verb: 'shell', object: login }], traits }
+  if ('problem' in read)
+    return { ...base, needs: [{ verb: 'shell', object: login }], traits: ['unparsed-input'] }
+  return {
+    ...base,
+    needs: [{ verb: 'shell', object: login }],
+    traits: read.traits,
+    parts: partsOf(read.commands, login),
+  }
 }
 
 // ANSI escape sequences (CSI, OSC, two-byte ESC x) and other C0 controls left in a recorded input line by line
@@ -93,6 +109,10 @@ export function classifySession(verb: 'shell' | 'port-forward', login: string, d
   const object = verb === 'port-forward' && detail ? `${login}:${detail}` : login
   return { ...base, needs: [{ verb, object }], traits: [] }
 }
+
+/** Each command found (through wrappers and scripts too) as an `exec` entry, for guardrails' `needs`. */
+const partsOf = (commands: readonly string[], login: string) =>
+  commands.map((form) => ({ verb: 'exec', object: `${login}:${form}` }))
 
 function refused(base: Omit<Action, 'needs' | 'traits'>, verb: string, login: string, why: string): Action {
   const object = LOGIN.test(login) ? login : '?'

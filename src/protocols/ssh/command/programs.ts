@@ -9,6 +9,8 @@ import type { Word } from './words.ts'
 export interface Invocation {
   /** The program's file name (`rm` for /bin/rm or /tmp/rm), or '' when only known at run time. */
   name: string
+  /** The program word as written, when literal. */
+  program?: string
   args: Word[]
 }
 
@@ -93,7 +95,12 @@ export function unwrap(words: readonly Word[]): Unwrapped {
   let argv = words
   for (let n = 0; argv.length > 0 && n < MAX_UNWRAP; n++) {
     const name = nameOf(argv[0])
-    out.invocations.push({ name, args: argv.slice(1) })
+    const first = argv[0]!
+    out.invocations.push({
+      name,
+      args: argv.slice(1),
+      ...(first.kind === 'literal' ? { program: first.value } : {}),
+    })
     const next = innerOf(name, argv.slice(1), out)
     if (!next) break
     argv = next

@@ -2,12 +2,22 @@
 // effort by nature: a shell is a programming language, and a command built at run time (`$X -rf /`) shows
 // nothing here. The sound control is a command scope; these traits stop the common and the careless cases,
 // including through wrappers and scripts passed as text.
+
+import { formatCommand, program } from '../../../kinds/ssh-command-pattern.ts'
 import type { Item, SimpleCommand } from './commands.ts'
 import { type Nested, pipesIntoShell, type Stage, stageOf } from './into-shell.ts'
 import { invocationTraits, redirectTraits } from './program-effects.ts'
-import { unwrap } from './programs.ts'
+import { type Invocation, unwrap } from './programs.ts'
 
-export function sequenceTraits(items: readonly Item[], traits: Set<string>, nested: Nested): void {
+/** What reading a command line finds: guardrail traits, and the canonical form of every command in it whose
+ * words are all literal (index.ts gives them to core as the action's `parts`). */
+export interface Findings {
+  traits: Set<string>
+  commands: Set<string>
+}
+
+export function sequenceTraits(items: readonly Item[], found: Findings, nested: Nested): void {
+  const { traits } = found
   const stages: Stage[] = []
   for (const item of items) {
     if (item.type === 'op') {
@@ -20,7 +30,7 @@ export function sequenceTraits(items: readonly Item[], traits: Set<string>, nest
       stages.push({ shells: false, sources: false })
       continue
     }
-    stages.push(commandTraits(item, traits, nested))
+    stages.push(commandTraits(item, found, nested))
   }
   if (pipesIntoShell(items, stages, nested)) traits.add('download-into-shell')
 }
@@ -31,15 +41,25 @@ function structureOf(op: string, traits: Set<string>): void {
   if (op === '&') traits.add('background')
 }
 
+// Most command forms kept per line: each is matched against every guardrail with `needs`.
+const MAX_PARTS = 32
+
+function invocationForm(inv: Invocation): string | undefined {
+  if (inv.program === undefined || inv.args.some((a) => a.kind !== 'literal')) return undefined
+  const words = [program(inv.program), ...inv.args.map((a) => (a as { value: string }).value)]
+  return formatCommand(words.map((text) => ({ type: 'word', text, assign: false })))
+}
+
 // `rm${IFS}-rf${IFS}/`: $IFS splits words where no blank is written. Read once more with blanks for it.
 const IFS = /\$(IFS\b|\{IFS[^}]*\})/
 const EVERY_IFS = new RegExp(IFS.source, 'g')
 
 export function commandTraits(
   command: Pick<SimpleCommand, 'assignments' | 'words' | 'redirects'>,
-  traits: Set<string>,
+  found: Findings,
   nested: Nested,
 ): Stage {
+  const { traits } = found
   if (command.assignments.length > 0) traits.add('env-assignment')
   if (
     command.words.some((w) => w.kind === 'dynamic') ||
@@ -57,6 +77,8 @@ export function commandTraits(
   for (const inv of invocations) {
     if (inv.name) traits.add(`program:${inv.name}`)
     invocationTraits(inv, traits)
+    const form = invocationForm(inv)
+    if (form !== undefined && found.commands.size < MAX_PARTS) found.commands.add(form)
   }
   return stageOf(command, invocations, traits, nested)
 }
