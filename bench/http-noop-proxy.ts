@@ -17,7 +17,10 @@ https
     const up = http.request(
       { host: '127.0.0.1', port: Number(target), method: req.method, path: req.url, headers, agent },
       (upRes) => {
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers)
+        // Hop-by-hop headers stay on their hop (Werkzeug answers `Connection: close`: passed on, every
+        // client request would pay a new TLS handshake).
+        const { connection: _c, 'keep-alive': _k, 'transfer-encoding': _t, ...back } = upRes.headers
+        res.writeHead(upRes.statusCode ?? 502, back)
         upRes.pipe(res)
       },
     )

@@ -35,9 +35,14 @@ async function stop(process: ChildProcess): Promise<void> {
   await new Promise((r) => process.once('exit', r))
 }
 
-async function wrk(url: string, token: string | undefined, connections: number): Promise<WrkResult> {
+async function wrk(
+  url: string,
+  token: string | undefined,
+  connections: number,
+  seconds = SECONDS,
+): Promise<WrkResult> {
   const threads = connections === 1 ? 1 : 2
-  const args = ['-t', String(threads), '-c', String(connections), '-d', `${SECONDS}s`, '--latency']
+  const args = ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--latency']
   if (token) args.push('-H', `Authorization: Bearer ${token}`)
   const { stdout } = await run('wrk', [...args, url], { maxBuffer: 1 << 20 })
   const unit = (n: string, u: string) => Number(n) * (u === 's' ? 1e6 : u === 'ms' ? 1e3 : 1)
@@ -187,6 +192,12 @@ async function main(): Promise<void> {
       `${new Date().toISOString()}  node ${process.versions.node}  ${cpus().length} × ${cpus()[0]?.model.trim()}  wrk ${SECONDS}s per case, ${CONNECTIONS} connections (latency: 1)`,
       'case                         direct rps  no-op rps  taskgate rps  tg/direct  tg/no-op  p50 direct  no-op      taskgate   added p50 vs direct / vs no-op  taskgate CPU/req  errors',
     ]
+    // Warm-up: JIT, keep-alive pools and taskgate's first login per token happen before any measurement.
+    for (const c of cases) {
+      await wrk(`http://127.0.0.1:${c.direct}${c.path}`, undefined, 4, 1)
+      await wrk(`https://127.0.0.1:${c.noop}${c.path}`, undefined, 4, 1)
+      await wrk(`https://127.0.0.1:${c.taskgate}${c.path}`, c.token, 4, 1)
+    }
     for (const c of cases) {
       const direct = await wrk(`http://127.0.0.1:${c.direct}${c.path}`, undefined, CONNECTIONS)
       const noop = await wrk(`https://127.0.0.1:${c.noop}${c.path}`, undefined, CONNECTIONS)
