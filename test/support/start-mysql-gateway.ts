@@ -35,6 +35,8 @@ export async function startMysqlGateway(
     admin?: boolean
     /** The target's port instead of 3306 (a closed one: the target is down). */
     targetPort?: number
+    /** Another MariaDB on this port (start-mariadb.ts) for everything: setup, root and target. */
+    serverPort?: number
     /** The resource's `clients` settings, as YAML flow mapping content (`maxStatementBytes: 2048`). */
     clients?: string
     /** Log in upstream as an account of its own with this password (all privileges on the database only),
@@ -45,7 +47,8 @@ export async function startMysqlGateway(
   const suffix = randomBytes(3).toString('hex')
   const database = `tg_seam_${suffix}`
   const resourceId = `my-${suffix}`
-  const root = () => mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root' })
+  const serverPort = options.serverPort ?? 3306
+  const root = () => mysql.createConnection({ host: '127.0.0.1', port: serverPort, user: 'root' })
   const setup = await root()
   await setup.query(`CREATE DATABASE ${database}`)
   await setup.query(
@@ -73,7 +76,7 @@ resources:
   - id: ${resourceId}
     kind: mysql
     listen: { host: 127.0.0.1, port: 0 }
-    target: { host: 127.0.0.1, port: ${options.targetPort ?? 3306}, user: ${targetUser}${options.targetPassword ? `, password: { env: ${passwordVariable} }` : ''}, database: ${database}, tls: disable }
+    target: { host: 127.0.0.1, port: ${options.targetPort ?? serverPort}, user: ${targetUser}${options.targetPassword ? `, password: { env: ${passwordVariable} }` : ''}, database: ${database}, tls: disable }
 ${options.admin ? '    admin: { user: root, accountHost: 127.0.0.1 }' : ''}
 ${options.clients ? `    clients: { ${options.clients} }` : ''}
 policies:

@@ -93,7 +93,8 @@ function parseTemplate(code: string, lexTraits: Set<string>): Template {
   try {
     statements = parse(code, 'mysql') as unknown[]
   } catch (error) {
-    fail(acc, `the statement does not parse: ${error instanceof Error ? error.message : String(error)}`)
+    const message = error instanceof Error ? error.message : String(error)
+    fail(acc, `the statement does not parse: ${message}${rewriteHint(code)}`)
     return templateOf(acc, ['Unparsed'], false)
   }
   const kinds: string[] = []
@@ -107,6 +108,17 @@ function parseTemplate(code: string, lexTraits: Set<string>): Template {
   const template = templateOf(acc, kinds.length > 0 ? kinds : ['EmptyQuery'])
   const computesOn = computedColumns(statements)
   return computesOn.length > 0 ? { ...template, computesOn } : template
+}
+
+/** MySQL forms the grammar does not read, with the equivalent it does (a hint in the denial only: the
+ * text is never rewritten, so what is decided is what the client sent). */
+function rewriteHint(code: string): string {
+  const upper = code.toUpperCase()
+  if (upper.startsWith('TABLE ')) return ' (write TABLE t as SELECT * FROM t)'
+  const set = upper.indexOf(' SET ')
+  if (upper.startsWith('UPDATE ') && set > 0 && upper.slice(0, set).includes(','))
+    return ' (write a multi-table UPDATE as UPDATE t1 JOIN t2 ON … SET …)'
+  return ''
 }
 
 function materialize(t: Template, sql: string, database: string | undefined): ClassifiedSql {
