@@ -243,8 +243,10 @@ export interface ProcessStore {
 }
 
 /** What a shared-state entry is: console sessions and the sign-ins in flight, kept in the store so every
- * gateway behind a load balancer sees the same ones (a sign-in started on one may finish on another). */
-export type SharedStateKind = 'console_session' | 'oidc_login' | 'saml_login' | 'saml_request'
+ * gateway behind a load balancer sees the same ones (a sign-in started on one may finish on another), and
+ * people the IdP vouched for by e-mail (Slack approvers are found by it), and why each audit sink last
+ * failed (written by the replica exporting it, read by all). */
+export type SharedStateKind = 'console_session' | 'oidc_login' | 'saml_login' | 'saml_request' | 'person' | 'audit_sink_error'
 
 /** Short-lived entries with an expiry, per kind and key. Expired entries count as absent everywhere. */
 export interface SharedStateStore {

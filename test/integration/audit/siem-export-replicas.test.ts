@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import pino from 'pino'
 import type { AuditSink } from '../../../src/core/audit/export/audit-sink.ts'
 import { createJsonlSink } from '../../../src/core/audit/export/sinks/jsonl-sink.ts'
+import { createWebhookSink } from '../../../src/core/audit/export/sinks/webhook-sink.ts'
 import { type AuditExporter, hashEntry, startAuditExporter, systemClock } from '../../../src/core/index.ts'
 import { openPostgresStore } from '../../../src/store/postgres/index.ts'
 import type { Store } from '../../../src/store/store.ts'
@@ -148,5 +149,40 @@ test('the exporting gateway dies (its store gone, lease not released): the other
   } finally {
     await exporterB.close()
     await exporterA.close()
+  }
+})
+
+test('a failing sink shows its error on every gateway, whichever one exports it', async () => {
+  await using t = await twoGateways()
+  // Nothing listens there: every delivery is an outage.
+  const unreachable = () =>
+    createWebhookSink({
+      id: 'files',
+      batchSize: 10,
+      url: 'http://127.0.0.1:9/',
+      secret: 'webhook-secret-0123456789abcdef',
+      timeoutMs: 2_000,
+      maxAttempts: 3,
+      clock: systemClock,
+    })
+  const exporterA = exporterOn(t.a, unreachable(), 'gateway-a')
+  for (let i = 0; i < 100 && (await t.a.leases.holder('audit-export:files')) !== 'gateway-a'; i++)
+    await sleep(50)
+  const exporterB = exporterOn(t.b, unreachable(), 'gateway-b')
+  try {
+    await append(t.a, 5, 0)
+    for (let i = 0; i < 200; i++) {
+      const [status] = await exporterB.status()
+      if (status?.lastError !== undefined) {
+        assert.match(status.lastError, /refused|unreachable|ECONNREFUSED|connect/i)
+        assert.equal(status.lag, 5)
+        return
+      }
+      await sleep(50)
+    }
+    assert.fail('the standby never showed the exporting gateway’s error')
+  } finally {
+    await exporterA.close()
+    await exporterB.close()
   }
 })

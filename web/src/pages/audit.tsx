@@ -1,11 +1,12 @@
 // The hash-chained audit log: search by type, actor, subject, any text and a time range (the server
 // searches the whole log, not only the entries shown); verify the whole chain. Times are in one named
 // zone, local or UTC at the viewer's choice; entries that record a refusal or a failure stand out; ids of
-// grants, sessions and approvals link to them.
+// grants, sessions and approvals link to them. Above the log, where each SIEM export sink stands.
 import { type FormEvent, useEffect, useState, useSyncExternalStore } from 'react'
 import { ApiError, type AuditEntry, call, type Response } from '../api/client.ts'
 import { errorMessage } from '../components/format.ts'
 import { usePageTitle } from '../components/page.tsx'
+import { SinkStatus } from '../components/sink-status.tsx'
 import { formatAbsolute, setTimeZone, Time, useTimeZone, zoneName } from '../components/time.tsx'
 import { VirtualList } from '../components/virtual-list.tsx'
 import { Link } from '../router.tsx'
@@ -116,6 +117,7 @@ export function AuditPage() {
           ) : null}
         </span>
       </div>
+      <SinkStatus />
       <fieldset className="zone-toggle">
         <legend>Times in</legend>
         <label className="checkbox">

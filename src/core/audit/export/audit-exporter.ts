@@ -57,6 +57,24 @@ interface SinkState {
 
 const DEFAULT_RETRY = { baseDelayMs: 500, maxDelayMs: 30_000 }
 const DEFAULT_LEASE_MS = 15_000
+/** A sink's last failure stays visible this long at most once nothing renews it. */
+const ERROR_KEPT_MS = 7 * 24 * 60 * 60 * 1000
+
+/** Why a sink failed, in the store: the console and CLI of every replica show what the exporting one saw. */
+async function shareFailure(store: Store, sinkId: string, state: SinkState): Promise<void> {
+  await store.sharedState.delete('audit_sink_error', sinkId)
+  if (state.lastError === undefined || state.lastErrorAt === undefined) return
+  const value = JSON.stringify({ error: state.lastError, at: state.lastErrorAt.toISOString() })
+  const at = state.lastErrorAt
+  await store.sharedState.put('audit_sink_error', sinkId, value, new Date(at.getTime() + ERROR_KEPT_MS), at)
+}
+
+async function sharedFailure(store: Store, sinkId: string): Promise<SinkState> {
+  const text = await store.sharedState.get('audit_sink_error', sinkId, new Date())
+  if (text === undefined) return {}
+  const { error, at } = JSON.parse(text) as { error: string; at: string }
+  return { lastError: error, lastErrorAt: new Date(at) }
+}
 
 /** The lease one sink's exporter holds: renewed once a third of it has passed, so a store round trip per
  * batch is not added to the export. */
@@ -121,16 +139,22 @@ export function startAuditExporter(options: AuditExporterOptions): AuditExporter
         cursor = last
         failures = 0
         refusals = 0
-        delete state.lastError
-        delete state.lastErrorAt
+        if (state.lastError !== undefined) {
+          delete state.lastError
+          delete state.lastErrorAt
+          await shareFailure(store, sink.id, state)
+        }
         continue
       } catch (error) {
         if (stop.signal.aborted) return
         // The store may have failed between hold() and here: ask again rather than trust a stale lease.
         lease.lost()
         const reason = describeSinkFailure(error)
+        const changed = state.lastError !== reason
         state.lastError = reason
         state.lastErrorAt = clock.now()
+        // Once per change of reason: a long outage retried every 30 s does not rewrite it each time.
+        if (changed) await shareFailure(store, sink.id, state).catch(() => {})
         if (error instanceof SinkDeliveryError && error.refused && batch.length > 0) {
           refusals++
           if (error.final || refusals >= (sink.maxAttempts ?? Number.POSITIVE_INFINITY)) {
@@ -160,10 +184,12 @@ export function startAuditExporter(options: AuditExporterOptions): AuditExporter
     async status() {
       const headSeq = (await store.audit.head())?.seq ?? 0
       const cursors = new Map((await store.auditSinks.list()).map((c) => [c.sinkId, c]))
-      return options.sinks.map((sink) => {
+      // What the exporting replica saw (this one, or another holding the sink's lease).
+      const failures = await Promise.all(options.sinks.map((sink) => sharedFailure(store, sink.id)))
+      return options.sinks.map((sink, i) => {
         const stored = cursors.get(sink.id)
         const cursor = stored?.seq ?? 0
-        const state = states.get(sink.id) ?? {}
+        const state = failures[i]?.lastError !== undefined ? failures[i]! : (states.get(sink.id) ?? {})
         return {
           id: sink.id,
           kind: sink.kind,
