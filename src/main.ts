@@ -241,6 +241,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
             ),
           }
         : {}),
+      ...(config.approvals.slack?.directory
+        ? {
+            slackBotToken: await resolveSecret(
+              config.approvals.slack.directory.botToken,
+              'approvals.slack.directory.botToken',
+            ),
+          }
+        : {}),
     })
     closers.push(() => api.close())
     const { url } = await api.listen().catch((error: unknown) => {

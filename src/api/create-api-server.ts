@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import type { Logger } from 'pino'
 import { oidcSettings } from '../config/schema.ts'
 import type { Core, Principal } from '../core/index.ts'
-import { isTaskgateError, TaskgateError } from '../core/index.ts'
+import { isTaskgateError, parseDurationSeconds, TaskgateError } from '../core/index.ts'
 import { createRequestAuthenticator } from './console/authenticate-request.ts'
 import { registerConsoleAuthRoutes } from './console/console-auth-routes.ts'
 import { ConsoleSessions } from './console/console-sessions.ts'
@@ -21,6 +21,7 @@ import { PROBLEM_CONTENT_TYPE, problemFor } from './problem-json.ts'
 import type { AnyRouteSpec, RouteSettings } from './route-spec.ts'
 import { apiRoutes } from './routes/index.ts'
 import { registerSlackInteractivity } from './routes/slack-interactivity.ts'
+import { PeopleDirectory } from './slack/people-directory.ts'
 import { zodValidatorCompiler } from './validate-input.ts'
 
 export interface ApiServerOptions {
@@ -59,6 +60,8 @@ export interface ApiServerOptions {
   /** approvals.slack's signing secret, resolved: with it (and approvals.slack) POST /slack/interactivity
    * takes Approve/Deny presses from Slack. */
   slackSigningSecret?: string
+  /** approvals.slack.directory.botToken, resolved: with it, Slack approvers are also found by e-mail. */
+  slackBotToken?: string
   /** Where console sessions and sign-ins in flight live: the store's sharedState, so every gateway (or
    * worker) sharing the store shares them. Without it, this process's memory (one process only). */
   sharedState?: SharedState
@@ -117,8 +120,17 @@ function buildApiApp(options: ApiServerOptions): FastifyInstance {
     publicOrigin: publicUrl ? new URL(publicUrl).origin : undefined,
   })
   const principals = new WeakMap<FastifyRequest, Principal>()
+  const directory = core.config.approvals.slack?.directory
+  const people = directory
+    ? new PeopleDirectory(sharedState, parseDurationSeconds(directory.maxAge) * 1000)
+    : undefined
   const authenticate = async (request: FastifyRequest): Promise<void> => {
-    principals.set(request, await principalFor(request))
+    const principal = await principalFor(request)
+    principals.set(request, principal)
+    // What the IdP says about a person now, for Slack approvers found by e-mail; never delays the request.
+    people?.remember(principal).catch((error: unknown) => {
+      request.log.warn({ err: String(error) }, 'could not note the signed-in person for Slack approvals')
+    })
   }
 
   app.addHook('onRequest', async (request) => {
@@ -213,6 +225,9 @@ function buildApiApp(options: ApiServerOptions): FastifyInstance {
       settings: slack,
       signingSecret: options.slackSigningSecret,
       publicUrl,
+      ...(people && directory && options.slackBotToken !== undefined
+        ? { directory: { people, slack: { apiUrl: directory.apiUrl, token: options.slackBotToken } } }
+        : {}),
     })
   if (options.consoleDir) {
     registerConsoleFiles(

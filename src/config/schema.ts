@@ -251,39 +251,68 @@ const notifications = z.strictObject({
     ),
 })
 
-const slackApprovals = z.strictObject({
-  signingSecret: secretRef.describe(
-    "the Slack app's signing secret: each interactivity request must carry its v0 signature",
-  ),
-  approvers: z
-    .array(
-      z.strictObject({
-        slackUserId: z
-          .string()
-          .regex(/^[UW][A-Z0-9]{2,30}$/, 'expected a Slack user id such as U024BE7LH')
-          .describe('the Slack user (member id) who presses the buttons'),
-        email: z.email().describe("the person's e-mail, as the identity provider knows it"),
-        principal: z
-          .string()
-          .min(1)
+const slackApprovals = z
+  .strictObject({
+    signingSecret: secretRef.describe(
+      "the Slack app's signing secret: each interactivity request must carry its v0 signature",
+    ),
+    approvers: z
+      .array(
+        z.strictObject({
+          slackUserId: z
+            .string()
+            .regex(/^[UW][A-Z0-9]{2,30}$/, 'expected a Slack user id such as U024BE7LH')
+            .describe('the Slack user (member id) who presses the buttons'),
+          email: z.email().describe("the person's e-mail, as the identity provider knows it"),
+          principal: z
+            .string()
+            .min(1)
+            .describe(
+              'their taskgate principal id (`oidc:<sub>` as the IdP issues it): decisions are recorded under it, and nobody decides their own request',
+            ),
+          groups: z
+            .array(z.string())
+            .min(1)
+            .describe('their groups, deciding which approvals they may decide'),
+        }),
+      )
+      .default([])
+      .refine(
+        (list) => new Set(list.map((a) => a.slackUserId)).size === list.length,
+        'each Slack user may appear once',
+      )
+      .describe(
+        'Slack users mapped by hand; with `directory` also anyone found through the IdP by e-mail; anyone else gets a private refusal',
+      ),
+    directory: z
+      .strictObject({
+        botToken: secretRef.describe(
+          "a Slack bot token with the users:read.email scope: a presser's e-mail comes from Slack's users.info",
+        ),
+        apiUrl: z
+          .url({ protocol: /^https?$/ })
+          .default('https://slack.com/api')
+          .describe("Slack's Web API base URL"),
+        maxAge: duration
+          .default('12h')
           .describe(
-            'their taskgate principal id (`oidc:<sub>` as the IdP issues it): decisions are recorded under it, and nobody decides their own request',
+            'how recently the person must have signed in to taskgate through the IdP (console or API, OIDC or SAML): their principal and groups are what the IdP said then',
           ),
-        groups: z.array(z.string()).min(1).describe('their groups, deciding which approvals they may decide'),
-      }),
-    )
-    .min(1)
-    .refine(
-      (list) => new Set(list.map((a) => a.slackUserId)).size === list.length,
-      'each Slack user may appear once',
-    )
-    .describe('Slack users who may decide from Slack; anyone else gets a private refusal'),
-  responseUrlOrigins: z
-    .array(z.url({ protocol: /^https?$/ }))
-    .min(1)
-    .default(['https://hooks.slack.com'])
-    .describe("origins the outcome is posted to (Slack's `response_url`); anything else is refused"),
-})
+      })
+      .optional()
+      .describe(
+        'find approvers not in `approvers` by e-mail: Slack user -> e-mail (Slack users.info) -> the taskgate principal the IdP gave that e-mail at its last sign-in',
+      ),
+    responseUrlOrigins: z
+      .array(z.url({ protocol: /^https?$/ }))
+      .min(1)
+      .default(['https://hooks.slack.com'])
+      .describe("origins the outcome is posted to (Slack's `response_url`); anything else is refused"),
+  })
+  .refine((s) => s.approvers.length > 0 || s.directory !== undefined, {
+    message: 'list approvers, or set directory to find them through the IdP by e-mail',
+    path: ['approvers'],
+  })
 
 const sinkId = z
   .string()

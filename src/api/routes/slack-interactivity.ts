@@ -1,6 +1,7 @@
 // Slack's interactivity endpoint (api.slack.com/interactivity/handling): a press of Approve or Deny on an
 // approval message arrives here as a signed form POST (`payload=<json>`). The request is verified on its raw
-// bytes, the Slack user mapped to a taskgate principal through approvals.slack.approvers, and the decision
+// bytes, the Slack user mapped to a taskgate principal (approvals.slack.approvers, else by e-mail through the
+// IdP: slack/people-directory.ts), and the decision
 // made by core under the console's rules. Slack shows nothing of our HTTP answer for block_actions: the
 // outcome goes to the payload's response_url (the message replaced, or a reply only the presser sees).
 import type { FastifyInstance } from 'fastify'
@@ -8,6 +9,8 @@ import type { Logger } from 'pino'
 import type { Config } from '../../config/schema.ts'
 import type { Approval, Core, Principal } from '../../core/index.ts'
 import { isTaskgateError, notificationPayload, SLACK_ACTION, slackMessage } from '../../core/index.ts'
+import type { PeopleDirectory } from '../slack/people-directory.ts'
+import { type SlackUsersOptions, slackUserEmail } from '../slack/slack-users.ts'
 import { type SlackRequestCheck, SlackRequestVerifier } from '../slack/verify-slack-request.ts'
 
 const SLACK_INTERACTIVITY_PATH = '/slack/interactivity'
@@ -23,6 +26,8 @@ export interface SlackInteractivityOptions {
   publicUrl: string | undefined
   /** Per response_url POST (10 000). */
   timeoutMs?: number
+  /** approvals.slack.directory: people the IdP vouched for, and how to ask Slack for a presser's e-mail. */
+  directory?: { people: PeopleDirectory; slack: SlackUsersOptions }
 }
 
 /** Slack's payloads carry the whole message (blocks and all); a few hundred KiB is far above any real one. */
@@ -76,28 +81,47 @@ export function registerSlackInteractivity(app: FastifyInstance, o: SlackInterac
         request.log.info({ understood: Boolean(press) }, 'slack interactivity payload not taken')
         return reply.code(400).type('text/plain').send('not an approval button press taskgate can answer')
       }
-      const approver = approvers.get(press.slackUserId)
-      if (!approver) {
+      const listed = approvers.get(press.slackUserId)
+      const principal: Principal | string = listed
+        ? {
+            id: listed.principal,
+            kind: 'person',
+            name: listed.email,
+            groups: [...listed.groups],
+            via: 'slack',
+          }
+        : await approverByEmail(o, press.slackUserId)
+      if (typeof principal === 'string') {
         request.log.info({ slackUser: press.slackUserId }, 'slack user not mapped to a taskgate principal')
-        respond(
-          press.responseUrl,
-          ephemeral(
-            'Your Slack account is not linked to a taskgate approver (approvals.slack.approvers); decide in the taskgate console instead.',
-          ),
-        )
+        respond(press.responseUrl, ephemeral(principal))
         return reply.code(200).send()
-      }
-      const principal: Principal = {
-        id: approver.principal,
-        kind: 'person',
-        name: approver.email,
-        groups: [...approver.groups],
-        via: 'slack',
       }
       respond(press.responseUrl, await decide(o, principal, press))
       return reply.code(200).send()
     })
   })
+}
+
+/** The presser's principal through the IdP (Slack user -> e-mail -> the principal the IdP last gave that
+ * e-mail), or why there is none, in words for the presser. */
+async function approverByEmail(
+  o: SlackInteractivityOptions,
+  slackUserId: string,
+): Promise<Principal | string> {
+  const unlinked =
+    'Your Slack account is not linked to a taskgate approver (approvals.slack.approvers); decide in the taskgate console instead.'
+  if (!o.directory) return unlinked
+  let email: string | undefined
+  try {
+    email = await slackUserEmail(o.directory.slack, slackUserId)
+  } catch (error) {
+    o.logger.warn({ err: String(error) }, 'Slack users.info failed')
+    return 'Slack could not tell taskgate who you are just now; try again, or decide in the taskgate console.'
+  }
+  if (email === undefined) return `${unlinked} (Slack gave no e-mail for your account.)`
+  const person = await o.directory.people.find(email)
+  if (person) return person
+  return `taskgate does not know ${email} from the identity provider yet: sign in to the taskgate console once, then press again (or decide in the console).`
 }
 
 /** The core decision, answered as a replaced message (decided) or a private reply (anything refused). */
