@@ -246,7 +246,13 @@ export interface ProcessStore {
  * gateway behind a load balancer sees the same ones (a sign-in started on one may finish on another), and
  * people the IdP vouched for by e-mail (Slack approvers are found by it), and why each audit sink last
  * failed (written by the replica exporting it, read by all). */
-export type SharedStateKind = 'console_session' | 'oidc_login' | 'saml_login' | 'saml_request' | 'person' | 'audit_sink_error'
+export type SharedStateKind =
+  | 'console_session'
+  | 'oidc_login'
+  | 'saml_login'
+  | 'saml_request'
+  | 'person'
+  | 'audit_sink_error'
 
 /** Short-lived entries with an expiry, per kind and key. Expired entries count as absent everywhere. */
 export interface SharedStateStore {

@@ -5,7 +5,13 @@
 // yields a usable token nor lets anyone finish someone else's sign-in.
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto'
 
-export type SharedStateKind = 'console_session' | 'oidc_login' | 'saml_login' | 'saml_request' | 'person' | 'audit_sink_error'
+export type SharedStateKind =
+  | 'console_session'
+  | 'oidc_login'
+  | 'saml_login'
+  | 'saml_request'
+  | 'person'
+  | 'audit_sink_error'
 
 /** The store's SharedStateStore, as the console uses it (structurally the same). */
 export interface SharedState {
