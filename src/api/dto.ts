@@ -108,6 +108,10 @@ export const credentialDto = z
         .string()
         .optional()
         .describe("PEM of the CA the resource's listener is verified with (Kubernetes)"),
+      hostKey: z
+        .string()
+        .optional()
+        .describe("the gateway's SSH host key (`ssh-ed25519 AAAA…`) for known_hosts (SSH)"),
     }),
   })
   .describe('the clear credential of an active grant, for its owner only')

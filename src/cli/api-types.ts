@@ -58,6 +58,7 @@ export interface CredentialJson {
     password: string
     database?: string
     certificateAuthority?: string
+    hostKey?: string
   }
 }
 

@@ -18,7 +18,7 @@ export interface CoreContext {
   resources: Map<string, ResourceConfig>
   provisioners: Map<string, GrantProvisioner>
   /** Where each resource's protocol server actually listens (the configured port may be 0). */
-  addresses: Map<string, { host: string; port: number; certificateAuthority?: string }>
+  addresses: Map<string, { host: string; port: number; certificateAuthority?: string; hostKey?: string }>
   live: LiveSessions
   /** This process's id in the store's registry of gateway processes (process-registry.ts). */
   processId: string

@@ -57,7 +57,17 @@ export function createControlPlanePort(
       config.resources.flatMap((resource) => {
         const view = policyFor(actor, resource, config.policies)
         if (!view && !ctx.isAdmin(actor)) return []
-        return [{ resource, ceiling: view?.ceiling ?? [], autoApprove: view?.autoApprove ?? [] }]
+        // Where the engine really listens, and an SSH resource's host key, so clients can pin it.
+        const bound = ctx.addresses.get(resource.id)
+        return [
+          {
+            resource,
+            ceiling: view?.ceiling ?? [],
+            autoApprove: view?.autoApprove ?? [],
+            ...(bound ? { address: { host: bound.host, port: bound.port } } : {}),
+            ...(bound?.hostKey ? { hostKey: bound.hostKey } : {}),
+          },
+        ]
       }),
 
     async requestGrant(actor, input) {

@@ -11,6 +11,10 @@ export interface ClientConnection {
   database?: string
   /** A private key file the CLI wrote for the credential (kinds with `client.privateKey`). */
   keyFile?: string
+  /** The gateway's SSH host key line, as the credential carries it (SSH). */
+  hostKey?: string
+  /** A known_hosts file the CLI wrote with `hostKey` for this host and port. */
+  knownHostsFile?: string
 }
 
 /** A built-in guardrail of the kind (core's Guardrail, matching on classifier traits); overridable by id. */

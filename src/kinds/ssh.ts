@@ -113,7 +113,11 @@ export const sshKind: ResourceKind = {
       const flag = PORT_FLAG[program]
       if (!flag) return []
       const key = c.keyFile ? ['-i', c.keyFile, '-o', 'IdentitiesOnly=yes'] : []
-      const common = [flag, String(c.port), ...key, '-o', `User=${c.user}`]
+      // The gateway's host key pinned: no trust-on-first-use prompt, and a different key refuses.
+      const pinned = c.knownHostsFile
+        ? ['-o', `UserKnownHostsFile=${c.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes']
+        : []
+      const common = [flag, String(c.port), ...key, ...pinned, '-o', `User=${c.user}`]
       // ssh reads options after the destination too, so the command the user adds still works.
       return program === 'ssh' ? [...common, c.host] : common
     },

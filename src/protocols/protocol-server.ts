@@ -8,7 +8,7 @@ export interface ProtocolServer {
   readonly name: string
   /** Starts accepting clients; resolves with the address actually bound (port 0 picks one) and, for an HTTPS
    * engine whose certificate clients must be given (Kubernetes), that certificate's CA (PEM). */
-  listen(): Promise<{ host: string; port: number; certificateAuthority?: string }>
+  listen(): Promise<{ host: string; port: number; certificateAuthority?: string; hostKey?: string }>
   /** Stops accepting new clients; resolves once every client already connected has left on its own (a
    * shutdown's drain: main.ts bounds the wait, then calls close()). */
   drain(): Promise<void>

@@ -22,6 +22,8 @@ export interface SshGateway extends AsyncDisposable {
   agent: Principal
   approver: Principal
   admin: Principal
+  /** The key of the configured agent (in the agents group), for the CLI. */
+  agentKey: string
   /** `ssh-ed25519 AAAA…`: the gateway's host key for this resource. */
   hostKey(): Promise<string>
   grant(scope: string): Promise<{ grant: Grant; credential: IssuedCredential }>
@@ -85,6 +87,7 @@ ${options.extraConfig?.replaceAll('$APPROVERS', `approvers-${suffix}`) ?? ''}
     agent,
     approver: principal('approver', `approvers-${suffix}`),
     admin: { ...principal('admin', 'taskgate-admins'), kind: 'admin' },
+    agentKey: gateway.createdKeys.get(`bot-${suffix}`)!,
     async hostKey() {
       const { publicLineOf } = await import('../../src/protocols/ssh/gateway-keys.ts')
       return publicLineOf(await readFile(join(dir, 'data', 'ssh', 'host_ed25519'), 'utf8'), 'test')

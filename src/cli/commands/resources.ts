@@ -9,11 +9,13 @@ interface ResourceJson {
   listen: { host: string; port: number }
   ceiling: string[]
   autoApprove: string[]
+  hostKey?: string
 }
 
 export const resourcesCommand: Command = {
   name: 'resources',
-  summary: 'resources you may request, with your ceiling and auto-approved scope',
+  summary:
+    'resources you may request, with your ceiling and auto-approved scope (and each SSH resource host key, as a known_hosts line)',
   async run(context) {
     requireArgs(context)
     const { resources } = await context.api.get<{ resources: ResourceJson[] }>('/v1/resources')
@@ -29,5 +31,8 @@ export const resourcesCommand: Command = {
         truncate(r.description, 40),
       ]),
     )
+    // SSH resources: the gateway's host key, whole, for known_hosts (`[host]:port key`).
+    for (const r of resources.filter((x) => x.hostKey))
+      context.io.stdout(`\nhost key of ${r.id}: [${r.listen.host}]:${r.listen.port} ${r.hostKey}\n`)
   },
 }

@@ -73,7 +73,7 @@ async function insertNext(
 
 function connectionFor(
   resource: ResourceConfig,
-  bound: { host: string; port: number; certificateAuthority?: string } | undefined,
+  bound: { host: string; port: number; certificateAuthority?: string; hostKey?: string } | undefined,
   user: string,
   password: string,
 ): IssuedCredential['connection'] {
@@ -89,5 +89,6 @@ function connectionFor(
     password,
     ...(database ? { database } : {}),
     ...(bound?.certificateAuthority ? { certificateAuthority: bound.certificateAuthority } : {}),
+    ...(bound?.hostKey ? { hostKey: bound.hostKey } : {}),
   }
 }

@@ -15,5 +15,7 @@ export interface IssuedCredential {
     database?: string
     /** PEM of the CA a client verifies the resource's listener with, when the engine generated it. */
     certificateAuthority?: string
+    /** The gateway's SSH host key line (`ssh-ed25519 AAAA…`) clients pin (SSH). */
+    hostKey?: string
   }
 }

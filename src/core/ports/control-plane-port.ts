@@ -49,7 +49,14 @@ export interface ControlPlanePort extends CoreBasics {
 
   // resources
   /** Resources this principal could request, each with its ceiling. */
-  listResources(actor: Principal): Array<{ resource: ResourceConfig; ceiling: Scope; autoApprove: Scope }>
+  listResources(actor: Principal): Array<{
+    resource: ResourceConfig
+    ceiling: Scope
+    autoApprove: Scope
+    /** Where clients connect, once the engine listens (port 0 resolved, `listen.advertise` applied). */
+    address?: { host: string; port: number }
+    hostKey?: string
+  }>
 
   // grants
   requestGrant(actor: Principal, input: GrantRequestInput): Promise<GrantRequestResult>

@@ -3,6 +3,7 @@
 // connection.ts opens the core session and the upstream connection (back.ts: the target's host key checked,
 // a per-session certificate from the gateway CA or the configured key) and relays channels decided by
 // core through the kit's action gate, recording them under store.dir/recordings/ssh/.
+import { writeFile } from 'node:fs/promises'
 import type net from 'node:net'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
@@ -115,7 +116,7 @@ export function createSshServer(options: SshServerOptions): ProtocolServer & { p
         sockets.get(socket)?.(connection, info)
       })
       logger.info({ hostKey: keys.hostKey, userCa: keys.userCa }, 'SSH gateway keys')
-      return listener.listen()
+      return { ...(await listener.listen()), hostKey: keys.hostKey }
     },
     drain: () => listener.drain(),
     close: () => listener.close(),
@@ -139,5 +140,11 @@ async function upstreamAuth(
     resolveSecret: options.resolveSecret,
   }
   const ca = await loadUserCa(source)
-  return { kind: 'certificate', auth: { kind: 'certificate', ca }, text: await loadKeyText(source) }
+  const text = await loadKeyText(source)
+  // What the target's TrustedUserCAKeys needs, beside the generated key.
+  if (!source.ref)
+    await writeFile(`${source.file}.pub`, `${publicLineOf(text, source.where)} taskgate-user-ca\n`, {
+      mode: 0o600,
+    })
+  return { kind: 'certificate', auth: { kind: 'certificate', ca }, text }
 }

@@ -113,6 +113,8 @@ export interface Operations {
         ceiling: Array<string>
         /** requests within these entries are granted at once */
         autoApprove: Array<string>
+        /** the gateway's SSH host key for this resource (`ssh-ed25519 AAAA…`), for known_hosts */
+        hostKey?: string
       }>
     }
   }
@@ -203,6 +205,8 @@ export interface Operations {
           database?: string
           /** PEM of the CA the resource's listener is verified with (Kubernetes) */
           certificateAuthority?: string
+          /** the gateway's SSH host key (`ssh-ed25519 AAAA…`) for known_hosts (SSH) */
+          hostKey?: string
         }
       }
       /** present when policy denied the request */
@@ -396,6 +400,8 @@ export interface Operations {
         database?: string
         /** PEM of the CA the resource's listener is verified with (Kubernetes) */
         certificateAuthority?: string
+        /** the gateway's SSH host key (`ssh-ed25519 AAAA…`) for known_hosts (SSH) */
+        hostKey?: string
       }
     }
   }
