@@ -34,6 +34,8 @@ export async function startHttpGateway(options: {
   resourceExtra?: string
   /** Top-level configuration (guardrails, masking). $RES is the resource id, $APPROVERS the approver group. */
   extraConfig?: string
+  /** Lines under the agents' policy (indented 4), e.g. a budget. */
+  policyExtra?: string
   dir?: string
 }): Promise<HttpGateway> {
   const suffix = randomBytes(3).toString('hex')
@@ -59,6 +61,7 @@ policies:
     autoApprove: ["*:*"]
     approvers: [approvers-${suffix}]
     maxTtl: 1h
+${options.policyExtra ?? ''}
 ${(options.extraConfig ?? '').replaceAll('$RES', resourceId).replaceAll('$APPROVERS', `approvers-${suffix}`)}
 `,
     'http-test.yaml',

@@ -180,6 +180,7 @@ export class HttpRequestFlow {
         masking: session.masking,
         maxMaskBytes: this.#o.maxMaskBytes,
         headOnly: req.method === 'HEAD',
+        budget: { handle: session.handle, logger: this.#o.logger },
       })
       recordExchange(this.#o.core, session, decided, {
         durationMs: Date.now() - started,

@@ -5,7 +5,9 @@
 // refused, never sent unmasked. The first bytes are kept (masked) as the recording's sample.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import { pipeline } from 'node:stream/promises'
-import { type MaskingContext, maskValue, takeMaskCounts } from '../../core/index.ts'
+import type { Logger } from 'pino'
+import { type MaskingContext, maskValue, type SessionHandle, takeMaskCounts } from '../../core/index.ts'
+import { ResultBudget } from '../kit/result-budget.ts'
 import { maskableType, readBounded } from './bodies.ts'
 import { clientResponseHeaders } from './headers.ts'
 import { problem, sendProblem } from './problem.ts'
@@ -32,16 +34,24 @@ const CONTENT_DESCRIBING = [
   'content-digest',
 ]
 
+export interface SendOptions {
+  masking: MaskingContext | undefined
+  maxMaskBytes: number
+  headOnly: boolean
+  /** The session whose exfiltration budget counts the body's bytes (core decides: warn, hold, end). */
+  budget?: { handle: SessionHandle; logger: Logger }
+}
+
 export async function sendResponse(
   up: IncomingMessage,
   res: ServerResponse,
-  options: { masking: MaskingContext | undefined; maxMaskBytes: number; headOnly: boolean },
+  options: SendOptions,
 ): Promise<ResponseSummary> {
   const status = up.statusCode ?? 502
   const contentType = String(up.headers['content-type'] ?? '')
   const bodyless = options.headOnly || status === 204 || status === 304 || (status >= 100 && status < 200)
   const type = options.masking && !bodyless ? maskableType(up.headers['content-type']) : undefined
-  if (type === undefined) return stream(up, res, status, contentType)
+  if (type === undefined) return stream(up, res, status, contentType, options.budget)
   const encoding = String(up.headers['content-encoding'] ?? 'identity').toLowerCase()
   if (encoding !== 'identity') {
     up.destroy()
@@ -69,6 +79,10 @@ export async function sendResponse(
   const text = read.bytes.toString('utf8')
   const masked = maskValue(plan, 0, text) ?? 'null'
   const body = Buffer.from(masked, 'utf8')
+  if (options.budget && !(await budgetAllows(options.budget.handle, body.length))) {
+    res.destroy()
+    return { status, bytes: 0, contentType, sample: '', error: 'ended by the exfiltration budget' }
+  }
   const headers: OutgoingHttpHeaders = clientResponseHeaders(up.headers, { drop: CONTENT_DESCRIBING })
   headers['content-length'] = body.length
   res.writeHead(status, up.statusMessage, headers)
@@ -82,16 +96,37 @@ export async function sendResponse(
   }
 }
 
+/** A whole (masked) body counted before it is sent: a hold waits for the person, an end refuses it. */
+async function budgetAllows(handle: SessionHandle, bytes: number): Promise<boolean> {
+  const verdict = handle.countResult({ bytes })
+  if (!verdict || verdict.action === 'warn') return true
+  if (verdict.action === 'end') return false
+  return verdict.goOn
+}
+
 async function stream(
   up: IncomingMessage,
   res: ServerResponse,
   status: number,
   contentType: string,
+  budget: SendOptions['budget'],
 ): Promise<ResponseSummary> {
   const summary: ResponseSummary = { status, bytes: 0, contentType, sample: '' }
   const sampled: Buffer[] = []
   let sampledBytes = 0
+  // A hold or an end stops the relay mid-body (unpiped, so the client's drains cannot restart it).
+  const counter =
+    budget &&
+    new ResultBudget({
+      ...budget,
+      pause: () => {
+        up.unpipe(res)
+        up.pause()
+      },
+      resume: () => void up.pipe(res),
+    })
   up.on('data', (chunk: Buffer) => {
+    counter?.count({ bytes: chunk.length })
     summary.bytes += chunk.length
     if (sampledBytes < SAMPLE_BYTES) {
       sampled.push(chunk.subarray(0, SAMPLE_BYTES - sampledBytes))

@@ -20,8 +20,8 @@ import { selfSignedCertificate } from '../../support/start-mariadb.ts'
 describe('http upstream credentials, streaming and deadlines', () => {
   let upstream: Httpbin
   const gateways: HttpGateway[] = []
-  const start = async (resourceExtra: string, url = upstream.url) => {
-    const g = await startHttpGateway({ upstream: url, resourceExtra })
+  const start = async (resourceExtra: string, url = upstream.url, policyExtra = '') => {
+    const g = await startHttpGateway({ upstream: url, resourceExtra, policyExtra })
     gateways.push(g)
     return g
   }
@@ -137,5 +137,25 @@ describe('http upstream credentials, streaming and deadlines', () => {
     const refused = await down.fetch('/x', other.token)
     assert.equal(refused.status, 502)
     assert.equal(((await refused.json()) as { code: string }).code, 'TG_UPSTREAM_UNAVAILABLE')
+  })
+
+  it('counts response bytes against the exfiltration budget: past `end` the grant ends mid-response', async () => {
+    const g = await start('', upstream.url, '    budget: { bytes: { end: 30000 } }')
+    const { token } = await g.grant('GET:/bytes/*,GET:/stream-bytes/*')
+    const first = await g.fetch('/bytes/20000', token)
+    assert.equal(first.status, 200)
+    assert.equal((await first.arrayBuffer()).byteLength, 20000)
+    const second = await g.fetch('/stream-bytes/60000?chunk_size=1000', token)
+    const received = await second.arrayBuffer().then(
+      (b) => b.byteLength,
+      () => -1,
+    )
+    assert.notEqual(received, 60000, 'the body past the threshold is not relayed whole')
+    let after = 200
+    for (let i = 0; i < 100 && after === 200; i++) {
+      after = (await g.fetch('/bytes/10', token)).status
+      if (after === 200) await new Promise((r) => setTimeout(r, 50))
+    }
+    assert.ok(after === 401 || after === 403, `the grant ended: its token no longer works (${after})`)
   })
 })
