@@ -85,9 +85,9 @@ export const mysqlResourceSchema = z.strictObject({
         .number()
         .int()
         .min(1)
-        .default(10_000)
+        .default(1_000)
         .describe(
-          'most statements one COM_QUERY may hold under CLIENT_MULTI_STATEMENTS; more are refused with ERROR 1105 (HY000)',
+          "most statements one COM_QUERY may hold under CLIENT_MULTI_STATEMENTS; more are refused with ERROR 1105 (HY000). Lower than PostgreSQL's: each statement here is decided and recorded on its own",
         ),
       maxPreparedStatements: z
         .number()
@@ -104,7 +104,7 @@ export const mysqlResourceSchema = z.strictObject({
       maxPacketBytes: 64 * 1024 * 1024,
       incompletePacketTimeout: '60s',
       maxStatementBytes: 1024 * 1024,
-      maxStatementsPerQuery: 10_000,
+      maxStatementsPerQuery: 1_000,
       maxPreparedStatements: 1024,
     })
     .describe('how clients connect to this resource, and what one client may ask of the gateway'),

@@ -100,7 +100,7 @@ const renameTable = (body: unknown, acc: Acc) => {
 }
 
 /** SET name = value: a system variable needs set:<name>; a user variable (@x) needs nothing. */
-function setVariable(parts: string[] | undefined, scope: unknown, acc: Acc): void {
+function setVariable(parts: string[] | undefined, scope: unknown, values: unknown, acc: Acc): void {
   if (parts === undefined) {
     fail(acc, 'a SET of unexpected shape')
     return
@@ -114,18 +114,45 @@ function setVariable(parts: string[] | undefined, scope: unknown, acc: Acc): voi
     name = rest.join('.')
   }
   if (global) acc.traits.add('system-change')
+  if (name === 'character_set_client') readableCharset(valueText(values), acc)
   needGlobal(acc, 'set', name)
+}
+
+/** Client character sets in which a byte below 0x80 is always itself: the gateway decodes statement text
+ * as UTF-8, which agrees with the server's lexer on every quote and backslash only for these. In big5,
+ * cp932, gbk, gb18030 and sjis the second byte of a character may be 0x5c (a backslash to the gateway, not
+ * to the server): `'\xbf\x5c'` would end a string for the server where the gateway reads on. */
+const READABLE_CHARSETS = new Set(['utf8', 'utf8mb3', 'utf8mb4', 'latin1', 'ascii', 'binary'])
+
+function readableCharset(name: string | undefined, acc: Acc): void {
+  acc.readsLiteral = true
+  if (name !== undefined && READABLE_CHARSETS.has(name.toLowerCase())) return
+  fail(
+    acc,
+    `the client character set ${name ?? '(an expression)'} is not one the gateway reads statements in; use utf8mb4 (or latin1, ascii, binary)`,
+  )
+}
+
+/** The single value of a SET assignment when it is a literal name or string. */
+function valueText(values: unknown): string | undefined {
+  const [value] = asList(values)
+  const node = asNode(value)
+  const literal = asNode(asNode(node?.Value)?.value)
+  return asString(literal?.SingleQuotedString) ?? asString(asNode(node?.Identifier)?.value)
 }
 
 const set: Handler = (body, acc) => {
   // A value may read tables: SET @x = (SELECT secret FROM vault.keys).
   walkReferences(body, 'select', acc)
   const [kind, inner] = variant(body) ?? ['', {}]
-  if (kind === 'SingleAssignment') return setVariable(nameParts(inner.variable), inner.scope, acc)
+  if (kind === 'SingleAssignment')
+    return setVariable(nameParts(inner.variable), inner.scope, inner.values, acc)
   if (kind === 'MultipleAssignments') {
-    for (const a of asList(inner.assignments)) setVariable(nameParts(asNode(a)?.name), asNode(a)?.scope, acc)
+    for (const a of asList(inner.assignments))
+      setVariable(nameParts(asNode(a)?.name), asNode(a)?.scope, [asNode(a)?.value], acc)
     return
   }
+  if (kind === 'SetNames') readableCharset(asString(asNode(inner.charset_name)?.value), acc)
   if (kind === 'SetNames' || kind === 'SetNamesDefault') return needGlobal(acc, 'set', 'names')
   if (kind === 'SetTimeZone') return needGlobal(acc, 'set', 'time_zone')
   if (kind === 'SetTransaction') return transactionModes(inner.modes, acc)

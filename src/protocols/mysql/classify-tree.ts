@@ -45,6 +45,9 @@ export interface Acc {
   unclassified: string | undefined
   /** USE db: the database the session switches to once the server confirms. */
   usesDatabase: string | undefined
+  /** A decision read a literal's value (a character set name): texts differing only in literals may not
+   * share this template (classify.ts). */
+  readsLiteral?: boolean
 }
 
 export const newAcc = (): Acc => ({

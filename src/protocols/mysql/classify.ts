@@ -10,7 +10,8 @@
 //
 // Cache: parsing costs 27–85 µs (STACK.md), the lexer a few. Texts with the same lexer key differ only in
 // the values of literals of the same class, and no decision here reads a literal's value (names are
-// identifiers, bounds are structural: classify-bounds.ts), so they share one template. Unqualified names
+// identifiers, bounds are structural: classify-bounds.ts), so they share one template; the one decision that
+// reads a literal (a client character set name) makes its template uncacheable. Unqualified names
 // stay unqualified in the template and take the session's current database when the Action is built.
 import { init, parse } from '@guanmingchiu/sqlparser-ts'
 import type { Action, ScopeEntry } from '../../core/index.ts'
@@ -105,7 +106,7 @@ function parseTemplate(code: string, lexTraits: Set<string>): Template {
     fail(acc, `the classifier could not walk the statement: ${error instanceof Error ? error.name : 'error'}`)
     return templateOf(acc, ['Unparsed'], false)
   }
-  const template = templateOf(acc, kinds.length > 0 ? kinds : ['EmptyQuery'])
+  const template = templateOf(acc, kinds.length > 0 ? kinds : ['EmptyQuery'], acc.readsLiteral !== true)
   const computesOn = computedColumns(statements)
   return computesOn.length > 0 ? { ...template, computesOn } : template
 }
