@@ -15,6 +15,10 @@ export interface Stage {
   sources: boolean
   /** The literal text the stage writes (echo, printf, cat of a here-document), when known. */
   emits?: string
+  /** Files a download writes (`curl -o f`, `wget -O f`, `curl … > f`). */
+  downloads?: string[]
+  /** Files run as a script or program (`sh f`, `bash ./f`, `./f`, `. f`). */
+  runs?: string[]
 }
 
 interface CommandParts {
@@ -44,7 +48,60 @@ export function stageOf(
   }
   const last = invocations.at(-1)
   if (last) stage.emits = emitted(last, command.redirects)
+  if (stage.sources) stage.downloads = downloadedFiles(invocations, command.redirects)
+  stage.runs = invocations.flatMap(ranFile).map(samePath)
   return stage
+}
+
+/** `curl -o x.sh URL && sh x.sh`: a file a download wrote, run later in the same line. */
+export function downloadThenRun(stages: readonly Stage[]): boolean {
+  const written = new Set<string>()
+  for (const s of stages) {
+    if (s.runs?.some((f) => written.has(f))) return true
+    for (const f of s.downloads ?? []) written.add(f)
+  }
+  return false
+}
+
+const samePath = (path: string): string => (path.startsWith('./') ? path.slice(2) : path)
+
+function downloadedFiles(invocations: readonly Invocation[], redirects: CommandParts['redirects']): string[] {
+  const files: string[] = []
+  for (const r of redirects) if (/^1?>>?$|^>\|$|^&>>?$/.test(r.op)) files.push(r.target.shape)
+  for (const inv of invocations) {
+    // curl writes `-o FILE` (also `-sSLo FILE`), `-O` the URL's own name; wget `-O FILE`, else the URL's name.
+    const valued = inv.name === 'wget' ? /^(-[a-zA-Z]*O|--output-document)$/ : /^(-[a-zA-Z]*o|--output)$/
+    let named = false
+    inv.args.forEach((a, i) => {
+      const v = a.kind === 'literal' ? a.value : a.shape
+      const next = inv.args[i + 1]
+      if (next && valued.test(v)) {
+        files.push(next.shape)
+        named = true
+      }
+      const eq = /^(--output|--output-document)=(.+)$/.exec(v)
+      if (eq) files.push(eq[2]!)
+    })
+    const remoteName =
+      inv.name === 'wget'
+        ? !named
+        : inv.args.some((a) => a.kind === 'literal' && /^(-[a-zA-Z]*O[a-zA-Z]*|--remote-name)$/.test(a.value))
+    if (remoteName)
+      for (const a of inv.args) {
+        const url = /^[a-z]+:\/\/[^/]+\/(?:[^?#]*\/)?([^/?#]+)/.exec(a.shape)
+        if (url) files.push(url[1]!)
+      }
+  }
+  return files.map(samePath)
+}
+
+/** The script a shell, interpreter or `source` runs, or the program path itself when it is a file path. */
+function ranFile(inv: Invocation): string[] {
+  if (inv.program?.includes('/')) return [inv.program]
+  if (!SHELLS.has(inv.name) && !INTERPRETER.test(inv.name) && inv.name !== 'source' && inv.name !== '.')
+    return []
+  const operand = inv.args.find((a) => !(a.kind === 'literal' && a.value.startsWith('-')))
+  return operand ? [operand.shape] : []
 }
 
 /** Pipes from a download or decoder into a shell (denied), and literal text piped into one (read). */

@@ -70,6 +70,9 @@ export function invocationTraits(inv: Invocation, traits: Set<string>): void {
   if (SHUTDOWN.has(inv.name)) traits.add('host-shutdown')
   if ((inv.name === 'init' || inv.name === 'telinit') && values.some((v) => v === '0' || v === '6'))
     traits.add('host-shutdown')
+  // Killing init (pid 1) takes the host down; `kill -9 -1` ends every process the login may signal.
+  if (inv.name === 'kill' && (values.includes('1') || values.slice(1).includes('-1')))
+    traits.add('host-shutdown')
   if (
     inv.name === 'systemctl' &&
     values.some((v) => /^(poweroff|reboot|halt|kexec|emergency|rescue|soft-reboot)$/.test(v))
@@ -118,12 +121,13 @@ function removesRoot(inv: Invocation): boolean {
 /** `/`, `/*`, a top-level directory or everything in it, the home directory: as written, `..` resolved. */
 function dangerousRoot(word: Word): boolean {
   const shape = word.shape
-  if (/^(~|\$HOME|\$\{HOME\})\/?\*?$/.test(shape)) return true
+  if (/^(~[a-z_][a-z0-9_-]*|~|\$HOME|\$\{HOME\}|"\$HOME"|"\$\{HOME\}")\/?\*?$/.test(shape)) return true
   if (!shape.startsWith('/')) return false
   const path = posix.normalize(shape).replace(/\/+$/, '')
   if (path === '' || path === '/*' || path === '/.*') return true
   const m = /^\/([^/]+)(\/\*)?$/.exec(path)
-  return m !== null && (TOP_LEVEL.has(m[1]!) || m[1]!.includes('*') || m[1]!.includes('?'))
+  // A top-level name known only when the command runs (`/$DIR`, `/{etc,usr}`, `/e*`) may be any of them.
+  return m !== null && (TOP_LEVEL.has(m[1]!) || /[*?[{$`]/.test(m[1]!))
 }
 
 function rawDevice(path: string, anyDevice: boolean): boolean {

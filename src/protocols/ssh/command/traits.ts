@@ -5,7 +5,7 @@
 
 import { formatCommand, program } from '../../../kinds/ssh-command-pattern.ts'
 import type { Item, SimpleCommand } from './commands.ts'
-import { type Nested, pipesIntoShell, type Stage, stageOf } from './into-shell.ts'
+import { downloadThenRun, type Nested, pipesIntoShell, type Stage, stageOf } from './into-shell.ts'
 import { invocationTraits, redirectTraits } from './program-effects.ts'
 import { type Invocation, unwrap } from './programs.ts'
 
@@ -32,7 +32,7 @@ export function sequenceTraits(items: readonly Item[], found: Findings, nested: 
     }
     stages.push(commandTraits(item, found, nested))
   }
-  if (pipesIntoShell(items, stages, nested)) traits.add('download-into-shell')
+  if (pipesIntoShell(items, stages, nested) || downloadThenRun(stages)) traits.add('download-into-shell')
 }
 
 function structureOf(op: string, traits: Set<string>): void {
