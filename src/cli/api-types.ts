@@ -66,6 +66,8 @@ export interface GrantRequestJson {
   grant: GrantJson
   credential?: CredentialJson
   denial?: { reason: string; allowed: string[] }
+  /** Granted or pending: the caller's similar earlier tasks and anomaly signals. */
+  evidence?: EvidenceJson
 }
 
 export interface ApprovalJson {

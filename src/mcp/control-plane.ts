@@ -62,6 +62,15 @@ export interface GrantRequestOutcome {
   credential?: DataPathCredential
   /** For a denied request: what the principal may ask for on that resource. */
   allowed?: string[]
+  /** Granted or pending: evidence from recordings the approver sees too — requested entries the caller's
+   * similar earlier tasks never used, and anomaly signals (messages). */
+  evidence?: RequestEvidence
+}
+
+export interface RequestEvidence {
+  similarTasks: number
+  widerThanPast: string[]
+  signals: string[]
 }
 
 /**

@@ -32,6 +32,15 @@ export function coreControlPlane(core: Core, principal: Principal): ControlPlane
         grant: grantView(result.grant),
         ...(result.credential ? { credential: credentialView(result.credential) } : {}),
         ...(result.allowed ? { allowed: result.allowed.map(formatScopeEntry) } : {}),
+        ...(result.evidence
+          ? {
+              evidence: {
+                similarTasks: result.evidence.similar.length,
+                widerThanPast: result.evidence.widerThanPast,
+                signals: result.evidence.signals.map((s) => s.message),
+              },
+            }
+          : {}),
       }
     },
     getGrant: async (grantId) => grantView(await core.getGrant(principal, grantId)),

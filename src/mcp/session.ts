@@ -99,7 +99,9 @@ export class McpSession {
         grant,
         ...(outcome.credential ? { credential: outcome.credential } : {}),
       })
-      return toolResult(grantSummary(grant))
+      // The approver sees the same evidence: the agent learns what made its request look unusual.
+      const evidence = outcome.evidence?.signals.length ? { evidence: outcome.evidence } : {}
+      return toolResult({ ...grantSummary(grant), ...evidence })
     })
   }
 

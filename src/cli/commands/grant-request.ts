@@ -60,6 +60,13 @@ export const grantRequestCommand: Command = {
       ...(context.options['session-bound'] ? { sessionBound: true } : {}),
     }
     const result = await context.api.post<GrantRequestJson>('/v1/grants', body)
+    // What the approver sees as unusual about this request, said to the requester too (stderr: the
+    // credential on stdout stays machine-readable).
+    if (!context.json)
+      for (const signal of result.evidence?.signals ?? [])
+        context.io.stderr(
+          `note: ${signal.message}${signal.items?.length ? `: ${signal.items.join(', ')}` : ''}\n`,
+        )
     let { grant, credential } = result
     let reason = result.denial ? denialText(result.denial) : undefined
     if (grant.status === 'pending' && context.options.wait) {

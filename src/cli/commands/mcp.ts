@@ -111,6 +111,15 @@ function restControlPlane(
         grant: grant(result.grant),
         ...(result.credential ? { credential: credential(result.credential) } : {}),
         ...(result.denial ? { allowed: result.denial.allowed } : {}),
+        ...(result.evidence
+          ? {
+              evidence: {
+                similarTasks: result.evidence.similar.length,
+                widerThanPast: result.evidence.widerThanPast,
+                signals: result.evidence.signals.map((s) => s.message),
+              },
+            }
+          : {}),
       }
     },
     getGrant: async (grantId) => grant(await api.get<GrantJson>(path(grantId))),
