@@ -199,8 +199,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         throw listenFailure(error, where)
       })
       resources.set(resource.id, address)
-      // Behind a load balancer, grants name the balancer (listen.advertise), not this replica.
-      core.setResourceAddress(resource.id, resource.listen.advertise ?? address)
+      // Behind a load balancer, grants name the balancer (listen.advertise), not this replica; an engine's
+      // certificate authority (Kubernetes kubeconfigs embed it) stays.
+      core.setResourceAddress(
+        resource.id,
+        resource.listen.advertise ? { ...address, ...resource.listen.advertise } : address,
+      )
       logger.info({ resource: resource.id, ...address }, 'resource listening')
     }
     metrics.readFrom(() => core.operationalCounts())

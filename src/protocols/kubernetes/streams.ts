@@ -10,6 +10,7 @@ import { TaskgateError } from '../../core/index.ts'
 import { asksImpersonation, upstreamHeaders } from './back.ts'
 import { classifyRequest, STREAM_SUBRESOURCES } from './classify.ts'
 import { failure, impersonationRefused, type KubeStatus, tooManyStreams } from './errors.ts'
+import { watchPodPresence } from './pod-presence.ts'
 import { admit, decideRequest, type KubeServeContext, refusal } from './serve-request.ts'
 import { StreamRecorder } from './stream-recorder.ts'
 
@@ -79,9 +80,10 @@ export async function serveUpgrade(
   // The grant ended (or the gateway closes): the stream is cut at once.
   if (login.signal.aborted) cut()
   else login.signal.addEventListener('abort', cut, { once: true })
+  let podGone: string | undefined
   socket.on('close', () => {
     upstreamReq.destroy()
-    release()
+    release(podGone)
   })
   upstreamReq.on('upgrade', (res, upstreamSocket, upstreamHead) => {
     upstreamSocket.setNoDelay(true)
@@ -100,7 +102,14 @@ export async function serveUpgrade(
     upstreamSocket.pipe(socket)
     upstreamSocket.on('error', () => socket.destroy())
     upstreamSocket.on('close', () => socket.destroy())
-    socket.on('close', () => upstreamSocket.destroy())
+    const stopWatching = watchPodPresence(ctx.upstream, login.context.grant, info, (why) => {
+      podGone = why
+      cut()
+    })
+    socket.on('close', () => {
+      stopWatching()
+      upstreamSocket.destroy()
+    })
   })
   upstreamReq.on('response', (res) => {
     // The server refused the upgrade (no such pod, no kubelet): its answer goes back as it is.
