@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { hostPort, secretRef, tlsFiles } from '../config/schema-parts.ts'
 import { kubernetesScopeObject } from './kubernetes-scope.ts'
 import type { ResourceKind } from './resource-kind.ts'
+import { SSH_GUARDRAILS } from './ssh-guardrails.ts'
 
 export const kubernetesResourceSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected lowercase letters, digits and dashes'),
@@ -114,6 +115,8 @@ export const kubernetesKind: ResourceKind = {
       action: 'deny',
       traits: ['exec-kube-system'],
     },
+    // `kubectl exec` commands are read with the SSH command rules and carry their traits (exec-command.ts).
+    ...SSH_GUARDRAILS,
   ],
   canonicalScopeObject: kubernetesScopeObject,
   client: {

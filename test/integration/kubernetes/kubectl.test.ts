@@ -212,3 +212,15 @@ test('a grant that ends stops its kubeconfig and cuts its open watch', async () 
   assert.notEqual(after.code, 0)
   assert.match(after.stderr, /grant/i)
 })
+
+test('kubectl logs reaches the real API server under the grant (an empty log: the pod never ran)', async () => {
+  const { kubeconfig, grant } = await g.grant('get:pods@team-a,get:pods/log@team-a')
+  const logs = await g.kubectl(kubeconfig, ['-n', 'team-a', 'logs', 'web'])
+  assert.equal(logs.code, 0, logs.stderr)
+  assert.equal(logs.stdout, '')
+  const sessions = await g.gateway.core.listSessions(g.agent, { grantId: grant.id })
+  const actions = (await Promise.all(sessions.map((s) => g.gateway.core.getSession(g.agent, s.id)))).flatMap(
+    (s) => s.actions,
+  )
+  assert.ok(actions.some((a) => a.kind === 'get pods/log' && a.outcome === 'allow'))
+})

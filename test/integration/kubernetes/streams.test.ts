@@ -1,0 +1,198 @@
+// exec, attach and port-forward through the gateway, against the stand-in (test/support/kube-stream-stand-in.ts):
+// the real kube-apiserver here has no kubelet, so it cannot run a container stream. kubectl is real: its
+// WebSocket exec (v5.channel.k8s.io) is decided as `create pods/exec`, its command read with the SSH command
+// rules, relayed under the grant's impersonated identity, recorded, and limited per grant; the SPDY/3.1
+// upgrade and port-forward's WebSocket subprotocol are relayed (handshake and bytes; their frames unread).
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, test } from 'node:test'
+import tls from 'node:tls'
+
+import { parse } from 'yaml'
+import { type StreamStandIn, startStreamStandIn } from '../../support/kube-stream-stand-in.ts'
+import { type KubeGateway, startKubeGateway } from '../../support/start-kube-gateway.ts'
+
+let dir: string
+let standIn: StreamStandIn
+let g: KubeGateway
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tg-kube-streams-'))
+  standIn = await startStreamStandIn(dir)
+  g = await startKubeGateway(standIn, { clients: '{ maxStreamsPerGrant: 1 }' })
+})
+
+after(async () => {
+  await g?.[Symbol.asyncDispose]()
+  await standIn?.[Symbol.asyncDispose]()
+  await rm(dir, { recursive: true, force: true })
+})
+
+/** The server URL and token a kubeconfig written by `taskgate grant kubeconfig` holds. */
+async function kubeconfigParts(path: string): Promise<{ url: URL; token: string; ca: string }> {
+  const kc = parse(await readFile(path, 'utf8')) as {
+    clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }>
+    users: Array<{ user: { token: string } }>
+  }
+  const cluster = kc.clusters[0]!.cluster
+  return {
+    url: new URL(cluster.server),
+    token: kc.users[0]!.user.token,
+    ca: Buffer.from(cluster['certificate-authority-data'], 'base64').toString(),
+  }
+}
+
+test('kubectl exec runs over WebSocket under the grant identity; stdin and stdout are recorded', async () => {
+  const { kubeconfig, grant } = await g.grant('get:pods@team-a,create:pods/exec@team-a')
+  const echo = await g.kubectl(kubeconfig, ['-n', 'team-a', 'exec', 'web', '--', 'echo', 'hello', 'there'])
+  assert.equal(echo.code, 0, echo.stderr)
+  assert.equal(echo.stdout, 'hello there\n')
+  const upgrade = standIn.seen.find(
+    (h) => h.upgrade && String(h['sec-websocket-protocol']).includes('channel.k8s.io'),
+  )
+  assert.ok(upgrade, 'kubectl exec reached the stand-in as a WebSocket upgrade')
+  assert.equal(upgrade['impersonate-user'], `taskgate:grant:${grant.id}`)
+  assert.equal(upgrade.authorization, `Bearer ${standIn.gatewayToken}`)
+  const typed = await g.kubectl(
+    kubeconfig,
+    ['-n', 'team-a', 'exec', '-i', 'web', '--', 'cat'],
+    'typed into cat\n',
+  )
+  assert.equal(typed.code, 0, typed.stderr)
+  assert.equal(typed.stdout, 'typed into cat\n')
+  const sessions = await g.gateway.core.listSessions(g.agent, { grantId: grant.id })
+  const records = (await Promise.all(sessions.map((s) => g.gateway.core.getSession(g.agent, s.id)))).flatMap(
+    (s) => s.actions,
+  )
+  assert.ok(
+    records.some((a) => a.kind === 'exec stdin' && a.text.includes('typed into cat')),
+    'stdin recorded',
+  )
+  assert.ok(
+    records.some((a) => a.kind === 'exec stdout' && a.text.includes('hello there')),
+    'stdout recorded',
+  )
+  assert.ok(records.some((a) => a.kind === 'create pods/exec' && a.text.endsWith('-- echo hello there')))
+})
+
+test('exec outside the scope, a destructive command and kube-system are refused with a Status', async () => {
+  const readOnly = await g.grant('get:pods@team-a')
+  const noExec = await g.kubectl(readOnly.kubeconfig, ['-n', 'team-a', 'exec', 'web', '--', 'echo', 'x'])
+  assert.notEqual(noExec.code, 0)
+  assert.match(noExec.stderr, /missing scope: create:pods\/exec:web@team-a/)
+  const { kubeconfig } = await g.grant('get:pods,create:pods/exec')
+  const rmRoot = await g.kubectl(kubeconfig, ['-n', 'team-a', 'exec', 'web', '--', 'rm', '-rf', '/'])
+  assert.match(rmRoot.stderr, /no-recursive-root-delete/)
+  const system = await g.kubectl(kubeconfig, ['-n', 'kube-system', 'exec', 'x', '--', 'echo', 'x'])
+  assert.match(system.stderr, /no-exec-kube-system/)
+})
+
+test('streams per grant are limited; a second one while the first is open is refused (429)', async () => {
+  const { kubeconfig } = await g.grant('get:pods@team-a,create:pods/exec@team-a')
+  const before = standIn.seen.length
+  // kubectl's stdin stays open, so the exec stays open until stopped.
+  const first = spawn(
+    'kubectl',
+    ['--kubeconfig', kubeconfig, '-n', 'team-a', 'exec', '-i', 'web', '--', 'cat'],
+    {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    },
+  )
+  const firstExited = new Promise((resolve) => first.once('close', resolve))
+  // The first is open once the stand-in has its upgrade.
+  for (let i = 0; i < 600 && !standIn.seen.slice(before).some((h) => h.upgrade); i++)
+    await new Promise((r) => setTimeout(r, 100))
+  const second = await g.kubectl(kubeconfig, ['-n', 'team-a', 'exec', 'web', '--', 'echo', 'two'])
+  assert.notEqual(second.code, 0)
+  assert.match(second.stderr, /1 exec\/attach\/port-forward streams per grant/)
+  first.stdin!.end()
+  first.kill('SIGTERM')
+  await firstExited
+})
+
+/** An upgrade request to the gateway over raw TLS, as kubectl sends it: its answer's head, then bytes. */
+async function rawUpgrade(
+  url: URL,
+  ca: string,
+  token: string,
+  what: string,
+  headers: string[],
+  method = 'GET',
+) {
+  const socket = tls.connect({ host: url.hostname, port: Number(url.port), ca, servername: 'localhost' })
+  await new Promise((resolve) => socket.once('secureConnect', resolve))
+  let got = ''
+  socket.setEncoding('latin1')
+  socket.on('data', (chunk: string) => {
+    got += chunk
+  })
+  const ended = new Promise((resolve) => socket.once('close', resolve))
+  socket.write(
+    `${method} /api/v1/namespaces/team-a/pods/web/${what} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: Upgrade\r\n${headers.join('\r\n')}\r\n\r\n`,
+  )
+  while (!got.includes('\r\n\r\n')) await new Promise((r) => setTimeout(r, 50))
+  const end = got.indexOf('\r\n\r\n') + 4
+  const head = got.slice(0, end)
+  got = got.slice(end)
+  return {
+    head,
+    async echo(bytes: string): Promise<string> {
+      got = ''
+      socket.write(Buffer.from(bytes, 'latin1'))
+      while (got.length < bytes.length) await new Promise((r) => setTimeout(r, 50))
+      return got
+    },
+    async rest(): Promise<string> {
+      await ended
+      return got
+    },
+    close: () => socket.destroy(),
+  }
+}
+
+const WEBSOCKET_PORT_FORWARD = [
+  'Upgrade: websocket',
+  'Sec-WebSocket-Version: 13',
+  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+  'Sec-WebSocket-Protocol: SPDY/3.1+portforward.k8s.io',
+]
+
+test('the SPDY/3.1 upgrade and port-forward over WebSocket are decided, then relayed byte for byte', async () => {
+  const { kubeconfig } = await g.grant('create:pods/exec@team-a,create:pods/portforward@team-a')
+  const { url, token, ca } = await kubeconfigParts(kubeconfig)
+  const spdy = await rawUpgrade(
+    url,
+    ca,
+    token,
+    'exec?command=echo&command=spdy',
+    ['Upgrade: SPDY/3.1', 'X-Stream-Protocol-Version: v4.channel.k8s.io'],
+    'POST',
+  )
+  assert.match(spdy.head, /^HTTP\/1\.1 101 /)
+  assert.match(spdy.head, /X-Stream-Protocol-Version: v4\.channel\.k8s\.io/i)
+  assert.equal(await spdy.echo('\x80\x03\x00\x01spdy-frame-bytes'), '\x80\x03\x00\x01spdy-frame-bytes')
+  spdy.close()
+  const forward = await rawUpgrade(url, ca, token, 'portforward?ports=80', WEBSOCKET_PORT_FORWARD)
+  assert.match(forward.head, /^HTTP\/1\.1 101 /)
+  assert.match(forward.head, /Sec-WebSocket-Protocol: SPDY\/3\.1\+portforward\.k8s\.io/i)
+  assert.equal(await forward.echo('port-forward-bytes'), 'port-forward-bytes')
+  forward.close()
+  const other = await g.grant('create:pods/exec@team-a')
+  const otherToken = (await kubeconfigParts(other.kubeconfig)).token
+  const refused = await rawUpgrade(url, ca, otherToken, 'portforward?ports=80', WEBSOCKET_PORT_FORWARD)
+  assert.match(refused.head, /^HTTP\/1\.1 403 /)
+  assert.match(await refused.rest(), /missing scope: create:pods\/portforward:web@team-a/)
+})
+
+test('kubectl logs -f streams the log through the gateway as it is written', async () => {
+  const { kubeconfig } = await g.grant('get:pods@team-a,get:pods/log@team-a')
+  const logs = await g.kubectl(kubeconfig, ['-n', 'team-a', 'logs', '-f', 'web'])
+  assert.equal(logs.code, 0, logs.stderr)
+  assert.equal(logs.stdout, 'first line\nsecond line, later\n')
+  const without = await g.grant('get:pods@team-a')
+  const refused = await g.kubectl(without.kubeconfig, ['-n', 'team-a', 'logs', 'web'])
+  assert.match(refused.stderr, /missing scope: get:pods\/log:web@team-a/)
+})
