@@ -20,6 +20,8 @@ export interface StreamStandIn extends AsyncDisposable {
   gatewayToken: string
   /** Headers of every request it received (lower-case names). */
   seen: http.IncomingHttpHeaders[]
+  /** Pods deleted (`namespace/name`): a GET of one answers 404 from then on. */
+  deleted: Set<string>
 }
 
 const CHANNEL_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io']
@@ -99,6 +101,7 @@ export async function startStreamStandIn(dir: string): Promise<StreamStandIn> {
   const keyFile = `${dir}/stand-in.key`
   await selfSignedCertificate(certFile, keyFile)
   const seen: http.IncomingHttpHeaders[] = []
+  const deleted = new Set<string>()
   const wss = new WebSocketServer({
     noServer: true,
     handleProtocols: (offered) =>
@@ -122,6 +125,11 @@ export async function startStreamStandIn(dir: string): Promise<StreamStandIn> {
         return
       }
       const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/?]+)$/.exec(path)
+      if (req.method === 'GET' && m && deleted.has(`${m[1]}/${m[2]}`)) {
+        res.writeHead(404, { 'content-type': 'application/json' })
+        const status = { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 }
+        return void res.end(JSON.stringify(status))
+      }
       if (req.method === 'GET' && m) {
         res.writeHead(200, { 'content-type': 'application/json' })
         return void res.end(pod(m[1]!, m[2]!))
@@ -169,6 +177,7 @@ export async function startStreamStandIn(dir: string): Promise<StreamStandIn> {
     caFile: certFile,
     gatewayToken: 'stand-in-gateway-token',
     seen,
+    deleted,
     async [Symbol.asyncDispose]() {
       for (const client of wss.clients) client.terminate()
       server.closeAllConnections()

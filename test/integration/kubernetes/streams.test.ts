@@ -121,6 +121,7 @@ async function rawUpgrade(
   what: string,
   headers: string[],
   method = 'GET',
+  pod = 'web',
 ) {
   const socket = tls.connect({ host: url.hostname, port: Number(url.port), ca, servername: 'localhost' })
   await new Promise((resolve) => socket.once('secureConnect', resolve))
@@ -131,7 +132,7 @@ async function rawUpgrade(
   })
   const ended = new Promise((resolve) => socket.once('close', resolve))
   socket.write(
-    `${method} /api/v1/namespaces/team-a/pods/web/${what} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: Upgrade\r\n${headers.join('\r\n')}\r\n\r\n`,
+    `${method} /api/v1/namespaces/team-a/pods/${pod}/${what} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: Upgrade\r\n${headers.join('\r\n')}\r\n\r\n`,
   )
   while (!got.includes('\r\n\r\n')) await new Promise((r) => setTimeout(r, 50))
   const end = got.indexOf('\r\n\r\n') + 4
@@ -195,4 +196,33 @@ test('kubectl logs -f streams the log through the gateway as it is written', asy
   const without = await g.grant('get:pods@team-a')
   const refused = await g.kubectl(without.kubeconfig, ['-n', 'team-a', 'logs', 'web'])
   assert.match(refused.stderr, /missing scope: get:pods\/log:web@team-a/)
+})
+
+test('a port-forward ends when its pod goes away', async () => {
+  const { kubeconfig, grant } = await g.grant('create:pods/portforward@team-a')
+  const { url, token, ca } = await kubeconfigParts(kubeconfig)
+  const forward = await rawUpgrade(
+    url,
+    ca,
+    token,
+    'portforward?ports=80',
+    WEBSOCKET_PORT_FORWARD,
+    'GET',
+    'doomed',
+  )
+  assert.match(forward.head, /^HTTP\/1\.1 101 /)
+  assert.equal(await forward.echo('still-there'), 'still-there')
+  standIn.deleted.add('team-a/doomed')
+  await forward.rest()
+  const recorded = async () => {
+    const sessions = await g.gateway.core.listSessions(g.agent, { grantId: grant.id })
+    const all = await Promise.all(sessions.map((s) => g.gateway.core.getSession(g.agent, s.id)))
+    return all.flatMap((s) => s.actions)
+  }
+  let actions = await recorded()
+  for (let i = 0; i < 100 && !actions.some((a) => a.error === 'the pod was deleted'); i++) {
+    await new Promise((r) => setTimeout(r, 100))
+    actions = await recorded()
+  }
+  assert.ok(actions.some((a) => a.kind === 'create pods/portforward' && a.error === 'the pod was deleted'))
 })
