@@ -6,7 +6,7 @@
 // except at the kill, no live session left in the store after the clients close, the audit chain verifies.
 // Too heavy for `npm test` (1,000 upstream connections): run by hand, figures in README "Replicas".
 //   node bench/replica-soak.ts [--per-replica 500] [--seconds 120] [--every-ms 1000] [--down-seconds 5]
-//     [--ramp 25] (logins per second while filling up)
+//     [--ramp 25] (logins per second while filling up) [--pool-size 20] (each replica's store.poolSize)
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     'every-ms': { type: 'string', default: '1000' },
     'down-seconds': { type: 'string', default: '5' },
     ramp: { type: 'string', default: '25' },
+    'pool-size': { type: 'string', default: '20' },
   },
 })
 const perReplica = Math.min(Math.max(Number(values['per-replica']), 1), 600)
@@ -41,6 +42,8 @@ const downMs = Math.max(Number(values['down-seconds']), 1) * 1000
 /** New sessions per second while the soak fills up (each login is a SCRAM exchange, an upstream login and
  * a store transaction with an audit entry). */
 const rampPerSecond = Math.min(Math.max(Number(values.ramp), 1), 1000)
+/** store.poolSize of each replica (20 is the gateway's default). */
+const poolSize = Math.min(Math.max(Number(values['pool-size']), 1), 200)
 
 interface Kill {
   issuedAt: number
@@ -124,6 +127,7 @@ policies:
   - { group: agents, resources: [pg], ceiling: ["*:*"], autoApprove: ["*:*"], maxTtl: 1h }
 limits: { sessionsPerGrant: 2000, sessionsPerPrincipal: 2000 }
 `
+    const storeYaml = `, poolSize: ${poolSize}`
     const resource = `id: pg
 kind: postgres
 target: { host: ${PG.host}, port: ${PG.port}, database: ${target}, user: ${PG.user}, tls: disable }`
@@ -132,7 +136,16 @@ target: { host: ${PG.host}, port: ${PG.port}, database: ${target}, user: ${PG.us
       ['a', pa],
       ['b', pb],
     ] as const) {
-      const o = { dir, name, ports, balancer: lb.ports, storeUrlFile, resource, common }
+      const o = {
+        dir,
+        name,
+        ports,
+        balancer: lb.ports,
+        storeUrlFile,
+        resource,
+        common,
+        storeExtra: storeYaml,
+      }
       replicas.push(replica(name, await writeReplicaConfig(o), ports, join(dir, name, 'data')))
     }
     cleanups.push(() => stopReplicas(replicas))

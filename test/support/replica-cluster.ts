@@ -39,11 +39,13 @@ export async function writeReplicaConfig(o: {
   storeUrlFile: string
   resource: string
   common: string
+  /** More keys of `store:` (e.g. `, poolSize: 60`). */
+  storeExtra?: string
 }): Promise<string> {
   const dataDir = join(o.dir, o.name, 'data')
   await mkdir(join(o.dir, o.name), { recursive: true, mode: 0o700 })
   const yaml = `
-store: { dir: ${JSON.stringify(dataDir)}, databaseUrl: { file: ${JSON.stringify(o.storeUrlFile)} } }
+store: { dir: ${JSON.stringify(dataDir)}, databaseUrl: { file: ${JSON.stringify(o.storeUrlFile)} }${o.storeExtra ?? ''} }
 api: { listen: { host: 127.0.0.1, port: ${o.ports.api} }, publicUrl: "http://127.0.0.1:${o.balancer.api}" }
 resources:
   - ${o.resource.trim().replaceAll('\n', '\n    ')}
