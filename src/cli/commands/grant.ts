@@ -89,7 +89,7 @@ export const grantEnvCommand: Command = {
   name: 'grant env',
   params: 'ID',
   summary:
-    'print `export PG...` (PostgreSQL), `export MYSQL_...` (MySQL), `export TASKGATE_URL/TASKGATE_TOKEN` (HTTP) or `export TASKGATE_SSH_...` (SSH) lines for an active grant (issues it one more credential)',
+    'print `export PG...` (PostgreSQL), `export MYSQL_...` (MySQL), `export TASKGATE_HTTP_URL/TASKGATE_HTTP_TOKEN` (HTTP) or `export TASKGATE_SSH_...` (SSH) lines for an active grant (issues it one more credential)',
   details:
     'Use as: eval "$(taskgate grant env ID)". Each run issues a new user and password; earlier ones keep working until the grant ends (a grant holds at most 20: the oldest is revoked first). For a MySQL grant a comment line follows with the `mysql` command line to run (the client reads no user name from the environment); for an HTTP grant, the `curl` command line (the token goes as a bearer token); for an SSH grant the login key is written (0600) and the comment shows the `ssh -p PORT -i KEY USER@HOST` line.',
   async run(context) {

@@ -3,7 +3,7 @@
 // masking rule applies and its type is one masking reads. Past a limit the caller gets `too-large` and
 // denies (request) or refuses (response): never an unread part forwarded as if inspected.
 import type { IncomingHttpHeaders } from 'node:http'
-import type { Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 
 export type ReadResult = { bytes: Buffer } | { tooLarge: Buffer } | 'aborted'
 
@@ -62,4 +62,16 @@ export function maskableType(contentType: string | undefined): 'json' | 'text' |
     return undefined
   // Unlabelled, text/*, XML, NDJSON, form data: scanned as text (fail closed on what could carry values).
   return 'text'
+}
+
+/** The bytes already read for inspection, then the rest of the stream: what goes upstream when an
+ * inspection stopped at its limit. */
+export function prefixed(prefix: Buffer, rest: Readable): Readable {
+  return Readable.from(
+    (async function* () {
+      yield prefix
+      for await (const chunk of rest) yield chunk as Buffer
+    })(),
+    { objectMode: false },
+  )
 }

@@ -10,6 +10,7 @@ import type { Action } from '../../core/index.ts'
 export const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
 
 const MAX_TRAITS = 512
+const TOO_DEEP = 'body-too-deep'
 const MAX_TRAIT_VALUE = 200
 const SECRET_NAME = /token|secret|passw|key|signature|sig$|auth|session|code/i
 
@@ -42,7 +43,11 @@ export function classifyRequest(facts: HttpRequestFacts, protocol = 'http'): Act
     text,
     recordText: facts.query ? `${facts.method} ${facts.path}?${redactQuery(facts.query)}` : line,
     needs: [{ verb, object: facts.path }],
-    traits: traits.length > MAX_TRAITS ? [...traits.slice(0, MAX_TRAITS), 'traits-truncated'] : traits,
+    // Fields past the bound were not looked at: a rule on one of them cannot be checked (fail closed).
+    traits:
+      traits.length >= MAX_TRAITS || traits.includes(TOO_DEEP)
+        ? [...traits.slice(0, MAX_TRAITS), 'traits-truncated']
+        : traits,
   }
 }
 
@@ -56,7 +61,11 @@ function queryTraits(query: string, traits: string[]): void {
 }
 
 function bodyTraits(value: unknown, path: string, traits: string[], depth: number): void {
-  if (traits.length >= MAX_TRAITS || depth > 32) return
+  if (traits.length >= MAX_TRAITS) return
+  if (depth > 32) {
+    traits.push(TOO_DEEP)
+    return
+  }
   if (value !== null && typeof value === 'object') {
     if (path !== '$') traits.push(`body:${path}`)
     const entries = Array.isArray(value)
@@ -82,4 +91,29 @@ export function redactQuery(query: string): string {
       return SECRET_NAME.test(pair.slice(0, eq)) ? `${pair.slice(0, eq)}=REDACTED` : pair
     })
     .join('&')
+}
+
+/** A recorded request classified again for policy replay (core's Reclassify): the request line as recorded
+ * (already normalised; secret-looking query values read as REDACTED), and the recorded body sample when it
+ * is whole JSON. A sample that was cut or masked can make a body rule replay differently. */
+export function reclassifyRecorded(text: string): Action {
+  const [line = '', ...rest] = text.split('\n')
+  const space = line.indexOf(' ')
+  const method = line.slice(0, space)
+  const target = line.slice(space + 1)
+  const q = target.indexOf('?')
+  const blank = rest.indexOf('')
+  const sample = blank === -1 ? undefined : rest.slice(blank + 1).join('\n')
+  let body: HttpRequestFacts['body']
+  try {
+    if (sample) body = { json: JSON.parse(sample) as unknown, text: sample }
+  } catch {
+    body = undefined
+  }
+  return classifyRequest({
+    method,
+    path: q === -1 ? target : target.slice(0, q),
+    query: q === -1 ? '' : target.slice(q + 1),
+    ...(body ? { body } : {}),
+  })
 }

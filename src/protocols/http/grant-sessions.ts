@@ -1,10 +1,10 @@
 // Bearer-token login for HTTP-shaped resources, where a "connection" is not a session: the first request
 // with a grant credential logs in through core (constant-time secret check, rate limit, audit) and opens
-// one core session for that credential; later requests with the same token find it by the token's SHA-256
-// (never the token itself) and share its action gate and allow cache. The session closes after a quiet
+// one core session for that credential; later requests with the same login name find it and have their
+// secret compared in constant time, and share its action gate and allow cache. The session closes after a quiet
 // spell, when core ends it (grant ended: requests in flight are cut), or at shutdown. Requests in flight
 // per grant are bounded. Shared with the Kubernetes engine.
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
 import type { Logger } from 'pino'
 import {
   type Core,
@@ -39,7 +39,9 @@ export interface GrantSessionsOptions {
 }
 
 interface Entry {
-  hash: Buffer
+  /** The credential's secret, compared in constant time with each request's (the secret is in every
+   * request anyway; a hash per request cost more than the rest of the lookup). */
+  secret: Buffer
   session?: GrantSession
   opening?: Promise<GrantSession>
   abort: AbortController
@@ -59,7 +61,7 @@ export function bearerToken(authorization: string | undefined): { user: string; 
 
 export class GrantSessions {
   readonly #o: GrantSessionsOptions
-  readonly #byHash = new Map<string, Entry>()
+  readonly #byUser = new Map<string, Entry>()
   readonly #perGrant = new Map<string, number>()
   #closed = false
 
@@ -77,22 +79,28 @@ export class GrantSessions {
         message:
           'Send the grant credential as `Authorization: Bearer <token>` (taskgate grant env ID prints it).',
       })
-    const hash = createHash('sha256').update(`${token.user}.${token.secret}`).digest()
-    const key = hash.toString('hex')
-    const found = this.#byHash.get(key)
-    if (found && timingSafeEqual(found.hash, hash)) {
-      found.lastUsed = Date.now()
-      return found.session ?? (await found.opening!)
+    const key = token.user
+    const secret = Buffer.from(token.secret)
+    const found = this.#byUser.get(key)
+    if (found) {
+      if (found.secret.length === secret.length && timingSafeEqual(found.secret, secret)) {
+        found.lastUsed = Date.now()
+        return found.session ?? (await found.opening!)
+      }
+      // A wrong secret for a logged-in name: core checks it (audited, rate-limited) and refuses; the
+      // session of the right secret stays.
+      await this.#o.core.authenticateCredential(this.#o.resourceId, token.user, token.secret, client)
+      throw new TaskgateError('TG_CREDENTIAL_INVALID')
     }
-    const entry: Entry = { hash, abort: new AbortController(), inFlight: 0, lastUsed: Date.now() }
+    const entry: Entry = { secret, abort: new AbortController(), inFlight: 0, lastUsed: Date.now() }
     this.#makeRoom()
-    this.#byHash.set(key, entry)
+    this.#byUser.set(key, entry)
     entry.opening = this.#open(entry, key, token, client)
     try {
       entry.session = await entry.opening
       return entry.session
     } catch (error) {
-      this.#byHash.delete(key)
+      this.#byUser.delete(key)
       throw error
     } finally {
       entry.opening = undefined
@@ -128,8 +136,8 @@ export class GrantSessions {
 
   async close(): Promise<void> {
     this.#closed = true
-    const entries = [...this.#byHash.values()]
-    this.#byHash.clear()
+    const entries = [...this.#byUser.values()]
+    this.#byUser.clear()
     await Promise.allSettled(entries.map((e) => this.#end(e, 'gateway shutting down')))
   }
 
@@ -158,7 +166,7 @@ export class GrantSessions {
     entry.session = session
     pending.attach((reason) => {
       // The grant ended (or an approver ended this session): the token stops working at once.
-      if (this.#byHash.get(key) === entry) this.#byHash.delete(key)
+      if (this.#byUser.get(key) === entry) this.#byUser.delete(key)
       void this.#end(entry, reason)
     })
     this.#armIdle(entry)
@@ -166,7 +174,7 @@ export class GrantSessions {
   }
 
   #entryOf(session: GrantSession): Entry | undefined {
-    for (const entry of this.#byHash.values()) if (entry.session === session) return entry
+    for (const entry of this.#byUser.values()) if (entry.session === session) return entry
     return undefined
   }
 
@@ -174,22 +182,22 @@ export class GrantSessions {
     if (entry.idle) clearTimeout(entry.idle)
     entry.idle = setTimeout(() => {
       if (entry.inFlight > 0) return
-      for (const [key, e] of this.#byHash) if (e === entry) this.#byHash.delete(key)
+      for (const [key, e] of this.#byUser) if (e === entry) this.#byUser.delete(key)
       void this.#end(entry, 'idle')
     }, this.#o.idleMs ?? 300_000)
     entry.idle.unref()
   }
 
   #makeRoom(): void {
-    if (this.#byHash.size < (this.#o.maxSessions ?? 10_000)) return
+    if (this.#byUser.size < (this.#o.maxSessions ?? 10_000)) return
     let oldest: [string, Entry] | undefined
-    for (const pair of this.#byHash) {
+    for (const pair of this.#byUser) {
       if (pair[1].inFlight === 0 && pair[1].session && (!oldest || pair[1].lastUsed < oldest[1].lastUsed))
         oldest = pair
     }
     if (!oldest)
       throw new TaskgateError('TG_SESSION_LIMIT', { message: 'Too many clients at once; retry shortly.' })
-    this.#byHash.delete(oldest[0])
+    this.#byUser.delete(oldest[0])
     void this.#end(oldest[1], 'idle')
   }
 

@@ -2,7 +2,8 @@
 // `Connection` names) and every header the upstream could take as the caller's identity are removed, then
 // the gateway's own upstream credential is added. Shared with the Kubernetes engine (which adds
 // `Impersonate-*` of its own after this strip).
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http'
+import type { GrantSession } from './grant-sessions.ts'
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -128,4 +129,14 @@ export function recordedHeaders(incoming: IncomingHttpHeaders): string {
     if (typeof value === 'string') lines.push(`${name}: ${value.slice(0, 200)}`)
   }
   return lines.join('\n')
+}
+
+/** What the gateway tells the upstream about the caller (the client's own such headers were stripped). */
+export function forwardedFor(req: IncomingMessage, session: GrantSession): OutgoingHttpHeaders {
+  return {
+    'x-forwarded-for': req.socket.remoteAddress ?? '',
+    'x-forwarded-proto': 'https',
+    'x-taskgate-grant': session.context.grant.id,
+    'x-taskgate-principal': encodeURIComponent(session.context.grant.principalName),
+  }
 }

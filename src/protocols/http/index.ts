@@ -9,6 +9,7 @@ import type { HttpResourceConfig, SecretRef } from '../../config/schema.ts'
 import { type Core, parseDurationSeconds } from '../../core/index.ts'
 import type { EngineOptions, ProtocolServer } from '../protocol-server.ts'
 import { loadOrCreateCertificate } from './certificate.ts'
+import { reclassifyRecorded } from './classify.ts'
 import { createUpstream, type Upstream } from './forward.ts'
 import { GrantSessions } from './grant-sessions.ts'
 import { HttpsListener } from './https-listener.ts'
@@ -94,6 +95,7 @@ export function createHttpServer(options: EngineOptions<HttpResourceConfig>): Pr
         onRequest: (req, res) => flow.request(req, res),
         onUpgrade: (req, socket, head) => flow.upgrade(req, socket, head),
       })
+      core.registerReclassifier('http', reclassifyRecorded)
       logger.info({ certificate: certificate.certFile }, 'client certificate')
       return listener.listen()
     },

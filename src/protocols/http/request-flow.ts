@@ -4,14 +4,14 @@
 // a person when a rule says so, recorded), then the normalised request forwarded with the gateway's
 // credential and the response streamed or masked back. Every failure answers problem+json.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
-import { type Duplex, Readable } from 'node:stream'
+import type { Duplex, Readable } from 'node:stream'
 import type { Logger } from 'pino'
 import { type Action, type Core, type Decision, toTaskgateError } from '../../core/index.ts'
-import { hasBody, isJson, readBounded } from './bodies.ts'
+import { hasBody, isJson, prefixed, readBounded } from './bodies.ts'
 import { classifyRequest } from './classify.ts'
 import { forwardRequest, isTimeout, type Upstream } from './forward.ts'
 import type { GrantSession, GrantSessions } from './grant-sessions.ts'
-import { type HeaderPolicy, upstreamRequestHeaders } from './headers.ts'
+import { forwardedFor, type HeaderPolicy, upstreamRequestHeaders } from './headers.ts'
 import { normalizeTarget, type PathParameters, UnnormalizablePath } from './normalize-path.ts'
 import {
   approvalProblem,
@@ -54,26 +54,6 @@ interface Decided {
 interface Inspected {
   facts: { json: unknown; text: string } | 'uninspected'
   body?: Buffer | Readable
-}
-
-/** What the gateway tells the upstream about the caller (the client's own such headers were stripped). */
-function forwardedFor(req: IncomingMessage, session: GrantSession): OutgoingHttpHeaders {
-  return {
-    'x-forwarded-for': req.socket.remoteAddress ?? '',
-    'x-forwarded-proto': 'https',
-    'x-taskgate-grant': session.context.grant.id,
-    'x-taskgate-principal': encodeURIComponent(session.context.grant.principalName),
-  }
-}
-
-function prefixed(prefix: Buffer, rest: Readable): Readable {
-  return Readable.from(
-    (async function* () {
-      yield prefix
-      for await (const chunk of rest) yield chunk as Buffer
-    })(),
-    { objectMode: false },
-  )
 }
 
 export class HttpRequestFlow {
@@ -155,12 +135,29 @@ export class HttpRequestFlow {
   }
 
   async #serve(session: GrantSession, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // One signal per request, aborted when the client leaves or the session ends (grant ended): cheaper
+    // than composing the session's signal into each request's (AbortSignal.any) on the hot path.
     const gone = new AbortController()
+    const cut = () => gone.abort()
     res.on('close', () => {
-      if (!res.writableFinished) gone.abort()
+      if (!res.writableFinished) cut()
     })
+    session.signal.addEventListener('abort', cut, { once: true })
+    try {
+      await this.#exchange(session, req, res, gone.signal)
+    } finally {
+      session.signal.removeEventListener('abort', cut)
+    }
+  }
+
+  async #exchange(
+    session: GrantSession,
+    req: IncomingMessage,
+    res: ServerResponse,
+    signal: AbortSignal,
+  ): Promise<void> {
     const started = Date.now()
-    const decided = await this.#decide(session, req, gone.signal)
+    const decided = await this.#decide(session, req, signal)
     if ('problem' in decided) return sendProblem(res, decided.problem, { connection: 'close' })
     let requestBytes = Buffer.isBuffer(decided.body) ? decided.body.length : 0
     if (!Buffer.isBuffer(decided.body)) req.on('data', (chunk: Buffer) => (requestBytes += chunk.length))
@@ -174,7 +171,7 @@ export class HttpRequestFlow {
           ...this.#headers(req, false, decided.body, session.masking !== undefined),
         },
         body: decided.body ?? (hasBody(req.headers) ? req : undefined),
-        signal: AbortSignal.any([session.signal, gone.signal]),
+        signal,
       })
       const response = await sendResponse(up, res, {
         masking: session.masking,
@@ -188,12 +185,16 @@ export class HttpRequestFlow {
         response,
       })
     } catch (error) {
-      const answer = gone.signal.aborted ? undefined : this.#failure(error)
+      const answer = signal.aborted ? undefined : this.#failure(error)
       if (answer) sendProblem(res, answer, { connection: 'close' })
       recordExchange(this.#o.core, session, decided, {
         durationMs: Date.now() - started,
         requestBytes,
-        error: gone.signal.aborted ? 'client went away' : (answer?.detail ?? 'failed'),
+        error: signal.aborted
+          ? session.signal.aborted
+            ? 'session ended'
+            : 'client went away'
+          : (answer?.detail ?? 'failed'),
       })
     }
   }
@@ -236,6 +237,7 @@ export class HttpRequestFlow {
       action,
       write: !READ_ONLY.has(method),
       start: true,
+      ...(signal ? { signal } : {}),
       ...(inspected || upgrade ? {} : { cacheKey: action.text }),
     })
     if (answer.decision.outcome !== 'allow') return { problem: this.#refusal(answer.decision) }

@@ -43,6 +43,9 @@ export interface GateRequest {
   start: boolean
   /** What binds an approval to exactly this action; default: the digest of its text. */
   digest?: string
+  /** Aborted when this one action's client gives up (an HTTP request whose client left): a held action's
+   * approval then expires, as when the session ends. */
+  signal?: AbortSignal
 }
 
 export interface GateAnswer {
@@ -139,7 +142,7 @@ export class ActionGate {
       const shown = action.recordText === undefined ? action : { ...action, text: action.recordText }
       const held = await core.holdAction(handle, decision, shown, request.digest ?? actionDigest(action.text))
       this.#o.onWaiting?.(held.approvalId, decision)
-      const verdict = await held.wait(signal)
+      const verdict = await held.wait(request.signal ? AbortSignal.any([signal, request.signal]) : signal)
       if (verdict.outcome === 'deny') {
         this.#recordRefusal(action, verdict)
         return { decision: verdict }

@@ -104,6 +104,15 @@ describe('http resource in front of httpbin', () => {
     assert.equal(((await wrong.json()) as { code: string }).code, 'TG_CREDENTIAL_INVALID')
   })
 
+  it('refuses a wrong secret for a login name already in use and keeps serving the right one', async () => {
+    const { token } = await g.grant('GET:/anything/*')
+    assert.equal((await g.fetch('/anything/x', token)).status, 200)
+    const [user] = token.split('.')
+    const forged = await g.fetch('/anything/x', `${user}.tgc_${'A'.repeat(43)}`)
+    assert.equal(forged.status, 401)
+    assert.equal((await g.fetch('/anything/x', token)).status, 200)
+  })
+
   it('serves curl with --cacert on the generated certificate (the names match)', async () => {
     const { token } = await g.grant('POST:/anything/*')
     const { stdout } = await run('curl', [

@@ -114,6 +114,31 @@ masking:
     assert.equal(res.status, 200)
   })
 
+  it('lets the approval of a held request lapse when its client gives up', async () => {
+    const { token, grant } = await g.grant('POST:/anything/*')
+    const client = new AbortController()
+    const pending = g
+      .fetch('/anything/refunds', token, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refund: 7 }),
+        signal: client.signal,
+      })
+      .catch(() => undefined)
+    const waitFor = async (want: number) => {
+      for (let i = 0; i < 200; i++) {
+        const list = await g.gateway.core.listApprovals(admin, { status: ['pending'], grantId: grant.id })
+        if (list.length === want) return list
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      throw new Error(`never ${want} pending approvals`)
+    }
+    await waitFor(1)
+    client.abort()
+    await pending
+    await waitFor(0)
+  })
+
   it('masks JSON responses by key and by detectors, and records a masked exchange without the token', async () => {
     const { token, grant } = await g.grant('POST:/anything/*')
     const res = await g.fetch('/anything/customers', token, {

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { classifyRequest, reclassifyRecorded, redactQuery } from './classify.ts'
+
+test('method and normalised path are the scope entry; HEAD needs get; unknown methods are unclassified', () => {
+  assert.deepEqual(classifyRequest({ method: 'DELETE', path: '/v1/a', query: '' }).needs, [
+    { verb: 'delete', object: '/v1/a' },
+  ])
+  assert.deepEqual(classifyRequest({ method: 'HEAD', path: '/v1/a', query: '' }).needs, [
+    { verb: 'get', object: '/v1/a' },
+  ])
+  assert.match(classifyRequest({ method: 'TRACE', path: '/', query: '' }).unclassified ?? '', /TRACE/)
+  assert.match(classifyRequest({ method: 'CONNECT', path: '/', query: '' }).unclassified ?? '', /CONNECT/)
+})
+
+test('query parameters and JSON body fields become traits; the recorded text hides secret-looking values', () => {
+  const action = classifyRequest({
+    method: 'POST',
+    path: '/pay',
+    query: 'force=true&api_key=s3cret',
+    body: { json: { amount: 5, items: [{ sku: 'a' }, { sku: 'b' }], meta: null }, text: '{}' },
+  })
+  for (const trait of [
+    'query:force',
+    'query:force=true',
+    'body:$.amount=5',
+    'body:$.items',
+    'body:$.items[*].sku=a',
+    'body:$.items[*].sku=b',
+    'body:$.meta=null',
+  ])
+    assert.ok(action.traits.includes(trait), trait)
+  assert.doesNotMatch(action.recordText ?? '', /s3cret/)
+  assert.equal(redactQuery('a=1&token=x&b'), 'a=1&token=REDACTED&b')
+})
+
+test('traits are bounded however large the body', () => {
+  const json = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, i]))
+  const action = classifyRequest({ method: 'POST', path: '/', query: '', body: { json, text: '{}' } })
+  assert.ok(action.traits.length <= 513)
+  assert.ok(action.traits.includes('traits-truncated'))
+})
+
+test('a recorded request classifies again as it was decided', () => {
+  const recorded = 'POST /v1/refunds?force=true\ncontent-type: application/json\n\n{"refund":5}'
+  const action = reclassifyRecorded(recorded)
+  assert.deepEqual(action.needs, [{ verb: 'post', object: '/v1/refunds' }])
+  assert.ok(action.traits.includes('query:force=true'))
+  assert.ok(action.traits.includes('body:$.refund=5'))
+})
+
+test('a body deeper than rules are checked against is marked truncated', () => {
+  let json: unknown = 1
+  for (let i = 0; i < 40; i++) json = { a: json }
+  const action = classifyRequest({ method: 'POST', path: '/', query: '', body: { json, text: '{}' } })
+  assert.ok(action.traits.includes('traits-truncated'))
+})
