@@ -94,13 +94,14 @@ export function createControlPlanePort(
     async offPlanStatements(actor, id) {
       const grant = await rt.loadGrant(id)
       authorizeGrantView(ctx, actor, grant)
-      const planStatements = registered.planners.get(ctx.resources.get(grant.resourceId)?.kind ?? '')
-      if (!grant.plan || !planStatements) return undefined
+      const resource = ctx.resources.get(grant.resourceId)
+      const planStatements = registered.planners.get(resource?.kind ?? '')
+      if (!grant.plan || !planStatements || !resource) return undefined
       await recording.flush()
       const actions: ActionRecord[] = []
       for (const session of await store.sessions.list({ grantId: grant.id }))
         actions.push(...(await store.sessions.listActions(session.id)))
-      return offPlanStatements(grant.plan, actions, planStatements)
+      return offPlanStatements(grant.plan, actions, planStatements, resource)
     },
     async grantBudget(actor, id) {
       const grant = await rt.loadGrant(id)

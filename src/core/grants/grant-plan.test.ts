@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { ResourceConfig } from '../../config/schema.ts'
 import { isTaskgateError } from '../errors.ts'
 import { offPlanStatements, type PlannedStatement, scopeFromPlan } from './grant-plan.ts'
 
@@ -13,6 +14,8 @@ const statement = (
   shape: text.replace(/\d+/g, '?'),
   ...extra,
 })
+/** Only the kind is read here. */
+const resource = (kind: string) => ({ id: 'r', kind }) as unknown as ResourceConfig
 const planner = (statements: PlannedStatement[]) => () => statements
 const implicit = { allow: [{ verb: 'select', object: 'pg_catalog.pg_class' }], except: [] }
 const rejects = (run: () => unknown, message: RegExp) =>
@@ -26,7 +29,7 @@ test('the least covering scope: distinct needs, implicit ones left out, in plan 
       statement('UPDATE a.u SET x = 2', ['update:a.u', 'select:a.t']),
     ]),
     implicit,
-    'postgres',
+    resource('postgres'),
   )
   assert.deepEqual(scope, [
     { verb: 'select', object: 'a.t' },
@@ -45,23 +48,26 @@ test('a plan is refused whole: unclassified, empty, catalog-only, too large, or 
         'x',
         planner([statement('LOAD x', [], { unclassified: 'LoadStmt' })]),
         implicit,
-        'postgres',
+        resource('postgres'),
       ),
     /cannot be classified \(LoadStmt\)/,
   )
-  rejects(() => scopeFromPlan('x', planner([]), implicit, 'postgres'), /no statement/)
+  rejects(() => scopeFromPlan('x', planner([]), implicit, resource('postgres')), /no statement/)
   rejects(
     () =>
       scopeFromPlan(
         'x',
         planner([statement('SELECT', ['select:pg_catalog.pg_class'])]),
         implicit,
-        'postgres',
+        resource('postgres'),
       ),
     /nothing beyond/,
   )
-  rejects(() => scopeFromPlan('x'.repeat(300_000), planner([]), implicit, 'postgres'), /characters long/)
-  rejects(() => scopeFromPlan('x', undefined, implicit, 'ssh'), /kind ssh cannot take a plan/)
+  rejects(
+    () => scopeFromPlan('x'.repeat(300_000), planner([]), implicit, resource('postgres')),
+    /characters long/,
+  )
+  rejects(() => scopeFromPlan('x', undefined, implicit, resource('ssh')), /kind ssh cannot take a plan/)
 })
 
 test('off the plan: any statement of a recorded text whose shape the plan lacks; unsplittable text too', () => {
@@ -76,7 +82,7 @@ test('off the plan: any statement of a recorded text whose shape the plan lacks;
     { sessionId: 's', seq: 3, text: 'garbage', outcome: 'deny' },
     { sessionId: 's', seq: 4, text: '', outcome: 'deny' },
   ]
-  const off = offPlanStatements(plan, actions, split)
+  const off = offPlanStatements(plan, actions, split, resource('postgres'))
   assert.equal(off.count, 2)
   assert.deepEqual(
     off.statements.map((s) => s.seq),

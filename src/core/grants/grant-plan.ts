@@ -2,6 +2,7 @@
 // kind's own classifier (registered by the protocol: core reads no wire format). The grant's scope is the
 // least that covers them; the plan is shown to the approver, and statements run later that are not in it
 // are flagged on the grant.
+import type { ResourceConfig } from '../../config/schema.ts'
 import { TaskgateError } from '../errors.ts'
 import type { ImplicitScope } from '../policy/rules.ts'
 import { formatScopeEntry, type Scope, type ScopeEntry, scopeCovers } from './scope.ts'
@@ -20,7 +21,8 @@ export interface PlannedStatement {
 
 /** How a resource kind splits and classifies a plan text (or a recorded action's text). Throws a
  * TaskgateError TG_REQUEST_INVALID when the text does not parse. */
-export type PlanStatements = (text: string) => PlannedStatement[]
+/** `resource`: what a statement means can depend on it (MySQL: its database for unqualified names). */
+export type PlanStatements = (text: string, resource: ResourceConfig) => PlannedStatement[]
 
 /** What a grant stores of its plan. */
 export interface GrantPlan {
@@ -35,17 +37,17 @@ export function scopeFromPlan(
   text: string,
   planStatements: PlanStatements | undefined,
   implicit: ImplicitScope | undefined,
-  kind: string,
+  resource: ResourceConfig,
 ): { plan: GrantPlan; scope: Scope } {
   if (!planStatements)
     throw new TaskgateError('TG_REQUEST_INVALID', {
-      message: `Resources of kind ${kind} cannot take a plan; request a --scope instead.`,
+      message: `Resources of kind ${resource.kind} cannot take a plan; request a --scope instead.`,
     })
   if (text.length > MAX_PLAN_CHARS)
     throw new TaskgateError('TG_REQUEST_INVALID', {
       message: `The plan is ${text.length} characters long; at most ${MAX_PLAN_CHARS} are accepted.`,
     })
-  const statements = planStatements(text)
+  const statements = planStatements(text, resource)
   if (statements.length === 0)
     throw new TaskgateError('TG_REQUEST_INVALID', { message: 'The plan holds no statement.' })
   if (statements.length > MAX_PLAN_STATEMENTS)
@@ -93,6 +95,7 @@ export function offPlanStatements(
   plan: GrantPlan,
   actions: ReadonlyArray<{ sessionId: string; seq: number; text: string; outcome: string }>,
   planStatements: PlanStatements,
+  resource: ResourceConfig,
 ): { count: number; statements: OffPlanStatement[] } {
   const planned = new Set(plan.statements.map((s) => s.shape))
   const statements: OffPlanStatement[] = []
@@ -101,7 +104,7 @@ export function offPlanStatements(
     if (!action.text.trim()) continue
     let shapes: string[]
     try {
-      shapes = planStatements(action.text).map((s) => s.shape)
+      shapes = planStatements(action.text, resource).map((s) => s.shape)
     } catch {
       shapes = ['']
     }

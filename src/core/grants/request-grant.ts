@@ -181,6 +181,6 @@ function fromPlan(
     input.plan ?? '',
     planning.planStatements(resource.kind),
     planning.implicitScope(resource.kind),
-    resource.kind,
+    resource,
   )
 }

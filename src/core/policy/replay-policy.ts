@@ -20,7 +20,7 @@ import type { ImplicitScope, Rules } from './rules.ts'
 import { rulesForResource } from './rules-for-resource.ts'
 
 /** How a resource kind turns recorded text back into an Action (its protocol's classifier). */
-export type Reclassify = (text: string) => Action
+export type Reclassify = (text: string, resource: ResourceConfig) => Action
 
 export type ReplayOutcome = 'allow' | 'deny' | 'hold'
 
@@ -145,7 +145,7 @@ export async function replayPolicy(
               rule: 'policy',
               reason: known.regranted?.reason ?? 'the resource is not configured',
             }
-          : decideAgain(reclassify, record, known.grant, rulesFor(resource))
+          : decideAgain(reclassify, record, known.grant, resource, rulesFor(resource))
       const to = decision.outcome === 'approve-first' ? 'hold' : decision.outcome
       if (to === from) continue
       result.changed++
@@ -176,10 +176,16 @@ function recordedOutcome(record: ActionRecord): ReplayOutcome | undefined {
   return record.outcome
 }
 
-function decideAgain(reclassify: Reclassify, record: ActionRecord, grant: Grant, rules: Rules): Decision {
+function decideAgain(
+  reclassify: Reclassify,
+  record: ActionRecord,
+  grant: Grant,
+  resource: ResourceConfig,
+  rules: Rules,
+): Decision {
   let action: Action
   try {
-    action = reclassify(record.text)
+    action = reclassify(record.text, resource)
   } catch {
     action = {
       protocol: 'unknown',

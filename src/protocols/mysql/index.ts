@@ -30,6 +30,7 @@ import { DECISION_DATA_ATTRIBUTE, denied, failure, gatewayShutdown, grantEnded }
 import { type AcceptedMysqlClient, acceptMysqlClient, type TargetHandshake } from './front.ts'
 import { isReadOnlyScope, MYSQL_IMPLICIT_SCOPE } from './implicit-scope.ts'
 import { createMysqlMaskingProbe } from './masking-probe.ts'
+import { mysqlPlanStatements, mysqlReclassifier } from './plan-statements.ts'
 import { MysqlAccountProvisioner } from './provisioner.ts'
 import { MysqlRowEstimator } from './row-estimator.ts'
 import { type MysqlClientLimits, MysqlSession } from './session.ts'
@@ -247,6 +248,8 @@ export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
       }
       secureContext = await clientSecureContext(resource)
       core.registerImplicitScope('mysql', MYSQL_IMPLICIT_SCOPE)
+      core.registerReclassifier('mysql', mysqlReclassifier(classifier))
+      core.registerPlanner('mysql', mysqlPlanStatements(classifier))
       core.registerMaskingProbe(
         resource.id,
         createMysqlMaskingProbe(target, () => targetLogin),
