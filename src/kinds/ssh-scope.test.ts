@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import fc from 'fast-check'
+import { globMatches } from '../core/glob-match.ts'
 import {
   entriesOutside,
   parseScope,
@@ -7,7 +9,7 @@ import {
   scopeCovers,
   scopeObjectProblem,
 } from '../core/grants/scope.ts'
-import { formatCommand, tokenizeCommand } from './ssh-command-pattern.ts'
+import { formatCommand, tokenizeCommand, WILDCARD, wordCovers } from './ssh-command-pattern.ts'
 import { SSH_SCOPE_OBJECTS } from './ssh-scope.ts'
 
 const exec = SSH_SCOPE_OBJECTS.exec
@@ -146,4 +148,31 @@ test('sftp paths and port forwarding match per login', () => {
   assert.ok(forward.covers('deploy', 'deploy:localhost:5432'))
   assert.ok(forward.covers('deploy:localhost:*', 'deploy:LOCALHOST:5432'))
   assert.ok(!forward.covers('deploy:localhost:5432', 'deploy:localhost:22'))
+})
+
+test('word globs agree with core globMatches, and a pattern covering a pattern covers every instance of it', () => {
+  const glob = fc.stringMatching(/^[ab*]{0,8}$/)
+  const text = fc.stringMatching(/^[ab]{0,10}$/)
+  fc.assert(
+    fc.property(glob, text, (pattern, word) => {
+      assert.equal(wordCovers(pattern.replaceAll('*', WILDCARD), word), globMatches(pattern, word))
+    }),
+    { numRuns: 3000 },
+  )
+  fc.assert(
+    fc.property(glob, glob, fc.array(text, { minLength: 8, maxLength: 8 }), (outer, inner, fills) => {
+      if (!wordCovers(outer.replaceAll('*', WILDCARD), inner.replaceAll('*', WILDCARD))) return
+      let i = 0
+      const instance = inner.replace(/\*/g, () => fills[i++ % fills.length]!)
+      assert.ok(globMatches(outer, instance), `${outer} covers ${inner} but not ${instance}`)
+    }),
+    { numRuns: 3000 },
+  )
+})
+
+test('matching stays cheap on patterns built to backtrack', () => {
+  const started = process.hrtime.bigint()
+  const pattern = `deploy:echo ${'*a'.repeat(60)}b`
+  for (let i = 0; i < 64; i++) assert.equal(covers(pattern, `deploy:echo ${'a'.repeat(8000)}`), false)
+  assert.ok(Number(process.hrtime.bigint() - started) / 1e6 < 1000)
 })
