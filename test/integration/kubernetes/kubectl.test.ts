@@ -224,3 +224,14 @@ test('kubectl logs reaches the real API server under the grant (an empty log: th
   )
   assert.ok(actions.some((a) => a.kind === 'get pods/log' && a.outcome === 'allow'))
 })
+
+test('a watch across namespaces shows only the granted namespace, events included', async () => {
+  const { kubeconfig } = await g.grant('list:pods@team-a,watch:pods@team-a')
+  const watch = watchKubectl(kubeconfig, ['get', 'pods', '-A', '--watch', '-o', 'name'])
+  await watch.until(/pod\/web/)
+  await api.kubectl(['-n', 'team-b', 'run', 'hidden-b', '--image=busybox'])
+  await api.kubectl(['-n', 'team-a', 'run', 'shown-a', '--image=busybox'])
+  await watch.until(/pod\/shown-a/)
+  await watch.stop()
+  assert.doesNotMatch(watch.stdout, /hidden-b|pod\/db/)
+})
