@@ -1,12 +1,13 @@
-// The PostgreSQL protocol server for one resource: accepts clients (front.ts), opens a session with core,
-// logs in upstream (back.ts) as the grant's ephemeral role or the configured user, then relays (session.ts).
-import { readFile } from 'node:fs/promises'
-import net from 'node:net'
-import tls from 'node:tls'
+// The PostgreSQL protocol server for one resource, on the stream kit: the kit's listener accepts clients,
+// front.ts logs them in, the kit opens the core session, back.ts logs in upstream as the grant's ephemeral
+// role or the configured user, then session.ts relays.
+import type net from 'node:net'
 import type { Logger } from 'pino'
-import { generate } from 'selfsigned'
 import type { PostgresResourceConfig, SecretRef } from '../../config/schema.ts'
-import { type Core, parseDurationSeconds, type SessionHandle, toTaskgateError } from '../../core/index.ts'
+import { type Core, parseDurationSeconds, toTaskgateError } from '../../core/index.ts'
+import { openPendingSession, type PendingSession } from '../kit/open-session.ts'
+import { clientSecureContext } from '../kit/secure-context.ts'
+import { type LiveSession, StreamListener } from '../kit/stream-listener.ts'
 import type { ProcessPeers, ProtocolServer } from '../protocol-server.ts'
 import { connectUpstream, type Upstream, type UpstreamLogin } from './back.ts'
 import { CancelKeys } from './cancel-keys.ts'
@@ -65,13 +66,8 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
     const { processId, secretKey } = payload as { processId: number; secretKey: string }
     void cancelKeys.cancel(processId, Buffer.from(secretKey, 'hex'), true)
   })
-  const handshakes = new Set<net.Socket>()
   const pool = new UpstreamPool(logger)
   let unsubscribe: (() => void) | undefined
-  const relays = new Set<RelaySession>()
-  // A larger socket buffer than the 16 KiB default: a large result then streams without a pause/drain
-  // round trip per upstream chunk (backpressure still applies past it).
-  const server = net.createServer({ highWaterMark: 256 * 1024 }, (socket) => void handle(socket))
   let front: FrontOptions | undefined
   let provisioner: RoleProvisioner | undefined
   let targetLogin: UpstreamLogin = { user: resource.target.user }
@@ -94,38 +90,17 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
       .map((name) => [name, new TableCatalog({ ...resource.target, database: name }, () => targetLogin)]),
   )
 
-  async function handle(raw: net.Socket): Promise<void> {
-    raw.setNoDelay(true)
-    raw.on('error', (error) => logger.debug({ err: error.message }, 'client socket error'))
-    handshakes.add(raw)
-    try {
-      await serve(raw)
-    } catch (error) {
-      // Last line of defence: one connection's failure never reaches the process.
-      logger.error({ err: String(error) }, 'connection failed')
-      raw.destroy()
-    } finally {
-      handshakes.delete(raw)
-    }
-  }
-
-  async function serve(raw: net.Socket): Promise<void> {
+  async function serve(raw: net.Socket, live: (session: LiveSession) => void): Promise<void> {
     const accepted = await acceptClient(raw, front!)
     if (!accepted) return
     const { socket, context } = accepted
     socket.on('error', (error) => logger.debug({ err: error.message }, 'client socket error'))
-    let relay: RelaySession | undefined
-    let endedBeforeRelay: string | undefined
-    let handle: SessionHandle
+    let pending: PendingSession
     try {
-      handle = await core.openSession({
+      pending = await openPendingSession(core, {
         context,
         protocol: 'postgres',
         client: `${raw.remoteAddress}:${raw.remotePort}`,
-        close: (reason, ending) => {
-          if (relay) relay.terminate(reason, ending)
-          else endedBeforeRelay = reason
-        },
       })
     } catch (error) {
       // Over a session limit (53300, as PostgreSQL's own max_connections), or the store cannot record it.
@@ -134,6 +109,7 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
       socket.end(serializeErrorResponse(taskgateErrorFields(failure, 'FATAL')))
       return
     }
+    const { handle } = pending
     const log = logger.child({
       sessionId: handle.id,
       grantId: context.grant.id,
@@ -164,10 +140,11 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
       await core.closeSession(handle, 'upstream unavailable').catch(() => {})
       return
     }
-    if (endedBeforeRelay !== undefined) {
-      socket.end(grantEnded(endedBeforeRelay))
+    const ended = pending.endedBeforeRelay
+    if (ended !== undefined) {
+      socket.end(grantEnded(ended))
       upstream.socket.destroy()
-      await core.closeSession(handle, `grant ended: ${endedBeforeRelay}`).catch(() => {})
+      await core.closeSession(handle, `grant ended: ${ended}`).catch(() => {})
       return
     }
     const key = cancelKeys.register({
@@ -208,16 +185,21 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
       },
       release: (socket) => void pool.release(reuseKey, { ...upstream, socket }),
     })
-    relay = session
-    relays.add(session)
-    handshakes.delete(raw)
+    pending.attach((reason, ending) => session.terminate(reason, ending))
+    live({ shutdown: () => session.stop(gatewayShutdown()), done: session.done })
     log.info({ tls: accepted.tls }, 'session started')
     session.start(accepted.leftover, upstream.leftover)
     const reason = await session.done
     key.release()
-    relays.delete(session)
     log.info({ reason }, 'session ended')
   }
+
+  const listener = new StreamListener({
+    listen: resource.listen,
+    ...(options.reusePort !== undefined ? { reusePort: options.reusePort } : {}),
+    logger,
+    serve,
+  })
 
   return {
     name: `postgres:${resource.id}`,
@@ -251,55 +233,21 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
       front = {
         core,
         resourceId: resource.id,
-        secureContext: await secureContextFor(resource),
+        secureContext: await clientSecureContext(resource),
         cancelKeys,
         logger,
         authMethod: options.authMethod ?? 'scram-sha-256',
         requireTls: options.requireTls ?? false,
         authTimeoutMs: options.authTimeoutMs ?? 60_000,
       }
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject)
-        const { port, host } = resource.listen
-        server.listen({ port, host, reusePort: options.reusePort ?? false }, () => {
-          server.off('error', reject)
-          resolve()
-        })
-      })
-      const address = server.address() as net.AddressInfo
-      return { host: resource.listen.host, port: address.port }
+      return listener.listen()
     },
-    drain() {
-      // net.Server's close callback runs once the last accepted connection has ended: that is the drain.
-      return new Promise<void>((resolve) => server.close(() => resolve()))
-    },
+    drain: () => listener.drain(),
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-      for (const raw of handshakes) raw.destroy()
-      const done = [...relays].map((r) => {
-        r.stop(gatewayShutdown())
-        return r.done
-      })
-      await Promise.all(done)
+      await listener.close()
       unsubscribe?.()
       pool.close()
-      await closed
       await Promise.all([catalog, ...otherCatalogs.values()].map((c) => c.close()))
     },
   }
-}
-
-async function secureContextFor(resource: PostgresResourceConfig): Promise<tls.SecureContext> {
-  if (resource.tls) {
-    const [cert, key] = await Promise.all([readFile(resource.tls.cert), readFile(resource.tls.key)])
-    return tls.createSecureContext({ cert, key })
-  }
-  // No certificate configured: a self-signed one per start. Clients can use sslmode=require (encryption
-  // without verification); verify-full needs a configured certificate.
-  const pems = await generate([{ name: 'commonName', value: resource.listen.host }], {
-    keySize: 2048,
-    algorithm: 'sha256',
-    notAfterDate: new Date(Date.now() + 365 * 24 * 3600 * 1000),
-  })
-  return tls.createSecureContext({ cert: pems.cert, key: pems.private })
 }
