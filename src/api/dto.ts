@@ -107,7 +107,9 @@ export const credentialDto = z
       certificateAuthority: z
         .string()
         .optional()
-        .describe("PEM of the CA the resource's listener is verified with (Kubernetes)"),
+        .describe(
+          "PEM of the CA the resource's listener is verified with (Kubernetes; HTTP when the gateway generated its certificate)",
+        ),
       hostKey: z
         .string()
         .optional()

@@ -141,10 +141,17 @@ export const httpKind: ResourceKind = {
     environment: (c) => ({
       TASKGATE_HTTP_URL: `https://${c.host}:${c.port}`,
       TASKGATE_HTTP_TOKEN: httpBearerToken(c.user, c.password),
+      ...(c.caFile ? { TASKGATE_HTTP_CA: c.caFile } : {}),
     }),
     argumentsFor: (client, c) =>
-      client.endsWith('curl') ? ['--oauth2-bearer', httpBearerToken(c.user, c.password)] : [],
+      client.endsWith('curl')
+        ? [
+            ...(c.caFile ? ['--cacert', c.caFile] : []),
+            '--oauth2-bearer',
+            httpBearerToken(c.user, c.password),
+          ]
+        : [],
     commandLine: (c) =>
-      `curl --oauth2-bearer "$TASKGATE_HTTP_TOKEN" ${shellQuote(`https://${c.host}:${c.port}/`)}`,
+      `curl${c.caFile ? ' --cacert "$TASKGATE_HTTP_CA"' : ''} --oauth2-bearer "$TASKGATE_HTTP_TOKEN" ${shellQuote(`https://${c.host}:${c.port}/`)}`,
   },
 }

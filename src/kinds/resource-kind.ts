@@ -15,6 +15,10 @@ export interface ClientConnection {
   hostKey?: string
   /** A known_hosts file the CLI wrote with `hostKey` for this host and port. */
   knownHostsFile?: string
+  /** The certificate (PEM) that verifies the gateway's listener when it generated its own (HTTP). */
+  certificateAuthority?: string
+  /** A file the CLI wrote with `certificateAuthority`, for clients that read one (curl --cacert). */
+  caFile?: string
 }
 
 /** A built-in guardrail of the kind (core's Guardrail, matching on classifier traits); overridable by id. */

@@ -5,6 +5,7 @@ import { constants } from 'node:os'
 import { resourceKind } from '../../kinds/index.ts'
 import type { CredentialJson } from '../api-types.ts'
 import { CliError, usageError } from '../cli-error.ts'
+import { withCertificateAuthority } from '../client-ca.ts'
 import { withClientKey } from '../client-key.ts'
 import { type Command, requireArgs } from '../command.ts'
 
@@ -23,7 +24,10 @@ export const connectCommand: Command = {
       `/v1/grants/${encodeURIComponent(id!)}/credential`,
     )
     const kind = resourceKind(credential.connection.kind ?? 'postgres')
-    const connection = await withClientKey(kind, credential.connection, context.io.env)
+    const connection = await withCertificateAuthority(
+      await withClientKey(kind, credential.connection, context.io.env),
+      context.io.env,
+    )
     const args = [...kind.client.argumentsFor(client, connection), ...clientArgs]
     return runClient(client, args, { ...context.io.env, ...kind.client.environment(connection) })
   },

@@ -3,6 +3,7 @@ import { resourceKind } from '../../kinds/index.ts'
 import type { ApiClient } from '../api-client.ts'
 import type { ApprovalJson, CredentialJson, EvidenceJson, GrantJson } from '../api-types.ts'
 import { CliError, usageError } from '../cli-error.ts'
+import { withCertificateAuthority } from '../client-ca.ts'
 import { withClientKey } from '../client-key.ts'
 import { type Command, type CommandContext, requireArgs, requireOption, stringOption } from '../command.ts'
 import { printFields, printJson, printTable, relativeTime, shortTime, truncate } from '../output.ts'
@@ -98,7 +99,10 @@ export const grantEnvCommand: Command = {
       `/v1/grants/${encodeURIComponent(id!)}/credential`,
     )
     const kind = resourceKind(credential.connection.kind ?? 'postgres')
-    const connection = await withClientKey(kind, credential.connection, context.io.env)
+    const connection = await withCertificateAuthority(
+      await withClientKey(kind, credential.connection, context.io.env),
+      context.io.env,
+    )
     const env = kind.client.environment(connection)
     if (context.json) return printJson(context.io, env)
     for (const [name, value] of Object.entries(env))

@@ -97,7 +97,10 @@ export function createHttpServer(options: EngineOptions<HttpResourceConfig>): Pr
       })
       core.registerReclassifier('http', reclassifyRecorded)
       logger.info({ certificate: certificate.certFile }, 'client certificate')
-      return listener.listen()
+      const address = await listener.listen()
+      // A generated certificate is its own CA: credentials carry it so the CLI can write it for curl
+      // (--cacert). A configured one is trusted however its issuer is.
+      return resource.tls ? address : { ...address, certificateAuthority: certificate.cert }
     },
     drain: async () => {
       await listener?.drain()
