@@ -26,6 +26,19 @@ export const evidenceDto = z
         items: z.array(z.string()).optional(),
       }),
     ),
+    planCheck: z
+      .array(
+        z.object({
+          text: z.string(),
+          outcome: z.enum(['allow', 'deny', 'hold']),
+          rule: z.string().optional(),
+          reason: z.string().optional(),
+        }),
+      )
+      .optional()
+      .describe(
+        'a request from a plan: each planned statement decided under the rules in force, as if approved',
+      ),
   })
   .describe('evidence from recordings: similar earlier tasks and anomaly signals')
 

@@ -2,6 +2,7 @@
 // file; what is left here is authorization plus a store read, or a flush before one.
 import { adviseScopes } from './advice/advise-scopes.ts'
 import { grantEvidence } from './advice/grant-evidence.ts'
+import { planCheckFor } from './advice/plan-check.ts'
 import { approvalRisk } from './approvals/approval-risk.ts'
 import { decideApproval } from './approvals/decide-approval.ts'
 import { getApproval, listApprovals } from './approvals/visible-approvals.ts'
@@ -84,7 +85,9 @@ export function createControlPlanePort(
         )
         return undefined
       })
-      return evidence ? { ...result, evidence } : result
+      if (!evidence) return result
+      const planCheck = planCheckFor(ctx, rt, result.grant)
+      return { ...result, evidence: planCheck ? { ...evidence, planCheck } : evidence }
     },
     async grantEvidence(actor, id) {
       const grant = await rt.loadGrant(id)
@@ -124,7 +127,10 @@ export function createControlPlanePort(
     approvalRisk: (approval) => approvalRisk(ctx, approval),
     async approvalEvidence(approval) {
       const grant = await store.grants.get(approval.grantId)
-      return grant && grantEvidence(ctx, grant, approval.subject === 'action')
+      if (!grant) return undefined
+      const evidence = await grantEvidence(ctx, grant, approval.subject === 'action')
+      const planCheck = planCheckFor(ctx, rt, grant)
+      return planCheck ? { ...evidence, planCheck } : evidence
     },
 
     testMasking: (actor, input) => testMasking(ctx, registered.maskingProbes, rt.maskingFor, actor, input),

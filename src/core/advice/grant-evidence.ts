@@ -8,6 +8,7 @@ import type { Grant } from '../grants/grant.ts'
 import { entryCovers, formatScopeEntry, type ScopeEntry, scopeCovers } from '../grants/scope.ts'
 import type { ActionRecord } from '../recording/events.ts'
 import { grantUsage, sortScope } from './grant-usage.ts'
+import type { PlanCheck } from './plan-check.ts'
 import { similarity, taskWords } from './task-clusters.ts'
 
 export type AnomalySignalKind = 'wider-than-past' | 'unseen-object' | 'volume' | 'off-hours'
@@ -29,6 +30,8 @@ export interface GrantEvidence {
   /** Rows this grant's allowed statements returned or changed, as recorded (0 before it ran anything). */
   rows: number
   signals: AnomalySignal[]
+  /** For a request from a plan: each planned statement decided under the rules in force (plan-check.ts). */
+  planCheck?: PlanCheck[]
 }
 
 const MAX_LISTED = 200

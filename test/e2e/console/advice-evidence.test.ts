@@ -49,21 +49,25 @@ test('the approval card shows the plan and the evidence; advice applies as a dra
     '/v1/grants',
     {
       resource: gw.resourceId,
-      plan: "SELECT count(*) FROM items;\nINSERT INTO items VALUES (3, 'three', 'c@example.com');",
+      plan: "SELECT count(*) FROM items;\nUPDATE items SET name = 'uno' WHERE id = 1;",
       task: 'count the items for the weekly report',
     },
   )
   assert.equal(planned.grant.status, 'pending')
-  assert.deepEqual(planned.evidence?.widerThanPast, ['insert:public.items'])
+  assert.deepEqual(planned.evidence?.widerThanPast, ['update:public.items'])
 
   await using browser = await launchBrowser()
   const { page } = browser
   await signInWithKey(page, gw.url, gw.adminKey)
   const card = page.locator(`[data-approval-id="${planned.grant.approvalId}"]`)
   await card.getByRole('heading', { name: 'Plan (2 statements)' }).waitFor()
+  // Each planned statement as the rules in force would decide it once the grant is approved.
   assert.deepEqual(
-    (await card.locator('.plan-statements li').allTextContents()).map((t) => t.trim()),
-    ['SELECT count(*) FROM items', "INSERT INTO items VALUES (3, 'three', 'c@example.com')"],
+    (await card.locator('.plan-statements li').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim()),
+    [
+      'SELECT count(*) FROM items runs once approved',
+      "UPDATE items SET name = 'uno' WHERE id = 1 held: taskgate guardrail hold-item-updates: updates of items need a second pair of eyes",
+    ],
   )
   await card.getByRole('heading', { name: 'Evidence from recordings' }).waitFor()
   assert.match(
@@ -74,7 +78,7 @@ test('the approval card shows the plan and the evidence; advice applies as a dra
   const signal = card.getByRole('list', { name: 'Anomaly signals' }).getByRole('listitem')
   assert.equal(
     ((await signal.textContent()) ?? '').replace(/\s+/g, ' ').trim(),
-    "Wider than before requests 1 scope entry none of the principal's 1 similar earlier task(s) used: insert:public.items",
+    "Wider than before requests 1 scope entry none of the principal's 1 similar earlier task(s) used: update:public.items",
   )
 
   // Advice: the agents group used select:public.items of a ceiling of select:*, insert:…, update:….

@@ -236,6 +236,13 @@ export interface Operations {
           message: string
           items?: Array<string>
         }>
+        /** a request from a plan: each planned statement decided under the rules in force, as if approved */
+        planCheck?: Array<{
+          text: string
+          outcome: "allow" | "deny" | "hold"
+          rule?: string
+          reason?: string
+        }>
       }
     }
   }
@@ -299,6 +306,13 @@ export interface Operations {
         kind: "wider-than-past" | "unseen-object" | "volume" | "off-hours"
         message: string
         items?: Array<string>
+      }>
+      /** a request from a plan: each planned statement decided under the rules in force, as if approved */
+      planCheck?: Array<{
+        text: string
+        outcome: "allow" | "deny" | "hold"
+        rule?: string
+        reason?: string
       }>
     }
   }
@@ -535,6 +549,13 @@ export interface Operations {
             message: string
             items?: Array<string>
           }>
+          /** a request from a plan: each planned statement decided under the rules in force, as if approved */
+          planCheck?: Array<{
+            text: string
+            outcome: "allow" | "deny" | "hold"
+            rule?: string
+            reason?: string
+          }>
         }
       }>
     }
@@ -602,6 +623,13 @@ export interface Operations {
           kind: "wider-than-past" | "unseen-object" | "volume" | "off-hours"
           message: string
           items?: Array<string>
+        }>
+        /** a request from a plan: each planned statement decided under the rules in force, as if approved */
+        planCheck?: Array<{
+          text: string
+          outcome: "allow" | "deny" | "hold"
+          rule?: string
+          reason?: string
         }>
       }
     }
@@ -673,6 +701,13 @@ export interface Operations {
           message: string
           items?: Array<string>
         }>
+        /** a request from a plan: each planned statement decided under the rules in force, as if approved */
+        planCheck?: Array<{
+          text: string
+          outcome: "allow" | "deny" | "hold"
+          rule?: string
+          reason?: string
+        }>
       }
     }
   }
@@ -742,6 +777,13 @@ export interface Operations {
           kind: "wider-than-past" | "unseen-object" | "volume" | "off-hours"
           message: string
           items?: Array<string>
+        }>
+        /** a request from a plan: each planned statement decided under the rules in force, as if approved */
+        planCheck?: Array<{
+          text: string
+          outcome: "allow" | "deny" | "hold"
+          rule?: string
+          reason?: string
         }>
       }
     }

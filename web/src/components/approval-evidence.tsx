@@ -11,6 +11,19 @@ const SIGNAL_LABELS: Record<string, string> = {
   'off-hours': 'Unusual hour',
 }
 
+type PlanCheck = NonNullable<NonNullable<Approval['evidence']>['planCheck']>[number]
+
+/** What the rules in force would do with a planned statement once the grant is approved. */
+function PlanOutcome({ check }: { check: PlanCheck | undefined }) {
+  if (!check) return null
+  if (check.outcome === 'allow') return <span className="badge badge-allow">runs once approved</span>
+  return (
+    <span className={check.outcome === 'hold' ? 'badge badge-held' : 'badge badge-deny'}>
+      {check.outcome === 'hold' ? 'held' : 'denied'}: {check.reason ?? check.rule}
+    </span>
+  )
+}
+
 export function ApprovalEvidence({ approval, Part }: { approval: Approval; Part: 'h3' | 'h4' }) {
   const plan = approval.risk?.plan
   const evidence = approval.evidence
@@ -25,7 +38,8 @@ export function ApprovalEvidence({ approval, Part }: { approval: Approval; Part:
               <li key={i}>
                 <code>
                   <SqlText sql={text} />
-                </code>
+                </code>{' '}
+                <PlanOutcome check={evidence?.planCheck?.[i]} />
               </li>
             ))}
           </ol>
