@@ -11,7 +11,8 @@ import { asksImpersonation, upstreamHeaders } from './back.ts'
 import { classifyRequest, STREAM_SUBRESOURCES } from './classify.ts'
 import { failure, impersonationRefused, type KubeStatus, tooManyStreams } from './errors.ts'
 import { watchPodPresence } from './pod-presence.ts'
-import { admit, decideRequest, type KubeServeContext, refusal } from './serve-request.ts'
+import type { RequestInfo } from './request-info.ts'
+import { admit, decideRequest, type KubeLogin, type KubeServeContext, refusal } from './serve-request.ts'
 import { StreamRecorder } from './stream-recorder.ts'
 
 export async function serveUpgrade(
@@ -28,40 +29,76 @@ export async function serveUpgrade(
   const { login, release: releaseRequest } = admitted
   socket.on('close', releaseRequest)
   if (asksImpersonation(req.headers)) return writeStatus(socket, impersonationRefused(info))
-  if (!STREAM_SUBRESOURCES.has(info.subresource)) {
-    // Only the container streams upgrade; any other upgrade (e.g. a proxied WebSocket) is not relayed.
-    return writeStatus(
-      socket,
-      failure(
-        new TaskgateError('TG_FORBIDDEN', {
-          message: 'taskgate relays upgrades only for exec, attach and port-forward',
-        }),
-      ),
-    )
-  }
+  // Only the container streams upgrade; any other upgrade (e.g. a proxied WebSocket) is not relayed.
+  if (!STREAM_SUBRESOURCES.has(info.subresource)) return writeStatus(socket, NOT_A_STREAM)
   const decided = await decideRequest(ctx, login, info, action)
   if (decided.decision.outcome !== 'allow') return writeStatus(socket, refusal(decided.decision, info))
-  const grantId = login.context.grant.id
-  const open = ctx.streams.get(grantId) ?? 0
-  if (open >= ctx.maxStreamsPerGrant) return writeStatus(socket, tooManyStreams(ctx.maxStreamsPerGrant, info))
-  ctx.streams.set(grantId, open + 1)
+  const slot = takeStreamSlot(ctx, login.context.grant.id)
+  if (!slot) return writeStatus(socket, tooManyStreams(ctx.maxStreamsPerGrant, info))
   const protocol = String(req.headers['sec-websocket-protocol'] ?? req.headers.upgrade ?? '')
-  const recorder = new StreamRecorder(ctx.core, login, info, protocol)
-  const started = Date.now()
-  let released = false
-  const release = (error?: string) => {
-    if (released) return
-    released = true
+  const stream: OpenStream = {
+    ctx,
+    login,
+    info,
+    socket,
+    head,
+    recorder: new StreamRecorder(ctx.core, login, info, protocol),
+    started: Date.now(),
+    end: () => {},
+  }
+  stream.end = once((error?: string) => {
+    slot()
+    stream.recorder.flush()
+    login.gate.recordOutcome(decided.seq, decided.action, {
+      durationMs: Date.now() - stream.started,
+      ...(error ? { error } : {}),
+    })
+  })
+  relay(stream, req)
+}
+
+const NOT_A_STREAM = failure(
+  new TaskgateError('TG_FORBIDDEN', {
+    message: 'taskgate relays upgrades only for exec, attach and port-forward',
+  }),
+)
+
+interface OpenStream {
+  ctx: KubeServeContext
+  login: KubeLogin
+  info: RequestInfo
+  socket: Duplex
+  head: Buffer
+  recorder: StreamRecorder
+  started: number
+  /** Ends the stream's bookkeeping once: its slot, its recording, its outcome. */
+  end: (error?: string) => void
+}
+
+const once = <A extends unknown[]>(f: (...args: A) => void) => {
+  let done = false
+  return (...args: A) => {
+    if (done) return
+    done = true
+    f(...args)
+  }
+}
+
+/** Counts an open stream of a grant; undefined at the limit. The returned function frees it (once). */
+function takeStreamSlot(ctx: KubeServeContext, grantId: string): (() => void) | undefined {
+  const open = ctx.streams.get(grantId) ?? 0
+  if (open >= ctx.maxStreamsPerGrant) return undefined
+  ctx.streams.set(grantId, open + 1)
+  return once(() => {
     const left = (ctx.streams.get(grantId) ?? 1) - 1
     if (left <= 0) ctx.streams.delete(grantId)
     else ctx.streams.set(grantId, left)
-    login.signal.removeEventListener('abort', cut)
-    recorder.flush()
-    login.gate.recordOutcome(decided.seq, decided.action, {
-      durationMs: Date.now() - started,
-      ...(error ? { error } : {}),
-    })
-  }
+  })
+}
+
+/** Opens the upgrade upstream under the grant's identity and relays it; cut when the grant ends. */
+function relay(stream: OpenStream, req: http.IncomingMessage): void {
+  const { ctx, login, socket } = stream
   const upstreamReq = https.request({
     host: ctx.upstream.host,
     port: ctx.upstream.port,
@@ -73,55 +110,68 @@ export async function serveUpgrade(
     path: req.url,
     headers: upstreamHeaders(ctx.upstream, req.headers, login.context.grant, { upgrade: true }),
   })
-  const cut = () => {
+  let why: string | undefined
+  const cut = (reason?: string) => {
+    why ??= reason
     upstreamReq.destroy()
     socket.destroy()
   }
   // The grant ended (or the gateway closes): the stream is cut at once.
+  const onGrantEnd = () => cut()
   if (login.signal.aborted) cut()
-  else login.signal.addEventListener('abort', cut, { once: true })
-  let podGone: string | undefined
+  else login.signal.addEventListener('abort', onGrantEnd, { once: true })
   socket.on('close', () => {
+    login.signal.removeEventListener('abort', onGrantEnd)
     upstreamReq.destroy()
-    release(podGone)
+    stream.end(why)
   })
-  upstreamReq.on('upgrade', (res, upstreamSocket, upstreamHead) => {
-    upstreamSocket.setNoDelay(true)
-    socket.write(responseHead(res))
-    if (upstreamHead.length > 0) {
-      recorder.fromServer(upstreamHead)
-      socket.write(upstreamHead)
-    }
-    if (head.length > 0) {
-      recorder.fromClient(head)
-      upstreamSocket.write(head)
-    }
-    socket.on('data', (chunk: Buffer) => recorder.fromClient(chunk))
-    upstreamSocket.on('data', (chunk: Buffer) => recorder.fromServer(chunk))
-    socket.pipe(upstreamSocket)
-    upstreamSocket.pipe(socket)
-    upstreamSocket.on('error', () => socket.destroy())
-    upstreamSocket.on('close', () => socket.destroy())
-    const stopWatching = watchPodPresence(ctx.upstream, login.context.grant, info, (why) => {
-      podGone = why
-      cut()
-    })
-    socket.on('close', () => {
-      stopWatching()
-      upstreamSocket.destroy()
-    })
-  })
+  upstreamReq.on('upgrade', (res, upstreamSocket: Duplex, upstreamHead: Buffer) =>
+    pipeUpgraded(stream, res, upstreamSocket, upstreamHead, cut),
+  )
   upstreamReq.on('response', (res) => {
     // The server refused the upgrade (no such pod, no kubelet): its answer goes back as it is.
     socket.write(responseHead(res, true))
     res.pipe(socket)
-    res.on('end', () => release(`HTTP ${res.statusCode}`))
+    res.on('end', () => stream.end(`HTTP ${res.statusCode}`))
   })
   upstreamReq.on('error', (error) => {
-    release(error.message)
+    stream.end(error.message)
     writeStatus(socket, failure(new TaskgateError('TG_UPSTREAM_UNAVAILABLE', { detail: error.message })))
   })
   upstreamReq.end()
+}
+
+/** Both sides upgraded: bytes relayed as they are (and read by the recorder), until either side or the pod
+ * goes away. */
+function pipeUpgraded(
+  stream: OpenStream,
+  res: http.IncomingMessage,
+  upstreamSocket: Duplex,
+  upstreamHead: Buffer,
+  cut: (reason?: string) => void,
+): void {
+  const { socket, recorder, head } = stream
+  ;(upstreamSocket as Duplex & { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true)
+  socket.write(responseHead(res))
+  if (upstreamHead.length > 0) {
+    recorder.fromServer(upstreamHead)
+    socket.write(upstreamHead)
+  }
+  if (head.length > 0) {
+    recorder.fromClient(head)
+    upstreamSocket.write(head)
+  }
+  socket.on('data', (chunk: Buffer) => recorder.fromClient(chunk))
+  upstreamSocket.on('data', (chunk: Buffer) => recorder.fromServer(chunk))
+  socket.pipe(upstreamSocket)
+  upstreamSocket.pipe(socket)
+  upstreamSocket.on('error', () => socket.destroy())
+  upstreamSocket.on('close', () => socket.destroy())
+  const stopWatching = watchPodPresence(stream.ctx.upstream, stream.login.context.grant, stream.info, cut)
+  socket.on('close', () => {
+    stopWatching()
+    upstreamSocket.destroy()
+  })
 }
 
 /** The status line and headers of an upstream response, as raw HTTP/1.1 for the client's socket. */
