@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { parseConfigText } from '../config/load.ts'
 import { configSchema } from '../config/schema.ts'
-import { RESOURCE_KINDS, resourceKind } from './index.ts'
+import { RESOURCE_KINDS, resourceKind, SCOPE_OBJECT_MATCHERS } from './index.ts'
 
 const connection = { host: '127.0.0.1', port: 6543, user: 'g1_1', password: 'tgc_x', database: 'app' }
 
@@ -85,4 +85,9 @@ test('a mysql resource: its own fields validated with precise paths, its own sco
     )
   assert.doesNotThrow(() => verbs('kill:*'))
   assert.throws(() => verbs('vacuum:shop.*'), /unknown verb "vacuum" for mysql resources/)
+})
+
+test('every verb with its own object matcher is a scope verb of a registered kind', () => {
+  const verbs = new Set([...RESOURCE_KINDS.values()].flatMap((kind) => kind.scopeVerbs))
+  for (const verb of SCOPE_OBJECT_MATCHERS.keys()) assert.ok(verbs.has(verb), verb)
 })
