@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { encodePacket, MAX_PACKET_PAYLOAD, type Packet, PacketReader } from './packet-reader.ts'
+import { encodePacket, MAX_PACKET_PAYLOAD, type Packet, PacketReader, rawFrameOf } from './packet-reader.ts'
 import { ProtocolViolation } from './protocol-violation.ts'
 
 const framed = (payload: Buffer, seq: number) => encodePacket(payload, seq).bytes
@@ -119,4 +119,16 @@ test('any chunking of any packet sequence yields the same packets (property)', (
       },
     ),
   )
+})
+
+test('rawFrameOf: a packet read from one chunk is the chunk’s own bytes; a joined one has none', () => {
+  const chunk = Buffer.concat([framed(Buffer.from('abc'), 3), framed(Buffer.from('de'), 4)])
+  const [a, b] = new PacketReader().push(chunk)
+  const frameA = rawFrameOf(a!)!
+  assert.ok(frameA.equals(chunk.subarray(0, 7)))
+  assert.equal(frameA.buffer, chunk.buffer, 'a view, not a copy')
+  assert.ok(rawFrameOf(b!)!.equals(chunk.subarray(7)))
+  const big = encodePacket(Buffer.alloc(MAX_PACKET_PAYLOAD + 1), 0).bytes
+  const [joined] = new PacketReader(32 * 1024 * 1024).push(big)
+  assert.equal(rawFrameOf(joined!), undefined)
 })

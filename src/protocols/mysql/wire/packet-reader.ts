@@ -150,3 +150,14 @@ export function encodePacket(payload: Buffer, sequenceId: number): { bytes: Buff
   }
   return { bytes: Buffer.concat(pieces), nextSequenceId: seq }
 }
+
+/** The packet's frame as it arrived (header and payload, a view of the chunk it came in, no copy), when it
+ * was one physical packet and its payload a view of that chunk; undefined otherwise. */
+export function rawFrameOf(packet: Packet): Buffer | undefined {
+  const { payload } = packet
+  if (packet.sequenceId !== packet.firstSequenceId || payload.byteOffset < HEADER_BYTES) return undefined
+  const frame = Buffer.from(payload.buffer, payload.byteOffset - HEADER_BYTES, payload.length + HEADER_BYTES)
+  // The bytes before a view need not be its header (a joined or pooled buffer): check that they are.
+  if (frame.readUIntLE(0, 3) !== payload.length || frame[3] !== packet.sequenceId) return undefined
+  return frame
+}

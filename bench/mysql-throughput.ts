@@ -1,0 +1,241 @@
+// The MySQL data path, three ways in one run against the machine's MariaDB: direct, through a no-op Node
+// relay (bench/node-relay.ts: the platform's floor) and through taskgate (a mysql resource, a read grant).
+//   - CPU per transaction: sysbench oltp_read_only (prepared statements, 14 statements a transaction), 8
+//     threads; µs of relay or gateway CPU (utime + stime from /proc) per transaction. Target: taskgate
+//     ≤ 1.3× the relay.
+//   - Added latency, 1 client: sysbench oltp_point_select (one statement a transaction), p50 through each
+//     path minus direct. Target: ≤ 60 µs.
+//   - A 1,000,000-row read: `mariadb -e 'SELECT * FROM big' > /dev/null`, rows/s through each path. Target:
+//     taskgate ≥ 0.85× direct.
+//   node bench/mysql-throughput.ts [--seconds 10] [--rows 1000000] [--case all|cpu|latency|read]
+// Needs sysbench (Debian package) and the mariadb client. TASKGATE_BENCH_NODE_ARGS="--cpu-prof
+// --cpu-prof-dir=/tmp/prof" profiles the gateway.
+import { spawn } from 'node:child_process'
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { cpuMs, freePort, ROOT, run, startNodeRelay, waitForPort } from './support.ts'
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    rows: { type: 'string', default: '1000000' },
+    case: { type: 'string', default: 'all' },
+  },
+})
+const database = `tg_bench_my_${process.pid}`
+const rootArgs = ['-h127.0.0.1', '-P3306', '-uroot']
+
+interface Path {
+  name: string
+  port: number
+  user: string
+  password: string
+  /** CPU ms of the process in the middle (none for direct). */
+  cpuMs?: () => Promise<number>
+}
+
+async function startTaskgateMysql(): Promise<{ path: Path; stop(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'tg-bench-my-'))
+  const apiPort = await freePort()
+  const port = await freePort()
+  await writeFile(
+    join(dir, 'taskgate.yaml'),
+    `
+store: { dir: ${dir}/data }
+api: { listen: { host: 127.0.0.1, port: ${apiPort} } }
+resources:
+  - id: bench-my
+    kind: mysql
+    listen: { host: 127.0.0.1, port: ${port} }
+    target: { host: 127.0.0.1, port: 3306, user: root, database: ${database}, tls: disable }
+agents:
+  - { name: bench-agent, groups: [agents] }
+policies:
+  - { group: agents, resources: [bench-my], ceiling: ["*:*"], autoApprove: ["*:*"], maxTtl: 1d }
+`,
+  )
+  const nodeArgs = (process.env.TASKGATE_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  const log = await open(join(dir, 'gateway.log'), 'w')
+  const child = spawn(
+    join(ROOT, 'node_modules/.bin/node'),
+    [...nodeArgs, 'src/main.ts', '--config', join(dir, 'taskgate.yaml')],
+    { cwd: ROOT, env: { ...process.env, TASKGATE_LOG_LEVEL: 'warn' }, stdio: ['ignore', log.fd, 'inherit'] },
+  )
+  await log.close()
+  await waitForPort(apiPort)
+  await waitForPort(port)
+  const agentKey = (await readFile(join(dir, 'data/keys/bench-agent.key'), 'utf8')).trim()
+  const res = await fetch(`http://127.0.0.1:${apiPort}/v1/grants`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${agentKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      resource: 'bench-my',
+      scope: [`select:${database}.*`],
+      task: 'benchmark',
+      ttl: '1d',
+    }),
+  })
+  const body = (await res.json()) as { credential?: { connection: { user: string; password: string } } }
+  const connection = body.credential?.connection
+  if (!connection) throw new Error(`grant request failed: ${JSON.stringify(body)}`)
+  return {
+    path: { name: 'taskgate', port, ...connection, cpuMs: () => cpuMs(child.pid!) },
+    async stop() {
+      child.kill('SIGTERM')
+      await new Promise((r) => child.once('exit', r))
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+const sysbenchArgs = (p: Path) => [
+  '--db-driver=mysql',
+  '--mysql-host=127.0.0.1',
+  `--mysql-port=${p.port}`,
+  `--mysql-user=${p.user}`,
+  `--mysql-password=${p.password}`,
+  `--mysql-db=${database}`,
+  '--mysql-ssl=off',
+  '--tables=1',
+  '--table-size=10000',
+]
+
+async function sysbench(test: string, p: Path, threads: number, seconds: string) {
+  const { stdout } = await run(
+    'sysbench',
+    [test, ...sysbenchArgs(p), `--threads=${threads}`, `--time=${seconds}`, '--percentile=50', 'run'],
+    { maxBuffer: 16 * 1024 * 1024 },
+  )
+  const transactions = Number(/transactions:\s+(\d+)/.exec(stdout)?.[1])
+  const p50 = Number(/50th percentile:\s+([\d.]+)/.exec(stdout)?.[1])
+  if (!transactions) throw new Error(`sysbench ${test} through ${p.name}: ${stdout}`)
+  return { transactions, p50Ms: p50, tps: transactions / Number(seconds) }
+}
+
+/** Gateway or relay CPU per transaction over the steady middle of a run: CPU read when sysbench reports
+ * its 2nd second and its next-to-last, transactions summed from the per-second reports in between (what
+ * happens before and after, connecting and closing sessions, is left out). */
+async function cpuPerTransaction(test: string, p: Path, threads: number, seconds: number) {
+  const child = spawn('sysbench', [
+    test,
+    ...sysbenchArgs(p),
+    `--threads=${threads}`,
+    `--time=${seconds}`,
+    '--report-interval=1',
+    'run',
+  ])
+  let cpu0 = 0
+  let cpu1 = 0
+  let transactions = 0
+  let buffered = ''
+  const lines: Promise<void>[] = []
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString()
+    const all = buffered.split('\n')
+    buffered = all.pop() ?? ''
+    for (const line of all) {
+      const m = /^\[ (\d+)s \].* tps: ([\d.]+)/.exec(line)
+      if (!m) continue
+      const second = Number(m[1])
+      if (second >= 3 && second <= seconds - 1) transactions += Number(m[2])
+      if (second === 2)
+        lines.push(
+          p.cpuMs!().then((v) => {
+            cpu0 = v
+          }),
+        )
+      if (second === seconds - 1)
+        lines.push(
+          p.cpuMs!().then((v) => {
+            cpu1 = v
+          }),
+        )
+    }
+  })
+  await new Promise((resolve) => child.once('exit', resolve))
+  await Promise.all(lines)
+  return { usPerTx: ((cpu1 - cpu0) * 1000) / transactions, tps: transactions / (seconds - 3) }
+}
+
+async function readAll(p: Path): Promise<number> {
+  const started = performance.now()
+  const { stdout } = await run(
+    'sh',
+    [
+      '-c',
+      `mariadb -h127.0.0.1 -P${p.port} -u"$U" --skip-ssl --quick --batch --skip-column-names -D${database} -e 'SELECT * FROM big' | wc -l`,
+    ],
+    { env: { PATH: process.env.PATH, U: p.user, MYSQL_PWD: p.password }, maxBuffer: 1024 * 1024 },
+  )
+  const seconds = (performance.now() - started) / 1000
+  return Number(stdout.trim()) / seconds
+}
+
+async function main() {
+  await run('mariadb', [...rootArgs, '-e', `CREATE DATABASE ${database}`])
+  const direct: Path = { name: 'direct', port: 3306, user: 'root', password: '' }
+  const relay = await startNodeRelay(3306)
+  const tg = await startTaskgateMysql()
+  const paths: Path[] = [
+    direct,
+    { name: 'node relay', port: relay.port, user: 'root', password: '', cpuMs: () => cpuMs(relay.pid) },
+    tg.path,
+  ]
+  const out: string[] = []
+  try {
+    await run('sysbench', ['oltp_read_only', ...sysbenchArgs(direct), 'prepare'])
+    const which = values.case
+    if (which === 'all' || which === 'cpu') {
+      for (const p of paths) await sysbench('oltp_read_only', p, 8, '2') // warm up
+      const perTx: number[] = []
+      for (const p of paths) {
+        if (!p.cpuMs) {
+          const r = await sysbench('oltp_read_only', p, 8, values.seconds!)
+          out.push(`oltp_read_only 8 threads  ${p.name.padEnd(10)} ${r.tps.toFixed(0)} tps`)
+          continue
+        }
+        const r = await cpuPerTransaction('oltp_read_only', p, 8, Math.max(6, Number(values.seconds)))
+        perTx.push(r.usPerTx)
+        out.push(
+          `oltp_read_only 8 threads  ${p.name.padEnd(10)} ${r.tps.toFixed(0)} tps ${r.usPerTx.toFixed(0)} µs CPU/tx`,
+        )
+      }
+      out.push(`taskgate / relay CPU per transaction: ${(perTx[1]! / perTx[0]!).toFixed(2)}×`)
+    }
+    if (which === 'all' || which === 'latency') {
+      const p50: number[] = []
+      for (const p of paths) {
+        await sysbench('oltp_point_select', p, 1, '2')
+        p50.push((await sysbench('oltp_point_select', p, 1, values.seconds!)).p50Ms)
+      }
+      for (const [i, p] of paths.entries()) {
+        const added = ((p50[i]! - p50[0]!) * 1000).toFixed(0)
+        out.push(
+          `point select 1 thread  ${p.name.padEnd(10)} p50 ${p50[i]!.toFixed(3)} ms (added ${added} µs)`,
+        )
+      }
+    }
+    if (which === 'all' || which === 'read') {
+      await run('mariadb', [
+        ...rootArgs,
+        '-D',
+        database,
+        '-e',
+        `CREATE TABLE big (id INT PRIMARY KEY, a INT, b VARCHAR(40)) SELECT seq AS id, seq % 997 AS a, CONCAT('row-', seq) AS b FROM seq_1_to_${values.rows}`,
+      ])
+      for (const p of paths) {
+        await readAll(p)
+        out.push(`${values.rows} rows read  ${p.name.padEnd(10)} ${(await readAll(p)).toFixed(0)} rows/s`)
+      }
+    }
+  } finally {
+    await tg.stop()
+    await relay.stop()
+    await run('mariadb', [...rootArgs, '-e', `DROP DATABASE IF EXISTS ${database}`])
+  }
+  console.log(out.join('\n'))
+}
+
+await main()
