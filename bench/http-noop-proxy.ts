@@ -9,7 +9,7 @@ import https from 'node:https'
 const [listen, target, certFile, keyFile] = process.argv.slice(2)
 if (!listen || !target || !certFile || !keyFile)
   throw new Error('usage: node bench/http-noop-proxy.ts LISTEN_PORT TARGET_PORT CERT_FILE KEY_FILE')
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 })
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256, noDelay: true } as http.AgentOptions)
 
 https
   .createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile), noDelay: true }, (req, res) => {

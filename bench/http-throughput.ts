@@ -190,7 +190,7 @@ async function main(): Promise<void> {
     ]
     const lines = [
       `${new Date().toISOString()}  node ${process.versions.node}  ${cpus().length} × ${cpus()[0]?.model.trim()}  wrk ${SECONDS}s per case, ${CONNECTIONS} connections (latency: 1)`,
-      'case                         direct rps  no-op rps  taskgate rps  tg/direct  tg/no-op  p50 direct  no-op      taskgate   added p50 vs direct / vs no-op  taskgate CPU/req  errors',
+      'case                         direct rps  no-op rps  taskgate rps  tg/direct  tg/no-op  p50 direct  no-op      taskgate   added p50 vs direct / vs no-op  CPU/req no-op / taskgate  errors',
     ]
     // Warm-up: JIT, keep-alive pools and taskgate's first login per token happen before any measurement.
     for (const c of cases) {
@@ -200,7 +200,10 @@ async function main(): Promise<void> {
     }
     for (const c of cases) {
       const direct = await wrk(`http://127.0.0.1:${c.direct}${c.path}`, undefined, CONNECTIONS)
+      const noopPid = c.noop === noopFast ? children[2]!.pid! : children[3]!.pid!
+      const noopBefore = await cpuMs(noopPid)
       const noop = await wrk(`https://127.0.0.1:${c.noop}${c.path}`, undefined, CONNECTIONS)
+      const noopCpu = (((await cpuMs(noopPid)) - noopBefore) * 1000) / Math.max(1, noop.requests)
       const before = await cpuMs(tg.gateway.pid!)
       const taskgate = await wrk(`https://127.0.0.1:${c.taskgate}${c.path}`, c.token, CONNECTIONS)
       const cpuPerReq = (((await cpuMs(tg.gateway.pid!)) - before) * 1000) / Math.max(1, taskgate.requests)
@@ -222,7 +225,7 @@ async function main(): Promise<void> {
           us(l.noop.p50Us).padEnd(10),
           us(l.taskgate.p50Us).padEnd(10),
           `+${us(l.taskgate.p50Us - l.direct.p50Us)} / +${us(l.taskgate.p50Us - l.noop.p50Us)}`.padEnd(31),
-          us(cpuPerReq).padEnd(17),
+          `${us(noopCpu)} / ${us(cpuPerReq)}`.padEnd(25),
           String(
             direct.errors +
               noop.errors +

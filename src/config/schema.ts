@@ -20,7 +20,9 @@ const policy = z.strictObject({
     .array(scopeEntry)
     .min(1)
     .max(MAX_SCOPE_ENTRIES)
-    .describe('the widest scope a member may ever receive'),
+    .describe(
+      'the widest scope a member may ever receive; an SSH exec entry may name commands, matched on program and arguments (`exec:deploy:systemctl status *`, docs/ssh-command-scopes.md)',
+    ),
   autoApprove: z
     .array(scopeEntry)
     .max(MAX_SCOPE_ENTRIES)

@@ -20,7 +20,8 @@ export const grantRequestCommand: Command = {
     scope: {
       type: 'string',
       value: 'S',
-      description: 'what the task touches: verb:object[,verb:object...] (or --from-plan)',
+      description:
+        "what the task touches: verb:object[,verb:object...] (or --from-plan); an SSH command entry runs to the next comma: 'exec:deploy:systemctl status *, shell:root'",
     },
     'from-plan': {
       type: 'string',
