@@ -7,7 +7,9 @@ import type { Duplex } from 'node:stream'
 export class ClientWriter {
   readonly #socket: Duplex
   readonly #onFull: () => void
+  /** The relayed bytes not yet written: one range of one chunk (a view is made only when written). */
   #pending: Buffer | undefined
+  #pendingEnd = 0
 
   /** `onFull`: the socket's buffer is full (the caller pauses what feeds it until 'drain'). */
   constructor(socket: Duplex, onFull: () => void) {
@@ -18,12 +20,13 @@ export class ClientWriter {
   /** A frame exactly as it came from upstream (a view of its chunk). */
   relay(frame: Buffer): void {
     const p = this.#pending
-    if (p && p.buffer === frame.buffer && p.byteOffset + p.length === frame.byteOffset) {
-      this.#pending = Buffer.from(p.buffer, p.byteOffset, p.length + frame.length)
+    if (p !== undefined && p.buffer === frame.buffer && this.#pendingEnd === frame.byteOffset) {
+      this.#pendingEnd += frame.length
       return
     }
     this.flush()
     this.#pending = frame
+    this.#pendingEnd = frame.byteOffset + frame.length
   }
 
   write(bytes: Buffer): void {
@@ -35,6 +38,10 @@ export class ClientWriter {
     const p = this.#pending
     if (p === undefined) return
     this.#pending = undefined
-    if (!this.#socket.write(p)) this.#onFull()
+    const bytes =
+      this.#pendingEnd === p.byteOffset + p.length
+        ? p
+        : Buffer.from(p.buffer, p.byteOffset, this.#pendingEnd - p.byteOffset)
+    if (!this.#socket.write(bytes)) this.#onFull()
   }
 }

@@ -54,6 +54,10 @@ type State =
   | { s: 'simple' }
   | { s: 'text' }
 
+/** Rows are most of what a server sends: one shared step each, not an object per row. */
+const TEXT_ROW: ResponseStep = Object.freeze({ kind: 'row', binary: false, done: false })
+const BINARY_ROW: ResponseStep = Object.freeze({ kind: 'row', binary: true, done: false })
+
 /** Commands the server answers with OK or ERR alone. */
 const SIMPLE = new Set<number>([
   Command.COM_INIT_DB,
@@ -142,7 +146,7 @@ export class ResponseTracker {
           this.#state = more ? { s: 'first', binary: state.binary } : { s: 'idle' }
           return { kind: 'eof', eof, done: !more, endsResult: true }
         }
-        return { kind: 'row', binary: state.binary, done: false }
+        return state.binary ? BINARY_ROW : TEXT_ROW
       case 'prepare': {
         const prepared = parseStmtPrepareOk(payload)
         const { paramCount, columnCount } = prepared

@@ -89,6 +89,8 @@ interface InFlight {
   rowCount: number
   columns: ColumnDefinition41[]
   plan?: MaskingPlan
+  /** The current part's rows carry stored credentials (credential-rows.ts); read once per part. */
+  showsCredentials?: boolean
   error?: string
   /** The gateway's own `SELECT @@sql_mode`: answered to the gateway, never to the client. */
   internal?: { sqlMode?: string }
@@ -454,7 +456,8 @@ export class MysqlSession {
           flight.internal.sqlMode = parseTextRow(payload, 1)[0]?.toString('utf8') ?? ''
           return payload
         }
-        const row = flight.parts[flight.at]?.action.traits.includes('shows-credentials')
+        flight.showsCredentials ??= flight.parts[flight.at]?.action.traits.includes('shows-credentials')
+        const row = flight.showsCredentials
           ? redactCredentialRow(payload, step.binary, flight.columns)
           : payload
         if (!this.#o.masking) return row
@@ -521,6 +524,7 @@ export class MysqlSession {
     if (flight.error === undefined && part.usesDatabase !== undefined) this.#database = part.usesDatabase
     this.#record(part, flight.rowCount, now - flight.startedAt, flight.error)
     flight.at++
+    delete flight.showsCredentials
     flight.startedAt = now
     flight.rowCount = 0
   }

@@ -6,8 +6,9 @@ import { ProtocolViolation } from './protocol-violation.ts'
 
 const framed = (payload: Buffer, seq: number) => encodePacket(payload, seq).bytes
 
+/** The packets, without the raw frame views (rawFrameOf has its own test). */
 function readAll(chunks: Buffer[], reader = new PacketReader()): Packet[] {
-  return chunks.flatMap((c) => reader.push(c))
+  return chunks.flatMap((c) => reader.push(c)).map(({ frame: _, ...packet }) => packet)
 }
 
 const stream = Buffer.concat([

@@ -13,6 +13,8 @@ export interface Packet {
   firstSequenceId: number
   sequenceId: number
   payload: Buffer
+  /** Header and payload as they arrived, when the packet was one physical packet (rawFrameOf). */
+  frame?: Buffer
 }
 
 const HEADER_BYTES = 4
@@ -97,7 +99,7 @@ export class PacketReader {
       this.#partsBytes += length
       return this.#next()
     }
-    if (this.#parts.length === 0) return { firstSequenceId: sequenceId, sequenceId, payload }
+    if (this.#parts.length === 0) return { firstSequenceId: sequenceId, sequenceId, payload, frame: whole }
     this.#parts.push(payload)
     const joined = Buffer.concat(this.#parts)
     this.#parts = []
@@ -152,12 +154,7 @@ export function encodePacket(payload: Buffer, sequenceId: number): { bytes: Buff
 }
 
 /** The packet's frame as it arrived (header and payload, a view of the chunk it came in, no copy), when it
- * was one physical packet and its payload a view of that chunk; undefined otherwise. */
+ * was one physical packet; undefined for a payload joined from several. */
 export function rawFrameOf(packet: Packet): Buffer | undefined {
-  const { payload } = packet
-  if (packet.sequenceId !== packet.firstSequenceId || payload.byteOffset < HEADER_BYTES) return undefined
-  const frame = Buffer.from(payload.buffer, payload.byteOffset - HEADER_BYTES, payload.length + HEADER_BYTES)
-  // The bytes before a view need not be its header (a joined or pooled buffer): check that they are.
-  if (frame.readUIntLE(0, 3) !== payload.length || frame[3] !== packet.sequenceId) return undefined
-  return frame
+  return packet.frame
 }
