@@ -46,7 +46,7 @@ import { readsOf, type StatementReads } from './statement-reads.ts'
 import { statementWrites } from './statement-writes.ts'
 import type { TableCatalog } from './table-catalog.ts'
 import { type BindParameter, TERMINATE } from './wire/client-messages.ts'
-import { DROP, FrameScanner, PAUSE, type Verdict } from './wire/frame-scanner.ts'
+import { DROP, FrameScanner, PAUSE, PROTOCOL_MAX_FRAME_BYTES, type Verdict } from './wire/frame-scanner.ts'
 import { ProtocolViolation } from './wire/protocol-violation.ts'
 import { serializeErrorResponse } from './wire/server-messages.ts'
 
@@ -137,6 +137,8 @@ export class RelaySession {
   readonly #abort = new AbortController()
   /** The grant's exfiltration budget, fed with each upstream chunk's bytes and each result's rows. */
   readonly #budget: ResultBudget
+  /** DataRows of the upstream scanner already reported to the budget. */
+  #rowsCounted = 0
   readonly #done: Promise<string>
   #resolveDone!: (reason: string) => void
 
@@ -191,10 +193,15 @@ export class RelaySession {
       },
       options.maxMessageBytes,
     )
-    this.#fromUpstream = new FrameScanner(SERVER_TYPES_READ, {
-      frame: (t, f) => (this.#budget.holding ? PAUSE : this.#serverFrames.frame(t, f)),
-      pass: (b) => client.write(b),
-    })
+    this.#fromUpstream = new FrameScanner(
+      SERVER_TYPES_READ,
+      {
+        frame: (t, f) => (this.#budget.holding ? PAUSE : this.#serverFrames.frame(t, f)),
+        pass: (b) => client.write(b),
+      },
+      PROTOCOL_MAX_FRAME_BYTES,
+      0x44 /* DataRow: the budget's rows, counted as the scanner reads frame headers */,
+    )
   }
 
   /** Resolves with the reason once both sockets are closed. */
@@ -302,7 +309,9 @@ export class RelaySession {
       return
     }
     client.uncork()
-    this.#budget.count({ bytes: chunk.length })
+    const rows = this.#fromUpstream.counted - this.#rowsCounted
+    this.#rowsCounted += rows
+    this.#budget.count({ bytes: chunk.length, rows })
     if (this.#o.client.writableNeedDrain || this.#fromUpstream.paused) this.#o.upstream.pause()
   }
 
@@ -815,8 +824,6 @@ export class RelaySession {
   }
 
   #record(c: Completed): void {
-    // Rows of a result the client received (a described result); a write's count is rows changed, not read.
-    if (c.result !== undefined && c.rowCount) this.#budget.count({ rows: c.rowCount })
     // A statement carrying a secret may see it echoed in its rows or the server's message: SQLSTATE only.
     const secret = c.statement?.secret === true
     const error = secret && c.error !== undefined ? `${c.error.split(':')[0]}: (message withheld)` : c.error

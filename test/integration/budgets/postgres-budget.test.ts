@@ -109,11 +109,15 @@ for (const verdict of ['approve', 'deny'] as const) {
     } finally {
       await client.end().catch(() => {})
     }
-    // Approved, the whole result is read: its rows then cross the warning too.
+    // Rows are counted per chunk too: the warning is crossed in the first chunk, or (when that chunk
+    // crossed the hold as well) once the result goes on.
+    const crossed = await crossings(grant.id)
+    assert.ok(crossed.includes('bytes:hold'), crossed.join())
     assert.deepEqual(
-      (await crossings(grant.id)).sort(),
-      verdict === 'approve' ? ['bytes:hold', 'rows:warn'] : ['bytes:hold'],
+      crossed.filter((c) => c !== 'bytes:hold' && c !== 'rows:warn'),
+      [],
     )
+    if (verdict === 'approve') assert.ok(crossed.includes('rows:warn'))
     const ended = await gw.core.getGrant(gw.agent, grant.id)
     assert.equal(ended.status, verdict === 'approve' ? 'active' : 'ended')
   })
@@ -141,5 +145,25 @@ test('crossing the bytes end threshold ends the grant mid-result: psql gets FATA
   assert.ok(result.stdout.split('\n').length < 10000, 'the result was cut off')
   const ended = await gw.core.getGrant(gw.agent, grant.id)
   assert.equal(ended.status, 'ended')
-  assert.deepEqual((await crossings(grant.id)).sort(), ['bytes:end', 'bytes:hold'])
+  const crossed = (await crossings(grant.id)).sort()
+  assert.deepEqual(
+    crossed.filter((c) => c !== 'rows:warn'),
+    ['bytes:end', 'bytes:hold'],
+  )
+})
+
+test('rows are counted as they are relayed: a rows end threshold ends the grant mid-result', async () => {
+  await using rowsGw = await startPostgresGateway({
+    extraConfig: `    budget:
+      rows: { end: 5000 }`,
+  })
+  const { grant, credential } = await rowsGw.grant('select:*')
+  const result = await psql(rowsGw.env(credential), 'SELECT g FROM generate_series(1, 200000) g')
+  assert.notEqual(result.code, 0)
+  assert.match(
+    result.stderr,
+    /grant ended: the grant was revoked: exfiltration budget: grant \S+ has [\d,]+ rows read, over its budget's end threshold of 5,000/,
+  )
+  assert.ok(result.stdout.split('\n').length < 200000, 'the result was cut off')
+  assert.equal((await rowsGw.core.getGrant(rowsGw.agent, grant.id)).status, 'ended')
 })

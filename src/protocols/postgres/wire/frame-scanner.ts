@@ -41,8 +41,18 @@ export class FrameScanner {
   #boundaryWaiters: Array<() => void> = []
   /** Set by stopAtBoundary: called once the frame being streamed has been passed whole. */
   #onBoundary: (() => void) | undefined
+  /** Frames of #countedType seen (an exfiltration budget's rows): one comparison per frame header. A frame a
+   * PAUSE stopped at is offered, and counted, again on resume. */
+  readonly #countedType: number
+  #counted = 0
 
-  constructor(interestingTypes: string, sink: FrameSink, maxFrameBytes = PROTOCOL_MAX_FRAME_BYTES) {
+  constructor(
+    interestingTypes: string,
+    sink: FrameSink,
+    maxFrameBytes = PROTOCOL_MAX_FRAME_BYTES,
+    countedType = -1,
+  ) {
+    this.#countedType = countedType
     this.#interesting = new Uint8Array(256)
     for (let i = 0; i < interestingTypes.length; i++) this.#interesting[interestingTypes.charCodeAt(i)] = 1
     this.#sink = sink
@@ -52,6 +62,11 @@ export class FrameScanner {
   /** Starts or stops handing frames of `type` to the sink; from the next frame on, even within a chunk. */
   setInteresting(type: number, interesting: boolean): void {
     this.#interesting[type] = interesting ? 1 : 0
+  }
+
+  /** Frames of the counted type read so far. */
+  get counted(): number {
+    return this.#counted
   }
 
   get paused(): boolean {
@@ -153,6 +168,7 @@ export class FrameScanner {
         )
       }
       this.#framesStarted++
+      if (type === this.#countedType) this.#counted++
       const frameEnd = pos + 1 + length
       if (this.#interesting[type] === 0) {
         if (frameEnd > end) {
