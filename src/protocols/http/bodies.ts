@@ -75,3 +75,67 @@ export function prefixed(prefix: Buffer, rest: Readable): Readable {
     { objectMode: false },
   )
 }
+
+/** The request bodies body rules read: JSON, and HTML form fields (read as an object of strings). */
+export function bodyKind(contentType: string | undefined): 'json' | 'form' | undefined {
+  if (isJson(contentType)) return 'json'
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase()
+  return type === 'application/x-www-form-urlencoded' ? 'form' : undefined
+}
+
+/** A JSON document as policy reads it, or undefined when it is not JSON or repeats a key in an object:
+ * JSON.parse keeps the last of `{"force":true,"force":false}`, some upstream parsers the first, so such a
+ * body has two readings and is not read at all (fail closed). */
+export function parseJsonOnce(text: string): unknown {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  return keyTokens(text) === keysIn(value) ? value : undefined
+}
+
+/** How many object keys the text writes: string tokens followed by a colon. */
+function keyTokens(text: string): number {
+  let count = 0
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) !== 0x22) continue
+    let j = i + 1
+    while (j < text.length && text.charCodeAt(j) !== 0x22) j += text.charCodeAt(j) === 0x5c ? 2 : 1
+    let k = j + 1
+    while (k < text.length && (text[k] === ' ' || text[k] === '\n' || text[k] === '\r' || text[k] === '\t'))
+      k++
+    if (text[k] === ':') count++
+    i = j
+  }
+  return count
+}
+
+/** How many keys the parsed value holds, all levels (iterative: any depth is safe). */
+function keysIn(value: unknown): number {
+  let count = 0
+  const stack: unknown[] = [value]
+  while (stack.length > 0) {
+    const v = stack.pop()
+    if (v === null || typeof v !== 'object') continue
+    if (Array.isArray(v)) stack.push(...v)
+    else {
+      const entries = Object.values(v)
+      count += entries.length
+      stack.push(...entries)
+    }
+  }
+  return count
+}
+
+/** Form fields as policy reads them: `a=1&a=2&b=x` is `{ a: ['1', '2'], b: 'x' }` (names and values
+ * decoded as the upstream decodes them). */
+export function formFields(text: string): Record<string, string | string[]> {
+  const fields: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>
+  for (const [name, value] of new URLSearchParams(text)) {
+    const held = fields[name]
+    fields[name] = held === undefined ? value : Array.isArray(held) ? [...held, value] : [held, value]
+  }
+  return fields
+}

@@ -57,6 +57,11 @@ function queryTraits(query: string, traits: string[]): void {
     if (traits.length >= MAX_TRAITS) return
     traits.push(`query:${name}`)
     if (value.length <= MAX_TRAIT_VALUE) traits.push(`query:${name}=${value}`)
+    // Many upstreams read names and values without regard to case (`Force=TRUE`): the lower-case form is
+    // a trait too, so a rule written in lower case matches both.
+    const lower = `query:${name}=${value}`.toLowerCase()
+    if (lower !== `query:${name}=${value}` && value.length <= MAX_TRAIT_VALUE)
+      traits.push(`query:${name.toLowerCase()}`, lower)
   }
 }
 

@@ -7,7 +7,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { Duplex, Readable } from 'node:stream'
 import type { Logger } from 'pino'
 import { type Action, type Core, type Decision, toTaskgateError } from '../../core/index.ts'
-import { hasBody, isJson, prefixed, readBounded } from './bodies.ts'
+import { bodyKind, formFields, hasBody, parseJsonOnce, prefixed, readBounded } from './bodies.ts'
 import { classifyRequest } from './classify.ts'
 import { forwardRequest, isTimeout, type Upstream } from './forward.ts'
 import type { GrantSession, GrantSessions } from './grant-sessions.ts'
@@ -248,7 +248,8 @@ export class HttpRequestFlow {
   /** The body as policy reads it, when a body rule is in force and the request has one. */
   async #inspect(req: IncomingMessage, signal: AbortSignal | undefined): Promise<Inspected | undefined> {
     if (!this.#o.inspectBodies || !hasBody(req.headers)) return undefined
-    if (!isJson(req.headers['content-type'])) return { facts: 'uninspected' }
+    const kind = bodyKind(req.headers['content-type'])
+    if (kind === undefined) return { facts: 'uninspected' }
     const declared = Number(req.headers['content-length'] ?? 0)
     if (declared > this.#o.maxInspectBytes) return { facts: 'uninspected' }
     const read = await readBounded(req, this.#o.maxInspectBytes, signal)
@@ -256,11 +257,10 @@ export class HttpRequestFlow {
     // Read in part: forwarded (if a rule allows it at all) as those bytes, then the rest of the stream.
     if ('tooLarge' in read) return { facts: 'uninspected', body: prefixed(read.tooLarge, req) }
     const text = read.bytes.toString('utf8')
-    try {
-      return { facts: { json: JSON.parse(text) as unknown, text }, body: read.bytes }
-    } catch {
-      return { facts: 'uninspected', body: read.bytes }
-    }
+    const json = kind === 'json' ? parseJsonOnce(text) : formFields(text)
+    return json === undefined
+      ? { facts: 'uninspected', body: read.bytes }
+      : { facts: { json, text }, body: read.bytes }
   }
 
   #headers(

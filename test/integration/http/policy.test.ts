@@ -76,6 +76,27 @@ masking:
     assert.deepEqual(((await fine.json()) as { json: unknown }).json, { note: 'x', force: false })
   })
 
+  it('reads form fields and upper-case query spellings, and refuses a JSON body with a repeated key', async () => {
+    const { token } = await g.grant('*:/anything/*')
+    const form = await g.fetch('/anything/orders/2', token, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'note=x&force=true',
+    })
+    assert.equal(form.status, 403)
+    assert.equal(((await form.json()) as { rule: string }).rule, 'guardrail:no-force')
+    const upper = await g.fetch('/anything/orders/2?FORCE=TRUE', token, { method: 'DELETE' })
+    assert.equal(upper.status, 403)
+    assert.equal(((await upper.json()) as { rule: string }).rule, 'guardrail:no-force')
+    const twice = await g.fetch('/anything/orders/2', token, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"force":true,"force":false}',
+    })
+    assert.equal(twice.status, 403)
+    assert.equal(((await twice.json()) as { rule: string }).rule, 'guardrail:no-uninspected-body')
+  })
+
   it('denies a body a body rule cannot read (over maxInspectBytes, or not JSON)', async () => {
     const { token } = await g.grant('*:/anything/*')
     const big = await g.fetch('/anything/orders', token, {

@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { bodyKind, formFields, parseJsonOnce } from './bodies.ts'
+
+test('a JSON body with a repeated key has two readings and is not read', () => {
+  assert.deepEqual(parseJsonOnce('{"force":false,"a":{"b":1}}'), { force: false, a: { b: 1 } })
+  assert.equal(parseJsonOnce('{"force":true,"force":false}'), undefined)
+  assert.equal(parseJsonOnce('{"a":{"x":1,"x" : 2}}'), undefined)
+  assert.equal(parseJsonOnce('[{"x":1},{"x":2}]') !== undefined, true, 'the same key in two objects is fine')
+  assert.deepEqual(
+    parseJsonOnce('{"s":"a\\":b","t":"x:"}'),
+    { s: 'a":b', t: 'x:' },
+    'colons and quotes in strings',
+  )
+  assert.equal(parseJsonOnce('{"a":'), undefined)
+})
+
+test('form bodies are read as fields, repeated names as lists', () => {
+  assert.deepEqual(
+    { ...formFields('a=1&a=2&b=x%20y&force=true') },
+    { a: ['1', '2'], b: 'x y', force: 'true' },
+  )
+  assert.equal(bodyKind('application/x-www-form-urlencoded; charset=utf-8'), 'form')
+  assert.equal(bodyKind('application/vnd.api+json'), 'json')
+  assert.equal(bodyKind('multipart/form-data; boundary=x'), undefined)
+})
