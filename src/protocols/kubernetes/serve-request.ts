@@ -192,8 +192,11 @@ function forward(
     return
   }
   login.signal.addEventListener('abort', onEnded, { once: true })
+  let recorded = false
   const done = (error?: string) => {
     login.signal.removeEventListener('abort', onEnded)
+    if (recorded) return
+    recorded = true
     login.gate.recordOutcome(decided.seq, decided.action, {
       durationMs: Date.now() - started,
       ...(error ? { error } : {}),
@@ -202,22 +205,9 @@ function forward(
   upstreamReq.on('socket', (s) => s.setNoDelay(true))
   upstreamReq.on('response', (upstreamRes) => {
     const status = upstreamRes.statusCode ?? 502
-    const ended = (error?: string) => done(error ?? (status >= 400 ? `HTTP ${status}` : undefined))
-    if (rewrite) {
-      const headers = clientHeaders(upstreamRes.headers, true)
-      pipeRewritten(
-        upstreamRes,
-        res,
-        { policy: decided.policy!, watch: info.verb === 'watch', headers },
-        ended,
-      )
-    } else {
-      res.writeHead(status, clientHeaders(upstreamRes.headers, false))
-      res.flushHeaders()
-      upstreamRes.pipe(res)
-      upstreamRes.on('end', () => ended())
-    }
-    res.on('close', () => upstreamRes.destroy())
+    relayResponse(upstreamRes, res, info, decided, (error) =>
+      done(error ?? (status >= 400 ? `HTTP ${status}` : undefined)),
+    )
   })
   upstreamReq.on('error', (error) => {
     ctx.logger.warn({ err: error.message }, 'API server request failed')
@@ -227,8 +217,33 @@ function forward(
     else res.destroy()
   })
   res.on('close', () => {
-    if (!upstreamReq.writableFinished || !res.writableFinished) upstreamReq.destroy()
+    if (!upstreamReq.writableFinished || !res.writableFinished) {
+      upstreamReq.destroy()
+      // The client left first (a watch or `logs -f` stopped): the outcome is still recorded.
+      done('client closed')
+    }
     login.signal.removeEventListener('abort', onEnded)
   })
   req.pipe(upstreamReq)
+}
+
+/** The API server's answer to the client: streamed as it is, or read and rewritten when the grant shows only
+ * part of it (rewrite-body.ts). */
+function relayResponse(
+  upstreamRes: http.IncomingMessage,
+  res: http.ServerResponse,
+  info: RequestInfo,
+  decided: DecidedRequest,
+  ended: (error?: string) => void,
+): void {
+  res.on('close', () => upstreamRes.destroy())
+  if (decided.policy) {
+    const headers = clientHeaders(upstreamRes.headers, true)
+    pipeRewritten(upstreamRes, res, { policy: decided.policy, watch: info.verb === 'watch', headers }, ended)
+    return
+  }
+  res.writeHead(upstreamRes.statusCode ?? 502, clientHeaders(upstreamRes.headers, false))
+  res.flushHeaders()
+  upstreamRes.pipe(res)
+  upstreamRes.on('end', () => ended())
 }
