@@ -67,6 +67,10 @@ test('paths the server could route differently, and verbs it does not know, are 
     '/api/v1/namespaces/team-a/pods/%zz',
     '/api/v1/namespaces/team-a/pods/%2e%2e/x',
     '/api/v1/watch',
+    // Go's ParseQuery drops these pairs, URLSearchParams keeps them: a watch here, a list there.
+    '/api/v1/pods?watch=1;',
+    '/api/v1/pods?watch=1%zz',
+    '/api/v1/namespaces/team-a/pods?fieldSelector=metadata.name%3Dweb,x%3D;',
   ])
     assert.match(need('GET', url), /^unclassified/, url)
   assert.match(need('OPTIONS', '/api/v1/namespaces/a/pods/x'), /^unclassified/)

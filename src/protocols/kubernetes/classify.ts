@@ -25,6 +25,13 @@ export function classifyRequest(method: string, url: string): KubernetesRequest 
   const text = `${method} ${url.length > MAX_TEXT ? `${url.slice(0, MAX_TEXT)}…` : url}`
   const path = decodePath(rawPath)
   if (path === undefined) return unclassified(method, rawPath, text, 'the path is not a plain API path')
+  if (q >= 0 && !plainQuery(url.slice(q + 1)))
+    return unclassified(
+      method,
+      path,
+      text,
+      'the query holds `;` or a broken escape, which the API server reads differently',
+    )
   let info: RequestInfo
   try {
     info = requestInfo(method, path, query)
@@ -91,6 +98,16 @@ function decodePath(raw: string): string | undefined {
     if (s === '.' || s === '..' || (s === '' && i < segments.length - 1)) return undefined
   }
   return path
+}
+
+/** Whether Go's url.ParseQuery (the API server) reads the query as URLSearchParams does: it drops a pair
+ * holding `;` or a broken escape that URLSearchParams keeps (`?watch=1;` is a watch here, a list there). */
+function plainQuery(query: string): boolean {
+  if (query.includes(';')) return false
+  for (let i = query.indexOf('%'); i !== -1; i = query.indexOf('%', i + 1)) {
+    if (!/^[0-9A-Fa-f]{2}$/.test(query.slice(i + 1, i + 3))) return false
+  }
+  return true
 }
 
 function unclassified(method: string, path: string, text: string, why: string): KubernetesRequest {

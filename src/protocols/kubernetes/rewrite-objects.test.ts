@@ -43,6 +43,8 @@ test('watch events of hidden objects are dropped; bookmarks and errors pass', ()
     object: { kind: 'Table', rows: [{ cells: [], object: pod('db', 'team-b') }] },
   }
   assert.equal(rewriteWatchEvent(table, onlyTeamA), undefined)
+  // A whole list where a watch event was expected (the server read the request as a list) is never passed.
+  assert.throws(() => rewriteWatchEvent({ kind: 'PodList', items: [pod('db', 'team-b')] }, onlyTeamA))
 })
 
 test('Secret values and the last-applied annotation are masked unless shown; a Status passes untouched', () => {

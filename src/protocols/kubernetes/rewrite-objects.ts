@@ -75,7 +75,10 @@ function dropCounts(body: Json): void {
 /** One watch event (`{"type":…,"object":…}`): undefined when it is not shown. BOOKMARK and ERROR events
  * pass (they name no object of the grant's). */
 export function rewriteWatchEvent(event: unknown, policy: ObjectPolicy): unknown {
-  if (!isObject(event) || !isObject(event.object)) return event
+  // Anything else (a whole list the server answered to what the gateway read as a watch) is never passed
+  // on unread: the caller stops the watch.
+  if (!isObject(event) || typeof event.type !== 'string' || !isObject(event.object))
+    throw new Error('not a watch event')
   if (event.type === 'BOOKMARK' || event.type === 'ERROR') return event
   const object = event.object
   if (object.kind === 'Table') {
