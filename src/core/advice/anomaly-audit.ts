@@ -1,16 +1,24 @@
 // Anomaly signals recorded on the grant (issue 16): each signal a grant shows is audited once, as
 // `anomaly.detected` with the grant as subject, when its request is decided and after each of its sessions
 // (what ran is known then). Computing them reads the store: never on the statement path, never awaited by a
-// client after the request. Remembered per grant in this process (bounded) so a signal is audited once.
+// client after the request. Remembered per grant in this process (bounded) so a signal is audited once;
+// after sessions, at most once a minute per grant and two grants at a time (the rest is seen on request by
+// `grant show`, the evidence route and approval cards, which compute it afresh).
 import type { CoreContext } from '../core-context.ts'
 import type { Grant } from '../grants/grant.ts'
 import { type GrantEvidence, grantEvidence } from './grant-evidence.ts'
 
 const MAX_GRANTS_REMEMBERED = 10_000
+/** After a session, a grant's signals are computed again at most this often, and at most MAX_RUNNING grants
+ * at a time (later closes skip): a burst of short sessions must not turn into a burst of store reads. */
+const SESSION_RECHECK_MS = 60_000
+const MAX_RUNNING = 2
 
 export class AnomalyAudit {
   readonly #ctx: CoreContext
   readonly #audited = new Map<string, Set<string>>()
+  readonly #checkedAt = new Map<string, number>()
+  #running = 0
 
   constructor(ctx: CoreContext) {
     this.#ctx = ctx
@@ -25,10 +33,18 @@ export class AnomalyAudit {
 
   /** After a session of the grant closed: signals from what it ran. Never throws. */
   async sessionClosed(grant: Grant): Promise<void> {
+    const now = this.#ctx.clock.now().getTime()
+    const last = this.#checkedAt.get(grant.id)
+    if (this.#running >= MAX_RUNNING || (last !== undefined && now - last < SESSION_RECHECK_MS)) return
+    if (this.#checkedAt.size >= MAX_GRANTS_REMEMBERED) this.#checkedAt.clear()
+    this.#checkedAt.set(grant.id, now)
+    this.#running++
     try {
       await this.#audit(grant, await grantEvidence(this.#ctx, grant, true))
     } catch (error) {
       this.#ctx.logger.warn({ err: error, grantId: grant.id }, 'could not compute anomaly signals')
+    } finally {
+      this.#running--
     }
   }
 

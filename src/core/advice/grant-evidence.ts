@@ -2,7 +2,8 @@
 // earlier grants on the resource whose task says the same thing (task-clusters.ts' word overlap), what they
 // used, the requested entries wider than that, and anomaly signals — a table no similar task touched, far
 // more rows than similar tasks read, an hour the principal never asks at. No model: bounded reads of the
-// store (MAX_LISTED grants listed, MAX_SIMILAR read with at most MAX_ACTIONS actions per session).
+// store (MAX_LISTED grants listed, MAX_SIMILAR read with at most MAX_ACTIONS actions per session and
+// MAX_TOTAL_ACTIONS in all).
 import type { CoreContext } from '../core-context.ts'
 import type { Grant } from '../grants/grant.ts'
 import { entryCovers, formatScopeEntry, type ScopeEntry, scopeCovers } from '../grants/scope.ts'
@@ -37,6 +38,8 @@ export interface GrantEvidence {
 const MAX_LISTED = 200
 const MAX_SIMILAR = 20
 const MAX_ACTIONS = 5_000
+/** Actions read in all for the similar grants: a request's evidence costs a bounded read of the store. */
+const MAX_TOTAL_ACTIONS = 20_000
 const MAX_ITEMS = 20
 /** Far beyond: more than this many times the most a similar grant read, and at least VOLUME_FLOOR rows. */
 const VOLUME_FACTOR = 10
@@ -63,9 +66,11 @@ export async function grantEvidence(
   const words = taskWords(grant.task)
   const similar: GrantEvidence['similar'] = []
   const pastNeeds: ScopeEntry[] = []
+  let read = 0
   for (const g of past.filter((p) => similarity(words, taskWords(p.task)) >= SIMILAR)) {
-    if (similar.length === MAX_SIMILAR) break
+    if (similar.length === MAX_SIMILAR || read >= MAX_TOTAL_ACTIONS) break
     const actions = await actionsOf(ctx, g.id)
+    read += actions.length
     const usage = grantUsage(g, actions)
     // A grant that ran nothing classified says nothing about what such a task needs.
     if (usage.actions === usage.actionsWithoutNeeds) continue
