@@ -55,3 +55,18 @@ test('a body deeper than rules are checked against is marked truncated', () => {
   const action = classifyRequest({ method: 'POST', path: '/', query: '', body: { json, text: '{}' } })
   assert.ok(action.traits.includes('traits-truncated'))
 })
+
+test('a method override (header or _method) needs its method too', () => {
+  const header = classifyRequest({ method: 'POST', path: '/x', query: '', methodOverride: 'delete' })
+  assert.deepEqual(header.needs, [
+    { verb: 'post', object: '/x' },
+    { verb: 'delete', object: '/x' },
+  ])
+  const query = classifyRequest({ method: 'POST', path: '/x', query: '_method=PUT' })
+  assert.deepEqual(query.needs.at(-1), { verb: 'put', object: '/x' })
+  assert.match(
+    classifyRequest({ method: 'POST', path: '/x', query: '', methodOverride: 'DELETE, GET' }).unclassified ??
+      '',
+    /override/,
+  )
+})

@@ -21,7 +21,12 @@ export interface HttpRequestFacts {
   /** The JSON body read for inspection; `uninspected` when a rule needed it and it could not be read. */
   body?: { json: unknown; text: string } | 'uninspected'
   upgrade?: string
+  /** A method-override header's value (X-HTTP-Method-Override and kin), when the client sent one. */
+  methodOverride?: string
 }
+
+/** Headers frameworks (Rails, Express's method-override, Google APIs, Symfony) read as the real method. */
+export const METHOD_OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method', 'x-method-override']
 
 export function classifyRequest(facts: HttpRequestFacts, protocol = 'http'): Action {
   const line = facts.query ? `${facts.method} ${facts.path}?${facts.query}` : `${facts.method} ${facts.path}`
@@ -30,6 +35,23 @@ export function classifyRequest(facts: HttpRequestFacts, protocol = 'http'): Act
     return { ...base, needs: [], traits: [], unclassified: `the method ${facts.method} is not forwarded` }
   const verb = facts.method === 'HEAD' ? 'get' : facts.method.toLowerCase()
   const traits: string[] = []
+  const needs = [{ verb, object: facts.path }]
+  // The upstream may do what an override (header, or `_method` in the query) says rather than the method
+  // on the request line: the action needs both, so a POST grant cannot DELETE through one.
+  const overrides = [facts.methodOverride, ...new URLSearchParams(facts.query).getAll('_method')]
+  for (const override of overrides) {
+    if (override === undefined) continue
+    const method = override.trim().toUpperCase()
+    if (!HTTP_METHODS.has(method))
+      return {
+        ...base,
+        needs: [],
+        traits: [],
+        unclassified: `the method override ${method.slice(0, 20)} is not forwarded`,
+      }
+    traits.push('method-override')
+    needs.push({ verb: method === 'HEAD' ? 'get' : method.toLowerCase(), object: facts.path })
+  }
   queryTraits(facts.query, traits)
   if (facts.upgrade) traits.push('websocket', `upgrade:${facts.upgrade.toLowerCase()}`)
   let text = line
@@ -42,7 +64,7 @@ export function classifyRequest(facts: HttpRequestFacts, protocol = 'http'): Act
     ...base,
     text,
     recordText: facts.query ? `${facts.method} ${facts.path}?${redactQuery(facts.query)}` : line,
-    needs: [{ verb, object: facts.path }],
+    needs,
     // Fields past the bound were not looked at: a rule on one of them cannot be checked (fail closed).
     traits:
       traits.length >= MAX_TRAITS || traits.includes(TOO_DEEP)

@@ -8,7 +8,7 @@ import type { Duplex, Readable } from 'node:stream'
 import type { Logger } from 'pino'
 import { type Action, type Core, type Decision, toTaskgateError } from '../../core/index.ts'
 import { bodyKind, formFields, hasBody, parseJsonOnce, prefixed, readBounded } from './bodies.ts'
-import { classifyRequest } from './classify.ts'
+import { classifyRequest, METHOD_OVERRIDE_HEADERS } from './classify.ts'
 import { forwardRequest, isTimeout, type Upstream } from './forward.ts'
 import type { GrantSession, GrantSessions } from './grant-sessions.ts'
 import { forwardedFor, type HeaderPolicy, upstreamRequestHeaders } from './headers.ts'
@@ -49,6 +49,12 @@ interface Decided {
   /** The body when inspection read it (whole, or a prefix followed by the rest of the stream). */
   body: Buffer | Readable | undefined
   seq?: number
+}
+
+/** A method-override header, several of them joined (then not a method: unclassified, denied). */
+function methodOverrideOf(req: IncomingMessage): { methodOverride?: string } {
+  const values = METHOD_OVERRIDE_HEADERS.map((name) => req.headers[name]).filter((v) => v !== undefined)
+  return values.length === 0 ? {} : { methodOverride: values.join(',') }
 }
 
 interface Inspected {
@@ -231,6 +237,7 @@ export class HttpRequestFlow {
       ...normalized,
       ...(inspected ? { body: inspected.facts } : {}),
       ...(upgrade ? { upgrade } : {}),
+      ...methodOverrideOf(req),
     })
     action.recordText = requestRecordText(action, req.headers, inspected?.facts, session.masking)
     const answer = await session.gate.decide({
@@ -238,7 +245,7 @@ export class HttpRequestFlow {
       write: !READ_ONLY.has(method),
       start: true,
       ...(signal ? { signal } : {}),
-      ...(inspected || upgrade ? {} : { cacheKey: action.text }),
+      ...(inspected || upgrade || action.traits.includes('method-override') ? {} : { cacheKey: action.text }),
     })
     if (answer.decision.outcome !== 'allow') return { problem: this.#refusal(answer.decision) }
     const target = normalized.query ? `${normalized.path}?${normalized.query}` : normalized.path

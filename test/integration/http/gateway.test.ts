@@ -113,6 +113,19 @@ describe('http resource in front of httpbin', () => {
     assert.equal((await g.fetch('/anything/x', token)).status, 200)
   })
 
+  it('decides a method override as the method the upstream will run', async () => {
+    const { token } = await g.grant('POST:/anything/*')
+    const res = await g.fetch('/anything/x', token, {
+      method: 'POST',
+      headers: { 'x-http-method-override': 'DELETE' },
+    })
+    assert.equal(res.status, 403)
+    assert.equal(((await res.json()) as { missingScope: string }).missingScope, 'delete:/anything/x')
+    const viaQuery = await g.fetch('/anything/x?_method=delete', token, { method: 'POST' })
+    assert.equal(viaQuery.status, 403)
+    assert.equal((await g.fetch('/anything/x', token, { method: 'POST' })).status, 200)
+  })
+
   it('serves curl with --cacert on the generated certificate (the names match)', async () => {
     const { token } = await g.grant('POST:/anything/*')
     const { stdout } = await run('curl', [
