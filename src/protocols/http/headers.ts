@@ -48,6 +48,16 @@ const IDENTITY_PREFIXES = [
   'x-taskgate-',
 ]
 
+/** Headers many frameworks (Express method-override, Symfony, Google APIs) run instead of the request
+ * line's method: a decision on `GET` must not become a DELETE upstream. */
+const METHOD_OVERRIDE = ['x-http-method-override', 'x-http-method', 'x-method-override']
+
+/** Why a request carrying a method-override header is refused, or undefined. */
+export function methodOverride(incoming: IncomingHttpHeaders): string | undefined {
+  const name = METHOD_OVERRIDE.find((n) => incoming[n] !== undefined)
+  return name && `the ${name} header would make the upstream run a method policy did not decide on`
+}
+
 /** Most headers a request may carry (node's own default is 2000). */
 export const MAX_REQUEST_HEADERS = 200
 

@@ -11,7 +11,7 @@ import { bodyKind, formFields, hasBody, parseJsonOnce, prefixed, readBounded } f
 import { classifyRequest, METHOD_OVERRIDE_HEADERS } from './classify.ts'
 import { forwardRequest, isTimeout, type Upstream } from './forward.ts'
 import type { GrantSession, GrantSessions } from './grant-sessions.ts'
-import { forwardedFor, type HeaderPolicy, upstreamRequestHeaders } from './headers.ts'
+import { forwardedFor, type HeaderPolicy, methodOverride, upstreamRequestHeaders } from './headers.ts'
 import { normalizeTarget, type PathParameters, UnnormalizablePath } from './normalize-path.ts'
 import {
   approvalProblem,
@@ -214,18 +214,22 @@ export class HttpRequestFlow {
   ): Promise<Decided | { problem: HttpProblem }> {
     const method = req.method ?? ''
     const upgrade = req.headers.upgrade
-    let normalized: { path: string; query: string }
+    let normalized: { path: string; query: string } | undefined
+    let why = methodOverride(req.headers)
     try {
       normalized = normalizeTarget(req.url ?? '', this.#o.pathParameters)
     } catch (error) {
       if (!(error instanceof UnnormalizablePath)) throw error
+      why = `the path cannot be normalised: ${error.message}`
+    }
+    if (why || !normalized) {
       const action: Action = {
         protocol: 'http',
         kind: method,
         needs: [],
         traits: [],
         text: `${method} ${(req.url ?? '').slice(0, 2048)}`,
-        unclassified: `the path cannot be normalised: ${error.message}`,
+        unclassified: why ?? 'the path cannot be normalised',
       }
       return {
         problem: this.#refusal((await session.gate.decide({ action, write: false, start: false })).decision),
