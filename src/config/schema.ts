@@ -670,7 +670,9 @@ export const configSchema = z.strictObject({
       sessionsPerPrincipal: 50,
       failedLogins: { perSource: 30, perPrincipal: 10, window: '1m' },
     })
-    .describe('what one client may hold of the gateway; per gateway process (`workers` multiplies them)'),
+    .describe(
+      'what one client may hold of the gateway; per gateway process (`workers` and replicas multiply them), except failed logins, counted by every process sharing the store',
+    ),
   shutdown: z
     .strictObject({
       drainTimeout: duration

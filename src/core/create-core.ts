@@ -191,7 +191,11 @@ function createRuntime(ctx: CoreContext, options: CoreOptions): CoreRuntime {
     maskingFor,
     registered,
     loginAudit,
-    loginGate: createLoginGate(loginAudit, config.limits.failedLogins, clock, logger),
+    // Counted across every gateway sharing the store (replicas), not per process.
+    loginGate: createLoginGate(loginAudit, config.limits.failedLogins, clock, logger, {
+      store,
+      processId: ctx.processId,
+    }),
     sessionEnds: new SessionEndRetries(logger),
     async loadGrant(id) {
       const grant = await store.grants.get(id)

@@ -5,6 +5,7 @@ export const STORE_CHANNELS: readonly StoreChannel[] = [
   'grant_changed',
   'approval_changed',
   'session_end_requested',
+  'login_failed',
 ]
 
 type Listener = (payload: string) => void

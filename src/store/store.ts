@@ -304,4 +304,5 @@ export interface Store {
   close(): Promise<void>
 }
 
-export type StoreChannel = 'grant_changed' | 'approval_changed' | 'session_end_requested'
+/** `login_failed`: a failed login, counted by every gateway sharing the store (limits.failedLogins). */
+export type StoreChannel = 'grant_changed' | 'approval_changed' | 'session_end_requested' | 'login_failed'

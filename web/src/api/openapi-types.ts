@@ -203,7 +203,7 @@ export interface Operations {
           user: string
           password: string
           database?: string
-          /** PEM of the CA the resource's listener is verified with (Kubernetes) */
+          /** PEM of the CA the resource's listener is verified with (Kubernetes; HTTP when the gateway generated its certificate) */
           certificateAuthority?: string
           /** the gateway's SSH host key (`ssh-ed25519 AAAA…`) for known_hosts (SSH) */
           hostKey?: string
@@ -412,7 +412,7 @@ export interface Operations {
         user: string
         password: string
         database?: string
-        /** PEM of the CA the resource's listener is verified with (Kubernetes) */
+        /** PEM of the CA the resource's listener is verified with (Kubernetes; HTTP when the gateway generated its certificate) */
         certificateAuthority?: string
         /** the gateway's SSH host key (`ssh-ed25519 AAAA…`) for known_hosts (SSH) */
         hostKey?: string
