@@ -32,14 +32,17 @@ export interface SshGateway extends AsyncDisposable {
 }
 
 export async function startSshGateway(
-  options: { extraConfig?: string; targetHostKey?: string } = {},
+  options: { extraConfig?: string; targetHostKey?: string; sshdConfig?: string } = {},
 ): Promise<SshGateway> {
   const suffix = randomBytes(3).toString('hex')
   const resourceId = `ssh-${suffix}`
   const dir = await mkdtemp(join(tmpdir(), 'tg-ssh-'))
   const ca = generateEd25519()
   await writeFile(join(dir, 'ca'), openSshPrivateKey(ca), { mode: 0o600 })
-  const sshd = await startSshd({ trustedUserCaKeys: [publicKeyLine(ca.publicKey)] })
+  const sshd = await startSshd({
+    trustedUserCaKeys: [publicKeyLine(ca.publicKey)],
+    ...(options.sshdConfig ? { extraConfig: options.sshdConfig } : {}),
+  })
   const config = parseConfigText(
     `
 store: { dir: ${JSON.stringify(join(dir, 'data'))} }

@@ -13,6 +13,10 @@ import { runSftp } from './sftp/relay-sftp.ts'
 
 /** Most environment variables one channel may pass on (each as sent; sshd's AcceptEnv filters them). */
 const MAX_ENV = 64
+/** The variables an `env` request may set: locale and time zone (OpenSSH's own SendEnv default). Anything
+ * else is an environment assignment the command was not decided with (BASH_ENV, LD_PRELOAD, PATH run code
+ * a command scope never named), whatever the target's AcceptEnv would let through. */
+const PASSED_ENV = /^(LANG|LANGUAGE|LC_[A-Z_]+|TZ)$/
 
 /** Serves `channel` once the connection's core session is open (`ready`; undefined: it was refused). */
 export function serveSessionChannel(
@@ -25,13 +29,13 @@ export function serveSessionChannel(
   let controls: Controls | undefined
   let started = false
   const fail = (error: unknown) => logger.error({ err: String(error) }, 'channel relay failed')
-  const refused = (kind: string, reason: string) =>
+  const refused = (kind: string, reason: string, rule = 'ssh-forwarding') =>
     void ready.then((opened) =>
       opened?.session.core.recordAction(opened.session.handle, {
         kind,
         text: kind,
         outcome: 'deny',
-        rule: 'ssh-forwarding',
+        rule,
         reason,
       }),
     )
@@ -59,6 +63,10 @@ export function serveSessionChannel(
   })
   channel.on('env', (accept, reject, info) => {
     if (Object.keys(env).length >= MAX_ENV) return reject?.()
+    if (!PASSED_ENV.test(info.key)) {
+      refused(`env ${info.key.slice(0, 64)}`, 'only LANG, LC_* and TZ are passed on', 'ssh-environment')
+      return reject?.()
+    }
     env[info.key] = info.val
     accept?.()
   })
