@@ -64,6 +64,12 @@ policies:
     autoApprove: ["*:*"]
     approvers: [ops-${suffix}]
     maxTtl: 1h
+guardrails:
+  - id: no-dry-run-${suffix}
+    description: server-side dry runs are not for this cluster (a test rule reading the request line)
+    action: deny
+    resources: [${resourceId}]
+    match: { pattern: "dryRun=All" }
 `,
     'kube-test.yaml',
   )

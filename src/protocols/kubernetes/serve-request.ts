@@ -99,7 +99,12 @@ export async function decideRequest(
   }
   const answer = await login.gate.decide({
     action: act,
-    ...(filtered ? {} : { cacheKey: `${act.kind} ${formatScope(act.needs)} ${act.traits.join(',')}` }),
+    // Keyed by the whole request line too: a configured guardrail `pattern` reads it (a query flag, an exec
+    // argument), so two requests alike in needs and traits may still be decided apart. A line cut short for
+    // recording (over MAX_TEXT) is never cached.
+    ...(filtered || act.text.endsWith('…')
+      ? {}
+      : { cacheKey: `${act.text}\n${formatScope(act.needs)}\n${act.traits.join(',')}` }),
     write: WRITE_VERBS.has(info.verb),
     start: true,
   })

@@ -235,3 +235,20 @@ test('a watch across namespaces shows only the granted namespace, events include
   await watch.stop()
   assert.doesNotMatch(watch.stdout, /hidden-b|pod\/db/)
 })
+
+test('a configured pattern guardrail reads the request line, also after the same request allowed otherwise', async () => {
+  const { kubeconfig } = await g.grant('create:configmaps@team-a')
+  const allowed = await g.kubectl(kubeconfig, ['-n', 'team-a', 'create', 'configmap', 'dry-1'])
+  assert.equal(allowed.code, 0, allowed.stderr)
+  // The same needs and traits as the allowed create (the name is in the body): only the line differs
+  // (?dryRun=All), and the rule reads it.
+  const refused = await g.kubectl(kubeconfig, [
+    '-n',
+    'team-a',
+    'create',
+    'configmap',
+    'dry-2',
+    '--dry-run=server',
+  ])
+  assert.match(refused.stderr, /no-dry-run/, `${refused.code} ${refused.stdout}`)
+})
