@@ -196,7 +196,12 @@ export class RelaySession {
     this.#fromUpstream = new FrameScanner(
       SERVER_TYPES_READ,
       {
-        frame: (t, f) => (this.#budget.holding ? PAUSE : this.#serverFrames.frame(t, f)),
+        frame: (t, f) => {
+          // Before ReadyForQuery the result's rows are reported, so a warning reaches the client while it
+          // still reads this response (psql -c stops reading at ReadyForQuery).
+          if (t === 0x5a /* ReadyForQuery */ && !this.#budget.holding) this.#countRead(0)
+          return this.#budget.holding ? PAUSE : this.#serverFrames.frame(t, f)
+        },
         pass: (b) => client.write(b),
       },
       PROTOCOL_MAX_FRAME_BYTES,
@@ -309,9 +314,7 @@ export class RelaySession {
       return
     }
     client.uncork()
-    const rows = this.#fromUpstream.counted - this.#rowsCounted
-    this.#rowsCounted += rows
-    this.#budget.count({ bytes: chunk.length, rows })
+    this.#countRead(chunk.length)
     if (this.#o.client.writableNeedDrain || this.#fromUpstream.paused) this.#o.upstream.pause()
   }
 
@@ -336,6 +339,13 @@ export class RelaySession {
 
   #resumeUpstream(): void {
     if (!this.#closed && !this.#budget.holding) this.#o.upstream.resume()
+  }
+
+  /** Reports to the budget the bytes of an upstream chunk and the DataRows read since the last report. */
+  #countRead(bytes: number): void {
+    const rows = this.#fromUpstream.counted - this.#rowsCounted
+    this.#rowsCounted += rows
+    if (rows > 0 || bytes > 0) this.#budget.count({ bytes, rows })
   }
 
   /** A NoticeResponse of the gateway's own, at the next message boundary of the upstream stream. */
