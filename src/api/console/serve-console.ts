@@ -17,10 +17,12 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 }
 
-// Everything the console loads is its own; no inline script, no framing.
+// Everything the console loads is its own; no inline script, no framing. 'wasm-unsafe-eval' lets the
+// terminal player (asciinema-player) compile its own bundled WebAssembly terminal emulator; JavaScript
+// eval stays refused.
 const CSP = [
   "default-src 'self'",
-  "script-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self'",
   "img-src 'self' data:",
   "connect-src 'self'",

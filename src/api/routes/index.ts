@@ -15,6 +15,7 @@ import { policyRoutes } from './policy.ts'
 import { resourceRoutes } from './resources.ts'
 import { retentionRoutes } from './retention.ts'
 import { serviceAccountRoutes } from './service-accounts.ts'
+import { sessionRecordingRoutes } from './session-recordings.ts'
 import { sessionRoutes } from './sessions.ts'
 
 export const apiRoutes: readonly AnyRouteSpec[] = [
@@ -26,6 +27,7 @@ export const apiRoutes: readonly AnyRouteSpec[] = [
   ...approvalRoutes,
   ...serviceAccountRoutes,
   ...sessionRoutes,
+  ...sessionRecordingRoutes,
   ...legalHoldRoutes,
   ...auditRoutes,
   ...retentionRoutes,

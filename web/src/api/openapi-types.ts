@@ -27,6 +27,8 @@ export const OPERATIONS = {
   listSessions: { method: 'GET', path: '/v1/sessions' },
   getSession: { method: 'GET', path: '/v1/sessions/{id}' },
   endSession: { method: 'POST', path: '/v1/sessions/{id}/end' },
+  listSessionRecordings: { method: 'GET', path: '/v1/sessions/{id}/recordings' },
+  getSessionRecording: { method: 'GET', path: '/v1/sessions/{id}/recordings/{name}' },
   holdSession: { method: 'POST', path: '/v1/sessions/{id}/legal-hold' },
   releaseSession: { method: 'DELETE', path: '/v1/sessions/{id}/legal-hold' },
   listAudit: { method: 'GET', path: '/v1/audit' },
@@ -976,6 +978,34 @@ export interface Operations {
       startedAt: string
       endedAt?: string
       endReason?: string
+    }
+  }
+  listSessionRecordings: {
+    params: {
+      id: string
+    }
+    query: never
+    body: never
+    response: {
+      recordings: Array<{
+        name: string
+        kind: "exec" | "shell"
+        /** the action (exec command or shell start) the recording belongs to */
+        seq: number
+        bytes: number
+      }>
+    }
+  }
+  getSessionRecording: {
+    params: {
+      id: string
+      name: string
+    }
+    query: never
+    body: never
+    response: {
+      name: string
+      cast: string
     }
   }
   holdSession: {

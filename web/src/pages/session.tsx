@@ -1,11 +1,13 @@
 // One session: its timeline of statements and decisions (virtualized: 10,000 rows scroll smoothly) and a
-// replay that steps through it in order, showing each statement's recorded, already-masked result.
+// replay that steps through it in order, showing each statement's recorded, already-masked result; for an
+// SSH session, the commands are the timeline and its terminal recordings play below it.
 import { useEffect, useState } from 'react'
 import { call, type RecordedAction, type SessionDetail } from '../api/client.ts'
 import { errorMessage, formatClock, formatDuration, formatRows } from '../components/format.ts'
 import { Outcome } from '../components/outcome.tsx'
 import { Breadcrumbs, usePageTitle } from '../components/page.tsx'
 import { SqlText } from '../components/sql-text.tsx'
+import { TerminalReplay } from '../components/terminal-replay.tsx'
 import { Time } from '../components/time.tsx'
 import { VirtualList } from '../components/virtual-list.tsx'
 import { Link } from '../router.tsx'
@@ -109,6 +111,7 @@ export function SessionPage({ id }: { id: string }) {
         </div>
         <Replay actions={actions} step={step} onStep={setStep} current={current} />
       </div>
+      {session.protocol === 'ssh' ? <TerminalReplay sessionId={session.id} /> : null}
     </section>
   )
 }
