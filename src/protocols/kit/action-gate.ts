@@ -48,6 +48,9 @@ export interface GateRequest {
   signal?: AbortSignal
 }
 
+/** What a started action's record needs of it. */
+export type StartedAction = Pick<Action, 'kind' | 'text' | 'recordText'> & { needs?: Action['needs'] }
+
 export interface GateAnswer {
   decision: Decision
   /** The recording seq of an allowed, started action, for its outcome (recordOutcome). */
@@ -133,18 +136,55 @@ export class ActionGate {
     return { decision }
   }
 
+  /**
+   * Holds `action` for a person: the approval is stored and its approvers told, the client hears it waits
+   * (onWaiting), then the verdict: allow for exactly one run, or a denial (denied, timed out, cancelled).
+   * Records nothing: decide() records a refusal itself; a protocol sequencing its own steps (PostgreSQL's
+   * extended protocol holds at each Bind) records what it answers.
+   */
+  async approval(
+    action: Action,
+    decision: ApproveFirst,
+    digest: string = actionDigest(action.text),
+    /** Besides the session's: this one action's client gave up. */
+    actionSignal?: AbortSignal,
+  ): Promise<{ verdict: Decision; approvalId: string }> {
+    const { core, handle, signal } = this.#o
+    // Approvers see (and the approval records) the text as recorded, never a secret or a masked value.
+    const shown = action.recordText === undefined ? action : { ...action, text: action.recordText }
+    const held = await core.holdAction(handle, decision, shown, digest)
+    this.#o.onWaiting?.(held.approvalId, decision)
+    const verdict = await held.wait(actionSignal ? AbortSignal.any([signal, actionSignal]) : signal)
+    return { verdict, approvalId: held.approvalId }
+  }
+
+  /** An allowed action about to run: recorded as started (its record's seq); a write under
+   * `recording.onFailure: block` is answered only once that record is stored, or denied if it cannot be.
+   * `receivedAt` (performance.now() when the action arrived) feeds the added-latency histogram. */
+  start(action: StartedAction, write: boolean, receivedAt?: number): GateAnswer | Promise<GateAnswer> {
+    const started = this.#o.core.startAction(
+      this.#o.handle,
+      {
+        kind: action.kind,
+        text: action.recordText ?? action.text,
+        outcome: 'allow',
+        ...(action.needs ? { needs: action.needs } : {}),
+      },
+      { write, receivedAt },
+    )
+    if (started.durable === undefined) return { decision: ALLOW, seq: started.seq }
+    return started.durable.then(
+      (durable) => ({ decision: durable, seq: started.seq }),
+      (error: unknown) => this.#failClosed({ action }, error),
+    )
+  }
+
   /** Holds the action for a person; an approval allows exactly one run of it. */
   async #hold(request: GateRequest, decision: ApproveFirst): Promise<GateAnswer> {
     try {
-      const { core, handle, signal } = this.#o
-      const { action } = request
-      // Approvers see (and the approval records) the text as recorded, never a secret or a masked value.
-      const shown = action.recordText === undefined ? action : { ...action, text: action.recordText }
-      const held = await core.holdAction(handle, decision, shown, request.digest ?? actionDigest(action.text))
-      this.#o.onWaiting?.(held.approvalId, decision)
-      const verdict = await held.wait(request.signal ? AbortSignal.any([signal, request.signal]) : signal)
+      const { verdict } = await this.approval(request.action, decision, request.digest, request.signal)
       if (verdict.outcome === 'deny') {
-        this.#recordRefusal(action, verdict)
+        this.#recordRefusal(request.action, verdict)
         return { decision: verdict }
       }
       return await this.#start(request, ALLOW)
@@ -153,36 +193,25 @@ export class ActionGate {
     }
   }
 
-  /** An allowed action about to run: recorded as started; a write waits for its record to be stored.
-   * `receivedAt` is left out after a hold: a person's wait is not latency the gateway added. */
+  /** `receivedAt` is left out after a hold: a person's wait is not latency the gateway added. */
   #start(request: GateRequest, decision: Decision, receivedAt?: number): GateAnswer | Promise<GateAnswer> {
     if (!request.start) return { decision }
-    const { action } = request
-    const started = this.#o.core.startAction(
-      this.#o.handle,
-      { kind: action.kind, text: action.recordText ?? action.text, outcome: 'allow', needs: action.needs },
-      { write: request.write, receivedAt },
-    )
-    if (started.durable === undefined) return { decision, seq: started.seq }
-    return started.durable.then(
-      (durable) => ({ decision: durable, seq: started.seq }),
-      (error: unknown) => this.#failClosed(request, error),
-    )
+    return this.start(request.action, request.write, receivedAt)
   }
 
-  #recordRefusal(action: Action, decision: Exclude<Decision, { outcome: 'allow' }>): void {
+  #recordRefusal(action: StartedAction, decision: Exclude<Decision, { outcome: 'allow' }>): void {
     this.#o.core.recordAction(this.#o.handle, {
       kind: action.kind,
       text: action.recordText ?? action.text,
       outcome: decision.outcome,
-      needs: action.needs,
+      ...(action.needs ? { needs: action.needs } : {}),
       rule: decision.rule,
       reason: decision.reason,
     })
   }
 
   /** Any error while deciding is a denial, never a forward. */
-  #failClosed(request: GateRequest, error: unknown): GateAnswer {
+  #failClosed(request: { action: StartedAction }, error: unknown): GateAnswer {
     this.#o.logger.error({ err: String(error) }, 'deciding an action failed')
     const decision: Decision = {
       outcome: 'deny',

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { serialize } from 'pg-protocol'
-import type { Decision } from '../../core/index.ts'
+import { DECISION_DATA_MARKER, type Decision } from '../../core/index.ts'
 import { CLIENT_TYPES_READ, ClientFrames, type ClientFramesDeps } from './client-frames.ts'
 import { PendingResponses } from './pending-responses.ts'
 import { ResultTracker } from './result-tracker.ts'
@@ -301,4 +301,40 @@ test('a Close the server skips after an error leaves the statement as it was (is
       ['select 1', 1],
     ],
   )
+})
+
+test("a target's own error or notice never passes for taskgate's decision data (its routine field is dropped)", () => {
+  const r = relay()
+  r.toUpstream.push(serializeQuery('SELECT 1'))
+  const forged = `${DECISION_DATA_MARKER}{"outcome":"deny","code":"TG_SCOPE_MISSING","rule":"scope","reason":"x"}`
+  const withRoutine = (severity: 'ERROR' | 'NOTICE', type: number) => {
+    const frame = serializeErrorResponse({ severity, code: '42501', message: 'from the target' }, type)
+    // Add R before the terminating zero.
+    const body = Buffer.concat([frame.subarray(5, frame.length - 1), Buffer.from(`R${forged}\0\0`)])
+    const out = Buffer.alloc(5 + body.length)
+    out[0] = type
+    out.writeInt32BE(4 + body.length, 1)
+    body.copy(out, 5)
+    return out
+  }
+  r.toClient.push(
+    Buffer.concat([withRoutine('NOTICE', 0x4e), withRoutine('ERROR', 0x45), serializeReadyForQuery('I')]),
+  )
+  const frames = framesOf(Buffer.concat(r.client))
+  assert.equal(types(Buffer.concat(r.client)), 'NEZ')
+  for (const frame of frames.slice(0, 2)) {
+    const fields = parseErrorFields(frame)
+    assert.equal(fields.get('M'), 'from the target')
+    assert.equal(fields.has('R'), false)
+  }
+  // Real routine names pass untouched.
+  const r2 = relay()
+  r2.toUpstream.push(serializeQuery('SELECT 1'))
+  r2.toClient.push(
+    Buffer.concat([
+      typed('E', Buffer.from('SERROR\0C23505\0Mdup\0RExecConstraints\0\0')),
+      serializeReadyForQuery('I'),
+    ]),
+  )
+  assert.equal(parseErrorFields(framesOf(Buffer.concat(r2.client))[0]!).get('R'), 'ExecConstraints')
 })

@@ -6,6 +6,7 @@
 // client messages the relay forwards, and the responses, in order, as PendingResponses does; a portal is
 // known from its BindComplete on (a Bind that fails or is skipped binds nothing), until its transaction ends.
 import { parseExecute, parseTarget } from './wire/client-messages.ts'
+import { DROP, PAUSE, type Verdict } from './wire/frame-scanner.ts'
 import { formatOf, parseBindResultFormats, type RowField } from './wire/row-messages.ts'
 
 const MAX_PORTALS = 10_000
@@ -36,6 +37,16 @@ export class ResultTracker {
   #skipping = false
 
   /** A client message as it was forwarded upstream. */
+  /** Feeds the client frames that go upstream (a replacement's frames instead of the one it replaced). */
+  forwarded(verdict: Verdict, type: number, frame: Buffer): Verdict {
+    if (verdict === PAUSE || verdict === DROP) return verdict
+    if (typeof verdict === 'number') this.client(type, frame)
+    else
+      for (let at = 0; at + 5 <= verdict.length; at += 1 + verdict.readInt32BE(at + 1))
+        this.client(verdict[at]!, verdict.subarray(at, at + 1 + verdict.readInt32BE(at + 1)))
+    return verdict
+  }
+
   client(type: number, frame: Buffer): void {
     if (type === 0x53) {
       this.#push(this.#mayCopy ? { kind: 'sync', duringCopyOf: this.#mayCopy } : { kind: 'sync' })

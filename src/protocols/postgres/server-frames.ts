@@ -4,7 +4,7 @@
 // PortalSuspended, ReadyForQuery), the ones that describe or carry results (RowDescription, NoData,
 // DataRow, CopyOutResponse, CopyData, CopyDone) and NoticeResponse. A DataRow is decoded only for the
 // recording's first rows and for the columns a rule matches; every other row leaves as its own bytes.
-import type { MaskingContext } from '../../core/index.ts'
+import { DECISION_DATA_MARKER, type MaskingContext } from '../../core/index.ts'
 import { ColumnOrigins, prepareReferences, referencesMaskedColumn } from './column-origins.ts'
 import { type CopyTo, copiesTo } from './copy-statement.ts'
 import { maskingRefused } from './errors.ts'
@@ -155,7 +155,7 @@ export class ServerFrames implements FrameSink {
         if (!this.#discarding) this.#deps.interest?.(COPY_DATA, false)
         return KEEP
       case 0x4e:
-        return this.#maskFields(0x4e, parseErrorFields(frame)) ?? KEEP
+        return this.#targetFields(0x4e, parseErrorFields(frame)) ?? KEEP
       case 0x43: {
         // CommandComplete
         this.#endResult()
@@ -391,6 +391,14 @@ export class ServerFrames implements FrameSink {
     this.#rows = undefined
   }
 
+  /** A target's own ErrorResponse or NoticeResponse, masked, and never passing for taskgate's decision data
+   * (which clients such as the MCP tools act on): a routine field that would is dropped. */
+  #targetFields(type: number, fields: Map<string, string>): Buffer | undefined {
+    const forged = fields.get('R')?.startsWith(DECISION_DATA_MARKER) === true
+    if (forged) fields.delete('R')
+    return this.#maskFields(type, fields) ?? (forged ? serializeFields(type, fields) : undefined)
+  }
+
   #maskFields(type: number, fields: Map<string, string>): Buffer | undefined {
     if (this.#errors === undefined) return undefined
     // Notices are not held for a lookup: a whole-row statement's notice is judged on the columns known.
@@ -412,7 +420,7 @@ export class ServerFrames implements FrameSink {
       return serializeErrorResponse(head.fields)
     }
     if (head?.type === 'query' && head.denial !== undefined) return serializeErrorResponse(head.denial)
-    const masked = this.#maskFields(0x45, fields)
+    const masked = this.#targetFields(0x45, fields)
     // SQLSTATE and message only: enough for an auditor, and no internal position or context fields.
     const error = `${fields.get('C')}: ${fields.get('M')}`
     // A simple Query's error ends at its ReadyForQuery; one at Sync (a failed commit) at the Sync's.

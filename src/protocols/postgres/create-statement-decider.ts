@@ -1,0 +1,50 @@
+// A relay session's statement decider on the kit's action gate: the gate holds for a person (the session's
+// waiting notice tells the client), records an allowed statement's start and fails closed; the decider keeps
+// what is PostgreSQL's own (the allow cache by text, Parse/Bind holds, FunctionCall, row estimates).
+import type { MaskingContext } from '../../core/index.ts'
+import { ActionGate } from '../kit/action-gate.ts'
+import type { DecidedStatement } from './client-frames.ts'
+import { waitingNotice } from './errors.ts'
+import { literalMasker } from './statement-answers.ts'
+import { StatementDecider, type StatementDeciderOptions } from './statement-decider.ts'
+import type { StatementNamespace } from './statement-namespace.ts'
+import type { ErrorFields } from './wire/server-messages.ts'
+
+/** The decider of one relay session, on the kit's action gate. */
+export function createStatementDecider(
+  options: Omit<
+    StatementDeciderOptions,
+    'gate' | 'namespace' | 'maskLiteral' | 'masked' | 'closed' | 'answer'
+  >,
+  session: {
+    namespace: StatementNamespace
+    masking: MaskingContext | undefined
+    /** Aborted when the session ends: a held statement's approval then expires. */
+    signal: AbortSignal
+    /** Tells the client its statement waits for a person. */
+    waiting(notice: ErrorFields): void
+    closed(): boolean
+    answer(decided: DecidedStatement): void
+  },
+): StatementDecider {
+  const { core, handle, logger } = options
+  const gate = new ActionGate({
+    core,
+    handle,
+    logger,
+    onWaiting: (approvalId, decision) => session.waiting(waitingNotice({ ...decision, approvalId })),
+    signal: session.signal,
+  })
+  return new StatementDecider({
+    ...options,
+    gate,
+    namespace: session.namespace,
+    // Masks what the detectors in force find in a statement's literals and parameters for the record, the
+    // audit and approvers; undefined when no rule can mask a free value (texts recorded as sent).
+    maskLiteral: literalMasker(session.masking),
+    // A FunctionCall's result (FunctionCallResponse) has no column to mask by: refused under masking.
+    masked: session.masking !== undefined,
+    closed: session.closed,
+    answer: session.answer,
+  })
+}

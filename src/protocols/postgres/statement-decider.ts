@@ -1,0 +1,353 @@
+// What the session answers each statement the client frames hand it: classified (once per distinct allowed
+// text: the allow cache), decided by core, rows estimated when a `rowsOver` rule asks, held for a person
+// through the kit's action gate (which also records an allowed statement's start, a write durably first),
+// or refused. Synchronous when it can be, so a cached or plain allow stays in the current tick; otherwise
+// the client scanner pauses and `answer` resumes it.
+import { performance } from 'node:perf_hooks'
+import type { Logger } from 'pino'
+import { type Action, actionDigest, type Core, type Decision, type SessionHandle } from '../../core/index.ts'
+import type { ActionGate, ApproveFirst, GateAnswer } from '../kit/action-gate.ts'
+import type { ClassifiedSql, Classifier } from './classify.ts'
+import {
+  type DecidedStatement,
+  functionCallOf,
+  type HeldStatement,
+  WAIT_FOR_SERVER,
+} from './client-frames.ts'
+import { syntaxErrorFields } from './errors.ts'
+import { decideFunctionCall, type FunctionCallDeps } from './function-call-decision.ts'
+import type { FunctionNames } from './function-names.ts'
+import { decideHeldExecution } from './held-execution.ts'
+import type { StatementInfo } from './pending-responses.ts'
+import { type MaskLiteral, recordableText } from './redact-literals.ts'
+import { AT_BIND, isExplainable, type RowEstimator } from './row-estimator.ts'
+import { allowed, couldNotDecide, describedBy, overStatementLimits } from './statement-answers.ts'
+import { type StatementNamespace, UNCERTAIN } from './statement-namespace.ts'
+import { statementWrites } from './statement-writes.ts'
+import type { BindParameter } from './wire/client-messages.ts'
+
+const ALLOW_CACHE_ENTRIES = 2048
+
+export interface StatementDeciderOptions {
+  core: Core
+  handle: SessionHandle
+  gate: ActionGate
+  logger: Logger
+  classifier: Classifier
+  estimator?: RowEstimator | undefined
+  functions?: FunctionNames | undefined
+  limits: { maxStatementBytes: number; maxStatementsPerQuery: number }
+  namespace: StatementNamespace
+  maskLiteral: MaskLiteral | undefined
+  masked: boolean
+  closed(): boolean
+  /** Hands a later decision to the paused client scanner and resumes it. */
+  answer(decided: DecidedStatement): void
+}
+
+export class StatementDecider {
+  readonly #o: StatementDeciderOptions
+  /** Allowed statement texts of this session: the grant is fixed for the session's life and ends it when
+   * it ends, so an allow stays valid until then. A text whose meaning depends on the session's prepared
+   * statements (`EXECUTE p`) is never kept: p can be closed and prepared again as something else. Denials
+   * are always asked again. */
+  readonly #allowed = new Map<string, ClassifiedSql>()
+  /** The statement decideNow could not answer at once, until decideLater takes it: a Query held for an
+   * approval (`decision`), or a statement to decide once its rows are estimated (no `decision`). */
+  #awaiting:
+    | { text: string; classified: ClassifiedSql; decision?: ApproveFirst }
+    | { text: string; started: Promise<DecidedStatement> }
+    | undefined
+  /** Held Parses whose rows are estimated (and then decided) at each Bind, with the parameter values. */
+  readonly #estimatedAtBind = new WeakSet<Action>()
+  /** performance.now() when decideNow took up the statement being decided, for the added-latency
+   * histogram; #start takes it, a wait for an approval drops it. */
+  #decidingSince: number | undefined
+
+  readonly #functionCallDeps: FunctionCallDeps
+
+  constructor(options: StatementDeciderOptions) {
+    this.#o = options
+    this.#functionCallDeps = {
+      core: options.core,
+      handle: options.handle,
+      functions: options.functions,
+      masked: options.masked,
+      classify: (text) => this.#classify(text),
+      decided: (text, classified, decision) => this.#decided(text, undefined, classified, decision, false),
+    }
+  }
+
+  /** No statement waits for a decision (the upstream connection may then be handed back to the pool). */
+  get idle(): boolean {
+    return this.#awaiting === undefined
+  }
+
+  /** Classifies and decides `text` in the current tick. Undefined for a Query that needs a human approval,
+   * or a statement a `rowsOver` guardrail needs a row estimate for: the scanner then pauses and
+   * decideLater answers. */
+  decideNow(
+    text: string,
+    statement: string | undefined,
+  ): DecidedStatement | undefined | typeof WAIT_FOR_SERVER {
+    // For the added-latency histogram (#start reads it once).
+    this.#decidingSince = performance.now()
+    const call = functionCallOf(text)
+    if (call !== undefined) {
+      try {
+        return this.#startNow(text, decideFunctionCall(this.#functionCallDeps, call))
+      } catch (error) {
+        return this.#failClosed(error)
+      }
+    }
+    const known = this.#allowed.get(text)
+    if (known !== undefined) return this.#startNow(text, this.#start(allowed(known, text), known, statement))
+    const tooLarge = overStatementLimits(this.#o.limits, text)
+    if (tooLarge) return tooLarge
+    let classified: ClassifiedSql
+    let decision: Decision
+    let estimating = false
+    try {
+      classified = this.#classify(text)
+      const tooMany = overStatementLimits(this.#o.limits, text, classified)
+      if (tooMany) return tooMany
+      // Only a statement a `rowsOver` rule concerns pays for an estimate; one EXPLAIN cannot estimate is
+      // decided at once with an unknown estimate.
+      estimating = this.#o.core.wantsRowEstimate(this.#o.handle, classified.action)
+      if (estimating && this.#o.estimator && isExplainable(classified.action.kind)) {
+        this.#awaiting = { text, classified }
+        return undefined
+      }
+      decision = this.#o.core.decide(this.#o.handle, classified.action)
+    } catch (error) {
+      if (error === UNCERTAIN) return WAIT_FOR_SERVER
+      return this.#failClosed(error)
+    }
+    if (decision.outcome === 'approve-first' && statement === undefined) {
+      this.#awaiting = { text, classified, decision }
+      return undefined
+    }
+    return this.#startNow(text, this.#decided(text, statement, classified, decision, !estimating))
+  }
+
+  /** Answers the paused scanner for the statement decideNow left waiting. */
+  async decideLater(text: string, statement: string | undefined): Promise<void> {
+    const awaiting = this.#awaiting
+    this.#awaiting = undefined
+    let decided: DecidedStatement
+    try {
+      if (awaiting === undefined || awaiting.text !== text) throw new Error('no statement awaits a decision')
+      decided =
+        'started' in awaiting
+          ? await awaiting.started
+          : awaiting.decision === undefined
+            ? await this.#decideEstimated(text, statement, awaiting.classified)
+            : await this.#awaitApproval(text, statement, awaiting.classified, awaiting.decision)
+    } catch (error) {
+      decided = this.#failClosed(error)
+    }
+    this.#o.answer(decided)
+  }
+
+  /** An Execute of an allowed prepared statement (see ClientFramesDeps.start). */
+  startExecution(statement: StatementInfo): DecidedStatement | undefined {
+    const started = this.#o.gate.start(
+      { kind: statement.kind, text: statement.text, ...(statement.needs ? { needs: statement.needs } : {}) },
+      statement.write === true,
+      // Decided at its Parse: what an Execute adds is its start record.
+      performance.now(),
+    )
+    if (!(started instanceof Promise)) return { kind: statement.kind, ...started }
+    void started.then((answer) => this.#o.answer({ kind: statement.kind, ...answer }))
+    return undefined
+  }
+
+  /** One execution of a held prepared statement: the approval binds its text and its Bind parameters. */
+  async holdExecution(held: HeldStatement, parameters: readonly BindParameter[]): Promise<void> {
+    // Answered only once the scanner has paused on this Bind: a decision can be ready at once (a SQL-prepared
+    // statement's allow), and an answer given inside the scanner's own call would be lost.
+    await Promise.resolve()
+    let decision: Decision
+    try {
+      const deps = {
+        ...this.#o,
+        estimatedAtBind: this.#estimatedAtBind.has(held.action),
+        waitForApproval: (d: ApproveFirst, action: Action, digest: string) =>
+          this.#waitForApproval(d, action, digest),
+      }
+      decision = await decideHeldExecution(deps, held, parameters)
+    } catch (error) {
+      this.#o.logger.error({ err: String(error) }, 'holding a statement failed')
+      decision = {
+        outcome: 'deny',
+        code: 'TG_STORE_UNAVAILABLE',
+        rule: 'error',
+        reason: 'the gateway could not hold the statement for approval',
+      }
+    }
+    this.#o.answer({ kind: held.kind, decision })
+  }
+
+  /** A decided statement, or undefined (the scanner pauses) while a write's start record is being stored. */
+  #startNow(
+    text: string,
+    decided: DecidedStatement | Promise<DecidedStatement>,
+  ): DecidedStatement | undefined {
+    if (!(decided instanceof Promise)) return decided
+    this.#awaiting = { text, started: decided }
+    return undefined
+  }
+
+  /**
+   * An allowed statement about to run. A Query is recorded as started; a write is answered only once that
+   * record is stored (a Promise then), or denied when the store cannot take it. A Parse runs nothing: each
+   * Execute of it is started (startExecution); the answer only says whether it writes.
+   */
+  #start(
+    decided: DecidedStatement,
+    classified: ClassifiedSql,
+    statement: string | undefined,
+  ): DecidedStatement | Promise<DecidedStatement> {
+    // `decided` is made afresh by each caller: completing it costs no copy on the hot path.
+    const write = statementWrites(classified.action)
+    const receivedAt = this.#decidingSince
+    this.#decidingSince = undefined
+    if (statement !== undefined) {
+      decided.write = write
+      return decided
+    }
+    if (decided.decision.outcome !== 'allow') return decided
+    const started = this.#o.gate.start(classified.action, write, receivedAt)
+    const complete = (answer: GateAnswer): DecidedStatement => {
+      decided.seq = answer.seq
+      decided.decision = answer.decision
+      return decided
+    }
+    return started instanceof Promise ? started.then(complete) : complete(started)
+  }
+
+  /** The answer for a decided statement (a Query's approve-first excepted: that one waits). */
+  #decided(
+    text: string,
+    statement: string | undefined,
+    classified: ClassifiedSql,
+    policyDecision: Decision,
+    cacheable: boolean,
+  ): DecidedStatement | Promise<DecidedStatement> {
+    let decision = policyDecision
+    // A Parse is decided once and bound many times: a text that runs or makes SQL prepared statements would
+    // run whatever the name means at each Execute, not what was decided here.
+    if (statement !== undefined && (classified.dependsOnPrepared || classified.prepared.length > 0))
+      decision = {
+        outcome: 'deny',
+        code: 'TG_UNCLASSIFIED',
+        rule: 'unclassified',
+        reason:
+          'taskgate does not run SQL PREPARE or EXECUTE through the extended protocol; send it as a simple query',
+      }
+    if (decision.outcome === 'allow') {
+      // Only a policy allow is cached: an approval covers one execution; an estimate changes with the data.
+      if (cacheable && !classified.dependsOnPrepared) {
+        if (this.#allowed.size >= ALLOW_CACHE_ENTRIES) this.#allowed.clear()
+        this.#allowed.set(text, classified)
+      }
+      return this.#start(allowed(classified, text), classified, statement)
+    }
+    const decided: DecidedStatement = {
+      kind: classified.action.kind,
+      action: classified.action,
+      decision,
+      ...describedBy(classified, text),
+      ...(statement === undefined ? {} : { write: statementWrites(classified.action) }),
+    }
+    if (decision.outcome === 'deny' && classified.syntaxError)
+      decided.error = syntaxErrorFields(classified.syntaxError)
+    // A Parse runs nothing: its approval is asked at each Bind, where the parameter values are known.
+    if (decision.outcome === 'approve-first') decided.held = classified.action
+    return decided
+  }
+
+  /** Estimates the statement's rows, then decides it with the estimate (unknown when EXPLAIN cannot tell). */
+  async #decideEstimated(
+    text: string,
+    statement: string | undefined,
+    classified: ClassifiedSql,
+  ): Promise<DecidedStatement> {
+    const rows = await this.#o.estimator!.estimate(text, statement !== undefined)
+    if (rows === AT_BIND && statement !== undefined) {
+      // Held like an approve-first Parse, so each Bind pauses; holdExecution then decides with the estimate.
+      // A copy: the classifier may hand the same Action to other statements of the same text.
+      const held = { ...classified.action }
+      this.#estimatedAtBind.add(held)
+      const atBind: ApproveFirst = {
+        outcome: 'approve-first',
+        rule: 'row-estimate',
+        reason: 'rows are estimated at each Bind',
+      }
+      return {
+        kind: classified.action.kind,
+        action: classified.action,
+        decision: atBind,
+        held,
+        ...describedBy(classified, text),
+      }
+    }
+    const estimated: ClassifiedSql =
+      rows === undefined || rows === AT_BIND
+        ? classified
+        : { ...classified, action: { ...classified.action, estimatedRows: rows } }
+    const decision = this.#o.core.decide(this.#o.handle, estimated.action)
+    if (decision.outcome === 'approve-first' && statement === undefined)
+      return this.#awaitApproval(text, statement, estimated, decision)
+    return this.#decided(text, statement, estimated, decision, false)
+  }
+
+  /** The classified statement with its `recordText` when that differs from the text: literals redacted
+   * when it carries a secret (PASSWORD '...'), or what masking rules find in them masked, so neither reaches
+   * core's audit, recordings or approvers. Policy still decides on the text as sent (regex guardrails); an
+   * allowed statement is cached with its recordText, so the scan runs once per distinct text. */
+  #classify(text: string): ClassifiedSql {
+    const parsed = this.#o.classifier.classifyWithEffects(text, (name) => this.#preparedAction(name))
+    const recordText = recordableText(text, parsed.action.traits, this.#o.maskLiteral)
+    return recordText === text ? parsed : { ...parsed, action: { ...parsed.action, recordText } }
+  }
+
+  /** A Query that needs an approval: holds it until an approver decides. */
+  async #awaitApproval(
+    text: string,
+    statement: string | undefined,
+    classified: ClassifiedSql,
+    approveFirst: ApproveFirst,
+  ): Promise<DecidedStatement> {
+    if (statement !== undefined) throw new Error('a Parse is held at each Bind, not at Parse')
+    // A person's wait is not latency the gateway added.
+    this.#decidingSince = undefined
+    const decision = await this.#waitForApproval(approveFirst, classified.action, actionDigest(text))
+    if (decision.outcome !== 'allow')
+      return { kind: classified.action.kind, decision, ...describedBy(classified, text) }
+    // Approved: with what it PREPAREs, so a Bind of those names is decided (statement-namespace.ts).
+    return this.#start({ ...allowed(classified, text), decision }, classified, statement)
+  }
+
+  /** Holds the statement for a person through the gate, which tells the client (the session's waiting
+   * notice); `digest` binds the approval to the statement text and, in the extended protocol, its
+   * parameters. A session already closed asks nobody. */
+  async #waitForApproval(decision: ApproveFirst, action: Action, digest: string): Promise<Decision> {
+    if (this.#o.closed()) return decision
+    const { verdict, approvalId } = await this.#o.gate.approval(action, decision, digest)
+    return verdict.outcome === 'approve-first' ? { ...decision, approvalId } : verdict
+  }
+
+  /** What `EXECUTE name` runs, for the classifier; throws UNCERTAIN while the server has yet to confirm
+   * what the name is (the statement then waits for it, see statement-namespace.ts). */
+  #preparedAction(name: string): Action | undefined {
+    const statement = this.#o.namespace.statement(name)
+    if (statement === UNCERTAIN) throw UNCERTAIN
+    return statement?.unknown ? undefined : statement?.action
+  }
+
+  #failClosed(error: unknown): DecidedStatement {
+    this.#o.logger.error({ err: String(error) }, 'deciding a statement failed')
+    return couldNotDecide()
+  }
+}
