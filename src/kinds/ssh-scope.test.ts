@@ -148,6 +148,11 @@ test('sftp paths and port forwarding match per login', () => {
   assert.ok(forward.covers('deploy', 'deploy:localhost:5432'))
   assert.ok(forward.covers('deploy:localhost:*', 'deploy:LOCALHOST:5432'))
   assert.ok(!forward.covers('deploy:localhost:5432', 'deploy:localhost:22'))
+  // An address pattern covers addresses, never a name that merely starts like one (DNS decides where it goes).
+  assert.ok(forward.covers('deploy:10.0.0.*:5432', 'deploy:10.0.0.7:5432'))
+  assert.ok(forward.covers('deploy:10.0.0.*:*', 'deploy:10.0.0.*:5432'))
+  assert.ok(!forward.covers('deploy:10.0.0.*:5432', 'deploy:10.0.0.7.attacker.example:5432'))
+  assert.ok(!forward.covers('deploy:10.*:*', 'deploy:10.0.0.169.254.169.254.nip.io:80'))
 })
 
 test('word globs agree with core globMatches, and a pattern covering a pattern covers every instance of it', () => {

@@ -113,7 +113,22 @@ const forwardDetail = {
     return undefined
   },
   covers: (pattern: string, detail: string): boolean =>
+    addressShapeKept(pattern, detail) &&
     wordCovers(asGlob(pattern.toLowerCase()), asGlob(detail.toLowerCase())),
+}
+
+/** The host part of `host:port` (IPv6 in brackets keeps its colons). */
+const hostOf = (detail: string): string => {
+  const colon = detail.lastIndexOf(':')
+  return colon < 0 ? detail : detail.slice(0, colon)
+}
+
+/** An address pattern (`10.0.0.*`) covers addresses only: otherwise its `*` also covers a name such as
+ * `10.0.0.1.attacker.example`, which the target resolves to wherever its owner likes. */
+function addressShapeKept(pattern: string, detail: string): boolean {
+  const host = hostOf(pattern)
+  if (!host.includes('*') || !/^[0-9.*]+$/.test(host)) return true
+  return /^[0-9.*]+$/.test(hostOf(detail))
 }
 
 /** How objects of each SSH verb match (registered in kinds/index.ts). */
