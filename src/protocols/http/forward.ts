@@ -2,7 +2,7 @@
 // the system CAs or `caFile`, optionally with the gateway's client certificate), one forwarded request with
 // its body streamed (backpressure both ways through pipeline), deadlines for connecting and for the response
 // head, and cancellation when the client leaves or the grant ends. node:http rather than
-// @fastify/reply-from: the path must go out exactly as policy saw it (normalize-path.ts) with no router or
+// Not @fastify/reply-from: the path must go out exactly as policy saw it (normalize-path.ts) with no router or
 // URL parser of another library in between, and upgrades (WebSocket, SPDY for Kubernetes) need the raw
 // sockets anyway.
 import { readFileSync } from 'node:fs'
