@@ -117,6 +117,23 @@ export async function decideRequest(
   }
 }
 
+/** `kubectl --as`: recorded as refused, answered with a Status. */
+export function refuseImpersonation(
+  ctx: Pick<KubeServeContext, 'core'>,
+  login: KubeLogin,
+  info: RequestInfo,
+  action: Action,
+): KubeStatus {
+  ctx.core.recordAction(login.handle, {
+    kind: action.kind,
+    text: action.text,
+    outcome: 'deny',
+    rule: 'impersonation',
+    reason: 'the client asked to act as another identity (Impersonate-*)',
+  })
+  return impersonationRefused(info)
+}
+
 export function sendStatus(res: http.ServerResponse, status: KubeStatus): void {
   if (res.headersSent) return void res.destroy()
   const body = JSON.stringify(status)
@@ -152,16 +169,7 @@ export async function serveRequest(
   if ('status' in admitted) return sendStatus(res, admitted.status)
   const { login, release } = admitted
   res.on('close', release)
-  if (asksImpersonation(req.headers)) {
-    ctx.core.recordAction(login.handle, {
-      kind: action.kind,
-      text: action.text,
-      outcome: 'deny',
-      rule: 'impersonation',
-      reason: 'the client asked to act as another identity (Impersonate-*)',
-    })
-    return sendStatus(res, impersonationRefused(info))
-  }
+  if (asksImpersonation(req.headers)) return sendStatus(res, refuseImpersonation(ctx, login, info, action))
   const decided = await decideRequest(ctx, login, info, action)
   if (decided.decision.outcome !== 'allow') return sendStatus(res, refusal(decided.decision, info))
   forward(ctx, login, req, res, info, decided)

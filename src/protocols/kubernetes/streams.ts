@@ -9,10 +9,17 @@ import type { Duplex } from 'node:stream'
 import { TaskgateError } from '../../core/index.ts'
 import { asksImpersonation, upstreamHeaders } from './back.ts'
 import { classifyRequest, STREAM_SUBRESOURCES } from './classify.ts'
-import { failure, impersonationRefused, type KubeStatus, tooManyStreams } from './errors.ts'
+import { failure, type KubeStatus, tooManyStreams } from './errors.ts'
 import { watchPodPresence } from './pod-presence.ts'
 import type { RequestInfo } from './request-info.ts'
-import { admit, decideRequest, type KubeLogin, type KubeServeContext, refusal } from './serve-request.ts'
+import {
+  admit,
+  decideRequest,
+  type KubeLogin,
+  type KubeServeContext,
+  refusal,
+  refuseImpersonation,
+} from './serve-request.ts'
 import { StreamRecorder } from './stream-recorder.ts'
 
 export async function serveUpgrade(
@@ -28,7 +35,8 @@ export async function serveUpgrade(
   if ('status' in admitted) return writeStatus(socket, admitted.status)
   const { login, release: releaseRequest } = admitted
   socket.on('close', releaseRequest)
-  if (asksImpersonation(req.headers)) return writeStatus(socket, impersonationRefused(info))
+  if (asksImpersonation(req.headers))
+    return writeStatus(socket, refuseImpersonation(ctx, login, info, action))
   // Only the container streams upgrade; any other upgrade (e.g. a proxied WebSocket) is not relayed.
   if (!STREAM_SUBRESOURCES.has(info.subresource)) return writeStatus(socket, NOT_A_STREAM)
   const decided = await decideRequest(ctx, login, info, action)

@@ -60,6 +60,11 @@ test('a request outside the scope is a Forbidden Status naming the rule, the mis
 
 test('kubectl --as is refused with a Status; the API server sees the grant identity, not the client', async () => {
   const { kubeconfig, grant } = await g.grant('list:pods@team-a')
+  // kubectl's discovery answers a refused /api with "unknown": read discovery once without --as (kubectl caches
+  // it per server), as a user of the kubeconfig would have.
+  assert.equal((await g.kubectl(kubeconfig, ['-n', 'team-a', 'get', 'pods'])).code, 0)
+  const raw = await g.kubectl(kubeconfig, ['--as', 'admin', 'get', '--raw', '/api/v1/namespaces/team-a/pods'])
+  assert.match(raw.stderr, /Forbidden.*Impersonate-\*/)
   const as = await g.kubectl(kubeconfig, ['--as', 'admin', '-n', 'team-a', 'get', 'pods'])
   assert.notEqual(as.code, 0)
   assert.match(as.stderr, /Forbidden.*Impersonate-\*/)
