@@ -6,6 +6,7 @@ import type http from 'node:http'
 import https from 'node:https'
 import type { KubernetesResourceConfig, SecretRef } from '../../config/schema.ts'
 import type { Grant } from '../../core/index.ts'
+import { isIdentityHeader } from '../http/index.ts'
 
 export interface KubeUpstream {
   host: string
@@ -74,7 +75,9 @@ export function upstreamHeaders(
 ): http.OutgoingHttpHeaders {
   const out: http.OutgoingHttpHeaders = {}
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || DROPPED.has(name) || name.startsWith('impersonate-')) continue
+    // X-Remote-User/-Group/-Extra-* are the API server's front-proxy identity (requestheader): read only from
+    // a front-proxy certificate, but never the client's to set, whatever certificate the gateway holds.
+    if (value === undefined || DROPPED.has(name) || isIdentityHeader(name)) continue
     out[name] = value
   }
   if (options.upgrade) {
