@@ -70,3 +70,9 @@ test('a method override (header or _method) needs its method too', () => {
     /override/,
   )
 })
+
+test('a `;` in the query is read both ways: a rule on force=true sees `?a=1;force=true` (Rack 2 splits on it)', () => {
+  const { traits } = classifyRequest({ method: 'DELETE', path: '/v1/a', query: 'a=1;force=true' })
+  assert.ok(traits.includes('query:force=true'), traits.join(' '))
+  assert.ok(traits.includes('query:a=1;force=true'))
+})

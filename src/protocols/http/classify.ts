@@ -75,7 +75,11 @@ export function classifyRequest(facts: HttpRequestFacts, protocol = 'http'): Act
 
 function queryTraits(query: string, traits: string[]): void {
   if (!query) return
-  for (const [name, value] of new URLSearchParams(query)) {
+  // `;` separates parameters too for some upstreams (Rack 2, old Python): the `;`-split reading adds its
+  // traits, so a rule on `force=true` sees `?a=1;force=true`.
+  const params = [...new URLSearchParams(query)]
+  if (query.includes(';')) params.push(...new URLSearchParams(query.replaceAll(';', '&')))
+  for (const [name, value] of params) {
     if (traits.length >= MAX_TRAITS) return
     traits.push(`query:${name}`)
     if (value.length <= MAX_TRAIT_VALUE) traits.push(`query:${name}=${value}`)
