@@ -15,7 +15,8 @@ export const WORKER_ENV = 'TASKGATE_WORKER'
 export const WORKER_PORTS_ENV = 'TASKGATE_WORKER_PORTS'
 
 const RESTART_DELAY_MS = 1_000
-const READY_TIMEOUT_MS = 30_000
+// Generous: a worker loads every engine and opens the store, which took over 30 s on a loaded 2-core box.
+const READY_TIMEOUT_MS = 120_000
 const STOP_TIMEOUT_MS = 10_000
 
 export function workerCount(setting: 'auto' | number): number {

@@ -38,7 +38,7 @@ guardrails:
   exited = new Promise((resolve) => child.on('close', () => resolve()))
   let pending = ''
   const started = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('gateway did not start')), 90_000)
+    const timer = setTimeout(() => reject(new Error('gateway did not start')), 150_000)
     child.stdout!.on('data', (d: Buffer) => {
       pending += d.toString()
       const lines = pending.split('\n')
