@@ -58,15 +58,6 @@ export function methodOverride(incoming: IncomingHttpHeaders): string | undefine
   return name && `the ${name} header would make the upstream run a method policy did not decide on`
 }
 
-/** The same through the query (`?_method=DELETE`: Express method-override, Laravel, Symfony). */
-export function methodOverrideParameter(query: string): string | undefined {
-  if (!query) return undefined
-  for (const name of new URLSearchParams(query.replaceAll(';', '&')).keys())
-    if (name.toLowerCase() === '_method')
-      return 'the _method query parameter would make the upstream run a method policy did not decide on'
-  return undefined
-}
-
 /** Most headers a request may carry (node's own default is 2000). */
 export const MAX_REQUEST_HEADERS = 200
 

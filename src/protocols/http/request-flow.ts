@@ -11,13 +11,7 @@ import { bodyKind, formFields, hasBody, parseJsonOnce, prefixed, readBounded } f
 import { classifyRequest, METHOD_OVERRIDE_HEADERS } from './classify.ts'
 import { forwardRequest, isTimeout, type Upstream } from './forward.ts'
 import type { GrantSession, GrantSessions } from './grant-sessions.ts'
-import {
-  forwardedFor,
-  type HeaderPolicy,
-  methodOverride,
-  methodOverrideParameter,
-  upstreamRequestHeaders,
-} from './headers.ts'
+import { forwardedFor, type HeaderPolicy, methodOverride, upstreamRequestHeaders } from './headers.ts'
 import { normalizeTarget, type PathParameters, UnnormalizablePath } from './normalize-path.ts'
 import {
   approvalProblem,
@@ -224,7 +218,6 @@ export class HttpRequestFlow {
     let why = methodOverride(req.headers)
     try {
       normalized = normalizeTarget(req.url ?? '', this.#o.pathParameters)
-      why ??= methodOverrideParameter(normalized.query)
     } catch (error) {
       if (!(error instanceof UnnormalizablePath)) throw error
       why = `the path cannot be normalised: ${error.message}`
