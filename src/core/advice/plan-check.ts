@@ -32,12 +32,13 @@ export function checkPlan(
     expiresAt: new Date(now.getTime() + grant.ttlSeconds * 1000),
   }
   return (grant.plan?.statements ?? []).slice(0, MAX_CHECKED).map(({ text }) => {
-    let action: Action
+    let action: Action | undefined
     try {
-      action = reclassify(text, resource)
+      action = reclassify(text, resource, { kind: 'plan' })
     } catch (error) {
       return { text, outcome: 'deny', rule: 'classify', reason: String(error) }
     }
+    if (!action) return { text, outcome: 'deny', rule: 'classify', reason: 'it is no decided action' }
     const decision = decide(action, active, rules, now)
     if (decision.outcome === 'allow') return { text, outcome: 'allow' }
     return {

@@ -19,8 +19,14 @@ import type { Decision } from './decision.ts'
 import type { ImplicitScope, Rules } from './rules.ts'
 import { rulesForResource } from './rules-for-resource.ts'
 
-/** How a resource kind turns recorded text back into an Action (its protocol's classifier). */
-export type Reclassify = (text: string, resource: ResourceConfig) => Action
+/** How a resource kind turns recorded text back into an Action (its protocol's classifier), given the record's
+ * kind and needs too (where a protocol keeps what its text lacks, e.g. an SSH login). Undefined: the record
+ * is a note of something no policy decided (an SSH shell's output, a Kubernetes stream piece): not replayed. */
+export type Reclassify = (
+  text: string,
+  resource: ResourceConfig,
+  recorded: Pick<ActionRecord, 'kind' | 'needs'>,
+) => Action | undefined
 
 export type ReplayOutcome = 'allow' | 'deny' | 'hold'
 
@@ -133,7 +139,9 @@ export async function replayPolicy(
     )
     for (const record of await ctx.store.sessions.listActions(session.id)) {
       const from = recordedOutcome(record)
-      if (!known || !reclassify || from === undefined) {
+      const action =
+        from === undefined || !reclassify ? undefined : reclassified(reclassify, record, resource)
+      if (!known || !action || from === undefined) {
         result.skipped++
         continue
       }
@@ -145,7 +153,7 @@ export async function replayPolicy(
               rule: 'policy',
               reason: known.regranted?.reason ?? 'the resource is not configured',
             }
-          : decideAgain(reclassify, record, known.grant, resource, rulesFor(resource))
+          : decideAgain(action, record, known.grant, rulesFor(resource))
       const to = decision.outcome === 'approve-first' ? 'hold' : decision.outcome
       if (to === from) continue
       result.changed++
@@ -176,18 +184,18 @@ function recordedOutcome(record: ActionRecord): ReplayOutcome | undefined {
   return record.outcome
 }
 
-function decideAgain(
+/** The record classified again; one that no longer classifies is unclassified (denied, as it would be now). */
+function reclassified(
   reclassify: Reclassify,
   record: ActionRecord,
-  grant: Grant,
-  resource: ResourceConfig,
-  rules: Rules,
-): Decision {
-  let action: Action
+  resource: ResourceConfig | undefined,
+): Action | undefined {
+  // Without the resource in the candidate the statement is denied whatever it is; any placeholder does.
+  if (!resource) return { protocol: 'unknown', kind: record.kind, needs: [], traits: [], text: record.text }
   try {
-    action = reclassify(record.text, resource)
+    return reclassify(record.text, resource, record)
   } catch {
-    action = {
+    return {
       protocol: 'unknown',
       kind: record.kind,
       needs: [],
@@ -196,6 +204,9 @@ function decideAgain(
       unclassified: 'it no longer classifies',
     }
   }
+}
+
+function decideAgain(action: Action, record: ActionRecord, grant: Grant, rules: Rules): Decision {
   // The grant as it was when the statement ran: live at that instant, whatever it is now.
   const then = { ...grant, status: 'active' as const, expiresAt: new Date(record.at.getTime() + 1000) }
   return decide(action, then, rules, record.at)

@@ -18,6 +18,7 @@ import { authenticateClient } from './front-auth.ts'
 import { loadKeyText, loadUserCa, publicLineOf } from './gateway-keys.ts'
 import { hostKeyCheck } from './host-keys.ts'
 import { chooseLogin } from './login-name.ts'
+import { sshReclassifier } from './replay.ts'
 
 export interface SshServerOptions {
   core: Core
@@ -85,6 +86,7 @@ export function createSshServer(options: SshServerOptions): ProtocolServer & { p
     name: `ssh:${resource.id}`,
     publicKeys: () => keys ?? { hostKey: '' },
     async listen() {
+      core.registerReclassifier('ssh', sshReclassifier)
       const hostKeyText = await loadKeyText({
         ref: resource.hostKey,
         file: join(sshDir, 'host_ed25519'),

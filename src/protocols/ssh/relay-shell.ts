@@ -39,6 +39,8 @@ export async function runShell(
     session.core.recordAction(session.handle, {
       kind: 'shell-input',
       text: line === undefined ? `(${length} characters the terminal did not echo)` : maskSecrets(line),
+      // The login, for policy replay (replay.ts): what the tripwire decided the line with.
+      needs: [{ verb: 'shell', object: session.login }],
       outcome: 'allow',
     }),
   )
