@@ -30,6 +30,29 @@ export interface QueryRows {
   truncated: boolean
 }
 
+export interface ExecCall {
+  command: string
+  /** Sent to the command's stdin, then closed (always closed: a command reading stdin does not hang). */
+  stdin?: string
+  /** The command is ended (its channel closed) after this long running. */
+  timeoutSeconds: number
+  /** Bytes kept of stdout and of stderr each; more are counted, not kept. */
+  maxOutputBytes: number
+}
+
+export interface ExecOutput {
+  stdout: string
+  stderr: string
+  /** The exit status, when the command exited (not with a signal, not timed out). */
+  exitStatus?: number
+  /** The signal that ended it, without SIG (`KILL`). */
+  signal?: string
+  /** stdout or stderr had more than maxOutputBytes. */
+  truncated: boolean
+  /** The timeout ended it. */
+  timedOut: boolean
+}
+
 /** Called once when the gateway says it holds the action for a person, with the approval's id. */
 export type OnHeld = (approvalId: string) => void
 
@@ -38,6 +61,8 @@ export interface DataPathClient {
   readonly closed: boolean
   /** Runs one statement (a kind serving `query`). Rejects with the kind's native error (see failure()). */
   query?(call: QueryCall, onHeld: OnHeld): Promise<QueryRows>
+  /** Runs one command (a kind serving `exec`). Rejects with a denial as decision data (see failure()). */
+  exec?(call: ExecCall, onHeld: OnHeld): Promise<ExecOutput>
   close(): Promise<void>
 }
 

@@ -27,6 +27,15 @@ const rowsFields = {
   truncated: z.boolean().describe('True when there were more rows than maxRows.'),
 }
 
+const execFields = {
+  stdout: z.string().describe('At most maxOutputBytes of it.'),
+  stderr: z.string().describe('At most maxOutputBytes of it.'),
+  exitStatus: z.number().int().optional().describe('The exit status, when the command exited.'),
+  signal: z.string().optional().describe('The signal that ended the command (KILL, TERM, ...).'),
+  truncated: z.boolean().describe('True when stdout or stderr had more than maxOutputBytes.'),
+  timedOut: z.boolean().describe('True when timeoutSeconds ended the command.'),
+}
+
 const heldFields = {
   status: z.literal('pending-approval'),
   approvalId: z.string(),
@@ -103,6 +112,7 @@ export const awaitApprovalOutput = outputOf(
     { approvalId: z.string(), status: z.enum(['pending', 'approved']), next },
     heldFields,
     rowsFields,
+    execFields,
   ],
   'A grant (grantId, status, ...); a statement approval (approvalId, status "approved" or "pending"); a ' +
     'held statement still waiting (status "pending-approval"); or the held statement\'s result once approved ' +
@@ -113,6 +123,12 @@ export const queryOutput = outputOf(
   [rowsFields, heldFields],
   'The statement\'s result (columns, rows, rowCount, truncated), or status "pending-approval" with the ' +
     'approvalId to pass to await_approval.',
+)
+
+export const execOutput = outputOf(
+  [execFields, heldFields],
+  "The command's result (stdout, stderr, exitStatus or signal, truncated, timedOut), or status " +
+    '"pending-approval" with the approvalId to pass to await_approval.',
 )
 
 export const endTaskOutput = outputOf(

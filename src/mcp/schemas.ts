@@ -35,8 +35,10 @@ export const requestAccessInput = exactlyOneOf(
       .array(
         z
           .string()
+          .max(1000)
           .regex(
-            /^([a-zA-Z][a-zA-Z0-9_-]*|\*):\S+$/,
+            // An SSH command pattern has spaces (exec:root:systemctl status *); core parses each entry.
+            /^([a-zA-Z][a-zA-Z0-9_-]*|\*):\S[^\r\n]*$/,
             'Write each scope entry as verb:object, e.g. "select:billing.invoices".',
           ),
       )
@@ -135,6 +137,58 @@ export const queryInput = exactlyOneOf(
   'resource',
 )
 
+export const execInput = exactlyOneOf(
+  z.strictObject({
+    grantId: id('The active grant to use (from request_access). Give this or resource.').optional(),
+    resource: id(
+      "A resource id: uses this session's most recent active grant on it. Give this or grantId.",
+    ).optional(),
+    command: z
+      .string()
+      .min(1)
+      .max(100_000)
+      .describe(
+        "One command line, run by the login's shell on the SSH resource as `ssh host command` would; the " +
+          'grant must cover it (exec:<login>:<command>).',
+      ),
+    stdin: z
+      .string()
+      .max(1_000_000)
+      .optional()
+      .describe(
+        "Text sent to the command's standard input, which is then closed (closed at once without it).",
+      ),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(60)
+      .describe('The command is ended after running this long (1-3600, default 60); `timedOut` says so.'),
+    maxOutputBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(65_536)
+      .describe(
+        'Bytes kept of stdout and of stderr each (default 65536); `truncated` says when there were more.',
+      ),
+    approvalWaitSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(120)
+      .default(20)
+      .describe(
+        'If the command is held for a human approval, how long to wait before returning ' +
+          '{status: "pending-approval"} (0-120, default 20).',
+      ),
+  }),
+  'grantId',
+  'resource',
+)
+
 export const endTaskInput = z.strictObject({
   grantId: id('The grant of the finished task.'),
 })
@@ -142,4 +196,5 @@ export const endTaskInput = z.strictObject({
 export type RequestAccessInput = z.output<typeof requestAccessInput>
 export type AwaitApprovalInput = z.output<typeof awaitApprovalInput>
 export type QueryInput = z.output<typeof queryInput>
+export type ExecInput = z.output<typeof execInput>
 export type EndTaskInput = z.output<typeof endTaskInput>

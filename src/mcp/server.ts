@@ -1,4 +1,4 @@
-// The taskgate MCP server: five tools over one McpSession. Transports (http.ts inside the gateway, the
+// The taskgate MCP server: six tools over one McpSession. Transports (http.ts inside the gateway, the
 // `taskgate mcp` stdio command) create one per MCP session.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { Logger } from 'pino'
@@ -7,6 +7,7 @@ import type { ControlPlane } from './control-plane.ts'
 import {
   awaitApprovalOutput,
   endTaskOutput,
+  execOutput,
   listResourcesOutput,
   queryOutput,
   requestAccessOutput,
@@ -15,6 +16,7 @@ import type { ToolCallContext } from './poll-until.ts'
 import {
   awaitApprovalInput,
   endTaskInput,
+  execInput,
   listResourcesInput,
   queryInput,
   requestAccessInput,
@@ -27,7 +29,8 @@ export const SERVER_INFO = { name: 'taskgate', version: '0.1.0' }
 
 const INSTRUCTIONS =
   'taskgate gives task-scoped, just-in-time access to databases. Declare what your task needs with ' +
-  'request_access (list_resources shows what you may ask for), run SQL with query under the grant, and ' +
+  'request_access (list_resources shows what you may ask for), run SQL with query (databases) or a ' +
+  'command with exec (SSH servers) under the grant, and ' +
   'call end_task when done. A denial names the rule, the reason and, when more scope would help, ' +
   'missingScope and requestHint: request exactly that, or change the statement. Statements or grants ' +
   'that need a human return an approvalId: call await_approval.'
@@ -63,6 +66,12 @@ export function createMcpServer(options: { plane: ControlPlane; logger: Logger }
       output: queryOutput,
       run: (input: z.output<typeof queryInput>, extra: RequestExtra) =>
         session.query(input, callContext(extra)),
+    },
+    exec: {
+      input: execInput,
+      output: execOutput,
+      run: (input: z.output<typeof execInput>, extra: RequestExtra) =>
+        session.exec(input, callContext(extra)),
     },
     end_task: {
       input: endTaskInput,
@@ -138,6 +147,27 @@ export function createMcpServer(options: { plane: ControlPlane; logger: Logger }
       },
     },
     tools.query.run,
+  )
+  server.registerTool(
+    'exec',
+    {
+      title: 'Run a command on an SSH resource under a grant',
+      description:
+        'Runs one command line through taskgate on an SSH resource under an active grant (as `ssh host ' +
+        'command` would) and returns {stdout, stderr, exitStatus or signal, truncated, timedOut}. Commands ' +
+        'outside the grant or against a guardrail fail with structured data {code, rule, reason, ' +
+        'missingScope, requestHint}: request the missing scope with request_access, or change the command. ' +
+        'A command held for a human returns {status: "pending-approval", approvalId}.',
+      inputSchema: execInput,
+      outputSchema: execOutput,
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: false,
+        openWorldHint: false,
+      },
+    },
+    tools.exec.run,
   )
   server.registerTool(
     'end_task',

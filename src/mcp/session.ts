@@ -12,7 +12,7 @@ import type { ApprovalView, ControlPlane, DataPathCredential, GrantView } from '
 import type { DataPathClient, DataPathClientKind, DataPathTool, OnHeld } from './data-path-client.ts'
 import { failureResult, invalidInput, toolError, toolResult } from './errors.ts'
 import { POLL_MS, pollUntil, type ToolCallContext } from './poll-until.ts'
-import type { AwaitApprovalInput, QueryInput, RequestAccessInput } from './schemas.ts'
+import type { AwaitApprovalInput, ExecInput, QueryInput, RequestAccessInput } from './schemas.ts'
 import { type ToolName, toolCallRecord } from './tool-call-audit.ts'
 import { dataPathResult, grantSummary, notActive, pendingStatement } from './tool-results.ts'
 
@@ -70,6 +70,11 @@ export class McpSession {
   async query(input: QueryInput, toolCall: ToolCallContext): Promise<CallToolResult> {
     const used: { grantId?: string } = {}
     return this.#audited('query', input, () => this.#query(input, toolCall, used), used)
+  }
+
+  async exec(input: ExecInput, toolCall: ToolCallContext): Promise<CallToolResult> {
+    const used: { grantId?: string } = {}
+    return this.#audited('exec', input, () => this.#exec(input, toolCall, used), used)
   }
 
   async endTask(grantId: string): Promise<CallToolResult> {
@@ -131,6 +136,21 @@ export class McpSession {
       run: (client, onHeld) => {
         if (!client.query) throw new TypeError('the client registered for query has no query()')
         return client.query({ sql: input.sql, params: input.params, maxRows: input.maxRows }, onHeld)
+      },
+      approvalWaitSeconds: input.approvalWaitSeconds,
+    })
+  }
+
+  async #exec(input: ExecInput, toolCall: ToolCallContext, used: { grantId?: string }) {
+    return this.#onDataPath(input, toolCall, used, {
+      tool: 'exec',
+      run: (client, onHeld) => {
+        if (!client.exec) throw new TypeError('the client registered for exec has no exec()')
+        const { command, stdin, timeoutSeconds, maxOutputBytes } = input
+        return client.exec(
+          { command, timeoutSeconds, maxOutputBytes, ...(stdin !== undefined ? { stdin } : {}) },
+          onHeld,
+        )
       },
       approvalWaitSeconds: input.approvalWaitSeconds,
     })

@@ -4,7 +4,7 @@
 // cut short (the session recording holds each statement in full, as the listener received it).
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 
-export type ToolName = 'list_resources' | 'request_access' | 'await_approval' | 'query' | 'end_task'
+export type ToolName = 'list_resources' | 'request_access' | 'await_approval' | 'query' | 'exec' | 'end_task'
 
 /** One tool call as the control plane records it. */
 export interface ToolCallRecord {
@@ -31,6 +31,10 @@ export function summarizeArguments(tool: ToolName, input: Record<string, unknown
     kept.sql = input.sql.length > SQL_CHARS ? `${input.sql.slice(0, SQL_CHARS)}…` : input.sql
     if (Array.isArray(input.params)) kept.paramCount = input.params.length
   }
+  if (tool === 'exec' && typeof input.command === 'string') {
+    kept.command = input.command.length > SQL_CHARS ? `${input.command.slice(0, SQL_CHARS)}…` : input.command
+    if (typeof input.stdin === 'string') kept.stdinLength = input.stdin.length
+  }
   return kept
 }
 
@@ -45,7 +49,16 @@ export function toolCallRecord(
   const body = (result.structuredContent ?? {}) as Record<string, unknown>
   const grantId = usedGrantId ?? stringField(input.grantId) ?? stringField(body.grantId)
   const summary: Record<string, unknown> = {}
-  for (const key of ['status', 'approvalId', 'command', 'rowCount', 'truncated', 'rule', 'endReason'])
+  for (const key of [
+    'status',
+    'approvalId',
+    'command',
+    'rowCount',
+    'truncated',
+    'rule',
+    'endReason',
+    'exitStatus',
+  ])
     if (body[key] !== undefined) summary[key] = body[key]
   if (tool === 'list_resources' && Array.isArray(body.resources))
     summary.resources = (body.resources as Array<{ id: string }>).map((r) => r.id)

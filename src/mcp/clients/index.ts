@@ -3,8 +3,9 @@
 import type { DataPathClientKind, DataPathTool } from '../data-path-client.ts'
 import { mysqlClient } from './mysql.ts'
 import { postgresClient } from './postgres.ts'
+import { sshClient } from './ssh.ts'
 
-const CLIENTS: readonly DataPathClientKind[] = [postgresClient, mysqlClient]
+const CLIENTS: readonly DataPathClientKind[] = [postgresClient, mysqlClient, sshClient]
 
 export function dataPathClientFor(kind: string, tool: DataPathTool): DataPathClientKind | undefined {
   return CLIENTS.find((c) => c.kind === kind && c.tools.includes(tool))

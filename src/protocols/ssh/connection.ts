@@ -105,7 +105,7 @@ async function openSession(
         handle,
         logger,
         signal: signal ? AbortSignal.any([signal, closed.signal]) : closed.signal,
-        ...(onWaiting ? { onWaiting: (id, decision) => onWaiting(id, decision.reason) } : {}),
+        ...(onWaiting ? { onWaiting } : {}),
       }),
     upstream: () => {
       upstream ??= connectUpstream(options.target, {

@@ -8,6 +8,7 @@ import type { ClientChannel, ServerChannel } from 'ssh2'
 import type { Action } from '../../core/index.ts'
 import { AsciicastWriter } from './asciicast.ts'
 import type { PtyRequest } from './back.ts'
+import { markerNeutraliser } from './decision-data.ts'
 import type { SessionContext } from './session-context.ts'
 
 export interface RelayOptions {
@@ -22,6 +23,8 @@ export interface RelayOptions {
   inspectInput?: (chunk: Buffer) => boolean
   /** Sees each chunk of target output (the shell's echo). */
   onOutput?: (chunk: Buffer) => void
+  /** The client reads decision data: the target's output has the marker neutralised (decision-data.ts). */
+  neutraliseMarker?: boolean
 }
 
 export interface Controls {
@@ -75,8 +78,11 @@ export async function relayChannel(
   upstream.on('drain', () => channel.resume())
   channel.on('end', () => upstream.end())
   channel.on('close', () => upstream.close())
-  upstream.stdout.pipe(channel, { end: false })
-  upstream.stderr.pipe(channel.stderr, { end: false })
+  const [stdout, stderr] = options.neutraliseMarker
+    ? [upstream.stdout.pipe(markerNeutraliser()), upstream.stderr.pipe(markerNeutraliser())]
+    : [upstream.stdout, upstream.stderr]
+  stdout.pipe(channel, { end: false })
+  stderr.pipe(channel.stderr, { end: false })
   upstream.stdout.on('data', (chunk: Buffer) => {
     recorder.output(chunk, 'o')
     options.onOutput?.(chunk)
@@ -91,11 +97,7 @@ export async function relayChannel(
       ...(desc ? { desc } : {}),
     }
   })
-  await Promise.all([
-    new Promise((resolve) => upstream.once('close', resolve)),
-    ended(upstream.stdout),
-    ended(upstream.stderr),
-  ])
+  await Promise.all([new Promise((resolve) => upstream.once('close', resolve)), ended(stdout), ended(stderr)])
   untrack()
   if (exit?.code !== undefined && exit.code !== null) channel.exit(exit.code)
   else if (exit?.signal) channel.exit(exit.signal, exit.dump ?? false, exit.desc ?? '')

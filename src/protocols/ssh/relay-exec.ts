@@ -16,6 +16,8 @@ export interface ExecRequest {
   command: string
   pty: PtyRequest | undefined
   env: Record<string, string>
+  /** The client asked for decisions as data (decision-data.ts). */
+  decisionData?: boolean
 }
 
 export async function runExec(
@@ -39,7 +41,9 @@ export async function runExec(
     }
   }
   action = { ...action, recordText: maskSecrets(action.recordText ?? action.text) }
-  const allowed = await decideOnChannel(session, channel, action)
+  const allowed = await decideOnChannel(session, channel, action, {
+    decisionData: request.decisionData === true,
+  })
   if (!allowed) return
   let upstream: ClientChannel
   try {
@@ -61,6 +65,7 @@ export async function runExec(
       pty: request.pty,
       command: action.recordText ?? action.text,
       recordInput: true,
+      neutraliseMarker: request.decisionData === true,
     },
     controls,
   )

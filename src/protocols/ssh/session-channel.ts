@@ -5,6 +5,7 @@
 import type { Logger } from 'pino'
 import type { ServerChannel, Session } from 'ssh2'
 import type { PtyRequest } from './back.ts'
+import { DECISION_DATA_ENV } from './decision-data.ts'
 import type { Controls } from './relay-channel.ts'
 import { runExec } from './relay-exec.ts'
 import { runShell } from './relay-shell.ts'
@@ -28,6 +29,8 @@ export function serveSessionChannel(
   const env: Record<string, string> = {}
   let controls: Controls | undefined
   let started = false
+  /** The client asked for decisions as data (decision-data.ts); consumed here, never forwarded. */
+  let decisionData = false
   const fail = (error: unknown) => logger.error({ err: String(error) }, 'channel relay failed')
   const refused = (kind: string, reason: string, rule = 'ssh-forwarding') =>
     void ready.then((opened) =>
@@ -62,6 +65,10 @@ export function serveSessionChannel(
     accept?.()
   })
   channel.on('env', (accept, reject, info) => {
+    if (info.key === DECISION_DATA_ENV) {
+      decisionData = info.val === '1'
+      return accept?.()
+    }
     if (Object.keys(env).length >= MAX_ENV) return reject?.()
     if (!PASSED_ENV.test(info.key)) {
       refused(`env ${info.key.slice(0, 64)}`, 'only LANG, LC_* and TZ are passed on', 'ssh-environment')
@@ -92,7 +99,7 @@ export function serveSessionChannel(
     started = true
     const stream = accept()
     withSession(stream, (session) =>
-      runExec(session, stream, { command: info.command, pty, env }, (c) => {
+      runExec(session, stream, { command: info.command, pty, env, decisionData }, (c) => {
         controls = c
       }),
     )

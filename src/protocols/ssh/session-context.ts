@@ -17,7 +17,7 @@ export interface SessionContext {
   handle: SessionHandle
   /** An action gate whose held actions tell `onWaiting`, aborted with `signal` (the channel closed). */
   gate(options: {
-    onWaiting?: (approvalId: string, reason: string) => void
+    onWaiting?: (approvalId: string, decision: { rule: string; reason: string }) => void
     signal?: AbortSignal
   }): ActionGate
   logger: Logger

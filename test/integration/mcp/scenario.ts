@@ -48,6 +48,7 @@ export function mcpScenario(transport: string, connect: (gw: McpGateway) => Prom
     assert.deepEqual(tools.map((t) => t.name).sort(), [
       'await_approval',
       'end_task',
+      'exec',
       'list_resources',
       'query',
       'request_access',
