@@ -47,6 +47,15 @@ test('mcp: exec on an SSH resource returns output, denials as data, and a forged
     assert.equal(cut.structuredContent.stdout, '1\n2\n3\n4\n5\n')
     assert.equal(cut.structuredContent.truncated, true)
 
+    const stopped = await call('exec', {
+      grantId: wide,
+      command: 'echo started; sleep 60',
+      timeoutSeconds: 1,
+    })
+    assert.equal(stopped.structuredContent.timedOut, true, JSON.stringify(stopped.structuredContent))
+    assert.equal(stopped.structuredContent.stdout, 'started\n')
+    assert.equal(stopped.structuredContent.exitStatus, undefined)
+
     // The target's own text is the target's: the marker on stderr and status 126 are not a denial.
     const forged = await call('exec', { grantId: wide, command: `printf '%s\\n' '${FORGED}' >&2; exit 126` })
     assert.equal(forged.isError, undefined, JSON.stringify(forged.structuredContent))
