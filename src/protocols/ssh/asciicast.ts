@@ -5,6 +5,7 @@
 // byte budget (RecordingBudget); binary output (invalid UTF-8 or mostly control bytes) is recorded as a
 // marker with its size instead of JSON-escaped (NUL becomes `\u0000`, 6 bytes each); text is masked for
 // secrets line by line (a PEM key is held until its END line, up to a bound) before it is written.
+import { isUtf8 } from 'node:buffer'
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { TextDecoder } from 'node:util'
 import { maskSecrets } from '../../core/index.ts'
@@ -66,7 +67,8 @@ export class AsciicastWriter {
   }
 
   output(chunk: Buffer, stream: Stream = 'o'): void {
-    if (this.#closed) return
+    // Past the cap nothing more is written: skip the checking, decoding and masking of every chunk.
+    if (this.#closed || this.#full) return
     if (isBinary(chunk)) {
       this.#flush(stream, true)
       this.#binary.set(stream, (this.#binary.get(stream) ?? 0) + chunk.length)
@@ -159,30 +161,20 @@ export class AsciicastWriter {
   }
 }
 
+/** 1 for a control byte a terminal does not use (not TAB, LF, CR, ESC, BS, BEL): a table, as this runs
+ * on every byte of recorded output. */
+const CONTROL = new Uint8Array(256)
+for (let byte = 0; byte < 0x20; byte++) CONTROL[byte] = 1
+for (const byte of [0x09, 0x0a, 0x0d, 0x1b, 0x08, 0x07]) CONTROL[byte] = 0
+
 /** Invalid UTF-8 (a lone continuation byte is allowed at the edges: a character split across chunks), or
  * more than one byte in eight a control character a terminal does not use. */
 export function isBinary(chunk: Buffer): boolean {
   let controls = 0
-  for (let i = 0; i < chunk.length; i++) {
-    const byte = chunk[i]!
-    if (
-      byte < 0x20 &&
-      byte !== 0x09 &&
-      byte !== 0x0a &&
-      byte !== 0x0d &&
-      byte !== 0x1b &&
-      byte !== 0x08 &&
-      byte !== 0x07
-    )
-      controls++
-  }
+  for (let i = 0; i < chunk.length; i++) controls += CONTROL[chunk[i]!]!
   if (controls * 8 > chunk.length) return true
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(trimSplitCharacters(chunk))
-    return false
-  } catch {
-    return true
-  }
+  // Native validation (node:buffer isUtf8): no decoder and no string per chunk.
+  return !isUtf8(trimSplitCharacters(chunk))
 }
 
 /** The chunk without a multi-byte character cut at either end. */

@@ -1,0 +1,151 @@
+// The SSH data path against Debian's sshd (started here), direct vs through taskgate (recording on):
+//   - Throughput: 50 MB of exec output (`yes … | head -c`, text, so the recording masks and writes it),
+//     MB/s direct, through a no-op Node TCP relay (node-relay.ts: the platform's floor; it relays the
+//     encrypted bytes, whereas taskgate terminates SSH on both sides) and through taskgate. Target:
+//     taskgate ≥ 0.5× direct. The measuring client runs in a worker thread (ssh-exec-client.ts), not on
+//     the gateway's thread.
+//   - 100 concurrent exec sessions: each of 100 connections runs `true` 5 times; p50 of one exec direct vs
+//     through the gateway (the difference is the added latency), and this process's RSS with them open
+//     (the gateway and these 100 clients share this process).
+//   The bench's sshd raises MaxStartups/MaxSessions: with the defaults (10:30:100, 10) sshd drops
+//   connections under load, direct ones and the gateway's upstream ones (opened at login) alike.
+//   node bench/ssh-exec.ts [--megabytes 50] [--sessions 100]
+
+import { readFile } from 'node:fs/promises'
+import { loadavg } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { Worker } from 'node:worker_threads'
+import { Client } from 'ssh2'
+import { parseOpenSshEd25519 } from '../src/kinds/ssh-keys.ts'
+import { CERT_TYPE, mintUserCertificate } from '../src/protocols/ssh/certificate.ts'
+import { certificateKey } from '../src/protocols/ssh/vendor/ssh2-cert-auth.ts'
+import { exec, startSshGateway } from '../test/support/start-ssh-gateway.ts'
+import { startNodeRelay } from './support.ts'
+
+const { values } = parseArgs({
+  options: { megabytes: { type: 'string', default: '50' }, sessions: { type: 'string', default: '100' } },
+})
+const bytes = Number(values.megabytes) * 1_000_000
+const sessions = Number(values.sessions)
+
+function connect(options: object): Promise<Client> {
+  const client = new Client()
+  return new Promise((resolve, reject) => {
+    client.once('ready', () => resolve(client))
+    client.once('error', reject)
+    client.on('error', (error) => console.error(`client error: ${error.message}`))
+    client.connect({ host: '127.0.0.1', readyTimeout: 120_000, ...options })
+  })
+}
+
+/** MB/s of one 50 MB exec, measured by a client in a worker thread. */
+function throughput(job: object): Promise<number> {
+  const worker = new Worker(new URL('./ssh-exec-client.ts', import.meta.url), {
+    workerData: { bytes, ...job },
+  })
+  return new Promise((resolve, reject) => {
+    worker.once('message', resolve)
+    worker.once('error', reject)
+  })
+}
+
+/** Exec round trips; a dropped connection is counted (and its error kept), not fatal, so a run reports it. */
+async function latencies(
+  clients: Client[],
+): Promise<{ times: number[]; failed: number; errors: Set<string> }> {
+  const times: number[] = []
+  const errors = new Set<string>()
+  let failed = 0
+  await Promise.all(
+    clients.map(async (client) => {
+      for (let i = 0; i < 5; i++) {
+        const started = performance.now()
+        try {
+          await exec(client, 'true')
+          times.push(performance.now() - started)
+        } catch (error) {
+          failed++
+          errors.add((error as Error).message)
+          return
+        }
+      }
+    }),
+  )
+  return { times: times.sort((a, b) => a - b), failed, errors }
+}
+
+/** Opened one after another: sshd drops concurrent unauthenticated connections past MaxStartups (10). */
+async function openAll(open: () => Promise<Client>): Promise<Client[]> {
+  const clients: Client[] = []
+  for (let i = 0; i < sessions; i++) clients.push(await open())
+  return clients
+}
+
+const p50 = (sorted: number[]) => sorted[Math.floor(sorted.length / 2)]!
+
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')
+console.log(`load average at start: ${load()}`)
+await using g = await startSshGateway({
+  sshdConfig: `MaxStartups ${sessions * 2 + 10}\nMaxSessions ${sessions + 10}`,
+})
+const { grant, credential } = await g.grant('exec:root')
+const ca = parseOpenSshEd25519(await readFile(join(g.dir, 'ca'), 'utf8'))!
+const direct = () => {
+  const cert = mintUserCertificate({
+    ca,
+    login: 'root',
+    keyId: grant.id,
+    now: new Date(),
+    validBefore: new Date(Date.now() + 600_000),
+    permitPortForwarding: false,
+  })
+  return connect({
+    port: g.sshd.port,
+    username: 'root',
+    authHandler: [
+      {
+        type: 'publickey',
+        username: 'root',
+        key: certificateKey(cert.privateKey, cert.certificate, CERT_TYPE),
+      } as never,
+    ],
+  })
+}
+const gateway = () =>
+  connect({ port: g.port, username: credential.connection.user, password: credential.connection.password })
+
+const caFile = join(g.dir, 'ca')
+const relay = await startNodeRelay(g.sshd.port)
+const rates = { direct: 0, relay: 0, taskgate: 0 }
+if (bytes > 0) {
+  rates.direct = await throughput({ port: g.sshd.port, username: 'root', caFile, keyId: grant.id })
+  rates.relay = await throughput({ port: relay.port, username: 'root', caFile, keyId: grant.id })
+  const { user: username, password } = credential.connection
+  rates.taskgate = await throughput({ port: g.port, username, password })
+  console.log(
+    `throughput ${values.megabytes} MB: direct ${rates.direct.toFixed(1)} MB/s, node relay ${rates.relay.toFixed(1)} MB/s, taskgate ${rates.taskgate.toFixed(1)} MB/s (${(rates.taskgate / rates.direct).toFixed(2)}× direct) [load ${load()}]`,
+  )
+}
+await relay.stop()
+if (sessions > 0) {
+  const directClients = await openAll(direct)
+  const { times: directTimes, ...directFailures } = await latencies(directClients)
+  for (const c of directClients) c.end()
+  const rssBefore = process.memoryUsage().rss
+  const gatewayClients = await openAll(gateway)
+  const { times: gatewayTimes, ...gatewayFailures } = await latencies(gatewayClients)
+  const rss = process.memoryUsage().rss
+  for (const c of gatewayClients) c.end()
+  for (const [name, f] of [
+    ['direct', directFailures],
+    ['taskgate', gatewayFailures],
+  ] as const)
+    if (f.failed) console.log(`${name}: ${f.failed} execs failed (${[...f.errors].join('; ')})`)
+  console.log(
+    `${sessions} concurrent exec sessions: p50 exec direct ${p50(directTimes).toFixed(1)} ms, taskgate ${p50(gatewayTimes).toFixed(1)} ms (added ${(p50(gatewayTimes) - p50(directTimes)).toFixed(1)} ms); RSS ${(rss / 2 ** 20).toFixed(0)} MiB (${((rss - rssBefore) / 2 ** 20).toFixed(0)} MiB for the ${sessions} sessions and their clients) [load ${load()}]`,
+  )
+}
