@@ -18,6 +18,7 @@ import { authenticateClient } from './front-auth.ts'
 import { loadKeyText, loadUserCa, publicLineOf } from './gateway-keys.ts'
 import { hostKeyCheck } from './host-keys.ts'
 import { chooseLogin } from './login-name.ts'
+import { sshPlanStatements } from './plan.ts'
 import { sshReclassifier } from './replay.ts'
 
 export interface SshServerOptions {
@@ -87,6 +88,7 @@ export function createSshServer(options: SshServerOptions): ProtocolServer & { p
     publicKeys: () => keys ?? { hostKey: '' },
     async listen() {
       core.registerReclassifier('ssh', sshReclassifier)
+      core.registerPlanner('ssh', sshPlanStatements)
       const hostKeyText = await loadKeyText({
         ref: resource.hostKey,
         file: join(sshDir, 'host_ed25519'),

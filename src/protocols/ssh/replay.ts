@@ -3,14 +3,17 @@
 // `shell:<login>`, `sftp-read:<login>:<path>`): a record without them (from before they were recorded) does
 // not classify and replays as denied. Notes of what no policy decided (an SFTP rename that took two decided
 // paths, a refused forwarding request) are not replayed.
+import type { ResourceConfig } from '../../config/schema.ts'
 import type { Action, Reclassify, ScopeEntry } from '../../core/index.ts'
 import { classifyExec, classifySession, classifySftp, classifyShellInput } from './command/index.ts'
+import { planLine } from './plan.ts'
 
 /** What relay-shell.ts records for input the terminal did not echo (a password): no line to read again. */
 const UNECHOED = /^\(\d+ characters the terminal did not echo\)$/
 
-export const sshReclassifier: Reclassify = (text, _resource, recorded) => {
+export const sshReclassifier: Reclassify = (text, resource, recorded) => {
   const { kind } = recorded
+  if (kind === 'plan') return planAgain(text, resource)
   if (kind === 'exec') return classifyExec(text, loginOf(recorded.needs))
   // A typed line recorded before its needs were (they name the login) was only ever checked by the tripwire.
   if (kind === 'shell-input')
@@ -35,4 +38,11 @@ function loginOf(needs: readonly ScopeEntry[] | undefined): string {
   const login = object?.split(':')[0]
   if (!login || login === '?') throw new Error('the record names no login')
   return login
+}
+
+/** A planned command as stored (`<login>$ <command>`, plan.ts), decided again when the plan is checked. */
+function planAgain(text: string, resource: ResourceConfig): Action {
+  const { login, command } = planLine(text, resource)
+  if (login === undefined) throw new Error('the planned command names no login')
+  return classifyExec(command, login)
 }
