@@ -338,6 +338,8 @@ test('the OpenAPI document is valid JSON, version 3.1, and describes every route
     'DELETE /v1/sessions/{id}/legal-hold',
     'GET /v1/sessions',
     'GET /v1/sessions/{id}',
+    'GET /v1/sessions/{id}/recordings',
+    'GET /v1/sessions/{id}/recordings/{name}',
     'POST /v1/sessions/{id}/end',
     'POST /v1/sessions/{id}/legal-hold',
     'GET /v1/audit',
