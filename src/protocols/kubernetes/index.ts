@@ -11,6 +11,7 @@ import { type Core, parseScope } from '../../core/index.ts'
 import { GrantSessions, HttpsListener, loadOrCreateCertificate } from '../http/index.ts'
 import type { ProtocolServer } from '../protocol-server.ts'
 import { createUpstream } from './back.ts'
+import { kubernetesPlanStatements } from './plan.ts'
 import { kubernetesReclassifier } from './replay.ts'
 import { type KubeServeContext, serveRequest } from './serve-request.ts'
 import { serveUpgrade } from './streams.ts'
@@ -65,6 +66,7 @@ export function createKubernetesServer(options: KubernetesServerOptions): Protoc
       }
       core.registerImplicitScope('kubernetes', KUBERNETES_IMPLICIT_SCOPE)
       core.registerReclassifier('kubernetes', kubernetesReclassifier)
+      core.registerPlanner('kubernetes', kubernetesPlanStatements)
       listener = new HttpsListener({
         listen: resource.listen,
         ...(options.reusePort ? { reusePort: true } : {}),
