@@ -10,6 +10,7 @@ import {
   type Core,
   type Decision,
   formatScope,
+  type SessionHandle,
   TaskgateError,
   toTaskgateError,
 } from '../../core/index.ts'
@@ -26,6 +27,7 @@ import {
 } from './errors.ts'
 import { filterable, objectPolicy } from './object-policy.ts'
 import type { RequestInfo } from './request-info.ts'
+import { pipeCounted } from './response-budget.ts'
 import { pipeRewritten } from './rewrite-body.ts'
 import type { ObjectPolicy } from './rewrite-objects.ts'
 
@@ -218,7 +220,7 @@ function forward(
   upstreamReq.on('socket', (s) => s.setNoDelay(true))
   upstreamReq.on('response', (upstreamRes) => {
     const status = upstreamRes.statusCode ?? 502
-    relayResponse(upstreamRes, res, info, decided, (error) =>
+    relayResponse(upstreamRes, res, info, decided, { handle: login.handle, logger: ctx.logger }, (error) =>
       done(error ?? (status >= 400 ? `HTTP ${status}` : undefined)),
     )
   })
@@ -247,6 +249,7 @@ function relayResponse(
   res: http.ServerResponse,
   info: RequestInfo,
   decided: DecidedRequest,
+  session: { handle: SessionHandle; logger: Logger },
   ended: (error?: string) => void,
 ): void {
   res.on('close', () => upstreamRes.destroy())
@@ -257,6 +260,6 @@ function relayResponse(
   }
   res.writeHead(upstreamRes.statusCode ?? 502, clientHeaders(upstreamRes.headers, false))
   res.flushHeaders()
-  upstreamRes.pipe(res)
+  pipeCounted(upstreamRes, res, session)
   upstreamRes.on('end', () => ended())
 }
