@@ -4,8 +4,10 @@
 // client sends go to the target. Resolves when both sides are closed; the action's record gets its
 // duration and, for a non-zero status or a signal, how it ended.
 import { join } from 'node:path'
+import type { Readable, Writable } from 'node:stream'
 import type { ClientChannel, ServerChannel } from 'ssh2'
 import type { Action } from '../../core/index.ts'
+import { ResultBudget } from '../kit/result-budget.ts'
 import { AsciicastWriter } from './asciicast.ts'
 import type { PtyRequest } from './back.ts'
 import { markerNeutraliser } from './decision-data.ts'
@@ -58,8 +60,14 @@ export async function relayChannel(
     },
     signal: (name) => upstream.signal(name),
   })
+  let terminated!: () => void
+  // A budget hold or end leaves the output unpiped: the session's close, not the streams' end, finishes it.
+  const closedBySession = new Promise<void>((resolve) => {
+    terminated = resolve
+  })
   const untrack = session.track({
     terminate(line) {
+      terminated()
       channel.stderr.write(line)
       recorder.marker(line.trim())
       channel.exit('TERM', false, line.trim())
@@ -78,11 +86,7 @@ export async function relayChannel(
   upstream.on('drain', () => channel.resume())
   channel.on('end', () => upstream.end())
   channel.on('close', () => upstream.close())
-  const [stdout, stderr] = options.neutraliseMarker
-    ? [upstream.stdout.pipe(markerNeutraliser()), upstream.stderr.pipe(markerNeutraliser())]
-    : [upstream.stdout, upstream.stderr]
-  stdout.pipe(channel, { end: false })
-  stderr.pipe(channel.stderr, { end: false })
+  const { stdout, stderr } = pipeOutput(session, channel, upstream, options.neutraliseMarker === true)
   upstream.stdout.on('data', (chunk: Buffer) => {
     recorder.output(chunk, 'o')
     options.onOutput?.(chunk)
@@ -97,7 +101,10 @@ export async function relayChannel(
       ...(desc ? { desc } : {}),
     }
   })
-  await Promise.all([new Promise((resolve) => upstream.once('close', resolve)), ended(stdout), ended(stderr)])
+  await Promise.all([
+    new Promise((resolve) => upstream.once('close', resolve)),
+    Promise.race([Promise.all([ended(stdout), ended(stderr)]), closedBySession]),
+  ])
   untrack()
   if (exit?.code !== undefined && exit.code !== null) channel.exit(exit.code)
   else if (exit?.signal) channel.exit(exit.signal, exit.dump ?? false, exit.desc ?? '')
@@ -110,6 +117,45 @@ export async function relayChannel(
     durationMs: Math.round(performance.now() - startedAt),
     ...(ending ? { error: ending } : {}),
   })
+}
+
+/** Pipes the target's stdout and stderr to the client (through the marker neutraliser when the client reads
+ * decision data), counting their bytes against the grant's exfiltration budget: a hold or an end unpipes
+ * both at the chunk that crossed (so the client's drains cannot restart them) until a person decides or
+ * core's close arrives. Returns the streams whose end means the client has everything. */
+function pipeOutput(
+  session: SessionContext,
+  channel: ServerChannel,
+  upstream: ClientChannel,
+  neutralise: boolean,
+): { stdout: Readable; stderr: Readable } {
+  const out = neutralise ? markerNeutraliser() : undefined
+  const err = neutralise ? markerNeutraliser() : undefined
+  out?.pipe(channel, { end: false })
+  err?.pipe(channel.stderr, { end: false })
+  const hops: Array<[Readable, Writable, boolean]> = [
+    [upstream.stdout, out ?? channel, out !== undefined],
+    [upstream.stderr, err ?? channel.stderr, err !== undefined],
+  ]
+  const connect = () => {
+    for (const [from, to, end] of hops) from.pipe(to, { end })
+  }
+  const budget = new ResultBudget({
+    handle: session.handle,
+    logger: session.logger,
+    pause: () => {
+      for (const [from, to] of hops) {
+        from.unpipe(to)
+        from.pause()
+      }
+    },
+    resume: connect,
+  })
+  const count = (chunk: Buffer) => budget.count({ bytes: chunk.length })
+  upstream.stdout.on('data', count)
+  upstream.stderr.on('data', count)
+  connect()
+  return { stdout: out ?? upstream.stdout, stderr: err ?? upstream.stderr }
 }
 
 function ended(stream: NodeJS.ReadableStream & { readableEnded?: boolean }): Promise<void> {
