@@ -44,7 +44,16 @@ export interface DataPathCredential {
   grantId: string
   expiresAt: string
   /** `kind`: the resource kind (postgres, mysql, ...): it picks the data-path client (clients/index.ts). */
-  connection: { kind?: string; host: string; port: number; user: string; password: string; database?: string }
+  connection: {
+    kind?: string
+    host: string
+    port: number
+    user: string
+    password: string
+    database?: string
+    /** SSH: the gateway listener's host key (`ssh-ed25519 AAAA…`), pinned by the exec client. */
+    hostKey?: string
+  }
 }
 
 export interface GrantRequest {

@@ -32,6 +32,14 @@ export const sshClient: DataPathClientKind = {
   failure: sshFailure,
 }
 
+/** The key blob of an OpenSSH public key line (`ssh-ed25519 AAAA… [comment]`), or undefined. */
+export function hostKeyBlob(line: string | undefined): Buffer | undefined {
+  const encoded = line?.trim().split(/\s+/)[1]
+  if (!encoded || !/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) return undefined
+  const blob = Buffer.from(encoded, 'base64')
+  return blob.length > 0 ? blob : undefined
+}
+
 /** A refusal the gateway sent as decision data. */
 export class DecisionRefusal extends Error {
   readonly data: DecisionData
@@ -60,7 +68,9 @@ export class SshDataPathClient implements DataPathClient {
   static async open(credential: DataPathCredential, log: Logger): Promise<SshDataPathClient> {
     const client = new Client()
     const opened = new SshDataPathClient(client, log)
-    const { host, port, user, password } = credential.connection
+    const { host, port, user, password, hostKey } = credential.connection
+    // Fail closed: the listener must show the host key the control plane issued the credential with.
+    const pinned = hostKeyBlob(hostKey)
     await new Promise<void>((resolve, reject) => {
       client.once('ready', resolve)
       client.once('error', reject)
@@ -70,9 +80,7 @@ export class SshDataPathClient implements DataPathClient {
         username: user,
         password,
         readyTimeout: READY_TIMEOUT_MS,
-        // The listener is the gateway's own, at the address the control plane just issued the credential
-        // for; its host key is not part of the credential yet (see the report / README).
-        hostVerifier: () => true,
+        hostVerifier: (key: Buffer) => pinned !== undefined && key.equals(pinned),
       })
     }).catch((error: unknown) => {
       opened.#closed = true
