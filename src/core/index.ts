@@ -1,4 +1,7 @@
 // core's public surface: the only import path for protocols/, api/ and cli/.
+
+/** The store's short-lived shared entries (console sessions, sign-ins in flight), as the API uses them. */
+export type { SharedStateKind, SharedStateStore } from '../store/store.ts'
 export type { AdviceFilter, ScopeAdvice } from './advice/advise-scopes.ts'
 export type { AnomalySignal, GrantEvidence } from './advice/grant-evidence.ts'
 export type { GrantUsage } from './advice/grant-usage.ts'

@@ -4,25 +4,12 @@
 // the browser holds (the session cookie, the sign-in's binding cookie): a copy of the store alone neither
 // yields a usable token nor lets anyone finish someone else's sign-in.
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto'
+import type { SharedStateKind, SharedStateStore } from '../../core/index.ts'
 
-export type SharedStateKind =
-  | 'console_session'
-  | 'oidc_login'
-  | 'saml_login'
-  | 'saml_request'
-  | 'person'
-  | 'audit_sink_error'
+export type { SharedStateKind }
 
-/** The store's SharedStateStore, as the console uses it (structurally the same). */
-export interface SharedState {
-  put(kind: SharedStateKind, key: string, value: string, expiresAt: Date, now: Date): Promise<boolean>
-  get(kind: SharedStateKind, key: string, now: Date): Promise<string | undefined>
-  take(kind: SharedStateKind, key: string, now: Date): Promise<string | undefined>
-  replace(kind: SharedStateKind, key: string, value: string, now: Date): Promise<boolean>
-  delete(kind: SharedStateKind, key: string): Promise<void>
-  count(kind: SharedStateKind, now: Date): Promise<number>
-  sweep(now: Date): Promise<number>
-}
+/** The store's SharedStateStore, as the console uses it (the one type: its kinds cannot drift apart). */
+export type SharedState = SharedStateStore
 
 /** One process's state, for an API served by a single process without a store handed in. */
 export class MemorySharedState implements SharedState {
