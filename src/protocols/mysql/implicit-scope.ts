@@ -49,18 +49,66 @@ const SESSION_SETTINGS = [
   'profiling',
 ]
 
+/** The information_schema tables drivers, GUIs and ORMs read to learn a schema and the server (Connector/J's
+ * DatabaseMetaData, Workbench, DBeaver, SQLAlchemy's reflection): an allow-list, so what the server adds
+ * later is not implied. Left out on purpose: PROCESSLIST and INNODB_TRX (other sessions' SQL), INNODB_LOCKS
+ * and INNODB_LOCK_WAITS (key values of locked rows), QUERY_CACHE_INFO (cached statements), the *_STATISTICS
+ * tables and MySQL's COLUMN_STATISTICS (histograms hold column values): a target account that may see them
+ * (PROCESS, or every session as root) would show them to any grant. */
+const INFORMATION_SCHEMA_TABLES = [
+  'schemata',
+  'tables',
+  'columns',
+  'views',
+  'statistics',
+  'key_column_usage',
+  'referential_constraints',
+  'table_constraints',
+  'check_constraints',
+  'routines',
+  'parameters',
+  'triggers',
+  'events',
+  'partitions',
+  'character_sets',
+  'collations',
+  'collation_character_set_applicability',
+  'engines',
+  'plugins',
+  'keywords',
+  'sql_functions',
+  'session_variables',
+  'global_variables',
+  'system_variables',
+  'session_status',
+  'global_status',
+  'column_privileges',
+  'table_privileges',
+  'schema_privileges',
+  'user_privileges',
+  'applicable_roles',
+  'enabled_roles',
+  'user_variables',
+  'profiling',
+  'optimizer_trace',
+  'tablespaces',
+  'files',
+  'geometry_columns',
+  'spatial_ref_sys',
+]
+
 export const MYSQL_IMPLICIT_SCOPE: ImplicitScope = {
-  allow: parseScope(
-    [
-      'select:information_schema.*',
-      'show:*',
-      'transaction:*',
-      'deallocate:*',
-      ...SESSION_SETTINGS.map((name) => `set:${name}`),
-    ].join(','),
-  ),
+  // Entries, not parsed text: the list is longer than a grant's scope may be.
+  allow: [
+    ...INFORMATION_SCHEMA_TABLES.map((table) => ({ verb: 'select', object: `information_schema.${table}` })),
+    ...parseScope(
+      ['show:*', 'transaction:*', 'deallocate:*', ...SESSION_SETTINGS.map((name) => `set:${name}`)].join(','),
+    ),
+  ],
   // START TRANSACTION READ WRITE, SET TRANSACTION READ WRITE: implied only for grants that may write, so a
   // read-only session (back.ts `readOnly`) cannot switch itself back.
-  except: parseScope('transaction:read-write'),
+  // SHOW PROCESSLIST (and SHOW EXPLAIN/ANALYZE FOR a thread), SHOW ENGINE … STATUS and SHOW BINLOG/RELAYLOG
+  // EVENTS show other sessions' statements and the rows they wrote (classify-statements.ts).
+  except: parseScope('transaction:read-write,show:processlist,show:engine,show:binlog'),
   writers: { readVerbs: MYSQL_READ_VERBS, allow: parseScope('transaction:read-write') },
 }
