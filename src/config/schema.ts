@@ -21,7 +21,7 @@ const policy = z.strictObject({
     .min(1)
     .max(MAX_SCOPE_ENTRIES)
     .describe(
-      'the widest scope a member may ever receive; an SSH exec entry may name commands, matched on program and arguments (`exec:deploy:systemctl status *`, docs/ssh-command-scopes.md)',
+      'the widest scope a member may ever receive; an SSH exec entry may name commands, matched on program and arguments (`exec:deploy:systemctl status *`, docs/ssh-command-scopes.md); a path (HTTP, Kubernetes non-resource URLs) matches by segment: `*` within one segment, `**` any number of segments (`GET:/v1/invoices/*`, `GET:/v1/**`)',
     ),
   autoApprove: z
     .array(scopeEntry)
@@ -53,7 +53,9 @@ const guardrail = z.strictObject({
         .array(scopeEntry)
         .max(MAX_SCOPE_ENTRIES)
         .optional()
-        .describe('scope entries the statement needs, e.g. delete:billing.*'),
+        .describe(
+          'scope entries the statement or request needs, e.g. delete:billing.*, or delete:/v1/** for every HTTP DELETE under /v1 (`*` in a path is one segment)',
+        ),
       pattern: z
         .string()
         .optional()

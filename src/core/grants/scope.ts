@@ -1,11 +1,13 @@
 import { SCOPE_OBJECT_MATCHERS } from '../../kinds/index.ts'
 import { TaskgateError } from '../errors.ts'
 import { globMatches } from '../glob-match.ts'
+import { pathGlobMatches } from '../path-glob-match.ts'
 
 /** One permission on one resource: a verb (per resource kind) applied to an object pattern. */
 export interface ScopeEntry {
   verb: string
-  /** Object pattern; `*` matches any run of characters, e.g. `billing.*`. */
+  /** Object pattern; `*` matches any run of characters, e.g. `billing.*`; in a path (`/v1/invoices/*`) only
+   * within one segment, with `**` for any number of segments (pathGlobMatches). */
   object: string
 }
 
@@ -116,6 +118,9 @@ export function formatScope(scope: Scope): string {
  * pattern as a literal that only an outer `*` can cover. */
 export function objectMatches(pattern: string, object: string): boolean {
   if (pattern === object || pattern === '*') return true
+  // A path (HTTP, Kubernetes non-resource URLs) matches segment by segment: `/v1/invoices/*` must not reach
+  // `/v1/invoices/42/refund`.
+  if (pattern.startsWith('/')) return pathGlobMatches(pattern, object)
   return globMatches(pattern, object)
 }
 

@@ -1,5 +1,6 @@
 // An HTTP request as core's Action: the method is the verb and the normalised path the object
-// (`GET:/v1/invoices/*` covers `GET /v1/invoices/42`), HEAD needs `get`. Guardrails match on the rest
+// (`GET:/v1/invoices/*` covers `GET /v1/invoices/42`, not `/v1/invoices/42/refund`: path globs match by
+// segment, `**` for any depth; core's pathGlobMatches), HEAD needs `get`. Guardrails match on the rest
 // through traits: `query:<name>` and `query:<name>=<value>` for each query parameter, `body:$.a.b` and
 // `body:$.a.b=<value>` for each field of an inspected JSON body (scalars up to 200 characters),
 // `body-uninspected` when a body rule is in force and the body could not be read, `websocket` for an

@@ -129,3 +129,11 @@ test('an exec command is read with the SSH command rules: its traits, or unclass
   assert.match(exec('stdout=true').unclassified ?? '', /names no command/)
   assert.deepEqual(exec('command=ls').needs, [{ verb: 'create', object: 'pods/exec:web@team-a' }])
 })
+
+test('discovery and OpenAPI paths of any depth are implied (path globs: `**` crosses segments, `*` does not)', async () => {
+  const { KUBERNETES_IMPLICIT_SCOPE } = await import('./index.ts')
+  const { scopeCovers } = await import('../../core/index.ts')
+  for (const url of ['/api', '/api/v1', '/apis/apps/v1', '/openapi/v3/apis/apps/v1', '/version'])
+    assert.ok(scopeCovers(KUBERNETES_IMPLICIT_SCOPE.allow, { verb: 'get', object: url }), url)
+  assert.ok(!scopeCovers(KUBERNETES_IMPLICIT_SCOPE.allow, { verb: 'get', object: '/metrics' }))
+})

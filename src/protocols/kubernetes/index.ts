@@ -28,7 +28,7 @@ export interface KubernetesServerOptions {
  * names no object, implied for every grant (`kubectl auth can-i --list` shows the same for any user). */
 export const KUBERNETES_IMPLICIT_SCOPE = {
   allow: parseScope(
-    'get:/api,get:/api/*,get:/apis,get:/apis/*,get:/version,get:/version/,get:/openapi/*,get:/healthz,get:/livez,get:/readyz',
+    'get:/api,get:/api/**,get:/apis,get:/apis/**,get:/version,get:/version/,get:/openapi/**,get:/healthz,get:/livez,get:/readyz',
   ),
   except: [],
 }

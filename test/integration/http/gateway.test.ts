@@ -64,6 +64,30 @@ describe('http resource in front of httpbin', () => {
     assert.match(p.requestCommand ?? '', /taskgate grant request/)
   })
 
+  it('reads `*` as one path segment and `**` as any number of them, after normalisation', async () => {
+    const { token } = await g.grant('GET:/anything/invoices/*,GET:/anything/reports/**/summary')
+    const status = async (path: string) => {
+      const res = await g.fetch(path, token)
+      const p = res.status === 403 ? ((await res.json()) as Record<string, string>) : undefined
+      if (res.status === 200) await res.arrayBuffer()
+      return p ? `${res.status} ${p.rule}` : String(res.status)
+    }
+    assert.equal(await status('/anything/invoices/42'), '200')
+    assert.equal(await status('/anything/invoices/42/refund'), '403 scope')
+    assert.equal(
+      await status('/anything/invoices/'),
+      '403 scope',
+      'the trailing slash is the list, not an invoice',
+    )
+    assert.equal(await status('/anything/invoices'), '403 scope')
+    assert.equal(await status('/anything/invoices/42/../43'), '200')
+    assert.equal(await status('/anything/invoices/42%2Frefund'), '403 unclassified')
+    assert.equal(await status('/anything/invoices/%34%32'), '200')
+    assert.equal(await status('/anything/reports/summary'), '200')
+    assert.equal(await status('/anything/reports/2026/q4/summary'), '200')
+    assert.equal(await status('/anything/reports/2026/q4/summary/raw'), '403 scope')
+  })
+
   it('reads percent-encoded, dotted and doubled paths as the upstream does before deciding', async () => {
     const { token } = await g.grant('GET:/anything/public/*')
     for (const path of [

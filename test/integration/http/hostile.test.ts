@@ -27,10 +27,10 @@ guardrails:
     description: secrets are not read through the gateway
     action: deny
     resources: [$RES]
-    match: { needs: ["get:/anything/secret*"] }`,
+    match: { needs: ["get:/anything/secret*/**"] }`,
     })
     ca = await readFile(g.caFile, 'utf8')
-    ;({ token } = await g.grant('GET:/anything/public/*,GET:/anything/secret*,POST:/anything/*'))
+    ;({ token } = await g.grant('GET:/anything/public/*,GET:/anything/secret*/**,POST:/anything/*'))
   })
   after(async () => {
     await g?.[Symbol.asyncDispose]()

@@ -56,7 +56,7 @@ masking:
   })
 
   it('denies on a query parameter and on a JSON body field, whatever the grant', async () => {
-    const { token } = await g.grant('*:/anything/*')
+    const { token } = await g.grant('*:/anything/**')
     const byQuery = await g.fetch('/anything/orders/1?force=true', token, { method: 'DELETE' })
     assert.equal(byQuery.status, 403)
     assert.equal(((await byQuery.json()) as { rule: string }).rule, 'guardrail:no-force')
@@ -77,7 +77,7 @@ masking:
   })
 
   it('reads form fields and upper-case query spellings, and refuses a JSON body with a repeated key', async () => {
-    const { token } = await g.grant('*:/anything/*')
+    const { token } = await g.grant('*:/anything/**')
     const form = await g.fetch('/anything/orders/2', token, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -98,7 +98,7 @@ masking:
   })
 
   it('denies a body a body rule cannot read (over maxInspectBytes, or not JSON)', async () => {
-    const { token } = await g.grant('*:/anything/*')
+    const { token } = await g.grant('*:/anything/**')
     const big = await g.fetch('/anything/orders', token, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -38,7 +38,7 @@ describe('http upstream credentials, streaming and deadlines', () => {
 
   it('injects basic auth the upstream checks, replacing whatever the client sent', async () => {
     const g = await start('      credential: { type: basic, user: u1, password: { env: TG_TEST_BASIC_PW } }')
-    const { token } = await g.grant('GET:/basic-auth/*')
+    const { token } = await g.grant('GET:/basic-auth/*/*')
     const res = await g.fetch('/basic-auth/u1/pw-7', token)
     assert.equal(res.status, 200)
     assert.deepEqual(await res.json(), { authenticated: true, user: 'u1' })
