@@ -11,25 +11,72 @@ const MAX_DEPTH = 400
  * them is bounded by the text, which the session bounds. */
 const MAX_COLUMNS = 4096
 
-/** Lower-case column names (without table) the statements compute on. */
-export function computedColumns(statements: readonly unknown[]): string[] {
+/** Lower-case column names (without table) the statements compute on; `wholeRow` when a position in ORDER
+ * BY or GROUP BY points at a `*`, whose columns the text does not name. */
+export function computedColumns(statements: readonly unknown[]): { columns: string[]; wholeRow: boolean } {
   const found = new Set<string>()
+  let wholeRow = false
   for (const statement of statements) {
-    const exempt = new Set<unknown>(returnedAsIs(statement))
-    walk(statement, found, exempt, 0)
+    const select = topSelect(statement)
+    // `SELECT email INTO @v`: the value is stored, not returned, and `WHERE @v LIKE 'a%'` then computes on
+    // it under a name no rule knows. A stored column counts as computed on.
+    const projected = select?.into === undefined || select.into === null ? returnedAsIs(select) : []
+    walk(statement, found, new Set(projected.map((p) => p.expr)), 0)
+    // A returned column is computed on when a clause names it by its alias (`SELECT email e … HAVING e
+    // LIKE 'a%'`) or its position (`ORDER BY 1`).
+    for (const p of projected) if (p.alias !== undefined && found.has(p.alias)) found.add(p.column)
+    for (const position of positions(statement, select)) {
+      const item = asList(select?.projection)[position - 1]
+      const plain = projected.find((p) => p.item === item)
+      if (plain) found.add(plain.column)
+      else if (asList(select?.projection).some((i, n) => n < position && isWildcard(i))) wholeRow = true
+    }
   }
-  return [...found]
+  return { columns: [...found], wholeRow }
 }
 
-/** The projection expressions of a top-level SELECT that are plain column references. */
-function returnedAsIs(statement: unknown): unknown[] {
-  const select = asNode(asNode(asNode(asNode(statement)?.Query)?.body)?.Select)
-  const out: unknown[] = []
+const topSelect = (statement: unknown) => asNode(asNode(asNode(asNode(statement)?.Query)?.body)?.Select)
+
+const isWildcard = (item: unknown) =>
+  item === 'Wildcard' || asNode(item)?.Wildcard !== undefined || asNode(item)?.QualifiedWildcard !== undefined
+
+interface Projected {
+  item: unknown
+  expr: unknown
+  column: string
+  alias?: string
+}
+
+/** The projection items of a top-level SELECT that are plain column references. */
+function returnedAsIs(select: Record<string, unknown> | undefined): Projected[] {
+  const out: Projected[] = []
   for (const item of asList(select?.projection)) {
     const node = asNode(item)
-    const expr = node?.UnnamedExpr ?? asNode(node?.ExprWithAlias)?.expr
+    const aliased = asNode(node?.ExprWithAlias)
+    const expr = node?.UnnamedExpr ?? aliased?.expr
     const e = asNode(expr)
-    if (e?.Identifier !== undefined || e?.CompoundIdentifier !== undefined) out.push(expr)
+    const column =
+      asString(asNode(e?.Identifier)?.value) ??
+      (Array.isArray(e?.CompoundIdentifier)
+        ? asString(asNode(e.CompoundIdentifier.at(-1))?.value)
+        : undefined)
+    if (column === undefined) continue
+    const alias = asString(asNode(aliased?.alias)?.value)
+    out.push({ item, expr, column: column.toLowerCase(), ...(alias ? { alias: alias.toLowerCase() } : {}) })
+  }
+  return out
+}
+
+/** The 1-based positions ORDER BY and GROUP BY of the top-level SELECT name (`ORDER BY 2`). */
+function positions(statement: unknown, select: Record<string, unknown> | undefined): number[] {
+  const orderBy = asNode(asNode(asNode(asNode(statement)?.Query)?.order_by)?.kind)?.Expressions
+  const groupBy = asList(asNode(select?.group_by)?.Expressions)[0]
+  const exprs = [...asList(orderBy).map((o) => asNode(o)?.expr), ...asList(groupBy)]
+  const out: number[] = []
+  for (const expr of exprs) {
+    const number = asList(asNode(asNode(asNode(expr)?.Value)?.value)?.Number)[0]
+    const n = typeof number === 'string' ? Number(number) : Number.NaN
+    if (Number.isInteger(n) && n > 0) out.push(n)
   }
   return out
 }

@@ -65,7 +65,7 @@ interface Template {
   readonly usesDatabase: string | undefined
   readonly cacheable: boolean
   /** Columns the statement computes on (classify-computed.ts), for masking rules. */
-  readonly computesOn?: readonly string[]
+  readonly computesOn?: { readonly columns: readonly string[]; readonly wholeRow: boolean }
 }
 
 function templateOf(acc: Acc, kinds: string[], cacheable = true): Template {
@@ -108,7 +108,7 @@ function parseTemplate(code: string, lexTraits: Set<string>): Template {
   }
   const template = templateOf(acc, kinds.length > 0 ? kinds : ['EmptyQuery'], acc.readsLiteral !== true)
   const computesOn = computedColumns(statements)
-  return computesOn.length > 0 ? { ...template, computesOn } : template
+  return computesOn.columns.length > 0 || computesOn.wholeRow ? { ...template, computesOn } : template
 }
 
 /** MySQL forms the grammar does not read, with the equivalent it does (a hint in the denial only: the
@@ -139,7 +139,7 @@ function materialize(t: Template, sql: string, database: string | undefined): Cl
   }
   const action: Action = { protocol: 'mysql', kind: t.kind, needs, traits: [...t.traits], text: sql }
   if (unclassified !== undefined) action.unclassified = unclassified
-  if (t.computesOn !== undefined) action.computesOn = { columns: t.computesOn, wholeRow: false }
+  if (t.computesOn !== undefined) action.computesOn = t.computesOn
   return t.usesDatabase === undefined ? { action } : { action, usesDatabase: t.usesDatabase }
 }
 
