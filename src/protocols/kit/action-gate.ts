@@ -59,9 +59,11 @@ export interface GateAnswer {
 
 const DEFAULT_ALLOW_CACHE_ENTRIES = 1024
 
-export class ActionGate {
+/** `Kept`: what a protocol keeps with an allowed key (PostgreSQL: the classified statement, so a repeated
+ * text skips classification too); decide() keeps nothing, only that the key was allowed. */
+export class ActionGate<Kept = never> {
   readonly #o: ActionGateOptions
-  readonly #allowed = new Set<string>()
+  readonly #allowed = new Map<string, Kept | undefined>()
 
   constructor(options: ActionGateOptions) {
     this.#o = options
@@ -75,6 +77,20 @@ export class ActionGate {
   /** Forgets every cached allow (the session state a key leaves out changed, e.g. the grant). */
   clearCache(): void {
     this.#allowed.clear()
+  }
+
+  /** What rememberAllowed kept with `key`: undefined when `key` is not cached (or was cached by decide()).
+   * One Map lookup: a protocol that decides on its own (PostgreSQL's same-tick path) asks this first. */
+  allowedBefore(key: string): Kept | undefined {
+    return this.#allowed.get(key)
+  }
+
+  /** Caches a policy allow of `key` (never an approval's or an estimate's: those cover one run or change
+   * with the data), keeping `kept` with it; the cache is cleared when full. */
+  rememberAllowed(key: string, kept?: Kept): void {
+    if (this.#allowed.size >= (this.#o.allowCacheEntries ?? DEFAULT_ALLOW_CACHE_ENTRIES))
+      this.#allowed.clear()
+    this.#allowed.set(key, kept)
   }
 
   decide(request: GateRequest): GateAnswer | Promise<GateAnswer> {
@@ -124,11 +140,7 @@ export class ActionGate {
     receivedAt: number,
   ): GateAnswer | Promise<GateAnswer> {
     if (decision.outcome === 'allow') {
-      if (cacheable && request.cacheKey !== undefined) {
-        if (this.#allowed.size >= (this.#o.allowCacheEntries ?? DEFAULT_ALLOW_CACHE_ENTRIES))
-          this.#allowed.clear()
-        this.#allowed.add(request.cacheKey)
-      }
+      if (cacheable && request.cacheKey !== undefined) this.rememberAllowed(request.cacheKey)
       return this.#start(request, decision, receivedAt)
     }
     if (decision.outcome === 'approve-first') return this.#hold(request, decision)
