@@ -54,7 +54,11 @@ export const mysqlResourceSchema = z.strictObject({
     .describe(
       'an account allowed to CREATE USER, GRANT and KILL: each grant then gets an ephemeral account with exactly its privileges, dropped (and its connections killed) when the grant ends',
     ),
-  tls: tlsFiles.optional().describe('certificate for clients; a self-signed one is generated when absent'),
+  tls: tlsFiles
+    .optional()
+    .describe(
+      'certificate for clients; when absent one is generated once and kept in <store.dir>/tls/<id>.crt/.key (0600), and every credential carries it so clients can verify the listener (MCP does)',
+    ),
   clients: z
     .strictObject({
       requireTls: z.boolean().default(false).describe('refuse clients that do not use TLS (--ssl)'),

@@ -37,7 +37,11 @@ export const postgresResourceSchema = z.strictObject({
     .describe(
       'an account allowed to CREATE ROLE: each grant then gets an ephemeral role with exactly its privileges',
     ),
-  tls: tlsFiles.optional().describe('certificate for clients; a self-signed one is generated when absent'),
+  tls: tlsFiles
+    .optional()
+    .describe(
+      'certificate for clients; when absent one is generated once and kept in <store.dir>/tls/<id>.crt/.key (0600), and every credential carries it so clients can verify the listener (MCP does)',
+    ),
   clients: z
     .strictObject({
       authMethod: z

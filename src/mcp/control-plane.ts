@@ -53,6 +53,8 @@ export interface DataPathCredential {
     database?: string
     /** SSH: the gateway listener's host key (`ssh-ed25519 AAAA…`), pinned by the exec client. */
     hostKey?: string
+    /** PEM of the listener's certificate when the gateway generated it: the TLS clients verify against it. */
+    certificateAuthority?: string
   }
 }
 

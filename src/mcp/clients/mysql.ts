@@ -51,7 +51,7 @@ export class MysqlDataPathClient implements DataPathClient {
   }
 
   static async open(credential: DataPathCredential, log: Logger): Promise<MysqlDataPathClient> {
-    const { host, port, user, password, database } = credential.connection
+    const { host, port, user, password, database, certificateAuthority } = credential.connection
     const connection = mysql.createConnection({
       host,
       port,
@@ -60,7 +60,10 @@ export class MysqlDataPathClient implements DataPathClient {
       ...(database ? { database } : {}),
       connectTimeout: CONNECT_TIMEOUT_MS,
       // mysql2 verifies against `host` as the server name itself.
-      ssl: { rejectUnauthorized: tlsFor(host).rejectUnauthorized ?? true },
+      ssl: (({ rejectUnauthorized, ca }) => ({
+        rejectUnauthorized: rejectUnauthorized ?? true,
+        ...(typeof ca === 'string' ? { ca } : {}),
+      }))(tlsFor(host, certificateAuthority)),
       connectAttributes: { program_name: 'taskgate-mcp', [DECISION_DATA_ATTRIBUTE]: '1' },
       // Several statements in one `sql` run as one command, each decided by the gateway.
       multipleStatements: true,

@@ -52,7 +52,7 @@ export class PostgresDataPathClient implements DataPathClient {
   }
 
   static async open(credential: DataPathCredential, log: Logger): Promise<PostgresDataPathClient> {
-    const { host, port, user, password, database } = credential.connection
+    const { host, port, user, password, database, certificateAuthority } = credential.connection
     const client = new pg.Client({
       host,
       port,
@@ -61,7 +61,7 @@ export class PostgresDataPathClient implements DataPathClient {
       ...(database ? { database } : {}),
       application_name: 'taskgate-mcp',
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      ssl: tlsFor(host),
+      ssl: tlsFor(host, certificateAuthority),
     })
     const connection = new PostgresDataPathClient(client, log)
     try {

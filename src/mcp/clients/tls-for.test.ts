@@ -9,3 +9,14 @@ test('the data path encrypts without verifying only on this host, and verifies t
   assert.deepEqual(tlsFor('10.0.0.5'), { rejectUnauthorized: true })
   assert.deepEqual(tlsFor('128.0.0.1'), { rejectUnauthorized: true })
 })
+
+test('a certificate the credential carries is verified against, on loopback too, with the name dialled', () => {
+  const pem = '-----BEGIN CERTIFICATE-----\n…\n-----END CERTIFICATE-----\n'
+  assert.deepEqual(tlsFor('127.0.0.1', pem), { rejectUnauthorized: true, ca: pem })
+  assert.deepEqual(tlsFor('localhost', pem), { rejectUnauthorized: true, ca: pem, servername: 'localhost' })
+  assert.deepEqual(tlsFor('gw.example.com', pem), {
+    rejectUnauthorized: true,
+    ca: pem,
+    servername: 'gw.example.com',
+  })
+})

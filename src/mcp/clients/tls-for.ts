@@ -4,16 +4,19 @@ import type { ConnectionOptions } from 'node:tls'
 
 /**
  * Always TLS: every taskgate listener offers it, and a resource may refuse clients without it
- * (`clients.requireTls`, or `authMethod: password`, which sends the credential in clear). On a loopback
- * address the peer is this host, where whoever could impersonate the listener could already read its
- * key, and the listener's certificate is often the self-signed one generated at start, which no client
- * can verify: encrypt without verifying there (psql's sslmode=require). Anywhere else the credential
- * crosses a network: verify the certificate and its host name (verify-full) against Node's CA store,
- * which NODE_EXTRA_CA_CERTS extends with the CA of the certificate configured in `resources[].tls`.
+ * (`clients.requireTls`, or `authMethod: password`, which sends the credential in clear).
+ * When the listener's certificate is one the gateway generated, the credential carries it
+ * (`certificateAuthority`): verify the listener against exactly that certificate and the name dialled,
+ * wherever it is — a process that took the port while the gateway restarted must not collect the password.
+ * A configured certificate is verified against Node's CA store (extended by NODE_EXTRA_CA_CERTS) with the
+ * host name (verify-full), except on a loopback address, where a certificate issued for the service's
+ * public name cannot name the address dialled: there it is encrypt-only (psql's sslmode=require).
  */
-export function tlsFor(host: string): ConnectionOptions {
+export function tlsFor(host: string, certificateAuthority?: string): ConnectionOptions {
+  const servername = isIP(host.replace(/^\[|\]$/g, '')) ? {} : { servername: host }
+  if (certificateAuthority) return { rejectUnauthorized: true, ca: certificateAuthority, ...servername }
   if (isLoopback(host)) return { rejectUnauthorized: false }
-  return { rejectUnauthorized: true, ...(isIP(host) ? {} : { servername: host }) }
+  return { rejectUnauthorized: true, ...servername }
 }
 
 function isLoopback(host: string): boolean {

@@ -1,22 +1,32 @@
-// The TLS context a stream protocol offers its clients: the resource's configured certificate, or a
-// self-signed one generated at each start (clients can encrypt without verifying; verification needs a
-// configured certificate).
-import { readFile } from 'node:fs/promises'
+// The TLS context a stream protocol offers its clients: the resource's configured certificate, or one the
+// gateway generated and keeps under <store.dir>/tls (certificate.ts), the same for every stream kind as for
+// HTTP. A generated certificate travels with every credential (`certificateAuthority`), so a client holding
+// the credential can verify the listener it dials (MCP's data-path clients do) rather than encrypt to
+// whoever answers.
+import { join } from 'node:path'
 import tls from 'node:tls'
-import { generate } from 'selfsigned'
+import { loadOrCreateCertificate } from './certificate.ts'
 
-export async function clientSecureContext(resource: {
-  listen: { host: string }
-  tls?: { cert: string; key: string } | undefined
-}): Promise<tls.SecureContext> {
-  if (resource.tls) {
-    const [cert, key] = await Promise.all([readFile(resource.tls.cert), readFile(resource.tls.key)])
-    return tls.createSecureContext({ cert, key })
-  }
-  const pems = await generate([{ name: 'commonName', value: resource.listen.host }], {
-    keySize: 2048,
-    algorithm: 'sha256',
-    notAfterDate: new Date(Date.now() + 365 * 24 * 3600 * 1000),
+export interface ClientTls {
+  context: tls.SecureContext
+  /** PEM of the generated certificate (it is its own CA); absent for a configured certificate. */
+  certificateAuthority?: string
+}
+
+export async function clientTls(
+  resource: {
+    id: string
+    listen: { host: string; advertise?: { host: string } | undefined }
+    tls?: { cert: string; key: string } | undefined
+  },
+  storeDir: string,
+): Promise<ClientTls> {
+  const pair = await loadOrCreateCertificate({
+    configured: resource.tls,
+    dir: join(storeDir, 'tls'),
+    id: resource.id,
+    hosts: [resource.listen.host, ...(resource.listen.advertise ? [resource.listen.advertise.host] : [])],
   })
-  return tls.createSecureContext({ cert: pems.cert, key: pems.private })
+  const context = tls.createSecureContext({ cert: pair.cert, key: pair.key })
+  return resource.tls ? { context } : { context, certificateAuthority: pair.cert }
 }

@@ -19,7 +19,7 @@ import {
 } from '../../core/index.ts'
 import { ActionGate } from '../kit/action-gate.ts'
 import { openPendingSession } from '../kit/open-session.ts'
-import { clientSecureContext } from '../kit/secure-context.ts'
+import { clientTls } from '../kit/secure-context.ts'
 import { StreamListener } from '../kit/stream-listener.ts'
 import type { ProtocolServer } from '../protocol-server.ts'
 import type { MysqlVerifiers } from './auth-scramble.ts'
@@ -246,7 +246,8 @@ export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
         user: resource.target.user,
         password: await secret(resource.target.password, `resources.${resource.id}.target.password`),
       }
-      secureContext = await clientSecureContext(resource)
+      const tlsOffered = await clientTls(resource, core.config.store.dir)
+      secureContext = tlsOffered.context
       core.registerImplicitScope('mysql', MYSQL_IMPLICIT_SCOPE)
       core.registerReclassifier('mysql', mysqlReclassifier(classifier))
       core.registerPlanner('mysql', mysqlPlanStatements(classifier))
@@ -283,7 +284,9 @@ export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
           'target unreachable at start: version unknown yet',
         ),
       )
-      return listener.listen()
+      const address = await listener.listen()
+      const { certificateAuthority } = tlsOffered
+      return certificateAuthority ? { ...address, certificateAuthority } : address
     },
     drain: () => listener.drain(),
     async close() {

@@ -6,7 +6,7 @@ import type { Logger } from 'pino'
 import type { PostgresResourceConfig, SecretRef } from '../../config/schema.ts'
 import { type Core, parseDurationSeconds, toTaskgateError } from '../../core/index.ts'
 import { openPendingSession, type PendingSession } from '../kit/open-session.ts'
-import { clientSecureContext } from '../kit/secure-context.ts'
+import { clientTls } from '../kit/secure-context.ts'
 import { type LiveSession, StreamListener } from '../kit/stream-listener.ts'
 import type { ProcessPeers, ProtocolServer } from '../protocol-server.ts'
 import { connectUpstream, type Upstream, type UpstreamLogin } from './back.ts'
@@ -230,17 +230,20 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
         })
         core.registerProvisioner(resource.id, provisioner)
       }
+      const tlsOffered = await clientTls(resource, core.config.store.dir)
       front = {
         core,
         resourceId: resource.id,
-        secureContext: await clientSecureContext(resource),
+        secureContext: tlsOffered.context,
         cancelKeys,
         logger,
         authMethod: options.authMethod ?? 'scram-sha-256',
         requireTls: options.requireTls ?? false,
         authTimeoutMs: options.authTimeoutMs ?? 60_000,
       }
-      return listener.listen()
+      const address = await listener.listen()
+      const { certificateAuthority } = tlsOffered
+      return certificateAuthority ? { ...address, certificateAuthority } : address
     },
     drain: () => listener.drain(),
     async close() {
