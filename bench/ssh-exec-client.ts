@@ -1,6 +1,7 @@
 // The measuring client of ssh-exec.ts, in a worker thread: the gateway runs in the bench's main thread, so
 // a client decrypting 50 MB on that same thread would charge its own work to taskgate's figure.
-// workerData: { port, bytes, password auth or a user certificate minted here from the CA file }.
+// workerData: { port, bytes, password auth or a user certificate minted here from the CA file }. Posts the
+// rate (MB/s) and this thread's CPU time during the transfer (process.threadCpuUsage: this thread only).
 import { readFile } from 'node:fs/promises'
 import { parentPort, workerData } from 'node:worker_threads'
 import { Client } from 'ssh2'
@@ -41,6 +42,7 @@ await new Promise<void>((resolve, reject) => {
   options(job).then((o) => client.connect({ host: '127.0.0.1', port: job.port, readyTimeout: 120_000, ...o }))
 })
 const started = performance.now()
+const cpuBefore = process.threadCpuUsage()
 let received = 0
 await new Promise<void>((resolve, reject) =>
   client.exec(`yes abcdefghijklmnopqrstuvwxyz | head -c ${job.bytes}`, (error, channel) => {
@@ -52,6 +54,7 @@ await new Promise<void>((resolve, reject) =>
   }),
 )
 const seconds = (performance.now() - started) / 1000
+const cpu = process.threadCpuUsage(cpuBefore)
 client.end()
 if (received !== job.bytes) throw new Error(`received ${received} of ${job.bytes}`)
-parentPort!.postMessage(job.bytes / 1e6 / seconds)
+parentPort!.postMessage({ rate: job.bytes / 1e6 / seconds, cpuMs: (cpu.user + cpu.system) / 1000 })

@@ -39,15 +39,28 @@ function connect(options: object): Promise<Client> {
   })
 }
 
-/** MB/s of one 50 MB exec, measured by a client in a worker thread. */
-function throughput(job: object): Promise<number> {
+interface Run {
+  /** MB/s seen by the client. */
+  rate: number
+  /** CPU ms per MB of the measuring client's thread. */
+  client: number
+  /** CPU ms per MB of this thread (the gateway's, or the node relay's) during the transfer. */
+  local: number
+}
+
+/** One 50 MB exec, measured by a client in a worker thread: its rate, and CPU per MB on both threads. */
+async function throughput(job: object): Promise<Run> {
   const worker = new Worker(new URL('./ssh-exec-client.ts', import.meta.url), {
     workerData: { bytes, ...job },
   })
-  return new Promise((resolve, reject) => {
+  const before = process.threadCpuUsage()
+  const { rate, cpuMs } = await new Promise<{ rate: number; cpuMs: number }>((resolve, reject) => {
     worker.once('message', resolve)
     worker.once('error', reject)
   })
+  const used = process.threadCpuUsage(before)
+  const megabytes = bytes / 1e6
+  return { rate, client: cpuMs / megabytes, local: (used.user + used.system) / 1000 / megabytes }
 }
 
 /** Exec round trips; a dropped connection is counted (and its error kept), not fatal, so a run reports it. */
@@ -120,14 +133,17 @@ const gateway = () =>
 
 const caFile = join(g.dir, 'ca')
 const relay = await startNodeRelay(g.sshd.port)
-const rates = { direct: 0, relay: 0, taskgate: 0 }
 if (bytes > 0) {
-  rates.direct = await throughput({ port: g.sshd.port, username: 'root', caFile, keyId: grant.id })
-  rates.relay = await throughput({ port: relay.port, username: 'root', caFile, keyId: grant.id })
+  const straight = await throughput({ port: g.sshd.port, username: 'root', caFile, keyId: grant.id })
+  const relayed = await throughput({ port: relay.port, username: 'root', caFile, keyId: grant.id })
   const { user: username, password } = credential.connection
-  rates.taskgate = await throughput({ port: g.port, username, password })
+  const through = await throughput({ port: g.port, username, password })
   console.log(
-    `throughput ${values.megabytes} MB: direct ${rates.direct.toFixed(1)} MB/s, node relay ${rates.relay.toFixed(1)} MB/s, taskgate ${rates.taskgate.toFixed(1)} MB/s (${(rates.taskgate / rates.direct).toFixed(2)}× direct) [load ${load()}]`,
+    `throughput ${values.megabytes} MB: direct ${straight.rate.toFixed(1)} MB/s, node relay ${relayed.rate.toFixed(1)} MB/s, taskgate ${through.rate.toFixed(1)} MB/s (${(through.rate / straight.rate).toFixed(2)}× direct) [load ${load()}]`,
+  )
+  // CPU per MB does not depend on what else the machine runs as much as MB/s does.
+  console.log(
+    `CPU per MB: measuring client ${straight.client.toFixed(1)} ms (direct) / ${through.client.toFixed(1)} ms (through taskgate); node relay ${relayed.local.toFixed(1)} ms; taskgate (decrypt, record, re-encrypt) ${through.local.toFixed(1)} ms = ${(through.local / straight.client).toFixed(2)}× the client's`,
   )
 }
 await relay.stop()

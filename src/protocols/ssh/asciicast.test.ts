@@ -55,3 +55,25 @@ test('secrets the credential detectors find are masked, a PEM key across chunks 
   assert.doesNotMatch(text, /b3BlbnNzaC1rZXkt|BG5vbmUAAAAE/)
   assert.match(text, /token \*\*\*\* here/)
 })
+
+test('small chunks are written in few events, a character split across chunks intact, times never going back', async () => {
+  const { text } = await record(1 << 20, (w) => {
+    const bytes = Buffer.from('héllo wörld ✓\n'.repeat(4000))
+    for (let i = 0; i < bytes.length; i += 7) w.output(bytes.subarray(i, i + 7))
+    w.output(Buffer.from('err\n'), 'e')
+    w.output(Buffer.from('tail without newline'))
+  })
+  const events = text
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => JSON.parse(line) as [number, string, string])
+  const output = events.filter(([, code]) => code === 'o')
+  assert.equal(
+    output.map(([, , data]) => data).join(''),
+    `${'héllo wörld ✓\n'.repeat(4000)}tail without newline`,
+  )
+  assert.ok(output.length < 10, `${output.length} output events`)
+  for (let i = 1; i < events.length; i++) assert.ok(events[i]![0] >= events[i - 1]![0])
+  assert.ok(events.some(([, code, data]) => code === 'e' && data === 'err\n'))
+})

@@ -7,7 +7,6 @@
 // secrets line by line (a PEM key is held until its END line, up to a bound) before it is written.
 import { isUtf8 } from 'node:buffer'
 import { createWriteStream, type WriteStream } from 'node:fs'
-import { TextDecoder } from 'node:util'
 import { maskSecrets } from '../../core/index.ts'
 
 /** Bytes of recording one session may still write, shared by its channels. */
@@ -32,18 +31,32 @@ export interface AsciicastOptions {
 type Stream = 'o' | 'e' | 'i'
 
 /** Longest partial line held for masking before it is written anyway. */
-const MAX_PENDING_CHARS = 4096
+const MAX_PENDING_BYTES = 4096
+/** Output collected before it is masked and written as one event: a 50 MB exec makes ~1,500 events, not
+ * one per SSH packet, and each text goes through the detectors and JSON once. */
+const BATCH_BYTES = 32 * 1024
 /** Longest PEM block held until its END line. */
-const MAX_PEM_CHARS = 64 * 1024
+const MAX_PEM_BYTES = 64 * 1024
 const FLUSH_AFTER_MS = 200
 const BEGIN_KEY = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----/
+const KEY_MARK = Buffer.from('PRIVATE KEY-----')
+const END_MARK = Buffer.from('-----END ')
+
+/** Bytes of one stream not written yet, and when the first of them arrived (the event's time). */
+interface Pending {
+  chunks: Buffer[]
+  bytes: number
+  at: number
+}
 
 export class AsciicastWriter {
   readonly #o: AsciicastOptions
   readonly #out: WriteStream
   readonly #startedAt = performance.now()
-  readonly #pending = new Map<Stream, { text: string; decoder: TextDecoder }>()
+  readonly #pending = new Map<Stream, Pending>()
   readonly #binary = new Map<Stream, number>()
+  /** Seconds of the last event written: a batch written late never goes back in time (players need it). */
+  #last = 0
   #timer: NodeJS.Timeout | undefined
   #full = false
   #closed = false
@@ -66,9 +79,11 @@ export class AsciicastWriter {
     this.#write(`${JSON.stringify(header)}\n`)
   }
 
+  /** Works on bytes (no string per chunk): chunks are collected per stream and written a batch at a time,
+   * cut after the last complete line (a secret is masked whole), at most 200 ms after they arrived. */
   output(chunk: Buffer, stream: Stream = 'o'): void {
     // Past the cap nothing more is written: skip the checking, decoding and masking of every chunk.
-    if (this.#closed || this.#full) return
+    if (this.#closed || this.#full || chunk.length === 0) return
     if (isBinary(chunk)) {
       this.#flush(stream, true)
       this.#binary.set(stream, (this.#binary.get(stream) ?? 0) + chunk.length)
@@ -77,22 +92,14 @@ export class AsciicastWriter {
     this.#flushBinary(stream)
     let pending = this.#pending.get(stream)
     if (!pending) {
-      pending = { text: '', decoder: new TextDecoder('utf-8') }
+      pending = { chunks: [], bytes: 0, at: this.#now() }
       this.#pending.set(stream, pending)
     }
-    pending.text += pending.decoder.decode(chunk, { stream: true })
-    const holdsKey = BEGIN_KEY.test(pending.text) && !pending.text.includes('-----END ')
-    if (holdsKey && pending.text.length < MAX_PEM_CHARS) {
-      this.#later()
-      return
-    }
-    const cut = holdsKey ? pending.text.length : pending.text.lastIndexOf('\n') + 1
-    if (cut > 0) {
-      this.#event(stream, maskSecrets(pending.text.slice(0, cut)))
-      pending.text = pending.text.slice(cut)
-    }
-    if (pending.text.length > MAX_PENDING_CHARS) this.#flush(stream, true)
-    else if (pending.text.length > 0) this.#later()
+    if (pending.bytes === 0) pending.at = this.#now()
+    pending.chunks.push(chunk)
+    pending.bytes += chunk.length
+    if (pending.bytes >= BATCH_BYTES) this.#flush(stream, false)
+    if (pending.bytes > 0) this.#later()
   }
 
   resize(width: number, height: number): void {
@@ -116,6 +123,10 @@ export class AsciicastWriter {
     await new Promise<void>((resolve) => this.#out.end(() => resolve()))
   }
 
+  #now(): number {
+    return performance.now() - this.#startedAt
+  }
+
   #later(): void {
     if (this.#timer) return
     this.#timer = setTimeout(() => {
@@ -125,11 +136,23 @@ export class AsciicastWriter {
     this.#timer.unref()
   }
 
+  /** Writes the held bytes of `stream` up to the last complete line (`all`: everything, but a character
+   * cut at the end waits for its rest), masked; a PEM key without its END line yet is held whole. */
   #flush(stream: Stream, all: boolean): void {
     const pending = this.#pending.get(stream)
-    if (!pending || pending.text.length === 0 || !all) return
-    this.#event(stream, maskSecrets(pending.text))
-    pending.text = ''
+    if (!pending || pending.bytes === 0) return
+    const held = pending.chunks.length === 1 ? pending.chunks[0]! : Buffer.concat(pending.chunks)
+    let cut = all ? held.length - splitCharacterBytes(held) : held.lastIndexOf(10) + 1
+    const keyAt = held.indexOf(KEY_MARK)
+    if (keyAt !== -1 && held.indexOf(END_MARK, keyAt) === -1 && held.length < MAX_PEM_BYTES) {
+      const head = held.toString('latin1', Math.max(0, keyAt - 60), keyAt + KEY_MARK.length)
+      if (BEGIN_KEY.test(head)) cut = all ? cut : 0
+    }
+    if (!all && held.length - cut > MAX_PENDING_BYTES) cut = held.length - splitCharacterBytes(held)
+    if (cut > 0) this.#event(stream, maskSecrets(held.toString('utf8', 0, cut)), pending.at)
+    const rest = held.subarray(cut)
+    pending.chunks = rest.length > 0 ? [rest] : []
+    pending.bytes = rest.length
   }
 
   #flushBinary(stream: Stream): void {
@@ -139,8 +162,9 @@ export class AsciicastWriter {
     this.#event('m', `${stream === 'i' ? 'binary input' : 'binary output'}: ${bytes} bytes not recorded`)
   }
 
-  #event(code: string, data: string): void {
-    const seconds = Math.round(performance.now() - this.#startedAt) / 1000
+  #event(code: string, data: string, at = this.#now()): void {
+    const seconds = Math.max(this.#last, Math.round(at) / 1000)
+    this.#last = seconds
     this.#write(`${JSON.stringify([seconds, code, data])}\n`)
   }
 
@@ -150,9 +174,8 @@ export class AsciicastWriter {
     const { budget } = this.#o
     if (bytes > budget.remaining) {
       this.#full = true
-      const seconds = Math.round(performance.now() - this.#startedAt) / 1000
       this.#out.write(
-        `${JSON.stringify([seconds, 'm', 'recording cap reached: the rest is not recorded'])}\n`,
+        `${JSON.stringify([this.#last, 'm', 'recording cap reached: the rest is not recorded'])}\n`,
       )
       return
     }
@@ -189,4 +212,15 @@ function trimSplitCharacters(chunk: Buffer): Buffer {
     break
   }
   return chunk.subarray(start, end)
+}
+
+/** Bytes at the end of `chunk` that begin a multi-byte character whose rest has not arrived (0 to 3). */
+function splitCharacterBytes(chunk: Buffer): number {
+  for (let i = 1; i <= 3 && i <= chunk.length; i++) {
+    const byte = chunk[chunk.length - i]!
+    if ((byte & 0xc0) === 0x80) continue
+    const needs = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1
+    return needs > i ? i : 0
+  }
+  return 0
 }
