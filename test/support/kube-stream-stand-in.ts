@@ -2,9 +2,10 @@
 // real kube-apiserver here has no kubelet behind it and cannot run exec, attach or port-forward. It speaks
 // what kubectl and the API server speak on those paths: a pod GET (kubectl reads the pod first), exec over
 // WebSocket with the channel subprotocols (`v5.channel.k8s.io`, `v4.channel.k8s.io`: first byte of each
-// message is the stream, 0 stdin, 1 stdout, 3 status; v5's 255 closes a stream), port-forward over WebSocket
-// (`SPDY/3.1+portforward.k8s.io`: the handshake, then the bytes echoed unread) and the SPDY/3.1 upgrade handshake
-// (echoing the bytes after it, unread), and a followed log (`kubectl logs -f`) written in two parts. It runs `echo ARGS` and `cat` (stdin echoed to stdout) and records
+// message is the stream, 0 stdin, 1 stdout, 3 status; v5's 255 closes a stream), exec over SPDY/3.1
+// (kube-spdy-exec-stand-in.ts: the frames read and written as the kubelet does), port-forward over WebSocket
+// (`SPDY/3.1+portforward.k8s.io`: the handshake, then the bytes echoed unread) and port-forward's SPDY/3.1
+// upgrade handshake (echoing the bytes after it, unread), and a followed log (`kubectl logs -f`) written in two parts. It runs `echo ARGS` and `cat` (stdin echoed to stdout) and records
 // the identity headers each request arrived with. Named a stand-in in the README.
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
@@ -12,6 +13,7 @@ import type http from 'node:http'
 import https from 'node:https'
 import type net from 'node:net'
 import { type WebSocket, WebSocketServer } from 'ws'
+import { serveSpdyExec } from './kube-spdy-exec-stand-in.ts'
 import { selfSignedCertificate } from './start-mariadb.ts'
 
 export interface StreamStandIn extends AsyncDisposable {
@@ -149,6 +151,8 @@ export async function startStreamStandIn(dir: string): Promise<StreamStandIn> {
   server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
     seen.push(req.headers)
     const url = new URL(req.url ?? '/', 'https://stand-in')
+    if (String(req.headers.upgrade).toLowerCase() === 'spdy/3.1' && url.pathname.endsWith('/exec'))
+      return serveSpdyExec(req, socket, head, url)
     if (String(req.headers.upgrade).toLowerCase() === 'spdy/3.1') {
       socket.write(
         'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\n',

@@ -30,8 +30,13 @@ export interface KubeGateway extends AsyncDisposable {
   dir: string
   /** Requests a grant as the agent and writes its kubeconfig with the real CLI; returns both. */
   grant(scope: string, resourceId?: string): Promise<{ grant: Grant; kubeconfig: string }>
-  /** Runs kubectl with a kubeconfig (never throws: exit code and output). */
-  kubectl(kubeconfig: string, args: string[], input?: string): Promise<KubectlRun>
+  /** Runs kubectl with a kubeconfig (never throws: exit code and output); `env` is added to this process's. */
+  kubectl(
+    kubeconfig: string,
+    args: string[],
+    input?: string,
+    env?: Record<string, string>,
+  ): Promise<KubectlRun>
 }
 
 export async function startKubeGateway(
@@ -108,12 +113,12 @@ guardrails:
       if (written.code !== 0) throw new Error(`grant kubeconfig failed: ${written.stderr}`)
       return { grant: granted, kubeconfig }
     },
-    kubectl: (kubeconfig, args, input) =>
+    kubectl: (kubeconfig, args, input, env) =>
       new Promise((resolve) => {
         const child = execFile(
           'kubectl',
           ['--kubeconfig', kubeconfig, ...args],
-          { maxBuffer: 16 * 1024 * 1024, timeout: 120_000 },
+          { maxBuffer: 16 * 1024 * 1024, timeout: 120_000, env: { ...process.env, ...env } },
           (error, stdout, stderr) =>
             resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         )

@@ -1,118 +1,111 @@
-// What an exec/attach session typed and printed, recorded as the session's actions: WebSocket frames of the
-// channel protocols (`v4.channel.k8s.io`, `v5.channel.k8s.io`: first payload byte is the channel, 0 stdin,
-// 1 stdout, 2 stderr, 3 error) are decoded and their text kept, in pieces of at most PIECE_BYTES, up to
-// MAX_RECORDED_BYTES a direction (the rest is counted, not kept). Port-forward data and SPDY streams (whose
-// headers are zlib-compressed per connection) are counted only.
+// What an exec/attach session typed and printed, recorded as the session's actions: the channels of the
+// stream are read from the relayed bytes, whichever way kubectl speaks (WebSocket `v4/v5.channel.k8s.io`: the
+// first payload byte of a message names the channel, 0 stdin, 1 stdout, 2 stderr, 3 error, 4 resize; SPDY/3.1:
+// a stream per channel named by its `streamtype` header, spdy-channels.ts), and their text kept in pieces of at
+// most PIECE_BYTES, up to MAX_RECORDED_BYTES a channel (the rest is counted, not kept). SPDY bytes that cannot
+// be read as frames are refused: the caller closes the stream with the reason. Port-forward data is counted
+// only (any protocol may run inside it); so is port-forward over WebSocket (`SPDY/3.1+portforward.k8s.io`
+// tunnels SPDY frames in WebSocket messages, not read here).
 import type { Core } from '../../core/index.ts'
 import type { RequestInfo } from './request-info.ts'
 import type { KubeLogin } from './serve-request.ts'
+import { SpdyChannels } from './spdy-channels.ts'
+import { WebSocketFrameReader } from './websocket-frames.ts'
 
 const PIECE_BYTES = 16 * 1024
 const MAX_RECORDED_BYTES = 1024 * 1024
-/** A frame header and length are at most 14 bytes; a frame larger than this is counted, not decoded. */
-const MAX_FRAME_BYTES = 4 * 1024 * 1024
 
-const CHANNEL_NAMES = ['stdin', 'stdout', 'stderr', 'error'] as const
+/** The container channels whose bytes are recorded. */
+export type ChannelName = 'stdin' | 'stdout' | 'stderr' | 'error' | 'resize'
 
-class FrameReader {
-  #buffer: Buffer = Buffer.alloc(0)
-  #skip = 0
-  readonly #onPayload: (payload: Buffer) => void
+const WEBSOCKET_CHANNELS: readonly ChannelName[] = ['stdin', 'stdout', 'stderr', 'error', 'resize']
+const RECORDED = new Set<string>(WEBSOCKET_CHANNELS)
 
-  constructor(onPayload: (payload: Buffer) => void) {
-    this.#onPayload = onPayload
-  }
+/** How the upgrade speaks, from its request: WebSocket channels, SPDY/3.1, or neither read. */
+export function streamFraming(
+  upgrade: string | undefined,
+  webSocketProtocol: string | undefined,
+): 'websocket-channels' | 'spdy' | 'opaque' {
+  if (/channel\.k8s\.io/.test(webSocketProtocol ?? '')) return 'websocket-channels'
+  if (!webSocketProtocol && /^spdy\/3\.1$/i.test((upgrade ?? '').trim())) return 'spdy'
+  return 'opaque'
+}
 
-  push(chunk: Buffer): void {
-    if (this.#skip > 0) {
-      const skipped = Math.min(this.#skip, chunk.length)
-      this.#skip -= skipped
-      chunk = chunk.subarray(skipped)
-    }
-    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk])
-    for (;;) {
-      const frame = this.#next()
-      if (!frame) return
-    }
-  }
-
-  #next(): boolean {
-    const b = this.#buffer
-    if (b.length < 2) return false
-    const masked = (b[1]! & 0x80) !== 0
-    let length = b[1]! & 0x7f
-    let offset = 2
-    if (length === 126) {
-      if (b.length < 4) return false
-      length = b.readUInt16BE(2)
-      offset = 4
-    } else if (length === 127) {
-      if (b.length < 10) return false
-      length = Number(b.readBigUInt64BE(2))
-      offset = 10
-    }
-    const maskAt = offset
-    if (masked) offset += 4
-    if (length > MAX_FRAME_BYTES) {
-      this.#skip = Math.max(0, offset + length - b.length)
-      this.#buffer = Buffer.alloc(0)
-      return false
-    }
-    if (b.length < offset + length) return false
-    const payload = Buffer.from(b.subarray(offset, offset + length))
-    if (masked) for (let i = 0; i < payload.length; i++) payload[i]! ^= b[maskAt + (i % 4)]!
-    this.#buffer = b.subarray(offset + length)
-    const opcode = b[0]! & 0x0f
-    if (opcode === 0x1 || opcode === 0x2 || opcode === 0x0) this.#onPayload(payload)
-    return true
-  }
+interface Decoder {
+  fromClient(chunk: Buffer): string | undefined
+  fromServer(chunk: Buffer): string | undefined
+  close(): void
 }
 
 export class StreamRecorder {
   readonly #core: Core
   readonly #login: KubeLogin
   readonly #what: string
-  readonly #pieces = new Map<string, Buffer[]>()
-  readonly #kept = new Map<string, number>()
+  readonly #pieces = new Map<ChannelName, Buffer[]>()
+  readonly #kept = new Map<ChannelName, number>()
   #bytesIn = 0
   #bytesOut = 0
-  readonly #client?: FrameReader
-  readonly #server?: FrameReader
+  readonly #decoder: Decoder | undefined
+  /** Called with each channel's bytes as they are read (the terminal recording). */
+  readonly #onChannel: ((name: ChannelName, data: Buffer) => void) | undefined
 
-  constructor(core: Core, login: KubeLogin, info: RequestInfo, protocol: string) {
+  constructor(
+    core: Core,
+    login: KubeLogin,
+    info: RequestInfo,
+    framing: ReturnType<typeof streamFraming>,
+    onChannel?: (name: ChannelName, data: Buffer) => void,
+  ) {
     this.#core = core
     this.#login = login
     this.#what = `${info.subresource} ${info.namespace}/${info.name}`
-    if (/channel\.k8s\.io/.test(protocol) && info.subresource !== 'portforward') {
-      this.#client = new FrameReader((p) => this.#channel(p))
-      this.#server = new FrameReader((p) => this.#channel(p))
+    this.#onChannel = onChannel
+    const container = info.subresource !== 'portforward'
+    if (framing === 'spdy') {
+      // Port-forward over SPDY is read too (an unreadable frame closes it), its data counted only.
+      const channels = new SpdyChannels((name, data) => {
+        if (container && RECORDED.has(name)) this.#channel(name as ChannelName, data)
+      })
+      this.#decoder = channels
+    } else if (framing === 'websocket-channels' && container) {
+      const onPayload = (payload: Buffer) => {
+        const name = WEBSOCKET_CHANNELS[payload[0] ?? 255]
+        if (name && payload.length > 1) this.#channel(name, payload.subarray(1))
+      }
+      const client = new WebSocketFrameReader(onPayload)
+      const server = new WebSocketFrameReader(onPayload)
+      this.#decoder = {
+        fromClient: (chunk) => void client.push(chunk),
+        fromServer: (chunk) => void server.push(chunk),
+        close: () => {},
+      }
     }
   }
 
-  fromClient(chunk: Buffer): void {
+  /** Reads bytes from kubectl: the reason to close the stream when they cannot be read, else undefined. */
+  fromClient(chunk: Buffer): string | undefined {
     this.#bytesIn += chunk.length
-    this.#client?.push(chunk)
+    return this.#decoder?.fromClient(chunk)
   }
 
-  fromServer(chunk: Buffer): void {
+  fromServer(chunk: Buffer): string | undefined {
     this.#bytesOut += chunk.length
-    this.#server?.push(chunk)
+    return this.#decoder?.fromServer(chunk)
   }
 
-  #channel(payload: Buffer): void {
-    const name = CHANNEL_NAMES[payload[0] ?? 255]
-    if (!name || payload.length < 2) return
+  #channel(name: ChannelName, data: Buffer): void {
+    this.#onChannel?.(name, data)
     const kept = this.#kept.get(name) ?? 0
     if (kept >= MAX_RECORDED_BYTES) return
-    const data = payload.subarray(1, 1 + Math.min(payload.length - 1, MAX_RECORDED_BYTES - kept))
-    this.#kept.set(name, kept + data.length)
+    const piece = Buffer.from(data.subarray(0, MAX_RECORDED_BYTES - kept))
+    this.#kept.set(name, kept + piece.length)
     const pieces = this.#pieces.get(name) ?? []
-    pieces.push(data)
+    pieces.push(piece)
     this.#pieces.set(name, pieces)
     if (pieces.reduce((n, p) => n + p.length, 0) >= PIECE_BYTES) this.#record(name)
   }
 
-  #record(name: string): void {
+  #record(name: ChannelName): void {
     const pieces = this.#pieces.get(name)
     if (!pieces?.length) return
     this.#pieces.set(name, [])
@@ -125,6 +118,7 @@ export class StreamRecorder {
 
   /** Records what is left and the byte counts (the stream ended). */
   flush(): void {
+    this.#decoder?.close()
     for (const name of this.#pieces.keys()) this.#record(name)
     this.#core.recordAction(this.#login.handle, {
       kind: `${this.#what.split(' ')[0]} end`,

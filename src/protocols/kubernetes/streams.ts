@@ -20,7 +20,7 @@ import {
   refusal,
   refuseImpersonation,
 } from './serve-request.ts'
-import { StreamRecorder } from './stream-recorder.ts'
+import { StreamRecorder, streamFraming } from './stream-recorder.ts'
 
 export async function serveUpgrade(
   ctx: KubeServeContext,
@@ -43,14 +43,14 @@ export async function serveUpgrade(
   if (decided.decision.outcome !== 'allow') return writeStatus(socket, refusal(decided.decision, info))
   const slot = takeStreamSlot(ctx, login.context.grant.id)
   if (!slot) return writeStatus(socket, tooManyStreams(ctx.maxStreamsPerGrant, info))
-  const protocol = String(req.headers['sec-websocket-protocol'] ?? req.headers.upgrade ?? '')
+  const framing = streamFraming(req.headers.upgrade, req.headers['sec-websocket-protocol'])
   const stream: OpenStream = {
     ctx,
     login,
     info,
     socket,
     head,
-    recorder: new StreamRecorder(ctx.core, login, info, protocol),
+    recorder: new StreamRecorder(ctx.core, login, info, framing),
     started: Date.now(),
     end: () => {},
   }
@@ -149,8 +149,8 @@ function relay(stream: OpenStream, req: http.IncomingMessage): void {
   upstreamReq.end()
 }
 
-/** Both sides upgraded: bytes relayed as they are (and read by the recorder), until either side or the pod
- * goes away. */
+/** Both sides upgraded: bytes relayed as they are once the recorder has read them, until either side or the
+ * pod goes away; bytes the recorder cannot read (a SPDY frame it cannot parse) close the stream instead. */
 function pipeUpgraded(
   stream: OpenStream,
   res: http.IncomingMessage,
@@ -160,19 +160,28 @@ function pipeUpgraded(
 ): void {
   const { socket, recorder, head } = stream
   ;(upstreamSocket as Duplex & { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true)
+  const unreadable = (why: string) => cut(`closed: ${why}`)
   socket.write(responseHead(res))
+  const fromServer = (chunk: Buffer) => recorder.fromServer(chunk)
+  const fromClient = (chunk: Buffer) => recorder.fromClient(chunk)
   if (upstreamHead.length > 0) {
-    recorder.fromServer(upstreamHead)
+    const why = fromServer(upstreamHead)
+    if (why) {
+      unreadable(why)
+      return
+    }
     socket.write(upstreamHead)
   }
   if (head.length > 0) {
-    recorder.fromClient(head)
+    const why = fromClient(head)
+    if (why) {
+      unreadable(why)
+      return
+    }
     upstreamSocket.write(head)
   }
-  socket.on('data', (chunk: Buffer) => recorder.fromClient(chunk))
-  upstreamSocket.on('data', (chunk: Buffer) => recorder.fromServer(chunk))
-  socket.pipe(upstreamSocket)
-  upstreamSocket.pipe(socket)
+  relayRead(socket, upstreamSocket, fromClient, unreadable)
+  relayRead(upstreamSocket, socket, fromServer, unreadable)
   upstreamSocket.on('error', () => socket.destroy())
   upstreamSocket.on('close', () => socket.destroy())
   const stopWatching = watchPodPresence(stream.ctx.upstream, stream.login.context.grant, stream.info, cut)
@@ -180,6 +189,23 @@ function pipeUpgraded(
     stopWatching()
     upstreamSocket.destroy()
   })
+}
+
+/** `from` piped into `to` with backpressure, each chunk read first: a chunk that cannot be read is not
+ * relayed, and the stream is closed with the reason. */
+function relayRead(
+  from: Duplex,
+  to: Duplex,
+  read: (chunk: Buffer) => string | undefined,
+  unreadable: (why: string) => void,
+): void {
+  from.on('data', (chunk: Buffer) => {
+    const why = read(chunk)
+    if (why !== undefined) return unreadable(why)
+    if (!to.write(chunk)) from.pause()
+  })
+  to.on('drain', () => from.resume())
+  from.on('end', () => to.end())
 }
 
 /** The status line and headers of an upstream response, as raw HTTP/1.1 for the client's socket. */

@@ -1,8 +1,9 @@
 // exec, attach and port-forward through the gateway, against the stand-in (test/support/kube-stream-stand-in.ts):
 // the real kube-apiserver here has no kubelet, so it cannot run a container stream. kubectl is real: its
 // WebSocket exec (v5.channel.k8s.io) is decided as `create pods/exec`, its command read with the SSH command
-// rules, relayed under the grant's impersonated identity, recorded, and limited per grant; the SPDY/3.1
-// upgrade and port-forward's WebSocket subprotocol are relayed (handshake and bytes; their frames unread).
+// rules, relayed under the grant's impersonated identity, recorded, and limited per grant; its SPDY/3.1 exec
+// (KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false) is read frame by frame and recorded the same way, and a frame the
+// gateway cannot read closes the stream; port-forward's WebSocket subprotocol is relayed (its frames unread).
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -78,6 +79,68 @@ test('kubectl exec runs over WebSocket under the grant identity; stdin and stdou
   assert.ok(records.some((a) => a.kind === 'create pods/exec' && a.text.endsWith('-- echo hello there')))
 })
 
+/** kubectl 1.30+ speaks WebSocket first; this makes it speak SPDY/3.1 as kubectl before 1.30 does. */
+const SPDY = { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' }
+
+/** Every action recorded for a grant's sessions. */
+async function actionsOf(grantId: string) {
+  const sessions = await g.gateway.core.listSessions(g.agent, { grantId })
+  const all = await Promise.all(sessions.map((s) => g.gateway.core.getSession(g.agent, s.id)))
+  return all.flatMap((s) => s.actions)
+}
+
+test('kubectl exec over SPDY/3.1: frames read, stdin, stdout and stderr recorded, exit codes kept', async () => {
+  const { kubeconfig, grant } = await g.grant('get:pods@team-a,create:pods/exec@team-a')
+  const before = standIn.seen.length
+  const echo = await g.kubectl(
+    kubeconfig,
+    ['-n', 'team-a', 'exec', 'web', '--', 'echo', 'over', 'spdy'],
+    undefined,
+    SPDY,
+  )
+  assert.equal(echo.code, 0, echo.stderr)
+  assert.equal(echo.stdout, 'over spdy\n')
+  const upgrade = standIn.seen.slice(before).find((h) => h.upgrade)
+  assert.equal(upgrade?.upgrade, 'SPDY/3.1', 'kubectl spoke SPDY')
+  assert.equal(upgrade['impersonate-user'], `taskgate:grant:${grant.id}`)
+  const typed = await g.kubectl(
+    kubeconfig,
+    ['-n', 'team-a', 'exec', '-i', 'web', '--', 'cat'],
+    'typed over spdy\n',
+    SPDY,
+  )
+  assert.equal(typed.code, 0, typed.stderr)
+  assert.equal(typed.stdout, 'typed over spdy\n')
+  const err = await g.kubectl(
+    kubeconfig,
+    ['-n', 'team-a', 'exec', 'web', '--', 'err', 'to stderr'],
+    undefined,
+    SPDY,
+  )
+  assert.equal(err.stderr, 'to stderr\n')
+  const failed = await g.kubectl(kubeconfig, ['-n', 'team-a', 'exec', 'web', '--', 'nope'], undefined, SPDY)
+  assert.equal(failed.code, 127, failed.stderr)
+  let actions = await actionsOf(grant.id)
+  for (let i = 0; i < 100 && actions.filter((a) => a.kind === 'exec end').length < 4; i++) {
+    await new Promise((r) => setTimeout(r, 100))
+    actions = await actionsOf(grant.id)
+  }
+  const texts = (kind: string) => actions.filter((a) => a.kind === kind).map((a) => a.text)
+  assert.ok(texts('exec stdout').includes('over spdy\n'), 'stdout recorded')
+  assert.ok(texts('exec stdin').includes('typed over spdy\n'), 'stdin recorded')
+  assert.ok(texts('exec stderr').includes('to stderr\n'), 'stderr recorded')
+  assert.ok(
+    texts('exec error').some((t) => t.includes('NonZeroExitCode')),
+    'the exit status recorded',
+  )
+  const execs = actions.filter((a) => a.kind === 'create pods/exec')
+  assert.equal(execs.length, 4)
+  assert.ok(
+    execs.every((a) => a.error === undefined),
+    'no stream closed early',
+  )
+})
+
 test('exec outside the scope, a destructive command and kube-system are refused with a Status', async () => {
   const readOnly = await g.grant('get:pods@team-a')
   const noExec = await g.kubectl(readOnly.kubeconfig, ['-n', 'team-a', 'exec', 'web', '--', 'echo', 'x'])
@@ -146,6 +209,7 @@ async function rawUpgrade(
       while (got.length < bytes.length) await new Promise((r) => setTimeout(r, 50))
       return got
     },
+    send: (bytes: string) => socket.write(Buffer.from(bytes, 'latin1')),
     async rest(): Promise<string> {
       await ended
       return got
@@ -161,21 +225,29 @@ const WEBSOCKET_PORT_FORWARD = [
   'Sec-WebSocket-Protocol: SPDY/3.1+portforward.k8s.io',
 ]
 
-test('the SPDY/3.1 upgrade and port-forward over WebSocket are decided, then relayed byte for byte', async () => {
-  const { kubeconfig } = await g.grant('create:pods/exec@team-a,create:pods/portforward@team-a')
+test('a SPDY frame the gateway cannot read closes the stream; port-forward over WebSocket is relayed', async () => {
+  const { kubeconfig, grant } = await g.grant('create:pods/exec@team-a,create:pods/portforward@team-a')
   const { url, token, ca } = await kubeconfigParts(kubeconfig)
   const spdy = await rawUpgrade(
     url,
     ca,
     token,
-    'exec?command=echo&command=spdy',
+    'exec?command=echo&command=spdy&stdout=true',
     ['Upgrade: SPDY/3.1', 'X-Stream-Protocol-Version: v4.channel.k8s.io'],
     'POST',
   )
   assert.match(spdy.head, /^HTTP\/1\.1 101 /)
   assert.match(spdy.head, /X-Stream-Protocol-Version: v4\.channel\.k8s\.io/i)
-  assert.equal(await spdy.echo('\x80\x03\x00\x01spdy-frame-bytes'), '\x80\x03\x00\x01spdy-frame-bytes')
-  spdy.close()
+  // A control frame of SPDY version 2: Go's framer (and the gateway) cannot read it.
+  spdy.send('\x80\x02\x00\x01\x00\x00\x00\x0a0123456789')
+  assert.equal(await spdy.rest(), '', 'nothing comes back: the connection is closed')
+  let actions = await actionsOf(grant.id)
+  for (let i = 0; i < 100 && !actions.some((a) => a.kind === 'create pods/exec' && a.error); i++) {
+    await new Promise((r) => setTimeout(r, 100))
+    actions = await actionsOf(grant.id)
+  }
+  const exec = actions.find((a) => a.kind === 'create pods/exec')
+  assert.match(exec?.error ?? '', /closed: a SPDY frame of version 2, not 3/)
   const forward = await rawUpgrade(url, ca, token, 'portforward?ports=80', WEBSOCKET_PORT_FORWARD)
   assert.match(forward.head, /^HTTP\/1\.1 101 /)
   assert.match(forward.head, /Sec-WebSocket-Protocol: SPDY\/3\.1\+portforward\.k8s\.io/i)
@@ -214,11 +286,7 @@ test('a port-forward ends when its pod goes away', async () => {
   assert.equal(await forward.echo('still-there'), 'still-there')
   standIn.deleted.add('team-a/doomed')
   await forward.rest()
-  const recorded = async () => {
-    const sessions = await g.gateway.core.listSessions(g.agent, { grantId: grant.id })
-    const all = await Promise.all(sessions.map((s) => g.gateway.core.getSession(g.agent, s.id)))
-    return all.flatMap((s) => s.actions)
-  }
+  const recorded = () => actionsOf(grant.id)
   let actions = await recorded()
   for (let i = 0; i < 100 && !actions.some((a) => a.error === 'the pod was deleted'); i++) {
     await new Promise((r) => setTimeout(r, 100))
