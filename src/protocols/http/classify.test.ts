@@ -76,3 +76,13 @@ test('a `;` in the query is read both ways: a rule on force=true sees `?a=1;forc
   assert.ok(traits.includes('query:force=true'), traits.join(' '))
   assert.ok(traits.includes('query:a=1;force=true'))
 })
+
+test('only a WebSocket upgrade is classified: another protocol would pass unread', () => {
+  const ws = classifyRequest({ method: 'GET', path: '/feed', query: '', upgrade: 'WebSocket' })
+  assert.equal(ws.unclassified, undefined)
+  assert.ok(ws.traits.includes('websocket'))
+  assert.match(
+    classifyRequest({ method: 'GET', path: '/feed', query: '', upgrade: 'h2c' }).unclassified ?? '',
+    /upgrade to h2c is not relayed/,
+  )
+})

@@ -34,6 +34,14 @@ export function classifyRequest(facts: HttpRequestFacts, protocol = 'http'): Act
   const base = { protocol, kind: facts.method, text: line }
   if (!HTTP_METHODS.has(facts.method))
     return { ...base, needs: [], traits: [], unclassified: `the method ${facts.method} is not forwarded` }
+  // Only a WebSocket's frames are read (recorded, masked, counted): another protocol's bytes would pass unseen.
+  if (facts.upgrade !== undefined && facts.upgrade.trim().toLowerCase() !== 'websocket')
+    return {
+      ...base,
+      needs: [],
+      traits: [],
+      unclassified: `the upgrade to ${facts.upgrade.slice(0, 40)} is not relayed (only WebSocket)`,
+    }
   const verb = facts.method === 'HEAD' ? 'get' : facts.method.toLowerCase()
   const traits: string[] = []
   const needs = [{ verb, object: facts.path }]

@@ -25,6 +25,7 @@ import {
 import { recordExchange, requestRecordText } from './record.ts'
 import { sendResponse } from './respond.ts'
 import { relayUpgrade } from './upgrade.ts'
+import { WebSocketRecorder } from './websocket-recorder.ts'
 
 export interface HttpFlowOptions {
   core: Core
@@ -104,13 +105,24 @@ export class HttpRequestFlow {
       const decided = await this.#decide(session, req, undefined)
       if ('problem' in decided) return refuse(decided.problem)
       const started = Date.now()
+      const headers = { ...forwardedFor(req, session), ...this.#headers(req, true) }
+      // No extension offered: permessage-deflate frames could not be read, recorded or masked.
+      delete headers['sec-websocket-extensions']
+      const line = `${req.method} ${decided.target}`
       const relay = await relayUpgrade(this.#o.upstream, {
         req,
         client: socket,
         head,
         target: decided.target,
-        headers: { ...forwardedFor(req, session), ...this.#headers(req, true) },
+        headers,
         signal: session.signal,
+        websocket: {
+          handle: session.handle,
+          logger: this.#o.logger,
+          masking: session.masking,
+          maxMaskBytes: this.#o.maxMaskBytes,
+          recorder: new WebSocketRecorder(this.#o.core, session.handle, session.masking, line.slice(0, 512)),
+        },
       })
       const { sent, received, status } = await relay.done
       recordExchange(this.#o.core, session, decided, {

@@ -1,13 +1,15 @@
 // Relays an upgraded connection (WebSocket; SPDY/3.1 and the Kubernetes channel protocols ride the same
 // path): the client's upgrade request goes upstream with the headers it was decided with, the upstream's
 // 101 goes back verbatim (status line and headers, hop-by-hop ones it needs kept), then bytes flow both ways
-// untouched with backpressure until either side closes or the session ends. A non-101 answer is passed back
-// whole and the socket closes. Frames are not parsed here: the decision is on the upgrade request.
+// with backpressure until either side closes or the session ends: a WebSocket's as frames that are read,
+// recorded and masked (websocket-relay.ts), any other upgrade's untouched. A non-101 answer is passed back
+// whole and the socket closes.
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
 import https from 'node:https'
 import { isIP, type Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { type Upstream, unavailable } from './forward.ts'
+import { relayWebSocket, type WebSocketRelayOptions } from './websocket-relay.ts'
 
 export interface UpgradeRelay {
   /** Bytes client → upstream and upstream → client, once the relay ends. */
@@ -26,6 +28,8 @@ export function relayUpgrade(
     /** Watches bytes from the client (recording); must not keep references. */
     onClientBytes?: (chunk: Buffer) => void
     onUpstreamBytes?: (chunk: Buffer) => void
+    /** A WebSocket upgrade: frames are read, recorded and masked (websocket-relay.ts) instead of spliced. */
+    websocket?: Omit<WebSocketRelayOptions, 'signal'>
   },
 ): Promise<UpgradeRelay> {
   const { origin, options } = upstream
@@ -70,7 +74,24 @@ export function relayUpgrade(
       req.setTimeout(0)
       socket.setTimeout(0)
       socket.setNoDelay(true)
-      resolve({ done: splice(input, res, socket, upHead) })
+      if (!input.websocket) return resolve({ done: splice(input, res, socket, upHead) })
+      // The request offered no extension (request-flow strips Sec-WebSocket-Extensions): an upstream that
+      // negotiates one anyway (permessage-deflate) would send frames the gateway cannot read.
+      if (res.headers['sec-websocket-extensions'] !== undefined) {
+        socket.destroy()
+        return reject(unavailable('the upstream negotiated a WebSocket extension it was not offered'))
+      }
+      input.client.write(statusAndHeaders(res))
+      const done = relayWebSocket(
+        input.client,
+        socket,
+        { ...input.websocket, signal: input.signal },
+        {
+          client: input.head,
+          upstream: upHead,
+        },
+      )
+      resolve({ done })
     })
     req.end()
   })
