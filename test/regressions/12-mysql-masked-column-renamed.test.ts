@@ -56,3 +56,11 @@ test('returning a masked column, and sorting by other columns, still work', asyn
   ])
   await c.query('SELECT id INTO @w FROM customers LIMIT 1')
 })
+
+test('a position is not shared through the decision cache: ORDER BY 1 allowed does not allow ORDER BY 2', async () => {
+  await c.query('SELECT id, email FROM customers ORDER BY 1')
+  await assert.rejects(c.query('SELECT id, email FROM customers ORDER BY 2'), {
+    errno: 1142,
+    message: /masking rule hide-email/,
+  })
+})

@@ -13,9 +13,15 @@ const MAX_COLUMNS = 4096
 
 /** Lower-case column names (without table) the statements compute on; `wholeRow` when a position in ORDER
  * BY or GROUP BY points at a `*`, whose columns the text does not name. */
-export function computedColumns(statements: readonly unknown[]): { columns: string[]; wholeRow: boolean } {
+export function computedColumns(statements: readonly unknown[]): {
+  columns: string[]
+  wholeRow: boolean
+  /** A position (a literal) decided what is computed on: `ORDER BY 1` and `ORDER BY 2` share a cache key. */
+  byPosition: boolean
+} {
   const found = new Set<string>()
   let wholeRow = false
+  let byPosition = false
   for (const statement of statements) {
     const select = topSelect(statement)
     // `SELECT email INTO @v`: the value is stored, not returned, and `WHERE @v LIKE 'a%'` then computes on
@@ -26,13 +32,14 @@ export function computedColumns(statements: readonly unknown[]): { columns: stri
     // LIKE 'a%'`) or its position (`ORDER BY 1`).
     for (const p of projected) if (p.alias !== undefined && found.has(p.alias)) found.add(p.column)
     for (const position of positions(statement, select)) {
+      byPosition = true
       const item = asList(select?.projection)[position - 1]
       const plain = projected.find((p) => p.item === item)
       if (plain) found.add(plain.column)
       else if (asList(select?.projection).some((i, n) => n < position && isWildcard(i))) wholeRow = true
     }
   }
-  return { columns: [...found], wholeRow }
+  return { columns: [...found], wholeRow, byPosition }
 }
 
 const topSelect = (statement: unknown) => asNode(asNode(asNode(asNode(statement)?.Query)?.body)?.Select)

@@ -107,8 +107,9 @@ function parseTemplate(code: string, lexTraits: Set<string>): Template {
     return templateOf(acc, ['Unparsed'], false)
   }
   const template = templateOf(acc, kinds.length > 0 ? kinds : ['EmptyQuery'], acc.readsLiteral !== true)
-  const computesOn = computedColumns(statements)
-  return computesOn.columns.length > 0 || computesOn.wholeRow ? { ...template, computesOn } : template
+  const { byPosition, ...computesOn } = computedColumns(statements)
+  const decided = byPosition ? { ...template, cacheable: false } : template
+  return computesOn.columns.length > 0 || computesOn.wholeRow ? { ...decided, computesOn } : decided
 }
 
 /** MySQL forms the grammar does not read, with the equivalent it does (a hint in the denial only: the

@@ -466,12 +466,47 @@ function markProjections(body: Node, acc: Acc, mode: Projecting): void {
   if (body.op !== undefined && body.op !== 'SETOP_NONE') return
   // SELECT … INTO writes its rows to a new table, where no rule on the old one masks them (as CREATE TABLE AS).
   if (body.intoClause !== undefined) return
-  for (const target of asList(body.targetList)) {
-    const resTarget = unwrap(target)?.[1]
+  const targets = asList(body.targetList).map((target) => unwrap(target)?.[1])
+  const sortedOn = targetsNamedBySortOrGroup(body, targets, acc)
+  for (const [i, resTarget] of targets.entries()) {
     if (mode === 'relation' && resTarget?.name !== undefined) continue
+    if (sortedOn.has(i)) continue
     const value = unwrap(resTarget?.val)
     if (value?.[0] === 'ColumnRef') acc.projections.add(value[1])
   }
+}
+
+/** The targets ORDER BY or GROUP BY name by position (`ORDER BY 1`; one inside a `*` names the `*`) or by
+ * output alias (`SELECT ssn s … ORDER BY s`): sorting or grouping on a column computes on it, whatever it
+ * is called. */
+function targetsNamedBySortOrGroup(body: Node, targets: (Node | undefined)[], acc: Acc): Set<number> {
+  const named = new Set<number>()
+  const keys = [
+    ...asList(body.sortClause).map((s) => asNode(unwrap(s)?.[1])?.node),
+    ...asList(body.groupClause),
+  ]
+  const isStar = (t: Node | undefined) => {
+    const value = unwrap(t?.val)
+    return value?.[0] === 'ColumnRef' && asList(value[1].fields).some((f) => unwrap(f)?.[0] === 'A_Star')
+  }
+  for (const key of keys) {
+    const [kind, node] = unwrap(key) ?? ['', {}]
+    if (kind === 'A_Const') {
+      const position = asNode(node.ival)?.ival
+      if (typeof position !== 'number' || position < 1) continue
+      // The position is a literal: `ORDER BY 1` and `ORDER BY 2` must not share a cached decision.
+      acc.literalSensitive = true
+      const star = targets.findIndex((t, i) => i < position && isStar(t))
+      named.add(star >= 0 ? star : position - 1)
+    } else if (kind === 'ColumnRef') {
+      const fields = asList(node.fields)
+      const only = fields.length === 1 ? unwrap(fields[0]) : undefined
+      const name = only?.[0] === 'String' ? asString(only[1].sval) : undefined
+      if (name === undefined) continue
+      for (const [i, t] of targets.entries()) if (asString(t?.name) === name) named.add(i)
+    }
+  }
+  return named
 }
 
 /** Classifies one statement node into `acc`; unknown kinds leave `acc` unclassified. */
