@@ -41,8 +41,9 @@ export interface GateRequest {
   write: boolean
   /** Record the action as started when allowed (false for a prepare, whose executions are started). */
   start: boolean
-  /** What binds an approval to exactly this action; default: the digest of its text. */
-  digest?: string
+  /** What binds an approval to exactly this action; default: the digest of its text. A function is called
+   * only when the action is held (a hash per action would be paid by every allowed one). */
+  digest?: string | (() => string)
   /** Aborted when this one action's client gives up (an HTTP request whose client left): a held action's
    * approval then expires, as when the session ends. */
   signal?: AbortSignal
@@ -194,7 +195,8 @@ export class ActionGate<Kept = never> {
   /** Holds the action for a person; an approval allows exactly one run of it. */
   async #hold(request: GateRequest, decision: ApproveFirst): Promise<GateAnswer> {
     try {
-      const { verdict } = await this.approval(request.action, decision, request.digest, request.signal)
+      const digest = typeof request.digest === 'function' ? request.digest() : request.digest
+      const { verdict } = await this.approval(request.action, decision, digest, request.signal)
       if (verdict.outcome === 'deny') {
         this.#recordRefusal(request.action, verdict)
         return { decision: verdict }

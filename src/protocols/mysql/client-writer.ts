@@ -1,15 +1,18 @@
 // Everything the session writes to its client, in order. Packets relayed unchanged go out as the bytes
 // they came in: consecutive frames that sit next to each other in one upstream chunk are joined into one
-// view of it (no copy, one write), which is what a byte relay does; a changed packet (masked, redacted)
-// or the gateway's own answer is written after whatever is pending, so the order on the wire never changes.
+// range of it (no copy, no view per packet, one write), which is what a byte relay does; a changed packet
+// (masked, redacted) or the gateway's own answer is written after whatever is pending, so the order on the
+// wire never changes.
 import type { Duplex } from 'node:stream'
 
 export class ClientWriter {
   readonly #socket: Duplex
   readonly #onFull: () => void
-  /** The relayed bytes not yet written: one range of one chunk (a view is made only when written). */
-  #pending: Buffer | undefined
-  #pendingEnd = 0
+  /** The relayed bytes not yet written: one range of one chunk's memory, as offsets into it (a view is
+   * made only when written); `#chunk` is the chunk it started in, written as it is when it is all of it. */
+  #chunk: Buffer | undefined
+  #start = 0
+  #end = 0
 
   /** `onFull`: the socket's buffer is full (the caller pauses what feeds it until 'drain'). */
   constructor(socket: Duplex, onFull: () => void) {
@@ -19,14 +22,22 @@ export class ClientWriter {
 
   /** A frame exactly as it came from upstream (a view of its chunk). */
   relay(frame: Buffer): void {
-    const p = this.#pending
-    if (p !== undefined && p.buffer === frame.buffer && this.#pendingEnd === frame.byteOffset) {
-      this.#pendingEnd += frame.length
+    this.relayRange(frame, 0, frame.length)
+  }
+
+  /** Bytes `start` to `end` of `chunk`, exactly as they came from upstream; joined to the pending range when
+   * they follow it in the same memory. */
+  relayRange(chunk: Buffer, start: number, end: number): void {
+    const from = chunk.byteOffset + start
+    const pending = this.#chunk
+    if (pending !== undefined && pending.buffer === chunk.buffer && this.#end === from) {
+      this.#end = chunk.byteOffset + end
       return
     }
     this.flush()
-    this.#pending = frame
-    this.#pendingEnd = frame.byteOffset + frame.length
+    this.#chunk = chunk
+    this.#start = from
+    this.#end = chunk.byteOffset + end
   }
 
   write(bytes: Buffer): void {
@@ -35,13 +46,11 @@ export class ClientWriter {
   }
 
   flush(): void {
-    const p = this.#pending
-    if (p === undefined) return
-    this.#pending = undefined
-    const bytes =
-      this.#pendingEnd === p.byteOffset + p.length
-        ? p
-        : Buffer.from(p.buffer, p.byteOffset, this.#pendingEnd - p.byteOffset)
+    const chunk = this.#chunk
+    if (chunk === undefined) return
+    this.#chunk = undefined
+    const whole = this.#start === chunk.byteOffset && this.#end === chunk.byteOffset + chunk.length
+    const bytes = whole ? chunk : Buffer.from(chunk.buffer, this.#start, this.#end - this.#start)
     if (!this.#socket.write(bytes)) this.#onFull()
   }
 }

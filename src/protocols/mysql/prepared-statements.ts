@@ -18,7 +18,10 @@ export interface PreparedStatement {
   action: Action
   paramCount: number
   columnCount: number
-  boundTypes: ParameterType[] | undefined
+  boundTypes: readonly ParameterType[] | undefined
+  /** The allow-cache key of its executions and the database it was made for (session.ts). */
+  cacheKey: string | undefined
+  cacheKeyDatabase: string | undefined
 }
 
 /** MariaDB's own default of max_prepared_stmt_count is 16 382 for the whole server; one session of the
@@ -61,6 +64,8 @@ export class PreparedStatements {
       paramCount: ok.paramCount,
       columnCount: ok.columnCount,
       boundTypes: undefined,
+      cacheKey: undefined,
+      cacheKeyDatabase: undefined,
     }
     this.#byId.set(ok.statementId, statement)
     return statement

@@ -2,13 +2,11 @@
 // (a column definition, a row, the end of a result) and when a command's response is complete: the point
 // where the next command may go upstream, where a held statement's turn comes, where USE or a prepared
 // statement takes effect (only on the server's confirmation). Pure: it reads payloads the relay framed and
-// never changes them (dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_query_response.html,
+// never changes them. It reads only what the relay's state needs: column definitions are parsed by whoever
+// needs them (masking, credential redaction), rows are told apart from a result's end by their first byte
+// and length alone (isRow), so an unmasked result costs no decoding (dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_query_response.html,
 // .../page_protocol_com_stmt_prepare.html#sect_protocol_com_stmt_prepare_response).
-import {
-  type ColumnDefinition41,
-  parseColumnCount,
-  parseColumnDefinition41,
-} from './wire/column-definition.ts'
+import { parseColumnCount } from './wire/column-definition.ts'
 import { parseStmtPrepareOk, type StmtPrepareOk } from './wire/commands.ts'
 import { CapabilityFlag, Command, ResponseHeader, ServerStatus } from './wire/constants.ts'
 import {
@@ -27,9 +25,10 @@ export type ResponseStep =
   | { kind: 'ok'; ok: OkPacket; done: boolean }
   | { kind: 'err'; err: ErrPacket; done: true }
   | { kind: 'column-count'; count: number; done: false }
-  /** With CLIENT_DEPRECATE_EOF the last definition of a prepare response ends it. */
-  | { kind: 'column'; column: ColumnDefinition41; done: boolean }
-  | { kind: 'parameter'; column: ColumnDefinition41; done: boolean }
+  /** A column definition (parseColumnDefinition41 reads the payload when needed). With CLIENT_DEPRECATE_EOF
+   * the last definition of a prepare response ends it. */
+  | { kind: 'column'; done: boolean }
+  | { kind: 'parameter'; done: boolean }
   | { kind: 'prepare-ok'; prepared: StmtPrepareOk; done: boolean }
   /** `endsResult`: the EOF after a result's rows (not the one after its column definitions). */
   | { kind: 'eof'; eof: EofPacket; done: boolean; endsResult?: true }
@@ -57,6 +56,10 @@ type State =
 /** Rows are most of what a server sends: one shared step each, not an object per row. */
 const TEXT_ROW: ResponseStep = Object.freeze({ kind: 'row', binary: false, done: false })
 const BINARY_ROW: ResponseStep = Object.freeze({ kind: 'row', binary: true, done: false })
+const COLUMN: ResponseStep = Object.freeze({ kind: 'column', done: false })
+const LAST_COLUMN: ResponseStep = Object.freeze({ kind: 'column', done: true })
+const PARAMETER: ResponseStep = Object.freeze({ kind: 'parameter', done: false })
+const LAST_PARAMETER: ResponseStep = Object.freeze({ kind: 'parameter', done: true })
 
 /** Commands the server answers with OK or ERR alone. */
 const SIMPLE = new Set<number>([
@@ -98,6 +101,17 @@ export class ResponseTracker {
     return true
   }
 
+  /** Whether a packet that starts with `header` and is `length` bytes long is a row of the result arriving
+   * now (what packet() would answer with a row step, without changing any state: rows leave it as it is).
+   * `length` > 0. */
+  isRow(header: number, length: number): boolean {
+    return (
+      this.#state.s === 'rows' &&
+      header !== ResponseHeader.ERR &&
+      (header !== ResponseHeader.EOF || length >= MAX_PACKET_PAYLOAD)
+    )
+  }
+
   /** One server packet's payload, in order. Throws ProtocolViolation on a packet the state does not allow. */
   packet(payload: Buffer): ResponseStep {
     const state = this.#state
@@ -127,7 +141,7 @@ export class ResponseTracker {
             : this.#deprecateEof
               ? { s: 'rows', binary: state.binary }
               : { s: 'columns-eof', binary: state.binary }
-        return { kind: 'column', column: parseColumnDefinition41(payload), done: false }
+        return COLUMN
       case 'columns-eof': {
         const eof = this.#eof(payload)
         // A cursor was opened (COM_STMT_EXECUTE with a cursor flag): rows come by COM_STMT_FETCH.
@@ -157,26 +171,24 @@ export class ResponseTracker {
         return { kind: 'prepare-ok', prepared, done: this.#toColumns(columnCount) }
       }
       case 'prepare-params': {
-        const column = parseColumnDefinition41(payload)
         if (state.left > 1)
           this.#state = { s: 'prepare-params', left: state.left - 1, columns: state.columns }
         else if (!this.#deprecateEof) this.#state = { s: 'prepare-params-eof', columns: state.columns }
-        else return { kind: 'parameter', column, done: this.#toColumns(state.columns) }
-        return { kind: 'parameter', column, done: false }
+        else return this.#toColumns(state.columns) ? LAST_PARAMETER : PARAMETER
+        return PARAMETER
       }
       case 'prepare-params-eof': {
         const eof = this.#eof(payload)
         return { kind: 'eof', eof, done: this.#toColumns(state.columns) }
       }
       case 'prepare-columns': {
-        const column = parseColumnDefinition41(payload)
         this.#state =
           state.left > 1
             ? { s: 'prepare-columns', left: state.left - 1 }
             : this.#deprecateEof
               ? { s: 'idle' }
               : { s: 'prepare-columns-eof' }
-        return { kind: 'column', column, done: this.#state.s === 'idle' }
+        return this.#state.s === 'idle' ? LAST_COLUMN : COLUMN
       }
       case 'prepare-columns-eof':
         this.#state = { s: 'idle' }
@@ -186,7 +198,7 @@ export class ResponseTracker {
           this.#state = { s: 'idle' }
           return { kind: 'eof', eof: parseEofPacket(payload), done: true }
         }
-        return { kind: 'column', column: parseColumnDefinition41(payload), done: false }
+        return COLUMN
       case 'simple':
         if (header !== ResponseHeader.OK) throw new ProtocolViolation('expected OK or ERR')
         this.#state = { s: 'idle' }

@@ -34,11 +34,18 @@ import type { PlannedStatement } from './query-plan.ts'
 import { refusalFor } from './refused-commands.ts'
 import { type ResponseStep, ResponseTracker } from './response-tracker.ts'
 import { planTextCommand } from './text-command.ts'
-import type { ColumnDefinition41 } from './wire/column-definition.ts'
+import { type ColumnDefinition41, parseColumnDefinition41 } from './wire/column-definition.ts'
 import { encodeTextCommand, parseTextCommand } from './wire/commands.ts'
 import { Command, ServerStatus } from './wire/constants.ts'
 import { encodeErrPacket } from './wire/generic-responses.ts'
-import { encodePacket, type Packet, PacketReader, rawFrameOf } from './wire/packet-reader.ts'
+import {
+  encodePacket,
+  HEADER_BYTES,
+  MAX_PACKET_PAYLOAD,
+  type Packet,
+  PacketReader,
+  rawFrameOf,
+} from './wire/packet-reader.ts'
 import { PacketTooLarge, ProtocolViolation } from './wire/protocol-violation.ts'
 import { parseTextRow } from './wire/result-rows.ts'
 
@@ -72,9 +79,9 @@ export interface MysqlClientLimits {
 /** One statement of the command in flight: its Action, its recording seq, the state its success sets. */
 interface Part {
   action: Action
-  seq?: number
-  usesDatabase?: string
-  changesSqlMode?: boolean
+  seq: number | undefined
+  usesDatabase: string | undefined
+  changesSqlMode: boolean
 }
 
 /** What the command in flight is, for recording and for the state its OK confirms. */
@@ -88,12 +95,12 @@ interface InFlight {
   startedAt: number
   rowCount: number
   columns: ColumnDefinition41[]
-  plan?: MaskingPlan
+  plan: MaskingPlan | undefined
   /** The current part's rows carry stored credentials (credential-rows.ts); read once per part. */
-  showsCredentials?: boolean
-  error?: string
+  showsCredentials: boolean | undefined
+  error: string | undefined
   /** The gateway's own `SELECT @@sql_mode`: answered to the gateway, never to the client. */
-  internal?: { sqlMode?: string }
+  internal: { sqlMode?: string } | undefined
 }
 
 const SQL_MODE_QUERY = 'SELECT @@SESSION.sql_mode'
@@ -106,6 +113,8 @@ export class MysqlSession {
   readonly #prepared: PreparedStatements
   readonly #stall: IncompletePacketWatch
   #clientPackets = 0
+  /** The client's command being handled (its frame is forwarded as it came). */
+  #current: Packet | undefined
   readonly #queue: Packet[] = []
   readonly #out: ClientWriter
   readonly #errors: ErrorMasker | undefined
@@ -224,18 +233,23 @@ export class MysqlSession {
     this.#next()
   }
 
-  /** Takes the next command when none is in flight; the client is paused while one is. */
+  /** Takes the next command when none is in flight; the client is paused while one is and another waits. */
   #next(): void {
     while (!this.#closed && !this.#deciding && this.#inFlight === undefined && this.#queue.length > 0) {
       this.#command(this.#queue.shift()!)
     }
     const reading = this.#inFlight === undefined && !this.#deciding
-    if (reading) this.#o.client.resume()
-    else this.#o.client.pause()
+    // Paused only once a command waits behind the one in flight (a client rarely sends ahead): a pause and
+    // resume per command cost a tick each. One chunk at most is read ahead.
+    const { client } = this.#o
+    if (reading) {
+      if (client.isPaused()) client.resume()
+    } else if (this.#queue.length > 0 || this.#deciding) client.pause()
     this.#stall.update(this.#fromClient.bufferedBytes > 0, this.#clientPackets, reading && !this.#closed)
   }
 
   #command(packet: Packet): void {
+    this.#current = packet
     const { payload } = packet
     if (packet.firstSequenceId !== 0)
       throw new ProtocolViolation('a command packet must start a new exchange')
@@ -279,11 +293,11 @@ export class MysqlSession {
     }
     if (command === Command.COM_STMT_CLOSE) {
       this.#prepared.close(payload.readUInt32LE(1))
-      this.#o.upstream.write(encodePacket(payload, 0).bytes)
+      this.#o.upstream.write(this.#upstreamBytes(payload))
       return
     }
     // COM_PING, COM_STATISTICS, COM_STMT_RESET, COM_STMT_FETCH, COM_RESET_CONNECTION: nothing to decide.
-    this.#forward(command, payload, {})
+    this.#forward(command, payload)
   }
 
   /** COM_QUERY: its statements (several only under CLIENT_MULTI_STATEMENTS), each classified and decided;
@@ -328,7 +342,12 @@ export class MysqlSession {
       this.#maskParameter,
     )
     const action = { ...statement.action, recordText }
-    const cacheKey = `${Command.COM_STMT_PREPARE}\0${statement.text}\0${this.#database ?? ''}`
+    // One key string per statement and database: its hash is computed once, not per execution.
+    if (statement.cacheKey === undefined || statement.cacheKeyDatabase !== this.#database) {
+      statement.cacheKey = `${Command.COM_STMT_PREPARE}\0${statement.text}\0${this.#database ?? ''}`
+      statement.cacheKeyDatabase = this.#database
+    }
+    const { cacheKey } = statement
     // What binds an approval to these values; only a held execution reads it (a hash each time was a
     // cost every execution paid).
     const digest = () =>
@@ -336,7 +355,12 @@ export class MysqlSession {
         statement.action.text,
         execute.values.map((v) => (v === null ? null : v.toString('hex'))),
       )
-    this.#gate(Command.COM_STMT_EXECUTE, payload, [{ action, cacheKey, changesSqlMode: false }], { digest })
+    this.#gate(
+      Command.COM_STMT_EXECUTE,
+      payload,
+      [{ action, cacheKey, usesDatabase: undefined, changesSqlMode: false }],
+      { digest },
+    )
   }
 
   #gate(
@@ -345,39 +369,20 @@ export class MysqlSession {
     statements: PlannedStatement[],
     o: { digest?: () => string; start?: boolean } = {},
   ): void {
-    const { digest } = o
-    const requests = statements.map(({ action, cacheKey }): GateRequest => {
-      const request: GateRequest = {
+    const start = o.start ?? true
+    const requests: GateRequest[] = []
+    for (const { action, cacheKey } of statements)
+      requests.push({
         action,
-        ...(action.unclassified === undefined ? { cacheKey } : {}),
+        cacheKey: action.unclassified === undefined ? cacheKey : undefined,
         write: !action.traits.includes('read-only'),
-        start: o.start ?? true,
-      }
-      // Computed when the gate reads it (a hold), not before.
-      if (digest) Object.defineProperty(request, 'digest', { get: digest, enumerable: true })
-      return request
-    })
+        start,
+        // Computed when the gate reads it (a hold), not before.
+        digest: o.digest,
+      })
     const answers = decideInTurn(this.#o.gate, requests)
-    const apply = (all: GateAnswer[]) => {
-      this.#deciding = false
-      if (this.#closed) return
-      const parts = all.map(
-        (a, i): Part => ({ ...statements[i]!, ...(a.seq !== undefined ? { seq: a.seq } : {}) }),
-      )
-      const last = all.at(-1)!.decision
-      if (last.outcome !== 'allow') {
-        // The statements allowed before it were recorded as started; they never run.
-        for (const part of parts.slice(0, -1))
-          this.#record(part, 0, 0, 'not run: a later statement of the command was refused')
-        const data = this.#o.decisionData
-        return this.#answer(last.outcome === 'deny' ? denied(last, data) : approvalRequired(last, data))
-      }
-      if (command === Command.COM_STMT_PREPARE)
-        this.#prepared.prepareSent(parseTextCommand(payload), statements[0]!.action)
-      this.#forward(command, payload, { parts })
-    }
     if (!(answers instanceof Promise)) {
-      apply(answers)
+      this.#decided(command, payload, statements, answers)
       return
     }
     // Held (an estimate, an approval, a write's record): later commands wait in the socket.
@@ -385,17 +390,51 @@ export class MysqlSession {
     this.#o.client.pause()
     void answers.then((a) =>
       this.#guard(() => {
-        apply(a)
+        this.#deciding = false
+        this.#decided(command, payload, statements, a)
         this.#next()
       }),
     )
   }
 
-  #forward(command: number, payload: Buffer, f: Partial<InFlight>): void {
+  /** The gate's answers for the command's statements (in turn, up to the first not allowed). */
+  #decided(command: number, payload: Buffer, statements: PlannedStatement[], all: GateAnswer[]): void {
+    if (this.#closed) return
+    const parts: Part[] = []
+    for (const [i, a] of all.entries()) {
+      const s = statements[i]!
+      parts.push({
+        action: s.action,
+        seq: a.seq,
+        usesDatabase: s.usesDatabase,
+        changesSqlMode: s.changesSqlMode,
+      })
+    }
+    const last = all[all.length - 1]!.decision
+    if (last.outcome !== 'allow') {
+      // The statements allowed before it were recorded as started; they never run.
+      for (const part of parts.slice(0, -1))
+        this.#record(part, 0, 0, 'not run: a later statement of the command was refused')
+      const data = this.#o.decisionData
+      return this.#answer(last.outcome === 'deny' ? denied(last, data) : approvalRequired(last, data))
+    }
+    if (command === Command.COM_STMT_PREPARE)
+      this.#prepared.prepareSent(parseTextCommand(payload), statements[0]!.action)
+    this.#forward(command, payload, parts)
+  }
+
+  #forward(command: number, payload: Buffer, parts: Part[] = []): void {
     const answered = this.#tracker.begin(command)
-    this.#o.upstream.write(encodePacket(payload, 0).bytes)
+    this.#o.upstream.write(this.#upstreamBytes(payload))
     if (!answered) return
-    this.#inFlight = newFlight(command, f)
+    this.#inFlight = newFlight(command, parts, undefined)
+  }
+
+  /** A client's command as it goes upstream: the frame it came in (sequence 0, checked) when it was one
+   * physical packet and is sent unchanged, so forwarding copies nothing. */
+  #upstreamBytes(payload: Buffer): Buffer {
+    const packet = this.#current
+    return packet?.payload === payload && packet.frame ? packet.frame : encodePacket(payload, 0).bytes
   }
 
   /** The gateway's own answer to a command: one packet, sequence 1. */
@@ -406,20 +445,79 @@ export class MysqlSession {
   #onUpstreamData(chunk: Buffer): void {
     const rowsBefore = this.#rowsRelayed
     // One write per upstream chunk, not one per packet (a syscall each: 15% of the gateway's CPU on
-    // sysbench oltp_read_only before this); unchanged packets as one view of the chunk (client-writer.ts).
+    // sysbench oltp_read_only before this); unchanged packets as one range of the chunk (client-writer.ts).
     const { client } = this.#o
     client.cork()
     try {
-      for (const packet of this.#fromUpstream.push(chunk)) {
-        if (this.#closed) return
-        this.#serverPacket(packet)
-      }
+      if (!this.#relayChunk(chunk)) return
     } finally {
       this.#out.flush()
       client.uncork()
     }
     this.#budget.count({ rows: this.#rowsRelayed - rowsBefore, bytes: chunk.length })
     if (this.#budget.holding) this.#o.upstream.pause()
+  }
+
+  /** Cuts the chunk's packets out where they lie. A row nothing reads (no masking, no credentials, not the
+   * gateway's own query) is only counted and relayed as the range of the chunk it sits in: no view, no
+   * object, no decoding, so a big unmasked result costs about what a byte relay pays. Every other packet
+   * goes through #serverPacket; a packet cut by the chunk's end (or split over several, ≥ 16 MiB) through
+   * the PacketReader. Returns false once the session closed. */
+  #relayChunk(chunk: Buffer): boolean {
+    const reader = this.#fromUpstream
+    const end = chunk.length
+    let at = 0
+    // The rest of a packet begun in an earlier chunk: the reader is fed exactly its missing bytes, so the
+    // packets after it are cut here (a split payload takes the whole chunk: it is rare and big anyway).
+    while (reader.bufferedBytes > 0 && at < end) {
+      const n = reader.joining ? end - at : Math.min(reader.missingBytes, end - at)
+      for (const packet of reader.push(chunk.subarray(at, at + n))) {
+        if (this.#closed) return false
+        this.#serverPacket(packet)
+      }
+      at += n
+    }
+    const tracker = this.#tracker
+    while (at + HEADER_BYTES <= end) {
+      const length = chunk[at]! | (chunk[at + 1]! << 8) | (chunk[at + 2]! << 16)
+      const next = at + HEADER_BYTES + length
+      if (next > end || length === MAX_PACKET_PAYLOAD) break
+      const flight = this.#inFlight
+      if (
+        flight !== undefined &&
+        length > 0 &&
+        tracker.isRow(chunk[at + HEADER_BYTES]!, length) &&
+        !this.#readsRows(flight)
+      ) {
+        flight.rowCount++
+        this.#rowsRelayed++
+        this.#out.relayRange(chunk, at, next)
+      } else {
+        const sequenceId = chunk[at + 3]!
+        this.#serverPacket({
+          firstSequenceId: sequenceId,
+          sequenceId,
+          payload: chunk.subarray(at + HEADER_BYTES, next),
+          frame: chunk.subarray(at, next),
+        })
+        if (this.#closed) return false
+      }
+      at = next
+    }
+    if (at < end)
+      for (const packet of reader.push(at === 0 ? chunk : chunk.subarray(at))) {
+        if (this.#closed) return false
+        this.#serverPacket(packet)
+      }
+    return true
+  }
+
+  /** Whether the rows of the part whose results arrive now are read (masked, redacted, or the gateway's
+   * own query); else they are relayed as they came. */
+  #readsRows(flight: InFlight): boolean {
+    if (flight.internal !== undefined || this.#o.masking !== undefined) return true
+    flight.showsCredentials ??= flight.parts[flight.at]?.action.traits.includes('shows-credentials') ?? false
+    return flight.showsCredentials
   }
 
   #serverPacket(packet: Packet): void {
@@ -444,19 +542,20 @@ export class MysqlSession {
       case 'column-count':
         // A result set starts: its own columns, its own masking plan.
         flight.columns = []
-        delete flight.plan
+        flight.plan = undefined
         return payload
       case 'column':
-        flight.columns.push(step.column)
+        // Only masking and credential redaction read them: otherwise they are relayed undecoded.
+        if (this.#readsRows(flight) && !flight.internal) flight.columns.push(parseColumnDefinition41(payload))
         return payload
       case 'row': {
         flight.rowCount++
-        if (!flight.internal) this.#rowsRelayed++
         if (flight.internal) {
           flight.internal.sqlMode = parseTextRow(payload, 1)[0]?.toString('utf8') ?? ''
           return payload
         }
-        flight.showsCredentials ??= flight.parts[flight.at]?.action.traits.includes('shows-credentials')
+        this.#rowsRelayed++
+        if (!this.#readsRows(flight)) return payload
         const row = flight.showsCredentials
           ? redactCredentialRow(payload, step.binary, flight.columns)
           : payload
@@ -524,7 +623,7 @@ export class MysqlSession {
     if (flight.error === undefined && part.usesDatabase !== undefined) this.#database = part.usesDatabase
     this.#record(part, flight.rowCount, now - flight.startedAt, flight.error)
     flight.at++
-    delete flight.showsCredentials
+    flight.showsCredentials = undefined
     flight.startedAt = now
     flight.rowCount = 0
   }
@@ -540,17 +639,21 @@ export class MysqlSession {
 
   #readSqlMode(): void {
     this.#tracker.begin(Command.COM_QUERY)
-    this.#inFlight = newFlight(Command.COM_QUERY, { internal: {} })
+    this.#inFlight = newFlight(Command.COM_QUERY, [], {})
     this.#o.upstream.write(encodePacket(encodeTextCommand(Command.COM_QUERY, SQL_MODE_QUERY), 0).bytes)
   }
 }
 
-const newFlight = (command: number, f: Partial<InFlight>): InFlight => ({
+/** Every field set, so every flight has one shape. */
+const newFlight = (command: number, parts: Part[], internal: InFlight['internal']): InFlight => ({
   command,
-  parts: [],
+  parts,
   at: 0,
   startedAt: performance.now(),
   rowCount: 0,
   columns: [],
-  ...f,
+  plan: undefined,
+  showsCredentials: undefined,
+  error: undefined,
+  internal,
 })

@@ -301,3 +301,32 @@ test('mysql: a target down at start does not stop the gateway; drivers get an ER
   // The mariadb client reports the refusal too (as a malformed greeting: it reads no ERR in its place).
   await assert.rejects(cli(g, credential, 'SELECT 1'), /ERROR/)
 })
+
+test('mysql: a large unmasked result (rows cut at every chunk edge) arrives whole, text and binary, and its rows are counted', async () => {
+  await using g = await startMysqlGateway()
+  const { grant, credential } = await g.grant('select:$DB.*')
+  const sql = "SELECT seq, CONCAT('row-', seq) FROM seq_1_to_60000"
+  const { stdout } = await cli(g, credential, sql)
+  const lines = stdout.trimEnd().split('\n')
+  assert.equal(lines.length, 60_000)
+  assert.equal(lines[0], '1\trow-1')
+  assert.equal(lines[59_999], '60000\trow-60000')
+  const c = await g.connect(credential)
+  try {
+    const [rows] = await c.execute(`${sql} WHERE seq > ?`, [10])
+    const all = rows as [number, string][]
+    assert.equal(all.length, 59_990)
+    assert.deepEqual(Object.values(all[59_989]!), [60000, 'row-60000'])
+  } finally {
+    await c.end()
+  }
+  let counts: (number | undefined)[] = []
+  for (let i = 0; i < 100 && counts.length < 2; i++) {
+    counts = []
+    for (const session of await g.gateway.core.listSessions(g.admin, { grantId: grant.id }))
+      for (const a of (await g.gateway.core.getSession(g.admin, session.id)).actions)
+        if (a.text.startsWith(sql) && a.rowCount !== undefined) counts.push(a.rowCount)
+    if (counts.length < 2) await sleep(50)
+  }
+  assert.deepEqual(counts.sort(), [59_990, 60_000])
+})

@@ -88,7 +88,7 @@ export interface ComStmtExecute {
   iterationCount: number
   /** Whether this packet carries the types (else the previous execute's apply). */
   newParamsBound: boolean
-  types: ParameterType[]
+  types: readonly ParameterType[]
   /** Each parameter's value in its binary wire form, or null. A parameter sent by COM_STMT_SEND_LONG_DATA
    * has no value here, so this parse is only right for sessions that refuse that command. */
   values: Cell[]
@@ -119,14 +119,17 @@ export function parseComStmtExecute(
   const bitmap = r.bytes(nullBitmapBytes(paramCount, 0))
   execute.newParamsBound = r.int1() === 1
   if (execute.newParamsBound) {
+    const types: ParameterType[] = []
     for (let i = 0; i < paramCount; i++) {
       const type = r.int1()
-      execute.types.push({ type, unsigned: (r.int1() & UNSIGNED_TYPE_BIT) !== 0 })
+      types.push({ type, unsigned: (r.int1() & UNSIGNED_TYPE_BIT) !== 0 })
     }
+    execute.types = types
   } else {
     if (previousTypes === undefined || previousTypes.length !== paramCount)
       throw new ProtocolViolation('COM_STMT_EXECUTE without parameter types before any were bound')
-    execute.types = [...previousTypes]
+    // Shared, never changed: an execute that binds new types gets a new array.
+    execute.types = previousTypes
   }
   for (let i = 0; i < paramCount; i++) {
     execute.values.push(isNull(bitmap, i, 0) ? null : readBinaryValue(r, execute.types[i]!.type))

@@ -133,3 +133,24 @@ test('rawFrameOf: a packet read from one chunk is the chunk’s own bytes; a joi
   const [joined] = new PacketReader(32 * 1024 * 1024).push(big)
   assert.equal(rawFrameOf(joined!), undefined)
 })
+
+test('missingBytes: feeding exactly that many bytes ends the packet in progress and leaves nothing held', () => {
+  for (let cut = 1; cut < stream.length; cut++) {
+    const reader = new PacketReader()
+    const out = reader.push(stream.subarray(0, cut))
+    let at = cut
+    while (reader.bufferedBytes > 0) {
+      const n = reader.missingBytes
+      assert.ok(n > 0 && at + n <= stream.length, `cut ${cut}`)
+      out.push(...reader.push(stream.subarray(at, at + n)))
+      at += n
+    }
+    assert.equal(reader.missingBytes, 0)
+    out.push(...reader.push(stream.subarray(at)))
+    assert.deepEqual(
+      out.map(({ frame: _, ...p }) => p),
+      expected,
+      `cut ${cut}`,
+    )
+  }
+})

@@ -17,7 +17,8 @@ export interface Packet {
   frame?: Buffer
 }
 
-const HEADER_BYTES = 4
+/** int<3> payload length and int<1> sequence id before each payload. */
+export const HEADER_BYTES = 4
 
 export class PacketReader {
   readonly #maxPayloadBytes: number
@@ -44,6 +45,20 @@ export class PacketReader {
   /** Bytes held that are not yet part of a complete logical packet. */
   get bufferedBytes(): number {
     return this.#bufferedBytes + this.#partsBytes
+  }
+
+  /** Bytes still to come before the physical packet in progress is whole (its header first): 0 when none is
+   * in progress. A caller that cuts whole packets out of chunks itself feeds the reader only these. */
+  get missingBytes(): number {
+    const buffered = this.#bufferedBytes
+    if (buffered === 0) return 0
+    if (buffered < HEADER_BYTES) return HEADER_BYTES - buffered
+    return HEADER_BYTES + this.#peek(HEADER_BYTES).readUIntLE(0, 3) - buffered
+  }
+
+  /** A payload split over several physical packets is being joined. */
+  get joining(): boolean {
+    return this.#parts.length > 0
   }
 
   /** Feeds a chunk; returns the logical packets it completes, in order. Throws only ProtocolViolation. */
