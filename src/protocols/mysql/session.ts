@@ -416,7 +416,8 @@ export class MysqlSession {
       for (const part of parts.slice(0, -1))
         this.#record(part, 0, 0, 'not run: a later statement of the command was refused')
       const data = this.#o.decisionData
-      return this.#answer(last.outcome === 'deny' ? denied(last, data) : approvalRequired(last, data))
+      this.#answer(last.outcome === 'deny' ? denied(last, data) : approvalRequired(last, data))
+      return
     }
     if (command === Command.COM_STMT_PREPARE)
       this.#prepared.prepareSent(parseTextCommand(payload), statements[0]!.action)
