@@ -53,17 +53,6 @@ export function isJson(contentType: string | undefined): boolean {
   return type === 'application/json' || type.endsWith('+json')
 }
 
-/** Response types masking reads: JSON by key and detectors, other text by detectors. Binary media pass. */
-export function maskableType(contentType: string | undefined): 'json' | 'text' | undefined {
-  if (isJson(contentType)) return 'json'
-  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase()
-  if (/^(image|audio|video|font)\//.test(type)) return undefined
-  if (type === 'application/octet-stream' || type === 'application/pdf' || type === 'application/zip')
-    return undefined
-  // Unlabelled, text/*, XML, NDJSON, form data: scanned as text (fail closed on what could carry values).
-  return 'text'
-}
-
 /** The bytes already read for inspection, then the rest of the stream: what goes upstream when an
  * inspection stopped at its limit. */
 export function prefixed(prefix: Buffer, rest: Readable): Readable {

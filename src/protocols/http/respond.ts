@@ -1,13 +1,17 @@
 // The response side of one forwarded request: streamed to the client as it comes (backpressure through
-// pipeline) unless a masking rule applies to the caller and the body is a type masking reads; then it is
-// read whole up to `maxMaskBytes`, masked (JSON by key name and detectors, other text by detectors, the
-// detectors and rules of src/core/masking), and sent with its new length. A body too large to mask is
-// refused, never sent unmasked. The first bytes are kept (masked) as the recording's sample.
+// pipeline) unless a masking rule applies to the caller and the body's type reads as text
+// (content-type.ts: JSON, text, or sniffed as text); then it is read whole up to `maxMaskBytes`, masked
+// (JSON by key name and detectors, other text by detectors, the detectors and rules of src/core/masking), and
+// sent with its new length. A body too large to mask is refused, never sent unmasked. The recording keeps
+// the first bytes of a text body (masked when masking applied) and only the size and SHA-256 of a binary or
+// content-encoded one.
+import { createHash } from 'node:crypto'
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import { type MaskingContext, maskValue, type SessionHandle, takeMaskCounts } from '../../core/index.ts'
 import { ResultBudget } from '../kit/result-budget.ts'
-import { maskableType, readBounded } from './bodies.ts'
+import { readBounded } from './bodies.ts'
+import { type BodyReading, bodyReading, looksLikeText } from './content-type.ts'
 import { clientResponseHeaders } from './headers.ts'
 import { problem, sendProblem } from './problem.ts'
 
@@ -49,8 +53,9 @@ export async function sendResponse(
   const status = up.statusCode ?? 502
   const contentType = String(up.headers['content-type'] ?? '')
   const bodyless = options.headOnly || status === 204 || status === 304 || (status >= 100 && status < 200)
-  const type = options.masking && !bodyless ? maskableType(up.headers['content-type']) : undefined
-  if (type === undefined) return stream(up, res, status, contentType, options.budget)
+  const reading = bodyReading(up.headers['content-type'])
+  if (!options.masking || bodyless || reading === 'binary')
+    return stream(up, res, status, contentType, reading, options.budget)
   const encoding = String(up.headers['content-encoding'] ?? 'identity').toLowerCase()
   if (encoding !== 'identity') {
     up.destroy()
@@ -74,7 +79,9 @@ export async function sendResponse(
     sendProblem(res, problem(502, 'TG_RESPONSE_UNMASKABLE', detail))
     return { status: 502, bytes: 0, contentType, sample: '', error: detail }
   }
-  const plan = options.masking!.plan([{ name: 'body', typeHint: type }])
+  // A body whose type says neither text nor binary and whose bytes are not text passes as it is.
+  if (reading === 'sniff' && !looksLikeText(read.bytes)) return sendWhole(up, res, read.bytes, options)
+  const plan = options.masking.plan([{ name: 'body', typeHint: reading === 'json' ? 'json' : 'text' }])
   const text = read.bytes.toString('utf8')
   const masked = maskValue(plan, 0, text) ?? 'null'
   const body = Buffer.from(masked, 'utf8')
@@ -95,6 +102,27 @@ export async function sendResponse(
   }
 }
 
+/** A whole body read for masking that turned out binary: sent unchanged, recorded as size and digest. */
+async function sendWhole(
+  up: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+  options: SendOptions,
+): Promise<ResponseSummary> {
+  const status = up.statusCode ?? 502
+  const contentType = String(up.headers['content-type'] ?? '')
+  if (options.budget && !(await budgetAllows(options.budget.handle, body.length))) {
+    res.destroy()
+    return { status, bytes: 0, contentType, sample: '', error: 'ended by the exfiltration budget' }
+  }
+  const headers: OutgoingHttpHeaders = clientResponseHeaders(up.headers)
+  headers['content-length'] = body.length
+  res.writeHead(status, up.statusMessage, headers)
+  res.end(body)
+  const digest = createHash('sha256').update(body).digest('hex')
+  return { status, bytes: body.length, contentType, sample: binarySample(body.length, contentType, digest) }
+}
+
 /** A whole (masked) body counted before it is sent: a hold waits for the person, an end refuses it. */
 async function budgetAllows(handle: SessionHandle, bytes: number): Promise<boolean> {
   const verdict = handle.countResult({ bytes })
@@ -108,11 +136,16 @@ async function stream(
   res: ServerResponse,
   status: number,
   contentType: string,
+  reading: BodyReading,
   budget: SendOptions['budget'],
 ): Promise<ResponseSummary> {
   const summary: ResponseSummary = { status, bytes: 0, contentType, sample: '' }
   const sampled: Buffer[] = []
   let sampledBytes = 0
+  const encoding = up.headers['content-encoding']
+  const encoded = encoding !== undefined && encoding !== 'identity'
+  // What may be recorded as binary is digested as it passes (never kept): json and text bodies are not.
+  const hash = encoded || reading === 'binary' || reading === 'sniff' ? createHash('sha256') : undefined
   // A hold or an end stops the relay mid-body (unpiped, so the client's drains cannot restart it).
   const counter =
     budget &&
@@ -127,6 +160,7 @@ async function stream(
   up.on('data', (chunk: Buffer) => {
     counter?.count({ bytes: chunk.length })
     summary.bytes += chunk.length
+    hash?.update(chunk)
     if (sampledBytes < SAMPLE_BYTES) {
       sampled.push(chunk.subarray(0, SAMPLE_BYTES - sampledBytes))
       sampledBytes += Math.min(chunk.length, SAMPLE_BYTES - sampledBytes)
@@ -135,7 +169,12 @@ async function stream(
   res.writeHead(status, up.statusMessage, clientResponseHeaders(up.headers))
   const error = await relay(up, res)
   if (error) summary.error = `response cut: ${error}`
-  summary.sample = textSample(Buffer.concat(sampled), contentType, up.headers['content-encoding'])
+  const prefix = Buffer.concat(sampled)
+  const binary = encoded || reading === 'binary' || (reading === 'sniff' && !looksLikeText(prefix, true))
+  if (summary.bytes === 0) summary.sample = ''
+  else if (binary && hash)
+    summary.sample = binarySample(summary.bytes, contentType, hash.digest('hex'), encoding)
+  else summary.sample = redactSecrets(prefix.toString('utf8'))
   return summary
 }
 
@@ -166,11 +205,9 @@ function relay(up: IncomingMessage, res: ServerResponse): Promise<string | undef
   })
 }
 
-/** A recorded sample: text bodies only, values under secret-looking JSON keys replaced. */
-function textSample(bytes: Buffer, contentType: string, encoding: string | undefined): string {
-  if (bytes.length === 0 || (encoding && encoding !== 'identity')) return ''
-  if (maskableType(contentType) === undefined) return `<${bytes.length}+ bytes of ${contentType || 'data'}>`
-  return redactSecrets(bytes.toString('utf8'))
+/** What the recording keeps of a binary body: its size, type and SHA-256, never its bytes. */
+function binarySample(bytes: number, contentType: string, sha256: string, encoding?: string): string {
+  return `<${bytes} bytes of ${contentType || 'unlabelled data'}${encoding ? `, ${encoding}-encoded` : ''}, sha256 ${sha256}>`
 }
 
 // Applied to at most SAMPLE_BYTES characters of text: no input can make it slow.

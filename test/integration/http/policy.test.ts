@@ -3,6 +3,7 @@
 // detectors; recordings with the request line, selected headers, status, sizes and a masked sample, never
 // the bearer token; the token stops working when the grant ends; requests in flight per grant bounded.
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import type { Principal } from '../../../src/core/index.ts'
 import { type HttpGateway, startHttpGateway } from '../../support/start-http-gateway.ts'
@@ -195,6 +196,39 @@ masking:
     assert.equal(recorded.result?.rows[0]?.[0], 200)
     assert.ok(Number(recorded.result?.rows[0]?.[2]) > 0, 'response size recorded')
     assert.ok(recorded.masked && Object.keys(recorded.masked).length > 0, 'mask counts recorded')
+  })
+
+  it('passes binary bodies unchanged under masking and records them as size and SHA-256 only', async () => {
+    const { token, grant } = await g.grant('GET:/image/*,GET:/bytes/*,GET:/base64/*,GET:/xml')
+    const digest = (b: ArrayBuffer) => createHash('sha256').update(Buffer.from(b)).digest('hex')
+    const png = await (await fetch(`${upstream.url}/image/png`)).arrayBuffer()
+    const viaPng = await g.fetch('/image/png', token)
+    assert.equal(viaPng.headers.get('content-type'), 'image/png')
+    assert.equal(digest(await viaPng.arrayBuffer()), digest(png), 'the image arrives byte for byte')
+    const bytes = await (await fetch(`${upstream.url}/bytes/3000?seed=7`)).arrayBuffer()
+    assert.equal(digest(await (await g.fetch('/bytes/3000?seed=7', token)).arrayBuffer()), digest(bytes))
+    // Text types get the detectors (text/html from /base64) and are sampled (XML).
+    const html = await g.fetch(
+      `/base64/${Buffer.from('mail ada@example.com now').toString('base64url')}`,
+      token,
+    )
+    assert.equal(html.headers.get('content-type'), 'text/html; charset=utf-8')
+    const htmlText = await html.text()
+    assert.doesNotMatch(htmlText, /ada@example\.com/)
+    assert.match(htmlText, /^mail .+ now$/)
+    const xml = await g.fetch('/xml', token)
+    assert.match(await xml.text(), /^<\?xml/)
+    const [session] = await g.gateway.core.listSessions(admin, { grantId: grant.id })
+    const { actions } = await g.gateway.core.getSession(admin, session!.id)
+    const sample = (line: string) =>
+      String(actions.find((a) => a.text.startsWith(line))?.result?.rows[0]?.[4])
+    assert.equal(sample('GET /image/png'), `<${png.byteLength} bytes of image/png, sha256 ${digest(png)}>`)
+    assert.equal(
+      sample('GET /bytes/3000'),
+      `<3000 bytes of application/octet-stream, sha256 ${digest(bytes)}>`,
+    )
+    assert.match(sample('GET /xml'), /^<\?xml/, 'an XML body is text: sampled (masked), not digested')
+    assert.doesNotMatch(JSON.stringify(actions), /ada@example\.com/)
   })
 
   it('stops accepting the token once the grant ends', async () => {
