@@ -1,8 +1,9 @@
 // Every table a (part of a) statement reads, found by walking the whole tree, so a table in a subquery,
 // a join, a derived table or an expression is never missed. A name a CTE defines is not a table where the
 // CTE is in scope (and only there: `WITH s AS (SELECT 1) …` does not hide a table `s` elsewhere), and
-// `dual` is MySQL's no-table. Qualified function calls (`db.f()`) are stored functions: they need execute.
+// `dual` is MySQL's no-table. Stored functions (`db.f()`, and `f()` when f is not native) need execute.
 import { type Acc, asList, asNode, asString, fail, type Node, nameParts, need } from './classify-tree.ts'
+import { MYSQL_NATIVE_FUNCTIONS } from './native-functions.ts'
 
 /** Deeper trees are refused rather than walked (the parser's own recursion limit is lower). */
 const MAX_DEPTH = 400
@@ -111,9 +112,28 @@ function tableReference(
   }
 }
 
+/** MariaDB's sequence functions: the sequence is their first argument; NEXTVAL and SETVAL move it. */
+const SEQUENCE_FUNCTIONS: Record<string, string> = { nextval: 'update', setval: 'update', lastval: 'select' }
+
 function functionCall(fn: Node, acc: Acc): void {
   const parts = nameParts(fn.name)
   if (parts === undefined) return
-  if (parts.length === 1 && SERVER_FILE_FUNCTIONS.has(parts[0]!.toLowerCase())) acc.traits.add('server-file')
-  if (parts.length > 1) need(acc, 'execute', parts)
+  const bare = parts.length === 1 ? parts[0]!.toLowerCase() : undefined
+  if (bare !== undefined && SERVER_FILE_FUNCTIONS.has(bare)) acc.traits.add('server-file')
+  const sequenceVerb = bare === undefined ? undefined : SEQUENCE_FUNCTIONS[bare]
+  if (sequenceVerb !== undefined) {
+    const first = asNode(asNode(asNode(asList(asNode(asNode(fn.args)?.List)?.args)[0])?.Unnamed)?.Expr)
+    const sequence = nameParts(
+      first?.CompoundIdentifier ?? (first?.Identifier ? [first.Identifier] : undefined),
+    )
+    if (sequence === undefined) {
+      fail(acc, `${bare} of something other than a sequence name`)
+      return
+    }
+    if (sequenceVerb === 'update') acc.traits.add('writes')
+    need(acc, sequenceVerb, sequence)
+    return
+  }
+  // An unqualified name that is not a native function is a stored function of the current database.
+  if (parts.length > 1 || !MYSQL_NATIVE_FUNCTIONS.has(bare!)) need(acc, 'execute', parts)
 }
