@@ -32,7 +32,13 @@ export interface SshGateway extends AsyncDisposable {
 }
 
 export async function startSshGateway(
-  options: { extraConfig?: string; targetHostKey?: string; sshdConfig?: string } = {},
+  options: {
+    extraConfig?: string
+    targetHostKey?: string
+    sshdConfig?: string
+    /** Default [root, daemon]. */
+    logins?: string[]
+  } = {},
 ): Promise<SshGateway> {
   const suffix = randomBytes(3).toString('hex')
   const resourceId = `ssh-${suffix}`
@@ -54,7 +60,7 @@ resources:
     kind: ssh
     listen: { host: 127.0.0.1, port: 0 }
     target: { host: 127.0.0.1, port: ${sshd.port}, hostKey: ${JSON.stringify(options.targetHostKey ?? sshd.hostKey)} }
-    logins: [root, daemon]
+    logins: [${(options.logins ?? ['root', 'daemon']).join(', ')}]
     upstreamAuth: { certificate: { ca: { file: ${JSON.stringify(join(dir, 'ca'))} } } }
 policies:
   - group: agents-${suffix}

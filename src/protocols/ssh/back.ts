@@ -28,12 +28,55 @@ export interface UpstreamLogin {
 
 const READY_TIMEOUT_MS = 15_000
 const KEEPALIVE_MS = 15_000
+/** Attempts after the first when the target drops a connection before its login (see connectUpstream). */
+const RETRIES = 4
+const FIRST_BACKOFF_MS = 200
 
-export function connectUpstream(target: UpstreamTarget, login: UpstreamLogin): Promise<Client> {
+/** Logs in to the target, again after a short backoff (200 ms, doubling, four times at most, never past
+ * the grant's end) when the connection failed before any login was tried: refused, reset or dropped during
+ * the handshake, which is how a busy sshd sheds load (MaxStartups drops unauthenticated connections at
+ * random) and what a restarting target does. A refused login or host key is never retried. */
+export async function connectUpstream(target: UpstreamTarget, login: UpstreamLogin): Promise<Client> {
+  let backoff = FIRST_BACKOFF_MS
+  const startedAt = Date.now()
+  for (let attempt = 0; ; attempt++) {
+    try {
+      // A later attempt's certificate starts later too (validity is checked against the clock given).
+      const now = new Date(login.now.getTime() + Date.now() - startedAt)
+      return await connectOnce(target, { ...login, now })
+    } catch (error) {
+      const transient = error instanceof UpstreamDropped
+      if (!transient || attempt >= RETRIES || Date.now() + backoff >= login.grantEndsAt.getTime())
+        throw transient ? error.failure : error
+      await new Promise((resolve) => setTimeout(resolve, backoff))
+      backoff *= 2
+    }
+  }
+}
+
+/** The target went away before the gateway could try its login: worth another attempt. */
+class UpstreamDropped extends Error {
+  readonly failure: TaskgateError
+  constructor(failure: TaskgateError) {
+    super(failure.message)
+    this.failure = failure
+  }
+}
+
+/** ssh2's errors for a connection that ended before the key exchange finished: refused, reset, closed
+ * before the version line (MaxStartups), or no answer within the ready timeout. */
+const DROPPED =
+  /ECONNREFUSED|ECONNRESET|EPIPE|Connection lost before handshake|Timed out while waiting for handshake/
+
+function connectOnce(target: UpstreamTarget, login: UpstreamLogin): Promise<Client> {
   const key =
     target.auth.kind === 'certificate' ? certificateFor(target.auth.ca, login) : target.auth.privateKey
   const client = new Client()
   let hostKeyRefused = false
+  let handshaken = false
+  client.once('handshake', () => {
+    handshaken = true
+  })
   return new Promise((resolve, reject) => {
     let settled = false
     client.once('ready', () => {
@@ -50,13 +93,14 @@ export function connectUpstream(target: UpstreamTarget, login: UpstreamLogin): P
           new TaskgateError('TG_UPSTREAM_HOST_KEY_MISMATCH', { detail: `${target.host}:${target.port}` }),
         )
       const refused = error.level === 'client-authentication'
-      reject(
-        new TaskgateError('TG_UPSTREAM_UNAVAILABLE', {
-          ...(refused ? { message: `the target refused the gateway's login as ${login.login}` } : {}),
-          detail: error.message,
-          cause: error,
-        }),
-      )
+      const failure = new TaskgateError('TG_UPSTREAM_UNAVAILABLE', {
+        ...(refused ? { message: `the target refused the gateway's login as ${login.login}` } : {}),
+        detail: error.message,
+        cause: error,
+      })
+      const dropped =
+        !refused && (!handshaken || error.level === 'client-timeout') && DROPPED.test(error.message)
+      reject(dropped ? new UpstreamDropped(failure) : failure)
     })
     client.connect({
       host: target.host,
@@ -91,6 +135,35 @@ function certificateFor(ca: Ed25519Key, login: UpstreamLogin): unknown {
   return certificateKey(minted.privateKey, minted.certificate, CERT_TYPE)
 }
 
+/** How the target said a command ended: exit-status, or exit-signal (name without `SIG`). */
+export interface UpstreamExit {
+  code: number | null
+  signal?: string
+  dump?: boolean
+  desc?: string
+}
+
+/** The exit of every upstream channel, kept from the moment ssh2 hands the channel over: the target's
+ * exit-status can arrive in the same read as the exec's success, so ssh2 emits 'exit' before the promise
+ * below is even resolved, and a listener attached after an await would never see it. */
+const exits = new WeakMap<ClientChannel, UpstreamExit>()
+
+export function upstreamExit(channel: ClientChannel): UpstreamExit | undefined {
+  return exits.get(channel)
+}
+
+function keepExit(channel: ClientChannel): ClientChannel {
+  channel.on('exit', (code: number | null, signal?: string, dump?: boolean, desc?: string) => {
+    exits.set(channel, {
+      code,
+      ...(signal ? { signal: signal.replace(/^SIG/, '') } : {}),
+      ...(dump ? { dump } : {}),
+      ...(desc ? { desc } : {}),
+    })
+  })
+  return channel
+}
+
 /** ssh2's exec/shell as promises. */
 export function openExec(
   client: Client,
@@ -101,7 +174,7 @@ export function openExec(
     client.exec(
       command,
       { env: options.env, ...(options.pty ? { pty: options.pty } : {}) },
-      (error, channel) => (error ? reject(error) : resolve(channel)),
+      (error, channel) => (error ? reject(error) : resolve(keepExit(channel))),
     ),
   )
 }
@@ -112,7 +185,7 @@ export function openShell(
 ): Promise<ClientChannel> {
   return new Promise((resolve, reject) =>
     client.shell(options.pty ?? false, { env: options.env }, (error, channel) =>
-      error ? reject(error) : resolve(channel),
+      error ? reject(error) : resolve(keepExit(channel)),
     ),
   )
 }

@@ -9,7 +9,7 @@ import type { ClientChannel, ServerChannel } from 'ssh2'
 import type { Action } from '../../core/index.ts'
 import { ResultBudget } from '../kit/result-budget.ts'
 import { AsciicastWriter } from './asciicast.ts'
-import type { PtyRequest } from './back.ts'
+import { type PtyRequest, upstreamExit } from './back.ts'
 import { markerNeutraliser } from './decision-data.ts'
 import type { SessionContext } from './session-context.ts'
 
@@ -92,20 +92,12 @@ export async function relayChannel(
     options.onOutput?.(chunk)
   })
   upstream.stderr.on('data', (chunk: Buffer) => recorder.output(chunk, options.pty ? 'o' : 'e'))
-  let exit: { code: number | null; signal?: string; dump?: boolean; desc?: string } | undefined
-  upstream.on('exit', (code: number | null, signal?: string, dump?: boolean, desc?: string) => {
-    exit = {
-      code,
-      ...(signal ? { signal: signal.replace(/^SIG/, '') } : {}),
-      ...(dump ? { dump } : {}),
-      ...(desc ? { desc } : {}),
-    }
-  })
   await Promise.all([
     new Promise((resolve) => upstream.once('close', resolve)),
     Promise.race([Promise.all([ended(stdout), ended(stderr)]), closedBySession]),
   ])
   untrack()
+  const exit = upstreamExit(upstream)
   if (exit?.code !== undefined && exit.code !== null) channel.exit(exit.code)
   else if (exit?.signal) channel.exit(exit.signal, exit.dump ?? false, exit.desc ?? '')
   channel.end()
