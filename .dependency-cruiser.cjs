@@ -33,7 +33,7 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/protocols/kubernetes/' },
       comment:
-        'the Kubernetes API is HTTP-shaped (DESIGN.md: http/ carries HTTP and the Kubernetes API): the Kubernetes engine reuses the HTTP engine through what http/index.ts exports (HTTPS listener, bearer-token sessions, certificate) and decides `kubectl exec` commands with the SSH command rules (ssh/command/index.ts); nothing else of another protocol',
+        'the Kubernetes API is HTTP-shaped (DESIGN.md: http/ carries HTTP and the Kubernetes API): the Kubernetes engine reuses the HTTP engine through what http/index.ts exports (HTTPS listener, bearer-token sessions, certificate), decides `kubectl exec` commands with the SSH command rules (ssh/command/index.ts) and records exec terminals with the SSH asciicast writer (ssh/asciicast.ts, which the console player reads); nothing else of another protocol',
       to: {
         path: '^src/protocols/',
         pathNot: [
@@ -42,6 +42,7 @@ module.exports = {
           '^src/protocols/kit/',
           '^src/protocols/http/index\\.ts$',
           '^src/protocols/ssh/command/index\\.ts$',
+          '^src/protocols/ssh/asciicast\\.ts$',
         ],
       },
     },

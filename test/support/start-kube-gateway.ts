@@ -26,6 +26,8 @@ export interface KubeGateway extends AsyncDisposable {
   /** A resource whose grants' group has no RBAC rights at all: the API server refuses, naming the user. */
   powerlessId: string
   agent: Principal
+  /** The agent's API key (for control-plane calls as the agent). */
+  agentKey: string
   approver: Principal
   dir: string
   /** Requests a grant as the agent and writes its kubeconfig with the real CLI; returns both. */
@@ -97,6 +99,7 @@ guardrails:
     resourceId,
     powerlessId,
     agent: { ...agent, id: `sa:bot-${suffix}`, name: `bot-${suffix}` },
+    agentKey,
     approver: principal('ops', `ops-${suffix}`),
     dir,
     async grant(scope, id = resourceId) {

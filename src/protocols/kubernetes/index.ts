@@ -63,6 +63,7 @@ export function createKubernetesServer(options: KubernetesServerOptions): Protoc
         sessions,
         streams: new Map(),
         maxStreamsPerGrant: resource.clients.maxStreamsPerGrant,
+        maxRecordingBytes: resource.recording.maxBytes,
       }
       core.registerImplicitScope('kubernetes', KUBERNETES_IMPLICIT_SCOPE)
       core.registerReclassifier('kubernetes', kubernetesReclassifier)

@@ -39,6 +39,8 @@ export interface KubeServeContext {
   /** exec/attach/port-forward streams open per grant id. */
   streams: Map<string, number>
   maxStreamsPerGrant: number
+  /** Terminal recording bytes per session (resource.recording.maxBytes). */
+  maxRecordingBytes: number
 }
 
 /** A grant's session as the Kubernetes engine uses it. */

@@ -10,6 +10,7 @@ import { TaskgateError } from '../../core/index.ts'
 import { asksImpersonation, upstreamHeaders } from './back.ts'
 import { classifyRequest, STREAM_SUBRESOURCES } from './classify.ts'
 import { failure, type KubeStatus, tooManyStreams } from './errors.ts'
+import { ExecRecording } from './exec-recording.ts'
 import { watchPodPresence } from './pod-presence.ts'
 import type { RequestInfo } from './request-info.ts'
 import {
@@ -44,25 +45,57 @@ export async function serveUpgrade(
   const slot = takeStreamSlot(ctx, login.context.grant.id)
   if (!slot) return writeStatus(socket, tooManyStreams(ctx.maxStreamsPerGrant, info))
   const framing = streamFraming(req.headers.upgrade, req.headers['sec-websocket-protocol'])
+  // exec and attach are also recorded as a terminal (the console replays it); port-forward carries any protocol.
+  const cast =
+    framing !== 'opaque' && info.subresource !== 'portforward'
+      ? await ExecRecording.open({
+          storeDir: ctx.core.config.store.dir,
+          maxBytes: ctx.maxRecordingBytes,
+          login,
+          info,
+          seq: decided.seq,
+          command: commandOf(decided.action.text),
+        })
+      : undefined
+  if (socket.destroyed) {
+    // kubectl left while the recording was opened: nothing was relayed.
+    slot()
+    void cast?.close('the client left before the stream opened')
+    return
+  }
   const stream: OpenStream = {
     ctx,
     login,
     info,
     socket,
     head,
-    recorder: new StreamRecorder(ctx.core, login, info, framing),
+    recorder: new StreamRecorder(
+      ctx.core,
+      login,
+      info,
+      framing,
+      cast && ((name, data) => cast.channel(name, data)),
+    ),
     started: Date.now(),
     end: () => {},
   }
   stream.end = once((error?: string) => {
     slot()
     stream.recorder.flush()
+    void cast?.close(error)
     login.gate.recordOutcome(decided.seq, decided.action, {
       durationMs: Date.now() - stream.started,
       ...(error ? { error } : {}),
     })
   })
   relay(stream, req)
+}
+
+/** The exec command of a decided action's text (`POST /…?command=… -- ls -la`; a request target holds no
+ * space, so the first ` -- ` is the separator). */
+function commandOf(text: string): string | undefined {
+  const at = text.indexOf(' -- ')
+  return at < 0 ? undefined : text.slice(at + 4)
 }
 
 const NOT_A_STREAM = failure(

@@ -6,14 +6,17 @@
 // gateway cannot read closes the stream; port-forward's WebSocket subprotocol is relayed (its frames unread).
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import tls from 'node:tls'
 
 import { parse } from 'yaml'
+import { SpdyFrameReader } from '../../../src/protocols/kubernetes/spdy-frames.ts'
+import { callApiAs } from '../../support/call-api.ts'
 import { type StreamStandIn, startStreamStandIn } from '../../support/kube-stream-stand-in.ts'
+import { dataFrame, SpdyWriter } from '../../support/spdy-writer.ts'
 import { type KubeGateway, startKubeGateway } from '../../support/start-kube-gateway.ts'
 
 let dir: string
@@ -139,6 +142,109 @@ test('kubectl exec over SPDY/3.1: frames read, stdin, stdout and stderr recorded
     execs.every((a) => a.error === undefined),
     'no stream closed early',
   )
+  // Each exec is a terminal recording too, named by its record's seq, listed by the API for the console.
+  const [session] = await g.gateway.core.listSessions(g.agent, { grantId: grant.id })
+  const listed = await callApiAs(
+    g.gateway.api.url,
+    g.agentKey,
+    'GET',
+    `/v1/sessions/${session!.id}/recordings`,
+  )
+  assert.equal(listed.status, 200, listed.text)
+  const recordings = listed.body.recordings as Array<{ name: string; kind: string; seq: number }>
+  assert.deepEqual(
+    recordings.map((r) => [r.kind, r.seq]),
+    execs.map((a) => ['exec', a.seq]),
+  )
+  const casts = await Promise.all(recordings.map((r) => castOf(session!.id, r.name)))
+  assert.equal(casts[0]!.header.command, 'echo over spdy')
+  assert.deepEqual(
+    casts[0]!.events.map((e) => e.slice(1)),
+    [
+      ['o', 'over spdy\n'],
+      ['m', 'exit code 0'],
+    ],
+  )
+  assert.ok(
+    casts[1]!.events.some((e) => e[1] === 'i' && e[2] === 'typed over spdy\n'),
+    'stdin in the cast',
+  )
+  assert.ok(
+    casts[1]!.events.some((e) => e[1] === 'o' && e[2] === 'typed over spdy\n'),
+    'stdout in the cast',
+  )
+  assert.ok(
+    casts[2]!.events.some((e) => e[1] === 'e' && e[2] === 'to stderr\n'),
+    'stderr in the cast',
+  )
+  assert.deepEqual(casts[3]!.events.at(-1)!.slice(1), ['m', 'exit code 127'])
+})
+
+/** A recording as the console's player gets it from the API: its header and events. */
+async function castOf(sessionId: string, name: string) {
+  const got = await callApiAs(
+    g.gateway.api.url,
+    g.agentKey,
+    'GET',
+    `/v1/sessions/${sessionId}/recordings/${name}`,
+  )
+  assert.equal(got.status, 200, got.text)
+  const [header, ...events] = (got.body.cast as string)
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+  return { header, events: events as Array<[number, string, string]> }
+}
+
+test('a terminal exec over SPDY: resizes and input in the recording, the file readable by the gateway only', async () => {
+  const { kubeconfig, grant } = await g.grant('create:pods/exec@team-a')
+  const { url, token, ca } = await kubeconfigParts(kubeconfig)
+  const spdy = await rawUpgrade(
+    url,
+    ca,
+    token,
+    'exec?command=tty&stdin=true&stdout=true&tty=true',
+    ['Upgrade: SPDY/3.1', 'X-Stream-Protocol-Version: v4.channel.k8s.io'],
+    'POST',
+  )
+  assert.match(spdy.head, /^HTTP\/1\.1 101 /)
+  const w = new SpdyWriter()
+  const frames = Buffer.concat([
+    w.synStream(1, { streamtype: 'error' }),
+    w.synStream(3, { streamtype: 'stdin' }),
+    w.synStream(5, { streamtype: 'stdout' }),
+    w.synStream(7, { streamtype: 'resize' }),
+    dataFrame(7, JSON.stringify({ Width: 132, Height: 43 })),
+    dataFrame(3, 'typed on a terminal\r\n'),
+    dataFrame(3, '', true),
+  ])
+  spdy.send(frames.toString('latin1'))
+  const answer = Buffer.from(await spdy.rest(), 'latin1')
+  let stdout = ''
+  const reader = new SpdyFrameReader((f) => {
+    if (f.type === 'data' && f.streamId === 5) stdout += f.data.toString()
+  })
+  reader.push(answer)
+  assert.equal(stdout, 'resize 132x43\ntyped on a terminal\r\n')
+  let sessions = await g.gateway.core.listSessions(g.agent, { grantId: grant.id })
+  let recordings: Array<{ name: string }> = []
+  for (let i = 0; i < 100 && recordings.length === 0; i++) {
+    await new Promise((r) => setTimeout(r, 100))
+    sessions = await g.gateway.core.listSessions(g.agent, { grantId: grant.id })
+    const listed = await callApiAs(
+      g.gateway.api.url,
+      g.agentKey,
+      'GET',
+      `/v1/sessions/${sessions[0]!.id}/recordings`,
+    )
+    recordings = listed.body.recordings
+  }
+  const { events } = await castOf(sessions[0]!.id, recordings[0]!.name)
+  const kinds = events.map((e) => `${e[1]} ${e[2]}`)
+  assert.ok(kinds.includes('r 132x43'), kinds.join(' | '))
+  assert.ok(kinds.includes('i typed on a terminal\r\n'), kinds.join(' | '))
+  const file = join(g.dir, 'data', 'recordings', 'kubernetes', sessions[0]!.id, recordings[0]!.name)
+  assert.equal((await stat(file)).mode & 0o777, 0o600)
 })
 
 test('exec outside the scope, a destructive command and kube-system are refused with a Status', async () => {

@@ -989,8 +989,8 @@ export interface Operations {
     response: {
       recordings: Array<{
         name: string
-        kind: "exec" | "shell"
-        /** the action (exec command or shell start) the recording belongs to */
+        kind: "exec" | "shell" | "attach"
+        /** the action (exec command, shell start, Kubernetes exec or attach) the recording belongs to */
         seq: number
         bytes: number
       }>

@@ -1,5 +1,5 @@
-// The terminal player of an SSH session: its recordings (one per exec command or shell, asciicast v2 as the
-// gateway wrote them, already masked) listed in order, the chosen one played by asciinema-player with its
+// The terminal player of an SSH or Kubernetes session: its recordings (one per exec command or shell, or
+// per `kubectl exec`/`attach`; asciicast v2 as the gateway wrote them, already masked) listed in order, the chosen one played by asciinema-player with its
 // own controls (play, pause, seek, speed, full screen). Exec stderr (`e` events, a taskgate addition) is
 // shown as output; markers (binary output, the cap, the exit status) become the player's markers.
 import 'asciinema-player/dist/bundle/asciinema-player.css'

@@ -111,7 +111,9 @@ export function SessionPage({ id }: { id: string }) {
         </div>
         <Replay actions={actions} step={step} onStep={setStep} current={current} />
       </div>
-      {session.protocol === 'ssh' ? <TerminalReplay sessionId={session.id} /> : null}
+      {session.protocol === 'ssh' || session.protocol === 'kubernetes' ? (
+        <TerminalReplay sessionId={session.id} />
+      ) : null}
     </section>
   )
 }
