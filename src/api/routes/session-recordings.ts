@@ -39,7 +39,8 @@ export const sessionRecordingRoutes = [
     method: 'GET',
     url: '/v1/sessions/:id/recordings',
     operationId: 'listSessionRecordings',
-    summary: "A session's terminal recordings (SSH exec and shell channels, Kubernetes exec and attach; asciicast v2)",
+    summary:
+      "A session's terminal recordings (SSH exec and shell channels, Kubernetes exec and attach; asciicast v2)",
     tag: 'sessions',
     params: idParams,
     responses: {
