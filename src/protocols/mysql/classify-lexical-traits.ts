@@ -60,10 +60,23 @@ export function lexicalTraits(tokens: Token[]): Set<string> {
     if (w === 'INTO' && (next === 'OUTFILE' || next === 'DUMPFILE')) traits.add('server-file')
     if (w === 'LOAD_FILE' && punct(tokens[i + 1]) === '(') traits.add('server-file')
     if (w === 'LOCAL' && next === 'INFILE') traits.add('client-file')
-    if (w === 'IDENTIFIED' || (w === 'PASSWORD' && punct(tokens[i + 1]) === '('))
-      traits.add('contains-secret')
+    if (w === 'IDENTIFIED' || carriesSecret(w, tokens[i + 1])) traits.add('contains-secret')
   }
   return traits
+}
+
+/** A word naming a secret (`MASTER_PASSWORD=`, `SOURCE_PASSWORD=`, `OPTIONS (PASSWORD '…')`, `START SLAVE …
+ * PASSWORD=`, `PASSWORD(…)`, `ED25519_PASSWORD(…)`, a `password = '…'` comparison) or a key
+ * (`AES_ENCRYPT(x, 'key')`), or a FEDERATED/CONNECT `CONNECTION='mysql://user:password@…'`, followed by the
+ * value: the statement's literals are redacted wherever it is recorded, allowed or denied (most of these
+ * are denied as unparsed, and a denial is recorded too). */
+const SECRET_WORD =
+  /PASSWORD|PASSWD|SECRET|^CONNECTION$|^(?:AES|DES)_(?:EN|DE)CRYPT$|^ENCRYPT$|^ENCODE$|^DECODE$/
+
+function carriesSecret(w: string, next: Token | undefined): boolean {
+  if (!SECRET_WORD.test(w) || next === undefined) return false
+  const p = punct(next)
+  return p === '=' || p === '(' || ('literal' in next && next.literal === 'string')
 }
 
 /** SET GLOBAL / PERSIST, SET PASSWORD / ROLE, and sql_mode (which changes how later texts lex). */
