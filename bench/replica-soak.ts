@@ -8,12 +8,13 @@
 //   node bench/replica-soak.ts [--per-replica 500] [--seconds 120] [--every-ms 1000] [--down-seconds 5]
 //     [--ramp 25] (logins per second while filling up) [--pool-size 20] (each replica's store.poolSize)
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import {
+  type Balancer,
   balancerSees,
   type Replica,
   readKey,
@@ -150,18 +151,59 @@ target: { host: ${PG.host}, port: ${PG.port}, database: ${target}, user: ${PG.us
     }
     cleanups.push(() => stopReplicas(replicas))
     const [a, b] = replicas as [Replica, Replica]
+    const storeDb = new pg.Client({ ...PG, database: store })
+    await storeDb.connect()
+    cleanups.push(() => storeDb.end())
+    const processes = new ProcessNames(storeDb)
     await a.start()
     await b.start()
+    await processes.learn(a, 'a')
+    await processes.learn(b, 'b')
     await balancerSees(lb, ['a', 'b'])
     const agentKey = await readKey(a.dataDir, 'bot')
     const adminKey = await readKey(a.dataDir, 'admin')
-    await soak(lb.api, agentKey, adminKey, b, store)
+    await soak({ lb, agentKey, adminKey, victim: b, storeDb, processes })
+  } catch (error) {
+    process.exitCode = 1 // keeps the replicas' logs
+    throw error
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((e) => console.error(String(e)))
   }
 }
 
-async function soak(api: string, agentKey: string, adminKey: string, victim: Replica, store: string) {
+/** Which replica (a, b, b restarted) each gateway process id in the store belongs to. */
+class ProcessNames {
+  readonly byId = new Map<string, string>()
+  readonly #db: pg.Client
+  constructor(db: pg.Client) {
+    this.#db = db
+  }
+  /** Waits until `replica`'s running process has registered, then remembers its id as `label`. */
+  async learn(replica: Replica, label: string): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await this.#db.query<{ id: string }>(
+        'SELECT id FROM taskgate.gateway_processes WHERE pid = $1',
+        [replica.pid],
+      )
+      if (rows[0]) return void this.byId.set(rows[0].id, label)
+      await sleep(100)
+    }
+    throw new Error(`replica ${label} never registered in the store`)
+  }
+}
+
+interface SoakInput {
+  lb: Balancer
+  agentKey: string
+  adminKey: string
+  victim: Replica
+  storeDb: pg.Client
+  processes: ProcessNames
+}
+
+async function soak({ lb, agentKey, adminKey, victim, storeDb, processes }: SoakInput) {
+  const api = lb.api
+  const loadAtStart = loadavg()
   const res = await fetch(`${api}/v1/grants`, {
     method: 'POST',
     headers: { authorization: `Bearer ${agentKey}`, 'content-type': 'application/json' },
@@ -184,22 +226,54 @@ async function soak(api: string, agentKey: string, adminKey: string, victim: Rep
   kill = { issuedAt, deadAt: Date.now() }
   console.log(`killed replica ${victim.name} at ${Math.round((issuedAt - startedAt) / 1000)} s`)
   await sleep(downMs)
-  await victim.start()
+  // A loaded machine can take a while to start Node; the survivor is busy with every session meanwhile.
+  await victim.start(180_000)
   console.log(`replica ${victim.name} started again at ${Math.round((Date.now() - startedAt) / 1000)} s`)
+  await processes.learn(victim, `${victim.name} (restarted)`)
   await Promise.all(sessions)
-  const live = await liveSessionsLeft(store)
+  const clientsDoneAt = Date.now()
+  const live = await liveSessionsLeft(storeDb)
   const verify = await fetch(`${api}/v1/audit/verify`, { headers: { authorization: `Bearer ${adminKey}` } })
   const audit = (await verify.json()) as { ok: boolean; entries?: number }
-  report(live, audit)
+  const replicas = await sessionsPerReplica(storeDb, processes)
+  const balancer = lb
+    .output()
+    .split('\n')
+    .filter((line) => /is (DOWN|UP)|no server available/.test(line))
+    .map((line) => line.replace(/^\[[A-Z]+\]\s+\(\d+\)\s*:\s*/, '').slice(0, 160))
+  report(live, audit, {
+    replicas,
+    balancer,
+    secondsTotal: Math.round((Date.now() - startedAt) / 1000),
+    secondsToSettle: Math.round((Date.now() - clientsDoneAt) / 1000),
+    loadAverage: {
+      atStart: loadAtStart.map((l) => +l.toFixed(1)),
+      atEnd: loadavg().map((l) => +l.toFixed(1)),
+    },
+  })
 }
 
-async function liveSessionsLeft(store: string): Promise<number> {
+/** Sessions each replica opened, and how many of them a survivor ended after the replica's death. */
+async function sessionsPerReplica(db: pg.Client, processes: ProcessNames) {
+  const { rows } = await db.query<{ process_id: string | null; opened: string; by_survivor: string }>(
+    `SELECT process_id, count(*) AS opened,
+       count(*) FILTER (WHERE end_reason LIKE 'the gateway process serving it stopped%') AS by_survivor
+     FROM taskgate.sessions GROUP BY process_id`,
+  )
+  return Object.fromEntries(
+    rows.map((r) => [
+      processes.byId.get(r.process_id ?? '') ?? `process ${r.process_id}`,
+      { loginsOk: Number(r.opened), closedBySurvivor: Number(r.by_survivor) },
+    ]),
+  )
+}
+
+async function liveSessionsLeft(db: pg.Client): Promise<number> {
   const count = async () => {
-    const { stdout } = await run('psql', [
-      ...['-h', PG.host, '-p', String(PG.port), '-U', PG.user, '-d', store, '-tAc'],
-      'SELECT count(*) FROM taskgate.sessions WHERE ended_at IS NULL',
-    ])
-    return Number(stdout.trim())
+    const { rows } = await db.query<{ n: string }>(
+      'SELECT count(*) AS n FROM taskgate.sessions WHERE ended_at IS NULL',
+    )
+    return Number(rows[0]?.n)
   }
   for (let i = 0; i < 120; i++) {
     if ((await count()) === 0) return 0
@@ -208,7 +282,11 @@ async function liveSessionsLeft(store: string): Promise<number> {
   return count()
 }
 
-function report(live: number, audit: { ok: boolean; entries?: number }): void {
+function report(
+  live: number,
+  audit: { ok: boolean; entries?: number },
+  extra: Record<string, unknown>,
+): void {
   const passed = tally.loginFailures.length === 0 && tally.drops.length === 0 && live === 0 && audit.ok
   const summary = {
     sessions: 2 * perReplica,
@@ -221,6 +299,8 @@ function report(live: number, audit: { ok: boolean; entries?: number }): void {
     dropsOtherwise: tally.drops.length,
     liveSessionsLeft: live,
     auditVerifies: audit.ok,
+    auditEntries: audit.entries,
+    ...extra,
     passed,
   }
   console.log(JSON.stringify(summary, null, 2))

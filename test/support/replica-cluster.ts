@@ -23,11 +23,14 @@ export interface Replica {
   ports: ReplicaPorts
   api: string
   dataDir: string
-  /** Starts the process (again, after a kill) and resolves once it listens. */
-  start(): Promise<void>
+  /** Starts the process (again, after a kill) and resolves once it listens (rejects after `timeoutMs`,
+   * 60 s by default). */
+  start(timeoutMs?: number): Promise<void>
   /** Sends `signal` and resolves once the process exited. */
   kill(signal: NodeJS.Signals): Promise<void>
   readonly running: boolean
+  /** The running process's pid (undefined before the first start). */
+  readonly pid: number | undefined
 }
 
 /** A replica's config: `common` (YAML of everything but store/api/resources) plus its own dirs and ports. */
@@ -65,10 +68,13 @@ export function replica(name: string, configPath: string, ports: ReplicaPorts, d
     ports,
     api: `http://127.0.0.1:${ports.api}`,
     dataDir,
+    get pid() {
+      return child?.pid
+    },
     get running() {
       return child !== undefined && child.exitCode === null && child.signalCode === null
     },
-    async start() {
+    async start(timeoutMs = 60_000) {
       const proc = spawn(process.execPath, [MAIN, '--config', configPath], {
         env: { ...process.env, TASKGATE_LOG_LEVEL: process.env.TASKGATE_TEST_LOG ?? 'warn' },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -81,7 +87,10 @@ export function replica(name: string, configPath: string, ports: ReplicaPorts, d
       exited = new Promise((resolve) => proc.once('close', () => resolve()))
       let output = ''
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`replica ${name} did not start:\n${output}`)), 60_000)
+        const timer = setTimeout(
+          () => reject(new Error(`replica ${name} did not start:\n${output}`)),
+          timeoutMs,
+        )
         const onData = (d: Buffer) => {
           output = (output + d.toString()).slice(-20_000)
           if (/control plane at /.test(output)) {
@@ -119,6 +128,8 @@ export async function stopReplicas(replicas: readonly Replica[]): Promise<void> 
 export interface Balancer extends AsyncDisposable {
   api: string
   ports: { api: number; pg: number }
+  /** The last 10,000 characters HAProxy printed (in the foreground it reports servers going down and up). */
+  output(): string
 }
 
 /** HAProxy in the foreground on deploy/haproxy/haproxy.cfg, the addresses given through its environment. */
@@ -148,6 +159,7 @@ export async function startHaproxy(a: ReplicaPorts, b: ReplicaPorts): Promise<Ba
   return {
     api: `http://127.0.0.1:${ports.api}`,
     ports,
+    output: () => output,
     async [Symbol.asyncDispose]() {
       proc.kill('SIGTERM')
       await exited

@@ -15,6 +15,8 @@ import { endGrant } from '../grants/end-grant.ts'
 const BEAT_INTERVAL_MS = 2_000
 const DEAD_AFTER_MS = 15_000
 const MAX_SESSIONS_PER_PASS = 10_000
+/** Session ends issued together (bounded: the store's write queue refuses past its own bound). */
+const END_CHUNK = 200
 
 export interface ProcessRegistry {
   /** Resolves once this process is registered and dead peers found at start are recovered. */
@@ -98,16 +100,22 @@ export async function recoverDeadProcess(ctx: CoreContext, dead: GatewayProcess)
     live: true,
     limit: MAX_SESSIONS_PER_PASS,
   })
-  for (const session of sessions) {
-    await ctx.store.sessions.end(session.id, now, reason, {
-      event: {
-        type: 'session.ended',
-        actor: 'system',
-        subject: session.id,
-        data: { reason, process: dead.id, grant: session.grantId },
-      },
-      hashEntry,
-    })
+  // A chunk at a time, all of a chunk at once: the PostgreSQL store writes them in one transaction (its
+  // audit group commit) instead of one per session while every client of the dead process logs in again.
+  for (let i = 0; i < sessions.length; i += END_CHUNK) {
+    await Promise.all(
+      sessions.slice(i, i + END_CHUNK).map((session) =>
+        ctx.store.sessions.end(session.id, now, reason, {
+          event: {
+            type: 'session.ended',
+            actor: 'system',
+            subject: session.id,
+            data: { reason, process: dead.id, grant: session.grantId },
+          },
+          hashEntry,
+        }),
+      ),
+    )
   }
   const ended = new Set(sessions.map((s) => s.id))
   for (const approval of await ctx.store.approvals.list({ status: ['pending'] })) {

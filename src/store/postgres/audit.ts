@@ -1,6 +1,7 @@
 import type { AuditEntry, AuditEventInput } from '../../core/audit/events.ts'
 import { buildAuditEntry, GENESIS_HASH } from '../audit-entry.ts'
 import type { AuditFilter, AuditStore, HashEntry } from '../store.ts'
+import type { AuditWriter } from './audit-writer.ts'
 import { LOCK_AUDIT, LOCK_NAMESPACE, type PgDatabase, type Query } from './database.ts'
 import { int, orNull, withOptional, withoutNul } from './values.ts'
 
@@ -24,6 +25,14 @@ export async function appendAudit(
   at: Date,
   hashEntry: HashEntry,
 ): Promise<AuditEntry> {
+  const head = await lockAuditHead(query)
+  const [entry] = chainEntries([{ event, at, hashEntry }], head)
+  await writeAuditEntries(query, [entry!])
+  return entry!
+}
+
+/** Takes the chain's lock for the rest of the caller's transaction and reads its head. */
+export async function lockAuditHead(query: Query): Promise<{ seq: number; hash: string } | undefined> {
   await query({
     name: 'tg.audit.lock',
     text: 'SELECT pg_advisory_xact_lock($1, $2)',
@@ -35,39 +44,62 @@ export async function appendAudit(
     text: 'SELECT seq, hash FROM taskgate.audit_head WHERE id = 1',
   })
   const head = rows[0]
-  const data = event.data && (JSON.parse(JSON.stringify(event.data, withoutNul)) as Record<string, unknown>)
-  const entry = buildAuditEntry(
-    { ...event, data },
-    head ? int(head.seq) + 1 : 1,
-    at,
-    head?.hash ?? GENESIS_HASH,
-  )
-  const hash = hashEntry(entry)
+  return head && { seq: int(head.seq), hash: head.hash }
+}
+
+/** The entries for `events`, chained in order after `head` and hashed. */
+export function chainEntries(
+  events: ReadonlyArray<{ event: AuditEventInput; at: Date; hashEntry: HashEntry }>,
+  head: { seq: number; hash: string } | undefined,
+): AuditEntry[] {
+  let seq = head?.seq ?? 0
+  let prevHash = head?.hash ?? GENESIS_HASH
+  return events.map(({ event, at, hashEntry }) => {
+    const data = event.data && (JSON.parse(JSON.stringify(event.data, withoutNul)) as Record<string, unknown>)
+    const entry = buildAuditEntry({ ...event, data }, ++seq, at, prevHash)
+    prevHash = hashEntry(entry)
+    return { ...entry, hash: prevHash }
+  })
+}
+
+// All entries in one statement: a JSON array of rows, `data` as its JSON text (the column is json, which
+// keeps exactly the text given: the bytes that were hashed).
+const INSERT_ENTRIES = `INSERT INTO taskgate.audit_events (seq, at, type, actor, subject, data, prev_hash, hash)
+  SELECT seq, at, type, actor, subject, data::json, prev_hash, hash
+  FROM json_to_recordset($1::json) AS a (seq bigint, at timestamptz, type text, actor text, subject text,
+    data text, prev_hash text, hash text)`
+
+/** Inserts `entries` (from chainEntries, under the lock) and moves the head to the last. */
+export async function writeAuditEntries(query: Query, entries: readonly AuditEntry[]): Promise<void> {
+  const last = entries.at(-1)
+  if (!last) return
   await query({
-    name: 'tg.audit.insert',
-    text: `INSERT INTO taskgate.audit_events (seq, at, type, actor, subject, data, prev_hash, hash)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    name: 'tg.audit.insert_batch',
+    text: INSERT_ENTRIES,
     values: [
-      entry.seq,
-      entry.at,
-      entry.type,
-      entry.actor,
-      orNull(entry.subject),
-      entry.data === undefined ? null : JSON.stringify(entry.data),
-      entry.prevHash,
-      hash,
+      JSON.stringify(
+        entries.map((e) => ({
+          seq: e.seq,
+          at: e.at,
+          type: e.type,
+          actor: e.actor,
+          subject: orNull(e.subject),
+          data: e.data === undefined ? null : JSON.stringify(e.data),
+          prev_hash: e.prevHash,
+          hash: e.hash,
+        })),
+      ),
     ],
   })
   await query({
     name: 'tg.audit.set_head',
     text: `INSERT INTO taskgate.audit_head (id, seq, hash) VALUES (1, $1, $2)
             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
-    values: [entry.seq, hash],
+    values: [last.seq, last.hash],
   })
-  return { ...entry, hash }
 }
 
-export function createAuditStore(db: PgDatabase): AuditStore {
+export function createAuditStore(db: PgDatabase, writer: AuditWriter): AuditStore {
   return {
     async checkpoint() {
       const { rows } = await db.query<{ seq: string; hash: string; at: Date; mac: string }>({
@@ -92,7 +124,7 @@ export function createAuditStore(db: PgDatabase): AuditStore {
         })
         return rowCount
       }),
-    append: (event, at, hashEntry) => db.transaction((query) => appendAudit(query, event, at, hashEntry)),
+    append: (event, at, hashEntry) => writer.append(event, at, hashEntry),
     list: (filter) => listAudit(db, filter),
     async head() {
       const { rows } = await db.query<{ seq: string; hash: string }>({

@@ -20,6 +20,8 @@ const BUSY_WAIT_MS = 15_000
 
 export class PgDatabase {
   readonly #pool: pg.Pool
+  readonly #url: string
+  #probeClient: Promise<pg.Client> | undefined
   #ended = false
 
   readonly #busyWaitMs: number
@@ -27,6 +29,7 @@ export class PgDatabase {
   /** `busyWaitMs`: how long a request waits in all for a pooled connection while every one is in use. */
   constructor(url: string, poolSize = 20, busyWaitMs = BUSY_WAIT_MS) {
     this.#busyWaitMs = busyWaitMs
+    this.#url = url
     this.#pool = new pg.Pool({
       connectionString: url,
       max: poolSize,
@@ -54,6 +57,52 @@ export class PgDatabase {
       client.release(!isServerError(error))
       throw toStoreError(error)
     }
+  }
+
+  /**
+   * Runs one query on a connection of its own, outside the pool: readiness asks whether the store answers,
+   * and a pool saturated by a burst of logins must not make a working store look unreachable (a balancer
+   * would then take every replica out at once, turning load into an outage). Queries queue on that one
+   * connection; a broken one is replaced on the next call.
+   */
+  probe: Query = async (config) => {
+    if (this.#ended) throw unreachable(new Error('the store is closed'))
+    this.#probeClient ??= this.#connectProbe()
+    const connecting = this.#probeClient
+    let client: pg.Client
+    try {
+      client = await connecting
+    } catch (error) {
+      if (this.#probeClient === connecting) this.#probeClient = undefined
+      throw unreachable(error)
+    }
+    try {
+      const result = await client.query(config)
+      return { rows: result.rows, rowCount: result.rowCount ?? 0 }
+    } catch (error) {
+      if (!isServerError(error)) {
+        if (this.#probeClient === connecting) this.#probeClient = undefined
+        void client.end().catch(() => {})
+      }
+      throw toStoreError(error)
+    }
+  }
+
+  async #connectProbe(): Promise<pg.Client> {
+    const client = new pg.Client({
+      connectionString: this.#url,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      keepAlive: true,
+      application_name: 'taskgate probe',
+    })
+    client.on('error', () => {})
+    try {
+      await client.connect()
+    } catch (error) {
+      void client.end().catch(() => {})
+      throw error
+    }
+    return client
   }
 
   /** Runs `fn` in BEGIN ... COMMIT on one connection; rolls back if it throws. */
@@ -91,6 +140,9 @@ export class PgDatabase {
   async close(): Promise<void> {
     if (this.#ended) return
     this.#ended = true
+    const probe = this.#probeClient
+    this.#probeClient = undefined
+    await probe?.then((c) => c.end()).catch(() => {})
     await this.#pool.end()
   }
 

@@ -5,6 +5,7 @@ import type { Store } from '../store.ts'
 import { createApprovalStore } from './approvals.ts'
 import { createAuditStore } from './audit.ts'
 import { createAuditSinkStore } from './audit-sinks.ts'
+import { AuditWriter } from './audit-writer.ts'
 import { createCredentialStore } from './credentials.ts'
 import { PgDatabase } from './database.ts'
 import { createGrantStore } from './grants.ts'
@@ -42,15 +43,16 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     throw error
   }
   let closed = false
+  const auditWriter = new AuditWriter(db)
   return {
     backend: 'postgres',
     grants: createGrantStore(db),
     credentials: createCredentialStore(db),
     serviceAccounts: createServiceAccountStore(db),
     approvals: createApprovalStore(db),
-    audit: createAuditStore(db),
+    audit: createAuditStore(db, auditWriter),
     auditSinks: createAuditSinkStore(db),
-    sessions: createSessionStore(db),
+    sessions: createSessionStore(db, auditWriter),
     recordings: createRecordingStore(db),
     processes: createProcessStore(db),
     sharedState: createSharedStateStore(db),
@@ -65,12 +67,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         values: [`${CHANNEL_PREFIX}${channel}`, payload],
       })
     },
-    health: async () => ({ migrationsPending: await pendingMigrations(db) }),
+    // On the probe connection: a saturated pool is busy, not down (see PgDatabase.probe).
+    health: async () => ({ migrationsPending: await pendingMigrations(db, db.probe) }),
     async close() {
       if (closed) return
       closed = true
       listeners.clear()
       await notifications.close()
+      await auditWriter.drain()
       await db.close()
     },
   }

@@ -40,8 +40,8 @@ export async function migrate(db: PgDatabase): Promise<void> {
 }
 
 /** This gateway's migrations the store lacks: 0 once migrated (another gateway may have migrated it further). */
-export async function pendingMigrations(db: PgDatabase): Promise<number> {
-  const { rows } = await db.query<{ n: string }>({
+export async function pendingMigrations(db: PgDatabase, query = db.query): Promise<number> {
+  const { rows } = await query<{ n: string }>({
     name: 'tg.migrations.count',
     text: 'SELECT count(*) AS n FROM taskgate.schema_migrations',
   })

@@ -1,7 +1,7 @@
 import type { ScopeEntry } from '../../core/grants/scope.ts'
 import type { ActionRecord, SessionRecord, SessionSummary } from '../../core/recording/events.ts'
 import type { SessionFilter, SessionStore } from '../store.ts'
-import { appendAudit } from './audit.ts'
+import type { AuditWriter } from './audit-writer.ts'
 import type { PgDatabase, Query } from './database.ts'
 import { int, orNull, withOptional, withoutNul } from './values.ts'
 
@@ -56,7 +56,7 @@ const APPEND_ACTIONS = `INSERT INTO taskgate.session_actions (session_id, seq, a
     approval_id = excluded.approval_id, approved_by = excluded.approved_by, approved_by_name = excluded.approved_by_name,
     needs = coalesce(excluded.needs, session_actions.needs)`
 
-export function createSessionStore(db: PgDatabase): SessionStore {
+export function createSessionStore(db: PgDatabase, writer: AuditWriter): SessionStore {
   return {
     async insert(s, audit) {
       const insert = (query: Query) =>
@@ -79,11 +79,8 @@ export function createSessionStore(db: PgDatabase): SessionStore {
           ],
         })
       if (!audit) return void (await insert(db.query))
-      // The audit lock is taken first, as every appender does, so two such transactions cannot deadlock.
-      await db.transaction(async (query) => {
-        await appendAudit(query, audit.event, s.startedAt, audit.hashEntry)
-        await insert(query)
-      })
+      // With its session.started entry, through the process's group commit (audit-writer.ts).
+      await writer.startSession(s, audit)
     },
     async end(id, at, reason, audit) {
       // The first end wins: a disconnect racing a revoke keeps whichever was recorded first.
@@ -94,12 +91,9 @@ export function createSessionStore(db: PgDatabase): SessionStore {
           values: [at, reason, id],
         })
       if (!audit) return void (await end(db.query))
-      // The row first, the audit lock second: a session's end never waits on the audit lock while holding it,
-      // and of two processes ending the same session only the one whose update matched appends.
-      await db.transaction(async (query) => {
-        const { rowCount } = await end(query)
-        if (rowCount > 0) await appendAudit(query, audit.event, at, audit.hashEntry)
-      })
+      // With its session.ended entry, through the process's group commit (audit-writer.ts), which keeps
+      // the order above: the row first, the audit lock second.
+      await writer.endSession(id, at, reason, audit)
     },
     async get(id) {
       const { rows } = await db.query<SessionRow>({
