@@ -7,7 +7,7 @@
 // Too heavy for `npm test` (1,000 upstream connections): run by hand, figures in README "Replicas".
 //   node bench/replica-soak.ts [--per-replica 500] [--seconds 120] [--every-ms 1000] [--down-seconds 5]
 //     [--ramp 25] (logins per second while filling up) [--pool-size 20] (each replica's store.poolSize)
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -162,7 +162,7 @@ target: { host: ${PG.host}, port: ${PG.port}, database: ${target}, user: ${PG.us
     await balancerSees(lb, ['a', 'b'])
     const agentKey = await readKey(a.dataDir, 'bot')
     const adminKey = await readKey(a.dataDir, 'admin')
-    await soak({ lb, agentKey, adminKey, victim: b, storeDb, processes })
+    await soak({ lb, agentKey, adminKey, survivor: a, victim: b, storeDb, processes })
   } catch (error) {
     process.exitCode = 1 // keeps the replicas' logs
     throw error
@@ -196,12 +196,21 @@ interface SoakInput {
   lb: Balancer
   agentKey: string
   adminKey: string
+  survivor: Replica
   victim: Replica
   storeDb: pg.Client
   processes: ProcessNames
 }
 
-async function soak({ lb, agentKey, adminKey, victim, storeDb, processes }: SoakInput) {
+/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 1/100 s). */
+async function cpuSeconds(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return Number.NaN
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+async function soak({ lb, agentKey, adminKey, survivor, victim, storeDb, processes }: SoakInput) {
   const api = lb.api
   const loadAtStart = loadavg()
   const res = await fetch(`${api}/v1/grants`, {
@@ -222,6 +231,7 @@ async function soak({ lb, agentKey, adminKey, victim, storeDb, processes }: Soak
   const issuedAt = Date.now()
   // Known before the signal: failures seen while the process dies belong to the kill.
   kill = { issuedAt, deadAt: Number.POSITIVE_INFINITY }
+  const victimCpu = await cpuSeconds(victim.pid)
   await victim.kill('SIGKILL')
   kill = { issuedAt, deadAt: Date.now() }
   console.log(`killed replica ${victim.name} at ${Math.round((issuedAt - startedAt) / 1000)} s`)
@@ -236,6 +246,16 @@ async function soak({ lb, agentKey, adminKey, victim, storeDb, processes }: Soak
   const verify = await fetch(`${api}/v1/audit/verify`, { headers: { authorization: `Bearer ${adminKey}` } })
   const audit = (await verify.json()) as { ok: boolean; entries?: number }
   const replicas = await sessionsPerReplica(storeDb, processes)
+  // What the gateways audited as failed logins (the clients above only see their side).
+  const { rows: failedLogins } = await storeDb.query<{ reason: string; n: number }>(
+    `SELECT left(data->>'reason', 200) AS reason, count(*)::int AS n FROM taskgate.audit_events
+     WHERE type = 'login.failed' GROUP BY 1 ORDER BY 2 DESC LIMIT 10`,
+  )
+  const cpu = {
+    [survivor.name]: await cpuSeconds(survivor.pid),
+    [victim.name]: victimCpu,
+    [`${victim.name} (restarted)`]: await cpuSeconds(victim.pid),
+  }
   const balancer = lb
     .output()
     .split('\n')
@@ -243,6 +263,12 @@ async function soak({ lb, agentKey, adminKey, victim, storeDb, processes }: Soak
     .map((line) => line.replace(/^\[[A-Z]+\]\s+\(\d+\)\s*:\s*/, '').slice(0, 160))
   report(live, audit, {
     replicas,
+    /** Each gateway process's CPU seconds over the soak (the victim's until its kill). */
+    cpuSeconds: cpu,
+    auditedLoginFailures: failedLogins,
+    cpuMsPerStatement: +((1000 * Object.values(cpu).reduce((x, y) => x + y, 0)) / tally.statements).toFixed(
+      2,
+    ),
     balancer,
     secondsTotal: Math.round((Date.now() - startedAt) / 1000),
     secondsToSettle: Math.round((Date.now() - clientsDoneAt) / 1000),
@@ -304,7 +330,13 @@ function report(
     passed,
   }
   console.log(JSON.stringify(summary, null, 2))
-  for (const line of [...tally.loginFailures, ...tally.drops].slice(0, 20)) console.log(line)
+  // Failures outside the kill, by the second they happened in and what the client was told.
+  const seen = new Map<string, number>()
+  for (const line of [...tally.loginFailures, ...tally.drops]) {
+    const key = line.replace(/^\+(\d+)\.\d s/, '+$1 s')
+    seen.set(key, (seen.get(key) ?? 0) + 1)
+  }
+  for (const [line, n] of [...seen].slice(0, 40)) console.log(`${n} x ${line}`)
   if (!passed) process.exitCode = 1
 }
 

@@ -184,10 +184,19 @@ export interface SessionFilter {
   limit?: number
 }
 
+/** Live sessions allowed at once (limits.sessionsPerGrant, limits.sessionsPerPrincipal). */
+export interface SessionLimits {
+  perGrant: number
+  perPrincipal: number
+}
+
 export interface SessionStore {
   /** With `audit`, its entry (session.started) is appended in the same transaction: a session is never
-   * stored without it, nor the entry without the session. */
-  insert(session: SessionRecord, audit?: AuditWrite): Promise<void>
+   * stored without it, nor the entry without the session. With `limits`, refused (TG_SESSION_LIMIT, nothing
+   * written) when the store already holds that many live sessions of the grant or of the principal: counted
+   * in the same transaction and serialized with every other limited insert, so processes sharing the store
+   * cannot each admit the cap. */
+  insert(session: SessionRecord, audit?: AuditWrite, limits?: SessionLimits): Promise<void>
   /** Ends a live session (the first end wins); with `audit`, appended in the same transaction when this call
    * ended it (a second end records nothing). */
   end(id: string, at: Date, reason: string, audit?: AuditWrite): Promise<void>

@@ -30,7 +30,9 @@ export async function openSession(
     countResult: (read) => rt.budgets.countResult(handle, read),
   }
   // The session and its session.started entry land in one transaction: a login burst that saturates the
-  // store fails logins, never leaves a session without its audit entry.
+  // store fails logins, never leaves a session without its audit entry. The store counts the limits again
+  // across every gateway process sharing it (replicas, workers): each process alone sees only its own.
+  const { sessionsPerGrant, sessionsPerPrincipal } = ctx.config.limits
   await ctx.store.sessions.insert(
     {
       id,
@@ -52,6 +54,7 @@ export async function openSession(
       },
       hashEntry,
     },
+    { perGrant: sessionsPerGrant, perPrincipal: sessionsPerPrincipal },
   )
   ctx.live.add(handle)
   rt.metrics.sessionOpened(context.resource.id, protocol)

@@ -1,5 +1,6 @@
 import type { SQLInputValue, StatementSync } from 'node:sqlite'
 import type { ActionRecord, SessionRecord, SessionSummary } from '../../core/recording/events.ts'
+import { overGrantLimit, overPrincipalLimit } from '../../core/sessions/session-limits.ts'
 import type { SessionFilter, SessionStore } from '../store.ts'
 import { createAuditAppender } from './audit.ts'
 import { type EmbeddedDatabase, guarded } from './database.ts'
@@ -15,6 +16,13 @@ export function createSessionStore(db: EmbeddedDatabase): SessionStore {
     'UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL',
   )
   const get = db.statement('SELECT * FROM sessions WHERE id = ?')
+  // Live sessions across every process sharing the file (workers), for the limits.
+  const liveForGrant = db.statement(
+    'SELECT count(*) AS n FROM sessions WHERE grant_id = ? AND ended_at IS NULL',
+  )
+  const liveForPrincipal = db.statement(
+    'SELECT count(*) AS n FROM sessions WHERE principal_id = ? AND ended_at IS NULL',
+  )
   // An upsert: a statement is recorded when it starts and again with its outcome (same seq; the start's
   // time is kept), and a recorder retrying a batch after a failure must not fail on the rows that did land.
   // Rows go ACTIONS_PER_INSERT at a time: one statement step per chunk rather than per row (the recorder
@@ -33,9 +41,15 @@ export function createSessionStore(db: EmbeddedDatabase): SessionStore {
   const args: SQLInputValue[] = new Array(ACTIONS_PER_INSERT * ACTION_COLUMNS)
 
   return {
-    insert: (s, audit) =>
+    insert: (s, audit, limits) =>
       guarded(() =>
         db.transaction(() => {
+          if (limits) {
+            const forGrant = Number(liveForGrant.get(s.grantId)?.n ?? 0)
+            if (forGrant >= limits.perGrant) throw overGrantLimit(s.grantId, forGrant)
+            const forPrincipal = Number(liveForPrincipal.get(s.principalId)?.n ?? 0)
+            if (forPrincipal >= limits.perPrincipal) throw overPrincipalLimit(s.principalName, forPrincipal)
+          }
           insert.run(
             s.id,
             s.grantId,

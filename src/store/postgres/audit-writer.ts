@@ -7,7 +7,8 @@
 import type { AuditEntry, AuditEventInput } from '../../core/audit/events.ts'
 import { TaskgateError } from '../../core/errors.ts'
 import type { SessionRecord } from '../../core/recording/events.ts'
-import type { AuditWrite, HashEntry } from '../store.ts'
+import { overGrantLimit, overPrincipalLimit } from '../../core/sessions/session-limits.ts'
+import type { AuditWrite, HashEntry, SessionLimits } from '../store.ts'
 import { chainEntries, lockAuditHead, writeAuditEntries } from './audit.ts'
 import type { PgDatabase, Query } from './database.ts'
 import { orNull, withoutNul } from './values.ts'
@@ -19,7 +20,13 @@ const MAX_QUEUED = 5_000
 
 type Job =
   | { kind: 'append'; event: AuditEventInput; at: Date; hashEntry: HashEntry; done: Settle<AuditEntry> }
-  | { kind: 'start'; session: SessionRecord; audit: AuditWrite; done: Settle<void> }
+  | {
+      kind: 'start'
+      session: SessionRecord
+      audit: AuditWrite | undefined
+      limits: SessionLimits | undefined
+      done: Settle<void>
+    }
   | { kind: 'end'; id: string; at: Date; reason: string; audit: AuditWrite; done: Settle<void> }
 
 interface Settle<T> {
@@ -49,10 +56,15 @@ export class AuditWriter {
     )
   }
 
-  /** Inserts a session with its entry (session.started), both in the same transaction. */
-  startSession(session: SessionRecord, audit: AuditWrite): Promise<void> {
+  /** Inserts a session with its entry (session.started), both in the same transaction; with `limits`,
+   * refused (TG_SESSION_LIMIT) when the store holds that many live sessions of its grant or principal. */
+  startSession(
+    session: SessionRecord,
+    audit: AuditWrite | undefined,
+    limits: SessionLimits | undefined,
+  ): Promise<void> {
     return new Promise((resolve, reject) =>
-      this.#enqueue({ kind: 'start', session, audit, done: { resolve, reject } }),
+      this.#enqueue({ kind: 'start', session, audit, limits, done: { resolve, reject } }),
     )
   }
 
@@ -124,8 +136,9 @@ export class AuditWriter {
   }
 }
 
-function settle(job: Job, result: AuditEntry | undefined): void {
-  if (job.kind === 'append') job.done.resolve(result as AuditEntry)
+function settle(job: Job, result: AuditEntry | TaskgateError | undefined): void {
+  if (result instanceof TaskgateError) job.done.reject(result)
+  else if (job.kind === 'append') job.done.resolve(result as AuditEntry)
   else job.done.resolve()
 }
 
@@ -150,22 +163,29 @@ const INSERT_SESSIONS = `INSERT INTO taskgate.sessions (id, grant_id, principal_
     resource_id text, protocol text, client text, started_at timestamptz, ended_at timestamptz, end_reason text,
     process_id text)`
 
-/** Writes `jobs` in the caller's transaction; returns, per job, the entry it appended (if any). */
-async function writeBatch(query: Query, jobs: readonly Job[]): Promise<Array<AuditEntry | undefined>> {
+/** Writes `jobs` in the caller's transaction; returns, per job, the entry it appended (if any) or the
+ * error refusing it (a session over its limits). */
+async function writeBatch(
+  query: Query,
+  jobs: readonly Job[],
+): Promise<Array<AuditEntry | TaskgateError | undefined>> {
   const ended = await endSessions(query, jobs)
-  // Per job, the entry it appends: an end only when its update ended the row (and only the first of
-  // several ends of one session in the batch).
-  const pending: Array<{ event: AuditEventInput; at: Date; hashEntry: HashEntry } | undefined> = jobs.map(
-    (job) => {
-      if (job.kind === 'append') return job
-      if (job.kind === 'start') return { ...job.audit, at: job.session.startedAt }
-      if (!ended.delete(job.id)) return undefined
-      return { ...job.audit, at: job.at }
-    },
-  )
-  const starts = jobs.flatMap((job) => (job.kind === 'start' ? [job.session] : []))
-  if (starts.length === 0 && pending.every((p) => p === undefined)) return pending.map(() => undefined)
+  const hasStarts = jobs.some((job) => job.kind === 'start')
+  if (!hasStarts && !jobs.some((job) => job.kind === 'append') && ended.size === 0)
+    return jobs.map(() => undefined)
+  // Every limited insert counts under this lock: two processes cannot both see room for the last session.
   const head = await lockAuditHead(query)
+  const refused = hasStarts ? await refuseOverLimits(query, jobs) : new Map<Job, TaskgateError>()
+  // Per job, the entry it appends: an end only when its update ended the row (and only the first of
+  // several ends of one session in the batch); a refused start none.
+  const pending = jobs.map((job) => {
+    if (job.kind === 'append') return job
+    if (job.kind === 'start')
+      return job.audit && !refused.has(job) ? { ...job.audit, at: job.session.startedAt } : undefined
+    if (!ended.delete(job.id)) return undefined
+    return { ...job.audit, at: job.at }
+  })
+  const starts = jobs.flatMap((job) => (job.kind === 'start' && !refused.has(job) ? [job.session] : []))
   if (starts.length > 0) {
     await query({
       name: 'tg.sessions.insert_batch',
@@ -179,7 +199,46 @@ async function writeBatch(query: Query, jobs: readonly Job[]): Promise<Array<Aud
   )
   await writeAuditEntries(query, entries)
   let next = 0
-  return pending.map((p) => (p === undefined ? undefined : entries[next++]))
+  return jobs.map((job, i) => refused.get(job) ?? (pending[i] === undefined ? undefined : entries[next++]))
+}
+
+const LIVE_COUNTS = `SELECT 'grant' AS by, grant_id AS id, count(*)::int AS n FROM taskgate.sessions
+    WHERE ended_at IS NULL AND grant_id = ANY($1::text[]) GROUP BY grant_id
+  UNION ALL
+  SELECT 'principal', principal_id, count(*)::int FROM taskgate.sessions
+    WHERE ended_at IS NULL AND principal_id = ANY($2::text[]) GROUP BY principal_id`
+
+/** The starts of `jobs` that would pass their limits, counting the live sessions in the store and the
+ * batch's own starts before them. */
+async function refuseOverLimits(query: Query, jobs: readonly Job[]): Promise<Map<Job, TaskgateError>> {
+  const limited = jobs.flatMap((job) => (job.kind === 'start' && job.limits ? [job] : []))
+  const refused = new Map<Job, TaskgateError>()
+  if (limited.length === 0) return refused
+  const { rows } = await query<{ by: string; id: string; n: number }>({
+    name: 'tg.sessions.live_counts',
+    text: LIVE_COUNTS,
+    values: [
+      [...new Set(limited.map((j) => j.session.grantId))],
+      [...new Set(limited.map((j) => j.session.principalId))],
+    ],
+  })
+  const live = new Map(rows.map((r) => [`${r.by}:${r.id}`, r.n]))
+  for (const job of jobs) {
+    if (job.kind !== 'start') continue
+    const grantKey = `grant:${job.session.grantId}`
+    const principalKey = `principal:${job.session.principalId}`
+    const forGrant = live.get(grantKey) ?? 0
+    const forPrincipal = live.get(principalKey) ?? 0
+    if (job.limits && forGrant >= job.limits.perGrant)
+      refused.set(job, overGrantLimit(job.session.grantId, forGrant))
+    else if (job.limits && forPrincipal >= job.limits.perPrincipal)
+      refused.set(job, overPrincipalLimit(job.session.principalName, forPrincipal))
+    else if (job.session.endedAt === undefined) {
+      live.set(grantKey, forGrant + 1)
+      live.set(principalKey, forPrincipal + 1)
+    }
+  }
+  return refused
 }
 
 async function endSessions(query: Query, jobs: readonly Job[]): Promise<Set<string>> {

@@ -58,7 +58,7 @@ const APPEND_ACTIONS = `INSERT INTO taskgate.session_actions (session_id, seq, a
 
 export function createSessionStore(db: PgDatabase, writer: AuditWriter): SessionStore {
   return {
-    async insert(s, audit) {
+    async insert(s, audit, limits) {
       const insert = (query: Query) =>
         query({
           name: 'tg.sessions.insert',
@@ -78,9 +78,10 @@ export function createSessionStore(db: PgDatabase, writer: AuditWriter): Session
             orNull(s.processId),
           ],
         })
-      if (!audit) return void (await insert(db.query))
-      // With its session.started entry, through the process's group commit (audit-writer.ts).
-      await writer.startSession(s, audit)
+      if (!audit && !limits) return void (await insert(db.query))
+      // With its session.started entry (and its limits counted under the audit lock), through the process's
+      // group commit (audit-writer.ts).
+      await writer.startSession(s, audit, limits)
     },
     async end(id, at, reason, audit) {
       // The first end wins: a disconnect racing a revoke keeps whichever was recorded first.
