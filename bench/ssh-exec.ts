@@ -8,7 +8,8 @@
 //     through the gateway (the difference is the added latency), and this process's RSS with them open
 //     (the gateway and these 100 clients share this process).
 //   The bench's sshd raises MaxStartups/MaxSessions: with the defaults (10:30:100, 10) sshd drops
-//   connections under load, direct ones and the gateway's upstream ones (opened at login) alike.
+//   connections under load, direct ones and the gateway's upstream ones (opened at login) alike. The
+//   gateway's limits.sessionsPerGrant/-Principal are raised too: every session here is one grant's.
 //   node bench/ssh-exec.ts [--megabytes 50] [--sessions 100]
 
 import { readFile } from 'node:fs/promises'
@@ -104,6 +105,9 @@ const load = () =>
 console.log(`load average at start: ${load()}`)
 await using g = await startSshGateway({
   sshdConfig: `MaxStartups ${sessions * 2 + 10}\nMaxSessions ${sessions + 10}`,
+  // One grant holds every session here: past the default limits (20 a grant, 50 a principal) the gateway
+  // refuses the session after the login and the client reads `Not connected` at its first exec.
+  extraConfig: `limits: { sessionsPerGrant: ${sessions + 10}, sessionsPerPrincipal: ${sessions + 10} }`,
 })
 const { grant, credential } = await g.grant('exec:root')
 const ca = parseOpenSshEd25519(await readFile(join(g.dir, 'ca'), 'utf8'))!

@@ -55,7 +55,10 @@ export async function serveConnection(
         text: name,
         outcome: 'deny',
         rule: 'ssh-forwarding',
-        reason: 'remote forwarding is not relayed',
+        reason:
+          name === 'tcpip-forward'
+            ? 'remote forwarding (ssh -R) is never relayed, even with port-forward granted: the target would open a listener the gateway does not decide'
+            : `global request ${name.slice(0, 64)} is not relayed`,
       }),
     )
   })

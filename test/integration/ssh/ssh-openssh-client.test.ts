@@ -2,54 +2,11 @@
 // arguments `taskgate connect ID -- ssh …` gives it (the gateway's host key pinned in known_hosts), with the
 // password through SSH_ASKPASS, and with a real PTY (script) for an interactive shell.
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { chmod, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import type { IssuedCredential } from '../../../src/core/index.ts'
-import { sshKind } from '../../../src/kinds/ssh.ts'
-import { type SshGateway, startSshGateway } from '../../support/start-ssh-gateway.ts'
-
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-function run(
-  command: string,
-  args: string[],
-  options: { env?: NodeJS.ProcessEnv; input?: string } = {},
-): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      command,
-      args,
-      { env: options.env ?? process.env, timeout: 60_000 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    )
-    child.stdin!.end(options.input ?? '')
-  })
-}
-
-/** What `taskgate connect ID -- ssh` runs: the key file written 0600, the kind's arguments. */
-async function sshArgs(g: SshGateway, credential: IssuedCredential): Promise<string[]> {
-  const keyFile = join(g.dir, `${credential.connection.user}.key`)
-  const connection = { ...credential.connection, keyFile }
-  await writeFile(keyFile, sshKind.client.privateKey!(connection), { mode: 0o600 })
-  const knownHosts = join(g.dir, 'known_hosts')
-  await writeFile(knownHosts, `[127.0.0.1]:${g.port} ${await g.hostKey()}\n`)
-  return [
-    '-o',
-    `UserKnownHostsFile=${knownHosts}`,
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    'BatchMode=yes',
-    ...sshKind.client.argumentsFor('ssh', connection),
-  ]
-}
+import { run, sshArgs } from '../../support/openssh-client.ts'
+import { startSshGateway } from '../../support/start-ssh-gateway.ts'
 
 test('ssh with the CLI-written key runs a command and passes the exit status; the gateway host key is pinned', async () => {
   await using g = await startSshGateway()
