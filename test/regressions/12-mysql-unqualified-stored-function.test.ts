@@ -3,7 +3,9 @@
 // with its definer's rights: `SELECT wipe()` under a grant of `select` on one table deleted rows through a
 // root-defined function. MariaDB's sequence functions wrote with no need at all: `SELECT SETVAL(s, 1)`.
 // Unqualified stored functions now need execute like qualified ones (native names come from the server's
-// own list, native-functions.ts), NEXTVAL/SETVAL need update on the sequence and LASTVAL select.
+// own list, native-functions.ts), NEXTVAL/SETVAL need update on the sequence and LASTVAL select. Native
+// functions that act beyond the statement (SLEEP, BENCHMARK, GET_LOCK and the other named locks, replication
+// waits) need a grant naming them (`execute:sleep`), as PostgreSQL's pg_sleep and advisory locks do.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import type mysql from 'mysql2/promise'
@@ -56,6 +58,32 @@ test('an unqualified stored function needs execute on it; a sequence function ne
   try {
     await wider.query('SELECT wipe()')
     assert.equal(await count(), 0)
+  } finally {
+    await wider.end()
+  }
+})
+
+test('SLEEP, BENCHMARK and named locks need a grant naming them, as pg_sleep and advisory locks do', async () => {
+  const c = await g.connect((await g.grant('select:$DB.customers')).credential)
+  try {
+    for (const [sql, fn] of [
+      ['SELECT SLEEP(0)', 'sleep'],
+      ["SELECT BENCHMARK(1, MD5('a'))", 'benchmark'],
+      ["SELECT GET_LOCK('deploy', 0)", 'get_lock'],
+      ['SELECT id FROM customers WHERE SLEEP(0) = 0', 'sleep'],
+    ] as const)
+      await assert.rejects(
+        c.query(sql),
+        { errno: 1142, message: new RegExp(`missing scope: execute:${fn}\\b`) },
+        sql,
+      )
+  } finally {
+    await c.end()
+  }
+  const wider = await g.connect((await g.grant('select:$DB.customers,execute:sleep')).credential)
+  try {
+    const [rows] = await wider.query('SELECT SLEEP(0) AS s')
+    assert.deepEqual(rows, [{ s: 0 }])
   } finally {
     await wider.end()
   }

@@ -2,7 +2,17 @@
 // a join, a derived table or an expression is never missed. A name a CTE defines is not a table where the
 // CTE is in scope (and only there: `WITH s AS (SELECT 1) …` does not hide a table `s` elsewhere), and
 // `dual` is MySQL's no-table. Stored functions (`db.f()`, and `f()` when f is not native) need execute.
-import { type Acc, asList, asNode, asString, fail, type Node, nameParts, need } from './classify-tree.ts'
+import {
+  type Acc,
+  asList,
+  asNode,
+  asString,
+  fail,
+  type Node,
+  nameParts,
+  need,
+  needGlobal,
+} from './classify-tree.ts'
 import { MYSQL_NATIVE_FUNCTIONS } from './native-functions.ts'
 
 /** Deeper trees are refused rather than walked (the parser's own recursion limit is lower). */
@@ -112,6 +122,23 @@ function tableReference(
   }
 }
 
+/** Native functions whose effect outlives or reaches past the statement's own rows: holding a server thread
+ * or a core (SLEEP, BENCHMARK), named locks other applications wait on (GET_LOCK …), waiting on
+ * replication. */
+const SERVER_AFFECTING_FUNCTIONS = new Set([
+  'sleep',
+  'benchmark',
+  'get_lock',
+  'release_lock',
+  'release_all_locks',
+  'is_free_lock',
+  'is_used_lock',
+  'master_pos_wait',
+  'master_gtid_wait',
+  'source_pos_wait',
+  'wait_for_executed_gtid_set',
+])
+
 /** MariaDB's sequence functions: the sequence is their first argument; NEXTVAL and SETVAL move it. */
 const SEQUENCE_FUNCTIONS: Record<string, string> = { nextval: 'update', setval: 'update', lastval: 'select' }
 
@@ -132,6 +159,12 @@ function functionCall(fn: Node, acc: Acc): void {
     }
     if (sequenceVerb === 'update') acc.traits.add('writes')
     need(acc, sequenceVerb, sequence)
+    return
+  }
+  // Native, but acting beyond the statement: a grant names them (`execute:sleep`), as PostgreSQL's pg_sleep
+  // and advisory locks.
+  if (bare !== undefined && SERVER_AFFECTING_FUNCTIONS.has(bare)) {
+    needGlobal(acc, 'execute', bare)
     return
   }
   // An unqualified name that is not a native function is a stored function of the current database.
