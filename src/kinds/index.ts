@@ -2,6 +2,7 @@
 // engine under protocols/<kind>/, registered in main.ts's engine table.
 import { httpKind, httpResourceSchema } from './http.ts'
 import { kubernetesKind, kubernetesResourceSchema } from './kubernetes.ts'
+import { withKubernetesExec } from './kubernetes-exec-scope.ts'
 import { mysqlKind, mysqlResourceSchema } from './mysql.ts'
 import { postgresKind, postgresResourceSchema } from './postgres.ts'
 import type { ResourceKind, ScopeObjectMatcher } from './resource-kind.ts'
@@ -32,6 +33,8 @@ export function resourceKind(name: string): ResourceKind {
 
 /** Verbs whose objects match by their own rules instead of a glob (core/grants/scope.ts reads this). A verb
  * is one kind's: a kind reusing one of these verbs gets its matcher (Kubernetes exec reuses SSH commands). */
-export const SCOPE_OBJECT_MATCHERS: ReadonlyMap<string, ScopeObjectMatcher> = new Map(
-  Object.entries(SSH_SCOPE_OBJECTS),
-)
+export const SCOPE_OBJECT_MATCHERS: ReadonlyMap<string, ScopeObjectMatcher> = new Map([
+  ...Object.entries(SSH_SCOPE_OBJECTS),
+  // `exec` is SSH's (`exec:<login>:<command>`) and Kubernetes' (`exec:<pod>@<namespace>:<command>`).
+  ['exec', withKubernetesExec(SSH_SCOPE_OBJECTS.exec)],
+])

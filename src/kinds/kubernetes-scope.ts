@@ -9,7 +9,10 @@
 // Written forms: `pods@team-a` (every pod in team-a), `deployments/web@prod` (one deployment),
 // `pods/exec@team-a` (exec into any pod of team-a), `pods/web/log@team-a` (URL order: one pod's log),
 // `pods` (every pod, every namespace), `*@team-a` (everything in team-a), `deployments.apps/web@prod` (the API
-// group is dropped: objects name the resource only).
+// group is dropped: objects name the resource only). Per-command exec entries have a shape of their own:
+// `exec:web-*@team-a:ls -la *` (kubernetes-exec-scope.ts).
+
+import { canonicalExecObject, isKubernetesExecObject } from './kubernetes-exec-scope.ts'
 
 /** Subresources a second path part names instead of an object name (`pods/exec`, `deployments/scale`). */
 const SUBRESOURCES = new Set([
@@ -32,6 +35,8 @@ const SUBRESOURCES = new Set([
 
 export function kubernetesScopeObject(object: string): string {
   if (object === '*' || object.startsWith('/')) return object
+  // `exec:<pod>@<namespace>:<command>` (kubernetes-exec-scope.ts): the command keeps its case and any `@`.
+  if (isKubernetesExecObject(object) && object.includes(':')) return canonicalExecObject(object) ?? object
   const at = object.lastIndexOf('@')
   const namespace = at < 0 ? '*' : object.slice(at + 1)
   const body = at < 0 ? object : object.slice(0, at)

@@ -96,6 +96,8 @@ export const KUBERNETES_SCOPE_VERBS = [
   'delete',
   'deletecollection',
   'proxy',
+  // Per-command exec entries, `exec:<pod>@<namespace>:<command>` (kubernetes-exec-scope.ts).
+  'exec',
   'post',
   'put',
   'head',

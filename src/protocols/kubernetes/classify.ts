@@ -3,13 +3,15 @@
 // the traits the kind's guardrails match on. The path is percent-decoded as Go's net/url does before the
 // server reads it (so `/api/v1/namespaces/a/%70ods` is pods here as there); a path that does not decode, or
 // holds an empty, `.` or `..` segment the server's routing could read differently, is unclassified (denied).
-import type { Action } from '../../core/index.ts'
+import type { Action, ScopeEntry } from '../../core/index.ts'
 import { withExecCommand } from './exec-command.ts'
 import { type RequestInfo, RequestInfoError, requestInfo } from './request-info.ts'
 
 export interface KubernetesRequest {
   info: RequestInfo
   action: Action
+  /** An exec's per-command need (`exec:<pod>@<namespace>:<command>`), the alternative to its `create`. */
+  commandNeed?: ScopeEntry
 }
 
 /** Longest request target recorded (a request line can be megabytes of query). */
@@ -63,7 +65,8 @@ export function classifyRequest(method: string, url: string): KubernetesRequest 
     traits: traitsOf(info),
     text,
   }
-  return { info, action: info.subresource === 'exec' ? withExecCommand(action, query) : action }
+  if (info.subresource !== 'exec' || info.resource !== 'pods') return { info, action }
+  return { info, ...withExecCommand(action, info, query) }
 }
 
 function traitsOf(info: RequestInfo): string[] {

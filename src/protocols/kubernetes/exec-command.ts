@@ -1,25 +1,36 @@
-// The command of a `kubectl exec` (its `command` query parameters, one per argv word), decided with the SSH
-// engine's command rules (protocols/ssh/command, shared for this): read with the same bash grammar, given the
-// same guardrail traits (recursive deletes of /, mkfs, curl | sh, …, the SSH kind's built-in guardrails, which
-// the Kubernetes kind carries too), and refused the same way when it cannot be read. The argv is quoted into
-// one command line as a shell would hand it to the program.
-import type { Action } from '../../core/index.ts'
-import { classifyExec } from '../ssh/command/index.ts'
+// The command of a `kubectl exec` (its `command` query parameters, one per argv word, run without a shell),
+// decided with the SSH engine's command rules (protocols/ssh/command, shared for this): read as an argument
+// vector (classifyArgv: `;` is an argument, `sh -c '…'` is read as a script), given the same guardrail traits
+// (recursive deletes of /, mkfs, curl | sh, …, the SSH kind's built-in guardrails, which the Kubernetes kind
+// carries too), and refused the same way when it cannot be read. Its canonical form is the per-command need
+// `exec:<pod>@<namespace>:<command>` (kinds/kubernetes-exec-scope.ts), asked for when the grant has no
+// `create` entry covering the exec (serve-request.ts).
+import type { Action, ScopeEntry } from '../../core/index.ts'
+import { classifyArgv } from '../ssh/command/index.ts'
+import type { RequestInfo } from './request-info.ts'
 
 /** The login the SSH classifier is given: a container's user is not known to the gateway. */
 const CONTAINER_LOGIN = 'container'
 
-const shellQuote = (word: string): string =>
-  /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`
-
-/** The exec action with the command's traits and text, or unclassified when the command cannot be read. */
-export function withExecCommand(action: Action, query: URLSearchParams): Action {
+/** The exec action with the command's traits and text (unclassified when the command cannot be read), and
+ * the per-command need. */
+export function withExecCommand(
+  action: Action,
+  info: RequestInfo,
+  query: URLSearchParams,
+): { action: Action; commandNeed?: ScopeEntry } {
   const argv = query.getAll('command')
-  if (argv.length === 0) return { ...action, unclassified: 'an exec request names no command' }
-  const commandLine = argv.map(shellQuote).join(' ')
-  const command = classifyExec(commandLine, CONTAINER_LOGIN)
-  const text = `${action.text} -- ${commandLine}`
+  if (argv.length === 0) return { action: { ...action, unclassified: 'an exec request names no command' } }
+  const command = classifyArgv(argv, CONTAINER_LOGIN)
+  const text = `${action.text} -- ${command.text}`
   if (command.unclassified !== undefined)
-    return { ...action, text, unclassified: `the exec command: ${command.unclassified}` }
-  return { ...action, text, traits: [...action.traits, ...command.traits] }
+    return { action: { ...action, text, unclassified: `the exec command: ${command.unclassified}` } }
+  const form = command.needs[0]?.object.slice(CONTAINER_LOGIN.length + 1) ?? command.text
+  return {
+    action: { ...action, text, traits: [...action.traits, ...command.traits] },
+    commandNeed: {
+      verb: 'exec',
+      object: `${info.name.toLowerCase()}@${info.namespace.toLowerCase()}:${form}`,
+    },
+  }
 }

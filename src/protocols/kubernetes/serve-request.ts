@@ -10,6 +10,7 @@ import {
   type Core,
   type Decision,
   formatScope,
+  type ScopeEntry,
   type SessionHandle,
   TaskgateError,
   toTaskgateError,
@@ -90,9 +91,17 @@ export async function decideRequest(
   login: KubeLogin,
   info: RequestInfo,
   action: Action,
+  commandNeed?: ScopeEntry,
 ): Promise<DecidedRequest> {
   let act = action
   let filtered = false
+  if (commandNeed && !action.unclassified) {
+    // An exec is allowed by `create:pods/exec…` (any command) or by a per-command entry `exec:<pod>@<ns>:<cmd>`:
+    // without the first it needs the second, which a denial names (the narrowest entry to ask for).
+    const broad = ctx.core.decide(login.handle, action)
+    if (broad.outcome === 'deny' && broad.code === 'TG_SCOPE_MISSING')
+      act = { ...action, needs: [commandNeed] }
+  }
   if (!action.unclassified && filterable(info, login.context.grant.scope)) {
     const whole = ctx.core.decide(login.handle, action)
     if (whole.outcome === 'deny' && whole.code === 'TG_SCOPE_MISSING') {
@@ -168,13 +177,13 @@ export async function serveRequest(
   res: http.ServerResponse,
 ): Promise<void> {
   const client = `${req.socket.remoteAddress}:${req.socket.remotePort}`
-  const { info, action } = classifyRequest(req.method ?? 'GET', req.url ?? '/')
+  const { info, action, commandNeed } = classifyRequest(req.method ?? 'GET', req.url ?? '/')
   const admitted = await admit(ctx, req.headers.authorization, client, info)
   if ('status' in admitted) return sendStatus(res, admitted.status)
   const { login, release } = admitted
   res.on('close', release)
   if (asksImpersonation(req.headers)) return sendStatus(res, refuseImpersonation(ctx, login, info, action))
-  const decided = await decideRequest(ctx, login, info, action)
+  const decided = await decideRequest(ctx, login, info, action, commandNeed)
   if (decided.decision.outcome !== 'allow') return sendStatus(res, refusal(decided.decision, info))
   forward(ctx, login, req, res, info, decided)
 }

@@ -31,7 +31,7 @@ export async function serveUpgrade(
 ): Promise<void> {
   socket.on('error', () => socket.destroy())
   const client = `${req.socket.remoteAddress}:${req.socket.remotePort}`
-  const { info, action } = classifyRequest(req.method ?? 'GET', req.url ?? '/')
+  const { info, action, commandNeed } = classifyRequest(req.method ?? 'GET', req.url ?? '/')
   const admitted = await admit(ctx, req.headers.authorization, client, info)
   if ('status' in admitted) return writeStatus(socket, admitted.status)
   const { login, release: releaseRequest } = admitted
@@ -40,7 +40,7 @@ export async function serveUpgrade(
     return writeStatus(socket, refuseImpersonation(ctx, login, info, action))
   // Only the container streams upgrade; any other upgrade (e.g. a proxied WebSocket) is not relayed.
   if (!STREAM_SUBRESOURCES.has(info.subresource)) return writeStatus(socket, NOT_A_STREAM)
-  const decided = await decideRequest(ctx, login, info, action)
+  const decided = await decideRequest(ctx, login, info, action, commandNeed)
   if (decided.decision.outcome !== 'allow') return writeStatus(socket, refusal(decided.decision, info))
   const slot = takeStreamSlot(ctx, login.context.grant.id)
   if (!slot) return writeStatus(socket, tooManyStreams(ctx.maxStreamsPerGrant, info))

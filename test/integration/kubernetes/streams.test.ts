@@ -251,12 +251,37 @@ test('exec outside the scope, a destructive command and kube-system are refused 
   const readOnly = await g.grant('get:pods@team-a')
   const noExec = await g.kubectl(readOnly.kubeconfig, ['-n', 'team-a', 'exec', 'web', '--', 'echo', 'x'])
   assert.notEqual(noExec.code, 0)
-  assert.match(noExec.stderr, /missing scope: create:pods\/exec:web@team-a/)
+  // The narrowest entry that allows it is named: this command in this pod.
+  assert.match(noExec.stderr, /missing scope: exec:web@team-a:echo x/)
   const { kubeconfig } = await g.grant('get:pods,create:pods/exec')
   const rmRoot = await g.kubectl(kubeconfig, ['-n', 'team-a', 'exec', 'web', '--', 'rm', '-rf', '/'])
   assert.match(rmRoot.stderr, /no-recursive-root-delete/)
   const system = await g.kubectl(kubeconfig, ['-n', 'kube-system', 'exec', 'x', '--', 'echo', 'x'])
   assert.match(system.stderr, /no-exec-kube-system/)
+})
+
+test('per-command exec scopes: exec:<pod>@<namespace>:<command> allows those commands only', async () => {
+  const { kubeconfig } = await g.grant('get:pods@team-a,exec:web-*@team-a:echo *')
+  const allowed = await g.kubectl(kubeconfig, ['-n', 'team-a', 'exec', 'web-1', '--', 'echo', 'fine'])
+  assert.equal(allowed.code, 0, allowed.stderr)
+  assert.equal(allowed.stdout, 'fine\n')
+  const spdy = await g.kubectl(
+    kubeconfig,
+    ['-n', 'team-a', 'exec', 'web-2', '--', 'echo', 'spdy'],
+    undefined,
+    SPDY,
+  )
+  assert.equal(spdy.stdout, 'spdy\n', spdy.stderr)
+  const other = await g.kubectl(kubeconfig, ['-n', 'team-a', 'exec', 'web-1', '--', 'cat', '/etc/passwd'])
+  assert.notEqual(other.code, 0)
+  assert.match(other.stderr, /Forbidden/)
+  assert.match(other.stderr, /missing scope: exec:web-1@team-a:cat \/etc\/passwd/)
+  const otherPod = await g.kubectl(kubeconfig, ['-n', 'team-a', 'exec', 'api', '--', 'echo', 'x'])
+  assert.match(otherPod.stderr, /missing scope: exec:api@team-a:echo x/)
+  // A guardrail still reads the command under a per-command grant.
+  const wide = await g.grant('get:pods@team-a,exec:*@team-a:*')
+  const rmRoot = await g.kubectl(wide.kubeconfig, ['-n', 'team-a', 'exec', 'web', '--', 'rm', '-rf', '/'])
+  assert.match(rmRoot.stderr, /no-recursive-root-delete/)
 })
 
 test('streams per grant are limited; a second one while the first is open is refused (429)', async () => {
