@@ -1,14 +1,18 @@
 // A relay session's statement decider on the kit's action gate: the gate holds for a person (the session's
 // waiting notice tells the client), records an allowed statement's start and fails closed; the decider keeps
-// what is PostgreSQL's own (the allow cache by text, Parse/Bind holds, FunctionCall, row estimates).
+// what is PostgreSQL's own (Parse/Bind holds, FunctionCall, row estimates); the gate's allow cache keeps each
+// allowed text's classification.
 import type { MaskingContext } from '../../core/index.ts'
 import { ActionGate } from '../kit/action-gate.ts'
+import type { ClassifiedSql } from './classify.ts'
 import type { DecidedStatement } from './client-frames.ts'
 import { waitingNotice } from './errors.ts'
 import { literalMasker } from './statement-answers.ts'
 import { StatementDecider, type StatementDeciderOptions } from './statement-decider.ts'
 import type { StatementNamespace } from './statement-namespace.ts'
 import type { ErrorFields } from './wire/server-messages.ts'
+
+const ALLOW_CACHE_ENTRIES = 2048
 
 /** The decider of one relay session, on the kit's action gate. */
 export function createStatementDecider(
@@ -28,10 +32,12 @@ export function createStatementDecider(
   },
 ): StatementDecider {
   const { core, handle, logger } = options
-  const gate = new ActionGate({
+  const gate = new ActionGate<ClassifiedSql>({
     core,
     handle,
     logger,
+    // Keyed by the text as sent: a key that costs nothing to build, hashed once per statement.
+    allowCacheEntries: ALLOW_CACHE_ENTRIES,
     onWaiting: (approvalId, decision) => session.waiting(waitingNotice({ ...decision, approvalId })),
     signal: session.signal,
   })

@@ -1,32 +1,29 @@
 // One client connection under a grant, relaying to its upstream connection: frames flow through two
-// FrameScanners (client-frames.ts hands statements to statement-decider.ts, on the kit's action gate;
-// server-frames.ts records), with backpressure both ways and the close paths: client gone, upstream gone,
-// grant ended (FATAL 57P01 within 1 s), bad client bytes.
+// FrameScanners (client-frames.ts hands statements to statement-decider.ts, on the kit's action gate:
+// relay-statements.ts; server-frames.ts records), with backpressure both ways and the close paths: client
+// gone, upstream gone, grant ended (FATAL 57P01 within 1 s: relay-ending.ts), bad client bytes.
 import { performance } from 'node:perf_hooks'
-import { type SessionEnding, toTaskgateError } from '../../core/index.ts'
-import { ResultBudget } from '../kit/result-budget.ts'
-import { CLIENT_TYPES_READ, ClientFrames, type DecidedStatement } from './client-frames.ts'
+import type { SessionEnding } from '../../core/index.ts'
+import type { ClientFrames, DecidedStatement } from './client-frames.ts'
 import { closeSockets } from './close-sockets.ts'
-import { createStatementDecider } from './create-statement-decider.ts'
-import { grantEnded, protocolViolation, sessionEnded, taskgateErrorFields, upstreamFailed } from './errors.ts'
+import { grantEnded, protocolViolation, sessionEnded, upstreamFailed } from './errors.ts'
 import { IncompleteMessageWatch } from './incomplete-message-watch.ts'
 import { PendingResponses } from './pending-responses.ts'
+import { RelayBudget } from './relay-budget.ts'
+import { clientFailureEnding, fatalAtBoundary, idleBetweenTransactions } from './relay-ending.ts'
 import type { RelayOptions } from './relay-options.ts'
+import { clientScanner, upstreamScanner } from './relay-scanners.ts'
+import { createStatementPath } from './relay-statements.ts'
 import { ResultTracker } from './result-tracker.ts'
-import { type Completed, SERVER_TYPES_READ, ServerFrames } from './server-frames.ts'
-import { recordCompleted, recordDenial } from './session-records.ts'
+import { type Completed, ServerFrames } from './server-frames.ts'
+import { recordCompleted } from './session-records.ts'
 import type { StatementDecider } from './statement-decider.ts'
 import { StatementNamespace } from './statement-namespace.ts'
 import { UpstreamStop } from './upstream-stop.ts'
-import { FrameScanner, PAUSE, PROTOCOL_MAX_FRAME_BYTES } from './wire/frame-scanner.ts'
-import { ProtocolViolation } from './wire/protocol-violation.ts'
+import type { FrameScanner } from './wire/frame-scanner.ts'
 import { serializeErrorResponse } from './wire/server-messages.ts'
 
 export type { ClientLimits, RelayOptions } from './relay-options.ts'
-
-const _CLOSE_GRACE_MS = 1_000
-/** Grant end must close a session within 1 s: the tail of a row being relayed gets this long at most. */
-const FATAL_WAIT_MS = 500
 
 export class RelaySession {
   readonly #o: RelayOptions
@@ -47,9 +44,7 @@ export class RelaySession {
   /** Aborts approval waits when the session closes. */
   readonly #abort = new AbortController()
   /** The grant's exfiltration budget, fed with each upstream chunk's bytes and each result's rows. */
-  readonly #budget: ResultBudget
-  /** DataRows of the upstream scanner already reported to the budget. */
-  #rowsCounted = 0
+  readonly #budget: RelayBudget
   readonly #done: Promise<string>
   #resolveDone!: (reason: string) => void
 
@@ -60,25 +55,19 @@ export class RelaySession {
     })
     const now = () => performance.now()
     const masking = options.core.maskingFor(options.handle.resource.id, options.handle.grant.groups)
-    this.#decider = createStatementDecider(options, {
+    const statements = createStatementPath(options, {
+      pending: this.#pending,
       namespace: this.#namespace,
       masking,
+      now,
       signal: this.#abort.signal,
       // PostgreSQL sends notices between any two messages: the client hears at once that it waits.
       waiting: (notice) => this.#writeAtBoundary(serializeErrorResponse(notice, 0x4e)),
       closed: () => this.#closed,
       answer: (decided) => this.#answer(decided),
     })
-    this.#clientFrames = new ClientFrames({
-      pending: this.#pending,
-      namespace: this.#namespace,
-      now,
-      decideNow: (text, statement) => this.#decider.decideNow(text, statement),
-      decide: (text, statement) => void this.#decider.decideLater(text, statement),
-      hold: (held, parameters) => void this.#decider.holdExecution(held, parameters),
-      recordDenial: (statement, decision) => recordDenial(options.core, options.handle, statement, decision),
-      start: (statement) => this.#decider.startExecution(statement),
-    })
+    this.#decider = statements.decider
+    this.#clientFrames = statements.clientFrames
     const tracker = new ResultTracker()
     this.#serverFrames = new ServerFrames({
       pending: this.#pending,
@@ -86,45 +75,19 @@ export class RelaySession {
       namespace: this.#namespace,
       settled: () => this.#onSettled(),
       now,
-      record: (c) => this.#record(c),
+      record: (c: Completed) => recordCompleted(options.core, options.handle, c),
       masking,
       catalog: options.catalog,
       resume: () => this.#resumeUpstreamScan(),
       interest: (type, on) => this.#fromUpstream.setInteresting(type, on),
     })
     const { client, upstream } = options
-    this.#budget = new ResultBudget({
-      handle: options.handle,
-      logger: options.logger,
-      // Paused at the next frame boundary (see the upstream scanner's sink), so a notice can follow at once;
-      // rows become interesting again so the stop comes at the next one.
-      pause: () => this.#fromUpstream.setInteresting(0x44 /* DataRow */, true),
+    this.#budget = new RelayBudget(options, () => this.#fromUpstream, {
       resume: () => this.#resumeUpstreamScan(),
-      notice: (severity, message, hint) => this.#notice(severity, message, hint),
+      writeAtBoundary: (message) => this.#writeAtBoundary(message),
     })
-    this.#fromClient = new FrameScanner(
-      CLIENT_TYPES_READ,
-      {
-        // The tracker follows what is forwarded, so results can be matched to what they answer.
-        frame: (t, f) => tracker.forwarded(this.#clientFrames.frame(t, f), t, f),
-        pass: (b) => upstream.write(b),
-      },
-      options.maxMessageBytes,
-    )
-    this.#fromUpstream = new FrameScanner(
-      SERVER_TYPES_READ,
-      {
-        frame: (t, f) => {
-          // Before ReadyForQuery the result's rows are reported, so a warning reaches the client while it
-          // still reads this response (psql -c stops reading at ReadyForQuery).
-          if (t === 0x5a /* ReadyForQuery */ && !this.#budget.holding) this.#countRead(0)
-          return this.#budget.holding ? PAUSE : this.#serverFrames.frame(t, f)
-        },
-        pass: (b) => client.write(b),
-      },
-      PROTOCOL_MAX_FRAME_BYTES,
-      0x44 /* DataRow: the budget's rows, counted as the scanner reads frame headers */,
-    )
+    this.#fromClient = clientScanner(upstream, this.#clientFrames, tracker, options.maxMessageBytes)
+    this.#fromUpstream = upstreamScanner(client, this.#serverFrames, this.#budget)
     this.#incomplete = new IncompleteMessageWatch(
       this.#fromClient,
       options.limits.incompleteMessageTimeoutMs,
@@ -218,7 +181,7 @@ export class RelaySession {
       return
     }
     client.uncork()
-    this.#countRead(chunk.length)
+    this.#budget.count(chunk.length)
     if (this.#o.client.writableNeedDrain || this.#fromUpstream.paused) this.#o.upstream.pause()
   }
 
@@ -245,19 +208,6 @@ export class RelaySession {
     if (!this.#closed && !this.#budget.holding) this.#o.upstream.resume()
   }
 
-  /** Reports to the budget the bytes of an upstream chunk and the DataRows read since the last report. */
-  #countRead(bytes: number): void {
-    const rows = this.#fromUpstream.counted - this.#rowsCounted
-    this.#rowsCounted += rows
-    if (rows > 0 || bytes > 0) this.#budget.count({ bytes, rows })
-  }
-
-  /** A NoticeResponse of the gateway's own, at the next message boundary of the upstream stream. */
-  #notice(severity: 'WARNING' | 'NOTICE', message: string, hint: string): void {
-    const code = severity === 'WARNING' ? '01000' : '00000'
-    this.#writeAtBoundary(serializeErrorResponse({ severity, code, message, hint }, 0x4e))
-  }
-
   /** Writes a message of the gateway's own to the client; mid-way through a relayed row it waits for the
    * end of that message. */
   #writeAtBoundary(message: Buffer): void {
@@ -270,15 +220,7 @@ export class RelaySession {
   #answer(decided: DecidedStatement): void {
     if (this.#closed) return
     this.#clientFrames.answer(decided)
-    try {
-      this.#fromClient.resume()
-    } catch (error) {
-      this.#onClientViolation(error)
-      return
-    }
-    this.#incomplete.check()
-    if (this.#clientFrames.terminated) this.#close('client terminated')
-    else this.#resumeClient()
+    this.#resumeClientScan(true)
   }
 
   /** The server answered a Sync or Query: a client message waiting on it may be decided now. */
@@ -286,32 +228,27 @@ export class RelaySession {
     if (!this.#clientFrames.waitingForServer) return
     this.#clientFrames.waitingForServer = false
     queueMicrotask(() => {
-      if (this.#closed) return
-      try {
-        this.#fromClient.resume()
-      } catch (error) {
-        this.#onClientViolation(error)
-        return
-      }
-      if (this.#clientFrames.terminated) this.#close('client terminated')
-      else this.#resumeClient()
+      if (!this.#closed) this.#resumeClientScan(false)
     })
   }
 
-  #record(c: Completed): void {
-    recordCompleted(this.#o.core, this.#o.handle, c)
+  /** Resumes the paused client scanner (and the socket, when nothing else holds it); `watch`: the message
+   * it stopped in may have arrived only partly. */
+  #resumeClientScan(watch: boolean): void {
+    try {
+      this.#fromClient.resume()
+    } catch (error) {
+      this.#onClientViolation(error)
+      return
+    }
+    if (watch) this.#incomplete.check()
+    if (this.#clientFrames.terminated) this.#close('client terminated')
+    else this.#resumeClient()
   }
 
   #onClientViolation(error: unknown): void {
-    if (error instanceof ProtocolViolation) {
-      this.#o.logger.info({ err: error.message }, 'client protocol violation')
-      this.#shutdown(protocolViolation(error.message), 'protocol violation')
-      return
-    }
-    // A bug must cost this connection only, never the gateway.
-    const failure = toTaskgateError(error)
-    this.#o.logger.error({ err: String(error), ref: failure.ref }, 'relay failed')
-    this.#shutdown(serializeErrorResponse(taskgateErrorFields(failure, 'FATAL')), 'internal error')
+    const { fatal, reason } = clientFailureEnding(error, this.#o.logger)
+    this.#shutdown(fatal, reason)
   }
 
   #onUpstreamClosed(): void {
@@ -325,40 +262,33 @@ export class RelaySession {
     this.#shutdown(this.#serverFrames.sentFatal ? undefined : upstreamFailed('lost'), 'upstream closed')
   }
 
-  /** Sends `fatal` to the client at the next message boundary of what it receives, then ends both sides.
-   * Mid-way through a large row the rest of that row is relayed first (for at most FATAL_WAIT_MS), so a
-   * session cut off during a result still hears why. */
+  /** Sends `fatal` to the client at the next message boundary of what it receives, then ends both sides
+   * (relay-ending.ts). */
   #shutdown(fatal: Buffer | undefined, reason: string): void {
     if (this.#closed || this.#stopping) return
-    const { client } = this.#o
-    if (!fatal || client.destroyed || this.#fromUpstream.atBoundary) {
-      if (fatal && !client.destroyed) client.write(fatal)
-      this.#close(reason)
-      return
-    }
-    this.#stopping = true
-    const timer = setTimeout(() => this.#close(reason), FATAL_WAIT_MS)
-    timer.unref()
-    this.#fromUpstream.stopAtBoundary(() => {
-      clearTimeout(timer)
-      if (!this.#closed && !client.destroyed) client.write(fatal)
-      this.#close(reason)
-    })
-    this.#o.upstream.resume()
+    const sockets = { client: this.#o.client, upstream: this.#o.upstream, fromUpstream: this.#fromUpstream }
+    this.#stopping = fatalAtBoundary(
+      sockets,
+      fatal,
+      () => this.#closed,
+      () => this.#close(reason),
+    )
   }
 
   /** Hands the upstream connection to `release` when the client left it between transactions with nothing in
-   * flight: every answer relayed (the last ReadyForQuery said idle), no statement awaiting a decision. */
+   * flight. */
   #releaseUpstream(): boolean {
     const { upstream, release } = this.#o
     const idle =
       release !== undefined &&
-      !upstream.destroyed &&
-      this.#pending.length === 0 &&
-      this.#decider.idle &&
-      this.#serverFrames.readyStatus === 0x49 &&
-      this.#fromUpstream.atBoundary &&
-      !this.#serverFrames.sentFatal
+      idleBetweenTransactions({
+        upstream,
+        pendingResponses: this.#pending.length,
+        deciderIdle: this.#decider.idle,
+        readyStatus: this.#serverFrames.readyStatus,
+        atBoundary: this.#fromUpstream.atBoundary,
+        sentFatal: this.#serverFrames.sentFatal,
+      })
     if (!idle) return false
     for (const [event, listener] of Object.entries(this.#upstreamListeners)) upstream.off(event, listener)
     release(upstream)

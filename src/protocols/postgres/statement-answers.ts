@@ -1,11 +1,13 @@
 // The answers a statement gets that need no state of the session: allowed (with what masking and the
-// prepared-statement namespace need), refused over the client limits (54000), or refused because deciding
-// failed; and the literal masker the record, the audit and approvers see values through.
-import { ALLOW, type MaskingContext, maskValue } from '../../core/index.ts'
+// prepared-statement namespace need), denied or held by policy, refused over the client limits (54000), or
+// refused because deciding failed; and the literal masker the record, the audit and approvers see values through.
+import { ALLOW, type Decision, type MaskingContext, maskValue } from '../../core/index.ts'
 import type { ClassifiedSql } from './classify.ts'
 import type { DecidedStatement } from './client-frames.ts'
+import { syntaxErrorFields } from './errors.ts'
 import type { MaskLiteral } from './redact-literals.ts'
 import { readsOf, type StatementReads } from './statement-reads.ts'
+import { statementWrites } from './statement-writes.ts'
 
 export function allowed(classified: ClassifiedSql, text: string): DecidedStatement {
   return {
@@ -16,6 +18,39 @@ export function allowed(classified: ClassifiedSql, text: string): DecidedStateme
     deallocated: classified.deallocated,
     ...describedBy(classified, text),
   }
+}
+
+/** The answer for a statement core did not allow as it stands, or undefined when it did: a denial (a text
+ * PostgreSQL's parser rejects answered as the server would), or an approve-first Parse (held at each Bind,
+ * where the parameter values are known). A Parse of a text that runs or makes SQL prepared statements is
+ * refused: it would run whatever the name means at each Execute, not what was decided here. */
+export function notAllowed(
+  classified: ClassifiedSql,
+  text: string,
+  statement: string | undefined,
+  policyDecision: Decision,
+): DecidedStatement | undefined {
+  let decision = policyDecision
+  if (statement !== undefined && (classified.dependsOnPrepared || classified.prepared.length > 0))
+    decision = {
+      outcome: 'deny',
+      code: 'TG_UNCLASSIFIED',
+      rule: 'unclassified',
+      reason:
+        'taskgate does not run SQL PREPARE or EXECUTE through the extended protocol; send it as a simple query',
+    }
+  if (decision.outcome === 'allow') return undefined
+  const decided: DecidedStatement = {
+    kind: classified.action.kind,
+    action: classified.action,
+    decision,
+    ...describedBy(classified, text),
+    ...(statement === undefined ? {} : { write: statementWrites(classified.action) }),
+  }
+  if (decision.outcome === 'deny' && classified.syntaxError)
+    decided.error = syntaxErrorFields(classified.syntaxError)
+  if (decision.outcome === 'approve-first') decided.held = classified.action
+  return decided
 }
 
 /** `recordText` when the text to record is not what the client sent (a secret redacted, values masked),

@@ -1,11 +1,12 @@
 // What the session answers each statement the client frames hand it: classified (once per distinct allowed
-// text: the allow cache), decided by core, rows estimated when a `rowsOver` rule asks, held for a person
-// through the kit's action gate (which also records an allowed statement's start, a write durably first),
-// or refused. Synchronous when it can be, so a cached or plain allow stays in the current tick; otherwise
-// the client scanner pauses and `answer` resumes it.
+// text: the kit's allow cache keeps the classification with the text), decided by core, and started through
+// the kit's action gate (which records an allowed statement's start, a write durably first), or refused.
+// Synchronous when it can be, so a cached or plain allow stays in the current tick; a statement that waits
+// for a row estimate or a person goes to statement-waits.ts, the client scanner pauses and `answer` resumes
+// it.
 import { performance } from 'node:perf_hooks'
 import type { Logger } from 'pino'
-import { type Action, actionDigest, type Core, type Decision, type SessionHandle } from '../../core/index.ts'
+import type { Core, Decision, SessionHandle } from '../../core/index.ts'
 import type { ActionGate, ApproveFirst, GateAnswer } from '../kit/action-gate.ts'
 import type { ClassifiedSql, Classifier } from './classify.ts'
 import {
@@ -14,24 +15,22 @@ import {
   type HeldStatement,
   WAIT_FOR_SERVER,
 } from './client-frames.ts'
-import { syntaxErrorFields } from './errors.ts'
 import { decideFunctionCall, type FunctionCallDeps } from './function-call-decision.ts'
 import type { FunctionNames } from './function-names.ts'
-import { decideHeldExecution } from './held-execution.ts'
 import type { StatementInfo } from './pending-responses.ts'
 import { type MaskLiteral, recordableText } from './redact-literals.ts'
-import { AT_BIND, isExplainable, type RowEstimator } from './row-estimator.ts'
-import { allowed, couldNotDecide, describedBy, overStatementLimits } from './statement-answers.ts'
+import { isExplainable, type RowEstimator } from './row-estimator.ts'
+import { allowed, couldNotDecide, notAllowed, overStatementLimits } from './statement-answers.ts'
 import { type StatementNamespace, UNCERTAIN } from './statement-namespace.ts'
+import { StatementWaits } from './statement-waits.ts'
 import { statementWrites } from './statement-writes.ts'
 import type { BindParameter } from './wire/client-messages.ts'
-
-const ALLOW_CACHE_ENTRIES = 2048
 
 export interface StatementDeciderOptions {
   core: Core
   handle: SessionHandle
-  gate: ActionGate
+  /** The session's gate; its allow cache keeps each allowed text's classification. */
+  gate: ActionGate<ClassifiedSql>
   logger: Logger
   classifier: Classifier
   estimator?: RowEstimator | undefined
@@ -47,27 +46,29 @@ export interface StatementDeciderOptions {
 
 export class StatementDecider {
   readonly #o: StatementDeciderOptions
-  /** Allowed statement texts of this session: the grant is fixed for the session's life and ends it when
-   * it ends, so an allow stays valid until then. A text whose meaning depends on the session's prepared
-   * statements (`EXECUTE p`) is never kept: p can be closed and prepared again as something else. Denials
-   * are always asked again. */
-  readonly #allowed = new Map<string, ClassifiedSql>()
   /** The statement decideNow could not answer at once, until decideLater takes it: a Query held for an
    * approval (`decision`), or a statement to decide once its rows are estimated (no `decision`). */
   #awaiting:
     | { text: string; classified: ClassifiedSql; decision?: ApproveFirst }
     | { text: string; started: Promise<DecidedStatement> }
     | undefined
-  /** Held Parses whose rows are estimated (and then decided) at each Bind, with the parameter values. */
-  readonly #estimatedAtBind = new WeakSet<Action>()
   /** performance.now() when decideNow took up the statement being decided, for the added-latency
    * histogram; #start takes it, a wait for an approval drops it. */
   #decidingSince: number | undefined
-
+  readonly #waits: StatementWaits
   readonly #functionCallDeps: FunctionCallDeps
 
   constructor(options: StatementDeciderOptions) {
     this.#o = options
+    this.#waits = new StatementWaits({
+      ...options,
+      decided: (text, statement, classified, decision) =>
+        this.#decided(text, statement, classified, decision, false),
+      start: (decided, classified, statement) => this.#start(decided, classified, statement),
+      personWaits: () => {
+        this.#decidingSince = undefined
+      },
+    })
     this.#functionCallDeps = {
       core: options.core,
       handle: options.handle,
@@ -100,7 +101,8 @@ export class StatementDecider {
         return this.#failClosed(error)
       }
     }
-    const known = this.#allowed.get(text)
+    // The hot path: a text this session's grant allowed before, one Map lookup by the text itself.
+    const known = this.#o.gate.allowedBefore(text)
     if (known !== undefined) return this.#startNow(text, this.#start(allowed(known, text), known, statement))
     const tooLarge = overStatementLimits(this.#o.limits, text)
     if (tooLarge) return tooLarge
@@ -141,8 +143,8 @@ export class StatementDecider {
         'started' in awaiting
           ? await awaiting.started
           : awaiting.decision === undefined
-            ? await this.#decideEstimated(text, statement, awaiting.classified)
-            : await this.#awaitApproval(text, statement, awaiting.classified, awaiting.decision)
+            ? await this.#waits.decideEstimated(text, statement, awaiting.classified)
+            : await this.#waits.awaitApproval(text, statement, awaiting.classified, awaiting.decision)
     } catch (error) {
       decided = this.#failClosed(error)
     }
@@ -167,24 +169,7 @@ export class StatementDecider {
     // Answered only once the scanner has paused on this Bind: a decision can be ready at once (a SQL-prepared
     // statement's allow), and an answer given inside the scanner's own call would be lost.
     await Promise.resolve()
-    let decision: Decision
-    try {
-      const deps = {
-        ...this.#o,
-        estimatedAtBind: this.#estimatedAtBind.has(held.action),
-        waitForApproval: (d: ApproveFirst, action: Action, digest: string) =>
-          this.#waitForApproval(d, action, digest),
-      }
-      decision = await decideHeldExecution(deps, held, parameters)
-    } catch (error) {
-      this.#o.logger.error({ err: String(error) }, 'holding a statement failed')
-      decision = {
-        outcome: 'deny',
-        code: 'TG_STORE_UNAVAILABLE',
-        rule: 'error',
-        reason: 'the gateway could not hold the statement for approval',
-      }
-    }
+    const decision = await this.#waits.holdExecution(held, parameters)
     this.#o.answer({ kind: held.kind, decision })
   }
 
@@ -231,75 +216,17 @@ export class StatementDecider {
     text: string,
     statement: string | undefined,
     classified: ClassifiedSql,
-    policyDecision: Decision,
+    decision: Decision,
     cacheable: boolean,
   ): DecidedStatement | Promise<DecidedStatement> {
-    let decision = policyDecision
-    // A Parse is decided once and bound many times: a text that runs or makes SQL prepared statements would
-    // run whatever the name means at each Execute, not what was decided here.
-    if (statement !== undefined && (classified.dependsOnPrepared || classified.prepared.length > 0))
-      decision = {
-        outcome: 'deny',
-        code: 'TG_UNCLASSIFIED',
-        rule: 'unclassified',
-        reason:
-          'taskgate does not run SQL PREPARE or EXECUTE through the extended protocol; send it as a simple query',
-      }
-    if (decision.outcome === 'allow') {
-      // Only a policy allow is cached: an approval covers one execution; an estimate changes with the data.
-      if (cacheable && !classified.dependsOnPrepared) {
-        if (this.#allowed.size >= ALLOW_CACHE_ENTRIES) this.#allowed.clear()
-        this.#allowed.set(text, classified)
-      }
-      return this.#start(allowed(classified, text), classified, statement)
-    }
-    const decided: DecidedStatement = {
-      kind: classified.action.kind,
-      action: classified.action,
-      decision,
-      ...describedBy(classified, text),
-      ...(statement === undefined ? {} : { write: statementWrites(classified.action) }),
-    }
-    if (decision.outcome === 'deny' && classified.syntaxError)
-      decided.error = syntaxErrorFields(classified.syntaxError)
-    // A Parse runs nothing: its approval is asked at each Bind, where the parameter values are known.
-    if (decision.outcome === 'approve-first') decided.held = classified.action
-    return decided
-  }
-
-  /** Estimates the statement's rows, then decides it with the estimate (unknown when EXPLAIN cannot tell). */
-  async #decideEstimated(
-    text: string,
-    statement: string | undefined,
-    classified: ClassifiedSql,
-  ): Promise<DecidedStatement> {
-    const rows = await this.#o.estimator!.estimate(text, statement !== undefined)
-    if (rows === AT_BIND && statement !== undefined) {
-      // Held like an approve-first Parse, so each Bind pauses; holdExecution then decides with the estimate.
-      // A copy: the classifier may hand the same Action to other statements of the same text.
-      const held = { ...classified.action }
-      this.#estimatedAtBind.add(held)
-      const atBind: ApproveFirst = {
-        outcome: 'approve-first',
-        rule: 'row-estimate',
-        reason: 'rows are estimated at each Bind',
-      }
-      return {
-        kind: classified.action.kind,
-        action: classified.action,
-        decision: atBind,
-        held,
-        ...describedBy(classified, text),
-      }
-    }
-    const estimated: ClassifiedSql =
-      rows === undefined || rows === AT_BIND
-        ? classified
-        : { ...classified, action: { ...classified.action, estimatedRows: rows } }
-    const decision = this.#o.core.decide(this.#o.handle, estimated.action)
-    if (decision.outcome === 'approve-first' && statement === undefined)
-      return this.#awaitApproval(text, statement, estimated, decision)
-    return this.#decided(text, statement, estimated, decision, false)
+    const refused = notAllowed(classified, text, statement, decision)
+    if (refused !== undefined) return refused
+    // Only a policy allow is cached: an approval covers one execution; an estimate changes with the data.
+    // The grant is fixed for the session's life (and ends it), so an allow stays valid until then; a text
+    // whose meaning depends on the session's prepared statements (`EXECUTE p`) is never kept: p can be
+    // closed and prepared again as something else.
+    if (cacheable && !classified.dependsOnPrepared) this.#o.gate.rememberAllowed(text, classified)
+    return this.#start(allowed(classified, text), classified, statement)
   }
 
   /** The classified statement with its `recordText` when that differs from the text: literals redacted
@@ -312,35 +239,9 @@ export class StatementDecider {
     return recordText === text ? parsed : { ...parsed, action: { ...parsed.action, recordText } }
   }
 
-  /** A Query that needs an approval: holds it until an approver decides. */
-  async #awaitApproval(
-    text: string,
-    statement: string | undefined,
-    classified: ClassifiedSql,
-    approveFirst: ApproveFirst,
-  ): Promise<DecidedStatement> {
-    if (statement !== undefined) throw new Error('a Parse is held at each Bind, not at Parse')
-    // A person's wait is not latency the gateway added.
-    this.#decidingSince = undefined
-    const decision = await this.#waitForApproval(approveFirst, classified.action, actionDigest(text))
-    if (decision.outcome !== 'allow')
-      return { kind: classified.action.kind, decision, ...describedBy(classified, text) }
-    // Approved: with what it PREPAREs, so a Bind of those names is decided (statement-namespace.ts).
-    return this.#start({ ...allowed(classified, text), decision }, classified, statement)
-  }
-
-  /** Holds the statement for a person through the gate, which tells the client (the session's waiting
-   * notice); `digest` binds the approval to the statement text and, in the extended protocol, its
-   * parameters. A session already closed asks nobody. */
-  async #waitForApproval(decision: ApproveFirst, action: Action, digest: string): Promise<Decision> {
-    if (this.#o.closed()) return decision
-    const { verdict, approvalId } = await this.#o.gate.approval(action, decision, digest)
-    return verdict.outcome === 'approve-first' ? { ...decision, approvalId } : verdict
-  }
-
   /** What `EXECUTE name` runs, for the classifier; throws UNCERTAIN while the server has yet to confirm
    * what the name is (the statement then waits for it, see statement-namespace.ts). */
-  #preparedAction(name: string): Action | undefined {
+  #preparedAction(name: string) {
     const statement = this.#o.namespace.statement(name)
     if (statement === UNCERTAIN) throw UNCERTAIN
     return statement?.unknown ? undefined : statement?.action
