@@ -15,6 +15,13 @@ test('a JSON body with a repeated key has two readings and is not read', () => {
   assert.equal(parseJsonOnce('{"a":'), undefined)
 })
 
+test('a body of the largest inspected size (1 MiB) with a long array or object is read, not a stack overflow', () => {
+  const array = `[${Array(400_000).fill('0').join(',')}]`
+  assert.equal((parseJsonOnce(array) as unknown[]).length, 400_000)
+  const object = `{${Array.from({ length: 150_000 }, (_, i) => `"k${i}":0`).join(',')}}`
+  assert.equal(Object.keys(parseJsonOnce(object) as object).length, 150_000)
+})
+
 test('form bodies are read as fields, repeated names as lists', () => {
   assert.deepEqual(
     { ...formFields('a=1&a=2&b=x%20y&force=true') },

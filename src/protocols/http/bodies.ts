@@ -108,11 +108,12 @@ function keysIn(value: unknown): number {
   while (stack.length > 0) {
     const v = stack.pop()
     if (v === null || typeof v !== 'object') continue
-    if (Array.isArray(v)) stack.push(...v)
+    // One push per value: spreading a 400 000-element array (a 1 MiB body) as arguments overflows the stack.
+    if (Array.isArray(v)) for (const item of v) stack.push(item)
     else {
       const entries = Object.values(v)
       count += entries.length
-      stack.push(...entries)
+      for (const entry of entries) stack.push(entry)
     }
   }
   return count
