@@ -3,7 +3,8 @@
 // policy, recording; and with masking on), all in one run, driven by Debian's `wrk` (C, so the load
 // generator takes little of the 2 cores the proxies need). Two upstreams: a fast Node server
 // (http-upstream.ts) to expose the intermediaries' cost, and the tests' real one, python3-httpbin.
-//   npx node bench/http-throughput.ts [--seconds 5] [--connections 16]
+//   npx node bench/http-throughput.ts [--seconds 5] [--connections 16] [--workers 1]
+// CPU/req sums the gateway's processes (the primary and any workers it forked).
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
@@ -12,7 +13,15 @@ import { parseArgs } from 'node:util'
 import { cpuMs, freePort, ROOT, run, waitForPort } from './support.ts'
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '16' } },
+  options: {
+    seconds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '16' },
+    // The gateway's processes (`workers`); 1 by default, as the no-op proxy is one process: CPU per request
+    // then compares like with like (`auto` for the gateway's own default).
+    workers: { type: 'string', default: '1' },
+    // Only the cases whose name contains this (profiling one case: TASKGATE_BENCH_NODE_ARGS below).
+    only: { type: 'string', default: '' },
+  },
 })
 const SECONDS = Number(values.seconds)
 const CONNECTIONS = Number(values.connections)
@@ -62,6 +71,16 @@ async function wrk(
   }
 }
 
+/** CPU time of a process and its children (the gateway's forked workers), in milliseconds. */
+async function treeCpuMs(pid: number): Promise<number> {
+  const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => ''))
+    .split(' ')
+    .filter(Boolean)
+    .map(Number)
+  const times = await Promise.all([pid, ...children].map((p) => cpuMs(p).catch(() => 0)))
+  return times.reduce((a, b) => a + b, 0)
+}
+
 async function startTaskgate(dir: string, fastPort: number, httpbinPort: number) {
   const [apiPort, fast, masked, bin] = await Promise.all([freePort(), freePort(), freePort(), freePort()])
   const resource = (id: string, port: number, upstream: number) => `
@@ -75,6 +94,7 @@ async function startTaskgate(dir: string, fastPort: number, httpbinPort: number)
 store: { dir: ${dir}/data }
 api: { listen: { host: 127.0.0.1, port: ${apiPort} } }
 limits: { sessionsPerGrant: 100 }
+workers: ${values.workers === 'auto' ? 'auto' : Number(values.workers)}
 resources:${resource('fast', fast, fastPort)}${resource('fast-masked', masked, fastPort)}${resource('httpbin', bin, httpbinPort)}
     clients: { maxConcurrentPerGrant: 256 }
 agents: [{ name: bench-agent, groups: [agents] }]
@@ -95,7 +115,7 @@ masking: { rules: [{ id: pii, style: partial, detectors: [email], resources: [fa
     const res = await fetch(`http://127.0.0.1:${apiPort}/v1/grants`, {
       method: 'POST',
       headers: { authorization: `Bearer ${agentKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ resource: resourceId, scope: ['GET:/*'], task: 'benchmark', ttl: '1d' }),
+      body: JSON.stringify({ resource: resourceId, scope: ['GET:/**'], task: 'benchmark', ttl: '1d' }),
     })
     const body = (await res.json()) as { credential?: { connection: { user: string; password: string } } }
     const c = body.credential?.connection
@@ -188,25 +208,26 @@ async function main(): Promise<void> {
         token: tokens.bin,
       },
     ]
+    const chosen = cases.filter((c) => c.name.includes(values.only))
     const lines = [
       `${new Date().toISOString()}  node ${process.versions.node}  ${cpus().length} × ${cpus()[0]?.model.trim()}  wrk ${SECONDS}s per case, ${CONNECTIONS} connections (latency: 1)`,
       'case                         direct rps  no-op rps  taskgate rps  tg/direct  tg/no-op  p50 direct  no-op      taskgate   added p50 vs direct / vs no-op  CPU/req no-op / taskgate  errors',
     ]
     // Warm-up: JIT, keep-alive pools and taskgate's first login per token happen before any measurement.
-    for (const c of cases) {
+    for (const c of chosen) {
       await wrk(`http://127.0.0.1:${c.direct}${c.path}`, undefined, 4, 1)
       await wrk(`https://127.0.0.1:${c.noop}${c.path}`, undefined, 4, 1)
       await wrk(`https://127.0.0.1:${c.taskgate}${c.path}`, c.token, 4, 1)
     }
-    for (const c of cases) {
+    for (const c of chosen) {
       const direct = await wrk(`http://127.0.0.1:${c.direct}${c.path}`, undefined, CONNECTIONS)
       const noopPid = c.noop === noopFast ? children[2]!.pid! : children[3]!.pid!
       const noopBefore = await cpuMs(noopPid)
       const noop = await wrk(`https://127.0.0.1:${c.noop}${c.path}`, undefined, CONNECTIONS)
       const noopCpu = (((await cpuMs(noopPid)) - noopBefore) * 1000) / Math.max(1, noop.requests)
-      const before = await cpuMs(tg.gateway.pid!)
+      const before = await treeCpuMs(tg.gateway.pid!)
       const taskgate = await wrk(`https://127.0.0.1:${c.taskgate}${c.path}`, c.token, CONNECTIONS)
-      const cpuPerReq = (((await cpuMs(tg.gateway.pid!)) - before) * 1000) / Math.max(1, taskgate.requests)
+      const cpuPerReq = (((await treeCpuMs(tg.gateway.pid!)) - before) * 1000) / Math.max(1, taskgate.requests)
       const l = {
         direct: await wrk(`http://127.0.0.1:${c.direct}${c.path}`, undefined, 1),
         noop: await wrk(`https://127.0.0.1:${c.noop}${c.path}`, undefined, 1),

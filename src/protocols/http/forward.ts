@@ -40,6 +40,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     maxSockets: options.maxSockets,
     maxFreeSockets: 64,
     scheduling: 'lifo' as const,
+    // Set once per upstream socket (net.connect's option) rather than per request.
+    noDelay: true,
   }
   const agent = secure
     ? new https.Agent({
@@ -84,9 +86,6 @@ export function forwardRequest(upstream: Upstream, input: ForwardInput): Promise
     const responseDeadline = setTimeout(() => {
       req.destroy(unavailable('the upstream did not answer in time', 'timeout'))
     }, options.responseTimeoutMs)
-    req.on('socket', (socket) => {
-      socket.setNoDelay(true)
-    })
     // The socket timeout covers connecting; once connected the response deadline rules.
     req.on('timeout', () => req.destroy(unavailable('could not connect to the upstream in time', 'timeout')))
     req.on('response', (res) => {

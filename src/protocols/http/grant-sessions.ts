@@ -70,7 +70,10 @@ export class GrantSessions {
   }
 
   /** The session of the request's bearer token; throws TG_CREDENTIAL_INVALID (or the login's own error). */
-  async login(authorization: string | undefined, client: string): Promise<GrantSession> {
+  /** `client` (the peer's address, for audit and failed-login limits) may be a function: it is read only
+   * when a login is checked, not for each request of a session already open. */
+  async login(authorization: string | undefined, peer: string | (() => string)): Promise<GrantSession> {
+    const client = () => (typeof peer === 'string' ? peer : peer())
     if (this.#closed)
       throw new TaskgateError('TG_UPSTREAM_UNAVAILABLE', { message: 'taskgate is shutting down.' })
     const token = bearerToken(authorization)
@@ -89,13 +92,13 @@ export class GrantSessions {
       }
       // A wrong secret for a logged-in name: core checks it (audited, rate-limited) and refuses; the
       // session of the right secret stays.
-      await this.#o.core.authenticateCredential(this.#o.resourceId, token.user, token.secret, client)
+      await this.#o.core.authenticateCredential(this.#o.resourceId, token.user, token.secret, client())
       throw new TaskgateError('TG_CREDENTIAL_INVALID')
     }
     const entry: Entry = { secret, abort: new AbortController(), inFlight: 0, lastUsed: Date.now() }
     this.#makeRoom()
     this.#byUser.set(key, entry)
-    entry.opening = this.#open(entry, key, token, client)
+    entry.opening = this.#open(entry, key, token, client())
     try {
       entry.session = await entry.opening
       return entry.session

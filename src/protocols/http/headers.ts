@@ -101,7 +101,7 @@ export function upstreamRequestHeaders(
   if (incoming['content-length'] !== undefined) out['content-length'] = incoming['content-length']
   if (options.keepUpgrade) out.connection = 'Upgrade'
   out.host = options.host
-  return { ...out, ...options.extra }
+  return options.extra ? Object.assign(out, options.extra) : out
 }
 
 /** Response headers to send the client: hop-by-hop ones dropped (node sets its own framing). */
@@ -142,11 +142,13 @@ export function recordedHeaders(incoming: IncomingHttpHeaders): string {
 }
 
 /** What the gateway tells the upstream about the caller (the client's own such headers were stripped). */
-export function forwardedFor(req: IncomingMessage, session: GrantSession): OutgoingHttpHeaders {
-  return {
-    'x-forwarded-for': req.socket.remoteAddress ?? '',
-    'x-forwarded-proto': 'https',
-    'x-taskgate-grant': session.context.grant.id,
-    'x-taskgate-principal': encodeURIComponent(session.context.grant.principalName),
-  }
+export function addForwardedFor(
+  headers: OutgoingHttpHeaders,
+  req: IncomingMessage,
+  session: GrantSession,
+): void {
+  headers['x-forwarded-for'] = req.socket.remoteAddress ?? ''
+  headers['x-forwarded-proto'] = 'https'
+  headers['x-taskgate-grant'] = session.context.grant.id
+  headers['x-taskgate-principal'] = encodeURIComponent(session.context.grant.principalName)
 }

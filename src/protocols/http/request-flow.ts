@@ -11,7 +11,7 @@ import { bodyKind, formFields, hasBody, parseJsonOnce, prefixed, readBounded } f
 import { classifyRequest, METHOD_OVERRIDE_HEADERS } from './classify.ts'
 import { forwardRequest, isTimeout, type Upstream } from './forward.ts'
 import type { GrantSession, GrantSessions } from './grant-sessions.ts'
-import { forwardedFor, type HeaderPolicy, methodOverride, upstreamRequestHeaders } from './headers.ts'
+import { addForwardedFor, type HeaderPolicy, methodOverride, upstreamRequestHeaders } from './headers.ts'
 import { normalizeTarget, type PathParameters, UnnormalizablePath } from './normalize-path.ts'
 import {
   approvalProblem,
@@ -105,7 +105,7 @@ export class HttpRequestFlow {
       const decided = await this.#decide(session, req, undefined)
       if ('problem' in decided) return refuse(decided.problem)
       const started = Date.now()
-      const headers = { ...forwardedFor(req, session), ...this.#headers(req, true) }
+      const headers = this.#headers(req, true, undefined, false, session)
       // No extension offered: permessage-deflate frames could not be read, recorded or masked.
       delete headers['sec-websocket-extensions']
       const line = `${req.method} ${decided.target}`
@@ -138,7 +138,7 @@ export class HttpRequestFlow {
   }
 
   async #login(req: IncomingMessage, refuse: (p: HttpProblem) => void): Promise<GrantSession | undefined> {
-    const client = `${req.socket.remoteAddress}:${req.socket.remotePort}`
+    const client = () => `${req.socket.remoteAddress}:${req.socket.remotePort}`
     try {
       return await this.#o.sessions.login(req.headers.authorization, client)
     } catch (error) {
@@ -177,17 +177,14 @@ export class HttpRequestFlow {
     const started = Date.now()
     const decided = await this.#decide(session, req, signal)
     if ('problem' in decided) return sendProblem(res, decided.problem, { connection: 'close' })
+    const streamed = decided.body === undefined ? hasBody(req.headers) : !Buffer.isBuffer(decided.body)
     let requestBytes = Buffer.isBuffer(decided.body) ? decided.body.length : 0
-    if (!Buffer.isBuffer(decided.body)) req.on('data', (chunk: Buffer) => (requestBytes += chunk.length))
+    if (streamed) req.on('data', (chunk: Buffer) => (requestBytes += chunk.length))
     try {
       const up = await forwardRequest(this.#o.upstream, {
         method: req.method!,
         target: decided.target,
-        // The upstream credential (in #headers) wins over the gateway's forwarded headers if names collide.
-        headers: {
-          ...forwardedFor(req, session),
-          ...this.#headers(req, false, decided.body, session.masking !== undefined),
-        },
+        headers: this.#headers(req, false, decided.body, session.masking !== undefined, session),
         body: decided.body ?? (hasBody(req.headers) ? req : undefined),
         signal,
       })
@@ -289,8 +286,9 @@ export class HttpRequestFlow {
   #headers(
     req: IncomingMessage,
     upgrade: boolean,
-    body?: Buffer | Readable,
-    masking = false,
+    body: Buffer | Readable | undefined,
+    masking: boolean,
+    session: GrantSession,
   ): OutgoingHttpHeaders {
     const headers = upstreamRequestHeaders(req.headers, req.rawHeaders, {
       host: this.#o.upstream.host,
@@ -298,6 +296,9 @@ export class HttpRequestFlow {
       keepUpgrade: upgrade,
       extra: this.#o.credentialHeaders,
     })
+    // The gateway's own word on the caller, over anything of the same name (client headers of these names
+    // were stripped already).
+    addForwardedFor(headers, req, session)
     if (Buffer.isBuffer(body)) headers['content-length'] = body.length
     // Masking reads bodies as they are: ask for no content coding.
     if (masking) headers['accept-encoding'] = 'identity'
