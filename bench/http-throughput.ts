@@ -227,7 +227,8 @@ async function main(): Promise<void> {
       const noopCpu = (((await cpuMs(noopPid)) - noopBefore) * 1000) / Math.max(1, noop.requests)
       const before = await treeCpuMs(tg.gateway.pid!)
       const taskgate = await wrk(`https://127.0.0.1:${c.taskgate}${c.path}`, c.token, CONNECTIONS)
-      const cpuPerReq = (((await treeCpuMs(tg.gateway.pid!)) - before) * 1000) / Math.max(1, taskgate.requests)
+      const cpuPerReq =
+        (((await treeCpuMs(tg.gateway.pid!)) - before) * 1000) / Math.max(1, taskgate.requests)
       const l = {
         direct: await wrk(`http://127.0.0.1:${c.direct}${c.path}`, undefined, 1),
         noop: await wrk(`https://127.0.0.1:${c.noop}${c.path}`, undefined, 1),
