@@ -4,7 +4,8 @@
 // statement takes effect (only on the server's confirmation). Pure: it reads payloads the relay framed and
 // never changes them. It reads only what the relay's state needs: column definitions are parsed by whoever
 // needs them (masking, credential redaction), rows are told apart from a result's end by their first byte
-// and length alone (isRow), so an unmasked result costs no decoding (dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_query_response.html,
+// and length alone (isRowPacket), so an unmasked result costs no decoding
+// (dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_query_response.html,
 // .../page_protocol_com_stmt_prepare.html#sect_protocol_com_stmt_prepare_response).
 import { parseColumnCount } from './wire/column-definition.ts'
 import { parseStmtPrepareOk, type StmtPrepareOk } from './wire/commands.ts'
@@ -61,6 +62,12 @@ const LAST_COLUMN: ResponseStep = Object.freeze({ kind: 'column', done: true })
 const PARAMETER: ResponseStep = Object.freeze({ kind: 'parameter', done: false })
 const LAST_PARAMETER: ResponseStep = Object.freeze({ kind: 'parameter', done: true })
 
+/** While rows arrive (ResponseTracker.inRows): whether a packet that starts with `header` and is `length`
+ * (> 0) bytes long is a row, not the ERR or EOF/OK that ends the result. */
+export function isRowPacket(header: number, length: number): boolean {
+  return header !== ResponseHeader.ERR && (header !== ResponseHeader.EOF || length >= MAX_PACKET_PAYLOAD)
+}
+
 /** Commands the server answers with OK or ERR alone. */
 const SIMPLE = new Set<number>([
   Command.COM_INIT_DB,
@@ -101,15 +108,10 @@ export class ResponseTracker {
     return true
   }
 
-  /** Whether a packet that starts with `header` and is `length` bytes long is a row of the result arriving
-   * now (what packet() would answer with a row step, without changing any state: rows leave it as it is).
-   * `length` > 0. */
-  isRow(header: number, length: number): boolean {
-    return (
-      this.#state.s === 'rows' &&
-      header !== ResponseHeader.ERR &&
-      (header !== ResponseHeader.EOF || length >= MAX_PACKET_PAYLOAD)
-    )
+  /** A result's rows arrive now: each packet that is a row (isRowPacket) leaves the state as it is, so a
+   * caller may relay a run of them without telling the tracker (packet() would answer each with a row step). */
+  get inRows(): boolean {
+    return this.#state.s === 'rows'
   }
 
   /** One server packet's payload, in order. Throws ProtocolViolation on a packet the state does not allow. */

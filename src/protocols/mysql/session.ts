@@ -32,7 +32,7 @@ import { type MaskParameter, parameterMasker, withParameters } from './parameter
 import { PreparedStatements } from './prepared-statements.ts'
 import type { PlannedStatement } from './query-plan.ts'
 import { refusalFor } from './refused-commands.ts'
-import { type ResponseStep, ResponseTracker } from './response-tracker.ts'
+import { isRowPacket, type ResponseStep, ResponseTracker } from './response-tracker.ts'
 import { planTextCommand } from './text-command.ts'
 import { type ColumnDefinition41, parseColumnDefinition41 } from './wire/column-definition.ts'
 import { encodeTextCommand, parseTextCommand } from './wire/commands.ts'
@@ -459,11 +459,11 @@ export class MysqlSession {
     if (this.#budget.holding) this.#o.upstream.pause()
   }
 
-  /** Cuts the chunk's packets out where they lie. A row nothing reads (no masking, no credentials, not the
-   * gateway's own query) is only counted and relayed as the range of the chunk it sits in: no view, no
-   * object, no decoding, so a big unmasked result costs about what a byte relay pays. Every other packet
-   * goes through #serverPacket; a packet cut by the chunk's end (or split over several, ≥ 16 MiB) through
-   * the PacketReader. Returns false once the session closed. */
+  /** Cuts the chunk's packets out where they lie. Rows nothing reads (no masking, no credentials, not the
+   * gateway's own query) are only counted from their headers and relayed as the range of the chunk they
+   * sit in: no view, object or decoding per row, so a big unmasked result costs about what a byte relay
+   * pays. Every other packet goes through #serverPacket; a packet cut by the chunk's end (or split over
+   * several, ≥ 16 MiB) through the PacketReader. Returns false once the session closed. */
   #relayChunk(chunk: Buffer): boolean {
     const reader = this.#fromUpstream
     const end = chunk.length
@@ -478,39 +478,56 @@ export class MysqlSession {
       }
       at += n
     }
-    const tracker = this.#tracker
+    // A run of rows relayed as they came: from `run` (-1: none) to `at`; `rows` of them.
+    let run = -1
+    let rows = 0
+    let passRows = this.#passingRows()
     while (at + HEADER_BYTES <= end) {
       const length = chunk[at]! | (chunk[at + 1]! << 8) | (chunk[at + 2]! << 16)
       const next = at + HEADER_BYTES + length
       if (next > end || length === MAX_PACKET_PAYLOAD) break
-      const flight = this.#inFlight
-      if (
-        flight !== undefined &&
-        length > 0 &&
-        tracker.isRow(chunk[at + HEADER_BYTES]!, length) &&
-        !this.#readsRows(flight)
-      ) {
-        flight.rowCount++
-        this.#rowsRelayed++
-        this.#out.relayRange(chunk, at, next)
-      } else {
-        const sequenceId = chunk[at + 3]!
-        this.#serverPacket({
-          firstSequenceId: sequenceId,
-          sequenceId,
-          payload: chunk.subarray(at + HEADER_BYTES, next),
-          frame: chunk.subarray(at, next),
-        })
-        if (this.#closed) return false
+      if (passRows && length > 0 && isRowPacket(chunk[at + HEADER_BYTES]!, length)) {
+        if (run < 0) run = at
+        rows++
+        at = next
+        continue
       }
+      if (run >= 0) {
+        this.#passedRows(chunk, run, at, rows)
+        run = -1
+        rows = 0
+      }
+      const sequenceId = chunk[at + 3]!
+      this.#serverPacket({
+        firstSequenceId: sequenceId,
+        sequenceId,
+        payload: chunk.subarray(at + HEADER_BYTES, next),
+        frame: chunk.subarray(at, next),
+      })
+      if (this.#closed) return false
+      passRows = this.#passingRows()
       at = next
     }
+    if (run >= 0) this.#passedRows(chunk, run, at, rows)
     if (at < end)
       for (const packet of reader.push(at === 0 ? chunk : chunk.subarray(at))) {
         if (this.#closed) return false
         this.#serverPacket(packet)
       }
     return true
+  }
+
+  /** Rows arrive now that nothing reads: they may be relayed as they came. */
+  #passingRows(): boolean {
+    const flight = this.#inFlight
+    return flight !== undefined && this.#tracker.inRows && !this.#readsRows(flight)
+  }
+
+  /** `rows` rows relayed as they came, bytes `from` to `to` of `chunk`. */
+  #passedRows(chunk: Buffer, from: number, to: number, rows: number): void {
+    this.#inFlight!.rowCount += rows
+    this.#rowsRelayed += rows
+    this.#out.relayRange(chunk, from, to)
   }
 
   /** Whether the rows of the part whose results arrive now are read (masked, redacted, or the gateway's
