@@ -632,7 +632,7 @@ export const configSchema = z.strictObject({
         .min(1)
         .default(20)
         .describe(
-          'sessions one grant may have open at once in one gateway process; one more is refused (PostgreSQL: FATAL 53300)',
+          'sessions one grant may have open at once, counted across every gateway process sharing the store; one more is refused (PostgreSQL: FATAL 53300)',
         ),
       sessionsPerPrincipal: z
         .number()
@@ -640,7 +640,7 @@ export const configSchema = z.strictObject({
         .min(1)
         .default(50)
         .describe(
-          'sessions one principal may have open at once in one gateway process, over all its grants; MCP sessions at /mcp are bounded by it separately (HTTP 429)',
+          'sessions one principal may have open at once over all its grants, counted across every gateway process sharing the store; MCP sessions at /mcp are bounded by it separately in each process (HTTP 429)',
         ),
       failedLogins: z
         .strictObject({
@@ -673,7 +673,7 @@ export const configSchema = z.strictObject({
       failedLogins: { perSource: 30, perPrincipal: 10, window: '1m' },
     })
     .describe(
-      'what one client may hold of the gateway; per gateway process (`workers` and replicas multiply them), except failed logins, counted by every process sharing the store',
+      'what one client may hold of the gateway; data-path sessions and failed logins are counted by every process sharing the store, MCP sessions per gateway process (`workers` and replicas multiply them)',
     ),
   shutdown: z
     .strictObject({
