@@ -3,8 +3,10 @@
 // the grant's identity, Status denials, watches, apply (client- and server-side), patch, delete, chunked lists,
 // filtered lists and masked Secrets. Needs scripts/build-kube-apiserver.sh's binary: fails, naming it, without.
 import assert from 'node:assert/strict'
-import { stat } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
+import https from 'node:https'
 import { after, before, test } from 'node:test'
+import { parse } from 'yaml'
 import { type KubeApiserver, startKubeApiserver } from '../../support/start-kube-apiserver.ts'
 import { type KubeGateway, startKubeGateway, watchKubectl } from '../../support/start-kube-gateway.ts'
 
@@ -256,4 +258,72 @@ test('a configured pattern guardrail reads the request line, also after the same
     '--dry-run=server',
   ])
   assert.match(refused.stderr, /no-dry-run/, `${refused.code} ${refused.stdout}`)
+})
+
+/** A GET through the gateway with a grant's kubeconfig token and CA, as client-go sends it with `Accept`. */
+async function getAs(kubeconfig: string, path: string, accept: string) {
+  const kc = parse(await readFile(kubeconfig, 'utf8')) as {
+    clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }>
+    users: Array<{ user: { token: string } }>
+  }
+  const url = new URL(path, kc.clusters[0]!.cluster.server)
+  const ca = Buffer.from(kc.clusters[0]!.cluster['certificate-authority-data'], 'base64').toString()
+  return new Promise<{ status: number; type: string; body: Buffer }>((resolve, reject) => {
+    const req = https.get(
+      url,
+      { ca, headers: { accept, authorization: `Bearer ${kc.users[0]!.user.token}` } },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            type: String(res.headers['content-type']),
+            body: Buffer.concat(chunks),
+          }),
+        )
+      },
+    )
+    req.on('error', reject)
+  })
+}
+
+test('a client asking for protobuf gets JSON where the gateway filters or masks, protobuf elsewhere', async () => {
+  const { kubeconfig } = await g.grant('list:pods@team-a,get:pods@team-a,*:secrets@team-a')
+  for (const accept of [
+    'application/vnd.kubernetes.protobuf',
+    'application/vnd.kubernetes.protobuf, application/json',
+    'application/vnd.kubernetes.protobuf;as=Table;v=v1;g=meta.k8s.io, application/json',
+  ]) {
+    // A list across namespaces the grant covers in part: filtered, so negotiated to JSON.
+    const all = await getAs(kubeconfig, '/api/v1/pods', accept)
+    assert.equal(all.status, 200, all.body.toString())
+    assert.match(all.type, /^application\/json/, accept)
+    const names = JSON.parse(all.body.toString()) as {
+      items?: Array<{ metadata: { name: string } }>
+      rows?: unknown
+    }
+    assert.deepEqual(
+      names.items?.map((i) => i.metadata.name),
+      ['web'],
+      accept,
+    )
+    // A Secret: masked, so JSON too.
+    const secret = await getAs(kubeconfig, '/api/v1/namespaces/team-a/secrets/s1', accept)
+    assert.equal(secret.status, 200, secret.body.toString())
+    assert.match(secret.type, /^application\/json/)
+    assert.doesNotMatch(secret.body.toString(), new RegExp(Buffer.from('hunter2').toString('base64')))
+  }
+  // A path the gateway relays as it is keeps what the client asked for.
+  const plain = await getAs(
+    kubeconfig,
+    '/api/v1/namespaces/team-a/pods/web',
+    'application/vnd.kubernetes.protobuf',
+  )
+  assert.equal(plain.status, 200)
+  assert.equal(plain.type, 'application/vnd.kubernetes.protobuf')
+  assert.ok(
+    plain.body.subarray(0, 4).equals(Buffer.from([0x6b, 0x38, 0x73, 0x00])),
+    'the protobuf envelope (k8s\\0)',
+  )
 })
