@@ -115,6 +115,10 @@ function setVariable(parts: string[] | undefined, scope: unknown, values: unknow
   }
   if (global) acc.traits.add('system-change')
   if (name === 'character_set_client') readableCharset(valueText(values), acc)
+  // Results and their column definitions come in this character set: in utf16 or utf32 the gateway reads
+  // neither the column names masking rules match nor the values (a masked column went out in the clear).
+  // NULL (no conversion, metadata in utf8) is what drivers send.
+  if (name === 'character_set_results' && !isNull(values)) readableCharset(valueText(values), acc, 'result')
   needGlobal(acc, 'set', name)
 }
 
@@ -124,14 +128,18 @@ function setVariable(parts: string[] | undefined, scope: unknown, values: unknow
  * to the server): `'\xbf\x5c'` would end a string for the server where the gateway reads on. */
 const READABLE_CHARSETS = new Set(['utf8', 'utf8mb3', 'utf8mb4', 'latin1', 'ascii', 'binary'])
 
-function readableCharset(name: string | undefined, acc: Acc): void {
+function readableCharset(name: string | undefined, acc: Acc, what: 'client' | 'result' = 'client'): void {
   acc.readsLiteral = true
   if (name !== undefined && READABLE_CHARSETS.has(name.toLowerCase())) return
+  const reads = what === 'client' ? 'statements' : 'results'
   fail(
     acc,
-    `the client character set ${name ?? '(an expression)'} is not one the gateway reads statements in; use utf8mb4 (or latin1, ascii, binary)`,
+    `the ${what} character set ${name ?? '(an expression)'} is not one the gateway reads ${reads} in; use utf8mb4 (or latin1, ascii, binary)`,
   )
 }
+
+const isNull = (values: unknown): boolean =>
+  asNode(asList(values)[0])?.Value !== undefined && asNode(asNode(asList(values)[0])?.Value)?.value === 'Null'
 
 /** The single value of a SET assignment when it is a literal name or string. */
 function valueText(values: unknown): string | undefined {
