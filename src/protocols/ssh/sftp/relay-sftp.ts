@@ -91,13 +91,13 @@ class SftpRelay {
   attach(): void {
     const c = this.client
     // this.upstream is read when a request runs, after #run awaited the target.
-    c.on('REALPATH', (id, path) =>
-      this.#run(id, () =>
-        this.upstream
-          .realpath(path)
-          .then((p) => c.name(id, [{ filename: p, longname: p, attrs: {} as never }])),
-      ),
-    )
+    // The login's home ('.', what every client asks first, and sftp cannot start without) is answered;
+    // any other path is decided as a read (it tells whether a path exists and where a link leads, like stat).
+    const named = (id: number, p: string) => c.name(id, [{ filename: p, longname: p, attrs: {} as never }])
+    c.on('REALPATH', (id, path) => {
+      if (path === '' || path === '.') return this.#run(id, () => this.#homeDir().then((p) => named(id, p)))
+      this.#decided(id, 'read', path, (p) => this.upstream.realpath(p).then((real) => named(id, real)))
+    })
     c.on('OPEN', (id, path, flags, attrs) => this.#open(id, path, flags, attrs))
     c.on('READ', (id, handle, offset, length) =>
       this.#run(id, async () => {
@@ -327,8 +327,8 @@ class SftpRelay {
     const reason =
       answer.decision.outcome === 'deny'
         ? answer.decision.reason
-        : 'needs an approval, which sftp cannot wait for'
-    this.client.status(id, STATUS.PERMISSION_DENIED, `taskgate: ${reason}`)
+        : `${answer.decision.reason} (the approval was not given)`
+    this.client.status(id, STATUS.PERMISSION_DENIED, `taskgate: ${reason.replace(/^taskgate:\s*/, '')}`)
     return undefined
   }
 
