@@ -15,7 +15,7 @@ import { LOCK_AUDIT, LOCK_NAMESPACE } from '../../src/store/postgres/database.ts
 import { openPostgresStore } from '../../src/store/postgres/index.ts'
 import { createThrowawayDatabase } from '../support/postgres.ts'
 
-test('postgres store: a saturated pool is waited out: appends behind a 6 s lock all land', async () => {
+test('postgres store: appends behind a 6 s audit lock are waited out and all land', async () => {
   await using db = await createThrowawayDatabase()
   const store = await openPostgresStore({ url: db.url, poolSize: 2 })
   const locker = new pg.Client({ connectionString: db.url })
@@ -34,23 +34,33 @@ test('postgres store: a saturated pool is waited out: appends behind a 6 s lock 
   }
 })
 
-test('postgres store: appends waiting for a pooled connection past the busy wait fail as busy, then work', async () => {
+test('postgres store: writes waiting for a pooled connection past the busy wait fail as busy, then work', async () => {
   await using db = await createThrowawayDatabase()
   const store = await openPostgresStore({ url: db.url, poolSize: 2, busyWaitMs: 5_000 })
+  const ids = Array.from({ length: 6 }, (_, i) => `s-busy-${i}`)
+  for (const id of ids) {
+    await store.sessions.insert({
+      ...{ id, grantId: 'g', principalId: 'p', principalName: 'p', resourceId: 'r', protocol: 'postgres' },
+      ...{ client: 'c', startedAt: new Date() },
+    })
+  }
   const locker = new pg.Client({ connectionString: db.url })
   await locker.connect()
   try {
-    await locker.query('SELECT pg_advisory_lock($1, $2)', [LOCK_NAMESPACE, LOCK_AUDIT])
-    const appends = Array.from({ length: 6 }, (_, i) =>
-      store.audit.append({ type: 'admin.action', actor: `a${i}` }, new Date(), hashEntry).then(
+    // Audit appends go through one connection (the group commit) and would not fill the pool: session ends
+    // without an entry are plain pooled writes, and these wait on rows another client holds.
+    await locker.query('BEGIN')
+    await locker.query('SELECT id FROM taskgate.sessions FOR UPDATE')
+    const ends = ids.map((id) =>
+      store.sessions.end(id, new Date(), 'closed').then(
         () => 'ok',
         (error: { code?: string }) => error.code,
       ),
     )
-    // The two that hold the pool's connections wait for the lock; the others time out waiting for one.
+    // The two that hold the pool's connections wait for the rows; the others time out waiting for one.
     await new Promise((resolve) => setTimeout(resolve, 6_500))
-    await locker.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_NAMESPACE, LOCK_AUDIT])
-    const results = await Promise.all(appends)
+    await locker.query('COMMIT')
+    const results = await Promise.all(ends)
     assert.equal(results.filter((r) => r === 'ok').length, 2, `results: ${results}`)
     assert.deepEqual(
       results.filter((r) => r !== 'ok'),
