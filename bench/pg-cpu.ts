@@ -58,7 +58,10 @@ async function pgbenchTargets(): Promise<string[]> {
   const out: string[] = []
   await run('pgbench', ['-i', '-q', '-s', '1', ...admin, database])
   const relay = await startNodeRelay(PG.port)
-  const tg = await startTaskgate(database)
+  const tg = await startTaskgate(database).catch(async (error: unknown) => {
+    await relay.stop()
+    throw error
+  })
   try {
     const cred = await requestGrant(tg)
     const viaTaskgate = { port: tg.pgPort, user: cred.user, password: cred.password }

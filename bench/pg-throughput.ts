@@ -2,6 +2,7 @@
 // platform's floor, node-relay.ts) vs taskgate (policy + recording on), all against the same server in one
 // run. Prints ratios and each intermediary's CPU time per transaction; see README "Performance".
 //   node bench/pg-throughput.ts [--seconds 15] [--scale 10] [--idle 1000] [--workers N|auto]
+import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import {
@@ -68,7 +69,9 @@ async function measure() {
     const rows: string[][] = [
       ['case', 'direct', 'pgbouncer', 'node relay', 'taskgate', 'taskgate/direct', 'taskgate/pgbouncer'],
     ]
-    const cpuRows: string[][] = [['CPU per transaction', 'pgbouncer', 'node relay', 'taskgate']]
+    const cpuRows: string[][] = [
+      ['CPU per transaction', 'pgbouncer', 'node relay', 'taskgate', 'taskgate/relay (issue 12: ≤ 1.20)'],
+    ]
     const cases: Array<[string, string[]]> = [
       ['select-only, 8 clients, simple', ['-S', '-c', '8', '-j', '2', '-T', seconds!]],
       ['select-only, 8 clients, extended', ['-S', '-M', 'extended', '-c', '8', '-j', '2', '-T', seconds!]],
@@ -88,7 +91,12 @@ async function measure() {
         (t.tps / d.tps).toFixed(2),
         (t.tps / b.tps).toFixed(2),
       ])
-      cpuRows.push([name, ...[b, r, t].map((x) => `${x.usPerTxn.toFixed(1)} µs`)])
+      const ratio = t.usPerTxn / r.usPerTxn
+      cpuRows.push([
+        name,
+        ...[b, r, t].map((x) => `${x.usPerTxn.toFixed(1)} µs`),
+        `${ratio.toFixed(2)} ${ratio <= 1.2 ? 'PASS' : 'FAIL'}`,
+      ])
     }
     const one = ['-S', '-c', '1', '-T', seconds!]
     const d1 = await pgbench(one, direct, { latencies: true })
@@ -105,6 +113,8 @@ async function measure() {
       `+${us((t1.p50Ms ?? Number.NaN) - (d1.p50Ms ?? Number.NaN))} µs`,
       `${us((t1.p50Ms ?? Number.NaN) - (b1.p50Ms ?? Number.NaN))} µs`,
     ])
+    const addedP50 = ((t1.p50Ms ?? Number.NaN) - (d1.p50Ms ?? Number.NaN)) * 1000
+    const latencyTarget = `1 client added p50 (issue 12: ≤ 40 µs): +${addedP50.toFixed(0)} µs ${addedP50 <= 40 ? 'PASS' : 'FAIL'}`
     rows.push([
       '1 client latency (avg)',
       `${(d1.latencyMs * 1000).toFixed(0)} µs`,
@@ -183,6 +193,8 @@ async function measure() {
     const cpuWidths = cpuRows[0]!.map((_, i) => Math.max(...cpuRows.map((r) => r[i]!.length)))
     process.stdout.write('\n')
     for (const r of cpuRows) process.stdout.write(`${r.map((c, i) => c.padEnd(cpuWidths[i]!)).join('  ')}\n`)
+    const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')
+    process.stdout.write(`${latencyTarget}\nload average at the end: ${load}\n`)
   } finally {
     for (const c of cleanup) await c().catch((e: unknown) => process.stderr.write(`cleanup: ${e}\n`))
   }

@@ -153,8 +153,9 @@ ${extraYaml}
     stdio: ['ignore', log.fd, 'inherit'],
   })
   await log.close()
-  await waitForPort(apiPort)
-  await waitForPort(pgPort)
+  // A loaded machine (several benchmarks and test runs at once) can take its time over the start.
+  await waitForPort(apiPort, 60_000)
+  await waitForPort(pgPort, 60_000)
   // With `workers`, the forked gateway processes count too.
   const gatewayPids = async () => {
     const children = await readFile(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').catch(() => '')

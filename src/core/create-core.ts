@@ -179,9 +179,17 @@ function createRuntime(ctx: CoreContext, options: CoreOptions): CoreRuntime {
     rulesFor(resource) {
       let rules = rulesByResource.get(resource.id)
       if (!rules) {
+        // Policy asks for the masking context of each statement it decides: one lookup by the grant's own
+        // groups array (fixed for the grant's life) rather than a sorted key string and a new context.
+        const contexts = new WeakMap<readonly string[], ReturnType<typeof maskingFor>>()
         rules = {
           ...rulesForResource(config, resource, registered.implicitScopes.get(resource.kind)),
-          masking: (groups) => maskingFor(resource.id, groups),
+          masking: (groups) => {
+            if (contexts.has(groups)) return contexts.get(groups)
+            const context = maskingFor(resource.id, groups)
+            contexts.set(groups, context)
+            return context
+          },
         }
         rulesByResource.set(resource.id, rules)
       }

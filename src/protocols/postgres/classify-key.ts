@@ -250,8 +250,17 @@ function numberEnd(sql: string, start: number): number {
   return i
 }
 
+const INTEGER_MARK = `${MARK}i`
+
+function allDigits(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (!isDigit(text.charCodeAt(i))) return false
+  return true
+}
+
 /** ICONST when the value fits in int4 (as scan.l's process_integer_literal decides), else FCONST. */
 function numberMark(text: string): string | undefined {
+  // The common case, a plain decimal integer of at most 9 digits, is an int4 whatever its value: no regex.
+  if (text.length <= 9 && allDigits(text)) return INTEGER_MARK
   if (!NUMBER.test(text)) return undefined
   if (/[.eE]/.test(text) && !/^0[xX]/.test(text)) return `${MARK}f`
   const digits = text.replaceAll('_', '')
