@@ -2,7 +2,8 @@
 // (10-masked-column-inference.test.ts denies `ORDER BY ssn`), but the same sort by its output alias
 // (`SELECT ssn s … ORDER BY s`) or its position (`ORDER BY 1`, `GROUP BY 1`, a position inside `*`) was
 // allowed: row order and group counts answered questions about the clear values. And since a position is a
-// literal, `ORDER BY 1` allowed could not be let to allow `ORDER BY 2` through the decision cache.
+// literal, `ORDER BY 1` allowed could not be let to allow `ORDER BY 2` through the decision cache. Plain DISTINCT
+// on a masked column (duplicate removal answers "are these equal?", as GROUP BY) is denied too.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import pg from 'pg'
@@ -55,4 +56,11 @@ test('sorting by other columns still works, and ORDER BY 1 allowed does not allo
   ])
   await client.query('SELECT id, ssn FROM customers ORDER BY 1')
   await assert.rejects(client.query('SELECT id, ssn FROM customers ORDER BY 2'), { code: '42501' })
+})
+
+test('DISTINCT compares the masked values it returns, as GROUP BY does: denied', async () => {
+  for (const sql of ['SELECT DISTINCT ssn FROM customers', 'SELECT DISTINCT * FROM customers'])
+    await assert.rejects(client.query(sql), { code: '42501', message: /masking rule ssn-numbers/ }, sql)
+  const { rows } = await client.query('SELECT DISTINCT ON (id) id, ssn FROM customers ORDER BY id')
+  assert.equal(rows.length, 2)
 })

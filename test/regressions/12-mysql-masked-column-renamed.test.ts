@@ -4,7 +4,7 @@
 //   `SELECT id FROM customers WHERE @v LIKE 'ada%'` answered rows or none;
 // - by its alias: `SELECT email e FROM customers HAVING e LIKE 'a%'`;
 // - by its position: `ORDER BY 1`, `GROUP BY 1` (and a position inside `*`).
-// Each now counts as computing on the column and is denied by the masking rule.
+// Each now counts as computing on the column and is denied by the masking rule, as does DISTINCT over it.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import type mysql from 'mysql2/promise'
@@ -63,4 +63,11 @@ test('a position is not shared through the decision cache: ORDER BY 1 allowed do
     errno: 1142,
     message: /masking rule hide-email/,
   })
+})
+
+test('DISTINCT compares the masked values it returns, as GROUP BY does: denied', async () => {
+  for (const sql of ['SELECT DISTINCT email FROM customers', 'SELECT DISTINCT * FROM customers'])
+    await assert.rejects(c.query(sql), { errno: 1142, message: /masking rule hide-email/ }, sql)
+  const [rows] = await c.query('SELECT DISTINCT name FROM customers ORDER BY name')
+  assert.deepEqual(rows, [{ name: 'Ada' }, { name: 'Grace' }])
 })

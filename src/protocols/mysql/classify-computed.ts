@@ -26,7 +26,11 @@ export function computedColumns(statements: readonly unknown[]): {
     const select = topSelect(statement)
     // `SELECT email INTO @v`: the value is stored, not returned, and `WHERE @v LIKE 'a%'` then computes on
     // it under a name no rule knows. A stored column counts as computed on.
-    const projected = select?.into === undefined || select.into === null ? returnedAsIs(select) : []
+    // DISTINCT compares the rows it returns, as GROUP BY would: "are these equal?".
+    const distinct = select?.distinct !== undefined && select.distinct !== null
+    const stored = select?.into !== undefined && select.into !== null
+    const projected = stored || distinct ? [] : returnedAsIs(select)
+    if (distinct && asList(select?.projection).some(isWildcard)) wholeRow = true
     walk(statement, found, new Set(projected.map((p) => p.expr)), 0)
     // A returned column is computed on when a clause names it by its alias (`SELECT email e … HAVING e
     // LIKE 'a%'`) or its position (`ORDER BY 1`).

@@ -466,6 +466,9 @@ function markProjections(body: Node, acc: Acc, mode: Projecting): void {
   if (body.op !== undefined && body.op !== 'SETOP_NONE') return
   // SELECT … INTO writes its rows to a new table, where no rule on the old one masks them (as CREATE TABLE AS).
   if (body.intoClause !== undefined) return
+  // Plain DISTINCT (an empty node in distinctClause; DISTINCT ON lists its expressions) compares whole rows,
+  // as GROUP BY would: duplicate removal answers "are these equal?".
+  if (asList(body.distinctClause).some((d) => Object.keys(asNode(d) ?? {}).length === 0)) return
   const targets = asList(body.targetList).map((target) => unwrap(target)?.[1])
   const sortedOn = targetsNamedBySortOrGroup(body, targets, acc)
   for (const [i, resTarget] of targets.entries()) {
