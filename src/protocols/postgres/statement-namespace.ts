@@ -155,7 +155,9 @@ export class StatementNamespace {
 
   /** The transaction ended, or SQL may have opened or closed cursors: no portal is known any more. */
   forgetPortals(): void {
-    this.#portals.clear()
+    // At every ReadyForQuery: the usual one or two portals are deleted, since clear() allocates a new table.
+    if (this.#portals.size > 4) this.#portals.clear()
+    else for (const portal of this.#portals.keys()) this.#portals.delete(portal)
   }
 
   #hold(names: readonly string[]): void {
