@@ -36,6 +36,9 @@ function main() {
     [nodeGyp, 'rebuild', `--nodedir=${nodeDir}`, `--real_openssl_major=${major}`],
     {
       cwd: crypto,
+      // npm's own config (npm_config_nodedir, set on this kind of machine to the system Node's headers) wins
+      // over the flag: the headers must be the project Node's.
+      env: { ...process.env, npm_config_nodedir: nodeDir },
       stdio: ['ignore', 'ignore', 'pipe'],
       encoding: 'utf8',
     },
