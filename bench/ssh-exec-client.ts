@@ -48,6 +48,8 @@ await new Promise<void>((resolve, reject) =>
   client.exec(`yes abcdefghijklmnopqrstuvwxyz | head -c ${job.bytes}`, (error, channel) => {
     if (error) return reject(error)
     channel.on('data', (chunk: Buffer) => {
+      // Tells the bench the data phase began (it samples the gateway thread's scheduling from here).
+      if (received === 0) parentPort!.postMessage({ firstByte: true })
       received += chunk.length
     })
     channel.on('close', () => resolve())

@@ -12,6 +12,7 @@
 //   gateway's limits.sessionsPerGrant/-Principal are raised too: every session here is one grant's.
 //   node bench/ssh-exec.ts [--megabytes 50] [--sessions 100]
 
+import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
@@ -47,6 +48,19 @@ interface Run {
   client: number
   /** CPU ms per MB of this thread (the gateway's, or the node relay's) during the transfer. */
   local: number
+  /** Where this thread's wall time went from the client's first byte to its last (Linux), or undefined elsewhere. */
+  sched: { wallMs: number; onCpuMs: number; waitingForCpuMs: number } | undefined
+}
+
+/** This thread's time on a CPU and runnable but waiting for one (ns), from /proc (Linux only). The main
+ * thread's id is the process id. */
+function schedstat(): [number, number] | undefined {
+  try {
+    const [onCpu, waiting] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')
+    return [Number(onCpu), Number(waiting)]
+  } catch {
+    return undefined
+  }
 }
 
 /** One 50 MB exec, measured by a client in a worker thread: its rate, and CPU per MB on both threads. */
@@ -55,13 +69,29 @@ async function throughput(job: object): Promise<Run> {
     workerData: { bytes, ...job },
   })
   const before = process.threadCpuUsage()
+  // From the first byte the client receives (not from the login), sampled when the worker says so.
+  let schedBefore: [number, number] | undefined
+  let startedAt = 0
   const { rate, cpuMs } = await new Promise<{ rate: number; cpuMs: number }>((resolve, reject) => {
-    worker.once('message', resolve)
+    worker.on('message', (message: { firstByte?: true; rate: number; cpuMs: number }) => {
+      if (!message.firstByte) return resolve(message)
+      schedBefore = schedstat()
+      startedAt = performance.now()
+    })
     worker.once('error', reject)
   })
   const used = process.threadCpuUsage(before)
+  const schedAfter = schedstat()
   const megabytes = bytes / 1e6
-  return { rate, client: cpuMs / megabytes, local: (used.user + used.system) / 1000 / megabytes }
+  const sched =
+    schedBefore && schedAfter
+      ? {
+          wallMs: performance.now() - startedAt,
+          onCpuMs: (schedAfter[0] - schedBefore[0]) / 1e6,
+          waitingForCpuMs: (schedAfter[1] - schedBefore[1]) / 1e6,
+        }
+      : undefined
+  return { rate, client: cpuMs / megabytes, local: (used.user + used.system) / 1000 / megabytes, sched }
 }
 
 /** Exec round trips; a dropped connection is counted (and its error kept), not fatal, so a run reports it. */
@@ -149,6 +179,13 @@ if (bytes > 0) {
   console.log(
     `CPU per MB: measuring client ${straight.client.toFixed(1)} ms (direct) / ${through.client.toFixed(1)} ms (through taskgate); node relay ${relayed.local.toFixed(1)} ms; taskgate (decrypt, record, re-encrypt) ${through.local.toFixed(1)} ms = ${(through.local / straight.client).toFixed(2)}× the client's`,
   )
+  // Whether the gateway waits on something (idle time) or on a CPU: gaps the client sees while the gateway
+  // thread is runnable are the machine's load, not a stall in the relay.
+  const s = through.sched
+  if (s)
+    console.log(
+      `gateway thread from the client's first byte to its last: ${s.wallMs.toFixed(0)} ms wall = ${s.onCpuMs.toFixed(0)} ms on a CPU + ${s.waitingForCpuMs.toFixed(0)} ms runnable waiting for a CPU + ${Math.max(0, s.wallMs - s.onCpuMs - s.waitingForCpuMs).toFixed(0)} ms idle (waiting on I/O, windows, timers)`,
+    )
 }
 await relay.stop()
 if (sessions > 0) {
