@@ -170,7 +170,9 @@ export class AsciicastWriter {
 
   #write(line: string): void {
     if (this.#full) return
-    const bytes = Buffer.byteLength(line)
+    // Encoded once: measuring the string and letting the file stream encode it again costs two passes.
+    const encoded = Buffer.from(line)
+    const bytes = encoded.length
     const { budget } = this.#o
     if (bytes > budget.remaining) {
       this.#full = true
@@ -180,7 +182,7 @@ export class AsciicastWriter {
       return
     }
     budget.remaining -= bytes
-    this.#out.write(line)
+    this.#out.write(encoded)
   }
 }
 
