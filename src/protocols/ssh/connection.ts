@@ -30,6 +30,9 @@ export interface ConnectionOptions {
 
 /** How long a terminated client gets to read the reason before its socket is destroyed. */
 const GOODBYE_MS = 250
+/** Channels (sessions and forwards) one client connection may hold open at once. */
+export const MAX_OPEN_CHANNELS = 64
+const MAX_GLOBAL_REQUESTS_RECORDED = 16
 
 /** Attaches the channel listeners at once (ssh2 refuses a channel nobody listens for, and clients open one
  * right after the login), then opens the core session they wait for. */
@@ -41,14 +44,43 @@ export async function serveConnection(
 ): Promise<void> {
   const closedEarly = new Promise<void>((resolve) => connection.once('close', resolve))
   const ready = openSession(connection, context, login, options)
-  connection.on('session', (accept) => serveSessionChannel(ready, accept(), options.logger))
-  connection.on(
-    'tcpip',
-    (accept, reject, info) =>
-      void ready.then((s) => (s ? serveForward(s.session, accept, reject, info) : reject())),
-  )
+  // Every open channel holds buffers, a gate and often an upstream channel: a client opening them without
+  // end must not grow the gateway without end (OpenSSH's sshd allows 10 sessions; forwards add more).
+  let openChannels = 0
+  const opened = (channel: { once(event: 'close', listener: () => void): unknown }) => {
+    openChannels++
+    channel.once('close', () => openChannels--)
+  }
+  connection.on('session', (accept, reject) => {
+    if (openChannels >= MAX_OPEN_CHANNELS) return reject()
+    const session = accept()
+    opened(session)
+    serveSessionChannel(ready, session, options.logger)
+  })
+  connection.on('tcpip', (accept, reject, info) => {
+    if (openChannels >= MAX_OPEN_CHANNELS) return reject()
+    openChannels++
+    let released = false
+    const release = () => {
+      if (!released) openChannels--
+      released = true
+    }
+    const counted = () => {
+      const channel = accept()
+      channel.once('close', release)
+      return channel
+    }
+    const refuse = () => {
+      release()
+      reject()
+    }
+    void ready.then((s) => (s ? serveForward(s.session, counted, refuse, info) : refuse()))
+  })
+  // Refused global requests are recorded, the first few of a connection: a flood is not a store write each.
+  let globalRequestsRecorded = 0
   connection.on('request', (_accept, reject, name) => {
     reject?.()
+    if (++globalRequestsRecorded > MAX_GLOBAL_REQUESTS_RECORDED) return
     void ready.then((s) =>
       s?.session.core.recordAction(s.session.handle, {
         kind: name,
@@ -62,12 +94,12 @@ export async function serveConnection(
       }),
     )
   })
-  const opened = await ready
-  if (!opened) {
+  const session = await ready
+  if (!session) {
     connection.end()
     return closedEarly
   }
-  await opened.finished
+  await session.finished
 }
 
 interface OpenedSession {
