@@ -328,7 +328,7 @@ async function measure() {
       `\n${new Date().toISOString()}  ${process.version}  pgbench scale ${values.scale}, ${seconds}s per run, ${rounds} rounds alternating export off/on; steady audit load: 1 denial every ${denyEveryMs} ms on both gateways (${steadySent} denials in all)\n`,
     )
     const rows: string[][] = [
-      ['case (median of rounds)', 'export off', 'export on', 'on/off', 'runs (off | on)'],
+      ['case (median of rounds)', 'export off', 'export on', 'on/off', 'paired on/off', 'runs (off | on)'],
     ]
     const median = (xs: number[]) => {
       const sorted = [...xs].sort((a, b) => a - b)
@@ -338,11 +338,16 @@ async function measure() {
     for (const [name, t] of Object.entries(tps)) {
       const offTps = median(t.off)
       const onTps = median(t.on)
+      // Each round runs off and on back to back (order alternating): the median of the rounds' own ratios
+      // compares runs that met the same state of a shared machine, where the medians of the two columns
+      // may pair a quiet minute with a busy one.
+      const paired = median(t.on.map((on, i) => on / t.off[i]!))
       rows.push([
         name,
         `${offTps.toFixed(0)} tps`,
         `${onTps.toFixed(0)} tps`,
         (onTps / offTps).toFixed(3),
+        paired.toFixed(3),
         `${t.off.map((x) => x.toFixed(0)).join(' ')} | ${t.on.map((x) => x.toFixed(0)).join(' ')}`,
       ])
     }
