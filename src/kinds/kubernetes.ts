@@ -6,6 +6,7 @@ import { hostPort, secretRef, tlsFiles } from '../config/schema-parts.ts'
 import { kubernetesScopeObject } from './kubernetes-scope.ts'
 import type { ResourceKind } from './resource-kind.ts'
 import { SSH_GUARDRAILS } from './ssh-guardrails.ts'
+import { terminalRecordingSchema } from './terminal-recording.ts'
 
 export const kubernetesResourceSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected lowercase letters, digits and dashes'),
@@ -66,22 +67,10 @@ export const kubernetesResourceSchema = z.strictObject({
     })
     .default({ maxStreamsPerGrant: 4, maxRequestsPerGrant: 128 })
     .describe('how clients use this resource'),
-  recording: z
-    .strictObject({
-      maxBytes: z
-        .number()
-        .int()
-        .min(64 * 1024)
-        .max(4 * 1024 * 1024 * 1024)
-        .default(64 * 1024 * 1024)
-        .describe(
-          'bytes of exec/attach terminal recording kept per session (one per grant credential); past it the streams go on and the recording says where it stopped',
-        ),
-    })
-    .default({ maxBytes: 64 * 1024 * 1024 })
-    .describe(
-      'exec and attach terminal recording (asciicast v2 under store.dir/recordings/kubernetes/, 0600), replayed in the console',
-    ),
+  recording: terminalRecordingSchema(
+    'bytes of exec/attach terminal recording kept per session (one per grant credential); past it the streams go on and the recording says where it stopped',
+    'exec and attach terminal recording (asciicast v2 under store.dir/recordings/kubernetes/, 0600), replayed in the console',
+  ),
 })
 
 /** The API server's request verbs (k8s.io/apiserver RequestInfo) and, for non-resource URLs, the lower-case

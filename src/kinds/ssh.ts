@@ -8,6 +8,7 @@ import type { ResourceKind } from './resource-kind.ts'
 import { SSH_GUARDRAILS } from './ssh-guardrails.ts'
 import { ed25519PublicBlob, loginKeyFromPassword, openSshPrivateKey } from './ssh-keys.ts'
 import { SSH_SCOPE_VERBS } from './ssh-scope.ts'
+import { terminalRecordingSchema } from './terminal-recording.ts'
 
 const loginName = z
   .string()
@@ -72,20 +73,10 @@ export const sshResourceSchema = z.strictObject({
     .describe(
       "the gateway's own host key for this resource (OpenSSH private key); generated once under store.dir/ssh/ (0600) when absent, so it stays the same across restarts",
     ),
-  recording: z
-    .strictObject({
-      maxBytes: z
-        .number()
-        .int()
-        .min(64 * 1024)
-        .max(4 * 1024 * 1024 * 1024)
-        .default(64 * 1024 * 1024)
-        .describe(
-          'bytes of terminal recording kept per session; past it the session goes on and the recording says where it stopped',
-        ),
-    })
-    .default({ maxBytes: 64 * 1024 * 1024 })
-    .describe('shell and exec stream recording (asciicast v2 under store.dir/recordings/, 0600)'),
+  recording: terminalRecordingSchema(
+    'bytes of terminal recording kept per session; past it the session goes on and the recording says where it stopped',
+    'shell and exec stream recording (asciicast v2 under store.dir/recordings/, 0600)',
+  ),
 })
 
 /** OpenSSH programs `taskgate connect` gives the port, user and key file. */
