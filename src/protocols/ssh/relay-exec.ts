@@ -28,7 +28,7 @@ export async function runExec(
 ): Promise<void> {
   let action: Action
   try {
-    action = classifyExec(request.command, session.login)
+    action = classifyExec(request.command, session.login, { terminal: request.pty !== undefined })
   } catch (error) {
     session.logger.error({ err: String(error) }, 'classifying a command failed')
     action = {

@@ -14,7 +14,7 @@ const UNECHOED = /^\(\d+ characters the terminal did not echo\)$/
 export const sshReclassifier: Reclassify = (text, resource, recorded) => {
   const { kind } = recorded
   if (kind === 'plan') return planAgain(text, resource)
-  if (kind === 'exec') return classifyExec(text, loginOf(recorded.needs))
+  if (kind === 'exec') return execAgain(text, loginOf(recorded.needs), recorded.needs)
   // A typed line recorded before its needs were (they name the login) was only ever checked by the tripwire.
   if (kind === 'shell-input')
     return recorded.needs?.length && !UNECHOED.test(text)
@@ -26,6 +26,13 @@ export const sshReclassifier: Reclassify = (text, resource, recorded) => {
   if ((kind === 'sftp-read' || kind === 'sftp-write') && text.startsWith(`${kind} `))
     return sftpAgain(kind, text.slice(kind.length + 1), loginOf(recorded.needs))
   return undefined
+}
+
+/** A command with a command form recorded as needing the whole login ran with a terminal: read it so again. */
+function execAgain(text: string, login: string, needs: readonly ScopeEntry[] | undefined): Action {
+  const action = classifyExec(text, login)
+  const form = action.needs[0]?.object.includes(':') === true
+  return form && needs?.[0]?.object === login ? classifyExec(text, login, { terminal: true }) : action
 }
 
 /** The recorded path is already normalised (`~` is the home, `~/x` under it): read back as the client's. */

@@ -15,17 +15,24 @@ export { MAX_COMMAND_LENGTH, SSH_SCOPE_VERBS }
 const LOGIN = /^[A-Za-z0-9_.][A-Za-z0-9_.$-]{0,63}$/
 
 /** An exec request's command line as an Action: needs `exec:<login>:<canonical command>` when the command is
- * a plain sequence of literal commands, else `exec:<login>`; unparseable or out of bounds: `unclassified`. */
-export function classifyExec(commandLine: string, login: string): Action {
+ * a plain sequence of literal commands, else `exec:<login>`; unparseable or out of bounds: `unclassified`.
+ * `terminal`: the exec runs with a pty, so the client drives the program by keystrokes once it runs (a pager's
+ * `!sh`, an editor's `:!`, which `git log` or `man` start on a terminal): it needs the whole login, any
+ * command, and carries the trait `terminal`. */
+export function classifyExec(
+  commandLine: string,
+  login: string,
+  options: { terminal?: boolean } = {},
+): Action {
   const base = { protocol: 'ssh', kind: 'exec', text: commandLine }
   if (!LOGIN.test(login)) return refused(base, 'exec', login, `"${login}" is not a login name`)
   const read = analyseCommandLine(commandLine)
   if ('problem' in read) return refused(base, 'exec', login, read.problem)
-  const object = read.form === undefined ? login : `${login}:${read.form}`
+  const object = read.form === undefined || options.terminal ? login : `${login}:${read.form}`
   return {
     ...base,
     needs: [{ verb: 'exec', object }],
-    traits: read.traits,
+    traits: options.terminal ? [...read.traits, 'terminal'].sort() : read.traits,
     parts: partsOf(read.commands, login),
   }
 }
