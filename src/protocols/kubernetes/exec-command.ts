@@ -7,7 +7,7 @@
 // `create` entry covering the exec (serve-request.ts).
 import type { Action, ScopeEntry } from '../../core/index.ts'
 import { classifyArgv } from '../ssh/command/index.ts'
-import type { RequestInfo } from './request-info.ts'
+import { queryBool, type RequestInfo } from './request-info.ts'
 
 /** The login the SSH classifier is given: a container's user is not known to the gateway. */
 const CONTAINER_LOGIN = 'container'
@@ -25,9 +25,13 @@ export function withExecCommand(
   const text = `${action.text} -- ${command.text}`
   if (command.unclassified !== undefined)
     return { action: { ...action, text, unclassified: `the exec command: ${command.unclassified}` } }
-  const form = command.needs[0]?.object.slice(CONTAINER_LOGIN.length + 1) ?? command.text
+  // With a terminal (`kubectl exec -t`) the client drives the program by keystrokes once it runs (a pager's
+  // `!sh`, which `git log` or `man` start on a terminal): it needs the pod's any-command entry (`…:*`).
+  const terminal = queryBool(query.getAll('tty'))
+  const form = terminal ? '*' : (command.needs[0]?.object.slice(CONTAINER_LOGIN.length + 1) ?? command.text)
+  const traits = [...action.traits, ...command.traits, ...(terminal ? ['terminal'] : [])]
   return {
-    action: { ...action, text, traits: [...action.traits, ...command.traits] },
+    action: { ...action, text, traits },
     commandNeed: {
       verb: 'exec',
       object: `${info.name.toLowerCase()}@${info.namespace.toLowerCase()}:${form}`,

@@ -109,7 +109,7 @@ function listOrWatch(info: RequestInfo, query: URLSearchParams): void {
 }
 
 /** The server's Convert_Slice_string_To_bool: the first value, true unless `0` or `false` (any case). */
-function queryBool(values: string[]): boolean {
+export function queryBool(values: string[]): boolean {
   const first = values[0]
   if (first === undefined) return false
   return !(first === '0' || first.toLowerCase() === 'false')
