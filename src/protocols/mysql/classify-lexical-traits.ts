@@ -87,6 +87,8 @@ function setTraits(tokens: Token[], at: number, traits: Set<string>): void {
   for (let i = at + 1; i < tokens.length && punct(tokens[i]) !== ';'; i++) {
     const w = word(tokens[i])
     if (w === 'GLOBAL' || w === 'PERSIST' || w === 'PERSIST_ONLY') traits.add('system-change')
+    // A quoted identifier is a word too (`sql_mode`, lexed as "`sql_mode"): the server reads the same name.
+    if (w?.startsWith('`') && w.slice(1).toUpperCase() === 'SQL_MODE') traits.add('sql-mode-change')
     // Only assigned here: reading @@global.x in a SELECT changes nothing.
     if (w?.startsWith('@@GLOBAL') || w?.startsWith('@@PERSIST')) traits.add('system-change')
     if (w === 'SQL_MODE' || w === '@@SQL_MODE' || w?.endsWith('.SQL_MODE')) traits.add('sql-mode-change')

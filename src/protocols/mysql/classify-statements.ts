@@ -114,6 +114,8 @@ function setVariable(parts: string[] | undefined, scope: unknown, values: unknow
     name = rest.join('.')
   }
   if (global) acc.traits.add('system-change')
+  // Read from the parse tree too: the lexical scan sees `sql_mode` quoted (SET `sql_mode` = …) as another word.
+  if (name === 'sql_mode') acc.traits.add('sql-mode-change')
   if (name === 'character_set_client') readableCharset(valueText(values), acc)
   // Results and their column definitions come in this character set: in utf16 or utf32 the gateway reads
   // neither the column names masking rules match nor the values (a masked column went out in the clear).

@@ -358,7 +358,15 @@ export class MysqlSession {
     this.#gate(
       Command.COM_STMT_EXECUTE,
       payload,
-      [{ action, cacheKey, usesDatabase: undefined, changesSqlMode: false }],
+      // A prepared SET sql_mode changes how the next texts lex, as the same text would: read back after it.
+      [
+        {
+          action,
+          cacheKey,
+          usesDatabase: undefined,
+          changesSqlMode: action.traits.includes('sql-mode-change'),
+        },
+      ],
       { digest },
     )
   }
