@@ -111,19 +111,26 @@ export class Recorder {
 
   async #writeQueued(): Promise<void> {
     while (this.#queue.size > 0) {
+      // Keys and records side by side, read off the queue as they are: no key is built again per batch.
+      const keys: string[] = []
       const batch: ActionRecord[] = []
-      for (const record of this.#queue.values()) {
+      for (const [key, record] of this.#queue) {
+        keys.push(key)
         batch.push(record)
         if (batch.length >= this.#options.maxBatch) break
       }
-      const taken = new Map(batch.map((r) => [keyOf(r), r]))
-      for (const key of taken.keys()) this.#queue.delete(key)
+      for (const key of keys) this.#queue.delete(key)
       try {
         await this.#options.write(batch)
       } catch (error) {
         // Back in front of what was pushed meanwhile, unless a newer version of a record replaced it.
-        this.#queue = new Map([...[...taken].filter(([key]) => !this.#queue.has(key)), ...this.#queue])
-        this.#settle(taken.keys(), error)
+        const requeued = new Map<string, ActionRecord>()
+        keys.forEach((key, i) => {
+          if (!this.#queue.has(key)) requeued.set(key, batch[i]!)
+        })
+        for (const [key, record] of this.#queue) requeued.set(key, record)
+        this.#queue = requeued
+        this.#settle(keys, error)
         if (this.#failure === undefined) {
           this.#failure = error
           this.#options.onError(error, 0)
@@ -132,7 +139,7 @@ export class Recorder {
         this.#schedule(this.#options.retryIntervalMs)
         return
       }
-      this.#settle(taken.keys(), undefined)
+      this.#settle(keys, undefined)
       if (this.#failure !== undefined) {
         this.#failure = undefined
         this.#options.onHealthChange?.(undefined)
@@ -140,7 +147,9 @@ export class Recorder {
     }
   }
 
-  #settle(keys: Iterable<string>, error: unknown): void {
+  #settle(keys: readonly string[], error: unknown): void {
+    // Most batches carry no durable record: nothing to look up then.
+    if (this.#waiters.size === 0) return
     for (const key of keys) {
       const waiters = this.#waiters.get(key)
       if (!waiters) continue

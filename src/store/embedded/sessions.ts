@@ -127,7 +127,21 @@ function actionArgs(a: ActionRecord, args: SQLInputValue[], at: number): void {
   args[at + 13] = orNull(a.approvalId)
   args[at + 14] = orNull(a.approvedBy)
   args[at + 15] = orNull(a.approvedByName)
-  args[at + 16] = toJson(a.needs)
+  args[at + 16] = a.needs === undefined ? null : needsJson(a.needs)
+}
+
+// A statement's `needs` is often its classification's array, shared by every execution of the statement
+// and every text of one shape (PostgreSQL's classifier freezes it): a frozen array cannot change, so it is
+// serialised once, not once per row. Any other array is serialised each time.
+const needsJsonOf = new WeakMap<object, string>()
+function needsJson(needs: NonNullable<ActionRecord['needs']>): string {
+  if (!Object.isFrozen(needs)) return JSON.stringify(needs)
+  let json = needsJsonOf.get(needs)
+  if (json === undefined) {
+    json = JSON.stringify(needs)
+    needsJsonOf.set(needs, json)
+  }
+  return json
 }
 
 function listSessions(db: EmbeddedDatabase, filter: SessionFilter): SessionSummary[] {
