@@ -15,7 +15,10 @@ test('a cache hit gives the same Action as a full parse, text included', () => {
   assert.deepEqual(hit, classifySql('delete   from t /* again */ where id = 2'))
   assert.equal(hit.text, 'delete   from t /* again */ where id = 2')
   assert.deepEqual(first.needs, hit.needs)
-  hit.needs.push({ verb: 'x', object: 'y' })
+  // Every text of one shape shares the template's frozen arrays: a caller's change fails, never reaches the
+  // cache.
+  assert.throws(() => hit.needs.push({ verb: 'x', object: 'y' }), TypeError)
+  assert.throws(() => hit.traits.push('read-only'), TypeError)
   assert.equal(
     classifier.classify('delete from t where id = 3').needs.length,
     2,

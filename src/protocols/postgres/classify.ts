@@ -111,8 +111,9 @@ function templateOf(acc: Acc, kinds: string[], cacheable = true): Template {
   return {
     kind: kinds.join(';'),
     statements: kinds.length,
-    needs: [...acc.needs.values()].map((e) => Object.freeze(e)),
-    traits: [...traits],
+    // Frozen: materialize hands these very arrays to every text of the template (see there).
+    needs: Object.freeze([...acc.needs.values()].map((e) => Object.freeze(e))),
+    traits: Object.freeze([...traits]),
     unclassified: acc.unclassified,
     literalSensitive: acc.literalSensitive,
     cacheable,
@@ -188,16 +189,23 @@ function parseTemplate(sql: string): Template {
 }
 
 function materialize(t: Template, sql: string, lookup: PreparedLookup | undefined): ClassifiedSql {
-  const prepared = t.prepares.map((p) => ({
-    name: p.name,
-    action: materialize(p.template, sql, lookup).action,
-  }))
-  const needs: ScopeEntry[] = [...t.needs]
-  let traits: string[] = [...t.traits]
+  const prepared =
+    t.prepares.length === 0
+      ? NONE
+      : t.prepares.map((p) => ({
+          name: p.name,
+          action: materialize(p.template, sql, lookup).action,
+        }))
+  // The template's frozen arrays are shared by every text of its shape (no copy per statement) unless this
+  // text adds to them: EXECUTE's statements, or a secret found in a literal.
+  let needs = t.needs as ScopeEntry[]
+  let traits = t.traits as string[]
   let unclassified = t.unclassified
-  const computed = new Set(t.computesOn.columns)
+  let computed: readonly string[] = t.computesOn.columns
   let computedWholeRow = t.computesOn.wholeRow
   if (t.executes.length > 0) {
+    needs = [...t.needs]
+    const computedSet = new Set(t.computesOn.columns)
     const seen = new Set(needs.map((e) => `${e.verb}:${e.object}`))
     const traitSet = new Set(traits)
     let readOnly = traitSet.has('read-only')
@@ -214,7 +222,7 @@ function materialize(t: Template, sql: string, lookup: PreparedLookup | undefine
           seen.add(id)
         }
         for (const trait of inner.traits) traitSet.add(trait)
-        for (const name of inner.computesOn?.columns ?? []) computed.add(name)
+        for (const name of inner.computesOn?.columns ?? []) computedSet.add(name)
         computedWholeRow ||= inner.computesOn?.wholeRow === true
         readOnly &&= inner.traits.includes('read-only')
         unclassified ??= inner.unclassified
@@ -222,23 +230,27 @@ function materialize(t: Template, sql: string, lookup: PreparedLookup | undefine
     }
     if (!readOnly || unclassified !== undefined) traitSet.delete('read-only')
     traits = [...traitSet]
+    computed = [...computedSet]
   }
   // A literal's value is not in the cached template: a connection string with a password is found per text.
-  if (!traits.includes('contains-secret') && textCarriesSecret(sql)) traits.push('contains-secret')
+  if (!traits.includes('contains-secret') && textCarriesSecret(sql)) traits = [...traits, 'contains-secret']
   const action: Action = { protocol: 'postgres', kind: t.kind, needs, traits, text: sql }
   if (unclassified !== undefined) action.unclassified = unclassified
-  if (computed.size > 0 || computedWholeRow)
+  if (computed.length > 0 || computedWholeRow)
     action.computesOn = { columns: [...computed], wholeRow: computedWholeRow }
   return {
     action,
     statements: t.statements,
     prepared,
-    deallocated: [...t.deallocates],
+    deallocated: t.deallocates.length === 0 ? NONE : [...t.deallocates],
     columns: t.columns,
     ...(t.executes.length > 0 ? { dependsOnPrepared: true } : {}),
     ...(t.syntaxError ? { syntaxError: t.syntaxError } : {}),
   }
 }
+
+/** Shared by every classification with nothing in a list (frozen, so no holder can add to another's). */
+const NONE: never[] = Object.freeze([]) as never[]
 
 /** Classifies a whole query string with a full parse (no cache). Never throws. */
 export function classifySql(sql: string, lookup?: PreparedLookup): Action {

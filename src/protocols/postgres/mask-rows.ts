@@ -39,6 +39,8 @@ const UNMASKABLE = 'unmaskable-binary'
 /** In #newValues: the new bytes are in #scratch at #scratchStarts[i], #scratchLengths[i] long. */
 const IN_SCRATCH = 0
 const EMPTY = Buffer.alloc(0)
+const NO_FLAGS = new Uint8Array(0)
+const NO_INTS = new Int32Array(0)
 
 export class RowMasker {
   readonly columns: readonly DescribedColumn[]
@@ -84,14 +86,16 @@ export class RowMasker {
     const plan = this.plan
     this.#masked =
       plan && !plan.passthrough ? columns.flatMap((_, i) => (needsMasking(plan, i) ? [i] : [])) : []
+    // Per-column state only when a column is masked: a result set per statement should not pay for five
+    // empty arrays it never reads (they are only read at masked indexes).
     const width = this.#masked.length > 0 ? columns.length : 0
-    this.#flags = new Uint8Array(width)
+    this.#flags = width === 0 ? NO_FLAGS : new Uint8Array(width)
     for (const i of this.#masked) this.#flags[i] = 1
-    this.#newValues = new Array(width).fill(undefined)
-    this.#starts = new Int32Array(width)
-    this.#scratchStarts = new Int32Array(width)
-    this.#scratchLengths = new Int32Array(width)
-    this.#unmaskable = new Array(width).fill(0)
+    this.#newValues = width === 0 ? [] : new Array(width).fill(undefined)
+    this.#starts = width === 0 ? NO_INTS : new Int32Array(width)
+    this.#scratchStarts = width === 0 ? NO_INTS : new Int32Array(width)
+    this.#scratchLengths = width === 0 ? NO_INTS : new Int32Array(width)
+    this.#unmaskable = width === 0 ? [] : new Array(width).fill(0)
     this.#sampleLimit = sampleRows
     this.sample = { columns: columns.map((c) => c.name), rows: [], truncated: false }
   }
