@@ -19,6 +19,11 @@ export const postgresResourceSchema = z.strictObject({
       password: secretRef.optional(),
       tls: z.enum(['disable', 'prefer', 'require', 'verify-full']).default('prefer'),
       caFile: z.string().optional(),
+      loginTimeout: duration
+        .default('10s')
+        .describe(
+          'how long an upstream login (connect, TLS, authentication) may take before the client is refused with the target named as unavailable; raise it for a target that is slow to start backends under load',
+        ),
     })
     .describe('the real database'),
   databases: z

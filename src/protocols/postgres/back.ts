@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream'
 import tls from 'node:tls'
 import { serialize } from 'pg-protocol'
 import type { PostgresResourceConfig } from '../../config/schema.ts'
-import { TaskgateError } from '../../core/index.ts'
+import { parseDurationSeconds, TaskgateError } from '../../core/index.ts'
 import { DEFAULT_SCHEMA } from './classify-names.ts'
 import { HandshakeReader } from './handshake-reader.ts'
 import { ScramClient } from './scram.ts'
@@ -57,7 +57,7 @@ export async function connectUpstream(
   target: Target,
   login: UpstreamLogin,
   session: UpstreamSessionOptions = {},
-  timeoutMs = 10_000,
+  timeoutMs = parseDurationSeconds(target.loginTimeout) * 1000,
 ): Promise<Upstream> {
   const raw = net.connect({ host: target.host, port: target.port })
   raw.setNoDelay(true)

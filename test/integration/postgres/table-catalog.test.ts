@@ -13,7 +13,7 @@ before(async () => {
   db = await createThrowawayDatabase()
   await db.query('CREATE TABLE public.cards (id int, card text)')
   catalog = new TableCatalog(
-    { host: db.host, port: db.port, database: db.name, user: db.user, tls: 'disable' },
+    { host: db.host, port: db.port, database: db.name, user: db.user, tls: 'disable', loginTimeout: '10s' },
     () => ({ user: db.user }),
   )
 })
