@@ -8,7 +8,7 @@
 // MySQL has no message a server may send while a statement waits, so a statement held for a person is not
 // announced: the call waits until the approver decides or the approval times out (then its denial arrives
 // as data), rather than returning an approval id to wait on as the PostgreSQL client does.
-import mysql from 'mysql2'
+import type mysql from 'mysql2'
 import type { Logger } from 'pino'
 import type { DataPathCredential } from '../control-plane.ts'
 import type { DataPathClient, DataPathClientKind, OnHeld, QueryCall, QueryRows } from '../data-path-client.ts'
@@ -52,7 +52,9 @@ export class MysqlDataPathClient implements DataPathClient {
 
   static async open(credential: DataPathCredential, log: Logger): Promise<MysqlDataPathClient> {
     const { host, port, user, password, database, certificateAuthority } = credential.connection
-    const connection = mysql.createConnection({
+    // Loaded on first use: a gateway that serves no MySQL resource never pays for mysql2 at start.
+    const { createConnection } = (await import('mysql2')).default
+    const connection = createConnection({
       host,
       port,
       user,

@@ -4,7 +4,7 @@
 // gateway consumes, protocols/ssh/decision-data.ts) for taskgate's decisions as data on stderr;
 // ssh-output.ts reads them. One connection per grant, kept across tool calls; one channel per command.
 import type { Logger } from 'pino'
-import { Client, type ClientChannel } from 'ssh2'
+import type { Client, ClientChannel } from 'ssh2'
 import type { DecisionData } from '../../core/index.ts'
 import type { DataPathCredential } from '../control-plane.ts'
 import {
@@ -66,6 +66,8 @@ export class SshDataPathClient implements DataPathClient {
   }
 
   static async open(credential: DataPathCredential, log: Logger): Promise<SshDataPathClient> {
+    // Loaded on first use: a gateway that serves no SSH resource never pays for ssh2 at start.
+    const { Client } = await import('ssh2')
     const client = new Client()
     const opened = new SshDataPathClient(client, log)
     const { host, port, user, password, hostKey } = credential.connection

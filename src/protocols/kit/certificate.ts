@@ -8,7 +8,6 @@ import { constants } from 'node:fs'
 import { chmod, mkdir, open, readFile, stat } from 'node:fs/promises'
 import { isIP } from 'node:net'
 import { join } from 'node:path'
-import { generate } from 'selfsigned'
 import { TaskgateError } from '../../core/index.ts'
 
 export interface CertificatePair {
@@ -41,6 +40,9 @@ export async function loadOrCreateCertificate(input: {
   if (kept && stillValid(kept.cert, input.hosts)) return { ...kept, certFile }
   await mkdir(input.dir, { recursive: true, mode: 0o700 })
   await chmod(input.dir, 0o700)
+  // Imported only when a certificate is made (first start): selfsigned's ASN.1 stack is ~150 modules that
+  // every later start would load for nothing.
+  const { generate } = await import('selfsigned')
   const pems = await generate([{ name: 'commonName', value: `taskgate ${input.id}` }], {
     keyType: 'ec',
     curve: 'P-256',
