@@ -15,7 +15,10 @@ const PG_BIN = '/usr/lib/postgresql/15/bin'
  * A throwaway PostgreSQL server for benchmarks (initdb in a temp dir, run as the postgres user), so
  * max_connections fits 1,000 idle sessions and nothing else on the machine shares it. Sets PG.port.
  */
-export async function startBenchPostgres(): Promise<{ stop(): Promise<void> }> {
+export async function startBenchPostgres(
+  /** More server settings (`-c name=value` each), e.g. log_connections=on. */
+  settings: readonly string[] = [],
+): Promise<{ stop(): Promise<void>; /** The server's log (gone after stop). */ log: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'tg-bench-pg-'))
   const port = await freePort()
   const asPostgres = (cmd: string, args: string[]) =>
@@ -39,10 +42,11 @@ export async function startBenchPostgres(): Promise<{ stop(): Promise<void> }> {
     '-w',
     'start',
     '-o',
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=1300 -c shared_buffers=256MB -c fsync=off`,
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=1300 -c shared_buffers=256MB -c fsync=off${settings.map((s) => ` -c ${s}`).join('')}`,
   ])
   PG.port = port
   return {
+    log: join(dir, 'log'),
     async stop() {
       await asPostgres('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', 'stop']).catch(() => {})
       await rm(dir, { recursive: true, force: true })

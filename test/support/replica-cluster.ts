@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { connect, createServer } from 'node:net'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
@@ -76,7 +77,12 @@ export function replica(name: string, configPath: string, ports: ReplicaPorts, d
     },
     async start(timeoutMs = 60_000) {
       const proc = spawn(process.execPath, [MAIN, '--config', configPath], {
-        env: { ...process.env, TASKGATE_LOG_LEVEL: process.env.TASKGATE_TEST_LOG ?? 'warn' },
+        env: {
+          ...process.env,
+          TASKGATE_LOG_LEVEL: process.env.TASKGATE_TEST_LOG ?? 'warn',
+          // Node's compile cache (type-stripped sources included): a replica started again compiles nothing.
+          NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'taskgate-compile-cache'),
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       })
       child = proc
@@ -133,7 +139,8 @@ export interface Balancer extends AsyncDisposable {
 }
 
 /** HAProxy in the foreground on deploy/haproxy/haproxy.cfg, the addresses given through its environment. */
-export async function startHaproxy(a: ReplicaPorts, b: ReplicaPorts): Promise<Balancer> {
+/** `logFile`: HAProxy logs every connection and health-check change there (TG_LB_LOG in haproxy.cfg). */
+export async function startHaproxy(a: ReplicaPorts, b: ReplicaPorts, logFile?: string): Promise<Balancer> {
   const ports = { api: await stablePort(), pg: await stablePort() }
   const env = {
     PATH: process.env.PATH,
@@ -146,10 +153,13 @@ export async function startHaproxy(a: ReplicaPorts, b: ReplicaPorts): Promise<Ba
     TG_B_HOST: '127.0.0.1',
     TG_B_API_PORT: String(b.api),
     TG_B_PG_PORT: String(b.pg),
+    ...(logFile ? { TG_LB_LOG: '1' } : {}),
   }
   const proc = spawn(HAPROXY, ['-db', '-f', HAPROXY_CFG], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
-  proc.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-10_000)))
+  // With a log file, stdout (one line per connection) goes there only; alerts (servers down/up) stay below.
+  if (logFile) proc.stdout.pipe(createWriteStream(logFile, { mode: 0o600 }))
+  else proc.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-10_000)))
   proc.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-10_000)))
   const exited = new Promise<void>((resolve) => proc.once('close', () => resolve()))
   for (let i = 0; !(await accepts(ports.api)); i++) {
