@@ -11,6 +11,12 @@ export const ROOT = resolve(import.meta.dirname, '..')
 export const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' }
 const PG_BIN = '/usr/lib/postgresql/15/bin'
 
+export interface BenchPostgres {
+  stop(): Promise<void>
+  /** The server's log file (removed by stop). */
+  log: string
+}
+
 /**
  * A throwaway PostgreSQL server for benchmarks (initdb in a temp dir, run as the postgres user), so
  * max_connections fits 1,000 idle sessions and nothing else on the machine shares it. Sets PG.port.
@@ -18,7 +24,7 @@ const PG_BIN = '/usr/lib/postgresql/15/bin'
 export async function startBenchPostgres(
   /** More server settings (`-c name=value` each), e.g. log_connections=on. */
   settings: readonly string[] = [],
-): Promise<{ stop(): Promise<void>; /** The server's log (gone after stop). */ log: string }> {
+): Promise<BenchPostgres> {
   const dir = await mkdtemp(join(tmpdir(), 'tg-bench-pg-'))
   const port = await freePort()
   const asPostgres = (cmd: string, args: string[]) =>
