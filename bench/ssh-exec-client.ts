@@ -36,6 +36,11 @@ async function options(job: Job): Promise<object> {
 
 const job = workerData as Job
 const client = new Client()
+// The cipher this leg negotiated (the client's preference order wins; the server's list decides what is possible).
+let cipher = ''
+client.once('handshake', (negotiated: { sc: { cipher: string } }) => {
+  cipher = negotiated.sc.cipher
+})
 await new Promise<void>((resolve, reject) => {
   client.once('ready', () => resolve())
   client.once('error', reject)
@@ -59,4 +64,4 @@ const seconds = (performance.now() - started) / 1000
 const cpu = process.threadCpuUsage(cpuBefore)
 client.end()
 if (received !== job.bytes) throw new Error(`received ${received} of ${job.bytes}`)
-parentPort!.postMessage({ rate: job.bytes / 1e6 / seconds, cpuMs: (cpu.user + cpu.system) / 1000 })
+parentPort!.postMessage({ rate: job.bytes / 1e6 / seconds, cpuMs: (cpu.user + cpu.system) / 1000, cipher })

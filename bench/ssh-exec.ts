@@ -12,7 +12,7 @@
 //   gateway's limits.sessionsPerGrant/-Principal are raised too: every session here is one grant's.
 //   node bench/ssh-exec.ts [--megabytes 50] [--sessions 100]
 
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
@@ -46,6 +46,10 @@ interface Run {
   rate: number
   /** CPU ms per MB of the measuring client's thread. */
   client: number
+  /** The server-to-client cipher the measuring client negotiated. */
+  cipher: string
+  /** CPU ms per MB of sshd and the command it ran (Linux), or undefined elsewhere. */
+  target: number | undefined
   /** CPU ms per MB of this thread (the gateway's, or the node relay's) during the transfer. */
   local: number
   /** Where this thread's wall time went from the client's first byte to its last (Linux), or undefined elsewhere. */
@@ -63,8 +67,42 @@ function schedstat(): [number, number] | undefined {
   }
 }
 
+/** CPU ms of a process and its descendants, the exited ones too (a reaped child's time is in its parent's
+ * cutime/cstime): sshd, its per-connection processes and the command. From /proc (Linux only). */
+function treeCpuMs(root: number): number | undefined {
+  try {
+    const processes: Array<{ pid: number; ppid: number; ticks: number }> = []
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+        // After the command name: state, ppid, … utime (14th field), stime, cutime, cstime.
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+        const ticks = fields.slice(11, 15).reduce((sum, f) => sum + Number(f), 0)
+        processes.push({ pid: Number(entry), ppid: Number(fields[1]), ticks })
+      } catch {
+        // exited meanwhile
+      }
+    }
+    const tree = new Set([root])
+    for (let grew = true; grew; ) {
+      grew = false
+      for (const p of processes)
+        if (!tree.has(p.pid) && tree.has(p.ppid)) {
+          tree.add(p.pid)
+          grew = true
+        }
+    }
+    const ticks = processes.filter((p) => tree.has(p.pid)).reduce((sum, p) => sum + p.ticks, 0)
+    return (ticks * 1000) / 100 // USER_HZ is 100 on Linux
+  } catch {
+    return undefined
+  }
+}
+
 /** One 50 MB exec, measured by a client in a worker thread: its rate, and CPU per MB on both threads. */
 async function throughput(job: object): Promise<Run> {
+  const targetBefore = treeCpuMs(sshdPid)
   const worker = new Worker(new URL('./ssh-exec-client.ts', import.meta.url), {
     workerData: { bytes, ...job },
   })
@@ -72,15 +110,18 @@ async function throughput(job: object): Promise<Run> {
   // From the first byte the client receives (not from the login), sampled when the worker says so.
   let schedBefore: [number, number] | undefined
   let startedAt = 0
-  const { rate, cpuMs } = await new Promise<{ rate: number; cpuMs: number }>((resolve, reject) => {
-    worker.on('message', (message: { firstByte?: true; rate: number; cpuMs: number }) => {
-      if (!message.firstByte) return resolve(message)
-      schedBefore = schedstat()
-      startedAt = performance.now()
-    })
-    worker.once('error', reject)
-  })
+  const { rate, cpuMs, cipher } = await new Promise<{ rate: number; cpuMs: number; cipher: string }>(
+    (resolve, reject) => {
+      worker.on('message', (message: { firstByte?: true; rate: number; cpuMs: number; cipher: string }) => {
+        if (!message.firstByte) return resolve(message)
+        schedBefore = schedstat()
+        startedAt = performance.now()
+      })
+      worker.once('error', reject)
+    },
+  )
   const used = process.threadCpuUsage(before)
+  const targetAfter = treeCpuMs(sshdPid)
   const schedAfter = schedstat()
   const megabytes = bytes / 1e6
   const sched =
@@ -91,7 +132,18 @@ async function throughput(job: object): Promise<Run> {
           waitingForCpuMs: (schedAfter[1] - schedBefore[1]) / 1e6,
         }
       : undefined
-  return { rate, client: cpuMs / megabytes, local: (used.user + used.system) / 1000 / megabytes, sched }
+  const target =
+    targetBefore !== undefined && targetAfter !== undefined
+      ? (targetAfter - targetBefore) / megabytes
+      : undefined
+  return {
+    rate,
+    cipher,
+    client: cpuMs / megabytes,
+    target,
+    local: (used.user + used.system) / 1000 / megabytes,
+    sched,
+  }
 }
 
 /** Exec round trips; a dropped connection is counted (and its error kept), not fatal, so a run reports it. */
@@ -139,6 +191,15 @@ await using g = await startSshGateway({
   // refuses the session after the login and the client reads `Not connected` at its first exec.
   extraConfig: `limits: { sessionsPerGrant: ${sessions + 10}, sessionsPerPrincipal: ${sessions + 10} }`,
 })
+const sshdPid = g.sshd.process.pid!
+// The cipher of the gateway's upstream leg: its ssh2 client (in this process) picks it, by its own order.
+const upstreamCiphers = new Set<string>()
+const connectClient = Client.prototype.connect
+Client.prototype.connect = function (this: Client, config) {
+  if (config.port === g.sshd.port)
+    this.once('handshake', (negotiated) => upstreamCiphers.add(negotiated.sc.cipher))
+  return connectClient.call(this, config)
+}
 const { grant, credential } = await g.grant('exec:root')
 const ca = parseOpenSshEd25519(await readFile(join(g.dir, 'ca'), 'utf8'))!
 const direct = () => {
@@ -179,6 +240,13 @@ if (bytes > 0) {
   console.log(
     `CPU per MB: measuring client ${straight.client.toFixed(1)} ms (direct) / ${through.client.toFixed(1)} ms (through taskgate); node relay ${relayed.local.toFixed(1)} ms; taskgate (decrypt, record, re-encrypt) ${through.local.toFixed(1)} ms = ${(through.local / straight.client).toFixed(2)}× the client's`,
   )
+  console.log(
+    `ciphers (server to client): direct ${straight.cipher}; client to taskgate ${through.cipher}; taskgate to sshd ${[...upstreamCiphers].join(', ')}`,
+  )
+  if (straight.target !== undefined && through.target !== undefined)
+    console.log(
+      `CPU per MB of the target (sshd and the command): ${straight.target.toFixed(1)} ms direct / ${through.target.toFixed(1)} ms through taskgate; for 0.5× direct on 2 cores taskgate may use about sshd's + the client's: ${(straight.target + straight.client).toFixed(1)} ms`,
+    )
   // Whether the gateway waits on something (idle time) or on a CPU: gaps the client sees while the gateway
   // thread is runnable are the machine's load, not a stall in the relay.
   const s = through.sched

@@ -3,9 +3,10 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import fc from 'fast-check'
 import { AsciicastWriter, RecordingBudget } from './asciicast.ts'
 
-async function record(maxBytes: number, write: (w: AsciicastWriter) => void) {
+async function record(maxBytes: number, write: (w: AsciicastWriter) => void | Promise<void>) {
   const dir = await mkdtemp(join(tmpdir(), 'tg-cast-'))
   try {
     const file = join(dir, 'x.cast')
@@ -16,7 +17,7 @@ async function record(maxBytes: number, write: (w: AsciicastWriter) => void) {
       height: 24,
       title: 't',
     })
-    write(writer)
+    await write(writer)
     await writer.close('exit status 0')
     return {
       text: await readFile(file, 'utf8'),
@@ -76,4 +77,91 @@ test('small chunks are written in few events, a character split across chunks in
   assert.ok(output.length < 10, `${output.length} output events`)
   for (let i = 1; i < events.length; i++) assert.ok(events[i]![0] >= events[i - 1]![0])
   assert.ok(events.some(([, code, data]) => code === 'e' && data === 'err\n'))
+})
+
+/** The recorded output events' text, joined. */
+function outputOf(text: string): string {
+  return text
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => JSON.parse(line) as [number, string, string])
+    .filter(([, code]) => code === 'o')
+    .map(([, , data]) => data)
+    .join('')
+}
+
+test('a token a long line carries across two SSH packets is masked wherever the packet ends', async () => {
+  const token = `ghp_${'aB3dE5gH7j'.repeat(4)}`
+  const jwt = `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.eyJzdWIiOiIxIn0.c2lnbmF0dXJlc2lnbmF0dXJl`
+  for (const secret of [token, jwt]) {
+    // One line (no newline for 40 KiB, as minified JSON is) longer than what is held for a line end.
+    const line = Buffer.from(
+      `${'{"k": "v", '.repeat(3000)}"token": "${secret}", "more": ${'1, '.repeat(3000)}0}\n`,
+    )
+    const at = line.indexOf(secret)
+    for (let split = at - 1; split <= at + secret.length + 1; split += 3) {
+      const { text } = await record(1 << 20, (w) => {
+        w.output(line.subarray(0, split))
+        w.output(line.subarray(split))
+      })
+      assert.doesNotMatch(text, new RegExp(secret.slice(0, 10)), `split at ${split - at}`)
+      assert.doesNotMatch(text, new RegExp(secret.slice(-10)), `split at ${split - at}`)
+      assert.equal(outputOf(text), line.toString().replace(secret, '****'))
+    }
+  }
+})
+
+test('a token cut by a pause in the output is held back once by the flush timer, and masked', async () => {
+  const token = `sk_live_${'aB3dE5gH7j'.repeat(3)}`
+  const { text } = await record(1 << 20, async (w) => {
+    w.output(Buffer.from(`export KEY=${token.slice(0, 12)}`))
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    w.output(Buffer.from(`${token.slice(12)} done\n`))
+  })
+  assert.doesNotMatch(text, /sk_live_aB3d/)
+  assert.equal(outputOf(text), 'export KEY=**** done\n')
+})
+
+test('text is recorded byte for byte as JSON.stringify would write it, however it is split', async () => {
+  const piece = fc.constantFrom(
+    'a',
+    'é',
+    '✓',
+    '😀',
+    '"',
+    '\\',
+    '\n',
+    '\r\n',
+    '\t',
+    '\u001b[0m',
+    '\u0007',
+    '\u2028',
+    '\u007f',
+    '/',
+    ' ',
+  )
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(piece, { minLength: 1, maxLength: 300 }),
+      fc.array(fc.nat(), { maxLength: 6 }),
+      async (pieces, cuts) => {
+        const bytes = Buffer.from(pieces.join(''))
+        const points = [...new Set(cuts.map((c) => c % bytes.length))].sort((a, b) => a - b)
+        const { text } = await record(1 << 20, (w) => {
+          let from = 0
+          for (const point of [...points, bytes.length]) {
+            w.output(bytes.subarray(from, point))
+            from = point
+          }
+        })
+        assert.equal(outputOf(text), pieces.join(''))
+        for (const line of text.trim().split('\n').slice(1)) {
+          const event = JSON.parse(line) as [number, string, string]
+          if (event[1] === 'o') assert.equal(line, JSON.stringify(event))
+        }
+      },
+    ),
+    { numRuns: 150 },
+  )
 })

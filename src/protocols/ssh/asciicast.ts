@@ -7,7 +7,7 @@
 // secrets line by line (a PEM key is held until its END line, up to a bound) before it is written.
 import { isUtf8 } from 'node:buffer'
 import { createWriteStream, type WriteStream } from 'node:fs'
-import { maskSecrets } from '../../core/index.ts'
+import { maskSecrets, mayHaveSecrets } from '../../core/index.ts'
 
 /** Bytes of recording one session may still write, shared by its channels. */
 export class RecordingBudget {
@@ -35,6 +35,9 @@ const MAX_PENDING_BYTES = 4096
 /** Output collected before it is masked and written as one event: a 50 MB exec makes ~1,500 events, not
  * one per SSH packet, and each text goes through the detectors and JSON once. */
 const BATCH_BYTES = 32 * 1024
+/** Longest run without a line end or a byte no secret contains held before it is written anyway (a
+ * token or JWT is shorter; base64 blobs are not). */
+const MAX_RUN_BYTES = 64 * 1024
 /** Longest PEM block held until its END line. */
 const MAX_PEM_BYTES = 64 * 1024
 const FLUSH_AFTER_MS = 200
@@ -47,6 +50,8 @@ interface Pending {
   chunks: Buffer[]
   bytes: number
   at: number
+  /** Bytes came since the timer's last flush. */
+  fresh: boolean
 }
 
 export class AsciicastWriter {
@@ -85,26 +90,27 @@ export class AsciicastWriter {
     // Past the cap nothing more is written: skip the checking, decoding and masking of every chunk.
     if (this.#closed || this.#full || chunk.length === 0) return
     if (isBinary(chunk)) {
-      this.#flush(stream, true)
+      this.#flush(stream, 'all')
       this.#binary.set(stream, (this.#binary.get(stream) ?? 0) + chunk.length)
       return
     }
     this.#flushBinary(stream)
     let pending = this.#pending.get(stream)
     if (!pending) {
-      pending = { chunks: [], bytes: 0, at: this.#now() }
+      pending = { chunks: [], bytes: 0, at: this.#now(), fresh: true }
       this.#pending.set(stream, pending)
     }
     if (pending.bytes === 0) pending.at = this.#now()
     pending.chunks.push(chunk)
     pending.bytes += chunk.length
-    if (pending.bytes >= BATCH_BYTES) this.#flush(stream, false)
+    pending.fresh = true
+    if (pending.bytes >= BATCH_BYTES) this.#flush(stream, 'batch')
     if (pending.bytes > 0) this.#later()
   }
 
   resize(width: number, height: number): void {
     if (this.#closed) return
-    for (const stream of this.#pending.keys()) this.#flush(stream, true)
+    for (const stream of this.#pending.keys()) this.#flush(stream, 'all')
     this.#event('r', `${width}x${height}`)
   }
 
@@ -115,7 +121,7 @@ export class AsciicastWriter {
   /** Writes what is held and ends the file; resolves once it is on disk. */
   async close(label?: string): Promise<void> {
     if (this.#closed) return
-    for (const stream of this.#pending.keys()) this.#flush(stream, true)
+    for (const stream of this.#pending.keys()) this.#flush(stream, 'all')
     for (const stream of this.#binary.keys()) this.#flushBinary(stream)
     if (label) this.marker(label)
     this.#closed = true
@@ -127,29 +133,49 @@ export class AsciicastWriter {
     return performance.now() - this.#startedAt
   }
 
+  /** Arms the timer. Its flush may hold a partial token back; the next one writes it if nothing came
+   * meanwhile (a stream that goes on is cut where no token is split each time). */
   #later(): void {
     if (this.#timer) return
     this.#timer = setTimeout(() => {
       this.#timer = undefined
-      for (const stream of this.#pending.keys()) this.#flush(stream, true)
+      let again = false
+      for (const [stream, pending] of this.#pending) {
+        const mode = pending.fresh ? 'timer' : 'late'
+        pending.fresh = false
+        this.#flush(stream, mode)
+        again ||= mode === 'timer' && pending.bytes > 0
+      }
+      if (again) this.#later()
     }, FLUSH_AFTER_MS)
     this.#timer.unref()
   }
 
-  /** Writes the held bytes of `stream` up to the last complete line (`all`: everything, but a character
-   * cut at the end waits for its rest), masked; a PEM key without its END line yet is held whole. */
-  #flush(stream: Stream, all: boolean): void {
+  /** Writes the held bytes of `stream`, masked: `batch` up to the last complete line (a secret is masked
+   * whole); `timer` (200 ms after the bytes arrived) the same, but a partial line too, up to its last byte
+   * no secret contains; `late` (200 ms after that) the rest; `all` everything (the recording ends, or a
+   * resize or binary output comes between).
+   * A partial line held past its bound is cut after its last byte no secret contains as well, so a token
+   * a long line carries across two SSH packets is not split. A character cut at the end waits for its
+   * rest; a PEM key without its END line yet is held whole (up to a bound) unless `all`. */
+  #flush(stream: Stream, mode: 'batch' | 'timer' | 'late' | 'all'): void {
     const pending = this.#pending.get(stream)
     if (!pending || pending.bytes === 0) return
     const held = pending.chunks.length === 1 ? pending.chunks[0]! : Buffer.concat(pending.chunks)
-    let cut = all ? held.length - splitCharacterBytes(held) : held.lastIndexOf(10) + 1
+    const whole = held.length - splitCharacterBytes(held)
+    let cut = mode === 'all' ? whole : held.lastIndexOf(10) + 1
+    if (mode === 'late') cut = whole
+    else if (mode === 'timer') cut = Math.max(cut, afterLastSeparator(held, cut)) || whole
+    else if (mode === 'batch' && held.length - cut > MAX_PENDING_BYTES) {
+      cut = afterLastSeparator(held, cut)
+      if (held.length - cut > MAX_RUN_BYTES) cut = whole
+    }
     const keyAt = held.indexOf(KEY_MARK)
     if (keyAt !== -1 && held.indexOf(END_MARK, keyAt) === -1 && held.length < MAX_PEM_BYTES) {
       const head = held.toString('latin1', Math.max(0, keyAt - 60), keyAt + KEY_MARK.length)
-      if (BEGIN_KEY.test(head)) cut = all ? cut : 0
+      if (BEGIN_KEY.test(head) && mode !== 'all') cut = 0
     }
-    if (!all && held.length - cut > MAX_PENDING_BYTES) cut = held.length - splitCharacterBytes(held)
-    if (cut > 0) this.#event(stream, maskSecrets(held.toString('utf8', 0, cut)), pending.at)
+    if (cut > 0) this.#text(stream, held.subarray(0, cut), pending.at)
     const rest = held.subarray(cut)
     pending.chunks = rest.length > 0 ? [rest] : []
     pending.bytes = rest.length
@@ -162,16 +188,34 @@ export class AsciicastWriter {
     this.#event('m', `${stream === 'i' ? 'binary input' : 'binary output'}: ${bytes} bytes not recorded`)
   }
 
-  #event(code: string, data: string, at = this.#now()): void {
-    const seconds = Math.max(this.#last, Math.round(at) / 1000)
-    this.#last = seconds
-    this.#write(`${JSON.stringify([seconds, code, data])}\n`)
+  /** One event of valid UTF-8 text. Text with none of the credential detectors' literals (the common
+   * case) is escaped as it is: JSON.stringify of its Latin-1 view escapes exactly the bytes JSON needs
+   * escaped (controls, `"` and `\`, all ASCII) and leaves the bytes of multi-byte characters (0x80-0xFF)
+   * alone, so writing the result back as Latin-1 gives the bytes of the JSON string of the UTF-8 text,
+   * without decoding to and encoding from UTF-16. Anything else is decoded and masked first. */
+  #text(stream: Stream, bytes: Buffer, at: number): void {
+    const latin1 = bytes.toString('latin1')
+    if (mayHaveSecrets(latin1) || !isUtf8(bytes)) {
+      this.#event(stream, maskSecrets(bytes.toString('utf8')), at)
+      return
+    }
+    this.#write(Buffer.from(`[${this.#seconds(at)},"${stream}",${JSON.stringify(latin1)}]\n`, 'latin1'))
   }
 
-  #write(line: string): void {
+  #seconds(at: number): number {
+    const seconds = Math.max(this.#last, Math.round(at) / 1000)
+    this.#last = seconds
+    return seconds
+  }
+
+  #event(code: string, data: string, at = this.#now()): void {
+    this.#write(`${JSON.stringify([this.#seconds(at), code, data])}\n`)
+  }
+
+  #write(line: string | Buffer): void {
     if (this.#full) return
     // Encoded once: measuring the string and letting the file stream encode it again costs two passes.
-    const encoded = Buffer.from(line)
+    const encoded = typeof line === 'string' ? Buffer.from(line) : line
     const bytes = encoded.length
     const { budget } = this.#o
     if (bytes > budget.remaining) {
@@ -192,14 +236,28 @@ const CONTROL = new Uint8Array(256)
 for (let byte = 0; byte < 0x20; byte++) CONTROL[byte] = 1
 for (const byte of [0x09, 0x0a, 0x0d, 0x1b, 0x08, 0x07]) CONTROL[byte] = 0
 
+const CONTROL_BYTES = [...CONTROL.keys()].filter((byte) => CONTROL[byte] === 1)
+/** Below this, one pass over the bytes costs less than a native search per control byte. */
+const SCAN_NATIVELY_FROM = 512
+
 /** Invalid UTF-8 (a lone continuation byte is allowed at the edges: a character split across chunks), or
  * more than one byte in eight a control character a terminal does not use. */
 export function isBinary(chunk: Buffer): boolean {
-  let controls = 0
-  for (let i = 0; i < chunk.length; i++) controls += CONTROL[chunk[i]!]!
-  if (controls * 8 > chunk.length) return true
   // Native validation (node:buffer isUtf8): no decoder and no string per chunk.
-  return !isUtf8(trimSplitCharacters(chunk))
+  if (!isUtf8(trimSplitCharacters(chunk))) return true
+  return tooManyControls(chunk)
+}
+
+/** Text holds none of these bytes: a native search (memchr) for each proves that for a 32 KiB packet in
+ * a fraction of what a JavaScript pass over every byte costs; only a chunk that has one is counted. */
+function tooManyControls(chunk: Buffer): boolean {
+  if (chunk.length >= SCAN_NATIVELY_FROM && !CONTROL_BYTES.some((byte) => chunk.includes(byte))) return false
+  let controls = 0
+  for (let i = 0; i < chunk.length; i++) {
+    controls += CONTROL[chunk[i]!]!
+    if (controls * 8 > chunk.length) return true
+  }
+  return false
 }
 
 /** The chunk without a multi-byte character cut at either end. */
@@ -214,6 +272,19 @@ function trimSplitCharacters(chunk: Buffer): Buffer {
     break
   }
   return chunk.subarray(start, end)
+}
+
+/** 1 for the bytes a secret the credential detectors find can contain: tokens and JWTs are made of
+ * letters, digits, `_`, `-` and `.`; a PEM header line has spaces too. Bytes of multi-byte characters
+ * (0x80 and up) count as well, so a cut after a byte outside the set never splits a character. */
+const SECRET_BYTE = new Uint8Array(256).fill(1, 0x80)
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-. ')
+  SECRET_BYTE[c.charCodeAt(0)] = 1
+
+/** The offset just after the last byte of `held` from `from` on that no secret contains, or `from`. */
+function afterLastSeparator(held: Buffer, from: number): number {
+  for (let i = held.length - 1; i >= from; i--) if (SECRET_BYTE[held[i]!] === 0) return i + 1
+  return from
 }
 
 /** Bytes at the end of `chunk` that begin a multi-byte character whose rest has not arrived (0 to 3). */
