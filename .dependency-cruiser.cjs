@@ -80,6 +80,27 @@ module.exports = {
       to: { path: '^src/mcp/', pathNot: '^src/mcp/index\\.ts$' },
     },
     {
+      name: 'telemetry-only-from-main',
+      severity: 'error',
+      comment:
+        "src/telemetry/ (the OpenTelemetry SDK) is wired by main.ts alone: core sees it through its tracer port (core/metrics/core-tracer.ts), the API through its `tracing` option",
+      from: { path: '^src/', pathNot: ['^src/main\\.ts$', '^src/telemetry/'] },
+      to: { path: '^src/telemetry/' },
+    },
+    {
+      name: 'opentelemetry-only-in-telemetry',
+      severity: 'error',
+      comment: 'with traces off nothing of OpenTelemetry is loaded outside src/telemetry/ (the metrics use prom-client)',
+      from: { path: '^src/', pathNot: '^src/telemetry/' },
+      to: { path: '@opentelemetry/' },
+    },
+    {
+      name: 'telemetry-through-core-index',
+      severity: 'error',
+      from: { path: '^src/telemetry/' },
+      to: { path: '^src/(protocols|api|cli|mcp)/|^src/core/|^src/store/(embedded|postgres)/', pathNot: '^src/core/index\\.ts$' },
+    },
+    {
       name: 'store-below-core',
       severity: 'error',
       from: { path: '^src/store/' },

@@ -33,6 +33,7 @@ import type { ProcessPeers, ProtocolServer } from './protocols/protocol-server.t
 import { openStore as openStoreBackend } from './store/open-store.ts'
 import { makePrivateDir, refuseExposedFiles } from './store/private-files.ts'
 import type { Store } from './store/store.ts'
+import { startTracing } from './telemetry/start-tracing.ts'
 import {
   announceWorkerReady,
   answerMetricsRequests,
@@ -92,6 +93,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await close().catch((error: unknown) => logger.error({ err: error }, 'error while stopping'))
   }
   try {
+    // Traces (off by default) are set up first and stopped last, so the spans of the stop still leave.
+    const tracing = await startTracing({
+      config: config.telemetry.traces,
+      env: process.env,
+      logger: logger.child({ component: 'traces' }),
+      resolveSecret,
+      storeBackend: store.backend,
+    })
+    if (tracing) closers.push(() => tracing.close())
     const oidc = oidcSettings(config.identity)
     const verifier = oidc ? createOidcVerifier(oidc, options.clock ?? systemClock) : undefined
     // Every process counts what it runs; the primary's /metrics adds the workers' counts up (workers.ts).
@@ -136,6 +146,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       store,
       logger,
       metrics,
+      ...(tracing ? { tracer: tracing.core } : {}),
       ...(auditCheckpointKey ? { auditCheckpointKey } : {}),
       ...(identitySecrets.tokenSigningKey ? { gatewayTokenKey: identitySecrets.tokenSigningKey } : {}),
       ...(exporter ? { auditSinkStatus: () => exporter.status() } : {}),
@@ -221,6 +232,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       listen: config.api.listen,
       ...(config.api.tls ? { tls: config.api.tls } : {}),
       mcp,
+      ...(tracing ? { tracing } : {}),
       metrics: {
         contentType: metrics.contentType,
         ...(config.api.metricsToken

@@ -67,6 +67,8 @@ export interface ApiServerOptions {
   sharedState?: SharedState
   /** Shorter heartbeats and stream lifetimes for tests. */
   settings?: Partial<RouteSettings>
+  /** Request spans (src/telemetry/, passed in by main.ts when traces are on): hooks added before any other. */
+  tracing?: { traceApi(app: FastifyInstance, scheme: 'http' | 'https'): void }
 }
 
 const DEFAULT_SETTINGS: RouteSettings = { eventsHeartbeatMs: 15_000, eventsMaxStreamMs: 5 * 60_000 }
@@ -99,6 +101,7 @@ function buildApiApp(options: ApiServerOptions): FastifyInstance {
     // Request lines stay at debug: an operator's info log should not grow with every CLI poll.
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance
+  options.tracing?.traceApi(app, options.tls ? 'https' : 'http')
   app.setValidatorCompiler(zodValidatorCompiler)
 
   const settings: RouteSettings = { ...DEFAULT_SETTINGS, ...options.settings }

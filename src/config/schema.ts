@@ -5,6 +5,7 @@ import { MAX_SCOPE_ENTRIES, MAX_SCOPE_ENTRY_LENGTH } from '../core/index.ts'
 import { RESOURCE_SCHEMAS } from '../kinds/index.ts'
 import { budgetConfig } from './budget-config.ts'
 import { duration, hostPort, secretRef, tlsFiles } from './schema-parts.ts'
+import { telemetryConfig } from './telemetry-config.ts'
 
 const scopeEntry = z
   .string()
@@ -685,6 +686,7 @@ export const configSchema = z.strictObject({
     })
     .default({ drainTimeout: '30s' })
     .describe('how the gateway stops'),
+  telemetry: telemetryConfig,
   workers: z
     .union([z.literal('auto'), z.number().int().min(1).max(64)])
     .default(1)

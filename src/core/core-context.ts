@@ -7,6 +7,7 @@ import type { AuditEntry, AuditEventInput } from './audit/events.ts'
 import type { Clock } from './clock.ts'
 import type { GrantProvisioner } from './grants/grant-provisioner.ts'
 import type { Principal } from './identity/principal.ts'
+import type { CoreTracer } from './metrics/core-tracer.ts'
 import type { LiveSessions } from './sessions/live-sessions.ts'
 
 /** What the operations of core share; built once by createCore. */
@@ -22,6 +23,8 @@ export interface CoreContext {
   live: LiveSessions
   /** This process's id in the store's registry of gateway processes (process-registry.ts). */
   processId: string
+  /** Spans of control-plane operations and data-path logins; NO_TRACER unless tracing is on. */
+  tracer: CoreTracer
   audit(event: AuditEventInput): Promise<AuditEntry>
   /** Tells approvers (webhooks, Slack, the console's event stream); never blocks or throws. */
   notify(type: ApprovalNotificationType, approval: Approval): void

@@ -14,16 +14,19 @@ import { TaskgateError } from './errors.ts'
 import { endTask, revokeGrant } from './grants/finish-grant.ts'
 import { offPlanStatements } from './grants/grant-plan.ts'
 import { policyFor } from './grants/grant-policy.ts'
+import type { GrantRequestInput, GrantRequestResult } from './grants/grant-request-input.ts'
 import { issueOwnerCredential } from './grants/issue-owner-credential.ts'
 import { listGrants } from './grants/list-grants.ts'
 import { requestGrant } from './grants/request-grant.ts'
 import type { BearerAuthenticator } from './identity/authenticate.ts'
 import { createBearerLogin } from './identity/bearer-login.ts'
 import { createServiceAccount } from './identity/create-service-account.ts'
+import type { Principal } from './identity/principal.ts'
 import { deleteServiceAccount, disableServiceAccount } from './identity/retire-service-account.ts'
 import { rotateServiceAccountKey } from './identity/rotate-service-account-key.ts'
 import { testMasking } from './masking/masking-test.ts'
 import { checkReadiness } from './metrics/readiness.ts'
+import { approvalAttributes, grantAttributes, resourceAttributes } from './metrics/trace-attributes.ts'
 import { replayPolicy } from './policy/replay-policy.ts'
 import type { ControlPlanePort } from './ports/control-plane-port.ts'
 import type { ActionRecord } from './recording/events.ts'
@@ -71,24 +74,16 @@ export function createControlPlanePort(
         ]
       }),
 
-    async requestGrant(actor, input) {
-      const result = await requestGrant(ctx, actor, input, {
-        planStatements: (kind) => registered.planners.get(kind),
-        implicitScope: (kind) => registered.implicitScopes.get(kind),
-      })
-      if (result.grant.status === 'denied') return result
-      // Evidence is for the approver and the requester; a store hiccup reading it does not undo the grant.
-      const evidence = await rt.anomalies.requested(result.grant).catch((error: unknown) => {
-        rt.logger.warn(
-          { err: error, grantId: result.grant.id },
-          'could not gather the evidence on a grant request',
-        )
-        return undefined
-      })
-      if (!evidence) return result
-      const planCheck = planCheckFor(ctx, rt, result.grant)
-      return { ...result, evidence: planCheck ? { ...evidence, planCheck } : evidence }
-    },
+    requestGrant: (actor, input) =>
+      ctx.tracer.span(
+        'taskgate.grant.request',
+        { ...resourceAttributes(ctx, input.resourceId), 'taskgate.principal.kind': actor.kind },
+        async (span) => {
+          const result = await requestGrantWithEvidence(ctx, rt, actor, input)
+          span.set({ ...grantAttributes(result.grant), 'taskgate.outcome': result.grant.status })
+          return result
+        },
+      ),
     async grantEvidence(actor, id) {
       const grant = await rt.loadGrant(id)
       authorizeGrantView(ctx, actor, grant)
@@ -118,12 +113,31 @@ export function createControlPlanePort(
     },
     listGrants: (actor, filter) => listGrants(ctx, actor, filter),
     issueCredential: (actor, grantId) => issueOwnerCredential(ctx, rt, actor, grantId),
-    endGrant: (actor, grantId) => endTask(ctx, rt, actor, grantId),
-    revokeGrant: (actor, grantId, reason) => revokeGrant(ctx, rt, actor, grantId, reason),
+    endGrant: (actor, grantId) =>
+      ctx.tracer.span('taskgate.grant.end', { 'taskgate.principal.kind': actor.kind }, async (span) => {
+        const grant = await endTask(ctx, rt, actor, grantId)
+        span.set({ ...grantAttributes(grant), 'taskgate.outcome': grant.endReason ?? grant.status })
+        return grant
+      }),
+    revokeGrant: (actor, grantId, reason) =>
+      ctx.tracer.span('taskgate.grant.revoke', { 'taskgate.principal.kind': actor.kind }, async (span) => {
+        const grant = await revokeGrant(ctx, rt, actor, grantId, reason)
+        span.set({ ...grantAttributes(grant), 'taskgate.outcome': grant.endReason ?? grant.status })
+        return grant
+      }),
 
     listApprovals: (actor, filter) => listApprovals(ctx, actor, filter),
     getApproval: (actor, id) => getApproval(ctx, actor, id),
-    decideApproval: (actor, id, verdict, reason) => decideApproval(ctx, actor, id, verdict, reason),
+    decideApproval: (actor, id, verdict, reason) =>
+      ctx.tracer.span(
+        verdict === 'approve' ? 'taskgate.approval.approve' : 'taskgate.approval.deny',
+        { 'taskgate.principal.kind': actor.kind },
+        async (span) => {
+          const approval = await decideApproval(ctx, actor, id, verdict, reason)
+          span.set({ ...approvalAttributes(approval), 'taskgate.outcome': approval.status })
+          return approval
+        },
+      ),
     approvalRisk: (approval) => approvalRisk(ctx, approval),
     async approvalEvidence(approval) {
       const grant = await store.grants.get(approval.grantId)
@@ -179,4 +193,30 @@ export function createControlPlanePort(
       return { grantsByStatus: await store.grants.countByStatus(), recordingBacklog: recording.backlog }
     },
   }
+}
+
+/** A grant request, with the evidence on it for the approver and the requester. */
+async function requestGrantWithEvidence(
+  ctx: CoreContext,
+  rt: CoreRuntime,
+  actor: Principal,
+  input: GrantRequestInput,
+): Promise<GrantRequestResult> {
+  const { registered } = rt
+  const result = await requestGrant(ctx, actor, input, {
+    planStatements: (kind) => registered.planners.get(kind),
+    implicitScope: (kind) => registered.implicitScopes.get(kind),
+  })
+  if (result.grant.status === 'denied') return result
+  // Evidence is for the approver and the requester; a store hiccup reading it does not undo the grant.
+  const evidence = await rt.anomalies.requested(result.grant).catch((error: unknown) => {
+    rt.logger.warn(
+      { err: error, grantId: result.grant.id },
+      'could not gather the evidence on a grant request',
+    )
+    return undefined
+  })
+  if (!evidence) return result
+  const planCheck = planCheckFor(ctx, rt, result.grant)
+  return { ...result, evidence: planCheck ? { ...evidence, planCheck } : evidence }
 }

@@ -30,7 +30,9 @@ import { newId } from './ids.ts'
 import { maskingContextFor } from './masking/masking-context.ts'
 import { compileMaskingRules } from './masking/rules.ts'
 import { type CoreMetrics, NO_METRICS } from './metrics/core-metrics.ts'
+import { type CoreTracer, NO_TRACER } from './metrics/core-tracer.ts'
 import { countStoreFailures } from './metrics/count-store-failures.ts'
+import { traceStoreOperations } from './metrics/trace-store-operations.ts'
 import type { Rules } from './policy/rules.ts'
 import { rulesForResource } from './policy/rules-for-resource.ts'
 import { SessionRecording } from './recording/session-recording.ts'
@@ -59,6 +61,8 @@ export interface CoreOptions {
   maskingHashKey?: string
   /** Counters and histograms for /metrics (api/prometheus-metrics.ts); none by default. */
   metrics?: CoreMetrics
+  /** Spans of control-plane operations and data-path logins (src/telemetry/); none by default. */
+  tracer?: CoreTracer
   /** The SIEM exporter's status (main.ts starts it in the primary process); no sinks when absent. */
   auditSinkStatus?: () => Promise<AuditSinkStatus[]>
   /** `retention.checkpointKey`, read from its secret: signs and verifies the audit retention checkpoint. */
@@ -113,7 +117,9 @@ export function createCore(options: CoreOptions): Core {
 function createContext(options: CoreOptions): CoreContext {
   const { config, logger } = options
   const metrics = options.metrics ?? NO_METRICS
-  const store = options.metrics ? countStoreFailures(options.store, metrics) : options.store
+  const counted = options.metrics ? countStoreFailures(options.store, metrics) : options.store
+  // Without a tracer the store stays as it is: tracing off costs nothing per store call.
+  const store = options.tracer ? traceStoreOperations(counted, options.tracer) : counted
   const clock = options.clock ?? systemClock
   const approvalListeners = new Set<ApprovalListener>(options.approvalListeners ?? [])
   return {
@@ -126,6 +132,7 @@ function createContext(options: CoreOptions): CoreContext {
     addresses: new Map(),
     live: new LiveSessions(),
     processId: newId('p'),
+    tracer: options.tracer ?? NO_TRACER,
     audit: (event: AuditEventInput) => store.audit.append(event, clock.now(), hashEntry),
     notify: (type, approval) => {
       for (const listener of approvalListeners) {

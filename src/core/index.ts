@@ -88,6 +88,13 @@ export { compileMaskingRules } from './masking/rules.ts'
 export type { MaskStyle } from './masking/styles.ts'
 export { MASK_STYLES } from './masking/styles.ts'
 export type { CoreMetrics, OperationalCounts } from './metrics/core-metrics.ts'
+export type {
+  CoreTracer,
+  SpanName,
+  StoreOperationSpan,
+  TraceAttributes,
+  TracedOperation,
+} from './metrics/core-tracer.ts'
 export type { Readiness } from './metrics/readiness.ts'
 export type { Action, ComputedColumns } from './policy/action.ts'
 export type { Decision, Denial, DenyCode } from './policy/decision.ts'

@@ -1,4 +1,6 @@
+import type { Approval } from '../approvals/approval.ts'
 import type { CoreContext } from '../core-context.ts'
+import { approvalAttributes, grantAttributes } from '../metrics/trace-attributes.ts'
 import { endGrant } from './end-grant.ts'
 
 /**
@@ -25,7 +27,10 @@ export function startExpirySweeper(ctx: CoreContext, intervalMs = 250): { stop()
       await ctx.store.credentials.deleteExpiredBefore(new Date(now.getTime() - ENDED_CREDENTIALS_KEPT_MS))
     }
     for (const grant of await ctx.store.grants.listExpired(now)) {
-      await endGrant(ctx, grant, 'expired', 'system')
+      await ctx.tracer.span('taskgate.grant.expire', grantAttributes(grant), async (span) => {
+        await endGrant(ctx, grant, 'expired', 'system')
+        span.set({ 'taskgate.outcome': 'expired' })
+      })
     }
     const liveIds = ctx.live.grantIds()
     if (liveIds.length > 0) {
@@ -39,20 +44,14 @@ export function startExpirySweeper(ctx: CoreContext, intervalMs = 250): { stop()
     }
     for (const approval of await ctx.store.approvals.list({ status: ['pending'] })) {
       if (approval.expiresAt.getTime() > now.getTime()) continue
-      if (!(await ctx.store.approvals.decide(approval.id, 'expired', now))) continue
-      await ctx.audit({
-        type: 'approval.expired',
-        actor: 'system',
-        subject: approval.id,
-        data: { grant: approval.grantId },
+      await ctx.tracer.span('taskgate.approval.expire', approvalAttributes(approval), async (span) => {
+        if (!(await ctx.store.approvals.decide(approval.id, 'expired', now))) {
+          span.set({ 'taskgate.outcome': 'decided-elsewhere' })
+          return
+        }
+        await expireApproval(ctx, approval)
+        span.set({ 'taskgate.outcome': 'expired' })
       })
-      await ctx.store.publish('approval_changed', approval.id)
-      ctx.notify('approval.expired', { ...approval, status: 'expired' })
-      if (approval.subject === 'grant') {
-        const grant = await ctx.store.grants.get(approval.grantId)
-        if (grant?.status === 'pending')
-          await endGrant(ctx, grant, 'cancelled', 'system', 'no approver decided in time')
-      }
     }
   }
   // With the store down every tick fails: log when that starts and when it ends, not four times a second.
@@ -80,5 +79,23 @@ export function startExpirySweeper(ctx: CoreContext, intervalMs = 250): { stop()
       clearInterval(timer)
       await running
     },
+  }
+}
+
+/** An approval nobody decided in time, once marked expired: audited, announced, and a grant request that
+ * waited on it is cancelled. */
+async function expireApproval(ctx: CoreContext, approval: Approval): Promise<void> {
+  await ctx.audit({
+    type: 'approval.expired',
+    actor: 'system',
+    subject: approval.id,
+    data: { grant: approval.grantId },
+  })
+  await ctx.store.publish('approval_changed', approval.id)
+  ctx.notify('approval.expired', { ...approval, status: 'expired' })
+  if (approval.subject === 'grant') {
+    const grant = await ctx.store.grants.get(approval.grantId)
+    if (grant?.status === 'pending')
+      await endGrant(ctx, grant, 'cancelled', 'system', 'no approver decided in time')
   }
 }

@@ -1,0 +1,71 @@
+// Core's tracer port (core/metrics/core-tracer.ts) over an OpenTelemetry tracer. A failed operation's span
+// gets ERROR with the error's stable code only: messages and stacks (recordException) stay out, since a
+// message may quote what the client sent.
+import {
+  type Attributes,
+  type Span as OtelSpan,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api'
+import { type CoreTracer, isTaskgateError, type TraceAttributes } from '../core/index.ts'
+
+export function createOtelCoreTracer(tracer: Tracer, storeBackend: 'embedded' | 'postgres'): CoreTracer {
+  const dbSystem = storeBackend === 'postgres' ? 'postgresql' : 'sqlite'
+  return {
+    span(name, attributes, run) {
+      return tracer.startActiveSpan(
+        name,
+        { kind: SpanKind.INTERNAL, attributes: clean(attributes) },
+        async (span) => {
+          let outcome = attributes['taskgate.outcome'] !== undefined
+          try {
+            return await run({
+              set(more) {
+                if (more['taskgate.outcome'] !== undefined) outcome = true
+                if (more['taskgate.error.code'] !== undefined) span.setStatus({ code: SpanStatusCode.ERROR })
+                span.setAttributes(clean(more))
+              },
+            })
+          } catch (error) {
+            fail(span, error, outcome)
+            throw error
+          } finally {
+            span.end()
+          }
+        },
+      )
+    },
+    storeOperation(operation) {
+      const parent = trace.getActiveSpan()
+      if (!parent?.isRecording()) return undefined
+      const span = tracer.startSpan(`store ${operation}`, {
+        kind: SpanKind.CLIENT,
+        attributes: { 'db.system.name': dbSystem, 'db.operation.name': operation },
+      })
+      return {
+        end(error) {
+          if (error !== undefined) fail(span, error, true)
+          span.end()
+        },
+      }
+    },
+  }
+}
+
+function fail(span: OtelSpan, error: unknown, outcomeSet: boolean): void {
+  const code = isTaskgateError(error) ? error.code : 'TG_INTERNAL'
+  span.setAttributes(
+    outcomeSet
+      ? { 'taskgate.error.code': code }
+      : { 'taskgate.error.code': code, 'taskgate.outcome': 'failed' },
+  )
+  span.setStatus({ code: SpanStatusCode.ERROR })
+}
+
+function clean(attributes: TraceAttributes): Attributes {
+  const out: Attributes = {}
+  for (const [key, value] of Object.entries(attributes)) if (value !== undefined) out[key] = value
+  return out
+}
