@@ -33,7 +33,7 @@ import type { ProcessPeers, ProtocolServer } from './protocols/protocol-server.t
 import { openStore as openStoreBackend } from './store/open-store.ts'
 import { makePrivateDir, refuseExposedFiles } from './store/private-files.ts'
 import type { Store } from './store/store.ts'
-import { startTracing } from './telemetry/start-tracing.ts'
+import { tracesEnabled } from './telemetry/trace-settings.ts'
 import {
   announceWorkerReady,
   answerMetricsRequests,
@@ -93,14 +93,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await close().catch((error: unknown) => logger.error({ err: error }, 'error while stopping'))
   }
   try {
-    // Traces (off by default) are set up first and stopped last, so the spans of the stop still leave.
-    const tracing = await startTracing({
-      config: config.telemetry.traces,
-      env: process.env,
-      logger: logger.child({ component: 'traces' }),
-      resolveSecret,
-      storeBackend: store.backend,
-    })
+    // Traces are off by default, and then the OpenTelemetry SDK is not even loaded. On, they are set up
+    // first and stopped last, so the spans of the stop still leave.
+    const tracing = tracesEnabled(config.telemetry.traces, process.env)
+      ? await (await import('./telemetry/start-tracing.ts')).startTracing({
+          config: config.telemetry.traces,
+          env: process.env,
+          logger: logger.child({ component: 'traces' }),
+          resolveSecret,
+          storeBackend: store.backend,
+        })
+      : undefined
     if (tracing) closers.push(() => tracing.close())
     const oidc = oidcSettings(config.identity)
     const verifier = oidc ? createOidcVerifier(oidc, options.clock ?? systemClock) : undefined
@@ -408,7 +411,8 @@ async function runFromCommandLine(argv: string[]): Promise<void> {
   })
   if (values.help) {
     process.stdout.write(
-      'usage: node src/main.ts --config taskgate.yaml   (same as `taskgate serve --config FILE`)\n',
+      'usage: node src/main.ts --config taskgate.yaml   (same as `taskgate serve --config FILE`;\n' +
+        '`taskgate help serve` lists the environment variables, OTEL_* for traces included)\n',
     )
     return
   }

@@ -90,7 +90,7 @@ export const traceExport = z
   })
   .default({})
   .describe(
-    'OpenTelemetry traces of the control plane (API requests, grants, approvals, data-path logins, store calls) over OTLP/HTTP; off by default (README "Traces")',
+    'OpenTelemetry traces of the control plane (API requests, grants, approvals, data-path logins, store calls) over OTLP/HTTP; off by default (docs/traces.md)',
   )
 
 export const telemetryConfig = z

@@ -9,6 +9,7 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api'
+import { ATTR_DB_OPERATION_NAME, ATTR_DB_SYSTEM_NAME } from '@opentelemetry/semantic-conventions'
 import { type CoreTracer, isTaskgateError, type TraceAttributes } from '../core/index.ts'
 
 export function createOtelCoreTracer(tracer: Tracer, storeBackend: 'embedded' | 'postgres'): CoreTracer {
@@ -42,7 +43,7 @@ export function createOtelCoreTracer(tracer: Tracer, storeBackend: 'embedded' | 
       if (!parent?.isRecording()) return undefined
       const span = tracer.startSpan(`store ${operation}`, {
         kind: SpanKind.CLIENT,
-        attributes: { 'db.system.name': dbSystem, 'db.operation.name': operation },
+        attributes: { [ATTR_DB_SYSTEM_NAME]: dbSystem, [ATTR_DB_OPERATION_NAME]: operation },
       })
       return {
         end(error) {

@@ -1,6 +1,6 @@
-// OpenTelemetry traces of the control plane (README "Traces"): the SDK's tracer provider with a bounded
+// OpenTelemetry traces of the control plane (docs/traces.md): the SDK's tracer provider with a bounded
 // batch span processor and an OTLP/HTTP exporter (protobuf or JSON), a tracer for core's port and hooks for
-// the API. Nothing is started unless `telemetry.traces` or OTEL_TRACES_EXPORTER asks for it. Export runs
+// the API. Loaded only when `telemetry.traces` or OTEL_TRACES_EXPORTER asks for traces. Export runs
 // beside the requests, never in front of them: a collector that is down or slow costs spans, not requests.
 import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
@@ -25,6 +25,11 @@ import {
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from '@opentelemetry/sdk-trace'
+import {
+  ATTR_SERVICE_INSTANCE_ID,
+  ATTR_SERVICE_NAME,
+  ATTR_SERVICE_VERSION,
+} from '@opentelemetry/semantic-conventions'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import packageJson from '../../package.json' with { type: 'json' }
@@ -34,7 +39,7 @@ import { type CoreTracer, TaskgateError } from '../core/index.ts'
 import { ExportWarnings } from './export-warnings.ts'
 import { createOtelCoreTracer } from './otel-core-tracer.ts'
 import { traceApiRequests } from './trace-api-requests.ts'
-import { endpointForLog, type TraceSettings, traceSettings, tracesEnabled } from './trace-settings.ts'
+import { endpointForLog, type TraceSettings, traceSettings } from './trace-settings.ts'
 
 /** How long stopping waits for the last spans to leave; past it they are dropped, the gateway stops. */
 const CLOSE_FLUSH_MS = 3000
@@ -55,10 +60,9 @@ export interface TracingOptions {
   storeBackend: 'embedded' | 'postgres'
 }
 
-/** Undefined when traces are off (the default): then nothing of OpenTelemetry is set up at all. */
-export async function startTracing(options: TracingOptions): Promise<Tracing | undefined> {
+/** Called only when traces are on (tracesEnabled): main.ts imports this module then, not before. */
+export async function startTracing(options: TracingOptions): Promise<Tracing> {
   const { config, env, logger } = options
-  if (!tracesEnabled(config, env)) return undefined
   const settings = traceSettings(config, env)
   const warnings = new ExportWarnings(logger)
   const provider = new TracerProvider({
@@ -156,14 +160,14 @@ function traceResource(settings: TraceSettings, env: Readonly<Record<string, str
     : undefined
   let resource = defaultResource().merge(
     resourceFromAttributes({
-      'service.name': 'taskgate',
-      'service.version': packageJson.version,
-      'service.instance.id': randomUUID(),
+      [ATTR_SERVICE_NAME]: 'taskgate',
+      [ATTR_SERVICE_VERSION]: packageJson.version,
+      [ATTR_SERVICE_INSTANCE_ID]: randomUUID(),
     }),
   )
   if (fromEnv) resource = resource.merge(fromEnv)
   if (settings.serviceName)
-    resource = resource.merge(resourceFromAttributes({ 'service.name': settings.serviceName }))
+    resource = resource.merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: settings.serviceName }))
   return resource
 }
 

@@ -13,6 +13,12 @@ import {
   trace,
 } from '@opentelemetry/api'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
+import {
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_URL_SCHEME,
+} from '@opentelemetry/semantic-conventions'
 import type { FastifyInstance } from 'fastify'
 
 const propagator = new W3CTraceContextPropagator()
@@ -28,7 +34,11 @@ export function traceApiRequests(app: FastifyInstance, tracer: Tracer, scheme: '
       `${request.method} ${route}`,
       {
         kind: SpanKind.SERVER,
-        attributes: { 'http.request.method': request.method, 'http.route': route, 'url.scheme': scheme },
+        attributes: {
+          [ATTR_HTTP_REQUEST_METHOD]: request.method,
+          [ATTR_HTTP_ROUTE]: route,
+          [ATTR_URL_SCHEME]: scheme,
+        },
       },
       parent,
     )
@@ -42,7 +52,7 @@ export function traceApiRequests(app: FastifyInstance, tracer: Tracer, scheme: '
 }
 
 function end(span: Span, status: number, finished: boolean): void {
-  span.setAttribute('http.response.status_code', status)
+  span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
   if (!finished) span.setAttribute('taskgate.outcome', 'client-gone')
   // Server spans are errors for 5xx only: a 4xx is the client's (OpenTelemetry HTTP semantic conventions).
   if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR })

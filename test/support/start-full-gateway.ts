@@ -126,9 +126,13 @@ export async function startInProcess(
 }
 
 /** `node src/main.ts --config FILE` as its own process; resolves once it prints where it listens. */
-export async function startChildProcess(setup: GatewaySetup): Promise<RunningGateway> {
+/** `env`: variables added to the child's environment (OTEL_* for the traces tests). */
+export async function startChildProcess(
+  setup: GatewaySetup,
+  options: { env?: Record<string, string> } = {},
+): Promise<RunningGateway> {
   const child: ChildProcess = spawn(process.execPath, [MAIN, '--config', setup.configPath], {
-    env: { ...process.env, TASKGATE_LOG_LEVEL: process.env.TASKGATE_TEST_LOG ?? 'warn' },
+    env: { ...process.env, TASKGATE_LOG_LEVEL: process.env.TASKGATE_TEST_LOG ?? 'warn', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

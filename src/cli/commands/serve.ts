@@ -7,6 +7,13 @@ import { type Command, requireArgs, requireOption } from '../command.ts'
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'start the gateway (API and protocol listeners) until interrupted',
+  details:
+    'Environment: TASKGATE_LOG_LEVEL (info), TASKGATE_DATABASE_URL (overrides store.databaseUrl).\n' +
+    'Traces (off by default; docs/traces.md): telemetry.traces in the file, or the standard variables\n' +
+    'OTEL_TRACES_EXPORTER=otlp, OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,\n' +
+    'OTEL_EXPORTER_OTLP_PROTOCOL (http/protobuf | http/json), OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME,\n' +
+    'OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER / _ARG, OTEL_BSP_*; the file wins where both are set.\n' +
+    'OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none turn traces off.',
   options: {
     config: { type: 'string', value: 'FILE', required: true, description: 'configuration file (required)' },
   },

@@ -1,7 +1,7 @@
 // What core tells a tracing backend (src/telemetry/ implements it with the OpenTelemetry SDK; main.ts wires
 // it when `telemetry.traces` is on). Control-plane operations and data-path logins only, never a statement:
 // the per-statement path calls nothing here. Span names and attribute keys are closed sets of ids and
-// enums, so a credential, key, token, statement text or masked value has no place to go (README "Traces").
+// enums, so a credential, key, token, statement text or masked value has no place to go (docs/traces.md).
 import type { GrantStatus } from '../grants/grant.ts'
 
 export type SpanName =
