@@ -22,12 +22,12 @@ interface Portal {
   statement: string
   formats: number[]
   /** From a Describe of the portal: with its real format codes. */
-  fields?: RowField[] | null
+  fields?: readonly RowField[] | null
 }
 
 export class ResultTracker {
   /** Described statements' columns; null when the statement returns no rows (NoData). */
-  readonly #statements = new Map<string, RowField[] | null>()
+  readonly #statements = new Map<string, readonly RowField[] | null>()
   readonly #portals = new Map<string, Portal>()
   #queue: Expected[] = []
   /** The last Execute or Query, until a message other than Flush or Sync follows (see ClientFrames). */
@@ -98,7 +98,7 @@ export class ResultTracker {
   }
 
   /** A RowDescription: the columns of a simple-query result (returned), or of a described statement/portal. */
-  rowDescription(fields: RowField[]): RowField[] | undefined {
+  rowDescription(fields: readonly RowField[]): readonly RowField[] | undefined {
     const head = this.#queue[this.#head]
     if (head?.kind !== 'describe') return fields
     this.#shift()
@@ -123,7 +123,7 @@ export class ResultTracker {
   }
 
   /** The columns of the Execute being answered, with the formats its portal's Bind asked for. */
-  executeColumns(): RowField[] | undefined {
+  executeColumns(): readonly RowField[] | undefined {
     const head = this.#queue[this.#head]
     if (head?.kind !== 'execute') return undefined
     const portal = this.#portals.get(head.portal)

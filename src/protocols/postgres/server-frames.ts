@@ -22,6 +22,7 @@ import { parseCommandCompleteRows, parseErrorFields, serializeErrorResponse } fr
 
 export const SERVER_TYPES_READ = 'CEIsZTnDHcN123G'
 const DATA_ROW = 0x44
+const MAX_KEPT_DESCRIPTION = 4096
 const COPY_DATA = 0x64
 
 export interface Completed {
@@ -72,6 +73,10 @@ export class ServerFrames implements FrameSink {
   readonly #origins: ColumnOrigins | undefined
   /** The result set being answered. */
   #rows: RowMasker | undefined
+  /** The last RowDescription and its parse (#parseRowDescription). */
+  #lastDescription: { bytes: Buffer; fields: readonly RowField[] } | undefined
+  /** The columns #describe made of the last fields, when no masking rule traces origins. */
+  #lastDescribed: { fields: readonly RowField[]; columns: DescribedColumn[] } | undefined
   #copy: { options: CopyTextOptions; header: boolean } | undefined
   /** What the statement being answered will be recorded with. */
   #sample: ResultSample | undefined
@@ -200,13 +205,26 @@ export class ServerFrames implements FrameSink {
   }
 
   #rowDescription(frame: Buffer): Verdict {
-    const fields = parseRowDescription(frame)
+    const fields = this.#parseRowDescription(frame)
     // Tables are resolved before the tracker moves on: after a PAUSE this frame is offered again.
     if (this.#deps.tracker.answering !== 'describe' && this.#lookingUpOrigins(fields)) return PAUSE
     const columns = this.#deps.tracker.rowDescription(fields)
     if (columns !== undefined) this.#rows = this.#maskerFor(this.#describe(columns))
     else if (this.#deps.pending.peek()?.type === 'describe') this.#deps.pending.shift()
     return KEEP
+  }
+
+  /** A session runs the same statements over and over, and the server describes each result alike: the
+   * last description's bytes are kept (bounded by the frame size limit) with its fields, which are frozen
+   * since every result of that shape shares them. */
+  #parseRowDescription(frame: Buffer): readonly RowField[] {
+    const last = this.#lastDescription
+    if (last?.bytes.equals(frame)) return last.fields
+    const fields = Object.freeze(parseRowDescription(frame).map((f) => Object.freeze(f)))
+    // Kept only when small: a result of thousands of columns is parsed afresh rather than copied.
+    this.#lastDescription =
+      frame.length <= MAX_KEPT_DESCRIPTION ? { bytes: Buffer.from(frame), fields } : undefined
+    return fields
   }
 
   #dataRow(frame: Buffer): Verdict {
@@ -371,10 +389,13 @@ export class ServerFrames implements FrameSink {
   }
 
   #describe(fields: readonly RowField[]): DescribedColumn[] {
-    return (
-      this.#origins?.describe(fields, this.#statementReads()) ??
-      fields.map((f) => ({ name: f.name, typeOid: f.typeOid, format: f.format }))
-    )
+    if (this.#origins !== undefined) return this.#origins.describe(fields, this.#statementReads())
+    // Without masking the columns follow from the fields alone: the last ones are kept with them.
+    const last = this.#lastDescribed
+    if (last?.fields === fields) return last.columns
+    const columns = fields.map((f) => Object.freeze({ name: f.name, typeOid: f.typeOid, format: f.format }))
+    this.#lastDescribed = { fields, columns }
+    return columns
   }
 
   #maskerFor(columns: DescribedColumn[]): RowMasker {

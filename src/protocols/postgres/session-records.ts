@@ -28,18 +28,16 @@ export function recordCompleted(core: Core, handle: SessionHandle, c: Completed)
   // A statement carrying a secret may see it echoed in its rows or the server's message: SQLSTATE only.
   const secret = c.statement?.secret === true
   const error = secret && c.error !== undefined ? `${c.error.split(':')[0]}: (message withheld)` : c.error
-  core.recordAction(
-    handle,
-    {
-      kind: c.statement?.kind ?? 'Unknown',
-      text: c.statement?.text ?? '',
-      outcome: 'allow',
-      rowCount: c.rowCount,
-      durationMs: Math.round(c.durationMs * 1000) / 1000,
-      error,
-      ...(c.result && !secret ? { result: c.result } : {}),
-      ...(c.masked ? { masked: c.masked } : {}),
-    },
-    c.statement?.seq,
-  )
+  // Field by field: one object per statement, no temporaries spread into it.
+  const record: Parameters<Core['recordAction']>[1] = {
+    kind: c.statement?.kind ?? 'Unknown',
+    text: c.statement?.text ?? '',
+    outcome: 'allow',
+    rowCount: c.rowCount,
+    durationMs: Math.round(c.durationMs * 1000) / 1000,
+    error,
+  }
+  if (c.result && !secret) record.result = c.result
+  if (c.masked) record.masked = c.masked
+  core.recordAction(handle, record, c.statement?.seq)
 }

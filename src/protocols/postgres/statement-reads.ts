@@ -14,21 +14,23 @@ export interface StatementReads {
 /** What `classified` reads; undefined (origins unknown: every rule naming columns applies) when the text
  * could not be classified or runs a prepared statement, whose columns its own text does not name. */
 export function readsOf(classified: ClassifiedSql): StatementReads | undefined {
-  // A session's allow cache hands the same ClassifiedSql to every run of a text: derive its reads once.
-  if (memo.has(classified)) return memo.get(classified)
   const { action, columns } = classified
+  if (action.unclassified !== undefined || columns === undefined || classified.dependsOnPrepared)
+    return undefined
+  // Derived once per classification shape: a session's allow cache hands the same ClassifiedSql to every
+  // run of a text, and every text of one template (literals aside) shares its frozen needs and columns.
+  const shared = Object.isFrozen(action.needs)
+  const known = shared ? memo.get(action.needs) : undefined
+  if (known?.columns === columns) return known.reads
   const names = action.needs
     .filter((n) => n.verb !== 'execute' && !n.object.includes('*'))
     .map((n) => n.object)
-  const reads =
-    action.unclassified !== undefined || columns === undefined || classified.dependsOnPrepared
-      ? undefined
-      : { relations: [...new Set(names)], columns }
-  memo.set(classified, reads)
+  const reads: StatementReads = { relations: [...new Set(names)], columns }
+  if (shared) memo.set(action.needs, { columns, reads })
   return reads
 }
 
-const memo = new WeakMap<ClassifiedSql, StatementReads | undefined>()
+const memo = new WeakMap<readonly object[], { columns: ColumnReferences; reads: StatementReads }>()
 
 /** For a text no session decided (the masking probe of the control plane): one parse. */
 export function readsOfText(sql: string): StatementReads | undefined {
