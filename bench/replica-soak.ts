@@ -1,13 +1,20 @@
 // Replica soak (issue #17): two gateways sharing one PostgreSQL store behind HAProxy
 // (deploy/haproxy/haproxy.cfg), `--per-replica` sessions each held open through the balancer for
 // `--seconds`, every session running a statement about every `--every-ms`; halfway one replica is SIGKILLed
-// and started again `--down-seconds` later. A session that loses its connection logs in again at once.
-// Pass: no failed login except attempts in flight on the killed replica when it died, no session dropped
-// except at the kill, no live session left in the store after the clients close, the audit chain verifies.
+// and started again `--down-seconds` later. A session that loses its connection logs in again at once, and
+// every session ends after about `--session-seconds` and logs in again, so logins go on all through the soak
+// and the restarted replica is given sessions (the balancer's leastconn sends it the new ones).
+// Which replica served each connection is read from the balancer's own log (by the client's port), so:
+// Pass: no failed login except attempts the killed replica had accepted before it died, no session dropped
+// except the killed replica's own, the restarted replica opened sessions before the soak ended, no live
+// session left in the store after the clients close, the audit chain verifies.
 // Too heavy for `npm test` (1,000 upstream connections): run by hand, figures in README "Replicas".
+// Logs (each gateway at info, HAProxy's connection log, PostgreSQL with log_connections) are kept on failure
+// or with --keep-logs; the directory is printed.
 //   node bench/replica-soak.ts [--per-replica 500] [--seconds 120] [--every-ms 1000] [--down-seconds 5]
 //     [--ramp 25] (logins per second while filling up) [--pool-size 20] (each replica's store.poolSize)
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+//     [--session-seconds 30] (mean session life) [--keep-logs]
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -34,6 +41,8 @@ const { values } = parseArgs({
     'down-seconds': { type: 'string', default: '5' },
     ramp: { type: 'string', default: '25' },
     'pool-size': { type: 'string', default: '20' },
+    'session-seconds': { type: 'string', default: '30' },
+    'keep-logs': { type: 'boolean', default: false },
   },
 })
 const perReplica = Math.min(Math.max(Number(values['per-replica']), 1), 600)
@@ -45,6 +54,9 @@ const downMs = Math.max(Number(values['down-seconds']), 1) * 1000
 const rampPerSecond = Math.min(Math.max(Number(values.ramp), 1), 1000)
 /** store.poolSize of each replica (20 is the gateway's default). */
 const poolSize = Math.min(Math.max(Number(values['pool-size']), 1), 200)
+const sessionMs = Math.max(Number(values['session-seconds']), 1) * 1000
+// Gateways log at info into the soak's directory (replica-cluster.ts reads this).
+process.env.TASKGATE_TEST_LOG ??= 'info'
 
 interface Kill {
   issuedAt: number
@@ -52,48 +64,61 @@ interface Kill {
 }
 
 let soakStartedAt = Date.now()
-const stamp = () => `+${((Date.now() - soakStartedAt) / 1000).toFixed(1)} s`
+
+/** A login that failed or a session that dropped: judged once the balancer's log says which replica had it. */
+interface Failure {
+  kind: 'login' | 'dropped'
+  /** The client's local port (the balancer logs it), undefined when the TCP connection never opened. */
+  port: number | undefined
+  /** When the connection was opened, and when it failed. */
+  startedAt: number
+  at: number
+  error: string
+}
 
 const tally = {
   logins: 0,
-  /** Logins that failed while overlapping the kill (in flight to the dying replica). */
-  loginFailuresAtKill: 0,
-  loginFailures: [] as string[],
+  loginAttempts: 0,
   statements: 0,
-  dropsAtKill: 0,
-  drops: [] as string[],
+  failures: [] as Failure[],
 }
 
-/** A failure at `at` belongs to the kill when it falls between the SIGKILL and a moment after the death
- * (the client notices a dead peer on its next read). */
-const atKill = (kill: Kill | undefined, at: number) =>
-  kill !== undefined && at >= kill.issuedAt && at <= kill.deadAt + 2_000
+/** The client's port once its TCP connection to the balancer is open (kept: a closed socket forgets it). */
+function localPort(client: pg.Client): () => number | undefined {
+  let port: number | undefined
+  const stream = (client as unknown as { connection: { stream: import('node:net').Socket } }).connection
+    .stream
+  stream.once('connect', () => {
+    port = stream.localPort
+  })
+  return () => port
+}
 
-async function session(connection: pg.ClientConfig, until: number, kill: () => Kill | undefined) {
+async function session(connection: pg.ClientConfig, until: number) {
   while (Date.now() < until) {
     const startedAt = Date.now()
     const client = new pg.Client({ ...connection, ssl: false })
     client.on('error', () => {})
+    const port = localPort(client)
+    tally.loginAttempts++
     try {
       await client.connect()
       tally.logins++
     } catch (error) {
-      const k = kill()
-      if (k && startedAt <= k.deadAt && Date.now() >= k.issuedAt) tally.loginFailuresAtKill++
-      else tally.loginFailures.push(`${stamp()} login: ${String(error)}`)
+      tally.failures.push({ kind: 'login', port: port(), startedAt, at: Date.now(), error: String(error) })
       await sleep(100)
       continue
     }
+    const endAt = Math.min(until, Date.now() + sessionMs * (0.5 + Math.random()))
     try {
-      while (Date.now() < until) {
+      while (Date.now() < endAt) {
         await client.query('SELECT v FROM items WHERE id = 1')
         tally.statements++
-        await sleep(everyMs * (0.5 + Math.random()))
+        await sleep(Math.min(everyMs * (0.5 + Math.random()), Math.max(0, endAt - Date.now())))
       }
       await client.end()
     } catch (error) {
-      if (atKill(kill(), Date.now())) tally.dropsAtKill++
-      else tally.drops.push(`${stamp()} dropped: ${String(error)}`)
+      tally.failures.push({ kind: 'dropped', port: port(), startedAt, at: Date.now(), error: String(error) })
       await client.end().catch(() => {})
     }
   }
@@ -101,8 +126,14 @@ async function session(connection: pg.ClientConfig, until: number, kill: () => K
 
 async function main(): Promise<void> {
   const cleanups: Array<() => Promise<unknown>> = []
-  const pgServer = await startBenchPostgres()
+  // Every connection logged: a login refused by the target shows there with its reason.
+  const pgServer = await startBenchPostgres(['log_connections=on', 'log_min_messages=info'])
   cleanups.push(() => pgServer.stop())
+  let logDir: string | undefined
+  // Runs before the server's stop (cleanups run in reverse): its log goes with the others.
+  cleanups.push(async () => {
+    if (logDir) await copyFile(pgServer.log, join(logDir, 'postgresql.log')).catch(() => {})
+  })
   try {
     const target = `tg_soak_target_${process.pid}`
     const store = `tg_soak_store_${process.pid}`
@@ -112,14 +143,18 @@ async function main(): Promise<void> {
       ...['-c', 'CREATE TABLE items (id int PRIMARY KEY, v int); INSERT INTO items VALUES (1, 0)'],
     ])
     const dir = await mkdtemp(join(tmpdir(), 'tg-soak-'))
-    // Kept when the soak fails: each replica's gateway.log is there.
+    logDir = dir
+    // Kept when the soak fails or with --keep-logs: each replica's gateway.log, haproxy.log, postgresql.log.
     cleanups.push(async () =>
-      process.exitCode ? console.log(`logs: ${dir}`) : rm(dir, { recursive: true, force: true }),
+      process.exitCode || values['keep-logs']
+        ? console.log(`logs: ${dir}`)
+        : rm(dir, { recursive: true, force: true }),
     )
     const storeUrlFile = join(dir, 'store-url')
     await writeFile(storeUrlFile, `postgres://${PG.user}@${PG.host}:${PG.port}/${store}`, { mode: 0o600 })
     const [pa, pb] = [await replicaPorts(), await replicaPorts()]
-    const lb = await startHaproxy(pa, pb)
+    const balancerLog = join(dir, 'haproxy.log')
+    const lb = await startHaproxy(pa, pb, balancerLog)
     cleanups.push(async () => lb[Symbol.asyncDispose]())
     const common = `
 agents:
@@ -162,7 +197,7 @@ target: { host: ${PG.host}, port: ${PG.port}, database: ${target}, user: ${PG.us
     await balancerSees(lb, ['a', 'b'])
     const agentKey = await readKey(a.dataDir, 'bot')
     const adminKey = await readKey(a.dataDir, 'admin')
-    await soak({ lb, agentKey, adminKey, survivor: a, victim: b, storeDb, processes })
+    await soak({ lb, balancerLog, agentKey, adminKey, survivor: a, victim: b, storeDb, processes })
   } catch (error) {
     process.exitCode = 1 // keeps the replicas' logs
     throw error
@@ -194,6 +229,7 @@ class ProcessNames {
 
 interface SoakInput {
   lb: Balancer
+  balancerLog: string
   agentKey: string
   adminKey: string
   survivor: Replica
@@ -210,7 +246,8 @@ async function cpuSeconds(pid: number | undefined): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
-async function soak({ lb, agentKey, adminKey, survivor, victim, storeDb, processes }: SoakInput) {
+async function soak(input: SoakInput) {
+  const { lb, agentKey, adminKey, survivor, victim, storeDb, processes } = input
   const api = lb.api
   const loadAtStart = loadavg()
   const res = await fetch(`${api}/v1/grants`, {
@@ -222,23 +259,24 @@ async function soak({ lb, agentKey, adminKey, survivor, victim, storeDb, process
   const startedAt = Date.now()
   soakStartedAt = startedAt
   const until = startedAt + seconds * 1000
-  let kill: Kill | undefined
   const sessions = Array.from({ length: 2 * perReplica }, async (_, i) => {
     await sleep((i * 1000) / rampPerSecond)
-    await session(credential.connection, until, () => kill)
+    await session(credential.connection, until)
   })
   await sleep((seconds * 1000) / 2)
   const issuedAt = Date.now()
-  // Known before the signal: failures seen while the process dies belong to the kill.
-  kill = { issuedAt, deadAt: Number.POSITIVE_INFINITY }
   const victimCpu = await cpuSeconds(victim.pid)
   await victim.kill('SIGKILL')
-  kill = { issuedAt, deadAt: Date.now() }
+  const kill: Kill = { issuedAt, deadAt: Date.now() }
   console.log(`killed replica ${victim.name} at ${Math.round((issuedAt - startedAt) / 1000)} s`)
   await sleep(downMs)
   // A loaded machine can take a while to start Node; the survivor is busy with every session meanwhile.
+  const restartingAt = Date.now()
   await victim.start(180_000)
-  console.log(`replica ${victim.name} started again at ${Math.round((Date.now() - startedAt) / 1000)} s`)
+  const restartedAt = Date.now()
+  console.log(
+    `replica ${victim.name} started again at ${Math.round((restartedAt - startedAt) / 1000)} s (start took ${((restartedAt - restartingAt) / 1000).toFixed(1)} s)`,
+  )
   await processes.learn(victim, `${victim.name} (restarted)`)
   await Promise.all(sessions)
   const clientsDoneAt = Date.now()
@@ -246,6 +284,9 @@ async function soak({ lb, agentKey, adminKey, survivor, victim, storeDb, process
   const verify = await fetch(`${api}/v1/audit/verify`, { headers: { authorization: `Bearer ${adminKey}` } })
   const audit = (await verify.json()) as { ok: boolean; entries?: number }
   const replicas = await sessionsPerReplica(storeDb, processes)
+  const restarted = replicas[`${victim.name} (restarted)`]
+  const servers = await serversByPort(input.balancerLog)
+  const judged = judge(tally.failures, servers, victim.name, kill)
   // What the gateways audited as failed logins (the clients above only see their side).
   const { rows: failedLogins } = await storeDb.query<{ reason: string; n: number }>(
     `SELECT left(data->>'reason', 200) AS reason, count(*)::int AS n FROM taskgate.audit_events
@@ -261,7 +302,13 @@ async function soak({ lb, agentKey, adminKey, survivor, victim, storeDb, process
     .split('\n')
     .filter((line) => /is (DOWN|UP)|no server available/.test(line))
     .map((line) => line.replace(/^\[[A-Z]+\]\s+\(\d+\)\s*:\s*/, '').slice(0, 160))
-  report(live, audit, {
+  report(live, audit, judged, {
+    restart: {
+      startSeconds: +((restartedAt - restartingAt) / 1000).toFixed(1),
+      listeningAtSecond: Math.round((restartedAt - startedAt) / 1000),
+      beforeSoakEnd: restartedAt < until,
+      sessionsOpenedAfterRestart: restarted?.loginsOk ?? 0,
+    },
     replicas,
     /** Each gateway process's CPU seconds over the soak (the victim's until its kill). */
     cpuSeconds: cpu,
@@ -308,34 +355,92 @@ async function liveSessionsLeft(db: pg.Client): Promise<number> {
   return count()
 }
 
+/** The balancer's connection log (option tcplog): for each client port, when it was accepted and which
+ * server took it (`<NOSRV>` when none did). A port may be reused over a soak: kept as a list. */
+async function serversByPort(file: string): Promise<Map<number, Array<{ at: number; server: string }>>> {
+  const byPort = new Map<number, Array<{ at: number; server: string }>>()
+  const text = await readFile(file, 'utf8').catch(() => '')
+  // 127.0.0.1:41234 [06/Dec/2026:15:40:01.123] taskgate_postgres taskgate_postgres/b 1/0/61000 ...
+  const line = / \S+:(\d+) \[(\d+)\/(\w+)\/(\d+):(\d+):(\d+):(\d+)\.(\d+)\] taskgate_postgres \S+?\/(\S+)/g
+  for (const m of text.matchAll(line)) {
+    const [, port, day, month, year, h, min, sec, ms, server] = m
+    const at = new Date(`${day} ${month} ${year} ${h}:${min}:${sec}.${ms}`).getTime()
+    const list = byPort.get(Number(port)) ?? []
+    list.push({ at, server: server ?? '' })
+    byPort.set(Number(port), list)
+  }
+  return byPort
+}
+
+/** Sorts the clients' failures: the killed replica's own (a login it had accepted before it died, a session
+ * it was serving) are expected; any other one fails the soak. */
+function judge(
+  failures: readonly Failure[],
+  servers: Map<number, Array<{ at: number; server: string }>>,
+  victim: string,
+  kill: Kill,
+) {
+  const serverOf = (f: Failure) => {
+    if (f.port === undefined) return '(no connection)'
+    // The balancer's clock is this machine's: the accept nearest the attempt's start is this connection's.
+    const entries = servers.get(f.port) ?? []
+    let best: { at: number; server: string } | undefined
+    for (const e of entries)
+      if (!best || Math.abs(e.at - f.startedAt) < Math.abs(best.at - f.startedAt)) best = e
+    return best && Math.abs(best.at - f.startedAt) < 5_000 ? best.server : '(not in the balancer log)'
+  }
+  const isVictim = (server: string) => server === victim || server === `${victim}-anyway`
+  const expected = { logins: 0, drops: 0 }
+  const unexpected: string[] = []
+  const byServer: Record<string, number> = {}
+  for (const f of failures) {
+    const server = serverOf(f)
+    byServer[`${f.kind} on ${server}`] = (byServer[`${f.kind} on ${server}`] ?? 0) + 1
+    // Opened on the victim before its death (so on the killed process, not the restarted one).
+    if (isVictim(server) && f.startedAt <= kill.deadAt && f.at >= kill.issuedAt) {
+      if (f.kind === 'login') expected.logins++
+      else expected.drops++
+      continue
+    }
+    const when = `+${Math.floor((f.at - soakStartedAt) / 1000)} s`
+    unexpected.push(`${when} ${f.kind} on ${server}: ${f.error.slice(0, 160)}`)
+  }
+  return { expected, unexpected, byServer }
+}
+
 function report(
   live: number,
   audit: { ok: boolean; entries?: number },
-  extra: Record<string, unknown>,
+  judged: ReturnType<typeof judge>,
+  extra: {
+    restart: { beforeSoakEnd: boolean; sessionsOpenedAfterRestart: number } & Record<string, unknown>
+  } & Record<string, unknown>,
 ): void {
-  const passed = tally.loginFailures.length === 0 && tally.drops.length === 0 && live === 0 && audit.ok
+  const restartServed = extra.restart.beforeSoakEnd && extra.restart.sessionsOpenedAfterRestart > 0
+  const passed = judged.unexpected.length === 0 && restartServed && live === 0 && audit.ok
   const summary = {
     sessions: 2 * perReplica,
     seconds,
+    loginAttempts: tally.loginAttempts,
     logins: tally.logins,
     statements: tally.statements,
-    loginFailuresAtKill: tally.loginFailuresAtKill,
-    dropsAtKill: tally.dropsAtKill,
-    loginFailuresOtherwise: tally.loginFailures.length,
-    dropsOtherwise: tally.drops.length,
+    loginFailuresOnKilledReplica: judged.expected.logins,
+    dropsOnKilledReplica: judged.expected.drops,
+    failuresOtherwise: judged.unexpected.length,
+    failuresByKindAndReplica: judged.byServer,
     liveSessionsLeft: live,
     auditVerifies: audit.ok,
     auditEntries: audit.entries,
     ...extra,
+    restartedReplicaServed: restartServed,
     passed,
   }
   console.log(JSON.stringify(summary, null, 2))
+  if (!restartServed)
+    console.log('FAIL: the restarted replica opened no session before the soak ended (restart not exercised)')
   // Failures outside the kill, by the second they happened in and what the client was told.
   const seen = new Map<string, number>()
-  for (const line of [...tally.loginFailures, ...tally.drops]) {
-    const key = line.replace(/^\+(\d+)\.\d s/, '+$1 s')
-    seen.set(key, (seen.get(key) ?? 0) + 1)
-  }
+  for (const line of judged.unexpected) seen.set(line, (seen.get(line) ?? 0) + 1)
   for (const [line, n] of [...seen].slice(0, 40)) console.log(`${n} x ${line}`)
   if (!passed) process.exitCode = 1
 }

@@ -4,6 +4,7 @@
 import { access, chmod, readdir, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
+import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import pino, { type Logger } from 'pino'
@@ -45,6 +46,9 @@ import {
   workerRole,
 } from './workers.ts'
 
+/** When this module's imports had all loaded (the first thing it runs). */
+const startupMark = performance.now()
+
 export interface GatewayOptions {
   config: Config
   configPath?: string
@@ -85,7 +89,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const primary = role === undefined || role.index === 0
   if (primary)
     for (const warning of unmatchedGroupWarnings(config)) logger.warn({ config: warning }, 'config warning')
+  // Milliseconds since the process started at each step, logged with "taskgate started": where a slow start
+  // (a replica restarted on a loaded host) spent its time.
+  const startup: Record<string, number> = { modulesLoaded: Math.round(startupMark) }
+  const mark = (step: string) => {
+    startup[step] = Math.round(performance.now())
+  }
   let store = await openStore(config, role === undefined)
+  mark('storeOpened')
   if (role && store.backend === 'embedded') store = shareStoreEvents(store, role.peers)
   const closers: Array<() => Promise<void>> = [() => store.close()]
   const closeAll = async () => {
@@ -169,6 +180,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       )
       closers.push(async () => retention.stop())
     }
+    mark('coreBuilt')
     if (primary)
       await core.audit({
         type: 'config.loaded',
@@ -182,6 +194,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ? await bootstrapAccounts(store, core, config, keysDir, announce)
       : new Map<string, string>()
 
+    mark('accountsChecked')
     const resources = new Map<string, { host: string; port: number }>()
     const servers: ProtocolServer[] = []
     const drain = (deadlineMs: number) => drainServers(core, servers, deadlineMs, logger)
@@ -221,6 +234,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       )
       logger.info({ resource: resource.id, ...address }, 'resource listening')
     }
+    mark('resourcesListening')
     metrics.readFrom(() => core.operationalCounts())
     if (!primary) {
       if (role) answerMetricsRequests(role.peers, () => metrics.snapshot())
@@ -279,8 +293,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     })
     // Runs before api.close(): open MCP event streams would otherwise hold the API open.
     closers.push(() => mcp.close())
+    mark('apiListening')
     await core.audit({ type: 'gateway.started', actor: 'system', data: { api: url, store: store.backend } })
-    logger.info({ api: url, store: store.backend }, 'taskgate started')
+    mark('started')
+    logger.info({ api: url, store: store.backend, startupMs: startup }, 'taskgate started')
     return { core, store, api: { url }, resources, createdKeys, keysDir, drain, close: closeAll }
   } catch (error) {
     await closeAll()
