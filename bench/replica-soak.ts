@@ -13,7 +13,7 @@
 // or with --keep-logs; the directory is printed.
 //   node bench/replica-soak.ts [--per-replica 500] [--seconds 120] [--every-ms 1000] [--down-seconds 5]
 //     [--ramp 25] (logins per second while filling up) [--pool-size 20] (each replica's store.poolSize)
-//     [--session-seconds 30] (mean session life) [--keep-logs]
+//     [--session-seconds 30] (mean session life) [--login-timeout 30s] (target.loginTimeout) [--keep-logs]
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -43,6 +43,7 @@ const { values } = parseArgs({
     'pool-size': { type: 'string', default: '20' },
     'session-seconds': { type: 'string', default: '30' },
     'keep-logs': { type: 'boolean', default: false },
+    'login-timeout': { type: 'string', default: '30s' },
   },
 })
 const perReplica = Math.min(Math.max(Number(values['per-replica']), 1), 600)
@@ -55,6 +56,10 @@ const rampPerSecond = Math.min(Math.max(Number(values.ramp), 1), 1000)
 /** store.poolSize of each replica (20 is the gateway's default). */
 const poolSize = Math.min(Math.max(Number(values['pool-size']), 1), 200)
 const sessionMs = Math.max(Number(values['session-seconds']), 1) * 1000
+/** The resource's target.loginTimeout (10s by default in the gateway). On a host with a load average of 20+
+ * on 2 cores the gateway and the target's postmaster get a few percent of a core each, and an upstream login
+ * (fork, authentication) can take longer than 10 s of wall time: a deployment sizes this to its target. */
+const loginTimeout = /^\d+(s|m)$/.test(values['login-timeout']) ? values['login-timeout'] : '30s'
 // Gateways log at info into the soak's directory (replica-cluster.ts reads this).
 process.env.TASKGATE_TEST_LOG ??= 'info'
 
@@ -166,7 +171,7 @@ limits: { sessionsPerGrant: 2000, sessionsPerPrincipal: 2000 }
     const storeYaml = `, poolSize: ${poolSize}`
     const resource = `id: pg
 kind: postgres
-target: { host: ${PG.host}, port: ${PG.port}, database: ${target}, user: ${PG.user}, tls: disable }`
+target: { host: ${PG.host}, port: ${PG.port}, database: ${target}, user: ${PG.user}, tls: disable, loginTimeout: ${loginTimeout} }`
     const replicas: Replica[] = []
     for (const [name, ports] of [
       ['a', pa],

@@ -2,7 +2,7 @@
 // sharing one PostgreSQL store, behind Debian's HAProxy running deploy/haproxy/haproxy.cfg as shipped. Each
 // replica has fixed ports, so one killed can be started again where the balancer expects it.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { createWriteStream } from 'node:fs'
+import { closeSync, createWriteStream, fstatSync, openSync, readSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -76,6 +76,10 @@ export function replica(name: string, configPath: string, ports: ReplicaPorts, d
       return child !== undefined && child.exitCode === null && child.signalCode === null
     },
     async start(timeoutMs = 60_000) {
+      // Everything the replica says, kept beside its data dir (gateway.log) for a failed run.
+      const logPath = join(dataDir, '..', 'gateway.log')
+      const logFd = openSync(logPath, 'a', 0o600)
+      const startOffset = fstatSync(logFd).size
       const proc = spawn(process.execPath, [MAIN, '--config', configPath], {
         env: {
           ...process.env,
@@ -83,33 +87,40 @@ export function replica(name: string, configPath: string, ports: ReplicaPorts, d
           // Node's compile cache (type-stripped sources included): a replica started again compiles nothing.
           NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'taskgate-compile-cache'),
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        // stdout (its logs) straight into gateway.log: through a pipe read by a busy test process, a full pipe
+        // would stall the replica's own writes.
+        stdio: ['ignore', logFd, 'pipe'],
       })
+      closeSync(logFd)
       child = proc
-      // Everything the replica says, kept beside its data dir (gateway.log) for a failed run.
-      const log = createWriteStream(join(dataDir, '..', 'gateway.log'), { flags: 'a', mode: 0o600 })
-      proc.stdout!.pipe(log)
-      proc.stderr!.pipe(log)
+      proc.stderr!.pipe(createWriteStream(logPath, { flags: 'a', mode: 0o600 }))
       exited = new Promise((resolve) => proc.once('close', () => resolve()))
       let output = ''
+      proc.stderr!.on('data', (d: Buffer) => {
+        output = (output + d.toString()).slice(-20_000)
+      })
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`replica ${name} did not start:\n${output}`)),
-          timeoutMs,
-        )
-        const onData = (d: Buffer) => {
-          output = (output + d.toString()).slice(-20_000)
-          if (/control plane at /.test(output)) {
-            clearTimeout(timer)
+        const poll = setInterval(() => {
+          const said = readTail(logPath, startOffset)
+          if (/control plane at /.test(said)) {
+            stop()
             resolve()
           }
+        }, 100)
+        const timer = setTimeout(() => {
+          stop()
+          reject(new Error(`replica ${name} did not start:\n${readTail(logPath, startOffset)}${output}`))
+        }, timeoutMs)
+        const onClose = (code: number | null) => {
+          stop()
+          reject(new Error(`replica ${name} exited (${code}):\n${readTail(logPath, startOffset)}${output}`))
         }
-        proc.stdout!.on('data', onData)
-        proc.stderr!.on('data', onData)
-        proc.once('close', (code) => {
+        const stop = () => {
+          clearInterval(poll)
           clearTimeout(timer)
-          reject(new Error(`replica ${name} exited (${code}):\n${output}`))
-        })
+          proc.off('close', onClose)
+        }
+        proc.once('close', onClose)
       })
     },
     async kill(signal) {
@@ -117,6 +128,20 @@ export function replica(name: string, configPath: string, ports: ReplicaPorts, d
       child.kill(signal)
       await exited
     },
+  }
+}
+
+/** The last 20,000 characters written to `path` after `offset`. */
+function readTail(path: string, offset: number): string {
+  const fd = openSync(path, 'r')
+  try {
+    const size = fstatSync(fd).size
+    const from = Math.max(offset, size - 20_000)
+    const buffer = Buffer.alloc(size - from)
+    readSync(fd, buffer, 0, buffer.length, from)
+    return buffer.toString()
+  } finally {
+    closeSync(fd)
   }
 }
 
@@ -155,12 +180,17 @@ export async function startHaproxy(a: ReplicaPorts, b: ReplicaPorts, logFile?: s
     TG_B_PG_PORT: String(b.pg),
     ...(logFile ? { TG_LB_LOG: '1' } : {}),
   }
-  const proc = spawn(HAPROXY, ['-db', '-f', HAPROXY_CFG], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  // With a log file, HAProxy writes its stdout (one line per connection) straight into it: through a pipe
+  // read by this busy process it drops lines once the pipe is full. Alerts (servers down/up) stay below.
+  const logFd = logFile ? openSync(logFile, 'a', 0o600) : undefined
+  const proc = spawn(HAPROXY, ['-db', '-f', HAPROXY_CFG], {
+    env,
+    stdio: ['ignore', logFd ?? 'pipe', 'pipe'],
+  })
+  if (logFd !== undefined) closeSync(logFd)
   let output = ''
-  // With a log file, stdout (one line per connection) goes there only; alerts (servers down/up) stay below.
-  if (logFile) proc.stdout.pipe(createWriteStream(logFile, { mode: 0o600 }))
-  else proc.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-10_000)))
-  proc.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-10_000)))
+  proc.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-10_000)))
+  proc.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-10_000)))
   const exited = new Promise<void>((resolve) => proc.once('close', () => resolve()))
   for (let i = 0; !(await accepts(ports.api)); i++) {
     if (proc.exitCode !== null || i > 100) throw new Error(`haproxy did not start:\n${output}`)

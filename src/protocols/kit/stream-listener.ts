@@ -12,6 +12,12 @@ export interface LiveSession {
   readonly done: Promise<unknown>
 }
 
+/** Connections the kernel holds for us before accept(). Node's default, 511, overflows when a replica dies
+ * and its clients all reconnect through the balancer to a survivor whose event loop is busy: past it, the
+ * kernel drops their SYNs, the balancer's connect times out and the client's login fails with no error from
+ * the gateway ("Connection terminated unexpectedly"). The kernel caps it at net.core.somaxconn. */
+export const LISTEN_BACKLOG = 4096
+
 export interface StreamListenerOptions {
   listen: { host: string; port: number }
   reusePort?: boolean
@@ -37,10 +43,13 @@ export class StreamListener {
     const { host, port } = this.#o.listen
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject)
-      this.#server.listen({ host, port, reusePort: this.#o.reusePort ?? false }, () => {
-        this.#server.off('error', reject)
-        resolve()
-      })
+      this.#server.listen(
+        { host, port, backlog: LISTEN_BACKLOG, reusePort: this.#o.reusePort ?? false },
+        () => {
+          this.#server.off('error', reject)
+          resolve()
+        },
+      )
     })
     return { host, port: (this.#server.address() as net.AddressInfo).port }
   }
