@@ -104,6 +104,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await close().catch((error: unknown) => logger.error({ err: error }, 'error while stopping'))
   }
   try {
+    // Every process counts what it runs; the primary's /metrics adds the workers' counts up (workers.ts).
+    const metrics = createPrometheusMetrics()
     // Traces are off by default, and then the OpenTelemetry SDK is not even loaded. On, they are set up
     // first and stopped last, so the spans of the stop still leave.
     const tracing = tracesEnabled(config.telemetry.traces, process.env)
@@ -113,13 +115,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           logger: logger.child({ component: 'traces' }),
           resolveSecret,
           storeBackend: store.backend,
+          onExport: (result, spans) => metrics.traceSpansExported(result, spans),
         })
       : undefined
     if (tracing) closers.push(() => tracing.close())
     const oidc = oidcSettings(config.identity)
     const verifier = oidc ? createOidcVerifier(oidc, options.clock ?? systemClock) : undefined
-    // Every process counts what it runs; the primary's /metrics adds the workers' counts up (workers.ts).
-    const metrics = createPrometheusMetrics()
     const notifier = createNotifier({
       onSettled: (target, outcome) => metrics.notificationSettled(target, outcome),
       targets: await resolveNotificationTargets(config.notifications, resolveSecret),

@@ -33,6 +33,8 @@ const ADDED_BUCKETS_SECONDS = [
 export interface PrometheusMetrics extends CoreMetrics {
   /** How an approval notification to a target ended (delivered, rejected, gave-up, aborted, dropped). */
   notificationSettled(target: string, outcome: string): void
+  /** One batch of trace spans sent to the collector (`exported`) or lost with a failed export (`failed`). */
+  traceSpansExported(result: 'exported' | 'failed', spans: number): void
   readonly contentType: string
   /** Where scrape-time numbers come from (core, once it exists). */
   readFrom(source: () => Promise<OperationalCounts>): void
@@ -111,6 +113,12 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     registers: [registry],
   })
   // Read once per scrape (render starts it), by both gauges below; a store that fails leaves them empty.
+  const traceSpans = new Counter({
+    name: 'taskgate_trace_spans_total',
+    help: 'Trace spans sent to the OpenTelemetry collector (exported) or lost with a failed export (failed); only with traces on.',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  })
   const notifications = new Counter({
     name: 'taskgate_notifications_total',
     help: 'Approval notifications by target and how they ended; anything but delivered is a sink error.',
@@ -243,6 +251,9 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     },
     notificationSettled(target, outcome) {
       notifications.labels(target, outcome).inc()
+    },
+    traceSpansExported(result, spans) {
+      traceSpans.labels(result).inc(spans)
     },
   }
 }

@@ -58,6 +58,8 @@ export interface TracingOptions {
   logger: Logger
   resolveSecret(ref: SecretRef, key: string): Promise<string>
   storeBackend: 'embedded' | 'postgres'
+  /** Each export's outcome and span count (`taskgate_trace_spans_total`). */
+  onExport?(result: 'exported' | 'failed', spans: number): void
 }
 
 /** Called only when traces are on (tracesEnabled): main.ts imports this module then, not before. */
@@ -70,7 +72,7 @@ export async function startTracing(options: TracingOptions): Promise<Tracing> {
     sampler: sampler(settings),
     spanProcessors: [
       new BatchSpanProcessor({
-        exporter: warnOnFailure(await exporter(options, settings), warnings),
+        exporter: observeExports(await exporter(options, settings), warnings, options.onExport),
         maxQueueSize: settings.maxQueueSize,
         maxExportBatchSize: settings.maxExportBatchSize,
         scheduledDelayMillis: settings.scheduledDelayMs,
@@ -137,13 +139,20 @@ async function readCa(file: string): Promise<Buffer> {
   }
 }
 
-/** Failed exports go to the rate-limited warning; the processor gets the result either way. */
-function warnOnFailure(inner: SpanExporter, warnings: ExportWarnings): SpanExporter {
+/** Failed exports go to the rate-limited warning, every export to the metrics; the processor gets the
+ * result either way. */
+function observeExports(
+  inner: SpanExporter,
+  warnings: ExportWarnings,
+  onExport: TracingOptions['onExport'],
+): SpanExporter {
   return {
     export(spans, done) {
       inner.export(spans, (result) => {
-        if (result.code === ExportResultCode.SUCCESS) warnings.exportSucceeded()
+        const ok = result.code === ExportResultCode.SUCCESS
+        if (ok) warnings.exportSucceeded()
         else warnings.exportFailed(result.error, spans.length)
+        onExport?.(ok ? 'exported' : 'failed', spans.length)
         done(result)
       })
     },

@@ -50,6 +50,12 @@ async function exportWarning(gw: TracedGateway): Promise<Record<string, unknown>
   throw new Error(`no export warning in the log:\n${gw.logs.map((l) => JSON.stringify(l)).join('\n')}`)
 }
 
+/** taskgate_trace_spans_total{result="failed"} from a scrape. */
+async function spansLost(gw: TracedGateway): Promise<number> {
+  const text = await (await fetch(`${gw.api}/metrics`)).text()
+  return Number(/^taskgate_trace_spans_total\{result="failed"\} (\d+)$/m.exec(text)?.[1] ?? 0)
+}
+
 function checkWarnings(gw: TracedGateway, line: Record<string, unknown>): void {
   assert.ok(Number(line.failedExports) >= 1)
   assert.equal(typeof line.reason, 'string')
@@ -70,6 +76,7 @@ test('a collector that refuses connections: requests and logins answer, one warn
   })
   await work(gw)
   checkWarnings(gw, await exportWarning(gw))
+  assert.ok((await spansLost(gw)) > 0, 'the lost spans are counted in /metrics')
   await gw.close()
 })
 
@@ -89,6 +96,7 @@ test('a collector that accepts and never answers: requests and logins answer, on
     await work(gw)
     const line = await exportWarning(gw)
     checkWarnings(gw, line)
+    assert.ok((await spansLost(gw)) > 0, 'the lost spans are counted in /metrics')
     assert.ok(held.length >= 1, 'the exporter did reach the stalled collector')
     await gw.close()
   } finally {

@@ -60,7 +60,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
 before(async () => {
   receiver = await startOtlpTraceReceiver()
   gw = await startTracedGateway({
-    traces: `{ enabled: true, endpoint: "${receiver.url}", protocol: http/protobuf }`,
+    traces: `{ enabled: true, endpoint: "${receiver.url}", protocol: http/protobuf, scheduledDelay: 1s }`,
     setupSql: `CREATE TABLE customers (id int primary key, email text);
       INSERT INTO customers VALUES (1, '${email}'), (2, 'other-${marker}@example.com');`,
   })
@@ -159,7 +159,13 @@ before(async () => {
     const grant = await callApi<{ status: string }>(gw.api, agent, 'GET', `/v1/grants/${ids.expiring}`)
     return grant.body.status === 'ended' ? true : undefined
   })
-  // Stopping exports what is queued.
+  // Exports are counted in /metrics.
+  await until('a counted export', async () => {
+    const text = await (await fetch(`${gw.api}/metrics`)).text()
+    const exported = Number(/^taskgate_trace_spans_total\{result="exported"\} (\d+)$/m.exec(text)?.[1] ?? 0)
+    return exported > 0 ? true : undefined
+  })
+  // Stopping exports what is still queued.
   await gw.close()
   spans = receiver.spans
   if (process.env.TASKGATE_TEST_SHOW_SPANS)
