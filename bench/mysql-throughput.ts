@@ -13,11 +13,10 @@
 // Needs sysbench (Debian package) and the mariadb client. TASKGATE_BENCH_NODE_ARGS="--cpu-prof
 // --cpu-prof-dir=/tmp/prof" profiles the gateway.
 import { spawn } from 'node:child_process'
-import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { cpuMs, freePort, ROOT, run, startNodeRelay, waitForPort } from './support.ts'
+import { type Path, startTaskgateMysql, sysbenchArgs as argsFor } from './mysql-support.ts'
+import { cpuMs, run, startNodeRelay } from './support.ts'
 
 const { values } = parseArgs({
   options: {
@@ -28,85 +27,7 @@ const { values } = parseArgs({
 })
 const database = `tg_bench_my_${process.pid}`
 const rootArgs = ['-h127.0.0.1', '-P3306', '-uroot']
-
-interface Path {
-  name: string
-  port: number
-  user: string
-  password: string
-  /** CPU ms of the process in the middle (none for direct). */
-  cpuMs?: () => Promise<number>
-}
-
-async function startTaskgateMysql(): Promise<{ path: Path; stop(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'tg-bench-my-'))
-  const apiPort = await freePort()
-  const port = await freePort()
-  await writeFile(
-    join(dir, 'taskgate.yaml'),
-    `
-store: { dir: ${dir}/data }
-api: { listen: { host: 127.0.0.1, port: ${apiPort} } }
-resources:
-  - id: bench-my
-    kind: mysql
-    listen: { host: 127.0.0.1, port: ${port} }
-    target: { host: 127.0.0.1, port: 3306, user: root, database: ${database}, tls: disable }
-agents:
-  - { name: bench-agent, groups: [agents] }
-policies:
-  - { group: agents, resources: [bench-my], ceiling: ["*:*"], autoApprove: ["*:*"], maxTtl: 1d }
-`,
-  )
-  const nodeArgs = (process.env.TASKGATE_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
-  const log = await open(join(dir, 'gateway.log'), 'w')
-  const child = spawn(
-    join(ROOT, 'node_modules/.bin/node'),
-    [...nodeArgs, 'src/main.ts', '--config', join(dir, 'taskgate.yaml')],
-    { cwd: ROOT, env: { ...process.env, TASKGATE_LOG_LEVEL: 'warn' }, stdio: ['ignore', log.fd, 'inherit'] },
-  )
-  await log.close()
-  // A loaded machine can take a while to start the gateway.
-  await waitForPort(apiPort, 120_000).catch((error: unknown) => {
-    child.kill('SIGTERM')
-    throw error
-  })
-  await waitForPort(port, 120_000)
-  const agentKey = (await readFile(join(dir, 'data/keys/bench-agent.key'), 'utf8')).trim()
-  const res = await fetch(`http://127.0.0.1:${apiPort}/v1/grants`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${agentKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      resource: 'bench-my',
-      scope: [`select:${database}.*`],
-      task: 'benchmark',
-      ttl: '1d',
-    }),
-  })
-  const body = (await res.json()) as { credential?: { connection: { user: string; password: string } } }
-  const connection = body.credential?.connection
-  if (!connection) throw new Error(`grant request failed: ${JSON.stringify(body)}`)
-  return {
-    path: { name: 'taskgate', port, ...connection, cpuMs: () => cpuMs(child.pid!) },
-    async stop() {
-      child.kill('SIGTERM')
-      await new Promise((r) => child.once('exit', r))
-      await rm(dir, { recursive: true, force: true })
-    },
-  }
-}
-
-const sysbenchArgs = (p: Path) => [
-  '--db-driver=mysql',
-  '--mysql-host=127.0.0.1',
-  `--mysql-port=${p.port}`,
-  `--mysql-user=${p.user}`,
-  `--mysql-password=${p.password}`,
-  `--mysql-db=${database}`,
-  '--mysql-ssl=off',
-  '--tables=1',
-  '--table-size=10000',
-]
+const sysbenchArgs = (p: Path) => argsFor(p, database)
 
 async function sysbench(test: string, p: Path, threads: number, seconds: string) {
   const { stdout } = await run(
@@ -183,7 +104,7 @@ async function main() {
   await run('mariadb', [...rootArgs, '-e', `CREATE DATABASE ${database}`])
   const direct: Path = { name: 'direct', port: 3306, user: 'root', password: '' }
   const relay = await startNodeRelay(3306)
-  const tg = await startTaskgateMysql().catch(async (error: unknown) => {
+  const tg = await startTaskgateMysql(database).catch(async (error: unknown) => {
     await relay.stop()
     await run('mariadb', [...rootArgs, '-e', `DROP DATABASE IF EXISTS ${database}`])
     throw error
