@@ -153,7 +153,9 @@ async function main() {
   for (const [name, us] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top)))
     process.stdout.write(line(name, us))
   process.stdout.write('\nby area\n')
-  process.stdout.write(line('recording (a frame in src/core/recording, src/store or node:sqlite)', recordingUs))
+  process.stdout.write(
+    line('recording (a frame in src/core/recording, src/store or node:sqlite)', recordingUs),
+  )
   process.stdout.write(line('garbage collector', gcUs))
   process.stdout.write(line('the rest', busy - recordingUs - gcUs))
 }

@@ -84,4 +84,3 @@ export const sysbenchArgs = (p: Path, database: string) => [
   '--tables=1',
   '--table-size=10000',
 ]
-

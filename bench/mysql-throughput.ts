@@ -15,7 +15,7 @@
 import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { type Path, startTaskgateMysql, sysbenchArgs as argsFor } from './mysql-support.ts'
+import { sysbenchArgs as argsFor, type Path, startTaskgateMysql } from './mysql-support.ts'
 import { cpuMs, run, startNodeRelay } from './support.ts'
 
 const { values } = parseArgs({

@@ -2,7 +2,9 @@
 // they came in: consecutive frames that sit next to each other in one upstream chunk are joined into one
 // range of it (no copy, no view per packet, one write), which is what a byte relay does; a changed packet
 // (masked, redacted) or the gateway's own answer is written after whatever is pending, so the order on the
-// wire never changes.
+// wire never changes. Between begin() and end() (one upstream chunk) writes are held and go out at end():
+// one socket write when there is one (most chunks), corked together when there are several, so the socket
+// is corked only when that saves a write (a cork and uncork per chunk cost more than the write itself).
 import type { Duplex } from 'node:stream'
 
 export class ClientWriter {
@@ -13,6 +15,9 @@ export class ClientWriter {
   #chunk: Buffer | undefined
   #start = 0
   #end = 0
+  /** Inside begin() … end(): writes wait in `#held`, in order. */
+  #holding = false
+  readonly #held: Buffer[] = []
 
   /** `onFull`: the socket's buffer is full (the caller pauses what feeds it until 'drain'). */
   constructor(socket: Duplex, onFull: () => void) {
@@ -42,7 +47,7 @@ export class ClientWriter {
 
   write(bytes: Buffer): void {
     this.flush()
-    if (!this.#socket.write(bytes)) this.#onFull()
+    this.#put(bytes)
   }
 
   flush(): void {
@@ -50,7 +55,36 @@ export class ClientWriter {
     if (chunk === undefined) return
     this.#chunk = undefined
     const whole = this.#start === chunk.byteOffset && this.#end === chunk.byteOffset + chunk.length
-    const bytes = whole ? chunk : Buffer.from(chunk.buffer, this.#start, this.#end - this.#start)
+    this.#put(whole ? chunk : Buffer.from(chunk.buffer, this.#start, this.#end - this.#start))
+  }
+
+  /** Holds writes until end(). */
+  begin(): void {
+    this.#holding = true
+  }
+
+  /** Writes what was held since begin(): one write, or several corked into one. Safe to call twice. */
+  end(): void {
+    this.flush()
+    this.#holding = false
+    const held = this.#held
+    if (held.length === 0) return
+    if (held.length === 1) {
+      this.#send(held[0]!)
+    } else {
+      this.#socket.cork()
+      for (const bytes of held) this.#send(bytes)
+      this.#socket.uncork()
+    }
+    held.length = 0
+  }
+
+  #put(bytes: Buffer): void {
+    if (this.#holding) this.#held.push(bytes)
+    else this.#send(bytes)
+  }
+
+  #send(bytes: Buffer): void {
     if (!this.#socket.write(bytes)) this.#onFull()
   }
 }

@@ -4,7 +4,7 @@
 // matches an approval to the record by the text before them.
 import { type MaskingContext, maskValue } from '../../core/index.ts'
 import { binaryValueText } from './wire/binary-values.ts'
-import type { ComStmtExecute } from './wire/commands.ts'
+import type { ComStmtExecute, ParameterType } from './wire/commands.ts'
 
 const SHOWN_PARAMETER_CHARS = 200
 
@@ -24,20 +24,28 @@ export function withParameters(
   secret: boolean,
   mask: MaskParameter | undefined,
 ): string {
-  if (execute.values.length === 0) return text
-  const shown = execute.values.map((cell, i) => {
-    if (cell === null) return `?${i + 1} = NULL`
-    if (secret) return `?${i + 1} = '***'`
-    const type = execute.types[i]
-    let value: string
-    try {
-      value = type ? binaryValueText(type.type, type.unsigned, cell) : `0x${cell.toString('hex')}`
-    } catch {
-      value = `0x${cell.toString('hex')}`
-    }
-    const masked = mask === undefined ? value : (mask(value) ?? '***')
-    const cut = masked.length > SHOWN_PARAMETER_CHARS ? `${masked.slice(0, SHOWN_PARAMETER_CHARS)}…` : masked
-    return `?${i + 1} = '${cut.replaceAll("'", "''")}'`
-  })
-  return `${text}\n-- parameters: ${shown.join(', ')}`
+  const { values, types } = execute
+  if (values.length === 0) return text
+  // Every execution builds this (it is what is recorded): one string grown in a loop, no array or closure.
+  let shown = `${text}\n-- parameters: `
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) shown += ', '
+    const cell = values[i]!
+    if (cell === null) shown += `?${i + 1} = NULL`
+    else if (secret) shown += `?${i + 1} = '***'`
+    else shown += `?${i + 1} = '${shownValue(cell, types[i], mask)}'`
+  }
+  return shown
+}
+
+function shownValue(cell: Buffer, type: ParameterType | undefined, mask: MaskParameter | undefined): string {
+  let value: string
+  try {
+    value = type ? binaryValueText(type.type, type.unsigned, cell) : `0x${cell.toString('hex')}`
+  } catch {
+    value = `0x${cell.toString('hex')}`
+  }
+  const masked = mask === undefined ? value : (mask(value) ?? '***')
+  const cut = masked.length > SHOWN_PARAMETER_CHARS ? `${masked.slice(0, SHOWN_PARAMETER_CHARS)}…` : masked
+  return cut.includes("'") ? cut.replaceAll("'", "''") : cut
 }

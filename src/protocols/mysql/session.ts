@@ -44,7 +44,6 @@ import {
   MAX_PACKET_PAYLOAD,
   type Packet,
   PacketReader,
-  rawFrameOf,
 } from './wire/packet-reader.ts'
 import { PacketTooLarge, ProtocolViolation } from './wire/protocol-violation.ts'
 import { parseTextRow } from './wire/result-rows.ts'
@@ -219,6 +218,7 @@ export class MysqlSession {
     if (this.#closed) return
     this.#closed = true
     this.#stall.stop()
+    this.#out.end()
     this.#o.client.end()
     this.#o.upstream.destroy()
     setTimeout(() => this.#o.client.destroy(), 1000).unref()
@@ -455,13 +455,11 @@ export class MysqlSession {
     const rowsBefore = this.#rowsRelayed
     // One write per upstream chunk, not one per packet (a syscall each: 15% of the gateway's CPU on
     // sysbench oltp_read_only before this); unchanged packets as one range of the chunk (client-writer.ts).
-    const { client } = this.#o
-    client.cork()
+    this.#out.begin()
     try {
       if (!this.#relayChunk(chunk)) return
     } finally {
-      this.#out.flush()
-      client.uncork()
+      this.#out.end()
     }
     this.#budget.count({ rows: this.#rowsRelayed - rowsBefore, bytes: chunk.length })
     if (this.#budget.holding) this.#o.upstream.pause()
@@ -505,13 +503,7 @@ export class MysqlSession {
         run = -1
         rows = 0
       }
-      const sequenceId = chunk[at + 3]!
-      this.#serverPacket({
-        firstSequenceId: sequenceId,
-        sequenceId,
-        payload: chunk.subarray(at + HEADER_BYTES, next),
-        frame: chunk.subarray(at, next),
-      })
+      this.#serverPayload(chunk.subarray(at + HEADER_BYTES, next), chunk[at + 3]!, chunk, at, next)
       if (this.#closed) return false
       passRows = this.#passingRows()
       at = next
@@ -546,18 +538,31 @@ export class MysqlSession {
     return flight.showsCredentials
   }
 
+  /** A packet the PacketReader joined or completed. */
   #serverPacket(packet: Packet): void {
+    const { frame } = packet
+    this.#serverPayload(packet.payload, packet.firstSequenceId, frame, 0, frame?.length ?? 0)
+  }
+
+  /** One server packet: `payload`, and where its bytes as they came lie (`from` to `to` of `bytes`) when it
+   * was one physical packet; `bytes` undefined for a payload joined from several. */
+  #serverPayload(
+    payload: Buffer,
+    firstSequenceId: number,
+    bytes: Buffer | undefined,
+    from: number,
+    to: number,
+  ): void {
     const flight = this.#inFlight
     if (!flight) throw new ProtocolViolation('a server packet with no command outstanding')
-    const step = this.#tracker.packet(packet.payload)
-    const payload = this.#observe(flight, step, packet.payload)
+    const step = this.#tracker.packet(payload)
+    const sent = this.#observe(flight, step, payload)
     if (step.kind === 'local-infile') throw new ProtocolViolation('the server asked for a client file')
     if (!flight.internal) {
       // Unchanged: the bytes as they came. Else re-framed; a split payload goes on with the sequence id of
       // its first piece.
-      const frame = payload === packet.payload ? rawFrameOf(packet) : undefined
-      if (frame) this.#out.relay(frame)
-      else this.#out.write(encodePacket(payload, packet.firstSequenceId).bytes)
+      if (sent === payload && bytes !== undefined) this.#out.relayRange(bytes, from, to)
+      else this.#out.write(encodePacket(sent, firstSequenceId).bytes)
     }
     if (step.done) this.#finished(flight, step)
   }
@@ -628,13 +633,17 @@ export class MysqlSession {
     }
     if (flight.command === Command.COM_STMT_PREPARE && !ok) this.#prepared.prepareFailed()
     if (flight.command === Command.COM_RESET_CONNECTION && ok) this.#prepared.reset()
-    if (flight.at < flight.parts.length) this.#partDone(flight)
+    const { parts } = flight
+    if (flight.at < parts.length) this.#partDone(flight)
     // The server stops at the first failing statement of a multi-statement command.
-    for (const part of flight.parts.slice(flight.at))
-      this.#record(part, 0, 0, 'not run: an earlier statement of the command failed')
+    let changesSqlMode = false
+    for (let i = 0; i < parts.length; i++) {
+      if (i >= flight.at) this.#record(parts[i]!, 0, 0, 'not run: an earlier statement of the command failed')
+      if (parts[i]!.changesSqlMode) changesSqlMode = true
+    }
     // sql_mode may now hold ANSI_QUOTES, which moves where strings end for the classifier: read it back
     // before the next command is decided.
-    if (flight.parts.some((p) => p.changesSqlMode) || flight.command === Command.COM_RESET_CONNECTION) {
+    if (changesSqlMode || flight.command === Command.COM_RESET_CONNECTION) {
       this.#readSqlMode()
       return
     }

@@ -54,7 +54,6 @@ const pad = (n: number, width = 2) => String(n).padStart(width, '0')
 
 /** The value as the text protocol would show it (strings as their bytes read as UTF-8). */
 export function binaryValueText(type: number, unsigned: boolean, value: Buffer): string {
-  const r = new PayloadReader(value)
   switch (type) {
     case ColumnType.MYSQL_TYPE_TINY:
       return String(unsigned ? value.readUInt8(0) : value.readInt8(0))
@@ -78,7 +77,7 @@ export function binaryValueText(type: number, unsigned: boolean, value: Buffer):
       return timeText(new PayloadReader(value, 1), value[0]!)
   }
   if (LENGTH_PREFIXED.has(type)) return dateText(new PayloadReader(value, 1), value[0]!)
-  return r.lenencString()
+  return new PayloadReader(value).lenencString()
 }
 
 function dateText(r: PayloadReader, length: number): string {
