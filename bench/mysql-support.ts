@@ -13,6 +13,8 @@ export interface Path {
   password: string
   /** CPU ms of the process in the middle (none for direct). */
   cpuMs?: () => Promise<number>
+  /** Its process id, for the user / system split of that CPU. */
+  pid?: number
 }
 
 export async function startTaskgateMysql(database: string): Promise<{ path: Path; stop(): Promise<void> }> {
@@ -64,7 +66,7 @@ policies:
   const connection = body.credential?.connection
   if (!connection) throw new Error(`grant request failed: ${JSON.stringify(body)}`)
   return {
-    path: { name: 'taskgate', port, ...connection, cpuMs: () => cpuMs(child.pid!) },
+    path: { name: 'taskgate', port, ...connection, cpuMs: () => cpuMs(child.pid!), pid: child.pid! },
     async stop() {
       child.kill('SIGTERM')
       await new Promise((r) => child.once('exit', r))
@@ -84,3 +86,9 @@ export const sysbenchArgs = (p: Path, database: string) => [
   '--tables=1',
   '--table-size=10000',
 ]
+
+/** User and system CPU ms of `pid` (/proc/PID/stat fields 14 and 15, in clock ticks of 10 ms). */
+export async function userSystemMs(pid: number): Promise<{ user: number; system: number }> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
+  return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 }
+}

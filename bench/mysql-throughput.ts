@@ -15,7 +15,7 @@
 import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { sysbenchArgs as argsFor, type Path, startTaskgateMysql } from './mysql-support.ts'
+import { sysbenchArgs as argsFor, type Path, startTaskgateMysql, userSystemMs } from './mysql-support.ts'
 import { cpuMs, run, startNodeRelay } from './support.ts'
 
 const { values } = parseArgs({
@@ -55,6 +55,11 @@ async function cpuPerTransaction(test: string, p: Path, threads: number, seconds
   ])
   let cpu0 = 0
   let cpu1 = 0
+  const split0 = { user: 0, system: 0 }
+  const split1 = { user: 0, system: 0 }
+  const readSplit = async (into: { user: number; system: number }) => {
+    if (p.pid !== undefined) Object.assign(into, await userSystemMs(p.pid))
+  }
   let transactions = 0
   let buffered = ''
   const lines: Promise<void>[] = []
@@ -72,18 +77,25 @@ async function cpuPerTransaction(test: string, p: Path, threads: number, seconds
           p.cpuMs!().then((v) => {
             cpu0 = v
           }),
+          readSplit(split0),
         )
       if (second === seconds - 1)
         lines.push(
           p.cpuMs!().then((v) => {
             cpu1 = v
           }),
+          readSplit(split1),
         )
     }
   })
   await new Promise((resolve) => child.once('exit', resolve))
   await Promise.all(lines)
-  return { usPerTx: ((cpu1 - cpu0) * 1000) / transactions, tps: transactions / (seconds - 3) }
+  return {
+    usPerTx: ((cpu1 - cpu0) * 1000) / transactions,
+    userUsPerTx: ((split1.user - split0.user) * 1000) / transactions,
+    systemUsPerTx: ((split1.system - split0.system) * 1000) / transactions,
+    tps: transactions / (seconds - 3),
+  }
 }
 
 async function readAll(p: Path): Promise<number> {
@@ -111,7 +123,14 @@ async function main() {
   })
   const paths: Path[] = [
     direct,
-    { name: 'node relay', port: relay.port, user: 'root', password: '', cpuMs: () => cpuMs(relay.pid) },
+    {
+      name: 'node relay',
+      port: relay.port,
+      user: 'root',
+      password: '',
+      cpuMs: () => cpuMs(relay.pid),
+      pid: relay.pid,
+    },
     tg.path,
   ]
   const out: string[] = []
@@ -134,7 +153,7 @@ async function main() {
         const r = await cpuPerTransaction('oltp_read_only', p, 8, Math.max(6, Number(values.seconds)))
         perTx.push(r.usPerTx)
         out.push(
-          `oltp_read_only 8 threads  ${p.name.padEnd(10)} ${r.tps.toFixed(0)} tps ${r.usPerTx.toFixed(0)} µs CPU/tx`,
+          `oltp_read_only 8 threads  ${p.name.padEnd(10)} ${r.tps.toFixed(0)} tps ${r.usPerTx.toFixed(0)} µs CPU/tx (user ${r.userUsPerTx.toFixed(0)}, system ${r.systemUsPerTx.toFixed(0)})`,
         )
       }
       const ratio = perTx[1]! / perTx[0]!
