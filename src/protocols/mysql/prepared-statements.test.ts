@@ -57,3 +57,19 @@ test('a refused prepare leaves nothing; reset forgets all; the count is bounded'
   assert.equal(statements.size, 0)
   assert.throws(() => statements.execute(Buffer.from([0x17, 1])), ProtocolViolation)
 })
+
+test("a prepared statement's needs are frozen once the server confirms it (the store serialises them once)", () => {
+  const statements = new PreparedStatements()
+  const action: Action = {
+    protocol: 'mysql',
+    kind: 'Select',
+    needs: [{ verb: 'select', object: 'shop.orders' }],
+    traits: ['read-only'],
+    text: 'SELECT * FROM orders WHERE id = ?',
+  }
+  statements.prepareSent(action.text, action)
+  const statement = statements.prepared({ statementId: 7, columnCount: 1, paramCount: 1, warnings: 0 })
+  assert.ok(Object.isFrozen(statement.action.needs))
+  assert.ok(Object.isFrozen(statement.action.needs[0]))
+  assert.throws(() => statement.action.needs.push({ verb: 'delete', object: 'shop.orders' }), TypeError)
+})

@@ -57,6 +57,10 @@ export class PreparedStatements {
     const pending = this.#pending
     this.#pending = undefined
     if (!pending) throw new ProtocolViolation('COM_STMT_PREPARE_OK with no prepare sent')
+    // Every execution records this statement's needs: frozen, the store serialises them once for all of
+    // them (nothing changes a decided action's needs).
+    for (const need of pending.action.needs) Object.freeze(need)
+    Object.freeze(pending.action.needs)
     const statement: PreparedStatement = {
       statementId: ok.statementId,
       text: pending.text,
