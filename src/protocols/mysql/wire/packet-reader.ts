@@ -63,6 +63,16 @@ export class PacketReader {
 
   /** Feeds a chunk; returns the logical packets it completes, in order. Throws only ProtocolViolation. */
   push(chunk: Buffer): Packet[] {
+    // The common case, a chunk that is exactly one packet (a client's command): no buffering, one view.
+    if (this.#bufferedBytes === 0 && this.#parts.length === 0 && chunk.length >= HEADER_BYTES) {
+      const length = chunk[0]! | (chunk[1]! << 8) | (chunk[2]! << 16)
+      if (
+        chunk.length === HEADER_BYTES + length &&
+        length < MAX_PACKET_PAYLOAD &&
+        length <= this.#maxPayloadBytes
+      )
+        return [this.#whole(chunk, length)]
+    }
     if (chunk.length > 0) {
       this.#buffered.push(chunk)
       this.#bufferedBytes += chunk.length
@@ -72,6 +82,25 @@ export class PacketReader {
       const packet = this.#next()
       if (packet === undefined) return out
       out.push(packet)
+    }
+  }
+
+  /** `chunk` is one whole physical packet of `length` bytes that is not split. */
+  #whole(chunk: Buffer, length: number): Packet {
+    const sequenceId = chunk[3]!
+    if (this.#expectedSequenceId !== undefined) {
+      if (sequenceId !== this.#expectedSequenceId)
+        throw new ProtocolViolation(
+          `packet out of order: sequence id ${sequenceId}, expected ${this.#expectedSequenceId}`,
+        )
+      this.#expectedSequenceId = (sequenceId + 1) & 0xff
+    }
+    this.#firstSequenceId = sequenceId
+    return {
+      firstSequenceId: sequenceId,
+      sequenceId,
+      payload: chunk.subarray(HEADER_BYTES, HEADER_BYTES + length),
+      frame: chunk,
     }
   }
 
