@@ -21,8 +21,9 @@ export interface RelayOptions {
   command: string | undefined
   /** Exec stdin is recorded; a shell's keystrokes are not (passwords typed at a prompt). */
   recordInput: boolean
-  /** Sees each chunk of client input before it is forwarded; false stops the session (shell tripwire). */
-  inspectInput?: (chunk: Buffer) => boolean
+  /** Sees each chunk of client input before it is forwarded; false stops the session (shell tripwire). A
+   * promise: the chunk waits for it, and the client's input with it (a long paste checked in turns). */
+  inspectInput?: (chunk: Buffer) => boolean | Promise<boolean>
   /** Sees each chunk of target output (the shell's echo). */
   onOutput?: (chunk: Buffer) => void
   /** The client reads decision data: the target's output has the marker neutralised (decision-data.ts). */
@@ -78,12 +79,26 @@ export async function relayChannel(
   // A stream error (a write after the peer closed) ends that side; it never reaches the process.
   channel.on('error', () => upstream.close())
   upstream.on('error', () => channel.close())
+  let inspecting = false
   channel.on('data', (chunk: Buffer) => {
     if (options.recordInput) recorder.output(chunk, 'i')
-    if (options.inspectInput && !options.inspectInput(chunk)) return
-    if (!upstream.write(chunk)) channel.pause()
+    const verdict = options.inspectInput ? options.inspectInput(chunk) : true
+    if (verdict === true) {
+      if (!upstream.write(chunk)) channel.pause()
+      return
+    }
+    if (verdict === false) return
+    // Paused until the chunk is checked: later input neither overtakes it nor is checked meanwhile.
+    inspecting = true
+    channel.pause()
+    void verdict.then((ok) => {
+      inspecting = false
+      if (ok && upstream.write(chunk)) channel.resume()
+    })
   })
-  upstream.on('drain', () => channel.resume())
+  upstream.on('drain', () => {
+    if (!inspecting) channel.resume()
+  })
   channel.on('end', () => upstream.end())
   channel.on('close', () => upstream.close())
   const { stdout, stderr } = pipeOutput(session, channel, upstream, options.neutraliseMarker === true)

@@ -7,6 +7,11 @@
 const MAX_LINE = 4096
 const MAX_ECHO = 8192
 const ECHO_WAIT_MS = 1000
+/** Most lines waiting for their echo at once: each holds up to MAX_ECHO of output and a timer, and every
+ * output chunk is matched against each. A client typing faster than the target echoes (a paste, `stty -echo`
+ * and a flood of lines) gets the oldest recorded as not echoed rather than an unbounded set (a 2 MiB paste
+ * of short lines held 800 MB and froze the gateway for minutes). */
+const MAX_AWAITING = 64
 
 export type LineVerdict = 'forward' | 'stop'
 
@@ -72,6 +77,12 @@ export class ShellLines {
   }
 
   #await(line: string): void {
+    if (this.#awaiting.size >= MAX_AWAITING) {
+      const oldest = this.#awaiting.values().next().value!
+      clearTimeout(oldest.timer)
+      this.#awaiting.delete(oldest)
+      this.#record(undefined, oldest.line.length)
+    }
     const waiting: Awaiting = {
       line,
       echo: '',
