@@ -48,6 +48,11 @@ const IDENTITY_PREFIXES = [
   'x-taskgate-',
 ]
 
+/** Headers frameworks route on instead of the request line's path (IIS URL Rewrite and Laminas/Zend read
+ * X-Original-URL / X-Rewrite-URL; Envoy and nginx set the others): a decision on `/v1/public` must not
+ * become `/v1/admin` upstream. Only the gateway's request line says which path is asked for. */
+const PATH_OVERRIDE = new Set(['x-original-url', 'x-rewrite-url', 'x-original-uri', 'x-envoy-original-path'])
+
 /** Headers many frameworks (Express method-override, Symfony, Google APIs) run instead of the request
  * line's method: a decision on `GET` must not become a DELETE upstream. */
 const METHOD_OVERRIDE = ['x-http-method-override', 'x-http-method', 'x-method-override']
@@ -69,6 +74,7 @@ export interface HeaderPolicy {
 export function isIdentityHeader(name: string, policy?: HeaderPolicy): boolean {
   return (
     IDENTITY.has(name) ||
+    PATH_OVERRIDE.has(name) ||
     IDENTITY_PREFIXES.some((prefix) => name.startsWith(prefix)) ||
     policy?.extraStrip.has(name) === true
   )
