@@ -137,6 +137,50 @@ export class PgDatabase {
     }
   }
 
+  /**
+   * Like transaction(), on a connection of its own opened with `connectTimeoutMs` and closed after: the
+   * start-up migration waits for a store slow to accept (a backend fork on a loaded host can take longer than
+   * a request's 5 s) instead of the process exiting, while a refused connection, a missing database or a
+   * refused login still fail at once.
+   */
+  async transactionOnOwnConnection<T>(
+    fn: (query: Query) => Promise<T>,
+    connectTimeoutMs: number,
+  ): Promise<T> {
+    const client = new pg.Client({
+      connectionString: this.#url,
+      connectionTimeoutMillis: connectTimeoutMs,
+      keepAlive: true,
+      application_name: 'taskgate',
+    })
+    client.on('error', () => {})
+    try {
+      await client.connect()
+    } catch (error) {
+      void client.end().catch(() => {})
+      throw unreachable(error)
+    }
+    const query: Query = async (config) => {
+      try {
+        const result = await client.query(config)
+        return { rows: result.rows, rowCount: result.rowCount ?? 0 }
+      } catch (error) {
+        throw toStoreError(error)
+      }
+    }
+    try {
+      await query({ text: 'BEGIN' })
+      const value = await fn(query)
+      await query({ text: 'COMMIT' })
+      return value
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw toTaskgateError(error)
+    } finally {
+      await client.end().catch(() => {})
+    }
+  }
+
   async close(): Promise<void> {
     if (this.#ended) return
     this.#ended = true

@@ -24,7 +24,12 @@ export interface PostgresStoreOptions {
   poolSize?: number
   /** How long a request waits in all for a connection while the pool is saturated (15 s). */
   busyWaitMs?: number
+  /** How long the first connections (migration, LISTEN) may take to open (30 s): a store slow to accept on a
+   * loaded host delays the start instead of failing it. A refused connection still fails at once. */
+  startupConnectTimeoutMs?: number
 }
+
+const STARTUP_CONNECT_TIMEOUT_MS = 30_000
 
 /** Opens the pool, migrates and starts listening; rejects with TG_STORE_UNAVAILABLE when the server
  * cannot be reached. */
@@ -35,8 +40,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     listeners.deliver(channel, payload),
   )
   try {
-    await migrate(db)
-    await notifications.start()
+    const connectTimeoutMs = options.startupConnectTimeoutMs ?? STARTUP_CONNECT_TIMEOUT_MS
+    await migrate(db, connectTimeoutMs)
+    await notifications.start(connectTimeoutMs)
   } catch (error) {
     await notifications.close()
     await db.close()

@@ -9,9 +9,9 @@ const MIGRATIONS_DIR = join(import.meta.dirname, 'migrations')
 /** Applies the missing migrations in one transaction. The advisory lock is taken before anything else,
  * even CREATE SCHEMA IF NOT EXISTS (which races on the catalog's unique index), so a second gateway
  * waits, then finds everything applied. */
-export async function migrate(db: PgDatabase): Promise<void> {
+export async function migrate(db: PgDatabase, connectTimeoutMs: number): Promise<void> {
   const known = readMigrations(MIGRATIONS_DIR)
-  await db.transaction(async (query) => {
+  await db.transactionOnOwnConnection(async (query) => {
     await query({ text: 'SELECT pg_advisory_xact_lock($1, $2)', values: [LOCK_NAMESPACE, LOCK_MIGRATIONS] })
     await query({ text: 'CREATE SCHEMA IF NOT EXISTS taskgate' })
     await query({
@@ -36,7 +36,7 @@ export async function migrate(db: PgDatabase): Promise<void> {
         values: [migration.version, migration.name],
       })
     }
-  })
+  }, connectTimeoutMs)
 }
 
 /** This gateway's migrations the store lacks: 0 once migrated (another gateway may have migrated it further). */

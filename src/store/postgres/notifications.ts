@@ -11,6 +11,7 @@ export const CHANNEL_PREFIX = 'taskgate_'
 
 const RETRY_FIRST_MS = 100
 const RETRY_MAX_MS = 5_000
+const CONNECT_TIMEOUT_MS = 5_000
 
 export class NotificationListener {
   readonly #url: string
@@ -25,9 +26,10 @@ export class NotificationListener {
     this.#deliver = deliver
   }
 
-  /** Connects and listens; rejects with TG_STORE_UNAVAILABLE if the first attempt fails. */
-  async start(): Promise<void> {
-    await this.#connect()
+  /** Connects and listens; rejects with TG_STORE_UNAVAILABLE if the first attempt fails (`connectTimeoutMs`
+   * bounds it: longer than a reconnection's at start, see openPostgresStore). */
+  async start(connectTimeoutMs = CONNECT_TIMEOUT_MS): Promise<void> {
+    await this.#connect(connectTimeoutMs)
   }
 
   /** Whether the LISTEN connection is up (for health reporting and tests). */
@@ -43,10 +45,10 @@ export class NotificationListener {
     await client?.end().catch(() => {})
   }
 
-  async #connect(): Promise<void> {
+  async #connect(connectTimeoutMs = CONNECT_TIMEOUT_MS): Promise<void> {
     const client = new pg.Client({
       connectionString: this.#url,
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: connectTimeoutMs,
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
       application_name: 'taskgate-listen',
