@@ -12,8 +12,12 @@ import {
 import { ATTR_DB_OPERATION_NAME, ATTR_DB_SYSTEM_NAME } from '@opentelemetry/semantic-conventions'
 import { type CoreTracer, isTaskgateError, type TraceAttributes } from '../core/index.ts'
 
+/** Store calls traced as spans under one span; the rest are counted in `taskgate.store.calls`. */
+export const MAX_STORE_SPANS = 24
+
 export function createOtelCoreTracer(tracer: Tracer, storeBackend: 'embedded' | 'postgres'): CoreTracer {
   const dbSystem = storeBackend === 'postgres' ? 'postgresql' : 'sqlite'
+  const storeCalls = new WeakMap<OtelSpan, number>()
   return {
     span(name, attributes, run) {
       return tracer.startActiveSpan(
@@ -41,6 +45,14 @@ export function createOtelCoreTracer(tracer: Tracer, storeBackend: 'embedded' | 
     storeOperation(operation) {
       const parent = trace.getActiveSpan()
       if (!parent?.isRecording()) return undefined
+      // Some operations read history call by call (the evidence on a grant request lists each earlier
+      // session's statements): past the first store calls of a span only their number is kept, on it.
+      const calls = (storeCalls.get(parent) ?? 0) + 1
+      storeCalls.set(parent, calls)
+      if (calls > MAX_STORE_SPANS) {
+        parent.setAttribute('taskgate.store.calls', calls)
+        return undefined
+      }
       const span = tracer.startSpan(`store ${operation}`, {
         kind: SpanKind.CLIENT,
         attributes: { [ATTR_DB_SYSTEM_NAME]: dbSystem, [ATTR_DB_OPERATION_NAME]: operation },
