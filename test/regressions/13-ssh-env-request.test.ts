@@ -29,3 +29,23 @@ test('an env request outside LANG/LC_*/TZ never reaches the target', async () =>
   await rm(dir, { recursive: true, force: true })
   assert.doesNotMatch(out, /PWNED/)
 })
+
+test('locale and zone values that are paths never reach the target (outside review)', async () => {
+  await using g = await startSshGateway({ sshdConfig: 'AcceptEnv LANG LANGUAGE LC_* TZ' })
+  const { credential } = await g.grant('exec:root:printenv *')
+  const client = await g.connect(credential)
+  const run = (env: Record<string, string>) =>
+    new Promise<string>((resolve, reject) =>
+      client.exec('printenv LANG LANGUAGE LC_MESSAGES TZ', { env }, (error, channel) => {
+        if (error) return reject(error)
+        let text = ''
+        channel.on('data', (c: Buffer) => (text += c.toString()))
+        channel.on('close', () => resolve(text))
+      }),
+    )
+  const good = await run({ LANG: 'en_US.UTF-8', LANGUAGE: 'de:en', LC_MESSAGES: 'C', TZ: 'Europe/Berlin' })
+  assert.equal(good, 'en_US.UTF-8\nde:en\nC\nEurope/Berlin\n')
+  const bad = await run({ LANG: 'C', LANGUAGE: '../../../tmp/x', LC_MESSAGES: 'x/../../y', TZ: '/tmp/zone' })
+  client.end()
+  assert.equal(bad, 'C\n')
+})

@@ -18,6 +18,12 @@ const MAX_ENV = 64
  * else is an environment assignment the command was not decided with (BASH_ENV, LD_PRELOAD, PATH run code
  * a command scope never named), whatever the target's AcceptEnv would let through. */
 const PASSED_ENV = /^(LANG|LANGUAGE|LC_[A-Z_]+|TZ)$/
+/** A locale or zone name, not a path: gettext and glibc build file paths from these (`LANGUAGE=../../tmp/x`
+ * loads a catalog the client wrote with sftp), and TZ=/path reads a zone file of the client's choosing. */
+const PASSED_VALUE = /^[A-Za-z0-9_.@+:,<>-]{0,100}$/
+const PASSED_TZ = /^:?[A-Za-z0-9_+-][A-Za-z0-9_.+,<>:-]*(?:\/[A-Za-z0-9_+-][A-Za-z0-9_.+-]*){0,3}$/
+const passedValue = (key: string, value: string): boolean =>
+  value.length <= 100 && !value.includes('..') && (key === 'TZ' ? PASSED_TZ : PASSED_VALUE).test(value)
 
 /** Serves `channel` once the connection's core session is open (`ready`; undefined: it was refused). */
 export function serveSessionChannel(
@@ -72,6 +78,10 @@ export function serveSessionChannel(
     if (Object.keys(env).length >= MAX_ENV) return reject?.()
     if (!PASSED_ENV.test(info.key)) {
       refused(`env ${info.key.slice(0, 64)}`, 'only LANG, LC_* and TZ are passed on', 'ssh-environment')
+      return reject?.()
+    }
+    if (!passedValue(info.key, info.val)) {
+      refused(`env ${info.key}`, `${info.key} is not a locale or zone name`, 'ssh-environment')
       return reject?.()
     }
     env[info.key] = info.val

@@ -240,6 +240,15 @@ test('sessions: shell and port forwarding per login', () => {
   assert.ok(classifySession('port-forward', 'deploy', 'x y').unclassified)
 })
 
+test('port forwarding: a numeric host is an address only as a canonical dotted quad (outside review)', () => {
+  for (const host of ['10.0.0.1', '127.0.0.1', '255.255.255.255', 'db.internal', 'db-1', '[::1]', '::1', '10.0.0.1x'])
+    assert.equal(classifySession('port-forward', 'deploy', `${host}:5432`).unclassified, undefined, host)
+  // Covered by a scope `10.0.0.*` as text, but not that address: DNS (with search domains) or inet_aton's
+  // octal, hex and short forms reach other hosts.
+  for (const host of ['10.0.0.1.2', '10.0.0.012', '0x0a.0.0.1', '167772161', '10.1', '10.0.0.256', '10.0.0.1.'])
+    assert.ok(classifySession('port-forward', 'deploy', `${host}:5432`).unclassified, host)
+})
+
 test('wrappers and scripts that hide a program are read: su -c, sh -c --, --norc, busybox, $IFS, text piped into a shell', () => {
   for (const c of [
     "su root -c 'rm -rf /'",

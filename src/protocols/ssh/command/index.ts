@@ -113,8 +113,26 @@ export function classifySession(verb: 'shell' | 'port-forward', login: string, d
   if (!LOGIN.test(login)) return refused(base, verb, login, `"${login}" is not a login name`)
   if (detail !== undefined && (detail.length > 300 || !/^[A-Za-z0-9_.:[\]-]+$/.test(detail)))
     return refused(base, verb, login, 'the forwarding target is not host:port')
+  if (detail !== undefined && verb === 'port-forward' && isNumericButNotDottedQuad(hostOf(detail)))
+    return refused(base, verb, login, 'the forwarding host is a number that is not a dotted-quad IPv4 address')
   const object = verb === 'port-forward' && detail ? `${login}:${detail}` : login
   return { ...base, needs: [{ verb, object }], traits: [] }
+}
+
+const hostOf = (detail: string): string => detail.slice(0, Math.max(0, detail.lastIndexOf(':')))
+
+const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])'
+const DOTTED_QUAD = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`)
+/** Parts inet_aton reads as numbers: decimal, octal (leading 0) or hex (0x). */
+const NUMERIC_HOST = /^(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+))*\.?$/i
+
+/**
+ * A host made of numbers is an address only in its canonical dotted-quad form: a scope `10.0.0.*` must
+ * not cover `10.0.0.1.2` (not an address: the target looks it up in DNS, search domains appended) nor
+ * `10.0.0.012` / `0x0a.0.0.1` (octal and hex forms inet_aton reads as other addresses).
+ */
+function isNumericButNotDottedQuad(host: string): boolean {
+  return NUMERIC_HOST.test(host) && !DOTTED_QUAD.test(host)
 }
 
 /** Each command found (through wrappers and scripts too) as an `exec` entry, for guardrails' `needs`. */
