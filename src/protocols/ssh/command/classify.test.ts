@@ -241,11 +241,28 @@ test('sessions: shell and port forwarding per login', () => {
 })
 
 test('port forwarding: a numeric host is an address only as a canonical dotted quad (outside review)', () => {
-  for (const host of ['10.0.0.1', '127.0.0.1', '255.255.255.255', 'db.internal', 'db-1', '[::1]', '::1', '10.0.0.1x'])
+  for (const host of [
+    '10.0.0.1',
+    '127.0.0.1',
+    '255.255.255.255',
+    'db.internal',
+    'db-1',
+    '[::1]',
+    '::1',
+    '10.0.0.1x',
+  ])
     assert.equal(classifySession('port-forward', 'deploy', `${host}:5432`).unclassified, undefined, host)
   // Covered by a scope `10.0.0.*` as text, but not that address: DNS (with search domains) or inet_aton's
   // octal, hex and short forms reach other hosts.
-  for (const host of ['10.0.0.1.2', '10.0.0.012', '0x0a.0.0.1', '167772161', '10.1', '10.0.0.256', '10.0.0.1.'])
+  for (const host of [
+    '10.0.0.1.2',
+    '10.0.0.012',
+    '0x0a.0.0.1',
+    '167772161',
+    '10.1',
+    '10.0.0.256',
+    '10.0.0.1.',
+  ])
     assert.ok(classifySession('port-forward', 'deploy', `${host}:5432`).unclassified, host)
 })
 

@@ -114,7 +114,12 @@ export function classifySession(verb: 'shell' | 'port-forward', login: string, d
   if (detail !== undefined && (detail.length > 300 || !/^[A-Za-z0-9_.:[\]-]+$/.test(detail)))
     return refused(base, verb, login, 'the forwarding target is not host:port')
   if (detail !== undefined && verb === 'port-forward' && isNumericButNotDottedQuad(hostOf(detail)))
-    return refused(base, verb, login, 'the forwarding host is a number that is not a dotted-quad IPv4 address')
+    return refused(
+      base,
+      verb,
+      login,
+      'the forwarding host is a number that is not a dotted-quad IPv4 address',
+    )
   const object = verb === 'port-forward' && detail ? `${login}:${detail}` : login
   return { ...base, needs: [{ verb, object }], traits: [] }
 }
