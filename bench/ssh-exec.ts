@@ -16,6 +16,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
+import { constants, PerformanceObserver } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { Worker } from 'node:worker_threads'
 import { Client } from 'ssh2'
@@ -52,6 +53,8 @@ interface Run {
   target: number | undefined
   /** CPU ms per MB of this thread (the gateway's, or the node relay's) during the transfer. */
   local: number
+  /** This thread's garbage collections during the transfer: [count, ms] of full (mark-compact) and minor. */
+  gc: { major: [number, number]; minor: [number, number] }
   /** Where this thread's wall time went from the client's first byte to its last (Linux), or undefined elsewhere. */
   sched: { wallMs: number; onCpuMs: number; waitingForCpuMs: number } | undefined
 }
@@ -103,6 +106,16 @@ function treeCpuMs(root: number): number | undefined {
 /** One 50 MB exec, measured by a client in a worker thread: its rate, and CPU per MB on both threads. */
 async function throughput(job: object): Promise<Run> {
   const targetBefore = treeCpuMs(sshdPid)
+  const gc = { major: [0, 0] as [number, number], minor: [0, 0] as [number, number] }
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as { detail?: { kind?: number } }).detail?.kind
+      const slot = kind === constants.NODE_PERFORMANCE_GC_MAJOR ? gc.major : gc.minor
+      slot[0]++
+      slot[1] += entry.duration
+    }
+  })
+  observer.observe({ entryTypes: ['gc'] })
   const worker = new Worker(new URL('./ssh-exec-client.ts', import.meta.url), {
     workerData: { bytes, ...job },
   })
@@ -121,6 +134,7 @@ async function throughput(job: object): Promise<Run> {
     },
   )
   const used = process.threadCpuUsage(before)
+  observer.disconnect()
   const targetAfter = treeCpuMs(sshdPid)
   const schedAfter = schedstat()
   const megabytes = bytes / 1e6
@@ -139,6 +153,7 @@ async function throughput(job: object): Promise<Run> {
   return {
     rate,
     cipher,
+    gc,
     client: cpuMs / megabytes,
     target,
     local: (used.user + used.system) / 1000 / megabytes,
@@ -247,6 +262,9 @@ if (bytes > 0) {
     console.log(
       `CPU per MB of the target (sshd and the command): ${straight.target.toFixed(1)} ms direct / ${through.target.toFixed(1)} ms through taskgate; for 0.5× direct on 2 cores taskgate may use about sshd's + the client's: ${(straight.target + straight.client).toFixed(1)} ms`,
     )
+  console.log(
+    `taskgate's garbage collections during the transfer: ${through.gc.major[0]} full (${through.gc.major[1].toFixed(0)} ms), ${through.gc.minor[0]} minor (${through.gc.minor[1].toFixed(0)} ms)`,
+  )
   // Whether the gateway waits on something (idle time) or on a CPU: gaps the client sees while the gateway
   // thread is runnable are the machine's load, not a stall in the relay.
   const s = through.sched

@@ -165,3 +165,15 @@ test('text is recorded byte for byte as JSON.stringify would write it, however i
     { numRuns: 150 },
   )
 })
+
+test('batch-sized events written from reused buffers are each written as they were (the file stream is slower)', async () => {
+  const lines = Array.from({ length: 60_000 }, (_, i) => `line ${i} ${'✓é"\\'.repeat(i % 7)}\n`).join('')
+  const bytes = Buffer.from(lines)
+  const { text } = await record(64 << 20, async (w) => {
+    for (let i = 0; i < bytes.length; i += 32_759) {
+      w.output(bytes.subarray(i, i + 32_759))
+      if (i % (5 * 32_759) === 0) await new Promise((resolve) => setImmediate(resolve))
+    }
+  })
+  assert.equal(outputOf(text), lines)
+})

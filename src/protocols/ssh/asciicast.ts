@@ -35,6 +35,13 @@ const MAX_PENDING_BYTES = 4096
 /** Output collected before it is masked and written as one event: a 50 MB exec makes ~1,500 events, not
  * one per SSH packet, and each text goes through the detectors and JSON once. */
 const BATCH_BYTES = 32 * 1024
+/** Batch-sized event lines are written from reused buffers: a fresh 32 KiB Buffer per event is external
+ * memory, which makes V8 run full garbage collections of the whole gateway's heap more often. */
+const REUSE_FROM_BYTES = 8 * 1024
+const LINE_BUFFER_BYTES = 96 * 1024
+const SPARE_LINE_BUFFERS = 2
+/** Batches up to this size are joined in a buffer reused for the stream's next batches. */
+const SCRATCH_BYTES = 128 * 1024
 /** Longest run without a line end or a byte no secret contains held before it is written anyway (a
  * token or JWT is shorter; base64 blobs are not). */
 const MAX_RUN_BYTES = 64 * 1024
@@ -47,6 +54,8 @@ const END_MARK = Buffer.from('-----END ')
 
 /** Bytes of one stream not written yet, and when the first of them arrived (the event's time). */
 interface Pending {
+  /** Reused to join the chunks of a batch (a held partial line may point into it: it is moved first). */
+  scratch?: Buffer
   chunks: Buffer[]
   bytes: number
   at: number
@@ -60,6 +69,8 @@ export class AsciicastWriter {
   readonly #startedAt = performance.now()
   readonly #pending = new Map<Stream, Pending>()
   readonly #binary = new Map<Stream, number>()
+  /** Line buffers the file stream has written, for the next lines. */
+  readonly #spare: Buffer[] = []
   /** Seconds of the last event written: a batch written late never goes back in time (players need it). */
   #last = 0
   #timer: NodeJS.Timeout | undefined
@@ -161,7 +172,7 @@ export class AsciicastWriter {
   #flush(stream: Stream, mode: 'batch' | 'timer' | 'late' | 'all'): void {
     const pending = this.#pending.get(stream)
     if (!pending || pending.bytes === 0) return
-    const held = pending.chunks.length === 1 ? pending.chunks[0]! : Buffer.concat(pending.chunks)
+    const held = joined(pending)
     const whole = held.length - splitCharacterBytes(held)
     let cut = mode === 'all' ? whole : held.lastIndexOf(10) + 1
     if (mode === 'late') cut = whole
@@ -199,7 +210,23 @@ export class AsciicastWriter {
       this.#event(stream, maskSecrets(bytes.toString('utf8')), at)
       return
     }
-    this.#write(Buffer.from(`[${this.#seconds(at)},"${stream}",${JSON.stringify(latin1)}]\n`, 'latin1'))
+    const json = JSON.stringify(latin1)
+    const head = `[${this.#seconds(at)},"${stream}",`
+    // Written into one buffer (concatenating the strings would copy the text once more), a reused one for
+    // a batch-sized line.
+    const length = head.length + json.length + 2
+    const reused = length >= REUSE_FROM_BYTES && length <= LINE_BUFFER_BYTES
+    const buffer = reused
+      ? (this.#spare.pop() ?? Buffer.allocUnsafeSlow(LINE_BUFFER_BYTES))
+      : Buffer.allocUnsafe(length)
+    buffer.write(head, 0, 'latin1')
+    buffer.write(json, head.length, 'latin1')
+    buffer.write(']\n', head.length + json.length, 'latin1')
+    this.#write(buffer.subarray(0, length), reused ? () => this.#reuse(buffer) : undefined)
+  }
+
+  #reuse(buffer: Buffer): void {
+    if (this.#spare.length < SPARE_LINE_BUFFERS) this.#spare.push(buffer)
   }
 
   #seconds(at: number): number {
@@ -212,8 +239,12 @@ export class AsciicastWriter {
     this.#write(`${JSON.stringify([this.#seconds(at), code, data])}\n`)
   }
 
-  #write(line: string | Buffer): void {
-    if (this.#full) return
+  /** `written` runs once the file stream is done with `line` (at once if it is not written). */
+  #write(line: string | Buffer, written?: () => void): void {
+    if (this.#full) {
+      written?.()
+      return
+    }
     // Encoded once: measuring the string and letting the file stream encode it again costs two passes.
     const encoded = typeof line === 'string' ? Buffer.from(line) : line
     const bytes = encoded.length
@@ -223,10 +254,11 @@ export class AsciicastWriter {
       this.#out.write(
         `${JSON.stringify([this.#last, 'm', 'recording cap reached: the rest is not recorded'])}\n`,
       )
+      written?.()
       return
     }
     budget.remaining -= bytes
-    this.#out.write(encoded)
+    this.#out.write(encoded, written)
   }
 }
 
@@ -272,6 +304,17 @@ function trimSplitCharacters(chunk: Buffer): Buffer {
     break
   }
   return chunk.subarray(start, end)
+}
+
+/** The held chunks of a stream as one buffer: the only chunk, or the chunks copied into the stream's
+ * scratch buffer (the first may be the rest of the last batch, already in it: copy moves it to the front). */
+function joined(pending: Pending): Buffer {
+  if (pending.chunks.length === 1) return pending.chunks[0]!
+  if (pending.bytes > SCRATCH_BYTES) return Buffer.concat(pending.chunks)
+  pending.scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES)
+  let at = 0
+  for (const chunk of pending.chunks) at += chunk.copy(pending.scratch, at)
+  return pending.scratch.subarray(0, at)
 }
 
 /** 1 for the bytes a secret the credential detectors find can contain: tokens and JWTs are made of
