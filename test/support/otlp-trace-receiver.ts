@@ -3,7 +3,7 @@
 // decodes what the gateway's real exporter sends with its own small protobuf reader (the
 // ExportTraceServiceRequest messages of opentelemetry-proto's trace.proto and common.proto) and keeps
 // the raw bodies too, so a test can search every byte that left the gateway.
-import { createServer, type IncomingMessage } from 'node:http'
+import { createServer, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { gunzipSync } from 'node:zlib'
 
@@ -34,12 +34,15 @@ export interface OtlpTraceReceiver extends AsyncDisposable {
   /** Every request body as it arrived (decompressed). */
   bodies: Buffer[]
   contentTypes: string[]
+  /** The headers of each request. */
+  headers: IncomingHttpHeaders[]
 }
 
 export async function startOtlpTraceReceiver(): Promise<OtlpTraceReceiver> {
   const spans: ReceivedSpan[] = []
   const bodies: Buffer[] = []
   const contentTypes: string[] = []
+  const headers: IncomingHttpHeaders[] = []
   const server = createServer(async (req, res) => {
     const body = await readBody(req)
     if (req.method !== 'POST' || req.url !== '/v1/traces') {
@@ -49,6 +52,7 @@ export async function startOtlpTraceReceiver(): Promise<OtlpTraceReceiver> {
     const type = String(req.headers['content-type'] ?? '')
     bodies.push(body)
     contentTypes.push(type)
+    headers.push(req.headers)
     try {
       spans.push(...(type.includes('json') ? decodeJson(body) : decodeProtobuf(body)))
     } catch (error) {
@@ -67,6 +71,7 @@ export async function startOtlpTraceReceiver(): Promise<OtlpTraceReceiver> {
     spans,
     bodies,
     contentTypes,
+    headers,
     async [Symbol.asyncDispose]() {
       server.closeAllConnections()
       await new Promise((resolve) => server.close(resolve))

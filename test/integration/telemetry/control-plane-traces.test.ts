@@ -59,8 +59,10 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
 
 before(async () => {
   receiver = await startOtlpTraceReceiver()
+  process.env[`TG_TEST_OTLP_AUTH_${marker}`] = `Bearer tg-collector-token-${marker}`
   gw = await startTracedGateway({
-    traces: `{ enabled: true, endpoint: "${receiver.url}", protocol: http/protobuf, scheduledDelay: 1s }`,
+    traces: `{ enabled: true, endpoint: "${receiver.url}", protocol: http/protobuf, scheduledDelay: 1s,
+      authorization: { env: TG_TEST_OTLP_AUTH_${marker} } }`,
     setupSql: `CREATE TABLE customers (id int primary key, email text);
       INSERT INTO customers VALUES (1, '${email}'), (2, 'other-${marker}@example.com');`,
   })
@@ -290,6 +292,9 @@ test('expiry is a root span of its own; every span names the service', () => {
     assert.equal(span.scope, 'taskgate')
   }
   assert.ok(receiver.contentTypes.every((t) => t === 'application/x-protobuf'))
+  // telemetry.traces.authorization, read from its secret, reaches the collector and nothing else.
+  assert.ok(receiver.headers.every((h) => h.authorization === `Bearer tg-collector-token-${marker}`))
+  assert.ok(!JSON.stringify(gw.logs).includes(`tg-collector-token-${marker}`))
 })
 
 test('no statement, per-statement span, credential, key, task or masked value left the gateway', () => {

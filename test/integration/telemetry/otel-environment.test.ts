@@ -20,6 +20,7 @@ test('OTEL_* variables alone turn traces on and shape them', async () => {
       OTEL_SERVICE_NAME: name,
       OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=ci,service.instance.id=pod-7',
       OTEL_BSP_SCHEDULE_DELAY: '60000',
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=tg-otlp-key',
     },
   })
   try {
@@ -41,4 +42,5 @@ test('OTEL_* variables alone turn traces on and shape them', async () => {
   assert.equal(grant.resource['service.name'], name)
   assert.equal(grant.resource['service.instance.id'], 'pod-7')
   assert.equal(grant.resource['deployment.environment.name'], 'ci')
+  assert.ok(receiver.headers.every((h) => h['x-api-key'] === 'tg-otlp-key'))
 })
