@@ -2,17 +2,23 @@
 // longer than a request's 5 s connect timeout) and exited with TG_STORE_UNAVAILABLE (bench/replica-soak.ts).
 // The start-up connections (migration, LISTEN) may now take store.startupConnectTimeoutMs (30 s): a slow
 // store delays the start, a refused connection still fails it at once (store-postgres-unavailable.test.ts).
+// Then the replica's first pooled queries timed out the same way: a pooled connection slow to open is now
+// waited for like a saturated pool (up to 15 s in all), not reported as an unreachable store.
 import assert from 'node:assert/strict'
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net'
 import { after, before, test } from 'node:test'
 import pg from 'pg'
+import { PgDatabase } from '../../src/store/postgres/database.ts'
 import { openPostgresStore } from '../../src/store/postgres/index.ts'
 import { createThrowawayDatabase } from '../support/postgres.ts'
 
-/** A relay that holds each new connection `holdMs` before it reaches the server (a slow postmaster). */
-async function startSlowRelay(target: { host: string; port: number }, holdMs: number) {
+/** A relay that holds new connections `holdMs` before they reach the server (a slow postmaster); with
+ * `only`, just the first `only` connections. */
+async function startSlowRelay(target: { host: string; port: number }, holdMs: number, only = Infinity) {
   const sockets = new Set<Socket>()
+  let accepted = 0
   const server: Server = createServer((client) => {
+    const hold = accepted++ < only ? holdMs : 0
     client.pause()
     sockets.add(client)
     client.on('error', () => {})
@@ -27,7 +33,7 @@ async function startSlowRelay(target: { host: string; port: number }, holdMs: nu
         })
       client.pipe(upstream).pipe(client)
       client.resume()
-    }, holdMs)
+    }, hold)
     client.on('close', () => clearTimeout(timer))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -53,11 +59,12 @@ after(async () => {
   await db[Symbol.asyncDispose]()
 })
 
-const urlThroughRelay = () => {
+const urlThrough = (port: number) => {
   const url = new URL(db.url)
-  url.port = String(relay.port)
+  url.port = String(port)
   return url.toString()
 }
+const urlThroughRelay = () => urlThrough(relay.port)
 
 test('a store slow to accept connections at start is waited for, not given up on', async () => {
   const store = await openPostgresStore({ url: urlThroughRelay(), poolSize: 2 })
@@ -77,4 +84,17 @@ test('store start-up connections are bounded by startupConnectTimeoutMs', async 
   await assert.rejects(openPostgresStore({ url: urlThroughRelay(), startupConnectTimeoutMs: 1_000 }), {
     code: 'TG_STORE_UNAVAILABLE',
   })
+})
+
+test('a pooled connection that was slow to open is tried again, not reported as an unreachable store', async () => {
+  // The store is migrated (above); the first pooled connection is held past the 5 s connect timeout.
+  const once = await startSlowRelay({ host: db.host, port: db.port }, 6_000, 1)
+  const database = new PgDatabase(urlThrough(once.port), 2)
+  try {
+    const { rows } = await database.query<{ one: number }>({ text: 'SELECT 1 AS one' })
+    assert.deepEqual(rows, [{ one: 1 }])
+  } finally {
+    await database.close()
+    await once.close()
+  }
 })
