@@ -360,13 +360,18 @@ const PORTAL_KINDS = ['DeclareCursorStmt', 'ClosePortalStmt', 'DiscardStmt', 'Un
 
 function infoOf(decided: DecidedStatement | StatementInfo, sent?: string): StatementInfo {
   if ('decision' in decided) {
-    const kinds = [decided.kind, ...(decided.action?.traits ?? [])]
     const info: StatementInfo = { text: decided.recordText ?? sent!, kind: decided.kind, sent: sent! }
     if (decided.reads !== undefined) info.reads = decided.reads
     if (decided.action !== undefined) info.needs = decided.action.needs
     if (decided.write !== undefined) info.write = decided.write
-    if (decided.action?.traits.includes('contains-secret')) info.secret = true
-    if (decided.action === undefined || kinds.some((k) => PORTAL_KINDS.includes(k)))
+    const traits = decided.action?.traits
+    if (traits?.includes('contains-secret')) info.secret = true
+    // No array built per statement: the kind, then each trait.
+    if (
+      traits === undefined ||
+      PORTAL_KINDS.includes(decided.kind) ||
+      traits.some((t) => PORTAL_KINDS.includes(t))
+    )
       info.touchesPortals = true
     return info
   }

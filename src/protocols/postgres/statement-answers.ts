@@ -10,14 +10,19 @@ import { readsOf, type StatementReads } from './statement-reads.ts'
 import { statementWrites } from './statement-writes.ts'
 
 export function allowed(classified: ClassifiedSql, text: string): DecidedStatement {
-  return {
+  // Field by field (one per allowed statement): no temporary object spread into it.
+  const decided: DecidedStatement = {
     kind: classified.action.kind,
     action: classified.action,
     decision: ALLOW,
     prepared: classified.prepared,
     deallocated: classified.deallocated,
-    ...describedBy(classified, text),
   }
+  const { recordText } = classified.action
+  if (recordText !== undefined && recordText !== text) decided.recordText = recordText
+  const reads = readsOf(classified)
+  if (reads !== undefined) decided.reads = reads
+  return decided
 }
 
 /** The answer for a statement core did not allow as it stands, or undefined when it did: a denial (a text
