@@ -106,15 +106,11 @@ async function main() {
   })
   const byName = new Map<string, number>()
   let busy = 0
-  let recordingUs = 0
-  let gcUs = 0
   for (const node of profile.nodes) {
     const us = self.get(node.id) ?? 0
     const { functionName, url, lineNumber } = node.callFrame
     if (functionName === '(idle)') continue
     busy += us
-    if (recording(node.id)) recordingUs += us
-    if (functionName === '(garbage collector)') gcUs += us
     const where = url ? `${url.replace(/^.*\/(src|node_modules)\//, '$1/')}:${lineNumber + 1}` : ''
     const key = `${functionName || '(anonymous)'} ${where}`
     byName.set(key, (byName.get(key) ?? 0) + us)
@@ -152,12 +148,29 @@ async function main() {
   process.stdout.write('\ninclusive, socket writes left out\n')
   for (const [name, us] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top)))
     process.stdout.write(line(name, us))
-  process.stdout.write('\nby area\n')
-  process.stdout.write(
-    line('recording (a frame in src/core/recording, src/store or node:sqlite)', recordingUs),
-  )
-  process.stdout.write(line('garbage collector', gcUs))
-  process.stdout.write(line('the rest', busy - recordingUs - gcUs))
+  // Self time by where it is spent, recording first (whoever called it).
+  const area = new Map<string, number>()
+  for (const node of profile.nodes) {
+    const us = self.get(node.id) ?? 0
+    const { functionName, url } = node.callFrame
+    if (us === 0 || functionName === '(idle)') continue
+    const name = recording(node.id)
+      ? 'recording (a frame in src/core/recording, src/store or node:sqlite)'
+      : functionName === 'writeBuffer'
+        ? 'socket writes (native writeBuffer; wall time, see above)'
+        : functionName === '(garbage collector)'
+          ? 'garbage collector'
+          : url.includes('/src/protocols/mysql/')
+            ? 'the MySQL engine (src/protocols/mysql)'
+            : url.includes('/src/')
+              ? 'core and the protocol kit, not recording (src/core, src/protocols/kit, …)'
+              : url.startsWith('node:')
+                ? "Node's streams, net and timers (node:*)"
+                : 'other (program, native)'
+    area.set(name, (area.get(name) ?? 0) + us)
+  }
+  process.stdout.write('\nby area (self time)\n')
+  for (const [name, us] of [...area].sort((a, b) => b[1] - a[1])) process.stdout.write(line(name, us))
 }
 
 await main().catch((error: unknown) => {
