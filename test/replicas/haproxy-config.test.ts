@@ -37,5 +37,8 @@ test('a dead replica is skipped at the first retry and taken out on refused conn
   assert.match(text, /^\s*option redispatch 1$/m)
   const checked = text.match(/^\s*default-server check .*$/gm) ?? []
   assert.equal(checked.length, 2)
-  for (const line of checked) assert.match(line, /observe layer4 error-limit \d+ on-error mark-down/)
+  for (const line of checked) {
+    assert.match(line, /observe layer4 error-limit \d+ on-error mark-down/)
+    assert.match(line, /slowstart \d+s/)
+  }
 })
