@@ -193,16 +193,17 @@ export class PgDatabase {
   async #connect(): Promise<pg.PoolClient> {
     const started = Date.now()
     for (;;) {
-      const attemptAt = Date.now()
       try {
         return await this.#pool.connect()
       } catch (error) {
         // Every connection open and in use when the wait ended: the server is reachable and busy (a long lock,
         // a burst of logins). Saturation is not an outage: wait on, up to busyWaitMs in all, then say so.
-        // So is a new connection that took the whole connect timeout (the server accepted it and was slow to
-        // start a backend, as on a loaded host): a replica starting again there exited on its first queries.
-        // A refused connection or a failed login fails at once.
-        const slow = Date.now() - attemptAt >= CONNECT_TIMEOUT_MS
+        // So is a new connection that timed out opening (the server accepted it and was slow to start a
+        // backend, as on a loaded host): a replica starting again there exited on its first queries. Told
+        // apart by what it lacks: no server error (a missing database, a refused login) and no socket error
+        // code (ECONNREFUSED, ENOTFOUND...), which fail at once. Not by elapsed time: pg-pool may hand this
+        // waiter the timeout of a connection another request began earlier.
+        const slow = !isServerError(error) && (error as NodeJS.ErrnoException).code === undefined
         if (slow && Date.now() - started + CONNECT_TIMEOUT_MS <= this.#busyWaitMs) continue
         if (this.#pool.totalCount >= this.#pool.options.max && this.#pool.idleCount === 0) {
           if (Date.now() - started + CONNECT_TIMEOUT_MS <= this.#busyWaitMs) continue
