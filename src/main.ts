@@ -33,6 +33,7 @@ import { createMcpHttpHandler } from './mcp/index.ts'
 import type { ProcessPeers, ProtocolServer } from './protocols/protocol-server.ts'
 import { openStore as openStoreBackend } from './store/open-store.ts'
 import { makePrivateDir, refuseExposedFiles } from './store/private-files.ts'
+import { startWaitingForStore } from './store-startup-wait.ts'
 import type { Store } from './store/store.ts'
 import { tracesEnabled } from './telemetry/trace-settings.ts'
 import {
@@ -79,6 +80,14 @@ export interface Gateway {
    * approver. */
   drain(deadlineMs: number): Promise<boolean>
   close(): Promise<void>
+}
+
+/** startGateway, tried again while the store is unreachable or busy, for `store.startupWait` (how
+ * `taskgate serve` and `node src/main.ts` start; tests call startGateway to see the first failure). */
+export function startGatewayWhenStoreReady(options: GatewayOptions): Promise<Gateway> {
+  const logger = options.logger ?? gatewayLogger(undefined)
+  const waitMs = parseDurationSeconds(options.config.store.startupWait) * 1000
+  return startWaitingForStore(() => startGateway({ ...options, logger }), { waitMs, logger })
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -441,7 +450,7 @@ async function runFromCommandLine(argv: string[]): Promise<void> {
     const count = workerCount(config.workers)
     const peers = count > 1 ? new PrimaryPeers() : undefined
     const logger = gatewayLogger(count > 1 ? 0 : undefined)
-    const gateway = await startGateway({
+    const gateway = await startGatewayWhenStoreReady({
       config,
       configPath,
       logger,
@@ -486,7 +495,7 @@ async function runWorker(
   configPath: string,
   role: { index: number; ports: Record<string, number> },
 ): Promise<void> {
-  const gateway = await startGateway({
+  const gateway = await startGatewayWhenStoreReady({
     config,
     configPath,
     logger: gatewayLogger(role.index),

@@ -448,8 +448,13 @@ export const configSchema = z.strictObject({
         .describe(
           'connections each gateway process opens to the PostgreSQL store; while all are in use a request waits for one up to 15 s, then fails with TG_STORE_BUSY (not TG_STORE_UNAVAILABLE)',
         ),
+      startupWait: duration
+        .default('120s')
+        .describe(
+          'how long a starting gateway keeps trying a store that is unreachable or busy (TG_STORE_UNAVAILABLE, TG_STORE_BUSY) before it exits: a replica restarted while the store is slow or restarting waits for it, with backoff up to 10 s; `0s` exits at the first failure',
+        ),
     })
-    .default({ dir: './data', poolSize: 20 }),
+    .default({ dir: './data', poolSize: 20, startupWait: '120s' }),
   recording: z
     .strictObject({
       onFailure: z

@@ -9,6 +9,7 @@ export const serveCommand: Command = {
   summary: 'start the gateway (API and protocol listeners) until interrupted',
   details:
     'Environment: TASKGATE_LOG_LEVEL (info), TASKGATE_DATABASE_URL (overrides store.databaseUrl).\n' +
+    'An unreachable or busy store is tried again for store.startupWait (120s) before the start fails.\n' +
     'Traces (off by default; docs/traces.md): telemetry.traces in the file, or the standard variables\n' +
     'OTEL_TRACES_EXPORTER=otlp, OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,\n' +
     'OTEL_EXPORTER_OTLP_PROTOCOL (http/protobuf | http/json), OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME,\n' +
@@ -22,8 +23,8 @@ export const serveCommand: Command = {
     requireArgs(context)
     const configPath = requireOption(context, 'config')
     const config = await loadConfig(configPath)
-    const { startGateway } = await import('../../main.ts')
-    const gateway = await startGateway({ config, configPath })
+    const { startGatewayWhenStoreReady } = await import('../../main.ts')
+    const gateway = await startGatewayWhenStoreReady({ config, configPath })
     context.io.stderr(`taskgate API listening at ${gateway.api.url}\n`)
     await new Promise<void>((resolve) => {
       const stop = () => resolve()
