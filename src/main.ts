@@ -33,8 +33,8 @@ import { createMcpHttpHandler } from './mcp/index.ts'
 import type { ProcessPeers, ProtocolServer } from './protocols/protocol-server.ts'
 import { openStore as openStoreBackend } from './store/open-store.ts'
 import { makePrivateDir, refuseExposedFiles } from './store/private-files.ts'
-import { startWaitingForStore } from './store-startup-wait.ts'
 import type { Store } from './store/store.ts'
+import { startWaitingForStore } from './store-startup-wait.ts'
 import { tracesEnabled } from './telemetry/trace-settings.ts'
 import {
   announceWorkerReady,

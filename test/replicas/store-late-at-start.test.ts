@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process'
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { prepareGateway } from '../support/start-full-gateway.ts'
 import { createThrowawayDatabase } from '../support/postgres.ts'
+import { prepareGateway } from '../support/start-full-gateway.ts'
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url))
 
