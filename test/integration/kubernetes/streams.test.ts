@@ -67,10 +67,18 @@ test('kubectl exec runs over WebSocket under the grant identity; stdin and stdou
   )
   assert.equal(typed.code, 0, typed.stderr)
   assert.equal(typed.stdout, 'typed into cat\n')
-  const sessions = await g.gateway.core.listSessions(g.agent, { grantId: grant.id })
-  const records = (await Promise.all(sessions.map((s) => g.gateway.core.getSession(g.agent, s.id)))).flatMap(
-    (s) => s.actions,
-  )
+  // The recorder writes in batches (every 200 ms): kubectl may exit before its session's last batch lands.
+  const recorded = (records: Array<{ kind: string; text: string }>) =>
+    records.some((a) => a.kind === 'exec stdin' && a.text.includes('typed into cat')) &&
+    records.some((a) => a.kind === 'exec stdout' && a.text.includes('hello there'))
+  let records: Array<{ kind: string; text: string }> = []
+  for (let i = 0; i < 200 && !recorded(records); i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 50))
+    const sessions = await g.gateway.core.listSessions(g.agent, { grantId: grant.id })
+    records = (await Promise.all(sessions.map((s) => g.gateway.core.getSession(g.agent, s.id)))).flatMap(
+      (s) => s.actions,
+    )
+  }
   assert.ok(
     records.some((a) => a.kind === 'exec stdin' && a.text.includes('typed into cat')),
     'stdin recorded',
