@@ -1,6 +1,7 @@
 import type { Store } from '../../store/store.ts'
 import { toTaskgateError } from '../errors.ts'
 import type { CoreMetrics } from './core-metrics.ts'
+import { wrapStoreOperations } from './wrap-store-operations.ts'
 
 const AREAS = [
   'grants',
@@ -17,33 +18,12 @@ const AREAS = [
  * wrapper made once at start, one closure per operation; what it returns and throws is unchanged.
  */
 export function countStoreFailures(store: Store, metrics: CoreMetrics): Store {
-  const counted = { ...store } as Record<string, unknown>
-  for (const area of AREAS) {
-    const target = store[area] as unknown as Record<string, unknown>
-    const wrapped: Record<string, unknown> = {}
-    for (const [name, value] of Object.entries(target)) {
-      if (typeof value !== 'function') {
-        wrapped[name] = value
-        continue
-      }
-      const operation = `${area}.${name}`
-      wrapped[name] = (...args: unknown[]) => {
-        const result = (value as (...a: unknown[]) => unknown).apply(target, args)
-        if (!(result instanceof Promise)) return result
-        return result.catch((error: unknown) => {
-          metrics.storeFailed(operation, toTaskgateError(error).code)
-          throw error
-        })
-      }
-    }
-    counted[area] = wrapped
-  }
-  for (const operation of ['publish', 'health'] as const) {
-    counted[operation] = (...args: unknown[]) =>
-      (store[operation] as (...a: unknown[]) => Promise<unknown>)(...args).catch((error: unknown) => {
-        metrics.storeFailed(operation, toTaskgateError(error).code)
-        throw error
-      })
-  }
-  return counted as unknown as Store
+  return wrapStoreOperations(store, AREAS, ['publish', 'health'], (operation, call) => (...args) => {
+    const result = call(...args)
+    if (!(result instanceof Promise)) return result
+    return result.catch((error: unknown) => {
+      metrics.storeFailed(operation, toTaskgateError(error).code)
+      throw error
+    })
+  })
 }

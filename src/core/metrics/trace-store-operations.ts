@@ -1,5 +1,6 @@
 import type { Store } from '../../store/store.ts'
 import type { CoreTracer } from './core-tracer.ts'
+import { wrapStoreOperations } from './wrap-store-operations.ts'
 
 const AREAS = [
   'grants',
@@ -19,34 +20,22 @@ const AREAS = [
  * start and only when tracing is on; what each operation returns and throws is unchanged.
  */
 export function traceStoreOperations(store: Store, tracer: CoreTracer): Store {
-  const traced = { ...store } as Record<string, unknown>
-  for (const area of AREAS) {
-    const target = store[area] as unknown as Record<string, unknown>
-    const wrapped: Record<string, unknown> = {}
-    for (const [name, value] of Object.entries(target)) {
-      wrapped[name] =
-        typeof value === 'function'
-          ? traceCall(tracer, `${area}.${name}`, value as (...a: unknown[]) => unknown, target)
-          : value
-    }
-    traced[area] = wrapped
-  }
-  traced.publish = traceCall(tracer, 'publish', store.publish as (...a: unknown[]) => unknown, store)
-  return traced as unknown as Store
+  return wrapStoreOperations(store, AREAS, ['publish'], (operation, call) =>
+    traceCall(tracer, operation, call),
+  )
 }
 
 function traceCall(
   tracer: CoreTracer,
   operation: string,
   call: (...args: unknown[]) => unknown,
-  target: unknown,
 ): (...args: unknown[]) => unknown {
   return (...args) => {
     const span = tracer.storeOperation(operation)
-    if (!span) return call.apply(target, args)
+    if (!span) return call(...args)
     let result: unknown
     try {
-      result = call.apply(target, args)
+      result = call(...args)
     } catch (error) {
       span.end(error)
       throw error
