@@ -1,46 +1,11 @@
 // The PostgreSQL store fails closed and typed when its server goes away: TG_STORE_UNAVAILABLE, never a
 // crash, and it recovers (queries and LISTEN) when the server is back.
 import assert from 'node:assert/strict'
-import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { openPostgresStore } from '../../src/store/postgres/index.ts'
 import { createThrowawayDatabase } from '../support/postgres.ts'
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
-/** A plain TCP relay to the real server, so the test can cut the network path and restore it. */
-async function startRelay(target: { host: string; port: number }, port = 0) {
-  const sockets = new Set<Socket>()
-  const server: Server = createServer((client) => {
-    const upstream = tcpConnect(target.port, target.host)
-    for (const s of [client, upstream]) {
-      sockets.add(s)
-      s.on('error', () => {})
-      s.on('close', () => {
-        sockets.delete(s)
-        client.destroy()
-        upstream.destroy()
-      })
-    }
-    client.pipe(upstream).pipe(client)
-  })
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
-  return {
-    port: (server.address() as { port: number }).port,
-    async cut(): Promise<void> {
-      const closed = new Promise((resolve) => server.close(resolve))
-      for (const s of sockets) s.resetAndDestroy()
-      await closed
-    },
-  }
-}
+import { freePort, startRelay } from '../support/tcp-relay.ts'
 
 async function eventually<T>(fn: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs

@@ -5,48 +5,13 @@
 // the machine's real PostgreSQL opens on it.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { createThrowawayDatabase } from '../support/postgres.ts'
 import { prepareGateway } from '../support/start-full-gateway.ts'
+import { freePort, startRelay } from '../support/tcp-relay.ts'
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url))
-
-async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as { port: number }
-  await new Promise((resolve) => probe.close(resolve))
-  return port
-}
-
-function relay(port: number, target: { host: string; port: number }): Promise<{ close(): Promise<void> }> {
-  const sockets = new Set<Socket>()
-  const server: Server = createServer((client) => {
-    const upstream = tcpConnect(target.port, target.host)
-    for (const s of [client, upstream]) {
-      sockets.add(s)
-      s.on('error', () => {})
-      s.on('close', () => {
-        client.destroy()
-        upstream.destroy()
-      })
-    }
-    client.pipe(upstream).pipe(client)
-  })
-  return new Promise((resolve) =>
-    server.listen(port, '127.0.0.1', () =>
-      resolve({
-        async close() {
-          const closed = new Promise((r) => server.close(r))
-          for (const s of sockets) s.destroy()
-          await closed
-        },
-      }),
-    ),
-  )
-}
 
 test('a gateway whose store is not up yet waits for it and starts', async () => {
   await using storeDb = await createThrowawayDatabase('tg_late_store')
@@ -72,11 +37,11 @@ test('a gateway whose store is not up yet waits for it and starts', async () => 
       void exited.then((code) => reject(new Error(`gateway exited (${code}) before ${pattern}:\n${output}`)))
       check()
     })
-  let opened: { close(): Promise<void> } | undefined
+  let opened: { cut(): Promise<void> } | undefined
   try {
     await seen(/store not ready at start; trying again/)
     assert.doesNotMatch(output, /control plane at/)
-    opened = await relay(port, { host: storeDb.host, port: storeDb.port })
+    opened = await startRelay({ host: storeDb.host, port: storeDb.port }, port)
     await seen(/control plane at (\S+)/)
     const api = /control plane at (\S+)/.exec(output)![1]!
     const ready = await fetch(`${api}/v1/health/ready`)
@@ -84,6 +49,6 @@ test('a gateway whose store is not up yet waits for it and starts', async () => 
   } finally {
     child.kill('SIGTERM')
     await exited
-    await opened?.close()
+    await opened?.cut()
   }
 })
