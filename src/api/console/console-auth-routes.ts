@@ -160,9 +160,22 @@ function continueTo(reply: FastifyReply, path: string) {
     )
 }
 
-/** Only paths on this origin: `//evil.example` and `https://…` would make an open redirect. */
+/** Only paths on this origin: `//evil.example` and `https://…` would make an open redirect. A browser reads
+ * the value with the WHATWG URL parser, which drops tabs and line breaks anywhere (`/<TAB>/evil.example` is
+ * `//evil.example` to it): the value is read the same way here, and only its path, query and fragment on this
+ * origin are kept, re-serialised (so no control character or quote reaches the page). */
 function safeReturnTo(value: unknown): string {
-  return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/'
+  if (typeof value !== 'string' || value.length > 2048 || !value.startsWith('/')) return '/'
+  const base = 'http://return-to.invalid'
+  let url: URL
+  try {
+    url = new URL(value, base)
+  } catch {
+    return '/'
+  }
+  if (url.origin !== base) return '/'
+  const path = `${url.pathname}${url.search}${url.hash}`
+  return /^\/(?![/\\])/.test(path) ? path : '/'
 }
 
 function assertSameOrigin(request: FastifyRequest, publicOrigin: string | undefined): void {
