@@ -121,16 +121,34 @@ function bodyTraits(value: unknown, path: string, traits: string[], depth: numbe
   if (text.length <= MAX_TRAIT_VALUE) traits.push(`body:${path}=${text}`)
 }
 
-/** The query as recorded: values of parameters named like secrets replaced. */
+/** The query as recorded: values of parameters named like secrets replaced. A name is read as upstreams read
+ * it: percent-decoded (`%74oken` is `token`), `+` a space, and `;` separates pairs as `&` does (Rack 2, older
+ * Python), so neither spelling carries a secret into a recording. Also used for form bodies. */
 export function redactQuery(query: string): string {
-  return query
-    .split('&')
-    .map((pair) => {
-      const eq = pair.indexOf('=')
-      if (eq === -1) return pair
-      return SECRET_NAME.test(pair.slice(0, eq)) ? `${pair.slice(0, eq)}=REDACTED` : pair
-    })
-    .join('&')
+  return query.replace(/[^&;]+/g, (pair) => {
+    const eq = pair.indexOf('=')
+    if (eq === -1) return pair
+    const name = pair.slice(0, eq)
+    return SECRET_NAME.test(decodedName(name)) ? `${name}=REDACTED` : pair
+  })
+}
+
+function decodedName(name: string): string {
+  const spaced = name.replaceAll('+', ' ')
+  try {
+    return decodeURIComponent(spaced)
+  } catch {
+    // A broken escape: decode what decodes, so `%74oken%zz` still reads as a secret's name.
+    return spaced.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) =>
+      String.fromCharCode(Number.parseInt(hex, 16)),
+    )
+  }
+}
+
+/** A raw request target (not normalised: a request refused before classification) as recorded. */
+export function redactTarget(target: string): string {
+  const q = target.indexOf('?')
+  return q === -1 ? target : `${target.slice(0, q)}?${redactQuery(target.slice(q + 1))}`
 }
 
 /** A recorded request classified again for policy replay (core's Reclassify): the request line as recorded

@@ -4,6 +4,8 @@
 // response body, as the action's result row. Approvers see the same request text.
 import type { IncomingHttpHeaders } from 'node:http'
 import { type Action, type Core, type MaskingContext, maskValue } from '../../core/index.ts'
+import { bodyKind } from './bodies.ts'
+import { redactQuery } from './classify.ts'
 import type { GrantSession } from './grant-sessions.ts'
 import { recordedHeaders } from './headers.ts'
 import { type ResponseSummary, redactSecrets } from './respond.ts'
@@ -19,7 +21,11 @@ export function requestRecordText(
   const parts = [action.recordText ?? action.text]
   const head = recordedHeaders(headers)
   if (head) parts.push(head)
-  if (body && body !== 'uninspected') parts.push('', maskedSample(body.text, masking))
+  if (body && body !== 'uninspected') {
+    // A form body is a query string: its secret-named fields are replaced as a query's are.
+    const form = bodyKind(headers['content-type']) === 'form'
+    parts.push('', maskedSample(form ? redactQuery(body.text) : body.text, masking))
+  }
   return parts.join('\n')
 }
 

@@ -8,7 +8,7 @@ import type { Duplex, Readable } from 'node:stream'
 import type { Logger } from 'pino'
 import { type Action, type Core, type Decision, toTaskgateError } from '../../core/index.ts'
 import { bodyKind, formFields, hasBody, parseJsonOnce, prefixed, readBounded } from './bodies.ts'
-import { classifyRequest, METHOD_OVERRIDE_HEADERS } from './classify.ts'
+import { classifyRequest, METHOD_OVERRIDE_HEADERS, redactTarget } from './classify.ts'
 import { forwardRequest, isTimeout, type Upstream } from './forward.ts'
 import type { GrantSession, GrantSessions } from './grant-sessions.ts'
 import { addForwardedFor, type HeaderPolicy, methodOverride, upstreamRequestHeaders } from './headers.ts'
@@ -238,6 +238,7 @@ export class HttpRequestFlow {
         needs: [],
         traits: [],
         text: `${method} ${(req.url ?? '').slice(0, 2048)}`,
+        recordText: `${method} ${redactTarget((req.url ?? '').slice(0, 2048))}`,
         unclassified: why ?? 'the path cannot be normalised',
       }
       return {
