@@ -82,11 +82,17 @@ export function createSessionStore(db: EmbeddedDatabase): SessionStore {
     appendActions: (actions) =>
       guarded(() => {
         if (actions.length === 0) return
+        // In key order: the table is clustered by (session_id, seq), and a batch interleaves every live
+        // session's statements, so rows taken as they came each land somewhere else in the tree (a seek and,
+        // past a full page, a split in the middle of it, leaving half-full pages). Sorted, each session's rows
+        // go in as one run: about 40% less CPU per row with 8 sessions (sqlite-micro, mysql-perf). A copy:
+        // the recorder matches a failed batch's records to its keys by position.
+        const sorted = actions.length > 1 ? actions.slice().sort(byKey) : actions
         db.transaction(() => {
-          for (let from = 0; from < actions.length; from += ACTIONS_PER_INSERT) {
-            const rows = Math.min(ACTIONS_PER_INSERT, actions.length - from)
+          for (let from = 0; from < sorted.length; from += ACTIONS_PER_INSERT) {
+            const rows = Math.min(ACTIONS_PER_INSERT, sorted.length - from)
             args.length = rows * ACTION_COLUMNS
-            for (let i = 0; i < rows; i++) actionArgs(actions[from + i]!, args, i * ACTION_COLUMNS)
+            for (let i = 0; i < rows; i++) actionArgs(sorted[from + i]!, args, i * ACTION_COLUMNS)
             insertActions(rows).run(...args)
           }
         })
@@ -109,6 +115,9 @@ const ACTION_COLUMNS = 17
 const ACTION_ROW = `,(${'?,'.repeat(ACTION_COLUMNS - 1)}?)`
 // 64 × 17 = 1088 parameters, well under SQLite's limit of 32 766 (sqlite.org/limits.html#max_variable_number).
 const ACTIONS_PER_INSERT = 64
+
+const byKey = (a: ActionRecord, b: ActionRecord): number =>
+  a.sessionId === b.sessionId ? a.seq - b.seq : a.sessionId < b.sessionId ? -1 : 1
 
 function actionArgs(a: ActionRecord, args: SQLInputValue[], at: number): void {
   args[at] = a.sessionId

@@ -268,6 +268,36 @@ export function sessionCases({ open }: StoreContractOptions): void {
     assert.deepEqual(listed[1234], batch[1234])
   })
 
+  test('sessions: a batch interleaving sessions lands whole per session and leaves the caller its array', async () => {
+    await using t = await open()
+    const sessions = [makeSession(), makeSession(), makeSession()]
+    for (const s of sessions) await t.store.sessions.insert(s)
+    // As the recorder writes: statements of live sessions interleaved, an outcome after its start.
+    const batch = Array.from({ length: 300 }, (_, i) =>
+      makeAction(sessions[i % 3]!.id, 100 - Math.floor(i / 3), { text: `SELECT ${i}`, rowCount: i }),
+    )
+    const asPassed = [...batch]
+    await t.store.sessions.appendActions(batch)
+    // The recorder matches a failed batch's records to their keys by position: the array is not reordered.
+    assert.deepEqual(batch, asPassed)
+    await t.store.sessions.appendActions([{ ...batch[4]!, outcome: 'deny', rule: 'scope' }])
+    for (const [n, s] of sessions.entries()) {
+      const listed = await t.store.sessions.listActions(s.id)
+      assert.deepEqual(
+        listed.map((a) => a.seq),
+        Array.from({ length: 100 }, (_, i) => i + 1),
+      )
+      const mine = batch.filter((a) => a.sessionId === s.id).reverse()
+      if (n === 1)
+        mine[mine.findIndex((a) => a.seq === batch[4]!.seq)] = {
+          ...batch[4]!,
+          outcome: 'deny',
+          rule: 'scope',
+        }
+      assert.deepEqual(listed, mine)
+    }
+  })
+
   test('sessions: action text with a NUL byte does not fail the batch', async () => {
     await using t = await open()
     const session = makeSession()
