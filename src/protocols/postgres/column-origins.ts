@@ -55,8 +55,9 @@ export class ColumnOrigins {
         const table = this.#catalog.cachedName(f.tableOid)
         if (table !== undefined) column.table = table
         const source = this.#catalog.cachedColumn(f.tableOid, f.columnAttr)
-        // Negative numbers are system columns (ctid, xmin): no rule names them.
-        if (source === undefined) column.originUnknown = f.columnAttr > 0
+        // Negative numbers are system columns (ctid, xmin): no rule names them. Zero is the whole row
+        // (`SELECT c FROM customers c`): it carries every column, masked ones too.
+        if (source === undefined) column.originUnknown = f.columnAttr >= 0
         else if (source !== f.name)
           column.origins = [{ name: source, ...(table === undefined ? {} : { table }) }]
         return column

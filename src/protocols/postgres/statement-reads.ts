@@ -12,11 +12,14 @@ export interface StatementReads {
 }
 
 /** What `classified` reads; undefined (origins unknown: every rule naming columns applies) when the text
- * could not be classified or runs a prepared statement, whose columns its own text does not name. */
+ * could not be classified or returns rows its own text does not name the source of: a prepared statement
+ * (`EXECUTE`), a cursor (`FETCH`), a function that is not the catalog's (its body may read any column). */
 export function readsOf(classified: ClassifiedSql): StatementReads | undefined {
   const { action, columns } = classified
   if (action.unclassified !== undefined || columns === undefined || classified.dependsOnPrepared)
     return undefined
+  if (action.kind === 'FetchStmt' || action.traits.includes('stmt:FetchStmt')) return undefined
+  if (action.needs.some((n) => n.verb === 'execute' && !n.object.startsWith('pg_catalog.'))) return undefined
   // Derived once per classification shape: a session's allow cache hands the same ClassifiedSql to every
   // run of a text, and every text of one template (literals aside) shares its frozen needs and columns.
   const shared = Object.isFrozen(action.needs)
