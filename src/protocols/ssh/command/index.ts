@@ -162,10 +162,13 @@ function normalisedPath(path: string): { path: string } | { problem: string } {
 
 const trimSlash = (p: string): string => (p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p)
 
-/** An SFTP write onto the files the command guardrails protect. */
+/** An SFTP write onto the files the command guardrails protect, or onto the directories that hold them: a
+ * prepared directory renamed or linked into place as /etc/sudoers.d or a `.ssh` brings every file in it. */
 function pathWriteTraits(path: string): string[] {
   const name = posix.basename(path)
-  if (name === 'authorized_keys' || name === 'authorized_keys2') return ['authorized-keys-edit']
-  if (path === '/etc/sudoers' || path.startsWith('/etc/sudoers.d/')) return ['sudoers-edit']
+  if (name === 'authorized_keys' || name === 'authorized_keys2' || name === '.ssh')
+    return ['authorized-keys-edit']
+  if (path === '/etc/sudoers' || path === '/etc/sudoers.d' || path.startsWith('/etc/sudoers.d/'))
+    return ['sudoers-edit']
   return []
 }

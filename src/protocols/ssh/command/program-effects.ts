@@ -59,7 +59,11 @@ const EDITORS = new Set([
   'mv',
   'tee',
 ])
-const COPIERS = new Set(['cp', 'install', 'ln', 'rsync', 'scp'])
+// Programs whose destination may be a directory the sources go into (`mv x /etc/sudoers.d` is
+// /etc/sudoers.d/x): a directory operand that names a protected directory is an edit of it.
+const COPIERS = new Set(['cp', 'install', 'ln', 'rsync', 'scp', 'mv'])
+/** The coreutils among them, whose `-t` is `--target-directory` (rsync's is --times). */
+const TARGET_DIRECTORY_OPTION = new Set(['cp', 'install', 'ln', 'mv'])
 
 export function invocationTraits(inv: Invocation, traits: Set<string>): void {
   const values = literalArgs(inv)
@@ -145,21 +149,38 @@ function rawDevice(path: string, anyDevice: boolean): boolean {
 function writeTargets(inv: Invocation): Word[] {
   const ops = operands(inv.args)
   const flags = literalArgs(inv).filter((v) => v.startsWith('-'))
-  if (EDITORS.has(inv.name)) return ops
+  if (EDITORS.has(inv.name)) return COPIERS.has(inv.name) ? [...ops, ...targetDirectories(inv)] : ops
   if (inv.name === 'sed' && flags.some((f) => f.startsWith('--in-place') || /^-[a-zA-Z]*i/.test(f)))
     return ops
   if (inv.name === 'perl' && flags.some((f) => /^-[a-zA-Z]*i/.test(f))) return ops
   if (COPIERS.has(inv.name)) {
-    const t = inv.args.findIndex(
-      (a) => a.kind === 'literal' && (a.value === '-t' || a.value === '--target-directory'),
-    )
-    const dir = t >= 0 ? inv.args[t + 1] : undefined
-    const eq = inv.args.find((a) => a.kind === 'literal' && a.value.startsWith('--target-directory='))
-    return [dir, eq && { ...eq, shape: eq.shape.slice('--target-directory='.length) }, ops.at(-1)].filter(
-      (w): w is Word => w !== undefined,
-    )
+    const last = ops.at(-1)
+    return last ? [...targetDirectories(inv), last] : targetDirectories(inv)
   }
   return []
+}
+
+/** The `-t DIR` of cp, mv, install, ln: also `-tDIR`, `-ft DIR` (a cluster; whatever follows `t` in it is
+ * read as the directory, the next word too, erring wide), `--target-directory[=]DIR` and its abbreviations
+ * (`--t=DIR`: GNU getopt accepts any unambiguous prefix). */
+function targetDirectories(inv: Invocation): Word[] {
+  const out: Word[] = []
+  if (!TARGET_DIRECTORY_OPTION.has(inv.name)) return out
+  inv.args.forEach((a, i) => {
+    if (a.kind !== 'literal') return
+    const v = a.value
+    const long = /^--(t[a-z-]*)(=(.*))?$/s.exec(v)
+    if (long && 'target-directory'.startsWith(long[1]!)) {
+      if (long[2] !== undefined) out.push({ ...a, shape: long[3]! })
+      else if (inv.args[i + 1]) out.push(inv.args[i + 1]!)
+      return
+    }
+    const short = /^-[a-zA-Z]*t(.*)$/s.exec(v)
+    if (!short || v.startsWith('--')) return
+    if (short[1]) out.push({ ...a, shape: short[1] })
+    if (inv.args[i + 1]) out.push(inv.args[i + 1]!)
+  })
+  return out
 }
 
 const WRITES = /^(\d*|&)(>|>>|>\||<>)$/
