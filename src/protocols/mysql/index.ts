@@ -146,11 +146,12 @@ export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
     }
     let upstream: Upstream
     let login: UpstreamLogin
+    const readOnly = isReadOnlyScope(context.grant.scope)
     try {
       login = provisioner ? await provisioner.loginFor(context.grant) : targetLogin
       if (accepted.database) login = { ...login, database: accepted.database }
       upstream = await connectUpstream(target, login, {
-        readOnly: isReadOnlyScope(context.grant.scope),
+        readOnly,
         capabilities: accepted.capabilities,
         attributes: accepted.attributes,
       })
@@ -190,6 +191,7 @@ export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
       masking: core.maskingFor(resource.id, context.grant.groups),
       limits,
       decisionData: wantsDecisionData(accepted),
+      readOnly,
       recordRefusal: ({ kind, text, reason }) =>
         core.recordAction(handle, { kind, text, outcome: 'deny', rule: 'limits', reason }),
     })

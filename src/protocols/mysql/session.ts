@@ -63,6 +63,9 @@ export interface MysqlSessionOptions {
   limits: MysqlClientLimits
   /** The client asked for decision data in taskgate's ERR packets (errors.ts DECISION_DATA_ATTRIBUTE). */
   decisionData: boolean
+  /** The upstream session was started READ ONLY (a read-only grant): COM_RESET_CONNECTION undoes that, so
+   * the gateway sets it again before the next command. */
+  readOnly?: boolean
   /** Records a command refused over a limit (no policy decided it: it was never parsed). */
   recordRefusal(refusal: { kind: string; text: string; reason: string }): void
 }
@@ -98,11 +101,13 @@ interface InFlight {
   /** The current part's rows carry stored credentials (credential-rows.ts); read once per part. */
   showsCredentials: boolean | undefined
   error: string | undefined
-  /** The gateway's own `SELECT @@sql_mode`: answered to the gateway, never to the client. */
-  internal: { sqlMode?: string } | undefined
+  /** The gateway's own `SELECT @@sql_mode` or `SET SESSION TRANSACTION READ ONLY`: answered to the gateway,
+   * never to the client. */
+  internal: { sqlMode?: string; readOnly?: boolean } | undefined
 }
 
 const SQL_MODE_QUERY = 'SELECT @@SESSION.sql_mode'
+const READ_ONLY_QUERY = 'SET SESSION TRANSACTION READ ONLY'
 
 export class MysqlSession {
   readonly #o: MysqlSessionOptions
@@ -624,6 +629,13 @@ export class MysqlSession {
     this.#inFlight = undefined
     if (!this.#budget.holding) this.#o.upstream.resume()
     const ok = step.kind !== 'err'
+    if (flight.internal?.readOnly) {
+      // Fail closed: a session that cannot be made read-only again does not go on.
+      if (!ok)
+        throw new ProtocolViolation('the server refused SET SESSION TRANSACTION READ ONLY after a reset')
+      this.#readSqlMode()
+      return
+    }
     if (flight.internal) {
       const mode = (flight.internal.sqlMode ?? '').toUpperCase().split(',')
       this.#ansiQuotes = mode.includes('ANSI_QUOTES') || mode.includes('ANSI')
@@ -643,6 +655,11 @@ export class MysqlSession {
     }
     // sql_mode may now hold ANSI_QUOTES, which moves where strings end for the classifier: read it back
     // before the next command is decided.
+    if (flight.command === Command.COM_RESET_CONNECTION && ok && this.#o.readOnly) {
+      // A reset undoes the session's READ ONLY (and its sql_mode, read back after it).
+      this.#internalQuery(READ_ONLY_QUERY, { readOnly: true })
+      return
+    }
     if (changesSqlMode || flight.command === Command.COM_RESET_CONNECTION) {
       this.#readSqlMode()
       return
@@ -673,9 +690,13 @@ export class MysqlSession {
   }
 
   #readSqlMode(): void {
+    this.#internalQuery(SQL_MODE_QUERY, {})
+  }
+
+  #internalQuery(sql: string, internal: NonNullable<InFlight['internal']>): void {
     this.#tracker.begin(Command.COM_QUERY)
-    this.#inFlight = newFlight(Command.COM_QUERY, [], {})
-    this.#o.upstream.write(encodePacket(encodeTextCommand(Command.COM_QUERY, SQL_MODE_QUERY), 0).bytes)
+    this.#inFlight = newFlight(Command.COM_QUERY, [], internal)
+    this.#o.upstream.write(encodePacket(encodeTextCommand(Command.COM_QUERY, sql), 0).bytes)
   }
 }
 
