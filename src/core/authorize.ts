@@ -20,3 +20,21 @@ export function authorizeGrantView(ctx: CoreContext, actor: Principal, grant: Gr
   if (ctx.approverGroupsFor(grant.resourceId).some((g) => actor.groups.includes(g))) return
   throw new TaskgateError('TG_NOT_FOUND', { message: `No grant ${grant.id}.` })
 }
+
+/** Resource ids whose approvers include the actor. */
+export function resourcesApprovedBy(ctx: CoreContext, actor: Principal): string[] {
+  return ctx.config.resources
+    .map((r) => r.id)
+    .filter((id) => ctx.approverGroupsFor(id).some((g) => actor.groups.includes(g)))
+}
+
+/** A session is seen as its grant is: its principal, administrators and the approvers of its resource
+ * (its recorded statements, commands and terminal output are the resource's, not every approver's). */
+export function maySeeSession(
+  ctx: CoreContext,
+  actor: Principal,
+  session: { principalId: string; resourceId: string },
+): boolean {
+  if (session.principalId === actor.id || ctx.isAdmin(actor)) return true
+  return ctx.approverGroupsFor(session.resourceId).some((g) => actor.groups.includes(g))
+}

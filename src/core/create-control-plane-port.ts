@@ -1,5 +1,7 @@
 // The control-plane port (ports/control-plane-port.ts) over core's shared state: each operation is its own
 // file; what is left here is authorization plus a store read, or a flush before one.
+
+import type { SessionFilter } from '../store/store.ts'
 import { adviseScopes } from './advice/advise-scopes.ts'
 import { grantEvidence } from './advice/grant-evidence.ts'
 import { planCheckFor } from './advice/plan-check.ts'
@@ -7,7 +9,13 @@ import { approvalRisk } from './approvals/approval-risk.ts'
 import { decideApproval } from './approvals/decide-approval.ts'
 import { getApproval, listApprovals } from './approvals/visible-approvals.ts'
 import { verifyAudit } from './audit/verify-audit.ts'
-import { authorizeGrantView, authorizeOversight, requireAdmin } from './authorize.ts'
+import {
+  authorizeGrantView,
+  authorizeOversight,
+  maySeeSession,
+  requireAdmin,
+  resourcesApprovedBy,
+} from './authorize.ts'
 import type { CoreContext } from './core-context.ts'
 import type { CoreRuntime } from './core-runtime.ts'
 import { TaskgateError } from './errors.ts'
@@ -29,7 +37,7 @@ import { checkReadiness } from './metrics/readiness.ts'
 import { approvalAttributes, grantAttributes, resourceAttributes } from './metrics/trace-attributes.ts'
 import { replayPolicy } from './policy/replay-policy.ts'
 import type { ControlPlanePort } from './ports/control-plane-port.ts'
-import type { ActionRecord } from './recording/events.ts'
+import type { ActionRecord, SessionSummary } from './recording/events.ts'
 import { holdSession, releaseSession, runRetention } from './recording/retention-run.ts'
 import { endSession } from './sessions/end-session.ts'
 
@@ -149,13 +157,10 @@ export function createControlPlanePort(
 
     testMasking: (actor, input) => testMasking(ctx, registered.maskingProbes, rt.maskingFor, actor, input),
 
-    listSessions: (actor, filter) =>
-      authorizeOversight(ctx, actor)
-        ? store.sessions.list(filter)
-        : store.sessions.list({ ...filter, principalId: actor.id }),
+    listSessions: (actor, filter) => listVisibleSessions(ctx, actor, filter),
     async getSession(actor, id) {
       const session = await store.sessions.get(id)
-      if (!session || (!authorizeOversight(ctx, actor) && session.principalId !== actor.id)) {
+      if (!session || !maySeeSession(ctx, actor, session)) {
         throw new TaskgateError('TG_NOT_FOUND', { message: `No session ${id}.` })
       }
       await recording.flush()
@@ -219,4 +224,26 @@ async function requestGrantWithEvidence(
   if (!evidence) return result
   const planCheck = planCheckFor(ctx, rt, result.grant)
   return { ...result, evidence: planCheck ? { ...evidence, planCheck } : evidence }
+}
+
+/** Sessions the actor may see (maySeeSession): an administrator's filter as asked; anyone else's per resource
+ * they approve plus their own, merged newest first. */
+async function listVisibleSessions(
+  ctx: CoreContext,
+  actor: Principal,
+  filter: SessionFilter,
+): Promise<SessionSummary[]> {
+  const { store } = ctx
+  if (ctx.isAdmin(actor)) return store.sessions.list(filter)
+  const approved = resourcesApprovedBy(ctx, actor).filter(
+    (id) => filter.resourceId === undefined || filter.resourceId === id,
+  )
+  const lists = await Promise.all([
+    store.sessions.list({ ...filter, principalId: actor.id }),
+    ...approved.map((resourceId) => store.sessions.list({ ...filter, resourceId })),
+  ])
+  const byId = new Map<string, SessionSummary>()
+  for (const list of lists) for (const s of list) byId.set(s.id, s)
+  const merged = [...byId.values()].sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime())
+  return filter.limit === undefined ? merged : merged.slice(0, filter.limit)
 }
