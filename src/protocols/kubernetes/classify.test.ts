@@ -112,6 +112,12 @@ test('written scope objects cover exactly what RBAC would: names, subresources, 
   assert.ok(covers('namespaces/team-a', 'GET', '/api/v1/namespaces/team-a'))
   assert.ok(covers('*@team-a', 'GET', '/api/v1/namespaces/team-a/pods/web/exec'))
   assert.ok(!covers('*@team-a', 'GET', '/api/v1/namespaces/team-ab/pods/web'))
+  // Names are case-sensitive on the API server (RBAC objects may hold capitals): one name never covers another.
+  const roles = '/apis/rbac.authorization.k8s.io/v1/clusterroles'
+  assert.ok(covers('clusterroles/admin-x@', 'GET', `${roles}/admin-x`))
+  assert.ok(!covers('clusterroles/admin-x@', 'GET', `${roles}/Admin-x`))
+  assert.ok(covers('clusterroles/Admin-x@', 'GET', `${roles}/Admin-x`))
+  assert.ok(!covers('clusterroles/Admin-x@', 'GET', `${roles}/admin-x`))
   for (const written of ['pods@team-a', 'pods/exec@team-a', 'deployments/web@prod', 'pods', '*', '/version'])
     assert.equal(kubernetesScopeObject(kubernetesScopeObject(written)), kubernetesScopeObject(written))
 })

@@ -57,7 +57,9 @@ export function classifyRequest(method: string, url: string): KubernetesRequest 
   if (info.verb === '' || info.resource === '')
     return unclassified(method, path, text, `${method} on ${path} is no API verb`)
   const resource = info.subresource ? `${info.resource}/${info.subresource}` : info.resource
-  const object = `${resource}:${info.name || '*'}@${info.namespace}`.toLowerCase()
+  // The name keeps its case: the API server's names are case-sensitive (ClusterRole `Admin` is not `admin`),
+  // so a grant on one must not cover the other. Resources and namespaces are lower case by the server's rules.
+  const object = `${resource.toLowerCase()}:${info.name || '*'}@${info.namespace.toLowerCase()}`
   const action: Action = {
     protocol: 'kubernetes',
     kind: `${info.verb} ${resource}`,

@@ -47,7 +47,7 @@ export function objectPolicy(
         (e) =>
           e.verb === 'get' &&
           e.object.startsWith('secrets:') &&
-          objectMatches(e.object, `secrets:${name}@${namespace}`.toLowerCase()),
+          objectMatches(e.object, `secrets:${name}@${namespace.toLowerCase()}`),
       )
   }
   return policy.visible || policy.secretShown ? policy : undefined
@@ -58,13 +58,15 @@ function visibility(core: Core, login: KubeLogin, info: RequestInfo): (name: str
     const action: Action = {
       protocol: 'kubernetes',
       kind: `${info.verb} ${info.resource}`,
-      needs: [{ verb: info.verb, object: object.toLowerCase() }],
+      needs: [{ verb: info.verb, object }],
       traits: [],
       text: `${info.verb} ${object}`,
     }
     return core.decide(login.handle, action).outcome === 'allow'
   }
-  if (info.resource !== 'namespaces') return (name, ns) => decides(`${info.resource}:${name}@${ns}`)
+  // Names keep their case (as classify.ts): the API server's names are case-sensitive.
+  const resource = info.resource.toLowerCase()
+  if (info.resource !== 'namespaces') return (name, ns) => decides(`${resource}:${name}@${ns.toLowerCase()}`)
   const scope = login.context.grant.scope
   return (name) =>
     decides(`namespaces:${name}@${name}`) ||
