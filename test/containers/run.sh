@@ -111,7 +111,10 @@ SLIM
 fi
 
 step "base image node:24-bookworm-slim"
-if docker image inspect node:24-bookworm-slim >/dev/null 2>&1; then
+# An image built before the stand-in carried Node's headers (the Dockerfile builds ssh2's binding with them)
+# is built again.
+if docker image inspect node:24-bookworm-slim >/dev/null 2>&1 &&
+  docker run --rm node:24-bookworm-slim test -f /usr/local/include/node/node.h; then
   echo "cached"
 else
   ctx="$TMP/node-base"
@@ -150,6 +153,11 @@ docker image inspect taskgate:local --format '{{json .Config.Healthcheck.Test}}'
 docker image inspect taskgate:local --format '{{json .Config.Env}}' | grep -q 'TASKGATE_HEALTH_URL=http://127.0.0.1:8470/v1/health/ready' ||
   fail "the HEALTHCHECK does not probe /v1/health/ready"
 docker image inspect taskgate:local --format '{{json .Config.Volumes}}' | grep -q /var/lib/taskgate || fail "no volume /var/lib/taskgate"
+docker image inspect taskgate:local --format '{{json .Config.Env}}' | grep -q 'NODE_COMPILE_CACHE=/var/lib/taskgate/' ||
+  fail "NODE_COMPILE_CACHE does not point into the volume"
+docker run --rm --entrypoint node taskgate:local -e \
+  "require('/opt/taskgate/node_modules/ssh2/lib/protocol/crypto/build/Release/sshcrypto.node')" ||
+  fail "ssh2's native crypto binding does not load in the image (SSH would run on ssh2's JavaScript ciphers)"
 
 # ---------------------------------------------------------------------------------------------------------
 step "compose up"
