@@ -14,6 +14,7 @@
 //   node bench/replica-soak.ts [--per-replica 500] [--seconds 120] [--every-ms 1000] [--down-seconds 5]
 //     [--ramp 25] (logins per second while filling up) [--pool-size 20] (each replica's store.poolSize)
 //     [--session-seconds 30] (mean session life) [--login-timeout 30s] (target.loginTimeout) [--keep-logs]
+//     [--shared-postgres] (store and target on one PostgreSQL server, as runs 1-11; two by default)
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -44,6 +45,7 @@ const { values } = parseArgs({
     'session-seconds': { type: 'string', default: '30' },
     'keep-logs': { type: 'boolean', default: false },
     'login-timeout': { type: 'string', default: '30s' },
+    'shared-postgres': { type: 'boolean', default: false },
   },
 })
 const perReplica = Math.min(Math.max(Number(values['per-replica']), 1), 600)
@@ -131,20 +133,33 @@ async function session(connection: pg.ClientConfig, until: number) {
 
 async function main(): Promise<void> {
   const cleanups: Array<() => Promise<unknown>> = []
-  // Every connection logged: a login refused by the target shows there with its reason.
-  const pgServer = await startBenchPostgres(['log_connections=on', 'log_min_messages=info'])
-  cleanups.push(() => pgServer.stop())
+  // Every connection logged: a login refused by the target shows there with its reason. The store and the
+  // target run on two servers, as in a deployment (--shared-postgres: one server for both, as in runs 1-11):
+  // on one, the target's postmaster forking hundreds of backends for reconnecting sessions delays the
+  // store's connections too.
+  const settings = ['log_connections=on', 'log_min_messages=info']
+  const targetServer = await startBenchPostgres(settings)
+  const storeServer = values['shared-postgres'] ? targetServer : await startBenchPostgres(settings)
+  const servers = [
+    { server: targetServer, log: values['shared-postgres'] ? 'postgresql.log' : 'postgresql-target.log' },
+    ...(values['shared-postgres'] ? [] : [{ server: storeServer, log: 'postgresql-store.log' }]),
+  ]
+  for (const { server } of servers) cleanups.push(() => server.stop())
   let logDir: string | undefined
-  // Runs before the server's stop (cleanups run in reverse): its log goes with the others.
+  // Runs before the servers' stop (cleanups run in reverse): their logs go with the others.
   cleanups.push(async () => {
-    if (logDir) await copyFile(pgServer.log, join(logDir, 'postgresql.log')).catch(() => {})
+    if (logDir)
+      for (const { server, log } of servers) await copyFile(server.log, join(logDir, log)).catch(() => {})
   })
   try {
     const target = `tg_soak_target_${process.pid}`
     const store = `tg_soak_store_${process.pid}`
-    cleanups.push(await createBenchDatabase(target), await createBenchDatabase(store))
+    cleanups.push(
+      await createBenchDatabase(target, targetServer.port),
+      await createBenchDatabase(store, storeServer.port),
+    )
     await run('psql', [
-      ...['-h', PG.host, '-p', String(PG.port), '-U', PG.user, '-d', target],
+      ...['-h', PG.host, '-p', String(targetServer.port), '-U', PG.user, '-d', target],
       ...['-c', 'CREATE TABLE items (id int PRIMARY KEY, v int); INSERT INTO items VALUES (1, 0)'],
     ])
     const dir = await mkdtemp(join(tmpdir(), 'tg-soak-'))
@@ -156,7 +171,9 @@ async function main(): Promise<void> {
         : rm(dir, { recursive: true, force: true }),
     )
     const storeUrlFile = join(dir, 'store-url')
-    await writeFile(storeUrlFile, `postgres://${PG.user}@${PG.host}:${PG.port}/${store}`, { mode: 0o600 })
+    await writeFile(storeUrlFile, `postgres://${PG.user}@${PG.host}:${storeServer.port}/${store}`, {
+      mode: 0o600,
+    })
     const [pa, pb] = [await replicaPorts(), await replicaPorts()]
     const balancerLog = join(dir, 'haproxy.log')
     const lb = await startHaproxy(pa, pb, balancerLog)
@@ -171,7 +188,7 @@ limits: { sessionsPerGrant: 2000, sessionsPerPrincipal: 2000 }
     const storeYaml = `, poolSize: ${poolSize}`
     const resource = `id: pg
 kind: postgres
-target: { host: ${PG.host}, port: ${PG.port}, database: ${target}, user: ${PG.user}, tls: disable, loginTimeout: ${loginTimeout} }`
+target: { host: ${PG.host}, port: ${targetServer.port}, database: ${target}, user: ${PG.user}, tls: disable, loginTimeout: ${loginTimeout} }`
     const replicas: Replica[] = []
     for (const [name, ports] of [
       ['a', pa],
@@ -191,7 +208,7 @@ target: { host: ${PG.host}, port: ${PG.port}, database: ${target}, user: ${PG.us
     }
     cleanups.push(() => stopReplicas(replicas))
     const [a, b] = replicas as [Replica, Replica]
-    const storeDb = new pg.Client({ ...PG, database: store })
+    const storeDb = new pg.Client({ ...PG, port: storeServer.port, database: store })
     await storeDb.connect()
     cleanups.push(() => storeDb.end())
     const processes = new ProcessNames(storeDb)

@@ -12,6 +12,8 @@ export const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' }
 const PG_BIN = '/usr/lib/postgresql/15/bin'
 
 export interface BenchPostgres {
+  /** The server's port (PG.port is set to it too). */
+  port: number
   stop(): Promise<void>
   /** The server's log file (removed by stop). */
   log: string
@@ -52,6 +54,7 @@ export async function startBenchPostgres(
   ])
   PG.port = port
   return {
+    port,
     log: join(dir, 'log'),
     async stop() {
       await asPostgres('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', 'stop']).catch(() => {})
@@ -60,9 +63,9 @@ export async function startBenchPostgres(
   }
 }
 
-/** Creates `database` on the bench server (PG) and returns the step that drops it again. */
-export async function createBenchDatabase(database: string): Promise<() => Promise<void>> {
-  const admin = ['-h', PG.host, '-p', String(PG.port), '-U', PG.user, '-d', 'postgres']
+/** Creates `database` on the bench server (PG, or the one on `port`) and returns the step that drops it again. */
+export async function createBenchDatabase(database: string, port = PG.port): Promise<() => Promise<void>> {
+  const admin = ['-h', PG.host, '-p', String(port), '-U', PG.user, '-d', 'postgres']
   await run('psql', [...admin, '-c', `create database ${database}`])
   return async () => {
     await run('psql', [...admin, '-c', `drop database if exists ${database} with (force)`])
