@@ -32,6 +32,7 @@ import {
   stopReplicas,
   writeReplicaConfig,
 } from '../test/support/replica-cluster.ts'
+import { hostBusySeconds, postgresCpuSeconds, processCpuSeconds } from './host-cpu.ts'
 import { createBenchDatabase, PG, run, startBenchPostgres } from './support.ts'
 
 const { values } = parseArgs({
@@ -219,7 +220,18 @@ target: { host: ${PG.host}, port: ${targetServer.port}, database: ${target}, use
     await balancerSees(lb, ['a', 'b'])
     const agentKey = await readKey(a.dataDir, 'bot')
     const adminKey = await readKey(a.dataDir, 'admin')
-    await soak({ lb, balancerLog, agentKey, adminKey, survivor: a, victim: b, storeDb, processes })
+    await soak({
+      lb,
+      targetLog: targetServer.log,
+      storeLog: storeServer.log,
+      balancerLog,
+      agentKey,
+      adminKey,
+      survivor: a,
+      victim: b,
+      storeDb,
+      processes,
+    })
   } catch (error) {
     process.exitCode = 1 // keeps the replicas' logs
     throw error
@@ -251,6 +263,9 @@ class ProcessNames {
 
 interface SoakInput {
   lb: Balancer
+  /** The PostgreSQL servers' log files (the same one when they share a server): their CPU is counted. */
+  targetLog: string
+  storeLog: string
   balancerLog: string
   agentKey: string
   adminKey: string
@@ -260,24 +275,77 @@ interface SoakInput {
   processes: ProcessNames
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 1/100 s). */
-async function cpuSeconds(pid: number | undefined): Promise<number> {
-  if (pid === undefined) return Number.NaN
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
+/** Cumulative CPU seconds of the host and of the soak's own processes, read at one moment. */
+interface CpuReading {
+  at: number
+  host: number
+  driver: number
+  gateways: number
+  targetPostgres: number
+  storePostgres: number
+  haproxy: number
+}
+
+/** CPU of every part of the soak: the driver (this process: 1,000 clients), the gateways (a killed one counts
+ * what it used until its kill), both PostgreSQL servers (backends included), HAProxy, and the host in all. */
+function cpuMeter(input: SoakInput) {
+  let killedGatewaySeconds = 0
+  const read = async (): Promise<CpuReading> => {
+    const usage = process.cpuUsage()
+    const gateway = async (r: Replica) => (r.running ? (await processCpuSeconds(r.pid)) || 0 : 0)
+    const target = await postgresCpuSeconds(input.targetLog)
+    return {
+      at: Date.now(),
+      host: await hostBusySeconds(),
+      driver: (usage.user + usage.system) / 1e6,
+      gateways: killedGatewaySeconds + (await gateway(input.survivor)) + (await gateway(input.victim)),
+      targetPostgres: target,
+      storePostgres: input.storeLog === input.targetLog ? 0 : await postgresCpuSeconds(input.storeLog),
+      haproxy: (await processCpuSeconds(input.lb.pid)) || 0,
+    }
+  }
+  return {
+    read,
+    /** Call just before killing the victim: what it used stays counted. */
+    async beforeKill(): Promise<number> {
+      const seconds = (await processCpuSeconds(input.victim.pid)) || 0
+      killedGatewaySeconds += seconds
+      return seconds
+    },
+  }
+}
+
+/** CPU seconds each part used between two readings; `others` is the rest of the host's work (other jobs). */
+function cpuBetween(from: CpuReading, to: CpuReading) {
+  const d = (k: Exclude<keyof CpuReading, 'at'>) => +(to[k] - from[k]).toFixed(1)
+  const parts = {
+    driver: d('driver'),
+    gateways: d('gateways'),
+    targetPostgres: d('targetPostgres'),
+    storePostgres: d('storePostgres'),
+    haproxy: d('haproxy'),
+  }
+  const soakTotal = Object.values(parts).reduce((x, y) => x + y, 0)
+  return {
+    wallSeconds: +((to.at - from.at) / 1000).toFixed(1),
+    hostBusySeconds: d('host'),
+    ...parts,
+    others: +(d('host') - soakTotal).toFixed(1),
+  }
 }
 
 async function soak(input: SoakInput) {
   const { lb, agentKey, adminKey, survivor, victim, storeDb, processes } = input
   const api = lb.api
   const loadAtStart = loadavg()
+  const meter = cpuMeter(input)
   const res = await fetch(`${api}/v1/grants`, {
     method: 'POST',
     headers: { authorization: `Bearer ${agentKey}`, 'content-type': 'application/json' },
     body: JSON.stringify({ resource: 'pg', scope: 'select:*', task: 'replica soak', ttl: '1h' }),
   })
   const { credential } = (await res.json()) as { credential: { connection: pg.ClientConfig } }
+  const cpuAtStart = await meter.read()
   const startedAt = Date.now()
   soakStartedAt = startedAt
   const until = startedAt + seconds * 1000
@@ -287,7 +355,9 @@ async function soak(input: SoakInput) {
   })
   await sleep((seconds * 1000) / 2)
   const issuedAt = Date.now()
-  const victimCpu = await cpuSeconds(victim.pid)
+  // In this order: the reading counts the victim as running, then its CPU stays counted after the kill.
+  const cpuAtKill = await meter.read()
+  const victimCpu = await meter.beforeKill()
   await victim.kill('SIGKILL')
   const kill: Kill = { issuedAt, deadAt: Date.now() }
   console.log(`killed replica ${victim.name} at ${Math.round((issuedAt - startedAt) / 1000)} s`)
@@ -296,12 +366,14 @@ async function soak(input: SoakInput) {
   const restartingAt = Date.now()
   await victim.start(180_000)
   const restartedAt = Date.now()
+  const cpuAtRestart = await meter.read()
   console.log(
     `replica ${victim.name} started again at ${Math.round((restartedAt - startedAt) / 1000)} s (start took ${((restartedAt - restartingAt) / 1000).toFixed(1)} s)`,
   )
   await processes.learn(victim, `${victim.name} (restarted)`)
   await Promise.all(sessions)
   const clientsDoneAt = Date.now()
+  const cpuAtEnd = await meter.read()
   const live = await liveSessionsLeft(storeDb)
   const verify = await fetch(`${api}/v1/audit/verify`, { headers: { authorization: `Bearer ${adminKey}` } })
   const audit = (await verify.json()) as { ok: boolean; entries?: number }
@@ -315,9 +387,9 @@ async function soak(input: SoakInput) {
      WHERE type = 'login.failed' GROUP BY 1 ORDER BY 2 DESC LIMIT 10`,
   )
   const cpu = {
-    [survivor.name]: await cpuSeconds(survivor.pid),
+    [survivor.name]: await processCpuSeconds(survivor.pid),
     [victim.name]: victimCpu,
-    [`${victim.name} (restarted)`]: await cpuSeconds(victim.pid),
+    [`${victim.name} (restarted)`]: await processCpuSeconds(victim.pid),
   }
   const balancer = lb
     .output()
@@ -334,6 +406,12 @@ async function soak(input: SoakInput) {
     replicas,
     /** Each gateway process's CPU seconds over the soak (the victim's until its kill). */
     cpuSeconds: cpu,
+    /** Where the host's CPU went: before the kill, from the kill until the restarted replica listened, after. */
+    hostCpu: {
+      beforeKill: cpuBetween(cpuAtStart, cpuAtKill),
+      killToRestarted: cpuBetween(cpuAtKill, cpuAtRestart),
+      restartedToEnd: cpuBetween(cpuAtRestart, cpuAtEnd),
+    },
     auditedLoginFailures: failedLogins,
     cpuMsPerStatement: +((1000 * Object.values(cpu).reduce((x, y) => x + y, 0)) / tally.statements).toFixed(
       2,

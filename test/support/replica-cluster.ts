@@ -159,6 +159,8 @@ export async function stopReplicas(replicas: readonly Replica[]): Promise<void> 
 export interface Balancer extends AsyncDisposable {
   api: string
   ports: { api: number; pg: number }
+  /** HAProxy's process id (the soak counts its CPU). */
+  pid: number | undefined
   /** The last 10,000 characters HAProxy printed (in the foreground it reports servers going down and up). */
   output(): string
 }
@@ -199,6 +201,7 @@ export async function startHaproxy(a: ReplicaPorts, b: ReplicaPorts, logFile?: s
   return {
     api: `http://127.0.0.1:${ports.api}`,
     ports,
+    pid: proc.pid,
     output: () => output,
     async [Symbol.asyncDispose]() {
       proc.kill('SIGTERM')
