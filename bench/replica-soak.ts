@@ -78,8 +78,10 @@ interface Failure {
   kind: 'login' | 'dropped'
   /** The client's local port (the balancer logs it), undefined when the TCP connection never opened. */
   port: number | undefined
-  /** When the connection was opened, and when it failed. */
+  /** When the attempt began (just before the client's connect), when the client saw its TCP connection
+   * open (undefined if never), and when it failed. */
   startedAt: number
+  connectedAt: number | undefined
   at: number
   error: string
 }
@@ -91,15 +93,18 @@ const tally = {
   failures: [] as Failure[],
 }
 
-/** The client's port once its TCP connection to the balancer is open (kept: a closed socket forgets it). */
-function localPort(client: pg.Client): () => number | undefined {
+/** The client's port and when its TCP connection to the balancer opened (kept: a closed socket forgets its
+ * port). */
+function localPort(client: pg.Client): () => { port: number | undefined; connectedAt: number | undefined } {
   let port: number | undefined
+  let connectedAt: number | undefined
   const stream = (client as unknown as { connection: { stream: import('node:net').Socket } }).connection
     .stream
   stream.once('connect', () => {
     port = stream.localPort
+    connectedAt = Date.now()
   })
-  return () => port
+  return () => ({ port, connectedAt })
 }
 
 async function session(connection: pg.ClientConfig, until: number) {
@@ -113,7 +118,7 @@ async function session(connection: pg.ClientConfig, until: number) {
       await client.connect()
       tally.logins++
     } catch (error) {
-      tally.failures.push({ kind: 'login', port: port(), startedAt, at: Date.now(), error: String(error) })
+      tally.failures.push({ kind: 'login', ...port(), startedAt, at: Date.now(), error: String(error) })
       await sleep(100)
       continue
     }
@@ -126,7 +131,7 @@ async function session(connection: pg.ClientConfig, until: number) {
       }
       await client.end()
     } catch (error) {
-      tally.failures.push({ kind: 'dropped', port: port(), startedAt, at: Date.now(), error: String(error) })
+      tally.failures.push({ kind: 'dropped', ...port(), startedAt, at: Date.now(), error: String(error) })
       await client.end().catch(() => {})
     }
   }
@@ -290,25 +295,25 @@ interface CpuReading {
  * what it used until its kill), both PostgreSQL servers (backends included), HAProxy, and the host in all. */
 function cpuMeter(input: SoakInput) {
   let killedGatewaySeconds = 0
-  const read = async (): Promise<CpuReading> => {
+  const read = (): CpuReading => {
     const usage = process.cpuUsage()
-    const gateway = async (r: Replica) => (r.running ? (await processCpuSeconds(r.pid)) || 0 : 0)
-    const target = await postgresCpuSeconds(input.targetLog)
+    const gateway = (r: Replica) => (r.running ? processCpuSeconds(r.pid) || 0 : 0)
+    const target = postgresCpuSeconds(input.targetLog)
     return {
       at: Date.now(),
-      host: await hostBusySeconds(),
+      host: hostBusySeconds(),
       driver: (usage.user + usage.system) / 1e6,
-      gateways: killedGatewaySeconds + (await gateway(input.survivor)) + (await gateway(input.victim)),
+      gateways: killedGatewaySeconds + gateway(input.survivor) + gateway(input.victim),
       targetPostgres: target,
-      storePostgres: input.storeLog === input.targetLog ? 0 : await postgresCpuSeconds(input.storeLog),
-      haproxy: (await processCpuSeconds(input.lb.pid)) || 0,
+      storePostgres: input.storeLog === input.targetLog ? 0 : postgresCpuSeconds(input.storeLog),
+      haproxy: processCpuSeconds(input.lb.pid) || 0,
     }
   }
   return {
     read,
     /** Call just before killing the victim: what it used stays counted. */
-    async beforeKill(): Promise<number> {
-      const seconds = (await processCpuSeconds(input.victim.pid)) || 0
+    beforeKill(): number {
+      const seconds = processCpuSeconds(input.victim.pid) || 0
       killedGatewaySeconds += seconds
       return seconds
     },
@@ -345,7 +350,7 @@ async function soak(input: SoakInput) {
     body: JSON.stringify({ resource: 'pg', scope: 'select:*', task: 'replica soak', ttl: '1h' }),
   })
   const { credential } = (await res.json()) as { credential: { connection: pg.ClientConfig } }
-  const cpuAtStart = await meter.read()
+  const cpuAtStart = meter.read()
   const startedAt = Date.now()
   soakStartedAt = startedAt
   const until = startedAt + seconds * 1000
@@ -356,8 +361,8 @@ async function soak(input: SoakInput) {
   await sleep((seconds * 1000) / 2)
   const issuedAt = Date.now()
   // In this order: the reading counts the victim as running, then its CPU stays counted after the kill.
-  const cpuAtKill = await meter.read()
-  const victimCpu = await meter.beforeKill()
+  const cpuAtKill = meter.read()
+  const victimCpu = meter.beforeKill()
   await victim.kill('SIGKILL')
   const kill: Kill = { issuedAt, deadAt: Date.now() }
   console.log(`killed replica ${victim.name} at ${Math.round((issuedAt - startedAt) / 1000)} s`)
@@ -366,14 +371,14 @@ async function soak(input: SoakInput) {
   const restartingAt = Date.now()
   await victim.start(180_000)
   const restartedAt = Date.now()
-  const cpuAtRestart = await meter.read()
+  const cpuAtRestart = meter.read()
   console.log(
     `replica ${victim.name} started again at ${Math.round((restartedAt - startedAt) / 1000)} s (start took ${((restartedAt - restartingAt) / 1000).toFixed(1)} s)`,
   )
   await processes.learn(victim, `${victim.name} (restarted)`)
   await Promise.all(sessions)
   const clientsDoneAt = Date.now()
-  const cpuAtEnd = await meter.read()
+  const cpuAtEnd = meter.read()
   const live = await liveSessionsLeft(storeDb)
   const verify = await fetch(`${api}/v1/audit/verify`, { headers: { authorization: `Bearer ${adminKey}` } })
   const audit = (await verify.json()) as { ok: boolean; entries?: number }
@@ -387,9 +392,9 @@ async function soak(input: SoakInput) {
      WHERE type = 'login.failed' GROUP BY 1 ORDER BY 2 DESC LIMIT 10`,
   )
   const cpu = {
-    [survivor.name]: await processCpuSeconds(survivor.pid),
+    [survivor.name]: processCpuSeconds(survivor.pid),
     [victim.name]: victimCpu,
-    [`${victim.name} (restarted)`]: await processCpuSeconds(victim.pid),
+    [`${victim.name} (restarted)`]: processCpuSeconds(victim.pid),
   }
   const balancer = lb
     .output()
@@ -482,12 +487,17 @@ function judge(
 ) {
   const serverOf = (f: Failure) => {
     if (f.port === undefined) return '(no connection)'
-    // The balancer's clock is this machine's: the accept nearest the attempt's start is this connection's.
+    // The balancer's clock is this machine's: this connection's accept lies between the attempt's start and
+    // the moment the client saw it open (later by the client's event-loop lag, seconds on a loaded host; a
+    // SYN the kernel dropped is resent after 1 s, 3 s...): of the accepts of this port there, the nearest.
     const entries = servers.get(f.port) ?? []
+    const seen = f.connectedAt ?? f.startedAt
     let best: { at: number; server: string } | undefined
-    for (const e of entries)
-      if (!best || Math.abs(e.at - f.startedAt) < Math.abs(best.at - f.startedAt)) best = e
-    return best && Math.abs(best.at - f.startedAt) < 5_000 ? best.server : '(not in the balancer log)'
+    for (const e of entries) {
+      if (e.at < f.startedAt - 1_000 || e.at > seen + 1_000) continue
+      if (!best || Math.abs(e.at - seen) < Math.abs(best.at - seen)) best = e
+    }
+    return best?.server ?? '(not in the balancer log)'
   }
   const isVictim = (server: string) => server === victim || server === `${victim}-anyway`
   const expected = { logins: 0, drops: 0 }
@@ -502,7 +512,7 @@ function judge(
       else expected.drops++
       continue
     }
-    const when = `+${Math.floor((f.at - soakStartedAt) / 1000)} s`
+    const when = `+${Math.floor((f.at - soakStartedAt) / 1000)} s (port ${f.port}, opened +${((f.startedAt - soakStartedAt) / 1000).toFixed(1)} s)`
     unexpected.push(`${when} ${f.kind} on ${server}: ${f.error.slice(0, 160)}`)
   }
   return { expected, unexpected, byServer }
