@@ -3,7 +3,10 @@
 // and per masked row read by psql. Far less noisy than tps on a loaded 2-core machine, where every µs the
 // gateway spends is taken from the client and the server. Prints issue 12's targets with pass/fail:
 // gateway CPU per transaction ≤ 1.2 × the relay's, 1-client added p50 ≤ 40 µs over direct.
+// `--baseline DIR` also runs the taskgate of another checkout (e.g. `git archive main`) in the same rounds:
+// an A/B of two versions under the same load.
 //   node bench/pg-cpu.ts [--seconds 10] [--rounds 2] [--rows 1000000] [--case all|pgbench|mask|nomask]
+//                        [--baseline DIR]
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { MASK_TWO_COLUMNS, MATCH_NOTHING, seedPeopleSql } from './masking-fixtures.ts'
@@ -15,6 +18,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '2' },
     rows: { type: 'string', default: '1000000' },
     case: { type: 'string', default: 'all' },
+    baseline: { type: 'string' },
   },
 })
 const database = `tg_bench_cpu_${process.pid}`
@@ -58,46 +62,68 @@ async function pgbenchTargets(): Promise<string[]> {
   const out: string[] = []
   await run('pgbench', ['-i', '-q', '-s', '1', ...admin, database])
   const relay = await startNodeRelay(PG.port)
-  const tg = await startTaskgate(database).catch(async (error: unknown) => {
-    await relay.stop()
-    throw error
-  })
+  const started: Array<{ stop(): Promise<void> }> = [relay]
   try {
+    const tg = await startTaskgate(database)
+    started.push(tg)
+    const base =
+      values.baseline === undefined ? undefined : await startTaskgate(database, '', values.baseline)
+    if (base) started.push(base)
     const cred = await requestGrant(tg)
     const viaTaskgate = { port: tg.pgPort, user: cred.user, password: cred.password }
+    const baseCred = base && (await requestGrant(base))
+    const viaBase = base &&
+      baseCred && { port: base.pgPort, user: baseCred.user, password: baseCred.password }
     const viaRelay = { port: relay.port, user: PG.user }
     const direct = { port: PG.port, user: PG.user }
     await pgbench(['-S', '-c', '8', '-j', '2', '-T', '2'], { ...viaTaskgate, database })
+    if (viaBase) await pgbench(['-S', '-c', '8', '-j', '2', '-T', '2'], { ...viaBase, database })
     out.push(`load before: ${await loadAverage()}`)
     const rounds = Number(values.rounds)
+    const none = () => ({ us: Number.POSITIVE_INFINITY, tps: 0 })
     for (const mode of ['simple', 'extended', 'prepared']) {
       const args = ['-S', '-M', mode, '-c', '8', '-j', '2']
-      let r = { us: Number.POSITIVE_INFINITY, tps: 0 }
-      let t = { us: Number.POSITIVE_INFINITY, tps: 0 }
+      let r = none()
+      let t = none()
+      let b = none()
       for (let i = 0; i < rounds; i++) {
         const ri = await cpuPerTransaction(() => [relay.pid], viaRelay, args)
-        const ti = await cpuPerTransaction(() => [tg.child.pid!], viaTaskgate, args)
         if (ri.us < r.us) r = ri
-        if (ti.us < t.us) t = ti
+        // The two gateways in turns, the first alternating, so neither always follows the relay.
+        const order = base && viaBase && i % 2 === 1 ? ['base', 'tg'] : ['tg', 'base']
+        for (const which of order) {
+          if (which === 'tg') {
+            const ti = await cpuPerTransaction(() => [tg.child.pid!], viaTaskgate, args)
+            if (ti.us < t.us) t = ti
+          } else if (base && viaBase) {
+            const bi = await cpuPerTransaction(() => [base.child.pid!], viaBase, args)
+            if (bi.us < b.us) b = bi
+          }
+        }
       }
       const ratio = t.us / r.us
       out.push(
         `pgbench -S -M ${mode} -c 8: taskgate ${t.us.toFixed(1)} µs CPU/tx (${t.tps.toFixed(0)} tps), node relay ${r.us.toFixed(1)} µs (${r.tps.toFixed(0)} tps): ${ratio.toFixed(2)} × — target ≤ 1.20 × ${ratio <= 1.2 ? 'PASS' : 'FAIL'}`,
       )
+      if (base)
+        out.push(
+          `  baseline ${values.baseline}: ${b.us.toFixed(1)} µs CPU/tx (${b.tps.toFixed(0)} tps): ${(b.us / r.us).toFixed(2)} ×; this tree ${(((t.us - b.us) / b.us) * 100).toFixed(1)} % against it`,
+        )
     }
     const one = ['-S', '-c', '1', '-T', values.seconds!]
     const d1 = await pgbench(one, { ...direct, database }, { latencies: true })
     const r1 = await pgbench(one, { ...viaRelay, database }, { latencies: true })
     const t1 = await pgbench(one, { ...viaTaskgate, database }, { latencies: true })
-    const added = ((t1.p50Ms ?? Number.NaN) - (d1.p50Ms ?? Number.NaN)) * 1000
-    const relayAdded = ((r1.p50Ms ?? Number.NaN) - (d1.p50Ms ?? Number.NaN)) * 1000
+    const b1 = viaBase && (await pgbench(one, { ...viaBase, database }, { latencies: true }))
+    const p50 = (x: { p50Ms?: number }) => (x.p50Ms ?? Number.NaN) * 1000
+    const added = p50(t1) - p50(d1)
+    const relayAdded = p50(r1) - p50(d1)
     out.push(
-      `1 client p50: direct ${((d1.p50Ms ?? Number.NaN) * 1000).toFixed(0)} µs, node relay +${relayAdded.toFixed(0)} µs, taskgate +${added.toFixed(0)} µs — target ≤ 40 µs ${added <= 40 ? 'PASS' : 'FAIL'} (wall clock: re-measure on an idle machine)`,
+      `1 client p50: direct ${p50(d1).toFixed(0)} µs, node relay +${relayAdded.toFixed(0)} µs, taskgate +${added.toFixed(0)} µs — target ≤ 40 µs ${added <= 40 ? 'PASS' : 'FAIL'} (wall clock: re-measure on an idle machine)${b1 ? `; baseline +${(p50(b1) - p50(d1)).toFixed(0)} µs` : ''}`,
     )
     out.push(`load after: ${await loadAverage()}`)
   } finally {
-    await tg.stop()
-    await relay.stop()
+    for (const process of started.reverse()) await process.stop()
   }
   return out
 }

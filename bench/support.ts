@@ -128,8 +128,9 @@ export interface TaskgateProcess {
   stop(): Promise<void>
 }
 
-/** Starts `node src/main.ts` on a temporary config: one resource at `database`, an agent with wide reads. */
-export async function startTaskgate(database: string, extraYaml = ''): Promise<TaskgateProcess> {
+/** Starts `node src/main.ts` on a temporary config: one resource at `database`, an agent with wide reads.
+ * `root`: the source tree to run (another checkout, for an A/B of two versions in one run). */
+export async function startTaskgate(database: string, extraYaml = '', root = ROOT): Promise<TaskgateProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'tg-bench-'))
   const apiPort = await freePort()
   const pgPort = await freePort()
@@ -161,7 +162,7 @@ ${extraYaml}
   const logPath = process.env.TASKGATE_BENCH_LOG ?? join(dir, 'gateway.log')
   const log = await open(logPath, 'w')
   const child = spawn(node, [...nodeArgs, 'src/main.ts', '--config', join(dir, 'taskgate.yaml')], {
-    cwd: ROOT,
+    cwd: root,
     env: { ...process.env, TASKGATE_LOG_LEVEL: 'warn' },
     stdio: ['ignore', log.fd, 'inherit'],
   })
