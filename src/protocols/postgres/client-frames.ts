@@ -191,22 +191,19 @@ export class ClientFrames implements FrameSink {
     if (decided.seq !== undefined) statement.seq = decided.seq
     const startedAt = this.#deps.now()
     if (decided.decision.outcome === 'allow') {
-      const prepared = decided.prepared ?? []
-      this.#deps.namespace.querySent(prepared.map((p) => p.name))
-      const query: PendingResponse = {
-        type: 'query',
-        statement,
-        startedAt,
-        rows: undefined,
-        ...(prepared.length > 0 ? { prepared } : {}),
-        ...(decided.deallocated?.length ? { deallocated: decided.deallocated } : {}),
-      }
+      const prepared = decided.prepared
+      const preparing = prepared !== undefined && prepared.length > 0
+      // No array and no spread temporaries for the usual query, which prepares and deallocates nothing.
+      this.#deps.namespace.querySent(preparing ? prepared.map((p) => p.name) : NO_NAMES)
+      const query: PendingResponse = { type: 'query', statement, startedAt, rows: undefined }
+      if (preparing) query.prepared = prepared
+      if (decided.deallocated?.length) query.deallocated = decided.deallocated
       this.#deps.pending.push(query)
       this.#mayCopy = query
       return KEEP
     }
     this.#deps.recordDenial(statement, decided.decision)
-    this.#deps.namespace.querySent([])
+    this.#deps.namespace.querySent(NO_NAMES)
     const denial = fieldsFor(decided)
     this.#deps.pending.push({ type: 'query', statement, startedAt, rows: undefined, denial })
     return FAILING_QUERY
@@ -314,6 +311,8 @@ export class ClientFrames implements FrameSink {
     return PAUSE
   }
 }
+
+const NO_NAMES: readonly string[] = Object.freeze([])
 
 const TOO_MANY_STATEMENTS: DecidedStatement = {
   kind: 'Parse',

@@ -32,6 +32,8 @@ export class IncompleteMessageWatch {
   }
 
   stop(): void {
+    // At every message boundary, i.e. after nearly every chunk: nothing to clear then.
+    if (this.#timer === undefined) return
     clearTimeout(this.#timer)
     this.#timer = undefined
   }

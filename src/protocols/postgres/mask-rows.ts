@@ -10,7 +10,7 @@ import {
   maskValueBytes,
   needsMasking,
 } from '../../core/index.ts'
-import { type ColumnCodec, columnKind, decodeBinaryInt } from './column-types.ts'
+import { type ColumnCodec, type ColumnKind, columnKind, decodeBinaryInt } from './column-types.ts'
 import { type CopyTextOptions, decodeCopyField, encodeCopyField, splitCopyRow } from './wire/copy-rows.ts'
 import { ProtocolViolation } from './wire/protocol-violation.ts'
 import { scanDataRow } from './wire/row-messages.ts'
@@ -42,10 +42,30 @@ const EMPTY = Buffer.alloc(0)
 const NO_FLAGS = new Uint8Array(0)
 const NO_INTS = new Int32Array(0)
 
+/** What a result's rows are read with, made once per shape of result: a session that runs the same
+ * statement again reuses it (ServerFrames keeps the last), so an unmasked result allocates no array. */
+export interface ColumnShape {
+  readonly columns: readonly DescribedColumn[]
+  readonly kinds: readonly ColumnKind[]
+  readonly codecs: readonly ColumnCodec[]
+  /** The recording's column names: frozen, since every result of the shape shares the array. */
+  readonly names: readonly string[]
+}
+
+export function columnShape(columns: readonly DescribedColumn[]): ColumnShape {
+  const kinds = columns.map((c) => columnKind(c.typeOid, c.format))
+  return {
+    columns,
+    kinds,
+    codecs: kinds.map((k) => k.codec),
+    names: Object.freeze(columns.map((c) => c.name)),
+  }
+}
+
 export class RowMasker {
   readonly columns: readonly DescribedColumn[]
   readonly plan: MaskingPlan | undefined
-  readonly #codecs: ColumnCodec[]
+  readonly #codecs: readonly ColumnCodec[]
   /** Masked column indexes, ascending; empty when the plan is passthrough. */
   readonly #masked: number[]
   /** 1 at masked indexes. */
@@ -66,10 +86,12 @@ export class RowMasker {
     columns: readonly DescribedColumn[],
     masking: MaskingContext | undefined,
     sampleRows = SAMPLE_ROWS,
+    shape: ColumnShape = columnShape(columns),
   ) {
+    if (shape.columns !== columns) throw new Error('a column shape is for its own columns only')
     this.columns = columns
-    const kinds = columns.map((c) => columnKind(c.typeOid, c.format))
-    this.#codecs = kinds.map((k) => k.codec)
+    const { kinds } = shape
+    this.#codecs = shape.codecs
     // Without masking rules (the common case) a result only feeds the sample: no plan, no per-column state.
     this.plan =
       masking === undefined
@@ -97,7 +119,8 @@ export class RowMasker {
     this.#scratchLengths = width === 0 ? NO_INTS : new Int32Array(width)
     this.#unmaskable = width === 0 ? [] : new Array(width).fill(0)
     this.#sampleLimit = sampleRows
-    this.sample = { columns: columns.map((c) => c.name), rows: [], truncated: false }
+    // The shape's frozen names: recorded as they are, never changed.
+    this.sample = { columns: shape.names as string[], rows: [], truncated: false }
   }
 
   /** Whether any row can change: false means every row may be forwarded untouched. */

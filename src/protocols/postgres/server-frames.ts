@@ -9,7 +9,14 @@ import { ColumnOrigins, prepareReferences, referencesMaskedColumn } from './colu
 import { type CopyTo, copiesTo } from './copy-statement.ts'
 import { maskingRefused } from './errors.ts'
 import { ErrorMasker, serializeFields } from './mask-errors.ts'
-import { type DescribedColumn, type ResultSample, RowMasker, SAMPLE_ROWS } from './mask-rows.ts'
+import {
+  type ColumnShape,
+  columnShape,
+  type DescribedColumn,
+  type ResultSample,
+  RowMasker,
+  SAMPLE_ROWS,
+} from './mask-rows.ts'
 import type { PendingResponse, PendingResponses, StatementInfo } from './pending-responses.ts'
 import type { ResultTracker } from './result-tracker.ts'
 import type { StatementNamespace } from './statement-namespace.ts'
@@ -77,6 +84,8 @@ export class ServerFrames implements FrameSink {
   #lastDescription: { bytes: Buffer; fields: readonly RowField[] } | undefined
   /** The columns #describe made of the last fields, when no masking rule traces origins. */
   #lastDescribed: { fields: readonly RowField[]; columns: DescribedColumn[] } | undefined
+  /** The last result's column shape (mask-rows.ts), reused while the columns are the same array. */
+  #lastShape: ColumnShape | undefined
   #copy: { options: CopyTextOptions; header: boolean } | undefined
   /** What the statement being answered will be recorded with. */
   #sample: ResultSample | undefined
@@ -399,7 +408,9 @@ export class ServerFrames implements FrameSink {
   }
 
   #maskerFor(columns: DescribedColumn[]): RowMasker {
-    return new RowMasker(columns, this.#deps.masking, this.#sample === undefined ? SAMPLE_ROWS : 0)
+    let shape = this.#lastShape
+    if (shape?.columns !== columns) shape = this.#lastShape = columnShape(columns)
+    return new RowMasker(columns, this.#deps.masking, this.#sample === undefined ? SAMPLE_ROWS : 0, shape)
   }
 
   /** A result set ended: its counts and (for the first) its rows go to the statement's record. */
@@ -490,7 +501,7 @@ export class ServerFrames implements FrameSink {
         namespace.prepared(p.name, { ...item.statement, action: p.action, decideAtBind: true })
       else namespace.unknown(p.name, item.statement)
     }
-    namespace.settled((item.prepared ?? []).map((p) => p.name))
+    namespace.settled(namesOf(item.prepared))
   }
 
   /** A message the server skipped after an earlier error (or a query denied in a skipped segment). */
@@ -500,7 +511,7 @@ export class ServerFrames implements FrameSink {
     else if (item.type === 'query') {
       if (item.denial === undefined)
         this.#complete(item.statement, item.startedAt, undefined, 'not executed: an earlier message failed')
-      this.#deps.namespace.settled((item.prepared ?? []).map((p) => p.name))
+      this.#deps.namespace.settled(namesOf(item.prepared))
       this.#deps.settled?.()
     }
   }
@@ -514,12 +525,28 @@ export class ServerFrames implements FrameSink {
     const durationMs = this.#deps.now() - startedAt
     const completed: Completed = { statement, durationMs, rowCount, error: this.#refusal ?? error }
     if (this.#sample !== undefined && this.#sample.columns.length > 0) completed.result = this.#sample
-    if (Object.keys(this.#masked).length > 0) completed.masked = this.#masked
+    // A counter object is handed to the record only when it counted something; else it is kept.
+    if (hasKeys(this.#masked)) {
+      completed.masked = this.#masked
+      this.#masked = {}
+    }
     this.#sample = undefined
-    this.#masked = {}
     this.#refusal = undefined
     this.#copyIndex = 0
     if (statement?.touchesPortals) this.#forgetPortals()
     this.#deps.record(completed)
   }
+}
+
+const NO_NAMES: readonly string[] = Object.freeze([])
+
+/** The names of a query's SQL PREPAREs; no array is built for the usual query, which has none. */
+function namesOf(prepared: readonly { name: string }[] | undefined): readonly string[] {
+  return prepared === undefined || prepared.length === 0 ? NO_NAMES : prepared.map((p) => p.name)
+}
+
+/** Whether `record` has an own key, without the array Object.keys builds. */
+function hasKeys(record: Record<string, number>): boolean {
+  for (const key in record) if (Object.hasOwn(record, key)) return true
+  return false
 }

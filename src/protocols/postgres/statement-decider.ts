@@ -203,12 +203,9 @@ export class StatementDecider {
     }
     if (decided.decision.outcome !== 'allow') return decided
     const started = this.#o.gate.start(classified.action, write, receivedAt)
-    const complete = (answer: GateAnswer): DecidedStatement => {
-      decided.seq = answer.seq
-      decided.decision = answer.decision
-      return decided
-    }
-    return started instanceof Promise ? started.then(complete) : complete(started)
+    // No closure for the usual, synchronous start.
+    if (started instanceof Promise) return started.then((answer) => completeStart(decided, answer))
+    return completeStart(decided, started)
   }
 
   /** The answer for a decided statement (a Query's approve-first excepted: that one waits). */
@@ -251,4 +248,10 @@ export class StatementDecider {
     this.#o.logger.error({ err: String(error) }, 'deciding a statement failed')
     return couldNotDecide()
   }
+}
+
+function completeStart(decided: DecidedStatement, answer: GateAnswer): DecidedStatement {
+  decided.seq = answer.seq
+  decided.decision = answer.decision
+  return decided
 }
