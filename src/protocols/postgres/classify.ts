@@ -238,15 +238,17 @@ function materialize(t: Template, sql: string, lookup: PreparedLookup | undefine
   if (unclassified !== undefined) action.unclassified = unclassified
   if (computed.length > 0 || computedWholeRow)
     action.computesOn = { columns: [...computed], wholeRow: computedWholeRow }
-  return {
+  // Field by field: once per statement text, so no temporary objects spread into it.
+  const classified: ClassifiedSql = {
     action,
     statements: t.statements,
     prepared,
     deallocated: t.deallocates.length === 0 ? NONE : [...t.deallocates],
     columns: t.columns,
-    ...(t.executes.length > 0 ? { dependsOnPrepared: true } : {}),
-    ...(t.syntaxError ? { syntaxError: t.syntaxError } : {}),
   }
+  if (t.executes.length > 0) classified.dependsOnPrepared = true
+  if (t.syntaxError) classified.syntaxError = t.syntaxError
+  return classified
 }
 
 /** Shared by every classification with nothing in a list (frozen, so no holder can add to another's). */

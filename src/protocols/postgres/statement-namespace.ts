@@ -89,8 +89,8 @@ export class StatementNamespace {
   endSegment(): string[] {
     const parsed: string[] = []
     for (const [name, statement] of this.#segment) if (statement !== null) parsed.push(name)
-    this.#segment.clear()
-    this.#segmentPortals.clear()
+    empty(this.#segment)
+    empty(this.#segmentPortals)
     this.#hold(parsed)
     this.#unanswered++
     return parsed
@@ -100,7 +100,7 @@ export class StatementNamespace {
    * segment set is the query's to decide now, and so is every portal (COMMIT, CLOSE, DECLARE). */
   querySent(prepared: readonly string[]): void {
     for (const name of prepared) this.#segment.delete(name)
-    this.#segmentPortals.clear()
+    empty(this.#segmentPortals)
     this.#hold(prepared)
     this.#unanswered++
   }
@@ -155,12 +155,18 @@ export class StatementNamespace {
 
   /** The transaction ended, or SQL may have opened or closed cursors: no portal is known any more. */
   forgetPortals(): void {
-    // At every ReadyForQuery: the usual one or two portals are deleted, since clear() allocates a new table.
-    if (this.#portals.size > 4) this.#portals.clear()
-    else for (const portal of this.#portals.keys()) this.#portals.delete(portal)
+    // At every ReadyForQuery.
+    empty(this.#portals)
   }
 
   #hold(names: readonly string[]): void {
     for (const name of names) this.#inFlight.set(name, (this.#inFlight.get(name) ?? 0) + 1)
   }
+}
+
+/** Empties a map that is emptied once or more per transaction and usually holds one or two names: those are
+ * deleted, since clear() allocates a new table even for an empty map. */
+function empty(map: Map<string, unknown>): void {
+  if (map.size > 4) map.clear()
+  else if (map.size > 0) for (const key of map.keys()) map.delete(key)
 }
