@@ -116,7 +116,15 @@ test('psql SIGINT cancels pg_sleep through the gateway', async () => {
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString()
   })
-  await sleep(700)
+  // SIGINT once the statement runs upstream: psql interrupted before it has sent the query (its login can
+  // take longer than any fixed wait on a loaded machine) exits without a cancel to relay.
+  for (let i = 0; i < 300; i++) {
+    const running = await gw.db.query(
+      "SELECT 1 FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(10)' AND state = 'active'",
+    )
+    if (running.rowCount) break
+    await sleep(50)
+  }
   const start = Date.now()
   child.kill('SIGINT')
   await once(child, 'close')
