@@ -107,7 +107,7 @@ function buildApiApp(options: ApiServerOptions): FastifyInstance {
   const settings: RouteSettings = { ...DEFAULT_SETTINGS, ...options.settings }
   const oidc = oidcSettings(core.config.identity)
   const sharedState = options.sharedState ?? new MemorySharedState()
-  const oidcLogin = oidc ? new OidcLogin(oidc, sharedState) : undefined
+  const oidcLogin = oidc ? new OidcLogin(oidc) : undefined
   const sessions = new ConsoleSessions(sharedState)
   const publicUrl = core.config.api.publicUrl
   const samlLogins = createSamlLogins(

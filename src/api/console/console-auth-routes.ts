@@ -175,7 +175,8 @@ function safeReturnTo(value: unknown): string {
   }
   if (url.origin !== base) return '/'
   const path = `${url.pathname}${url.search}${url.hash}`
-  return /^\/(?![/\\])/.test(path) ? path : '/'
+  // Kept in the sign-in's binding cookie (with the rest, under a browser's 4 KiB per cookie).
+  return path.length <= 2048 && /^\/(?![/\\])/.test(path) ? path : '/'
 }
 
 function assertSameOrigin(request: FastifyRequest, publicOrigin: string | undefined): void {

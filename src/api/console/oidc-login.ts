@@ -6,16 +6,20 @@ import { randomBytes } from 'node:crypto'
 import * as oidc from 'openid-client'
 import type { OidcConfig } from '../../config/schema.ts'
 import { TaskgateError } from '../../core/index.ts'
-import { keyFor, type SharedState, seal, unseal } from './shared-state.ts'
+import { seal, unsealBinding } from './shared-state.ts'
 
-/** Kept in the store (any gateway may receive the callback), sealed with the binding: a cookie on the
- * browser that started, so a callback is only accepted from that browser and the store alone cannot
- * finish the sign-in. */
+/** Kept in the browser that started, in its binding cookie (`<secret>.<sealed>`), sealed with the secret the
+ * cookie also holds: any gateway can finish the sign-in, only that browser can, and starting one writes
+ * nothing to the store (a stranger's flood of starts used to fill a store-wide cap and keep everyone out).
+ * Each code is exchanged once: the IdP refuses a second exchange (RFC 6749 §4.1.2), and the cookie is
+ * cleared when the sign-in completes. */
 interface PendingLogin {
+  state: string
   codeVerifier: string
   nonce: string
   redirectUri: string
   returnTo: string
+  expiresAt: number
 }
 
 const PURPOSE = 'oidc sign-in'
@@ -33,39 +37,24 @@ export interface CompletedLogin {
 }
 
 const LOGIN_TTL_MS = 10 * 60 * 1000
-const MAX_PENDING = 10_000
 
 export class OidcLogin {
   readonly #settings: OidcConfig
-  readonly #state: SharedState
   #configuration: Promise<oidc.Configuration> | undefined
 
-  constructor(settings: OidcConfig, state: SharedState) {
+  constructor(settings: OidcConfig) {
     this.#settings = settings
-    this.#state = state
   }
 
   async start(redirectUri: string, returnTo: string): Promise<StartedLogin> {
     const configuration = await this.#discover()
-    const now = new Date()
-    if ((await this.#state.count('oidc_login', now)) >= MAX_PENDING) {
-      throw new TaskgateError('TG_LOGIN_FAILED', {
-        message: 'Too many sign-ins in progress; try again shortly.',
-      })
-    }
     const codeVerifier = oidc.randomPKCECodeVerifier()
     const state = oidc.randomState()
     const nonce = oidc.randomNonce()
-    const binding = randomBytes(24).toString('base64url')
-    const pending: PendingLogin = { codeVerifier, nonce, redirectUri, returnTo }
-    const expiresAt = new Date(now.getTime() + LOGIN_TTL_MS)
-    await this.#state.put(
-      'oidc_login',
-      keyFor(state, PURPOSE),
-      seal(binding, PURPOSE, pending),
-      expiresAt,
-      now,
-    )
+    const secret = randomBytes(24).toString('base64url')
+    const expiresAt = Date.now() + LOGIN_TTL_MS
+    const pending: PendingLogin = { state, codeVerifier, nonce, redirectUri, returnTo, expiresAt }
+    const binding = `${secret}.${seal(secret, PURPOSE, pending)}`
     const url = oidc.buildAuthorizationUrl(configuration, {
       redirect_uri: redirectUri,
       // offline_access yields a refresh token, so a session outlives one short access token.
@@ -83,13 +72,8 @@ export class OidcLogin {
 
   async complete(callbackUrl: URL, binding: string | undefined): Promise<CompletedLogin> {
     const state = callbackUrl.searchParams.get('state') ?? ''
-    // Taken (read and deleted in one statement): a callback is used once, on whichever gateway it reaches.
-    const sealed = state
-      ? await this.#state.take('oidc_login', keyFor(state, PURPOSE), new Date())
-      : undefined
-    const pending =
-      sealed !== undefined && binding ? unseal<PendingLogin>(binding, PURPOSE, sealed) : undefined
-    if (!pending) {
+    const pending = unsealBinding<PendingLogin>(binding, PURPOSE)
+    if (!pending || pending.state !== state || pending.expiresAt <= Date.now()) {
       throw new TaskgateError('TG_LOGIN_FAILED', {
         message: 'This sign-in is unknown or expired, or was started in another browser; sign in again.',
       })

@@ -3,18 +3,18 @@
 // HTTP-POST to the ACS. node-saml checks the signature (only the configured IdP certificate), Issuer,
 // audience, NotBefore/NotOnOrAfter and that InResponseTo names a request we made; this file adds what it
 // leaves out: the Recipient (our ACS), a response accepted once, a login finished by the browser that began
-// it, and the attributes -> Principal mapping. Sign-ins in flight and request ids live in the store
-// (shared-state.ts): behind a load balancer the ACS post may reach another gateway than the one that began.
+// it, and the attributes -> Principal mapping. A sign-in in flight lives in its browser's binding cookie;
+// answered request ids live in the store (shared-state.ts): behind a load balancer the ACS post may reach
+// another gateway than the one that began.
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { type CacheProvider, type Profile, SAML, ValidateInResponseTo } from '@node-saml/node-saml'
 import type { SamlProviderConfig } from '../../config/schema.ts'
 import { type Principal, TaskgateError } from '../../core/index.ts'
-import { keyFor, type SharedState, seal, unseal } from './shared-state.ts'
+import { type SharedState, seal, unsealBinding } from './shared-state.ts'
 
 const LOGIN_TTL_MS = 10 * 60 * 1000
 const TRANSIENT_NAME_ID = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient'
-const MAX_PENDING = 10_000
 /** A SAMLResponse is a few KiB; anything near this is not one we asked for. */
 export const MAX_SAML_RESPONSE_CHARS = 256 * 1024
 
@@ -23,9 +23,14 @@ export interface SamlSettings extends Omit<SamlProviderConfig, 'spPrivateKey'> {
   spPrivateKeyPem: string
 }
 
-/** Sealed with the binding cookie of the browser that began (see oidc-login.ts). */
+/** Kept in the binding cookie of the browser that began, sealed with the secret it also holds (see
+ * oidc-login.ts): starting a sign-in writes nothing to the store. The store learns a request id only once a
+ * response to it checked out, to accept that response once (across gateways). */
 interface PendingLogin {
+  relayState: string
+  requestId: string
   returnTo: string
+  expiresAt: number
 }
 
 const PURPOSE = 'saml sign-in'
@@ -56,36 +61,26 @@ export class SamlLogin {
   }
 
   metadata(): string {
-    return this.#instance(new StoredRequestIds(this.#state)).generateServiceProviderMetadata(
+    return this.#instance(new CookieRequestIds(this.#state)).generateServiceProviderMetadata(
       null,
       this.#spCert,
     )
   }
 
   async start(returnTo: string): Promise<{ redirectUrl: string; binding: string }> {
-    const now = new Date()
-    if ((await this.#state.count('saml_login', now)) >= MAX_PENDING) {
-      throw new TaskgateError('TG_LOGIN_FAILED', {
-        message: 'Too many sign-ins in progress; try again shortly.',
-      })
-    }
     const relayState = randomBytes(24).toString('base64url')
-    const binding = randomBytes(24).toString('base64url')
-    const redirectUrl = await this.#instance(new StoredRequestIds(this.#state)).getAuthorizeUrlAsync(
+    const secret = randomBytes(24).toString('base64url')
+    const requestIds = new CookieRequestIds(this.#state)
+    const redirectUrl = await this.#instance(requestIds).getAuthorizeUrlAsync(relayState, undefined, {})
+    if (!requestIds.saved)
+      throw new TaskgateError('TG_LOGIN_FAILED', { message: 'No SAML request was made.' })
+    const pending: PendingLogin = {
       relayState,
-      undefined,
-      {},
-    )
-    const pending: PendingLogin = { returnTo }
-    const expiresAt = new Date(now.getTime() + LOGIN_TTL_MS)
-    await this.#state.put(
-      'saml_login',
-      keyFor(relayState, PURPOSE),
-      seal(binding, PURPOSE, pending),
-      expiresAt,
-      now,
-    )
-    return { redirectUrl, binding }
+      requestId: requestIds.saved,
+      returnTo,
+      expiresAt: Date.now() + LOGIN_TTL_MS,
+    }
+    return { redirectUrl, binding: `${secret}.${seal(secret, PURPOSE, pending)}` }
   }
 
   async complete(
@@ -93,12 +88,8 @@ export class SamlLogin {
     binding: string | undefined,
   ): Promise<{ principal: Principal; returnTo: string }> {
     const relayState = typeof form.RelayState === 'string' ? form.RelayState : ''
-    const sealed = relayState
-      ? await this.#state.take('saml_login', keyFor(relayState, PURPOSE), new Date())
-      : undefined
-    const pending =
-      sealed !== undefined && binding ? unseal<PendingLogin>(binding, PURPOSE, sealed) : undefined
-    if (!pending) {
+    const pending = unsealBinding<PendingLogin>(binding, PURPOSE)
+    if (!pending || pending.relayState !== relayState || pending.expiresAt <= Date.now()) {
       throw new TaskgateError('TG_LOGIN_FAILED', {
         message: 'This sign-in is unknown or expired, or was started in another browser; sign in again.',
       })
@@ -111,9 +102,8 @@ export class SamlLogin {
     }
     let profile: Profile | null
     try {
-      // A request-id view of this validation's own: the id is taken from the store once (see
-      // StoredRequestIds), so the same response posted to two gateways at once signs in once.
-      const requestIds = new StoredRequestIds(this.#state)
+      // node-saml accepts only a response to this browser's request, not yet used (CookieRequestIds).
+      const requestIds = new CookieRequestIds(this.#state, pending.requestId)
       ;({ profile } = await this.#instance(requestIds).validatePostResponseAsync({ SAMLResponse: response }))
     } catch (cause) {
       throw new TaskgateError('TG_LOGIN_FAILED', {
@@ -124,6 +114,17 @@ export class SamlLogin {
     }
     if (!profile) throw new TaskgateError('TG_LOGIN_FAILED', { message: 'The IdP signed nobody in.' })
     this.#checkRecipient(profile)
+    // Once: the first gateway to record the request id as answered signs in; a replay (or the same response
+    // posted to two gateways at once) finds it recorded.
+    const now = new Date()
+    const used = await this.#state.put(
+      'saml_request',
+      pending.requestId,
+      'answered',
+      new Date(pending.expiresAt),
+      now,
+    )
+    if (!used) throw new TaskgateError('TG_LOGIN_FAILED', { message: 'This SAML response was already used.' })
     return { principal: this.#principalOf(profile), returnTo: pending.returnTo }
   }
 
@@ -198,46 +199,35 @@ export class SamlLogin {
 }
 
 /**
- * node-saml's request-id memory, in the store. node-saml reads an id (getAsync, up to twice per response)
- * and removes it afterwards: two gateways given the same response at once could both read it before either
- * removed it. Here the first read *takes* the id from the store, and this object (one per validation)
- * remembers it for the later reads of the same validation: exactly one validation anywhere sees it.
- * Bounded: past MAX_PENDING live ids a new sign-in is refused, never an id forgotten early.
+ * node-saml's request-id memory for one sign-in: at the start it only notes the id node-saml made (kept in the
+ * browser's binding cookie); at the ACS it knows that one id, and only while the store has no record of a
+ * response to it (written by complete() once the response checked out). Nothing is stored before an IdP
+ * answered, so starting sign-ins cannot fill the store or a cap.
  */
-class StoredRequestIds implements CacheProvider {
+class CookieRequestIds implements CacheProvider {
   readonly #state: SharedState
-  readonly #taken = new Map<string, string>()
+  readonly #expected: string | undefined
+  saved: string | undefined
 
-  constructor(state: SharedState) {
+  constructor(state: SharedState, expected?: string) {
     this.#state = state
+    this.#expected = expected
   }
 
   async saveAsync(key: string, value: string) {
-    const now = new Date()
-    if ((await this.#state.count('saml_request', now)) >= MAX_PENDING) {
-      throw new TaskgateError('TG_LOGIN_FAILED', {
-        message: 'Too many sign-ins in progress; try again shortly.',
-      })
-    }
-    const expiresAt = new Date(now.getTime() + LOGIN_TTL_MS)
-    if (!(await this.#state.put('saml_request', key, value, expiresAt, now))) return null
-    return { value, createdAt: now.getTime() }
+    this.saved = key
+    return { value, createdAt: Date.now() }
   }
 
   async getAsync(key: string) {
-    let value = this.#taken.get(key)
-    if (value === undefined) {
-      value = await this.#state.take('saml_request', key, new Date())
-      if (value !== undefined) this.#taken.set(key, value)
-    }
-    return value ?? null
+    if (this.#expected === undefined || key !== this.#expected) return null
+    const answered = await this.#state.get('saml_request', key, new Date())
+    // node-saml reads the value as the request's creation time; the cookie's expiresAt already bounded it.
+    return answered === undefined ? new Date().toISOString() : null
   }
 
   async removeAsync(key: string | null) {
-    if (key === null) return null
-    const value = this.#taken.get(key) ?? (await this.#state.take('saml_request', key, new Date()))
-    this.#taken.delete(key)
-    return value ?? null
+    return key
   }
 }
 

@@ -85,3 +85,12 @@ export function unseal<T>(secret: string, purpose: string, sealed: string): T | 
 function keyOf(secret: string, purpose: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, '', `taskgate ${purpose}`, 32))
 }
+
+/** A binding cookie `<secret>.<sealed>` (a sign-in in flight, held by its browser): the value sealed in it
+ * with its own secret, or undefined when it is missing, malformed or tampered with. */
+export function unsealBinding<T>(binding: string | undefined, purpose: string): T | undefined {
+  if (!binding || binding.length > 8192) return undefined
+  const dot = binding.indexOf('.')
+  if (dot <= 0) return undefined
+  return unseal<T>(binding.slice(0, dot), purpose, binding.slice(dot + 1))
+}
