@@ -13,17 +13,17 @@
 // identifiers, bounds are structural: classify-bounds.ts), so they share one template; the one decision that
 // reads a literal (a client character set name) makes its template uncacheable. Unqualified names
 // stay unqualified in the template and take the session's current database when the Action is built.
-import { init, parse } from '@guanmingchiu/sqlparser-ts'
 import type { Action, ScopeEntry } from '../../core/index.ts'
 import { computedColumns } from './classify-computed.ts'
 import { type LexOptions, lexMysql } from './classify-lex.ts'
 import { lexicalTraits } from './classify-lexical-traits.ts'
 import { dispatchStatement, READ_ONLY_KINDS } from './classify-statements.ts'
 import { type Acc, fail, newAcc, type PendingNeed } from './classify-tree.ts'
+import { loadSqlParser, parseMysqlSql } from './sql-parser.ts'
 
 /** Loads the parser's WASM module; call once before classifying. */
 export async function loadMysqlParser(): Promise<void> {
-  await init()
+  await loadSqlParser()
 }
 
 export interface ClassifyOptions extends LexOptions {
@@ -92,7 +92,7 @@ function parseTemplate(code: string, lexTraits: Set<string>): Template {
   if (code === '') return templateOf(acc, ['EmptyQuery'])
   let statements: unknown[]
   try {
-    statements = parse(code, 'mysql') as unknown[]
+    statements = parseMysqlSql(code)
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     fail(acc, `the statement does not parse: ${message}${rewriteHint(code)}`)
