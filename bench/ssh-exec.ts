@@ -14,6 +14,7 @@
 
 import { readdirSync, readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { constants, PerformanceObserver } from 'node:perf_hooks'
@@ -27,7 +28,12 @@ import { exec, startSshGateway } from '../test/support/start-ssh-gateway.ts'
 import { startNodeRelay } from './support.ts'
 
 const { values } = parseArgs({
-  options: { megabytes: { type: 'string', default: '50' }, sessions: { type: 'string', default: '100' } },
+  options: {
+    megabytes: { type: 'string', default: '50' },
+    sessions: { type: 'string', default: '100' },
+    packets: { type: 'boolean', default: false },
+    'taskgate-only': { type: 'boolean', default: false },
+  },
 })
 const bytes = Number(values.megabytes) * 1_000_000
 const sessions = Number(values.sessions)
@@ -193,6 +199,56 @@ async function openAll(open: () => Promise<Client>): Promise<Client[]> {
   return clients
 }
 
+/** Hooks ssh2's internals (this thread only: the gateway's two legs, not the measuring client's worker). */
+function countPackets(): { reset(): void; print(megabytes: number): void } {
+  const require = createRequire(import.meta.url)
+  type Counts = Map<number, number>
+  const proto = require('ssh2/lib/protocol/Protocol.js').prototype
+  const chan = require('ssh2/lib/Channel.js').Channel.prototype
+  let sent: Counts = new Map()
+  let received: Counts = new Map()
+  let reads: Counts = new Map()
+  const add = (counts: Counts, size: number) => counts.set(size, (counts.get(size) ?? 0) + 1)
+  for (const name of ['channelData', 'channelExtData']) {
+    const original = proto[name]
+    proto[name] = function (this: { _server: boolean }, id: number, data: Buffer, ...rest: unknown[]) {
+      if (this._server) add(sent, data.length)
+      return original.call(this, id, data, ...rest)
+    }
+  }
+  const push = chan.push
+  chan.push = function (this: { server: boolean }, data: Buffer | null) {
+    if (!this.server && data) add(received, data.length)
+    return push.call(this, data)
+  }
+  const parse = proto.parse
+  proto.parse = function (this: { _server: boolean }, chunk: Buffer, i: number, len: number) {
+    if (!this._server) add(reads, len - i)
+    return parse.call(this, chunk, i, len)
+  }
+  const describe = (counts: Counts, megabytes: number) => {
+    const total = [...counts.values()].reduce((a, b) => a + b, 0)
+    const top = [...counts.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 4)
+      .map(([size, n]) => `${size} B ×${n}`)
+      .join(', ')
+    return `${(total / megabytes).toFixed(1)}/MB (${top})`
+  }
+  return {
+    reset() {
+      sent = new Map()
+      received = new Map()
+      reads = new Map()
+    },
+    print(megabytes) {
+      console.log(`packets: channel data from sshd ${describe(received, megabytes)}`)
+      console.log(`packets: upstream socket reads ${describe(reads, megabytes)}`)
+      console.log(`packets: channel data to the client ${describe(sent, megabytes)}`)
+    },
+  }
+}
+
 const p50 = (sorted: number[]) => sorted[Math.floor(sorted.length / 2)]!
 
 const load = () =>
@@ -241,26 +297,45 @@ const direct = () => {
 const gateway = () =>
   connect({ port: g.port, username: credential.connection.user, password: credential.connection.password })
 
+// --packets: the SSH packets of the taskgate run on each of the gateway's legs (counts and sizes of channel
+// data), and its socket reads: per-packet costs (allocation, padding, AES-GCM set-up, one socket write each)
+// scale with the count, not the bytes.
+const packets = values.packets ? countPackets() : undefined
+
 const caFile = join(g.dir, 'ca')
 const relay = await startNodeRelay(g.sshd.port)
 if (bytes > 0) {
-  const straight = await throughput({ port: g.sshd.port, username: 'root', caFile, keyId: grant.id })
-  const relayed = await throughput({ port: relay.port, username: 'root', caFile, keyId: grant.id })
+  const skip = values['taskgate-only']
+  const straight = skip
+    ? undefined
+    : await throughput({ port: g.sshd.port, username: 'root', caFile, keyId: grant.id })
+  const relayed = skip
+    ? undefined
+    : await throughput({ port: relay.port, username: 'root', caFile, keyId: grant.id })
   const { user: username, password } = credential.connection
+  packets?.reset()
+  // A profiler attached to this thread can start here (`perf record -t PID`): what follows is the gateway's run.
+  console.log(`taskgate run starting (pid ${process.pid}) [load ${load()}]`)
   const through = await throughput({ port: g.port, username, password })
-  console.log(
-    `throughput ${values.megabytes} MB: direct ${straight.rate.toFixed(1)} MB/s, node relay ${relayed.rate.toFixed(1)} MB/s, taskgate ${through.rate.toFixed(1)} MB/s (${(through.rate / straight.rate).toFixed(2)}× direct) [load ${load()}]`,
-  )
-  // CPU per MB does not depend on what else the machine runs as much as MB/s does.
-  console.log(
-    `CPU per MB: measuring client ${straight.client.toFixed(1)} ms (direct) / ${through.client.toFixed(1)} ms (through taskgate); node relay ${relayed.local.toFixed(1)} ms; taskgate (decrypt, record, re-encrypt) ${through.local.toFixed(1)} ms = ${(through.local / straight.client).toFixed(2)}× the client's`,
-  )
-  console.log(
-    `ciphers (server to client): direct ${straight.cipher}; client to taskgate ${through.cipher}; taskgate to sshd ${[...upstreamCiphers].join(', ')}`,
-  )
-  if (straight.target !== undefined && through.target !== undefined)
+  packets?.print(bytes / 1e6)
+  if (straight && relayed) {
     console.log(
-      `CPU per MB of the target (sshd and the command): ${straight.target.toFixed(1)} ms direct / ${through.target.toFixed(1)} ms through taskgate; for 0.5× direct on 2 cores taskgate may use about sshd's + the client's: ${(straight.target + straight.client).toFixed(1)} ms`,
+      `throughput ${values.megabytes} MB: direct ${straight.rate.toFixed(1)} MB/s, node relay ${relayed.rate.toFixed(1)} MB/s, taskgate ${through.rate.toFixed(1)} MB/s (${(through.rate / straight.rate).toFixed(2)}× direct) [load ${load()}]`,
+    )
+    // CPU per MB does not depend on what else the machine runs as much as MB/s does.
+    console.log(
+      `CPU per MB: measuring client ${straight.client.toFixed(1)} ms (direct) / ${through.client.toFixed(1)} ms (through taskgate); node relay ${relayed.local.toFixed(1)} ms; taskgate (decrypt, record, re-encrypt) ${through.local.toFixed(1)} ms = ${(through.local / straight.client).toFixed(2)}× the client's`,
+    )
+    console.log(
+      `ciphers (server to client): direct ${straight.cipher}; client to taskgate ${through.cipher}; taskgate to sshd ${[...upstreamCiphers].join(', ')}`,
+    )
+    if (straight.target !== undefined && through.target !== undefined)
+      console.log(
+        `CPU per MB of the target (sshd and the command): ${straight.target.toFixed(1)} ms direct / ${through.target.toFixed(1)} ms through taskgate; for 0.5× direct on 2 cores taskgate may use about sshd's + the client's: ${(straight.target + straight.client).toFixed(1)} ms`,
+      )
+  } else
+    console.log(
+      `throughput ${values.megabytes} MB: taskgate ${through.rate.toFixed(1)} MB/s; CPU per MB: taskgate ${through.local.toFixed(1)} ms, measuring client ${through.client.toFixed(1)} ms, target ${through.target?.toFixed(1)} ms [load ${load()}]`,
     )
   console.log(
     `taskgate's garbage collections during the transfer: ${through.gc.major[0]} full (${through.gc.major[1].toFixed(0)} ms), ${through.gc.minor[0]} minor (${through.gc.minor[1].toFixed(0)} ms)`,
