@@ -1,8 +1,9 @@
 // Relays one allowed exec or shell between the client's channel and the target's, with backpressure both
-// ways (pipe), while recording it (asciicast: output, stderr, exec stdin, terminal resizes) and passing the
-// target's exit status or exit signal back before the channel closes. Window changes and signals the
-// client sends go to the target. Resolves when both sides are closed; the action's record gets its
-// duration and, for a non-zero status or a signal, how it ended.
+// ways (pipe; the output packed into as few SSH packets as it allows, coalesce-output.ts), while recording
+// it (asciicast: output, stderr, exec stdin, terminal resizes) and passing the target's exit status or exit
+// signal back, after all of the output, before the channel closes. Window changes and signals the client
+// sends go to the target. Resolves when both sides are closed; the action's record gets its duration and,
+// for a non-zero status or a signal, how it ended.
 import { join } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import type { ClientChannel, ServerChannel } from 'ssh2'
@@ -10,6 +11,7 @@ import type { Action } from '../../core/index.ts'
 import { ResultBudget } from '../kit/result-budget.ts'
 import { AsciicastWriter } from './asciicast.ts'
 import { type PtyRequest, upstreamExit } from './back.ts'
+import { coalesceOutput } from './coalesce-output.ts'
 import { markerNeutraliser } from './decision-data.ts'
 import type { SessionContext } from './session-context.ts'
 
@@ -54,6 +56,9 @@ export async function relayChannel(
     session.gate({}).recordOutcome(options.seq, options.action, { error: 'recording unavailable' })
     return
   }
+  // The target's output in as few packets as its bytes allow (held to the next tick); all of it sent before
+  // the exit status, which ssh2 sends at once.
+  const output = coalesceOutput(channel)
   controls?.({
     resize(cols, rows, width, height) {
       upstream.setWindow(rows, cols, height, width)
@@ -69,7 +74,7 @@ export async function relayChannel(
   const untrack = session.track({
     terminate(line) {
       terminated()
-      channel.stderr.write(line)
+      channel.stderr.write(line) // sends the held output first
       recorder.marker(line.trim())
       channel.exit('TERM', false, line.trim())
       channel.end()
@@ -113,6 +118,7 @@ export async function relayChannel(
   ])
   untrack()
   const exit = upstreamExit(upstream)
+  await output.drained()
   if (exit?.code !== undefined && exit.code !== null) channel.exit(exit.code)
   else if (exit?.signal) channel.exit(exit.signal, exit.dump ?? false, exit.desc ?? '')
   channel.end()
