@@ -123,6 +123,21 @@ test('a token cut by a pause in the output is held back once by the flush timer,
   assert.equal(outputOf(text), 'export KEY=**** done\n')
 })
 
+test('a token cut by a pause longer than both flush timers is still held back, and masked', async () => {
+  // Under load the target's next packet can come after both the 200 ms flush and the late one: the
+  // recording once wrote the token's halves in two events, neither of which a detector matches.
+  for (const head of ['export KEY=', '']) {
+    const token = `ghp_${'aB3dE5gH7j'.repeat(3)}aB3dE5`
+    const { text } = await record(1 << 20, async (w) => {
+      w.output(Buffer.from(`${head}${token.slice(0, 14)}`))
+      await new Promise((resolve) => setTimeout(resolve, 700))
+      w.output(Buffer.from(`${token.slice(14)} done\n`))
+    })
+    assert.doesNotMatch(text, /ghp_aB3d|aB3dE5 done/, head)
+    assert.equal(outputOf(text), `${head}**** done\n`)
+  }
+})
+
 test('text is recorded byte for byte as JSON.stringify would write it, however it is split', async () => {
   const piece = fc.constantFrom(
     'a',

@@ -163,9 +163,9 @@ export class AsciicastWriter {
   }
 
   /** Writes the held bytes of `stream`, masked: `batch` up to the last complete line (a secret is masked
-   * whole); `timer` (200 ms after the bytes arrived) the same, but a partial line too, up to its last byte
-   * no secret contains; `late` (200 ms after that) the rest; `all` everything (the recording ends, or a
-   * resize or binary output comes between).
+   * whole); `timer` (200 ms after the bytes arrived) and `late` (200 ms after that) a partial line too, up
+   * to its last byte no secret contains (a run of such bytes at the end waits for more output, the end, or
+   * its bound); `all` everything (the recording ends, or a resize or binary output comes between).
    * A partial line held past its bound is cut after its last byte no secret contains as well, so a token
    * a long line carries across two SSH packets is not split. A character cut at the end waits for its
    * rest; a PEM key without its END line yet is held whole (up to a bound) unless `all`. */
@@ -175,9 +175,9 @@ export class AsciicastWriter {
     const held = joined(pending)
     const whole = held.length - splitCharacterBytes(held)
     let cut = mode === 'all' ? whole : held.lastIndexOf(10) + 1
-    if (mode === 'late') cut = whole
-    else if (mode === 'timer') cut = Math.max(cut, afterLastSeparator(held, cut)) || whole
-    else if (mode === 'batch' && held.length - cut > MAX_PENDING_BYTES) {
+    if (mode === 'timer' || mode === 'late' || (mode === 'batch' && held.length - cut > MAX_PENDING_BYTES)) {
+      // Never inside a run of bytes a secret is made of, however long the output pauses (a pause under
+      // load can be longer than two timer periods): that run waits for the next output or the end.
       cut = afterLastSeparator(held, cut)
       if (held.length - cut > MAX_RUN_BYTES) cut = whole
     }
