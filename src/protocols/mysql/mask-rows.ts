@@ -60,7 +60,9 @@ function typeHintOf(c: ColumnDefinition41): ColumnTypeHint {
 
 /** The result's columns as core's masking reads them. The server names each column's source (org_table,
  * org_name) when it is a plain column reference, under an alias too; a computed value has none, and is
- * marked originUnknown so every rule naming columns applies to it (fail closed). */
+ * marked originUnknown so every rule naming columns applies to it (fail closed). A stored function's
+ * result has an org_name (its call, `db.f(1)`) but no org_table: its body may read any column, so it is
+ * computed too. */
 export function resultColumnsOf(columns: readonly ColumnDefinition41[]): ResultColumn[] {
   return columns.map((c) => {
     const table = c.orgTable === '' ? undefined : c.schema === '' ? c.orgTable : `${c.schema}.${c.orgTable}`
@@ -68,7 +70,7 @@ export function resultColumnsOf(columns: readonly ColumnDefinition41[]): ResultC
     if (table !== undefined) column.table = table
     if (c.orgName !== '' && c.orgName !== c.name)
       column.origins = [{ name: c.orgName, ...(table ? { table } : {}) }]
-    if (c.orgName === '') column.originUnknown = true
+    if (c.orgName === '' || c.orgTable === '') column.originUnknown = true
     return column
   })
 }
