@@ -98,7 +98,9 @@ async function cpuPerTransaction(test: string, p: Path, threads: number, seconds
   }
 }
 
-async function readAll(p: Path): Promise<number> {
+/** One read of the whole table: rows/s (wall clock) and the relay's or gateway's CPU ms for it. */
+async function readAll(p: Path): Promise<{ rate: number; cpuMs: number | undefined }> {
+  const cpu0 = await p.cpuMs?.()
   const started = performance.now()
   const { stdout } = await run(
     'sh',
@@ -109,7 +111,11 @@ async function readAll(p: Path): Promise<number> {
     { env: { PATH: process.env.PATH, U: p.user, MYSQL_PWD: p.password }, maxBuffer: 1024 * 1024 },
   )
   const seconds = (performance.now() - started) / 1000
-  return Number(stdout.trim()) / seconds
+  const cpu1 = await p.cpuMs?.()
+  return {
+    rate: Number(stdout.trim()) / seconds,
+    cpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0,
+  }
 }
 
 async function main() {
@@ -187,12 +193,21 @@ async function main() {
         '-e',
         `CREATE TABLE big (id INT PRIMARY KEY, a INT, b VARCHAR(40)) SELECT seq AS id, seq % 997 AS a, CONCAT('row-', seq) AS b FROM seq_1_to_${values.rows}`,
       ])
-      const rate: number[] = []
-      for (const p of paths) {
-        await readAll(p)
-        rate.push(await readAll(p))
-        out.push(`${values.rows} rows read  ${p.name.padEnd(10)} ${rate.at(-1)!.toFixed(0)} rows/s`)
-      }
+      // Three reads a path after a warm-up, the paths in turn (a load swing then touches each): the best
+      // rate and the least CPU of the three (the wall clock on a shared machine only gets worse).
+      const rate = [0, 0, 0]
+      const cpu: (number | undefined)[] = [undefined, undefined, undefined]
+      for (const p of paths) await readAll(p)
+      for (let round = 0; round < 3; round++)
+        for (const [i, p] of paths.entries()) {
+          const r = await readAll(p)
+          rate[i] = Math.max(rate[i]!, r.rate)
+          if (r.cpuMs !== undefined) cpu[i] = Math.min(cpu[i] ?? Number.POSITIVE_INFINITY, r.cpuMs)
+        }
+      for (const [i, p] of paths.entries())
+        out.push(
+          `${values.rows} rows read  ${p.name.padEnd(10)} ${rate[i]!.toFixed(0)} rows/s${cpu[i] === undefined ? '' : `, ${cpu[i]!.toFixed(0)} ms CPU`}`,
+        )
       const ratio = rate[2]! / rate[0]!
       targets.push(
         `${values.rows}-row read: taskgate ${rate[2]!.toFixed(0)} rows/s, direct ${rate[0]!.toFixed(0)} rows/s: ${ratio.toFixed(2)}× direct (node relay ${(rate[1]! / rate[0]!).toFixed(2)}×) — target ≥ 0.85× ${verdict(ratio >= 0.85)}`,
