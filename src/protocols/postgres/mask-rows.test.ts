@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { compileMaskingRules, type MaskingRule, maskingContextFor } from '../../core/index.ts'
-import { type DescribedColumn, RowMasker } from './mask-rows.ts'
+import { columnShape, type DescribedColumn, RowMasker } from './mask-rows.ts'
 import { CSV_DEFAULTS, TEXT_DEFAULTS } from './wire/copy-rows.ts'
 import { scanDataRow } from './wire/row-messages.ts'
 
@@ -132,4 +132,22 @@ test('the sample keeps the first rows only and says it was cut', () => {
   for (const v of ['a', 'b', 'c']) masker.dataRow(dataRow([v]))
   assert.deepEqual(masker.sample, { columns: ['v'], rows: [['a'], ['b']], truncated: true })
   assert.equal(masker.masks, false)
+})
+
+test('a column shape serves only its own columns; results sharing it mask and sample each on their own', () => {
+  const columns = [col('email', TEXT), col('n', INT8)]
+  const shape = columnShape(columns)
+  assert.throws(() => new RowMasker([col('email', TEXT), col('n', INT8)], pii, 20, shape), /own columns/)
+  const first = new RowMasker(columns, pii, 20, shape)
+  const second = new RowMasker(columns, undefined, 20, shape)
+  const masked = first.dataRow(dataRow(['ann@example.com', '1']))
+  assert.notEqual(String(valuesOf(masked)[0]), 'ann@example.com')
+  const clear = second.dataRow(dataRow(['bob@example.com', '2']))
+  assert.equal(String(valuesOf(clear)[0]), 'bob@example.com')
+  assert.deepEqual(first.sample.rows.length, 1)
+  assert.deepEqual(second.sample.rows, [['bob@example.com', '2']])
+  assert.notEqual(String(first.sample.rows[0]?.[0]), 'ann@example.com')
+  // The recorded names are the shape's, frozen: no result can change another's.
+  assert.equal(first.sample.columns, second.sample.columns)
+  assert.ok(Object.isFrozen(first.sample.columns))
 })
