@@ -154,8 +154,9 @@ export class ResultTracker {
 
   /** The transaction ended, or SQL may have opened or closed cursors of these names. */
   forgetPortals(): void {
-    // At every ReadyForQuery: clear() allocates a new table, so an empty map is left as it is.
-    if (this.#portals.size > 0) this.#portals.clear()
+    // At every ReadyForQuery: the usual one or two portals are deleted, since clear() allocates a new table.
+    if (this.#portals.size > 4) this.#portals.clear()
+    else for (const portal of this.#portals.keys()) this.#portals.delete(portal)
   }
 
   /** CommandComplete, EmptyQueryResponse or PortalSuspended: an Execute is answered. */
