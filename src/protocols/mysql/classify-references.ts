@@ -30,14 +30,14 @@ export interface Aliases {
 
 /** Walks `tree`, needing `verb` on every table it references; records aliases when `aliases` is given. */
 export function walkReferences(tree: unknown, verb: string, acc: Acc, aliases?: Aliases): void {
-  walk(tree, verb, acc, new Set(), aliases, 0)
+  walk(tree, verb, acc, NO_CTES, aliases, 0)
 }
 
 function walk(
   v: unknown,
   verb: string,
   acc: Acc,
-  ctes: Set<string>,
+  ctes: CteNames,
   aliases: Aliases | undefined,
   depth: number,
 ): void {
@@ -76,12 +76,39 @@ function walk(
   }
 }
 
+/** The CTE names visible at a point of the tree. */
+interface CteNames {
+  has(name: string): boolean
+}
+
+const NO_CTES: CteNames = { has: () => false }
+
+/** One WITH's names (each at its first position), of which the first `visible` are in scope, and the
+ * enclosing scope's. One map per WITH: a copy of the earlier names per CTE made 10,000 CTEs (200 KB) hold
+ * the event loop for most of a minute. */
+class CteScope implements CteNames {
+  readonly #outer: CteNames
+  readonly #first: ReadonlyMap<string, number>
+  readonly #visible: number
+
+  constructor(outer: CteNames, first: ReadonlyMap<string, number>, visible: number) {
+    this.#outer = outer
+    this.#first = first
+    this.#visible = visible
+  }
+
+  has(name: string): boolean {
+    const at = this.#first.get(name)
+    return (at !== undefined && at < this.#visible) || this.#outer.has(name)
+  }
+}
+
 function walkQueryWithCtes(
   query: Node,
   withClause: Node,
   verb: string,
   acc: Acc,
-  outer: Set<string>,
+  outer: CteNames,
   aliases: Aliases | undefined,
   depth: number,
 ): void {
@@ -90,12 +117,16 @@ function walkQueryWithCtes(
     (t) => asString(asNode(asNode(asNode(t)?.alias)?.name)?.value)?.toLowerCase() ?? '',
   )
   const recursive = withClause.recursive === true
+  const first = new Map<string, number>()
+  names.forEach((name, i) => {
+    if (!first.has(name)) first.set(name, i)
+  })
   tables.forEach((cte, i) => {
     // A non-recursive CTE sees the CTEs before it; its own name still means the table there.
-    const inScope = new Set([...outer, ...(recursive ? names : names.slice(0, i))])
+    const inScope = new CteScope(outer, first, recursive ? names.length : i)
     walk(asNode(cte)?.query, verb, acc, inScope, aliases, depth + 1)
   })
-  const inScope = new Set([...outer, ...names])
+  const inScope = new CteScope(outer, first, names.length)
   for (const [key, value] of Object.entries(query)) {
     if (key !== 'with') walk(value, verb, acc, inScope, aliases, depth + 1)
   }
@@ -105,7 +136,7 @@ function tableReference(
   table: Node,
   verb: string,
   acc: Acc,
-  ctes: Set<string>,
+  ctes: CteNames,
   aliases: Aliases | undefined,
 ): void {
   const parts = nameParts(table.name)
