@@ -1,7 +1,6 @@
 // The control-plane port (ports/control-plane-port.ts) over core's shared state: each operation is its own
 // file; what is left here is authorization plus a store read, or a flush before one.
 
-import type { SessionFilter } from '../store/store.ts'
 import { adviseScopes } from './advice/advise-scopes.ts'
 import { grantEvidence } from './advice/grant-evidence.ts'
 import { planCheckFor } from './advice/plan-check.ts'
@@ -9,13 +8,8 @@ import { approvalRisk } from './approvals/approval-risk.ts'
 import { decideApproval } from './approvals/decide-approval.ts'
 import { getApproval, listApprovals } from './approvals/visible-approvals.ts'
 import { verifyAudit } from './audit/verify-audit.ts'
-import {
-  authorizeGrantView,
-  authorizeOversight,
-  maySeeSession,
-  requireAdmin,
-  resourcesApprovedBy,
-} from './authorize.ts'
+import { listVisibleAudit } from './audit/visible-audit.ts'
+import { authorizeGrantView, authorizeOversight, maySeeSession, requireAdmin } from './authorize.ts'
 import type { CoreContext } from './core-context.ts'
 import type { CoreRuntime } from './core-runtime.ts'
 import { TaskgateError } from './errors.ts'
@@ -37,9 +31,10 @@ import { checkReadiness } from './metrics/readiness.ts'
 import { approvalAttributes, grantAttributes, resourceAttributes } from './metrics/trace-attributes.ts'
 import { replayPolicy } from './policy/replay-policy.ts'
 import type { ControlPlanePort } from './ports/control-plane-port.ts'
-import type { ActionRecord, SessionSummary } from './recording/events.ts'
+import type { ActionRecord } from './recording/events.ts'
 import { holdSession, releaseSession, runRetention } from './recording/retention-run.ts'
 import { endSession } from './sessions/end-session.ts'
+import { listVisibleSessions } from './sessions/visible-sessions.ts'
 
 const oversightOnly = (what: string) =>
   new TaskgateError('TG_FORBIDDEN', { message: `Only administrators and approvers ${what}.` })
@@ -182,7 +177,7 @@ export function createControlPlanePort(
       // Denials are audited in the background (the statement does not wait for the store): a reader sees
       // the ones already decided, as getSession sees the statements already recorded.
       await recording.flush()
-      return store.audit.list(filter)
+      return listVisibleAudit(ctx, actor, filter)
     },
     verifyAudit: (actor, anchor) => verifyAudit(ctx, rt.auditCheckpointKey, actor, anchor),
     async auditSinks(actor) {
@@ -224,26 +219,4 @@ async function requestGrantWithEvidence(
   if (!evidence) return result
   const planCheck = planCheckFor(ctx, rt, result.grant)
   return { ...result, evidence: planCheck ? { ...evidence, planCheck } : evidence }
-}
-
-/** Sessions the actor may see (maySeeSession): an administrator's filter as asked; anyone else's per resource
- * they approve plus their own, merged newest first. */
-async function listVisibleSessions(
-  ctx: CoreContext,
-  actor: Principal,
-  filter: SessionFilter,
-): Promise<SessionSummary[]> {
-  const { store } = ctx
-  if (ctx.isAdmin(actor)) return store.sessions.list(filter)
-  const approved = resourcesApprovedBy(ctx, actor).filter(
-    (id) => filter.resourceId === undefined || filter.resourceId === id,
-  )
-  const lists = await Promise.all([
-    store.sessions.list({ ...filter, principalId: actor.id }),
-    ...approved.map((resourceId) => store.sessions.list({ ...filter, resourceId })),
-  ])
-  const byId = new Map<string, SessionSummary>()
-  for (const list of lists) for (const s of list) byId.set(s.id, s)
-  const merged = [...byId.values()].sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime())
-  return filter.limit === undefined ? merged : merged.slice(0, filter.limit)
 }

@@ -88,6 +88,7 @@ export interface ApprovalStore {
 
 export interface AuditFilter {
   afterSeq?: number
+  beforeSeq?: number
   type?: string
   actor?: string
   subject?: string

@@ -29,6 +29,8 @@ export interface McpGateway extends AsyncDisposable {
   apiUrl: string
   agentKey: string
   dbaKey: string
+  /** An administrator's key: the whole audit log (an approver reads the entries of its resources). */
+  adminKey: string
   /** Approves (or denies) an approval through the REST API as the DBA, saying why. */
   decide(approvalId: string, verdict: 'approve' | 'deny', reason: string): Promise<void>
 }
@@ -68,6 +70,7 @@ ${options.oidc ? `identity:\n  oidc: ${JSON.stringify({ ...options.oidc, allowIn
 agents:
   - { name: agent-${suffix}, groups: [agents-${suffix}] }
   - { name: dba-${suffix}, groups: [dbas-${suffix}] }
+  - { name: auditor-${suffix}, groups: [taskgate-admins] }
 resources:
   - id: ${resourceId}
     kind: postgres
@@ -102,6 +105,7 @@ masking:
   })
   const agentKey = gateway.createdKeys.get(`agent-${suffix}`)!
   const dbaKey = gateway.createdKeys.get(`dba-${suffix}`)!
+  const adminKey = gateway.createdKeys.get(`auditor-${suffix}`)!
   const apiUrl = gateway.api.url
   return {
     gateway,
@@ -111,6 +115,7 @@ masking:
     apiUrl,
     agentKey,
     dbaKey,
+    adminKey,
     async decide(approvalId, verdict, reason) {
       const response = await fetch(`${apiUrl}/v1/approvals/${approvalId}/${verdict}`, {
         method: 'POST',

@@ -1,10 +1,12 @@
 // `taskgate advise`: least privilege from evidence. For each grant in the window, what it asked for against
 // what its sessions' allowed actions needed; per group and resource a narrower policy; per task cluster the
-// scope such a task should ask for. Administrators and approvers only (it reads everyone's recordings).
+// scope such a task should ask for. Administrators and approvers only; an approver's advice reads the grants
+// (and recordings) of the resources they approve and their own, as authorizeGrantView shows them.
 import { authorizeOversight } from '../authorize.ts'
 import type { CoreContext } from '../core-context.ts'
 import { TaskgateError } from '../errors.ts'
 import type { Grant } from '../grants/grant.ts'
+import { listGrants } from '../grants/list-grants.ts'
 import type { Principal } from '../identity/principal.ts'
 import type { ActionRecord } from '../recording/events.ts'
 import { type GrantUsage, grantUsage } from './grant-usage.ts'
@@ -40,9 +42,9 @@ export async function adviseScopes(
 ): Promise<ScopeAdvice> {
   if (!authorizeOversight(ctx, actor))
     throw new TaskgateError('TG_FORBIDDEN', {
-      message: 'Only administrators and approvers read scope advice (it reads every recording).',
+      message: 'Only administrators and approvers read scope advice (it reads the recordings they may see).',
     })
-  const listed = await ctx.store.grants.list({
+  const listed = await listGrants(ctx, actor, {
     ...(filter.resourceId !== undefined ? { resourceId: filter.resourceId } : {}),
     ...(filter.principal?.includes(':') ? { principalId: filter.principal } : {}),
     status: ['active', 'ended'],

@@ -13,6 +13,7 @@ import type { Principal } from '../identity/principal.ts'
 import { maskingContextFor } from '../masking/masking-context.ts'
 import { compileMaskingRules } from '../masking/rules.ts'
 import type { ActionRecord } from '../recording/events.ts'
+import { listVisibleSessions } from '../sessions/visible-sessions.ts'
 import type { Action } from './action.ts'
 import { decide } from './decide.ts'
 import type { Decision } from './decision.ts'
@@ -92,7 +93,7 @@ export async function replayPolicy(
 ): Promise<PolicyReplay> {
   if (!authorizeOversight(ctx, actor))
     throw new TaskgateError('TG_FORBIDDEN', {
-      message: 'Only administrators and approvers replay policy (it reads every recording).',
+      message: 'Only administrators and approvers replay policy (it reads the recordings they may see).',
     })
   const { candidate, since } = input
   // Masking values is not replayed, only the decisions its rules make: any key does for the hash style.
@@ -109,7 +110,8 @@ export async function replayPolicy(
     }
     return rules
   }
-  const sessions = await ctx.store.sessions.list({ since, limit: MAX_REPLAYED_SESSIONS })
+  // An approver replays the sessions they may see (their resources' and their own), as they may read them.
+  const sessions = await listVisibleSessions(ctx, actor, { since, limit: MAX_REPLAYED_SESSIONS })
   const result: PolicyReplay = {
     since,
     statements: 0,

@@ -80,6 +80,10 @@ function listAudit(db: EmbeddedDatabase, filter: AuditFilter): AuditEntry[] {
     where.push('seq > :after_seq')
     params.after_seq = filter.afterSeq
   }
+  if (filter.beforeSeq !== undefined) {
+    where.push('seq < :before_seq')
+    params.before_seq = filter.beforeSeq
+  }
   for (const column of ['type', 'actor', 'subject'] as const) {
     const value = filter[column]
     if (value !== undefined) {

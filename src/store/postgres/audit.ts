@@ -142,6 +142,7 @@ async function listAudit(db: PgDatabase, filter: AuditFilter): Promise<AuditEntr
   const values: unknown[] = []
   const param = (value: unknown) => `$${values.push(value)}`
   if (filter.afterSeq !== undefined) where.push(`seq > ${param(filter.afterSeq)}`)
+  if (filter.beforeSeq !== undefined) where.push(`seq < ${param(filter.beforeSeq)}`)
   if (filter.type !== undefined) where.push(`type = ${param(filter.type)}`)
   if (filter.actor !== undefined) where.push(`actor = ${param(filter.actor)}`)
   if (filter.subject !== undefined) where.push(`subject = ${param(filter.subject)}`)

@@ -128,7 +128,7 @@ export function auditCases({ open }: StoreContractOptions): void {
     assertChain(listed)
   })
 
-  test('audit: list filters by afterSeq, type, actor, subject; descending; limit', async () => {
+  test('audit: list filters by afterSeq, beforeSeq, type, actor, subject; descending; limit', async () => {
     await using t = await open()
     await appendMany(t.store.audit, [
       event(1),
@@ -149,6 +149,8 @@ export function auditCases({ open }: StoreContractOptions): void {
     assert.deepEqual(await seqs({ type: 'grant.requested', afterSeq: 1 }), [3, 6])
     assert.deepEqual(await seqs({ descending: true }), [6, 5, 4, 3, 2, 1])
     assert.deepEqual(await seqs({ descending: true, limit: 2 }), [6, 5])
+    assert.deepEqual(await seqs({ descending: true, beforeSeq: 5, limit: 2 }), [4, 3])
+    assert.deepEqual(await seqs({ afterSeq: 1, beforeSeq: 4 }), [2, 3])
     assert.deepEqual(await seqs({ limit: 2 }), [1, 2])
     assert.deepEqual(await seqs({ afterSeq: 2, limit: 2 }), [3, 4])
     assert.deepEqual(await seqs({ type: 'grant.requested', descending: true, limit: 1 }), [6])

@@ -56,8 +56,8 @@ function tools(client: Client) {
   return { call, ok }
 }
 
-const api = async (gw: McpGateway, path: string): Promise<Json> => {
-  const response = await fetch(`${gw.apiUrl}${path}`, { headers: { authorization: `Bearer ${gw.dbaKey}` } })
+const api = async (gw: McpGateway, path: string, key = gw.dbaKey): Promise<Json> => {
+  const response = await fetch(`${gw.apiUrl}${path}`, { headers: { authorization: `Bearer ${key}` } })
   assert.equal(response.status, 200, `${path}: ${await response.clone().text()}`)
   return (await response.json()) as Json
 }
@@ -121,7 +121,15 @@ async function runTrail(gw: McpGateway, client: Client) {
   assert.equal(update?.outcome, 'allow')
   assert.equal(update?.rowCount, 1)
 
-  const entries = (await api(gw, '/v1/audit?limit=1000')).entries as Json[]
+  // The whole log as an administrator reads it; the approver reads the same minus the entries that concern
+  // no resource (list_resources named none).
+  const entries = (await api(gw, '/v1/audit?limit=1000', gw.adminKey)).entries as Json[]
+  const approverView = (await api(gw, '/v1/audit?limit=1000')).entries as Json[]
+  const seen = new Set(approverView.map((e) => e.seq))
+  assert.ok(approverView.every((e) => entries.some((a) => a.seq === e.seq)))
+  for (const e of entries.filter((e) => e.subject === read.grantId || e.subject === write.grantId))
+    assert.ok(seen.has(e.seq), `the approver sees ${e.type} of the grant`)
+  assert.ok(!approverView.some((e) => e.data?.tool === 'list_resources'), 'list_resources names no resource')
   const agentId = entries.find((e) => e.type === 'grant.requested' && e.subject === read.grantId)!.actor
   const trail = entries
     .filter((e) => e.actor === agentId || e.type === 'grant.approved')
@@ -253,7 +261,8 @@ test('stdio: the gateway audits each tool call it serves; queries are in the ses
   assert.equal((await ok('await_approval', { grantId: pending.grantId, waitSeconds: 2 })).status, 'pending')
   assert.equal((await call('end_task', { grantId: 'gnosuchgrant' })).data.code, 'TG_NOT_FOUND')
   await client.close()
-  const later = ((await api(gw, '/v1/audit?limit=1000')).entries as Json[]).filter(
+  // Read as an administrator: the failed end_task names a grant that does not exist, so no resource.
+  const later = ((await api(gw, '/v1/audit?limit=1000', gw.adminKey)).entries as Json[]).filter(
     (e) => e.type === 'mcp.tool_called' && !calls.some((c) => c.seq === e.seq),
   )
   assert.deepEqual(
