@@ -125,7 +125,8 @@ export function clientResponseHeaders(
   return out
 }
 
-function connectionTokens(value: string | undefined): Set<string> {
+/** The header names a `Connection` header lists (lower case): hop-by-hop, a proxy removes them. */
+export function connectionTokens(value: string | undefined): Set<string> {
   if (!value) return new Set()
   return new Set(
     value

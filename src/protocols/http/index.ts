@@ -21,6 +21,7 @@ export { createUpstream, forwardRequest, type Upstream } from './forward.ts'
 export { bearerToken, type GrantSession, GrantSessions } from './grant-sessions.ts'
 export {
   clientResponseHeaders,
+  connectionTokens,
   isIdentityHeader,
   recordedHeaders,
   upstreamRequestHeaders,

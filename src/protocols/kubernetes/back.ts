@@ -6,7 +6,7 @@ import type http from 'node:http'
 import https from 'node:https'
 import type { KubernetesResourceConfig, SecretRef } from '../../config/schema.ts'
 import type { Grant } from '../../core/index.ts'
-import { isIdentityHeader } from '../http/index.ts'
+import { connectionTokens, isIdentityHeader } from '../http/index.ts'
 
 export interface KubeUpstream {
   host: string
@@ -73,11 +73,14 @@ export function upstreamHeaders(
   grant: Grant,
   options: { upgrade?: boolean; rewriteBody?: boolean } = {},
 ): http.OutgoingHttpHeaders {
+  // What the client's Connection names is hop-by-hop too (RFC 9110 7.6.1), bar the body's framing.
+  const named = connectionTokens(headers.connection)
+  named.delete('content-length')
   const out: http.OutgoingHttpHeaders = {}
   for (const [name, value] of Object.entries(headers)) {
     // X-Remote-User/-Group/-Extra-* are the API server's front-proxy identity (requestheader): read only from
     // a front-proxy certificate, but never the client's to set, whatever certificate the gateway holds.
-    if (value === undefined || DROPPED.has(name) || isIdentityHeader(name)) continue
+    if (value === undefined || DROPPED.has(name) || named.has(name) || isIdentityHeader(name)) continue
     out[name] = value
   }
   if (options.upgrade) {
@@ -87,7 +90,7 @@ export function upstreamHeaders(
   if (options.rewriteBody) {
     // The gateway reads this response (filters items, masks Secrets): JSON, uncompressed.
     delete out['accept-encoding']
-    out.accept = withoutProtobuf(headers.accept)
+    out.accept = withoutProtobuf(named.has('accept') ? undefined : headers.accept)
   }
   out.host = `${upstream.host.includes(':') ? `[${upstream.host}]` : upstream.host}:${upstream.port}`
   if (upstream.authorization) out.authorization = upstream.authorization
@@ -106,14 +109,15 @@ function withoutProtobuf(accept: string | undefined): string {
   return kept.length > 0 ? kept.join(',') : 'application/json'
 }
 
-/** Response headers sent back to the client: the server's, minus hop-by-hop ones. */
+/** Response headers sent back to the client: the server's, minus hop-by-hop ones (and those its Connection names). */
 export function clientHeaders(
   headers: http.IncomingHttpHeaders,
   rewritten: boolean,
 ): http.OutgoingHttpHeaders {
+  const named = connectionTokens(headers.connection)
   const out: http.OutgoingHttpHeaders = {}
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || DROPPED.has(name)) continue
+    if (value === undefined || DROPPED.has(name) || named.has(name)) continue
     if (rewritten && (name === 'content-length' || name === 'content-encoding')) continue
     out[name] = value
   }

@@ -52,6 +52,27 @@ describe('http resource in front of httpbin', () => {
     assert.deepEqual(body.args, { id: '7' })
   })
 
+  it('drops the headers the client names in Connection (hop-by-hop, RFC 9110 7.6.1)', async () => {
+    const { token } = await g.grant('GET:/anything/*')
+    const { stdout } = await run('curl', [
+      '-sS',
+      '--cacert',
+      g.caFile,
+      '--oauth2-bearer',
+      token,
+      '-H',
+      'Connection: keep-alive, X-Hop',
+      '-H',
+      'X-Hop: one-hop-only',
+      '-H',
+      'X-Keep: yes',
+      `${g.url}/anything/hop`,
+    ])
+    const body = JSON.parse(stdout) as { headers: Record<string, string> }
+    assert.equal(body.headers['X-Hop'], undefined)
+    assert.equal(body.headers['X-Keep'], 'yes')
+  })
+
   it('denies a path outside the scope with 403 problem+json naming rule, missing scope and the request command', async () => {
     const { token } = await g.grant('GET:/anything/public/*')
     const res = await g.fetch('/anything/private/x', token)
