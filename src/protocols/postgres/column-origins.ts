@@ -60,6 +60,15 @@ export class ColumnOrigins {
         if (source === undefined) column.originUnknown = f.columnAttr >= 0
         else if (source !== f.name)
           column.origins = [{ name: source, ...(table === undefined ? {} : { table }) }]
+        // A view's column may carry any column its definition references (`CREATE VIEW v AS SELECT ssn AS
+        // s`): those are origins too; a view calling a function may carry any column.
+        const view = this.#catalog.cachedViewSources(f.tableOid)
+        if (view === 'unknown') column.originUnknown = true
+        else if (view !== undefined && view.length > 0)
+          column.origins = [
+            ...(column.origins ?? [{ name: source ?? f.name, ...(table === undefined ? {} : { table }) }]),
+            ...view,
+          ]
         return column
       }
       if (read === null) read = this.#readColumns(reads)

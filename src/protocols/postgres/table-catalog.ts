@@ -35,8 +35,52 @@ interface TableEntry {
   name: string | undefined
   /** attnum -> column name */
   columns: ReadonlyMap<number, string>
+  /** A view's (or materialized view's) columns may carry any table column its definition references
+   * (RowDescription names the view's column, `s`, not the `ssn` it renames): those columns, through nested
+   * views; 'unknown' when the definition calls a function outside pg_catalog (it may read any column). */
+  viewSources?: ReadonlyArray<{ name: string; table: string }> | 'unknown'
   at: number
 }
+
+/** Nested views followed this deep; deeper counts as unknown. */
+const VIEW_DEPTH = 16
+
+/**
+ * For the view `c` of the enclosing query: the table columns its definition references (pg_depend records a
+ * view's rewrite rule's dependency on each column it uses; a whole-row use depends on the table, attnum 0:
+ * every column), followed through nested views; `opaque` when it calls a function outside pg_catalog (a
+ * function may read any column), `deep` past VIEW_DEPTH.
+ */
+const VIEW_SOURCES = `
+  with recursive refs(rel, att, depth) as (
+      select d.refobjid, d.refobjsubid, 1
+        from pg_catalog.pg_rewrite r
+        join pg_catalog.pg_depend d on d.classid = 'pg_catalog.pg_rewrite'::regclass and d.objid = r.oid
+             and d.refclassid = 'pg_catalog.pg_class'::regclass and d.refobjid <> c.oid
+       where r.ev_class = c.oid
+    union
+      select d.refobjid, d.refobjsubid, refs.depth + 1
+        from refs
+        join pg_catalog.pg_class rc on rc.oid = refs.rel and rc.relkind in ('v', 'm')
+        join pg_catalog.pg_rewrite r on r.ev_class = refs.rel
+        join pg_catalog.pg_depend d on d.classid = 'pg_catalog.pg_rewrite'::regclass and d.objid = r.oid
+             and d.refclassid = 'pg_catalog.pg_class'::regclass and d.refobjid <> refs.rel
+       where refs.depth <= ${VIEW_DEPTH}
+  )
+  select (select json_agg(distinct jsonb_build_object('n', a.attname, 't', rn.nspname || '.' || rel.relname))
+            from refs
+            join pg_catalog.pg_class rel on rel.oid = refs.rel
+            join pg_catalog.pg_namespace rn on rn.oid = rel.relnamespace
+            join pg_catalog.pg_attribute a on a.attrelid = refs.rel and a.attnum > 0 and not a.attisdropped
+                 and (refs.att = 0 or a.attnum = refs.att)) as sources,
+         exists (select 1
+                   from pg_catalog.pg_rewrite r
+                   join pg_catalog.pg_depend d on d.classid = 'pg_catalog.pg_rewrite'::regclass
+                        and d.objid = r.oid and d.refclassid = 'pg_catalog.pg_proc'::regclass
+                   join pg_catalog.pg_proc p on p.oid = d.refobjid
+                  where (r.ev_class = c.oid or r.ev_class in (select refs.rel from refs))
+                    and p.pronamespace <> 'pg_catalog'::regnamespace) as opaque,
+         exists (select 1 from refs where refs.depth > ${VIEW_DEPTH}) as deep`
 
 export class TableCatalog {
   readonly #target: PostgresResourceConfig['target']
@@ -62,6 +106,11 @@ export class TableCatalog {
   /** The cached name of column `attnum` of table `oid`; undefined when unknown or not cached. */
   cachedColumn(oid: number, attnum: number): string | undefined {
     return this.#fresh(oid)?.columns.get(attnum)
+  }
+
+  /** For a view's OID, the table columns its columns may carry (see TableEntry); undefined for a table. */
+  cachedViewSources(oid: number): TableEntry['viewSources'] {
+    return this.#fresh(oid)?.viewSources
   }
 
   /** The cached columns of a relation named as a Scope object; undefined when unknown or not cached. */
@@ -135,12 +184,23 @@ export class TableCatalog {
   async #lookup(oids: number[]): Promise<void> {
     const at = Date.now()
     const rows = await this.#run(async (client) => {
-      const result = await client.query<{ oid: string; name: string; columns: Record<string, string> }>(
+      const result = await client.query<{
+        oid: string
+        name: string
+        columns: Record<string, string>
+        view: boolean
+        sources: Array<{ n: string; t: string }> | null
+        opaque: boolean
+        deep: boolean
+      }>(
         `select c.oid::int8 as oid, n.nspname || '.' || c.relname as name,
                 (select coalesce(json_object_agg(a.attnum, a.attname), '{}')
                    from pg_catalog.pg_attribute a
-                  where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) as columns
+                  where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) as columns,
+                c.relkind in ('v', 'm') as view, v.sources, coalesce(v.opaque, false) as opaque,
+                coalesce(v.deep, false) as deep
            from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+           left join lateral (${VIEW_SOURCES}) v on c.relkind in ('v', 'm')
           where c.oid = any($1::oid[])`,
         [oids],
       )
@@ -150,7 +210,11 @@ export class TableCatalog {
       this.#inflight.delete(oid)
       const row = rows.find((r) => Number(r.oid) === oid)
       const columns = new Map(Object.entries(row?.columns ?? {}).map(([n, name]) => [Number(n), name]))
-      this.#remember(oid, { name: row?.name, columns, at })
+      const entry: TableEntry = { name: row?.name, columns, at }
+      if (row?.view)
+        entry.viewSources =
+          row.opaque || row.deep ? 'unknown' : (row.sources ?? []).map((c) => ({ name: c.n, table: c.t }))
+      this.#remember(oid, entry)
     }
   }
 
