@@ -13,6 +13,7 @@ import tls from 'node:tls'
 import { TaskgateError } from '../../core/index.ts'
 import { cachingSha2Scramble, nativePasswordScramble } from './auth-scramble.ts'
 import { HandshakeChannel } from './handshake-channel.ts'
+import { isRowPacket } from './response-tracker.ts'
 import { encodeTextCommand } from './wire/commands.ts'
 import {
   AuthPlugin,
@@ -32,6 +33,7 @@ import {
   parseAuthSwitchRequest,
   parseHandshakeV10,
 } from './wire/handshake.ts'
+import { parseTextRow } from './wire/result-rows.ts'
 
 export interface MysqlTarget {
   host: string
@@ -56,6 +58,8 @@ export interface UpstreamSessionOptions {
   capabilities?: number
   mariadbCapabilities?: number
   attributes?: [string, string][]
+  /** Read the views the account can see (readViews), for masking: a view's columns are named by the view. */
+  readViews?: boolean
 }
 
 export interface Upstream {
@@ -68,6 +72,9 @@ export interface Upstream {
   tls: boolean
   /** Bytes after the final OK (none from a well-behaved server). */
   leftover: Buffer
+  /** With `readViews`: the views the account could see at login (`schema.name`, lower case), or 'all' when
+   * they could not be read or were more than MAX_VIEWS (every statement then counts as reading one). */
+  views?: ReadonlySet<string> | 'all'
 }
 
 /** What the gateway needs on every upstream connection, whatever the client asked. */
@@ -151,8 +158,17 @@ export async function connectUpstream(
     channel.write(encodeHandshakeResponse41(response))
     await authenticate(channel, login.password, useTls)
     if (session.readOnly) await startReadOnly(channel)
+    const views = session.readViews ? await readViews(channel, capabilities) : undefined
     const { socket, leftover } = channel.detach()
-    return { socket, handshake, capabilities, mariadbCapabilities, tls: useTls, leftover }
+    return {
+      socket,
+      handshake,
+      capabilities,
+      mariadbCapabilities,
+      tls: useTls,
+      leftover,
+      ...(views !== undefined ? { views } : {}),
+    }
   } catch (error) {
     raw.destroy()
     if (error instanceof TaskgateError) throw error
@@ -196,6 +212,40 @@ async function startReadOnly(channel: HandshakeChannel): Promise<void> {
   const answer = await channel.read()
   if (!isOkPacket(answer))
     throw isErrPacket(answer) ? refused(answer) : new Error('no OK to SET SESSION TRANSACTION')
+}
+
+/** More views than this and every statement counts as reading one (fail closed); bounds what is read. */
+export const MAX_VIEWS = 10_000
+const VIEWS_QUERY = `SELECT CONCAT(TABLE_SCHEMA, '.', TABLE_NAME) FROM information_schema.VIEWS LIMIT ${MAX_VIEWS + 1}`
+
+/** The views the account can see, in every database (so a USE needs no new read): MariaDB names a view's
+ * columns by the view (or, for a TEMPTABLE view, by the base table and the view's alias), never by the
+ * column a view renames, so masking treats every column of a statement reading one as computed. An ERR,
+ * or more than MAX_VIEWS, gives 'all'. */
+async function readViews(
+  channel: HandshakeChannel,
+  capabilities: number,
+): Promise<ReadonlySet<string> | 'all'> {
+  channel.restart()
+  channel.write(encodeTextCommand(Command.COM_QUERY, VIEWS_QUERY))
+  const count = await channel.read()
+  if (isErrPacket(count) || count[0] !== 1) {
+    if (!isErrPacket(count)) throw new Error("unexpected answer to the gateway's view query")
+    return 'all'
+  }
+  await channel.read() // the one column definition
+  if ((capabilities & CapabilityFlag.CLIENT_DEPRECATE_EOF) === 0) await channel.read() // its EOF
+  const views = new Set<string>()
+  let over = false
+  for (;;) {
+    const packet = await channel.read()
+    if (isErrPacket(packet)) return 'all'
+    if (!isRowPacket(packet[0] ?? 0, packet.length)) break
+    const name = parseTextRow(packet, 1)[0]
+    if (views.size >= MAX_VIEWS) over = true
+    else if (name) views.add(name.toString('utf8').toLowerCase())
+  }
+  return over ? 'all' : views
 }
 
 /** The server's ERR at login: its text stays in our log (detail); the client sees TG_UPSTREAM_UNAVAILABLE. */

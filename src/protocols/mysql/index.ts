@@ -146,6 +146,7 @@ export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
     }
     let upstream: Upstream
     let login: UpstreamLogin
+    const masking = core.maskingFor(resource.id, context.grant.groups)
     const readOnly = isReadOnlyScope(context.grant.scope)
     try {
       login = provisioner ? await provisioner.loginFor(context.grant) : targetLogin
@@ -154,6 +155,7 @@ export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
         readOnly,
         capabilities: accepted.capabilities,
         attributes: accepted.attributes,
+        readViews: masking?.namesColumns === true,
       })
       handshake = upstream.handshake
     } catch (error) {
@@ -188,7 +190,8 @@ export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
       classifier: classifier!,
       database: accepted.database,
       statusFlags: upstream.handshake.statusFlags,
-      masking: core.maskingFor(resource.id, context.grant.groups),
+      masking,
+      views: upstream.views,
       limits,
       decisionData: wantsDecisionData(accepted),
       readOnly,

@@ -62,15 +62,17 @@ function typeHintOf(c: ColumnDefinition41): ColumnTypeHint {
  * org_name) when it is a plain column reference, under an alias too; a computed value has none, and is
  * marked originUnknown so every rule naming columns applies to it (fail closed). A stored function's
  * result has an org_name (its call, `db.f(1)`) but no org_table: its body may read any column, so it is
- * computed too. */
-export function resultColumnsOf(columns: readonly ColumnDefinition41[]): ResultColumn[] {
+ * computed too. So is every column of a statement reading a view (`readsView`): MariaDB names a view's
+ * column by the view (a TEMPTABLE view's by its base table and the view's alias), never by the column it
+ * renames. */
+export function resultColumnsOf(columns: readonly ColumnDefinition41[], readsView = false): ResultColumn[] {
   return columns.map((c) => {
     const table = c.orgTable === '' ? undefined : c.schema === '' ? c.orgTable : `${c.schema}.${c.orgTable}`
     const column: ResultColumn = { name: c.name, typeHint: typeHintOf(c) }
     if (table !== undefined) column.table = table
     if (c.orgName !== '' && c.orgName !== c.name)
       column.origins = [{ name: c.orgName, ...(table ? { table } : {}) }]
-    if (c.orgName === '' || c.orgTable === '') column.originUnknown = true
+    if (readsView || c.orgName === '' || c.orgTable === '') column.originUnknown = true
     return column
   })
 }

@@ -59,6 +59,10 @@ export interface MysqlSessionOptions {
   database: string | undefined
   statusFlags: number
   masking: MaskingContext | undefined
+  /** The views the upstream account could see at login (back.ts readViews), or 'all': a statement reading
+   * one has every result column masked by every rule naming columns (the server names the view, not the
+   * column it renames). */
+  views?: ReadonlySet<string> | 'all' | undefined
   /** What one client may ask of the session (the resource's `clients` settings). */
   limits: MysqlClientLimits
   /** The client asked for decision data in taskgate's ERR packets (errors.ts DECISION_DATA_ATTRIBUTE). */
@@ -543,6 +547,20 @@ export class MysqlSession {
     return flight.showsCredentials
   }
 
+  /** Whether the statement whose rows arrive reads a view (or may: unknown, or views could not be read). */
+  #readsView(action: Action | undefined): boolean {
+    const { views } = this.#o
+    if (views === undefined) return false
+    if (views === 'all' || action === undefined || action.unclassified !== undefined) return true
+    for (const need of action.needs) {
+      const object = need.object.toLowerCase()
+      if (views.has(object)) return true
+      // An unqualified name (no current database): any view of that name.
+      if (!object.includes('.')) for (const v of views) if (v.endsWith(`.${object}`)) return true
+    }
+    return false
+  }
+
   /** A packet the PacketReader joined or completed. */
   #serverPacket(packet: Packet): void {
     const { frame } = packet
@@ -596,7 +614,9 @@ export class MysqlSession {
           ? redactCredentialRow(payload, step.binary, flight.columns)
           : payload
         if (!this.#o.masking) return row
-        flight.plan ??= this.#o.masking.plan(resultColumnsOf(flight.columns))
+        flight.plan ??= this.#o.masking.plan(
+          resultColumnsOf(flight.columns, this.#readsView(flight.parts[flight.at]?.action)),
+        )
         return step.binary
           ? maskBinaryRow(flight.plan, row, flight.columns)
           : maskTextRow(flight.plan, row, flight.columns.length)
