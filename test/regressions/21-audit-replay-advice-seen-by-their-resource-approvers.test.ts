@@ -8,54 +8,17 @@
 // (its answer holds no entry), so approvers keep it.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { parseConfigText } from '../../src/config/load.ts'
 import type { Principal } from '../../src/core/index.ts'
 import { type EmbeddedCore, openEmbeddedCore } from '../support/embedded-core.ts'
 import { openClosableSession } from '../support/open-closable-session.ts'
+import {
+  admin,
+  agent,
+  twoResourceConfig as config,
+  devApprover,
+  prodApprover,
+} from '../support/two-resource-approvers.ts'
 
-const suffix = Math.random().toString(36).slice(2, 8)
-const config = parseConfigText(
-  `
-resources:
-  - id: prod-db
-    kind: postgres
-    listen: { port: 0 }
-    target: { host: 127.0.0.1, database: prod, user: app }
-  - id: dev-db
-    kind: postgres
-    listen: { port: 0 }
-    target: { host: 127.0.0.1, database: dev, user: app }
-policies:
-  - group: agents
-    resources: [prod-db]
-    ceiling: ["select:public.*"]
-    autoApprove: ["select:public.*"]
-    approvers: [prod-approvers]
-  - group: agents
-    resources: [dev-db]
-    ceiling: ["select:public.*"]
-    autoApprove: ["select:public.*"]
-    approvers: [dev-approvers]
-`,
-  'regression.yaml',
-)
-const person = (name: string, groups: string[]): Principal => ({
-  id: `oidc:${name}-${suffix}`,
-  kind: 'person',
-  name: `${name}-${suffix}@example.com`,
-  groups,
-  via: 'oidc',
-})
-const agent: Principal = {
-  id: `sa:bot-${suffix}`,
-  kind: 'agent',
-  name: `bot-${suffix}`,
-  groups: ['agents'],
-  via: 'service-account',
-}
-const prodApprover = person('pat', ['prod-approvers'])
-const devApprover = person('dana', ['dev-approvers'])
-const admin = person('ada', ['taskgate-admins'])
 const PROD_SECRET = 'DELETE FROM public.customers_prod_secret'
 
 let embedded: EmbeddedCore
