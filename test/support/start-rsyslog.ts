@@ -60,7 +60,19 @@ export async function startRsyslog(options: { cert?: TestCert } = {}): Promise<R
   let exited: Promise<void> = Promise.resolve()
   let stderr = ''
 
-  async function start(): Promise<void> {
+  /** Stops the child with `signal`; one that has not exited within 5 s is SIGKILLed (rsyslogd was seen
+   * hanging in its shutdown, which kept the test file's process alive after its test had failed). */
+  async function stop(signal: NodeJS.Signals): Promise<void> {
+    const proc = child
+    if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return
+    proc.kill(signal)
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000)
+    await exited
+    clearTimeout(timer)
+  }
+
+  /** One rsyslogd, ready when its port accepts a connection (it has no readiness signal in -n mode). */
+  async function startOnce(): Promise<boolean> {
     const proc = spawn('/usr/sbin/rsyslogd', ['-n', '-f', confPath, '-i', join(dir, 'rsyslogd.pid')], {
       stdio: ['ignore', 'ignore', 'pipe'],
     })
@@ -69,7 +81,6 @@ export async function startRsyslog(options: { cert?: TestCert } = {}): Promise<R
     })
     child = proc
     exited = new Promise((resolve) => proc.once('close', () => resolve()))
-    // Ready when the port accepts a connection (rsyslogd has no readiness signal in -n mode).
     for (let i = 0; i < 100; i++) {
       if (proc.exitCode !== null) throw new Error(`rsyslogd exited: ${stderr}`)
       const ok = await new Promise<boolean>((resolve) => {
@@ -77,8 +88,17 @@ export async function startRsyslog(options: { cert?: TestCert } = {}): Promise<R
         probe.once('error', () => resolve(true))
         probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)))
       })
-      if (ok) return
+      if (ok) return true
       await sleep(100)
+    }
+    return false
+  }
+
+  // An rsyslogd was seen (rarely) never binding its port at start; a second one is started in its place.
+  async function start(): Promise<void> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (await startOnce()) return
+      await stop('SIGKILL')
     }
     throw new Error(`rsyslogd did not listen on ${port}: ${stderr}`)
   }
@@ -90,14 +110,10 @@ export async function startRsyslog(options: { cert?: TestCert } = {}): Promise<R
       const text = await readFile(join(dir, 'out.log'), 'utf8').catch(() => '')
       return text.split('\n').filter((line) => line !== '')
     },
-    async kill(signal) {
-      child?.kill(signal)
-      await exited
-    },
+    kill: stop,
     start,
     async [Symbol.asyncDispose]() {
-      child?.kill('SIGTERM')
-      await exited
+      await stop('SIGTERM')
       await rm(dir, { recursive: true, force: true })
     },
   }
