@@ -49,7 +49,7 @@ input(type="imtcp" port="${port}" address="127.0.0.1" ruleset="in")
 
 export async function startRsyslog(options: { cert?: TestCert } = {}): Promise<Rsyslog> {
   const dir = await mkdtemp(join(tmpdir(), 'tg-rsyslog-'))
-  const port = await freePort()
+  let port = await freePort()
   if (options.cert) {
     await writeFile(join(dir, 'cert.pem'), options.cert.cert)
     await writeFile(join(dir, 'key.pem'), options.cert.key, { mode: 0o600 })
@@ -83,27 +83,42 @@ export async function startRsyslog(options: { cert?: TestCert } = {}): Promise<R
     exited = new Promise((resolve) => proc.once('close', () => resolve()))
     for (let i = 0; i < 100; i++) {
       if (proc.exitCode !== null) throw new Error(`rsyslogd exited: ${stderr}`)
+      // rsyslogd keeps running when its port is taken (it only logs this): another test took the free port.
+      if (stderr.includes('Could not create tcp listener')) return false
       const ok = await new Promise<boolean>((resolve) => {
         const probe = createServer()
         probe.once('error', () => resolve(true))
         probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)))
       })
-      if (ok) return true
+      if (ok) {
+        // The port being taken may be someone else's: rsyslogd says so on stderr right after its bind.
+        await sleep(200)
+        return !stderr.includes('Could not create tcp listener')
+      }
       await sleep(100)
     }
     return false
   }
 
-  // An rsyslogd was seen (rarely) never binding its port at start; a second one is started in its place.
+  // An rsyslogd whose port another process took between freePort() and its bind (it logs that and runs on
+  // without a listener) is replaced; at the first start on a new port (a restart keeps its port: the sender
+  // must see an outage, not a new receiver).
   async function start(): Promise<void> {
-    for (let attempt = 0; attempt < 2; attempt++) {
+    for (let attempt = 0; attempt < 3; attempt++) {
       if (await startOnce()) return
       await stop('SIGKILL')
+      if (!started) {
+        port = await freePort()
+        await writeFile(confPath, configFor(dir, port, options.cert !== undefined))
+      }
+      stderr = ''
     }
     throw new Error(`rsyslogd did not listen on ${port}: ${stderr}`)
   }
+  let started = false
 
   await start()
+  started = true
   return {
     port,
     async lines() {

@@ -133,7 +133,8 @@ ${options.extraConfig?.replaceAll('$APPROVERS', `approvers-${suffix}`) ?? ''}
       for (const client of clients) client.end()
       await gateway.close()
       await sshd[Symbol.asyncDispose]()
-      await rm(dir, { recursive: true, force: true })
+      // A session's recording file can still be created as the gateway closes (seen once: ENOTEMPTY).
+      await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
     },
   }
 }
