@@ -121,7 +121,9 @@ test('postgres store: a surviving peer recovers the sessions of a process that w
 
 test('a peer on another machine is dead only once it stops beating, whatever its clock says', async () => {
   const config = parseConfigText('resources: []\npolicies: []\n', 'test.yaml')
-  await using t = await openEmbeddedCore(config, { processRegistry: { intervalMs: 50, deadAfterMs: 1_000 } })
+  // A beat every 100 ms against 4 s without one: the skewed peer is ended only if this process stalls for
+  // 4 s (it did for 1 s on a loaded fresh-clone run, when the bound was 1 s).
+  await using t = await openEmbeddedCore(config, { processRegistry: { intervalMs: 50, deadAfterMs: 4_000 } })
   const session = (id: string, processId: string) => ({
     id,
     grantId: 'gnone',
@@ -145,7 +147,7 @@ test('a peer on another machine is dead only once it stops beating, whatever its
   await t.store.sessions.insert(session('salive', skewed.id))
   await t.store.sessions.insert(session('sdead', silent.id))
   await t.store.processes.beat(silent)
-  const stop = Date.now() + 3_000
+  const stop = Date.now() + 6_500
   for (let beat = 1; Date.now() < stop; beat++) {
     await t.store.processes.beat({ ...skewed, heartbeatAt: new Date(beat) })
     await sleep(100)
