@@ -2,15 +2,29 @@
 // per pgbench select-only transaction, against the no-op Node.js relay's (node-relay.ts) in the same run,
 // and per masked row read by psql. Far less noisy than tps on a loaded 2-core machine, where every µs the
 // gateway spends is taken from the client and the server. Prints issue 12's targets with pass/fail:
-// gateway CPU per transaction ≤ 1.2 × the relay's, 1-client added p50 ≤ 40 µs over direct.
+// gateway CPU per transaction ≤ 1.2 × the relay's, 1-client added p50 ≤ 40 µs over direct. PgBouncer (the
+// field's usual intermediary: C, session pooling, message headers only), when Debian's package is installed,
+// runs in the same rounds: its CPU per transaction and its 1-client added p50 show what a hop costs here.
 // `--baseline DIR` also runs the taskgate of another checkout (e.g. `git archive main`) in the same rounds:
 // an A/B of two versions under the same load.
 //   node bench/pg-cpu.ts [--seconds 10] [--rounds 2] [--rows 1000000] [--case all|pgbench|mask|nomask]
 //                        [--baseline DIR]
+
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { MASK_TWO_COLUMNS, MATCH_NOTHING, seedPeopleSql } from './masking-fixtures.ts'
-import { PG, pgbench, psqlReadAll, requestGrant, run, startNodeRelay, startTaskgate } from './support.ts'
+import {
+  PG,
+  type PgBouncer,
+  pgbench,
+  psqlReadAll,
+  requestGrant,
+  run,
+  startNodeRelay,
+  startPgBouncer,
+  startTaskgate,
+} from './support.ts'
 
 const { values } = parseArgs({
   options: {
@@ -64,6 +78,12 @@ async function pgbenchTargets(): Promise<string[]> {
   const relay = await startNodeRelay(PG.port)
   const started: Array<{ stop(): Promise<void> }> = [relay]
   try {
+    const bouncer: PgBouncer | undefined = existsSync('/usr/sbin/pgbouncer')
+      ? await startPgBouncer(database)
+      : undefined
+    if (bouncer) started.push(bouncer)
+    else out.push('PgBouncer: not installed (apt-get install pgbouncer): its columns are skipped')
+    const viaBouncer = bouncer && { port: bouncer.port, user: PG.user }
     const tg = await startTaskgate(database)
     started.push(tg)
     const base =
@@ -86,9 +106,14 @@ async function pgbenchTargets(): Promise<string[]> {
       let r = none()
       let t = none()
       let b = none()
+      let p = none()
       for (let i = 0; i < rounds; i++) {
         const ri = await cpuPerTransaction(() => [relay.pid], viaRelay, args)
         if (ri.us < r.us) r = ri
+        if (bouncer && viaBouncer) {
+          const pi = await cpuPerTransaction(() => [bouncer.pid], viaBouncer, args)
+          if (pi.us < p.us) p = pi
+        }
         // The two gateways in turns, the first alternating, so neither always follows the relay.
         const order = base && viaBase && i % 2 === 1 ? ['base', 'tg'] : ['tg', 'base']
         for (const which of order) {
@@ -105,6 +130,10 @@ async function pgbenchTargets(): Promise<string[]> {
       out.push(
         `pgbench -S -M ${mode} -c 8: taskgate ${t.us.toFixed(1)} µs CPU/tx (${t.tps.toFixed(0)} tps), node relay ${r.us.toFixed(1)} µs (${r.tps.toFixed(0)} tps): ${ratio.toFixed(2)} × — target ≤ 1.20 × ${ratio <= 1.2 ? 'PASS' : 'FAIL'}`,
       )
+      if (bouncer)
+        out.push(
+          `  PgBouncer ${p.us.toFixed(1)} µs CPU/tx (${p.tps.toFixed(0)} tps): ${(p.us / r.us).toFixed(2)} × the relay's`,
+        )
       if (base)
         out.push(
           `  baseline ${values.baseline}: ${b.us.toFixed(1)} µs CPU/tx (${b.tps.toFixed(0)} tps): ${(b.us / r.us).toFixed(2)} ×; this tree ${(((t.us - b.us) / b.us) * 100).toFixed(1)} % against it`,
@@ -115,11 +144,12 @@ async function pgbenchTargets(): Promise<string[]> {
     const r1 = await pgbench(one, { ...viaRelay, database }, { latencies: true })
     const t1 = await pgbench(one, { ...viaTaskgate, database }, { latencies: true })
     const b1 = viaBase && (await pgbench(one, { ...viaBase, database }, { latencies: true }))
+    const p1 = viaBouncer && (await pgbench(one, { ...viaBouncer, database }, { latencies: true }))
     const p50 = (x: { p50Ms?: number }) => (x.p50Ms ?? Number.NaN) * 1000
     const added = p50(t1) - p50(d1)
     const relayAdded = p50(r1) - p50(d1)
     out.push(
-      `1 client p50: direct ${p50(d1).toFixed(0)} µs, node relay +${relayAdded.toFixed(0)} µs, taskgate +${added.toFixed(0)} µs — target ≤ 40 µs ${added <= 40 ? 'PASS' : 'FAIL'} (wall clock: re-measure on an idle machine)${b1 ? `; baseline +${(p50(b1) - p50(d1)).toFixed(0)} µs` : ''}`,
+      `1 client p50: direct ${p50(d1).toFixed(0)} µs, node relay +${relayAdded.toFixed(0)} µs, taskgate +${added.toFixed(0)} µs — target ≤ 40 µs ${added <= 40 ? 'PASS' : 'FAIL'} (wall clock: re-measure on an idle machine)${p1 ? `; PgBouncer +${(p50(p1) - p50(d1)).toFixed(0)} µs` : ''}${b1 ? `; baseline +${(p50(b1) - p50(d1)).toFixed(0)} µs` : ''}`,
     )
     out.push(`load after: ${await loadAverage()}`)
   } finally {

@@ -90,14 +90,23 @@ export async function initPgbench(database: string, scale: string): Promise<void
   ])
 }
 
+/** Ports this process has handed out: the kernel may give the port it just freed to the next listen(0), so
+ * two calls in a row (a gateway's API and data ports) could get the same one. */
+const handedOut = new Set<number>()
+
 export async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => ok(port))
+  for (;;) {
+    const port = await new Promise<number>((ok, fail) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as { port: number }
+        s.close(() => ok(port))
+      })
+      s.on('error', fail)
     })
-    s.on('error', fail)
-  })
+    if (handedOut.has(port)) continue
+    handedOut.add(port)
+    return port
+  }
 }
 
 export async function waitForPort(port: number, ms = 20_000): Promise<void> {
