@@ -12,6 +12,7 @@ import { verifyChain } from '../../src/core/audit/verify-chain.ts'
 import { openEmbeddedStore } from '../../src/store/embedded/index.ts'
 import type { Store } from '../../src/store/store.ts'
 import { runStoreContract } from './store.contract.ts'
+import { makeAction, makeSession } from './store-contract/fixtures.ts'
 
 async function tempStore() {
   const root = await mkdtemp(join(tmpdir(), 'taskgate-store-'))
@@ -101,4 +102,26 @@ test('embedded: two processes appending to one file keep one gapless chain (BEGI
     Array.from({ length: 201 }, (_, i) => i + 1),
   )
   assert.deepEqual(verifyChain(entries), { ok: true, entries: 201 })
+})
+
+test('embedded: a batch stores final records as one row per session; the rest as a row each', async () => {
+  await using t = await tempStore()
+  const sessions = [makeSession(), makeSession()]
+  for (const s of sessions) await t.store.sessions.insert(s)
+  await t.store.sessions.appendActions([
+    ...Array.from({ length: 200 }, (_, i) => ({
+      ...makeAction(sessions[i % 2]!.id, i + 1),
+      final: true as const,
+    })),
+    makeAction(sessions[0]!.id, 1000),
+  ])
+  const db = new DatabaseSync(join(t.dir, 'taskgate.db'), { readOnly: true })
+  try {
+    const count = (table: string) => Number(db.prepare(`SELECT count(*) AS n FROM ${table}`).get()!.n)
+    assert.equal(count('session_action_packs'), 2)
+    assert.equal(count('session_actions'), 1)
+  } finally {
+    db.close()
+  }
+  assert.equal((await t.store.sessions.listActions(sessions[0]!.id)).length, 101)
 })

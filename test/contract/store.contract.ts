@@ -8,6 +8,7 @@ import { auditHeadCases } from './store-contract/audit-head.ts'
 import { auditPruneCases } from './store-contract/audit-prune.ts'
 import { auditSinkCases } from './store-contract/audit-sinks.ts'
 import { eventCases } from './store-contract/events.ts'
+import { finalActionCases } from './store-contract/final-actions.ts'
 import type { StoreContractOptions } from './store-contract/fixtures.ts'
 import { credentialCases, grantCases, serviceAccountCases } from './store-contract/grants.ts'
 import { recordingCases } from './store-contract/recordings.ts'
@@ -27,6 +28,7 @@ export function runStoreContract(options: StoreContractOptions): void {
     auditSinkCases(options)
     auditPruneCases(options)
     sessionCases(options)
+    finalActionCases(options)
     recordingCases(options)
     eventCases(options)
     sharedStateCases(options)

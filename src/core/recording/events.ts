@@ -51,4 +51,9 @@ export interface ActionRecord {
   approvalId?: string
   approvedBy?: string
   approvedByName?: string
+  /** Set by the recorder on a record stored once and never again: no record of its seq was stored before it
+   * (its start was completed while still queued, or it had none) and none follows. A store may keep such
+   * records in a cheaper shape (the embedded store packs one session's final records of a batch into one
+   * row); a record without it may be completed later and is upserted. Never set on records read back. */
+  final?: true
 }

@@ -68,14 +68,16 @@ export class Recorder {
     else this.#schedule(this.#options.flushIntervalMs)
   }
 
-  /** Completes a record still queued (not yet being written) with `fields`, keeping its time; false when it
-   * is not queued (then push the whole record: the store's upsert completes the row). */
+  /** Completes a record still queued (not yet being written) with `fields`, keeping its time, and marks it
+   * final (stored once, never completed again); false when it is not queued (then push the whole record:
+   * the store's upsert completes the row). */
   complete(sessionId: string, seq: number, fields: Partial<ActionRecord>): boolean {
     const queued = this.#queue.get(`${sessionId}\u0000${seq}`)
     if (queued === undefined) return false
     const { at } = queued
     Object.assign(queued, fields)
     queued.at = at
+    queued.final = true
     return true
   }
 

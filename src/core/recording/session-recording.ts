@@ -11,7 +11,7 @@ import { AuditRetryQueue } from './audit-retry-queue.ts'
 import type { ActionRecord } from './events.ts'
 import { Recorder } from './recorder.ts'
 
-export type ActionInput = Omit<ActionRecord, 'sessionId' | 'seq' | 'at'> & { at?: Date }
+export type ActionInput = Omit<ActionRecord, 'sessionId' | 'seq' | 'at' | 'final'> & { at?: Date }
 
 export interface SessionRecordingOptions {
   onFailure: 'block' | 'continue'
@@ -121,13 +121,17 @@ export class SessionRecording {
       // approval and start time already).
       if (this.recorder.complete(session.id, seq, record)) return
     } else if (record.outcome === 'allow') approval = this.#o.takeApproval(session.id, record.text)
-    this.recorder.push({
+    const full: ActionRecord = {
       ...record,
       ...approval,
       sessionId: session.id,
       seq: seq ?? this.#nextSeq(session.id),
       at: record.at ?? this.#o.now(),
-    })
+    }
+    // A record of its own is the statement's only one; an outcome whose start is already (being) stored
+    // completes that row.
+    if (seq === undefined) full.final = true
+    this.recorder.push(full)
   }
 
   forget(session: SessionHandle): void {

@@ -13,16 +13,20 @@ export function createRecordingStore(db: EmbeddedDatabase): RecordingStore {
   const release = db.statement('DELETE FROM session_legal_holds WHERE session_id = ?')
   const getHold = db.statement('SELECT * FROM session_legal_holds WHERE session_id = ?')
   const byAge = db.statement(`SELECT s.id FROM sessions s WHERE ${PRUNABLE} AND s.ended_at < :before
-    AND EXISTS (SELECT 1 FROM session_actions a WHERE a.session_id = s.id)`)
+    AND (EXISTS (SELECT 1 FROM session_actions a WHERE a.session_id = s.id)
+      OR EXISTS (SELECT 1 FROM session_action_packs p WHERE p.session_id = s.id))`)
   // Newest first, each session's bytes added to a running total; the ones past the budget go.
   const bySize = db.statement(`SELECT id FROM (
       SELECT s.id, s.ended_at, s.resource_id,
         sum(b.bytes) OVER (ORDER BY s.started_at DESC, s.id ROWS UNBOUNDED PRECEDING) AS running
-      FROM sessions s JOIN (SELECT session_id, sum(length(text) + coalesce(length(result), 0)) AS bytes
-        FROM session_actions GROUP BY session_id) b ON b.session_id = s.id
+      FROM sessions s JOIN (SELECT session_id, sum(bytes) AS bytes FROM (
+          SELECT session_id, length(text) + coalesce(length(result), 0) AS bytes FROM session_actions
+          UNION ALL SELECT session_id, bytes FROM session_action_packs
+        ) GROUP BY session_id) b ON b.session_id = s.id
       WHERE s.resource_id IN (SELECT value FROM json_each(:resources))
     ) s WHERE running > :max_bytes AND ${PRUNABLE}`)
   const removeActions = db.statement('DELETE FROM session_actions WHERE session_id = ?')
+  const removePacks = db.statement('DELETE FROM session_action_packs WHERE session_id = ?')
   return {
     hold: (h: LegalHold) =>
       guarded(() => Number(hold.run(h.reason, h.heldBy, h.heldAt.getTime(), h.sessionId).changes) > 0),
@@ -49,7 +53,10 @@ export function createRecordingStore(db: EmbeddedDatabase): RecordingStore {
               ids.add(text(row.id))
           if (policy.maxBytes !== undefined)
             for (const row of bySize.all({ resources, max_bytes: policy.maxBytes })) ids.add(text(row.id))
-          for (const id of ids) removeActions.run(id)
+          for (const id of ids) {
+            removeActions.run(id)
+            removePacks.run(id)
+          }
           return ids.size
         }),
       ),
