@@ -112,3 +112,32 @@ test('complete() fills a queued record in place, keeping its time; a record bein
   assert.equal(written[0]?.rowCount, 2)
   assert.deepEqual(written[0]?.at, new Date(0))
 })
+
+test('a failed batch goes back whole in front of what was pushed meanwhile, even past the queue limit', async () => {
+  let down = true
+  const written: string[] = []
+  let pushDuringWrite = () => {}
+  const recorder = new Recorder({
+    write: async (b) => {
+      pushDuringWrite()
+      if (down) throw new Error('store down')
+      written.push(...b.map((r) => `${r.sessionId}:${r.seq}:${r.rowCount ?? '-'}`))
+    },
+    onError: () => {},
+    maxQueued: 3,
+    retryIntervalMs: 60_000,
+  })
+  recorder.push(record(1))
+  recorder.push({ ...record(1), sessionId: 't' })
+  recorder.push(record(2))
+  pushDuringWrite = () => {
+    pushDuringWrite = () => {}
+    recorder.push({ ...record(2), rowCount: 7 })
+    recorder.push(record(3))
+  }
+  await recorder.flush()
+  assert.equal(recorder.queued, 4, 'the failed three and the one new record')
+  down = false
+  await recorder.flush()
+  assert.deepEqual(written.sort(), ['s:1:-', 's:2:7', 's:3:-', 't:1:-'])
+})

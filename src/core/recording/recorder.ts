@@ -19,7 +19,7 @@ interface Waiter {
   reject: (error: unknown) => void
 }
 
-const keyOf = (r: ActionRecord): string => `${r.sessionId}\u0000${r.seq}`
+const keyOf = (sessionId: string, seq: number): string => `${sessionId}\u0000${seq}`
 
 /**
  * Batches action records: the hot path only puts them in a map; a timer writes them in one transaction. A
@@ -28,7 +28,11 @@ const keyOf = (r: ActionRecord): string => `${r.sessionId}\u0000${r.seq}`
  * takes it; until then `failure` says why, so the data path can refuse what it could not record.
  */
 export class Recorder {
-  #queue = new Map<string, ActionRecord>()
+  // By session, then seq, in push order: a session's id is the same string every time (its hash kept) and a
+  // seq a small integer, so a statement's push and completion build no key string and hash none.
+  #queue = new Map<string, Map<number, ActionRecord>>()
+  #size = 0
+  /** Durable pushes waiting for their write, by session and seq (keyOf): rare, off the hot path. */
   #waiters = new Map<string, Waiter[]>()
   #timer: NodeJS.Timeout | undefined
   #flushing: Promise<void> = Promise.resolve()
@@ -54,17 +58,15 @@ export class Recorder {
 
   /** Records not yet in the store (a shutdown that cannot write them loses them). */
   get queued(): number {
-    return this.#queue.size
+    return this.#size
   }
 
   push(record: ActionRecord): void {
-    const key = keyOf(record)
-    if (!this.#queue.has(key) && this.#queue.size >= this.#options.maxQueued) {
+    if (!this.#put(record)) {
       this.#dropped++
       return
     }
-    this.#queue.set(key, record)
-    if (this.#queue.size >= this.#options.maxBatch) void this.flush()
+    if (this.#size >= this.#options.maxBatch) void this.flush()
     else this.#schedule(this.#options.flushIntervalMs)
   }
 
@@ -72,7 +74,7 @@ export class Recorder {
    * final (stored once, never completed again); false when it is not queued (then push the whole record:
    * the store's upsert completes the row). */
   complete(sessionId: string, seq: number, fields: Partial<ActionRecord>): boolean {
-    const queued = this.#queue.get(`${sessionId}\u0000${seq}`)
+    const queued = this.#queue.get(sessionId)?.get(seq)
     if (queued === undefined) return false
     const { at } = queued
     Object.assign(queued, fields)
@@ -84,11 +86,8 @@ export class Recorder {
   /** Pushes `record` and writes it at once (with whatever else is queued): resolves when it is in the store,
    * rejects with the store's error when it could not be written (it stays queued for a retry). */
   pushDurable(record: ActionRecord): Promise<void> {
-    const key = keyOf(record)
-    if (!this.#queue.has(key) && this.#queue.size >= this.#options.maxQueued) {
-      return Promise.reject(new Error('the recording queue is full'))
-    }
-    this.#queue.set(key, record)
+    if (!this.#put(record)) return Promise.reject(new Error('the recording queue is full'))
+    const key = keyOf(record.sessionId, record.seq)
     const done = new Promise<void>((resolve, reject) => {
       const waiters = this.#waiters.get(key) ?? []
       waiters.push({ resolve, reject })
@@ -96,6 +95,24 @@ export class Recorder {
     })
     void this.flush()
     return done
+  }
+
+  /** Queues `record`, replacing a queued one of the same session and seq; false when the queue is full
+   * (`bounded`: records already taken once, put back after a failed write, are never shed). */
+  #put(record: ActionRecord, bounded = true): boolean {
+    let bySeq = this.#queue.get(record.sessionId)
+    if (bySeq?.has(record.seq)) {
+      bySeq.set(record.seq, record)
+      return true
+    }
+    if (bounded && this.#size >= this.#options.maxQueued) return false
+    if (bySeq === undefined) {
+      bySeq = new Map()
+      this.#queue.set(record.sessionId, bySeq)
+    }
+    bySeq.set(record.seq, record)
+    this.#size++
+    return true
   }
 
   /** Writes everything queued so far; resolves when written (or failed and reported). */
@@ -112,27 +129,13 @@ export class Recorder {
   }
 
   async #writeQueued(): Promise<void> {
-    while (this.#queue.size > 0) {
-      // Keys and records side by side, read off the queue as they are: no key is built again per batch.
-      const keys: string[] = []
-      const batch: ActionRecord[] = []
-      for (const [key, record] of this.#queue) {
-        keys.push(key)
-        batch.push(record)
-        if (batch.length >= this.#options.maxBatch) break
-      }
-      for (const key of keys) this.#queue.delete(key)
+    while (this.#size > 0) {
+      const batch = this.#take(this.#options.maxBatch)
       try {
         await this.#options.write(batch)
       } catch (error) {
-        // Back in front of what was pushed meanwhile, unless a newer version of a record replaced it.
-        const requeued = new Map<string, ActionRecord>()
-        keys.forEach((key, i) => {
-          if (!this.#queue.has(key)) requeued.set(key, batch[i]!)
-        })
-        for (const [key, record] of this.#queue) requeued.set(key, record)
-        this.#queue = requeued
-        this.#settle(keys, error)
+        this.#requeue(batch)
+        this.#settle(batch, error)
         if (this.#failure === undefined) {
           this.#failure = error
           this.#options.onError(error, 0)
@@ -141,7 +144,7 @@ export class Recorder {
         this.#schedule(this.#options.retryIntervalMs)
         return
       }
-      this.#settle(keys, undefined)
+      this.#settle(batch, undefined)
       if (this.#failure !== undefined) {
         this.#failure = undefined
         this.#options.onHealthChange?.(undefined)
@@ -149,10 +152,37 @@ export class Recorder {
     }
   }
 
-  #settle(keys: readonly string[], error: unknown): void {
+  /** Up to `max` queued records, taken off the queue (a session's in push order). */
+  #take(max: number): ActionRecord[] {
+    const batch: ActionRecord[] = []
+    for (const [sessionId, bySeq] of this.#queue) {
+      for (const [seq, record] of bySeq) {
+        if (batch.length >= max) break
+        batch.push(record)
+        bySeq.delete(seq)
+      }
+      if (bySeq.size === 0) this.#queue.delete(sessionId)
+      if (batch.length >= max) break
+    }
+    this.#size -= batch.length
+    return batch
+  }
+
+  /** A failed batch goes back in front of what was pushed meanwhile, unless a newer version of a record
+   * (same session and seq) replaced it. */
+  #requeue(batch: readonly ActionRecord[]): void {
+    const pushed = this.#queue
+    this.#queue = new Map()
+    this.#size = 0
+    for (const record of batch) if (!pushed.get(record.sessionId)?.has(record.seq)) this.#put(record, false)
+    for (const bySeq of pushed.values()) for (const record of bySeq.values()) this.#put(record, false)
+  }
+
+  #settle(batch: readonly ActionRecord[], error: unknown): void {
     // Most batches carry no durable record: nothing to look up then.
     if (this.#waiters.size === 0) return
-    for (const key of keys) {
+    for (const record of batch) {
+      const key = keyOf(record.sessionId, record.seq)
       const waiters = this.#waiters.get(key)
       if (!waiters) continue
       this.#waiters.delete(key)
