@@ -71,15 +71,15 @@ export class Recorder {
   }
 
   /** Completes a record still queued (not yet being written) with `fields`, keeping its time, and marks it
-   * final (stored once, never completed again); false when it is not queued (then push the whole record:
+   * final (stored once, never completed again) unless `final` is false; false when it is not queued (then push the whole record:
    * the store's upsert completes the row). */
-  complete(sessionId: string, seq: number, fields: Partial<ActionRecord>): boolean {
+  complete(sessionId: string, seq: number, fields: Partial<ActionRecord>, final = true): boolean {
     const queued = this.#queue.get(sessionId)?.get(seq)
     if (queued === undefined) return false
     const { at } = queued
     Object.assign(queued, fields)
     queued.at = at
-    queued.final = true
+    if (final) queued.final = true
     return true
   }
 

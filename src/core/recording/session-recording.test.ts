@@ -80,3 +80,37 @@ test('a start whose write is still in flight is completed by an upsert, not mark
     ],
   )
 })
+
+test('a write denied because its start could not be stored is not final: the protocol records its denial too', async () => {
+  const written: ActionRecord[][] = []
+  let down = true
+  const r = new SessionRecording({
+    onFailure: 'block',
+    writeActions: async (batch) => {
+      if (down) throw new Error('disk full')
+      written.push(batch.map((a) => ({ ...a })))
+    },
+    audit: async () => undefined,
+    now: () => new Date(0),
+    logger: pino({ level: 'silent' }),
+    takeApproval: () => undefined,
+  })
+  const started = r.start(session, { kind: 'Query', text: 'UPDATE x SET a = 1', outcome: 'allow' }, true)
+  const decision = await started.durable
+  assert.equal(decision?.outcome, 'deny')
+  down = false
+  await r.flush()
+  r.record(
+    session,
+    { kind: 'Query', text: 'UPDATE x SET a = 1', outcome: 'deny', rule: 'recording' },
+    started.seq,
+  )
+  await r.flush()
+  assert.deepEqual(
+    written.flat().map((a) => [a.seq, a.outcome, a.final]),
+    [
+      [1, 'deny', undefined],
+      [1, 'deny', undefined],
+    ],
+  )
+})

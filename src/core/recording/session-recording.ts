@@ -95,7 +95,13 @@ export class SessionRecording {
       () => ALLOW,
       (error: unknown) => {
         const denial = unrecordable(toTaskgateError(error).clientMessage)
-        this.record(session, { ...record, outcome: 'deny', rule: denial.rule, reason: denial.reason }, seq)
+        // Not final: the protocol records the denial it answers under this seq too.
+        this.#record(
+          session,
+          { ...record, outcome: 'deny', rule: denial.rule, reason: denial.reason },
+          seq,
+          false,
+        )
         this.auditDenial({
           type: 'action.denied',
           actor: session.grant.principalId,
@@ -110,6 +116,11 @@ export class SessionRecording {
 
   /** A statement's outcome: completes its start record when `seq` is given, else a record of its own. */
   record(session: SessionHandle, record: ActionInput, seq?: number): void {
+    this.#record(session, record, seq, true)
+  }
+
+  /** `final`: no other outcome of `seq` follows, so a start still queued is stored once (ActionRecord.final). */
+  #record(session: SessionHandle, record: ActionInput, seq: number | undefined, final: boolean): void {
     let approval: Partial<ActionRecord> | undefined
     if (seq !== undefined) {
       if (this.#approvals.size > 0) {
@@ -119,7 +130,7 @@ export class SessionRecording {
       }
       // The hot path: the start record is still queued, so it takes the outcome in place (it carries its
       // approval and start time already).
-      if (this.recorder.complete(session.id, seq, record)) return
+      if (this.recorder.complete(session.id, seq, record, final)) return
     } else if (record.outcome === 'allow') approval = this.#o.takeApproval(session.id, record.text)
     const full: ActionRecord = {
       ...record,
