@@ -32,6 +32,21 @@ const SECRET_CANDIDATE = new RegExp(
     .join('|'),
 )
 
+/** Bytes a literal of each group contains and few texts do (letters of log lines, English and `yes` output
+ * rarely are `J`, `I`, `_` or `x` all at once): a native search (memchr) for the byte proves that no literal
+ * of its group occurs; only then are the group's literals searched for. */
+const SECRET_LITERAL_MARKS = ['J', 'I', '_', 'x']
+const SECRET_LITERAL_GROUPS = SECRET_LITERAL_MARKS.map((mark) => ({
+  mark: mark.charCodeAt(0),
+  literals: [] as Buffer[],
+}))
+for (const literal of Object.values(SECRET_LITERALS).flat()) {
+  const group = SECRET_LITERAL_GROUPS.find(({ mark }) => literal.includes(String.fromCharCode(mark)))
+  // A literal without a mark would never be searched for, and its secrets go unmasked: refuse to load.
+  if (!group) throw new Error(`the secret literal ${literal} contains none of the marks`)
+  group.literals.push(Buffer.from(literal, 'latin1'))
+}
+
 /**
  * False only when `maskSecrets(text)` would return `text` unchanged (no credential detector can find
  * anything in it). The literals are ASCII, so it also holds for the Latin-1 view of UTF-8 bytes
@@ -39,6 +54,16 @@ const SECRET_CANDIDATE = new RegExp(
  */
 export function mayHaveSecrets(text: string): boolean {
   return SECRET_CANDIDATE.test(text)
+}
+
+/** `mayHaveSecrets` of the Latin-1 view of `bytes` (so of UTF-8 text as well), searched in the bytes: no
+ * string, and a few native scans instead of a regular expression's pass over a decoded copy. */
+export function mayHaveSecretBytes(bytes: Buffer): boolean {
+  for (const { mark, literals } of SECRET_LITERAL_GROUPS) {
+    if (!bytes.includes(mark)) continue
+    for (const literal of literals) if (bytes.includes(literal)) return true
+  }
+  return false
 }
 
 /** `text` with every secret the credential detectors find replaced by `****`; the same string if none. */

@@ -7,7 +7,8 @@
 // secrets line by line (a PEM key is held until its END line, up to a bound) before it is written.
 import { isUtf8 } from 'node:buffer'
 import { createWriteStream, type WriteStream } from 'node:fs'
-import { maskSecrets, mayHaveSecrets } from '../../core/index.ts'
+import { maskSecrets, mayHaveSecretBytes } from '../../core/index.ts'
+import { escapeJsonBytes, MAX_ESCAPED_BYTES } from './escape-json-bytes.ts'
 
 /** Bytes of recording one session may still write, shared by its channels. */
 export class RecordingBudget {
@@ -38,7 +39,9 @@ const BATCH_BYTES = 32 * 1024
 /** Batch-sized event lines are written from reused buffers: a fresh 32 KiB Buffer per event is external
  * memory, which makes V8 run full garbage collections of the whole gateway's heap more often. */
 const REUSE_FROM_BYTES = 8 * 1024
-const LINE_BUFFER_BYTES = 96 * 1024
+/** A batch of up to 64 KiB of short lines (32 KiB and one SSH packet), escaped, fits. */
+const LINE_BUFFER_BYTES = 128 * 1024
+const LINE_END = Buffer.from('"]\n')
 const SPARE_LINE_BUFFERS = 2
 /** Batches up to this size are joined in a buffer reused for the stream's next batches. */
 const SCRATCH_BYTES = 128 * 1024
@@ -200,29 +203,31 @@ export class AsciicastWriter {
   }
 
   /** One event of valid UTF-8 text. Text with none of the credential detectors' literals (the common
-   * case) is escaped as it is: JSON.stringify of its Latin-1 view escapes exactly the bytes JSON needs
-   * escaped (controls, `"` and `\`, all ASCII) and leaves the bytes of multi-byte characters (0x80-0xFF)
-   * alone, so writing the result back as Latin-1 gives the bytes of the JSON string of the UTF-8 text,
-   * without decoding to and encoding from UTF-16. Anything else is decoded and masked first. */
+   * case) is escaped as it is, from its bytes into the line (escape-json-bytes.ts: the bytes of the JSON
+   * string of the UTF-8 text, without decoding to and encoding from UTF-16, and no string of the size of
+   * the text for the garbage collector). Anything else is decoded and masked first. */
   #text(stream: Stream, bytes: Buffer, at: number): void {
-    const latin1 = bytes.toString('latin1')
-    if (mayHaveSecrets(latin1) || !isUtf8(bytes)) {
+    if (mayHaveSecretBytes(bytes) || !isUtf8(bytes)) {
       this.#event(stream, maskSecrets(bytes.toString('utf8')), at)
       return
     }
-    const json = JSON.stringify(latin1)
-    const head = `[${this.#seconds(at)},"${stream}",`
-    // Written into one buffer (concatenating the strings would copy the text once more), a reused one for
-    // a batch-sized line.
-    const length = head.length + json.length + 2
-    const reused = length >= REUSE_FROM_BYTES && length <= LINE_BUFFER_BYTES
-    const buffer = reused
+    const head = `[${this.#seconds(at)},"${stream}","`
+    const most = head.length + bytes.length * MAX_ESCAPED_BYTES + LINE_END.length
+    // A batch-sized line is written from a reused buffer, where it fits (text is rarely escaped much).
+    let reused = most >= REUSE_FROM_BYTES && head.length + bytes.length < LINE_BUFFER_BYTES
+    let buffer = reused
       ? (this.#spare.pop() ?? Buffer.allocUnsafeSlow(LINE_BUFFER_BYTES))
-      : Buffer.allocUnsafe(length)
-    buffer.write(head, 0, 'latin1')
-    buffer.write(json, head.length, 'latin1')
-    buffer.write(']\n', head.length + json.length, 'latin1')
-    this.#write(buffer.subarray(0, length), reused ? () => this.#reuse(buffer) : undefined)
+      : Buffer.allocUnsafe(most)
+    let end = escapeJsonBytes(bytes, buffer, buffer.write(head, 0, 'latin1'))
+    if (end === -1 || end + LINE_END.length > buffer.length) {
+      // Escaped, it is longer than a line buffer: written from one of its own.
+      if (reused) this.#reuse(buffer)
+      reused = false
+      buffer = Buffer.allocUnsafe(most)
+      end = escapeJsonBytes(bytes, buffer, buffer.write(head, 0, 'latin1'))
+    }
+    end += LINE_END.copy(buffer, end)
+    this.#write(buffer.subarray(0, end), reused ? () => this.#reuse(buffer) : undefined)
   }
 
   #reuse(buffer: Buffer): void {
