@@ -4,7 +4,8 @@
 // never by the column the view renames, so `columns: [email]` matched nothing. MariaDB keeps no per-column
 // view usage, so the session reads the views its account can see at login (information_schema.VIEWS) and
 // every column of a statement reading one is masked by every rule naming columns (fail closed) — a view
-// touching no masked column too. Views created after the session started are not seen.
+// touching no masked column too. Views created after the session started are not seen. (Since session 8 a
+// statement that filters or sorts on a view is refused under such a rule: regression 22; these read only.)
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import type mysql from 'mysql2/promise'
@@ -40,14 +41,20 @@ const values = (rows: unknown): unknown[] =>
 
 test("a view's renamed masked column is masked: plain, TEMPTABLE, nested, inside a derived table", async () => {
   for (const sql of [
-    'SELECT s FROM cv ORDER BY id',
-    'SELECT id, s FROM tv ORDER BY id',
+    'SELECT s FROM cv',
+    'SELECT id, s FROM tv',
     'SELECT t FROM nv',
     'SELECT * FROM (SELECT s FROM cv) d',
     'SELECT * FROM (SELECT s FROM tv) d',
     `SELECT s FROM ${g.database}.cv`,
   ]) {
-    const [rows] = await c.query(sql)
+    // A derived table around a view counts as computing on it (regression 22): refused, or else masked.
+    const answer = await c.query(sql).catch((error: Error) => error)
+    if (answer instanceof Error) {
+      assert.match(answer.message, /hide-email/, sql)
+      continue
+    }
+    const [rows] = answer
     const seen = values(rows)
     assert.equal(seen.length, 2, sql)
     for (const v of seen) assert.doesNotMatch(String(v), /@example\.com/, sql)
@@ -55,12 +62,12 @@ test("a view's renamed masked column is masked: plain, TEMPTABLE, nested, inside
 })
 
 test('a prepared statement reading a view is masked too (binary rows)', async () => {
-  const [rows] = await c.execute('SELECT s FROM cv WHERE id = ?', [1])
+  const [rows] = await c.execute('SELECT s FROM cv LIMIT ?', ['1'])
   assert.deepEqual(rows, [{ s: '****' }])
 })
 
 test('a view with no masked column is masked too: the server does not say which columns a view reads', async () => {
-  const [rows] = await c.query('SELECT n FROM names ORDER BY n')
+  const [rows] = await c.query('SELECT n FROM names')
   assert.deepEqual(rows, [{ n: '****' }, { n: '****' }])
   // The table itself is unchanged: only the column the rule names is masked.
   const [plain] = await c.query('SELECT name, email FROM customers ORDER BY id')

@@ -35,4 +35,10 @@ export interface Action {
 export interface ComputedColumns {
   readonly columns: readonly string[]
   readonly wholeRow: boolean
+  /** A view the action reads whose columns may carry any column (its definition could not be traced): the
+   * action may compute on a masked column under a view's name for it (protocols/kit/view-lineage.ts). */
+  readonly untracedView?: string
+  /** Columns in `columns` only because a view the action reads carries them (its definition reads them, a
+   * renamed `ssn AS s` too): named in a denial, since the statement itself names the view's column. */
+  readonly viaViews?: ReadonlyMap<string, string>
 }

@@ -11,6 +11,7 @@ import type { Logger } from 'pino'
 import { type Action, actionDigest, type MaskingContext, type MaskingPlan } from '../../core/index.ts'
 import type { ActionGate, GateAnswer, GateRequest } from '../kit/action-gate.ts'
 import { ResultBudget } from '../kit/result-budget.ts'
+import { computesOnAnything, withViewLineage } from '../kit/view-lineage.ts'
 import type { MysqlClassifier } from './classify.ts'
 import { classifyCommand } from './classify-command.ts'
 import { ClientWriter } from './client-writer.ts'
@@ -132,6 +133,8 @@ export class MysqlSession {
   #ansiQuotes = false
   #inFlight: InFlight | undefined
   #deciding = false
+  /** The login's views without their database (`db.v` -> `v`), made at the first use. */
+  #viewTails: Set<string> | undefined
   #closed = false
   #ending: string | undefined
   #resolveDone!: (reason: string) => void
@@ -390,7 +393,7 @@ export class MysqlSession {
     const requests: GateRequest[] = []
     for (const { action, cacheKey } of statements)
       requests.push({
-        action,
+        action: this.#throughViews(action),
         cacheKey: action.unclassified === undefined ? cacheKey : undefined,
         write: !action.traits.includes('read-only'),
         start,
@@ -545,6 +548,23 @@ export class MysqlSession {
     if (flight.internal !== undefined || this.#o.masking !== undefined) return true
     flight.showsCredentials ??= flight.parts[flight.at]?.action.traits.includes('shows-credentials') ?? false
     return flight.showsCredentials
+  }
+
+  /** `action` as decided: a statement computing on anything that reads a view counts as computing on a
+   * masked column under the view's name (kit/view-lineage.ts). MariaDB says nothing of what a view's
+   * column carries, so every view counts as carrying anything: filtering on a view is refused under a
+   * rule that forbids computing on its columns (over-refuses a filter on a view's other columns). */
+  #throughViews(action: Action): Action {
+    const { views } = this.#o
+    if (views === undefined || !computesOnAnything(action)) return action
+    if (views !== 'all' && this.#viewTails === undefined) {
+      const tails = new Set<string>()
+      for (const view of views) tails.add(view.slice(view.indexOf('.') + 1))
+      this.#viewTails = tails
+    }
+    return withViewLineage(action, (name) =>
+      views === 'all' || views.has(name) || this.#viewTails?.has(name) ? 'unknown' : [],
+    )
   }
 
   /** Whether the statement whose rows arrive reads a view (or may: unknown, or views could not be read). */

@@ -8,7 +8,7 @@ import type { ClassifiedSql } from './classify.ts'
 import type { DecidedStatement } from './client-frames.ts'
 import { waitingNotice } from './errors.ts'
 import { literalMasker } from './statement-answers.ts'
-import { StatementDecider, type StatementDeciderOptions } from './statement-decider.ts'
+import { StatementDecider, type StatementDeciderOptions, type ViewsByName } from './statement-decider.ts'
 import type { StatementNamespace } from './statement-namespace.ts'
 import type { ErrorFields } from './wire/server-messages.ts'
 
@@ -18,8 +18,8 @@ const ALLOW_CACHE_ENTRIES = 2048
 export function createStatementDecider(
   options: Omit<
     StatementDeciderOptions,
-    'gate' | 'namespace' | 'maskLiteral' | 'masked' | 'closed' | 'answer'
-  >,
+    'gate' | 'namespace' | 'maskLiteral' | 'masked' | 'closed' | 'answer' | 'views'
+  > & { catalog?: ViewsByName | undefined },
   session: {
     namespace: StatementNamespace
     masking: MaskingContext | undefined
@@ -50,6 +50,8 @@ export function createStatementDecider(
     maskLiteral: literalMasker(session.masking),
     // A FunctionCall's result (FunctionCallResponse) has no column to mask by: refused under masking.
     masked: session.masking !== undefined,
+    // A filter on a view's column is one on what it carries (a renamed masked column): only under masking.
+    views: session.masking !== undefined ? options.catalog : undefined,
     closed: session.closed,
     answer: session.answer,
   })

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks'
 import type { Logger } from 'pino'
 import type { Core, Decision, SessionHandle } from '../../core/index.ts'
 import type { ActionGate, ApproveFirst, GateAnswer } from '../kit/action-gate.ts'
+import { computesOnAnything, relationNames, type ViewSources, withViewLineage } from '../kit/view-lineage.ts'
 import type { ClassifiedSql, Classifier } from './classify.ts'
 import {
   type DecidedStatement,
@@ -36,12 +37,21 @@ export interface StatementDeciderOptions {
   estimator?: RowEstimator | undefined
   functions?: FunctionNames | undefined
   limits: { maxStatementBytes: number; maxStatementsPerQuery: number }
+  /** Under masking: what views carry (table-catalog.ts), so a filter on a view's renamed masked column is
+   * decided as one on that column (kit/view-lineage.ts). Undefined when no masking rule is in force. */
+  views?: ViewsByName | undefined
   namespace: StatementNamespace
   maskLiteral: MaskLiteral | undefined
   masked: boolean
   closed(): boolean
   /** Hands a later decision to the paused client scanner and resumes it. */
   answer(decided: DecidedStatement): void
+}
+
+/** What the views of a name carry (TableCatalog): cached, and looked up when not. */
+export interface ViewsByName {
+  cachedSourcesOfViewsNamed(name: string): ViewSources | undefined
+  resolveViewNames(names: readonly string[]): Promise<void>
 }
 
 export class StatementDecider {
@@ -113,6 +123,13 @@ export class StatementDecider {
       classified = this.#classify(text)
       const tooMany = overStatementLimits(this.#o.limits, text, classified)
       if (tooMany) return tooMany
+      const views = this.#o.views
+      if (views !== undefined && computesOnAnything(classified.action)) {
+        const names = relationNames(classified.action)
+        if (names.some((name) => views.cachedSourcesOfViewsNamed(name) === undefined))
+          return this.#startNow(text, this.#decideAfterViewLookup(text, statement, classified, names))
+        classified = this.#throughViews(classified)
+      }
       // Only a statement a `rowsOver` rule concerns pays for an estimate; one EXPLAIN cannot estimate is
       // decided at once with an unknown estimate.
       estimating = this.#o.core.wantsRowEstimate(this.#o.handle, classified.action)
@@ -234,6 +251,42 @@ export class StatementDecider {
     const parsed = this.#o.classifier.classifyWithEffects(text, (name) => this.#preparedAction(name))
     const recordText = recordableText(text, parsed.action.traits, this.#o.maskLiteral)
     return recordText === text ? parsed : { ...parsed, action: { ...parsed.action, recordText } }
+  }
+
+  /** A statement computing on something, decided once the views it may read are known (a lookup on the
+   * catalog connection, cached a minute); otherwise as decideNow does. */
+  async #decideAfterViewLookup(
+    text: string,
+    statement: string | undefined,
+    classified: ClassifiedSql,
+    names: readonly string[],
+  ): Promise<DecidedStatement> {
+    try {
+      await this.#o.views?.resolveViewNames(names)
+      const traced = this.#throughViews(classified)
+      const { core, handle, estimator } = this.#o
+      const estimating = core.wantsRowEstimate(handle, traced.action)
+      if (estimating && estimator && isExplainable(traced.action.kind))
+        return await this.#waits.decideEstimated(text, statement, traced)
+      const decision = core.decide(handle, traced.action)
+      if (decision.outcome === 'approve-first' && statement === undefined)
+        return await this.#waits.awaitApproval(text, statement, traced, decision)
+      return await this.#decided(text, statement, traced, decision, !estimating)
+    } catch (error) {
+      return this.#failClosed(error)
+    }
+  }
+
+  /** `classified` with what the views it reads carry added to what it computes on; unknown (not looked
+   * up) counts as untraced. */
+  #throughViews(classified: ClassifiedSql): ClassifiedSql {
+    const views = this.#o.views
+    if (views === undefined) return classified
+    const action = withViewLineage(
+      classified.action,
+      (name) => views.cachedSourcesOfViewsNamed(name) ?? 'unknown',
+    )
+    return action === classified.action ? classified : { ...classified, action }
   }
 
   /** What `EXECUTE name` runs, for the classifier; throws UNCERTAIN while the server has yet to confirm

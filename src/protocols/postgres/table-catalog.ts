@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events'
 import { readFileSync } from 'node:fs'
 import pg from 'pg'
 import type { PostgresResourceConfig } from '../../config/schema.ts'
+import type { ViewSources } from '../kit/view-lineage.ts'
 import type { DescribedColumn } from './mask-rows.ts'
 import type { RowField } from './wire/row-messages.ts'
 
@@ -89,6 +90,8 @@ export class TableCatalog {
   readonly #inflight = new Map<number, Promise<void>>()
   /** Columns by relation name as a statement's Scope names it (`public.customers`); undefined: lookup failed. */
   readonly #relations = new Map<string, { columns: RelationColumn[] | undefined; at: number }>()
+  /** What the views of a name (any schema, lower case) carry, for decisions (view-lineage.ts). */
+  readonly #viewNames = new Map<string, { sources: ViewSources; at: number }>()
   #client: Promise<pg.Client> | undefined
   #idle: NodeJS.Timeout | undefined
   #busy = 0
@@ -154,6 +157,48 @@ export class TableCatalog {
       const columns = found !== undefined && found.length > 0 ? found : undefined
       this.#relations.delete(relation)
       this.#relations.set(relation, { columns, at })
+    }
+  }
+
+  /** The table columns the views named `name` (lower case, no schema; any schema) may carry: [] when no
+   * view has that name, undefined when not cached (resolveViewNames first). */
+  cachedSourcesOfViewsNamed(name: string): ViewSources | undefined {
+    const entry = this.#viewNames.get(name)
+    return entry !== undefined && Date.now() - entry.at < CACHE_TTL_MS ? entry.sources : undefined
+  }
+
+  /** Looks up which of `names` are views (or materialized views) in any schema and what they carry; a
+   * failed lookup caches them as 'unknown' (a statement computing on anything under masking is then
+   * refused, not forwarded), for as long as any cache entry. */
+  async resolveViewNames(names: readonly string[]): Promise<void> {
+    const at = Date.now()
+    const wanted = names.filter((name) => this.cachedSourcesOfViewsNamed(name) === undefined)
+    if (wanted.length === 0) return
+    const rows = await this.#run(async (client) => {
+      const result = await client.query<{
+        name: string
+        untraced: boolean
+        sources: Array<Array<{ n: string }> | null>
+      }>(
+        `select lower(c.relname) as name, coalesce(bool_or(v.opaque or v.deep), false) as untraced,
+                json_agg(v.sources) as sources
+           from unnest($1::text[]) as r(name)
+           join pg_catalog.pg_class c on lower(c.relname) = r.name and c.relkind in ('v', 'm')
+           left join lateral (${VIEW_SOURCES}) v on true
+          group by lower(c.relname)`,
+        [wanted],
+      )
+      return result.rows
+    }).catch(() => undefined)
+    for (const name of wanted) {
+      const row = rows?.find((r) => r.name === name)
+      const sources: ViewSources =
+        rows === undefined || row?.untraced
+          ? 'unknown'
+          : [...new Set((row?.sources ?? []).flatMap((list) => (list ?? []).map((c) => c.n.toLowerCase())))]
+      if (this.#viewNames.size >= CACHE_ENTRIES) this.#viewNames.delete(this.#viewNames.keys().next().value!)
+      this.#viewNames.delete(name)
+      this.#viewNames.set(name, { sources, at })
     }
   }
 

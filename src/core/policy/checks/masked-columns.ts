@@ -17,10 +17,16 @@ export function maskedColumnsOnlyProjected(action: Action, grant: Grant, rules: 
   if (masking === undefined) return undefined
   for (const name of used.columns) {
     const rule = masking.forbidsComputingOn({ name })
-    if (rule) return denial(rule, `column ${name}`)
+    const view = used.viaViews?.get(name)
+    if (rule) return denial(rule, view ? `column ${name} (which view ${view} carries)` : `column ${name}`)
   }
   if (used.wholeRow && masking.forbidsComputingOnRows)
     return denial(masking.forbidsComputingOnRows, 'a whole row, which holds masked columns,')
+  if (used.untracedView !== undefined && masking.forbidsComputingOnRows)
+    return denial(
+      masking.forbidsComputingOnRows,
+      `a column of view ${used.untracedView}, which may carry masked columns,`,
+    )
   return undefined
 }
 
