@@ -202,6 +202,49 @@ test('guardrail traits: editing authorized_keys and sudoers', () => {
   assert.ok(!traits('cat /etc/sudoers').includes('sudoers-edit'))
 })
 
+test('guardrail traits: archives extracted into, and directories moved into, the protected directories', () => {
+  for (const c of [
+    'tar -C /etc/sudoers.d -xf x.tar',
+    'tar -xf x.tar -C /etc/sudoers.d/',
+    'tar -xvC/etc/sudoers.d -f x.tar',
+    'tar xfC x.tar /etc/sudoers.d',
+    'tar --extract --file x.tar --dir=/etc/sudoers.d',
+    'tar -xf x.tar --one-top-level=/etc/sudoers.d',
+    'sudo tar -xf x.tar -C /etc',
+    'tar -xf x.tar -C /',
+    'unzip x.zip -d /etc/sudoers.d',
+    'cpio -i -D /etc/sudoers.d',
+    'cpio -pdm /etc/sudoers.d',
+    'rsync -a x /etc/sudoers.d/',
+    'mv /tmp/staged/sudoers.d /etc',
+    'cp /tmp/sudoers /etc/',
+  ])
+    assert.ok(traits(c).includes('sudoers-edit'), c)
+  for (const c of [
+    'tar --directory=/root/.ssh -x -f x.tar',
+    'tar --dir /home/u/.ssh -xf x.tar',
+    'unzip -o -d/root/.ssh x.zip',
+    'cpio -idm --directory=/root/.ssh',
+    'mv /tmp/staged/.ssh /root',
+    'cp -r /tmp/staged/.ssh ~',
+  ])
+    assert.ok(traits(c).includes('authorized-keys-edit'), c)
+  for (const c of [
+    'tar -C /etc/sudoers.d -cf /tmp/x.tar .',
+    'tar -tvf x.tar -C /etc',
+    'tar -C /tmp -xf x.tar',
+    'unzip x.zip -d /tmp/out',
+    'cpio -o -H newc',
+    'cp -r conf /etc/nginx',
+    'mv /tmp/staged/sudoers.d /tmp',
+  ])
+    assert.deepEqual(
+      traits(c).filter((t) => t.endsWith('-edit')),
+      [],
+      c,
+    )
+})
+
 test('every program found is a trait, for rules that hold or deny a program', () => {
   assert.deepEqual(
     traits('sudo systemctl restart web').filter((t) => t.startsWith('program:')),

@@ -87,7 +87,106 @@ export function invocationTraits(inv: Invocation, traits: Set<string>): void {
       if (v.startsWith('of=') && rawDevice(v.slice(3), true)) traits.add('raw-device-write')
   if (inv.name === 'visudo' && !values.some((v) => v === '-c' || v === '--check')) traits.add('sudoers-edit')
   for (const target of writeTargets(inv)) pathTraits(target.shape, traits, COPIERS.has(inv.name))
+  for (const path of movedInto(inv)) {
+    const found = new Set<string>()
+    pathTraits(path, found, true)
+    // A file named authorized_keys copied into any directory is not a key edit (a backup); a `.ssh` is one.
+    if (found.has('sudoers-edit')) traits.add('sudoers-edit')
+    if (posix.basename(path) === '.ssh') traits.add('authorized-keys-edit')
+  }
+  for (const dir of extractDirectories(inv)) {
+    pathTraits(dir.shape, traits, true)
+    if (dir.shape.startsWith('/') && SUDOERS_ANCESTORS.has(trimSlash(posix.normalize(dir.shape))))
+      traits.add('sudoers-edit')
+  }
 }
+
+// Archive tools write the archive's members under a directory an option names, and the members' names are
+// not on the command line: that directory is a destination like a copy's, and one holding /etc/sudoers.d
+// (`tar -C /etc -xf x.tar` with a member sudoers.d/x) is one too. Per program: the option's letter (`-C DIR`,
+// `-CDIR`, in a cluster `-xC DIR`), its long names (`--directory[=]DIR`, any prefix: getopt and argp take
+// unambiguous ones), whether the first word may be a dash-less cluster (tar's old style, `tar xfC a.tar DIR`,
+// whose values follow in order), and when the invocation reads the directory instead (tar creating or listing
+// an archive). cpio's pass-through mode (`cpio -p DIR`) copies into its operand.
+interface ExtractDirectory {
+  letter: string
+  long: readonly string[]
+  oldStyle?: boolean
+  reads?: (options: readonly string[]) => boolean
+  passThrough?: (options: readonly string[]) => boolean
+}
+const TAR: ExtractDirectory = {
+  letter: 'C',
+  long: ['directory', 'one-top-level'],
+  oldStyle: true,
+  reads: tarReadsDirectory,
+}
+const EXTRACT_DIRECTORY: Readonly<Record<string, ExtractDirectory>> = {
+  tar: TAR,
+  gtar: TAR,
+  bsdtar: TAR,
+  unzip: { letter: 'd', long: [] },
+  cpio: {
+    letter: 'D',
+    long: ['directory'],
+    passThrough: (options) =>
+      options.some((o) => longName(o, 'pass-through') || (/^-[a-zA-Z]+$/.test(o) && o.includes('p'))),
+  },
+}
+const SUDOERS_ANCESTORS = new Set(['/', '/etc'])
+
+/** The directories an archive tool extracts into, as written (erring wide: in a cluster, what follows the
+ * letter and the next word; in tar's old style, every word its letters may take). */
+function extractDirectories(inv: Invocation): Word[] {
+  const spec = EXTRACT_DIRECTORY[inv.name]
+  if (!spec) return []
+  const options = literalArgs(inv).filter((v) => v.startsWith('-'))
+  const first = inv.args[0]
+  const oldStyle =
+    spec.oldStyle === true && first?.kind === 'literal' && /^[A-Za-z]+$/.test(first.value) ? first.value : ''
+  if (spec.reads?.(oldStyle ? [`-${oldStyle}`, ...options] : options)) return []
+  const out: Word[] = []
+  if (oldStyle.includes(spec.letter)) out.push(...inv.args.slice(1, 1 + oldStyle.length))
+  inv.args.forEach((a, i) => {
+    if (a.kind !== 'literal' || !a.value.startsWith('-') || a.value === '-') return
+    const next = inv.args[i + 1]
+    const long = /^--([^=]+)(=(.*))?$/s.exec(a.value)
+    if (long) {
+      if (!spec.long.some((name) => longName(a.value, name))) return
+      if (long[2] !== undefined) out.push({ ...a, shape: long[3]! })
+      else if (next) out.push(next)
+      return
+    }
+    const at = a.value.indexOf(spec.letter)
+    if (at < 0) return
+    if (at + 1 < a.value.length) out.push({ ...a, shape: a.value.slice(at + 1) })
+    if (next) out.push(next)
+  })
+  if (spec.passThrough?.(options)) out.push(...operands(inv.args))
+  return out
+}
+
+/** `--name`, `--name=…` or an abbreviation of it (`--dir` for --directory). */
+function longName(option: string, name: string): boolean {
+  const m = /^--([^=]+)/.exec(option)
+  return m !== null && name.startsWith(m[1]!)
+}
+
+/** tar creating, listing or comparing an archive reads its -C directory; anything else may extract into it
+ * (a mode that is not stated is taken as an extraction). */
+function tarReadsDirectory(options: readonly string[]): boolean {
+  const extracts = options.some(
+    (o) => longName(o, 'extract') || longName(o, 'get') || (!o.startsWith('--') && o.includes('x')),
+  )
+  const other = options.some(
+    (o) =>
+      ['create', 'list', 'diff', 'compare'].some((name) => longName(o, name) && o.length > 3) ||
+      (!o.startsWith('--') && /^-[a-zA-Z]*[ctd]/.test(o)),
+  )
+  return other && !extracts
+}
+
+const trimSlash = (p: string): string => (p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p)
 
 /** `find … -delete`, or `-exec rm …` (-execdir, -ok): every match under the start point is deleted. */
 function findDeletes(values: readonly string[]): boolean {
@@ -158,6 +257,19 @@ function writeTargets(inv: Invocation): Word[] {
     return last ? [...targetDirectories(inv), last] : targetDirectories(inv)
   }
   return []
+}
+
+/** Where a copy or move puts each source when its destination is a directory: the destination joined with
+ * the source's name (`mv /tmp/staged/sudoers.d /etc` is /etc/sudoers.d, `cp /tmp/sudoers /etc` /etc/sudoers). */
+function movedInto(inv: Invocation): string[] {
+  if (!COPIERS.has(inv.name)) return []
+  const ops = operands(inv.args)
+  const named = targetDirectories(inv)
+  const directories = named.length > 0 ? named : ops.slice(-1)
+  const sources = named.length > 0 ? ops : ops.slice(0, -1)
+  return directories.flatMap((d) =>
+    sources.map((s) => posix.join(d.shape, posix.basename(s.shape.replace(/\/+$/, '')))),
+  )
 }
 
 /** The `-t DIR` of cp, mv, install, ln: also `-tDIR`, `-ft DIR` (a cluster; whatever follows `t` in it is
