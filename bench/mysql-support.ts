@@ -17,7 +17,12 @@ export interface Path {
   pid?: number
 }
 
-export async function startTaskgateMysql(database: string): Promise<{ path: Path; stop(): Promise<void> }> {
+/** `root`: the source tree to run (another checkout, for an A/B of two versions in one run). */
+export async function startTaskgateMysql(
+  database: string,
+  root = ROOT,
+  name = 'taskgate',
+): Promise<{ path: Path; stop(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'tg-bench-my-'))
   const apiPort = await freePort()
   const port = await freePort()
@@ -42,7 +47,7 @@ policies:
   const child = spawn(
     join(ROOT, 'node_modules/.bin/node'),
     [...nodeArgs, 'src/main.ts', '--config', join(dir, 'taskgate.yaml')],
-    { cwd: ROOT, env: { ...process.env, TASKGATE_LOG_LEVEL: 'warn' }, stdio: ['ignore', log.fd, 'inherit'] },
+    { cwd: root, env: { ...process.env, TASKGATE_LOG_LEVEL: 'warn' }, stdio: ['ignore', log.fd, 'inherit'] },
   )
   await log.close()
   // A loaded machine can take a while to start the gateway.
@@ -66,7 +71,7 @@ policies:
   const connection = body.credential?.connection
   if (!connection) throw new Error(`grant request failed: ${JSON.stringify(body)}`)
   return {
-    path: { name: 'taskgate', port, ...connection, cpuMs: () => cpuMs(child.pid!), pid: child.pid! },
+    path: { name, port, ...connection, cpuMs: () => cpuMs(child.pid!), pid: child.pid! },
     async stop() {
       child.kill('SIGTERM')
       await new Promise((r) => child.once('exit', r))

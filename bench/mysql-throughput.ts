@@ -8,6 +8,10 @@
 //   - A 1,000,000-row read: `mariadb -e 'SELECT * FROM big' > /dev/null`, rows/s through each path. Target:
 //     taskgate ≥ 0.85× direct.
 //   node bench/mysql-throughput.ts [--seconds 10] [--rows 1000000] [--case all|cpu|latency|read]
+//     [--rounds 1] [--baseline DIR]
+// `--baseline DIR` also runs the taskgate of another checkout (e.g. `git archive main`, node_modules linked)
+// as a fourth path in the same rounds, so a change is measured against its base under the same load;
+// `--rounds N` repeats the CPU case N times, the paths in turn, and reports each path's median.
 // Ends with issue 12's three targets, each with its ratio and PASS/FAIL, and the load average around the
 // run (the CPU ratio holds up on a shared machine; the latency and read figures are wall clock).
 // Needs sysbench (Debian package) and the mariadb client. TASKGATE_BENCH_NODE_ARGS="--cpu-prof
@@ -23,6 +27,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     rows: { type: 'string', default: '1000000' },
     case: { type: 'string', default: 'all' },
+    rounds: { type: 'string', default: '1' },
+    baseline: { type: 'string' },
   },
 })
 const database = `tg_bench_my_${process.pid}`
@@ -127,6 +133,15 @@ async function main() {
     await run('mariadb', [...rootArgs, '-e', `DROP DATABASE IF EXISTS ${database}`])
     throw error
   })
+  const base =
+    values.baseline === undefined
+      ? undefined
+      : await startTaskgateMysql(database, values.baseline, 'baseline').catch(async (error: unknown) => {
+          await tg.stop()
+          await relay.stop()
+          await run('mariadb', [...rootArgs, '-e', `DROP DATABASE IF EXISTS ${database}`])
+          throw error
+        })
   const paths: Path[] = [
     direct,
     {
@@ -138,6 +153,7 @@ async function main() {
       pid: relay.pid,
     },
     tg.path,
+    ...(base ? [base.path] : []),
   ]
   const out: string[] = []
   const targets: string[] = []
@@ -149,22 +165,33 @@ async function main() {
     const which = values.case
     if (which === 'all' || which === 'cpu') {
       for (const p of paths) await sysbench('oltp_read_only', p, 8, '2') // warm up
-      const perTx: number[] = []
-      for (const p of paths) {
-        if (!p.cpuMs) {
-          const r = await sysbench('oltp_read_only', p, 8, values.seconds!)
-          out.push(`oltp_read_only 8 threads  ${p.name.padEnd(10)} ${r.tps.toFixed(0)} tps`)
-          continue
+      const rounds = Math.max(1, Number(values.rounds))
+      const perTx = new Map<string, number[]>()
+      const lines = new Map<string, string[]>()
+      for (let round = 0; round < rounds; round++)
+        for (const p of paths) {
+          if (!p.cpuMs) {
+            if (round > 0) continue
+            const r = await sysbench('oltp_read_only', p, 8, values.seconds!)
+            out.push(`oltp_read_only 8 threads  ${p.name.padEnd(10)} ${r.tps.toFixed(0)} tps`)
+            continue
+          }
+          const r = await cpuPerTransaction('oltp_read_only', p, 8, Math.max(6, Number(values.seconds)))
+          perTx.set(p.name, [...(perTx.get(p.name) ?? []), r.usPerTx])
+          lines.set(p.name, [
+            ...(lines.get(p.name) ?? []),
+            `oltp_read_only 8 threads  ${p.name.padEnd(10)} ${r.tps.toFixed(0)} tps ${r.usPerTx.toFixed(0)} µs CPU/tx (user ${r.userUsPerTx.toFixed(0)}, system ${r.systemUsPerTx.toFixed(0)})`,
+          ])
         }
-        const r = await cpuPerTransaction('oltp_read_only', p, 8, Math.max(6, Number(values.seconds)))
-        perTx.push(r.usPerTx)
-        out.push(
-          `oltp_read_only 8 threads  ${p.name.padEnd(10)} ${r.tps.toFixed(0)} tps ${r.usPerTx.toFixed(0)} µs CPU/tx (user ${r.userUsPerTx.toFixed(0)}, system ${r.systemUsPerTx.toFixed(0)})`,
-        )
+      for (const l of lines.values()) out.push(...l)
+      const median = (name: string) => {
+        const all = [...(perTx.get(name) ?? [])].sort((a, b) => a - b)
+        return all[Math.floor(all.length / 2)]!
       }
-      const ratio = perTx[1]! / perTx[0]!
+      const relayUs = median('node relay')
+      const ratio = median('taskgate') / relayUs
       targets.push(
-        `CPU per oltp_read_only transaction: taskgate ${perTx[1]!.toFixed(0)} µs, node relay ${perTx[0]!.toFixed(0)} µs: ${ratio.toFixed(2)}× — target ≤ 1.30× ${verdict(ratio <= 1.3)}`,
+        `CPU per oltp_read_only transaction (median of ${rounds}): taskgate ${median('taskgate').toFixed(0)} µs, node relay ${relayUs.toFixed(0)} µs: ${ratio.toFixed(2)}× — target ≤ 1.30× ${verdict(ratio <= 1.3)}${base ? `; baseline ${median('baseline').toFixed(0)} µs (${(median('baseline') / relayUs).toFixed(2)}×), this tree ${(((median('taskgate') - median('baseline')) / median('baseline')) * 100).toFixed(1)} % against it` : ''}`,
       )
     }
     if (which === 'all' || which === 'latency') {
@@ -181,8 +208,9 @@ async function main() {
       }
       // sysbench reports percentiles in steps of its histogram (about 1% apart): a few µs either way.
       const added = (p50[2]! - p50[0]!) * 1000
+      const baseAdded = base ? `; baseline +${((p50[3]! - p50[0]!) * 1000).toFixed(0)} µs` : ''
       targets.push(
-        `1-client added p50 (oltp_point_select): taskgate +${added.toFixed(0)} µs (node relay +${((p50[1]! - p50[0]!) * 1000).toFixed(0)} µs) — target ≤ 60 µs ${verdict(added <= 60)}`,
+        `1-client added p50 (oltp_point_select): taskgate +${added.toFixed(0)} µs (node relay +${((p50[1]! - p50[0]!) * 1000).toFixed(0)} µs${baseAdded}) — target ≤ 60 µs ${verdict(added <= 60)}`,
       )
     }
     if (which === 'all' || which === 'read') {
@@ -195,8 +223,8 @@ async function main() {
       ])
       // Three reads a path after a warm-up, the paths in turn (a load swing then touches each): the best
       // rate and the least CPU of the three (the wall clock on a shared machine only gets worse).
-      const rate = [0, 0, 0]
-      const cpu: (number | undefined)[] = [undefined, undefined, undefined]
+      const rate = paths.map(() => 0)
+      const cpu: (number | undefined)[] = paths.map(() => undefined)
       for (const p of paths) await readAll(p)
       for (let round = 0; round < 3; round++)
         for (const [i, p] of paths.entries()) {
@@ -215,6 +243,7 @@ async function main() {
     }
   } finally {
     await tg.stop()
+    await base?.stop()
     await relay.stop()
     await run('mariadb', [...rootArgs, '-e', `DROP DATABASE IF EXISTS ${database}`])
   }
