@@ -30,6 +30,8 @@ export class IncompletePacketWatch {
   }
 
   stop(): void {
+    // Called after every read; most find no clock running.
+    if (this.#timer === undefined) return
     clearTimeout(this.#timer)
     this.#timer = undefined
   }

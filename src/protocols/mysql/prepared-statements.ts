@@ -22,6 +22,11 @@ export interface PreparedStatement {
   /** The allow-cache key of its executions and the database it was made for (session.ts). */
   cacheKey: string | undefined
   cacheKeyDatabase: string | undefined
+  /** Its action's traits each execution asks about, read once: it names a secret (parameters are not
+   * shown), it changes sql_mode (read back after it), it only reads. */
+  secret: boolean
+  changesSqlMode: boolean
+  readOnly: boolean
 }
 
 /** MariaDB's own default of max_prepared_stmt_count is 16 382 for the whole server; one session of the
@@ -70,6 +75,9 @@ export class PreparedStatements {
       boundTypes: undefined,
       cacheKey: undefined,
       cacheKeyDatabase: undefined,
+      secret: pending.action.traits.includes('contains-secret'),
+      changesSqlMode: pending.action.traits.includes('sql-mode-change'),
+      readOnly: pending.action.traits.includes('read-only'),
     }
     this.#byId.set(ok.statementId, statement)
     return statement

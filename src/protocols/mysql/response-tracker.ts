@@ -39,28 +39,86 @@ export type ResponseStep =
   | { kind: 'local-infile'; fileName: string; done: false }
   | { kind: 'text'; text: string; done: true }
 
-type State =
-  | { s: 'idle' }
-  | { s: 'first'; binary: boolean }
-  | { s: 'columns'; left: number; binary: boolean }
-  | { s: 'columns-eof'; binary: boolean }
-  | { s: 'rows'; binary: boolean }
-  | { s: 'prepare' }
-  | { s: 'prepare-params'; left: number; columns: number }
-  | { s: 'prepare-params-eof'; columns: number }
-  | { s: 'prepare-columns'; left: number }
-  | { s: 'prepare-columns-eof' }
-  | { s: 'field-list' }
-  | { s: 'simple' }
-  | { s: 'text' }
+/** Where the response stands. One object of one shape, changed in place: a state object per packet was an
+ * allocation each, and reading `s` across thirteen shapes a megamorphic load. `left` counts column or
+ * parameter definitions still to come, `columns` the column definitions after a prepare's parameters. */
+type StateName =
+  | 'idle'
+  | 'first'
+  | 'columns'
+  | 'columns-eof'
+  | 'rows'
+  | 'prepare'
+  | 'prepare-params'
+  | 'prepare-params-eof'
+  | 'prepare-columns'
+  | 'prepare-columns-eof'
+  | 'field-list'
+  | 'simple'
+  | 'text'
 
-/** Rows are most of what a server sends: one shared step each, not an object per row. */
-const TEXT_ROW: ResponseStep = Object.freeze({ kind: 'row', binary: false, done: false })
-const BINARY_ROW: ResponseStep = Object.freeze({ kind: 'row', binary: true, done: false })
-const COLUMN: ResponseStep = Object.freeze({ kind: 'column', done: false })
-const LAST_COLUMN: ResponseStep = Object.freeze({ kind: 'column', done: true })
-const PARAMETER: ResponseStep = Object.freeze({ kind: 'parameter', done: false })
-const LAST_PARAMETER: ResponseStep = Object.freeze({ kind: 'parameter', done: true })
+/** Every step is one of these, whatever its kind: one hidden class with every field in one order, so the
+ * relay's reads of `kind` and `done` stay monomorphic (a literal per kind made them megamorphic loads). */
+class Step {
+  kind: ResponseStep['kind']
+  done: boolean
+  binary = false
+  count = 0
+  ok: OkPacket | undefined = undefined
+  err: ErrPacket | undefined = undefined
+  eof: EofPacket | undefined = undefined
+  endsResult: true | undefined = undefined
+  prepared: StmtPrepareOk | undefined = undefined
+  fileName: string | undefined = undefined
+  text: string | undefined = undefined
+
+  constructor(kind: ResponseStep['kind'], done: boolean) {
+    this.kind = kind
+    this.done = done
+  }
+}
+
+/** A Step is the ResponseStep its kind names: each constructor below sets that kind's field. */
+const asStep = (s: Step) => s as unknown as ResponseStep
+
+function okStep(ok: OkPacket, done: boolean): ResponseStep {
+  const s = new Step('ok', done)
+  s.ok = ok
+  return asStep(s)
+}
+
+function eofStep(eof: EofPacket, done: boolean, endsResult?: true): ResponseStep {
+  const s = new Step('eof', done)
+  s.eof = eof
+  s.endsResult = endsResult
+  return asStep(s)
+}
+
+function errStep(err: ErrPacket): ResponseStep {
+  const s = new Step('err', true)
+  s.err = err
+  return asStep(s)
+}
+
+function preparedStep(prepared: StmtPrepareOk, done: boolean): ResponseStep {
+  const s = new Step('prepare-ok', done)
+  s.prepared = prepared
+  return asStep(s)
+}
+
+function rowStep(binary: boolean): ResponseStep {
+  const s = new Step('row', false)
+  s.binary = binary
+  return asStep(s)
+}
+
+/** Rows are most of what a server sends: one shared step each, not an object per row (never changed). */
+const TEXT_ROW = rowStep(false)
+const BINARY_ROW = rowStep(true)
+const COLUMN = asStep(new Step('column', false))
+const LAST_COLUMN = asStep(new Step('column', true))
+const PARAMETER = asStep(new Step('parameter', false))
+const LAST_PARAMETER = asStep(new Step('parameter', true))
 
 /** While rows arrive (ResponseTracker.inRows): whether a packet that starts with `header` and is `length`
  * (> 0) bytes long is a row, not the ERR or EOF/OK that ends the result. */
@@ -79,7 +137,10 @@ const SIMPLE = new Set<number>([
 
 export class ResponseTracker {
   readonly #deprecateEof: boolean
-  #state: State = { s: 'idle' }
+  #s: StateName = 'idle'
+  #binary = false
+  #left = 0
+  #columns = 0
 
   /** `capabilities`: those in force on the connection (CLIENT_DEPRECATE_EOF changes how results end). */
   constructor(capabilities: number) {
@@ -88,22 +149,21 @@ export class ResponseTracker {
 
   /** Whether no response is awaited. */
   get idle(): boolean {
-    return this.#state.s === 'idle'
+    return this.#s === 'idle'
   }
 
   /** The client sent `command`; returns whether the server answers it at all (COM_STMT_CLOSE and
    * COM_QUIT get no answer). */
   begin(command: number): boolean {
-    if (this.#state.s !== 'idle')
-      throw new ProtocolViolation('a command before the previous one was answered')
+    if (this.#s !== 'idle') throw new ProtocolViolation('a command before the previous one was answered')
     if (command === Command.COM_STMT_CLOSE || command === Command.COM_QUIT) return false
-    if (command === Command.COM_QUERY) this.#state = { s: 'first', binary: false }
-    else if (command === Command.COM_STMT_EXECUTE) this.#state = { s: 'first', binary: true }
-    else if (command === Command.COM_STMT_FETCH) this.#state = { s: 'rows', binary: true }
-    else if (command === Command.COM_STMT_PREPARE) this.#state = { s: 'prepare' }
-    else if (command === Command.COM_FIELD_LIST) this.#state = { s: 'field-list' }
-    else if (command === Command.COM_STATISTICS) this.#state = { s: 'text' }
-    else if (SIMPLE.has(command)) this.#state = { s: 'simple' }
+    if (command === Command.COM_QUERY) this.#to('first', false)
+    else if (command === Command.COM_STMT_EXECUTE) this.#to('first', true)
+    else if (command === Command.COM_STMT_FETCH) this.#to('rows', true)
+    else if (command === Command.COM_STMT_PREPARE) this.#s = 'prepare'
+    else if (command === Command.COM_FIELD_LIST) this.#s = 'field-list'
+    else if (command === Command.COM_STATISTICS) this.#s = 'text'
+    else if (SIMPLE.has(command)) this.#s = 'simple'
     else throw new ProtocolViolation(`no response shape known for command 0x${command.toString(16)}`)
     return true
   }
@@ -111,104 +171,108 @@ export class ResponseTracker {
   /** A result's rows arrive now: each packet that is a row (isRowPacket) leaves the state as it is, so a
    * caller may relay a run of them without telling the tracker (packet() would answer each with a row step). */
   get inRows(): boolean {
-    return this.#state.s === 'rows'
+    return this.#s === 'rows'
   }
 
   /** One server packet's payload, in order. Throws ProtocolViolation on a packet the state does not allow. */
   packet(payload: Buffer): ResponseStep {
-    const state = this.#state
+    const s = this.#s
     const header = payload[0]
-    if (state.s === 'idle') throw new ProtocolViolation('a server packet with no command outstanding')
+    if (s === 'idle') throw new ProtocolViolation('a server packet with no command outstanding')
     if (
       header === ResponseHeader.ERR &&
-      state.s !== 'columns' &&
-      state.s !== 'prepare-params' &&
-      state.s !== 'prepare-columns'
+      s !== 'columns' &&
+      s !== 'prepare-params' &&
+      s !== 'prepare-columns'
     ) {
-      this.#state = { s: 'idle' }
-      return { kind: 'err', err: parseErrPacket(payload), done: true }
+      this.#s = 'idle'
+      return errStep(parseErrPacket(payload))
     }
-    switch (state.s) {
+    const binary = this.#binary
+    switch (s) {
       case 'first':
-        if (header === ResponseHeader.OK) return this.#ended(parseOkPacket(payload, this.#caps), state.binary)
+        if (header === ResponseHeader.OK) return this.#ended(parseOkPacket(payload, this.#caps), binary)
         if (header === ResponseHeader.LOCAL_INFILE) {
-          this.#state = { s: 'simple' } // the server's OK or ERR follows the client's (empty) file
-          return { kind: 'local-infile', fileName: payload.subarray(1).toString('utf8'), done: false }
+          this.#s = 'simple' // the server's OK or ERR follows the client's (empty) file
+          const infile = new Step('local-infile', false)
+          infile.fileName = payload.subarray(1).toString('utf8')
+          return asStep(infile)
         }
-        return this.#columnCount(payload, state.binary)
+        return this.#columnCount(payload)
       case 'columns':
-        this.#state =
-          state.left > 1
-            ? { s: 'columns', left: state.left - 1, binary: state.binary }
-            : this.#deprecateEof
-              ? { s: 'rows', binary: state.binary }
-              : { s: 'columns-eof', binary: state.binary }
+        if (this.#left > 1) this.#left--
+        else this.#s = this.#deprecateEof ? 'rows' : 'columns-eof'
         return COLUMN
       case 'columns-eof': {
         const eof = this.#eof(payload)
         // A cursor was opened (COM_STMT_EXECUTE with a cursor flag): rows come by COM_STMT_FETCH.
         if (eof.statusFlags & ServerStatus.SERVER_STATUS_CURSOR_EXISTS) {
-          this.#state = { s: 'idle' }
-          return { kind: 'eof', eof, done: true }
+          this.#s = 'idle'
+          return eofStep(eof, true)
         }
-        this.#state = { s: 'rows', binary: state.binary }
-        return { kind: 'eof', eof, done: false }
+        this.#s = 'rows'
+        return eofStep(eof, false)
       }
       case 'rows':
         if (header === ResponseHeader.EOF && payload.length < MAX_PACKET_PAYLOAD) {
-          if (this.#deprecateEof) return this.#ended(parseOkPacket(payload, this.#caps), state.binary)
+          if (this.#deprecateEof) return this.#ended(parseOkPacket(payload, this.#caps), binary)
           const eof = this.#eof(payload)
           const more = (eof.statusFlags & ServerStatus.SERVER_MORE_RESULTS_EXISTS) !== 0
-          this.#state = more ? { s: 'first', binary: state.binary } : { s: 'idle' }
-          return { kind: 'eof', eof, done: !more, endsResult: true }
+          this.#s = more ? 'first' : 'idle'
+          return eofStep(eof, !more, true)
         }
-        return state.binary ? BINARY_ROW : TEXT_ROW
+        return binary ? BINARY_ROW : TEXT_ROW
       case 'prepare': {
         const prepared = parseStmtPrepareOk(payload)
         const { paramCount, columnCount } = prepared
         if (paramCount > 0) {
-          this.#state = { s: 'prepare-params', left: paramCount, columns: columnCount }
-          return { kind: 'prepare-ok', prepared, done: false }
+          this.#s = 'prepare-params'
+          this.#left = paramCount
+          this.#columns = columnCount
+          return preparedStep(prepared, false)
         }
-        return { kind: 'prepare-ok', prepared, done: this.#toColumns(columnCount) }
+        return preparedStep(prepared, this.#toColumns(columnCount))
       }
       case 'prepare-params': {
-        if (state.left > 1)
-          this.#state = { s: 'prepare-params', left: state.left - 1, columns: state.columns }
-        else if (!this.#deprecateEof) this.#state = { s: 'prepare-params-eof', columns: state.columns }
-        else return this.#toColumns(state.columns) ? LAST_PARAMETER : PARAMETER
+        if (this.#left > 1) this.#left--
+        else if (!this.#deprecateEof) this.#s = 'prepare-params-eof'
+        else return this.#toColumns(this.#columns) ? LAST_PARAMETER : PARAMETER
         return PARAMETER
       }
       case 'prepare-params-eof': {
         const eof = this.#eof(payload)
-        return { kind: 'eof', eof, done: this.#toColumns(state.columns) }
+        return eofStep(eof, this.#toColumns(this.#columns))
       }
       case 'prepare-columns': {
-        this.#state =
-          state.left > 1
-            ? { s: 'prepare-columns', left: state.left - 1 }
-            : this.#deprecateEof
-              ? { s: 'idle' }
-              : { s: 'prepare-columns-eof' }
-        return this.#state.s === 'idle' ? LAST_COLUMN : COLUMN
+        if (this.#left > 1) this.#left--
+        else this.#s = this.#deprecateEof ? 'idle' : 'prepare-columns-eof'
+        return this.#s === 'idle' ? LAST_COLUMN : COLUMN
       }
       case 'prepare-columns-eof':
-        this.#state = { s: 'idle' }
-        return { kind: 'eof', eof: this.#eof(payload), done: true }
+        this.#s = 'idle'
+        return eofStep(this.#eof(payload), true)
       case 'field-list':
         if (header === ResponseHeader.EOF && payload.length < 9) {
-          this.#state = { s: 'idle' }
-          return { kind: 'eof', eof: parseEofPacket(payload), done: true }
+          this.#s = 'idle'
+          return eofStep(parseEofPacket(payload), true)
         }
         return COLUMN
       case 'simple':
         if (header !== ResponseHeader.OK) throw new ProtocolViolation('expected OK or ERR')
-        this.#state = { s: 'idle' }
-        return { kind: 'ok', ok: parseOkPacket(payload, this.#caps), done: true }
-      case 'text':
-        this.#state = { s: 'idle' }
-        return { kind: 'text', text: payload.toString('utf8'), done: true }
+        this.#s = 'idle'
+        return okStep(parseOkPacket(payload, this.#caps), true)
+      case 'text': {
+        this.#s = 'idle'
+        const text = new Step('text', true)
+        text.text = payload.toString('utf8')
+        return asStep(text)
+      }
     }
+  }
+
+  #to(s: StateName, binary: boolean): void {
+    this.#s = s
+    this.#binary = binary
   }
 
   get #caps(): number {
@@ -218,15 +282,18 @@ export class ResponseTracker {
   /** An OK that ends a result (or a whole response): more results follow when the server says so. */
   #ended(ok: OkPacket, binary: boolean): ResponseStep {
     const more = (ok.statusFlags & ServerStatus.SERVER_MORE_RESULTS_EXISTS) !== 0
-    this.#state = more ? { s: 'first', binary } : { s: 'idle' }
-    return { kind: 'ok', ok, done: !more }
+    this.#to(more ? 'first' : 'idle', binary)
+    return okStep(ok, !more)
   }
 
-  #columnCount(payload: Buffer, binary: boolean): ResponseStep {
+  #columnCount(payload: Buffer): ResponseStep {
     const count = parseColumnCount(payload)
     if (count === 0) throw new ProtocolViolation('a result set of no columns')
-    this.#state = { s: 'columns', left: count, binary }
-    return { kind: 'column-count', count, done: false }
+    this.#s = 'columns'
+    this.#left = count
+    const step = new Step('column-count', false)
+    step.count = count
+    return asStep(step)
   }
 
   #eof(payload: Buffer): EofPacket {
@@ -236,7 +303,8 @@ export class ResponseTracker {
 
   /** After the parameter definitions: the column definitions, if any; returns whether the response is done. */
   #toColumns(columns: number): boolean {
-    this.#state = columns > 0 ? { s: 'prepare-columns', left: columns } : { s: 'idle' }
+    this.#s = columns > 0 ? 'prepare-columns' : 'idle'
+    this.#left = columns
     return columns === 0
   }
 }

@@ -346,11 +346,10 @@ export class MysqlSession {
       return
     }
     const { statement, execute } = found
-    const secret = statement.action.traits.includes('contains-secret')
     const recordText = withParameters(
       statement.action.recordText ?? statement.text,
       execute,
-      secret,
+      statement.secret,
       this.#maskParameter,
     )
     const action = { ...statement.action, recordText }
@@ -367,28 +366,30 @@ export class MysqlSession {
         statement.action.text,
         execute.values.map((v) => (v === null ? null : v.toString('hex'))),
       )
-    this.#gate(
+    // A prepared SET sql_mode changes how the next texts lex, as the same text would: read back after it.
+    const planned = { action, cacheKey, usesDatabase: undefined, changesSqlMode: statement.changesSqlMode }
+    const request: GateRequest = {
+      action,
+      cacheKey: action.unclassified === undefined ? cacheKey : undefined,
+      write: !statement.readOnly,
+      start: true,
+      digest,
+    }
+    // One statement: decided on its own, without decideInTurn's arrays.
+    const answer = this.#o.gate.decide(request)
+    if (!(answer instanceof Promise)) {
+      this.#decidedOne(Command.COM_STMT_EXECUTE, payload, planned, answer)
+      return
+    }
+    this.#held(
+      answer.then((a) => [a]),
       Command.COM_STMT_EXECUTE,
       payload,
-      // A prepared SET sql_mode changes how the next texts lex, as the same text would: read back after it.
-      [
-        {
-          action,
-          cacheKey,
-          usesDatabase: undefined,
-          changesSqlMode: action.traits.includes('sql-mode-change'),
-        },
-      ],
-      { digest },
+      [planned],
     )
   }
 
-  #gate(
-    command: number,
-    payload: Buffer,
-    statements: PlannedStatement[],
-    o: { digest?: () => string; start?: boolean } = {},
-  ): void {
+  #gate(command: number, payload: Buffer, statements: PlannedStatement[], o: { start?: boolean } = {}): void {
     const start = o.start ?? true
     const requests: GateRequest[] = []
     for (const { action, cacheKey } of statements)
@@ -397,15 +398,22 @@ export class MysqlSession {
         cacheKey: action.unclassified === undefined ? cacheKey : undefined,
         write: !action.traits.includes('read-only'),
         start,
-        // Computed when the gate reads it (a hold), not before.
-        digest: o.digest,
       })
     const answers = decideInTurn(this.#o.gate, requests)
     if (!(answers instanceof Promise)) {
       this.#decided(command, payload, statements, answers)
       return
     }
-    // Held (an estimate, an approval, a write's record): later commands wait in the socket.
+    this.#held(answers, command, payload, statements)
+  }
+
+  /** Held (an estimate, an approval, a write's record): later commands wait in the socket. */
+  #held(
+    answers: Promise<GateAnswer[]>,
+    command: number,
+    payload: Buffer,
+    statements: PlannedStatement[],
+  ): void {
     this.#deciding = true
     this.#o.client.pause()
     void answers.then((a) =>
@@ -415,6 +423,18 @@ export class MysqlSession {
         this.#next()
       }),
     )
+  }
+
+  /** The gate's answer for a command of one statement, allowed or not at once (an execution). */
+  #decidedOne(command: number, payload: Buffer, s: PlannedStatement, a: GateAnswer): void {
+    if (this.#closed) return
+    if (a.decision.outcome !== 'allow') {
+      this.#decided(command, payload, [s], [a])
+      return
+    }
+    this.#forward(command, payload, [
+      { action: s.action, seq: a.seq, usesDatabase: s.usesDatabase, changesSqlMode: s.changesSqlMode },
+    ])
   }
 
   /** The gate's answers for the command's statements (in turn, up to the first not allowed). */
@@ -722,11 +742,12 @@ export class MysqlSession {
 
   #record(part: Part, rowCount: number, durationMs: number, error: string | undefined): void {
     if (part.seq === undefined) return
-    this.#o.gate.recordOutcome(part.seq, part.action, {
+    const outcome: { rowCount: number; durationMs: number; error?: string } = {
       rowCount,
       durationMs: Math.round(durationMs * 1000) / 1000,
-      ...(error !== undefined ? { error } : {}),
-    })
+    }
+    if (error !== undefined) outcome.error = error
+    this.#o.gate.recordOutcome(part.seq, part.action, outcome)
   }
 
   #readSqlMode(): void {

@@ -330,3 +330,38 @@ test('mysql: a large unmasked result (rows cut at every chunk edge) arrives whol
   }
   assert.deepEqual(counts.sort(), [59_990, 60_000])
 })
+
+test('mysql: a held prepared execution runs only after its approval, with its own values; a denied one never runs', async () => {
+  await using g = await startMysqlGateway({ extraConfig: HELD })
+  const { grant, credential } = await g.grant('select:$DB.*,update:$DB.*')
+  const c = await g.connect(credential)
+  // Answers every approval the grant asks for until `pending` settles (the prepare and the execution).
+  const answering = async <T>(pending: Promise<T>, verdict: 'approve' | 'deny'): Promise<T> => {
+    let settled = false
+    const done = pending.finally(() => {
+      settled = true
+    })
+    const answered = new Set<string>()
+    while (!settled) {
+      const all = await g.gateway.core.listApprovals(g.approver, { status: ['pending'], grantId: grant.id })
+      for (const a of all.filter((x) => x.subject === 'action' && !answered.has(x.id))) {
+        answered.add(a.id)
+        await g.gateway.core.decideApproval(g.approver, a.id, verdict, 'checked the ticket')
+      }
+      await Promise.race([done.catch(() => {}), sleep(50)])
+    }
+    return done
+  }
+  try {
+    const sql = 'UPDATE customers SET name = ? WHERE id = ?'
+    const [result] = await answering(c.execute(sql, ['Ada P.', 1]), 'approve')
+    assert.equal((result as { affectedRows: number }).affectedRows, 1)
+    await assert.rejects(answering(c.execute(sql, ['Mallory', 1]), 'deny'), { errno: 1142 })
+  } finally {
+    await c.end()
+  }
+  const root = await g.root()
+  const [rows] = await root.query(`SELECT name FROM ${g.database}.customers WHERE id = 1`)
+  await root.end()
+  assert.deepEqual(rows, [{ name: 'Ada P.' }])
+})

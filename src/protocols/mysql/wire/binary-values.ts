@@ -65,8 +65,12 @@ export function binaryValueText(type: number, unsigned: boolean, value: Buffer):
     case ColumnType.MYSQL_TYPE_LONG:
     case ColumnType.MYSQL_TYPE_INT24:
       return String(unsigned ? value.readUInt32LE(0) : value.readInt32LE(0))
-    case ColumnType.MYSQL_TYPE_LONGLONG:
+    case ColumnType.MYSQL_TYPE_LONGLONG: {
+      // Exact as a Number while the high word is under 2^21 (|value| < 2^53): no BigInt for the usual ids.
+      const high = unsigned ? value.readUInt32LE(4) : value.readInt32LE(4)
+      if (high < 0x200000 && high >= -0x200000) return String(high * 0x100000000 + value.readUInt32LE(0))
       return String(unsigned ? value.readBigUInt64LE(0) : value.readBigInt64LE(0))
+    }
     case ColumnType.MYSQL_TYPE_FLOAT:
       return String(value.readFloatLE(0))
     case ColumnType.MYSQL_TYPE_DOUBLE:

@@ -231,3 +231,25 @@ test('COM_STMT_EXECUTE with bound types, then reusing them', () => {
   const none = { statementId: 1, flags: 0, iterationCount: 1, newParamsBound: false, types: [], values: [] }
   assert.deepEqual(parseComStmtExecute(encodeComStmtExecute(none), 0, undefined), none)
 })
+
+test('binary BIGINT text: exact on both sides of 2^53, signed and unsigned', () => {
+  const { MYSQL_TYPE_LONGLONG } = ColumnType
+  const signed = [
+    0n,
+    1n,
+    -1n,
+    2n ** 32n,
+    -(2n ** 32n) - 7n,
+    2n ** 53n - 1n,
+    2n ** 53n,
+    -(2n ** 53n),
+    -(2n ** 53n) - 1n,
+  ]
+  for (const v of [...signed, 2n ** 63n - 1n, -(2n ** 63n)])
+    assert.equal(binaryValueText(MYSQL_TYPE_LONGLONG, false, longlong(v)), String(v))
+  for (const v of [0n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 63n, 2n ** 64n - 1n]) {
+    const b = Buffer.alloc(8)
+    b.writeBigUInt64LE(v)
+    assert.equal(binaryValueText(MYSQL_TYPE_LONGLONG, true, b), String(v))
+  }
+})
