@@ -8,9 +8,16 @@
 //
 // Written forms: `pods@team-a` (every pod in team-a), `deployments/web@prod` (one deployment),
 // `pods/exec@team-a` (exec into any pod of team-a), `pods/web/log@team-a` (URL order: one pod's log),
-// `pods` (every pod, every namespace), `*@team-a` (everything in team-a), `deployments.apps/web@prod` (the API
-// group is dropped: objects name the resource only). Per-command exec entries have a shape of their own:
+// `pods` (every pod, every namespace), `*@team-a` (everything in team-a), `deployments.apps/web@prod` (one
+// deployment of the group apps). Per-command exec entries have a shape of their own:
 // `exec:web-*@team-a:ls -la *` (kubernetes-exec-scope.ts).
+//
+// The API group is part of the resource: `pods` is the core group's, `<resource>.<group>` any other's
+// (`pods.metrics.k8s.io`, a CustomResourceDefinition's `pods.evil.example.com`), as `kubectl get` spells them.
+// A name written without a group is the core group's, or the group the built-in resource of that name is
+// served by (`deployments` is `deployments.apps`: BUILT_IN_GROUPS); a CRD's resource must be written with its
+// group, and an unqualified name of no built-in resource names a core resource that does not exist, so it
+// matches nothing (fails closed). A `*` in the resource part matches any group (`*@team-a`).
 
 import { canonicalExecObject, isKubernetesExecObject } from './kubernetes-exec-scope.ts'
 
@@ -40,9 +47,10 @@ export function kubernetesScopeObject(object: string): string {
   const at = object.lastIndexOf('@')
   const namespace = at < 0 ? '*' : object.slice(at + 1)
   const body = at < 0 ? object : object.slice(0, at)
-  if (body.includes(':')) return `${body}@${namespace}`
+  // Already canonical (a grant stored before groups were matched too): its resource qualified the same way.
+  if (body.includes(':')) return `${withGroup(body)}@${namespace}`
   const parts = body.split('/')
-  const resource = withoutGroup(parts[0]!)
+  const resource = withGroup(parts[0]!)
   let target: string
   if (parts.length === 1) target = `${resource}:*`
   else if (parts.length === 2)
@@ -52,8 +60,40 @@ export function kubernetesScopeObject(object: string): string {
   return `${target}@${namespace}`
 }
 
-/** `deployments.apps` -> `deployments`; `*` and plain names unchanged. */
-const withoutGroup = (resource: string): string => {
-  const dot = resource.indexOf('.')
-  return dot < 0 ? resource : resource.slice(0, dot)
+/** `deployments` -> `deployments.apps` (a built-in resource of another group); `pods`, `deployments.apps`,
+ * `widgets.example.com`, a glob, and anything after the resource (`/scale:web`) unchanged. */
+function withGroup(object: string): string {
+  const end = object.search(/[/:]/)
+  const resource = end < 0 ? object : object.slice(0, end)
+  const group = BUILT_IN_GROUPS.get(resource)
+  return group === undefined ? object : `${resource}.${group}${object.slice(resource.length)}`
 }
+
+/** Built-in resources served by a group other than the core one, by their unqualified name (Kubernetes 1.20
+ * to 1.33). A name the core group also serves (`events`, also events.k8s.io) is the core group's. */
+const BUILT_IN_GROUPS: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    apps: 'deployments replicasets statefulsets daemonsets controllerrevisions',
+    batch: 'jobs cronjobs',
+    autoscaling: 'horizontalpodautoscalers',
+    policy: 'poddisruptionbudgets podsecuritypolicies',
+    'networking.k8s.io': 'ingresses ingressclasses networkpolicies ipaddresses servicecidrs',
+    'rbac.authorization.k8s.io': 'roles rolebindings clusterroles clusterrolebindings',
+    'storage.k8s.io':
+      'storageclasses volumeattachments csidrivers csinodes csistoragecapacities volumeattributesclasses',
+    'apiextensions.k8s.io': 'customresourcedefinitions',
+    'apiregistration.k8s.io': 'apiservices',
+    'admissionregistration.k8s.io':
+      'mutatingwebhookconfigurations validatingwebhookconfigurations validatingadmissionpolicies validatingadmissionpolicybindings',
+    'certificates.k8s.io': 'certificatesigningrequests',
+    'coordination.k8s.io': 'leases',
+    'discovery.k8s.io': 'endpointslices',
+    'scheduling.k8s.io': 'priorityclasses',
+    'node.k8s.io': 'runtimeclasses',
+    'flowcontrol.apiserver.k8s.io': 'flowschemas prioritylevelconfigurations',
+    'authentication.k8s.io': 'tokenreviews selfsubjectreviews',
+    'authorization.k8s.io':
+      'subjectaccessreviews selfsubjectaccessreviews localsubjectaccessreviews selfsubjectrulesreviews',
+    'resource.k8s.io': 'deviceclasses resourceclaims resourceclaimtemplates resourceslices',
+  }).flatMap(([group, names]) => names.split(' ').map((name) => [name, group] as const)),
+)

@@ -34,10 +34,14 @@ test('requests map to the verb, resource, subresource, namespace and name the AP
     ['GET', '/api/v1/namespaces/team-a/pods/web/proxy/metrics', 'get:pods/proxy:web@team-a'],
     ['GET', '/api/v1/proxy/namespaces/team-a/pods/web/metrics', 'proxy:pods:web@team-a'],
     ['DELETE', '/api/v1/namespaces/team-a/pods', 'deletecollection:pods:*@team-a'],
-    ['DELETE', '/apis/apps/v1/namespaces/prod/deployments/web', 'delete:deployments:web@prod'],
-    ['PATCH', '/apis/apps/v1/namespaces/prod/deployments/web/scale', 'patch:deployments/scale:web@prod'],
-    ['PUT', '/apis/apps/v1/namespaces/prod/deployments/web/status', 'update:deployments/status:web@prod'],
-    ['POST', '/apis/apps/v1/namespaces/prod/deployments', 'create:deployments:*@prod'],
+    ['DELETE', '/apis/apps/v1/namespaces/prod/deployments/web', 'delete:deployments.apps:web@prod'],
+    ['PATCH', '/apis/apps/v1/namespaces/prod/deployments/web/scale', 'patch:deployments.apps/scale:web@prod'],
+    [
+      'PUT',
+      '/apis/apps/v1/namespaces/prod/deployments/web/status',
+      'update:deployments.apps/status:web@prod',
+    ],
+    ['POST', '/apis/apps/v1/namespaces/prod/deployments', 'create:deployments.apps:*@prod'],
     ['GET', '/api/v1/pods', 'list:pods:*@'],
     ['GET', '/api/v1/namespaces', 'list:namespaces:*@'],
     ['GET', '/api/v1/namespaces/team-a', 'get:namespaces:team-a@team-a'],
@@ -47,7 +51,7 @@ test('requests map to the verb, resource, subresource, namespace and name the AP
     [
       'GET',
       '/apis/rbac.authorization.k8s.io/v1/clusterroles/system:basic-user',
-      'get:clusterroles:system:basic-user@',
+      'get:clusterroles.rbac.authorization.k8s.io:system:basic-user@',
     ],
     ['GET', '/api/v1/namespaces/team-a/%70ods/web', 'get:pods:web@team-a'],
     ['GET', '/version', 'get:/version'],
@@ -106,6 +110,23 @@ test('written scope objects cover exactly what RBAC would: names, subresources, 
   assert.ok(covers('deployments/web@prod', 'DELETE', '/apis/apps/v1/namespaces/prod/deployments/web'))
   assert.ok(!covers('deployments/web@prod', 'DELETE', '/apis/apps/v1/namespaces/prod/deployments/web2'))
   assert.ok(covers('deployments.apps/web@prod', 'DELETE', '/apis/apps/v1/namespaces/prod/deployments/web'))
+  // The API group is matched: `pods` is the core group's; a built-in resource of another group may be written
+  // without it (`deployments`); anything else is named with its group (regression 22-kube-scope-names-api-group).
+  assert.ok(!covers('pods@team-a', 'GET', '/apis/metrics.k8s.io/v1beta1/namespaces/team-a/pods'))
+  assert.ok(!covers('pods@team-a', 'GET', '/apis/evil.example.com/v1/namespaces/team-a/pods/web'))
+  assert.ok(
+    covers('pods.metrics.k8s.io@team-a', 'GET', '/apis/metrics.k8s.io/v1beta1/namespaces/team-a/pods'),
+  )
+  assert.ok(!covers('pods.metrics.k8s.io@team-a', 'GET', '/api/v1/namespaces/team-a/pods'))
+  assert.ok(!covers('deployments@prod', 'GET', '/apis/evil.example.com/v1/namespaces/prod/deployments'))
+  assert.ok(covers('deployments/scale@prod', 'PATCH', '/apis/apps/v1/namespaces/prod/deployments/web/scale'))
+  assert.ok(covers('deployments:web@prod', 'GET', '/apis/apps/v1/namespaces/prod/deployments/web'))
+  assert.ok(covers('jobs@prod', 'GET', '/apis/batch/v1/namespaces/prod/jobs'))
+  assert.ok(!covers('widgets@prod', 'GET', '/apis/example.com/v1/namespaces/prod/widgets'))
+  assert.ok(covers('widgets.example.com@prod', 'GET', '/apis/example.com/v1/namespaces/prod/widgets'))
+  assert.ok(covers('*@prod', 'GET', '/apis/example.com/v1/namespaces/prod/widgets'))
+  assert.ok(covers('events@prod', 'GET', '/api/v1/namespaces/prod/events'))
+  assert.ok(!covers('events@prod', 'GET', '/apis/events.k8s.io/v1/namespaces/prod/events'))
   assert.ok(covers('pods', 'GET', '/api/v1/pods'))
   assert.ok(covers('pods', 'GET', '/api/v1/namespaces/x/pods/y'))
   assert.ok(covers('namespaces', 'GET', '/api/v1/namespaces'))

@@ -56,7 +56,7 @@ export function classifyRequest(method: string, url: string): KubernetesRequest 
   if (STREAM_SUBRESOURCES.has(info.subresource) && info.resource === 'pods') info.verb = 'create'
   if (info.verb === '' || info.resource === '')
     return unclassified(method, path, text, `${method} on ${path} is no API verb`)
-  const resource = info.subresource ? `${info.resource}/${info.subresource}` : info.resource
+  const resource = info.subresource ? `${scopeResource(info)}/${info.subresource}` : scopeResource(info)
   // The name keeps its case: the API server's names are case-sensitive (ClusterRole `Admin` is not `admin`),
   // so a grant on one must not cover the other. Resources and namespaces are lower case by the server's rules.
   const object = `${resource.toLowerCase()}:${info.name || '*'}@${info.namespace.toLowerCase()}`
@@ -67,9 +67,14 @@ export function classifyRequest(method: string, url: string): KubernetesRequest 
     traits: traitsOf(info),
     text,
   }
-  if (info.subresource !== 'exec' || info.resource !== 'pods') return { info, action }
+  if (info.subresource !== 'exec' || scopeResource(info) !== 'pods') return { info, action }
   return { info, ...withExecCommand(action, info, query) }
 }
+
+/** The resource as scope objects name it, with its API group unless core: `pods`, `deployments.apps`,
+ * `pods.metrics.k8s.io` (kinds/kubernetes-scope.ts), lower case. */
+export const scopeResource = (info: RequestInfo): string =>
+  (info.apiGroup ? `${info.resource}.${info.apiGroup}` : info.resource).toLowerCase()
 
 function traitsOf(info: RequestInfo): string[] {
   const traits: string[] = []

@@ -76,3 +76,13 @@ test('malformed exec entries are refused with the form to write; SSH exec entrie
     'an SSH login pattern is not a pod',
   )
 })
+
+test("per-command entries are the core group's pods' only: another group's pods/exec needs its create", () => {
+  const other = classifyRequest(
+    'POST',
+    '/apis/evil.example.com/v1/namespaces/team-a/pods/web/exec?command=ls',
+  )
+  assert.equal(other.commandNeed, undefined)
+  assert.equal(other.action.needs[0]!.object, 'pods.evil.example.com/exec:web@team-a')
+  assert.ok(!scopeCovers(kube('exec:web@team-a:*'), other.action.needs[0]!))
+})

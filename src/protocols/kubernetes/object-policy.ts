@@ -3,6 +3,7 @@
 // whole runs filtered when the grant covers some of it; `kubectl get namespaces` shows the namespaces the
 // grant names.
 import { type Action, type Core, globMatches, objectMatches, type ScopeEntry } from '../../core/index.ts'
+import { scopeResource } from './classify.ts'
 import type { RequestInfo } from './request-info.ts'
 import type { ObjectPolicy } from './rewrite-objects.ts'
 import type { KubeLogin } from './serve-request.ts'
@@ -12,10 +13,11 @@ import type { KubeLogin } from './serve-request.ts'
 export function filterable(info: RequestInfo, scope: readonly ScopeEntry[]): boolean {
   if (!info.isResourceRequest || info.subresource || info.name) return false
   if (info.verb !== 'list' && info.verb !== 'watch') return false
-  if (info.resource === 'namespaces') return true
+  const resource = scopeResource(info)
+  if (resource === 'namespaces') return true
   if (info.namespace !== '') return false
   return scope.some(
-    (e) => (e.verb === info.verb || e.verb === '*') && globMatches(resourcePart(e.object), info.resource),
+    (e) => (e.verb === info.verb || e.verb === '*') && globMatches(resourcePart(e.object), resource),
   )
 }
 
@@ -65,8 +67,8 @@ function visibility(core: Core, login: KubeLogin, info: RequestInfo): (name: str
     return core.decide(login.handle, action).outcome === 'allow'
   }
   // Names keep their case (as classify.ts): the API server's names are case-sensitive.
-  const resource = info.resource.toLowerCase()
-  if (info.resource !== 'namespaces') return (name, ns) => decides(`${resource}:${name}@${ns.toLowerCase()}`)
+  const resource = scopeResource(info)
+  if (resource !== 'namespaces') return (name, ns) => decides(`${resource}:${name}@${ns.toLowerCase()}`)
   const scope = login.context.grant.scope
   return (name) =>
     decides(`namespaces:${name}@${name}`) ||
