@@ -193,8 +193,12 @@ class SftpRelay {
     )
     c.on('SYMLINK', (id, target, link) =>
       this.#run(id, async () => {
+        if (target === '') return c.status(id, STATUS.NO_SUCH_FILE, 'the link target is empty')
         const l = await this.#check(id, 'write', link, false)
-        const t = l && (await this.#check(id, 'read', target, true))
+        // A relative target is relative to the directory holding the link (symlink(2)), not to the home; the
+        // link is made with the absolute path decided, so a later rename of the link cannot change what it
+        // points to.
+        const t = l && (await this.#check(id, 'read', posix.resolve(posix.dirname(l), target), true))
         if (!l || !t) return
         await this.upstream.symlink(t, l)
         this.#note('symlink', `${l} -> ${t}`)
