@@ -35,9 +35,10 @@ export interface Action {
 export interface ComputedColumns {
   readonly columns: readonly string[]
   readonly wholeRow: boolean
-  /** A view the action reads whose columns may carry any column (its definition could not be traced): the
-   * action may compute on a masked column under a view's name for it (protocols/kit/view-lineage.ts). */
-  readonly untracedView?: string
+  /** What the action reads that may carry any column, e.g. `view app.v` (a definition that could not be
+   * traced) or `function app.f` (its body may read anything): the action may compute on a masked column
+   * under another name through it (protocols/kit/view-lineage.ts). */
+  readonly untracedSource?: string
   /** Columns in `columns` only because a view the action reads carries them (its definition reads them, a
    * renamed `ssn AS s` too): named in a denial, since the statement itself names the view's column. */
   readonly viaViews?: ReadonlyMap<string, string>

@@ -3,10 +3,11 @@
 // (`CREATE VIEW cv AS SELECT ssn AS s`), so `SELECT 1 FROM cv WHERE s LIKE '1%'` asked about `ssn` under
 // the name `s` and answered one question at a time. Before a statement that computes on anything is
 // decided, the columns each view it reads may carry are added to what it computes on (each protocol says
-// what a view carries: PostgreSQL from pg_depend, MySQL unknown); a view whose sources are unknown makes the
+// what a view carries: PostgreSQL from pg_depend, MySQL unknown); a view whose sources are unknown, or a
+// call of a function whose body may read any column (`SELECT 1 FROM app.f() WHERE x LIKE '9%'`), makes the
 // statement count as computing on a masked column whenever a rule forbids it. Fails closed: over-denies a
 // filter on a view's other columns, never under-denies.
-import type { Action } from '../../core/index.ts'
+import type { Action, ScopeEntry } from '../../core/index.ts'
 
 /** The table columns (lower case) a relation's columns may carry: [] for a table or a relation not found,
  * 'unknown' for a view whose definition could not be traced (a function, too deep, the lookup failed). */
@@ -32,18 +33,29 @@ export function computesOnAnything(action: Action): boolean {
   return used !== undefined && (used.columns.length > 0 || used.wholeRow)
 }
 
-/** `action` with what the views it reads carry added to what it computes on; the same action when it
- * computes on nothing or reads no view. `sourcesOf` answers for each of relationNames(action). */
-export function withViewLineage(action: Action, sourcesOf: (relation: string) => ViewSources): Action {
+/** What a protocol knows of what an action's relations and calls carry. */
+export interface Lineage {
+  /** What the relation (or view) of this name may carry; called for each of relationNames(action). */
+  sources(relation: string): ViewSources
+  /** Whether the call a need names may read any column (a function outside the server's own). */
+  untracedCall(need: ScopeEntry): boolean
+}
+
+/** `action` with what the views it reads carry added to what it computes on, and marked when it reads a
+ * view or calls a function that may carry anything; the same action when it computes on nothing or reads
+ * no such thing. */
+export function withViewLineage(action: Action, lineage: Lineage): Action {
   const used = action.computesOn
   if (used === undefined || !computesOnAnything(action)) return action
   const columns = new Set(used.columns)
   const viaViews = new Map(used.viaViews ?? [])
-  let untracedView = used.untracedView
+  let untracedSource = used.untracedSource
+  for (const need of action.needs)
+    if (untracedSource === undefined && lineage.untracedCall(need)) untracedSource = `function ${need.object}`
   for (const relation of relationNames(action)) {
-    const sources = sourcesOf(relation)
+    const sources = lineage.sources(relation)
     if (sources === 'unknown') {
-      untracedView ??= relation
+      untracedSource ??= `view ${relation}`
       continue
     }
     for (const name of sources) {
@@ -52,14 +64,14 @@ export function withViewLineage(action: Action, sourcesOf: (relation: string) =>
       viaViews.set(name, relation)
     }
   }
-  if (columns.size === used.columns.length && untracedView === used.untracedView) return action
+  if (columns.size === used.columns.length && untracedSource === used.untracedSource) return action
   return {
     ...action,
     computesOn: {
       columns: [...columns],
       wholeRow: used.wholeRow,
       ...(viaViews.size > 0 ? { viaViews } : {}),
-      ...(untracedView !== undefined ? { untracedView } : {}),
+      ...(untracedSource !== undefined ? { untracedSource } : {}),
     },
   }
 }

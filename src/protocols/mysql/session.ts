@@ -570,8 +570,8 @@ export class MysqlSession {
     return flight.showsCredentials
   }
 
-  /** `action` as decided: a statement computing on anything that reads a view counts as computing on a
-   * masked column under the view's name (kit/view-lineage.ts). MariaDB says nothing of what a view's
+  /** `action` as decided: a statement computing on anything that reads a view or calls a stored function
+   * counts as computing on a masked column under another name (kit/view-lineage.ts). MariaDB says nothing of what a view's
    * column carries, so every view counts as carrying anything: filtering on a view is refused under a
    * rule that forbids computing on its columns (over-refuses a filter on a view's other columns). */
   #throughViews(action: Action): Action {
@@ -582,9 +582,11 @@ export class MysqlSession {
       for (const view of views) tails.add(view.slice(view.indexOf('.') + 1))
       this.#viewTails = tails
     }
-    return withViewLineage(action, (name) =>
-      views === 'all' || views.has(name) || this.#viewTails?.has(name) ? 'unknown' : [],
-    )
+    return withViewLineage(action, {
+      sources: (name) => (views === 'all' || views.has(name) || this.#viewTails?.has(name) ? 'unknown' : []),
+      // A native function is no need; an `execute` need is a stored function, whose body may read anything.
+      untracedCall: (need) => need.verb === 'execute',
+    })
   }
 
   /** Whether the statement whose rows arrive reads a view (or may: unknown, or views could not be read). */

@@ -282,10 +282,11 @@ export class StatementDecider {
   #throughViews(classified: ClassifiedSql): ClassifiedSql {
     const views = this.#o.views
     if (views === undefined) return classified
-    const action = withViewLineage(
-      classified.action,
-      (name) => views.cachedSourcesOfViewsNamed(name) ?? 'unknown',
-    )
+    const action = withViewLineage(classified.action, {
+      sources: (name) => views.cachedSourcesOfViewsNamed(name) ?? 'unknown',
+      // PostgreSQL's own functions read only what they are given; any other may read any table.
+      untracedCall: (need) => need.verb === 'execute' && !need.object.startsWith('pg_catalog.'),
+    })
     return action === classified.action ? classified : { ...classified, action }
   }
 

@@ -22,10 +22,10 @@ export function maskedColumnsOnlyProjected(action: Action, grant: Grant, rules: 
   }
   if (used.wholeRow && masking.forbidsComputingOnRows)
     return denial(masking.forbidsComputingOnRows, 'a whole row, which holds masked columns,')
-  if (used.untracedView !== undefined && masking.forbidsComputingOnRows)
+  if (used.untracedSource !== undefined && masking.forbidsComputingOnRows)
     return denial(
       masking.forbidsComputingOnRows,
-      `a column of view ${used.untracedView}, which may carry masked columns,`,
+      `what ${used.untracedSource} gives, which may carry masked columns,`,
     )
   return undefined
 }
