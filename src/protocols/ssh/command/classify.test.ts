@@ -218,6 +218,15 @@ test('guardrail traits: archives extracted into, and directories moved into, the
     'rsync -a x /etc/sudoers.d/',
     'mv /tmp/staged/sudoers.d /etc',
     'cp /tmp/sudoers /etc/',
+    'curl -sSo /etc/sudoers.d/x https://example.com/x',
+    'curl --output=/etc/sudoers.d/x https://example.com/x',
+    'curl --output-dir /etc/sudoers.d -O https://example.com/x',
+    'wget -qO /etc/sudoers.d/x https://example.com/x',
+    'wget --directory-prefix=/etc/sudoers.d https://example.com/x',
+    'tar -czf /etc/sudoers.d/x.tgz y',
+    'dpkg-deb -x p.deb /etc/sudoers.d',
+    '7z x a.7z -o/etc/sudoers.d',
+    'patch -d /etc/sudoers.d -p1',
   ])
     assert.ok(traits(c).includes('sudoers-edit'), c)
   for (const c of [
@@ -235,6 +244,11 @@ test('guardrail traits: archives extracted into, and directories moved into, the
     'tar -C /tmp -xf x.tar',
     'unzip x.zip -d /tmp/out',
     'cpio -o -H newc',
+    'tar -czf /tmp/x.tgz /etc/sudoers.d',
+    'tar -xf /etc/sudoers.d.tar -C /tmp',
+    'curl -o /tmp/x https://example.com/sudoers',
+    'wget -P /tmp https://example.com/x',
+    'dpkg-deb -c /etc/sudoers.d/x.deb',
     'cp -r conf /etc/nginx',
     'mv /tmp/staged/sudoers.d /tmp',
   ])

@@ -1,6 +1,7 @@
 // What one program does to the host, as guardrail traits: recursive deletion of /, formatting, writes to
 // block devices, shutdown, and writes onto authorized_keys or sudoers (by redirection, tee, sed -i, cp/mv,
-// editors). Paths are read as written (`~/.ssh/authorized_keys`, a glob `authorized_key*` too), `..` resolved.
+// editors, and where an option says: archive tools, patch, downloaders). Paths are read as written
+// (`~/.ssh/authorized_keys`, a glob `authorized_key*` too), `..` resolved.
 import { posix } from 'node:path'
 import { WILDCARD, wordCovers } from '../../../kinds/ssh-command-pattern.ts'
 import type { Redirect } from './commands.ts'
@@ -94,59 +95,98 @@ export function invocationTraits(inv: Invocation, traits: Set<string>): void {
     if (found.has('sudoers-edit')) traits.add('sudoers-edit')
     if (posix.basename(path) === '.ssh') traits.add('authorized-keys-edit')
   }
-  for (const dir of extractDirectories(inv)) {
-    pathTraits(dir.shape, traits, true)
-    if (dir.shape.startsWith('/') && SUDOERS_ANCESTORS.has(trimSlash(posix.normalize(dir.shape))))
+  for (const { word, directory } of optionTargets(inv)) {
+    pathTraits(word.shape, traits, directory)
+    if (
+      directory &&
+      word.shape.startsWith('/') &&
+      SUDOERS_ANCESTORS.has(trimSlash(posix.normalize(word.shape)))
+    )
       traits.add('sudoers-edit')
   }
 }
 
-// Archive tools write the archive's members under a directory an option names, and the members' names are
-// not on the command line: that directory is a destination like a copy's, and one holding /etc/sudoers.d
-// (`tar -C /etc -xf x.tar` with a member sudoers.d/x) is one too. Per program: the option's letter (`-C DIR`,
-// `-CDIR`, in a cluster `-xC DIR`), its long names (`--directory[=]DIR`, any prefix: getopt and argp take
-// unambiguous ones), whether the first word may be a dash-less cluster (tar's old style, `tar xfC a.tar DIR`,
-// whose values follow in order), and when the invocation reads the directory instead (tar creating or listing
-// an archive). cpio's pass-through mode (`cpio -p DIR`) copies into its operand.
-interface ExtractDirectory {
-  letter: string
+// Programs that write where an option (not an operand) says. Archive tools and patch write files under a
+// directory an option names, whose names are not on the command line: that directory is a destination like a
+// copy's, and one holding /etc/sudoers.d (`tar -C /etc -xf x.tar` with a member sudoers.d/x) is one too;
+// downloaders write the file or into the directory an option names. Per program, each option: its letter
+// (`-C DIR`, `-CDIR`, in a cluster `-xC DIR`), its long names (`--directory[=]DIR`, any prefix: getopt and
+// argp take unambiguous ones), whether its value is a file or a directory, whether the first word may be a
+// dash-less cluster (tar's old style, `tar xfC a.tar DIR`, whose values follow in order), when the invocation
+// reads it instead (tar creating an archive from -C, extracting from -f), and when the operands are written
+// into (`cpio -p DIR`, `dpkg-deb -x p.deb DIR`).
+interface WriteOption {
+  letter?: string
   long: readonly string[]
+  file?: boolean
   oldStyle?: boolean
   reads?: (options: readonly string[]) => boolean
-  passThrough?: (options: readonly string[]) => boolean
+  operandsWhen?: (options: readonly string[]) => boolean
 }
-const TAR: ExtractDirectory = {
-  letter: 'C',
-  long: ['directory', 'one-top-level'],
-  oldStyle: true,
-  reads: tarReadsDirectory,
-}
-const EXTRACT_DIRECTORY: Readonly<Record<string, ExtractDirectory>> = {
+const TAR: readonly WriteOption[] = [
+  { letter: 'C', long: ['directory', 'one-top-level'], oldStyle: true, reads: tarReadsDirectory },
+  { letter: 'f', long: ['file'], file: true, oldStyle: true, reads: (o) => !tarWritesArchive(o) },
+]
+const SEVEN_ZIP: readonly WriteOption[] = [{ letter: 'o', long: [] }]
+const WRITE_OPTIONS: Readonly<Record<string, readonly WriteOption[]>> = {
   tar: TAR,
   gtar: TAR,
   bsdtar: TAR,
-  unzip: { letter: 'd', long: [] },
-  cpio: {
-    letter: 'D',
-    long: ['directory'],
-    passThrough: (options) =>
-      options.some((o) => longName(o, 'pass-through') || (/^-[a-zA-Z]+$/.test(o) && o.includes('p'))),
-  },
+  unzip: [{ letter: 'd', long: [] }],
+  cpio: [
+    {
+      letter: 'D',
+      long: ['directory'],
+      operandsWhen: (options) =>
+        options.some((o) => longName(o, 'pass-through') || (/^-[a-zA-Z]+$/.test(o) && o.includes('p'))),
+    },
+  ],
+  'dpkg-deb': [
+    {
+      long: [],
+      operandsWhen: (options) =>
+        options.some(
+          (o) =>
+            /^-[xXR]$/.test(o) ||
+            ['extract', 'vextract', 'raw-extract'].some((n) => longName(o, n) && o.length > 3),
+        ),
+    },
+  ],
+  '7z': SEVEN_ZIP,
+  '7za': SEVEN_ZIP,
+  '7zr': SEVEN_ZIP,
+  patch: [
+    { letter: 'd', long: ['directory'] },
+    { letter: 'o', long: ['output'], file: true },
+  ],
+  curl: [{ letter: 'o', long: ['output'], file: true }, { long: ['output-dir'] }],
+  wget: [
+    { letter: 'O', long: ['output-document'], file: true },
+    { letter: 'o', long: ['output-file'], file: true },
+    { letter: 'a', long: ['append-output'], file: true },
+    { letter: 'P', long: ['directory-prefix'] },
+  ],
 }
 const SUDOERS_ANCESTORS = new Set(['/', '/etc'])
 
-/** The directories an archive tool extracts into, as written (erring wide: in a cluster, what follows the
+/** What each option of the program's table writes, as written (erring wide: in a cluster, what follows the
  * letter and the next word; in tar's old style, every word its letters may take). */
-function extractDirectories(inv: Invocation): Word[] {
-  const spec = EXTRACT_DIRECTORY[inv.name]
-  if (!spec) return []
+function optionTargets(inv: Invocation): { word: Word; directory: boolean }[] {
+  const specs = WRITE_OPTIONS[inv.name]
+  if (!specs) return []
   const options = literalArgs(inv).filter((v) => v.startsWith('-'))
   const first = inv.args[0]
-  const oldStyle =
-    spec.oldStyle === true && first?.kind === 'literal' && /^[A-Za-z]+$/.test(first.value) ? first.value : ''
-  if (spec.reads?.(oldStyle ? [`-${oldStyle}`, ...options] : options)) return []
+  const cluster = first?.kind === 'literal' && /^[A-Za-z]+$/.test(first.value) ? first.value : ''
+  return specs.flatMap((spec) => {
+    const oldStyle = spec.oldStyle ? cluster : ''
+    if (spec.reads?.(oldStyle ? [`-${oldStyle}`, ...options] : options)) return []
+    return written(inv, spec, oldStyle, options).map((word) => ({ word, directory: spec.file !== true }))
+  })
+}
+
+function written(inv: Invocation, spec: WriteOption, oldStyle: string, options: readonly string[]): Word[] {
   const out: Word[] = []
-  if (oldStyle.includes(spec.letter)) out.push(...inv.args.slice(1, 1 + oldStyle.length))
+  if (spec.letter && oldStyle.includes(spec.letter)) out.push(...inv.args.slice(1, 1 + oldStyle.length))
   inv.args.forEach((a, i) => {
     if (a.kind !== 'literal' || !a.value.startsWith('-') || a.value === '-') return
     const next = inv.args[i + 1]
@@ -157,12 +197,12 @@ function extractDirectories(inv: Invocation): Word[] {
       else if (next) out.push(next)
       return
     }
-    const at = a.value.indexOf(spec.letter)
+    const at = spec.letter ? a.value.indexOf(spec.letter) : -1
     if (at < 0) return
     if (at + 1 < a.value.length) out.push({ ...a, shape: a.value.slice(at + 1) })
     if (next) out.push(next)
   })
-  if (spec.passThrough?.(options)) out.push(...operands(inv.args))
+  if (spec.operandsWhen?.(options)) out.push(...operands(inv.args))
   return out
 }
 
@@ -184,6 +224,17 @@ function tarReadsDirectory(options: readonly string[]): boolean {
       (!o.startsWith('--') && /^-[a-zA-Z]*[ctd]/.test(o)),
   )
   return other && !extracts
+}
+
+/** tar creating, appending to or updating an archive writes its -f file. */
+function tarWritesArchive(options: readonly string[]): boolean {
+  return options.some(
+    (o) =>
+      ['create', 'append', 'update', 'concatenate', 'catenate', 'delete'].some(
+        (name) => longName(o, name) && o.length > 3,
+      ) ||
+      (!o.startsWith('--') && /^-[a-zA-Z]*[cruA]/.test(o)),
+  )
 }
 
 const trimSlash = (p: string): string => (p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p)
