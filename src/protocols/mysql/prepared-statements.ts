@@ -23,10 +23,11 @@ export interface PreparedStatement {
   cacheKey: string | undefined
   cacheKeyDatabase: string | undefined
   /** Its action's traits each execution asks about, read once: it names a secret (parameters are not
-   * shown), it changes sql_mode (read back after it), it only reads. */
+   * shown), it changes sql_mode (read back after it), it only reads, its rows carry stored credentials. */
   secret: boolean
   changesSqlMode: boolean
   readOnly: boolean
+  showsCredentials: boolean
 }
 
 /** MariaDB's own default of max_prepared_stmt_count is 16 382 for the whole server; one session of the
@@ -78,6 +79,7 @@ export class PreparedStatements {
       secret: pending.action.traits.includes('contains-secret'),
       changesSqlMode: pending.action.traits.includes('sql-mode-change'),
       readOnly: pending.action.traits.includes('read-only'),
+      showsCredentials: pending.action.traits.includes('shows-credentials'),
     }
     this.#byId.set(ok.statementId, statement)
     return statement

@@ -30,7 +30,7 @@ import { IncompletePacketWatch } from './incomplete-packet-watch.ts'
 import { ErrorMasker } from './mask-errors.ts'
 import { maskBinaryRow, maskTextRow, resultColumnsOf } from './mask-rows.ts'
 import { type MaskParameter, parameterMasker, withParameters } from './parameters-text.ts'
-import { PreparedStatements } from './prepared-statements.ts'
+import { type PreparedStatement, PreparedStatements } from './prepared-statements.ts'
 import type { PlannedStatement } from './query-plan.ts'
 import { refusalFor } from './refused-commands.ts'
 import { isRowPacket, type ResponseStep, ResponseTracker } from './response-tracker.ts'
@@ -89,6 +89,8 @@ interface Part {
   seq: number | undefined
   usesDatabase: string | undefined
   changesSqlMode: boolean
+  /** Its rows carry stored credentials (credential-rows.ts): the action's trait, read once. */
+  showsCredentials: boolean
 }
 
 /** What the command in flight is, for recording and for the state its OK confirms. */
@@ -124,7 +126,7 @@ export class MysqlSession {
   #clientPackets = 0
   /** The client's command being handled (its frame is forwarded as it came). */
   #current: Packet | undefined
-  readonly #queue: Packet[] = []
+  #queue: Packet[] = []
   readonly #out: ClientWriter
   readonly #errors: ErrorMasker | undefined
   readonly #maskParameter: MaskParameter | undefined
@@ -177,8 +179,21 @@ export class MysqlSession {
 
   start(clientLeftover: Buffer, upstreamLeftover: Buffer): void {
     const { client, upstream } = this.#o
-    client.on('data', (chunk: Buffer) => this.#guard(() => this.#onClientData(chunk)))
-    upstream.on('data', (chunk: Buffer) => this.#guard(() => this.#onUpstreamData(chunk)))
+    // No closure per chunk: each side's handler catches for itself.
+    client.on('data', (chunk: Buffer) => {
+      try {
+        this.#onClientData(chunk)
+      } catch (error) {
+        this.#failed(error)
+      }
+    })
+    upstream.on('data', (chunk: Buffer) => {
+      try {
+        this.#onUpstreamData(chunk)
+      } catch (error) {
+        this.#failed(error)
+      }
+    })
     client.on('close', () => this.#close('client closed'))
     upstream.on('close', () => this.#close('upstream closed'))
     client.on('error', () => {})
@@ -212,12 +227,17 @@ export class MysqlSession {
     try {
       run()
     } catch (error) {
-      const message = error instanceof ProtocolViolation ? error.message : 'internal error'
-      if (!(error instanceof ProtocolViolation)) this.#o.logger.error({ err: String(error) }, 'relay failed')
-      const err =
-        error instanceof PacketTooLarge ? packetTooLarge(error.maxPayloadBytes) : protocolViolation(message)
-      this.#fail(err, `protocol violation: ${message}`)
+      this.#failed(error)
     }
+  }
+
+  /** What the relay threw ends the session: a protocol violation with its own ERR, anything else logged. */
+  #failed(error: unknown): void {
+    const message = error instanceof ProtocolViolation ? error.message : 'internal error'
+    if (!(error instanceof ProtocolViolation)) this.#o.logger.error({ err: String(error) }, 'relay failed')
+    const err =
+      error instanceof PacketTooLarge ? packetTooLarge(error.maxPayloadBytes) : protocolViolation(message)
+    this.#fail(err, `protocol violation: ${message}`)
   }
 
   /** Answers the client one last ERR and closes the session. */
@@ -238,10 +258,12 @@ export class MysqlSession {
   }
 
   #onClientData(chunk: Buffer): void {
-    for (const packet of this.#fromClient.push(chunk)) {
-      this.#queue.push(packet)
-      this.#clientPackets++
-    }
+    const packets = this.#fromClient.push(chunk)
+    this.#clientPackets += packets.length
+    // The reader's (new) array becomes the queue when none waits, as for most chunks (one command): no push
+    // into an array its last shift() emptied, which grew it again per command.
+    if (this.#queue.length === 0) this.#queue = packets
+    else for (const packet of packets) this.#queue.push(packet)
     this.#next()
   }
 
@@ -378,7 +400,7 @@ export class MysqlSession {
     // One statement: decided on its own, without decideInTurn's arrays.
     const answer = this.#o.gate.decide(request)
     if (!(answer instanceof Promise)) {
-      this.#decidedOne(Command.COM_STMT_EXECUTE, payload, planned, answer)
+      this.#decidedExecution(payload, planned, statement, answer)
       return
     }
     this.#held(
@@ -425,15 +447,21 @@ export class MysqlSession {
     )
   }
 
-  /** The gate's answer for a command of one statement, allowed or not at once (an execution). */
-  #decidedOne(command: number, payload: Buffer, s: PlannedStatement, a: GateAnswer): void {
+  /** The gate's answer for an execution, allowed or not at once. */
+  #decidedExecution(payload: Buffer, s: PlannedStatement, statement: PreparedStatement, a: GateAnswer): void {
     if (this.#closed) return
     if (a.decision.outcome !== 'allow') {
-      this.#decided(command, payload, [s], [a])
+      this.#decided(Command.COM_STMT_EXECUTE, payload, [s], [a])
       return
     }
-    this.#forward(command, payload, [
-      { action: s.action, seq: a.seq, usesDatabase: s.usesDatabase, changesSqlMode: s.changesSqlMode },
+    this.#forward(Command.COM_STMT_EXECUTE, payload, [
+      {
+        action: s.action,
+        seq: a.seq,
+        usesDatabase: undefined,
+        changesSqlMode: statement.changesSqlMode,
+        showsCredentials: statement.showsCredentials,
+      },
     ])
   }
 
@@ -448,6 +476,7 @@ export class MysqlSession {
         seq: a.seq,
         usesDatabase: s.usesDatabase,
         changesSqlMode: s.changesSqlMode,
+        showsCredentials: s.action.traits.includes('shows-credentials'),
       })
     }
     const last = all[all.length - 1]!.decision
@@ -566,7 +595,7 @@ export class MysqlSession {
    * own query); else they are relayed as they came. */
   #readsRows(flight: InFlight): boolean {
     if (flight.internal !== undefined || this.#o.masking !== undefined) return true
-    flight.showsCredentials ??= flight.parts[flight.at]?.action.traits.includes('shows-credentials') ?? false
+    flight.showsCredentials ??= flight.parts[flight.at]?.showsCredentials ?? false
     return flight.showsCredentials
   }
 

@@ -2,6 +2,7 @@
 // machine's MariaDB, with the real mariadb command-line client and mysql2.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import net from 'node:net'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -364,4 +365,25 @@ test('mysql: a held prepared execution runs only after its approval, with its ow
   const [rows] = await root.query(`SELECT name FROM ${g.database}.customers WHERE id = 1`)
   await root.end()
   assert.deepEqual(rows, [{ name: 'Ada P.' }])
+})
+
+test('mysql: a prepared SHOW GRANTS has the target account’s stored password redacted at each execution, as the text query has', async () => {
+  const password = `tg-target-${Math.random().toString(36).slice(2)}`
+  await using g = await startMysqlGateway({ targetPassword: password })
+  const { credential } = await g.grant('select:$DB.*')
+  const c = await g.connect(credential)
+  try {
+    const sha1 = (b: Buffer) => createHash('sha1').update(b).digest()
+    const stored = sha1(sha1(Buffer.from(password)))
+      .toString('hex')
+      .toUpperCase()
+    for (let i = 0; i < 2; i++) {
+      const [rows] = await c.execute('SHOW GRANTS')
+      const text = JSON.stringify(rows)
+      assert.match(text, /taskgate: redacted/)
+      assert.ok(!text.toUpperCase().includes(stored), text)
+    }
+  } finally {
+    await c.end()
+  }
 })
