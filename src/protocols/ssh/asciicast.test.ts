@@ -192,3 +192,17 @@ test('batch-sized events written from reused buffers are each written as they we
   })
   assert.equal(outputOf(text), lines)
 })
+
+test('a writer the file stream lags behind says so until the file has taken what waited, and loses nothing', async () => {
+  const lines = Array.from({ length: 40_000 }, (_, i) => `line ${i} ${'y\n'.repeat(i % 9)}`).join('')
+  const bytes = Buffer.from(lines)
+  const { text } = await record(64 << 20, async (w) => {
+    assert.equal(w.behind, false)
+    // Written in one go, ~2 MB of events are more than the file stream takes at once.
+    for (let i = 0; i < bytes.length; i += 32_768) w.output(bytes.subarray(i, i + 32_768))
+    assert.equal(w.behind, true)
+    await w.drained()
+    assert.equal(w.behind, false)
+  })
+  assert.equal(outputOf(text), lines)
+})

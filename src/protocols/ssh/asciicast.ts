@@ -36,13 +36,17 @@ const MAX_PENDING_BYTES = 4096
 /** Output collected before it is masked and written as one event: a 50 MB exec makes ~1,500 events, not
  * one per SSH packet, and each text goes through the detectors and JSON once. */
 const BATCH_BYTES = 32 * 1024
-/** Batch-sized event lines are written from reused buffers: a fresh 32 KiB Buffer per event is external
+/** Batch-sized event lines are packed into reused chunks: a fresh 32 KiB Buffer per event is external
  * memory, which makes V8 run full garbage collections of the whole gateway's heap more often. */
 const REUSE_FROM_BYTES = 8 * 1024
-/** A batch of up to 64 KiB of short lines (32 KiB and one SSH packet), escaped, fits. */
-const LINE_BUFFER_BYTES = 128 * 1024
+const CHUNK_BYTES = 256 * 1024
 const LINE_END = Buffer.from('"]\n')
-const SPARE_LINE_BUFFERS = 2
+/** Past this many bytes waiting for the file, the writer is `behind` (the relay stops reading the target's
+ * output until they are written): the output of a target faster than the disk is held in the SSH window,
+ * not in the gateway's memory. */
+const QUEUED_BYTES = 512 * 1024
+/** Enough for a full queue to be written from reused chunks (the one being filled, the queued ones). */
+const SPARE_CHUNKS = Math.ceil(QUEUED_BYTES / CHUNK_BYTES) + 2
 /** Batches up to this size are joined in a buffer reused for the stream's next batches. */
 const SCRATCH_BYTES = 128 * 1024
 /** Longest run without a line end or a byte no secret contains held before it is written anyway (a
@@ -54,6 +58,14 @@ const FLUSH_AFTER_MS = 200
 const BEGIN_KEY = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----/
 const KEY_MARK = Buffer.from('PRIVATE KEY-----')
 const END_MARK = Buffer.from('-----END ')
+
+/** A buffer event lines are appended to and written from: reused once no write of it is pending and
+ * lines go to another chunk (a line is never overwritten before the file stream has written it). */
+interface Chunk {
+  buffer: Buffer
+  used: number
+  writing: number
+}
 
 /** Bytes of one stream not written yet, and when the first of them arrived (the event's time). */
 interface Pending {
@@ -72,8 +84,9 @@ export class AsciicastWriter {
   readonly #startedAt = performance.now()
   readonly #pending = new Map<Stream, Pending>()
   readonly #binary = new Map<Stream, number>()
-  /** Line buffers the file stream has written, for the next lines. */
-  readonly #spare: Buffer[] = []
+  /** The chunk lines are packed into, and chunks the file stream has written, for the next lines. */
+  #chunk: Chunk | undefined
+  readonly #spare: Chunk[] = []
   /** Seconds of the last event written: a batch written late never goes back in time (players need it). */
   #last = 0
   #timer: NodeJS.Timeout | undefined
@@ -82,7 +95,7 @@ export class AsciicastWriter {
 
   constructor(options: AsciicastOptions) {
     this.#o = options
-    this.#out = createWriteStream(options.file, { flags: 'wx', mode: 0o600 })
+    this.#out = createWriteStream(options.file, { flags: 'wx', mode: 0o600, highWaterMark: QUEUED_BYTES })
     this.#out.on('error', () => {
       this.#full = true
     })
@@ -120,6 +133,24 @@ export class AsciicastWriter {
     pending.fresh = true
     if (pending.bytes >= BATCH_BYTES) this.#flush(stream, 'batch')
     if (pending.bytes > 0) this.#later()
+  }
+
+  /** More than QUEUED_BYTES wait to be written to the file: the caller stops reading what it records until
+   * `drained()` resolves (every byte is still recorded; only the memory holding them is bounded). */
+  get behind(): boolean {
+    return this.#out.writableNeedDrain && !this.#full && !this.#closed
+  }
+
+  /** Resolves once the file has taken what waited (or cannot take more: the recording then ends). */
+  drained(): Promise<void> {
+    if (!this.behind) return Promise.resolve()
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#out.off('drain', done).off('error', done).off('close', done)
+        resolve()
+      }
+      this.#out.on('drain', done).on('error', done).on('close', done)
+    })
   }
 
   resize(width: number, height: number): void {
@@ -213,25 +244,61 @@ export class AsciicastWriter {
     }
     const head = `[${this.#seconds(at)},"${stream}","`
     const most = head.length + bytes.length * MAX_ESCAPED_BYTES + LINE_END.length
-    // A batch-sized line is written from a reused buffer, where it fits (text is rarely escaped much).
-    let reused = most >= REUSE_FROM_BYTES && head.length + bytes.length < LINE_BUFFER_BYTES
-    let buffer = reused
-      ? (this.#spare.pop() ?? Buffer.allocUnsafeSlow(LINE_BUFFER_BYTES))
-      : Buffer.allocUnsafe(most)
-    let end = escapeJsonBytes(bytes, buffer, buffer.write(head, 0, 'latin1'))
-    if (end === -1 || end + LINE_END.length > buffer.length) {
-      // Escaped, it is longer than a line buffer: written from one of its own.
-      if (reused) this.#reuse(buffer)
-      reused = false
-      buffer = Buffer.allocUnsafe(most)
-      end = escapeJsonBytes(bytes, buffer, buffer.write(head, 0, 'latin1'))
+    if (most < REUSE_FROM_BYTES) {
+      const buffer = Buffer.allocUnsafe(most)
+      const end = escapeJsonBytes(bytes, buffer, buffer.write(head, 0, 'latin1'))
+      this.#write(buffer.subarray(0, end + LINE_END.copy(buffer, end)))
+      return
     }
-    end += LINE_END.copy(buffer, end)
-    this.#write(buffer.subarray(0, end), reused ? () => this.#reuse(buffer) : undefined)
+    // Into the chunk being filled, else a fresh one (text is rarely escaped to twice its size), else a
+    // buffer of its own (a line longer than a chunk).
+    let chunk = this.#chunk
+    let end = chunk ? this.#escapeInto(chunk, head, bytes) : -1
+    if (end === -1 && head.length + bytes.length * 2 < CHUNK_BYTES) {
+      chunk = this.#freshChunk()
+      end = this.#escapeInto(chunk, head, bytes)
+    }
+    if (end === -1 || !chunk) {
+      const buffer = Buffer.allocUnsafe(most)
+      end = escapeJsonBytes(bytes, buffer, buffer.write(head, 0, 'latin1'))
+      this.#write(buffer.subarray(0, end + LINE_END.copy(buffer, end)))
+      return
+    }
+    const start = chunk.used
+    chunk.used = end
+    chunk.writing++
+    const filled = chunk
+    this.#write(chunk.buffer.subarray(start, end), () => this.#written(filled))
   }
 
-  #reuse(buffer: Buffer): void {
-    if (this.#spare.length < SPARE_LINE_BUFFERS) this.#spare.push(buffer)
+  /** Appends the line to `chunk`; returns where it ends there, or -1 if it does not fit. */
+  #escapeInto(chunk: Chunk, head: string, bytes: Buffer): number {
+    const room = chunk.buffer.length - chunk.used
+    if (head.length + bytes.length + LINE_END.length > room) return -1
+    const end = escapeJsonBytes(
+      bytes,
+      chunk.buffer.subarray(0, chunk.buffer.length - LINE_END.length),
+      chunk.used + chunk.buffer.write(head, chunk.used, 'latin1'),
+    )
+    return end === -1 ? -1 : end + LINE_END.copy(chunk.buffer, end)
+  }
+
+  #freshChunk(): Chunk {
+    const retired = this.#chunk
+    const chunk = this.#spare.pop() ?? { buffer: Buffer.allocUnsafeSlow(CHUNK_BYTES), used: 0, writing: 0 }
+    chunk.used = 0
+    this.#chunk = chunk
+    if (retired && retired.writing === 0) this.#recycle(retired)
+    return chunk
+  }
+
+  #written(chunk: Chunk): void {
+    chunk.writing--
+    if (chunk.writing === 0 && chunk !== this.#chunk) this.#recycle(chunk)
+  }
+
+  #recycle(chunk: Chunk): void {
+    if (this.#spare.length < SPARE_CHUNKS) this.#spare.push(chunk)
   }
 
   #seconds(at: number): number {

@@ -106,12 +106,26 @@ export async function relayChannel(
   })
   channel.on('end', () => upstream.end())
   channel.on('close', () => upstream.close())
-  const { stdout, stderr } = pipeOutput(session, channel, upstream, options.neutraliseMarker === true)
+  const { stdout, stderr, holdUntil } = pipeOutput(
+    session,
+    channel,
+    upstream,
+    options.neutraliseMarker === true,
+  )
+  // A recording file the disk is slower to take than the target writes holds the target's output (in the
+  // SSH window) instead of queueing it in memory.
+  const keepUp = () => {
+    if (recorder.behind) holdUntil(recorder.drained())
+  }
   upstream.stdout.on('data', (chunk: Buffer) => {
     recorder.output(chunk, 'o')
     options.onOutput?.(chunk)
+    keepUp()
   })
-  upstream.stderr.on('data', (chunk: Buffer) => recorder.output(chunk, options.pty ? 'o' : 'e'))
+  upstream.stderr.on('data', (chunk: Buffer) => {
+    recorder.output(chunk, options.pty ? 'o' : 'e')
+    keepUp()
+  })
   await Promise.all([
     new Promise((resolve) => upstream.once('close', resolve)),
     Promise.race([Promise.all([ended(stdout), ended(stderr)]), closedBySession]),
@@ -135,13 +149,15 @@ export async function relayChannel(
 /** Pipes the target's stdout and stderr to the client (through the marker neutraliser when the client reads
  * decision data), counting their bytes against the grant's exfiltration budget: a hold or an end unpipes
  * both at the chunk that crossed (so the client's drains cannot restart them) until a person decides or
- * core's close arrives. Returns the streams whose end means the client has everything. */
+ * core's close arrives. `holdUntil` unpipes them the same way until a promise settles (the recording
+ * catching up); they flow again when nothing holds them. Returns the streams whose end means the client has
+ * everything. */
 function pipeOutput(
   session: SessionContext,
   channel: ServerChannel,
   upstream: ClientChannel,
   neutralise: boolean,
-): { stdout: Readable; stderr: Readable } {
+): { stdout: Readable; stderr: Readable; holdUntil(settled: Promise<void>): void } {
   const out = neutralise ? markerNeutraliser() : undefined
   const err = neutralise ? markerNeutraliser() : undefined
   out?.pipe(channel, { end: false })
@@ -153,22 +169,37 @@ function pipeOutput(
   const connect = () => {
     for (const [from, to, end] of hops) from.pipe(to, { end })
   }
-  const budget = new ResultBudget({
-    handle: session.handle,
-    logger: session.logger,
-    pause: () => {
+  const holds = new Set<'budget' | 'recording'>()
+  const hold = (reason: 'budget' | 'recording') => {
+    if (holds.size === 0)
       for (const [from, to] of hops) {
         from.unpipe(to)
         from.pause()
       }
-    },
-    resume: connect,
+    holds.add(reason)
+  }
+  const release = (reason: 'budget' | 'recording') => {
+    if (holds.delete(reason) && holds.size === 0) connect()
+  }
+  const budget = new ResultBudget({
+    handle: session.handle,
+    logger: session.logger,
+    pause: () => hold('budget'),
+    resume: () => release('budget'),
   })
   const count = (chunk: Buffer) => budget.count({ bytes: chunk.length })
   upstream.stdout.on('data', count)
   upstream.stderr.on('data', count)
   connect()
-  return { stdout: out ?? upstream.stdout, stderr: err ?? upstream.stderr }
+  return {
+    stdout: out ?? upstream.stdout,
+    stderr: err ?? upstream.stderr,
+    holdUntil(settled) {
+      if (holds.has('recording')) return
+      hold('recording')
+      void settled.then(() => release('recording'))
+    },
+  }
 }
 
 function ended(stream: NodeJS.ReadableStream & { readableEnded?: boolean }): Promise<void> {
