@@ -6,31 +6,21 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import type mysql from 'mysql2/promise'
-import { type MysqlGateway, startMysqlGateway } from '../support/start-mysql-gateway.ts'
+import { type MaskedMysql, startMaskedMysql } from '../support/masked-gateways.ts'
 
-let g: MysqlGateway
+let fixture: MaskedMysql
 let c: mysql.Connection
 
 before(async () => {
-  g = await startMysqlGateway({
-    extraConfig: `
-masking:
-  rules:
-    - { id: hide-email, columns: [email], style: redact }
-`,
+  fixture = await startMaskedMysql('*:$DB.*', async (root, db) => {
+    await root.query(
+      `CREATE FUNCTION ${db}.email_of(i INT) RETURNS VARCHAR(100) READS SQL DATA
+       RETURN (SELECT email FROM ${db}.customers WHERE id = i)`,
+    )
   })
-  const root = await g.root()
-  await root.query(
-    `CREATE FUNCTION ${g.database}.email_of(i INT) RETURNS VARCHAR(100) READS SQL DATA
-       RETURN (SELECT email FROM ${g.database}.customers WHERE id = i)`,
-  )
-  await root.end()
-  c = await g.connect((await g.grant('*:$DB.*')).credential)
+  c = fixture.c
 })
-after(async () => {
-  await c?.end()
-  await g[Symbol.asyncDispose]()
-})
+after(() => fixture?.[Symbol.asyncDispose]())
 
 test("a stored function's result is masked: its body may read a masked column", async () => {
   for (const sql of [

@@ -6,42 +6,23 @@
 // origin is unknown, so every rule naming columns applies), and plain columns stay as they were.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import pg from 'pg'
-import type { IssuedCredential } from '../../src/core/index.ts'
-import { type PostgresGateway, startPostgresGateway } from '../support/start-gateway.ts'
+import type pg from 'pg'
+import { type MaskedPostgres, startMaskedPostgres } from '../support/masked-gateways.ts'
 
-let gw: PostgresGateway
+let fixture: MaskedPostgres
 let client: pg.Client
 
 before(async () => {
-  gw = await startPostgresGateway({
-    setupSql: `CREATE SCHEMA app;
-      CREATE TABLE app.customers (id int PRIMARY KEY, name text, ssn text);
-      INSERT INTO app.customers VALUES (1, 'ann', '987-65-4321'), (2, 'bob', '123-45-6789');
-      CREATE FUNCTION app.ssn_of(i int) RETURNS text LANGUAGE sql
+  fixture = await startMaskedPostgres(
+    `CREATE FUNCTION app.ssn_of(i int) RETURNS text LANGUAGE sql
         AS 'SELECT ssn FROM app.customers WHERE id = i';
       CREATE FUNCTION app.everyone() RETURNS SETOF app.customers LANGUAGE sql
         AS 'SELECT * FROM app.customers';`,
-    extraConfig: `masking:
-  rules:
-    - id: ssn-numbers
-      style: partial
-      columns: [ssn]
-`,
-  })
-  const { credential } = await gw.core.requestGrant(gw.agent, {
-    resourceId: gw.resource.id,
-    scope: '*:app.*',
-    task: 'whole-row masking test',
-    ttl: '10m',
-  })
-  client = new pg.Client({ connectionString: gw.url(credential as IssuedCredential) })
-  await client.connect()
+    'whole-row masking test',
+  )
+  client = fixture.client
 })
-after(async () => {
-  await client?.end()
-  await gw[Symbol.asyncDispose]()
-})
+after(() => fixture?.[Symbol.asyncDispose]())
 
 const CLEAR = ['987-65-4321', '123-45-6789', '9876', '1234']
 

@@ -9,32 +9,24 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import type mysql from 'mysql2/promise'
-import { type MysqlGateway, startMysqlGateway } from '../support/start-mysql-gateway.ts'
+import { type MaskedMysql, startMaskedMysql } from '../support/masked-gateways.ts'
+import type { MysqlGateway } from '../support/start-mysql-gateway.ts'
 
+let fixture: MaskedMysql
 let g: MysqlGateway
 let c: mysql.Connection
 
 before(async () => {
-  g = await startMysqlGateway({
-    extraConfig: `
-masking:
-  rules:
-    - { id: hide-email, columns: [email], style: redact }
-`,
+  fixture = await startMaskedMysql('select:$DB.*', async (root, db) => {
+    await root.query(`CREATE VIEW ${db}.cv AS SELECT id, email AS s FROM ${db}.customers`)
+    await root.query(`CREATE ALGORITHM=TEMPTABLE VIEW ${db}.tv AS SELECT id, email AS s FROM ${db}.customers`)
+    await root.query(`CREATE VIEW ${db}.nv AS SELECT cv.s AS t FROM ${db}.cv`)
+    await root.query(`CREATE VIEW ${db}.names AS SELECT name AS n FROM ${db}.customers`)
   })
-  const root = await g.root()
-  const db = g.database
-  await root.query(`CREATE VIEW ${db}.cv AS SELECT id, email AS s FROM ${db}.customers`)
-  await root.query(`CREATE ALGORITHM=TEMPTABLE VIEW ${db}.tv AS SELECT id, email AS s FROM ${db}.customers`)
-  await root.query(`CREATE VIEW ${db}.nv AS SELECT cv.s AS t FROM ${db}.cv`)
-  await root.query(`CREATE VIEW ${db}.names AS SELECT name AS n FROM ${db}.customers`)
-  await root.end()
-  c = await g.connect((await g.grant('select:$DB.*')).credential)
+  g = fixture.g
+  c = fixture.c
 })
-after(async () => {
-  await c?.end()
-  await g[Symbol.asyncDispose]()
-})
+after(() => fixture?.[Symbol.asyncDispose]())
 
 const values = (rows: unknown): unknown[] =>
   (rows as Record<string, unknown>[]).flatMap((r) => Object.values(r)).filter((v) => typeof v === 'string')

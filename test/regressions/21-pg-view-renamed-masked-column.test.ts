@@ -6,19 +6,15 @@
 // reference no masked column stay in clear.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import pg from 'pg'
-import type { IssuedCredential } from '../../src/core/index.ts'
-import { type PostgresGateway, startPostgresGateway } from '../support/start-gateway.ts'
+import type pg from 'pg'
+import { type MaskedPostgres, startMaskedPostgres } from '../support/masked-gateways.ts'
 
-let gw: PostgresGateway
+let fixture: MaskedPostgres
 let client: pg.Client
 
 before(async () => {
-  gw = await startPostgresGateway({
-    setupSql: `CREATE SCHEMA app;
-      CREATE TABLE app.customers (id int PRIMARY KEY, name text, ssn text);
-      INSERT INTO app.customers VALUES (1, 'ann', '987-65-4321'), (2, 'bob', '123-45-6789');
-      CREATE FUNCTION app.ssn_of(i int) RETURNS text LANGUAGE sql
+  fixture = await startMaskedPostgres(
+    `CREATE FUNCTION app.ssn_of(i int) RETURNS text LANGUAGE sql
         AS 'SELECT ssn FROM app.customers WHERE id = i';
       CREATE VIEW app.renamed AS SELECT id, ssn AS s FROM app.customers;
       CREATE VIEW app.nested AS SELECT s AS t FROM app.renamed;
@@ -26,26 +22,11 @@ before(async () => {
       CREATE VIEW app.whole AS SELECT c AS r FROM app.customers c;
       CREATE MATERIALIZED VIEW app.copied AS SELECT ssn AS m FROM app.customers;
       CREATE VIEW app.names AS SELECT id, name FROM app.customers;`,
-    extraConfig: `masking:
-  rules:
-    - id: ssn-numbers
-      style: partial
-      columns: [ssn]
-`,
-  })
-  const { credential } = await gw.core.requestGrant(gw.agent, {
-    resourceId: gw.resource.id,
-    scope: '*:app.*',
-    task: 'view masking test',
-    ttl: '10m',
-  })
-  client = new pg.Client({ connectionString: gw.url(credential as IssuedCredential) })
-  await client.connect()
+    'view masking test',
+  )
+  client = fixture.client
 })
-after(async () => {
-  await client?.end()
-  await gw[Symbol.asyncDispose]()
-})
+after(() => fixture?.[Symbol.asyncDispose]())
 
 const CLEAR = ['987-65-4321', '123-45-6789', '9876', '1234']
 

@@ -8,34 +8,26 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import type mysql from 'mysql2/promise'
-import { type MysqlGateway, startMysqlGateway } from '../support/start-mysql-gateway.ts'
+import { type MaskedMysql, startMaskedMysql } from '../support/masked-gateways.ts'
+import type { MysqlGateway } from '../support/start-mysql-gateway.ts'
 
+let fixture: MaskedMysql
 let g: MysqlGateway
 let c: mysql.Connection
 
 before(async () => {
-  g = await startMysqlGateway({
-    extraConfig: `
-masking:
-  rules:
-    - { id: hide-email, columns: [email], style: redact }
-`,
-  })
-  const root = await g.root()
-  const db = g.database
-  await root.query(`CREATE VIEW ${db}.cv AS SELECT id, email AS s FROM ${db}.customers`)
-  await root.query(`CREATE VIEW ${db}.nv AS SELECT cv.s AS t FROM ${db}.cv`)
-  await root.query(
-    `CREATE FUNCTION ${db}.email_of(i INT) RETURNS VARCHAR(100) READS SQL DATA
+  fixture = await startMaskedMysql('*:$DB.*', async (root, db) => {
+    await root.query(`CREATE VIEW ${db}.cv AS SELECT id, email AS s FROM ${db}.customers`)
+    await root.query(`CREATE VIEW ${db}.nv AS SELECT cv.s AS t FROM ${db}.cv`)
+    await root.query(
+      `CREATE FUNCTION ${db}.email_of(i INT) RETURNS VARCHAR(100) READS SQL DATA
        RETURN (SELECT email FROM ${db}.customers WHERE id = i)`,
-  )
-  await root.end()
-  c = await g.connect((await g.grant('*:$DB.*')).credential)
+    )
+  })
+  g = fixture.g
+  c = fixture.c
 })
-after(async () => {
-  await c?.end()
-  await g[Symbol.asyncDispose]()
-})
+after(() => fixture?.[Symbol.asyncDispose]())
 
 async function refused(run: () => Promise<unknown>, what: string): Promise<void> {
   await assert.rejects(run, (error: mysql.QueryError) => {

@@ -9,19 +9,15 @@
 // refused under such a rule.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import pg from 'pg'
-import type { IssuedCredential } from '../../src/core/index.ts'
-import { type PostgresGateway, startPostgresGateway } from '../support/start-gateway.ts'
+import type pg from 'pg'
+import { type MaskedPostgres, startMaskedPostgres } from '../support/masked-gateways.ts'
 
-let gw: PostgresGateway
+let fixture: MaskedPostgres
 let client: pg.Client
 
 before(async () => {
-  gw = await startPostgresGateway({
-    setupSql: `CREATE SCHEMA app;
-      CREATE TABLE app.customers (id int PRIMARY KEY, name text, ssn text);
-      INSERT INTO app.customers VALUES (1, 'ann', '987-65-4321'), (2, 'bob', '123-45-6789');
-      CREATE FUNCTION app.ssn_of(i int) RETURNS text LANGUAGE sql
+  fixture = await startMaskedPostgres(
+    `CREATE FUNCTION app.ssn_of(i int) RETURNS text LANGUAGE sql
         AS 'SELECT ssn FROM app.customers WHERE id = i';
       CREATE FUNCTION app.ssns() RETURNS TABLE(x text) LANGUAGE sql AS 'SELECT ssn FROM app.customers';
       CREATE VIEW app.renamed AS SELECT id, ssn AS s FROM app.customers;
@@ -29,26 +25,11 @@ before(async () => {
       CREATE VIEW app.by_function AS SELECT id, app.ssn_of(id) AS x FROM app.customers;
       CREATE MATERIALIZED VIEW app.copied AS SELECT ssn AS m FROM app.customers;
       CREATE VIEW app.names AS SELECT id, name FROM app.customers;`,
-    extraConfig: `masking:
-  rules:
-    - id: ssn-numbers
-      style: partial
-      columns: [ssn]
-`,
-  })
-  const { credential } = await gw.core.requestGrant(gw.agent, {
-    resourceId: gw.resource.id,
-    scope: '*:app.*',
-    task: 'view filter test',
-    ttl: '10m',
-  })
-  client = new pg.Client({ connectionString: gw.url(credential as IssuedCredential) })
-  await client.connect()
+    'view filter test',
+  )
+  client = fixture.client
 })
-after(async () => {
-  await client?.end()
-  await gw[Symbol.asyncDispose]()
-})
+after(() => fixture?.[Symbol.asyncDispose]())
 
 async function refusal(query: string | pg.QueryConfig): Promise<pg.DatabaseError> {
   const error = await client.query(query).then(
