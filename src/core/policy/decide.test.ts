@@ -118,3 +118,21 @@ test('an approve guardrail is asked only about what the grant allows: excess sco
   const inside = action('select:ops.jobs,delete:ops.jobs', ['stmt:DeleteStmt'], 'SelectStmt;DeleteStmt')
   assert.equal(decide(inside, ops, holdDeletes, now).outcome, 'approve-first')
 })
+
+test('a rename is refused under a masking rule that names columns, allowed without one', async () => {
+  const { compileMaskingRules } = await import('../masking/rules.ts')
+  const { maskingContextFor } = await import('../masking/masking-context.ts')
+  const everything = { ...grant, scope: parseScope('*:billing.*') }
+  const rename = action('alter:billing.customers', ['ddl', 'renames'], 'RenameStmt')
+  const under = (masking: Parameters<typeof compileMaskingRules>[0]): Rules => {
+    const set = compileMaskingRules(masking)
+    return { ...rules, masking: (groups) => maskingContextFor(set, rules.resourceId, groups) }
+  }
+  const byColumn = under({ rules: [{ id: 'ssn-numbers', columns: ['ssn'], style: 'redact' }] })
+  const d = decide(rename, everything, byColumn, now)
+  assert.equal(d.outcome, 'deny')
+  assert.equal(d.outcome === 'deny' && d.rule, 'masking:ssn-numbers')
+  assert.equal(decide(rename, everything, rules, now).outcome, 'allow')
+  const byDetector = under({ rules: [{ id: 'cards', detectors: ['card'], style: 'redact' }] })
+  assert.equal(decide(rename, everything, byDetector, now).outcome, 'allow')
+})

@@ -80,6 +80,9 @@ const alterTable: Handler = (body, acc) => {
   for (const op of asList(body.operations)) {
     const [kind, opBody] = variant(op) ?? ['', {}]
     if (kind.startsWith('Drop')) acc.traits.add('destructive-ddl')
+    // A masking rule names a column (and may name its table): renamed, the column would leave the rule.
+    if (kind === 'RenameColumn' || kind === 'RenameTable' || renamesColumn(kind, opBody))
+      acc.traits.add('renames')
     if (kind === 'RenameTable') {
       // ALTER TABLE a RENAME TO b: `a` goes away as RENAME TABLE a TO b would make it.
       const to = asNode(opBody.table_name)
@@ -89,8 +92,16 @@ const alterTable: Handler = (body, acc) => {
   }
 }
 
+/** ALTER TABLE ... CHANGE old new type: a rename unless the two names are one. */
+function renamesColumn(kind: string, op: Node): boolean {
+  if (kind !== 'ChangeColumn') return false
+  const from = asNode(op.old_name)?.value
+  const to = asNode(op.new_name)?.value
+  return typeof from !== 'string' || typeof to !== 'string' || from.toLowerCase() !== to.toLowerCase()
+}
+
 const renameTable = (body: unknown, acc: Acc) => {
-  acc.traits.add('ddl')
+  acc.traits.add('ddl').add('renames')
   for (const pair of asList(body)) {
     const p = asNode(pair) ?? {}
     need(acc, 'alter', nameParts(p.old_name))

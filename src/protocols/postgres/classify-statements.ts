@@ -268,6 +268,8 @@ const alterTable = ddl('alter', (body, acc) => {
 })
 
 const rename = ddl('alter', (body, acc) => {
+  // A masking rule names a column (and may name its table): renamed, the column would leave the rule.
+  acc.traits.add('renames')
   if (body.relation !== undefined) target(body, acc, 'alter')
   else if (body.renameType === 'OBJECT_SCHEMA')
     need(acc, 'alter', [schemaObject(asString(body.subname) ?? '')])

@@ -12,9 +12,22 @@ import type { Rules } from '../rules.ts'
  * without their table (a qualified rule also matches a column of unknown table): that fails closed. */
 export function maskedColumnsOnlyProjected(action: Action, grant: Grant, rules: Rules): Decision | undefined {
   const used = action.computesOn
-  if (used === undefined || rules.masking === undefined) return undefined
+  const renames = action.traits.includes('renames')
+  if ((used === undefined && !renames) || rules.masking === undefined) return undefined
   const masking = rules.masking(grant.groups)
   if (masking === undefined) return undefined
+  // Rules match columns (and tables) by name: a renamed column would be returned in clear and questioned.
+  if (renames && masking.namesColumns) {
+    const rule = masking.rules.find((r) => r.columns !== undefined)!
+    return {
+      outcome: 'deny',
+      code: 'TG_MASKED_COLUMN_COMPUTED',
+      rule: `masking:${rule.id}`,
+      reason: `taskgate masking rule ${rule.id}: masking rules name columns and tables, so renaming one is refused for this grant (a renamed masked column would no longer be masked)`,
+      requestHint: `Ask an administrator to rename it, or for a grant without masking rule ${rule.id}.`,
+    }
+  }
+  if (used === undefined) return undefined
   for (const name of used.columns) {
     const rule = masking.forbidsComputingOn({ name })
     const view = used.viaViews?.get(name)
