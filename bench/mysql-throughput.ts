@@ -207,7 +207,7 @@ async function main() {
         )
       }
       // sysbench reports percentiles in steps of its histogram (about 1% apart): a few µs either way.
-      const added = (p50[2]! - p50[0]!) * 1000
+      const added = Math.round((p50[2]! - p50[0]!) * 1000)
       const baseAdded = base ? `; baseline +${((p50[3]! - p50[0]!) * 1000).toFixed(0)} µs` : ''
       targets.push(
         `1-client added p50 (oltp_point_select): taskgate +${added.toFixed(0)} µs (node relay +${((p50[1]! - p50[0]!) * 1000).toFixed(0)} µs${baseAdded}) — target ≤ 60 µs ${verdict(added <= 60)}`,
