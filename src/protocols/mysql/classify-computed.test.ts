@@ -21,3 +21,26 @@ test('a column only returned is not computed on; filtered, joined, sorted, group
     'customer',
   ])
 })
+
+test('a * whose rows are stored or compared counts as the whole row; returned, passed on or in EXISTS it does not', () => {
+  const wholeRow = (sql: string) =>
+    classifyMysql(sql, { database: 'shop' }).action.computesOn?.wholeRow ?? false
+  for (const sql of [
+    'CREATE VIEW v AS SELECT * FROM cv',
+    'CREATE TEMPORARY TABLE t AS SELECT * FROM cv',
+    'INSERT INTO t SELECT * FROM cv',
+    "SELECT 1 FROM dual WHERE (1, 'a', 'x') IN (SELECT * FROM customers)",
+    'SELECT * FROM customers UNION SELECT * FROM customers',
+    'SELECT (SELECT * FROM c LIMIT 1)',
+  ])
+    assert.equal(wholeRow(sql), true, sql)
+  for (const sql of [
+    'SELECT * FROM customers',
+    '(SELECT * FROM customers)',
+    'EXPLAIN SELECT * FROM customers',
+    'SELECT count(*) FROM customers',
+    'WITH w AS (SELECT * FROM c) SELECT * FROM (SELECT * FROM w) d',
+    'SELECT * FROM c WHERE EXISTS (SELECT * FROM d)',
+  ])
+    assert.equal(wholeRow(sql), false, sql)
+})

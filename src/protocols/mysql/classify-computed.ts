@@ -31,6 +31,8 @@ export function computedColumns(statements: readonly unknown[]): {
     const stored = select?.into !== undefined && select.into !== null
     const projected = stored || distinct ? [] : returnedAsIs(select)
     if (distinct && asList(select?.projection).some(isWildcard)) wholeRow = true
+    const returned = stored ? undefined : selectOf(asNode(statement)?.Query)
+    if (storedOrComparedWildcard(statement, returned)) wholeRow = true
     walk(statement, found, new Set(projected.map((p) => p.expr)), 0)
     // A returned column is computed on when a clause names it by its alias (`SELECT email e … HAVING e
     // LIKE 'a%'`) or its position (`ORDER BY 1`).
@@ -47,6 +49,50 @@ export function computedColumns(statements: readonly unknown[]): {
 }
 
 const topSelect = (statement: unknown) => asNode(asNode(asNode(asNode(statement)?.Query)?.body)?.Select)
+
+/** The SELECT a query returns as it is (through parentheses), not a set operation's. */
+function selectOf(query: unknown): Record<string, unknown> | undefined {
+  let body = asNode(asNode(query)?.body)
+  for (let depth = 0; body?.Query !== undefined && depth < MAX_DEPTH; depth++)
+    body = asNode(asNode(body.Query)?.body)
+  return asNode(body?.Select)
+}
+
+/** Whether a `*` names columns the text does not, where rows are compared or stored rather than returned:
+ * `CREATE VIEW v AS SELECT * FROM cv` and `CREATE TABLE t AS SELECT * FROM cv` stored a view's renamed
+ * masked column under a name no rule knows (read back in clear), `… WHERE (1, 'a', 'x') IN (SELECT * FROM
+ * customers)` and `SELECT * … UNION SELECT …` compare rows. A `*` is only returned in `returned` (the
+ * statement's own top SELECT; undefined when it stores its rows) and in the SELECT of a FROM subquery or a
+ * CTE, which passes the columns on under their names, or of an EXISTS. */
+function storedOrComparedWildcard(
+  statement: unknown,
+  returned: Record<string, unknown> | undefined,
+): boolean {
+  const passing = new Set<unknown>()
+  if (returned !== undefined) passing.add(returned)
+  const explained = asNode(asNode(asNode(statement)?.Explain)?.statement)?.Query
+  if (explained !== undefined) {
+    const inner = selectOf(explained)
+    if (inner !== undefined) passing.add(inner)
+  }
+  const visit = (v: unknown, depth: number): boolean => {
+    if (depth > MAX_DEPTH) return true
+    if (Array.isArray(v)) return v.some((item) => visit(item, depth + 1))
+    const node = asNode(v)
+    if (node === undefined) return false
+    const derived = asNode(node.Derived)
+    if (derived !== undefined) passing.add(selectOf(derived.subquery))
+    // EXISTS asks whether a row comes back, whatever its columns.
+    const exists = asNode(node.Exists)
+    if (exists !== undefined) passing.add(selectOf(exists.subquery))
+    for (const cte of asList(node.cte_tables)) passing.add(selectOf(asNode(cte)?.query))
+    if (Array.isArray(node.projection) && !passing.has(node) && node.projection.some(isWildcard)) return true
+    for (const [key, child] of Object.entries(node))
+      if (key !== 'span' && visit(child, depth + 1)) return true
+    return false
+  }
+  return visit(statement, 0)
+}
 
 const isWildcard = (item: unknown) =>
   item === 'Wildcard' || asNode(item)?.Wildcard !== undefined || asNode(item)?.QualifiedWildcard !== undefined
