@@ -125,3 +125,43 @@ test('embedded: a batch stores final records as one row per session; the rest as
   }
   assert.equal((await t.store.sessions.listActions(sessions[0]!.id)).length, 101)
 })
+
+test('embedded: a session final records of one batch are split into packs of bounded size, read back whole', async () => {
+  await using t = await tempStore()
+  const session = makeSession()
+  await t.store.sessions.insert(session)
+  // 1 MiB statements of control bytes, escaped six times in JSON: one pack of 100 would be a 600 MiB string
+  // (V8 refuses past ~512 MiB), and the batch would fail on every retry.
+  const big = '\u0001'.repeat(1024 * 1024)
+  const batch = Array.from({ length: 100 }, (_, i) => ({
+    ...makeAction(session.id, i + 1),
+    text: `SELECT '${big}' -- ${i + 1}`,
+    final: true as const,
+  }))
+  await t.store.sessions.appendActions(batch)
+  // Retried (it landed): the same packs again, not doubled.
+  await t.store.sessions.appendActions(batch)
+  const db = new DatabaseSync(join(t.dir, 'taskgate.db'), { readOnly: true })
+  try {
+    const longest = db
+      .prepare('SELECT max(length(body)) AS n, count(*) AS c FROM session_action_packs')
+      .get()!
+    assert.ok(Number(longest.c) > 1)
+    assert.ok(Number(longest.n) < 16 * 1024 * 1024, `a pack of ${longest.n} characters`)
+  } finally {
+    db.close()
+  }
+  const read = await t.store.sessions.listActions(session.id)
+  assert.deepEqual(
+    read.map((a) => a.seq),
+    batch.map((a) => a.seq),
+  )
+  assert.ok(read.every((a, i) => a.text.endsWith(`-- ${i + 1}`) && a.text.length === batch[i]!.text.length))
+  const page = await t.store.sessions.listActions(session.id, { afterSeq: 40, limit: 3 })
+  assert.deepEqual(
+    page.map((a) => a.seq),
+    [41, 42, 43],
+  )
+  const [summary] = await t.store.sessions.list({})
+  assert.equal(summary?.actionCount, 100)
+})

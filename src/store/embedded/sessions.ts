@@ -140,7 +140,14 @@ export function createSessionStore(db: EmbeddedDatabase): SessionStore {
 
 const bySeq = (a: ActionRecord, b: ActionRecord): number => a.seq - b.seq
 
-/** One pack's records, from `pack` in seq order: its body is an array of `packed` entries. */
+/** A pack is closed once its body is this long: a batch of 500 statements of 1 MiB each (escaped up to six
+ * times in JSON) made one string past V8's limit (and a value past SQLite's), so the batch failed on every
+ * retry and recording stalled for every session in it. */
+const PACK_BODY_CHARS = 1024 * 1024
+
+/** A session's final records of one batch, in seq order, as packs of at most PACK_BODY_CHARS (one record
+ * more at most): each body an array of `packed` entries. Split by the records alone, so a retried batch
+ * (the same records, perhaps more after them) writes the same packs again, the last one perhaps longer. */
 function writePack(insert: StatementSync, sessionId: string, pack: ActionRecord[]): void {
   for (let i = 1; i < pack.length; i++) {
     if (pack[i]!.seq < pack[i - 1]!.seq) {
@@ -148,6 +155,7 @@ function writePack(insert: StatementSync, sessionId: string, pack: ActionRecord[
       break
     }
   }
+  let first = 0
   let body = '['
   let denied = 0
   let bytes = 0
@@ -156,9 +164,14 @@ function writePack(insert: StatementSync, sessionId: string, pack: ActionRecord[
     const result = a.result === undefined ? undefined : JSON.stringify(a.result)
     if (a.outcome === 'deny') denied++
     bytes += a.text.length + (result === undefined ? 0 : result.length)
-    body += `${i === 0 ? '' : ','}${packed(a, result)}`
+    body += `${i === first ? '' : ','}${packed(a, result)}`
+    if (body.length < PACK_BODY_CHARS && i < pack.length - 1) continue
+    insert.run(sessionId, pack[first]!.seq, a.seq, i + 1 - first, denied, bytes, `${body}]`)
+    first = i + 1
+    body = '['
+    denied = 0
+    bytes = 0
   }
-  insert.run(sessionId, pack[0]!.seq, pack[pack.length - 1]!.seq, pack.length, denied, bytes, `${body}]`)
 }
 
 // A record packed as an array (no field names): [seq, at (epoch ms), kind, text, outcome, rule, reason,
