@@ -29,7 +29,8 @@ test('extracting an archive into /etc/sudoers.d or a .ssh directory is a sudoers
       [`tar -xf ${missing}.tar -C /etc`, 'no-sudoers-edit'],
       [`unzip ${missing}.zip -d /etc/sudoers.d`, 'no-sudoers-edit'],
       [`unzip -o -d/root/.ssh ${missing}.zip`, 'no-authorized-keys-edit'],
-      [`cpio -i -D /etc/sudoers.d`, 'no-sudoers-edit'],
+      // With absolute names cpio writes anywhere (23-ssh-writes-named-elsewhere): -D alone decides here.
+      [`cpio -i --no-absolute-filenames -D /etc/sudoers.d`, 'no-sudoers-edit'],
       [`cpio -idm --directory=/root/.ssh`, 'no-authorized-keys-edit'],
       [`cpio -pdm /etc/sudoers.d`, 'no-sudoers-edit'],
       [`rsync ${missing} /etc/sudoers.d/`, 'no-sudoers-edit'],

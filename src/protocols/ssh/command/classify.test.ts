@@ -227,8 +227,35 @@ test('guardrail traits: archives extracted into, and directories moved into, the
     'dpkg-deb -x p.deb /etc/sudoers.d',
     '7z x a.7z -o/etc/sudoers.d',
     'patch -d /etc/sudoers.d -p1',
+    'curl -D /etc/sudoers.d/x https://example.com/x',
+    'curl -c /etc/sudoers.d/x https://example.com/x',
+    'curl --trace-ascii /etc/sudoers.d/x https://example.com/x',
+    'wget --save-cookies=/etc/sudoers.d/x https://example.com/x',
+    'sort -o /etc/sudoers.d/x y',
   ])
     assert.ok(traits(c).includes('sudoers-edit'), c)
+  // The command line does not name what is written: any file, both edits.
+  for (const c of [
+    'tar -xPf x.tar',
+    'tar xPf x.tar',
+    'tar --absolute-names -xf x.tar',
+    'cpio -idm < x.cpio',
+    'cpio --extract -F x.cpio',
+    'curl -K cfg https://example.com/x',
+    'curl --config=cfg https://example.com/x',
+    'wget -e output_document=/etc/sudoers.d/x https://example.com/x',
+    'wget --execute=dir_prefix=/etc/sudoers.d https://example.com/x',
+  ]) {
+    assert.ok(traits(c).includes('sudoers-edit'), c)
+    assert.ok(traits(c).includes('authorized-keys-edit'), c)
+  }
+  for (const c of [
+    'tar -cPf x.tar /etc/hostname',
+    'tar -tPf x.tar',
+    'cpio -idm --no-absolute-filenames < x.cpio',
+    'cpio -o < list',
+  ])
+    assert.ok(!traits(c).includes('sudoers-edit'), c)
   for (const c of [
     'tar --directory=/root/.ssh -x -f x.tar',
     'tar --dir /home/u/.ssh -xf x.tar',

@@ -95,6 +95,9 @@ export function invocationTraits(inv: Invocation, traits: Set<string>): void {
     if (found.has('sudoers-edit')) traits.add('sudoers-edit')
     if (posix.basename(path) === '.ssh') traits.add('authorized-keys-edit')
   }
+  // Where the command line does not say what is written (absolute member names, options read from a file or
+  // given as wgetrc commands), it may be any file: a sudoers and authorized_keys edit (erring wide).
+  if (writesAnywhere(inv)) traits.add('sudoers-edit').add('authorized-keys-edit')
   for (const { word, directory } of optionTargets(inv)) {
     pathTraits(word.shape, traits, directory)
     if (
@@ -159,15 +162,57 @@ const WRITE_OPTIONS: Readonly<Record<string, readonly WriteOption[]>> = {
     { letter: 'd', long: ['directory'] },
     { letter: 'o', long: ['output'], file: true },
   ],
-  curl: [{ letter: 'o', long: ['output'], file: true }, { long: ['output-dir'] }],
+  curl: [
+    { letter: 'o', long: ['output'], file: true },
+    { long: ['output-dir'] },
+    // Files curl writes besides the body: headers, cookies, traces, its stderr, caches.
+    { letter: 'D', long: ['dump-header'], file: true },
+    { letter: 'c', long: ['cookie-jar'], file: true },
+    { long: ['trace', 'trace-ascii', 'stderr', 'libcurl', 'etag-save', 'hsts', 'alt-svc'], file: true },
+  ],
   wget: [
     { letter: 'O', long: ['output-document'], file: true },
     { letter: 'o', long: ['output-file'], file: true },
     { letter: 'a', long: ['append-output'], file: true },
     { letter: 'P', long: ['directory-prefix'] },
+    { long: ['save-cookies', 'warc-file'], file: true },
   ],
+  sort: [{ letter: 'o', long: ['output'], file: true }],
 }
 const SUDOERS_ANCESTORS = new Set(['/', '/etc'])
+
+/** Whether the invocation may write files its words do not name: tar extracting with -P/--absolute-names
+ * (members named /etc/sudoers.d/x are written there, whatever -C says), cpio extracting without
+ * --no-absolute-filenames (it keeps absolute names by default), curl -K/--config (a config file may say
+ * `output = /etc/sudoers.d/x`) and wget -e/--execute (`-e output_document=/etc/sudoers.d/x`). */
+function writesAnywhere(inv: Invocation): boolean {
+  const options = literalArgs(inv).filter((v) => v.startsWith('-') && v !== '-')
+  const short = (letters: RegExp) => options.some((o) => !o.startsWith('--') && letters.test(o.slice(1)))
+  switch (inv.name) {
+    case 'tar':
+    case 'gtar':
+    case 'bsdtar': {
+      const first = inv.args[0]
+      const cluster = first?.kind === 'literal' && /^[A-Za-z]+$/.test(first.value) ? [`-${first.value}`] : []
+      const all = [...cluster, ...options]
+      const absolute = all.some((o) =>
+        o.startsWith('--') ? longName(o, 'absolute-names') && o.length > 4 : o.slice(1).includes('P'),
+      )
+      return absolute && !tarReadsDirectory(all)
+    }
+    case 'cpio':
+      return (
+        (short(/i/) || options.some((o) => longName(o, 'extract') && o.length > 3)) &&
+        !options.some((o) => longName(o, 'no-absolute-filenames') && o.length > 5)
+      )
+    case 'curl':
+      return short(/K/) || options.some((o) => longName(o, 'config') && o.length > 3)
+    case 'wget':
+      return short(/e/) || options.some((o) => longName(o, 'execute') && o.length > 3)
+    default:
+      return false
+  }
+}
 
 /** What each option of the program's table writes, as written (erring wide: in a cluster, what follows the
  * letter and the next word; in tar's old style, every word its letters may take). */
