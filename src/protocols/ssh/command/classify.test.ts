@@ -425,3 +425,12 @@ test('a download written to a file and then run, top-level names known only at r
   for (const c of ['kill -9 1', 'kill -9 -1']) assert.ok(traits(c).includes('host-shutdown'), c)
   for (const c of ['kill -1 1234', 'kill 4242']) assert.ok(!traits(c).includes('host-shutdown'), c)
 })
+
+test("programs named like Object.prototype's members are programs, not the tables' prototype entries", () => {
+  // The fuzz test found `toString`: WRITE_OPTIONS['toString'] was Object.prototype.toString and classification threw.
+  for (const name of ['toString', 'constructor', 'hasOwnProperty', 'valueOf', '__proto__', 'isPrototypeOf']) {
+    const action = classifyExec(`${name} -o /etc/sudoers.d/x a`, 'root', { terminal: false })
+    assert.equal(action.unclassified, undefined, name)
+    assert.ok(action.traits.includes(`program:${name}`), name)
+  }
+})

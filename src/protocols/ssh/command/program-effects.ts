@@ -217,7 +217,8 @@ function writesAnywhere(inv: Invocation): boolean {
 /** What each option of the program's table writes, as written (erring wide: in a cluster, what follows the
  * letter and the next word; in tar's old style, every word its letters may take). */
 function optionTargets(inv: Invocation): { word: Word; directory: boolean }[] {
-  const specs = WRITE_OPTIONS[inv.name]
+  // Own keys only: a program named `toString` is not Object.prototype's.
+  const specs = Object.hasOwn(WRITE_OPTIONS, inv.name) ? WRITE_OPTIONS[inv.name] : undefined
   if (!specs) return []
   const options = literalArgs(inv).filter((v) => v.startsWith('-'))
   const first = inv.args[0]

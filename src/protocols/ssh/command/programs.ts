@@ -113,7 +113,8 @@ function innerOf(name: string, args: readonly Word[], out: Unwrapped): readonly 
   if (name === 'eval') return script(args.length > 0 ? args : undefined, out)
   if (name === 'watch') return script(afterOptions(args, WATCH), out)
   if (name === 'find') return findExec(args)
-  const wrapper = WRAPPERS[name]
+  // Own keys only: a program named `constructor` is not Object.prototype's.
+  const wrapper = Object.hasOwn(WRAPPERS, name) ? WRAPPERS[name] : undefined
   if (!wrapper) return undefined
   // A script option anywhere (`su root -c '…'`), not only before the first operand.
   if (wrapper.script) scriptOptions(args, wrapper.script, out)
