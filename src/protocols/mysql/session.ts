@@ -135,7 +135,7 @@ export class MysqlSession {
   #ansiQuotes = false
   #inFlight: InFlight | undefined
   #deciding = false
-  /** The login's views without their database (`db.v` -> `v`), made at the first use. */
+  /** The login's views without their database (`db.v` -> `v`), made at the first unqualified lookup. */
   #viewTails: Set<string> | undefined
   #closed = false
   #ending: string | undefined
@@ -604,15 +604,9 @@ export class MysqlSession {
    * column carries, so every view counts as carrying anything: filtering on a view is refused under a
    * rule that forbids computing on its columns (over-refuses a filter on a view's other columns). */
   #throughViews(action: Action): Action {
-    const { views } = this.#o
-    if (views === undefined || !computesOnAnything(action)) return action
-    if (views !== 'all' && this.#viewTails === undefined) {
-      const tails = new Set<string>()
-      for (const view of views) tails.add(view.slice(view.indexOf('.') + 1))
-      this.#viewTails = tails
-    }
+    if (this.#o.views === undefined || !computesOnAnything(action)) return action
     return withViewLineage(action, {
-      sources: (name) => (views === 'all' || views.has(name) || this.#viewTails?.has(name) ? 'unknown' : []),
+      sources: (name) => (this.#isView(name) ? 'unknown' : []),
       // A native function is no need; an `execute` need is a stored function, whose body may read anything.
       untracedCall: (need) => need.verb === 'execute',
     })
@@ -623,13 +617,24 @@ export class MysqlSession {
     const { views } = this.#o
     if (views === undefined) return false
     if (views === 'all' || action === undefined || action.unclassified !== undefined) return true
-    for (const need of action.needs) {
-      const object = need.object.toLowerCase()
-      if (views.has(object)) return true
-      // An unqualified name (no current database): any view of that name.
-      if (!object.includes('.')) for (const v of views) if (v.endsWith(`.${object}`)) return true
-    }
+    for (const need of action.needs) if (this.#isView(need.object.toLowerCase())) return true
     return false
+  }
+
+  /** Whether `name` (lower case) is a view the login could see: `db.v` exactly, an unqualified `v` (no
+   * current database) a view of that name in any database; every name when the views are not known. */
+  #isView(name: string): boolean {
+    const { views } = this.#o
+    if (views === undefined) return false
+    if (views === 'all') return true
+    if (views.has(name)) return true
+    if (name.includes('.')) return false
+    if (this.#viewTails === undefined) {
+      const tails = new Set<string>()
+      for (const view of views) tails.add(view.slice(view.indexOf('.') + 1))
+      this.#viewTails = tails
+    }
+    return this.#viewTails.has(name)
   }
 
   /** A packet the PacketReader joined or completed. */
