@@ -6,25 +6,16 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import type mysql from 'mysql2/promise'
-import { type MysqlGateway, startMysqlGateway } from '../support/start-mysql-gateway.ts'
+import { type MaskedMysql, startMaskedMysql } from '../support/masked-gateways.ts'
 
-let g: MysqlGateway
+let fixture: MaskedMysql
 let c: mysql.Connection
 
 before(async () => {
-  g = await startMysqlGateway({
-    extraConfig: `
-masking:
-  rules:
-    - { id: hide-email, columns: [email], style: redact }
-`,
-  })
-  c = await g.connect((await g.grant('*:$DB.*')).credential)
+  fixture = await startMaskedMysql('*:$DB.*')
+  c = fixture.c
 })
-after(async () => {
-  await c?.end()
-  await g[Symbol.asyncDispose]()
-})
+after(() => fixture?.[Symbol.asyncDispose]())
 
 test('renaming a column or table under a rule that names columns is refused; the column stays masked', async () => {
   for (const sql of [

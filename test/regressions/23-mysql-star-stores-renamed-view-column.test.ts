@@ -7,28 +7,18 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import type mysql from 'mysql2/promise'
-import { type MysqlGateway, startMysqlGateway } from '../support/start-mysql-gateway.ts'
+import { type MaskedMysql, startMaskedMysql } from '../support/masked-gateways.ts'
 
-let g: MysqlGateway
+let fixture: MaskedMysql
 let c: mysql.Connection
 
 before(async () => {
-  g = await startMysqlGateway({
-    extraConfig: `
-masking:
-  rules:
-    - { id: hide-email, columns: [email], style: redact }
-`,
+  fixture = await startMaskedMysql('*:$DB.*', async (root, db) => {
+    await root.query(`CREATE VIEW ${db}.cv AS SELECT id, email AS s FROM ${db}.customers`)
   })
-  const root = await g.root()
-  await root.query(`CREATE VIEW ${g.database}.cv AS SELECT id, email AS s FROM ${g.database}.customers`)
-  await root.end()
-  c = await g.connect((await g.grant('*:$DB.*')).credential)
+  c = fixture.c
 })
-after(async () => {
-  await c?.end()
-  await g[Symbol.asyncDispose]()
-})
+after(() => fixture?.[Symbol.asyncDispose]())
 
 test('a * that stores or compares rows holding a masked column is refused; one returned or in EXISTS is not', async () => {
   for (const sql of [

@@ -4,39 +4,20 @@
 // with 42501 naming the rule; a grant without masking renames as before.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import pg from 'pg'
-import type { IssuedCredential } from '../../src/core/index.ts'
-import { type PostgresGateway, startPostgresGateway } from '../support/start-gateway.ts'
+import type pg from 'pg'
+import { type MaskedPostgres, startMaskedPostgres } from '../support/masked-gateways.ts'
 
-let gw: PostgresGateway
+let fixture: MaskedPostgres
 let client: pg.Client
 
 before(async () => {
-  gw = await startPostgresGateway({
-    setupSql: `CREATE SCHEMA app;
-      CREATE TABLE app.customers (id int PRIMARY KEY, name text, ssn text);
-      INSERT INTO app.customers VALUES (1, 'ann', '987-65-4321'), (2, 'bob', '123-45-6789');
-      CREATE VIEW app.renamed AS SELECT id, ssn FROM app.customers;`,
-    extraConfig: `masking:
-  rules:
-    - id: ssn-numbers
-      style: partial
-      columns: [ssn]
-`,
-  })
-  const { credential } = await gw.core.requestGrant(gw.agent, {
-    resourceId: gw.resource.id,
-    scope: '*:app.*',
-    task: 'rename masked column',
-    ttl: '10m',
-  })
-  client = new pg.Client({ connectionString: gw.url(credential as IssuedCredential) })
-  await client.connect()
+  fixture = await startMaskedPostgres(
+    'CREATE VIEW app.renamed AS SELECT id, ssn FROM app.customers;',
+    'rename masked column',
+  )
+  client = fixture.client
 })
-after(async () => {
-  await client?.end()
-  await gw[Symbol.asyncDispose]()
-})
+after(() => fixture?.[Symbol.asyncDispose]())
 
 test('renaming a column or table under a rule that names columns is refused; the column stays masked', async () => {
   for (const sql of [
