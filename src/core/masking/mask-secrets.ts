@@ -68,7 +68,7 @@ export function mayHaveSecretBytes(bytes: Buffer): boolean {
 
 /** `text` with every secret the credential detectors find replaced by `****`; the same string if none. */
 export function maskSecrets(text: string): string {
-  if (!SECRET_CANDIDATE.test(text)) return text
+  if (!mayHaveSecrets(text)) return text
   let spans: Span[] = []
   try {
     for (const detector of SECRET_DETECTORS) spans.push(...detector.find(text, NO_CONTEXT))
