@@ -57,6 +57,8 @@ export interface UpstreamSessionOptions {
   readOnly?: boolean
   capabilities?: number
   mariadbCapabilities?: number
+  /** The client's collation (client-charset.ts); utf8mb4_general_ci when absent. */
+  collation?: number
   attributes?: [string, string][]
   /** Read the views the account can see (readViews), for masking: a view's columns are named by the view. */
   readViews?: boolean
@@ -138,7 +140,7 @@ export async function connectUpstream(
     const response: HandshakeResponse41 = {
       capabilities,
       maxPacketSize: 0x40000000,
-      characterSet: UTF8MB4_GENERAL_CI,
+      characterSet: session.collation ?? UTF8MB4_GENERAL_CI,
       mariadbCapabilities,
       username: login.user,
       authResponse: Buffer.alloc(0),

@@ -25,6 +25,7 @@ export const ErrorCode = {
   ER_HOST_IS_BLOCKED: 1129,
   ER_NET_PACKET_TOO_LARGE: 1153,
   ER_MAX_PREPARED_STMT_COUNT_REACHED: 1461,
+  ER_UNKNOWN_CHARACTER_SET: 1115,
   CR_CONN_HOST_ERROR: 2003,
 } as const
 
@@ -128,6 +129,16 @@ export function refused(what: string, why: string): Buffer {
     errorCode: ErrorCode.ER_NOT_ALLOWED_COMMAND,
     sqlState: '42000',
     message: `taskgate does not allow ${what}: ${why}`,
+  })
+}
+
+/** A handshake asking for a character set the gateway cannot read statements in (client-charset.ts), in the
+ * server's words for a character set it does not know. */
+export function characterSetRefused(why: string): Buffer {
+  return encodeErrPacket({
+    errorCode: ErrorCode.ER_UNKNOWN_CHARACTER_SET,
+    sqlState: '42000',
+    message: `taskgate: ${why}`,
   })
 }
 

@@ -18,7 +18,15 @@ import {
   verifyCachingSha2,
   verifyNativePassword,
 } from './auth-scramble.ts'
-import { accessDenied, failure, protocolViolation, refused, tlsRequired } from './errors.ts'
+import { upstreamCharset } from './client-charset.ts'
+import {
+  accessDenied,
+  characterSetRefused,
+  failure,
+  protocolViolation,
+  refused,
+  tlsRequired,
+} from './errors.ts'
 import { HandshakeChannel } from './handshake-channel.ts'
 import { AuthPlugin, CachingSha2Status, CapabilityFlag } from './wire/constants.ts'
 import { encodeOkPacket } from './wire/generic-responses.ts'
@@ -57,6 +65,8 @@ export interface AcceptedMysqlClient {
   database: string | undefined
   /** The capabilities in force with the client (what it asked, as far as the gateway offered them). */
   capabilities: number
+  /** The collation to log in upstream with: the client's own, when the gateway reads its character set. */
+  collation: number
   attributes: [string, string][]
   /** Sends the final OK (with the target's status flags) and hands over the socket. */
   accept(statusFlags: number): { socket: Duplex; leftover: Buffer }
@@ -142,6 +152,8 @@ export async function acceptMysqlClient(
       (CapabilityFlag.CLIENT_COMPRESS | CapabilityFlag.CLIENT_ZSTD_COMPRESSION_ALGORITHM)
     )
       return void reject(refused('compression', 'the gateway reads every packet; connect without --compress'))
+    const charset = upstreamCharset(response.characterSet, options.target.characterSet)
+    if ('refused' in charset) return void reject(characterSetRefused(charset.refused))
     const verifiers = await options.verifiersFor(response.username)
     const auth = await authenticate(channel, response.authPluginName, response.authResponse, nonce, verifiers)
     if (!auth.ok) return void reject(accessDenied(response.username, auth.withPassword))
@@ -153,6 +165,7 @@ export async function acceptMysqlClient(
       user: response.username,
       database: response.database || undefined,
       capabilities,
+      collation: charset.collation,
       attributes: response.attributes,
       accept(statusFlags) {
         channel.write(

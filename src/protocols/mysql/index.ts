@@ -154,6 +154,7 @@ export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
       upstream = await connectUpstream(target, login, {
         readOnly,
         capabilities: accepted.capabilities,
+        collation: accepted.collation,
         attributes: accepted.attributes,
         readViews: masking?.namesColumns === true,
       })
