@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { bodyKind, formFields, parseJsonOnce } from './bodies.ts'
+import { bodyKind, bodyMethodOverrides, formFields, mayCarryMethodOverride, parseJsonOnce } from './bodies.ts'
 
 test('a JSON body with a repeated key has two readings and is not read', () => {
   assert.deepEqual(parseJsonOnce('{"force":false,"a":{"b":1}}'), { force: false, a: { b: 1 } })
@@ -30,4 +30,22 @@ test('form bodies are read as fields, repeated names as lists', () => {
   assert.equal(bodyKind('application/x-www-form-urlencoded; charset=utf-8'), 'form')
   assert.equal(bodyKind('application/vnd.api+json'), 'json')
   assert.equal(bodyKind('multipart/form-data; boundary=x'), undefined)
+})
+
+test('a POST body names its `_method` as the upstream reads it, or has no single reading', () => {
+  const form = 'application/x-www-form-urlencoded'
+  assert.deepEqual(bodyMethodOverrides(form, Buffer.from('a=1&%5Fmethod=PUT')), ['PUT'])
+  assert.deepEqual(bodyMethodOverrides(undefined, Buffer.from('_method=DELETE')), ['DELETE'])
+  assert.deepEqual(bodyMethodOverrides('application/json', Buffer.from('{"\\u005fmethod":"PUT"}')), ['PUT'])
+  assert.deepEqual(bodyMethodOverrides('application/json', Buffer.from('{"a":{"_method":"PUT"}}')), [])
+  assert.equal(
+    bodyMethodOverrides('application/json', Buffer.from('{"_method":"A","_method":"B"}')),
+    undefined,
+  )
+  assert.equal(
+    bodyMethodOverrides('multipart/form-data; boundary=b', Buffer.from('name="_method"')),
+    undefined,
+  )
+  assert.equal(mayCarryMethodOverride('PUT', form), false)
+  assert.equal(mayCarryMethodOverride('POST', 'application/octet-stream'), false)
 })

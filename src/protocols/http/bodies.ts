@@ -4,6 +4,7 @@
 // denies (request) or refuses (response): never an unread part forwarded as if inspected.
 import type { IncomingHttpHeaders } from 'node:http'
 import { Readable } from 'node:stream'
+import { isMethodParameter } from './classify.ts'
 
 export type ReadResult = { bytes: Buffer } | { tooLarge: Buffer } | 'aborted'
 
@@ -70,6 +71,36 @@ export function bodyKind(contentType: string | undefined): 'json' | 'form' | und
   if (isJson(contentType)) return 'json'
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase()
   return type === 'application/x-www-form-urlencoded' ? 'form' : undefined
+}
+
+/** Whether a request's body may carry a `_method` the upstream runs instead of POST: Rack's MethodOverride
+ * (Rails) reads form and multipart bodies, and bodies without a type, which Rack parses as a form;
+ * Symfony and Laravel read `$_POST` and Laravel a JSON body too; Express method-override is POST-only
+ * by default as they all are. */
+export function mayCarryMethodOverride(method: string, contentType: string | undefined): boolean {
+  if (method !== 'POST') return false
+  if (contentType === undefined || bodyKind(contentType) !== undefined) return true
+  return contentType.split(';')[0]!.trim().toLowerCase() === 'multipart/form-data'
+}
+
+/** The `_method` values a whole POST body carries as its upstream reads it, or undefined when the body has
+ * no single reading: JSON that does not parse once (PHP's json_decode may read it), or a multipart body
+ * naming `_method` in any spelling (its part headers are not parsed here). */
+export function bodyMethodOverrides(contentType: string | undefined, bytes: Buffer): string[] | undefined {
+  const kind = contentType === undefined ? 'form' : bodyKind(contentType)
+  if (kind === undefined) return /[ ._[]method/i.test(bytes.toString('latin1')) ? undefined : []
+  const text = bytes.toString('utf8')
+  if (kind === 'form')
+    return Object.entries(formFields(text))
+      .filter(([name]) => isMethodParameter(name))
+      .flatMap(([, value]) => value)
+  // A key is `_method` only if the text says `method`, or escapes a letter of it.
+  if (!text.includes('method') && !text.includes('\\')) return []
+  const json = parseJsonOnce(text)
+  if (json === undefined) return undefined
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) return []
+  const value = (json as Record<string, unknown>)._method
+  return typeof value === 'string' ? [value] : value === undefined ? [] : undefined
 }
 
 /** A JSON document as policy reads it, or undefined when it is not JSON or repeats a key in an object:

@@ -71,6 +71,17 @@ test('a method override (header or _method) needs its method too', () => {
   )
 })
 
+test('`_method` is read as PHP and Rack read it (query spellings) and from a POST body', () => {
+  for (const query of ['.method=DELETE', '%20_method=DELETE', '[method=DELETE', 'a=1;_method=DELETE'])
+    assert.deepEqual(classifyRequest({ method: 'POST', path: '/x', query }).needs.at(-1), {
+      verb: 'delete',
+      object: '/x',
+    })
+  const body = classifyRequest({ method: 'POST', path: '/x', query: '', bodyMethods: ['delete'] })
+  assert.deepEqual(body.needs.at(-1), { verb: 'delete', object: '/x' })
+  assert.equal(classifyRequest({ method: 'POST', path: '/x', query: 'method=DELETE' }).needs.length, 1)
+})
+
 test('a `;` in the query is read both ways: a rule on force=true sees `?a=1;force=true` (Rack 2 splits on it)', () => {
   const { traits } = classifyRequest({ method: 'DELETE', path: '/v1/a', query: 'a=1;force=true' })
   assert.ok(traits.includes('query:force=true'), traits.join(' '))

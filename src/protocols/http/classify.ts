@@ -24,6 +24,8 @@ export interface HttpRequestFacts {
   upgrade?: string
   /** A method-override header's value (X-HTTP-Method-Override and kin), when the client sent one. */
   methodOverride?: string
+  /** `_method` values a POST body carries (bodies.ts bodyMethodOverrides). */
+  bodyMethods?: readonly string[]
 }
 
 /** Headers frameworks (Rails, Express's method-override, Google APIs, Symfony) read as the real method. */
@@ -45,9 +47,9 @@ export function classifyRequest(facts: HttpRequestFacts, protocol = 'http'): Act
   const verb = facts.method === 'HEAD' ? 'get' : facts.method.toLowerCase()
   const traits: string[] = []
   const needs = [{ verb, object: facts.path }]
-  // The upstream may do what an override (header, or `_method` in the query) says rather than the method
+  // The upstream may do what an override (header, or `_method` in the query or a POST body) says rather than the method
   // on the request line: the action needs both, so a POST grant cannot DELETE through one.
-  const overrides = [facts.methodOverride, ...new URLSearchParams(facts.query).getAll('_method')]
+  const overrides = [facts.methodOverride, ...queryMethodOverrides(facts.query), ...(facts.bodyMethods ?? [])]
   for (const override of overrides) {
     if (override === undefined) continue
     const method = override.trim().toUpperCase()
@@ -80,6 +82,20 @@ export function classifyRequest(facts: HttpRequestFacts, protocol = 'http'): Act
         ? [...traits.slice(0, MAX_TRAITS), 'traits-truncated']
         : traits,
   }
+}
+
+/** Whether a parameter name reads as `_method` to an upstream: PHP (Symfony, Laravel) drops leading spaces
+ * of a name and reads ` `, `.` and `[` in it as `_` (`?.method=DELETE` is `$_GET['_method']`). */
+export function isMethodParameter(name: string): boolean {
+  return name.replace(/^ +/, '').replace(/[ .[]/g, '_') === '_method'
+}
+
+/** `_method` values of a query, read as `&`-separated pairs and as `;`-separated ones (Rack 2). */
+function queryMethodOverrides(query: string): string[] {
+  if (!query) return []
+  const pairs = [...new URLSearchParams(query)]
+  if (query.includes(';')) pairs.push(...new URLSearchParams(query.replaceAll(';', '&')))
+  return pairs.filter(([name]) => isMethodParameter(name)).map(([, value]) => value)
 }
 
 function queryTraits(query: string, traits: string[]): void {

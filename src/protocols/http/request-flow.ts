@@ -7,7 +7,16 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { Duplex, Readable } from 'node:stream'
 import type { Logger } from 'pino'
 import { type Action, type Core, type Decision, toTaskgateError } from '../../core/index.ts'
-import { bodyKind, formFields, hasBody, parseJsonOnce, prefixed, readBounded } from './bodies.ts'
+import {
+  bodyKind,
+  bodyMethodOverrides,
+  formFields,
+  hasBody,
+  mayCarryMethodOverride,
+  parseJsonOnce,
+  prefixed,
+  readBounded,
+} from './bodies.ts'
 import { classifyRequest, METHOD_OVERRIDE_HEADERS, redactTarget } from './classify.ts'
 import { forwardRequest, isTimeout, type Upstream } from './forward.ts'
 import type { GrantSession, GrantSessions } from './grant-sessions.ts'
@@ -59,8 +68,11 @@ function methodOverrideOf(req: IncomingMessage): { methodOverride?: string } {
 }
 
 interface Inspected {
-  facts: { json: unknown; text: string } | 'uninspected'
+  /** What body rules read; absent when none is in force (the body was read for `_method` only). */
+  facts?: { json: unknown; text: string } | 'uninspected'
   body?: Buffer | Readable
+  /** `_method` values of a POST body, or `unread` when it could not be read whole (denied). */
+  bodyMethods?: string[] | 'unread'
 }
 
 export class HttpRequestFlow {
@@ -231,25 +243,19 @@ export class HttpRequestFlow {
       if (!(error instanceof UnnormalizablePath)) throw error
       why = `the path cannot be normalised: ${error.message}`
     }
-    if (why || !normalized) {
-      const action: Action = {
-        protocol: 'http',
-        kind: method,
-        needs: [],
-        traits: [],
-        text: `${method} ${(req.url ?? '').slice(0, 2048)}`,
-        recordText: `${method} ${redactTarget((req.url ?? '').slice(0, 2048))}`,
-        unclassified: why ?? 'the path cannot be normalised',
-      }
-      return {
-        problem: this.#refusal((await session.gate.decide({ action, write: false, start: false })).decision),
-      }
-    }
+    if (why || !normalized) return this.#unclassified(session, req, why ?? 'the path cannot be normalised')
     const inspected = await this.#inspect(req, signal)
+    if (inspected?.bodyMethods === 'unread')
+      return this.#unclassified(
+        session,
+        req,
+        'a POST body that could not be read whole (over clients.maxInspectBytes, or with no single reading) may carry a `_method` the upstream runs instead of POST',
+      )
     const action = classifyRequest({
       method,
       ...normalized,
-      ...(inspected ? { body: inspected.facts } : {}),
+      ...(inspected?.facts ? { body: inspected.facts } : {}),
+      ...(inspected?.bodyMethods ? { bodyMethods: inspected.bodyMethods } : {}),
       ...(upgrade ? { upgrade } : {}),
       ...methodOverrideOf(req),
     })
@@ -266,22 +272,54 @@ export class HttpRequestFlow {
     return { action, target, body: inspected?.body, ...(answer.seq !== undefined ? { seq: answer.seq } : {}) }
   }
 
-  /** The body as policy reads it, when a body rule is in force and the request has one. */
+  /** A request refused before classification: an unclassified action, denied (and recorded) by core. */
+  async #unclassified(
+    session: GrantSession,
+    req: IncomingMessage,
+    why: string,
+  ): Promise<{ problem: HttpProblem }> {
+    const method = req.method ?? ''
+    const action: Action = {
+      protocol: 'http',
+      kind: method,
+      needs: [],
+      traits: [],
+      text: `${method} ${(req.url ?? '').slice(0, 2048)}`,
+      recordText: `${method} ${redactTarget((req.url ?? '').slice(0, 2048))}`,
+      unclassified: why,
+    }
+    return {
+      problem: this.#refusal((await session.gate.decide({ action, write: false, start: false })).decision),
+    }
+  }
+
+  /** The body as policy reads it, when a body rule is in force and the request has one; and a POST body
+   * an upstream may read a `_method` from (bodies.ts mayCarryMethodOverride), whatever the rules. */
   async #inspect(req: IncomingMessage, signal: AbortSignal | undefined): Promise<Inspected | undefined> {
-    if (!this.#o.inspectBodies || !hasBody(req.headers)) return undefined
-    const kind = bodyKind(req.headers['content-type'])
-    if (kind === undefined) return { facts: 'uninspected' }
+    if (!hasBody(req.headers)) return undefined
+    const contentType = req.headers['content-type']
+    const overridable = mayCarryMethodOverride(req.method ?? '', contentType)
+    const rules = this.#o.inspectBodies
+    if (!rules && !overridable) return undefined
+    const kind = bodyKind(contentType)
+    const unread = overridable ? { bodyMethods: 'unread' as const } : {}
+    const uninspected = rules ? { facts: 'uninspected' as const } : {}
+    if (kind === undefined && !overridable) return { facts: 'uninspected' }
     const declared = Number(req.headers['content-length'] ?? 0)
-    if (declared > this.#o.maxInspectBytes) return { facts: 'uninspected' }
+    if (declared > this.#o.maxInspectBytes) return { ...uninspected, ...unread }
     const read = await readBounded(req, this.#o.maxInspectBytes, signal)
-    if (read === 'aborted') return { facts: 'uninspected' }
+    if (read === 'aborted') return { ...uninspected, ...unread }
     // Read in part: forwarded (if a rule allows it at all) as those bytes, then the rest of the stream.
-    if ('tooLarge' in read) return { facts: 'uninspected', body: prefixed(read.tooLarge, req) }
+    if ('tooLarge' in read) return { ...uninspected, ...unread, body: prefixed(read.tooLarge, req) }
+    const bodyMethods = overridable
+      ? { bodyMethods: bodyMethodOverrides(contentType, read.bytes) ?? ('unread' as const) }
+      : {}
+    if (!rules || kind === undefined) return { ...uninspected, ...bodyMethods, body: read.bytes }
     const text = read.bytes.toString('utf8')
     const json = kind === 'json' ? parseJsonOnce(text) : formFields(text)
     return json === undefined
-      ? { facts: 'uninspected', body: read.bytes }
-      : { facts: { json, text }, body: read.bytes }
+      ? { facts: 'uninspected', ...bodyMethods, body: read.bytes }
+      : { facts: { json, text }, ...bodyMethods, body: read.bytes }
   }
 
   #headers(
