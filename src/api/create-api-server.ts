@@ -98,6 +98,8 @@ function buildApiApp(options: ApiServerOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger.child({ component: 'api' }),
     ...(options.tls ? { https: readTls(options.tls) } : {}),
+    // request.ip: the client a trusted balancer names in X-Forwarded-For (the rightmost untrusted hop).
+    ...(core.config.api.trustedProxies.length > 0 ? { trustProxy: [...core.config.api.trustedProxies] } : {}),
     // Request lines stay at debug: an operator's info log should not grow with every CLI poll.
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance

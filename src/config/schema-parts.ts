@@ -34,6 +34,22 @@ export const hostPort = z.strictObject({
     ),
 })
 
+/** A listener of a stream protocol (PostgreSQL, MySQL, SSH), which may sit behind a balancer that sends
+ * the PROXY protocol (protocols/kit/proxy-protocol.ts). */
+export const streamListen = hostPort.extend({
+  proxyProtocol: z
+    .strictObject({
+      trustedSources: z
+        .array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]))
+        .min(1)
+        .describe('addresses or networks of the balancers (`10.0.0.5`, `10.0.0.0/8`)'),
+    })
+    .optional()
+    .describe(
+      'read a PROXY protocol header (v1 or v2, as HAProxy `send-proxy`/`send-proxy-v2` sends) first on every connection from these balancers, and count the client it names, not the balancer, in failed-login limits, audit and sessions; a connection from them without a valid header is closed. Connections from other addresses are served as they are',
+    ),
+})
+
 export const duration = z
   .string()
   .regex(/^\d+(s|m|h|d)$/, 'expected a duration such as 90s, 15m, 2h or 1d')

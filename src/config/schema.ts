@@ -475,13 +475,19 @@ export const configSchema = z.strictObject({
         .optional()
         .describe('URL people use to reach the console (links in notifications)'),
       tls: tlsFiles.optional(),
+      trustedProxies: z
+        .array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]))
+        .default([])
+        .describe(
+          'addresses or networks of the load balancers in front of the API (`10.0.0.5`, `10.0.0.0/8`): from them, X-Forwarded-For names the client that failed-login limits and audit count; from anywhere else it is ignored',
+        ),
       metricsToken: secretRef
         .optional()
         .describe(
           'when set, GET /metrics needs `Authorization: Bearer <token>` (Prometheus: `authorization.credentials_file`); without it /metrics is open like the health routes',
         ),
     })
-    .default({ listen: { host: '127.0.0.1', port: 8470 } }),
+    .default({ listen: { host: '127.0.0.1', port: 8470 }, trustedProxies: [] }),
   identity: z
     .strictObject({
       oidc: oidc.optional().describe('one OIDC issuer (kept as is; the same as a `kind: oidc` provider)'),

@@ -60,6 +60,8 @@ export interface StartOptions {
   /** Opens the store instead of the embedded store in `dir` (a temp dir the gateway removes on dispose). */
   openStore?: (dir: string) => Promise<Store>
   reconcileIntervalMs?: number
+  /** More of the listen flow mapping (`proxyProtocol: { trustedSources: [127.0.0.1] }`). */
+  listenYaml?: string
 }
 
 export async function startPostgresGateway(options: StartOptions = {}): Promise<PostgresGateway> {
@@ -75,7 +77,7 @@ export async function startPostgresGateway(options: StartOptions = {}): Promise<
 resources:
   - id: ${id}
     kind: postgres
-    listen: { host: 127.0.0.1, port: 0 }
+    listen: { host: 127.0.0.1, port: 0${options.listenYaml ? `, ${options.listenYaml}` : ''} }
     target: ${options.target ?? `{ host: ${db.host}, port: ${db.port}, database: ${db.name}, user: ${db.user}${password}, tls: prefer }`}
 ${options.admin ? `    admin: { user: ${db.user} }` : ''}
 ${options.resourceYaml ?? ''}

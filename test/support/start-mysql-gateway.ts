@@ -42,6 +42,8 @@ export async function startMysqlGateway(
     /** Log in upstream as an account of its own with this password (all privileges on the database only),
      * instead of root without one. */
     targetPassword?: string
+    /** More of the listen flow mapping (`proxyProtocol: { trustedSources: [127.0.0.1] }`). */
+    listenYaml?: string
   } = {},
 ): Promise<MysqlGateway> {
   const suffix = randomBytes(3).toString('hex')
@@ -75,7 +77,7 @@ agents:
 resources:
   - id: ${resourceId}
     kind: mysql
-    listen: { host: 127.0.0.1, port: 0 }
+    listen: { host: 127.0.0.1, port: 0${options.listenYaml ? `, ${options.listenYaml}` : ''} }
     target: { host: 127.0.0.1, port: ${options.targetPort ?? serverPort}, user: ${targetUser}${options.targetPassword ? `, password: { env: ${passwordVariable} }` : ''}, database: ${database}, tls: disable }
 ${options.admin ? '    admin: { user: root, accountHost: 127.0.0.1 }' : ''}
 ${options.clients ? `    clients: { ${options.clients} }` : ''}

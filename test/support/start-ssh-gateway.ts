@@ -28,7 +28,8 @@ export interface SshGateway extends AsyncDisposable {
   hostKey(): Promise<string>
   grant(scope: string): Promise<{ grant: Grant; credential: IssuedCredential }>
   /** An ssh2 client logged in with the credential's password (user `[login+]credential`). */
-  connect(credential: IssuedCredential, options?: { login?: string }): Promise<Client>
+  /** An ssh2 client logged in with `credential`; `port` instead of the gateway's (a balancer in front). */
+  connect(credential: IssuedCredential, options?: { login?: string; port?: number }): Promise<Client>
 }
 
 export async function startSshGateway(
@@ -38,6 +39,8 @@ export async function startSshGateway(
     sshdConfig?: string
     /** Default [root, daemon]. */
     logins?: string[]
+    /** More of the listen flow mapping (`proxyProtocol: { trustedSources: [127.0.0.1] }`). */
+    listenYaml?: string
   } = {},
 ): Promise<SshGateway> {
   const suffix = randomBytes(3).toString('hex')
@@ -58,7 +61,7 @@ agents:
 resources:
   - id: ${resourceId}
     kind: ssh
-    listen: { host: 127.0.0.1, port: 0 }
+    listen: { host: 127.0.0.1, port: 0${options.listenYaml ? `, ${options.listenYaml}` : ''} }
     target: { host: 127.0.0.1, port: ${sshd.port}, hostKey: ${JSON.stringify(options.targetHostKey ?? sshd.hostKey)} }
     logins: [${(options.logins ?? ['root', 'daemon']).join(', ')}]
     upstreamAuth: { certificate: { ca: { file: ${JSON.stringify(join(dir, 'ca'))} } } }
@@ -122,7 +125,7 @@ ${options.extraConfig?.replaceAll('$APPROVERS', `approvers-${suffix}`) ?? ''}
         client.once('error', reject)
         client.connect({
           host: '127.0.0.1',
-          port,
+          port: connectOptions.port ?? port,
           username: user,
           password: credential.connection.password,
           ...(process.env.SSH_DEBUG ? { debug: (m: string) => console.log(m) } : {}),

@@ -5,6 +5,7 @@
 // goodbye.
 import net from 'node:net'
 import type { Logger } from 'pino'
+import { adoptPeer, BalancerProbe, isTrusted, readProxyHeader, trustedSources } from './proxy-protocol.ts'
 
 /** A live session as the listener sees it: told to shut down at close, awaited until done. */
 export interface LiveSession {
@@ -19,7 +20,12 @@ export interface LiveSession {
 export const LISTEN_BACKLOG = 4096
 
 export interface StreamListenerOptions {
-  listen: { host: string; port: number }
+  listen: {
+    host: string
+    port: number
+    /** Connections from these balancers start with a PROXY protocol header naming the client. */
+    proxyProtocol?: { trustedSources: readonly string[] } | undefined
+  }
   reusePort?: boolean
   logger: Logger
   /** Serves one connection from accept to close; `live` registers the session once it relays. */
@@ -31,9 +37,12 @@ export class StreamListener {
   readonly #handshakes = new Set<net.Socket>()
   readonly #live = new Set<LiveSession>()
   readonly #server: net.Server
+  readonly #balancers: net.BlockList | undefined
 
   constructor(options: StreamListenerOptions) {
     this.#o = options
+    const proxied = options.listen.proxyProtocol
+    this.#balancers = proxied ? trustedSources(proxied.trustedSources) : undefined
     // A larger socket buffer than the 16 KiB default: a large result streams without a pause/drain round
     // trip per upstream chunk (backpressure still applies past it).
     this.#server = net.createServer({ highWaterMark: 256 * 1024 }, (raw) => void this.#handle(raw))
@@ -78,6 +87,16 @@ export class StreamListener {
     raw.on('error', (error) => this.#o.logger.debug({ err: error.message }, 'client socket error'))
     this.#handshakes.add(raw)
     try {
+      if (this.#balancers && isTrusted(this.#balancers, raw.remoteAddress)) {
+        const balancer = `${raw.remoteAddress}:${raw.remotePort}`
+        const peer = await readProxyHeader(raw).catch((error: Error) => {
+          const level = error instanceof BalancerProbe ? 'debug' : 'warn'
+          this.#o.logger[level]({ balancer, err: error.message }, 'connection refused: no valid PROXY header')
+          return null
+        })
+        if (peer === null) return void raw.destroy()
+        if (peer) adoptPeer(raw, peer)
+      }
       await this.#o.serve(raw, (session) => {
         this.#handshakes.delete(raw)
         this.#live.add(session)

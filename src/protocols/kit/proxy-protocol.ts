@@ -1,0 +1,84 @@
+// A listener behind a load balancer that sends the PROXY protocol: from a trusted balancer's address, each
+// connection's first bytes are a header naming the client, read before the protocol sees any byte; the
+// socket then reports that client as its remote address, so failed-login limits, audit and sessions count
+// the client rather than the balancer. A connection from elsewhere is served as it is (a header it sends is
+// not believed: the protocol refuses it as garbage).
+import net from 'node:net'
+import { type ProxiedPeer, parseProxyHeader } from './proxy-header.ts'
+
+/** How long a trusted balancer may take to send the header (it sends it at once on connect). */
+export const PROXY_HEADER_TIMEOUT_MS = 5_000
+
+/** The addresses (`10.0.0.5`) and networks (`10.0.0.0/8`, `fd00::/8`) whose connections carry a header. */
+export function trustedSources(entries: readonly string[]): net.BlockList {
+  const list = new net.BlockList()
+  for (const entry of entries) {
+    const [address, prefix] = entry.split('/')
+    const type = net.isIP(address!) === 6 ? 'ipv6' : 'ipv4'
+    if (prefix === undefined) list.addAddress(address!, type)
+    else list.addSubnet(address!, Number(prefix), type)
+  }
+  return list
+}
+
+export function isTrusted(list: net.BlockList, address: string | undefined): boolean {
+  if (address === undefined) return false
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
+  if (mapped) return list.check(mapped[1]!, 'ipv4')
+  return list.check(address, net.isIP(address) === 6 ? 'ipv6' : 'ipv4')
+}
+
+/** Reads the header off `raw` and leaves the bytes after it unread for the protocol. Resolves to the client
+ * it names (undefined for the balancer's own connections), or rejects with why it is not a header. */
+export function readProxyHeader(
+  raw: net.Socket,
+  timeoutMs = PROXY_HEADER_TIMEOUT_MS,
+): Promise<ProxiedPeer | undefined> {
+  return new Promise((resolve, reject) => {
+    let buffered: Buffer = Buffer.alloc(0)
+    const finish = (error: Error | undefined, peer?: ProxiedPeer) => {
+      clearTimeout(timer)
+      raw.off('readable', onReadable)
+      raw.off('close', onClose)
+      if (error) reject(error)
+      else resolve(peer)
+    }
+    const onClose = () =>
+      finish(
+        buffered.length === 0
+          ? new BalancerProbe()
+          : new Error('the connection closed within its PROXY header'),
+      )
+    const onReadable = () => {
+      for (let chunk = raw.read() as Buffer | null; chunk !== null; chunk = raw.read() as Buffer | null) {
+        buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk])
+        const parsed = parseProxyHeader(buffered)
+        if ('need' in parsed) continue
+        if ('error' in parsed) return finish(new Error(parsed.error))
+        const rest = buffered.subarray(parsed.length)
+        finish(undefined, parsed.peer)
+        if (rest.length > 0) raw.unshift(rest)
+        return
+      }
+    }
+    const timer = setTimeout(() => finish(new Error(`no PROXY header within ${timeoutMs} ms`)), timeoutMs)
+    raw.on('readable', onReadable)
+    raw.once('close', onClose)
+  })
+}
+
+/** A trusted balancer's connection closed before any byte: its TCP health check, not an error. */
+export class BalancerProbe extends Error {
+  constructor() {
+    super('closed before any byte (a health check)')
+  }
+}
+
+/** Makes the socket report the proxied client as its remote end, for everything that reads it later. */
+export function adoptPeer(raw: net.Socket, peer: ProxiedPeer): void {
+  Object.defineProperties(raw, {
+    remoteAddress: { value: peer.address, configurable: true },
+    remotePort: { value: peer.port, configurable: true },
+    remoteFamily: { value: net.isIP(peer.address) === 6 ? 'IPv6' : 'IPv4', configurable: true },
+  })
+}
