@@ -122,8 +122,13 @@ function bodyTraits(value: unknown, path: string, traits: string[], depth: numbe
     traits.push(TOO_DEEP)
     return
   }
+  // Go's encoding/json (and others) match a key to a field without regard to case, folding as Unicode does
+  // (`FORCE`, `forcE`, `ſ` for `s`, the Kelvin sign for `k`): the folded path is a trait too, so a rule
+  // written in lower case matches every spelling the upstream reads as its field.
+  const folded = foldKey(path)
   if (value !== null && typeof value === 'object') {
     if (path !== '$') traits.push(`body:${path}`)
+    if (folded !== path) traits.push(`body:${folded}`)
     const entries = Array.isArray(value)
       ? value.map((v, i) => [String(i), v] as const)
       : Object.entries(value)
@@ -135,7 +140,14 @@ function bodyTraits(value: unknown, path: string, traits: string[], depth: numbe
   traits.push(`body:${path}`)
   const text = value === null ? 'null' : String(value)
   if (text.length <= MAX_TRAIT_VALUE) traits.push(`body:${path}=${text}`)
+  if (folded === path) return
+  traits.push(`body:${folded}`)
+  if (text.length <= MAX_TRAIT_VALUE) traits.push(`body:${folded}=${text}`)
 }
+
+/** A key path as a case-insensitive decoder reads it: upper-cased then lower-cased, so `ſ` is `s` and the
+ * Kelvin sign `k`, as Go's simple folding has them. */
+const foldKey = (path: string): string => path.toUpperCase().toLowerCase()
 
 /** The query as recorded: values of parameters named like secrets replaced. A name is read as upstreams read
  * it: percent-decoded (`%74oken` is `token`), `+` a space, and `;` separates pairs as `&` does (Rack 2, older
