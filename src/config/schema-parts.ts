@@ -34,9 +34,9 @@ export const hostPort = z.strictObject({
     ),
 })
 
-/** A listener of a stream protocol (PostgreSQL, MySQL, SSH), which may sit behind a balancer that sends
- * the PROXY protocol (protocols/kit/proxy-protocol.ts). */
-export const streamListen = hostPort.extend({
+/** A resource's listener, which may sit behind a balancer that sends the PROXY protocol
+ * (protocols/kit/proxy-protocol.ts). */
+export const resourceListen = hostPort.extend({
   proxyProtocol: z
     .strictObject({
       trustedSources: z

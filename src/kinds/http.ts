@@ -1,7 +1,7 @@
 // The HTTP API resource kind as data: its configuration, scope verbs (HTTP methods), built-in guardrails and
 // what curl needs. The engine is protocols/http/.
 import { z } from 'zod'
-import { duration, hostPort, secretRef, tlsFiles } from '../config/schema-parts.ts'
+import { duration, resourceListen, secretRef, tlsFiles } from '../config/schema-parts.ts'
 import type { ResourceKind } from './resource-kind.ts'
 
 const upstreamCredential = z
@@ -30,7 +30,7 @@ export const httpResourceSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected lowercase letters, digits and dashes'),
   kind: z.literal('http'),
   description: z.string().default(''),
-  listen: hostPort.describe('where clients (curl, SDKs, agents) connect over HTTPS to reach this API'),
+  listen: resourceListen.describe('where clients (curl, SDKs, agents) connect over HTTPS to reach this API'),
   target: z
     .strictObject({
       url: z

@@ -2,7 +2,7 @@
 // built-in guardrails, the canonical form of its scope objects and how kubectl reaches it. The engine is
 // protocols/kubernetes/.
 import { z } from 'zod'
-import { hostPort, secretRef, tlsFiles } from '../config/schema-parts.ts'
+import { resourceListen, secretRef, tlsFiles } from '../config/schema-parts.ts'
 import { kubernetesScopeObject } from './kubernetes-scope.ts'
 import type { ResourceKind } from './resource-kind.ts'
 import { SSH_GUARDRAILS } from './ssh-guardrails.ts'
@@ -12,7 +12,7 @@ export const kubernetesResourceSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected lowercase letters, digits and dashes'),
   kind: z.literal('kubernetes'),
   description: z.string().default(''),
-  listen: hostPort.describe('where kubectl connects (HTTPS) to reach this cluster'),
+  listen: resourceListen.describe('where kubectl connects (HTTPS) to reach this cluster'),
   target: z
     .strictObject({
       server: z

@@ -3,14 +3,14 @@
 import { createHash } from 'node:crypto'
 import { basename } from 'node:path'
 import { z } from 'zod'
-import { duration, secretRef, streamListen, tlsFiles } from '../config/schema-parts.ts'
+import { duration, resourceListen, secretRef, tlsFiles } from '../config/schema-parts.ts'
 import type { ResourceKind } from './resource-kind.ts'
 
 export const mysqlResourceSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected lowercase letters, digits and dashes'),
   kind: z.literal('mysql'),
   description: z.string().default(''),
-  listen: streamListen.describe('where clients (mysql, mariadb, drivers) connect to reach this resource'),
+  listen: resourceListen.describe('where clients (mysql, mariadb, drivers) connect to reach this resource'),
   target: z
     .strictObject({
       host: z.string().min(1),

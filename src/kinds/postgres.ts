@@ -2,14 +2,14 @@
 // protocols/postgres/ (its implicit scope is registered by the engine at start).
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto'
 import { z } from 'zod'
-import { duration, secretRef, streamListen, tlsFiles } from '../config/schema-parts.ts'
+import { duration, resourceListen, secretRef, tlsFiles } from '../config/schema-parts.ts'
 import type { ResourceKind } from './resource-kind.ts'
 
 export const postgresResourceSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected lowercase letters, digits and dashes'),
   kind: z.literal('postgres'),
   description: z.string().default(''),
-  listen: streamListen.describe('where clients (psql, drivers) connect to reach this resource'),
+  listen: resourceListen.describe('where clients (psql, drivers) connect to reach this resource'),
   target: z
     .strictObject({
       host: z.string().min(1),

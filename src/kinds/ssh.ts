@@ -3,7 +3,7 @@
 // engine is protocols/ssh/.
 import { basename } from 'node:path'
 import { z } from 'zod'
-import { secretRef, streamListen } from '../config/schema-parts.ts'
+import { resourceListen, secretRef } from '../config/schema-parts.ts'
 import type { ResourceKind } from './resource-kind.ts'
 import { SSH_GUARDRAILS } from './ssh-guardrails.ts'
 import { ed25519PublicBlob, loginKeyFromPassword, openSshPrivateKey } from './ssh-keys.ts'
@@ -18,7 +18,7 @@ export const sshResourceSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected lowercase letters, digits and dashes'),
   kind: z.literal('ssh'),
   description: z.string().default(''),
-  listen: streamListen.describe('where clients (ssh, scp, sftp, ssh2) connect to reach this resource'),
+  listen: resourceListen.describe('where clients (ssh, scp, sftp, ssh2) connect to reach this resource'),
   target: z
     .strictObject({
       host: z.string().min(1),

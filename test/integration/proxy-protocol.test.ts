@@ -2,18 +2,21 @@
 // counts the client HAProxy names, not HAProxy, so one client's failed logins do not lock out every client
 // of the balancer. Clients connect from distinct loopback addresses (127.0.0.2, 127.0.0.3) to tell them apart.
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { promisify } from 'node:util'
 import mysql from 'mysql2/promise'
 import pg from 'pg'
 import type { IssuedCredential } from '../../src/core/index.ts'
 import { freePort } from '../support/console.ts'
 import { startPostgresGateway } from '../support/start-gateway.ts'
+import { startHttpGateway } from '../support/start-http-gateway.ts'
+import { startHttpbin } from '../support/start-httpbin.ts'
 import { startMysqlGateway } from '../support/start-mysql-gateway.ts'
 import { exec, startSshGateway } from '../support/start-ssh-gateway.ts'
 
@@ -158,4 +161,25 @@ test('SSH behind HAProxy send-proxy-v2: the client speaks first after the header
   const result = await exec(client, 'echo through-the-balancer')
   assert.equal(result.stdout, 'through-the-balancer\n')
   client.end()
+})
+
+test('HTTP behind HAProxy send-proxy-v2: TLS after the header, the upstream told the client', async () => {
+  const upstream = await startHttpbin()
+  cleanups.push(() => upstream[Symbol.asyncDispose]())
+  const g = await startHttpGateway({ upstream: upstream.url, listenYaml: TRUST_LOOPBACK })
+  cleanups.push(() => g[Symbol.asyncDispose]())
+  const lb = await balancer(g.port, 'send-proxy-v2')
+  const { token } = await g.grant('GET:/get')
+  const { stdout } = await promisify(execFile)('curl', [
+    '-sS',
+    '--interface',
+    '127.0.0.2',
+    '--cacert',
+    g.caFile,
+    '-H',
+    `authorization: Bearer ${token}`,
+    `https://127.0.0.1:${lb}/get`,
+  ])
+  // httpbin's origin is the X-Forwarded-For the gateway sends: the client HAProxy named.
+  assert.equal((JSON.parse(stdout) as { origin: string }).origin, '127.0.0.2', stdout)
 })

@@ -37,6 +37,8 @@ export async function startHttpGateway(options: {
   /** Lines under the agents' policy (indented 4), e.g. a budget. */
   policyExtra?: string
   dir?: string
+  /** More of the listen flow mapping (`proxyProtocol: { trustedSources: [127.0.0.1] }`). */
+  listenYaml?: string
 }): Promise<HttpGateway> {
   const suffix = randomBytes(3).toString('hex')
   const resourceId = `api-${suffix}`
@@ -50,7 +52,7 @@ agents:
 resources:
   - id: ${resourceId}
     kind: http
-    listen: { host: 127.0.0.1, port: 0 }
+    listen: { host: 127.0.0.1, port: 0${options.listenYaml ? `, ${options.listenYaml}` : ''} }
     target:
       url: ${options.upstream}
 ${options.resourceExtra ?? ''}

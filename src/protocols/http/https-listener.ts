@@ -8,11 +8,17 @@ import https from 'node:https'
 import type net from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
+import { acceptThroughBalancers } from '../kit/proxy-protocol.ts'
 import { MAX_REQUEST_HEADERS } from './headers.ts'
 import { problem, problemOnSocket } from './problem.ts'
 
 export interface HttpsListenerOptions {
-  listen: { host: string; port: number }
+  listen: {
+    host: string
+    port: number
+    /** Connections from these balancers start with a PROXY protocol header naming the client. */
+    proxyProtocol?: { trustedSources: readonly string[] } | undefined
+  }
   reusePort?: boolean
   logger: Logger
   cert: string
@@ -59,6 +65,8 @@ export class HttpsListener {
       this.#clientError(error, socket),
     )
     this.#server.on('tlsClientError', (error) => options.logger.debug({ err: error.message }, 'TLS failed'))
+    if (options.listen.proxyProtocol)
+      acceptThroughBalancers(this.#server, options.listen.proxyProtocol.trustedSources, options.logger)
   }
 
   async listen(): Promise<{ host: string; port: number }> {

@@ -4,6 +4,8 @@
 // the client rather than the balancer. A connection from elsewhere is served as it is (a header it sends is
 // not believed: the protocol refuses it as garbage).
 import net from 'node:net'
+import type tls from 'node:tls'
+import type { Logger } from 'pino'
 import { type ProxiedPeer, parseProxyHeader } from './proxy-header.ts'
 
 /** How long a trusted balancer may take to send the header (it sends it at once on connect). */
@@ -80,5 +82,45 @@ export function adoptPeer(raw: net.Socket, peer: ProxiedPeer): void {
     remoteAddress: { value: peer.address, configurable: true },
     remotePort: { value: peer.port, configurable: true },
     remoteFamily: { value: net.isIP(peer.address) === 6 ? 'IPv6' : 'IPv4', configurable: true },
+  })
+}
+
+/**
+ * Puts the header's reading in front of a TLS (HTTPS) server's own connection handling: the server keeps
+ * listening (its head and request deadlines run as before) and gets each connection from a trusted balancer
+ * once its header is read. Node's TLS socket reports its own peer, not the raw socket's: it is given the
+ * proxied client when its handshake completes (`_parent`, the raw socket it wraps; were that gone, the
+ * balancer's address would be counted, as without the PROXY protocol).
+ */
+export function acceptThroughBalancers(
+  server: tls.Server,
+  trusted: readonly string[],
+  logger: Pick<Logger, 'debug' | 'warn'>,
+): void {
+  const balancers = trustedSources(trusted)
+  const handlers = server.listeners('connection') as Array<(raw: net.Socket) => void>
+  server.removeAllListeners('connection')
+  const handOver = (raw: net.Socket) => {
+    for (const handler of handlers) handler.call(server, raw)
+  }
+  server.on('connection', (raw: net.Socket) => {
+    if (!isTrusted(balancers, raw.remoteAddress)) return handOver(raw)
+    const balancer = `${raw.remoteAddress}:${raw.remotePort}`
+    readProxyHeader(raw).then(
+      (peer) => {
+        if (peer) adoptPeer(raw, peer)
+        handOver(raw)
+      },
+      (error: Error) => {
+        const level = error instanceof BalancerProbe ? 'debug' : 'warn'
+        logger[level]({ balancer, err: error.message }, 'connection refused: no valid PROXY header')
+        raw.destroy()
+      },
+    )
+  })
+  server.prependListener('secureConnection', (socket: tls.TLSSocket) => {
+    const raw = (socket as tls.TLSSocket & { _parent?: net.Socket })._parent
+    if (raw && Object.hasOwn(raw, 'remoteAddress'))
+      adoptPeer(socket as unknown as net.Socket, { address: raw.remoteAddress!, port: raw.remotePort! })
   })
 }
