@@ -37,7 +37,7 @@ export function createDataPathPort(ctx: CoreContext, rt: CoreRuntime): DataPathP
         ),
     loginFailed: (resourceId, username, reason, client) =>
       ctx.tracer.span('taskgate.login', resourceAttributes(ctx, resourceId), async (span) => {
-        // The protocol refused the client's proof (SCRAM, an SSH key): its credential is not valid.
+        // The protocol refused the client's proof (a password proof, an SSH key): its credential is not valid.
         span.set({ 'taskgate.outcome': 'refused', 'taskgate.error.code': 'TG_CREDENTIAL_INVALID' })
         await rt.loginGate.failed({ ...dataPathAttempt(ctx, resourceId, username, client), reason })
       }),
