@@ -11,8 +11,20 @@ import {
   actionDigest,
   type Core,
   type Decision,
+  maskSecrets,
   type SessionHandle,
 } from '../../core/index.ts'
+
+/** An action's needs as recorded: when its recorded text hides secrets (a Kubernetes exec's command
+ * `curl -H 'Authorization: Bearer eyJ…'`), the needs naming the same words hide them too. */
+function recordedNeeds(action: StartedAction): Action['needs'] {
+  const needs = action.needs!
+  if (action.recordText === undefined || action.recordText === action.text) return needs
+  return needs.map((n) => {
+    const object = maskSecrets(n.object)
+    return object === n.object ? n : { ...n, object }
+  })
+}
 
 export type ApproveFirst = Extract<Decision, { outcome: 'approve-first' }>
 
@@ -181,7 +193,7 @@ export class ActionGate<Kept = never> {
       text: action.recordText ?? action.text,
       outcome: 'allow',
     }
-    if (action.needs) record.needs = action.needs
+    if (action.needs) record.needs = recordedNeeds(action)
     const started = this.#o.core.startAction(this.#o.handle, record, { write, receivedAt })
     if (started.durable === undefined) return { decision: ALLOW, seq: started.seq }
     return started.durable.then(
@@ -212,13 +224,15 @@ export class ActionGate<Kept = never> {
   }
 
   #recordRefusal(action: StartedAction, decision: Exclude<Decision, { outcome: 'allow' }>): void {
+    // A refusal names what was missing, which may quote the secret the recorded text hides.
+    const hidden = action.recordText !== undefined && action.recordText !== action.text
     this.#o.core.recordAction(this.#o.handle, {
       kind: action.kind,
       text: action.recordText ?? action.text,
       outcome: decision.outcome,
-      ...(action.needs ? { needs: action.needs } : {}),
+      ...(action.needs ? { needs: recordedNeeds(action) } : {}),
       rule: decision.rule,
-      reason: decision.reason,
+      reason: hidden ? maskSecrets(decision.reason) : decision.reason,
     })
   }
 

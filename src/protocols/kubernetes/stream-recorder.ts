@@ -6,7 +6,7 @@
 // be read as frames are refused: the caller closes the stream with the reason. Port-forward data is counted
 // only (any protocol may run inside it); so is port-forward over WebSocket (`SPDY/3.1+portforward.k8s.io`
 // tunnels SPDY frames in WebSocket messages, not read here).
-import type { Core } from '../../core/index.ts'
+import { type Core, maskSecrets } from '../../core/index.ts'
 import type { RequestInfo } from './request-info.ts'
 import type { KubeLogin } from './serve-request.ts'
 import { SpdyChannels } from './spdy-channels.ts'
@@ -111,7 +111,8 @@ export class StreamRecorder {
     this.#pieces.set(name, [])
     this.#core.recordAction(this.#login.handle, {
       kind: `${this.#what.split(' ')[0]} ${name}`,
-      text: Buffer.concat(pieces).toString('utf8'),
+      // As the terminal recording is (asciicast.ts): credentials the detectors find never reach a record.
+      text: maskSecrets(Buffer.concat(pieces).toString('utf8')),
       outcome: 'allow',
     })
   }

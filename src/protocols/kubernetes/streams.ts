@@ -54,7 +54,7 @@ export async function serveUpgrade(
           login,
           info,
           seq: decided.seq,
-          command: commandOf(decided.action.text),
+          command: commandOf(decided.action.recordText ?? decided.action.text),
         })
       : undefined
   if (socket.destroyed) {
