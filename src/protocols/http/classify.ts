@@ -5,15 +5,16 @@
 // `body:$.a.b=<value>` for each field of an inspected JSON body (scalars up to 200 characters),
 // `body-uninspected` when a body rule is in force and the body could not be read, `websocket` for an
 // upgrade. The text (what `pattern` rules read) is the request line, then the body when it was inspected;
-// the recorded text never holds a query value named like a secret.
-import type { Action } from '../../core/index.ts'
+// the recorded text never holds a query value named like a secret, nor a credential the secret detectors find.
+import { type Action, maskSecrets } from '../../core/index.ts'
 
 export const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
 
 const MAX_TRAITS = 512
 const TOO_DEEP = 'body-too-deep'
 const MAX_TRAIT_VALUE = 200
-const SECRET_NAME = /token|secret|passw|key|signature|sig$|auth|session|code/i
+const SECRET_NAME =
+  /token|secret|pass|pwd|jwt|credential|bearer|assertion|cookie|key|signature|sig$|auth|session|code/i
 
 export interface HttpRequestFacts {
   method: string
@@ -74,7 +75,8 @@ export function classifyRequest(facts: HttpRequestFacts, protocol = 'http'): Act
   return {
     ...base,
     text,
-    recordText: facts.query ? `${facts.method} ${facts.path}?${redactQuery(facts.query)}` : line,
+    // Credentials the secret detectors find (a JWT, a cloud or SaaS token) under any name, or in the path.
+    recordText: maskSecrets(facts.query ? `${facts.method} ${facts.path}?${redactQuery(facts.query)}` : line),
     needs,
     // Fields past the bound were not looked at: a rule on one of them cannot be checked (fail closed).
     traits:
@@ -176,7 +178,7 @@ function decodedName(name: string): string {
 /** A raw request target (not normalised: a request refused before classification) as recorded. */
 export function redactTarget(target: string): string {
   const q = target.indexOf('?')
-  return q === -1 ? target : `${target.slice(0, q)}?${redactQuery(target.slice(q + 1))}`
+  return maskSecrets(q === -1 ? target : `${target.slice(0, q)}?${redactQuery(target.slice(q + 1))}`)
 }
 
 /** A recorded request classified again for policy replay (core's Reclassify): the request line as recorded

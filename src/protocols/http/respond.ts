@@ -8,7 +8,13 @@
 import { createHash } from 'node:crypto'
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
-import { type MaskingContext, maskValue, type SessionHandle, takeMaskCounts } from '../../core/index.ts'
+import {
+  type MaskingContext,
+  maskSecrets,
+  maskValue,
+  type SessionHandle,
+  takeMaskCounts,
+} from '../../core/index.ts'
 import { ResultBudget } from '../kit/result-budget.ts'
 import { readBounded } from './bodies.ts'
 import { type BodyReading, bodyReading, looksLikeText } from './content-type.ts'
@@ -211,8 +217,10 @@ function binarySample(bytes: number, contentType: string, sha256: string, encodi
 }
 
 // Applied to at most SAMPLE_BYTES characters of text: no input can make it slow.
-const SECRET_VALUE = /("[\w-]*(?:token|secret|passw|api[_-]?key|private)[\w-]*"\s*:\s*)"[^"]*"?/gi
+const SECRET_VALUE =
+  /("[\w-]*(?:token|secret|pass|pwd|jwt|credential|bearer|assertion|cookie|api[_-]?key|private)[\w-]*"\s*:\s*)"[^"]*"?/gi
 
 export function redactSecrets(text: string): string {
-  return text.replace(SECRET_VALUE, '$1"REDACTED"')
+  // Then what the secret detectors find under any name (a JWT the upstream echoes, a cloud key).
+  return maskSecrets(text.replace(SECRET_VALUE, '$1"REDACTED"'))
 }
