@@ -65,6 +65,11 @@ export function classifyRequest(facts: HttpRequestFacts, protocol = 'http'): Act
     needs.push({ verb: method === 'HEAD' ? 'get' : method.toLowerCase(), object: facts.path })
   }
   queryTraits(facts.query, traits)
+  // Express, ASP.NET Core and IIS route without regard to case: a guardrail's `needs` (written in lower case)
+  // also sees the path in lower case, so `/v1/SECRET` meets a rule on `/v1/secret`. The grant's scope still
+  // compares the path as sent (a grant covers the spelling it names).
+  const lower = facts.path.toLowerCase()
+  const parts = lower === facts.path ? undefined : needs.map((n) => ({ ...n, object: lower }))
   if (facts.upgrade) traits.push('websocket', `upgrade:${facts.upgrade.toLowerCase()}`)
   let text = line
   if (facts.body === 'uninspected') traits.push('body-uninspected')
@@ -78,6 +83,7 @@ export function classifyRequest(facts: HttpRequestFacts, protocol = 'http'): Act
     // Credentials the secret detectors find (a JWT, a cloud or SaaS token) under any name, or in the path.
     recordText: maskSecrets(facts.query ? `${facts.method} ${facts.path}?${redactQuery(facts.query)}` : line),
     needs,
+    ...(parts ? { parts } : {}),
     // Fields past the bound were not looked at: a rule on one of them cannot be checked (fail closed).
     traits:
       traits.length >= MAX_TRAITS || traits.includes(TOO_DEEP)
