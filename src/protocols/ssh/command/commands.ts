@@ -154,13 +154,22 @@ function redirectOf(node: Node): Redirect {
   return { op: fd + op, target: destination ? wordOf(destination) : { kind: 'dynamic', shape: '' }, node }
 }
 
+/** One sequence of the tree; `isolated`: it runs in a shell of its own (the script, a subshell, a command or
+ * process substitution), so a `cd` in it moves nothing outside it. */
+export interface Sequence {
+  items: Item[]
+  isolated: boolean
+}
+
+const ISOLATED = new Set(['program', 'subshell', 'command_substitution', 'process_substitution'])
+
 /** Every sequence in the tree: the top one and those inside substitutions, subshells, groups, loops and
  * functions, each with its own pipes; every simple command is in exactly one of them. */
-export function allSequences(root: Node): Item[][] {
-  const out: Item[][] = []
+export function allSequences(root: Node): Sequence[] {
+  const out: Sequence[] = []
   const visit = (node: Node) => {
     const items = sequenceOf(node)
-    if (items.length > 0) out.push(items)
+    if (items.length > 0) out.push({ items, isolated: ISOLATED.has(node.type) })
     for (const item of items) {
       if (item.type !== 'op')
         for (const r of item.redirects) visitInside(r.heredoc ? heredocBody(r.node) : r.node)

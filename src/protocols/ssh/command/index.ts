@@ -6,8 +6,8 @@ import type { Action } from '../../../core/index.ts'
 import { hasControl, hasInvisible, quoteWord } from '../../../kinds/ssh-command-pattern.ts'
 import { SSH_SCOPE_VERBS } from '../../../kinds/ssh-scope.ts'
 import { analyseArgv, analyseCommandLine } from './analyse.ts'
-
 import { MAX_COMMAND_LENGTH } from './grammar.ts'
+import { writeTraits } from './protected-paths.ts'
 
 export { MAX_COMMAND_LENGTH, SSH_SCOPE_VERBS }
 
@@ -165,10 +165,7 @@ const trimSlash = (p: string): string => (p.length > 1 && p.endsWith('/') ? p.sl
 /** An SFTP write onto the files the command guardrails protect, or onto the directories that hold them: a
  * prepared directory renamed or linked into place as /etc/sudoers.d or a `.ssh` brings every file in it. */
 function pathWriteTraits(path: string): string[] {
-  const name = posix.basename(path)
-  if (name === 'authorized_keys' || name === 'authorized_keys2' || name === '.ssh')
-    return ['authorized-keys-edit']
-  if (path === '/etc/sudoers' || path === '/etc/sudoers.d' || path.startsWith('/etc/sudoers.d/'))
-    return ['sudoers-edit']
-  return []
+  const traits = new Set<string>()
+  writeTraits(path, 'dest', traits)
+  return [...traits].sort()
 }

@@ -4,35 +4,65 @@
 // including through wrappers and scripts passed as text.
 
 import { formatCommand, program } from '../../../kinds/ssh-command-pattern.ts'
-import type { Item, SimpleCommand } from './commands.ts'
+import type { Sequence, SimpleCommand } from './commands.ts'
 import { downloadThenRun, type Nested, pipesIntoShell, type Stage, stageOf } from './into-shell.ts'
 import { invocationTraits, redirectTraits } from './program-effects.ts'
 import { type Invocation, unwrap } from './programs.ts'
+import { directoryChange, type Places, SOMEWHERE } from './working-directory.ts'
 
 /** What reading a command line finds: guardrail traits, and the canonical form of every command in it whose
  * words are all literal (index.ts gives them to core as the action's `parts`). */
 export interface Findings {
   traits: Set<string>
   commands: Set<string>
+  /** The directories commands may run in, for relative paths (working-directory.ts). */
+  places: Places
 }
 
-export function sequenceTraits(items: readonly Item[], found: Findings, nested: Nested): void {
-  const { traits } = found
+/** `first`: a script's own sequence, whose commands run in order from where the script started (the home
+ * directory, or the caller's for `sh -c '…'`); any other sequence (a loop's body, a subshell, a function)
+ * starts wherever a command of the line may have run. Neither moves the caller's directory. */
+export function sequenceTraits(sequence: Sequence, found: Findings, nested: Nested, first: boolean): void {
+  const { traits, places } = found
+  const caller = places.current
+  if (!first) moveTo(places, [...places.seen])
   const stages: Stage[] = []
-  for (const item of items) {
+  for (const item of sequence.items) {
     if (item.type === 'op') {
       structureOf(item.text, traits)
+      // After `&&` the next command runs only if this one succeeded; after `;`, `||`, `|` or `&`, wherever
+      // any command before it did (`cd /x; tar -xf a.tar` extracts into the home when the cd fails).
+      if (item.text !== '&&') moveTo(places, [...places.seen])
       continue
     }
-    for (const r of item.redirects) redirectTraits(r, traits)
+    for (const r of item.redirects) redirectTraits(r, traits, places.current)
     if (item.type === 'compound') {
       traits.add('compound')
       stages.push({ shells: false, sources: false })
       continue
     }
-    stages.push(commandTraits(item, found, nested))
+    stages.push(commandTraits(item, found, nested, sequence.isolated))
   }
-  if (pipesIntoShell(items, stages, nested) || downloadThenRun(stages)) traits.add('download-into-shell')
+  places.current = caller
+  if (pipesIntoShell(sequence.items, stages, nested) || downloadThenRun(stages))
+    traits.add('download-into-shell')
+}
+
+function moveTo(places: Places, directories: readonly string[]): void {
+  places.current = places.anywhere ? [...new Set([...directories, SOMEWHERE])] : [...directories]
+  for (const d of places.current) places.seen.add(d)
+}
+
+/** Where the shell is after the command: a `cd`/`pushd`/`popd`'s directory; anywhere after a program known
+ * only when it runs or one running text in this shell (`eval`, `source`, `.`), which may change directory. */
+function directoryAfter(invocations: readonly Invocation[], places: Places): string[] | undefined {
+  for (const inv of invocations) {
+    const moved = directoryChange(inv, places)
+    if (moved) return moved
+    if (inv.name === '' || inv.name === 'eval' || inv.name === 'source' || inv.name === '.')
+      return [...places.current, SOMEWHERE]
+  }
+  return undefined
 }
 
 function structureOf(op: string, traits: Set<string>): void {
@@ -54,10 +84,13 @@ function invocationForm(inv: Invocation): string | undefined {
 const IFS = /\$(IFS\b|\{IFS[^}]*\})/
 const EVERY_IFS = new RegExp(IFS.source, 'g')
 
+/** `placed`: the command runs in its sequence's order (not in a loop, group, function or condition body,
+ * where a directory change would reach commands read before it). */
 export function commandTraits(
   command: Pick<SimpleCommand, 'assignments' | 'words' | 'redirects'>,
   found: Findings,
   nested: Nested,
+  placed = true,
 ): Stage {
   const { traits } = found
   if (command.assignments.length > 0) traits.add('env-assignment')
@@ -76,9 +109,14 @@ export function commandTraits(
   for (const s of scripts) nested(s)
   for (const inv of invocations) {
     if (inv.name) traits.add(`program:${inv.name}`)
-    invocationTraits(inv, traits)
+    invocationTraits(inv, traits, found.places.current)
     const form = invocationForm(inv)
     if (form !== undefined && found.commands.size < MAX_PARTS) found.commands.add(form)
+  }
+  const after = directoryAfter(invocations, found.places)
+  if (after) {
+    if (!placed) found.places.unplaced = true
+    moveTo(found.places, after)
   }
   return stageOf(command, invocations, traits, nested)
 }
