@@ -59,6 +59,15 @@ const fragments = fc.constantFrom(
   '\u0000',
   '\r',
   'é',
+  // Working-directory changes and programs whose writes are resolved against them.
+  'cd',
+  '..',
+  'tar',
+  '-xf',
+  '-C',
+  'git',
+  'for i in 1; do',
+  'done',
 )
 
 const grant = activeGrant('exec:deploy:echo *, exec:deploy:ls *', { resourceId: 'r' })
@@ -100,6 +109,10 @@ test('hostile sizes stay bounded: each classification finishes well inside a sec
     `${'x'.repeat(8000)}`,
     '{ '.repeat(4000),
     '\\\n'.repeat(4000),
+    // Each `cd` may start from any directory before it: the set doubles per cd unless capped.
+    `${Array.from({ length: 250 }, (_, i) => `cd d${i}`).join('; ')}; tar -xf a.tar`,
+    // Every source lands in every -t directory: 600 × 600 pairs unless capped.
+    `cp ${'-t d '.repeat(600)}${'s '.repeat(600)}`,
   ]) {
     const started = process.hrtime.bigint()
     classifyExec(text, 'deploy')

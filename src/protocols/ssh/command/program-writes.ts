@@ -46,6 +46,7 @@ const COPIERS = new Set(['cp', 'install', 'ln', 'rsync', 'scp', 'mv'])
 const TARGET_DIRECTORY_OPTION = new Set(['cp', 'install', 'ln', 'mv'])
 /** Those whose -r/-R/-a copy a directory's whole tree (ln's -r is --relative). */
 const RECURSIVE_COPIERS = new Set(['cp', 'rsync', 'scp'])
+const MAX_LANDINGS = 1024
 
 export function programWrites(inv: Invocation): Write[] {
   const out: Write[] = optionTargets(inv)
@@ -57,7 +58,7 @@ export function programWrites(inv: Invocation): Write[] {
   if (inv.name === 'sed' && flags.some((f) => f.startsWith('--in-place') || /^-[a-zA-Z]*i/.test(f)))
     add(operands(inv.args), 'file')
   if (inv.name === 'perl' && flags.some((f) => /^-[a-zA-Z]*i/.test(f))) add(operands(inv.args), 'file')
-  if (COPIERS.has(inv.name)) out.push(...copyWrites(inv, flags))
+  if (COPIERS.has(inv.name)) for (const w of copyWrites(inv, flags)) out.push(w)
   if (inv.name === 'dd')
     for (const a of inv.args)
       if (a.shape.startsWith('of=')) out.push({ shape: a.shape.slice(3), reach: 'file' })
@@ -81,6 +82,8 @@ function copyWrites(inv: Invocation, flags: readonly string[]): Write[] {
   const sources = named.length > 0 ? ops : ops.slice(0, -1)
   for (const d of inv.name === 'mv' ? [...ops, ...named] : destinations)
     out.push({ shape: d.shape, reach: 'dest' })
+  // Every source lands in every destination: past this many pairs (`cp -t a -t b … x y …`), anywhere.
+  if (destinations.length * sources.length > MAX_LANDINGS) return [...out, { shape: WILDCARD, reach: 'tree' }]
   const recursive =
     RECURSIVE_COPIERS.has(inv.name) &&
     flags.some((f) => f === '--recursive' || f === '--archive' || /^-[a-zA-Z]*[rRa]/.test(f))

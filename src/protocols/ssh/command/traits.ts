@@ -48,9 +48,19 @@ export function sequenceTraits(sequence: Sequence, found: Findings, nested: Nest
     traits.add('download-into-shell')
 }
 
+// Most directories kept for one line: `cd a; cd b; cd c; …` doubles them at each step (each cd may start
+// from any directory before it). Past this many, the directory is unknown (any).
+const MAX_PLACES = 8
+
 function moveTo(places: Places, directories: readonly string[]): void {
-  places.current = places.anywhere ? [...new Set([...directories, SOMEWHERE])] : [...directories]
+  const next = new Set(directories)
+  if (places.anywhere) next.add(SOMEWHERE)
+  places.current = next.size > MAX_PLACES ? [SOMEWHERE] : [...next]
   for (const d of places.current) places.seen.add(d)
+  if (places.seen.size > MAX_PLACES) {
+    places.seen.clear()
+    places.seen.add(SOMEWHERE)
+  }
 }
 
 /** Where the shell is after the command: a `cd`/`pushd`/`popd`'s directory; anywhere after a program known
