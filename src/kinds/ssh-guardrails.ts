@@ -43,14 +43,14 @@ export const SSH_GUARDRAILS: readonly KindGuardrail[] = [
   {
     id: 'no-authorized-keys-edit',
     description:
-      'changing authorized_keys (redirection, tee, sed -i, cp/mv onto it, an editor, SFTP write): it would outlive the grant',
+      'changing authorized_keys (redirection, tee, sed -i, cp/mv onto it, an editor, SFTP write; an archive, checkout or copy into a home or .ssh; a relative write from a directory the command line cannot name): it would outlive the grant',
     action: 'deny',
     traits: ['authorized-keys-edit'],
   },
   {
     id: 'no-sudoers-edit',
     description:
-      'changing /etc/sudoers or /etc/sudoers.d (visudo, redirection, tee, sed -i, cp/mv, an editor, SFTP write)',
+      'changing /etc/sudoers or /etc/sudoers.d (visudo, redirection, tee, sed -i, cp/mv, an editor, SFTP write; an archive or checkout into /, /etc or /etc/sudoers.d; a relative write from a directory the command line cannot name)',
     action: 'deny',
     traits: ['sudoers-edit'],
   },

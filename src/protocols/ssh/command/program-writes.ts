@@ -10,7 +10,7 @@ import type { Reach } from './protected-paths.ts'
 import type { Word } from './words.ts'
 import { operands, optionTargets, optionWords, patchOperands } from './write-options.ts'
 
-export interface Write {
+interface Write {
   shape: string
   reach: Reach
 }

@@ -10,7 +10,7 @@ import { posix } from 'node:path'
 import { WILDCARD } from '../../../kinds/ssh-command-pattern.ts'
 import type { Invocation } from './programs.ts'
 
-export const HOME = '~'
+const HOME = '~'
 /** A directory known only when the command runs. */
 export const SOMEWHERE = WILDCARD
 
