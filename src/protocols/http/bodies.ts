@@ -4,7 +4,7 @@
 // denies (request) or refuses (response): never an unread part forwarded as if inspected.
 import type { IncomingHttpHeaders } from 'node:http'
 import { Readable } from 'node:stream'
-import { isMethodParameter } from './classify.ts'
+import { phpName } from './classify.ts'
 
 export type ReadResult = { bytes: Buffer } | { tooLarge: Buffer } | 'aborted'
 
@@ -90,10 +90,8 @@ export function bodyMethodOverrides(contentType: string | undefined, bytes: Buff
   const kind = contentType === undefined ? 'form' : bodyKind(contentType)
   if (kind === undefined) return /[ ._[]method/i.test(bytes.toString('latin1')) ? undefined : []
   const text = bytes.toString('utf8')
-  if (kind === 'form')
-    return Object.entries(formFields(text))
-      .filter(([name]) => isMethodParameter(name))
-      .flatMap(([, value]) => value)
+  // formFields also files each field under its PHP name (`.method` is `_method` there).
+  if (kind === 'form') return [formFields(text)._method ?? []].flat()
   // A key is `_method` only if the text says `method`, or escapes a letter of it.
   if (!text.includes('method') && !text.includes('\\')) return []
   const json = parseJsonOnce(text)
@@ -154,9 +152,15 @@ function keysIn(value: unknown): number {
  * decoded as the upstream decodes them). */
 export function formFields(text: string): Record<string, string | string[]> {
   const fields: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>
-  for (const [name, value] of new URLSearchParams(text)) {
+  const add = (name: string, value: string) => {
     const held = fields[name]
     fields[name] = held === undefined ? value : Array.isArray(held) ? [...held, value] : [held, value]
+  }
+  for (const [name, value] of new URLSearchParams(text)) {
+    add(name, value)
+    // PHP's `$_POST` reads `dry.run` as `dry_run` (classify.ts phpName): a rule on either sees it.
+    const php = phpName(name)
+    if (php !== name) add(php, value)
   }
   return fields
 }

@@ -94,8 +94,17 @@ export function classifyRequest(facts: HttpRequestFacts, protocol = 'http'): Act
 
 /** Whether a parameter name reads as `_method` to an upstream: PHP (Symfony, Laravel) drops leading spaces
  * of a name and reads ` `, `.` and `[` in it as `_` (`?.method=DELETE` is `$_GET['_method']`). */
-export function isMethodParameter(name: string): boolean {
-  return name.replace(/^ +/, '').replace(/[ .[]/g, '_') === '_method'
+function isMethodParameter(name: string): boolean {
+  return phpName(name) === '_method'
+}
+
+/** A parameter name as PHP registers it (`$_GET`, `$_POST`): leading spaces dropped, ` ` and `.` read as `_`,
+ * and so is a `[` that opens no array (`a[b` is `a_b`, `a[b]` is the array `a`). */
+export function phpName(name: string): string {
+  const trimmed = name.replace(/^ +/, '')
+  const open = trimmed.indexOf('[')
+  const head = open !== -1 && trimmed.indexOf(']', open) === -1 ? trimmed.replace('[', '_') : trimmed
+  return head.replace(/[ .]/g, '_')
 }
 
 /** `_method` values of a query, read as `&`-separated pairs and as `;`-separated ones (Rack 2). */
@@ -116,6 +125,12 @@ function queryTraits(query: string, traits: string[]): void {
     if (traits.length >= MAX_TRAITS) return
     traits.push(`query:${name}`)
     if (value.length <= MAX_TRAIT_VALUE) traits.push(`query:${name}=${value}`)
+    // PHP reads `dry.run` and `dry run` as `dry_run`: a rule on `query:dry_run=false` sees them.
+    const php = phpName(name)
+    if (php !== name) {
+      traits.push(`query:${php}`)
+      if (value.length <= MAX_TRAIT_VALUE) traits.push(`query:${php}=${value}`)
+    }
     // Many upstreams read names and values without regard to case (`Force=TRUE`): the lower-case form is
     // a trait too, so a rule written in lower case matches both.
     const lower = `query:${name}=${value}`.toLowerCase()
