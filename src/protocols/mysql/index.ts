@@ -187,6 +187,7 @@ export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
       logger: log,
       client: socket,
       upstream: upstream.socket,
+      upstreamReads: upstream.reads,
       capabilities: accepted.capabilities,
       classifier: classifier!,
       database: accepted.database,

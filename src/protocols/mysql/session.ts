@@ -35,6 +35,7 @@ import type { PlannedStatement } from './query-plan.ts'
 import { refusalFor } from './refused-commands.ts'
 import { isRowPacket, type ResponseStep, ResponseTracker } from './response-tracker.ts'
 import { planTextCommand } from './text-command.ts'
+import type { UpstreamReads } from './upstream-reads.ts'
 import { type ColumnDefinition41, parseColumnDefinition41 } from './wire/column-definition.ts'
 import { encodeTextCommand, parseTextCommand } from './wire/commands.ts'
 import { Command, ServerStatus } from './wire/constants.ts'
@@ -71,6 +72,8 @@ export interface MysqlSessionOptions {
   /** The upstream session was started READ ONLY (a read-only grant): COM_RESET_CONNECTION undoes that, so
    * the gateway sets it again before the next command. */
   readOnly?: boolean
+  /** The upstream connection's reads in a reused buffer (back.ts Upstream.reads): read there, not as 'data'. */
+  upstreamReads?: UpstreamReads | undefined
   /** Records a command refused over a limit (no policy decided it: it was never parsed). */
   recordRefusal(refusal: { kind: string; text: string; reason: string }): void
 }
@@ -113,6 +116,9 @@ interface InFlight {
   internal: { sqlMode?: string; readOnly?: boolean } | undefined
 }
 
+/** The most of a packet cut by a reused read buffer's end that is copied rather than keeping the buffer. */
+const COPIED_TAIL_BYTES = 4096
+
 const SQL_MODE_QUERY = 'SELECT @@SESSION.sql_mode'
 const READ_ONLY_QUERY = 'SET SESSION TRANSACTION READ ONLY'
 
@@ -144,6 +150,8 @@ export class MysqlSession {
   /** The grant's exfiltration budget, fed per upstream chunk with its bytes and the rows relayed in it. */
   readonly #budget: ResultBudget
   #rowsRelayed = 0
+  /** The upstream chunk being relayed lives in a buffer the next read reuses (upstream-reads.ts). */
+  #borrowed = false
 
   constructor(options: MysqlSessionOptions) {
     this.#o = options
@@ -187,13 +195,15 @@ export class MysqlSession {
         this.#failed(error)
       }
     })
-    upstream.on('data', (chunk: Buffer) => {
+    const onUpstreamData = (chunk: Buffer) => {
       try {
         this.#onUpstreamData(chunk)
       } catch (error) {
         this.#failed(error)
       }
-    })
+    }
+    const { upstreamReads } = this.#o
+    if (upstreamReads === undefined) upstream.on('data', onUpstreamData)
     client.on('close', () => this.#close('client closed'))
     upstream.on('close', () => this.#close('upstream closed'))
     client.on('error', () => {})
@@ -202,9 +212,25 @@ export class MysqlSession {
     client.on('drain', () => this.#budget.holding || upstream.resume())
     upstream.on('drain', () => client.resume())
     if (upstreamLeftover.length > 0) this.#guard(() => this.#onUpstreamData(upstreamLeftover))
+    // After the leftover: it came before anything the reads hold.
+    upstreamReads?.read(this.#onBorrowedUpstreamData)
     if (clientLeftover.length > 0) this.#guard(() => this.#onClientData(clientLeftover))
     client.resume()
     upstream.resume()
+  }
+
+  /** A read in the connection's reused buffer (upstream-reads.ts): relayed like any chunk; its memory is
+   * kept when the client's socket still queues some of it or the packet reader holds a packet it cut. */
+  readonly #onBorrowedUpstreamData = (chunk: Buffer): boolean => {
+    this.#borrowed = true
+    try {
+      this.#onUpstreamData(chunk)
+    } catch (error) {
+      this.#failed(error)
+    } finally {
+      this.#borrowed = false
+    }
+    return this.#o.client.writableLength > 0 || this.#fromUpstream.bufferedBytes > 0
   }
 
   /** The grant ended (or an approver ended this session): said at the next packet boundary, which is now
@@ -570,8 +596,12 @@ export class MysqlSession {
       at = next
     }
     if (run >= 0) this.#passedRows(chunk, run, at, rows)
+    // A short packet cut by a reused buffer's end is copied, so the buffer stays free for the next read.
+    const tail = at === 0 ? chunk : chunk.subarray(at)
     if (at < end)
-      for (const packet of reader.push(at === 0 ? chunk : chunk.subarray(at))) {
+      for (const packet of reader.push(
+        this.#borrowed && end - at <= COPIED_TAIL_BYTES ? Buffer.from(tail) : tail,
+      )) {
         if (this.#closed) return false
         this.#serverPacket(packet)
       }

@@ -332,6 +332,61 @@ test('mysql: a large unmasked result (rows cut at every chunk edge) arrives whol
   assert.deepEqual(counts.sort(), [59_990, 60_000])
 })
 
+test('mysql: a large result to a client that reads slowly arrives whole: what the gateway still queues for it is never overwritten by the next upstream read', async () => {
+  await using g = await startMysqlGateway()
+  const { credential } = await g.grant('select:$DB.*')
+  // A hop between the client and the gateway that stops reading now and then, so the gateway's socket to
+  // the client fills and its writes queue (upstream-reads.ts must not reuse a read buffer they point into).
+  const hop = net.createServer((client) => {
+    const gateway = net.connect({ host: '127.0.0.1', port: g.port })
+    client.pipe(gateway)
+    let read = 0
+    gateway.on('data', (chunk: Buffer) => {
+      client.write(chunk)
+      read += chunk.length
+      if (read < 256 * 1024) return
+      read = 0
+      gateway.pause()
+      setTimeout(() => gateway.resume(), 20)
+    })
+    gateway.on('end', () => client.end())
+    for (const s of [client, gateway]) s.on('error', () => {})
+  })
+  await new Promise<void>((resolve) => hop.listen(0, '127.0.0.1', resolve))
+  try {
+    const port = (hop.address() as net.AddressInfo).port
+    const rows = 60_000
+    const { stdout } = await run(
+      'mariadb',
+      [
+        '-h127.0.0.1',
+        `-P${port}`,
+        `-u${credential.connection.user}`,
+        `-D${g.database}`,
+        '--batch',
+        '--quick',
+        '--skip-column-names',
+        '--skip-ssl',
+        '-e',
+        `SELECT seq, CONCAT('row-', seq, '-', REPEAT(CHAR(65 + seq % 26), seq % 400)) FROM seq_1_to_${rows}`,
+      ],
+      {
+        timeout: 60_000,
+        maxBuffer: 64 * 1024 * 1024,
+        env: { PATH: process.env.PATH, MYSQL_PWD: credential.connection.password },
+      },
+    )
+    const lines = stdout.trimEnd().split('\n')
+    assert.equal(lines.length, rows)
+    for (let seq = 1; seq <= rows; seq++) {
+      const expected = `${seq}\trow-${seq}-${String.fromCharCode(65 + (seq % 26)).repeat(seq % 400)}`
+      if (lines[seq - 1] !== expected) assert.fail(`row ${seq}: ${lines[seq - 1]?.slice(0, 80)}`)
+    }
+  } finally {
+    await new Promise((resolve) => hop.close(resolve))
+  }
+})
+
 test('mysql: a held prepared execution runs only after its approval, with its own values; a denied one never runs', async () => {
   await using g = await startMysqlGateway({ extraConfig: HELD })
   const { grant, credential } = await g.grant('select:$DB.*,update:$DB.*')
