@@ -219,8 +219,9 @@ export class MysqlSession {
     upstream.resume()
   }
 
-  /** A read in the connection's reused buffer (upstream-reads.ts): relayed like any chunk; its memory is
-   * kept when the client's socket still queues some of it or the packet reader holds a packet it cut. */
+  /** A read in the connection's reused buffer (upstream-reads.ts): relayed like any chunk. Read memory is
+   * held while the client's socket still queues bytes (of this read or an earlier one) or the packet reader
+   * holds a packet it cut; nothing else keeps a view of a read past its turn. */
   readonly #onBorrowedUpstreamData = (chunk: Buffer): boolean => {
     this.#borrowed = true
     try {
