@@ -49,7 +49,9 @@ function check(sql: string): void {
   assert.equal(typeof action.kind, 'string')
   assert.ok(Array.isArray(action.needs) && Array.isArray(action.traits))
   assert.equal(action.text, sql)
-  assert.ok(elapsed < 1_000, `classifying took ${elapsed} ms: ${JSON.stringify(sql.slice(0, 200))}`)
+  // A catastrophe bound, not a speed check: a quadratic lexer takes minutes on these inputs; 5,000 statements
+  // took 1.2 s of the 1 s this was at load average 30 on 2 cores (a mid-session npm test).
+  assert.ok(elapsed < 5_000, `classifying took ${elapsed} ms: ${JSON.stringify(sql.slice(0, 200))}`)
 }
 
 const mutated = fc
