@@ -267,15 +267,17 @@ export class ClientFrames implements FrameSink {
     const portal = parseExecute(frame)
     const found = this.#deps.namespace.portal(portal)
     if (found === UNCERTAIN) return this.#waitForServer()
-    let statement = found
+    const statement = found
+    let seq: number | undefined
     if (statement !== undefined) {
       const started = this.#answer ?? this.#deps.start(statement)
       this.#answer = undefined
       if (started === undefined) return PAUSE
       if (started.decision.outcome !== 'allow') return this.#deny({ ...statement, seq: started.seq }, started)
-      statement = { ...statement, seq: started.seq }
+      // On the entry, not a copy of the statement: the portal's statement serves each of its executions.
+      seq = started.seq
     }
-    const execute: PendingResponse = { type: 'execute', portal, statement, startedAt: this.#deps.now() }
+    const execute: PendingResponse = { type: 'execute', portal, statement, startedAt: this.#deps.now(), seq }
     this.#deps.pending.push(execute)
     this.#mayCopy = execute
     return KEEP

@@ -42,7 +42,14 @@ export type PendingResponse =
   /** A Describe: answered by RowDescription or NoData (after a ParameterDescription for a statement). */
   | { type: 'describe' }
   /** An Execute: completes at CommandComplete, EmptyQueryResponse, PortalSuspended or ErrorResponse. */
-  | { type: 'execute'; portal: string; statement: StatementInfo | undefined; startedAt: number }
+  | {
+      type: 'execute'
+      portal: string
+      statement: StatementInfo | undefined
+      startedAt: number
+      /** The seq of this execution's start record (the portal's statement is shared by its executions). */
+      seq: number | undefined
+    }
   /** A simple Query (or FunctionCall): completes at ReadyForQuery; may contain several statements. With
    * `denial`, it is the gateway's failing stand-in for a denied one, whose ErrorResponse is replaced. */
   | {

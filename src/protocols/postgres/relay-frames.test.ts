@@ -338,3 +338,35 @@ test("a target's own error or notice never passes for taskgate's decision data (
   )
   assert.equal(parseErrorFields(framesOf(Buffer.concat(r2.client))[0]!).get('R'), 'ExecConstraints')
 })
+
+test("each Execute of one portal completes its own start record: a row limit's two executions, two seqs", () => {
+  let seq = 0
+  const r = relay({ start: (s) => ({ kind: s.kind, decision: { outcome: 'allow' }, seq: ++seq }) })
+  r.toUpstream.push(
+    Buffer.concat([
+      serializeParse('SELECT 1', 's1'),
+      serialize.bind({ statement: 's1', portal: 'p' }),
+      serialize.execute({ portal: 'p', rows: 1 }),
+      serialize.execute({ portal: 'p', rows: 1 }),
+      SYNC,
+    ]),
+  )
+  r.toClient.push(
+    Buffer.concat([
+      typed('1'),
+      typed('2'),
+      typed('D', Buffer.from([0, 1, 0, 0, 0, 1, 0x31])),
+      typed('s'),
+      typed('D', Buffer.from([0, 1, 0, 0, 0, 1, 0x32])),
+      commandComplete('SELECT 1'),
+      serializeReadyForQuery('I'),
+    ]),
+  )
+  assert.deepEqual(
+    r.completed.map((c) => [c.statement?.text, c.seq]),
+    [
+      ['SELECT 1', 1],
+      ['SELECT 1', 2],
+    ],
+  )
+})

@@ -34,6 +34,8 @@ const COPY_DATA = 0x64
 
 export interface Completed {
   statement: StatementInfo | undefined
+  /** The seq of the start record this outcome completes (an Execute's own; else the statement's). */
+  seq: number | undefined
   durationMs: number
   rowCount?: number
   error?: string
@@ -176,7 +178,7 @@ export class ServerFrames implements FrameSink {
         this.#deps.tracker.executeDone()
         if (head?.type === 'execute') {
           pending.shift()
-          this.#complete(head.statement, head.startedAt, parseCommandCompleteRows(frame))
+          this.#complete(head.statement, head.seq, head.startedAt, parseCommandCompleteRows(frame))
         } else if (head?.type === 'query') {
           const rows = parseCommandCompleteRows(frame)
           if (rows !== undefined) head.rows = (head.rows ?? 0) + rows
@@ -189,7 +191,7 @@ export class ServerFrames implements FrameSink {
         this.#deps.tracker.executeDone()
         if (head?.type === 'execute') {
           pending.shift()
-          this.#complete(head.statement, head.startedAt, undefined)
+          this.#complete(head.statement, head.seq, head.startedAt, undefined)
         }
         return KEEP
       case 0x45:
@@ -462,9 +464,10 @@ export class ServerFrames implements FrameSink {
       return masked ?? KEEP
     }
     pending.shift()
-    if (head.type === 'execute') this.#complete(head.statement, head.startedAt, undefined, error)
+    if (head.type === 'execute') this.#complete(head.statement, head.seq, head.startedAt, undefined, error)
     // A statement that fails to parse never runs, but the attempt is on the record.
-    if (head.type === 'parse') this.#complete(head.statement, this.#deps.now(), undefined, error)
+    if (head.type === 'parse')
+      this.#complete(head.statement, head.statement.seq, this.#deps.now(), undefined, error)
     // The server drops the unnamed statement before it parses a new one, so a failed Parse leaves none.
     if (head.type === 'parse' && head.name === '') this.#deps.namespace.unnamedDropped()
     pending.skipToSync()
@@ -492,7 +495,8 @@ export class ServerFrames implements FrameSink {
 
   /** A simple Query is answered: recorded (a denied one was at its decision), its PREPAREs take effect. */
   #queryDone(item: Extract<PendingResponse, { type: 'query' }>): void {
-    if (item.denial === undefined) this.#complete(item.statement, item.startedAt, item.rows, item.error)
+    if (item.denial === undefined)
+      this.#complete(item.statement, item.statement.seq, item.startedAt, item.rows, item.error)
     const namespace = this.#deps.namespace
     if (item.error === undefined) for (const name of item.deallocated ?? []) namespace.deallocated(name)
     for (const p of item.prepared ?? []) {
@@ -507,10 +511,22 @@ export class ServerFrames implements FrameSink {
   /** A message the server skipped after an earlier error (or a query denied in a skipped segment). */
   #skipped(item: PendingResponse): void {
     if (item.type === 'execute')
-      this.#complete(item.statement, item.startedAt, undefined, 'not executed: an earlier message failed')
+      this.#complete(
+        item.statement,
+        item.seq,
+        item.startedAt,
+        undefined,
+        'not executed: an earlier message failed',
+      )
     else if (item.type === 'query') {
       if (item.denial === undefined)
-        this.#complete(item.statement, item.startedAt, undefined, 'not executed: an earlier message failed')
+        this.#complete(
+          item.statement,
+          item.statement.seq,
+          item.startedAt,
+          undefined,
+          'not executed: an earlier message failed',
+        )
       this.#deps.namespace.settled(namesOf(item.prepared))
       this.#deps.settled?.()
     }
@@ -518,12 +534,13 @@ export class ServerFrames implements FrameSink {
 
   #complete(
     statement: StatementInfo | undefined,
+    seq: number | undefined,
     startedAt: number,
     rowCount?: number,
     error?: string,
   ): void {
     const durationMs = this.#deps.now() - startedAt
-    const completed: Completed = { statement, durationMs, rowCount, error: this.#refusal ?? error }
+    const completed: Completed = { statement, seq, durationMs, rowCount, error: this.#refusal ?? error }
     if (this.#sample !== undefined && this.#sample.columns.length > 0) completed.result = this.#sample
     // A counter object is handed to the record only when it counted something; else it is kept.
     if (hasKeys(this.#masked)) {

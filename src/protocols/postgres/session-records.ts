@@ -39,5 +39,5 @@ export function recordCompleted(core: Core, handle: SessionHandle, c: Completed)
   }
   if (c.result && !secret) record.result = c.result
   if (c.masked) record.masked = c.masked
-  core.recordAction(handle, record, c.statement?.seq)
+  core.recordAction(handle, record, c.seq)
 }

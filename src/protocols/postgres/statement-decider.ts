@@ -170,14 +170,11 @@ export class StatementDecider {
 
   /** An Execute of an allowed prepared statement (see ClientFramesDeps.start). */
   startExecution(statement: StatementInfo): DecidedStatement | undefined {
-    const started = this.#o.gate.start(
-      { kind: statement.kind, text: statement.text, ...(statement.needs ? { needs: statement.needs } : {}) },
-      statement.write === true,
-      // Decided at its Parse: what an Execute adds is its start record.
-      performance.now(),
-    )
-    if (!(started instanceof Promise)) return { kind: statement.kind, ...started }
-    void started.then((answer) => this.#o.answer({ kind: statement.kind, ...answer }))
+    // The statement is what its start record reads (its text is the recorded one: StatementInfo.text), so
+    // no object is made for the gate. Decided at its Parse: what an Execute adds is its start record.
+    const started = this.#o.gate.start(statement, statement.write === true, performance.now())
+    if (!(started instanceof Promise)) return executionAnswer(statement.kind, started)
+    void started.then((answer) => this.#o.answer(executionAnswer(statement.kind, answer)))
     return undefined
   }
 
@@ -302,6 +299,12 @@ export class StatementDecider {
     this.#o.logger.error({ err: String(error) }, 'deciding a statement failed')
     return couldNotDecide()
   }
+}
+
+function executionAnswer(kind: string, answer: GateAnswer): DecidedStatement {
+  const decided: DecidedStatement = { kind, decision: answer.decision }
+  if (answer.seq !== undefined) decided.seq = answer.seq
+  return decided
 }
 
 function completeStart(decided: DecidedStatement, answer: GateAnswer): DecidedStatement {

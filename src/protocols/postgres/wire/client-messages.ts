@@ -189,6 +189,11 @@ export class FieldReader {
     this.#pos += n
     return v
   }
+  /** bytes(n) for bytes nobody reads: the same checks, no Buffer view made. */
+  skip(n: number): void {
+    if (this.#pos + n > this.#buf.length) throw new ProtocolViolation('message truncated')
+    this.#pos += n
+  }
   cstring(): string {
     const zero = this.#buf.indexOf(0, this.#pos)
     if (zero < 0) throw new ProtocolViolation('unterminated string in message')

@@ -17,15 +17,15 @@ export interface RowField {
 
 export function parseRowDescription(frame: Buffer): RowField[] {
   const reader = new FieldReader(frame, 5)
-  const count = int16(reader)
+  const count = reader.int16()
   const fields: RowField[] = []
   for (let i = 0; i < count; i++) {
     const name = reader.cstring()
     const tableOid = reader.int32() >>> 0
-    const columnAttr = int16(reader)
+    const columnAttr = reader.int16()
     const typeOid = reader.int32() >>> 0
-    reader.bytes(6) // type size (int16), type modifier (int32)
-    fields.push({ name, tableOid, columnAttr, typeOid, format: int16(reader) })
+    reader.skip(6) // type size (int16), type modifier (int32)
+    fields.push({ name, tableOid, columnAttr, typeOid, format: reader.int16() })
   }
   return fields
 }
@@ -39,15 +39,15 @@ export function parseBindResultFormats(frame: Buffer): {
   const reader = new FieldReader(frame, 5)
   const portal = reader.cstring()
   const statement = reader.cstring()
-  reader.bytes(2 * int16(reader)) // parameter format codes
-  const params = int16(reader)
+  reader.skip(2 * reader.int16()) // parameter format codes
+  const params = reader.int16()
   for (let i = 0; i < params; i++) {
     const length = reader.int32()
-    if (length > 0) reader.bytes(length)
+    if (length > 0) reader.skip(length)
   }
-  const count = int16(reader)
+  const count = reader.int16()
   const formats: number[] = []
-  for (let i = 0; i < count; i++) formats.push(int16(reader))
+  for (let i = 0; i < count; i++) formats.push(reader.int16())
   return { portal, statement, formats }
 }
 
@@ -84,8 +84,4 @@ export function scanDataRow(
     pos += length
   }
   return count
-}
-
-function int16(reader: FieldReader): number {
-  return reader.bytes(2).readInt16BE(0)
 }
