@@ -82,6 +82,13 @@ function copyWrites(inv: Invocation, flags: readonly string[]): Write[] {
   const sources = named.length > 0 ? ops : ops.slice(0, -1)
   for (const d of inv.name === 'mv' ? [...ops, ...named] : destinations)
     out.push({ shape: d.shape, reach: 'dest' })
+  // Names found when it runs (`find … -exec cp -r {} ~ ;`, `… | xargs mv -t ~`) may be a .ssh or sudoers.d:
+  // anything may land in each destination; one xargs appends, or one a placeholder stands for, is unknown.
+  const found = (w: Word) => inv.placeholder !== undefined && w.shape.includes(inv.placeholder)
+  if (inv.appended || sources.some(found))
+    for (const d of destinations) out.push({ shape: found(d) ? WILDCARD : d.shape, reach: 'tree' })
+  if ((inv.appended && named.length === 0) || destinations.some(found))
+    out.push({ shape: WILDCARD, reach: 'tree' })
   // Every source lands in every destination: past this many pairs (`cp -t a -t b … x y …`), anywhere.
   if (destinations.length * sources.length > MAX_LANDINGS) return [...out, { shape: WILDCARD, reach: 'tree' }]
   const recursive =

@@ -12,6 +12,10 @@ export interface Invocation {
   /** The program word as written, when literal. */
   program?: string
   args: Word[]
+  /** Found names take the place of this text in its words when it runs (find -exec's `{}`, xargs -I's). */
+  placeholder?: string
+  /** xargs appends found names to its words when it runs. */
+  appended?: boolean
 }
 
 export interface Unwrapped {
@@ -93,6 +97,7 @@ function nameOf(word: Word | undefined): string {
 export function unwrap(words: readonly Word[]): Unwrapped {
   const out: Unwrapped = { invocations: [], scripts: [], dynamicScript: false }
   let argv = words
+  let fed: Pick<Invocation, 'placeholder' | 'appended'> = {}
   for (let n = 0; argv.length > 0 && n < MAX_UNWRAP; n++) {
     const name = nameOf(argv[0])
     const first = argv[0]!
@@ -100,12 +105,28 @@ export function unwrap(words: readonly Word[]): Unwrapped {
       name,
       args: argv.slice(1),
       ...(first.kind === 'literal' ? { program: first.value } : {}),
+      ...fed,
     })
     const next = innerOf(name, argv.slice(1), out)
     if (!next) break
+    fed = name === 'find' ? { placeholder: '{}' } : name === 'xargs' ? xargsFeeds(argv.slice(1)) : fed
     argv = next
   }
   return out
+}
+
+/** How xargs hands over the names it reads: in place of -I's text (`-i`, `--replace` mean `{}`), or appended. */
+function xargsFeeds(args: readonly Word[]): Pick<Invocation, 'placeholder' | 'appended'> {
+  for (const [i, a] of args.entries()) {
+    const v = a.shape
+    if (v === '-I') return { placeholder: args[i + 1]?.shape ?? '{}' }
+    if (v.startsWith('-I')) return { placeholder: v.slice(2) }
+    if (v === '-i' || v === '--replace') return { placeholder: '{}' }
+    if (v.startsWith('-i') || v.startsWith('--replace='))
+      return { placeholder: v.slice(v.indexOf('=') + 1) || v.slice(2) }
+    if (!v.startsWith('-')) break
+  }
+  return { appended: true }
 }
 
 function innerOf(name: string, args: readonly Word[], out: Unwrapped): readonly Word[] | undefined {

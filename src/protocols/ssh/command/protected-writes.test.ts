@@ -1,6 +1,7 @@
 // Writes onto authorized_keys and sudoers through programs whose command line names the file in an option
 // (dd of=, openssl -out, aria2c -d/-o, git -C/clone), through the working directory (`cd /etc/sudoers.d &&
-// …`, `tar -xf x.tar` in the home), through configs curl, wget and git read unasked, and what stays allowed.
+// …`, `tar -xf x.tar` in the home), through configs curl, wget and git read unasked, through names found at
+// run time (find -exec, xargs) copied into a home, and what stays allowed.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { classifyExec, classifySftp } from './index.ts'
@@ -62,6 +63,13 @@ const cases: readonly (readonly [string, string])[] = [
   ['patch -p1 -i x.diff', KEYS],
   ['patch -d ~ -p1 < /tmp/x.diff', KEYS],
   ['git pull', KEYS],
+  // Names found when the command runs, copied or moved into a home, /etc or a .ssh.
+  ['echo /tmp/dot/.ssh | xargs mv -t ~', KEYS],
+  ['find /tmp/dot -maxdepth 1 -exec cp -r {} ~ ;', KEYS],
+  ['ls | xargs -I{} cp {} ~', KEYS],
+  ['ls | xargs -I % mv % /root', KEYS],
+  ['xargs -i cp {} /etc', SUDOERS],
+  ['echo ~ | xargs cp -r /tmp/dot/.', KEYS],
   // Downloads into the working directory or a directory an option names.
   ['wget -r https://x/', KEYS],
   ['wget -i urls.txt -P ~/.ssh', KEYS],
@@ -215,6 +223,11 @@ test('ordinary commands are not edits: reading, listing, extracting or downloadi
     'cat ~/.curlrc',
     'HOME=/tmp ls',
     'env | grep HOME',
+    'find . -name "*.log" | xargs cp -t /srv/backup',
+    'find . -name "*.log" -exec cp {} /srv/backup/ ;',
+    'ls *.txt | xargs -I{} cp {} /backup/',
+    'find /tmp -name "*.tmp" | xargs rm -f',
+    'find . -name "*.py" -exec sed -i s/a/b/ {} +',
   ])
     assert.deepEqual(edits(command), [], command)
 })
