@@ -2,12 +2,13 @@
 // path): the client's upgrade request goes upstream with the headers it was decided with, the upstream's
 // 101 goes back verbatim (status line and headers, hop-by-hop ones it needs kept), then bytes flow both ways
 // with backpressure until either side closes or the session ends: a WebSocket's as frames that are read,
-// recorded and masked (websocket-relay.ts), any other upgrade's untouched. A non-101 answer is passed back
-// whole and the socket closes.
+// recorded and masked (websocket-relay.ts), any other upgrade's untouched. A non-101 answer is refused (502),
+// never passed back: its body was not masked, recorded or counted.
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
 import https from 'node:https'
 import { isIP, type Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
+import { TaskgateError } from '../../core/index.ts'
 import { type Upstream, unavailable } from './forward.ts'
 import { relayWebSocket, type WebSocketRelayOptions } from './websocket-relay.ts'
 
@@ -59,15 +60,16 @@ export function relayUpgrade(
       reject(error)
     })
     req.on('response', (res) => {
-      // The upstream refused the upgrade: its answer goes back as it is, then the connection closes.
+      // The upstream did not switch protocols: most servers answer a request with `Upgrade` as any other, and
+      // that answer is a response the gateway neither masked, recorded nor counted. Never relayed.
       clearTimeout(deadline)
-      input.client.write(statusAndHeaders(res))
-      res.pipe(input.client)
-      resolve({
-        done: new Promise((done) =>
-          res.on('end', () => done({ sent: 0, received: 0, status: res.statusCode ?? 502 })),
-        ),
-      })
+      res.destroy()
+      reject(
+        new TaskgateError('TG_UPSTREAM_UNAVAILABLE', {
+          message: `The upstream answered ${res.statusCode} instead of switching protocols; that answer is not relayed.`,
+          detail: `upgrade answered with ${res.statusCode}`,
+        }),
+      )
     })
     req.on('upgrade', (res, socket: Socket, upHead: Buffer) => {
       clearTimeout(deadline)
