@@ -18,6 +18,15 @@ test('Bind result formats: one code for every column', () => {
   assert.deepEqual(parseBindResultFormats(serialize.bind({})).formats, [0])
 })
 
+test('Bind result formats: a Bind cut anywhere before its last format code is refused, never read past its end', () => {
+  const bind = serialize.bind({ portal: 'p', statement: 's', values: ['12345', null], binary: true })
+  for (let cut = 5; cut < bind.length; cut++) {
+    const frame = Buffer.from(bind.subarray(0, cut))
+    frame.writeInt32BE(cut - 1, 1)
+    assert.throws(() => parseBindResultFormats(frame), { name: 'ProtocolViolation' }, `cut at ${cut}`)
+  }
+})
+
 test('a statement described once, then only bound and executed: its columns with the Bind formats', () => {
   const tracker = new ResultTracker()
   feed(
