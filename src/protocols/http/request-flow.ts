@@ -339,8 +339,13 @@ export class HttpRequestFlow {
     // were stripped already).
     addForwardedFor(headers, req, session)
     if (Buffer.isBuffer(body)) headers['content-length'] = body.length
-    // Masking reads bodies as they are: ask for no content coding.
-    if (masking) headers['accept-encoding'] = 'identity'
+    // Masking reads bodies as they are: ask for no content coding, and for the whole representation (a byte
+    // range starts inside a JSON document, where keys and paths cannot be read).
+    if (masking) {
+      headers['accept-encoding'] = 'identity'
+      delete headers.range
+      delete headers['if-range']
+    }
     return headers
   }
 
