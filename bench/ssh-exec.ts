@@ -259,27 +259,43 @@ function countPackets(): { reset(): void; print(megabytes: number): void } {
   }
 }
 
-/** One exec through the gateway, then a wait until this process is quiet (under 10% of a core for 500 ms,
- * 30 s at most). The gateway's first command line is parsed by tree-sitter's bash grammar, and V8 then
+/** Threads of this process other than this one that are running or waiting for a CPU (state R in
+ * /proc, which a loaded machine does not hide as it hides CPU time); 0 where /proc is missing. */
+function busyThreads(): number {
+  try {
+    return readdirSync('/proc/self/task').filter((task) => {
+      if (task === String(process.pid)) return false
+      try {
+        const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8')
+        return stat[stat.lastIndexOf(')') + 2] === 'R'
+      } catch {
+        return false // exited meanwhile
+      }
+    }).length
+  } catch {
+    return 0
+  }
+}
+
+/** One exec through the gateway, then a wait until no other thread of this process runs or waits for a CPU
+ * (three samples 250 ms apart, 60 s at most). The gateway's first command line is parsed by tree-sitter's bash grammar, and V8 then
  * compiles the grammar's 160 KB lexer function with its optimising compiler on a background thread: once
  * per process, ~2 s of CPU and ~700 MB of compiler memory in a probe. Without this the compile ran during the
  * first transfer through the gateway (the measured one) and took a core from the gateway thread. */
 async function warmUp(): Promise<void> {
   const startedAt = performance.now()
   const client = await gateway()
-  await exec(client, 'true')
+  // The measured command's shape: a bare `true` is lexed too briefly to make V8 compile the lexer.
+  await exec(client, 'yes abcdefghijklmnopqrstuvwxyz | head -c 1')
   client.end()
   let quiet = 0
-  let cpu = process.cpuUsage()
-  while (quiet < 2 && performance.now() - startedAt < 30_000) {
+  while (quiet < 3 && performance.now() - startedAt < 60_000) {
     await new Promise((resolve) => setTimeout(resolve, 250))
-    const used = process.cpuUsage(cpu)
-    cpu = process.cpuUsage()
-    quiet = (used.user + used.system) / 1000 < 25 ? quiet + 1 : 0
+    quiet = busyThreads() === 0 ? quiet + 1 : 0
   }
   const used = process.cpuUsage()
   console.log(
-    `warm-up: one exec through the gateway, then quiet after ${((performance.now() - startedAt) / 1000).toFixed(1)} s (process CPU so far ${((used.user + used.system) / 1e6).toFixed(1)} s) [load ${load()}]`,
+    `warm-up: one exec through the gateway, then no busy background thread after ${((performance.now() - startedAt) / 1000).toFixed(1)} s (process CPU so far ${((used.user + used.system) / 1e6).toFixed(1)} s) [load ${load()}]`,
   )
 }
 
