@@ -152,6 +152,8 @@ export class MysqlSession {
   #rowsRelayed = 0
   /** The upstream chunk being relayed lives in a buffer the next read reuses (upstream-reads.ts). */
   #borrowed = false
+  /** The packet reader may hold a view of such a read (not only copies): until it is empty again. */
+  #readInReader = false
 
   constructor(options: MysqlSessionOptions) {
     this.#o = options
@@ -231,7 +233,8 @@ export class MysqlSession {
     } finally {
       this.#borrowed = false
     }
-    return this.#o.client.writableLength > 0 || this.#fromUpstream.bufferedBytes > 0
+    if (this.#fromUpstream.bufferedBytes === 0) this.#readInReader = false
+    return this.#o.client.writableLength > 0 || this.#readInReader
   }
 
   /** The grant ended (or an approver ended this session): said at the next packet boundary, which is now
@@ -570,6 +573,7 @@ export class MysqlSession {
         if (this.#closed) return false
         this.#serverPacket(packet)
       }
+      if (this.#borrowed && reader.bufferedBytes > 0) this.#readInReader = true
       at += n
     }
     // A run of rows relayed as they came: from `run` (-1: none) to `at`; `rows` of them.
@@ -599,10 +603,10 @@ export class MysqlSession {
     if (run >= 0) this.#passedRows(chunk, run, at, rows)
     // A short packet cut by a reused buffer's end is copied, so the buffer stays free for the next read.
     const tail = at === 0 ? chunk : chunk.subarray(at)
+    const copied = this.#borrowed && end - at <= COPIED_TAIL_BYTES
+    if (this.#borrowed && !copied && at < end) this.#readInReader = true
     if (at < end)
-      for (const packet of reader.push(
-        this.#borrowed && end - at <= COPIED_TAIL_BYTES ? Buffer.from(tail) : tail,
-      )) {
+      for (const packet of reader.push(copied ? Buffer.from(tail) : tail)) {
         if (this.#closed) return false
         this.#serverPacket(packet)
       }

@@ -17,8 +17,10 @@ export const UPSTREAM_READ_BYTES = 64 * 1024
  * to any earlier read's (false: nothing of any read is held any more). */
 export type BorrowedReader = (chunk: Buffer) => boolean
 
-/** Buffers a connection keeps for reuse after a slow client's queue let them go (more are freed). */
+/** Buffers a connection keeps for reuse after a slow client's queue let them go (more are freed), and
+ * held buffers it tracks for that. */
 const MAX_SPARE_BUFFERS = 4
+const MAX_HELD_BUFFERS = 8
 
 export class UpstreamReads {
   #buffer: Buffer = Buffer.allocUnsafeSlow(UPSTREAM_READ_BYTES)
@@ -35,6 +37,8 @@ export class UpstreamReads {
   readonly onread: OnReadOpts = {
     buffer: (): Buffer => {
       if (this.#kept) {
+        // Beyond a few, a held buffer is left to the collector once its holder lets go, as any read was.
+        if (this.#held.length >= MAX_HELD_BUFFERS) this.#held.shift()
         this.#held.push(this.#buffer)
         this.#buffer = this.#spare.pop() ?? Buffer.allocUnsafeSlow(UPSTREAM_READ_BYTES)
         this.#kept = false
