@@ -14,11 +14,13 @@
 // reads a literal (a client character set name) makes its template uncacheable. Unqualified names
 // stay unqualified in the template and take the session's current database when the Action is built.
 import type { Action, ScopeEntry } from '../../core/index.ts'
+import { withColumnStatistics } from '../kit/column-statistics.ts'
 import { computedColumns } from './classify-computed.ts'
 import { type LexOptions, lexMysql } from './classify-lex.ts'
 import { lexicalTraits } from './classify-lexical-traits.ts'
 import { dispatchStatement, READ_ONLY_KINDS } from './classify-statements.ts'
 import { type Acc, fail, newAcc, type PendingNeed } from './classify-tree.ts'
+import { MYSQL_COLUMN_STATISTICS } from './implicit-scope.ts'
 import { loadSqlParser, parseMysqlSql } from './sql-parser.ts'
 
 /** Loads the parser's WASM module; call once before classifying. */
@@ -138,9 +140,10 @@ function materialize(t: Template, sql: string, database: string | undefined): Cl
     }
     needs.push({ verb: n.verb, object: `${schema}.${n.name}` })
   }
-  const action: Action = { protocol: 'mysql', kind: t.kind, needs, traits: [...t.traits], text: sql }
+  let action: Action = { protocol: 'mysql', kind: t.kind, needs, traits: [...t.traits], text: sql }
   if (unclassified !== undefined) action.unclassified = unclassified
   if (t.computesOn !== undefined) action.computesOn = t.computesOn
+  action = withColumnStatistics(action, MYSQL_COLUMN_STATISTICS)
   return t.usesDatabase === undefined ? { action } : { action, usesDatabase: t.usesDatabase }
 }
 

@@ -97,6 +97,14 @@ const INFORMATION_SCHEMA_TABLES = [
   'spatial_ref_sys',
 ]
 
+/** The tables that hold values sampled from columns (kit/column-statistics.ts): MariaDB's engine-independent
+ * statistics (min_value, max_value, histogram) and MySQL's histograms. Refused under masking whatever the
+ * grant says; mysql.table_stats and index_stats hold counts only. */
+export const MYSQL_COLUMN_STATISTICS: ReadonlySet<string> = new Set([
+  'mysql.column_stats',
+  'information_schema.column_statistics',
+])
+
 export const MYSQL_IMPLICIT_SCOPE: ImplicitScope = {
   // Entries, not parsed text: the list is longer than a grant's scope may be.
   allow: [

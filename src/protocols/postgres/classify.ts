@@ -7,9 +7,11 @@
 // texts that fail to parse are never cached, so a hit gives what a full parse of the same text would.
 import { loadModule, parseSync } from 'libpg-query'
 import type { Action, ComputedColumns, ScopeEntry } from '../../core/index.ts'
+import { withColumnStatistics } from '../kit/column-statistics.ts'
 import { cacheKeyOf, exceedsLexerBudget } from './classify-key.ts'
 import { dispatchStatement, READ_ONLY_KINDS } from './classify-statements.ts'
 import { type Acc, asList, asNode, fail, newAcc, unwrap } from './classify-walk.ts'
+import { PG_COLUMN_STATISTICS } from './implicit-catalog.ts'
 import { textCarriesSecret, treeCarriesSecret, unparsedCarriesSecret } from './secret-statements.ts'
 
 /** Loads the parser's WASM module (≈120 ms); call once before classifying. */
@@ -38,6 +40,9 @@ export interface ClassifiedSql {
   /** PostgreSQL's parser rejects the text: its message and where, so the client hears 42601 as from the
    * server rather than a policy denial. */
   syntaxError?: ParserError
+  /** Whether running it may create, replace, rename or drop a relation (kit/schema-changes.ts): worked out
+   * by the session once per classification and kept with it. */
+  changesRelations?: boolean
 }
 
 /** A parser error: the message PostgreSQL gives and the 0-based character offset it points at. */
@@ -234,10 +239,11 @@ function materialize(t: Template, sql: string, lookup: PreparedLookup | undefine
   }
   // A literal's value is not in the cached template: a connection string with a password is found per text.
   if (!traits.includes('contains-secret') && textCarriesSecret(sql)) traits = [...traits, 'contains-secret']
-  const action: Action = { protocol: 'postgres', kind: t.kind, needs, traits, text: sql }
+  let action: Action = { protocol: 'postgres', kind: t.kind, needs, traits, text: sql }
   if (unclassified !== undefined) action.unclassified = unclassified
   if (computed.length > 0 || computedWholeRow)
     action.computesOn = { columns: [...computed], wholeRow: computedWholeRow }
+  action = withColumnStatistics(action, PG_COLUMN_STATISTICS)
   // Field by field: once per statement text, so no temporary objects spread into it.
   const classified: ClassifiedSql = {
     action,

@@ -64,6 +64,8 @@ export interface DecidedStatement {
   error?: ErrorFields
   /** For an allowed Parse: whether running the statement may change data. */
   write?: boolean
+  /** For an allowed Parse: running it may change a relation (each Execute tells the resource's caches). */
+  changesRelations?: true
   /** For a statement about to run: the seq of its start record. */
   seq?: number
 }
@@ -365,6 +367,7 @@ function infoOf(decided: DecidedStatement | StatementInfo, sent?: string): State
     if (decided.reads !== undefined) info.reads = decided.reads
     if (decided.action !== undefined) info.needs = decided.action.needs
     if (decided.write !== undefined) info.write = decided.write
+    if (decided.changesRelations) info.changesRelations = true
     const traits = decided.action?.traits
     if (traits?.includes('contains-secret')) info.secret = true
     // No array built per statement: the kind, then each trait.
@@ -376,8 +379,9 @@ function infoOf(decided: DecidedStatement | StatementInfo, sent?: string): State
       info.touchesPortals = true
     return info
   }
-  const { text, kind, sent: as, write, touchesPortals, reads, secret, needs } = decided
+  const { text, kind, sent: as, write, touchesPortals, reads, secret, needs, changesRelations } = decided
   const info: StatementInfo = { text, kind, sent: as }
+  if (changesRelations) info.changesRelations = true
   if (needs !== undefined) info.needs = needs
   if (secret) info.secret = true
   if (reads !== undefined) info.reads = reads

@@ -12,6 +12,14 @@
 import type { ScopeEntry } from '../../core/index.ts'
 import { PG_CATALOG_FUNCTIONS } from './pg-catalog-functions.ts'
 
+/** The catalogs that hold values sampled from columns (kit/column-statistics.ts): never implied, and refused
+ * under masking whatever the grant says. */
+export const PG_COLUMN_STATISTICS: ReadonlySet<string> = new Set(
+  ['pg_stats', 'pg_stats_ext', 'pg_stats_ext_exprs', 'pg_statistic', 'pg_statistic_ext_data'].map(
+    (name) => `pg_catalog.${name}`,
+  ),
+)
+
 /** Catalog tables and views a client's metadata queries read. */
 const PG_CATALOG_RELATIONS = `
   pg_aggregate pg_am pg_amop pg_amproc pg_attrdef pg_attribute pg_auth_members pg_cast pg_class pg_collation

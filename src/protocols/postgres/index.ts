@@ -6,6 +6,7 @@ import type { Logger } from 'pino'
 import type { PostgresResourceConfig, SecretRef } from '../../config/schema.ts'
 import { type Core, parseDurationSeconds, toTaskgateError } from '../../core/index.ts'
 import { openPendingSession, type PendingSession } from '../kit/open-session.ts'
+import { SchemaChanges } from '../kit/schema-changes.ts'
 import { clientTls } from '../kit/secure-context.ts'
 import { type LiveSession, StreamListener } from '../kit/stream-listener.ts'
 import type { ProcessPeers, ProtocolServer } from '../protocol-server.ts'
@@ -72,8 +73,12 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
   let provisioner: RoleProvisioner | undefined
   let targetLogin: UpstreamLogin = { user: resource.target.user }
   let classifier: Classifier | undefined
+  // DDL through any session of the resource (in any gateway process) empties every lineage cache.
+  const schemaTopic = `postgres.schema:${resource.id}`
+  const changes = new SchemaChanges(peers && (() => peers.broadcast(schemaTopic, {})))
+  peers?.on(schemaTopic, () => changes.heard())
   // Masking's metadata lookups and tests log in as the gateway's own target account.
-  const catalog = new TableCatalog(resource.target, () => targetLogin)
+  const catalog = new TableCatalog(resource.target, () => targetLogin, changes)
   // Function OIDs are per database: one name cache per catalog (per database the resource serves).
   const functionNames = new WeakMap<TableCatalog, FunctionNames>()
   const functionsOf = (c: TableCatalog): FunctionNames => {
@@ -87,7 +92,10 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
   const otherCatalogs = new Map(
     resource.databases
       .filter((name) => name !== resource.target.database)
-      .map((name) => [name, new TableCatalog({ ...resource.target, database: name }, () => targetLogin)]),
+      .map((name) => [
+        name,
+        new TableCatalog({ ...resource.target, database: name }, () => targetLogin, changes),
+      ]),
   )
 
   async function serve(raw: net.Socket, live: (session: LiveSession) => void): Promise<void> {
@@ -176,6 +184,7 @@ export function createPostgresServer(options: PostgresServerOptions): ProtocolSe
       },
       classifier: classifier!,
       catalog: otherCatalogs.get(startup.database) ?? catalog,
+      changes,
       functions: functionsOf(otherCatalogs.get(startup.database) ?? catalog),
       // Logged in as the session, so EXPLAIN sees what the session may see; it connects on first use.
       estimator: new RowEstimator({ ...resource.target, database: startup.database }, login, log),

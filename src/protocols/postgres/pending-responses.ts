@@ -20,6 +20,8 @@ export interface StatementInfo {
   touchesPortals?: true
   /** Whether running it may change data (its start record is stored before it is forwarded). */
   write?: boolean
+  /** Running it may create, replace, rename or drop a relation (kit/schema-changes.ts). */
+  changesRelations?: true
   /** The seq of its start record, which the record of its outcome completes. */
   seq?: number
   /** The statement carries a secret (secret-statements.ts): its result rows and the server's error message are

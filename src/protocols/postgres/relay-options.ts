@@ -2,6 +2,7 @@
 import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import type { Core, SessionHandle } from '../../core/index.ts'
+import type { SchemaChanges } from '../kit/schema-changes.ts'
 import type { Classifier } from './classify.ts'
 import type { FunctionNames } from './function-names.ts'
 import type { RowEstimator } from './row-estimator.ts'
@@ -19,6 +20,8 @@ export interface RelayOptions {
   classifier: Classifier
   /** The resource's table names and COPY columns, for masking. */
   catalog?: TableCatalog
+  /** The resource's schema changes: a statement that may change a relation moves it (kit/schema-changes.ts). */
+  changes?: SchemaChanges
   /** Row estimates for guardrails with `rowsOver`; without it every estimate is unknown. */
   estimator?: RowEstimator
   /** Names of function OIDs, for FunctionCall messages; without it every FunctionCall is denied. */

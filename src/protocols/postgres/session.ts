@@ -225,6 +225,7 @@ export class RelaySession {
 
   /** The server answered a Sync or Query: a client message waiting on it may be decided now. */
   #onSettled(): void {
+    this.#decider.transactionSettled(this.#serverFrames.readyStatus)
     if (!this.#clientFrames.waitingForServer) return
     this.#clientFrames.waitingForServer = false
     queueMicrotask(() => {
@@ -298,6 +299,7 @@ export class RelaySession {
   #close(reason: string): void {
     if (this.#closed) return
     this.#closed = true
+    this.#decider.ended()
     this.#incomplete.stop()
     this.#abort.abort()
     this.#o.estimator?.close()

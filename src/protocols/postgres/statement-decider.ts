@@ -6,8 +6,9 @@
 // it.
 import { performance } from 'node:perf_hooks'
 import type { Logger } from 'pino'
-import type { Core, Decision, SessionHandle } from '../../core/index.ts'
+import type { Core, Decision, ScopeEntry, SessionHandle } from '../../core/index.ts'
 import type { ActionGate, ApproveFirst, GateAnswer } from '../kit/action-gate.ts'
+import { mayChangeRelations, type SchemaChanges } from '../kit/schema-changes.ts'
 import { computesOnAnything, relationNames, type ViewSources, withViewLineage } from '../kit/view-lineage.ts'
 import type { ClassifiedSql, Classifier } from './classify.ts'
 import {
@@ -40,6 +41,9 @@ export interface StatementDeciderOptions {
   /** Under masking: what views carry (table-catalog.ts), so a filter on a view's renamed masked column is
    * decided as one on that column (kit/view-lineage.ts). Undefined when no masking rule is in force. */
   views?: ViewsByName | undefined
+  /** The resource's schema changes: told of each statement that may change a relation, and read so that a
+   * decision made through views is not reused from the allow cache once one ran (kit/schema-changes.ts). */
+  changes?: SchemaChanges | undefined
   namespace: StatementNamespace
   maskLiteral: MaskLiteral | undefined
   masked: boolean
@@ -67,6 +71,11 @@ export class StatementDecider {
   #decidingSince: number | undefined
   readonly #waits: StatementWaits
   readonly #functionCallDeps: FunctionCallDeps
+  /** The schema-change generation the allow cache's decisions were made in (under masking). */
+  #generation: number
+  /** A statement that may change a relation ran since the session was last idle: when its transaction
+   * ends, the change is told again (other connections see it only once committed). */
+  #changePending = false
 
   constructor(options: StatementDeciderOptions) {
     this.#o = options
@@ -79,6 +88,7 @@ export class StatementDecider {
         this.#decidingSince = undefined
       },
     })
+    this.#generation = options.changes?.generation ?? 0
     this.#functionCallDeps = {
       core: options.core,
       handle: options.handle,
@@ -111,6 +121,9 @@ export class StatementDecider {
         return this.#failClosed(error)
       }
     }
+    // A decision made through views holds while the schema does: one number compared.
+    const { changes } = this.#o
+    if (changes !== undefined && changes.generation !== this.#generation) this.#schemaMoved(changes)
     // The hot path: a text this session's grant allowed before, one Map lookup by the text itself.
     const known = this.#o.gate.allowedBefore(text)
     if (known !== undefined) return this.#startNow(text, this.#start(allowed(known, text), known, statement))
@@ -170,6 +183,7 @@ export class StatementDecider {
 
   /** An Execute of an allowed prepared statement (see ClientFramesDeps.start). */
   startExecution(statement: StatementInfo): DecidedStatement | undefined {
+    if (statement.changesRelations) this.#relationsMayChange()
     // The statement is what its start record reads (its text is the recorded one: StatementInfo.text), so
     // no object is made for the gate. Decided at its Parse: what an Execute adds is its start record.
     const started = this.#o.gate.start(statement, statement.write === true, performance.now())
@@ -211,11 +225,14 @@ export class StatementDecider {
     const write = statementWrites(classified.action)
     const receivedAt = this.#decidingSince
     this.#decidingSince = undefined
+    classified.changesRelations ??= mayChangeRelations(classified.action, untracedCall)
     if (statement !== undefined) {
       decided.write = write
+      if (classified.changesRelations && decided.decision.outcome === 'allow') decided.changesRelations = true
       return decided
     }
     if (decided.decision.outcome !== 'allow') return decided
+    if (classified.changesRelations) this.#relationsMayChange()
     const started = this.#o.gate.start(classified.action, write, receivedAt)
     // No closure for the usual, synchronous start.
     if (started instanceof Promise) return started.then((answer) => completeStart(decided, answer))
@@ -281,8 +298,7 @@ export class StatementDecider {
     if (views === undefined) return classified
     const action = withViewLineage(classified.action, {
       sources: (name) => views.cachedSourcesOfViewsNamed(name) ?? 'unknown',
-      // PostgreSQL's own functions read only what they are given; any other may read any table.
-      untracedCall: (need) => need.verb === 'execute' && !need.object.startsWith('pg_catalog.'),
+      untracedCall,
     })
     return action === classified.action ? classified : { ...classified, action }
   }
@@ -293,6 +309,31 @@ export class StatementDecider {
     const statement = this.#o.namespace.statement(name)
     if (statement === UNCERTAIN) throw UNCERTAIN
     return statement?.unknown ? undefined : statement?.action
+  }
+
+  /** The server answered ReadyForQuery with transaction status `status`: once idle after a statement that
+   * may have changed a relation, what it changed is committed (or rolled back): every cache forgets again. */
+  transactionSettled(status: number | undefined): void {
+    if (!this.#changePending || status !== 0x49 /* 'I' */) return
+    this.#changePending = false
+    this.#o.changes?.changed()
+  }
+
+  /** The session ended: a change it may have made is committed or rolled back now. */
+  ended(): void {
+    this.transactionSettled(0x49)
+  }
+
+  #relationsMayChange(): void {
+    this.#changePending = true
+    this.#o.changes?.changed()
+  }
+
+  /** Another statement of the resource may have changed a relation: allows decided through views before
+   * are decided again (under masking; without it the allow cache holds no view lineage). */
+  #schemaMoved(changes: SchemaChanges): void {
+    this.#generation = changes.generation
+    if (this.#o.views !== undefined) this.#o.gate.clearCache()
   }
 
   #failClosed(error: unknown): DecidedStatement {
@@ -306,6 +347,10 @@ function executionAnswer(kind: string, answer: GateAnswer): DecidedStatement {
   if (answer.seq !== undefined) decided.seq = answer.seq
   return decided
 }
+
+/** PostgreSQL's own functions read only what they are given; any other may read any table, or run DDL. */
+const untracedCall = (need: ScopeEntry): boolean =>
+  need.verb === 'execute' && !need.object.startsWith('pg_catalog.')
 
 function completeStart(decided: DecidedStatement, answer: GateAnswer): DecidedStatement {
   decided.seq = answer.seq

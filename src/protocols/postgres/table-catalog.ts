@@ -9,12 +9,14 @@ import { EventEmitter } from 'node:events'
 import { readFileSync } from 'node:fs'
 import pg from 'pg'
 import type { PostgresResourceConfig } from '../../config/schema.ts'
+import type { SchemaChanges } from '../kit/schema-changes.ts'
 import type { ViewSources } from '../kit/view-lineage.ts'
 import type { DescribedColumn } from './mask-rows.ts'
 import type { RowField } from './wire/row-messages.ts'
 
 const CACHE_ENTRIES = 4096
-/** Renames are rare but possible: a cached name is trusted this long. */
+/** What no statement through the gateway changed (kit/schema-changes.ts) is trusted this long: DDL on
+ * another connection to the database (an administrator's) is seen once an entry expires. */
 const CACHE_TTL_MS = 60_000
 const IDLE_CLOSE_MS = 30_000
 const TIMEOUT_MS = 5_000
@@ -92,13 +94,24 @@ export class TableCatalog {
   readonly #relations = new Map<string, { columns: RelationColumn[] | undefined; at: number }>()
   /** What the views of a name (any schema, lower case) carry, for decisions (view-lineage.ts). */
   readonly #viewNames = new Map<string, { sources: ViewSources; at: number }>()
+  /** The resource's schema changes; the caches hold what was read at generation #seen. */
+  readonly #changes: SchemaChanges
+  #seen: number
   #client: Promise<pg.Client> | undefined
   #idle: NodeJS.Timeout | undefined
   #busy = 0
 
-  constructor(target: PostgresResourceConfig['target'], login: () => CatalogLogin) {
+  constructor(target: PostgresResourceConfig['target'], login: () => CatalogLogin, changes: SchemaChanges) {
     this.#target = target
     this.#login = login
+    this.#changes = changes
+    this.#seen = changes.generation
+  }
+
+  /** The resource's schema-change generation: a session's allow cache, which keeps decisions made through
+   * views, is valid for one generation only. */
+  get generation(): number {
+    return this.#changes.generation
   }
 
   /** The cached `schema.table` of an OID; undefined when unknown, not cached, or the lookup failed. */
@@ -118,12 +131,14 @@ export class TableCatalog {
 
   /** The cached columns of a relation named as a Scope object; undefined when unknown or not cached. */
   cachedRelationColumns(relation: string): RelationColumn[] | undefined {
+    this.#sync()
     const entry = this.#relations.get(relation)
     return entry !== undefined && Date.now() - entry.at < CACHE_TTL_MS ? entry.columns : undefined
   }
 
   /** Whether every relation has a fresh cache entry (a failed lookup counts, as for OIDs). */
   hasRelations(relations: Iterable<string>): boolean {
+    this.#sync()
     for (const relation of relations) {
       const entry = this.#relations.get(relation)
       if (entry === undefined || Date.now() - entry.at >= CACHE_TTL_MS) return false
@@ -134,6 +149,7 @@ export class TableCatalog {
   /** Looks the relations' columns up and caches them; a relation that does not exist has none. */
   async resolveRelations(relations: readonly string[]): Promise<void> {
     const at = Date.now()
+    const generation = this.#changes.generation
     const wanted = relations.filter((r) => !this.hasRelations([r]))
     if (wanted.length === 0) return
     const rows = await this.#run(async (client) => {
@@ -147,6 +163,8 @@ export class TableCatalog {
       )
       return result.rows
     }).catch(() => undefined)
+    // Read before a statement changed the schema: not kept (the caller finds it unknown, fails closed).
+    if (!this.#current(generation)) return
     for (const relation of wanted) {
       if (this.#relations.size >= CACHE_ENTRIES) this.#relations.delete(this.#relations.keys().next().value!)
       const found = rows
@@ -163,6 +181,7 @@ export class TableCatalog {
   /** The table columns the views named `name` (lower case, no schema; any schema) may carry: [] when no
    * view has that name, undefined when not cached (resolveViewNames first). */
   cachedSourcesOfViewsNamed(name: string): ViewSources | undefined {
+    this.#sync()
     const entry = this.#viewNames.get(name)
     return entry !== undefined && Date.now() - entry.at < CACHE_TTL_MS ? entry.sources : undefined
   }
@@ -172,6 +191,7 @@ export class TableCatalog {
    * refused, not forwarded), for as long as any cache entry. */
   async resolveViewNames(names: readonly string[]): Promise<void> {
     const at = Date.now()
+    const generation = this.#changes.generation
     const wanted = names.filter((name) => this.cachedSourcesOfViewsNamed(name) === undefined)
     if (wanted.length === 0) return
     const rows = await this.#run(async (client) => {
@@ -190,6 +210,7 @@ export class TableCatalog {
       )
       return result.rows
     }).catch(() => undefined)
+    if (!this.#current(generation)) return
     for (const name of wanted) {
       const row = rows?.find((r) => r.name === name)
       const sources: ViewSources =
@@ -228,6 +249,7 @@ export class TableCatalog {
 
   async #lookup(oids: number[]): Promise<void> {
     const at = Date.now()
+    const generation = this.#changes.generation
     const rows = await this.#run(async (client) => {
       const result = await client.query<{
         oid: string
@@ -251,8 +273,10 @@ export class TableCatalog {
       )
       return result.rows
     }).catch(() => [])
+    const current = this.#current(generation)
     for (const oid of oids) {
       this.#inflight.delete(oid)
+      if (!current) continue
       const row = rows.find((r) => Number(r.oid) === oid)
       const columns = new Map(Object.entries(row?.columns ?? {}).map(([n, name]) => [Number(n), name]))
       const entry: TableEntry = { name: row?.name, columns, at }
@@ -311,8 +335,24 @@ export class TableCatalog {
   }
 
   #fresh(oid: number): TableEntry | undefined {
+    this.#sync()
     const entry = this.#names.get(oid)
     return entry !== undefined && Date.now() - entry.at < CACHE_TTL_MS ? entry : undefined
+  }
+
+  /** Forgets every cached answer when a statement may have changed the schema since they were read. */
+  #sync(): void {
+    if (this.#seen === this.#changes.generation) return
+    this.#seen = this.#changes.generation
+    this.#names.clear()
+    this.#relations.clear()
+    this.#viewNames.clear()
+  }
+
+  /** Whether nothing changed the schema since `generation` (a lookup's answer may then be kept). */
+  #current(generation: number): boolean {
+    this.#sync()
+    return generation === this.#changes.generation
   }
 
   #remember(oid: number, entry: TableEntry): void {

@@ -3,6 +3,7 @@
 // masking fails closed for what a statement computes from it.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
+import { SchemaChanges } from '../../../src/protocols/kit/schema-changes.ts'
 import { TableCatalog } from '../../../src/protocols/postgres/table-catalog.ts'
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../../support/postgres.ts'
 
@@ -15,6 +16,7 @@ before(async () => {
   catalog = new TableCatalog(
     { host: db.host, port: db.port, database: db.name, user: db.user, tls: 'disable', loginTimeout: '10s' },
     () => ({ user: db.user }),
+    new SchemaChanges(),
   )
 })
 after(async () => {

@@ -13,9 +13,21 @@ import type { Rules } from '../rules.ts'
 export function maskedColumnsOnlyProjected(action: Action, grant: Grant, rules: Rules): Decision | undefined {
   const used = action.computesOn
   const renames = action.traits.includes('renames')
-  if ((used === undefined && !renames) || rules.masking === undefined) return undefined
+  const statistics = action.traits.includes(COLUMN_STATISTICS)
+  if ((used === undefined && !renames && !statistics) || rules.masking === undefined) return undefined
   const masking = rules.masking(grant.groups)
   if (masking === undefined) return undefined
+  // A planner's statistics are values sampled from columns (PostgreSQL's most_common_vals and
+  // histogram_bounds, MariaDB's min/max and histograms): masked ones too, under no name a rule knows.
+  const inForce = masking.rules[0]
+  if (statistics && inForce !== undefined)
+    return {
+      outcome: 'deny',
+      code: 'TG_MASKED_COLUMN_COMPUTED',
+      rule: `masking:${inForce.id}`,
+      reason: `taskgate masking rule ${inForce.id}: column statistics hold values sampled from columns, masked ones included, so reading them is refused for a grant with masking rules`,
+      requestHint: `Read the table itself (its masked columns come back masked), or ask for a grant without masking rule ${inForce.id}.`,
+    }
   // Rules match columns (and tables) by name: a renamed column would be returned in clear and questioned.
   if (renames && masking.namesColumns) {
     const rule = masking.rules.find((r) => r.columns !== undefined)!
@@ -42,6 +54,9 @@ export function maskedColumnsOnlyProjected(action: Action, grant: Grant, rules: 
     )
   return undefined
 }
+
+/** The trait of a read of a catalog of column statistics (protocols/kit/column-statistics.ts). */
+const COLUMN_STATISTICS = 'column-statistics'
 
 function denial(rule: CompiledRule, what: string): Decision {
   return {
