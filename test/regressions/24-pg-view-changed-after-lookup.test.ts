@@ -105,3 +105,13 @@ test('a view replaced inside a transaction is traced again once it commits', asy
   )
   await assertMasked('SELECT name FROM app.w')
 })
+
+test('a statement prepared while its table was a table is decided again once that became a view', async () => {
+  await exempt.query('CREATE TABLE app.y (id int, name text)')
+  const query = { name: 'filter-y', text: 'SELECT id FROM app.y WHERE name LIKE $1', values: ['9%'] }
+  assert.deepEqual((await masked.query(query)).rows, [])
+  await exempt.query('ALTER TABLE app.y RENAME TO y_table')
+  await exempt.query('CREATE VIEW app.y AS SELECT id, ssn AS name FROM app.customers')
+  // node-postgres binds and executes its prepared statement again: no Parse, so no new decision but this.
+  await assert.rejects(() => masked.query(query), /column ssn \(which view y carries\)/)
+})

@@ -19,6 +19,7 @@ import {
 } from '../../core/index.ts'
 import { ActionGate } from '../kit/action-gate.ts'
 import { openPendingSession } from '../kit/open-session.ts'
+import { SchemaChanges } from '../kit/schema-changes.ts'
 import { clientTls } from '../kit/secure-context.ts'
 import { StreamListener } from '../kit/stream-listener.ts'
 import type { ProtocolServer } from '../protocol-server.ts'
@@ -34,6 +35,7 @@ import { mysqlPlanStatements, mysqlReclassifier } from './plan-statements.ts'
 import { MysqlAccountProvisioner } from './provisioner.ts'
 import { MysqlRowEstimator } from './row-estimator.ts'
 import { type MysqlClientLimits, MysqlSession } from './session.ts'
+import { ViewNames } from './view-names.ts'
 import { encodeTextCommand } from './wire/commands.ts'
 import { Command } from './wire/constants.ts'
 import { parseErrPacket } from './wire/generic-responses.ts'
@@ -65,6 +67,8 @@ export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
   let provisioner: MysqlAccountProvisioner | undefined
   let sweep: NodeJS.Timeout | undefined
   let connectionId = 1
+  // DDL through any session of the resource empties every session's view names (view-names.ts).
+  const changes = new SchemaChanges()
   const { clients } = resource
   const limits: MysqlClientLimits = {
     maxPacketBytes: clients.maxPacketBytes,
@@ -193,7 +197,9 @@ export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
       database: accepted.database,
       statusFlags: upstream.handshake.statusFlags,
       masking,
-      views: upstream.views,
+      views:
+        upstream.views === undefined ? undefined : new ViewNames(upstream.views, changes, { target, login }),
+      changes,
       limits,
       decisionData: wantsDecisionData(accepted),
       readOnly,

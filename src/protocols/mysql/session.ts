@@ -8,10 +8,17 @@
 // errors are masked when a rule applies, and the session ends at a packet boundary.
 import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
-import { type Action, actionDigest, type MaskingContext, type MaskingPlan } from '../../core/index.ts'
+import {
+  type Action,
+  actionDigest,
+  type MaskingContext,
+  type MaskingPlan,
+  type ScopeEntry,
+} from '../../core/index.ts'
 import type { ActionGate, GateAnswer, GateRequest } from '../kit/action-gate.ts'
 import { ResultBudget } from '../kit/result-budget.ts'
-import { computesOnAnything, withViewLineage } from '../kit/view-lineage.ts'
+import { mayChangeRelations, type SchemaChanges } from '../kit/schema-changes.ts'
+import { computesOnAnything, relationNames, withViewLineage } from '../kit/view-lineage.ts'
 import type { MysqlClassifier } from './classify.ts'
 import { classifyCommand } from './classify-command.ts'
 import { ClientWriter } from './client-writer.ts'
@@ -36,6 +43,7 @@ import { refusalFor } from './refused-commands.ts'
 import { isRowPacket, type ResponseStep, ResponseTracker } from './response-tracker.ts'
 import { planTextCommand } from './text-command.ts'
 import type { UpstreamReads } from './upstream-reads.ts'
+import type { ViewNames } from './view-names.ts'
 import { type ColumnDefinition41, parseColumnDefinition41 } from './wire/column-definition.ts'
 import { encodeTextCommand, parseTextCommand } from './wire/commands.ts'
 import { Command, ServerStatus } from './wire/constants.ts'
@@ -50,6 +58,10 @@ import {
 import { PacketTooLarge, ProtocolViolation } from './wire/protocol-violation.ts'
 import { parseTextRow } from './wire/result-rows.ts'
 
+/** A native function is no need; an `execute` need is a stored routine, whose body may read anything (or
+ * run DDL). */
+const untracedCall = (need: ScopeEntry): boolean => need.verb === 'execute'
+
 export interface MysqlSessionOptions {
   gate: ActionGate
   logger: Logger
@@ -61,10 +73,13 @@ export interface MysqlSessionOptions {
   database: string | undefined
   statusFlags: number
   masking: MaskingContext | undefined
-  /** The views the upstream account could see at login (back.ts readViews), or 'all': a statement reading
-   * one has every result column masked by every rule naming columns (the server names the view, not the
+  /** Which names are views (view-names.ts), when a masking rule names columns: a statement reading one
+   * has every result column masked by every rule naming columns (the server names the view, not the
    * column it renames). */
-  views?: ReadonlySet<string> | 'all' | undefined
+  views?: ViewNames | undefined
+  /** The resource's schema changes: told of each statement that may change a relation, and read so that a
+   * decision made through views is not reused from the allow cache once one ran (kit/schema-changes.ts). */
+  changes?: SchemaChanges | undefined
   /** What one client may ask of the session (the resource's `clients` settings). */
   limits: MysqlClientLimits
   /** The client asked for decision data in taskgate's ERR packets (errors.ts DECISION_DATA_ATTRIBUTE). */
@@ -141,8 +156,13 @@ export class MysqlSession {
   #ansiQuotes = false
   #inFlight: InFlight | undefined
   #deciding = false
-  /** The login's views without their database (`db.v` -> `v`), made at the first unqualified lookup. */
-  #viewTails: Set<string> | undefined
+  /** The schema-change generation the allow cache's decisions were made in (under masking). */
+  #generation: number
+  /** A statement that may change a relation ran and its transaction has not ended: when it does, the change
+   * is told again (other connections see it only once committed). */
+  #changePending = false
+  /** Whether the last OK or EOF said a transaction is open. */
+  #inTransaction = false
   #closed = false
   #ending: string | undefined
   #resolveDone!: (reason: string) => void
@@ -170,6 +190,7 @@ export class MysqlSession {
     this.#fromUpstream = new PacketReader(1024 * 1024 * 1024)
     this.#tracker = new ResponseTracker(options.capabilities)
     this.#database = options.database
+    this.#generation = options.changes?.generation ?? 0
     this.#noBackslashEscapes = (options.statusFlags & ServerStatus.SERVER_STATUS_NO_BACKSLASH_ESCAPES) !== 0
     this.#errors = options.masking ? new ErrorMasker(options.masking) : undefined
     this.#maskParameter = parameterMasker(options.masking)
@@ -279,6 +300,8 @@ export class MysqlSession {
   #close(reason: string): void {
     if (this.#closed) return
     this.#closed = true
+    if (this.#changePending) this.#o.changes?.changed()
+    this.#o.views?.close()
     this.#stall.stop()
     this.#out.end()
     this.#o.client.end()
@@ -420,15 +443,26 @@ export class MysqlSession {
       )
     // A prepared SET sql_mode changes how the next texts lex, as the same text would: read back after it.
     const planned = { action, cacheKey, usesDatabase: undefined, changesSqlMode: statement.changesSqlMode }
-    const request: GateRequest = {
-      action,
+    const request = (): GateRequest => ({
+      action: this.#throughViews(action),
       cacheKey: action.unclassified === undefined ? cacheKey : undefined,
       write: !statement.readOnly,
       start: true,
       digest,
+    })
+    // What a view it reads carries may have changed since it was prepared: traced again, as at its prepare.
+    const lookup = this.#viewLookup([action])
+    if (lookup !== undefined) {
+      this.#held(
+        lookup.then(async () => [await this.#o.gate.decide(request())]),
+        Command.COM_STMT_EXECUTE,
+        payload,
+        [planned],
+      )
+      return
     }
     // One statement: decided on its own, without decideInTurn's arrays.
-    const answer = this.#o.gate.decide(request)
+    const answer = this.#o.gate.decide(request())
     if (!(answer instanceof Promise)) {
       this.#decidedExecution(payload, planned, statement, answer)
       return
@@ -443,15 +477,24 @@ export class MysqlSession {
 
   #gate(command: number, payload: Buffer, statements: PlannedStatement[], o: { start?: boolean } = {}): void {
     const start = o.start ?? true
-    const requests: GateRequest[] = []
-    for (const { action, cacheKey } of statements)
-      requests.push({
+    const requests = (): GateRequest[] =>
+      statements.map(({ action, cacheKey }) => ({
         action: this.#throughViews(action),
         cacheKey: action.unclassified === undefined ? cacheKey : undefined,
         write: !action.traits.includes('read-only'),
         start,
-      })
-    const answers = decideInTurn(this.#o.gate, requests)
+      }))
+    const lookup = this.#viewLookup(statements.map((s) => s.action))
+    if (lookup !== undefined) {
+      this.#held(
+        lookup.then(() => decideInTurn(this.#o.gate, requests())),
+        command,
+        payload,
+        statements,
+      )
+      return
+    }
+    const answers = decideInTurn(this.#o.gate, requests())
     if (!(answers instanceof Promise)) {
       this.#decided(command, payload, statements, answers)
       return
@@ -524,6 +567,11 @@ export class MysqlSession {
   }
 
   #forward(command: number, payload: Buffer, parts: Part[] = []): void {
+    for (const part of parts)
+      if (mayChangeRelations(part.action, untracedCall)) {
+        this.#changePending = true
+        this.#o.changes?.changed()
+      }
     const answered = this.#tracker.begin(command)
     this.#o.upstream.write(this.#upstreamBytes(payload))
     if (!answered) return
@@ -642,16 +690,31 @@ export class MysqlSession {
     if (this.#o.views === undefined || !computesOnAnything(action)) return action
     return withViewLineage(action, {
       sources: (name) => (this.#isView(name) ? 'unknown' : []),
-      // A native function is no need; an `execute` need is a stored function, whose body may read anything.
-      untracedCall: (need) => need.verb === 'execute',
+      untracedCall,
     })
+  }
+
+  /** Under masking rules naming columns: a lookup of the names `actions` read that are not known to be
+   * views or not (view-names.ts), or undefined when all are known. Clears the allow cache first when a
+   * statement may have changed a relation since its decisions were made. */
+  #viewLookup(actions: readonly Action[]): Promise<void> | undefined {
+    const views = this.#o.views
+    if (views === undefined) return undefined
+    if (views.generation !== this.#generation) {
+      this.#generation = views.generation
+      this.#o.gate.clearCache()
+    }
+    const names = new Set<string>()
+    for (const action of actions) for (const name of relationNames(action)) names.add(name)
+    const unknown = views.unknown(names)
+    return unknown.length === 0 ? undefined : views.resolve(unknown)
   }
 
   /** Whether the statement whose rows arrive reads a view (or may: unknown, or views could not be read). */
   #readsView(action: Action | undefined): boolean {
     const { views } = this.#o
     if (views === undefined) return false
-    if (views === 'all' || action === undefined || action.unclassified !== undefined) return true
+    if (action === undefined || action.unclassified !== undefined) return true
     for (const need of action.needs) if (this.#isView(need.object.toLowerCase())) return true
     return false
   }
@@ -659,17 +722,7 @@ export class MysqlSession {
   /** Whether `name` (lower case) is a view the login could see: `db.v` exactly, an unqualified `v` (no
    * current database) a view of that name in any database; every name when the views are not known. */
   #isView(name: string): boolean {
-    const { views } = this.#o
-    if (views === undefined) return false
-    if (views === 'all') return true
-    if (views.has(name)) return true
-    if (name.includes('.')) return false
-    if (this.#viewTails === undefined) {
-      const tails = new Set<string>()
-      for (const view of views) tails.add(view.slice(view.indexOf('.') + 1))
-      this.#viewTails = tails
-    }
-    return this.#viewTails.has(name)
+    return this.#o.views?.isView(name) ?? false
   }
 
   /** A packet the PacketReader joined or completed. */
@@ -736,6 +789,7 @@ export class MysqlSession {
       case 'eof': {
         const flags = step.kind === 'ok' ? step.ok.statusFlags : step.eof.statusFlags
         this.#noBackslashEscapes = (flags & ServerStatus.SERVER_STATUS_NO_BACKSLASH_ESCAPES) !== 0
+        this.#inTransaction = (flags & ServerStatus.SERVER_STATUS_IN_TRANS) !== 0
         // A statement's results ended and another statement's follow: this one is done.
         const endsResult = step.kind === 'ok' || step.endsResult === true
         if (endsResult && !step.done && flight.at < flight.parts.length - 1) this.#partDone(flight)
@@ -758,6 +812,11 @@ export class MysqlSession {
   /** The command's response is complete: state it confirmed, its records, and the next command. */
   #finished(flight: InFlight, step: ResponseStep): void {
     this.#inFlight = undefined
+    if (this.#changePending && !this.#inTransaction) {
+      // Committed (DDL commits implicitly) or rolled back: other connections see it now.
+      this.#changePending = false
+      this.#o.changes?.changed()
+    }
     if (!this.#budget.holding) this.#o.upstream.resume()
     const ok = step.kind !== 'err'
     if (flight.internal?.readOnly) {

@@ -13,7 +13,12 @@
 // text AND the parameter values that will run with it.
 import type { Action, Decision } from '../../core/index.ts'
 import { approvalRequiredFields, denialFields } from './errors.ts'
-import type { PendingResponse, PendingResponses, StatementInfo } from './pending-responses.ts'
+import type {
+  PendingResponse,
+  PendingResponses,
+  StatementInfo,
+  TracedStatement,
+} from './pending-responses.ts'
 import { type PreparedStatement, type StatementNamespace, UNCERTAIN } from './statement-namespace.ts'
 import type { StatementReads } from './statement-reads.ts'
 import {
@@ -66,6 +71,8 @@ export interface DecidedStatement {
   write?: boolean
   /** For an allowed Parse: running it may change a relation (each Execute tells the resource's caches). */
   changesRelations?: true
+  /** For an allowed Parse under masking: see StatementInfo.traced. */
+  traced?: TracedStatement
   /** For a statement about to run: the seq of its start record. */
   seq?: number
 }
@@ -368,6 +375,7 @@ function infoOf(decided: DecidedStatement | StatementInfo, sent?: string): State
     if (decided.action !== undefined) info.needs = decided.action.needs
     if (decided.write !== undefined) info.write = decided.write
     if (decided.changesRelations) info.changesRelations = true
+    if (decided.traced !== undefined) info.traced = decided.traced
     const traits = decided.action?.traits
     if (traits?.includes('contains-secret')) info.secret = true
     // No array built per statement: the kind, then each trait.
@@ -379,9 +387,21 @@ function infoOf(decided: DecidedStatement | StatementInfo, sent?: string): State
       info.touchesPortals = true
     return info
   }
-  const { text, kind, sent: as, write, touchesPortals, reads, secret, needs, changesRelations } = decided
+  const {
+    text,
+    kind,
+    sent: as,
+    write,
+    touchesPortals,
+    reads,
+    secret,
+    needs,
+    changesRelations,
+    traced,
+  } = decided
   const info: StatementInfo = { text, kind, sent: as }
   if (changesRelations) info.changesRelations = true
+  if (traced !== undefined) info.traced = traced
   if (needs !== undefined) info.needs = needs
   if (secret) info.secret = true
   if (reads !== undefined) info.reads = reads

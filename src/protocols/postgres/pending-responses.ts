@@ -22,6 +22,10 @@ export interface StatementInfo {
   write?: boolean
   /** Running it may create, replace, rename or drop a relation (kit/schema-changes.ts). */
   changesRelations?: true
+  /** Under masking, for a prepared statement that computes on anything: its Action as decided through the
+   * views it reads, and the schema-change generation that was in; an Execute in a later one is decided
+   * again (a table it filters on may have become a view renaming a masked column). Shared by its portals. */
+  traced?: TracedStatement
   /** The seq of its start record, which the record of its outcome completes. */
   seq?: number
   /** The statement carries a secret (secret-statements.ts): its result rows and the server's error message are
@@ -32,6 +36,11 @@ export interface StatementInfo {
   reads?: StatementReads
   /** The scope entries it needs, from the classification it was decided on: recorded with it. */
   needs?: ScopeEntry[]
+}
+
+export interface TracedStatement {
+  readonly action: Action
+  generation: number
 }
 
 export type PendingResponse =

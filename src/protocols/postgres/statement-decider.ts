@@ -6,7 +6,7 @@
 // it.
 import { performance } from 'node:perf_hooks'
 import type { Logger } from 'pino'
-import type { Core, Decision, ScopeEntry, SessionHandle } from '../../core/index.ts'
+import type { Action, Core, Decision, ScopeEntry, SessionHandle } from '../../core/index.ts'
 import type { ActionGate, ApproveFirst, GateAnswer } from '../kit/action-gate.ts'
 import { mayChangeRelations, type SchemaChanges } from '../kit/schema-changes.ts'
 import { computesOnAnything, relationNames, type ViewSources, withViewLineage } from '../kit/view-lineage.ts'
@@ -19,7 +19,7 @@ import {
 } from './client-frames.ts'
 import { decideFunctionCall, type FunctionCallDeps } from './function-call-decision.ts'
 import type { FunctionNames } from './function-names.ts'
-import type { StatementInfo } from './pending-responses.ts'
+import type { StatementInfo, TracedStatement } from './pending-responses.ts'
 import { type MaskLiteral, recordableText } from './redact-literals.ts'
 import { isExplainable, type RowEstimator } from './row-estimator.ts'
 import { allowed, couldNotDecide, notAllowed, overStatementLimits } from './statement-answers.ts'
@@ -184,12 +184,42 @@ export class StatementDecider {
   /** An Execute of an allowed prepared statement (see ClientFramesDeps.start). */
   startExecution(statement: StatementInfo): DecidedStatement | undefined {
     if (statement.changesRelations) this.#relationsMayChange()
+    const { traced } = statement
+    const { changes } = this.#o
+    if (traced !== undefined && changes !== undefined && traced.generation !== changes.generation) {
+      void this.#retraced(traced, changes.generation).then((decided) => {
+        const answer = decided.decision.outcome === 'allow' ? this.#startExecution(statement) : decided
+        if (answer !== undefined) this.#o.answer(answer)
+      })
+      return undefined
+    }
+    return this.#startExecution(statement)
+  }
+
+  #startExecution(statement: StatementInfo): DecidedStatement | undefined {
     // The statement is what its start record reads (its text is the recorded one: StatementInfo.text), so
     // no object is made for the gate. Decided at its Parse: what an Execute adds is its start record.
     const started = this.#o.gate.start(statement, statement.write === true, performance.now())
     if (!(started instanceof Promise)) return executionAnswer(statement.kind, started)
     void started.then((answer) => this.#o.answer(executionAnswer(statement.kind, answer)))
     return undefined
+  }
+
+  /** A prepared statement's Action decided again through what the views it reads carry now; `generation`
+   * is then the one it was decided in. Anything but an allow refuses the execution. */
+  async #retraced(traced: TracedStatement, generation: number): Promise<DecidedStatement> {
+    try {
+      const views = this.#o.views
+      await views?.resolveViewNames(relationNames(traced.action))
+      const action = views === undefined ? traced.action : this.#traced(traced.action, views)
+      const decision = this.#o.core.decide(this.#o.handle, action)
+      if (decision.outcome === 'deny') return { kind: action.kind, decision }
+      if (decision.outcome !== 'allow') return couldNotDecide()
+      traced.generation = generation
+      return { kind: action.kind, decision }
+    } catch (error) {
+      return this.#failClosed(error)
+    }
   }
 
   /** One execution of a held prepared statement: the approval binds its text and its Bind parameters. */
@@ -228,7 +258,12 @@ export class StatementDecider {
     classified.changesRelations ??= mayChangeRelations(classified.action, untracedCall)
     if (statement !== undefined) {
       decided.write = write
-      if (classified.changesRelations && decided.decision.outcome === 'allow') decided.changesRelations = true
+      if (decided.decision.outcome === 'allow') {
+        if (classified.changesRelations) decided.changesRelations = true
+        const { changes } = this.#o
+        if (this.#o.views !== undefined && changes !== undefined && computesOnAnything(classified.action))
+          decided.traced = { action: classified.action, generation: changes.generation }
+      }
       return decided
     }
     if (decided.decision.outcome !== 'allow') return decided
@@ -296,11 +331,15 @@ export class StatementDecider {
   #throughViews(classified: ClassifiedSql): ClassifiedSql {
     const views = this.#o.views
     if (views === undefined) return classified
-    const action = withViewLineage(classified.action, {
+    const action = this.#traced(classified.action, views)
+    return action === classified.action ? classified : { ...classified, action }
+  }
+
+  #traced(action: Action, views: ViewsByName): Action {
+    return withViewLineage(action, {
       sources: (name) => views.cachedSourcesOfViewsNamed(name) ?? 'unknown',
       untracedCall,
     })
-    return action === classified.action ? classified : { ...classified, action }
   }
 
   /** What `EXECUTE name` runs, for the classifier; throws UNCERTAIN while the server has yet to confirm
