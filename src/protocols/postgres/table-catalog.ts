@@ -45,6 +45,14 @@ interface TableEntry {
   at: number
 }
 
+/** Relation `c` is a view (or materialized view) that may carry table columns. The server's own catalog
+ * views (pg_catalog, information_schema) carry catalog data, never a table's values, and call its helper
+ * functions: counted as views, every metadata query under masking had its names masked and its filters
+ * refused. The one catalog view that shows values, pg_stats (and its extended kin), is refused under masking
+ * (kit/column-statistics.ts). */
+const USER_VIEW = `(c.relkind in ('v', 'm')
+    and c.relnamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace))`
+
 /** Nested views followed this deep; deeper counts as unknown. */
 const VIEW_DEPTH = 16
 
@@ -52,7 +60,8 @@ const VIEW_DEPTH = 16
  * For the view `c` of the enclosing query: the table columns its definition references (pg_depend records a
  * view's rewrite rule's dependency on each column it uses; a whole-row use depends on the table, attnum 0:
  * every column), followed through nested views; `opaque` when it calls a function outside pg_catalog (a
- * function may read any column), `deep` past VIEW_DEPTH.
+ * function may read any column) or reads one of the server's own catalogs (pg_stats holds values of any
+ * column), `deep` past VIEW_DEPTH.
  */
 const VIEW_SOURCES = `
   with recursive refs(rel, att, depth) as (
@@ -82,7 +91,15 @@ const VIEW_SOURCES = `
                         and d.objid = r.oid and d.refclassid = 'pg_catalog.pg_proc'::regclass
                    join pg_catalog.pg_proc p on p.oid = d.refobjid
                   where (r.ev_class = c.oid or r.ev_class in (select refs.rel from refs))
-                    and p.pronamespace <> 'pg_catalog'::regnamespace) as opaque,
+                    and p.pronamespace <> 'pg_catalog'::regnamespace)
+         -- A view over the server's own catalogs (pg_stats: sampled values of every column; pg_stat_activity:
+         -- other sessions' statements) records no dependency on them (they are pinned), so its range table
+         -- is read: a relation below FirstNormalObjectId (16384) makes what it carries unknown.
+         or exists (select 1
+                      from pg_catalog.pg_rewrite r
+                     cross join lateral pg_catalog.regexp_matches(r.ev_action::text, ':relid ([0-9]+)', 'g') m
+                     where (r.ev_class = c.oid or r.ev_class in (select refs.rel from refs))
+                       and m[1]::oid < 16384) as opaque,
          exists (select 1 from refs where refs.depth > ${VIEW_DEPTH}) as deep`
 
 export class TableCatalog {
@@ -203,7 +220,7 @@ export class TableCatalog {
         `select lower(c.relname) as name, coalesce(bool_or(v.opaque or v.deep), false) as untraced,
                 json_agg(v.sources) as sources
            from unnest($1::text[]) as r(name)
-           join pg_catalog.pg_class c on lower(c.relname) = r.name and c.relkind in ('v', 'm')
+           join pg_catalog.pg_class c on lower(c.relname) = r.name and ${USER_VIEW}
            left join lateral (${VIEW_SOURCES}) v on true
           group by lower(c.relname)`,
         [wanted],
@@ -264,10 +281,10 @@ export class TableCatalog {
                 (select coalesce(json_object_agg(a.attnum, a.attname), '{}')
                    from pg_catalog.pg_attribute a
                   where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) as columns,
-                c.relkind in ('v', 'm') as view, v.sources, coalesce(v.opaque, false) as opaque,
+                ${USER_VIEW} as view, v.sources, coalesce(v.opaque, false) as opaque,
                 coalesce(v.deep, false) as deep
            from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-           left join lateral (${VIEW_SOURCES}) v on c.relkind in ('v', 'm')
+           left join lateral (${VIEW_SOURCES}) v on ${USER_VIEW}
           where c.oid = any($1::oid[])`,
         [oids],
       )
