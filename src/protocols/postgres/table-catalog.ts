@@ -125,12 +125,6 @@ export class TableCatalog {
     this.#seen = changes.generation
   }
 
-  /** The resource's schema-change generation: a session's allow cache, which keeps decisions made through
-   * views, is valid for one generation only. */
-  get generation(): number {
-    return this.#changes.generation
-  }
-
   /** The cached `schema.table` of an OID; undefined when unknown, not cached, or the lookup failed. */
   cachedName(oid: number): string | undefined {
     return this.#fresh(oid)?.name
