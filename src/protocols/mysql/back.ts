@@ -14,7 +14,6 @@ import { TaskgateError } from '../../core/index.ts'
 import { cachingSha2Scramble, nativePasswordScramble } from './auth-scramble.ts'
 import { HandshakeChannel } from './handshake-channel.ts'
 import { isRowPacket } from './response-tracker.ts'
-import { UpstreamReads } from './upstream-reads.ts'
 import { encodeTextCommand } from './wire/commands.ts'
 import {
   AuthPlugin,
@@ -75,9 +74,6 @@ export interface Upstream {
   tls: boolean
   /** Bytes after the final OK (none from a well-behaved server). */
   leftover: Buffer
-  /** A plain connection's reads into one reused buffer, for the relay (upstream-reads.ts); until read() is
-   * called they are emitted on `socket` as 'data'. None over TLS. */
-  reads?: UpstreamReads
   /** With `readViews`: the views the account could see at login (`schema.name`, lower case), or 'all' when
    * they could not be read or were more than MAX_VIEWS (every statement then counts as reading one). */
   views?: ReadonlySet<string> | 'all'
@@ -114,9 +110,7 @@ export async function connectUpstream(
   session: UpstreamSessionOptions = {},
   timeoutMs = 10_000,
 ): Promise<Upstream> {
-  const reads = new UpstreamReads()
-  const raw = net.connect({ host: target.host, port: target.port, onread: reads.onread })
-  reads.attach(raw)
+  const raw = net.connect({ host: target.host, port: target.port })
   raw.setNoDelay(true)
   const timer = setTimeout(
     () => raw.destroy(new Error(`upstream login timed out after ${timeoutMs} ms`)),
@@ -175,7 +169,6 @@ export async function connectUpstream(
       mariadbCapabilities,
       tls: useTls,
       leftover,
-      ...(useTls ? {} : { reads }),
       ...(views !== undefined ? { views } : {}),
     }
   } catch (error) {

@@ -191,7 +191,6 @@ export function createMysqlServer(options: MysqlServerOptions): ProtocolServer {
       logger: log,
       client: socket,
       upstream: upstream.socket,
-      upstreamReads: upstream.reads,
       capabilities: accepted.capabilities,
       classifier: classifier!,
       database: accepted.database,

@@ -42,7 +42,6 @@ import type { PlannedStatement } from './query-plan.ts'
 import { refusalFor } from './refused-commands.ts'
 import { isRowPacket, type ResponseStep, ResponseTracker } from './response-tracker.ts'
 import { planTextCommand } from './text-command.ts'
-import type { UpstreamReads } from './upstream-reads.ts'
 import type { ViewNames } from './view-names.ts'
 import { type ColumnDefinition41, parseColumnDefinition41 } from './wire/column-definition.ts'
 import { encodeTextCommand, parseTextCommand } from './wire/commands.ts'
@@ -87,8 +86,6 @@ export interface MysqlSessionOptions {
   /** The upstream session was started READ ONLY (a read-only grant): COM_RESET_CONNECTION undoes that, so
    * the gateway sets it again before the next command. */
   readOnly?: boolean
-  /** The upstream connection's reads in a reused buffer (back.ts Upstream.reads): read there, not as 'data'. */
-  upstreamReads?: UpstreamReads | undefined
   /** Records a command refused over a limit (no policy decided it: it was never parsed). */
   recordRefusal(refusal: { kind: string; text: string; reason: string }): void
 }
@@ -131,9 +128,6 @@ interface InFlight {
   internal: { sqlMode?: string; readOnly?: boolean } | undefined
 }
 
-/** The most of a packet cut by a reused read buffer's end that is copied rather than keeping the buffer. */
-const COPIED_TAIL_BYTES = 4096
-
 const SQL_MODE_QUERY = 'SELECT @@SESSION.sql_mode'
 const READ_ONLY_QUERY = 'SET SESSION TRANSACTION READ ONLY'
 
@@ -170,10 +164,6 @@ export class MysqlSession {
   /** The grant's exfiltration budget, fed per upstream chunk with its bytes and the rows relayed in it. */
   readonly #budget: ResultBudget
   #rowsRelayed = 0
-  /** The upstream chunk being relayed lives in a buffer the next read reuses (upstream-reads.ts). */
-  #borrowed = false
-  /** The packet reader may hold a view of such a read (not only copies): until it is empty again. */
-  #readInReader = false
 
   constructor(options: MysqlSessionOptions) {
     this.#o = options
@@ -218,15 +208,13 @@ export class MysqlSession {
         this.#failed(error)
       }
     })
-    const onUpstreamData = (chunk: Buffer) => {
+    upstream.on('data', (chunk: Buffer) => {
       try {
         this.#onUpstreamData(chunk)
       } catch (error) {
         this.#failed(error)
       }
-    }
-    const { upstreamReads } = this.#o
-    if (upstreamReads === undefined) upstream.on('data', onUpstreamData)
+    })
     client.on('close', () => this.#close('client closed'))
     upstream.on('close', () => this.#close('upstream closed'))
     client.on('error', () => {})
@@ -235,27 +223,9 @@ export class MysqlSession {
     client.on('drain', () => this.#budget.holding || upstream.resume())
     upstream.on('drain', () => client.resume())
     if (upstreamLeftover.length > 0) this.#guard(() => this.#onUpstreamData(upstreamLeftover))
-    // After the leftover: it came before anything the reads hold.
-    upstreamReads?.read(this.#onBorrowedUpstreamData)
     if (clientLeftover.length > 0) this.#guard(() => this.#onClientData(clientLeftover))
     client.resume()
     upstream.resume()
-  }
-
-  /** A read in the connection's reused buffer (upstream-reads.ts): relayed like any chunk. Read memory is
-   * held while the client's socket still queues bytes (of this read or an earlier one) or the packet reader
-   * holds a packet it cut; nothing else keeps a view of a read past its turn. */
-  readonly #onBorrowedUpstreamData = (chunk: Buffer): boolean => {
-    this.#borrowed = true
-    try {
-      this.#onUpstreamData(chunk)
-    } catch (error) {
-      this.#failed(error)
-    } finally {
-      this.#borrowed = false
-    }
-    if (this.#fromUpstream.bufferedBytes === 0) this.#readInReader = false
-    return this.#o.client.writableLength > 0 || this.#readInReader
   }
 
   /** The grant ended (or an approver ended this session): said at the next packet boundary, which is now
@@ -621,7 +591,6 @@ export class MysqlSession {
         if (this.#closed) return false
         this.#serverPacket(packet)
       }
-      if (this.#borrowed && reader.bufferedBytes > 0) this.#readInReader = true
       at += n
     }
     // A run of rows relayed as they came: from `run` (-1: none) to `at`; `rows` of them.
@@ -649,12 +618,8 @@ export class MysqlSession {
       at = next
     }
     if (run >= 0) this.#passedRows(chunk, run, at, rows)
-    // A short packet cut by a reused buffer's end is copied, so the buffer stays free for the next read.
-    const tail = at === 0 ? chunk : chunk.subarray(at)
-    const copied = this.#borrowed && end - at <= COPIED_TAIL_BYTES
-    if (this.#borrowed && !copied && at < end) this.#readInReader = true
     if (at < end)
-      for (const packet of reader.push(copied ? Buffer.from(tail) : tail)) {
+      for (const packet of reader.push(at === 0 ? chunk : chunk.subarray(at))) {
         if (this.#closed) return false
         this.#serverPacket(packet)
       }

@@ -332,11 +332,11 @@ test('mysql: a large unmasked result (rows cut at every chunk edge) arrives whol
   assert.deepEqual(counts.sort(), [59_990, 60_000])
 })
 
-test('mysql: a large result to a client that reads slowly arrives whole: what the gateway still queues for it is never overwritten by the next upstream read', async () => {
+test("mysql: a large result to a client that reads slowly arrives whole (the gateway's writes to it queue while upstream reads go on)", async () => {
   await using g = await startMysqlGateway()
   const { credential } = await g.grant('select:$DB.*')
   // A hop between the client and the gateway that stops reading now and then, so the gateway's socket to
-  // the client fills and its writes queue (upstream-reads.ts must not reuse a read buffer they point into).
+  // the client fills and its writes queue: what they point into must stay as it was read.
   const hop = net.createServer((client) => {
     const gateway = net.connect({ host: '127.0.0.1', port: g.port })
     client.pipe(gateway)

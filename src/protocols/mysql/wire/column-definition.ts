@@ -58,8 +58,7 @@ export function parseColumnDefinition41(payload: Buffer): ColumnDefinition41 {
   column.flags = r.int2()
   column.decimals = r.int1()
   r.skip(fixedEnd - r.offset)
-  // A copy: a parsed definition outlives the read buffer its packet came in (upstream-reads.ts).
-  if (r.remaining > 0) column.defaultValue = Buffer.from(r.lenencBytes())
+  if (r.remaining > 0) column.defaultValue = r.lenencBytes()
   return column
 }
 
