@@ -5,24 +5,12 @@
 // was read; the rest reached the upstream under a decision on POST. Real httpbin echoes what arrived.
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
+import { httpbinGatewayForFile } from '../support/httpbin-gateway.ts'
 import { firstJsonBody, rawExchange } from '../support/raw-tls.ts'
-import { type HttpGateway, startHttpGateway } from '../support/start-http-gateway.ts'
-import { type Httpbin, startHttpbin } from '../support/start-httpbin.ts'
 
-let upstream: Httpbin
-let g: HttpGateway
-
-before(async () => {
-  upstream = await startHttpbin()
-  g = await startHttpGateway({
-    upstream: upstream.url,
-    resourceExtra: '    clients: { maxInspectBytes: 4096 }',
-  })
-})
-after(async () => {
-  await g?.[Symbol.asyncDispose]()
-  await upstream?.[Symbol.asyncDispose]()
+const g = httpbinGatewayForFile({
+  resourceExtra: '    clients: { maxInspectBytes: 4096 }',
 })
 
 const form = 'application/x-www-form-urlencoded'

@@ -2,29 +2,17 @@
 // key to a field without regard to case, folding as Unicode does (`ſ` is `s`, the Kelvin sign `k`), so the
 // upstream ran a forced request the rule was written to stop. Traits carry the folded key path too.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
-import { type HttpGateway, startHttpGateway } from '../support/start-http-gateway.ts'
-import { type Httpbin, startHttpbin } from '../support/start-httpbin.ts'
+import { test } from 'node:test'
+import { httpbinGatewayForFile } from '../support/httpbin-gateway.ts'
 
-let upstream: Httpbin
-let g: HttpGateway
-
-before(async () => {
-  upstream = await startHttpbin()
-  g = await startHttpGateway({
-    upstream: upstream.url,
-    extraConfig: `
+const g = httpbinGatewayForFile({
+  extraConfig: `
 guardrails:
-  - id: no-force
-    description: forced updates are not done by agents
-    action: deny
-    resources: [$RES]
-    match: { traits: ["body:$.force=true", "body:$.spec.strategy.kind=recreate"] }`,
-  })
-})
-after(async () => {
-  await g?.[Symbol.asyncDispose]()
-  await upstream?.[Symbol.asyncDispose]()
+- id: no-force
+  description: forced updates are not done by agents
+  action: deny
+  resources: [$RES]
+  match: { traits: ["body:$.force=true", "body:$.spec.strategy.kind=recreate"] }`,
 })
 
 test('a body rule matches every spelling of a key a case-insensitive decoder reads as its field', async () => {

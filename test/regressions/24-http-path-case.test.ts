@@ -3,29 +3,17 @@
 // under another spelling. Scopes stay case-sensitive (a grant covers the spelling it names); guardrails'
 // `needs` also see the path in lower case, as `query:` traits do. Real httpbin.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
-import { type HttpGateway, startHttpGateway } from '../support/start-http-gateway.ts'
-import { type Httpbin, startHttpbin } from '../support/start-httpbin.ts'
+import { test } from 'node:test'
+import { httpbinGatewayForFile } from '../support/httpbin-gateway.ts'
 
-let upstream: Httpbin
-let g: HttpGateway
-
-before(async () => {
-  upstream = await startHttpbin()
-  g = await startHttpGateway({
-    upstream: upstream.url,
-    extraConfig: `
+const g = httpbinGatewayForFile({
+  extraConfig: `
 guardrails:
-  - id: no-secret-paths
-    description: secrets are not read through the gateway
-    action: deny
-    resources: [$RES]
-    match: { needs: ["get:/anything/secret*/**", "delete:/anything/**"] }`,
-  })
-})
-after(async () => {
-  await g?.[Symbol.asyncDispose]()
-  await upstream?.[Symbol.asyncDispose]()
+- id: no-secret-paths
+  description: secrets are not read through the gateway
+  action: deny
+  resources: [$RES]
+  match: { needs: ["get:/anything/secret*/**", "delete:/anything/**"] }`,
 })
 
 test('a path guardrail holds every spelling of the path a case-insensitive router reads as it', async () => {

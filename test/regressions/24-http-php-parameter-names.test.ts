@@ -3,29 +3,17 @@
 // ran the request the rule was written to stop under a spelling the gateway read as another name. The same
 // for form bodies (`$_POST`). Real httpbin.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
-import { type HttpGateway, startHttpGateway } from '../support/start-http-gateway.ts'
-import { type Httpbin, startHttpbin } from '../support/start-httpbin.ts'
+import { test } from 'node:test'
+import { httpbinGatewayForFile } from '../support/httpbin-gateway.ts'
 
-let upstream: Httpbin
-let g: HttpGateway
-
-before(async () => {
-  upstream = await startHttpbin()
-  g = await startHttpGateway({
-    upstream: upstream.url,
-    extraConfig: `
+const g = httpbinGatewayForFile({
+  extraConfig: `
 guardrails:
-  - id: no-real-runs
-    description: agents only dry-run
-    action: deny
-    resources: [$RES]
-    match: { traits: ["query:dry_run=false", "body:$.dry_run=false"] }`,
-  })
-})
-after(async () => {
-  await g?.[Symbol.asyncDispose]()
-  await upstream?.[Symbol.asyncDispose]()
+- id: no-real-runs
+  description: agents only dry-run
+  action: deny
+  resources: [$RES]
+  match: { traits: ["query:dry_run=false", "body:$.dry_run=false"] }`,
 })
 
 test('a parameter rule sees every spelling PHP reads as its name', async () => {
