@@ -42,6 +42,7 @@ export function readProxyHeader(
       clearTimeout(timer)
       raw.off('readable', onReadable)
       raw.off('close', onClose)
+      raw.off('error', onError)
       if (error) reject(error)
       else resolve(peer)
     }
@@ -51,6 +52,9 @@ export function readProxyHeader(
           ? new BalancerProbe()
           : new Error('the connection closed within its PROXY header'),
       )
+    // A reset before the header ends: the connection's failure, never an unhandled 'error' event (the
+    // HTTPS listener's socket has no other listener until it is handed over).
+    const onError = (error: Error) => finish(error)
     const onReadable = () => {
       for (let chunk = raw.read() as Buffer | null; chunk !== null; chunk = raw.read() as Buffer | null) {
         buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk])
@@ -66,6 +70,7 @@ export function readProxyHeader(
     const timer = setTimeout(() => finish(new Error(`no PROXY header within ${timeoutMs} ms`)), timeoutMs)
     raw.on('readable', onReadable)
     raw.once('close', onClose)
+    raw.on('error', onError)
   })
 }
 
@@ -73,6 +78,25 @@ export function readProxyHeader(
 export class BalancerProbe extends Error {
   constructor() {
     super('closed before any byte (a health check)')
+  }
+}
+
+/** Reads the header of a connection from a trusted balancer and makes the socket report the client it
+ * names; false (the socket destroyed, the reason logged) when there is no valid header. */
+export async function admitFromBalancer(
+  raw: net.Socket,
+  logger: Pick<Logger, 'debug' | 'warn'>,
+): Promise<boolean> {
+  const balancer = `${raw.remoteAddress}:${raw.remotePort}`
+  try {
+    const peer = await readProxyHeader(raw)
+    if (peer) adoptPeer(raw, peer)
+    return true
+  } catch (error) {
+    const level = error instanceof BalancerProbe ? 'debug' : 'warn'
+    logger[level]({ balancer, err: (error as Error).message }, 'connection refused: no valid PROXY header')
+    raw.destroy()
+    return false
   }
 }
 
@@ -105,18 +129,7 @@ export function acceptThroughBalancers(
   }
   server.on('connection', (raw: net.Socket) => {
     if (!isTrusted(balancers, raw.remoteAddress)) return handOver(raw)
-    const balancer = `${raw.remoteAddress}:${raw.remotePort}`
-    readProxyHeader(raw).then(
-      (peer) => {
-        if (peer) adoptPeer(raw, peer)
-        handOver(raw)
-      },
-      (error: Error) => {
-        const level = error instanceof BalancerProbe ? 'debug' : 'warn'
-        logger[level]({ balancer, err: error.message }, 'connection refused: no valid PROXY header')
-        raw.destroy()
-      },
-    )
+    void admitFromBalancer(raw, logger).then((admitted) => admitted && handOver(raw))
   })
   server.prependListener('secureConnection', (socket: tls.TLSSocket) => {
     const raw = (socket as tls.TLSSocket & { _parent?: net.Socket })._parent

@@ -5,7 +5,7 @@
 // goodbye.
 import net from 'node:net'
 import type { Logger } from 'pino'
-import { adoptPeer, BalancerProbe, isTrusted, readProxyHeader, trustedSources } from './proxy-protocol.ts'
+import { admitFromBalancer, isTrusted, trustedSources } from './proxy-protocol.ts'
 
 /** A live session as the listener sees it: told to shut down at close, awaited until done. */
 export interface LiveSession {
@@ -87,16 +87,8 @@ export class StreamListener {
     raw.on('error', (error) => this.#o.logger.debug({ err: error.message }, 'client socket error'))
     this.#handshakes.add(raw)
     try {
-      if (this.#balancers && isTrusted(this.#balancers, raw.remoteAddress)) {
-        const balancer = `${raw.remoteAddress}:${raw.remotePort}`
-        const peer = await readProxyHeader(raw).catch((error: Error) => {
-          const level = error instanceof BalancerProbe ? 'debug' : 'warn'
-          this.#o.logger[level]({ balancer, err: error.message }, 'connection refused: no valid PROXY header')
-          return null
-        })
-        if (peer === null) return void raw.destroy()
-        if (peer) adoptPeer(raw, peer)
-      }
+      if (this.#balancers && isTrusted(this.#balancers, raw.remoteAddress))
+        if (!(await admitFromBalancer(raw, this.#o.logger))) return
       await this.#o.serve(raw, (session) => {
         this.#handshakes.delete(raw)
         this.#live.add(session)
