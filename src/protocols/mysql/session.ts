@@ -454,7 +454,7 @@ export class MysqlSession {
         write: !action.traits.includes('read-only'),
         start,
       }))
-    const lookup = this.#viewLookup(statements.map((s) => s.action))
+    const lookup = this.#o.views && this.#viewLookup(statements.map((s) => s.action))
     if (lookup !== undefined) {
       this.#held(
         lookup.then(() => decideInTurn(this.#o.gate, requests())),
