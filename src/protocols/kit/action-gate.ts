@@ -20,10 +20,17 @@ import {
 function recordedNeeds(action: StartedAction): Action['needs'] {
   const needs = action.needs!
   if (action.recordText === undefined || action.recordText === action.text) return needs
-  return needs.map((n) => {
-    const object = maskSecrets(n.object)
-    return object === n.object ? n : { ...n, object }
-  })
+  // A copy only when a need changes: a MySQL prepared execution's recorded text (with its parameters)
+  // always differs from its text, and comes here once per execution.
+  let masked: Action['needs'][number][] | undefined
+  for (let i = 0; i < needs.length; i++) {
+    const need = needs[i]!
+    const object = maskSecrets(need.object)
+    if (object === need.object) continue
+    masked ??= [...needs]
+    masked[i] = { ...need, object }
+  }
+  return masked ?? needs
 }
 
 export type ApproveFirst = Extract<Decision, { outcome: 'approve-first' }>
