@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import pino from 'pino'
 import { Client, type ClientChannel } from 'ssh2'
 import { parseConfigText } from '../../src/config/load.ts'
@@ -172,4 +173,35 @@ export function exec(client: Client, command: string, stdin?: string): Promise<E
       if (stdin !== undefined) channel.end(stdin)
     })
   })
+}
+
+/** Resolves once `ready` holds (checked every 50 ms), or after `boundMs` either way: the assertions that
+ * follow say what did not happen. A catastrophe bound, not a timing claim. */
+export async function waitFor(ready: () => boolean | Promise<boolean>, boundMs: number): Promise<void> {
+  const until = Date.now() + boundMs
+  while (!(await ready()) && Date.now() < until) await sleep(50)
+}
+
+/** Promise.all, failing after `boundMs` with `describe(indexes still pending)` when some never settle: a
+ * hang reports what hung. A catastrophe bound, not a timing claim. */
+export async function allWithin<T>(
+  promises: Promise<T>[],
+  boundMs: number,
+  describe: (pending: number[]) => string,
+): Promise<T[]> {
+  const settled = promises.map(() => false)
+  const mark = (i: number) => () => {
+    settled[i] = true
+  }
+  for (const [i, promise] of promises.entries()) promise.then(mark(i), mark(i))
+  const bound = new AbortController()
+  const expired = sleep(boundMs, undefined, { signal: bound.signal }).then(() => {
+    throw new Error(describe(settled.flatMap((done, i) => (done ? [] : [i]))))
+  })
+  try {
+    return await Promise.race([Promise.all(promises), expired])
+  } finally {
+    bound.abort()
+    expired.catch(() => {})
+  }
 }

@@ -38,7 +38,38 @@ export async function startSshd(options: {
   await writeFile(join(dir, 'host_ed25519'), openSshPrivateKey(hostKey), { mode: 0o600 })
   await writeFile(join(dir, 'user_ca.pub'), `${(options.trustedUserCaKeys ?? []).join('\n')}\n`)
   await writeFile(join(dir, 'authorized_keys'), `${(options.authorizedKeys ?? []).join('\n')}\n`)
-  const port = await freePort()
+  // freePort's port can be taken by another process before sshd binds it: sshd then exits saying so, and
+  // is started again on another.
+  let started: { port: number; child: ChildProcess; log: () => string } | undefined
+  for (let attempt = 0; !started; attempt++) {
+    try {
+      started = await startOn(dir, await freePort(), options)
+    } catch (error) {
+      if (attempt >= 4 || !/Address already in use/.test(String(error))) throw error
+    }
+  }
+  const { port, child, log } = started
+  return {
+    port,
+    hostKey: publicKeyLine(hostKey.publicKey),
+    log,
+    process: child,
+    async [Symbol.asyncDispose]() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve))
+        child.kill('SIGTERM')
+        await exited
+      }
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+async function startOn(
+  dir: string,
+  port: number,
+  options: { trustedUserCaKeys?: string[]; authorizedKeys?: string[]; extraConfig?: string },
+): Promise<{ port: number; child: ChildProcess; log: () => string }> {
   // sshd keeps the first value it reads for a keyword: the test's own lines come first.
   const config = [
     options.extraConfig ?? '',
@@ -76,18 +107,5 @@ export async function startSshd(options: {
     }
     check()
   })
-  return {
-    port,
-    hostKey: publicKeyLine(hostKey.publicKey),
-    log: () => log,
-    process: child,
-    async [Symbol.asyncDispose]() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve))
-        child.kill('SIGTERM')
-        await exited
-      }
-      await rm(dir, { recursive: true, force: true })
-    },
-  }
+  return { port, child, log: () => log }
 }

@@ -6,16 +6,29 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { Client, ClientChannel } from 'ssh2'
-import { exec, startSshGateway } from '../../support/start-ssh-gateway.ts'
+import { allWithin, exec, startSshGateway } from '../../support/start-ssh-gateway.ts'
 
 test('the exit status of a command that ends at once always arrives (many sessions at once, repeated)', async () => {
   await using g = await startSshGateway({ sshdConfig: 'MaxStartups 100\nMaxSessions 100' })
   const { credential } = await g.grant('exec:root:*')
   for (let round = 0; round < 3; round++) {
     // Fresh connections: the first exec of a session is the one that also creates its recording directory.
-    const clients = await Promise.all(Array.from({ length: 12 }, () => g.connect(credential)))
-    const results = await Promise.all(
-      clients.flatMap((client) => [exec(client, 'exit 7'), exec(client, 'echo out; exit 3')]),
+    // What never ends fails within the bound, naming what is still waiting and sshd's log, rather than as
+    // the runner's bare timeout.
+    const sshdLog = () => `sshd: ${g.sshd.log().slice(-1500)}`
+    const clients = await allWithin(
+      Array.from({ length: 12 }, () => g.connect(credential)),
+      60_000,
+      (waiting) => `round ${round}: ${waiting.length} of 12 logins never finished; ${sshdLog()}`,
+    )
+    const commands = clients.flatMap(() => ['exit 7', 'echo out; exit 3'])
+    const results = await allWithin(
+      commands.map((command, i) => exec(clients[i >> 1]!, command)),
+      90_000,
+      (waiting) =>
+        `round ${round}: ${waiting.length} of ${commands.length} commands never ended (${waiting
+          .map((i) => commands[i])
+          .join(', ')}); ${sshdLog()}`,
     )
     for (const client of clients) client.end()
     assert.deepEqual(

@@ -7,7 +7,7 @@ import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ClientChannel } from 'ssh2'
 import { AsciicastWriter } from '../../../src/protocols/ssh/asciicast.ts'
-import { startSshGateway } from '../../support/start-ssh-gateway.ts'
+import { startSshGateway, waitFor } from '../../support/start-ssh-gateway.ts'
 
 const TOTAL = 64 * 2 ** 20
 /** Far above what the windows and stream buffers of both hops may hold, far below what the command writes. */
@@ -40,8 +40,15 @@ test('a recording that falls behind holds the output until it catches up, then a
   channel.on('data', (chunk: Buffer) => {
     received += chunk.length
   })
+  let stderr = ''
+  channel.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
   const exited = new Promise<number>((resolve) => channel.once('exit', resolve))
   const closed = new Promise((resolve) => channel.once('close', resolve))
+  // The command starts once the gateway has decided it and logged in to the target, which a loaded
+  // machine can take seconds to do; or it never does (stderr says why): the stall counts from there.
+  await waitFor(() => received > 0 || stderr !== '', 60_000)
   // Wait until nothing more arrives for 1 s.
   let last = -1
   for (let still = 0; still < 4; ) {
@@ -49,7 +56,10 @@ test('a recording that falls behind holds the output until it catches up, then a
     still = received === last ? still + 1 : 0
     last = received
   }
-  assert.ok(received > 0, 'the command ran')
+  assert.ok(
+    received > 0,
+    `the command ran (stderr: ${JSON.stringify(stderr)}; sshd: ${g.sshd.log().slice(-800)})`,
+  )
   assert.ok(
     received < BOUND,
     `the client received ${(received / 2 ** 20).toFixed(1)} MiB past a stalled recording`,
