@@ -11,6 +11,10 @@ export class HandshakeReader {
   #failure: Error | undefined
   readonly #onData = (chunk: Buffer): void => {
     this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk])
+    // Holding more than the largest message and its header, the next read finds a whole message (or a
+    // length past the limit): the client's further bytes wait in the socket, not here. A client that sends
+    // unasked while its login is checked cannot grow this buffer, or the copying above, without bound.
+    if (this.#buffer.length > this.#maxBytes + 5) this.#socket.pause()
     this.#wake()
   }
   readonly #onEnd = (): void =>
