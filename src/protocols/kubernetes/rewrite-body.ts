@@ -70,25 +70,40 @@ function pipeWatch(
 ): void {
   res.writeHead(200, options.headers)
   res.flushHeaders()
-  let pending = ''
   const stop = (why: string) => {
     upstream.destroy()
     res.destroy()
     done(why)
   }
   upstream.setEncoding('utf8')
+  // An event arriving in many pieces is kept as its pieces and joined once its line ends: searching and
+  // re-flattening the whole of it with every piece would be quadratic in its size.
+  let pieces: string[] = []
+  let pieceLength = 0
   upstream.on('data', (text: string) => {
-    pending += text
-    let newline = pending.indexOf('\n')
+    let newline = text.indexOf('\n')
+    if (newline < 0) {
+      pieces.push(text)
+      pieceLength += text.length
+      if (pieceLength > MAX_EVENT_BYTES) stop('watch event too large')
+      return
+    }
+    let pending = pieces.join('') + text
+    newline += pieceLength
+    pieces = []
+    pieceLength = 0
     while (newline >= 0) {
       const line = pending.slice(0, newline)
       pending = pending.slice(newline + 1)
       if (line.trim() !== '' && !writeEvent(res, line, options.policy)) return stop('unreadable watch event')
       newline = pending.indexOf('\n')
     }
-    if (pending.length > MAX_EVENT_BYTES) stop('watch event too large')
+    pieces = [pending]
+    pieceLength = pending.length
+    if (pieceLength > MAX_EVENT_BYTES) stop('watch event too large')
   })
   upstream.on('end', () => {
+    const pending = pieces.join('')
     if (pending.trim() !== '' && !writeEvent(res, pending, options.policy))
       return stop('unreadable watch event')
     res.end()
