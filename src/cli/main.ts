@@ -165,7 +165,7 @@ function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}\n`).join('')
   return (
-    'taskgate: task-scoped, just-in-time access to databases for agents and people\n\n' +
+    'taskgate: task-scoped, just-in-time access to databases, servers, Kubernetes and HTTP APIs for agents and people\n\n' +
     'usage: taskgate [global options] <command> [options]\n\ncommands:\n' +
     lines +
     '\nglobal options:\n' +

@@ -28,7 +28,7 @@ import type { ToolName } from './tool-call-audit.ts'
 export const SERVER_INFO = { name: 'taskgate', version: '0.1.0' }
 
 const INSTRUCTIONS =
-  'taskgate gives task-scoped, just-in-time access to databases. Declare what your task needs with ' +
+  'taskgate gives task-scoped, just-in-time access to databases, servers, Kubernetes and HTTP APIs. Declare what your task needs with ' +
   'request_access (list_resources shows what you may ask for), run SQL with query (databases) or a ' +
   'command with exec (SSH servers) under the grant, and ' +
   'call end_task when done. A denial names the rule, the reason and, when more scope would help, ' +
