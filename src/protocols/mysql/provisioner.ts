@@ -22,6 +22,9 @@ import { mysqlVerifiers } from './auth-scramble.ts'
 import type { MysqlTarget, UpstreamLogin } from './back.ts'
 import { isReadOnlyScope } from './implicit-scope.ts'
 
+/** The server's ER_NO_SUCH_TABLE. */
+const ER_NO_SUCH_TABLE = 1146
+
 /** Table privileges per scope verb; verbs without one (show, set, transaction, …) are the gateway's alone.
  * TRUNCATE needs the DROP privilege in MySQL and MariaDB; the gateway still decides DROP statements. */
 const PRIVILEGES_BY_VERB: Record<string, string[]> = {
@@ -83,7 +86,17 @@ export class MysqlAccountProvisioner implements GrantProvisioner {
         `CREATE USER ${this.#account(user)} IDENTIFIED BY PASSWORD '${passwordHash(password)}' WITH MAX_USER_CONNECTIONS ${this.#o.maxConnections ?? 20}`,
       )
       try {
-        for (const sql of grants) await db.query(sql)
+        for (const { sql, expanded } of grants) {
+          try {
+            await db.query(sql)
+          } catch (error) {
+            // A table a pattern matched was dropped before its GRANT (another client's DROP, between the
+            // listing and now): there is nothing left to grant on it. Anything else fails the grant.
+            if (expanded && error instanceof MysqlServerError && error.errorCode === ER_NO_SUCH_TABLE)
+              continue
+            throw error
+          }
+        }
       } catch (error) {
         await db.query(`DROP USER IF EXISTS ${this.#account(user)}`).catch(() => {})
         throw error
@@ -95,9 +108,15 @@ export class MysqlAccountProvisioner implements GrantProvisioner {
 
   /** GRANT statements for a scope: `db.*` with a literal database is a database-level grant; any other
    * pattern is expanded to the tables it matches now, outside the system schemas. */
-  async #privilegeStatements(db: AdminConnection, scope: Scope, account: string): Promise<string[]> {
+  async #privilegeStatements(
+    db: AdminConnection,
+    scope: Scope,
+    account: string,
+  ): Promise<Array<{ sql: string; expanded: boolean }>> {
     const readOnly = isReadOnlyScope(scope)
     const byObject = new Map<string, Set<string>>()
+    /** Objects a pattern was expanded to (tables that existed when listed). */
+    const expanded = new Set<string>()
     const add = (object: string, privileges: string[]) => {
       const set = byObject.get(object) ?? new Set()
       for (const p of privileges) if (!readOnly || p === 'SELECT') set.add(p)
@@ -119,13 +138,17 @@ export class MysqlAccountProvisioner implements GrantProvisioner {
       ).rows.map(([schema, name]) => ({ schema: schema!, name: name! }))
       for (const t of tables) {
         // Scope objects match as globs in linear time (core's objectMatches), never as a backtracking RegExp.
-        if (objectMatches(entry.object, `${t.schema}.${t.name}`.toLowerCase()))
-          add(`${ident(t.schema)}.${ident(t.name)}`, privileges)
+        if (objectMatches(entry.object, `${t.schema}.${t.name}`.toLowerCase())) {
+          const object = `${ident(t.schema)}.${ident(t.name)}`
+          add(object, privileges)
+          expanded.add(object)
+        }
       }
     }
-    return [...byObject].map(
-      ([object, privileges]) => `GRANT ${[...privileges].join(', ')} ON ${object} TO ${account}`,
-    )
+    return [...byObject].map(([object, privileges]) => ({
+      sql: `GRANT ${[...privileges].join(', ')} ON ${object} TO ${account}`,
+      expanded: expanded.has(object),
+    }))
   }
 
   async deprovision(grant: Grant): Promise<void> {

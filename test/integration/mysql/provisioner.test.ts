@@ -97,6 +97,34 @@ test('a read-only grant is read-only on the server, and patterns never reach the
   }
 })
 
+test('a table a pattern matched that is dropped before its GRANT is skipped, not a failed grant', async (t) => {
+  await sql(`CREATE TABLE ${db}.vanishing (id INT PRIMARY KEY)`)
+  // Another client drops the table right after the provisioner listed the tables a pattern matches.
+  const query = AdminConnection.prototype.query
+  t.mock.method(
+    AdminConnection.prototype,
+    'query',
+    async function (this: AdminConnection, statement: string) {
+      const result = await query.call(this, statement)
+      if (statement.includes('information_schema.TABLES')) await sql(`DROP TABLE IF EXISTS ${db}.vanishing`)
+      return result
+    },
+  )
+  const grant = activeGrant(`select:${db}.*s*`, { id: randomUUID(), expiresAt: inAnHour() })
+  await provisioner.provision(grant)
+  t.mock.restoreAll()
+  try {
+    const conn = await connectAs(grant)
+    try {
+      assert.deepEqual((await conn.query(`SELECT v FROM ${db}.orders`))[0], [{ v: 10 }])
+    } finally {
+      await conn.end()
+    }
+  } finally {
+    await provisioner.deprovision(grant)
+  }
+})
+
 test('grant end kills the account’s open sessions and drops it; a second provision of a grant fails', async () => {
   const grant = activeGrant(`select:${db}.orders`, { id: randomUUID(), expiresAt: inAnHour() })
   await provisioner.provision(grant)
