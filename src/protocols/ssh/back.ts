@@ -7,7 +7,6 @@ import { TaskgateError } from '../../core/index.ts'
 import type { Ed25519Key } from '../../kinds/ssh-keys.ts'
 import { CERT_TYPE, mintUserCertificate } from './certificate.ts'
 import type { HostKeyCheck } from './host-keys.ts'
-import { upstreamSocket } from './upstream-socket.ts'
 import { certificateKey } from './vendor/ssh2-cert-auth.ts'
 
 export type UpstreamAuth = { kind: 'certificate'; ca: Ed25519Key } | { kind: 'key'; privateKey: string }
@@ -103,11 +102,7 @@ function connectOnce(target: UpstreamTarget, login: UpstreamLogin): Promise<Clie
         !refused && (!handshaken || error.level === 'client-timeout') && DROPPED.test(error.message)
       reject(dropped ? new UpstreamDropped(failure) : failure)
     })
-    // Connecting before ssh2 sees it: ssh2 takes a socket that is not connecting for a connected one. Its
-    // errors come in a later tick, once ssh2 listens for them.
-    const sock = upstreamSocket().connect({ host: target.host, port: target.port })
     client.connect({
-      sock,
       host: target.host,
       port: target.port,
       username: login.login,
