@@ -63,6 +63,16 @@ interface Run {
   gc: { major: [number, number]; minor: [number, number] }
   /** Where this thread's wall time went from the client's first byte to its last (Linux), or undefined elsewhere. */
   sched: { wallMs: number; onCpuMs: number; waitingForCpuMs: number } | undefined
+  /** This thread's minor page faults, context switches and moves to another CPU during the transfer
+   * (Linux): counts the machine's load disturbs less than times. */
+  counts: ThreadCounts | undefined
+}
+
+interface ThreadCounts {
+  pageFaults: number
+  voluntarySwitches: number
+  involuntarySwitches: number
+  migrations: number
 }
 
 /** This thread's time on a CPU and runnable but waiting for one (ns), from /proc (Linux only). The main
@@ -71,6 +81,27 @@ function schedstat(): [number, number] | undefined {
   try {
     const [onCpu, waiting] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')
     return [Number(onCpu), Number(waiting)]
+  } catch {
+    return undefined
+  }
+}
+
+/** This thread's counters from /proc (Linux only; undefined elsewhere). */
+function threadCounts(): ThreadCounts | undefined {
+  try {
+    const dir = `/proc/self/task/${process.pid}`
+    const stat = readFileSync(`${dir}/stat`, 'utf8')
+    // After the command name: state (3rd field) … minflt (10th).
+    const pageFaults = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7])
+    const status = readFileSync(`${dir}/status`, 'utf8')
+    const field = (text: string, name: RegExp) => Number(name.exec(text)?.[1] ?? Number.NaN)
+    const sched = readFileSync(`${dir}/sched`, 'utf8')
+    return {
+      pageFaults,
+      voluntarySwitches: field(status, /^voluntary_ctxt_switches:\s+(\d+)/m),
+      involuntarySwitches: field(status, /^nonvoluntary_ctxt_switches:\s+(\d+)/m),
+      migrations: field(sched, /^se\.nr_migrations\s+:\s+(\d+)/m),
+    }
   } catch {
     return undefined
   }
@@ -128,12 +159,14 @@ async function throughput(job: object): Promise<Run> {
   const before = process.threadCpuUsage()
   // From the first byte the client receives (not from the login), sampled when the worker says so.
   let schedBefore: [number, number] | undefined
+  let countsBefore: ThreadCounts | undefined
   let startedAt = 0
   const { rate, cpuMs, cipher } = await new Promise<{ rate: number; cpuMs: number; cipher: string }>(
     (resolve, reject) => {
       worker.on('message', (message: { firstByte?: true; rate: number; cpuMs: number; cipher: string }) => {
         if (!message.firstByte) return resolve(message)
         schedBefore = schedstat()
+        countsBefore = threadCounts()
         startedAt = performance.now()
       })
       worker.once('error', reject)
@@ -143,6 +176,7 @@ async function throughput(job: object): Promise<Run> {
   observer.disconnect()
   const targetAfter = treeCpuMs(sshdPid)
   const schedAfter = schedstat()
+  const countsAfter = threadCounts()
   const megabytes = bytes / 1e6
   const sched =
     schedBefore && schedAfter
@@ -164,6 +198,15 @@ async function throughput(job: object): Promise<Run> {
     target,
     local: (used.user + used.system) / 1000 / megabytes,
     sched,
+    counts:
+      countsBefore && countsAfter
+        ? {
+            pageFaults: countsAfter.pageFaults - countsBefore.pageFaults,
+            voluntarySwitches: countsAfter.voluntarySwitches - countsBefore.voluntarySwitches,
+            involuntarySwitches: countsAfter.involuntarySwitches - countsBefore.involuntarySwitches,
+            migrations: countsAfter.migrations - countsBefore.migrations,
+          }
+        : undefined,
   }
 }
 
@@ -397,6 +440,11 @@ if (bytes > 0) {
   if (s)
     console.log(
       `gateway thread from the client's first byte to its last: ${s.wallMs.toFixed(0)} ms wall = ${s.onCpuMs.toFixed(0)} ms on a CPU + ${s.waitingForCpuMs.toFixed(0)} ms runnable waiting for a CPU + ${Math.max(0, s.wallMs - s.onCpuMs - s.waitingForCpuMs).toFixed(0)} ms idle (waiting on I/O, windows, timers)`,
+    )
+  const c = through.counts
+  if (c)
+    console.log(
+      `gateway thread, the same span: ${(c.pageFaults / (bytes / 1e6)).toFixed(1)} minor page faults a MB, ${c.voluntarySwitches} voluntary and ${c.involuntarySwitches} involuntary context switches, ${c.migrations} moves to another CPU`,
     )
 }
 await relay.stop()
