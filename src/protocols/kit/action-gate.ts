@@ -134,11 +134,17 @@ export class ActionGate<Kept = never> {
     action: Action,
     outcome: { rowCount?: number; durationMs?: number; error?: string; result?: RecordedResult },
   ): void {
-    this.#o.core.recordAction(
-      this.#o.handle,
-      { kind: action.kind, text: action.recordText ?? action.text, outcome: 'allow', ...outcome },
-      seq,
-    )
+    // Field by field: a spread after other fields copies through V8's generic SetDataProperties.
+    const record: Parameters<Core['recordAction']>[1] = {
+      kind: action.kind,
+      text: action.recordText ?? action.text,
+      outcome: 'allow',
+    }
+    if (outcome.rowCount !== undefined) record.rowCount = outcome.rowCount
+    if (outcome.durationMs !== undefined) record.durationMs = outcome.durationMs
+    if (outcome.error !== undefined) record.error = outcome.error
+    if (outcome.result !== undefined) record.result = outcome.result
+    this.#o.core.recordAction(this.#o.handle, record, seq)
   }
 
   async #decideEstimated(request: GateRequest, receivedAt: number): Promise<GateAnswer> {

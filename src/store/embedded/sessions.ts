@@ -179,23 +179,53 @@ function writePack(insert: StatementSync, sessionId: string, pack: ActionRecord[
 // absent. result and needs go last as JSON made apart: result's length counts for retention, and needs is
 // usually a frozen array serialised once (needsJson).
 function packed(a: ActionRecord, result: string | undefined): string {
-  const head = JSON.stringify([
-    a.seq,
-    a.at.getTime(),
-    a.kind,
-    a.text,
-    a.outcome,
-    a.rule,
-    a.reason,
-    a.rowCount,
-    a.durationMs,
-    a.error,
-    a.masked,
-    a.approvalId,
-    a.approvedBy,
-    a.approvedByName,
-  ])
-  return `${head.slice(0, -1)},${result ?? 'null'},${a.needs === undefined ? 'null' : needsJson(a.needs)}]`
+  // Written out rather than JSON.stringify of an array (its per-element dispatch, and V8 printing an epoch
+  // past 2^31 through its shortest-double algorithm, were most of the store's JavaScript per record); the
+  // same text JSON.stringify gives (the contract's final-record cases read every field back). Each value
+  // joined is a string concatenation (and a piece to copy when SQLite takes the body): the usual record, with
+  // no rule, reason, error, masking or approval, has its nulls as one piece.
+  const head = `[${a.seq},${epochJson(a.at.getTime())},${kindJson(a.kind)},${JSON.stringify(a.text)},${outcomeJson(a.outcome)},`
+  const tail = `${result ?? 'null'},${a.needs === undefined ? 'null' : needsJson(a.needs)}]`
+  if (
+    a.rule === undefined &&
+    a.reason === undefined &&
+    a.error === undefined &&
+    a.masked === undefined &&
+    a.approvalId === undefined &&
+    a.approvedBy === undefined &&
+    a.approvedByName === undefined
+  )
+    return `${head}null,null,${numberJson(a.rowCount)},${numberJson(a.durationMs)},null,null,null,null,null,${tail}`
+  return `${head}${optionalJson(a.rule)},${optionalJson(a.reason)},${numberJson(a.rowCount)},${numberJson(a.durationMs)},${optionalJson(a.error)},${optionalJson(a.masked)},${optionalJson(a.approvalId)},${optionalJson(a.approvedBy)},${optionalJson(a.approvedByName)},${tail}`
+}
+
+const optionalJson = (value: unknown): string => (value === undefined ? 'null' : JSON.stringify(value))
+
+/** As JSON.stringify: a non-finite number is null. */
+const numberJson = (n: number | undefined): string =>
+  n === undefined || !Number.isFinite(n) ? 'null' : String(n)
+
+/** An epoch in ms as JSON.stringify writes it, from two small integers: their digits come from V8's integer
+ * printing, not its shortest-double search (which JSON.stringify of the whole number runs). */
+function epochJson(ms: number): string {
+  if (!(ms >= 1e6 && ms < 1e15 && Number.isInteger(ms))) return numberJson(ms)
+  const high = Math.floor(ms / 1e6)
+  return `${high}${String(ms - high * 1e6 + 1e6).slice(1)}`
+}
+
+const outcomeJson = (outcome: ActionRecord['outcome']): string =>
+  outcome === 'allow' ? '"allow"' : JSON.stringify(outcome)
+
+/** A statement kind: a few words, each serialised once (bounded: cleared when full). */
+const kindsJson = new Map<string, string>()
+function kindJson(kind: string): string {
+  let json = kindsJson.get(kind)
+  if (json === undefined) {
+    json = JSON.stringify(kind)
+    if (kindsJson.size >= 256) kindsJson.clear()
+    kindsJson.set(kind, json)
+  }
+  return json
 }
 
 const PACKED_FIELDS = [
