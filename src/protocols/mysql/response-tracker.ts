@@ -174,6 +174,19 @@ export class ResponseTracker {
     return this.#s === 'rows'
   }
 
+  /** A result's column definitions arrive now: any packet is one (the server sends no ERR among them), so a
+   * caller that reads none may count it with column() instead of packet(payload), which answers the same. */
+  get inColumns(): boolean {
+    return this.#s === 'columns'
+  }
+
+  /** A column definition of a result, read by nobody (inColumns): what packet() does with it. */
+  column(): void {
+    if (this.#s !== 'columns') throw new ProtocolViolation('a column definition out of place')
+    if (this.#left > 1) this.#left--
+    else this.#s = this.#deprecateEof ? 'rows' : 'columns-eof'
+  }
+
   /** One server packet's payload, in order. Throws ProtocolViolation on a packet the state does not allow. */
   packet(payload: Buffer): ResponseStep {
     const s = this.#s
@@ -200,8 +213,7 @@ export class ResponseTracker {
         }
         return this.#columnCount(payload)
       case 'columns':
-        if (this.#left > 1) this.#left--
-        else this.#s = this.#deprecateEof ? 'rows' : 'columns-eof'
+        this.column()
         return COLUMN
       case 'columns-eof': {
         const eof = this.#eof(payload)

@@ -607,6 +607,20 @@ export class MysqlSession {
         at = next
         continue
       }
+      // A column definition nothing reads (the rows' test: no masking, credentials or own query) is counted
+      // and relayed where it lies, as #serverPayload would, without a view of it.
+      if (this.#tracker.inColumns && this.#passingColumn()) {
+        if (run >= 0) {
+          this.#passedRows(chunk, run, at, rows)
+          run = -1
+          rows = 0
+        }
+        this.#tracker.column()
+        this.#out.relayRange(chunk, at, next)
+        passRows = this.#passingRows()
+        at = next
+        continue
+      }
       if (run >= 0) {
         this.#passedRows(chunk, run, at, rows)
         run = -1
@@ -630,6 +644,12 @@ export class MysqlSession {
   #passingRows(): boolean {
     const flight = this.#inFlight
     return flight !== undefined && this.#tracker.inRows && !this.#readsRows(flight)
+  }
+
+  /** A column definition arrives now that nobody decodes (#observe's 'column' case reads none then). */
+  #passingColumn(): boolean {
+    const flight = this.#inFlight
+    return flight !== undefined && flight.internal === undefined && !this.#readsRows(flight)
   }
 
   /** `rows` rows relayed as they came, bytes `from` to `to` of `chunk`. */
