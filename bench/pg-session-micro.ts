@@ -10,9 +10,6 @@
 // between the two trees: an A/B under the same load and the same JIT.
 //   node bench/pg-session-micro.ts [--transactions 200000] [--rounds 7] [--mode simple|extended|prepared|all]
 //                                  [--baseline DIR]
-// `--bytes` prints bytes allocated per transaction instead (load-independent; three rounds, no GC inside one):
-//   node --expose-gc --min-semi-space-size=256 --max-semi-space-size=256 bench/pg-session-micro.ts --bytes \
-//     --transactions 20000 [--baseline DIR]
 import { EventEmitter } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -26,7 +23,6 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '7' },
     mode: { type: 'string', default: 'all' },
     baseline: { type: 'string' },
-    bytes: { type: 'boolean', default: false },
   },
 })
 
@@ -198,26 +194,6 @@ for (const mode of modes) {
     const run = await tree.session(mode)
     run(n) // a round to warm up the JIT (and, in simple mode, to fill the classifier's cache)
     runs.set(tree, run)
-  }
-  if (values.bytes) {
-    // Bytes allocated per transaction, load-independent: run with --expose-gc and a young generation that
-    // holds a round (--min-semi-space-size=256 --max-semi-space-size=256), so no collection falls inside it.
-    const { getHeapStatistics } = await import('node:v8')
-    const gc = (globalThis as { gc?: () => void }).gc
-    if (!gc) throw new Error('--bytes needs node --expose-gc')
-    for (const tree of trees) {
-      const sizes: number[] = []
-      for (let round = 0; round < 3; round++) {
-        gc()
-        const before = getHeapStatistics().used_heap_size
-        runs.get(tree)!(n)
-        sizes.push((getHeapStatistics().used_heap_size - before) / n)
-      }
-      process.stdout.write(
-        `${mode.padEnd(8)} ${tree.name}: ${sizes.map((b) => b.toFixed(0)).join(' ')} bytes/tx allocated\n`,
-      )
-    }
-    continue
   }
   const results = new Map<Tree, number[]>(trees.map((t) => [t, []]))
   for (let round = 0; round < Number(values.rounds); round++) {

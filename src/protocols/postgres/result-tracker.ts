@@ -5,7 +5,6 @@
 // format codes of the portal's Bind (protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY). The tracker follows the
 // client messages the relay forwards, and the responses, in order, as PendingResponses does; a portal is
 // known from its BindComplete on (a Bind that fails or is skipped binds nothing), until its transaction ends.
-import { forgetName, forgetNames } from './forget-names.ts'
 import { parseExecute, parseTarget } from './wire/client-messages.ts'
 import { DROP, PAUSE, type Verdict } from './wire/frame-scanner.ts'
 import { formatOf, parseBindResultFormats, type RowField } from './wire/row-messages.ts'
@@ -29,8 +28,7 @@ interface Portal {
 export class ResultTracker {
   /** Described statements' columns; null when the statement returns no rows (NoData). */
   readonly #statements = new Map<string, readonly RowField[] | null>()
-  /** Undefined: no portal of that name (forget-names.ts keeps the unnamed one's entry). */
-  readonly #portals = new Map<string, Portal | undefined>()
+  readonly #portals = new Map<string, Portal>()
   #queue: Expected[] = []
   /** The last Execute or Query, until a message other than Flush or Sync follows (see ClientFrames). */
   #mayCopy: Expected | undefined
@@ -87,7 +85,7 @@ export class ResultTracker {
       case 0x43: {
         const { target, name } = parseTarget(frame)
         if (target === 'S') this.#statements.delete(name)
-        else forgetName(this.#portals, name)
+        else this.#portals.delete(name)
         return
       }
       default:
@@ -156,8 +154,9 @@ export class ResultTracker {
 
   /** The transaction ended, or SQL may have opened or closed cursors of these names. */
   forgetPortals(): void {
-    // At every ReadyForQuery.
-    forgetNames(this.#portals)
+    // At every ReadyForQuery: the usual one or two portals are deleted, since clear() allocates a new table.
+    if (this.#portals.size > 4) this.#portals.clear()
+    else for (const portal of this.#portals.keys()) this.#portals.delete(portal)
   }
 
   /** CommandComplete, EmptyQueryResponse or PortalSuspended: an Execute is answered. */

@@ -72,32 +72,3 @@ test('named statements are bounded; the unnamed one does not count', () => {
   ns.deallocated('*')
   assert.equal(ns.full, false)
 })
-
-test('the unnamed statement and portal, forgotten at every Sync and ReadyForQuery, read as absent', () => {
-  const ns = new StatementNamespace()
-  const info = { text: 'select 1', kind: 'SelectStmt', sent: 'select 1' }
-  // Transaction 1: Parse, Bind, Sync; answered and confirmed, then the transaction ends.
-  ns.parsing('', statement('select 1'))
-  ns.binding('', info)
-  const parsed = ns.endSegment()
-  assert.deepEqual(parsed, [''])
-  ns.prepared('', statement('select 1'))
-  ns.bound('', info)
-  ns.settled(parsed)
-  ns.forgetPortals()
-  assert.equal((ns.statement('') as PreparedStatement).text, 'select 1', 'no longer uncertain')
-  assert.equal(ns.portal(''), undefined, 'the transaction ended its portal')
-  // Transaction 2 parses nothing: its Sync reports no name, though '' was in the last segment.
-  ns.binding('', undefined)
-  assert.equal(ns.portal(''), undefined, 'bound to nothing the server has, in this segment')
-  assert.deepEqual(ns.endSegment(), [])
-  assert.equal(ns.portal(''), UNCERTAIN, 'the segment is over; its Sync is unanswered')
-  ns.settled([])
-  assert.equal(ns.portal(''), undefined)
-  // A failed unnamed Parse: the server drops the unnamed statement.
-  ns.parsing('', statement('select 2'))
-  ns.settled(ns.endSegment())
-  ns.unnamedDropped()
-  assert.equal(ns.statement(''), undefined)
-  assert.equal(ns.full, false)
-})
