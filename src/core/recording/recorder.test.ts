@@ -24,33 +24,6 @@ test('records are written in batches, in order', async () => {
   assert.deepEqual(written, [[1, 2, 3], [4]])
 })
 
-test('a batch takes whole sessions and part of the next; each record is written once', async () => {
-  const written: string[][] = []
-  const recorder = new Recorder({
-    write: async (b) => void written.push(b.map((r) => `${r.sessionId}${r.seq}`)),
-    onError: () => {},
-    maxBatch: 3,
-  })
-  for (const [sessionId, seq] of [
-    ['a', 1],
-    ['b', 1],
-    ['a', 2],
-    ['b', 2],
-    ['c', 1],
-  ] as const)
-    recorder.push({ ...record(seq), sessionId })
-  await recorder.flush()
-  assert.deepEqual(written, [
-    ['a1', 'a2', 'b1'],
-    ['b2', 'c1'],
-  ])
-  assert.equal(recorder.queued, 0)
-  recorder.push({ ...record(3), sessionId: 'a' })
-  await recorder.flush()
-  assert.deepEqual(written.at(-1), ['a3'])
-  assert.equal(recorder.queued, 0)
-})
-
 test('past the queue limit records are shed and reported, never silently', async () => {
   const lost: number[] = []
   const written: ActionRecord[] = []

@@ -196,13 +196,6 @@ export class Recorder {
   #take(max: number): ActionRecord[] {
     const batch: ActionRecord[] = []
     for (const [sessionId, bySeq] of this.#queue) {
-      // The usual case, a session's records all in the batch: taken without deleting them one by one (each
-      // delete that leaves the map a quarter full shrinks its table, a runtime call that allocates).
-      if (batch.length + bySeq.size <= max) {
-        for (const record of bySeq.values()) batch.push(record)
-        this.#queue.delete(sessionId)
-        continue
-      }
       for (const [seq, record] of bySeq) {
         if (batch.length >= max) break
         batch.push(record)
