@@ -5,12 +5,12 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { closeSync, createWriteStream, fstatSync, openSync, readSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { connect, createServer } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url))
+const COMPILE_CACHE = fileURLToPath(new URL('../../node_modules/.cache/node-compile', import.meta.url))
 export const HAPROXY_CFG = fileURLToPath(new URL('../../deploy/haproxy/haproxy.cfg', import.meta.url))
 const HAPROXY = process.env.TASKGATE_HAPROXY ?? '/usr/sbin/haproxy'
 
@@ -85,7 +85,8 @@ export function replica(name: string, configPath: string, ports: ReplicaPorts, d
           ...process.env,
           TASKGATE_LOG_LEVEL: process.env.TASKGATE_TEST_LOG ?? 'warn',
           // Node's compile cache (type-stripped sources included): a replica started again compiles nothing.
-          NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'taskgate-compile-cache'),
+          // The checkout's own, as npm test's: never a shared directory, since what is in it is run.
+          NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? COMPILE_CACHE,
         },
         // stdout (its logs) straight into gateway.log: through a pipe read by a busy test process, a full pipe
         // would stall the replica's own writes.

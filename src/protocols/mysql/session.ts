@@ -649,7 +649,7 @@ export class MysqlSession {
   /** A column definition arrives now that nobody decodes (#observe's 'column' case reads none then). */
   #passingColumn(): boolean {
     const flight = this.#inFlight
-    return flight !== undefined && flight.internal === undefined && !this.#readsRows(flight)
+    return flight !== undefined && !this.#readsRows(flight)
   }
 
   /** `rows` rows relayed as they came, bytes `from` to `to` of `chunk`. */
