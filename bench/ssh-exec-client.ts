@@ -49,12 +49,16 @@ await new Promise<void>((resolve, reject) => {
 const started = performance.now()
 const cpuBefore = process.threadCpuUsage()
 let received = 0
+let firstByteMs = 0
 await new Promise<void>((resolve, reject) =>
   client.exec(`yes abcdefghijklmnopqrstuvwxyz | head -c ${job.bytes}`, (error, channel) => {
     if (error) return reject(error)
     channel.on('data', (chunk: Buffer) => {
       // Tells the bench the data phase began (it samples the gateway thread's scheduling from here).
-      if (received === 0) parentPort!.postMessage({ firstByte: true })
+      if (received === 0) {
+        firstByteMs = performance.now() - started
+        parentPort!.postMessage({ firstByte: true })
+      }
       received += chunk.length
     })
     channel.on('close', () => resolve())
@@ -64,4 +68,10 @@ const seconds = (performance.now() - started) / 1000
 const cpu = process.threadCpuUsage(cpuBefore)
 client.end()
 if (received !== job.bytes) throw new Error(`received ${received} of ${job.bytes}`)
-parentPort!.postMessage({ rate: job.bytes / 1e6 / seconds, cpuMs: (cpu.user + cpu.system) / 1000, cipher })
+parentPort!.postMessage({
+  rate: job.bytes / 1e6 / seconds,
+  cpuMs: (cpu.user + cpu.system) / 1000,
+  cipher,
+  firstByteMs,
+  streamRate: job.bytes / 1e6 / (seconds - firstByteMs / 1000),
+})

@@ -120,6 +120,10 @@ function connectOnce(target: UpstreamTarget, login: UpstreamLogin): Promise<Clie
       // One method only: a refused certificate must not fall back to a password or another key.
       authHandler: [{ type: 'publickey', username: login.login, key } as never],
     })
+    // ssh2 leaves Nagle's algorithm on: the login's small packets sent back to back (NEWKEYS, then the
+    // service request) wait for the target's delayed ACK, ~40 ms on Linux, and so does a channel request
+    // that follows a packet the target does not answer. Every session's first command paid it.
+    client.setNoDelay(true)
   })
 }
 
