@@ -92,12 +92,19 @@ export class AsciicastWriter {
   #timer: NodeJS.Timeout | undefined
   #full = false
   #closed = false
+  #failed: Error | undefined
+  readonly #failureListeners: Array<(error: Error) => void> = []
+  /** Settles once the header line is written (undefined) or could not be (the error). */
+  readonly #header: Promise<Error | undefined>
 
   constructor(options: AsciicastOptions) {
     this.#o = options
     this.#out = createWriteStream(options.file, { flags: 'wx', mode: 0o600, highWaterMark: QUEUED_BYTES })
-    this.#out.on('error', () => {
+    this.#out.on('error', (error) => {
       this.#full = true
+      if (this.#failed || this.#closed) return
+      this.#failed = error
+      for (const listener of this.#failureListeners) listener(error)
     })
     const header = {
       version: 2,
@@ -108,7 +115,11 @@ export class AsciicastWriter {
       ...(options.command !== undefined ? { command: options.command } : {}),
       ...(options.env ? { env: options.env } : {}),
     }
-    this.#write(`${JSON.stringify(header)}\n`)
+    this.#header = new Promise((resolve) => {
+      // A write's callback gets its error before the stream emits 'error'.
+      this.#write(`${JSON.stringify(header)}\n`, (error) => resolve(error ?? undefined))
+      this.onFailure((error) => resolve(error))
+    })
   }
 
   /** Works on bytes (no string per chunk): chunks are collected per stream and written a batch at a time,
@@ -163,7 +174,20 @@ export class AsciicastWriter {
     if (!this.#closed) this.#event('m', maskSecrets(label))
   }
 
-  /** Writes what is held and ends the file; resolves once it is on disk. */
+  /** Resolves true once the file is open and holds its header, false when it cannot be opened or written:
+   * callers start what they record only after it, so nothing runs that the recording cannot hold. */
+  async opened(): Promise<boolean> {
+    return (await this.#header) === undefined && this.#failed === undefined
+  }
+
+  /** `listener` runs once if the file cannot be written (not opened, disk full, I/O error): nothing more
+   * is recorded, so the caller stops what it relays (fail closed). Reaching the cap is not a failure. */
+  onFailure(listener: (error: Error) => void): void {
+    if (this.#failed) listener(this.#failed)
+    else this.#failureListeners.push(listener)
+  }
+
+  /** Writes what is held and ends the file; resolves once it is on disk (or at once, when it failed). */
   async close(label?: string): Promise<void> {
     if (this.#closed) return
     for (const stream of this.#pending.keys()) this.#flush(stream, 'all')
@@ -171,7 +195,11 @@ export class AsciicastWriter {
     if (label) this.marker(label)
     this.#closed = true
     clearTimeout(this.#timer)
-    await new Promise<void>((resolve) => this.#out.end(() => resolve()))
+    if (this.#out.destroyed) return
+    await new Promise<void>((resolve) => {
+      this.#out.once('error', () => resolve())
+      this.#out.end(() => resolve())
+    })
   }
 
   #now(): number {
@@ -312,7 +340,7 @@ export class AsciicastWriter {
   }
 
   /** `written` runs once the file stream is done with `line` (at once if it is not written). */
-  #write(line: string | Buffer, written?: () => void): void {
+  #write(line: string | Buffer, written?: (error?: Error | null) => void): void {
     if (this.#full) {
       written?.()
       return

@@ -42,20 +42,11 @@ export async function relayChannel(
   session: SessionContext,
   channel: ServerChannel,
   upstream: ClientChannel,
+  recorder: AsciicastWriter,
   options: RelayOptions,
   controls?: (controls: Controls) => void,
 ): Promise<void> {
   const startedAt = performance.now()
-  const recorder = await openRecorder(session, options)
-  if (!recorder) {
-    // Fail closed: what cannot be recorded does not run.
-    upstream.close()
-    channel.stderr.write('taskgate: denied (rule recording): the session recording cannot be written\r\n')
-    channel.exit(126)
-    channel.end()
-    session.gate({}).recordOutcome(options.seq, options.action, { error: 'recording unavailable' })
-    return
-  }
   // The target's output in as few packets as its bytes allow (held to the next tick); all of it sent before
   // the exit status, which ssh2 sends at once.
   const output = coalesceOutput(channel)
@@ -71,15 +62,26 @@ export async function relayChannel(
   const closedBySession = new Promise<void>((resolve) => {
     terminated = resolve
   })
-  const untrack = session.track({
-    terminate(line) {
-      terminated()
-      channel.stderr.write(line) // sends the held output first
-      recorder.marker(line.trim())
-      channel.exit('TERM', false, line.trim())
-      channel.end()
-      upstream.close()
-    },
+  // Set once the output is piped; a stop before that has nothing to drop yet.
+  let discardOutput = () => {}
+  const stop = (line: string) => {
+    discardOutput()
+    terminated()
+    channel.stderr.write(line) // sends the held output first
+    recorder.marker(line.trim())
+    channel.exit('TERM', false, line.trim())
+    channel.end()
+    upstream.close()
+  }
+  const untrack = session.track({ terminate: stop })
+  // The file failing (disk full, I/O error) stops the relay: what is not recorded does not run on.
+  let unrecorded: string | undefined
+  recorder.onFailure((error) => {
+    unrecorded = `recording failed: ${unrecordedCause(error)}`
+    session.logger.error({ err: String(error) }, 'the session recording cannot be written: channel stopped')
+    stop(
+      `taskgate: stopped (rule recording): the session recording cannot be written (${unrecordedCause(error)})\r\n`,
+    )
   })
   // A stream error (a write after the peer closed) ends that side; it never reaches the process.
   channel.on('error', () => upstream.close())
@@ -106,12 +108,13 @@ export async function relayChannel(
   })
   channel.on('end', () => upstream.end())
   channel.on('close', () => upstream.close())
-  const { stdout, stderr, holdUntil } = pipeOutput(
+  const { stdout, stderr, holdUntil, discard } = pipeOutput(
     session,
     channel,
     upstream,
     options.neutraliseMarker === true,
   )
+  discardOutput = discard
   // A recording file the disk is slower to take than the target writes holds the target's output (in the
   // SSH window) instead of queueing it in memory.
   const keepUp = () => {
@@ -142,8 +145,26 @@ export async function relayChannel(
   )
   session.gate({}).recordOutcome(options.seq, options.action, {
     durationMs: Math.round(performance.now() - startedAt),
-    ...(ending ? { error: ending } : {}),
+    ...(unrecorded || ending ? { error: unrecorded ?? ending } : {}),
   })
+}
+
+/** Refuses a channel whose recording cannot be opened: fail closed, nothing ran on the target. */
+export function recordingUnavailable(
+  session: SessionContext,
+  channel: ServerChannel,
+  seq: number | undefined,
+  action: Action,
+): void {
+  channel.stderr.write('taskgate: denied (rule recording): the session recording cannot be written\r\n')
+  channel.exit(126)
+  channel.end()
+  session.gate({}).recordOutcome(seq, action, { error: 'recording unavailable' })
+}
+
+/** The errno code of a file error (ENOSPC, EIO, EACCES), never its path. */
+function unrecordedCause(error: Error): string {
+  return (error as NodeJS.ErrnoException).code ?? 'write error'
 }
 
 /** Pipes the target's stdout and stderr to the client (through the marker neutraliser when the client reads
@@ -157,7 +178,13 @@ function pipeOutput(
   channel: ServerChannel,
   upstream: ClientChannel,
   neutralise: boolean,
-): { stdout: Readable; stderr: Readable; holdUntil(settled: Promise<void>): void } {
+): {
+  stdout: Readable
+  stderr: Readable
+  holdUntil(settled: Promise<void>): void
+  /** Stops relaying the target's output for good (the channel was stopped); what still comes is dropped. */
+  discard(): void
+} {
   const out = neutralise ? markerNeutraliser() : undefined
   const err = neutralise ? markerNeutraliser() : undefined
   out?.pipe(channel, { end: false })
@@ -169,8 +196,8 @@ function pipeOutput(
   const connect = () => {
     for (const [from, to, end] of hops) from.pipe(to, { end })
   }
-  const holds = new Set<'budget' | 'recording'>()
-  const hold = (reason: 'budget' | 'recording') => {
+  const holds = new Set<'budget' | 'recording' | 'stopped'>()
+  const hold = (reason: 'budget' | 'recording' | 'stopped') => {
     if (holds.size === 0)
       for (const [from, to] of hops) {
         from.unpipe(to)
@@ -199,6 +226,13 @@ function pipeOutput(
       hold('recording')
       void settled.then(() => release('recording'))
     },
+    discard() {
+      // Unpiped for good (nothing releases 'stopped'), and read into nothing: the target's channel closes
+      // only once what it sent is consumed.
+      hold('stopped')
+      upstream.stdout.resume()
+      upstream.stderr.resume()
+    },
   }
 }
 
@@ -210,13 +244,15 @@ function ended(stream: NodeJS.ReadableStream & { readableEnded?: boolean }): Pro
   })
 }
 
-async function openRecorder(
+/** The channel's recording, its file open; undefined (logged) when it cannot be: the caller refuses the
+ * channel before anything runs on the target (`recordingUnavailable`). */
+export async function openRecording(
   session: SessionContext,
-  options: RelayOptions,
+  options: Pick<RelayOptions, 'seq' | 'pty' | 'command'>,
 ): Promise<AsciicastWriter | undefined> {
   try {
     const dir = await session.recordingDir()
-    return new AsciicastWriter({
+    const writer = new AsciicastWriter({
       file: join(
         dir,
         `${options.seq ?? Date.now()}-${options.command === undefined ? 'shell' : 'exec'}.cast`,
@@ -228,6 +264,13 @@ async function openRecorder(
       ...(options.command !== undefined ? { command: options.command } : {}),
       ...(options.pty ? { env: { TERM: options.pty.term } } : {}),
     })
+    let cause = ''
+    writer.onFailure((error) => {
+      cause = unrecordedCause(error)
+    })
+    if (await writer.opened()) return writer
+    session.logger.error({ cause }, 'cannot open the session recording')
+    return undefined
   } catch (error) {
     session.logger.error({ err: String(error) }, 'cannot open the session recording')
     return undefined

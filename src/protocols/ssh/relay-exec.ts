@@ -9,7 +9,7 @@ import { openExec, type PtyRequest } from './back.ts'
 import { classifyExec } from './command/index.ts'
 import { decideOnChannel } from './decide-on-channel.ts'
 import { upstreamFailedLine } from './messages.ts'
-import { type Controls, relayChannel } from './relay-channel.ts'
+import { type Controls, openRecording, recordingUnavailable, relayChannel } from './relay-channel.ts'
 import type { SessionContext } from './session-context.ts'
 
 export interface ExecRequest {
@@ -45,6 +45,10 @@ export async function runExec(
     decisionData: request.decisionData === true,
   })
   if (!allowed) return
+  const command = action.recordText ?? action.text
+  // Fail closed: the recording is open before the command starts, or the command does not start.
+  const recorder = await openRecording(session, { seq: allowed.seq, pty: request.pty, command })
+  if (!recorder) return recordingUnavailable(session, channel, allowed.seq, action)
   let upstream: ClientChannel
   try {
     upstream = await openExec(await session.upstream(), request.command, request)
@@ -53,17 +57,19 @@ export async function runExec(
     channel.exit(255)
     channel.end()
     session.gate({}).recordOutcome(allowed.seq, action, { error: 'the target did not run it' })
+    await recorder.close('the target did not run it')
     return
   }
   await relayChannel(
     session,
     channel,
     upstream,
+    recorder,
     {
       action,
       seq: allowed.seq,
       pty: request.pty,
-      command: action.recordText ?? action.text,
+      command,
       recordInput: true,
       neutraliseMarker: request.decisionData === true,
     },

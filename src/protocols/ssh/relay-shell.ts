@@ -8,7 +8,7 @@ import { openShell, type PtyRequest } from './back.ts'
 import { classifySession, classifyShellInput } from './command/index.ts'
 import { decideOnChannel } from './decide-on-channel.ts'
 import { deniedLine, upstreamFailedLine } from './messages.ts'
-import { type Controls, relayChannel } from './relay-channel.ts'
+import { type Controls, openRecording, recordingUnavailable, relayChannel } from './relay-channel.ts'
 import type { SessionContext } from './session-context.ts'
 import { type LineVerdict, ShellLines } from './shell-tripwire.ts'
 
@@ -26,6 +26,9 @@ export async function runShell(
   const action = classifySession('shell', session.login)
   const allowed = await decideOnChannel(session, channel, action)
   if (!allowed) return
+  // Fail closed: the recording is open before the shell starts, or the shell does not start.
+  const recorder = await openRecording(session, { seq: allowed.seq, pty: request.pty, command: undefined })
+  if (!recorder) return recordingUnavailable(session, channel, allowed.seq, action)
   let upstream: Awaited<ReturnType<typeof openShell>>
   try {
     upstream = await openShell(await session.upstream(), request)
@@ -33,6 +36,7 @@ export async function runShell(
     channel.stderr.write(upstreamFailedLine((error as Error).message))
     channel.exit(255)
     channel.end()
+    await recorder.close('the target did not start the shell')
     return
   }
   const lines = new ShellLines((line, length) =>
@@ -48,6 +52,7 @@ export async function runShell(
     session,
     channel,
     upstream,
+    recorder,
     {
       action,
       seq: allowed.seq,
