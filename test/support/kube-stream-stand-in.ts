@@ -93,6 +93,21 @@ function exec(ws: WebSocket, argv: string[]): void {
     })
     return
   }
+  if (argv[0] === 'yes') {
+    // `yes WORD`: 64 MiB of `WORD` lines, sent as the client takes them, then Success.
+    const block = Buffer.from(`\x01${`${argv[1] ?? 'y'}\n`.repeat(8192)}`)
+    let left = 64 * 2 ** 20
+    const pump = () => {
+      if (ws.readyState !== ws.OPEN) return
+      if (left <= 0) return finish()
+      left -= block.length - 1
+      ws.send(block, (error) => {
+        if (!error) pump()
+      })
+    }
+    pump()
+    return
+  }
   send(2, `stand-in: no such command ${argv[0]}\n`)
   send(3, JSON.stringify({ metadata: {}, status: 'Failure', reason: 'NonZeroExitCode', message: 'exit 127' }))
   ws.close(1000)

@@ -35,7 +35,8 @@ export class ExecRecording {
     this.#cast = cast
   }
 
-  /** Opens the file; undefined when it cannot be written (the stream goes on, recorded as actions only). */
+  /** Opens the file and writes its header; undefined when it cannot be (the stream is then refused: what
+   * cannot be recorded does not run). */
   static async open(o: ExecRecordingOptions): Promise<ExecRecording | undefined> {
     let budget = budgets.get(o.login)
     if (!budget) {
@@ -46,16 +47,15 @@ export class ExecRecording {
       const dir = join(o.storeDir, 'recordings', 'kubernetes', o.login.handle.id)
       await mkdir(dir, { recursive: true, mode: 0o700 })
       const kind = o.info.subresource === 'attach' ? 'attach' : 'exec'
-      return new ExecRecording(
-        new AsciicastWriter({
-          file: join(dir, `${o.seq ?? Date.now()}-${kind}.cast`),
-          budget,
-          width: 80,
-          height: 24,
-          title: `${o.info.subresource} ${o.info.namespace}/${o.info.name}@${o.login.handle.resource.id}`,
-          ...(o.command !== undefined ? { command: o.command } : {}),
-        }),
-      )
+      const cast = new AsciicastWriter({
+        file: join(dir, `${o.seq ?? Date.now()}-${kind}.cast`),
+        budget,
+        width: 80,
+        height: 24,
+        title: `${o.info.subresource} ${o.info.namespace}/${o.info.name}@${o.login.handle.resource.id}`,
+        ...(o.command !== undefined ? { command: o.command } : {}),
+      })
+      return (await cast.opened()) ? new ExecRecording(cast) : undefined
     } catch {
       return undefined
     }
@@ -72,6 +72,11 @@ export class ExecRecording {
     } else if (this.#status.length < MAX_MESSAGE_BYTES) {
       this.#status += data.toString('utf8', 0, MAX_MESSAGE_BYTES - this.#status.length)
     }
+  }
+
+  /** `listener` runs once if the file cannot be written any more (disk full, I/O error): the stream is cut. */
+  onFailure(listener: (error: Error) => void): void {
+    this.#cast.onFailure(listener)
   }
 
   /** Ends the file with the exit status (from the error channel) or why the stream ended. */

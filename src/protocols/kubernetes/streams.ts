@@ -46,17 +46,23 @@ export async function serveUpgrade(
   if (!slot) return writeStatus(socket, tooManyStreams(ctx.maxStreamsPerGrant, info))
   const framing = streamFraming(req.headers.upgrade, req.headers['sec-websocket-protocol'])
   // exec and attach are also recorded as a terminal (the console replays it); port-forward carries any protocol.
-  const cast =
-    framing !== 'opaque' && info.subresource !== 'portforward'
-      ? await ExecRecording.open({
-          storeDir: ctx.core.config.store.dir,
-          maxBytes: ctx.maxRecordingBytes,
-          login,
-          info,
-          seq: decided.seq,
-          command: commandOf(decided.action.recordText ?? decided.action.text),
-        })
-      : undefined
+  const recorded = framing !== 'opaque' && info.subresource !== 'portforward'
+  const cast = recorded
+    ? await ExecRecording.open({
+        storeDir: ctx.core.config.store.dir,
+        maxBytes: ctx.maxRecordingBytes,
+        login,
+        info,
+        seq: decided.seq,
+        command: commandOf(decided.action.recordText ?? decided.action.text),
+      })
+    : undefined
+  if (recorded && !cast) {
+    // Fail closed: a terminal that cannot be recorded is not opened.
+    slot()
+    login.gate.recordOutcome(decided.seq, decided.action, { error: 'recording unavailable' })
+    return writeStatus(socket, RECORDING_UNAVAILABLE)
+  }
   if (socket.destroyed) {
     // kubectl left while the recording was opened: nothing was relayed.
     slot()
@@ -78,6 +84,7 @@ export async function serveUpgrade(
     ),
     started: Date.now(),
     end: () => {},
+    cut: () => {},
   }
   stream.end = once((error?: string) => {
     slot()
@@ -89,6 +96,12 @@ export async function serveUpgrade(
     })
   })
   relay(stream, req)
+  // The file failing mid-stream (disk full, I/O error) cuts the stream: what is not recorded does not go on.
+  cast?.onFailure((error) => {
+    const code = (error as NodeJS.ErrnoException).code ?? 'write error'
+    ctx.logger.error({ code }, 'the exec recording cannot be written: stream cut')
+    stream.cut(`recording failed: ${code}`)
+  })
 }
 
 /** The exec command of a decided action's text (`POST /…?command=… -- ls -la`; a request target holds no
@@ -97,6 +110,13 @@ function commandOf(text: string): string | undefined {
   const at = text.indexOf(' -- ')
   return at < 0 ? undefined : text.slice(at + 4)
 }
+
+const RECORDING_UNAVAILABLE = failure(
+  new TaskgateError('TG_RECORDING_UNAVAILABLE', {
+    message:
+      'the terminal recording of this stream cannot be written (the gateway disk); nothing was started',
+  }),
+)
 
 const NOT_A_STREAM = failure(
   new TaskgateError('TG_FORBIDDEN', {
@@ -114,6 +134,8 @@ interface OpenStream {
   started: number
   /** Ends the stream's bookkeeping once: its slot, its recording, its outcome. */
   end: (error?: string) => void
+  /** Closes both sides, `reason` kept as the outcome (set by relay()). */
+  cut: (reason?: string) => void
 }
 
 const once = <A extends unknown[]>(f: (...args: A) => void) => {
@@ -157,6 +179,7 @@ function relay(stream: OpenStream, req: http.IncomingMessage): void {
     upstreamReq.destroy()
     socket.destroy()
   }
+  stream.cut = cut
   // The grant ended (or the gateway closes): the stream is cut at once.
   const onGrantEnd = () => cut()
   if (login.signal.aborted) cut()

@@ -5,12 +5,13 @@
 // (KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false) is read frame by frame and recorded the same way, and a frame the
 // gateway cannot read closes the stream; port-forward's WebSocket subprotocol is relayed (its frames unread).
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { execFile, spawn } from 'node:child_process'
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import tls from 'node:tls'
+import { promisify } from 'node:util'
 
 import { parse } from 'yaml'
 import { SpdyFrameReader } from '../../../src/protocols/kubernetes/spdy-frames.ts'
@@ -432,4 +433,40 @@ test('a port-forward ends when its pod goes away', async () => {
     actions = await recorded()
   }
   assert.ok(actions.some((a) => a.kind === 'create pods/portforward' && a.error === 'the pod was deleted'))
+})
+
+test('what cannot be recorded does not run: a full disk refuses the exec, one that fills cuts it', async (t) => {
+  // The recordings on a real tmpfs (ENOSPC from the kernel).
+  const run = promisify(execFile)
+  const casts = join(g.dir, 'data', 'recordings', 'kubernetes')
+  await mkdir(casts, { recursive: true })
+  await run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', casts])
+  t.after(() => run('umount', ['-l', casts]).catch(() => {}))
+  const { kubeconfig, grant } = await g.grant('get:pods@team-a,create:pods/exec@team-a')
+  const upgrades = () => standIn.seen.filter((h) => h.upgrade).length
+
+  // Fills while recorded: the stream is cut (kubectl fails) long before the stand-in's 64 MiB.
+  const before = upgrades()
+  const flood = await g.kubectl(kubeconfig, ['-n', 'team-a', 'exec', 'web', '--', 'yes', 'abcdefghij'])
+  assert.equal(upgrades(), before + 1)
+  assert.notEqual(flood.code, 0, 'the exec was cut')
+  assert.ok(flood.stdout.length < 32 * 2 ** 20, `kubectl received ${flood.stdout.length} bytes`)
+
+  // Full: the next exec is refused before it reaches the API server.
+  await run('dd', ['if=/dev/zero', `of=${join(casts, 'filler')}`, 'bs=4k']).catch(() => {})
+  const refused = await g.kubectl(kubeconfig, ['-n', 'team-a', 'exec', 'web', '--', 'echo', 'unrecorded'])
+  assert.notEqual(refused.code, 0)
+  assert.match(refused.stderr, /recording of this stream cannot be written.*TG_RECORDING_UNAVAILABLE/)
+  assert.equal(upgrades(), before + 1, 'the refused exec never reached the API server')
+
+  const actions = await actionsOf(grant.id)
+  const execs = actions.filter((a) => a.kind === 'create pods/exec')
+  assert.ok(execs.some((a) => a.text.endsWith('-- yes abcdefghij') && a.error === 'recording failed: ENOSPC'))
+  assert.ok(execs.some((a) => a.text.endsWith('-- echo unrecorded') && a.error === 'recording unavailable'))
+
+  // Space again: exec works.
+  await run('find', [casts, '-type', 'f', '-delete'])
+  const again = await g.kubectl(kubeconfig, ['-n', 'team-a', 'exec', 'web', '--', 'echo', 'again'])
+  assert.equal(again.code, 0, again.stderr)
+  assert.equal(again.stdout, 'again\n')
 })
