@@ -41,7 +41,9 @@ export class StreamRecorder {
   readonly #core: Core
   readonly #login: KubeLogin
   readonly #what: string
-  readonly #pieces = new Map<ChannelName, Buffer[]>()
+  /** Per channel, the pieces not yet recorded and their bytes (summed as they come: adding up the list with
+   * every piece was quadratic in a channel fed one byte a frame). */
+  readonly #pieces = new Map<ChannelName, { list: Buffer[]; bytes: number }>()
   readonly #kept = new Map<ChannelName, number>()
   #bytesIn = 0
   #bytesOut = 0
@@ -99,20 +101,24 @@ export class StreamRecorder {
     if (kept >= MAX_RECORDED_BYTES) return
     const piece = Buffer.from(data.subarray(0, MAX_RECORDED_BYTES - kept))
     this.#kept.set(name, kept + piece.length)
-    const pieces = this.#pieces.get(name) ?? []
-    pieces.push(piece)
-    this.#pieces.set(name, pieces)
-    if (pieces.reduce((n, p) => n + p.length, 0) >= PIECE_BYTES) this.#record(name)
+    let pieces = this.#pieces.get(name)
+    if (!pieces) {
+      pieces = { list: [], bytes: 0 }
+      this.#pieces.set(name, pieces)
+    }
+    pieces.list.push(piece)
+    pieces.bytes += piece.length
+    if (pieces.bytes >= PIECE_BYTES) this.#record(name)
   }
 
   #record(name: ChannelName): void {
     const pieces = this.#pieces.get(name)
-    if (!pieces?.length) return
-    this.#pieces.set(name, [])
+    if (!pieces?.list.length) return
+    this.#pieces.set(name, { list: [], bytes: 0 })
     this.#core.recordAction(this.#login.handle, {
       kind: `${this.#what.split(' ')[0]} ${name}`,
       // As the terminal recording is (asciicast.ts): credentials the detectors find never reach a record.
-      text: maskSecrets(Buffer.concat(pieces).toString('utf8')),
+      text: maskSecrets(Buffer.concat(pieces.list, pieces.bytes).toString('utf8')),
       outcome: 'allow',
     })
   }

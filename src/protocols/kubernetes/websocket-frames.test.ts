@@ -77,3 +77,20 @@ test('a frame trickled in small pieces is joined once, not copied again with eve
   // Quadratic joining copies about half a GiB here (16,384 pieces, half a MiB each on average).
   assert.ok(copied < 3 * payload.length, `${copied} bytes copied for a ${payload.length}-byte frame`)
 })
+
+test('a frame paced out a byte at a time is held as one buffer, not as its pieces', () => {
+  const payload = Buffer.alloc(1024 * 1024)
+  for (let i = 0; i < payload.length; i++) payload[i] = i % 251
+  const bytes = frame(0x2, payload, Buffer.from([9, 8, 7, 6]))
+  const out: Buffer[] = []
+  const reader = new WebSocketFrameReader((p) => out.push(p))
+  let most = 0
+  for (let at = 0; at < bytes.length; at++) {
+    // A fresh Buffer per read, as a socket gives them: holding them all was ~1 million objects here.
+    reader.push(Buffer.from(bytes.subarray(at, at + 1)))
+    most = Math.max(most, reader.heldBuffers)
+  }
+  assert.equal(out.length, 1)
+  assert.ok(out[0]!.equals(payload))
+  assert.ok(most <= 2, `held ${most} buffers`)
+})
