@@ -6,25 +6,17 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { freePort } from '../support/free-port.ts'
 import { type HttpGateway, startHttpGateway } from '../support/start-http-gateway.ts'
 
 let dir: string
 let httpd: ReturnType<typeof spawn>
 let g: HttpGateway
 let port: number
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tg-httpd-'))

@@ -3,7 +3,6 @@
 // profile. Never `npx playwright install`: the browser is the system's.
 import { spawnSync } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -11,7 +10,10 @@ import pino from 'pino'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
 import { parseConfigText } from '../../src/config/load.ts'
 import { type Gateway, startGateway } from '../../src/main.ts'
+import { freePort } from './free-port.ts'
 import { createThrowawayDatabase, type ThrowawayDatabase } from './postgres.ts'
+
+export { freePort }
 
 export const CHROMIUM = process.env.TASKGATE_CHROMIUM ?? '/usr/bin/chromium'
 // The README embeds docs/screenshots; tests refresh them only when asked (TASKGATE_UPDATE_SCREENSHOTS=1,
@@ -168,14 +170,6 @@ export interface ConsoleGateway extends AsyncDisposable {
 }
 
 /** A free loopback port (for an IdP redirect URI that must be known before the gateway starts). */
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
 const DEFAULT_GUARDRAILS = `
   - id: hold-item-updates
     description: updates of items need a second pair of eyes

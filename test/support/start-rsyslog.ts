@@ -7,6 +7,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { freePort } from './free-port.ts'
 import type { TestCert } from './test-tls-cert.ts'
 
 export interface Rsyslog extends AsyncDisposable {
@@ -15,14 +16,6 @@ export interface Rsyslog extends AsyncDisposable {
   lines(): Promise<string[]>
   kill(signal: NodeJS.Signals): Promise<void>
   start(): Promise<void>
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 function configFor(dir: string, port: number, tls: boolean): string {

@@ -4,9 +4,11 @@
 // read on every request, so a test may re-register the SP (setSp) while the IdP runs.
 import { execFileSync, spawn } from 'node:child_process'
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from './free-port.ts'
+
+export { freePort }
 
 const SIMPLESAMLPHP_WWW = '/usr/share/simplesamlphp/www'
 
@@ -60,14 +62,6 @@ export async function makeKeyPair(dir: string, name: string): Promise<{ keyFile:
     { stdio: 'ignore' },
   )
   return { keyFile, certFile }
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 /** `signing`: the IdP's key pair when the SP must know its certificate before the IdP starts. */

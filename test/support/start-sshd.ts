@@ -3,10 +3,12 @@
 // the gateway. Its own Ed25519 host key is generated per start (its public line is `hostKey`).
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateEd25519, openSshPrivateKey, publicKeyLine } from '../../src/kinds/ssh-keys.ts'
+import { freePort } from './free-port.ts'
+
+export { freePort }
 
 export interface ThrowawaySshd extends AsyncDisposable {
   port: number
@@ -15,14 +17,6 @@ export interface ThrowawaySshd extends AsyncDisposable {
   /** What sshd wrote to stderr so far (its log). */
   log(): string
   process: ChildProcess
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 export async function startSshd(options: {

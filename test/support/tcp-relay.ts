@@ -1,14 +1,9 @@
 // A local TCP port nothing listens on, and a plain TCP relay to a real server that a test can open on a chosen
 // port and cut (the store's network path going away and coming back).
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net'
+import { freePort } from './free-port.ts'
 
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
+export { freePort }
 
 /** A plain TCP relay to the real server, so the test can cut the network path and restore it. */
 export async function startRelay(target: { host: string; port: number }, port = 0) {
