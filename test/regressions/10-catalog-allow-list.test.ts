@@ -90,6 +90,34 @@ for (const admin of [false, true]) {
       }
     })
 
+    test('unqualified catalog relations read as PostgreSQL reads them; nothing may be created under their names', async () => {
+      // Session 11: `pg_tables` without `pg_catalog.` (what agents write first) was denied as public.pg_tables.
+      const client = new pg.Client({ connectionString: url })
+      await client.connect()
+      try {
+        const tables = await client.query("SELECT tablename FROM pg_tables WHERE schemaname = 'app'")
+        assert.deepEqual(
+          tables.rows.map((r) => r.tablename),
+          ['orders'],
+        )
+        for (const sql of [
+          'SELECT viewname FROM pg_views',
+          'SELECT usename FROM pg_user',
+          'SELECT relname FROM pg_class',
+        ])
+          await client.query(sql)
+        // A temporary object is searched before pg_catalog: one under a catalog name would be read as the catalog.
+        const refused = await client.query('CREATE TEMP VIEW pg_tables AS SELECT * FROM secret.creds').then(
+          () => undefined,
+          (e: pg.DatabaseError) => e,
+        )
+        assert.equal(refused?.code, '42501', refused?.message ?? 'ran')
+        assert.match(refused.message, /may not be named pg_tables/)
+      } finally {
+        await client.end()
+      }
+    })
+
     test('psql \\d, \\dt, \\df, \\di, \\dn, \\du and \\l work on the granted schema', async () => {
       for (const command of [
         '\\d app.orders',

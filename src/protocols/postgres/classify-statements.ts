@@ -23,6 +23,7 @@ import {
   walkProjecting,
   withVerb,
 } from './classify-walk.ts'
+import { PG_CATALOG_RELATIONS_EVERYWHERE } from './implicit-catalog.ts'
 
 type Handler = (body: Node, acc: Acc) => void
 
@@ -270,6 +271,10 @@ const alterTable = ddl('alter', (body, acc) => {
 const rename = ddl('alter', (body, acc) => {
   // A masking rule names a column (and may name its table): renamed, the column would leave the rule.
   acc.traits.add('renames')
+  // A temporary table renamed after a catalog relation would shadow it (see classify-walk's need).
+  const newName = asString(body.newname)
+  if (newName !== undefined && PG_CATALOG_RELATIONS_EVERYWHERE.has(newName))
+    fail(acc, `a relation may not be renamed to ${newName}, the name of a catalog relation`)
   if (body.relation !== undefined) target(body, acc, 'alter')
   else if (body.renameType === 'OBJECT_SCHEMA')
     need(acc, 'alter', [schemaObject(asString(body.subname) ?? '')])

@@ -7,6 +7,7 @@
 // `withClause`); a bare struct with `relname` is a RangeVar (STACK.md trap).
 import type { ScopeEntry } from '../../core/index.ts'
 import { functionTraits, objectsFor } from './classify-names.ts'
+import { PG_CATALOG_RELATIONS_EVERYWHERE } from './implicit-catalog.ts'
 import { PG_CATALOG_FUNCTIONS } from './pg-catalog-functions.ts'
 
 export type Node = Record<string, unknown>
@@ -87,8 +88,16 @@ export function newAcc(dispatch: Acc['dispatch']): Acc {
   }
 }
 
+/** An object created under a catalog relation's name, in any schema but pg_catalog: the temporary schema is
+ * searched before pg_catalog, and a search_path moved (a grant with `set:search_path`) may put any schema
+ * first, so the unqualified name (read as the catalog's, `relation` below) could be it. */
+const CREATED_NAME = /^(?!pg_catalog\.)(?:[a-z_][a-z0-9_$]*|"(?:[^"]|"")*")\.([a-z_][a-z0-9_$]*)$/
+
 export function need(acc: Acc, verb: string, objects: readonly string[]): void {
   for (const object of objects) {
+    const shadowed = verb === 'create' ? CREATED_NAME.exec(object)?.[1] : undefined
+    if (shadowed !== undefined && PG_CATALOG_RELATIONS_EVERYWHERE.has(shadowed))
+      fail(acc, `an object may not be named ${shadowed}: it could hide the catalog's pg_catalog.${shadowed}`)
     const id = `${verb}:${object}`
     if (!acc.needs.has(id)) acc.needs.set(id, { verb, object })
   }
@@ -278,7 +287,10 @@ export function relation(rv: Node, verb: string, acc: Acc): void {
   )
     return
   const temp = schema === undefined && rv.relpersistence === 't'
-  need(acc, verb, temp ? [`pg_temp.${name}`] : objectsFor(schema, name))
+  // An unqualified catalog relation every server has, read, is the catalog's: pg_catalog is searched first
+  // (creating one under that name is refused in `need`, so nothing else can answer to it).
+  const catalog = schema === undefined && verb === 'select' && PG_CATALOG_RELATIONS_EVERYWHERE.has(name)
+  need(acc, verb, temp ? [`pg_temp.${name}`] : catalog ? [`pg_catalog.${name}`] : objectsFor(schema, name))
 }
 
 /** A column reference: the names it uses, whether it is (or may be) a whole row. */

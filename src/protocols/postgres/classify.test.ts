@@ -78,6 +78,34 @@ describe('reads', () => {
     expectAction('select * from pg_catalog.pg_class', ['select:pg_catalog.pg_class'])
   })
 
+  test('an unqualified catalog relation every server has is read as the catalog; nothing may take its name', () => {
+    // pg_catalog is searched before search_path: `pg_tables` is pg_catalog.pg_tables (agents ask it first).
+    expectAction('select tablename from pg_tables', ['select:pg_catalog.pg_tables'])
+    expectAction('select * from pg_views v join pg_class c on c.relname = v.viewname', [
+      'select:pg_catalog.pg_class',
+      'select:pg_catalog.pg_views',
+    ])
+    // Version-dependent ones keep both schemas (PostgreSQL 14 has no pg_parameter_acl in pg_catalog).
+    expectAction('select * from pg_parameter_acl', [
+      'select:pg_catalog.pg_parameter_acl',
+      'select:public.pg_parameter_acl',
+    ])
+    // A temporary schema is searched even before pg_catalog, and a moved search_path may put any schema
+    // first: an object that could answer to a catalog relation's name is refused, whatever the grant.
+    for (const sql of [
+      'CREATE TEMP VIEW pg_views AS SELECT ssn FROM people',
+      'CREATE TEMP TABLE pg_class (a int)',
+      'CREATE TABLE pg_temp.pg_tables (a int)',
+      'SELECT * INTO TEMP pg_user FROM people',
+      'CREATE VIEW public.pg_views AS SELECT 1',
+      'CREATE TABLE pg_roles (a int)',
+    ])
+      expectUnclassified(sql, /may not be named pg_/)
+    expectUnclassified('ALTER TABLE pg_temp.x RENAME TO pg_views', /may not be renamed to pg_views/)
+    expectUnclassified('ALTER VIEW x RENAME TO pg_tables', /may not be renamed to pg_tables/)
+    expectAction('CREATE TEMP TABLE scratch (a int)', ['create:pg_temp.scratch'])
+  })
+
   test('bypass families: comments, whitespace, case and dollar quoting do not hide a table', () => {
     const want = ['delete:public.secrets', 'select:public.secrets']
     expectAction('DeLeTe/**/FROM/* x */secrets--c\nWHERE id=1', want)

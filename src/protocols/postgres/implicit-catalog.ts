@@ -154,6 +154,17 @@ export const HARMLESS_SETTINGS = `
 
 const words = (text: string): string[] => text.trim().split(/\s+/)
 
+/** Catalog relations PostgreSQL 15 added: absent from older servers' pg_catalog, where an unqualified name
+ * of theirs finds a table of that name in `public`. */
+const PG_CATALOG_RELATIONS_SINCE_15 = new Set(['pg_parameter_acl', 'pg_publication_namespace'])
+
+/** Catalog relations of every supported server: pg_catalog is searched before search_path (which back.ts
+ * pins to `public`), so an unqualified one of these names can only ever mean the catalog's (classify-walk).
+ * The others unqualified need both `pg_catalog.x` and `public.x` (classify-names). */
+export const PG_CATALOG_RELATIONS_EVERYWHERE: ReadonlySet<string> = new Set(
+  words(PG_CATALOG_RELATIONS).filter((name) => !PG_CATALOG_RELATIONS_SINCE_15.has(name)),
+)
+
 function withheld(name: string): boolean {
   return WITHHELD_FUNCTIONS.includes(name) || WITHHELD_FUNCTION_PREFIXES.some((p) => name.startsWith(p))
 }
