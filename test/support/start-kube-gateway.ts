@@ -121,7 +121,7 @@ guardrails:
         const child = execFile(
           'kubectl',
           ['--kubeconfig', kubeconfig, ...args],
-          { maxBuffer: 16 * 1024 * 1024, timeout: 120_000, env: { ...process.env, ...env } },
+          { maxBuffer: 128 * 1024 * 1024, timeout: 120_000, env: { ...process.env, ...env } },
           (error, stdout, stderr) =>
             resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         )

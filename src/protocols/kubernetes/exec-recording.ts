@@ -74,6 +74,11 @@ export class ExecRecording {
     }
   }
 
+  /** While more than the writer's queue waits for the file, a promise of it catching up; else undefined. */
+  lag(): Promise<void> | undefined {
+    return this.#cast.behind ? this.#cast.drained() : undefined
+  }
+
   /** `listener` runs once if the file cannot be written any more (disk full, I/O error): the stream is cut. */
   onFailure(listener: (error: Error) => void): void {
     this.#cast.onFailure(listener)

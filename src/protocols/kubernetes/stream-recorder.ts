@@ -21,13 +21,26 @@ export type ChannelName = 'stdin' | 'stdout' | 'stderr' | 'error' | 'resize'
 const WEBSOCKET_CHANNELS: readonly ChannelName[] = ['stdin', 'stdout', 'stderr', 'error', 'resize']
 const RECORDED = new Set<string>(WEBSOCKET_CHANNELS)
 
-/** How the upgrade speaks, from its request: WebSocket channels, SPDY/3.1, or neither read. */
+/** The binary channel protocols among a WebSocket upgrade's offered ones (`v5.channel.k8s.io`,
+ * `v4.channel.k8s.io`, … `channel.k8s.io`: the first payload byte names the channel). The base64 variants
+ * (`base64.channel.k8s.io`: an ASCII digit names it, the data is base64) and anything else are not read. */
+export function binaryChannelProtocols(webSocketProtocol: string | undefined): string[] {
+  return (webSocketProtocol ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => /^(?:v[0-9]+\.)?channel\.k8s\.io$/.test(p))
+}
+
+/** How the upgrade speaks, from its request: WebSocket binary channels (only those are offered upstream,
+ * streams.ts), SPDY/3.1, or neither read. */
 export function streamFraming(
   upgrade: string | undefined,
   webSocketProtocol: string | undefined,
 ): 'websocket-channels' | 'spdy' | 'opaque' {
-  if (/channel\.k8s\.io/.test(webSocketProtocol ?? '')) return 'websocket-channels'
-  if (!webSocketProtocol && /^spdy\/3\.1$/i.test((upgrade ?? '').trim())) return 'spdy'
+  const kind = (upgrade ?? '').trim()
+  if (/^websocket$/i.test(kind) && binaryChannelProtocols(webSocketProtocol).length > 0)
+    return 'websocket-channels'
+  if (!webSocketProtocol && /^spdy\/3\.1$/i.test(kind)) return 'spdy'
   return 'opaque'
 }
 

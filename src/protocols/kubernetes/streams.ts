@@ -21,7 +21,7 @@ import {
   refusal,
   refuseImpersonation,
 } from './serve-request.ts'
-import { StreamRecorder, streamFraming } from './stream-recorder.ts'
+import { binaryChannelProtocols, StreamRecorder, streamFraming } from './stream-recorder.ts'
 
 export async function serveUpgrade(
   ctx: KubeServeContext,
@@ -46,7 +46,18 @@ export async function serveUpgrade(
   if (!slot) return writeStatus(socket, tooManyStreams(ctx.maxStreamsPerGrant, info))
   const framing = streamFraming(req.headers.upgrade, req.headers['sec-websocket-protocol'])
   // exec and attach are also recorded as a terminal (the console replays it); port-forward carries any protocol.
-  const recorded = framing !== 'opaque' && info.subresource !== 'portforward'
+  const recorded = info.subresource !== 'portforward'
+  if (recorded && framing === 'opaque') {
+    // Fail closed: a container stream whose channels the gateway cannot read would run unrecorded.
+    slot()
+    login.gate.recordOutcome(decided.seq, decided.action, { error: 'unreadable stream framing' })
+    return writeStatus(socket, UNREADABLE_FRAMING)
+  }
+  // Only the binary channel protocols are offered upstream, so the server cannot choose one not read here.
+  if (framing === 'websocket-channels' && recorded)
+    req.headers['sec-websocket-protocol'] = binaryChannelProtocols(
+      req.headers['sec-websocket-protocol'],
+    ).join(', ')
   const cast = recorded
     ? await ExecRecording.open({
         storeDir: ctx.core.config.store.dir,
@@ -85,6 +96,7 @@ export async function serveUpgrade(
     started: Date.now(),
     end: () => {},
     cut: () => {},
+    recordingLag: () => cast?.lag(),
   }
   stream.end = once((error?: string) => {
     slot()
@@ -111,6 +123,13 @@ function commandOf(text: string): string | undefined {
   return at < 0 ? undefined : text.slice(at + 4)
 }
 
+const UNREADABLE_FRAMING = failure(
+  new TaskgateError('TG_FORBIDDEN', {
+    message:
+      'taskgate relays exec and attach as WebSocket v5/v4.channel.k8s.io or SPDY/3.1 only, whose channels it records; this upgrade offered neither',
+  }),
+)
+
 const RECORDING_UNAVAILABLE = failure(
   new TaskgateError('TG_RECORDING_UNAVAILABLE', {
     message:
@@ -136,6 +155,8 @@ interface OpenStream {
   end: (error?: string) => void
   /** Closes both sides, `reason` kept as the outcome (set by relay()). */
   cut: (reason?: string) => void
+  /** While the terminal recording's file lags, a promise of it catching up (relayRead holds both ways). */
+  recordingLag: () => Promise<void> | undefined
 }
 
 const once = <A extends unknown[]>(f: (...args: A) => void) => {
@@ -236,8 +257,8 @@ function pipeUpgraded(
     }
     upstreamSocket.write(head)
   }
-  relayRead(socket, upstreamSocket, fromClient, unreadable)
-  relayRead(upstreamSocket, socket, fromServer, unreadable)
+  relayRead(socket, upstreamSocket, fromClient, unreadable, stream.recordingLag)
+  relayRead(upstreamSocket, socket, fromServer, unreadable, stream.recordingLag)
   upstreamSocket.on('error', () => socket.destroy())
   upstreamSocket.on('close', () => socket.destroy())
   const stopWatching = watchPodPresence(stream.ctx.upstream, stream.login.context.grant, stream.info, cut)
@@ -248,19 +269,34 @@ function pipeUpgraded(
 }
 
 /** `from` piped into `to` with backpressure, each chunk read first: a chunk that cannot be read is not
- * relayed, and the stream is closed with the reason. */
+ * relayed, and the stream is closed with the reason. While the terminal recording's file lags (`lag` gives
+ * a promise), `from` is not read: what a disk slower than the stream has not taken waits in the sockets,
+ * not in the gateway's memory, and is not relayed ahead of its recording by more than the writer's queue. */
 function relayRead(
   from: Duplex,
   to: Duplex,
   read: (chunk: Buffer) => string | undefined,
   unreadable: (why: string) => void,
+  lag?: () => Promise<void> | undefined,
 ): void {
+  let waiting = false
   from.on('data', (chunk: Buffer) => {
     const why = read(chunk)
     if (why !== undefined) return unreadable(why)
-    if (!to.write(chunk)) from.pause()
+    const full = !to.write(chunk)
+    const behind = lag?.()
+    if (behind) {
+      waiting = true
+      from.pause()
+      void behind.then(() => {
+        waiting = false
+        if (!to.writableNeedDrain) from.resume()
+      })
+    } else if (full) from.pause()
   })
-  to.on('drain', () => from.resume())
+  to.on('drain', () => {
+    if (!waiting) from.resume()
+  })
   from.on('end', () => to.end())
 }
 

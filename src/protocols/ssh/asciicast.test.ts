@@ -206,3 +206,29 @@ test('a writer the file stream lags behind says so until the file has taken what
   })
   assert.equal(outputOf(text), lines)
 })
+
+test('opened() is true only once the file is open and holds its header, the session past its cap too', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tg-cast-'))
+  try {
+    const writer = (file: string, budget: RecordingBudget) =>
+      new AsciicastWriter({ file, budget, width: 80, height: 24, title: 't' })
+    const fresh = writer(join(dir, 'a.cast'), new RecordingBudget(1 << 20))
+    assert.equal(await fresh.opened(), true)
+    await fresh.close()
+    // A file that cannot be created is not opened, whether or not the budget lets its header be written.
+    for (const budget of [new RecordingBudget(1 << 20), new RecordingBudget(0)]) {
+      const failed: Error[] = []
+      const missing = writer(join(dir, 'no-such-dir', 'b.cast'), budget)
+      missing.onFailure((error) => failed.push(error))
+      assert.equal(await missing.opened(), false, `budget ${budget.remaining}`)
+      assert.equal((failed[0] as NodeJS.ErrnoException | undefined)?.code, 'ENOENT')
+    }
+    // Past the cap the file is still created, and says why it holds nothing.
+    const capped = writer(join(dir, 'c.cast'), new RecordingBudget(0))
+    assert.equal(await capped.opened(), true)
+    await capped.close()
+    assert.match(await readFile(join(dir, 'c.cast'), 'utf8'), /recording cap reached/)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})

@@ -94,7 +94,7 @@ export class AsciicastWriter {
   #closed = false
   #failed: Error | undefined
   readonly #failureListeners: Array<(error: Error) => void> = []
-  /** Settles once the header line is written (undefined) or could not be (the error). */
+  /** Settles once the file is open and its header written (undefined), or either failed (the error). */
   readonly #header: Promise<Error | undefined>
 
   constructor(options: AsciicastOptions) {
@@ -115,11 +115,18 @@ export class AsciicastWriter {
       ...(options.command !== undefined ? { command: options.command } : {}),
       ...(options.env ? { env: options.env } : {}),
     }
-    this.#header = new Promise((resolve) => {
+    const written = new Promise<Error | undefined>((resolve) => {
       // A write's callback gets its error before the stream emits 'error'.
       this.#write(`${JSON.stringify(header)}\n`, (error) => resolve(error ?? undefined))
       this.onFailure((error) => resolve(error))
     })
+    // The file open too: past the session's recording cap the header is not written (its callback runs at
+    // once), and the file must still exist for the channel's record to point at.
+    const open = new Promise<Error | undefined>((resolve) => {
+      this.#out.once('ready', () => resolve(undefined))
+      this.onFailure((error) => resolve(error))
+    })
+    this.#header = Promise.all([written, open]).then(([a, b]) => a ?? b)
   }
 
   /** Works on bytes (no string per chunk): chunks are collected per stream and written a batch at a time,

@@ -15,6 +15,7 @@ import { promisify } from 'node:util'
 
 import { parse } from 'yaml'
 import { SpdyFrameReader } from '../../../src/protocols/kubernetes/spdy-frames.ts'
+import { AsciicastWriter } from '../../../src/protocols/ssh/asciicast.ts'
 import { callApiAs } from '../../support/call-api.ts'
 import { type StreamStandIn, startStreamStandIn } from '../../support/kube-stream-stand-in.ts'
 import { dataFrame, SpdyWriter } from '../../support/spdy-writer.ts'
@@ -469,4 +470,83 @@ test('what cannot be recorded does not run: a full disk refuses the exec, one th
   const again = await g.kubectl(kubeconfig, ['-n', 'team-a', 'exec', 'web', '--', 'echo', 'again'])
   assert.equal(again.code, 0, again.stderr)
   assert.equal(again.stdout, 'again\n')
+})
+
+test('an exec whose framing the gateway cannot read is refused, not relayed unrecorded', async () => {
+  const { grant, kubeconfig } = await g.grant('get:pods@team-a,create:pods/exec@team-a')
+  const { url, token, ca } = await kubeconfigParts(kubeconfig)
+  const websocket = [
+    'Upgrade: websocket',
+    'Sec-WebSocket-Version: 13',
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+  ]
+  const before = standIn.seen.filter((h) => h.upgrade).length
+  for (const headers of [
+    websocket, // no subprotocol: the server may pick its binary default, unread here
+    [...websocket, 'Sec-WebSocket-Protocol: base64.channel.k8s.io'], // channels as ASCII digits and base64
+    [...websocket, 'Sec-WebSocket-Protocol: v4.base64.channel.k8s.io'],
+    ['Upgrade: SPDY/3.1, x', 'X-Stream-Protocol-Version: v4.channel.k8s.io'],
+    [
+      'Upgrade: SPDY/3.1',
+      'Sec-WebSocket-Protocol: v4.channel.k8s.io',
+      'X-Stream-Protocol-Version: v4.channel.k8s.io',
+    ],
+  ]) {
+    const refused = await rawUpgrade(url, ca, token, 'exec?command=echo&command=unread&stdout=true', headers)
+    assert.match(refused.head, /^HTTP\/1\.1 403 /, headers.join(' | '))
+    assert.match(await refused.rest(), /v5\/v4\.channel\.k8s\.io or SPDY\/3\.1 only/)
+  }
+  assert.equal(standIn.seen.filter((h) => h.upgrade).length, before, 'none reached the API server')
+  // Offered with a binary one, the base64 variant is dropped: the server can only choose what is read.
+  const mixed = await rawUpgrade(url, ca, token, 'exec?command=echo&command=read&stdout=true', [
+    ...websocket,
+    'Sec-WebSocket-Protocol: base64.channel.k8s.io, v4.channel.k8s.io',
+  ])
+  assert.match(mixed.head, /^HTTP\/1\.1 101 /)
+  assert.match(mixed.head, /Sec-WebSocket-Protocol: v4\.channel\.k8s\.io/i)
+  mixed.close()
+  const offered = standIn.seen.filter((h) => h.upgrade).at(-1)?.['sec-websocket-protocol']
+  assert.equal(offered, 'v4.channel.k8s.io')
+  const actions = await actionsOf(grant.id)
+  assert.ok(actions.some((a) => a.kind === 'create pods/exec' && a.error === 'unreadable stream framing'))
+})
+
+test('a terminal recording the disk takes slower than the stream holds the stream, then all of it flows', async (t) => {
+  // A disk that stalls: the writer is behind from the first output until the test lets it catch up.
+  let catchUp!: () => void
+  const caughtUp = new Promise<void>((resolve) => {
+    catchUp = resolve
+  })
+  let stalled = true
+  let recorded = 0
+  const behind = Object.getOwnPropertyDescriptor(AsciicastWriter.prototype, 'behind')!
+  const { drained, output } = AsciicastWriter.prototype
+  // Behind once output has come (a frame is read whole before anything of it is recorded).
+  Object.defineProperty(AsciicastWriter.prototype, 'behind', {
+    configurable: true,
+    get: () => stalled && recorded > 0,
+  })
+  AsciicastWriter.prototype.drained = () => caughtUp
+  AsciicastWriter.prototype.output = function (this: AsciicastWriter, chunk: Buffer, s?: 'o' | 'e' | 'i') {
+    recorded += chunk.length
+    return output.call(this, chunk, s)
+  }
+  t.after(() => {
+    Object.defineProperty(AsciicastWriter.prototype, 'behind', behind)
+    AsciicastWriter.prototype.drained = drained
+    AsciicastWriter.prototype.output = output
+  })
+  const { kubeconfig } = await g.grant('get:pods@team-a,create:pods/exec@team-a')
+  const run = g.kubectl(kubeconfig, ['-n', 'team-a', 'exec', 'web', '--', 'yes', 'abcdefghij'])
+  for (let i = 0; i < 100 && recorded === 0; i++) await new Promise((r) => setTimeout(r, 50))
+  await new Promise((r) => setTimeout(r, 1000))
+  // Held: a chunk or two read past the point the writer fell behind, not the stand-in's 64 MiB.
+  assert.ok(recorded > 0 && recorded < 4 * 2 ** 20, `${recorded} bytes read while the recording was behind`)
+  stalled = false
+  catchUp()
+  const done = await run
+  assert.equal(done.code, 0, done.stderr)
+  // The stand-in's 64 MiB (in whole 88 KiB messages): all of it reached kubectl and the recording.
+  assert.ok(done.stdout.length >= 64 * 2 ** 20, `${done.stdout.length} bytes`)
+  assert.ok(recorded >= done.stdout.length, `${recorded} bytes recorded`)
 })
