@@ -5,6 +5,10 @@
 import { createHash, type Hash } from 'node:crypto'
 
 const MAX_WAITING_BYTES = 8 * 1024 * 1024
+/** Chunks waiting at once: a count as well as bytes, since an empty or one-byte WRITE at a new offset costs a
+ * client ~30 bytes and held ~100 here (a million empty writes held 96 MB, bytes never reaching the bound). A
+ * client with 64 requests in flight (OpenSSH's sftp) has at most 63 waiting. */
+const MAX_WAITING_CHUNKS = 4096
 
 export class Transfer {
   readonly path: string
@@ -26,7 +30,11 @@ export class Transfer {
     this.bytes += data.length
     if (!this.#hash) return
     if (offset !== this.#next) {
-      if (offset < this.#next || this.#waitingBytes + data.length > MAX_WAITING_BYTES) {
+      if (
+        offset < this.#next ||
+        this.#waitingBytes + data.length > MAX_WAITING_BYTES ||
+        this.#waiting.size >= MAX_WAITING_CHUNKS
+      ) {
         this.#giveUp()
         return
       }
