@@ -12,12 +12,19 @@ const ECHO_WAIT_MS = 1000
  * and a flood of lines) gets the oldest recorded as not echoed rather than an unbounded set (a 2 MiB paste
  * of short lines held 800 MB and froze the gateway for minutes). */
 const MAX_AWAITING = 64
+/** Most characters of lines waiting for their echo at once. Each output chunk is searched for each line
+ * (the part of the output a new match could end in: the line's length and the chunk's); without a bound on
+ * their sum, 64 lines of 4,000 characters typed unechoed (`stty -echo`) and output arriving a byte a packet
+ * cost ~70 µs a packet, a saturated event loop at ~14,000 packets a second. Past it the oldest are recorded
+ * as not echoed, as past MAX_AWAITING. */
+const MAX_AWAITING_CHARS = 16 * 1024
 
 export type LineVerdict = 'forward' | 'stop'
 
 interface Awaiting {
   line: string
-  echo: string
+  /** Characters of output before it was entered: its echo comes after. */
+  from: number
   timer: NodeJS.Timeout
 }
 
@@ -25,6 +32,11 @@ export class ShellLines {
   #line = ''
   #escape = false
   readonly #awaiting = new Set<Awaiting>()
+  #awaitingChars = 0
+  /** The last MAX_ECHO characters of output while lines wait (one tail for all of them), and how many
+   * characters of output came in all. */
+  #tail = ''
+  #outputChars = 0
   readonly #record: (line: string | undefined, length: number) => void
 
   /** `record` gets each entered line once echoed, or undefined and its length when it never was. */
@@ -36,11 +48,19 @@ export class ShellLines {
   output(chunk: Buffer): void {
     if (this.#awaiting.size === 0) return
     const text = chunk.toString('utf8')
+    const tail = (this.#tail + text).slice(-MAX_ECHO)
+    this.#tail = tail
+    this.#outputChars += text.length
+    const tailStart = this.#outputChars - tail.length
     for (const waiting of this.#awaiting) {
-      waiting.echo = (waiting.echo + text).slice(-MAX_ECHO)
-      if (!waiting.echo.includes(waiting.line)) continue
-      clearTimeout(waiting.timer)
-      this.#awaiting.delete(waiting)
+      // Only a match ending in this chunk is new: the output before it was searched when it came.
+      const from = Math.max(
+        waiting.from,
+        this.#outputChars - text.length - waiting.line.length + 1,
+        tailStart,
+      )
+      if (tail.indexOf(waiting.line, from - tailStart) === -1) continue
+      this.#forget(waiting)
       this.#record(waiting.line, waiting.line.length)
     }
   }
@@ -70,28 +90,36 @@ export class ShellLines {
   /** Records what is still waiting for its echo as not echoed (the session ends). */
   close(): void {
     for (const waiting of this.#awaiting) {
-      clearTimeout(waiting.timer)
+      this.#forget(waiting)
       this.#record(undefined, waiting.line.length)
     }
-    this.#awaiting.clear()
   }
 
   #await(line: string): void {
-    if (this.#awaiting.size >= MAX_AWAITING) {
+    while (
+      this.#awaiting.size >= MAX_AWAITING ||
+      (this.#awaiting.size > 0 && this.#awaitingChars + line.length > MAX_AWAITING_CHARS)
+    ) {
       const oldest = this.#awaiting.values().next().value!
-      clearTimeout(oldest.timer)
-      this.#awaiting.delete(oldest)
+      this.#forget(oldest)
       this.#record(undefined, oldest.line.length)
     }
+    if (this.#awaiting.size === 0) this.#tail = ''
     const waiting: Awaiting = {
       line,
-      echo: '',
+      from: this.#outputChars,
       timer: setTimeout(() => {
-        this.#awaiting.delete(waiting)
+        this.#forget(waiting)
         this.#record(undefined, line.length)
       }, ECHO_WAIT_MS),
     }
     waiting.timer.unref()
     this.#awaiting.add(waiting)
+    this.#awaitingChars += line.length
+  }
+
+  #forget(waiting: Awaiting): void {
+    clearTimeout(waiting.timer)
+    if (this.#awaiting.delete(waiting)) this.#awaitingChars -= waiting.line.length
   }
 }
