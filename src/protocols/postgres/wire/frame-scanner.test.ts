@@ -177,3 +177,25 @@ test('whenAtBoundary runs between the end of a streamed frame and the next one, 
     done.toString('latin1'),
   ])
 })
+
+test('a frame sent a byte a read is gathered in one buffer, not held as its pieces', () => {
+  const query = serializeQuery(`select '${'a'.repeat(200_000)}'`)
+  const seen: string[] = []
+  const scanner = new FrameScanner('Q', {
+    frame: (_type, f) => {
+      seen.push(parseQuery(f))
+      return KEEP
+    },
+    pass: () => {},
+  })
+  // A Buffer object per socket read held until the frame was whole: a 2 MiB Query paced a byte a read kept
+  // 644 MB, and the default message limit is 64 MiB.
+  let most = 0
+  for (let i = 0; i < query.length; i++) {
+    scanner.push(query.subarray(i, i + 1))
+    most = Math.max(most, scanner.heldBuffers)
+  }
+  assert.equal(most, 2)
+  assert.equal(scanner.heldBuffers, 0)
+  assert.deepEqual(seen, [parseQuery(query)])
+})
