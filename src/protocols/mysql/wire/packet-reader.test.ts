@@ -154,3 +154,40 @@ test('missingBytes: feeding exactly that many bytes ends the packet in progress 
     )
   }
 })
+
+test('a packet sent a byte a read is gathered in one buffer, not held as its pieces', () => {
+  const payload = Buffer.alloc(200_000, 0x61)
+  const { bytes } = encodePacket(payload, 0)
+  const reader = new PacketReader()
+  // A Buffer object per socket read was held until the packet was whole (2 MiB sent so held 352 MB).
+  let most = 0
+  const packets: Packet[] = []
+  for (let i = 0; i < bytes.length; i++) {
+    packets.push(...reader.push(bytes.subarray(i, i + 1)))
+    most = Math.max(most, reader.heldBuffers)
+  }
+  assert.equal(most, 1)
+  assert.equal(reader.heldBuffers, 0)
+  assert.deepEqual(
+    packets.map((p) => p.payload),
+    [payload],
+  )
+})
+
+test('a packet already read is not changed by the bytes that come after it', () => {
+  const first = encodePacket(Buffer.from('first'), 0).bytes
+  const second = encodePacket(Buffer.alloc(50_000, 0x62), 1).bytes
+  const reader = new PacketReader()
+  const [a] = reader.push(Buffer.concat([first.subarray(0, 3)]))
+  assert.equal(a, undefined)
+  const read = reader.push(Buffer.concat([first.subarray(3), second.subarray(0, 10)]))
+  assert.equal(read.length, 1)
+  const kept = read[0]!.payload
+  const rest: Packet[] = []
+  for (let i = 10; i < second.length; i += 7) rest.push(...reader.push(second.subarray(i, i + 7)))
+  assert.equal(kept.toString(), 'first')
+  assert.deepEqual(
+    rest.map((p) => p.payload),
+    [Buffer.alloc(50_000, 0x62)],
+  )
+})
