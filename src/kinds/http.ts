@@ -131,7 +131,7 @@ export const httpKind: ResourceKind = {
     {
       id: 'no-uninspected-body',
       description:
-        'a body guardrail is in force and this request body could not be read (not JSON, or over clients.maxInspectBytes), or the request has more query parameters and body fields (512) or deeper JSON (32) than rules are checked against',
+        'a body guardrail is in force and this request body could not be read (not JSON, or over clients.maxInspectBytes), or the request has more query parameters and body fields (512) or deeper JSON (32) or longer key paths (1,024 characters) than rules are checked against',
       action: 'deny',
       traits: ['body-uninspected', 'traits-truncated'],
     },

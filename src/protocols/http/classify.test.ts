@@ -56,6 +56,23 @@ test('a body deeper than rules are checked against is marked truncated', () => {
   assert.ok(action.traits.includes('traits-truncated'))
 })
 
+test('a body key path longer than rules are checked against is marked truncated, not copied into traits', () => {
+  // Each trait of a path held a copy of it: 512 traits under one 512 KiB key held ~100 MB while the request
+  // was decided.
+  const json = { [`K${'a'.repeat(512 * 1024)}`]: Array(1000).fill(0) }
+  const action = classifyRequest({ method: 'POST', path: '/', query: '', body: { json, text: '{}' } })
+  assert.ok(action.traits.includes('traits-truncated'))
+  assert.ok(action.traits.every((trait) => trait.length < 2048))
+  const fits = classifyRequest({
+    method: 'POST',
+    path: '/',
+    query: '',
+    body: { json: { [`K${'a'.repeat(900)}`]: 1 }, text: '{}' },
+  })
+  assert.ok(fits.traits.includes(`body:$.k${'a'.repeat(900)}=1`))
+  assert.ok(!fits.traits.includes('traits-truncated'))
+})
+
 test('a method override (header or _method) needs its method too', () => {
   const header = classifyRequest({ method: 'POST', path: '/x', query: '', methodOverride: 'delete' })
   assert.deepEqual(header.needs, [

@@ -13,6 +13,10 @@ export const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DEL
 const MAX_TRAITS = 512
 const TOO_DEEP = 'body-too-deep'
 const MAX_TRAIT_VALUE = 200
+/** Longest body key path made a trait; a longer one is not looked at, as a field past the depth bound. Each
+ * trait of a path held its own copy (the case-folded one): 512 traits under one 512 KiB key held 99 MB, for
+ * as long as the request was decided (an approval may take minutes). */
+const MAX_TRAIT_PATH = 1024
 const SECRET_NAME =
   /token|secret|pass|pwd|jwt|credential|bearer|assertion|cookie|key|signature|sig$|auth|session|code/i
 
@@ -141,7 +145,7 @@ function queryTraits(query: string, traits: string[]): void {
 
 function bodyTraits(value: unknown, path: string, traits: string[], depth: number): void {
   if (traits.length >= MAX_TRAITS) return
-  if (depth > 32) {
+  if (depth > 32 || path.length > MAX_TRAIT_PATH) {
     traits.push(TOO_DEEP)
     return
   }
