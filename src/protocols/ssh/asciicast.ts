@@ -73,6 +73,11 @@ interface Pending {
   scratch?: Buffer
   chunks: Buffer[]
   bytes: number
+  /** Held bytes at which the next batch is written: BATCH_BYTES more than a batch left held. A run held
+   * whole (a partial line of bytes a secret is made of, a PEM block, up to their bounds) was joined and
+   * searched again with each chunk that came after it: 64 KiB of exec stdin sent a byte a packet took 2 s
+   * of CPU. */
+  batchAt: number
   at: number
   /** Bytes came since the timer's last flush. */
   fresh: boolean
@@ -142,14 +147,14 @@ export class AsciicastWriter {
     this.#flushBinary(stream)
     let pending = this.#pending.get(stream)
     if (!pending) {
-      pending = { chunks: [], bytes: 0, at: this.#now(), fresh: true }
+      pending = { chunks: [], bytes: 0, batchAt: BATCH_BYTES, at: this.#now(), fresh: true }
       this.#pending.set(stream, pending)
     }
     if (pending.bytes === 0) pending.at = this.#now()
     pending.chunks.push(chunk)
     pending.bytes += chunk.length
     pending.fresh = true
-    if (pending.bytes >= BATCH_BYTES) this.#flush(stream, 'batch')
+    if (pending.bytes >= pending.batchAt) this.#flush(stream, 'batch')
     if (pending.bytes > 0) this.#later()
   }
 
@@ -259,6 +264,7 @@ export class AsciicastWriter {
     const rest = held.subarray(cut)
     pending.chunks = rest.length > 0 ? [rest] : []
     pending.bytes = rest.length
+    pending.batchAt = rest.length + BATCH_BYTES
   }
 
   #flushBinary(stream: Stream): void {
