@@ -74,15 +74,24 @@ export async function runShell(
 /** Lines checked before the event loop gets a turn: each is a parse and a decision (~0.25 ms), and a paste
  * of 100 000 short lines checked at once held every session of the gateway for half a minute. */
 const LINES_PER_TURN = 64
+/** And bytes: a line's cost grows with its words (~10 µs a word), so 64 lines of 4,000 one-letter words
+ * (256 KiB) held the event loop for 1.7 s in one turn. */
+const BYTES_PER_TURN = 4096
 
-/** `inspect` on the chunk, or on pieces of at most LINES_PER_TURN lines with a turn of the event loop
- * between them (pieces end after a line break: a byte below 0x80 is never inside a UTF-8 character). */
+/** `inspect` on the chunk, or on pieces of at most LINES_PER_TURN lines, or ending at the first line break
+ * past BYTES_PER_TURN, with a turn of the event loop between them (pieces end after a line break: a byte
+ * below 0x80 is never inside a UTF-8 character). */
 export function inTurns(chunk: Buffer, inspect: (piece: Buffer) => boolean): boolean | Promise<boolean> {
   const cuts: number[] = []
   let breaks = 0
+  let from = 0
   for (let i = 0; i < chunk.length - 1; i++) {
     const b = chunk[i]
-    if ((b === 0x0d || b === 0x0a) && ++breaks % LINES_PER_TURN === 0) cuts.push(i + 1)
+    if (b !== 0x0d && b !== 0x0a) continue
+    if (++breaks < LINES_PER_TURN && i + 1 - from < BYTES_PER_TURN) continue
+    cuts.push(i + 1)
+    from = i + 1
+    breaks = 0
   }
   if (cuts.length === 0) return inspect(chunk)
   return (async () => {
