@@ -4,6 +4,7 @@
 // denies (request) or refuses (response): never an unread part forwarded as if inspected.
 import type { IncomingHttpHeaders } from 'node:http'
 import { Readable } from 'node:stream'
+import { formPairs } from '../../core/index.ts'
 import { phpName } from './classify.ts'
 
 export type ReadResult = { bytes: Buffer } | { tooLarge: Buffer } | 'aborted'
@@ -167,15 +168,4 @@ export function formFields(text: string): Record<string, string | string[]> {
     if (php !== name) add(php, value)
   }
   return fields
-}
-
-/** `text` read as `new URLSearchParams(text)` reads it, in linear time: Node's parser looks for each pair's
- * `=` from the pair's start onward through the whole body, so a body of pairs without one (`a&a&a…`) took
- * it 2.7 s of CPU for 1 MiB (Node 24). Each such pair gets its `=` here (`a` and `a=` read alike), and the
- * one leading `?` URLSearchParams skips is skipped first, then kept from being skipped again by an empty
- * first pair. */
-function formPairs(text: string): URLSearchParams {
-  const body = text.startsWith('?') ? text.slice(1) : text
-  const pairs = body.split('&').map((pair) => (pair === '' || pair.includes('=') ? pair : `${pair}=`))
-  return new URLSearchParams(`&${pairs.join('&')}`)
 }

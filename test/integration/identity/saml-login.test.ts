@@ -440,3 +440,23 @@ test('a response posted without the browser binding of the sign-in is refused (l
   assert.match(decodeURIComponent(response.body), /started in another browser/)
   assert.equal(victim.cookies.get('tg_session') ?? '', '')
 })
+
+test('an unauthenticated POST of pairs without `=` costs the sign-in endpoint linear time', async () => {
+  // URLSearchParams alone looks for each pair's `=` to the end of the body: 256 KiB of `a&` cost ~0.16 s of
+  // CPU a request before anyone was authenticated (session 11's review). A catastrophe bound, not a speed claim.
+  const body = 'a&'.repeat(128 * 1024)
+  const before = process.cpuUsage()
+  for (let i = 0; i < 20; i++) {
+    const response = await fetch(`${apiUrl}/auth/saml/corp/acs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+      redirect: 'manual',
+    })
+    assert.ok(response.status < 500, `status ${response.status}`)
+    await response.arrayBuffer()
+  }
+  const cpu = process.cpuUsage(before)
+  const seconds = (cpu.user + cpu.system) / 1e6
+  assert.ok(seconds < 1.5, `${seconds.toFixed(2)} s of CPU for 20 such requests`)
+})
