@@ -77,11 +77,10 @@ export async function relayChannel(
   // The file failing (disk full, I/O error) stops the relay: what is not recorded does not run on.
   let unrecorded: string | undefined
   recorder.onFailure((error) => {
-    unrecorded = `recording failed: ${unrecordedCause(error)}`
+    const cause = unrecordedCause(error)
+    unrecorded = `recording failed: ${cause}`
     session.logger.error({ err: String(error) }, 'the session recording cannot be written: channel stopped')
-    stop(
-      `taskgate: stopped (rule recording): the session recording cannot be written (${unrecordedCause(error)})\r\n`,
-    )
+    stop(`taskgate: stopped (rule recording): the session recording cannot be written (${cause})\r\n`)
   })
   // A stream error (a write after the peer closed) ends that side; it never reaches the process.
   channel.on('error', () => upstream.close())
